@@ -1,0 +1,191 @@
+//! `demo`: fills a workspace with a realistic sample company, with a year of cost history that
+//! grows and has one spike, so every view has something to show.
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::views::ItemList;
+use super::{App, ItemFilter, Result};
+use crate::domain::UserError;
+use crate::domain::audit::{Actor, Change};
+use crate::domain::calendar::Month;
+use crate::domain::cost::{CostSource, NewCostRecord};
+use crate::domain::item::{
+    ApiKeyStatus, BillingPeriod, IntegrationType, Item, ItemChanges, Kind, PricingModel, ServiceType,
+};
+use crate::domain::money::{Currency, Money};
+use crate::domain::rates::ExchangeRate;
+use crate::domain::text::{ItemName, Label, Notes};
+use crate::domain::workspace::WorkspaceId;
+use crate::store::Removed;
+
+/// Months of history the demo writes, ending with last month.
+pub const DEMO_HISTORY_MONTHS: i32 = 12;
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("demo decimals are valid")
+}
+
+fn label(text: &str) -> Option<Label> {
+    Some(Label::parse("label", text).expect("demo labels are valid"))
+}
+
+/// A sample item: kind, and the changes that describe it.
+fn sample(kind: Kind, name: &str, provider: &str, cost: &str, period: BillingPeriod) -> (Kind, ItemChanges) {
+    let changes = ItemChanges {
+        name: Some(ItemName::parse(name).expect("demo names are valid")),
+        provider: Some(label(provider)),
+        cost: Some(dec(cost)),
+        period: Some(period),
+        ..Default::default()
+    };
+    (kind, changes)
+}
+
+fn renewing(mut sample: (Kind, ItemChanges), date: NaiveDate, auto_renew: bool) -> (Kind, ItemChanges) {
+    sample.1.renewal_date = Some(Some(date));
+    sample.1.auto_renew = Some(auto_renew);
+    sample
+}
+
+fn metered(mut sample: (Kind, ItemChanges), unit: &str, price: Option<&str>, free: Option<&str>, used: &str) -> (Kind, ItemChanges) {
+    sample.1.unit = label(unit);
+    sample.1.unit_price = Some(price.map(dec));
+    sample.1.free_tier = Some(free.map(dec));
+    sample.1.usage = Some(dec(used));
+    sample
+}
+
+/// The sample company's items, with dates relative to `today`.
+fn sample_items(today: NaiveDate) -> Vec<(Kind, ItemChanges)> {
+    use BillingPeriod::*;
+    let days = |n: i64| today + Duration::days(n);
+    let next_month_on = |day: u32| {
+        let month = Month::of(today).next();
+        NaiveDate::from_ymd_opt(month.year(), month.month(), day).expect("day exists in every month")
+    };
+    let mut items = vec![
+        renewing(sample(Kind::Domain, "acme.com", "Namecheap", "12.98", Yearly), days(21), true),
+        renewing(sample(Kind::Domain, "acme.io", "Namecheap", "39.98", Yearly), days(200), true),
+        renewing(sample(Kind::Domain, "acme.dev", "Cloudflare", "10.44", Yearly), days(6), false),
+        renewing(sample(Kind::Hosting, "api-prod", "AWS", "74.88", Monthly), next_month_on(1), true),
+        metered(sample(Kind::Hosting, "Cloud Run workers", "Google Cloud", "0", UsageBased), "vCPU-second", Some("0.000024"), Some("180000"), "2150000"),
+        metered(sample(Kind::Cdn, "Cloudflare Pro", "Cloudflare", "20", Monthly), "GB", None, None, "1840"),
+        metered(sample(Kind::Storage, "S3 assets", "AWS", "0", UsageBased), "GB-month", Some("0.023"), None, "1250"),
+        metered(sample(Kind::AiProvider, "OpenAI", "OpenAI", "0", UsageBased), "1M tokens", Some("2.50"), None, "96"),
+        metered(sample(Kind::AiProvider, "Anthropic", "Anthropic", "0", UsageBased), "1M tokens", Some("3.00"), None, "41"),
+        metered(sample(Kind::AiProvider, "Stability AI", "Stability AI", "0", UsageBased), "image", Some("0.04"), Some("25"), "1480"),
+        metered(sample(Kind::Integration, "Supabase", "Supabase", "25", Monthly), "GB database", None, None, "6.1"),
+        metered(sample(Kind::Integration, "Stripe", "Stripe", "0", UsageBased), "transaction", Some("0.30"), None, "412"),
+        renewing(sample(Kind::Package, "GitHub Team", "GitHub", "20", Monthly), next_month_on(12), true),
+        renewing(sample(Kind::Package, "Notion Plus", "Notion", "480", Yearly), days(75), true),
+        sample(Kind::Other, "Office internet", "True Internet", "1290", Monthly),
+    ];
+    for (kind, changes) in &mut items {
+        match kind {
+            Kind::Domain => changes.registrar = Some(changes.provider.clone().flatten()),
+            Kind::Hosting if changes.name.as_ref().is_some_and(|n| n.as_str() == "api-prod") => {
+                changes.server_type = Some(label("t3.large"));
+                changes.specs = Some(label("2 vCPU, 8 GiB RAM, 100 GB gp3"));
+            }
+            Kind::AiProvider => {
+                let image = changes.name.as_ref().is_some_and(|n| n.as_str() == "Stability AI");
+                changes.service_type = Some(if image { ServiceType::Image } else { ServiceType::Text });
+                changes.pricing_model = Some(PricingModel::PayPerUse);
+                changes.api_key_status = Some(ApiKeyStatus::Active);
+            }
+            Kind::Integration => {
+                let stripe = changes.name.as_ref().is_some_and(|n| n.as_str() == "Stripe");
+                changes.integration_type = Some(if stripe { IntegrationType::Payment } else { IntegrationType::Database });
+                if !stripe {
+                    changes.usage_limit = Some(Some(dec("8")));
+                }
+            }
+            Kind::Package => {
+                let github = changes.name.as_ref().is_some_and(|n| n.as_str() == "GitHub Team");
+                let features: &[&str] = if github {
+                    &["Private repositories", "3,000 Actions minutes", "Code owners"]
+                } else {
+                    &["Unlimited blocks", "30-day page history", "Guests"]
+                };
+                changes.features = Some(features.iter().filter_map(|f| label(f)).collect());
+            }
+            Kind::Other => changes.currency = Some(Currency::parse("THB").expect("THB exists")),
+            _ => {}
+        }
+    }
+    items
+}
+
+/// How an item's monthly cost `months_ago` months back compares with today's: AI and hosting
+/// grew over the year; OpenAI spiked four months ago.
+fn history_factor(item: &Item, months_ago: i32) -> Decimal {
+    let progress = Decimal::from(DEMO_HISTORY_MONTHS - months_ago) / Decimal::from(DEMO_HISTORY_MONTHS);
+    let trend = match item.kind() {
+        Kind::AiProvider => dec("0.45") + dec("0.55") * progress,
+        Kind::Hosting | Kind::Storage => dec("0.75") + dec("0.25") * progress,
+        _ => Decimal::ONE,
+    };
+    if item.name.as_str() == "OpenAI" && months_ago == 4 { trend * dec("2.6") } else { trend }
+}
+
+impl App {
+    /// Loads the sample company into an empty workspace and returns its item list.
+    pub async fn load_demo(&self, workspace: &WorkspaceId, actor: &Actor) -> Result<ItemList> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let existing = tx.items(workspace, Removed::Excluded).await?.len();
+        if existing > 0 {
+            return Err(UserError::Conflict(format!(
+                "Workspace `{workspace}` already has {existing} items, and the demo only fills an empty one; run it in another workspace, e.g. `jarvis --workspace demo demo`"
+            ))
+            .into());
+        }
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let first_month = Month::of(today).plus(-DEMO_HISTORY_MONTHS);
+        let thb = Currency::parse("THB").expect("THB exists");
+        for (date, rate) in [(first_month.first_day(), "34.6"), (today, "35.2")] {
+            let rate = ExchangeRate { base: Currency::USD, quote: thb, rate: dec(rate), date };
+            tx.set_rate(workspace, &rate, now).await?;
+        }
+        let note = Notes::parse("demo history").expect("valid note");
+        let spike_note = Notes::parse("demo history: launch-week traffic spike").expect("valid note");
+        let mut records = 0;
+        for (kind, changes) in sample_items(today) {
+            let (mut item, _) = Item::create(kind, &changes, settings.base_currency, today, now)?;
+            // The sample company has been tracked since its history starts.
+            item.created_at = first_month.first_day().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            item.id = tx.insert_item(workspace, &item).await?;
+            let monthly = item.monthly_cost();
+            for months_ago in (1..=DEMO_HISTORY_MONTHS).rev() {
+                let month = Month::of(today).plus(-months_ago);
+                let amount = (monthly.amount * history_factor(&item, months_ago)).round_dp(2);
+                if amount.is_zero() {
+                    continue;
+                }
+                let record = NewCostRecord {
+                    item_id: item.id,
+                    amount: Money::new(amount, monthly.currency),
+                    period: month.range(),
+                    source: CostSource::Import,
+                    usage: None,
+                    note: Some(if item.name.as_str() == "OpenAI" && months_ago == 4 { spike_note.clone() } else { note.clone() }),
+                };
+                tx.insert_cost(workspace, &record, actor, now).await?;
+                records += 1;
+            }
+        }
+        let change = Change {
+            action: "demo.load",
+            entity: "workspace",
+            entity_id: Some(workspace.to_string()),
+            before: None,
+            after: Some(json!({ "items": sample_items(today).len(), "cost_records": records })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        self.list_items(workspace, ItemFilter::default()).await
+    }
+}

@@ -1,0 +1,26 @@
+//! The two kinds of failure a use case reports: the user's mistake, or ours.
+
+use crate::domain::UserError;
+use crate::store::StoreError;
+
+/// A failed use case. Front ends show [`AppError::User`] as-is; for [`AppError::Internal`] they
+/// show a short apology with an error id and log the whole chain.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    User(#[from] UserError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            // Use cases check names first inside the same write transaction; this is the backstop.
+            StoreError::NameTaken => AppError::User(UserError::Conflict(
+                "That name is already taken by another item of the same kind; choose another name".into(),
+            )),
+            StoreError::Internal(error) => AppError::Internal(error),
+        }
+    }
+}

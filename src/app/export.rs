@@ -1,0 +1,159 @@
+//! `export`: a workspace's items (removed ones included) and cost history, as JSON or CSV.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::views::{CostView, ItemView};
+use super::{App, Result};
+use crate::domain::money::{Currency, exact_amount, plain_amount};
+use crate::domain::rates::RateBook;
+use crate::domain::workspace::WorkspaceId;
+use crate::store::{CostFilter, Removed};
+
+/// Everything a workspace holds about its spending.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportData {
+    pub workspace: WorkspaceId,
+    pub exported_at: DateTime<Utc>,
+    pub base_currency: Currency,
+    pub items: Vec<ItemView>,
+    pub history: Vec<CostView>,
+}
+
+impl App {
+    pub async fn export(&self, workspace: &WorkspaceId) -> Result<ExportData> {
+        let mut tx = self.store.read().await?;
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let items = tx.items(workspace, Removed::Included).await?;
+        let rates = RateBook::new(tx.rates(workspace).await?);
+        let records = tx.cost_records(workspace, CostFilter::default()).await?;
+        let by_id: HashMap<i64, _> = items.iter().map(|i| (i.id, i)).collect();
+        Ok(ExportData {
+            workspace: workspace.clone(),
+            exported_at: self.now(),
+            base_currency: settings.base_currency,
+            items: items.iter().map(|i| ItemView::new(i, &settings, &rates, today)).collect(),
+            history: records
+                .iter()
+                .map(|r| CostView::new(r, by_id.get(&r.item_id).copied(), settings.base_currency, &rates))
+                .collect(),
+        })
+    }
+}
+
+/// Text typed by users, made safe for spreadsheets: a leading `=`, `+`, `-`, `@` or control
+/// character would start a formula, so such text gets a `'` in front.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One row per item.
+pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "id", "kind", "category", "name", "provider", "cost", "currency", "billing_period", "monthly_cost",
+        "monthly_cost_base", "base_currency", "renewal_date", "next_renewal", "auto_renew", "status", "usage_unit",
+        "unit_price", "free_tier", "used", "usage_limit", "registrar", "server_type", "specs", "service_type",
+        "pricing_model", "api_key_status", "integration_type", "features", "notes", "created_at", "updated_at",
+        "removed_at",
+    ])?;
+    for item in items {
+        let usage = item.usage.as_ref();
+        let currency = item.cost.0.currency;
+        writer.write_record([
+            item.id.to_string(),
+            item.kind.to_string(),
+            item.category.to_string(),
+            cell(&item.name),
+            cell(&opt(item.provider.as_ref())),
+            exact_amount(item.cost.0.amount, currency),
+            currency.to_string(),
+            item.billing_period.to_string(),
+            plain_amount(item.monthly_cost.amount, currency),
+            opt(item.monthly_cost_base.map(|m| plain_amount(m.amount, m.currency))),
+            opt(item.monthly_cost_base.map(|m| m.currency)),
+            opt(item.renewal_date),
+            opt(item.next_renewal),
+            item.auto_renew.to_string(),
+            item.status.to_string(),
+            cell(&opt(usage.map(|u| &u.unit))),
+            opt(usage.and_then(|u| u.unit_price).map(|p| exact_amount(p.0.amount, currency))),
+            opt(usage.and_then(|u| u.free_tier)),
+            opt(usage.map(|u| u.used)),
+            opt(usage.and_then(|u| u.limit)),
+            cell(&opt(item.registrar.as_ref())),
+            cell(&opt(item.server_type.as_ref())),
+            cell(&opt(item.specs.as_ref())),
+            opt(item.service_type),
+            opt(item.pricing_model),
+            opt(item.api_key_status),
+            opt(item.integration_type),
+            cell(&item.features.as_ref().map(|f| f.join("; ")).unwrap_or_default()),
+            cell(&opt(item.notes.as_ref())),
+            item.created_at.to_rfc3339(),
+            item.updated_at.to_rfc3339(),
+            opt(item.removed_at.map(|t| t.to_rfc3339())),
+        ])?;
+    }
+    finish(writer)
+}
+
+/// One row per cost record.
+pub fn history_csv(history: &[CostView]) -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "id", "item_id", "item", "kind", "amount", "currency", "amount_base", "base_currency", "period_start",
+        "period_end", "source", "usage_unit", "usage_used", "note", "created_at", "created_by",
+    ])?;
+    for record in history {
+        writer.write_record([
+            record.id.to_string(),
+            record.item_id.to_string(),
+            cell(&record.item),
+            record.kind.to_string(),
+            plain_amount(record.amount.amount, record.amount.currency),
+            record.amount.currency.to_string(),
+            opt(record.amount_base.map(|m| plain_amount(m.amount, m.currency))),
+            opt(record.amount_base.map(|m| m.currency)),
+            record.period_start.to_string(),
+            record.period_end.to_string(),
+            record.source.to_string(),
+            cell(&opt(record.usage.as_ref().map(|u| &u.unit))),
+            opt(record.usage.as_ref().map(|u| u.used)),
+            cell(&opt(record.note.as_ref())),
+            record.created_at.to_rfc3339(),
+            record.created_by.clone(),
+        ])?;
+    }
+    finish(writer)
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<String> {
+    let bytes = writer.into_inner().context("could not finish the CSV")?;
+    String::from_utf8(bytes).context("the CSV is not UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_never_start_a_formula() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("@everyone"), "'@everyone");
+        assert_eq!(cell("-5"), "'-5");
+        assert_eq!(cell("acme.com"), "acme.com");
+        assert_eq!(cell(""), "");
+    }
+}

@@ -1,0 +1,104 @@
+//! The app layer: one function per use case, shared by every front end (CLI now, Discord and
+//! HTTP later). It loads what a use case needs from the store, asks the pure domain what to do,
+//! writes the result and an audit entry in one transaction, and returns view models.
+
+mod costs;
+mod demo;
+mod error;
+mod export;
+mod items;
+mod jobs;
+mod rates;
+mod settings;
+pub mod views;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use crate::domain::workspace::{Settings, Timezone, WorkspaceId};
+use crate::store::{Store, Tx};
+
+pub use costs::{CostInput, CostPeriod};
+pub use error::AppError;
+pub use export::{ExportData, items_csv, history_csv};
+pub use items::{ItemFilter, ItemRef};
+pub use jobs::JobReport;
+
+/// What time it is. Injected so tests (and `--today`) can fix it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// The workspace's date: `now` in its timezone.
+    fn today(&self, timezone: Timezone) -> NaiveDate {
+        timezone.today(self.now())
+    }
+}
+
+/// The real clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A clock that says it is `date` in every timezone (noon UTC for timestamps); for `--today`.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedDate(pub NaiveDate);
+
+impl Clock for FixedDate {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")).and_utc()
+    }
+
+    fn today(&self, _: Timezone) -> NaiveDate {
+        self.0
+    }
+}
+
+/// The application: the store and the clock.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
+        App { store, clock }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn today(&self, settings: &Settings) -> NaiveDate {
+        self.clock.today(settings.timezone)
+    }
+
+    /// A write transaction on `workspace`, which is created on first use.
+    async fn write(&self, workspace: &WorkspaceId) -> Result<Tx> {
+        let mut tx = self.store.write().await?;
+        tx.ensure_workspace(workspace, self.now()).await?;
+        Ok(tx)
+    }
+}

@@ -1,0 +1,315 @@
+//! View models: what use cases return. Front ends render them (tables, JSON, embeds) without
+//! computing anything. Amounts in JSON are decimal strings: typed prices exactly as entered
+//! (padded to the currency's minor units), computed amounts rounded half-to-even for display.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::calendar::DateRange;
+use crate::domain::cost::{CostRecord, CostSource, UsageSnapshot};
+use crate::domain::item::{
+    ApiKeyStatus, BillingPeriod, Category, Details, IntegrationType, Item, Kind, ManualStatus, PricingModel,
+    ServiceType, Status,
+};
+use crate::domain::money::{Currency, Money, exact_amount, format_exact};
+use crate::domain::rates::{ExchangeRate, RateBook};
+use crate::domain::summary::{Totals, item_monthly};
+use crate::domain::workspace::{Settings, WorkspaceId};
+
+/// Money exactly as typed: `{"amount": "0.0004", "currency": "USD"}`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TypedMoney(pub Money);
+
+impl Serialize for TypedMoney {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Money", 2)?;
+        st.serialize_field("amount", &exact_amount(self.0.amount, self.0.currency))?;
+        st.serialize_field("currency", &self.0.currency)?;
+        st.end()
+    }
+}
+
+impl std::fmt::Display for TypedMoney {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", format_exact(self.0.amount, self.0.currency), self.0.currency)
+    }
+}
+
+/// One item, with everything derived from it as of today.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemView {
+    pub id: i64,
+    pub kind: Kind,
+    pub category: Category,
+    pub name: String,
+    pub provider: Option<String>,
+    /// The price of one billing cycle, as typed.
+    pub cost: TypedMoney,
+    pub billing_period: BillingPeriod,
+    /// The monthly equivalent in the item's currency.
+    pub monthly_cost: Money,
+    /// The monthly equivalent in the workspace's base currency; `null` when no rate converts it.
+    pub monthly_cost_base: Option<Money>,
+    /// The stored renewal (or expiry) date.
+    pub renewal_date: Option<NaiveDate>,
+    /// The next renewal as of today (an auto-renewing item whose date passed already renews later).
+    pub next_renewal: Option<NaiveDate>,
+    /// Days from today to `next_renewal` (negative once expired).
+    pub days_until_renewal: Option<i64>,
+    pub auto_renew: bool,
+    /// The status users see, derived from dates and the manual status.
+    pub status: Status,
+    /// The status an admin set (`active` lets the dates decide).
+    pub manual_status: ManualStatus,
+    pub notes: Option<String>,
+    pub usage: Option<UsageView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registrar: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specs: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<ServiceType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing_model: Option<PricingModel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_status: Option<ApiKeyStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<IntegrationType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+/// A usage meter and where it stands.
+#[derive(Clone, Debug, Serialize)]
+pub struct UsageView {
+    pub unit: String,
+    pub unit_price: Option<TypedMoney>,
+    pub free_tier: Option<Decimal>,
+    pub used: Decimal,
+    pub limit: Option<Decimal>,
+    /// Units beyond the free tier.
+    pub billable: Decimal,
+    /// What this cycle's usage costs so far.
+    pub usage_cost: Money,
+    /// Used as a percentage of the free tier, one decimal.
+    pub free_tier_used_percent: Option<Decimal>,
+    /// Used as a percentage of the limit, one decimal.
+    pub limit_used_percent: Option<Decimal>,
+}
+
+fn percent(part: Decimal, whole: Option<Decimal>) -> Option<Decimal> {
+    whole.filter(|w| !w.is_zero()).map(|w| (part * Decimal::ONE_HUNDRED / w).round_dp(1))
+}
+
+impl ItemView {
+    pub fn new(item: &Item, settings: &Settings, rates: &RateBook, today: NaiveDate) -> ItemView {
+        let monthly = item_monthly(item, settings.base_currency, rates, today);
+        let next_renewal = item.next_renewal(today);
+        let label = |l: &Option<crate::domain::text::Label>| l.as_ref().map(|l| l.as_str().to_string());
+        let mut view = ItemView {
+            id: item.id,
+            kind: item.kind(),
+            category: item.category(),
+            name: item.name.as_str().to_string(),
+            provider: label(&item.provider),
+            cost: TypedMoney(item.cost),
+            billing_period: item.period,
+            monthly_cost: monthly.monthly,
+            monthly_cost_base: monthly.monthly_base,
+            renewal_date: item.renewal.map(|r| r.date),
+            next_renewal,
+            days_until_renewal: next_renewal.map(|d| (d - today).num_days()),
+            auto_renew: item.auto_renew,
+            status: item.status(today, settings.expiring_window_days),
+            manual_status: item.status,
+            notes: item.notes.as_ref().map(|n| n.as_str().to_string()),
+            usage: item.usage.as_ref().map(|u| UsageView {
+                unit: u.unit.as_str().to_string(),
+                unit_price: u.unit_price.map(|p| TypedMoney(Money::new(p, item.cost.currency))),
+                free_tier: u.included,
+                used: u.used,
+                limit: u.limit,
+                billable: u.billable_units(),
+                usage_cost: Money::new(u.usage_cost(), item.cost.currency),
+                free_tier_used_percent: percent(u.used, u.included),
+                limit_used_percent: percent(u.used, u.limit),
+            }),
+            registrar: None,
+            server_type: None,
+            specs: None,
+            service_type: None,
+            pricing_model: None,
+            api_key_status: None,
+            integration_type: None,
+            features: None,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+            removed_at: item.removed_at,
+        };
+        match &item.details {
+            Details::Domain { registrar } => view.registrar = label(registrar),
+            Details::Hosting { server_type, specs } => {
+                view.server_type = label(server_type);
+                view.specs = label(specs);
+            }
+            Details::AiProvider { service_type, pricing_model, api_key_status } => {
+                view.service_type = Some(*service_type);
+                view.pricing_model = Some(*pricing_model);
+                view.api_key_status = Some(*api_key_status);
+            }
+            Details::Integration { integration_type, pricing_model } => {
+                view.integration_type = Some(*integration_type);
+                view.pricing_model = Some(*pricing_model);
+            }
+            Details::Package { features } => {
+                view.features = Some(features.iter().map(|f| f.as_str().to_string()).collect())
+            }
+            Details::Cdn | Details::Storage | Details::Other => {}
+        }
+        view
+    }
+}
+
+/// Monthly totals in the base currency.
+#[derive(Clone, Debug, Serialize)]
+pub struct TotalsView {
+    pub total_monthly_cost: Money,
+    /// Category name -> monthly total, every category present.
+    pub by_category: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip)]
+    pub categories: Vec<(Category, Money)>,
+    /// How many items a missing exchange rate left out of the totals.
+    pub items_left_out: usize,
+}
+
+impl From<&Totals> for TotalsView {
+    fn from(totals: &Totals) -> Self {
+        TotalsView {
+            total_monthly_cost: totals.monthly,
+            by_category: totals
+                .by_category
+                .iter()
+                .map(|(c, m)| (c.as_str().to_string(), serde_json::to_value(m).expect("money serializes")))
+                .collect(),
+            categories: totals.by_category.clone(),
+            items_left_out: totals.items_left_out,
+        }
+    }
+}
+
+/// A workspace's items with their totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemList {
+    pub workspace: WorkspaceId,
+    pub today: NaiveDate,
+    pub base_currency: Currency,
+    pub items: Vec<ItemView>,
+    pub totals: TotalsView,
+    /// Things the reader should know, such as a missing exchange rate.
+    pub warnings: Vec<String>,
+}
+
+/// One item in full, with its recent cost history.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemDetail {
+    pub item: ItemView,
+    pub history: Vec<CostView>,
+    pub warnings: Vec<String>,
+}
+
+/// The result of adding or editing an item.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemChanged {
+    pub item: ItemView,
+    /// What Jarvis adjusted on its own, e.g. a past renewal date moved forward.
+    pub notices: Vec<String>,
+}
+
+/// One cost record, with its item's name.
+#[derive(Clone, Debug, Serialize)]
+pub struct CostView {
+    pub id: i64,
+    pub item_id: i64,
+    pub item: String,
+    pub kind: Kind,
+    pub amount: Money,
+    /// In the base currency, converted at the rate in force at the period's start.
+    pub amount_base: Option<Money>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub source: CostSource,
+    pub usage: Option<UsageSnapshot>,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+impl CostView {
+    pub fn new(record: &CostRecord, item: Option<&Item>, base: Currency, rates: &RateBook) -> CostView {
+        CostView {
+            id: record.id,
+            item_id: record.item_id,
+            item: item.map(|i| i.name.as_str().to_string()).unwrap_or_else(|| format!("#{}", record.item_id)),
+            kind: item.map(Item::kind).unwrap_or(Kind::Other),
+            amount: record.amount,
+            amount_base: rates.convert(record.amount, base, record.period.start).ok(),
+            period_start: record.period.start,
+            period_end: record.period.end,
+            source: record.source,
+            usage: record.usage.clone(),
+            note: record.note.as_ref().map(|n| n.as_str().to_string()),
+            created_at: record.created_at,
+            created_by: record.created_by.clone(),
+        }
+    }
+
+    pub fn period(&self) -> DateRange {
+        DateRange { start: self.period_start, end: self.period_end }
+    }
+}
+
+/// Cost history with its total in the base currency.
+#[derive(Clone, Debug, Serialize)]
+pub struct CostHistory {
+    pub base_currency: Currency,
+    pub records: Vec<CostView>,
+    /// Sum of the records that could be converted.
+    pub total: Money,
+    pub warnings: Vec<String>,
+}
+
+/// A workspace's settings, and what they mean today.
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsView {
+    pub workspace: WorkspaceId,
+    #[serde(flatten)]
+    pub settings: Settings,
+    /// Today's date in the workspace's timezone.
+    pub today: NaiveDate,
+}
+
+/// An exchange rate as shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct RateView {
+    pub base: Currency,
+    pub quote: Currency,
+    pub rate: Decimal,
+    pub date: NaiveDate,
+    /// The rate it replaced, for the same pair and date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<Decimal>,
+}
+
+impl From<&ExchangeRate> for RateView {
+    fn from(rate: &ExchangeRate) -> Self {
+        RateView { base: rate.base, quote: rate.quote, rate: rate.rate.normalize(), date: rate.date, replaced: None }
+    }
+}

@@ -1,0 +1,385 @@
+//! The command line: clap definitions and their help texts.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
+
+use crate::domain::calendar::{Month, parse_date};
+use crate::domain::cost::CostSource;
+use crate::domain::item::{
+    ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,
+};
+use crate::domain::money::{Currency, NumberRule};
+use crate::domain::workspace::{SettingKey, WorkspaceId};
+use crate::domain::UserError;
+
+/// Lets clap list and parse the domain's choice enums (accepting `-` for `_`).
+macro_rules! value_enum {
+    ($($ty:ty),+) => {$(
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                <$ty>::ALL
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                let name = self.as_str();
+                let value = PossibleValue::new(name);
+                Some(if name.contains('_') { value.alias(name.replace('_', "-")) } else { value })
+            }
+        }
+    )+};
+}
+
+value_enum!(Kind, Category, BillingPeriod, ManualStatus, Status, ServiceType, PricingModel, ApiKeyStatus, IntegrationType, CostSource, SettingKey);
+
+fn amount(input: &str) -> Result<Decimal, UserError> {
+    NumberRule::amount("amount").parse(input)
+}
+
+fn quantity(input: &str) -> Result<Decimal, UserError> {
+    NumberRule::quantity("quantity").parse(input)
+}
+
+fn rate(input: &str) -> Result<Decimal, UserError> {
+    NumberRule::rate("rate").parse(input)
+}
+
+fn date(input: &str) -> Result<NaiveDate, UserError> {
+    parse_date("date", input)
+}
+
+/// Jarvis keeps your company's infrastructure and AI/SaaS spending in view.
+///
+/// Everything lives in a SQLite ledger (DATABASE_URL, default ./jarvis.db), one workspace per
+/// Discord server; the CLI uses the workspace `local` unless told otherwise.
+///
+/// Start with `jarvis demo` to see a sample company, or `jarvis item add domain example.com
+/// --cost 12.98 --renews 2027-03-01 --auto-renew`.
+#[derive(Debug, Parser)]
+#[command(name = "jarvis", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Workspace to use: a Discord server id, or a local name.
+    #[arg(short, long, global = true, env = "JARVIS_WORKSPACE", default_value = "local", value_parser = WorkspaceId::parse)]
+    pub workspace: WorkspaceId,
+
+    /// SQLite database: sqlite://path/to/jarvis.db or a file path. Created on first use.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://jarvis.db", hide_env_values = true)]
+    pub database_url: String,
+
+    /// Print JSON instead of tables (amounts are decimal strings).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Pretend today is this date (YYYY-MM-DD), for scripts, what-ifs and tests.
+    #[arg(long, global = true, env = "JARVIS_TODAY", value_parser = date)]
+    pub today: Option<NaiveDate>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, change, remove and look at what the company pays for.
+    #[command(subcommand)]
+    Item(ItemCommand),
+    /// Record costs by hand and read the cost history.
+    #[command(subcommand)]
+    Cost(CostCommand),
+    /// Exchange rates for converting into the base currency.
+    #[command(subcommand)]
+    Rate(RateCommand),
+    /// Workspace settings: base currency, timezone, language, expiring window.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Housekeeping: charge passed renewals of auto-renewing items and close elapsed months.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Who changed what, newest first.
+    Audit {
+        /// How many entries to show.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+    },
+    /// Fill an empty workspace with a sample company and a year of history, then list it.
+    Demo,
+    /// Export items and cost history as JSON or CSV.
+    Export {
+        /// What to export; CSV holds one table, so choose items or history with it.
+        #[arg(value_enum, default_value_t = ExportWhat::All)]
+        what: ExportWhat,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    All,
+    Items,
+    History,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ItemCommand {
+    /// Add an item.
+    #[command(after_help = "Examples:
+  jarvis item add domain acme.com --cost 12.98 --renews 2027-03-01 --auto-renew --registrar Namecheap
+  jarvis item add hosting api-prod --provider AWS --cost 74.88 --server-type t3.large
+  jarvis item add ai_provider OpenAI --pricing pay-per-use --unit '1M tokens' --unit-price 2.50 --usage 96
+  jarvis item add integration Supabase --integration-type database --cost 25 --usage-limit 8 --unit GB
+  jarvis item add package 'GitHub Team' --cost 20 --feature 'Private repos' --feature 'Code owners'")]
+    Add {
+        /// What it is.
+        #[arg(value_enum)]
+        kind: Kind,
+        /// Its name, unique among items of its kind (case-insensitive).
+        name: String,
+        #[command(flatten)]
+        fields: ItemFields,
+    },
+    /// Change an item's fields; anything not given stays as it is.
+    #[command(after_help = "Examples:
+  jarvis item edit acme.com --cost 14.98 --renews 2027-03-01
+  jarvis item edit OpenAI --usage 120 --key-status expired
+  jarvis item edit '#7' --clear notes --clear renewal")]
+    Edit {
+        /// The item: its name or #id.
+        item: String,
+        /// Only look among items of this kind (when two kinds share a name).
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: ItemFields,
+        /// Clear a field (repeatable).
+        #[arg(long, value_enum)]
+        clear: Vec<ClearField>,
+    },
+    /// Remove an item. Its cost history is kept.
+    Remove {
+        /// The item: its name or #id.
+        item: String,
+        /// Only look among items of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+    /// List items with their monthly cost and totals.
+    List {
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        #[arg(long, value_enum)]
+        category: Option<Category>,
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+    },
+    /// Show one item in full, with its recent cost history.
+    Show {
+        /// The item: its name or #id.
+        item: String,
+        /// Only look among items of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+}
+
+/// Fields that `item add` and `item edit` share.
+#[derive(Debug, Args, Default)]
+pub struct ItemFields {
+    /// Who provides it, e.g. AWS, Namecheap, OpenAI.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Price per billing period, e.g. 12.50 (for usage-based items: the base fee, default 0).
+    #[arg(long, value_parser = amount)]
+    pub cost: Option<Decimal>,
+    /// ISO 4217 currency of the cost [default: the workspace's base currency].
+    #[arg(long, value_parser = Currency::parse)]
+    pub currency: Option<Currency>,
+    /// How often it is paid [default: yearly for domains, monthly otherwise].
+    #[arg(long, value_enum)]
+    pub period: Option<BillingPeriod>,
+    /// Next renewal or billing date (YYYY-MM-DD); the expiry date if it does not auto-renew.
+    #[arg(long, value_parser = date)]
+    pub renews: Option<NaiveDate>,
+    /// It renews (and is charged) automatically.
+    #[arg(long, conflicts_with = "no_auto_renew")]
+    pub auto_renew: bool,
+    /// It does not renew by itself.
+    #[arg(long)]
+    pub no_auto_renew: bool,
+    /// Manual status; `active` lets the dates decide between active, expiring and expired.
+    #[arg(long, value_enum)]
+    pub status: Option<ManualStatus>,
+    /// Free-form notes.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// What usage is counted in, e.g. request, GB, '1M tokens'.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Price per unit beyond the free tier, e.g. 0.002.
+    #[arg(long, value_parser = amount)]
+    pub unit_price: Option<Decimal>,
+    /// Units free each billing cycle.
+    #[arg(long, value_parser = quantity)]
+    pub free_tier: Option<Decimal>,
+    /// Units used so far this billing cycle.
+    #[arg(long, value_parser = quantity)]
+    pub usage: Option<Decimal>,
+    /// Hard usage limit (quota) per cycle.
+    #[arg(long, value_parser = quantity)]
+    pub usage_limit: Option<Decimal>,
+    /// Domains: the registrar.
+    #[arg(long, help_heading = "Domain")]
+    pub registrar: Option<String>,
+    /// Hosting: server or instance type, e.g. t3.large.
+    #[arg(long, help_heading = "Hosting")]
+    pub server_type: Option<String>,
+    /// Hosting: specs, e.g. '2 vCPU, 8 GiB RAM'.
+    #[arg(long, help_heading = "Hosting")]
+    pub specs: Option<String>,
+    /// AI providers: what the service makes.
+    #[arg(long, value_enum, help_heading = "AI provider")]
+    pub service_type: Option<ServiceType>,
+    /// AI providers and integrations: how it is priced.
+    #[arg(long, value_enum, help_heading = "AI provider / integration")]
+    pub pricing: Option<PricingModel>,
+    /// AI providers: what you know of the API key (Jarvis never stores keys).
+    #[arg(long, value_enum, help_heading = "AI provider")]
+    pub key_status: Option<ApiKeyStatus>,
+    /// Integrations: what it does.
+    #[arg(long, value_enum, help_heading = "Integration")]
+    pub integration_type: Option<IntegrationType>,
+    /// Packages: a feature included (repeat for several; replaces the list).
+    #[arg(long = "feature", help_heading = "Package")]
+    pub features: Vec<String>,
+}
+
+/// Fields `item edit --clear` can empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClearField {
+    Provider,
+    Renewal,
+    Notes,
+    /// The whole usage meter.
+    Usage,
+    UnitPrice,
+    FreeTier,
+    UsageLimit,
+    Registrar,
+    ServerType,
+    Specs,
+    Features,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CostCommand {
+    /// Record a cost against an item (default: for the current month).
+    #[command(after_help = "Examples:
+  jarvis cost record OpenAI 182.40 --month 2026-10 --source usage --usage 73
+  jarvis cost record acme.com 12.98 --date 2026-03-01
+  jarvis cost record 'Office internet' 1290 --currency THB --from 2026-10-01 --to 2026-10-31")]
+    Record {
+        /// The item: its name or #id.
+        item: String,
+        /// The amount, e.g. 182.40.
+        #[arg(value_parser = amount)]
+        amount: Decimal,
+        /// Currency [default: the item's].
+        #[arg(long, value_parser = Currency::parse)]
+        currency: Option<Currency>,
+        /// The month it pays for (YYYY-MM).
+        #[arg(long, conflicts_with_all = ["date", "from"])]
+        month: Option<Month>,
+        /// A single day it pays for (e.g. an invoice date).
+        #[arg(long, value_parser = date, conflicts_with = "from")]
+        date: Option<NaiveDate>,
+        /// First day it pays for (with --to).
+        #[arg(long, value_parser = date, requires = "to")]
+        from: Option<NaiveDate>,
+        /// Last day it pays for (with --from).
+        #[arg(long, value_parser = date, requires = "from")]
+        to: Option<NaiveDate>,
+        /// Where the figure comes from.
+        #[arg(long, value_enum, default_value_t = CostSource::Manual)]
+        source: CostSource,
+        /// Units used, for a usage bill.
+        #[arg(long, value_parser = quantity)]
+        usage: Option<Decimal>,
+        /// A note, e.g. an invoice number.
+        #[arg(long)]
+        note: Option<String>,
+        /// Only look among items of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+    /// Cost records, oldest first, with their total in the base currency.
+    History {
+        /// Only this item (name or #id).
+        item: Option<String>,
+        /// Records that reach this day or later.
+        #[arg(long, value_parser = date)]
+        from: Option<NaiveDate>,
+        /// Records that start on this day or earlier.
+        #[arg(long, value_parser = date)]
+        to: Option<NaiveDate>,
+        /// Only look among items of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RateCommand {
+    /// Set an exchange rate: 1 BASE = RATE QUOTE, e.g. `rate set USD THB 35.2`.
+    Set {
+        #[arg(value_parser = Currency::parse)]
+        base: Currency,
+        #[arg(value_parser = Currency::parse)]
+        quote: Currency,
+        /// How many QUOTE one BASE buys.
+        #[arg(value_parser = rate)]
+        rate: Decimal,
+        /// The day it takes effect [default: today].
+        #[arg(long, value_parser = date)]
+        date: Option<NaiveDate>,
+    },
+    /// List exchange rates.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Show the workspace's settings.
+    Show,
+    /// Change a setting, e.g. `settings set currency THB`, `settings set timezone Asia/Bangkok`,
+    /// `settings set expiring-window 14`.
+    Set {
+        #[arg(value_enum)]
+        key: SettingKey,
+        value: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run renewal advancement and month close now (safe to repeat: nothing is charged twice).
+    Run {
+        /// Every workspace in the database, not just --workspace.
+        #[arg(long)]
+        all_workspaces: bool,
+    },
+}

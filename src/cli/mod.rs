@@ -1,0 +1,233 @@
+//! The command-line front end: parse arguments, call one app function, render the result.
+
+mod args;
+mod render;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use args::Cli;
+use args::{ClearField, Command, CostCommand, ExportFormat, ExportWhat, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand};
+
+use crate::app::{App, AppError, Clock, CostInput, CostPeriod, FixedDate, ItemFilter, ItemRef, SystemClock, history_csv, items_csv};
+use crate::domain::UserError;
+use crate::domain::audit::Actor;
+use crate::domain::calendar::DateRange;
+use crate::domain::item::ItemChanges;
+use crate::domain::text::{ItemName, Label, Notes};
+use crate::store::Store;
+
+/// Exit code when Jarvis refused the input (bad value, unknown item...).
+pub const EXIT_REFUSED: u8 = 1;
+/// Exit code when something failed inside (database, file system).
+pub const EXIT_INTERNAL: u8 = 3;
+
+/// Runs one command and returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    match execute(&cli).await {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(AppError::User(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+        Err(AppError::Internal(error)) => {
+            let id = crate::error_id();
+            tracing::error!(error_id = %id, "{error:#}");
+            eprintln!("error: {error:#} (error id {id})");
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
+/// What a command prints: JSON when `--json` is given, the human rendering otherwise.
+fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<String, AppError> {
+    if json {
+        let mut text = serde_json::to_string_pretty(value).map_err(anyhow::Error::new)?;
+        text.push('\n');
+        Ok(text)
+    } else {
+        Ok(human(value))
+    }
+}
+
+async fn execute(cli: &Cli) -> Result<String, AppError> {
+    let store = Store::open(&cli.database_url).await?;
+    let clock: Arc<dyn Clock> = match cli.today {
+        Some(date) => Arc::new(FixedDate(date)),
+        None => Arc::new(SystemClock),
+    };
+    let app = App::new(store.clone(), clock);
+    let result = dispatch(&app, cli).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
+    let ws = &cli.workspace;
+    let me = &Actor::Cli;
+    let json = cli.json;
+    match &cli.command {
+        Command::Item(command) => match command {
+            ItemCommand::Add { kind, name, fields } => {
+                let mut changes = item_changes(fields, &[])?;
+                changes.name = Some(ItemName::parse(name)?);
+                let added = app.add_item(ws, me, *kind, &changes).await?;
+                output(json, &added, |a| render::item_changed("Added", a))
+            }
+            ItemCommand::Edit { item, kind, name, fields, clear } => {
+                let mut changes = item_changes(fields, clear)?;
+                changes.name = name.as_deref().map(ItemName::parse).transpose()?;
+                let edited = app.edit_item(ws, me, &item_ref(item, *kind)?, &changes).await?;
+                output(json, &edited, |e| render::item_changed("Updated", e))
+            }
+            ItemCommand::Remove { item, kind } => {
+                let removed = app.remove_item(ws, me, &item_ref(item, *kind)?).await?;
+                output(json, &removed, render::item_removed)
+            }
+            ItemCommand::List { kind, category, status } => {
+                let filter = ItemFilter { kind: *kind, category: *category, status: *status };
+                output(json, &app.list_items(ws, filter).await?, render::item_list)
+            }
+            ItemCommand::Show { item, kind } => {
+                output(json, &app.show_item(ws, &item_ref(item, *kind)?).await?, render::item_detail)
+            }
+        },
+        Command::Cost(command) => match command {
+            CostCommand::Record { item, amount, currency, month, date, from, to, source, usage, note, kind } => {
+                let period = match (month, date, from, to) {
+                    (Some(month), _, _, _) => CostPeriod::Month(*month),
+                    (_, Some(day), _, _) => CostPeriod::Day(*day),
+                    (_, _, Some(from), Some(to)) => CostPeriod::Range(DateRange::new(*from, *to).ok_or_else(|| {
+                        UserError::Conflict(format!("--from {from} is after --to {to}; swap them"))
+                    })?),
+                    _ => CostPeriod::CurrentMonth,
+                };
+                let input = CostInput {
+                    item: item_ref(item, *kind)?,
+                    amount: *amount,
+                    currency: *currency,
+                    period,
+                    source: *source,
+                    usage: *usage,
+                    note: note.as_deref().map(Notes::parse).transpose()?,
+                };
+                output(json, &app.record_cost(ws, me, &input).await?, render::cost_recorded)
+            }
+            CostCommand::History { item, from, to, kind } => {
+                let reference = item.as_deref().map(|i| item_ref(i, *kind)).transpose()?;
+                output(json, &app.cost_history(ws, reference.as_ref(), *from, *to).await?, render::cost_history)
+            }
+        },
+        Command::Rate(command) => match command {
+            RateCommand::Set { base, quote, rate, date } => {
+                output(json, &app.set_rate(ws, me, *base, *quote, *rate, *date).await?, render::rate_set)
+            }
+            RateCommand::List => output(json, &app.list_rates(ws).await?, |r| render::rates(r)),
+        },
+        Command::Settings(command) => match command {
+            SettingsCommand::Show => output(json, &app.settings(ws).await?, render::settings),
+            SettingsCommand::Set { key, value } => {
+                output(json, &app.set_setting(ws, me, *key, value).await?, render::settings)
+            }
+        },
+        Command::Jobs(JobsCommand::Run { all_workspaces }) => {
+            let reports = if *all_workspaces { app.run_jobs_everywhere().await? } else { vec![app.run_jobs(ws).await?] };
+            output(json, &reports, |r| render::jobs(r))
+        }
+        Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
+        Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
+        Command::Export { what, format, output: path } => {
+            let data = app.export(ws).await?;
+            let text = match (format, what) {
+                (ExportFormat::Json, ExportWhat::All) => serde_json::to_string_pretty(&data).map_err(anyhow::Error::new)?,
+                (ExportFormat::Json, ExportWhat::Items) => serde_json::to_string_pretty(&data.items).map_err(anyhow::Error::new)?,
+                (ExportFormat::Json, ExportWhat::History) => serde_json::to_string_pretty(&data.history).map_err(anyhow::Error::new)?,
+                (ExportFormat::Csv, ExportWhat::Items) => items_csv(&data.items)?,
+                (ExportFormat::Csv, ExportWhat::History) => history_csv(&data.history)?,
+                (ExportFormat::Csv, ExportWhat::All) => {
+                    return Err(UserError::Conflict(
+                        "A CSV file holds one table: export `items` or `history` (or use --format json for both)".into(),
+                    )
+                    .into());
+                }
+            };
+            match path {
+                Some(path) => {
+                    std::fs::write(path, &text).map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+                    Ok(format!(
+                        "Exported {} items and {} cost records to {}.\n",
+                        data.items.len(),
+                        data.history.len(),
+                        path.display()
+                    ))
+                }
+                None if text.ends_with('\n') => Ok(text),
+                None => Ok(text + "\n"),
+            }
+        }
+    }
+}
+
+fn item_ref(query: &str, kind: Option<crate::domain::item::Kind>) -> Result<ItemRef, UserError> {
+    Ok(query.parse::<ItemRef>()?.with_kind(kind))
+}
+
+/// Turns the shared item flags into a change.
+fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> Result<ItemChanges, UserError> {
+    let label = |field: &'static str, value: &Option<String>| -> Result<Option<Option<Label>>, UserError> {
+        value.as_deref().map(|v| Label::parse(field, v).map(Some)).transpose()
+    };
+    let mut changes = ItemChanges {
+        provider: label("provider", &fields.provider)?,
+        cost: fields.cost,
+        currency: fields.currency,
+        period: fields.period,
+        renewal_date: fields.renews.map(Some),
+        auto_renew: match (fields.auto_renew, fields.no_auto_renew) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        status: fields.status,
+        notes: fields.notes.as_deref().map(|n| Notes::parse(n).map(Some)).transpose()?,
+        unit: label("unit", &fields.unit)?.flatten(),
+        unit_price: fields.unit_price.map(Some),
+        free_tier: fields.free_tier.map(Some),
+        usage: fields.usage,
+        usage_limit: fields.usage_limit.map(Some),
+        registrar: label("registrar", &fields.registrar)?,
+        server_type: label("server type", &fields.server_type)?,
+        specs: label("specs", &fields.specs)?,
+        service_type: fields.service_type,
+        pricing_model: fields.pricing,
+        api_key_status: fields.key_status,
+        integration_type: fields.integration_type,
+        features: if fields.features.is_empty() {
+            None
+        } else {
+            Some(fields.features.iter().map(|f| Label::parse("feature", f)).collect::<Result<_, _>>()?)
+        },
+        ..Default::default()
+    };
+    for field in clear {
+        match field {
+            ClearField::Provider => changes.provider = Some(None),
+            ClearField::Renewal => changes.renewal_date = Some(None),
+            ClearField::Notes => changes.notes = Some(None),
+            ClearField::Usage => changes.clear_usage = true,
+            ClearField::UnitPrice => changes.unit_price = Some(None),
+            ClearField::FreeTier => changes.free_tier = Some(None),
+            ClearField::UsageLimit => changes.usage_limit = Some(None),
+            ClearField::Registrar => changes.registrar = Some(None),
+            ClearField::ServerType => changes.server_type = Some(None),
+            ClearField::Specs => changes.specs = Some(None),
+            ClearField::Features => changes.features = Some(Vec::new()),
+        }
+    }
+    Ok(changes)
+}

@@ -1,0 +1,271 @@
+//! Terminal rendering of view models: plain tables for humans. (JSON is serde's job.)
+
+use std::fmt::Write as _;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+
+use crate::app::JobReport;
+use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
+use crate::domain::item::BillingPeriod;
+use crate::store::AuditRecord;
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_header(header.iter().map(|h| Cell::new(h)));
+    table
+}
+
+fn right(text: impl ToString) -> Cell {
+    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
+}
+
+fn per(period: BillingPeriod) -> &'static str {
+    match period {
+        BillingPeriod::OneTime => "once",
+        BillingPeriod::Monthly => "/ month",
+        BillingPeriod::Quarterly => "/ quarter",
+        BillingPeriod::Yearly => "/ year",
+        BillingPeriod::UsageBased => "/ month + usage",
+    }
+}
+
+fn renewal(item: &ItemView) -> String {
+    match (item.next_renewal, item.days_until_renewal) {
+        (Some(date), Some(0)) => format!("{date} (today)"),
+        (Some(date), Some(days)) if days < 0 => format!("{date} ({} d ago)", -days),
+        (Some(date), Some(days)) => format!("{date} ({days} d){}", if item.auto_renew { " ↻" } else { "" }),
+        _ => "-".into(),
+    }
+}
+
+fn cost(item: &ItemView) -> String {
+    let base = format!("{} {}", item.cost, per(item.billing_period));
+    match item.usage.as_ref().and_then(|u| u.unit_price.map(|p| (p, &u.unit))) {
+        Some((price, unit)) if item.billing_period == BillingPeriod::UsageBased && item.cost.0.amount.is_zero() => {
+            format!("{price} / {unit}")
+        }
+        Some((price, unit)) => format!("{base} + {price} / {unit}"),
+        None => base,
+    }
+}
+
+/// The items table with totals: what `item list` and `demo` print.
+pub fn item_list(list: &ItemList) -> String {
+    let mut out = format!("Workspace {} · {} · amounts in {}\n", list.workspace, list.today, list.base_currency);
+    if list.items.is_empty() {
+        out.push_str("\nNo items yet. Add one with `jarvis item add`, or try `jarvis --workspace demo demo`.\n");
+        return out;
+    }
+    let mut t = table(&["#", "Kind", "Name", "Provider", "Cost", &format!("Monthly {}", list.base_currency), "Next renewal", "Status"]);
+    for item in &list.items {
+        let monthly = match &item.monthly_cost_base {
+            Some(money) => money.format_amount(),
+            None => format!("{} (no rate)", item.monthly_cost),
+        };
+        t.add_row(vec![
+            right(item.id),
+            Cell::new(item.kind),
+            Cell::new(&item.name),
+            Cell::new(item.provider.as_deref().unwrap_or("-")),
+            Cell::new(cost(item)),
+            right(monthly),
+            Cell::new(renewal(item)),
+            Cell::new(item.status),
+        ]);
+    }
+    writeln!(out, "{t}").ok();
+    writeln!(out, "Monthly total: {}", list.totals.total_monthly_cost).ok();
+    let parts: Vec<String> = list
+        .totals
+        .categories
+        .iter()
+        .map(|(category, money)| format!("{category} {}", money.format_amount()))
+        .collect();
+    writeln!(out, "  {}", parts.join(" · ")).ok();
+    for warning in &list.warnings {
+        writeln!(out, "warning: {warning}").ok();
+    }
+    out
+}
+
+/// One item in full.
+pub fn item_detail(detail: &ItemDetail) -> String {
+    let item = &detail.item;
+    let mut out = item_card(item);
+    if detail.history.is_empty() {
+        out.push_str("\nNo cost history yet.\n");
+    } else {
+        writeln!(out, "\nRecent costs:\n{}", cost_table(&detail.history)).ok();
+    }
+    for warning in &detail.warnings {
+        writeln!(out, "warning: {warning}").ok();
+    }
+    out
+}
+
+fn item_card(item: &ItemView) -> String {
+    let mut rows: Vec<(&str, String)> = vec![
+        ("Name", format!("{} (#{})", item.name, item.id)),
+        ("Kind", format!("{} ({})", item.kind, item.category)),
+        ("Provider", item.provider.clone().unwrap_or_else(|| "-".into())),
+        ("Cost", cost(item)),
+        ("Monthly", match &item.monthly_cost_base {
+            Some(base) if base.currency != item.monthly_cost.currency => format!("{} ≈ {}", item.monthly_cost, base),
+            _ => item.monthly_cost.to_string(),
+        }),
+        ("Renews", renewal(item)),
+        ("Auto-renew", if item.auto_renew { "yes".into() } else { "no".into() }),
+        ("Status", item.status.to_string()),
+    ];
+    let optional = [
+        ("Registrar", item.registrar.clone()),
+        ("Server type", item.server_type.clone()),
+        ("Specs", item.specs.clone()),
+        ("Service type", item.service_type.map(|s| s.to_string())),
+        ("Pricing", item.pricing_model.map(|s| s.to_string())),
+        ("API key", item.api_key_status.map(|s| s.to_string())),
+        ("Integration", item.integration_type.map(|s| s.to_string())),
+        ("Features", item.features.as_ref().filter(|f| !f.is_empty()).map(|f| f.join(", "))),
+        ("Notes", item.notes.clone()),
+    ];
+    rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    if let Some(usage) = &item.usage {
+        let mut text = format!("{} {}", usage.used.normalize(), usage.unit);
+        if let Some(free) = usage.free_tier {
+            write!(text, " of {} free ({}%)", free.normalize(), usage.free_tier_used_percent.unwrap_or_default()).ok();
+        }
+        if let Some(limit) = usage.limit {
+            write!(text, ", limit {} ({}%)", limit.normalize(), usage.limit_used_percent.unwrap_or_default()).ok();
+        }
+        if usage.unit_price.is_some() {
+            write!(text, ", costing {}", usage.usage_cost).ok();
+        }
+        rows.push(("Usage", text));
+    }
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    rows.iter().map(|(k, v)| format!("{k:>width$}  {v}\n")).collect()
+}
+
+/// The result of `item add` / `item edit`.
+pub fn item_changed(verb: &str, changed: &ItemChanged) -> String {
+    let mut out = format!("{verb} {} `{}` (#{}).\n\n{}", changed.item.kind, changed.item.name, changed.item.id, item_card(&changed.item));
+    for notice in &changed.notices {
+        writeln!(out, "note: {notice}").ok();
+    }
+    out
+}
+
+pub fn item_removed(item: &ItemView) -> String {
+    format!("Removed {} `{}` (#{}). Its cost history is kept.\n", item.kind, item.name, item.id)
+}
+
+fn cost_table(records: &[CostView]) -> Table {
+    let mut t = table(&["#", "Item", "Period", "Amount", "Source", "Note"]);
+    for record in records {
+        let period = if record.period_start == record.period_end {
+            record.period_start.to_string()
+        } else {
+            format!("{} → {}", record.period_start, record.period_end)
+        };
+        t.add_row(vec![
+            right(record.id),
+            Cell::new(&record.item),
+            Cell::new(period),
+            right(record.amount),
+            Cell::new(record.source),
+            Cell::new(record.note.as_deref().unwrap_or("")),
+        ]);
+    }
+    t
+}
+
+pub fn cost_recorded(record: &CostView) -> String {
+    format!(
+        "Recorded {} for `{}` ({} → {}, {}) as cost record #{}.\n",
+        record.amount, record.item, record.period_start, record.period_end, record.source, record.id
+    )
+}
+
+pub fn cost_history(history: &CostHistory) -> String {
+    if history.records.is_empty() {
+        return "No cost records match.\n".into();
+    }
+    let mut out = format!("{}\nTotal: {} ({} records)\n", cost_table(&history.records), history.total, history.records.len());
+    for warning in &history.warnings {
+        writeln!(out, "warning: {warning}").ok();
+    }
+    out
+}
+
+pub fn rates(rates: &[RateView]) -> String {
+    if rates.is_empty() {
+        return "No exchange rates yet. Set one with `jarvis rate set USD THB 35.2`.\n".into();
+    }
+    let mut t = table(&["Pair", "Rate", "From"]);
+    for rate in rates {
+        t.add_row(vec![Cell::new(format!("1 {} =", rate.base)), right(format!("{} {}", rate.rate, rate.quote)), Cell::new(rate.date)]);
+    }
+    format!("{t}\n")
+}
+
+pub fn rate_set(rate: &RateView) -> String {
+    let replaced = rate.replaced.map(|r| format!(" (was {r})")).unwrap_or_default();
+    format!("1 {} = {} {} from {}{replaced}.\n", rate.base, rate.rate, rate.quote, rate.date)
+}
+
+pub fn settings(view: &SettingsView) -> String {
+    let s = &view.settings;
+    format!(
+        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\n",
+        view.workspace,
+        s.base_currency,
+        s.base_currency.name(),
+        s.timezone,
+        view.today,
+        s.language,
+        s.expiring_window_days
+    )
+}
+
+pub fn jobs(reports: &[JobReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        writeln!(
+            out,
+            "Workspace {} ({}): {} renewal charge(s), {} month-close record(s).",
+            report.workspace,
+            report.today,
+            report.renewals.len(),
+            report.month_close.len()
+        )
+        .ok();
+        for charge in &report.renewals {
+            writeln!(out, "  renewed  {}: {} for {} → {}", charge.item, charge.amount, charge.period_start, charge.period_end).ok();
+        }
+        for charge in &report.month_close {
+            writeln!(out, "  recorded {}: {} for {} → {}", charge.item, charge.amount, charge.period_start, charge.period_end).ok();
+        }
+    }
+    if reports.is_empty() {
+        out.push_str("No workspaces yet.\n");
+    }
+    out
+}
+
+pub fn audit(entries: &[AuditRecord]) -> String {
+    if entries.is_empty() {
+        return "No changes recorded yet.\n".into();
+    }
+    let mut t = table(&["When (UTC)", "Who", "What", "On"]);
+    for entry in entries {
+        t.add_row(vec![
+            Cell::new(entry.at.format("%Y-%m-%d %H:%M:%S")),
+            Cell::new(&entry.actor),
+            Cell::new(&entry.action),
+            Cell::new(format!("{} {}", entry.entity, entry.entity_id.as_deref().unwrap_or(""))),
+        ]);
+    }
+    format!("{t}\n")
+}

@@ -1,0 +1,126 @@
+//! Errors a user caused: typed, and worded for the person who has to fix their input.
+//!
+//! Every message says what was wrong and what to do instead, without a trailing period, so any
+//! front end (CLI, Discord, HTTP) can show it as-is.
+
+/// A mistake in what the user asked for. Nothing is written when one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    /// A value could not be parsed or is out of range; `field` names the input (`cost`, `name`...).
+    #[error("The {field} `{input}` is not valid: {reason}")]
+    Invalid {
+        field: &'static str,
+        input: String,
+        reason: String,
+    },
+
+    /// A required value was not given.
+    #[error("{0}")]
+    Missing(String),
+
+    /// A value that is not one of a fixed set of choices.
+    #[error("`{input}` is not a known {what}; choose one of: {}", .choices.join(", "))]
+    UnknownChoice {
+        what: &'static str,
+        input: String,
+        choices: Vec<&'static str>,
+    },
+
+    /// Two fields that cannot go together, or a field that does not apply.
+    #[error("{0}")]
+    Conflict(String),
+
+    /// The name is already taken among the workspace's items of that kind.
+    #[error("There is already a {kind} named `{name}` (#{id}); choose another name or edit that one")]
+    Duplicate { kind: String, name: String, id: i64 },
+
+    /// Nothing in this workspace matches what the user referred to.
+    #[error("{}", not_found(.what, .query, .suggestions))]
+    NotFound {
+        what: &'static str,
+        query: String,
+        suggestions: Vec<String>,
+    },
+
+    /// A reference that matches several things; the user must narrow it down.
+    #[error("`{query}` matches several items: {}; use the item's id (e.g. #{}) or add --kind", .matches.join(", "), .first_id)]
+    Ambiguous {
+        query: String,
+        matches: Vec<String>,
+        first_id: i64,
+    },
+}
+
+impl UserError {
+    /// Shorthand for [`UserError::Invalid`].
+    pub fn invalid(field: &'static str, input: impl Into<String>, reason: impl Into<String>) -> Self {
+        UserError::Invalid {
+            field,
+            input: input.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn not_found(what: &str, query: &str, suggestions: &[String]) -> String {
+    let hint = match suggestions {
+        [] => "; list them with `item list`".to_string(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => format!("; did you mean one of: {}?", many.join(", ")),
+    };
+    format!("No {what} `{query}` in this workspace{hint}")
+}
+
+/// The names in `candidates` close enough to `query` to be worth suggesting, best first (at most 3).
+pub fn close_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let query = query.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .filter_map(|candidate| {
+            let lower = candidate.to_lowercase();
+            let score = if lower.contains(&query) || (query.contains(&lower) && lower.len() >= 3) {
+                1.0
+            } else {
+                strsim::jaro_winkler(&query, &lower)
+            };
+            (score >= 0.8).then_some((score, candidate))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, name)| name.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(query: &str, candidates: &[&str], expected: &[&str]) {
+        assert_eq!(close_matches(query, candidates.iter().copied()), expected);
+    }
+
+    #[test]
+    fn suggests_close_names() {
+        check("acme.con", &["acme.com", "acme.io", "openai"], &["acme.com", "acme.io"]);
+        check("open ai", &["OpenAI", "Anthropic"], &["OpenAI"]);
+        check("stripe", &["Stripe payments", "Supabase"], &["Stripe payments"]);
+        check("zzz", &["OpenAI", "Anthropic"], &[]);
+    }
+
+    #[test]
+    fn not_found_message_lists_suggestions() {
+        let error = UserError::NotFound {
+            what: "item",
+            query: "acme.con".into(),
+            suggestions: vec!["acme.com".into()],
+        };
+        assert_eq!(error.to_string(), "No item `acme.con` in this workspace; did you mean `acme.com`?");
+        let error = UserError::NotFound {
+            what: "item",
+            query: "x".into(),
+            suggestions: vec![],
+        };
+        assert_eq!(error.to_string(), "No item `x` in this workspace; list them with `item list`");
+    }
+}

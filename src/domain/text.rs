@@ -1,0 +1,201 @@
+//! Validated text typed by users: item names, short labels and free-form notes.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::UserError;
+
+/// Longest item name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest label (provider, registrar, unit, feature...), in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+/// Longest note, in characters.
+pub const MAX_NOTES_CHARS: usize = 1000;
+
+fn check_text(field: &'static str, input: &str, max: usize, allow_newlines: bool) -> Result<String, UserError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(UserError::invalid(field, input, "it is empty"));
+    }
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(UserError::invalid(
+            field,
+            truncate_for_message(text),
+            format!("it is {chars} characters long; the limit is {max}"),
+        ));
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\t')))
+    {
+        return Err(UserError::invalid(
+            field,
+            text.escape_debug().to_string(),
+            format!("it contains the control character {:?}; remove it", bad),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn truncate_for_message(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    short.push('…');
+    short
+}
+
+/// An item's name: 1-100 characters, trimmed, no control characters. Unique per workspace and kind,
+/// compared case-insensitively through [`ItemName::key`].
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ItemName(String);
+
+impl ItemName {
+    pub fn parse(input: &str) -> Result<ItemName, UserError> {
+        check_text("name", input, MAX_NAME_CHARS, false).map(ItemName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form that uniqueness is checked on.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl<'de> Deserialize<'de> for ItemName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ItemName::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for ItemName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ItemName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for ItemName {
+    type Err = UserError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ItemName::parse(s)
+    }
+}
+
+/// A short single-line text such as a provider, registrar, unit or feature: 1-100 characters.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Label(String);
+
+impl Label {
+    pub fn parse(field: &'static str, input: &str) -> Result<Label, UserError> {
+        check_text(field, input, MAX_LABEL_CHARS, false).map(Label)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Label {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Label::parse("label", &String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// Free-form notes: up to 1000 characters; line breaks and tabs allowed.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Notes(String);
+
+impl Notes {
+    pub fn parse(input: &str) -> Result<Notes, UserError> {
+        check_text("notes", input, MAX_NOTES_CHARS, true).map(Notes)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Notes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Notes::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Notes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Notes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_name(input: &str, expected: Result<&str, &str>) {
+        match (ItemName::parse(input), expected) {
+            (Ok(name), Ok(want)) => assert_eq!(name.as_str(), want),
+            (Err(error), Err(fragment)) => {
+                assert!(error.to_string().contains(fragment), "{input:?}: {error}")
+            }
+            (actual, expected) => panic!("{input:?}: got {actual:?}, want {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn names() {
+        check_name("acme.com", Ok("acme.com"));
+        check_name("  OpenAI  ", Ok("OpenAI"));
+        check_name("ร้านค้า.th", Ok("ร้านค้า.th"));
+        check_name("@everyone", Ok("@everyone")); // allowed; rendering must never ping
+        check_name(&"a".repeat(100), Ok(&"a".repeat(100)));
+        check_name("", Err("it is empty"));
+        check_name("   ", Err("it is empty"));
+        check_name(&"a".repeat(101), Err("101 characters long; the limit is 100"));
+        check_name("bad\u{0007}name", Err("control character"));
+        check_name("two\nlines", Err("control character"));
+    }
+
+    #[test]
+    fn name_keys_fold_case() {
+        assert_eq!(ItemName::parse("Acme.COM").unwrap().key(), "acme.com");
+        assert_eq!(ItemName::parse("ÄBC").unwrap().key(), "äbc");
+    }
+
+    #[test]
+    fn notes_allow_line_breaks() {
+        assert!(Notes::parse("line one\nline two").is_ok());
+        assert!(Notes::parse("bell\u{0007}").is_err());
+        assert!(Notes::parse(&"x".repeat(1001)).is_err());
+    }
+}

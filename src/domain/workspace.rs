@@ -1,0 +1,233 @@
+//! Workspaces (one per Discord guild, or a local one for the CLI) and their settings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::choice::choice_enum;
+use super::error::{UserError, close_matches};
+use super::money::Currency;
+
+/// The workspace the CLI uses unless told otherwise.
+pub const LOCAL_WORKSPACE: &str = "local";
+
+/// A workspace id: a Discord guild id, or a local name such as `local` or `demo`
+/// (1-64 letters, digits, `-` or `_`).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+#[serde(transparent)]
+pub struct WorkspaceId(String);
+
+impl WorkspaceId {
+    pub fn parse(input: &str) -> Result<WorkspaceId, UserError> {
+        let ok = !input.is_empty()
+            && input.len() <= 64
+            && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Ok(WorkspaceId(input.to_string()))
+        } else {
+            Err(UserError::invalid(
+                "workspace",
+                input,
+                "use 1-64 letters, digits, `-` or `_` (a Discord server id, or a name such as `local`)",
+            ))
+        }
+    }
+
+    pub fn local() -> WorkspaceId {
+        WorkspaceId(LOCAL_WORKSPACE.to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for WorkspaceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for WorkspaceId {
+    type Err = UserError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WorkspaceId::parse(s)
+    }
+}
+
+choice_enum! {
+    /// Languages Jarvis can answer in.
+    pub enum Language as "language" {
+        English = "en",
+    }
+}
+
+/// An IANA timezone such as `Asia/Bangkok`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Timezone(pub Tz);
+
+impl Timezone {
+    pub fn parse(input: &str) -> Result<Timezone, UserError> {
+        let text = input.trim();
+        Tz::from_str(text)
+            .ok()
+            .or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|tz| tz.name().eq_ignore_ascii_case(text)))
+            .ok_or(()).map(Timezone).map_err(|_| {
+            let suggestions = close_matches(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()));
+            let hint = match suggestions.first() {
+                Some(best) => format!("did you mean {best}? Use an IANA name such as Asia/Bangkok or America/New_York"),
+                None => "use an IANA name such as Asia/Bangkok, Europe/Berlin or America/New_York".into(),
+            };
+            UserError::invalid("timezone", input, hint)
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The calendar date at `now` in this timezone: what "today" means for the workspace, and
+    /// the local day an instant such as `created_at` falls on.
+    pub fn today(self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.0).date_naive()
+    }
+}
+
+impl fmt::Display for Timezone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Timezone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Longest "expiring soon" window, in days.
+pub const MAX_WINDOW_DAYS: u32 = 366;
+
+/// A workspace's settings.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Settings {
+    /// Totals and budgets are in this currency.
+    pub base_currency: Currency,
+    /// Decides what "today" is, and later when reports are posted.
+    pub timezone: Timezone,
+    pub language: Language,
+    /// An item renewing within this many days is `expiring`.
+    pub expiring_window_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            base_currency: Currency::USD,
+            timezone: Timezone(Tz::UTC),
+            language: Language::English,
+            expiring_window_days: 30,
+        }
+    }
+}
+
+choice_enum! {
+    /// The settings `settings set` can change.
+    pub enum SettingKey as "setting" {
+        Currency = "currency",
+        Timezone = "timezone",
+        Language = "language",
+        ExpiringWindow = "expiring_window",
+    }
+}
+
+impl Settings {
+    /// These settings with `key` set from the user's text.
+    pub fn with(&self, key: SettingKey, value: &str) -> Result<Settings, UserError> {
+        let mut next = self.clone();
+        match key {
+            SettingKey::Currency => next.base_currency = Currency::parse(value)?,
+            SettingKey::Timezone => next.timezone = Timezone::parse(value)?,
+            SettingKey::Language => {
+                next.language = value.parse().map_err(|error| match value.trim() {
+                    "th" => UserError::invalid("language", value, "Thai is not available yet; use en"),
+                    _ => error,
+                })?
+            }
+            SettingKey::ExpiringWindow => {
+                let days: u32 = value.trim().trim_end_matches('d').parse().map_err(|_| {
+                    UserError::invalid("expiring window", value, "give a whole number of days, e.g. 30")
+                })?;
+                if !(1..=MAX_WINDOW_DAYS).contains(&days) {
+                    return Err(UserError::invalid(
+                        "expiring window",
+                        value,
+                        format!("it must be between 1 and {MAX_WINDOW_DAYS} days"),
+                    ));
+                }
+                next.expiring_window_days = days;
+            }
+        }
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(key: SettingKey, value: &str, expected: Result<&str, &str>) {
+        let actual = Settings::default().with(key, value);
+        match (actual, expected) {
+            (Ok(settings), Ok(want)) => {
+                let shown = match key {
+                    SettingKey::Currency => settings.base_currency.to_string(),
+                    SettingKey::Timezone => settings.timezone.to_string(),
+                    SettingKey::Language => settings.language.to_string(),
+                    SettingKey::ExpiringWindow => settings.expiring_window_days.to_string(),
+                };
+                assert_eq!(shown, want);
+            }
+            (Err(error), Err(fragment)) => assert!(error.to_string().contains(fragment), "{value:?}: {error}"),
+            (actual, expected) => panic!("{value:?}: got {actual:?}, want {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn settings() {
+        use SettingKey::*;
+        check(Currency, "thb", Ok("THB"));
+        check(Currency, "BTC", Err("ISO 4217"));
+        check(Timezone, "Asia/Bangkok", Ok("Asia/Bangkok"));
+        check(Timezone, "asia/bangkok", Ok("Asia/Bangkok"));
+        check(Timezone, "Asia/Bangkock", Err("did you mean Asia/Bangkok?"));
+        check(Timezone, "Mars/Olympus", Err("IANA name"));
+        check(Language, "en", Ok("en"));
+        check(Language, "th", Err("Thai is not available yet"));
+        check(Language, "fr", Err("choose one of: en"));
+        check(ExpiringWindow, "14", Ok("14"));
+        check(ExpiringWindow, "0", Err("between 1 and 366"));
+        check(ExpiringWindow, "soon", Err("whole number of days"));
+    }
+
+    #[test]
+    fn today_follows_the_timezone() {
+        let now: DateTime<Utc> = "2026-11-30T20:00:00Z".parse().unwrap();
+        assert_eq!(Timezone::parse("UTC").unwrap().today(now).to_string(), "2026-11-30");
+        assert_eq!(Timezone::parse("Asia/Bangkok").unwrap().today(now).to_string(), "2026-12-01");
+        assert_eq!(Timezone::parse("America/New_York").unwrap().today(now).to_string(), "2026-11-30");
+    }
+
+    #[test]
+    fn workspace_ids() {
+        assert!(WorkspaceId::parse("123456789012345678").is_ok());
+        assert!(WorkspaceId::parse("local").is_ok());
+        assert!(WorkspaceId::parse("").is_err());
+        assert!(WorkspaceId::parse("a b").is_err());
+        assert!(WorkspaceId::parse(&"x".repeat(65)).is_err());
+    }
+}

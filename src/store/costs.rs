@@ -1,0 +1,117 @@
+//! Cost records: written by hand, by renewal advancement and by month close.
+
+use anyhow::Context as _;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_timestamp, timestamp};
+use crate::domain::audit::Actor;
+use crate::domain::calendar::DateRange;
+use crate::domain::cost::{CostRecord, NewCostRecord, UsageSnapshot};
+use crate::domain::money::{Currency, Money};
+use crate::domain::text::Notes;
+use crate::domain::workspace::WorkspaceId;
+
+/// Which records to read.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct CostFilter {
+    pub item_id: Option<i64>,
+    /// Records whose period ends on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Records whose period starts on or before this day.
+    pub to: Option<NaiveDate>,
+}
+
+impl Tx {
+    /// Writes a record. Returns `None` when an identical renewal or snapshot record (same item and
+    /// period start) already exists: jobs rely on this to charge each period once.
+    pub async fn insert_cost(
+        &mut self,
+        workspace: &WorkspaceId,
+        record: &NewCostRecord,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let usage = record.usage.as_ref().map(serde_json::to_string).transpose().context("usage to JSON")?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO cost_records
+                 (workspace_id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT DO NOTHING
+             RETURNING id",
+        )
+        .bind(workspace.as_str())
+        .bind(record.item_id)
+        .bind(decimal(record.amount.amount))
+        .bind(record.amount.currency.code())
+        .bind(date(record.period.start))
+        .bind(date(record.period.end))
+        .bind(record.source.as_str())
+        .bind(usage)
+        .bind(record.note.as_ref().map(|n| n.as_str().to_string()))
+        .bind(timestamp(now))
+        .bind(actor.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Records matching `filter`, by period start.
+    pub async fn cost_records(&mut self, workspace: &WorkspaceId, filter: CostFilter) -> Result<Vec<CostRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by
+             FROM cost_records
+             WHERE workspace_id = ?1
+               AND (?2 IS NULL OR item_id = ?2)
+               AND (?3 IS NULL OR period_end >= ?3)
+               AND (?4 IS NULL OR period_start <= ?4)
+             ORDER BY period_start, id",
+        )
+        .bind(workspace.as_str())
+        .bind(filter.item_id)
+        .bind(filter.from.map(date))
+        .bind(filter.to.map(date))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows.iter().map(record_from_row).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// The periods an item's records cover, for month close.
+    pub async fn covered_periods(&mut self, workspace: &WorkspaceId, item_id: i64) -> Result<Vec<DateRange>> {
+        let rows = sqlx::query(
+            "SELECT period_start, period_end FROM cost_records WHERE workspace_id = ?1 AND item_id = ?2",
+        )
+        .bind(workspace.as_str())
+        .bind(item_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let read = |row: &SqliteRow| -> anyhow::Result<DateRange> {
+            let start = parse_date(row.try_get("period_start")?)?;
+            let end = parse_date(row.try_get("period_end")?)?;
+            DateRange::new(start, end).context("a stored cost period ends before it starts")
+        };
+        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+    }
+}
+
+fn record_from_row(row: &SqliteRow) -> anyhow::Result<CostRecord> {
+    let id: i64 = row.try_get("id")?;
+    let read = || -> anyhow::Result<CostRecord> {
+        let start = parse_date(row.try_get("period_start")?)?;
+        let end = parse_date(row.try_get("period_end")?)?;
+        let usage: Option<&str> = row.try_get("usage")?;
+        Ok(CostRecord {
+            id,
+            item_id: row.try_get("item_id")?,
+            amount: Money::new(parse_decimal(row.try_get("amount")?)?, Currency::parse(row.try_get("currency")?)?),
+            period: DateRange::new(start, end).context("period ends before it starts")?,
+            source: row.try_get::<&str, _>("source")?.parse()?,
+            usage: usage.map(serde_json::from_str::<UsageSnapshot>).transpose()?,
+            note: row.try_get::<Option<&str>, _>("note")?.map(Notes::parse).transpose()?,
+            created_at: parse_timestamp(row.try_get("created_at")?)?,
+            created_by: row.try_get("created_by")?,
+        })
+    };
+    read().with_context(|| format!("cost record #{id} in the database is damaged"))
+}

@@ -1,0 +1,233 @@
+//! Items: insert, update, soft delete and reads, always within one workspace.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Datelike as _, Utc};
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_opt_decimal, parse_timestamp, timestamp};
+use crate::domain::item::{Details, Item, Kind, Renewal, Usage};
+use crate::domain::money::{Currency, Money};
+use crate::domain::text::{ItemName, Label, Notes};
+use crate::domain::workspace::WorkspaceId;
+
+const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
+    renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
+    usage_limit, details, created_at, updated_at, deleted_at";
+
+/// Which items a read returns.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Removed {
+    Excluded,
+    Included,
+}
+
+impl Tx {
+    /// The workspace's items, oldest first.
+    pub async fn items(&mut self, workspace: &WorkspaceId, removed: Removed) -> Result<Vec<Item>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND (?2 OR deleted_at IS NULL) ORDER BY id"
+        )))
+        .bind(workspace.as_str())
+        .bind(removed == Removed::Included)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows.iter().map(item_from_row).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// One live item by id, if it belongs to the workspace.
+    pub async fn item(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<Item>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL"
+        )))
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.as_ref().map(item_from_row).transpose()?)
+    }
+
+    /// Stores a new item and returns its id.
+    pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<i64> {
+        let fields = ItemFields::of(item);
+        let id = sqlx::query_scalar(
+            "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
+                 renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
+                 used_units, usage_limit, details, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+             RETURNING id",
+        )
+        .bind(workspace.as_str())
+        .bind(fields.kind)
+        .bind(fields.name)
+        .bind(fields.name_key)
+        .bind(fields.provider)
+        .bind(fields.cost_amount)
+        .bind(fields.currency)
+        .bind(fields.period)
+        .bind(fields.renewal_date)
+        .bind(fields.anchor_day)
+        .bind(fields.auto_renew)
+        .bind(fields.status)
+        .bind(fields.notes)
+        .bind(fields.usage_unit)
+        .bind(fields.unit_price)
+        .bind(fields.included)
+        .bind(fields.used)
+        .bind(fields.limit)
+        .bind(fields.details)
+        .bind(timestamp(item.created_at))
+        .bind(timestamp(item.updated_at))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Overwrites a live item's fields (its id, kind and creation time stay).
+    pub async fn update_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<()> {
+        let fields = ItemFields::of(item);
+        let updated = sqlx::query(
+            "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
+                 billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
+                 notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
+                 usage_limit = ?18, details = ?19, updated_at = ?20
+             WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(item.id)
+        .bind(fields.name)
+        .bind(fields.name_key)
+        .bind(fields.provider)
+        .bind(fields.cost_amount)
+        .bind(fields.currency)
+        .bind(fields.period)
+        .bind(fields.renewal_date)
+        .bind(fields.anchor_day)
+        .bind(fields.auto_renew)
+        .bind(fields.status)
+        .bind(fields.notes)
+        .bind(fields.usage_unit)
+        .bind(fields.unit_price)
+        .bind(fields.included)
+        .bind(fields.used)
+        .bind(fields.limit)
+        .bind(fields.details)
+        .bind(timestamp(item.updated_at))
+        .execute(&mut *self.tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(anyhow::anyhow!("item #{} vanished while being updated", item.id).into());
+        }
+        Ok(())
+    }
+
+    /// Marks an item removed; its cost history stays.
+    pub async fn remove_item(&mut self, workspace: &WorkspaceId, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let removed = sqlx::query(
+            "UPDATE items SET deleted_at = ?3, updated_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        if removed.rows_affected() != 1 {
+            return Err(anyhow::anyhow!("item #{id} vanished while being removed").into());
+        }
+        Ok(())
+    }
+}
+
+/// An item's column values, ready to bind.
+struct ItemFields {
+    kind: &'static str,
+    name: String,
+    name_key: String,
+    provider: Option<String>,
+    cost_amount: String,
+    currency: &'static str,
+    period: &'static str,
+    renewal_date: Option<String>,
+    anchor_day: Option<i64>,
+    auto_renew: bool,
+    status: &'static str,
+    notes: Option<String>,
+    usage_unit: Option<String>,
+    unit_price: Option<String>,
+    included: Option<String>,
+    used: Option<String>,
+    limit: Option<String>,
+    details: String,
+}
+
+impl ItemFields {
+    fn of(item: &Item) -> ItemFields {
+        let usage = item.usage.as_ref();
+        ItemFields {
+            kind: item.kind().as_str(),
+            name: item.name.as_str().to_string(),
+            name_key: item.name.key(),
+            provider: item.provider.as_ref().map(|p| p.as_str().to_string()),
+            cost_amount: decimal(item.cost.amount),
+            currency: item.cost.currency.code(),
+            period: item.period.as_str(),
+            renewal_date: item.renewal.map(|r| date(r.date)),
+            anchor_day: item.renewal.map(|r| i64::from(r.anchor_day)),
+            auto_renew: item.auto_renew,
+            status: item.status.as_str(),
+            notes: item.notes.as_ref().map(|n| n.as_str().to_string()),
+            usage_unit: usage.map(|u| u.unit.as_str().to_string()),
+            unit_price: usage.and_then(|u| u.unit_price).map(decimal),
+            included: usage.and_then(|u| u.included).map(decimal),
+            used: usage.map(|u| decimal(u.used)),
+            limit: usage.and_then(|u| u.limit).map(decimal),
+            details: item.details.to_json(),
+        }
+    }
+}
+
+fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
+    let id: i64 = row.try_get("id")?;
+    let read = || -> anyhow::Result<Item> {
+        let kind: Kind = row.try_get::<&str, _>("kind")?.parse()?;
+        let currency = Currency::parse(row.try_get("currency")?)?;
+        let renewal = match row.try_get::<Option<&str>, _>("renewal_date")? {
+            Some(text) => {
+                let date = parse_date(text)?;
+                let anchor_day: Option<i64> = row.try_get("renewal_anchor_day")?;
+                Some(Renewal { date, anchor_day: anchor_day.map(u32::try_from).transpose()?.unwrap_or(date.day()) })
+            }
+            None => None,
+        };
+        let usage = match row.try_get::<Option<&str>, _>("usage_unit")? {
+            Some(unit) => Some(Usage {
+                unit: Label::parse("unit", unit)?,
+                unit_price: parse_opt_decimal(row.try_get("unit_price")?)?,
+                included: parse_opt_decimal(row.try_get("included_units")?)?,
+                used: parse_opt_decimal(row.try_get("used_units")?)?.unwrap_or_default(),
+                limit: parse_opt_decimal(row.try_get("usage_limit")?)?,
+            }),
+            None => None,
+        };
+        let label = |column: &str| -> anyhow::Result<Option<Label>> {
+            Ok(row.try_get::<Option<&str>, _>(column)?.map(|t| Label::parse("label", t)).transpose()?)
+        };
+        Ok(Item {
+            id,
+            name: ItemName::parse(row.try_get("name")?)?,
+            provider: label("provider")?,
+            cost: Money::new(parse_decimal(row.try_get("cost_amount")?)?, currency),
+            period: row.try_get::<&str, _>("billing_period")?.parse()?,
+            renewal,
+            auto_renew: row.try_get("auto_renew")?,
+            status: row.try_get::<&str, _>("status")?.parse()?,
+            notes: row.try_get::<Option<&str>, _>("notes")?.map(Notes::parse).transpose()?,
+            usage,
+            details: Details::from_json(kind, row.try_get("details")?)?,
+            created_at: parse_timestamp(row.try_get("created_at")?)?,
+            updated_at: parse_timestamp(row.try_get("updated_at")?)?,
+            removed_at: row.try_get::<Option<&str>, _>("deleted_at")?.map(parse_timestamp).transpose()?,
+        })
+    };
+    read().with_context(|| format!("item #{id} in the database is damaged"))
+}

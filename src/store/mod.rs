@@ -1,0 +1,144 @@
+//! The only place with SQL: SQLite through sqlx, migrations at start-up, and typed reads and
+//! writes inside transactions.
+//!
+//! Every operation runs on a [`Tx`]: [`Store::read`] for a consistent snapshot, [`Store::write`]
+//! for a change (`BEGIN IMMEDIATE`, so concurrent writers queue instead of failing half-way).
+//! Every query is parameterised and filtered by workspace.
+
+mod audit;
+mod costs;
+mod items;
+mod rates;
+mod workspaces;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rust_decimal::Decimal;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+pub use audit::AuditRecord;
+pub use costs::CostFilter;
+pub use items::Removed;
+
+/// A failure in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The item name is already used by another live item of the same kind in the workspace.
+    #[error("the name is already taken")]
+    NameTaken,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if let Some(db) = error.as_database_error()
+            && db.is_unique_violation()
+            && db.message().contains("items.")
+        {
+            return StoreError::NameTaken;
+        }
+        StoreError::Internal(anyhow::Error::new(error))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database: a pool of SQLite connections.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    ///
+    /// `url` may be `sqlite://path/to/file.db`, `sqlite:file.db` or a plain file path. The file
+    /// runs in WAL mode with foreign keys on.
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
+        let url = if url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
+        let options = SqliteConnectOptions::from_str(&url)
+            .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL (try sqlite://jarvis.db)"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("could not open the database {url}"))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .context("could not apply the database migrations")?;
+        Ok(Store { pool })
+    }
+
+    /// A read-only snapshot.
+    pub async fn read(&self) -> anyhow::Result<Tx> {
+        let tx = self.pool.begin().await.context("could not start a read transaction")?;
+        Ok(Tx { tx })
+    }
+
+    /// A write transaction; nothing is visible to others until [`Tx::commit`].
+    pub async fn write(&self) -> anyhow::Result<Tx> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .context("could not start a write transaction (is another Jarvis holding the database?)")?;
+        Ok(Tx { tx })
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// An open transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub struct Tx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> anyhow::Result<()> {
+        self.tx.commit().await.context("could not commit the transaction")
+    }
+}
+
+/// Instants are stored as RFC 3339 UTC with microseconds, so text order is time order.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(text).with_context(|| format!("bad stored timestamp {text:?}"))?.with_timezone(&Utc))
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_date(text: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| format!("bad stored date {text:?}"))
+}
+
+/// Decimals are stored as text, exactly.
+fn decimal(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn parse_decimal(text: &str) -> anyhow::Result<Decimal> {
+    Decimal::from_str(text).with_context(|| format!("bad stored decimal {text:?}"))
+}
+
+fn parse_opt_decimal(text: Option<String>) -> anyhow::Result<Option<Decimal>> {
+    text.as_deref().map(parse_decimal).transpose()
+}

@@ -1,0 +1,70 @@
+//! Workspaces and their settings.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use sqlx::Row as _;
+
+use super::{Result, Tx, timestamp};
+use crate::domain::money::Currency;
+use crate::domain::workspace::{Settings, Timezone, WorkspaceId};
+
+impl Tx {
+    /// Creates the workspace with default settings unless it exists.
+    pub async fn ensure_workspace(&mut self, workspace: &WorkspaceId, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO workspaces (id, created_at, updated_at) VALUES (?1, ?2, ?2)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(workspace.as_str())
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The workspace's settings; defaults for a workspace never written to.
+    pub async fn settings(&mut self, workspace: &WorkspaceId) -> Result<Settings> {
+        let row = sqlx::query(
+            "SELECT base_currency, timezone, language, expiring_window_days FROM workspaces WHERE id = ?1",
+        )
+        .bind(workspace.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(Settings::default()) };
+        let read = || -> anyhow::Result<Settings> {
+            Ok(Settings {
+                base_currency: Currency::parse(row.try_get("base_currency")?)?,
+                timezone: Timezone::parse(row.try_get("timezone")?)?,
+                language: row.try_get::<&str, _>("language")?.parse()?,
+                expiring_window_days: row.try_get::<i64, _>("expiring_window_days")?.try_into()?,
+            })
+        };
+        Ok(read().with_context(|| format!("bad stored settings for workspace {workspace}"))?)
+    }
+
+    pub async fn save_settings(&mut self, workspace: &WorkspaceId, settings: &Settings, now: DateTime<Utc>) -> Result<()> {
+        self.ensure_workspace(workspace, now).await?;
+        sqlx::query(
+            "UPDATE workspaces
+             SET base_currency = ?2, timezone = ?3, language = ?4, expiring_window_days = ?5, updated_at = ?6
+             WHERE id = ?1",
+        )
+        .bind(workspace.as_str())
+        .bind(settings.base_currency.code())
+        .bind(settings.timezone.name())
+        .bind(settings.language.as_str())
+        .bind(i64::from(settings.expiring_window_days))
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Every workspace that has been written to, for jobs that run across all of them.
+    pub async fn workspace_ids(&mut self) -> Result<Vec<WorkspaceId>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM workspaces ORDER BY id")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(ids.iter().map(|id| WorkspaceId::parse(id)).collect::<Result<_, _>>().map_err(anyhow::Error::new)?)
+    }
+}
