@@ -14,6 +14,7 @@ pub fn error_id() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
-    let mixed = (nanos as u64) ^ (u64::from(COUNTER.fetch_add(1, Ordering::Relaxed)) << 40) ^ u64::from(std::process::id());
+    let mixed =
+        (nanos as u64) ^ (u64::from(COUNTER.fetch_add(1, Ordering::Relaxed)) << 40) ^ u64::from(std::process::id());
     format!("E{:08X}", (mixed ^ (mixed >> 29)) as u32)
 }

@@ -76,7 +76,10 @@ impl App {
             .into());
         }
         let usage = input.usage.map(|used| UsageSnapshot {
-            unit: item.usage.as_ref().map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string()),
+            unit: item
+                .usage
+                .as_ref()
+                .map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string()),
             used,
             included: item.usage.as_ref().and_then(|u| u.included),
             unit_price: item.usage.as_ref().and_then(|u| u.unit_price),
@@ -134,7 +137,8 @@ impl App {
             None => None,
         };
         let records = tx.cost_records(workspace, CostFilter { item_id, from, to }).await?;
-        let items: HashMap<i64, _> = tx.items(workspace, Removed::Included).await?.into_iter().map(|i| (i.id, i)).collect();
+        let items: HashMap<i64, _> =
+            tx.items(workspace, Removed::Included).await?.into_iter().map(|i| (i.id, i)).collect();
         let rates = RateBook::new(tx.rates(workspace).await?);
         let mut missing = BTreeSet::new();
         let views: Vec<CostView> = records
@@ -147,10 +151,7 @@ impl App {
                 view
             })
             .collect();
-        let total = views
-            .iter()
-            .filter_map(|v| v.amount_base)
-            .fold(Money::zero(settings.base_currency), Money::plus);
+        let total = views.iter().filter_map(|v| v.amount_base).fold(Money::zero(settings.base_currency), Money::plus);
         Ok(CostHistory {
             base_currency: settings.base_currency,
             records: views,

@@ -49,7 +49,13 @@ fn renewing(mut sample: (Kind, ItemChanges), date: NaiveDate, auto_renew: bool) 
     sample
 }
 
-fn metered(mut sample: (Kind, ItemChanges), unit: &str, price: Option<&str>, free: Option<&str>, used: &str) -> (Kind, ItemChanges) {
+fn metered(
+    mut sample: (Kind, ItemChanges),
+    unit: &str,
+    price: Option<&str>,
+    free: Option<&str>,
+    used: &str,
+) -> (Kind, ItemChanges) {
     sample.1.unit = label(unit);
     sample.1.unit_price = Some(price.map(dec));
     sample.1.free_tier = Some(free.map(dec));
@@ -70,14 +76,38 @@ fn sample_items(today: NaiveDate) -> Vec<(Kind, ItemChanges)> {
         renewing(sample(Kind::Domain, "acme.io", "Namecheap", "39.98", Yearly), days(200), true),
         renewing(sample(Kind::Domain, "acme.dev", "Cloudflare", "10.44", Yearly), days(6), false),
         renewing(sample(Kind::Hosting, "api-prod", "AWS", "74.88", Monthly), next_month_on(1), true),
-        metered(sample(Kind::Hosting, "Cloud Run workers", "Google Cloud", "0", UsageBased), "vCPU-second", Some("0.000024"), Some("180000"), "2150000"),
+        metered(
+            sample(Kind::Hosting, "Cloud Run workers", "Google Cloud", "0", UsageBased),
+            "vCPU-second",
+            Some("0.000024"),
+            Some("180000"),
+            "2150000",
+        ),
         metered(sample(Kind::Cdn, "Cloudflare Pro", "Cloudflare", "20", Monthly), "GB", None, None, "1840"),
         metered(sample(Kind::Storage, "S3 assets", "AWS", "0", UsageBased), "GB-month", Some("0.023"), None, "1250"),
         metered(sample(Kind::AiProvider, "OpenAI", "OpenAI", "0", UsageBased), "1M tokens", Some("2.50"), None, "96"),
-        metered(sample(Kind::AiProvider, "Anthropic", "Anthropic", "0", UsageBased), "1M tokens", Some("3.00"), None, "41"),
-        metered(sample(Kind::AiProvider, "Stability AI", "Stability AI", "0", UsageBased), "image", Some("0.04"), Some("25"), "1480"),
+        metered(
+            sample(Kind::AiProvider, "Anthropic", "Anthropic", "0", UsageBased),
+            "1M tokens",
+            Some("3.00"),
+            None,
+            "41",
+        ),
+        metered(
+            sample(Kind::AiProvider, "Stability AI", "Stability AI", "0", UsageBased),
+            "image",
+            Some("0.04"),
+            Some("25"),
+            "1480",
+        ),
         metered(sample(Kind::Integration, "Supabase", "Supabase", "25", Monthly), "GB database", None, None, "6.1"),
-        metered(sample(Kind::Integration, "Stripe", "Stripe", "0", UsageBased), "transaction", Some("0.30"), None, "412"),
+        metered(
+            sample(Kind::Integration, "Stripe", "Stripe", "0", UsageBased),
+            "transaction",
+            Some("0.30"),
+            None,
+            "412",
+        ),
         renewing(sample(Kind::Package, "GitHub Team", "GitHub", "20", Monthly), next_month_on(12), true),
         renewing(sample(Kind::Package, "Notion Plus", "Notion", "480", Yearly), days(75), true),
         sample(Kind::Other, "Office internet", "True Internet", "1290", Monthly),
@@ -97,7 +127,8 @@ fn sample_items(today: NaiveDate) -> Vec<(Kind, ItemChanges)> {
             }
             Kind::Integration => {
                 let stripe = changes.name.as_ref().is_some_and(|n| n.as_str() == "Stripe");
-                changes.integration_type = Some(if stripe { IntegrationType::Payment } else { IntegrationType::Database });
+                changes.integration_type =
+                    Some(if stripe { IntegrationType::Payment } else { IntegrationType::Database });
                 if !stripe {
                     changes.usage_limit = Some(Some(dec("8")));
                 }
@@ -171,7 +202,11 @@ impl App {
                     period: month.range(),
                     source: CostSource::Import,
                     usage: None,
-                    note: Some(if item.name.as_str() == "OpenAI" && months_ago == 4 { spike_note.clone() } else { note.clone() }),
+                    note: Some(if item.name.as_str() == "OpenAI" && months_ago == 4 {
+                        spike_note.clone()
+                    } else {
+                        note.clone()
+                    }),
                 };
                 tx.insert_cost(workspace, &record, actor, now).await?;
                 records += 1;

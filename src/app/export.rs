@@ -62,10 +62,37 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
-        "id", "kind", "category", "name", "provider", "cost", "currency", "billing_period", "monthly_cost",
-        "monthly_cost_base", "base_currency", "renewal_date", "next_renewal", "auto_renew", "status", "usage_unit",
-        "unit_price", "free_tier", "used", "usage_limit", "registrar", "server_type", "specs", "service_type",
-        "pricing_model", "api_key_status", "integration_type", "features", "notes", "created_at", "updated_at",
+        "id",
+        "kind",
+        "category",
+        "name",
+        "provider",
+        "cost",
+        "currency",
+        "billing_period",
+        "monthly_cost",
+        "monthly_cost_base",
+        "base_currency",
+        "renewal_date",
+        "next_renewal",
+        "auto_renew",
+        "status",
+        "usage_unit",
+        "unit_price",
+        "free_tier",
+        "used",
+        "usage_limit",
+        "registrar",
+        "server_type",
+        "specs",
+        "service_type",
+        "pricing_model",
+        "api_key_status",
+        "integration_type",
+        "features",
+        "notes",
+        "created_at",
+        "updated_at",
         "removed_at",
     ])?;
     for item in items {
@@ -113,8 +140,22 @@ pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
 pub fn history_csv(history: &[CostView]) -> anyhow::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
-        "id", "item_id", "item", "kind", "amount", "currency", "amount_base", "base_currency", "period_start",
-        "period_end", "source", "usage_unit", "usage_used", "note", "created_at", "created_by",
+        "id",
+        "item_id",
+        "item",
+        "kind",
+        "amount",
+        "currency",
+        "amount_base",
+        "base_currency",
+        "period_start",
+        "period_end",
+        "source",
+        "usage_unit",
+        "usage_used",
+        "note",
+        "created_at",
+        "created_by",
     ])?;
     for record in history {
         writer.write_record([

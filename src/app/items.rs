@@ -87,7 +87,9 @@ pub(super) async fn resolve(tx: &mut Tx, workspace: &WorkspaceId, reference: &It
 /// Refuses a name another live item of the same kind already has.
 async fn check_name_free(tx: &mut Tx, workspace: &WorkspaceId, item: &Item) -> Result<()> {
     let items = tx.items(workspace, Removed::Excluded).await?;
-    if let Some(other) = items.iter().find(|i| i.id != item.id && i.kind() == item.kind() && i.name.key() == item.name.key()) {
+    if let Some(other) =
+        items.iter().find(|i| i.id != item.id && i.kind() == item.kind() && i.name.key() == item.name.key())
+    {
         return Err(UserError::Duplicate {
             kind: item.kind().label().to_string(),
             name: other.name.as_str().to_string(),
@@ -105,7 +107,13 @@ pub(super) fn audit_json(view: &ItemView) -> serde_json::Value {
 
 impl App {
     /// Adds an item of `kind` to the workspace.
-    pub async fn add_item(&self, workspace: &WorkspaceId, actor: &Actor, kind: Kind, changes: &ItemChanges) -> Result<ItemChanged> {
+    pub async fn add_item(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        kind: Kind,
+        changes: &ItemChanges,
+    ) -> Result<ItemChanged> {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
@@ -136,7 +144,10 @@ impl App {
         changes: &ItemChanges,
     ) -> Result<ItemChanged> {
         if changes.is_empty() {
-            return Err(UserError::Missing("Nothing to change: give at least one field to set, e.g. --cost 14.99".into()).into());
+            return Err(UserError::Missing(
+                "Nothing to change: give at least one field to set, e.g. --cost 14.99".into(),
+            )
+            .into());
         }
         let now = self.now();
         let mut tx = self.write(workspace).await?;
@@ -198,7 +209,9 @@ impl App {
             .filter(|v| filter.category.is_none_or(|c| v.category == c))
             .filter(|v| filter.status.is_none_or(|s| v.status == s))
             .collect();
-        views.sort_by(|a, b| (a.category, a.kind, a.name.to_lowercase()).cmp(&(b.category, b.kind, b.name.to_lowercase())));
+        views.sort_by(|a, b| {
+            (a.category, a.kind, a.name.to_lowercase()).cmp(&(b.category, b.kind, b.name.to_lowercase()))
+        });
         Ok(ItemList {
             workspace: workspace.clone(),
             today,
@@ -218,7 +231,8 @@ impl App {
         let rates = RateBook::new(tx.rates(workspace).await?);
         let records = tx.cost_records(workspace, CostFilter { item_id: Some(item.id), ..Default::default() }).await?;
         let skip = records.len().saturating_sub(12);
-        let history = records[skip..].iter().map(|r| CostView::new(r, Some(&item), settings.base_currency, &rates)).collect();
+        let history =
+            records[skip..].iter().map(|r| CostView::new(r, Some(&item), settings.base_currency, &rates)).collect();
         let view = ItemView::new(&item, &settings, &rates, today);
         let warnings = rates
             .convert(item.monthly_cost(), settings.base_currency, today)

@@ -53,11 +53,13 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let mut items = tx.items(workspace, Removed::Excluded).await?;
-        let mut report = JobReport { workspace: workspace.clone(), today, renewals: Vec::new(), month_close: Vec::new() };
+        let mut report =
+            JobReport { workspace: workspace.clone(), today, renewals: Vec::new(), month_close: Vec::new() };
 
         for item in &mut items {
             let Some(run) = due_renewals(item, today) else { continue };
-            let before = json!({ "renewal_date": item.renewal.map(|r| r.date), "usage": item.usage.as_ref().map(|u| u.used) });
+            let before =
+                json!({ "renewal_date": item.renewal.map(|r| r.date), "usage": item.usage.as_ref().map(|u| u.used) });
             let mut charged = Vec::new();
             for record in &run.charges {
                 // A record already there (same item and period start) was charged by an earlier run.

@@ -24,7 +24,10 @@ impl App {
         date: Option<NaiveDate>,
     ) -> Result<RateView> {
         if base == quote {
-            return Err(UserError::Conflict(format!("A rate from {base} to itself is always 1; give two different currencies")).into());
+            return Err(UserError::Conflict(format!(
+                "A rate from {base} to itself is always 1; give two different currencies"
+            ))
+            .into());
         }
         let now = self.now();
         let mut tx = self.write(workspace).await?;

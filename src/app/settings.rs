@@ -16,7 +16,13 @@ impl App {
     }
 
     /// Sets one setting from the user's text.
-    pub async fn set_setting(&self, workspace: &WorkspaceId, actor: &Actor, key: SettingKey, value: &str) -> Result<SettingsView> {
+    pub async fn set_setting(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        key: SettingKey,
+        value: &str,
+    ) -> Result<SettingsView> {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let before = tx.settings(workspace).await?;

@@ -7,6 +7,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
+use crate::domain::UserError;
 use crate::domain::calendar::{Month, parse_date};
 use crate::domain::cost::CostSource;
 use crate::domain::item::{
@@ -14,7 +15,6 @@ use crate::domain::item::{
 };
 use crate::domain::money::{Currency, NumberRule};
 use crate::domain::workspace::{SettingKey, WorkspaceId};
-use crate::domain::UserError;
 
 /// Lets clap list and parse the domain's choice enums (accepting `-` for `_`).
 macro_rules! value_enum {
@@ -32,7 +32,19 @@ macro_rules! value_enum {
     )+};
 }
 
-value_enum!(Kind, Category, BillingPeriod, ManualStatus, Status, ServiceType, PricingModel, ApiKeyStatus, IntegrationType, CostSource, SettingKey);
+value_enum!(
+    Kind,
+    Category,
+    BillingPeriod,
+    ManualStatus,
+    Status,
+    ServiceType,
+    PricingModel,
+    ApiKeyStatus,
+    IntegrationType,
+    CostSource,
+    SettingKey
+);
 
 fn amount(input: &str) -> Result<Decimal, UserError> {
     NumberRule::amount("amount").parse(input)
@@ -84,7 +96,7 @@ pub struct Cli {
 pub enum Command {
     /// Add, change, remove and look at what the company pays for.
     #[command(subcommand)]
-    Item(ItemCommand),
+    Item(Box<ItemCommand>),
     /// Record costs by hand and read the cost history.
     #[command(subcommand)]
     Cost(CostCommand),
@@ -204,7 +216,7 @@ pub struct ItemFields {
     #[arg(long)]
     pub provider: Option<String>,
     /// Price per billing period, e.g. 12.50 (for usage-based items: the base fee, default 0).
-    #[arg(long, value_parser = amount)]
+    #[arg(long, value_parser = amount, allow_negative_numbers = true)]
     pub cost: Option<Decimal>,
     /// ISO 4217 currency of the cost [default: the workspace's base currency].
     #[arg(long, value_parser = Currency::parse)]
@@ -231,16 +243,16 @@ pub struct ItemFields {
     #[arg(long)]
     pub unit: Option<String>,
     /// Price per unit beyond the free tier, e.g. 0.002.
-    #[arg(long, value_parser = amount)]
+    #[arg(long, value_parser = amount, allow_negative_numbers = true)]
     pub unit_price: Option<Decimal>,
     /// Units free each billing cycle.
-    #[arg(long, value_parser = quantity)]
+    #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
     pub free_tier: Option<Decimal>,
     /// Units used so far this billing cycle.
-    #[arg(long, value_parser = quantity)]
+    #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
     pub usage: Option<Decimal>,
     /// Hard usage limit (quota) per cycle.
-    #[arg(long, value_parser = quantity)]
+    #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
     pub usage_limit: Option<Decimal>,
     /// Domains: the registrar.
     #[arg(long, help_heading = "Domain")]
@@ -296,7 +308,7 @@ pub enum CostCommand {
         /// The item: its name or #id.
         item: String,
         /// The amount, e.g. 182.40.
-        #[arg(value_parser = amount)]
+        #[arg(value_parser = amount, allow_negative_numbers = true)]
         amount: Decimal,
         /// Currency [default: the item's].
         #[arg(long, value_parser = Currency::parse)]
@@ -317,7 +329,7 @@ pub enum CostCommand {
         #[arg(long, value_enum, default_value_t = CostSource::Manual)]
         source: CostSource,
         /// Units used, for a usage bill.
-        #[arg(long, value_parser = quantity)]
+        #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
         usage: Option<Decimal>,
         /// A note, e.g. an invoice number.
         #[arg(long)]
@@ -351,7 +363,7 @@ pub enum RateCommand {
         #[arg(value_parser = Currency::parse)]
         quote: Currency,
         /// How many QUOTE one BASE buys.
-        #[arg(value_parser = rate)]
+        #[arg(value_parser = rate, allow_negative_numbers = true)]
         rate: Decimal,
         /// The day it takes effect [default: today].
         #[arg(long, value_parser = date)]

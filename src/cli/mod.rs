@@ -9,9 +9,14 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use args::Cli;
-use args::{ClearField, Command, CostCommand, ExportFormat, ExportWhat, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand};
+use args::{
+    ClearField, Command, CostCommand, ExportFormat, ExportWhat, ItemCommand, ItemFields, JobsCommand, RateCommand,
+    SettingsCommand,
+};
 
-use crate::app::{App, AppError, Clock, CostInput, CostPeriod, FixedDate, ItemFilter, ItemRef, SystemClock, history_csv, items_csv};
+use crate::app::{
+    App, AppError, Clock, CostInput, CostPeriod, FixedDate, ItemFilter, ItemRef, SystemClock, history_csv, items_csv,
+};
 use crate::domain::UserError;
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
@@ -72,7 +77,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
     let me = &Actor::Cli;
     let json = cli.json;
     match &cli.command {
-        Command::Item(command) => match command {
+        Command::Item(command) => match command.as_ref() {
             ItemCommand::Add { kind, name, fields } => {
                 let mut changes = item_changes(fields, &[])?;
                 changes.name = Some(ItemName::parse(name)?);
@@ -102,9 +107,11 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                 let period = match (month, date, from, to) {
                     (Some(month), _, _, _) => CostPeriod::Month(*month),
                     (_, Some(day), _, _) => CostPeriod::Day(*day),
-                    (_, _, Some(from), Some(to)) => CostPeriod::Range(DateRange::new(*from, *to).ok_or_else(|| {
-                        UserError::Conflict(format!("--from {from} is after --to {to}; swap them"))
-                    })?),
+                    (_, _, Some(from), Some(to)) => {
+                        CostPeriod::Range(DateRange::new(*from, *to).ok_or_else(|| {
+                            UserError::Conflict(format!("--from {from} is after --to {to}; swap them"))
+                        })?)
+                    }
                     _ => CostPeriod::CurrentMonth,
                 };
                 let input = CostInput {
@@ -136,7 +143,8 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
         },
         Command::Jobs(JobsCommand::Run { all_workspaces }) => {
-            let reports = if *all_workspaces { app.run_jobs_everywhere().await? } else { vec![app.run_jobs(ws).await?] };
+            let reports =
+                if *all_workspaces { app.run_jobs_everywhere().await? } else { vec![app.run_jobs(ws).await?] };
             output(json, &reports, |r| render::jobs(r))
         }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
@@ -144,21 +152,29 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
         Command::Export { what, format, output: path } => {
             let data = app.export(ws).await?;
             let text = match (format, what) {
-                (ExportFormat::Json, ExportWhat::All) => serde_json::to_string_pretty(&data).map_err(anyhow::Error::new)?,
-                (ExportFormat::Json, ExportWhat::Items) => serde_json::to_string_pretty(&data.items).map_err(anyhow::Error::new)?,
-                (ExportFormat::Json, ExportWhat::History) => serde_json::to_string_pretty(&data.history).map_err(anyhow::Error::new)?,
+                (ExportFormat::Json, ExportWhat::All) => {
+                    serde_json::to_string_pretty(&data).map_err(anyhow::Error::new)?
+                }
+                (ExportFormat::Json, ExportWhat::Items) => {
+                    serde_json::to_string_pretty(&data.items).map_err(anyhow::Error::new)?
+                }
+                (ExportFormat::Json, ExportWhat::History) => {
+                    serde_json::to_string_pretty(&data.history).map_err(anyhow::Error::new)?
+                }
                 (ExportFormat::Csv, ExportWhat::Items) => items_csv(&data.items)?,
                 (ExportFormat::Csv, ExportWhat::History) => history_csv(&data.history)?,
                 (ExportFormat::Csv, ExportWhat::All) => {
                     return Err(UserError::Conflict(
-                        "A CSV file holds one table: export `items` or `history` (or use --format json for both)".into(),
+                        "A CSV file holds one table: export `items` or `history` (or use --format json for both)"
+                            .into(),
                     )
                     .into());
                 }
             };
             match path {
                 Some(path) => {
-                    std::fs::write(path, &text).map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+                    std::fs::write(path, &text)
+                        .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
                     Ok(format!(
                         "Exported {} items and {} cost records to {}.\n",
                         data.items.len(),

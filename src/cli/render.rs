@@ -13,7 +13,7 @@ use crate::store::AuditRecord;
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    table.set_header(header.iter().map(|h| Cell::new(h)));
+    table.set_header(header.iter().map(Cell::new));
     table
 }
 
@@ -58,7 +58,16 @@ pub fn item_list(list: &ItemList) -> String {
         out.push_str("\nNo items yet. Add one with `jarvis item add`, or try `jarvis --workspace demo demo`.\n");
         return out;
     }
-    let mut t = table(&["#", "Kind", "Name", "Provider", "Cost", &format!("Monthly {}", list.base_currency), "Next renewal", "Status"]);
+    let mut t = table(&[
+        "#",
+        "Kind",
+        "Name",
+        "Provider",
+        "Cost",
+        &format!("Monthly {}", list.base_currency),
+        "Next renewal",
+        "Status",
+    ]);
     for item in &list.items {
         let monthly = match &item.monthly_cost_base {
             Some(money) => money.format_amount(),
@@ -111,10 +120,15 @@ fn item_card(item: &ItemView) -> String {
         ("Kind", format!("{} ({})", item.kind, item.category)),
         ("Provider", item.provider.clone().unwrap_or_else(|| "-".into())),
         ("Cost", cost(item)),
-        ("Monthly", match &item.monthly_cost_base {
-            Some(base) if base.currency != item.monthly_cost.currency => format!("{} ≈ {}", item.monthly_cost, base),
-            _ => item.monthly_cost.to_string(),
-        }),
+        (
+            "Monthly",
+            match &item.monthly_cost_base {
+                Some(base) if base.currency != item.monthly_cost.currency => {
+                    format!("{} ≈ {}", item.monthly_cost, base)
+                }
+                _ => item.monthly_cost.to_string(),
+            },
+        ),
         ("Renews", renewal(item)),
         ("Auto-renew", if item.auto_renew { "yes".into() } else { "no".into() }),
         ("Status", item.status.to_string()),
@@ -132,7 +146,7 @@ fn item_card(item: &ItemView) -> String {
     ];
     rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
     if let Some(usage) = &item.usage {
-        let mut text = format!("{} {}", usage.used.normalize(), usage.unit);
+        let mut text = format!("{} × {}", usage.used.normalize(), usage.unit);
         if let Some(free) = usage.free_tier {
             write!(text, " of {} free ({}%)", free.normalize(), usage.free_tier_used_percent.unwrap_or_default()).ok();
         }
@@ -150,7 +164,13 @@ fn item_card(item: &ItemView) -> String {
 
 /// The result of `item add` / `item edit`.
 pub fn item_changed(verb: &str, changed: &ItemChanged) -> String {
-    let mut out = format!("{verb} {} `{}` (#{}).\n\n{}", changed.item.kind, changed.item.name, changed.item.id, item_card(&changed.item));
+    let mut out = format!(
+        "{verb} {} `{}` (#{}).\n\n{}",
+        changed.item.kind,
+        changed.item.name,
+        changed.item.id,
+        item_card(&changed.item)
+    );
     for notice in &changed.notices {
         writeln!(out, "note: {notice}").ok();
     }
@@ -192,7 +212,8 @@ pub fn cost_history(history: &CostHistory) -> String {
     if history.records.is_empty() {
         return "No cost records match.\n".into();
     }
-    let mut out = format!("{}\nTotal: {} ({} records)\n", cost_table(&history.records), history.total, history.records.len());
+    let mut out =
+        format!("{}\nTotal: {} ({} records)\n", cost_table(&history.records), history.total, history.records.len());
     for warning in &history.warnings {
         writeln!(out, "warning: {warning}").ok();
     }
@@ -205,7 +226,11 @@ pub fn rates(rates: &[RateView]) -> String {
     }
     let mut t = table(&["Pair", "Rate", "From"]);
     for rate in rates {
-        t.add_row(vec![Cell::new(format!("1 {} =", rate.base)), right(format!("{} {}", rate.rate, rate.quote)), Cell::new(rate.date)]);
+        t.add_row(vec![
+            Cell::new(format!("1 {} =", rate.base)),
+            right(format!("{} {}", rate.rate, rate.quote)),
+            Cell::new(rate.date),
+        ]);
     }
     format!("{t}\n")
 }
@@ -242,10 +267,20 @@ pub fn jobs(reports: &[JobReport]) -> String {
         )
         .ok();
         for charge in &report.renewals {
-            writeln!(out, "  renewed  {}: {} for {} → {}", charge.item, charge.amount, charge.period_start, charge.period_end).ok();
+            writeln!(
+                out,
+                "  renewed  {}: {} for {} → {}",
+                charge.item, charge.amount, charge.period_start, charge.period_end
+            )
+            .ok();
         }
         for charge in &report.month_close {
-            writeln!(out, "  recorded {}: {} for {} → {}", charge.item, charge.amount, charge.period_start, charge.period_end).ok();
+            writeln!(
+                out,
+                "  recorded {}: {} for {} → {}",
+                charge.item, charge.amount, charge.period_start, charge.period_end
+            )
+            .ok();
         }
     }
     if reports.is_empty() {

@@ -201,7 +201,14 @@ mod tests {
             period: Some(period),
             ..Default::default()
         };
-        let (mut item, _) = Item::create(Kind::Other, &changes, Currency::USD, d("2000-01-01"), "2026-01-01T00:00:00Z".parse().unwrap()).unwrap();
+        let (mut item, _) = Item::create(
+            Kind::Other,
+            &changes,
+            Currency::USD,
+            d("2000-01-01"),
+            "2026-01-01T00:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
         item.id = 7;
         item.renewal = renewal.map(|r| Renewal::on(d(r)));
         item.auto_renew = auto_renew;
@@ -212,11 +219,8 @@ mod tests {
     #[track_caller]
     fn check_renewals(item: &Item, today: &str, expected: &[(&str, &str, &str)], next: Option<&str>) {
         let run = due_renewals(item, d(today));
-        let actual: Vec<(NaiveDate, NaiveDate, Decimal)> = run
-            .iter()
-            .flat_map(|r| &r.charges)
-            .map(|c| (c.period.start, c.period.end, c.amount.amount))
-            .collect();
+        let actual: Vec<(NaiveDate, NaiveDate, Decimal)> =
+            run.iter().flat_map(|r| &r.charges).map(|c| (c.period.start, c.period.end, c.amount.amount)).collect();
         let expected: Vec<_> = expected.iter().map(|(a, b, m)| (d(a), d(b), dec(m))).collect();
         assert_eq!(actual, expected, "charges as of {today}");
         assert_eq!(run.map(|r| r.next.date), next.map(d), "next renewal as of {today}");
@@ -232,7 +236,11 @@ mod tests {
         check_renewals(
             &monthly,
             "2026-04-02",
-            &[("2026-01-31", "2026-02-27", "30"), ("2026-02-28", "2026-03-30", "30"), ("2026-03-31", "2026-04-29", "30")],
+            &[
+                ("2026-01-31", "2026-02-27", "30"),
+                ("2026-02-28", "2026-03-30", "30"),
+                ("2026-03-31", "2026-04-29", "30"),
+            ],
             Some("2026-04-30"),
         );
         let leap = item("12", Yearly, Some("2028-02-29"), true);
@@ -294,7 +302,13 @@ mod tests {
     fn month_close_records_elapsed_months_and_prorates_the_first() {
         let monthly = item("31", BillingPeriod::Monthly, None, false);
         check_close(&monthly, "2026-11-20", "2026-11-30", &[], &[]); // November has not ended
-        check_close(&monthly, "2026-10-01", "2026-12-01", &[], &[("2026-10-01", "2026-10-31", "31"), ("2026-11-01", "2026-11-30", "31")]);
+        check_close(
+            &monthly,
+            "2026-10-01",
+            "2026-12-01",
+            &[],
+            &[("2026-10-01", "2026-10-31", "31"), ("2026-11-01", "2026-11-30", "31")],
+        );
         check_close(&monthly, "2026-10-21", "2026-11-01", &[], &[("2026-10-21", "2026-10-31", "11")]);
         let yearly = item("120", BillingPeriod::Yearly, None, false);
         check_close(&yearly, "2026-09-01", "2026-10-15", &[], &[("2026-09-01", "2026-09-30", "10")]);
@@ -322,7 +336,13 @@ mod tests {
     fn month_close_skips_what_is_not_billed() {
         check_close(&item("31", BillingPeriod::OneTime, None, false), "2026-01-01", "2026-12-05", &[], &[]);
         check_close(&item("0", BillingPeriod::Monthly, None, false), "2026-01-01", "2026-12-05", &[], &[]);
-        check_close(&item("31", BillingPeriod::Monthly, Some("2026-06-01"), false), "2026-01-01", "2026-12-05", &[], &[]); // expired
+        check_close(
+            &item("31", BillingPeriod::Monthly, Some("2026-06-01"), false),
+            "2026-01-01",
+            "2026-12-05",
+            &[],
+            &[],
+        ); // expired
         let mut cancelled = item("31", BillingPeriod::Monthly, None, false);
         cancelled.status = ManualStatus::Cancelled;
         check_close(&cancelled, "2026-01-01", "2026-12-05", &[], &[]);

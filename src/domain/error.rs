@@ -8,11 +8,7 @@
 pub enum UserError {
     /// A value could not be parsed or is out of range; `field` names the input (`cost`, `name`...).
     #[error("The {field} `{input}` is not valid: {reason}")]
-    Invalid {
-        field: &'static str,
-        input: String,
-        reason: String,
-    },
+    Invalid { field: &'static str, input: String, reason: String },
 
     /// A required value was not given.
     #[error("{0}")]
@@ -20,11 +16,7 @@ pub enum UserError {
 
     /// A value that is not one of a fixed set of choices.
     #[error("`{input}` is not a known {what}; choose one of: {}", .choices.join(", "))]
-    UnknownChoice {
-        what: &'static str,
-        input: String,
-        choices: Vec<&'static str>,
-    },
+    UnknownChoice { what: &'static str, input: String, choices: Vec<&'static str> },
 
     /// Two fields that cannot go together, or a field that does not apply.
     #[error("{0}")]
@@ -36,29 +28,17 @@ pub enum UserError {
 
     /// Nothing in this workspace matches what the user referred to.
     #[error("{}", not_found(.what, .query, .suggestions))]
-    NotFound {
-        what: &'static str,
-        query: String,
-        suggestions: Vec<String>,
-    },
+    NotFound { what: &'static str, query: String, suggestions: Vec<String> },
 
     /// A reference that matches several things; the user must narrow it down.
     #[error("`{query}` matches several items: {}; use the item's id (e.g. #{}) or add --kind", .matches.join(", "), .first_id)]
-    Ambiguous {
-        query: String,
-        matches: Vec<String>,
-        first_id: i64,
-    },
+    Ambiguous { query: String, matches: Vec<String>, first_id: i64 },
 }
 
 impl UserError {
     /// Shorthand for [`UserError::Invalid`].
     pub fn invalid(field: &'static str, input: impl Into<String>, reason: impl Into<String>) -> Self {
-        UserError::Invalid {
-            field,
-            input: input.into(),
-            reason: reason.into(),
-        }
+        UserError::Invalid { field, input: input.into(), reason: reason.into() }
     }
 }
 
@@ -110,17 +90,10 @@ mod tests {
 
     #[test]
     fn not_found_message_lists_suggestions() {
-        let error = UserError::NotFound {
-            what: "item",
-            query: "acme.con".into(),
-            suggestions: vec!["acme.com".into()],
-        };
+        let error =
+            UserError::NotFound { what: "item", query: "acme.con".into(), suggestions: vec!["acme.com".into()] };
         assert_eq!(error.to_string(), "No item `acme.con` in this workspace; did you mean `acme.com`?");
-        let error = UserError::NotFound {
-            what: "item",
-            query: "x".into(),
-            suggestions: vec![],
-        };
+        let error = UserError::NotFound { what: "item", query: "x".into(), suggestions: vec![] };
         assert_eq!(error.to_string(), "No item `x` in this workspace; list them with `item list`");
     }
 }

@@ -433,10 +433,7 @@ impl Item {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<(Item, Vec<Adjustment>), UserError> {
-        let name = changes
-            .name
-            .clone()
-            .ok_or_else(|| UserError::Missing("Give the item a name".into()))?;
+        let name = changes.name.clone().ok_or_else(|| UserError::Missing("Give the item a name".into()))?;
         let pricing_free = changes.pricing_model == Some(PricingModel::Free);
         let period = changes.period.unwrap_or_else(|| {
             if changes.pricing_model == Some(PricingModel::PayPerUse) {
@@ -446,9 +443,16 @@ impl Item {
             }
         });
         if changes.cost.is_none() && !pricing_free && period != BillingPeriod::UsageBased {
+            let free_hint = match kind {
+                Kind::AiProvider | Kind::Integration => "for a free service use --pricing free",
+                _ => "use --cost 0 if it is free",
+            };
+            let price = match period {
+                BillingPeriod::OneTime => "one-time price".to_string(),
+                other => format!("{other} price"),
+            };
             return Err(UserError::Missing(format!(
-                "Give the {} price of `{name}` with --cost (e.g. --cost 12.50); for a free service use --pricing free",
-                period.as_str().replace('_', "-")
+                "Give the {price} of `{name}` with --cost (e.g. --cost 12.50); {free_hint}"
             )));
         }
         let mut details = Details::blank(kind);
@@ -483,7 +487,12 @@ impl Item {
     }
 
     /// This item with `changes` applied and checked; `today` is the workspace's date.
-    pub fn apply(&self, changes: &ItemChanges, today: NaiveDate, now: DateTime<Utc>) -> Result<(Item, Vec<Adjustment>), UserError> {
+    pub fn apply(
+        &self,
+        changes: &ItemChanges,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<(Item, Vec<Adjustment>), UserError> {
         let mut item = self.clone();
         let mut adjustments = Vec::new();
         let kind = item.kind();
@@ -528,14 +537,15 @@ impl Item {
             || (item.auto_renew && !self.auto_renew)
             || item.period != self.period
             || (item.status == ManualStatus::Active && self.status != ManualStatus::Active);
-        if renewal_touched && let Some(next) = item.next_renewal(today) {
-            if let Some(renewal) = item.renewal.filter(|r| r.date != next) {
-                adjustments.push(Adjustment(format!(
-                    "The renewal date {} has passed; it auto-renews, so the next renewal is {next}",
-                    renewal.date
-                )));
-                item.renewal = Some(Renewal { date: next, ..renewal });
-            }
+        if renewal_touched
+            && let Some(next) = item.next_renewal(today)
+            && let Some(renewal) = item.renewal.filter(|r| r.date != next)
+        {
+            adjustments.push(Adjustment(format!(
+                "The renewal date {} has passed; it auto-renews, so the next renewal is {next}",
+                renewal.date
+            )));
+            item.renewal = Some(Renewal { date: next, ..renewal });
         }
         item.updated_at = now;
         Ok((item, adjustments))
@@ -564,7 +574,8 @@ impl Item {
         let unit_price = self.usage.as_ref().and_then(|u| u.unit_price);
         if self.period == BillingPeriod::UsageBased && unit_price.is_none() {
             return Err(UserError::Missing(
-                "A usage-based item needs its price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)".into(),
+                "A usage-based item needs its price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)"
+                    .into(),
             ));
         }
         match self.details.pricing_model() {
@@ -822,7 +833,12 @@ mod tests {
 
     #[test]
     fn overage_on_a_yearly_plan_is_spread_over_its_months() {
-        let changes = ItemChanges { unit_price: Some(Some(dec("1"))), free_tier: Some(Some(dec("10"))), usage: Some(dec("22")), ..priced("x", "120", BillingPeriod::Yearly) };
+        let changes = ItemChanges {
+            unit_price: Some(Some(dec("1"))),
+            free_tier: Some(Some(dec("10"))),
+            usage: Some(dec("22")),
+            ..priced("x", "120", BillingPeriod::Yearly)
+        };
         let item = create(Kind::Integration, changes).unwrap();
         assert_eq!(item.cycle_cost().amount, dec("132"));
         assert_eq!(item.monthly_cost().amount, dec("11"));
@@ -879,7 +895,8 @@ mod tests {
 
     #[test]
     fn a_past_date_without_auto_renew_stays_and_means_expired() {
-        let changes = ItemChanges { renewal_date: Some(Some(d("2026-11-01"))), ..priced("old.com", "12", BillingPeriod::Yearly) };
+        let changes =
+            ItemChanges { renewal_date: Some(Some(d("2026-11-01"))), ..priced("old.com", "12", BillingPeriod::Yearly) };
         let (item, adjustments) = Item::create(Kind::Domain, &changes, Currency::USD, d(TODAY), now()).unwrap();
         assert_eq!(item.renewal.unwrap().date, d("2026-11-01"));
         assert!(adjustments.is_empty());
@@ -902,20 +919,51 @@ mod tests {
             ItemChanges { period: Some(BillingPeriod::OneTime), auto_renew: Some(true), ..base() },
             "does not renew",
         );
-        check_rejected(Kind::AiProvider, ItemChanges { period: Some(BillingPeriod::UsageBased), ..base() }, "--unit-price");
-        check_rejected(Kind::AiProvider, ItemChanges { pricing_model: Some(PricingModel::Free), ..base() }, "A free service costs nothing");
-        check_rejected(Kind::AiProvider, ItemChanges { pricing_model: Some(PricingModel::PayPerUse), ..base() }, "Pay-per-use");
-        check_rejected(Kind::Hosting, ItemChanges { registrar: Some(None), ..base() }, "`registrar` applies to domains only");
-        check_rejected(Kind::Domain, ItemChanges { features: Some(vec![]), ..base() }, "`features` applies to packages only");
-        check_rejected(Kind::Package, ItemChanges { api_key_status: Some(ApiKeyStatus::Active), ..base() }, "AI providers only");
-        check_rejected(Kind::Other, ItemChanges { usage_limit: Some(Some(Decimal::ZERO)), ..base() }, "greater than zero");
+        check_rejected(
+            Kind::AiProvider,
+            ItemChanges { period: Some(BillingPeriod::UsageBased), ..base() },
+            "--unit-price",
+        );
+        check_rejected(
+            Kind::AiProvider,
+            ItemChanges { pricing_model: Some(PricingModel::Free), ..base() },
+            "A free service costs nothing",
+        );
+        check_rejected(
+            Kind::AiProvider,
+            ItemChanges { pricing_model: Some(PricingModel::PayPerUse), ..base() },
+            "Pay-per-use",
+        );
+        check_rejected(
+            Kind::Hosting,
+            ItemChanges { registrar: Some(None), ..base() },
+            "`registrar` applies to domains only",
+        );
+        check_rejected(
+            Kind::Domain,
+            ItemChanges { features: Some(vec![]), ..base() },
+            "`features` applies to packages only",
+        );
+        check_rejected(
+            Kind::Package,
+            ItemChanges { api_key_status: Some(ApiKeyStatus::Active), ..base() },
+            "AI providers only",
+        );
+        check_rejected(
+            Kind::Other,
+            ItemChanges { usage_limit: Some(Some(Decimal::ZERO)), ..base() },
+            "greater than zero",
+        );
     }
 
     #[test]
     fn defaults_follow_what_was_typed() {
         let free = create(
             Kind::AiProvider,
-            ItemChanges { pricing_model: Some(PricingModel::Free), ..ItemChanges { name: Some(name("hf")), ..Default::default() } },
+            ItemChanges {
+                pricing_model: Some(PricingModel::Free),
+                ..ItemChanges { name: Some(name("hf")), ..Default::default() }
+            },
         )
         .unwrap();
         assert_eq!(free.cost.amount, Decimal::ZERO);
@@ -936,12 +984,21 @@ mod tests {
 
         let metered = create(
             Kind::Integration,
-            ItemChanges { name: Some(name("stripe")), period: Some(BillingPeriod::UsageBased), unit_price: Some(Some(dec("0.3"))), ..Default::default() },
+            ItemChanges {
+                name: Some(name("stripe")),
+                period: Some(BillingPeriod::UsageBased),
+                unit_price: Some(Some(dec("0.3"))),
+                ..Default::default()
+            },
         )
         .unwrap();
         assert_eq!(metered.details.pricing_model(), Some(PricingModel::PayPerUse));
 
-        let domain = create(Kind::Domain, ItemChanges { name: Some(name("a.com")), cost: Some(dec("12")), ..Default::default() }).unwrap();
+        let domain = create(
+            Kind::Domain,
+            ItemChanges { name: Some(name("a.com")), cost: Some(dec("12")), ..Default::default() },
+        )
+        .unwrap();
         assert_eq!(domain.period, BillingPeriod::Yearly);
     }
 
@@ -969,7 +1026,11 @@ mod tests {
             Details::Domain { registrar: Some(Label::parse("registrar", "Namecheap").unwrap()) },
             Details::Hosting { server_type: Some(Label::parse("t", "t3.large").unwrap()), specs: None },
             Details::Cdn,
-            Details::AiProvider { service_type: ServiceType::Image, pricing_model: PricingModel::PayPerUse, api_key_status: ApiKeyStatus::Invalid },
+            Details::AiProvider {
+                service_type: ServiceType::Image,
+                pricing_model: PricingModel::PayPerUse,
+                api_key_status: ApiKeyStatus::Invalid,
+            },
             Details::Integration { integration_type: IntegrationType::Payment, pricing_model: PricingModel::Free },
             Details::Package { features: vec![Label::parse("f", "SSO").unwrap()] },
             Details::Other,
@@ -985,7 +1046,16 @@ mod tests {
         let categories: Vec<_> = Kind::ALL.iter().map(|k| k.category().as_str()).collect();
         assert_eq!(
             categories,
-            ["infrastructure", "infrastructure", "infrastructure", "infrastructure", "ai", "third_party", "packages", "other"]
+            [
+                "infrastructure",
+                "infrastructure",
+                "infrastructure",
+                "infrastructure",
+                "ai",
+                "third_party",
+                "packages",
+                "other"
+            ]
         );
     }
 }

@@ -35,11 +35,7 @@ impl Currency {
         let currency = iso_currency::Currency::from_code(&code)
             .filter(|c| c.exponent().is_some() && !c.is_fund() && c.is_superseded().is_none())
             .ok_or_else(|| {
-                UserError::invalid(
-                    "currency",
-                    input,
-                    "use a three-letter ISO 4217 code such as USD, EUR, THB or JPY",
-                )
+                UserError::invalid("currency", input, "use a three-letter ISO 4217 code such as USD, EUR, THB or JPY")
             })?;
         Ok(Currency(currency))
     }
@@ -245,9 +241,8 @@ impl NumberRule {
         if integer_digits > 20 {
             return Err(bad(format!("it is larger than the maximum of {}", group_thousands(self.max, 0))));
         }
-        let value = Decimal::from_str(digits)
-            .map_err(|_| bad("it is not a number; write it like 12.50".into()))?
-            .normalize();
+        let value =
+            Decimal::from_str(digits).map_err(|_| bad("it is not a number; write it like 12.50".into()))?.normalize();
         if value > self.max {
             return Err(bad(format!("it is larger than the maximum of {}", group_thousands(self.max, 0))));
         }

@@ -104,7 +104,12 @@ mod tests {
             item(Kind::Other, "10", "GBP", Monthly),
             cancelled,
         ];
-        let rates = RateBook::new(vec![ExchangeRate { base: c("USD"), quote: c("THB"), rate: dec("32"), date: d("2026-01-01") }]);
+        let rates = RateBook::new(vec![ExchangeRate {
+            base: c("USD"),
+            quote: c("THB"),
+            rate: dec("32"),
+            date: d("2026-01-01"),
+        }]);
         let totals = monthly_totals(&items, c("USD"), &rates, d("2026-11-30"), 30);
         let shown: Vec<(&str, String)> = totals.by_category.iter().map(|(c, m)| (c.as_str(), m.to_string())).collect();
         assert_eq!(
@@ -113,7 +118,7 @@ mod tests {
                 ("infrastructure", "63.08 USD".to_string()), // 1 + 800/32/12 + 60
                 ("ai", "0.00 USD".to_string()),              // EUR has no rate
                 ("third_party", "0.00 USD".to_string()),
-                ("packages", "0.00 USD".to_string()),         // one-time: not monthly
+                ("packages", "0.00 USD".to_string()), // one-time: not monthly
                 ("other", "0.00 USD".to_string()),
             ]
         );

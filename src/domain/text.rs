@@ -26,10 +26,7 @@ fn check_text(field: &'static str, input: &str, max: usize, allow_newlines: bool
             format!("it is {chars} characters long; the limit is {max}"),
         ));
     }
-    if let Some(bad) = text
-        .chars()
-        .find(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\t')))
-    {
+    if let Some(bad) = text.chars().find(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\t'))) {
         return Err(UserError::invalid(
             field,
             text.escape_debug().to_string(),

@@ -75,14 +75,18 @@ impl Timezone {
         Tz::from_str(text)
             .ok()
             .or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|tz| tz.name().eq_ignore_ascii_case(text)))
-            .ok_or(()).map(Timezone).map_err(|_| {
-            let suggestions = close_matches(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()));
-            let hint = match suggestions.first() {
-                Some(best) => format!("did you mean {best}? Use an IANA name such as Asia/Bangkok or America/New_York"),
-                None => "use an IANA name such as Asia/Bangkok, Europe/Berlin or America/New_York".into(),
-            };
-            UserError::invalid("timezone", input, hint)
-        })
+            .ok_or(())
+            .map(Timezone)
+            .map_err(|_| {
+                let suggestions = close_matches(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()));
+                let hint = match suggestions.first() {
+                    Some(best) => {
+                        format!("did you mean {best}? Use an IANA name such as Asia/Bangkok or America/New_York")
+                    }
+                    None => "use an IANA name such as Asia/Bangkok, Europe/Berlin or America/New_York".into(),
+                };
+                UserError::invalid("timezone", input, hint)
+            })
     }
 
     pub fn name(self) -> &'static str {

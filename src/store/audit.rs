@@ -25,7 +25,13 @@ pub struct AuditRecord {
 
 impl Tx {
     /// Records a change; call it in the same transaction as the change itself.
-    pub async fn audit(&mut self, workspace: &WorkspaceId, actor: &Actor, now: DateTime<Utc>, change: &Change) -> Result<()> {
+    pub async fn audit(
+        &mut self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (workspace_id, at, actor, action, entity, entity_id, before, after)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

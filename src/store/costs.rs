@@ -79,13 +79,12 @@ impl Tx {
 
     /// The periods an item's records cover, for month close.
     pub async fn covered_periods(&mut self, workspace: &WorkspaceId, item_id: i64) -> Result<Vec<DateRange>> {
-        let rows = sqlx::query(
-            "SELECT period_start, period_end FROM cost_records WHERE workspace_id = ?1 AND item_id = ?2",
-        )
-        .bind(workspace.as_str())
-        .bind(item_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows =
+            sqlx::query("SELECT period_start, period_end FROM cost_records WHERE workspace_id = ?1 AND item_id = ?2")
+                .bind(workspace.as_str())
+                .bind(item_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
         let read = |row: &SqliteRow| -> anyhow::Result<DateRange> {
             let start = parse_date(row.try_get("period_start")?)?;
             let end = parse_date(row.try_get("period_end")?)?;

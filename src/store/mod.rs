@@ -73,10 +73,7 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("could not open the database {url}"))?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .context("could not apply the database migrations")?;
+        sqlx::migrate!("./migrations").run(&pool).await.context("could not apply the database migrations")?;
         Ok(Store { pool })
     }
 
@@ -119,7 +116,9 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 fn parse_timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
-    Ok(DateTime::parse_from_rfc3339(text).with_context(|| format!("bad stored timestamp {text:?}"))?.with_timezone(&Utc))
+    Ok(DateTime::parse_from_rfc3339(text)
+        .with_context(|| format!("bad stored timestamp {text:?}"))?
+        .with_timezone(&Utc))
 }
 
 fn date(d: NaiveDate) -> String {

@@ -24,12 +24,11 @@ impl Tx {
 
     /// The workspace's settings; defaults for a workspace never written to.
     pub async fn settings(&mut self, workspace: &WorkspaceId) -> Result<Settings> {
-        let row = sqlx::query(
-            "SELECT base_currency, timezone, language, expiring_window_days FROM workspaces WHERE id = ?1",
-        )
-        .bind(workspace.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let row =
+            sqlx::query("SELECT base_currency, timezone, language, expiring_window_days FROM workspaces WHERE id = ?1")
+                .bind(workspace.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await?;
         let Some(row) = row else { return Ok(Settings::default()) };
         let read = || -> anyhow::Result<Settings> {
             Ok(Settings {
@@ -42,7 +41,12 @@ impl Tx {
         Ok(read().with_context(|| format!("bad stored settings for workspace {workspace}"))?)
     }
 
-    pub async fn save_settings(&mut self, workspace: &WorkspaceId, settings: &Settings, now: DateTime<Utc>) -> Result<()> {
+    pub async fn save_settings(
+        &mut self,
+        workspace: &WorkspaceId,
+        settings: &Settings,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.ensure_workspace(workspace, now).await?;
         sqlx::query(
             "UPDATE workspaces
@@ -62,9 +66,8 @@ impl Tx {
 
     /// Every workspace that has been written to, for jobs that run across all of them.
     pub async fn workspace_ids(&mut self) -> Result<Vec<WorkspaceId>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM workspaces ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM workspaces ORDER BY id").fetch_all(&mut *self.tx).await?;
         Ok(ids.iter().map(|id| WorkspaceId::parse(id)).collect::<Result<_, _>>().map_err(anyhow::Error::new)?)
     }
 }

@@ -1,0 +1,310 @@
+//! The `jarvis` binary, run as a user would, against a real SQLite file in a temp dir.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A scratch directory with its own database; commands run there with today fixed.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        Sandbox { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn jarvis(&self) -> Command {
+        let mut cmd = Command::cargo_bin("jarvis").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env("DATABASE_URL", format!("sqlite://{}", self.dir.path().join("test.db").display()))
+            .env("JARVIS_TODAY", "2026-11-30")
+            .env_remove("JARVIS_WORKSPACE")
+            .env_remove("RUST_LOG");
+        cmd
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.jarvis().args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs a command with `--json` and parses its output.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let sandbox = Sandbox::new();
+    sandbox.jarvis().arg("--help").assert().success().stdout(
+        predicate::str::contains("item")
+            .and(predicate::str::contains("demo"))
+            .and(predicate::str::contains("DATABASE_URL")),
+    );
+    sandbox
+        .jarvis()
+        .args(["item", "add", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--renews").and(predicate::str::contains("jarvis item add domain acme.com")));
+}
+
+#[test]
+fn demo_then_list_shows_totals_in_json() {
+    let sandbox = Sandbox::new();
+    let printed = sandbox.ok(&["demo"]);
+    assert!(printed.contains("Monthly total: 842.64 USD"), "{printed}");
+    assert!(printed.contains("acme.com"));
+
+    let list = sandbox.json(&["item", "list"]);
+    assert_eq!(list["workspace"], "local");
+    assert_eq!(list["today"], "2026-11-30");
+    assert_eq!(list["totals"]["total_monthly_cost"]["amount"], "842.64");
+    assert_eq!(list["totals"]["by_category"]["ai"]["amount"], "421.20");
+    assert_eq!(list["items"].as_array().unwrap().len(), 15);
+
+    let ai = sandbox.json(&["item", "list", "--kind", "ai-provider"]);
+    let names: Vec<&str> = ai["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Anthropic", "OpenAI", "Stability AI"]);
+
+    let expiring = sandbox.json(&["item", "list", "--status", "expiring"]);
+    assert!(expiring["items"].as_array().unwrap().iter().all(|i| i["status"] == "expiring"));
+}
+
+#[test]
+fn add_edit_show_remove() {
+    let sandbox = Sandbox::new();
+    let added = sandbox.json(&[
+        "item",
+        "add",
+        "domain",
+        "acme.com",
+        "--cost",
+        "12.98",
+        "--renews",
+        "2027-01-31",
+        "--auto-renew",
+        "--registrar",
+        "Namecheap",
+    ]);
+    assert_eq!(added["item"]["registrar"], "Namecheap");
+    assert_eq!(added["item"]["billing_period"], "yearly");
+    assert_eq!(added["item"]["monthly_cost"]["amount"], "1.08");
+
+    let shown = sandbox.ok(&["item", "show", "acme.com"]);
+    assert!(shown.contains("12.98 USD / year") && shown.contains("Namecheap"), "{shown}");
+
+    let edited =
+        sandbox.json(&["item", "edit", "ACME.COM", "--cost", "14.98", "--notes", "main site", "--clear", "registrar"]);
+    assert_eq!(edited["item"]["cost"]["amount"], "14.98");
+    assert_eq!(edited["item"]["notes"], "main site");
+    assert!(edited["item"].get("registrar").is_none());
+
+    let removed = sandbox.ok(&["item", "remove", "acme.com"]);
+    assert!(removed.contains("Removed domain `acme.com`"), "{removed}");
+    let list = sandbox.json(&["item", "list"]);
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_past_renewal_date_is_moved_forward_with_a_note() {
+    let sandbox = Sandbox::new();
+    let output =
+        sandbox.ok(&["item", "add", "hosting", "api", "--cost", "30", "--renews", "2026-06-15", "--auto-renew"]);
+    assert!(
+        output.contains(
+            "note: The renewal date 2026-06-15 has passed; it auto-renews, so the next renewal is 2026-12-15"
+        ),
+        "{output}"
+    );
+}
+
+#[test]
+fn costs_rates_settings_and_history() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "other", "Office internet", "--cost", "1290", "--currency", "thb"]);
+    let list = sandbox.jarvis().args(["item", "list"]).output().unwrap();
+    let printed = String::from_utf8(list.stdout).unwrap();
+    assert!(printed.contains("warning: No exchange rate between THB and USD"), "{printed}");
+
+    let rate = sandbox.ok(&["rate", "set", "USD", "THB", "35.2", "--date", "2026-01-01"]);
+    assert_eq!(rate, "1 USD = 35.2 THB from 2026-01-01.\n");
+    let rates = sandbox.json(&["rate", "list"]);
+    assert_eq!(rates[0]["rate"], "35.2");
+
+    let record =
+        sandbox.json(&["cost", "record", "Office internet", "1290", "--month", "2026-10", "--note", "invoice 1042"]);
+    assert_eq!(record["amount"]["amount"], "1290.00");
+    assert_eq!(record["amount_base"]["amount"], "36.65");
+    assert_eq!(record["period_start"], "2026-10-01");
+    assert_eq!(record["period_end"], "2026-10-31");
+
+    let history = sandbox.json(&["cost", "history", "office internet"]);
+    assert_eq!(history["total"]["amount"], "36.65");
+    assert_eq!(history["records"][0]["note"], "invoice 1042");
+
+    let settings = sandbox.json(&["settings", "set", "currency", "THB"]);
+    assert_eq!(settings["base_currency"], "THB");
+    let shown = sandbox.ok(&["settings", "show"]);
+    assert!(shown.contains("Thai baht"), "{shown}");
+    let settings = sandbox.json(&["settings", "set", "expiring-window", "14"]);
+    assert_eq!(settings["expiring_window_days"], 14);
+}
+
+#[test]
+fn jobs_run_is_idempotent_from_the_command_line() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&[
+        "item",
+        "add",
+        "hosting",
+        "api",
+        "--cost",
+        "30",
+        "--renews",
+        "2026-11-15",
+        "--auto-renew",
+        "--today",
+        "2026-11-01",
+    ]);
+    let first = sandbox.json(&["jobs", "run"]);
+    assert_eq!(first[0]["renewals"].as_array().unwrap().len(), 1);
+    assert_eq!(first[0]["renewals"][0]["period_start"], "2026-11-15");
+    let second = sandbox.json(&["jobs", "run"]);
+    assert!(second[0]["renewals"].as_array().unwrap().is_empty());
+    let shown = sandbox.json(&["item", "show", "api"]);
+    assert_eq!(shown["item"]["renewal_date"], "2026-12-15");
+}
+
+#[test]
+fn export_writes_json_and_csv() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["demo"]);
+    let all: Value = serde_json::from_str(&sandbox.ok(&["export"])).unwrap();
+    assert_eq!(all["items"].as_array().unwrap().len(), 15);
+    assert!(all["history"].as_array().unwrap().len() >= 12 * 14);
+
+    let csv = sandbox.ok(&["export", "items", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[3], "name");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 15);
+    assert!(rows.iter().any(|r| &r[3] == "acme.com" && &r[5] == "12.98" && &r[6] == "USD"));
+
+    let path = sandbox.dir.path().join("history.csv");
+    let message = sandbox.ok(&["export", "history", "--format", "csv", "--output", path.to_str().unwrap()]);
+    assert!(message.starts_with("Exported 15 items and"), "{message}");
+    let history = std::fs::read_to_string(&path).unwrap();
+    assert!(history.starts_with("id,item_id,item,kind,amount,currency"), "{history}");
+
+    sandbox
+        .jarvis()
+        .args(["export", "all", "--format", "csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("A CSV file holds one table"));
+}
+
+#[test]
+fn workspaces_are_separate_on_the_command_line() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["--workspace", "111", "item", "add", "package", "GitHub Team", "--cost", "20"]);
+    let other = sandbox.json(&["--workspace", "222", "item", "list"]);
+    assert!(other["items"].as_array().unwrap().is_empty());
+    sandbox
+        .jarvis()
+        .args(["--workspace", "222", "item", "remove", "#1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("No item `#1` in this workspace"));
+    let mine = sandbox.json(&["--workspace", "111", "item", "list"]);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+}
+
+/// Every kind of bad input is refused with a clear message, and nothing is written.
+#[test]
+fn bad_input_is_refused_and_writes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12"]);
+    sandbox.ok(&["--workspace", "other", "item", "add", "domain", "secret.com", "--cost", "12"]);
+    let long_name = "x".repeat(101);
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["item", "add", "other", "", "--cost", "1"], 1, "The name `` is not valid: it is empty"),
+        (vec!["item", "add", "other", "   ", "--cost", "1"], 1, "it is empty"),
+        (vec!["item", "add", "other", &long_name, "--cost", "1"], 1, "101 characters long; the limit is 100"),
+        (vec!["item", "add", "other", "bad\u{7}name", "--cost", "1"], 1, "control character"),
+        (vec!["item", "add", "other", "x", "--cost", "-5"], 2, "it cannot be negative"),
+        (vec!["item", "add", "other", "x", "--cost", "NaN"], 2, "it is not a number"),
+        (
+            vec!["item", "add", "other", "x", "--cost", "1000000000001"],
+            2,
+            "larger than the maximum of 1,000,000,000,000",
+        ),
+        (vec!["item", "add", "other", "x", "--cost", "1.123456789"], 2, "more than 8 decimal places"),
+        (vec!["item", "add", "other", "x", "--cost", "1", "--currency", "XYZ"], 2, "ISO 4217"),
+        (vec!["item", "add", "other", "x", "--cost", "1", "--renews", "2026-02-30"], 2, "February 2026 has 28 days"),
+        (vec!["item", "add", "gadget", "x", "--cost", "1"], 2, "invalid value 'gadget'"),
+        (vec!["item", "add", "other", "x", "--cost", "1", "--period", "weekly"], 2, "invalid value 'weekly'"),
+        (vec!["item", "add", "other", "x", "--cost", "1", "--status", "paused"], 2, "invalid value 'paused'"),
+        (
+            vec!["item", "add", "domain", "ACME.com", "--cost", "1"],
+            1,
+            "There is already a domain named `acme.com` (#1)",
+        ),
+        (vec!["item", "edit", "acme.con", "--cost", "1"], 1, "did you mean `acme.com`?"),
+        (vec!["item", "show", "#99"], 1, "No item `#99` in this workspace"),
+        (vec!["item", "edit", "secret.com", "--cost", "1"], 1, "No item `secret.com` in this workspace"),
+        (vec!["item", "edit", "#2", "--cost", "1"], 1, "No item `#2` in this workspace"),
+        (vec!["item", "edit", "acme.com"], 1, "Nothing to change"),
+        (
+            vec!["item", "add", "hosting", "x", "--cost", "1", "--registrar", "Namecheap"],
+            1,
+            "`registrar` applies to domains only",
+        ),
+        (vec!["item", "add", "other", "x"], 1, "with --cost"),
+        (vec!["rate", "set", "USD", "THB", "0"], 2, "greater than zero"),
+        (vec!["rate", "set", "USD", "USD", "1"], 1, "always 1"),
+        (vec!["settings", "set", "timezone", "Mars/Base"], 1, "IANA name"),
+        (vec!["settings", "set", "language", "th"], 1, "Thai is not available yet"),
+        (vec!["cost", "record", "acme.com", "5", "--month", "2026-13"], 2, "use YYYY-MM"),
+        (vec!["cost", "record", "acme.com", "5", "--date", "2027-01-01"], 1, "it starts after today"),
+        (vec!["cost", "record", "acme.com", "5", "--source", "renewal"], 1, "written by Jarvis's jobs"),
+        (vec!["--workspace", "no spaces", "item", "list"], 2, "1-64 letters"),
+    ];
+    for (args, code, fragment) in &cases {
+        let output = sandbox.jarvis().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: expected {fragment:?} in {stderr}");
+    }
+    let list = sandbox.json(&["item", "list"]);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["cost"]["amount"], "12.00");
+    assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["rate", "list"]).as_array().unwrap().is_empty());
+    let audit = sandbox.json(&["audit"]);
+    assert_eq!(audit.as_array().unwrap().len(), 1, "only the one successful add: {audit}");
+    let other = sandbox.json(&["--workspace", "other", "item", "list"]);
+    assert_eq!(other["items"][0]["cost"]["amount"], "12.00");
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .jarvis()
+        .env("DATABASE_URL", "sqlite:///nonexistent-dir/for/sure/jarvis.db")
+        .args(["item", "list"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("could not open the database"));
+}

@@ -1,0 +1,460 @@
+//! The ledger through the app layer, against real SQLite files with real migrations.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{TestDb, dec, named, ws};
+use jarvis::app::{AppError, CostInput, CostPeriod, ItemFilter, ItemRef};
+use jarvis::domain::UserError;
+use jarvis::domain::audit::Actor;
+use jarvis::domain::calendar::Month;
+use jarvis::domain::cost::CostSource;
+use jarvis::domain::item::{BillingPeriod, ItemChanges, Kind, Status};
+use jarvis::domain::money::Currency;
+use jarvis::domain::workspace::SettingKey;
+
+const NOW: &str = "2026-11-30T09:00:00Z";
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn user_error(result: Result<impl std::fmt::Debug, AppError>) -> UserError {
+    match result {
+        Err(AppError::User(error)) => error,
+        other => panic!("expected a user error, got {other:?}"),
+    }
+}
+
+fn cost_input(item: &str, amount: &str) -> CostInput {
+    CostInput {
+        item: ItemRef::new(item),
+        amount: dec(amount),
+        currency: None,
+        period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
+        source: CostSource::Manual,
+        usage: None,
+        note: None,
+    }
+}
+
+#[tokio::test]
+async fn items_round_trip_through_the_database() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    let changes = ItemChanges {
+        renewal_date: Some(Some(d("2027-01-31"))),
+        auto_renew: Some(true),
+        registrar: Some(Some(jarvis::domain::text::Label::parse("registrar", "Namecheap").unwrap())),
+        ..named("acme.com", "12.98")
+    };
+    let added = app.add_item(&local, &Actor::Cli, Kind::Domain, &changes).await.unwrap();
+    assert_eq!(added.item.billing_period, BillingPeriod::Yearly, "domains default to yearly");
+
+    let shown = app.show_item(&local, &ItemRef::new("ACME.COM")).await.unwrap();
+    assert_eq!(shown.item.id, added.item.id);
+    assert_eq!(shown.item.registrar.as_deref(), Some("Namecheap"));
+    assert_eq!(shown.item.cost.0.amount, dec("12.98"));
+    assert_eq!(shown.item.next_renewal, Some(d("2027-01-31")));
+    assert_eq!(shown.item.monthly_cost.rounded(), dec("1.08"));
+
+    let edit = ItemChanges { cost: Some(dec("14.98")), ..Default::default() };
+    let by_id = ItemRef::new(format!("#{}", added.item.id));
+    let edited = app.edit_item(&local, &Actor::Cli, &by_id, &edit).await.unwrap();
+    assert_eq!(edited.item.cost.0.amount, dec("14.98"));
+    assert_eq!(edited.item.registrar.as_deref(), Some("Namecheap"), "untouched fields stay");
+
+    // A new connection (a restart) sees the same thing.
+    let reopened = jarvis::store::Store::open(&db.url).await.unwrap();
+    let app2 = jarvis::app::App::new(reopened, std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())));
+    let list = app2.list_items(&local, ItemFilter::default()).await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].cost.0.amount, dec("14.98"));
+}
+
+#[tokio::test]
+async fn names_are_unique_per_kind_case_insensitively() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    let first = app.add_item(&local, &Actor::Cli, Kind::Cdn, &named("Cloudflare", "20")).await.unwrap();
+    let error = user_error(app.add_item(&local, &Actor::Cli, Kind::Cdn, &named("cloudFLARE", "25")).await);
+    assert_eq!(
+        error.to_string(),
+        format!("There is already a CDN named `Cloudflare` (#{}); choose another name or edit that one", first.item.id)
+    );
+    // Another kind may use the name...
+    app.add_item(&local, &Actor::Cli, Kind::Domain, &named("cloudflare", "10")).await.unwrap();
+    // ...but then the bare name is ambiguous, and --kind settles it.
+    let error = user_error(app.show_item(&local, &ItemRef::new("Cloudflare")).await);
+    assert!(error.to_string().contains("matches several items"), "{error}");
+    let cdn = app.show_item(&local, &ItemRef::new("Cloudflare").with_kind(Some(Kind::Cdn))).await.unwrap();
+    assert_eq!(cdn.item.id, first.item.id);
+    // Renaming onto a taken name is refused too.
+    let other = app.add_item(&local, &Actor::Cli, Kind::Cdn, &named("Fastly", "50")).await.unwrap();
+    let rename =
+        ItemChanges { name: Some(jarvis::domain::text::ItemName::parse("CLOUDFLARE").unwrap()), ..Default::default() };
+    let error = user_error(app.edit_item(&local, &Actor::Cli, &ItemRef::new(other.item.id.to_string()), &rename).await);
+    assert!(matches!(error, UserError::Duplicate { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn removing_keeps_history_and_frees_the_name() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    let item = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("api", "50")).await.unwrap();
+    app.record_cost(&local, &Actor::Cli, &cost_input("api", "50")).await.unwrap();
+    app.remove_item(&local, &Actor::Cli, &ItemRef::new("api")).await.unwrap();
+
+    assert!(app.list_items(&local, ItemFilter::default()).await.unwrap().items.is_empty());
+    let history = app.cost_history(&local, None, None, None).await.unwrap();
+    assert_eq!(history.records.len(), 1);
+    assert_eq!(history.records[0].item, "api");
+    let export = app.export(&local).await.unwrap();
+    assert!(export.items[0].removed_at.is_some());
+
+    let again = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("api", "60")).await.unwrap();
+    assert_ne!(again.item.id, item.item.id);
+    let error = user_error(app.remove_item(&local, &Actor::Cli, &ItemRef::new(item.item.id.to_string())).await);
+    assert!(error.to_string().starts_with(&format!("No item `{}`", item.item.id)), "{error}");
+}
+
+#[tokio::test]
+async fn one_workspace_can_neither_see_nor_change_another_workspaces_items() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let (alpha, beta) = (ws("111111111111111111"), ws("222222222222222222"));
+    let secret =
+        app.add_item(&alpha, &Actor::User("1".into()), Kind::AiProvider, &named("OpenAI", "20")).await.unwrap();
+    app.set_rate(&alpha, &Actor::Cli, Currency::USD, Currency::parse("THB").unwrap(), dec("35"), None).await.unwrap();
+    let by_id = ItemRef::new(format!("#{}", secret.item.id));
+    let by_name = ItemRef::new("OpenAI");
+
+    assert!(app.list_items(&beta, ItemFilter::default()).await.unwrap().items.is_empty());
+    for reference in [&by_id, &by_name] {
+        assert!(matches!(user_error(app.show_item(&beta, reference).await), UserError::NotFound { .. }));
+        let edit = ItemChanges { cost: Some(dec("0")), ..Default::default() };
+        assert!(matches!(
+            user_error(app.edit_item(&beta, &Actor::Cli, reference, &edit).await),
+            UserError::NotFound { .. }
+        ));
+        assert!(matches!(user_error(app.remove_item(&beta, &Actor::Cli, reference).await), UserError::NotFound { .. }));
+        let mut input = cost_input("", "5");
+        input.item = reference.clone();
+        assert!(matches!(user_error(app.record_cost(&beta, &Actor::Cli, &input).await), UserError::NotFound { .. }));
+    }
+    // Suggestions never leak the other workspace's names.
+    let error = user_error(app.show_item(&beta, &ItemRef::new("OpenAl")).await);
+    assert_eq!(error.to_string(), "No item `OpenAl` in this workspace; list them with `item list`");
+    assert!(app.cost_history(&beta, None, None, None).await.unwrap().records.is_empty());
+    assert!(app.list_rates(&beta).await.unwrap().is_empty());
+    assert!(app.audit_log(&beta, 100).await.unwrap().is_empty());
+
+    // And alpha's item is untouched.
+    let shown = app.show_item(&alpha, &by_id).await.unwrap();
+    assert_eq!(shown.item.cost.0.amount, dec("20"));
+}
+
+#[tokio::test]
+async fn every_change_is_audited_with_before_and_after() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    let admin = Actor::User("424242".into());
+    app.add_item(&local, &admin, Kind::Package, &named("GitHub Team", "20")).await.unwrap();
+    let edit = ItemChanges { cost: Some(dec("25")), ..Default::default() };
+    app.edit_item(&local, &Actor::Cli, &ItemRef::new("GitHub Team"), &edit).await.unwrap();
+    app.record_cost(&local, &Actor::Cli, &cost_input("GitHub Team", "25")).await.unwrap();
+    app.set_rate(&local, &Actor::Cli, Currency::USD, Currency::parse("EUR").unwrap(), dec("0.92"), None).await.unwrap();
+    app.set_setting(&local, &Actor::Cli, SettingKey::Timezone, "Asia/Bangkok").await.unwrap();
+    app.remove_item(&local, &Actor::Cli, &ItemRef::new("GitHub Team")).await.unwrap();
+
+    let log = app.audit_log(&local, 100).await.unwrap();
+    let actions: Vec<(&str, &str)> = log.iter().rev().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            ("item.add", "424242"),
+            ("item.edit", "cli"),
+            ("cost.record", "cli"),
+            ("rate.set", "cli"),
+            ("settings.set", "cli"),
+            ("item.remove", "cli")
+        ]
+    );
+    let edit_entry = log.iter().find(|e| e.action == "item.edit").unwrap();
+    assert_eq!(edit_entry.before.as_ref().unwrap()["cost"]["amount"], "20.00");
+    assert_eq!(edit_entry.after.as_ref().unwrap()["cost"]["amount"], "25.00");
+    let settings_entry = log.iter().find(|e| e.action == "settings.set").unwrap();
+    assert_eq!(settings_entry.before.as_ref().unwrap()["timezone"], "UTC");
+    assert_eq!(settings_entry.after.as_ref().unwrap()["timezone"], "Asia/Bangkok");
+}
+
+#[tokio::test]
+async fn refused_changes_write_nothing() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    app.add_item(&local, &Actor::Cli, Kind::Other, &named("thing", "10")).await.unwrap();
+    let before = app.export(&local).await.unwrap();
+    let audit_before = app.audit_log(&local, 100).await.unwrap().len();
+
+    let bad_edits = [
+        ItemChanges { period: Some(BillingPeriod::OneTime), auto_renew: Some(true), ..Default::default() },
+        ItemChanges { registrar: Some(None), ..Default::default() },
+        ItemChanges::default(),
+    ];
+    for edit in &bad_edits {
+        user_error(app.edit_item(&local, &Actor::Cli, &ItemRef::new("thing"), edit).await);
+    }
+    user_error(app.set_setting(&local, &Actor::Cli, SettingKey::Currency, "DOGE").await);
+    let mut future = cost_input("thing", "10");
+    future.period = CostPeriod::Day(d("2027-01-01"));
+    user_error(app.record_cost(&local, &Actor::Cli, &future).await);
+    let mut job_source = cost_input("thing", "10");
+    job_source.source = CostSource::Renewal;
+    user_error(app.record_cost(&local, &Actor::Cli, &job_source).await);
+
+    let after = app.export(&local).await.unwrap();
+    assert_eq!(serde_json::to_value(&after.items).unwrap(), serde_json::to_value(&before.items).unwrap());
+    assert!(after.history.is_empty());
+    assert_eq!(app.audit_log(&local, 100).await.unwrap().len(), audit_before);
+    assert_eq!(app.settings(&local).await.unwrap().settings.base_currency, Currency::USD);
+}
+
+#[tokio::test]
+async fn totals_convert_with_dated_rates_and_name_missing_pairs() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    let thb = Currency::parse("THB").unwrap();
+    let internet = ItemChanges { currency: Some(thb), ..named("Office internet", "1290") };
+    app.add_item(&local, &Actor::Cli, Kind::Other, &internet).await.unwrap();
+    app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("api", "100")).await.unwrap();
+
+    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    assert_eq!(list.totals.total_monthly_cost.to_string(), "100.00 USD");
+    assert_eq!(list.totals.items_left_out, 1);
+    assert_eq!(list.warnings.len(), 1);
+    assert!(list.warnings[0].contains("No exchange rate between THB and USD"), "{:?}", list.warnings);
+    let internet_view = list.items.iter().find(|i| i.name == "Office internet").unwrap();
+    assert_eq!(internet_view.monthly_cost_base, None, "never a silent 1:1");
+
+    app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("34.4"), Some(d("2026-01-01"))).await.unwrap();
+    app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("35.2"), Some(d("2026-11-01"))).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    assert!(list.warnings.is_empty());
+    assert_eq!(list.totals.total_monthly_cost.to_string(), "136.65 USD"); // 100 + 1290 / 35.2
+    assert_eq!(list.totals.by_category["other"]["amount"], "36.65");
+
+    // History converts at the rate in force when the cost was incurred.
+    let mut october = cost_input("Office internet", "1290");
+    october.period = CostPeriod::Month(Month::new(2026, 10).unwrap());
+    let record = app.record_cost(&local, &Actor::Cli, &october).await.unwrap();
+    assert_eq!(record.amount_base.unwrap().to_string(), "37.50 USD"); // 1290 / 34.4
+
+    // Changing the base currency converts the other way.
+    app.set_setting(&local, &Actor::Cli, SettingKey::Currency, "THB").await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    assert_eq!(list.totals.total_monthly_cost.to_string(), "4,810.00 THB"); // 100 * 35.2 + 1290
+}
+
+#[tokio::test]
+async fn renewal_job_charges_each_passed_renewal_exactly_once() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let setup = db.app_at("2026-01-10T09:00:00Z");
+    let changes =
+        ItemChanges { renewal_date: Some(Some(d("2026-01-31"))), auto_renew: Some(true), ..named("api", "30") };
+    setup.add_item(&local, &Actor::Cli, Kind::Hosting, &changes).await.unwrap();
+    let yearly =
+        ItemChanges { renewal_date: Some(Some(d("2026-02-28"))), auto_renew: Some(true), ..named("acme.com", "12") };
+    setup.add_item(&local, &Actor::Cli, Kind::Domain, &yearly).await.unwrap();
+
+    // Nothing is due before the date passes.
+    let report = db.app_at("2026-01-31T09:00:00Z").run_jobs(&local).await.unwrap();
+    assert!(report.renewals.is_empty());
+
+    // Two months of downtime: Jan 31 and Feb 28 renewals of the monthly item, Feb 28 of the domain.
+    let later = db.app_at("2026-03-05T09:00:00Z");
+    let report = later.run_jobs(&local).await.unwrap();
+    let charged: Vec<(String, NaiveDate, String)> =
+        report.renewals.iter().map(|c| (c.item.clone(), c.period_start, c.amount.to_string())).collect();
+    assert_eq!(
+        charged,
+        [
+            ("api".to_string(), d("2026-01-31"), "30.00 USD".to_string()),
+            ("api".to_string(), d("2026-02-28"), "30.00 USD".to_string()),
+            ("acme.com".to_string(), d("2026-02-28"), "12.00 USD".to_string()),
+        ]
+    );
+    let api = later.show_item(&local, &ItemRef::new("api")).await.unwrap();
+    assert_eq!(api.item.renewal_date, Some(d("2026-03-31")), "anchored to the 31st again");
+    let domain = later.show_item(&local, &ItemRef::new("acme.com")).await.unwrap();
+    assert_eq!(domain.item.renewal_date, Some(d("2027-02-28")));
+
+    // Running again, the same day or a week later, charges nothing new.
+    assert!(later.run_jobs(&local).await.unwrap().renewals.is_empty());
+    assert!(db.app_at("2026-03-12T09:00:00Z").run_jobs(&local).await.unwrap().renewals.is_empty());
+    let renewals: Vec<_> = later
+        .cost_history(&local, None, None, None)
+        .await
+        .unwrap()
+        .records
+        .into_iter()
+        .filter(|r| r.source == CostSource::Renewal)
+        .collect();
+    assert_eq!(renewals.len(), 3);
+    let log = later.audit_log(&local, 100).await.unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "renewal.charge" && e.actor == "jarvis").count(), 2);
+}
+
+#[tokio::test]
+async fn renewal_of_a_metered_item_charges_its_usage_and_restarts_the_meter() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at("2026-10-20T09:00:00Z");
+    let changes = ItemChanges {
+        period: Some(BillingPeriod::UsageBased),
+        unit_price: Some(Some(dec("0.002"))),
+        free_tier: Some(Some(dec("1000"))),
+        usage: Some(dec("6000")),
+        renewal_date: Some(Some(d("2026-11-01"))),
+        auto_renew: Some(true),
+        ..named("OpenAI", "0")
+    };
+    app.add_item(&local, &Actor::Cli, Kind::AiProvider, &changes).await.unwrap();
+    let later = db.app_at("2026-11-02T09:00:00Z");
+    let report = later.run_jobs(&local).await.unwrap();
+    assert_eq!(report.renewals.len(), 1);
+    assert_eq!(report.renewals[0].amount.to_string(), "10.00 USD"); // (6000 - 1000) x 0.002
+    let shown = later.show_item(&local, &ItemRef::new("OpenAI")).await.unwrap();
+    assert_eq!(shown.item.usage.as_ref().unwrap().used, dec("0"));
+    assert_eq!(shown.history[0].usage.as_ref().unwrap().used, dec("6000"));
+}
+
+#[tokio::test]
+async fn month_close_fills_elapsed_months_once() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let setup = db.app_at("2026-08-11T09:00:00Z");
+    setup.add_item(&local, &Actor::Cli, Kind::Hosting, &named("api", "31")).await.unwrap();
+    setup
+        .add_item(
+            &local,
+            &Actor::Cli,
+            Kind::Package,
+            &ItemChanges { period: Some(BillingPeriod::Yearly), ..named("notion", "120") },
+        )
+        .await
+        .unwrap();
+    // September was recorded by hand; month close must not add to it.
+    let mut september = cost_input("api", "29");
+    september.period = CostPeriod::Month(Month::new(2026, 9).unwrap());
+    db.app_at("2026-10-02T09:00:00Z").record_cost(&local, &Actor::Cli, &september).await.unwrap();
+
+    let app = db.app_at("2026-11-30T23:00:00Z");
+    let report = app.run_jobs(&local).await.unwrap();
+    let written: Vec<(String, NaiveDate, NaiveDate, String)> = report
+        .month_close
+        .iter()
+        .map(|c| (c.item.clone(), c.period_start, c.period_end, c.amount.to_string()))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            ("api".to_string(), d("2026-08-11"), d("2026-08-31"), "21.00 USD".to_string()), // 21 of 31 days
+            ("api".to_string(), d("2026-10-01"), d("2026-10-31"), "31.00 USD".to_string()),
+            ("notion".to_string(), d("2026-08-11"), d("2026-08-31"), "6.77 USD".to_string()),
+            ("notion".to_string(), d("2026-09-01"), d("2026-09-30"), "10.00 USD".to_string()),
+            ("notion".to_string(), d("2026-10-01"), d("2026-10-31"), "10.00 USD".to_string()),
+        ]
+    );
+    assert!(app.run_jobs(&local).await.unwrap().month_close.is_empty(), "second run writes nothing");
+    // The next month closes once it has elapsed.
+    let december = db.app_at("2026-12-01T00:30:00Z").run_jobs(&local).await.unwrap();
+    assert_eq!(december.month_close.len(), 2);
+    assert!(december.month_close.iter().all(|c| c.period_start == d("2026-11-01")));
+}
+
+#[tokio::test]
+async fn today_follows_the_workspace_timezone() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    // 20:00 UTC on Nov 30 is already Dec 1 in Bangkok.
+    let app = db.app_at("2026-11-30T20:00:00Z");
+    let changes = ItemChanges { renewal_date: Some(Some(d("2026-11-30"))), ..named("acme.dev", "10") };
+    app.add_item(&local, &Actor::Cli, Kind::Domain, &changes).await.unwrap();
+    let utc = app.show_item(&local, &ItemRef::new("acme.dev")).await.unwrap();
+    assert_eq!(utc.item.status, Status::Expiring);
+    app.set_setting(&local, &Actor::Cli, SettingKey::Timezone, "Asia/Bangkok").await.unwrap();
+    let bangkok = app.show_item(&local, &ItemRef::new("acme.dev")).await.unwrap();
+    assert_eq!(bangkok.item.status, Status::Expired);
+    assert_eq!(bangkok.item.days_until_renewal, Some(-1));
+}
+
+#[tokio::test]
+async fn not_found_suggests_close_names() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    app.add_item(&local, &Actor::Cli, Kind::Domain, &named("acme.com", "12")).await.unwrap();
+    app.add_item(&local, &Actor::Cli, Kind::AiProvider, &named("Anthropic", "20")).await.unwrap();
+    let error = user_error(app.show_item(&local, &ItemRef::new("acme.con")).await);
+    assert_eq!(error.to_string(), "No item `acme.con` in this workspace; did you mean `acme.com`?");
+    let error = user_error(app.show_item(&local, &ItemRef::new("#999")).await);
+    assert!(error.to_string().starts_with("No item `#999` in this workspace"), "{error}");
+}
+
+#[tokio::test]
+async fn the_demo_fills_a_realistic_year_and_refuses_a_used_workspace() {
+    let db = TestDb::new().await;
+    let demo = ws("demo");
+    let app = db.app_at(NOW);
+    let list = app.load_demo(&demo, &Actor::Cli).await.unwrap();
+    assert!(list.items.len() >= 14);
+    let kinds: std::collections::BTreeSet<Kind> = list.items.iter().map(|i| i.kind).collect();
+    assert_eq!(kinds.len(), Kind::ALL.len(), "every kind is represented");
+    let registrars: std::collections::BTreeSet<_> = list.items.iter().filter_map(|i| i.registrar.clone()).collect();
+    assert_eq!(registrars.len(), 2);
+    assert!(list.warnings.is_empty(), "the demo sets the rates it needs");
+
+    let history = app.cost_history(&demo, None, None, None).await.unwrap();
+    let months: std::collections::BTreeSet<Month> = history.records.iter().map(|r| Month::of(r.period_start)).collect();
+    assert_eq!(months.len(), 12);
+    let monthly_totals: Vec<rust_decimal::Decimal> = months
+        .iter()
+        .map(|m| {
+            history
+                .records
+                .iter()
+                .filter(|r| Month::of(r.period_start) == *m)
+                .map(|r| r.amount_base.unwrap().amount)
+                .sum()
+        })
+        .collect();
+    assert!(monthly_totals.last() > monthly_totals.first(), "costs grow: {monthly_totals:?}");
+    let max = monthly_totals.iter().max().unwrap();
+    assert_ne!(Some(max), monthly_totals.last(), "one month spikes above the latest: {monthly_totals:?}");
+
+    let error = user_error(app.load_demo(&demo, &Actor::Cli).await);
+    assert!(error.to_string().contains("already has"), "{error}");
+}
+
+#[tokio::test]
+async fn the_database_file_is_created_on_first_use_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested-name.db");
+    let store = jarvis::store::Store::open(path.to_str().unwrap()).await.unwrap();
+    assert!(path.exists());
+    let app = jarvis::app::App::new(store.clone(), std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())));
+    app.add_item(&ws("local"), &Actor::Cli, Kind::Other, &named("x", "1")).await.unwrap();
+    assert!(dir.path().join("nested-name.db-wal").exists(), "journal_mode=WAL");
+    store.close().await;
+    // Opening it again applies no migration twice and keeps the data.
+    let store = jarvis::store::Store::open(path.to_str().unwrap()).await.unwrap();
+    let app = jarvis::app::App::new(store, std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())));
+    assert_eq!(app.list_items(&ws("local"), ItemFilter::default()).await.unwrap().items.len(), 1);
+}
