@@ -167,10 +167,7 @@ pub fn add_months_anchored(date: NaiveDate, months: u32, anchor_day: u32) -> Nai
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::domain::testing::d;
 
     #[track_caller]
     fn check_parse(input: &str, expected: Result<&str, &str>) {

@@ -180,15 +180,8 @@ mod tests {
     use super::*;
     use crate::domain::item::{BillingPeriod, ItemChanges, Kind};
     use crate::domain::money::Currency;
+    use crate::domain::testing::{d, dec};
     use crate::domain::text::{ItemName, Label};
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
 
     fn range(a: &str, b: &str) -> DateRange {
         DateRange::new(d(a), d(b)).unwrap()

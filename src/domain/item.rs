@@ -753,14 +753,7 @@ fn apply_details(details: &mut Details, changes: &ItemChanges) -> Result<(), Use
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::domain::testing::{d, dec};
 
     fn now() -> DateTime<Utc> {
         "2026-11-30T09:00:00Z".parse().unwrap()

@@ -14,3 +14,24 @@ pub mod text;
 pub mod workspace;
 
 pub use error::UserError;
+
+/// Short constructors for test tables: `d("2026-11-30")`, `dec("12.50")`, `c("THB")`.
+#[cfg(test)]
+pub(crate) mod testing {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::money::Currency;
+
+    pub fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    pub fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    pub fn c(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
+    }
+}

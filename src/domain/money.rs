@@ -256,10 +256,7 @@ impl NumberRule {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::domain::testing::dec;
 
     #[test]
     fn constants_are_what_they_say() {

@@ -80,18 +80,7 @@ impl RateBook {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn c(code: &str) -> Currency {
-        Currency::parse(code).unwrap()
-    }
+    use crate::domain::testing::{c, d, dec};
 
     fn rate(base: &str, quote: &str, rate: &str, date: &str) -> ExchangeRate {
         ExchangeRate { base: c(base), quote: c(quote), rate: dec(rate), date: d(date) }

@@ -64,20 +64,8 @@ mod tests {
     use super::*;
     use crate::domain::item::{BillingPeriod, ItemChanges, Kind, ManualStatus};
     use crate::domain::rates::ExchangeRate;
+    use crate::domain::testing::{c, d, dec};
     use crate::domain::text::ItemName;
-    use rust_decimal::Decimal;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn c(code: &str) -> Currency {
-        Currency::parse(code).unwrap()
-    }
 
     fn item(kind: Kind, cost: &str, currency: &str, period: BillingPeriod) -> Item {
         let changes = ItemChanges {

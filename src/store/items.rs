@@ -50,43 +50,23 @@ impl Tx {
     /// Stores a new item and returns its id.
     pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<i64> {
         let fields = ItemFields::of(item);
-        let id = sqlx::query_scalar(
+        let query = sqlx::query(
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
-                 used_units, usage_limit, details, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
-             RETURNING id",
+                 used_units, usage_limit, details, updated_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         )
         .bind(workspace.as_str())
-        .bind(fields.kind)
-        .bind(fields.name)
-        .bind(fields.name_key)
-        .bind(fields.provider)
-        .bind(fields.cost_amount)
-        .bind(fields.currency)
-        .bind(fields.period)
-        .bind(fields.renewal_date)
-        .bind(fields.anchor_day)
-        .bind(fields.auto_renew)
-        .bind(fields.status)
-        .bind(fields.notes)
-        .bind(fields.usage_unit)
-        .bind(fields.unit_price)
-        .bind(fields.included)
-        .bind(fields.used)
-        .bind(fields.limit)
-        .bind(fields.details)
-        .bind(timestamp(item.created_at))
-        .bind(timestamp(item.updated_at))
-        .fetch_one(&mut *self.tx)
-        .await?;
+        .bind(item.kind().as_str());
+        let done = fields.bind_to(query).bind(timestamp(item.created_at)).execute(&mut *self.tx).await?;
+        let id = done.last_insert_rowid();
         Ok(id)
     }
 
     /// Overwrites a live item's fields (its id, kind and creation time stay).
     pub async fn update_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<()> {
         let fields = ItemFields::of(item);
-        let updated = sqlx::query(
+        let query = sqlx::query(
             "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
                  billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
                  notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
@@ -94,27 +74,8 @@ impl Tx {
              WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
-        .bind(item.id)
-        .bind(fields.name)
-        .bind(fields.name_key)
-        .bind(fields.provider)
-        .bind(fields.cost_amount)
-        .bind(fields.currency)
-        .bind(fields.period)
-        .bind(fields.renewal_date)
-        .bind(fields.anchor_day)
-        .bind(fields.auto_renew)
-        .bind(fields.status)
-        .bind(fields.notes)
-        .bind(fields.usage_unit)
-        .bind(fields.unit_price)
-        .bind(fields.included)
-        .bind(fields.used)
-        .bind(fields.limit)
-        .bind(fields.details)
-        .bind(timestamp(item.updated_at))
-        .execute(&mut *self.tx)
-        .await?;
+        .bind(item.id);
+        let updated = fields.bind_to(query).execute(&mut *self.tx).await?;
         if updated.rows_affected() != 1 {
             return Err(anyhow::anyhow!("item #{} vanished while being updated", item.id).into());
         }
@@ -138,9 +99,8 @@ impl Tx {
     }
 }
 
-/// An item's column values, ready to bind.
+/// An item's column values from `name` to `updated_at`, bound in that order by [`ItemFields::bind_to`].
 struct ItemFields {
-    kind: &'static str,
     name: String,
     name_key: String,
     provider: Option<String>,
@@ -158,13 +118,13 @@ struct ItemFields {
     used: Option<String>,
     limit: Option<String>,
     details: String,
+    updated_at: String,
 }
 
 impl ItemFields {
     fn of(item: &Item) -> ItemFields {
         let usage = item.usage.as_ref();
         ItemFields {
-            kind: item.kind().as_str(),
             name: item.name.as_str().to_string(),
             name_key: item.name.key(),
             provider: item.provider.as_ref().map(|p| p.as_str().to_string()),
@@ -182,9 +142,37 @@ impl ItemFields {
             used: usage.map(|u| decimal(u.used)),
             limit: usage.and_then(|u| u.limit).map(decimal),
             details: item.details.to_json(),
+            updated_at: timestamp(item.updated_at),
         }
     }
+
+    /// Binds name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
+    /// renewal_anchor_day, auto_renew, status, notes, the five usage columns, details and
+    /// updated_at, in that order.
+    fn bind_to(self, query: SqliteQuery<'_>) -> SqliteQuery<'_> {
+        query
+            .bind(self.name)
+            .bind(self.name_key)
+            .bind(self.provider)
+            .bind(self.cost_amount)
+            .bind(self.currency)
+            .bind(self.period)
+            .bind(self.renewal_date)
+            .bind(self.anchor_day)
+            .bind(self.auto_renew)
+            .bind(self.status)
+            .bind(self.notes)
+            .bind(self.usage_unit)
+            .bind(self.unit_price)
+            .bind(self.included)
+            .bind(self.used)
+            .bind(self.limit)
+            .bind(self.details)
+            .bind(self.updated_at)
+    }
 }
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
 fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
     let id: i64 = row.try_get("id")?;
