@@ -41,6 +41,8 @@ CREATE TABLE items (
     usage_limit        TEXT,
     -- kind-specific attributes as JSON, e.g. {"registrar": "Namecheap"}
     details            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+    -- the local day from which month close records the item's cost (added, or billable again)
+    billed_from        TEXT NOT NULL,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
     -- removed items keep their history; they no longer count or take up their name

@@ -112,7 +112,7 @@ async fn removing_keeps_history_and_frees_the_name() {
     let history = app.cost_history(&local, None, None, None).await.unwrap();
     assert_eq!(history.records.len(), 1);
     assert_eq!(history.records[0].item, "api");
-    let export = app.export(&local).await.unwrap();
+    let export = app.export_data(&local).await.unwrap();
     assert!(export.items[0].removed_at.is_some());
 
     let again = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("api", "60")).await.unwrap();
@@ -198,7 +198,7 @@ async fn refused_changes_write_nothing() {
     let app = db.app_at(NOW);
     let local = ws("local");
     app.add_item(&local, &Actor::Cli, Kind::Other, &named("thing", "10")).await.unwrap();
-    let before = app.export(&local).await.unwrap();
+    let before = app.export_data(&local).await.unwrap();
     let audit_before = app.audit_log(&local, 100).await.unwrap().len();
 
     let bad_edits = [
@@ -211,13 +211,13 @@ async fn refused_changes_write_nothing() {
     }
     user_error(app.set_setting(&local, &Actor::Cli, SettingKey::Currency, "DOGE").await);
     let mut future = cost_input("thing", "10");
-    future.period = CostPeriod::Day(d("2027-01-01"));
+    future.period = CostPeriod::PaidOn(d("2027-01-01"));
     user_error(app.record_cost(&local, &Actor::Cli, &future).await);
     let mut job_source = cost_input("thing", "10");
     job_source.source = CostSource::Renewal;
     user_error(app.record_cost(&local, &Actor::Cli, &job_source).await);
 
-    let after = app.export(&local).await.unwrap();
+    let after = app.export_data(&local).await.unwrap();
     assert_eq!(serde_json::to_value(&after.items).unwrap(), serde_json::to_value(&before.items).unwrap());
     assert!(after.history.is_empty());
     assert_eq!(app.audit_log(&local, 100).await.unwrap().len(), audit_before);
@@ -457,4 +457,188 @@ async fn the_database_file_is_created_on_first_use_in_wal_mode() {
     let store = jarvis::store::Store::open(path.to_str().unwrap()).await.unwrap();
     let app = jarvis::app::App::new(store, std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())));
     assert_eq!(app.list_items(&ws("local"), ItemFilter::default()).await.unwrap().items.len(), 1);
+}
+
+/// (start, end, amount) of every record of the workspace, by period.
+async fn history_rows(
+    app: &jarvis::app::App,
+    workspace: &jarvis::domain::workspace::WorkspaceId,
+) -> Vec<(String, String, String)> {
+    let history = app.cost_history(workspace, None, None, None).await.unwrap();
+    history
+        .records
+        .iter()
+        .map(|r| (r.period_start.to_string(), r.period_end.to_string(), r.amount.to_string()))
+        .collect()
+}
+
+fn rows(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    expected.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+}
+
+#[tokio::test]
+async fn a_suspension_is_not_billed_and_what_came_before_is() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    db.app_at("2026-10-01T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Hosting, &named("box", "31")).await.unwrap();
+    let suspend = ItemChanges { status: Some(jarvis::domain::item::ManualStatus::Suspended), ..Default::default() };
+    db.app_at("2026-10-05T09:00:00Z").edit_item(&local, &Actor::Cli, &ItemRef::new("box"), &suspend).await.unwrap();
+    let resume = ItemChanges { status: Some(jarvis::domain::item::ManualStatus::Active), ..Default::default() };
+    db.app_at("2026-12-15T09:00:00Z").edit_item(&local, &Actor::Cli, &ItemRef::new("box"), &resume).await.unwrap();
+    db.app_at("2026-12-16T09:00:00Z").run_jobs(&local).await.unwrap();
+    let app = db.app_at("2027-01-02T09:00:00Z");
+    app.run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-10-01", "2026-10-04", "4.00 USD"), ("2026-12-15", "2026-12-31", "17.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn removing_an_item_records_its_last_partial_month() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    db.app_at("2026-10-01T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Hosting, &named("box", "30")).await.unwrap();
+    db.app_at("2026-11-02T09:00:00Z").run_jobs(&local).await.unwrap();
+    let app = db.app_at("2026-11-20T09:00:00Z");
+    app.remove_item(&local, &Actor::Cli, &ItemRef::new("box")).await.unwrap();
+    db.app_at("2026-12-02T09:00:00Z").run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-10-01", "2026-10-31", "30.00 USD"), ("2026-11-01", "2026-11-19", "19.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn a_price_change_bills_each_part_of_the_month_at_its_price() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    db.app_at("2026-11-01T09:00:00Z")
+        .add_item(&local, &Actor::Cli, Kind::Package, &named("seats", "30"))
+        .await
+        .unwrap();
+    let raise = ItemChanges { cost: Some(dec("60")), ..Default::default() };
+    db.app_at("2026-11-16T09:00:00Z").edit_item(&local, &Actor::Cli, &ItemRef::new("seats"), &raise).await.unwrap();
+    let app = db.app_at("2026-12-01T09:00:00Z");
+    app.run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-11-01", "2026-11-15", "15.00 USD"), ("2026-11-16", "2026-11-30", "30.00 USD")])
+    );
+    // A usage reading is not a change of terms: nothing is closed early.
+    let reading = ItemChanges { usage: Some(dec("5")), ..Default::default() };
+    app.edit_item(&local, &Actor::Cli, &ItemRef::new("seats"), &reading).await.unwrap();
+    assert_eq!(history_rows(&app, &local).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_cycle_recorded_by_hand_is_not_charged_again() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let setup = db.app_at("2026-10-01T09:00:00Z");
+    let changes =
+        ItemChanges { renewal_date: Some(Some(d("2026-10-12"))), auto_renew: Some(true), ..named("GH", "20") };
+    setup.add_item(&local, &Actor::Cli, Kind::Package, &changes).await.unwrap();
+    let mut invoice = cost_input("GH", "20");
+    invoice.period = CostPeriod::PaidOn(d("2026-10-12"));
+    let recorded = db.app_at("2026-10-20T09:00:00Z").record_cost(&local, &Actor::Cli, &invoice).await.unwrap();
+    assert_eq!((recorded.period_start, recorded.period_end), (d("2026-10-12"), d("2026-11-11")), "the cycle it paid");
+    let app = db.app_at("2026-11-02T09:00:00Z");
+    let report = app.run_jobs(&local).await.unwrap();
+    assert!(report.renewals.is_empty(), "{:?}", report.renewals);
+    assert_eq!(app.show_item(&local, &ItemRef::new("GH")).await.unwrap().item.renewal_date, Some(d("2026-11-12")));
+    // October: Oct 1-11 by month close, then the invoice. Nothing is counted twice.
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-10-01", "2026-10-11", "7.10 USD"), ("2026-10-12", "2026-11-11", "20.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn a_bare_number_that_is_also_a_name_is_ambiguous() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    let first = app.add_item(&local, &Actor::Cli, Kind::Domain, &named("acme.com", "12")).await.unwrap();
+    let named_one =
+        app.add_item(&local, &Actor::Cli, Kind::Other, &named(&first.item.id.to_string(), "1")).await.unwrap();
+    let error = user_error(app.remove_item(&local, &Actor::Cli, &ItemRef::new(first.item.id.to_string())).await);
+    assert!(error.to_string().contains("matches several items"), "{error}");
+    // `#N` is always the id; the name alone finds the other.
+    let by_id = app.show_item(&local, &ItemRef::new(format!("#{}", first.item.id))).await.unwrap();
+    assert_eq!(by_id.item.name, "acme.com");
+    let by_kind =
+        app.show_item(&local, &ItemRef::new(first.item.id.to_string()).with_kind(Some(Kind::Other))).await.unwrap();
+    assert_eq!(by_kind.item.id, named_one.item.id);
+}
+
+#[tokio::test]
+async fn a_removed_item_can_be_restored() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    let added = app.add_item(&local, &Actor::Cli, Kind::Cdn, &named("Cloudflare", "20")).await.unwrap();
+    app.remove_item(&local, &Actor::Cli, &ItemRef::new("cloudflare")).await.unwrap();
+    let restored = app.restore_item(&local, &Actor::Cli, &ItemRef::new("Cloudflare")).await.unwrap();
+    assert_eq!(restored.id, added.item.id);
+    assert!(restored.removed_at.is_none());
+    assert_eq!(app.list_items(&local, ItemFilter::default()).await.unwrap().items.len(), 1);
+    // Restoring again finds nothing removed; a live item of the same name blocks a restore.
+    assert!(matches!(
+        user_error(app.restore_item(&local, &Actor::Cli, &ItemRef::new("Cloudflare")).await),
+        UserError::NotFound { .. }
+    ));
+    app.remove_item(&local, &Actor::Cli, &ItemRef::new("Cloudflare")).await.unwrap();
+    app.add_item(&local, &Actor::Cli, Kind::Cdn, &named("cloudflare", "25")).await.unwrap();
+    let error = user_error(app.restore_item(&local, &Actor::Cli, &ItemRef::new(format!("#{}", added.item.id))).await);
+    assert!(matches!(error, UserError::Duplicate { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn a_rate_set_for_a_later_day_is_not_used_earlier() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    let thb = Currency::parse("THB").unwrap();
+    app.add_item(&local, &Actor::Cli, Kind::Other, &ItemChanges { currency: Some(thb), ..named("internet", "1290") })
+        .await
+        .unwrap();
+    app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("35"), Some(d("2027-06-01"))).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    assert_eq!(list.totals.items_left_out, 1);
+    assert!(list.warnings[0].contains("on or before 2026-11-30"), "{:?}", list.warnings);
+}
+
+#[tokio::test]
+async fn jobs_in_every_workspace_carry_on_past_a_broken_one() {
+    let db = TestDb::new().await;
+    let app = db.app_at("2026-10-01T09:00:00Z");
+    for workspace in ["a", "broken", "c"] {
+        app.add_item(&ws(workspace), &Actor::Cli, Kind::Hosting, &named("box", "31")).await.unwrap();
+    }
+    // Damage one workspace behind Jarvis's back.
+    let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE workspaces SET timezone = 'Mars/Olympus' WHERE id = 'broken'").execute(&pool).await.unwrap();
+    pool.close().await;
+
+    let reports = db.app_at("2026-11-02T09:00:00Z").run_jobs_everywhere().await.unwrap();
+    let outcome: Vec<(&str, usize, bool)> =
+        reports.iter().map(|r| (r.workspace.as_str(), r.month_close.len(), r.error.is_some())).collect();
+    assert_eq!(outcome, [("a", 1, false), ("broken", 0, true), ("c", 1, false)]);
+}
+
+#[tokio::test]
+async fn history_totals_count_only_the_days_asked_about() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    app.add_item(&local, &Actor::Cli, Kind::Domain, &named("acme.com", "365")).await.unwrap();
+    let mut yearly = cost_input("acme.com", "365");
+    yearly.period = CostPeriod::PaidOn(d("2026-01-01"));
+    app.record_cost(&local, &Actor::Cli, &yearly).await.unwrap();
+    let november = app.cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30"))).await.unwrap();
+    assert_eq!(november.records.len(), 1);
+    assert_eq!(november.total.to_string(), "30.00 USD");
+    let error = user_error(app.cost_history(&local, None, Some(d("2026-12-01")), Some(d("2026-11-01"))).await);
+    assert!(error.to_string().contains("swap them"), "{error}");
 }

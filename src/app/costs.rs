@@ -1,20 +1,20 @@
 //! Use cases on cost history: recording a cost by hand, and reading history.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::json;
 
-use super::items::{ItemRef, resolve};
+use super::items::{ItemRef, audit_json, resolve};
 use super::views::{CostHistory, CostView};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::cost::{CostSource, NewCostRecord, UsageSnapshot};
+use crate::domain::item::{Item, Renewal};
 use crate::domain::money::{Currency, Money};
-use crate::domain::rates::{MissingRate, RateBook};
+use crate::domain::rates::{MissingRate, RateBook, dedup_missing};
 use crate::domain::text::Notes;
 use crate::domain::workspace::WorkspaceId;
 use crate::store::{CostFilter, Removed};
@@ -26,8 +26,28 @@ pub enum CostPeriod {
     #[default]
     CurrentMonth,
     Month(Month),
-    Day(NaiveDate),
+    /// A payment made on this day for the item's billing cycle that starts then (just that day for
+    /// one-time purchases).
+    PaidOn(NaiveDate),
     Range(DateRange),
+}
+
+impl CostPeriod {
+    /// The days this period means for `item` as of `today`.
+    fn days(self, item: &Item, today: NaiveDate) -> DateRange {
+        match self {
+            CostPeriod::CurrentMonth => Month::of(today).range(),
+            CostPeriod::Month(month) => month.range(),
+            CostPeriod::Range(range) => range,
+            CostPeriod::PaidOn(day) => {
+                let anchor = item.renewal.map_or(Renewal::on(day), |r| Renewal { date: day, ..r });
+                match anchor.following(item.period).and_then(|next| next.date.pred_opt()) {
+                    Some(end) if end >= day => DateRange { start: day, end },
+                    _ => DateRange { start: day, end: day },
+                }
+            }
+        }
+    }
 }
 
 /// A cost an admin records by hand.
@@ -46,7 +66,8 @@ pub struct CostInput {
 }
 
 impl App {
-    /// Records a cost against an item.
+    /// Records a cost against an item. Days it pays for are not charged again by renewals or
+    /// month close.
     pub async fn record_cost(&self, workspace: &WorkspaceId, actor: &Actor, input: &CostInput) -> Result<CostView> {
         if matches!(input.source, CostSource::Renewal | CostSource::Snapshot) {
             return Err(UserError::invalid(
@@ -61,12 +82,7 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let item = resolve(&mut tx, workspace, &input.item).await?;
-        let period = match input.period {
-            CostPeriod::CurrentMonth => Month::of(today).range(),
-            CostPeriod::Month(month) => month.range(),
-            CostPeriod::Day(day) => DateRange { start: day, end: day },
-            CostPeriod::Range(range) => range,
-        };
+        let period = input.period.days(&item, today);
         if period.start > today {
             return Err(UserError::invalid(
                 "period",
@@ -96,12 +112,8 @@ impl App {
             .insert_cost(workspace, &record, actor, now)
             .await?
             .ok_or_else(|| anyhow::anyhow!("a hand-recorded cost collided with a job's record"))?;
-        let stored = tx
-            .cost_records(workspace, CostFilter { item_id: Some(item.id), ..Default::default() })
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| anyhow::anyhow!("cost record #{id} vanished after insert"))?;
+        let stored =
+            tx.cost_record(workspace, id).await?.ok_or_else(|| anyhow::anyhow!("cost record #{id} vanished"))?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = CostView::new(&stored, Some(&item), settings.base_currency, &rates);
         let change = Change {
@@ -109,15 +121,15 @@ impl App {
             entity: "cost_record",
             entity_id: Some(id.to_string()),
             before: None,
-            after: Some(serde_json::to_value(&view).unwrap_or_else(|e| json!({ "unserializable": e.to_string() }))),
+            after: Some(audit_json(&view)),
         };
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(view)
     }
 
-    /// Cost records, optionally for one item and a date range, with their total in the base
-    /// currency.
+    /// Cost records, optionally for one item and the days `from`..=`to`, with their total in the
+    /// base currency. Records reaching outside the days count only for their share inside them.
     pub async fn cost_history(
         &self,
         workspace: &WorkspaceId,
@@ -125,11 +137,7 @@ impl App {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<CostHistory> {
-        if let (Some(from), Some(to)) = (from, to)
-            && from > to
-        {
-            return Err(UserError::Conflict(format!("--from {from} is after --to {to}; swap them")).into());
-        }
+        let window = DateRange::between(from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX))?;
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let item_id = match item {
@@ -140,23 +148,23 @@ impl App {
         let items: HashMap<i64, _> =
             tx.items(workspace, Removed::Included).await?.into_iter().map(|i| (i.id, i)).collect();
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let mut missing = BTreeSet::new();
-        let views: Vec<CostView> = records
-            .iter()
-            .map(|record| {
-                let view = CostView::new(record, items.get(&record.item_id), settings.base_currency, &rates);
-                if view.amount_base.is_none() {
-                    missing.insert(MissingRate { from: record.amount.currency, to: settings.base_currency });
-                }
-                view
-            })
-            .collect();
-        let total = views.iter().filter_map(|v| v.amount_base).fold(Money::zero(settings.base_currency), Money::plus);
+        let base = settings.base_currency;
+        let mut missing = Vec::new();
+        let mut total = Money::zero(base);
+        for record in &records {
+            let share = Money::new(record.amount_within(window), record.amount.currency);
+            match rates.convert(share, base, record.period.start) {
+                Ok(converted) => total = total.plus(converted),
+                Err(gap) => missing.push(gap),
+            }
+        }
         Ok(CostHistory {
-            base_currency: settings.base_currency,
-            records: views,
+            base_currency: base,
+            from,
+            to,
+            records: records.iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),
             total,
-            warnings: missing.iter().map(ToString::to_string).collect(),
+            warnings: dedup_missing(missing).iter().map(MissingRate::to_string).collect(),
         })
     }
 }

@@ -5,7 +5,8 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::views::ItemList;
+use super::items::audit_json;
+use super::views::{ItemList, ItemView, RateView};
 use super::{App, ItemFilter, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
@@ -15,7 +16,7 @@ use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, IntegrationType, Item, ItemChanges, Kind, PricingModel, ServiceType,
 };
 use crate::domain::money::{Currency, Money};
-use crate::domain::rates::ExchangeRate;
+use crate::domain::rates::{ExchangeRate, RateBook};
 use crate::domain::text::{ItemName, Label, Notes};
 use crate::domain::workspace::WorkspaceId;
 use crate::store::Removed;
@@ -180,46 +181,61 @@ impl App {
         for (date, rate) in [(first_month.first_day(), "34.6"), (today, "35.2")] {
             let rate = ExchangeRate { base: Currency::USD, quote: thb, rate: dec(rate), date };
             tx.set_rate(workspace, &rate, now).await?;
+            let change = Change {
+                action: "rate.set",
+                entity: "exchange_rate",
+                entity_id: Some(format!("{}/{}@{}", rate.base, rate.quote, rate.date)),
+                before: None,
+                after: Some(json!(RateView::from(&rate))),
+            };
+            tx.audit(workspace, actor, now, &change).await?;
         }
+        let rates = RateBook::new(tx.rates(workspace).await?);
         let note = Notes::parse("demo history").expect("valid note");
         let spike_note = Notes::parse("demo history: launch-week traffic spike").expect("valid note");
-        let mut records = 0;
         for (kind, changes) in sample_items(today) {
             let (mut item, _) = Item::create(kind, &changes, settings.base_currency, today, now)?;
-            // The sample company has been tracked since its history starts.
-            item.created_at = first_month.first_day().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            // The sample company has been tracked (and billed) since its history starts.
+            item.billed_from = first_month.first_day();
             item.id = tx.insert_item(workspace, &item).await?;
+            let view = ItemView::new(&item, &settings, &rates, today);
+            let added = Change {
+                action: "item.add",
+                entity: "item",
+                entity_id: Some(item.id.to_string()),
+                before: None,
+                after: Some(audit_json(&view)),
+            };
+            tx.audit(workspace, actor, now, &added).await?;
             let monthly = item.monthly_cost();
+            let mut imported = Vec::new();
             for months_ago in (1..=DEMO_HISTORY_MONTHS).rev() {
                 let month = Month::of(today).plus(-months_ago);
                 let amount = (monthly.amount * history_factor(&item, months_ago)).round_dp(2);
                 if amount.is_zero() {
                     continue;
                 }
+                let spike = item.name.as_str() == "OpenAI" && months_ago == 4;
                 let record = NewCostRecord {
                     item_id: item.id,
                     amount: Money::new(amount, monthly.currency),
                     period: month.range(),
                     source: CostSource::Import,
                     usage: None,
-                    note: Some(if item.name.as_str() == "OpenAI" && months_ago == 4 {
-                        spike_note.clone()
-                    } else {
-                        note.clone()
-                    }),
+                    note: Some(if spike { spike_note.clone() } else { note.clone() }),
                 };
                 tx.insert_cost(workspace, &record, actor, now).await?;
-                records += 1;
+                imported.push(json!({ "month": month, "amount": record.amount }));
             }
+            let history = Change {
+                action: "cost.import",
+                entity: "item",
+                entity_id: Some(item.id.to_string()),
+                before: None,
+                after: Some(json!({ "records": imported })),
+            };
+            tx.audit(workspace, actor, now, &history).await?;
         }
-        let change = Change {
-            action: "demo.load",
-            entity: "workspace",
-            entity_id: Some(workspace.to_string()),
-            before: None,
-            after: Some(json!({ "items": sample_items(today).len(), "cost_records": records })),
-        };
-        tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         self.list_items(workspace, ItemFilter::default()).await
     }

@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use super::views::{CostView, ItemView};
 use super::{App, Result};
+use crate::domain::UserError;
+use crate::domain::choice::choice_enum;
 use crate::domain::money::{Currency, exact_amount, plain_amount};
 use crate::domain::rates::RateBook;
 use crate::domain::workspace::WorkspaceId;
@@ -23,8 +25,54 @@ pub struct ExportData {
     pub history: Vec<CostView>,
 }
 
+choice_enum! {
+    /// What `export` writes.
+    pub enum ExportWhat as "export" {
+        All = "all",
+        Items = "items",
+        History = "history",
+    }
+}
+
+choice_enum! {
+    /// The format `export` writes.
+    pub enum ExportFormat as "export format" {
+        Json = "json",
+        Csv = "csv",
+    }
+}
+
+/// An export, ready to write out.
+#[derive(Clone, Debug)]
+pub struct Exported {
+    pub content: String,
+    /// How many items and cost records it holds.
+    pub items: usize,
+    pub records: usize,
+}
+
 impl App {
-    pub async fn export(&self, workspace: &WorkspaceId) -> Result<ExportData> {
+    /// The workspace's items and history in `format`. CSV holds one table, so `all` needs JSON.
+    pub async fn export(&self, workspace: &WorkspaceId, what: ExportWhat, format: ExportFormat) -> Result<Exported> {
+        if (what, format) == (ExportWhat::All, ExportFormat::Csv) {
+            return Err(UserError::Conflict(
+                "A CSV file holds one table: export `items` or `history` (or use --format json for both)".into(),
+            )
+            .into());
+        }
+        let data = self.export_data(workspace).await?;
+        let (content, items, records) = match (what, format) {
+            (ExportWhat::All, _) => (pretty_json(&data)?, data.items.len(), data.history.len()),
+            (ExportWhat::Items, ExportFormat::Json) => (pretty_json(&data.items)?, data.items.len(), 0),
+            (ExportWhat::Items, ExportFormat::Csv) => (items_csv(&data.items)?, data.items.len(), 0),
+            (ExportWhat::History, ExportFormat::Json) => (pretty_json(&data.history)?, 0, data.history.len()),
+            (ExportWhat::History, ExportFormat::Csv) => (history_csv(&data.history)?, 0, data.history.len()),
+        };
+        Ok(Exported { content, items, records })
+    }
+
+    /// Everything the workspace holds, removed items included.
+    pub async fn export_data(&self, workspace: &WorkspaceId) -> Result<ExportData> {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
@@ -43,6 +91,13 @@ impl App {
                 .collect(),
         })
     }
+}
+
+/// Pretty JSON with a trailing newline.
+fn pretty_json<T: Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// Text typed by users, made safe for spreadsheets: a leading `=`, `+`, `-`, `@` or control

@@ -1,21 +1,24 @@
-//! Use cases on items: add, edit, remove, list, show.
+//! Use cases on items: add, edit, remove, restore, list, show.
 
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::views::{CostView, ItemChanged, ItemDetail, ItemList, ItemView, TotalsView};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
+use crate::domain::cost::settle;
 use crate::domain::error::close_matches;
 use crate::domain::item::{Category, Item, ItemChanges, Kind, Status};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::monthly_totals;
-use crate::domain::workspace::WorkspaceId;
+use crate::domain::workspace::{Settings, WorkspaceId};
 use crate::store::{CostFilter, Removed, Tx};
 
-/// How users point at an item: `#12`, `12`, or its name (case-insensitive), optionally narrowed
+/// How users point at an item: `#12` (an id), its name (case-insensitive), or a bare number,
+/// which is an id unless an item is also named that (then it is ambiguous). Optionally narrowed
 /// to a kind when two kinds share a name.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ItemRef {
@@ -32,9 +35,45 @@ impl ItemRef {
         ItemRef { kind, ..self }
     }
 
-    fn id(&self) -> Option<i64> {
-        let digits = self.query.strip_prefix('#').unwrap_or(&self.query);
-        (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| digits.parse().ok()).flatten()
+    /// The id this reference names, and whether it was explicit (`#12`).
+    fn id(&self) -> Option<(i64, bool)> {
+        let (digits, explicit) = match self.query.strip_prefix('#') {
+            Some(rest) => (rest, true),
+            None => (self.query.as_str(), false),
+        };
+        let all_digits = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+        all_digits.then(|| digits.parse().ok().map(|id| (id, explicit))).flatten()
+    }
+
+    /// The one item among `items` this reference points at.
+    pub(super) fn find_in<'a>(&self, items: &'a [Item], what: &'static str) -> Result<&'a Item, UserError> {
+        let candidates: Vec<&Item> = items.iter().filter(|i| self.kind.is_none_or(|k| i.kind() == k)).collect();
+        let by_id = self.id().and_then(|(id, explicit)| candidates.iter().find(|i| i.id == id).map(|i| (*i, explicit)));
+        let key = self.query.to_lowercase();
+        let by_name: Vec<&Item> = candidates.iter().copied().filter(|i| i.name.key() == key).collect();
+        match (by_id, by_name.as_slice()) {
+            (Some((item, true)), _) | (Some((item, false)), []) => Ok(item),
+            (Some((item, false)), named) if named.iter().all(|n| n.id == item.id) => Ok(item),
+            (None, [one]) => Ok(one),
+            (Some((item, false)), named) => Err(UserError::Ambiguous {
+                query: self.query.clone(),
+                matches: std::iter::once(item)
+                    .chain(named.iter().copied())
+                    .map(|i| format!("#{} {} `{}`", i.id, i.kind(), i.name))
+                    .collect(),
+                first_id: item.id,
+            }),
+            (None, []) => Err(UserError::NotFound {
+                what: self.kind.map_or(what, Kind::label),
+                query: self.query.clone(),
+                suggestions: close_matches(&self.query, candidates.iter().map(|i| i.name.as_str())),
+            }),
+            (None, many) => Err(UserError::Ambiguous {
+                query: self.query.clone(),
+                matches: many.iter().map(|i| format!("#{} {} `{}`", i.id, i.kind(), i.name)).collect(),
+                first_id: many[0].id,
+            }),
+        }
     }
 }
 
@@ -59,49 +98,23 @@ pub struct ItemFilter {
 /// Finds the live item `reference` points at, in `workspace` only.
 pub(super) async fn resolve(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Item> {
     let items = tx.items(workspace, Removed::Excluded).await?;
-    let in_kind = |item: &&Item| reference.kind.is_none_or(|k| item.kind() == k);
-    if let Some(id) = reference.id()
-        && let Some(item) = items.iter().filter(in_kind).find(|i| i.id == id)
-    {
-        return Ok(item.clone());
-    }
-    let key = reference.query.to_lowercase();
-    let matches: Vec<&Item> = items.iter().filter(in_kind).filter(|i| i.name.key() == key).collect();
-    match matches.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(UserError::NotFound {
-            what: reference.kind.map_or("item", Kind::label),
-            query: reference.query.clone(),
-            suggestions: close_matches(&reference.query, items.iter().filter(in_kind).map(|i| i.name.as_str())),
-        }
-        .into()),
-        many => Err(UserError::Ambiguous {
-            query: reference.query.clone(),
-            matches: many.iter().map(|i| format!("#{} ({})", i.id, i.kind())).collect(),
-            first_id: many[0].id,
-        }
-        .into()),
-    }
+    Ok(reference.find_in(&items, "item")?.clone())
 }
 
 /// Refuses a name another live item of the same kind already has.
-async fn check_name_free(tx: &mut Tx, workspace: &WorkspaceId, item: &Item) -> Result<()> {
-    let items = tx.items(workspace, Removed::Excluded).await?;
-    if let Some(other) =
-        items.iter().find(|i| i.id != item.id && i.kind() == item.kind() && i.name.key() == item.name.key())
-    {
-        return Err(UserError::Duplicate {
+fn check_name_free(items: &[Item], item: &Item) -> Result<(), UserError> {
+    match items.iter().find(|i| i.id != item.id && i.kind() == item.kind() && i.name.key() == item.name.key()) {
+        Some(other) => Err(UserError::Duplicate {
             kind: item.kind().label().to_string(),
             name: other.name.as_str().to_string(),
             id: other.id,
-        }
-        .into());
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The item as JSON for the audit trail.
-pub(super) fn audit_json(view: &ItemView) -> serde_json::Value {
+pub(super) fn audit_json(view: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(view).unwrap_or_else(|error| json!({ "unserializable": error.to_string() }))
 }
 
@@ -119,7 +132,7 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let (mut item, adjustments) = Item::create(kind, changes, settings.base_currency, today, now)?;
-        check_name_free(&mut tx, workspace, &item).await?;
+        check_name_free(&tx.items(workspace, Removed::Excluded).await?, &item)?;
         item.id = tx.insert_item(workspace, &item).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&item, &settings, &rates, today);
@@ -135,7 +148,8 @@ impl App {
         Ok(ItemChanged { item: view, notices: adjustments.into_iter().map(|a| a.0).collect() })
     }
 
-    /// Changes an item's fields.
+    /// Changes an item's fields. When its terms change (price, period, dates, status), the days
+    /// up to yesterday are first recorded at the old terms.
     pub async fn edit_item(
         &self,
         workspace: &WorkspaceId,
@@ -153,18 +167,23 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
-        let before = resolve(&mut tx, workspace, reference).await?;
-        let (after, adjustments) = before.apply(changes, today, now)?;
-        check_name_free(&mut tx, workspace, &after).await?;
+        let items = tx.items(workspace, Removed::Excluded).await?;
+        let before = reference.find_in(&items, "item")?.clone();
+        let (mut after, mut adjustments) = before.apply(changes, today, now)?;
+        check_name_free(&items, &after)?;
+        if before.terms_differ(&after) {
+            let stops = !after.status(today, 0).is_billable();
+            let current = self.settle(&mut tx, workspace, &before, today, stops).await?;
+            (after, adjustments) = current.apply(changes, today, now)?;
+        }
         tx.update_item(workspace, &after).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let before_view = ItemView::new(&before, &settings, &rates, today);
         let view = ItemView::new(&after, &settings, &rates, today);
         let change = Change {
             action: "item.edit",
             entity: "item",
             entity_id: Some(after.id.to_string()),
-            before: Some(audit_json(&before_view)),
+            before: Some(audit_json(&ItemView::new(&before, &settings, &rates, today))),
             after: Some(audit_json(&view)),
         };
         tx.audit(workspace, actor, now, &change).await?;
@@ -172,16 +191,21 @@ impl App {
         Ok(ItemChanged { item: view, notices: adjustments.into_iter().map(|a| a.0).collect() })
     }
 
-    /// Removes an item. Its cost history is kept (and still shows in history and exports).
+    /// Removes an item: what it cost up to yesterday is recorded, then it stops counting. Its cost
+    /// history is kept, and `restore_item` brings it back.
     pub async fn remove_item(&self, workspace: &WorkspaceId, actor: &Actor, reference: &ItemRef) -> Result<ItemView> {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let item = resolve(&mut tx, workspace, reference).await?;
+        let current = self.settle(&mut tx, workspace, &item, today, true).await?;
+        if current != item {
+            tx.update_item(workspace, &current).await?;
+        }
         tx.remove_item(workspace, item.id, now).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = ItemView::new(&item, &settings, &rates, today);
+        let view = ItemView::new(&current, &settings, &rates, today);
         let change = Change {
             action: "item.remove",
             entity: "item",
@@ -192,6 +216,76 @@ impl App {
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(view)
+    }
+
+    /// Brings back a removed item (by #id, or by name: the most recently removed one). It is
+    /// billed again from today.
+    pub async fn restore_item(&self, workspace: &WorkspaceId, actor: &Actor, reference: &ItemRef) -> Result<ItemView> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let all = tx.items(workspace, Removed::Included).await?;
+        let mut removed: Vec<Item> = all.iter().filter(|i| i.removed_at.is_some()).cloned().collect();
+        // The most recently removed first, so a name picks the latest removal.
+        removed.sort_by_key(|i| std::cmp::Reverse(i.removed_at));
+        removed.dedup_by(|a, b| a.kind() == b.kind() && a.name.key() == b.name.key());
+        let mut item = reference.find_in(&removed, "removed item")?.clone();
+        let live: Vec<Item> = all.into_iter().filter(|i| i.removed_at.is_none()).collect();
+        check_name_free(&live, &item)?;
+        item.removed_at = None;
+        item.billed_from = today;
+        item.updated_at = now;
+        tx.restore_item(workspace, item.id).await?;
+        tx.update_item(workspace, &item).await?;
+        let rates = RateBook::new(tx.rates(workspace).await?);
+        let view = ItemView::new(&item, &settings, &rates, today);
+        let change = Change {
+            action: "item.restore",
+            entity: "item",
+            entity_id: Some(item.id.to_string()),
+            before: None,
+            after: Some(audit_json(&view)),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Records what `item` owes before its terms change (see [`settle`]) and returns it brought
+    /// up to date.
+    async fn settle(
+        &self,
+        tx: &mut Tx,
+        workspace: &WorkspaceId,
+        item: &Item,
+        today: NaiveDate,
+        stops: bool,
+    ) -> Result<Item> {
+        let covered = tx.covered_periods(workspace, Some(item.id)).await?.remove(&item.id).unwrap_or_default();
+        let (current, records) = settle(item, today, &covered, stops);
+        let mut written = Vec::new();
+        for record in &records {
+            if tx.insert_cost(workspace, record, &Actor::Jarvis, self.now()).await?.is_some() {
+                written.push(json!({
+                    "amount": record.amount,
+                    "period_start": record.period.start,
+                    "period_end": record.period.end,
+                    "source": record.source,
+                }));
+            }
+        }
+        if !written.is_empty() {
+            let change = Change {
+                action: "cost.settle",
+                entity: "item",
+                entity_id: Some(item.id.to_string()),
+                before: None,
+                after: Some(json!({ "records": written })),
+            };
+            tx.audit(workspace, &Actor::Jarvis, self.now(), &change).await?;
+        }
+        Ok(current)
     }
 
     /// The workspace's live items, by category then name, with monthly totals.
@@ -212,13 +306,24 @@ impl App {
         views.sort_by(|a, b| {
             (a.category, a.kind, a.name.to_lowercase()).cmp(&(b.category, b.kind, b.name.to_lowercase()))
         });
+        let mut warnings: Vec<String> = totals.missing_rates.iter().map(ToString::to_string).collect();
+        if items.is_empty() {
+            let known = tx.workspace_ids().await?;
+            if !known.contains(workspace) && !known.is_empty() {
+                let names: Vec<&str> = known.iter().map(WorkspaceId::as_str).collect();
+                warnings.push(format!(
+                    "There is no workspace `{workspace}` yet; the ones with data are: {}",
+                    names.join(", ")
+                ));
+            }
+        }
         Ok(ItemList {
             workspace: workspace.clone(),
             today,
             base_currency: settings.base_currency,
             items: views,
             totals: TotalsView::from(&totals),
-            warnings: totals.missing_rates.iter().map(ToString::to_string).collect(),
+            warnings,
         })
     }
 
@@ -233,13 +338,14 @@ impl App {
         let skip = records.len().saturating_sub(12);
         let history =
             records[skip..].iter().map(|r| CostView::new(r, Some(&item), settings.base_currency, &rates)).collect();
-        let view = ItemView::new(&item, &settings, &rates, today);
-        let warnings = rates
-            .convert(item.monthly_cost(), settings.base_currency, today)
-            .err()
-            .map(|missing| missing.to_string())
-            .into_iter()
-            .collect();
-        Ok(ItemDetail { item: view, history, warnings })
+        Ok(ItemDetail {
+            item: ItemView::new(&item, &settings, &rates, today),
+            history,
+            warnings: item_warnings(&item, &settings, &rates, today),
+        })
     }
+}
+
+fn item_warnings(item: &Item, settings: &Settings, rates: &RateBook, today: NaiveDate) -> Vec<String> {
+    rates.convert(item.monthly_cost(), settings.base_currency, today).err().map(|m| m.to_string()).into_iter().collect()
 }

@@ -21,7 +21,7 @@ use crate::store::{Store, Tx};
 
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;
-pub use export::{ExportData, history_csv, items_csv};
+pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};
 pub use items::{ItemFilter, ItemRef};
 pub use jobs::JobReport;
 

@@ -280,8 +280,12 @@ impl CostView {
 #[derive(Clone, Debug, Serialize)]
 pub struct CostHistory {
     pub base_currency: Currency,
+    /// The days asked about, when limited.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
     pub records: Vec<CostView>,
-    /// Sum of the records that could be converted.
+    /// What the records cost within `from`..`to` (a record reaching outside counts for its share
+    /// of days inside), in the base currency; records without an exchange rate are left out.
     pub total: Money,
     pub warnings: Vec<String>,
 }

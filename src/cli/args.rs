@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
+use crate::app::{ExportFormat, ExportWhat};
 use crate::domain::UserError;
 use crate::domain::calendar::{Month, parse_date};
 use crate::domain::cost::CostSource;
@@ -43,19 +44,28 @@ value_enum!(
     ApiKeyStatus,
     IntegrationType,
     CostSource,
-    SettingKey
+    SettingKey,
+    ExportWhat,
+    ExportFormat
 );
 
-fn amount(input: &str) -> Result<Decimal, UserError> {
-    NumberRule::amount("amount").parse(input)
+/// Value parsers that name the flag in their messages ("The unit price `-1` is not valid: ...").
+macro_rules! number_parsers {
+    ($($name:ident => $rule:ident($field:literal)),+ $(,)?) => {$(
+        fn $name(input: &str) -> Result<Decimal, UserError> {
+            NumberRule::$rule($field).parse(input)
+        }
+    )+};
 }
 
-fn quantity(input: &str) -> Result<Decimal, UserError> {
-    NumberRule::quantity("quantity").parse(input)
-}
-
-fn rate(input: &str) -> Result<Decimal, UserError> {
-    NumberRule::rate("rate").parse(input)
+number_parsers! {
+    cost => amount("cost"),
+    unit_price => amount("unit price"),
+    amount => amount("amount"),
+    free_tier => quantity("free tier"),
+    usage => quantity("usage"),
+    usage_limit => quantity("usage limit"),
+    rate => rate("rate"),
 }
 
 fn date(input: &str) -> Result<NaiveDate, UserError> {
@@ -84,12 +94,31 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Pretend today is this date (YYYY-MM-DD), for scripts, what-ifs and tests.
+    /// Show the ledger as of this date (YYYY-MM-DD) instead of today: for what-ifs with commands
+    /// that only read (list, show, history, export...).
     #[arg(long, global = true, env = "JARVIS_TODAY", value_parser = date)]
     pub today: Option<NaiveDate>,
 
+    /// Testing only: run as if the clock read this RFC 3339 instant, writes included.
+    #[arg(long, global = true, env = "JARVIS_FAKE_NOW", hide = true)]
+    pub fake_now: Option<DateTime<Utc>>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Command {
+    /// Whether the command changes the ledger (and so must happen at the real time).
+    pub fn writes(&self) -> bool {
+        match self {
+            Command::Item(item) => !matches!(item.as_ref(), ItemCommand::List { .. } | ItemCommand::Show { .. }),
+            Command::Cost(cost) => matches!(cost, CostCommand::Record { .. }),
+            Command::Rate(rate) => matches!(rate, RateCommand::Set { .. }),
+            Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
+            Command::Jobs(_) | Command::Demo => true,
+            Command::Audit { .. } | Command::Export { .. } => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,28 +149,15 @@ pub enum Command {
     /// Export items and cost history as JSON or CSV.
     Export {
         /// What to export; CSV holds one table, so choose items or history with it.
-        #[arg(value_enum, default_value_t = ExportWhat::All)]
+        #[arg(value_enum, default_value = "all")]
         what: ExportWhat,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        #[arg(long, value_enum, default_value = "json")]
         format: ExportFormat,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ExportWhat {
-    All,
-    Items,
-    History,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Json,
-    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,9 +198,18 @@ pub enum ItemCommand {
         #[arg(long, value_enum)]
         clear: Vec<ClearField>,
     },
-    /// Remove an item. Its cost history is kept.
+    /// Remove an item: what it cost up to yesterday is recorded, then it stops counting. Its
+    /// cost history is kept; `item restore` brings it back.
     Remove {
         /// The item: its name or #id.
+        item: String,
+        /// Only look among items of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+    /// Bring back a removed item (by #id, or by name: the most recently removed).
+    Restore {
+        /// The removed item: its name or #id.
         item: String,
         /// Only look among items of this kind.
         #[arg(long, value_enum)]
@@ -216,7 +241,7 @@ pub struct ItemFields {
     #[arg(long)]
     pub provider: Option<String>,
     /// Price per billing period, e.g. 12.50 (for usage-based items: the base fee, default 0).
-    #[arg(long, value_parser = amount, allow_negative_numbers = true)]
+    #[arg(long, value_parser = cost, allow_negative_numbers = true)]
     pub cost: Option<Decimal>,
     /// ISO 4217 currency of the cost [default: the workspace's base currency].
     #[arg(long, value_parser = Currency::parse)]
@@ -243,16 +268,16 @@ pub struct ItemFields {
     #[arg(long)]
     pub unit: Option<String>,
     /// Price per unit beyond the free tier, e.g. 0.002.
-    #[arg(long, value_parser = amount, allow_negative_numbers = true)]
+    #[arg(long, value_parser = unit_price, allow_negative_numbers = true)]
     pub unit_price: Option<Decimal>,
     /// Units free each billing cycle.
-    #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
+    #[arg(long, value_parser = free_tier, allow_negative_numbers = true)]
     pub free_tier: Option<Decimal>,
     /// Units used so far this billing cycle.
-    #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
+    #[arg(long, value_parser = usage, allow_negative_numbers = true)]
     pub usage: Option<Decimal>,
     /// Hard usage limit (quota) per cycle.
-    #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
+    #[arg(long, value_parser = usage_limit, allow_negative_numbers = true)]
     pub usage_limit: Option<Decimal>,
     /// Domains: the registrar.
     #[arg(long, help_heading = "Domain")]
@@ -299,7 +324,8 @@ pub enum ClearField {
 
 #[derive(Debug, Subcommand)]
 pub enum CostCommand {
-    /// Record a cost against an item (default: for the current month).
+    /// Record a cost against an item (default: for the current month). Days it pays for are not
+    /// charged again by renewals or month close.
     #[command(after_help = "Examples:
   jarvis cost record OpenAI 182.40 --month 2026-10 --source usage --usage 73
   jarvis cost record acme.com 12.98 --date 2026-03-01
@@ -316,7 +342,8 @@ pub enum CostCommand {
         /// The month it pays for (YYYY-MM).
         #[arg(long, conflicts_with_all = ["date", "from"])]
         month: Option<Month>,
-        /// A single day it pays for (e.g. an invoice date).
+        /// The day it was paid: it pays for the item's billing cycle starting that day (a year
+        /// for a yearly domain; just that day for one-time purchases).
         #[arg(long, value_parser = date, conflicts_with = "from")]
         date: Option<NaiveDate>,
         /// First day it pays for (with --to).
@@ -329,7 +356,7 @@ pub enum CostCommand {
         #[arg(long, value_enum, default_value_t = CostSource::Manual)]
         source: CostSource,
         /// Units used, for a usage bill.
-        #[arg(long, value_parser = quantity, allow_negative_numbers = true)]
+        #[arg(long, value_parser = usage, allow_negative_numbers = true)]
         usage: Option<Decimal>,
         /// A note, e.g. an invoice number.
         #[arg(long)]

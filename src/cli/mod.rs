@@ -9,13 +9,10 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use args::Cli;
-use args::{
-    ClearField, Command, CostCommand, ExportFormat, ExportWhat, ItemCommand, ItemFields, JobsCommand, RateCommand,
-    SettingsCommand,
-};
+use args::{ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand};
 
 use crate::app::{
-    App, AppError, Clock, CostInput, CostPeriod, FixedDate, ItemFilter, ItemRef, SystemClock, history_csv, items_csv,
+    App, AppError, Clock, CostInput, CostPeriod, FixedClock, FixedDate, ItemFilter, ItemRef, SystemClock,
 };
 use crate::domain::UserError;
 use crate::domain::audit::Actor;
@@ -41,9 +38,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_REFUSED)
         }
         Err(AppError::Internal(error)) => {
+            // The whole chain goes to the log (stderr, shown at the default level); the message
+            // says what failed at the top and carries the id to find it.
             let id = crate::error_id();
             tracing::error!(error_id = %id, "{error:#}");
-            eprintln!("error: {error:#} (error id {id})");
+            eprintln!("error: {error} (error id {id}; the log line above has the details)");
             ExitCode::from(EXIT_INTERNAL)
         }
     }
@@ -61,11 +60,18 @@ fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String)
 }
 
 async fn execute(cli: &Cli) -> Result<String, AppError> {
-    let store = Store::open(&cli.database_url).await?;
-    let clock: Arc<dyn Clock> = match cli.today {
-        Some(date) => Arc::new(FixedDate(date)),
-        None => Arc::new(SystemClock),
+    let clock: Arc<dyn Clock> = match (cli.fake_now, cli.today) {
+        (Some(now), _) => Arc::new(FixedClock(now)),
+        (None, Some(_)) if cli.command.writes() => {
+            return Err(UserError::Conflict(
+                "--today (or JARVIS_TODAY) only works with commands that read; changes always happen today".into(),
+            )
+            .into());
+        }
+        (None, Some(date)) => Arc::new(FixedDate(date)),
+        (None, None) => Arc::new(SystemClock),
     };
+    let store = Store::open(&cli.database_url).await?;
     let app = App::new(store.clone(), clock);
     let result = dispatch(&app, cli).await;
     store.close().await;
@@ -94,6 +100,10 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                 let removed = app.remove_item(ws, me, &item_ref(item, *kind)?).await?;
                 output(json, &removed, render::item_removed)
             }
+            ItemCommand::Restore { item, kind } => {
+                let restored = app.restore_item(ws, me, &item_ref(item, *kind)?).await?;
+                output(json, &restored, render::item_restored)
+            }
             ItemCommand::List { kind, category, status } => {
                 let filter = ItemFilter { kind: *kind, category: *category, status: *status };
                 output(json, &app.list_items(ws, filter).await?, render::item_list)
@@ -106,12 +116,8 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             CostCommand::Record { item, amount, currency, month, date, from, to, source, usage, note, kind } => {
                 let period = match (month, date, from, to) {
                     (Some(month), _, _, _) => CostPeriod::Month(*month),
-                    (_, Some(day), _, _) => CostPeriod::Day(*day),
-                    (_, _, Some(from), Some(to)) => {
-                        CostPeriod::Range(DateRange::new(*from, *to).ok_or_else(|| {
-                            UserError::Conflict(format!("--from {from} is after --to {to}; swap them"))
-                        })?)
-                    }
+                    (_, Some(day), _, _) => CostPeriod::PaidOn(*day),
+                    (_, _, Some(from), Some(to)) => CostPeriod::Range(DateRange::between(*from, *to)?),
                     _ => CostPeriod::CurrentMonth,
                 };
                 let input = CostInput {
@@ -145,45 +151,25 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
         Command::Jobs(JobsCommand::Run { all_workspaces }) => {
             let reports =
                 if *all_workspaces { app.run_jobs_everywhere().await? } else { vec![app.run_jobs(ws).await?] };
+            let failed: Vec<&str> =
+                reports.iter().filter(|r| r.error.is_some()).map(|r| r.workspace.as_str()).collect();
+            if !failed.is_empty() {
+                print!("{}", output(json, &reports, |r| render::jobs(r))?);
+                return Err(anyhow::anyhow!("the jobs failed in workspace(s) {}", failed.join(", ")).into());
+            }
             output(json, &reports, |r| render::jobs(r))
         }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
         Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
         Command::Export { what, format, output: path } => {
-            let data = app.export(ws).await?;
-            let text = match (format, what) {
-                (ExportFormat::Json, ExportWhat::All) => {
-                    serde_json::to_string_pretty(&data).map_err(anyhow::Error::new)?
-                }
-                (ExportFormat::Json, ExportWhat::Items) => {
-                    serde_json::to_string_pretty(&data.items).map_err(anyhow::Error::new)?
-                }
-                (ExportFormat::Json, ExportWhat::History) => {
-                    serde_json::to_string_pretty(&data.history).map_err(anyhow::Error::new)?
-                }
-                (ExportFormat::Csv, ExportWhat::Items) => items_csv(&data.items)?,
-                (ExportFormat::Csv, ExportWhat::History) => history_csv(&data.history)?,
-                (ExportFormat::Csv, ExportWhat::All) => {
-                    return Err(UserError::Conflict(
-                        "A CSV file holds one table: export `items` or `history` (or use --format json for both)"
-                            .into(),
-                    )
-                    .into());
-                }
-            };
+            let exported = app.export(ws, *what, *format).await?;
             match path {
                 Some(path) => {
-                    std::fs::write(path, &text)
+                    std::fs::write(path, &exported.content)
                         .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
-                    Ok(format!(
-                        "Exported {} items and {} cost records to {}.\n",
-                        data.items.len(),
-                        data.history.len(),
-                        path.display()
-                    ))
+                    Ok(render::exported(&exported, &path.display().to_string()))
                 }
-                None if text.ends_with('\n') => Ok(text),
-                None => Ok(text + "\n"),
+                None => Ok(exported.content),
             }
         }
     }

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
-use crate::app::JobReport;
 use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
+use crate::app::{Exported, JobReport};
 use crate::domain::item::BillingPeriod;
 use crate::store::AuditRecord;
 
@@ -56,6 +56,9 @@ pub fn item_list(list: &ItemList) -> String {
     let mut out = format!("Workspace {} · {} · amounts in {}\n", list.workspace, list.today, list.base_currency);
     if list.items.is_empty() {
         out.push_str("\nNo items yet. Add one with `jarvis item add`, or try `jarvis --workspace demo demo`.\n");
+        for warning in &list.warnings {
+            writeln!(out, "warning: {warning}").ok();
+        }
         return out;
     }
     let mut t = table(&[
@@ -178,7 +181,25 @@ pub fn item_changed(verb: &str, changed: &ItemChanged) -> String {
 }
 
 pub fn item_removed(item: &ItemView) -> String {
-    format!("Removed {} `{}` (#{}). Its cost history is kept.\n", item.kind, item.name, item.id)
+    format!(
+        "Removed {} `{}` (#{}). Its cost history is kept; `jarvis item restore '#{}'` brings it back.\n",
+        item.kind, item.name, item.id, item.id
+    )
+}
+
+pub fn item_restored(item: &ItemView) -> String {
+    format!("Restored {} `{}` (#{}); it counts again from today.\n\n{}", item.kind, item.name, item.id, item_card(item))
+}
+
+pub fn exported(exported: &Exported, path: &str) -> String {
+    let mut parts = Vec::new();
+    if exported.items > 0 || exported.records == 0 {
+        parts.push(format!("{} items", exported.items));
+    }
+    if exported.records > 0 {
+        parts.push(format!("{} cost records", exported.records));
+    }
+    format!("Exported {} to {path}.\n", parts.join(" and "))
 }
 
 fn cost_table(records: &[CostView]) -> Table {
@@ -208,12 +229,25 @@ pub fn cost_recorded(record: &CostView) -> String {
     )
 }
 
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 pub fn cost_history(history: &CostHistory) -> String {
     if history.records.is_empty() {
         return "No cost records match.\n".into();
     }
-    let mut out =
-        format!("{}\nTotal: {} ({} records)\n", cost_table(&history.records), history.total, history.records.len());
+    let records = plural(history.records.len(), "record", "records");
+    let mut out = match (history.from, history.to) {
+        (None, None) => format!("{}\nTotal: {} ({records})\n", cost_table(&history.records), history.total),
+        (from, to) => format!(
+            "{}\nTotal for {} → {}: {} ({records}; those reaching outside count for their days inside)\n",
+            cost_table(&history.records),
+            from.map_or("the start".to_string(), |d| d.to_string()),
+            to.map_or("now".to_string(), |d| d.to_string()),
+            history.total
+        ),
+    };
     for warning in &history.warnings {
         writeln!(out, "warning: {warning}").ok();
     }
@@ -257,13 +291,21 @@ pub fn settings(view: &SettingsView) -> String {
 pub fn jobs(reports: &[JobReport]) -> String {
     let mut out = String::new();
     for report in reports {
+        if let Some(error) = &report.error {
+            writeln!(out, "Workspace {}: the jobs failed and wrote nothing: {error}", report.workspace).ok();
+            continue;
+        }
+        if report.renewals.is_empty() && report.month_close.is_empty() {
+            writeln!(out, "Workspace {} ({}): nothing due.", report.workspace, report.today).ok();
+            continue;
+        }
         writeln!(
             out,
-            "Workspace {} ({}): {} renewal charge(s), {} month-close record(s).",
+            "Workspace {} ({}): {}, {}.",
             report.workspace,
             report.today,
-            report.renewals.len(),
-            report.month_close.len()
+            plural(report.renewals.len(), "renewal charge", "renewal charges"),
+            plural(report.month_close.len(), "month-close record", "month-close records"),
         )
         .ok();
         for charge in &report.renewals {

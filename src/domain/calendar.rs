@@ -143,6 +143,12 @@ impl DateRange {
         (start <= end).then_some(DateRange { start, end })
     }
 
+    /// The range `from` to `to` typed by a user, refusing one that ends before it starts.
+    pub fn between(from: NaiveDate, to: NaiveDate) -> Result<DateRange, UserError> {
+        DateRange::new(from, to)
+            .ok_or_else(|| UserError::Conflict(format!("The dates run backwards: {from} is after {to}; swap them")))
+    }
+
     pub fn days(self) -> i64 {
         (self.end - self.start).num_days() + 1
     }
@@ -156,10 +162,10 @@ impl DateRange {
     }
 }
 
-/// Adds whole months to `date`, landing on `anchor_day` or the month's last day if shorter:
-/// with anchor 31, Jan 31 -> Feb 28 -> Mar 31; with anchor 29, 2024-02-29 + 12 -> 2025-02-28.
-pub fn add_months_anchored(date: NaiveDate, months: u32, anchor_day: u32) -> NaiveDate {
-    let month = Month::of(date).plus(months as i32);
+/// Moves `date` by whole months (negative: back), landing on `anchor_day` or the month's last day if
+/// shorter: with anchor 31, Jan 31 -> Feb 28 -> Mar 31; with anchor 29, 2024-02-29 + 12 -> 2025-02-28.
+pub fn add_months_anchored(date: NaiveDate, months: i32, anchor_day: u32) -> NaiveDate {
+    let month = Month::of(date).plus(months);
     let day = anchor_day.clamp(1, 31).min(month.days());
     NaiveDate::from_ymd_opt(month.year, month.month, day).expect("day clamped to the month")
 }
@@ -196,7 +202,7 @@ mod tests {
     }
 
     #[track_caller]
-    fn check_add(date: &str, months: u32, anchor: u32, expected: &str) {
+    fn check_add(date: &str, months: i32, anchor: u32, expected: &str) {
         assert_eq!(add_months_anchored(d(date), months, anchor), d(expected), "{date} + {months} (anchor {anchor})");
     }
 
@@ -214,6 +220,9 @@ mod tests {
         check_add("2026-11-30", 3, 30, "2027-02-28");
         check_add("2026-12-15", 1, 15, "2027-01-15");
         check_add("2026-08-31", 6, 31, "2027-02-28");
+        check_add("2026-03-31", -1, 31, "2026-02-28");
+        check_add("2026-03-31", -12, 31, "2025-03-31");
+        check_add("2027-01-15", -3, 15, "2026-10-15");
     }
 
     #[test]

@@ -5,10 +5,10 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::calendar::add_months_anchored;
+use super::calendar::{Month, add_months_anchored};
 use super::choice::choice_enum;
 use super::error::UserError;
-use super::money::{Currency, Money};
+use super::money::{Currency, MAX_AMOUNT, Money};
 use super::text::{ItemName, Label, Notes};
 
 choice_enum! {
@@ -104,6 +104,11 @@ impl BillingPeriod {
     pub fn is_recurring(self) -> bool {
         self.months().is_some()
     }
+
+    /// Whether a cycle is billed when it ends (usage) rather than when it starts (subscriptions).
+    pub fn bills_in_arrears(self) -> bool {
+        self == BillingPeriod::UsageBased
+    }
 }
 
 choice_enum! {
@@ -190,8 +195,17 @@ impl Renewal {
 
     /// The renewal one billing cycle later; `None` for periods that do not recur.
     pub fn following(self, period: BillingPeriod) -> Option<Renewal> {
-        let months = period.months()?;
-        Some(Renewal { date: add_months_anchored(self.date, months, self.anchor_day), ..self })
+        self.moved(period, 1)
+    }
+
+    /// The renewal one billing cycle earlier; `None` for periods that do not recur.
+    pub fn preceding(self, period: BillingPeriod) -> Option<Renewal> {
+        self.moved(period, -1)
+    }
+
+    fn moved(self, period: BillingPeriod, cycles: i32) -> Option<Renewal> {
+        let months = period.months()? as i32;
+        Some(Renewal { date: add_months_anchored(self.date, months * cycles, self.anchor_day), ..self })
     }
 }
 
@@ -369,6 +383,9 @@ pub struct Item {
     pub notes: Option<Notes>,
     pub usage: Option<Usage>,
     pub details: Details,
+    /// The day (in the workspace's timezone) from which month close records the item's cost: the
+    /// day it was added, or the day it last became billable again after a suspension or expiry.
+    pub billed_from: NaiveDate,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Set once the item is removed: it no longer counts, but its history stays.
@@ -478,6 +495,7 @@ impl Item {
             notes: None,
             usage: None,
             details,
+            billed_from: today,
             created_at: now,
             updated_at: now,
             removed_at: None,
@@ -528,6 +546,17 @@ impl Item {
         apply_details(&mut item.details, changes)?;
         debug_assert_eq!(item.kind(), kind);
 
+        // Usage is billed at the end of each cycle; without a billing date, cycles are calendar
+        // months billed on the 1st.
+        if item.period.bills_in_arrears() && item.renewal.is_none() && changes.auto_renew != Some(false) {
+            let first_of_next_month = Month::of(today).next().first_day();
+            item.renewal = Some(Renewal::on(first_of_next_month));
+            item.auto_renew = true;
+            adjustments.push(Adjustment(format!(
+                "Usage is billed monthly, next on {first_of_next_month}; set --renews to the provider's billing date if it differs"
+            )));
+        }
+
         item.check()?;
 
         // A past date typed for an auto-renewing item (or one coming back from suspension) is the
@@ -547,12 +576,28 @@ impl Item {
             )));
             item.renewal = Some(Renewal { date: next, ..renewal });
         }
+        // Coming back from a suspension or an expiry: the days it was not billable stay unbilled.
+        if !self.status(today, 0).is_billable() && item.status(today, 0).is_billable() {
+            item.billed_from = today;
+        }
         item.updated_at = now;
         Ok((item, adjustments))
     }
 
     pub fn kind(&self) -> Kind {
         self.details.kind()
+    }
+
+    /// Whether `other` is billed differently: price, currency, period, renewal terms, status or
+    /// per-unit pricing. (Usage readings, names and notes do not change what past days cost.)
+    pub fn terms_differ(&self, other: &Item) -> bool {
+        let pricing = |item: &Item| item.usage.as_ref().map(|u| (u.unit_price, u.included));
+        self.cost != other.cost
+            || self.period != other.period
+            || self.renewal != other.renewal
+            || self.auto_renew != other.auto_renew
+            || self.status != other.status
+            || pricing(self) != pricing(other)
     }
 
     pub fn category(&self) -> Category {
@@ -569,6 +614,16 @@ impl Item {
         if self.period == BillingPeriod::OneTime && self.usage.as_ref().is_some_and(|u| u.unit_price.is_some()) {
             return Err(UserError::Conflict(
                 "A one-time purchase is not billed per unit; drop --unit-price or choose --period usage-based".into(),
+            ));
+        }
+        if self.auto_renew && self.renewal.is_none() {
+            return Err(UserError::Missing(
+                "Auto-renew needs the renewal date: add --renews YYYY-MM-DD, or drop --auto-renew".into(),
+            ));
+        }
+        if self.cycle_cost().amount > MAX_AMOUNT {
+            return Err(UserError::Conflict(
+                "The cost with usage x unit price comes to more than Jarvis's maximum of 1,000,000,000,000; check --usage and --unit-price".into(),
             ));
         }
         let unit_price = self.usage.as_ref().and_then(|u| u.unit_price);
@@ -613,7 +668,11 @@ impl Item {
     }
 
     /// The status users see: a manual status wins; otherwise `expired` once the date passed without
-    /// auto-renew, `expiring` when the next renewal is within `window_days`, else `active`.
+    /// auto-renew, `expiring` when it ends within `window_days`, else `active`.
+    ///
+    /// Only items that do not renew by themselves can be `expiring`: a monthly subscription that
+    /// auto-renews is always within 30 days of its next renewal and is not about to lapse. Upcoming
+    /// charges of auto-renewing items are what renewal alerts and the renewals list are for.
     pub fn status(&self, today: NaiveDate, window_days: u32) -> Status {
         match self.status {
             ManualStatus::Suspended => return Status::Suspended,
@@ -623,7 +682,7 @@ impl Item {
         }
         match self.next_renewal(today) {
             Some(date) if date < today => Status::Expired,
-            Some(date) if (date - today).num_days() <= i64::from(window_days) => Status::Expiring,
+            Some(date) if !self.auto_renew && (date - today).num_days() <= i64::from(window_days) => Status::Expiring,
             _ => Status::Active,
         }
     }
@@ -858,7 +917,8 @@ mod tests {
         check_status(Some("2026-11-30"), false, M::Active, "2026-11-30", S::Expiring); // renews today
         check_status(Some("2026-11-29"), false, M::Active, "2026-11-30", S::Expired);
         check_status(Some("2026-11-29"), true, M::Active, "2026-11-30", S::Active); // next: 2027-11-29
-        check_status(Some("2025-12-10"), true, M::Active, "2026-11-30", S::Expiring); // next: 2026-12-10
+        check_status(Some("2025-12-10"), true, M::Active, "2026-11-30", S::Active); // renews by itself on 2026-12-10
+        check_status(Some("2026-12-01"), true, M::Active, "2026-11-30", S::Active);
         check_status(Some("2027-06-01"), false, M::Suspended, "2026-11-30", S::Suspended);
         check_status(Some("2026-12-01"), true, M::Cancelled, "2026-11-30", S::Cancelled);
         check_status(None, false, M::Expired, "2026-11-30", S::Expired);

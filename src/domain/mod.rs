@@ -3,7 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
-mod choice;
+pub(crate) mod choice;
 pub mod cost;
 pub mod error;
 pub mod item;

@@ -19,22 +19,34 @@ pub struct ExchangeRate {
     pub date: NaiveDate,
 }
 
-/// No rate links two currencies, so an amount could not be converted.
+/// No rate links two currencies on a day, so an amount could not be converted.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
 pub struct MissingRate {
     pub from: Currency,
     pub to: Currency,
+    /// The day that needed a rate.
+    pub on: NaiveDate,
 }
 
 impl fmt::Display for MissingRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "No exchange rate between {from} and {to}, so {from} amounts are left out of {to} totals; set one with `rate set {to} {from} <how many {from} one {to} buys>`",
+            "No exchange rate between {from} and {to} on or before {on}, so those {from} amounts are left out of {to} totals; set one with `rate set {to} {from} <how many {from} one {to} buys> --date {on}`",
             from = self.from,
             to = self.to,
+            on = self.on,
         )
     }
+}
+
+/// Missing rates, one per currency pair (the earliest day that needed it): what a warning lists.
+pub fn dedup_missing(missing: impl IntoIterator<Item = MissingRate>) -> Vec<MissingRate> {
+    let mut earliest: std::collections::BTreeMap<(Currency, Currency), MissingRate> = Default::default();
+    for gap in missing {
+        earliest.entry((gap.from, gap.to)).and_modify(|m| m.on = m.on.min(gap.on)).or_insert(gap);
+    }
+    earliest.into_values().collect()
 }
 
 /// All of a workspace's rates, for converting amounts as of a date.
@@ -48,32 +60,34 @@ impl RateBook {
         RateBook { rates }
     }
 
-    /// `money` in `to`, using the pair's latest rate dated on or before `on` (either direction);
-    /// when every rate for the pair is newer than `on`, the oldest one.
+    /// `money` in `to`, using the pair's latest rate dated on or before `on`, in either direction.
+    /// A rate set for a later day is never used for an earlier one.
     pub fn convert(&self, money: Money, to: Currency, on: NaiveDate) -> Result<Money, MissingRate> {
-        let factor = self.factor(money.currency, to, on).ok_or(MissingRate { from: money.currency, to })?;
+        let factor = self.factor(money.currency, to, on).ok_or(MissingRate { from: money.currency, to, on })?;
         Ok(Money::new(money.amount * factor, to))
     }
 
-    /// How many `to` one `from` buys as of `on`, and the date of the rate used.
+    /// How many `to` one `from` buys as of `on`.
     pub fn factor(&self, from: Currency, to: Currency, on: NaiveDate) -> Option<Decimal> {
         if from == to {
             return Some(Decimal::ONE);
         }
-        // (date, is_inverse, factor): direct rates beat inverse ones set on the same day.
-        let candidates = self.rates.iter().filter_map(|r| {
-            if r.base == from && r.quote == to {
-                Some((r.date, false, r.rate))
-            } else if r.base == to && r.quote == from {
-                Some((r.date, true, Decimal::ONE / r.rate))
-            } else {
-                None
-            }
-        });
-        let (mut before, mut after): (Vec<_>, Vec<_>) = candidates.partition(|(date, _, _)| *date <= on);
-        before.sort_by_key(|(date, inverse, _)| (std::cmp::Reverse(*date), *inverse));
-        after.sort_by_key(|(date, inverse, _)| (*date, *inverse));
-        before.first().or(after.first()).map(|(_, _, factor)| *factor)
+        // (date, is_inverse, factor): the newest rate wins; a direct rate beats an inverse one of
+        // the same day.
+        self.rates
+            .iter()
+            .filter(|r| r.date <= on)
+            .filter_map(|r| {
+                if r.base == from && r.quote == to {
+                    Some((r.date, false, r.rate))
+                } else if r.base == to && r.quote == from {
+                    Some((r.date, true, Decimal::ONE / r.rate))
+                } else {
+                    None
+                }
+            })
+            .max_by_key(|(date, inverse, _)| (*date, !*inverse))
+            .map(|(_, _, factor)| factor)
     }
 }
 
@@ -114,7 +128,7 @@ mod tests {
         check("352", "THB", "USD", "2026-11-30", Ok("10")); // inverse
         check("800", "THB", "USD", "2026-11-30", Ok("22.73"));
         check("10", "EUR", "USD", "2026-11-30", Ok("10.80"));
-        check("10", "USD", "THB", "2025-06-01", Ok("350")); // older than every rate: the oldest
+        check("10", "USD", "THB", "2025-06-01", Err(("USD", "THB"))); // before every rate: missing
         check("1000", "JPY", "USD", "2026-11-30", Ok("6.67"));
         check("10", "EUR", "THB", "2026-11-30", Err(("EUR", "THB"))); // no chaining through USD
         check("10", "GBP", "USD", "2026-11-30", Err(("GBP", "USD")));
@@ -122,8 +136,20 @@ mod tests {
 
     #[test]
     fn missing_rate_message_names_the_pair_and_the_fix() {
-        let message = MissingRate { from: c("THB"), to: c("USD") }.to_string();
-        assert!(message.contains("No exchange rate between THB and USD"), "{message}");
-        assert!(message.contains("rate set USD THB"), "{message}");
+        let message = MissingRate { from: c("THB"), to: c("USD"), on: d("2026-11-30") }.to_string();
+        assert!(message.contains("No exchange rate between THB and USD on or before 2026-11-30"), "{message}");
+        assert!(message.contains("rate set USD THB <how many THB one USD buys> --date 2026-11-30"), "{message}");
+    }
+
+    #[test]
+    fn missing_rates_are_listed_once_per_pair_with_the_earliest_day() {
+        let gaps = [
+            MissingRate { from: c("THB"), to: c("USD"), on: d("2026-11-30") },
+            MissingRate { from: c("THB"), to: c("USD"), on: d("2026-01-31") },
+            MissingRate { from: c("EUR"), to: c("USD"), on: d("2026-05-31") },
+        ];
+        let listed: Vec<String> =
+            dedup_missing(gaps).iter().map(|m| format!("{}->{} {}", m.from, m.to, m.on)).collect();
+        assert_eq!(listed, ["EUR->USD 2026-05-31", "THB->USD 2026-01-31"]);
     }
 }

@@ -1,14 +1,12 @@
 //! Monthly run-rate of a workspace: each billable item's monthly cost converted into the base
 //! currency, totalled and broken down by category.
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::item::{Category, Item};
 use super::money::{Currency, Money};
-use super::rates::{MissingRate, RateBook};
+use super::rates::{MissingRate, RateBook, dedup_missing};
 
 /// An item's monthly cost in its own currency and, when a rate allows, in the base currency.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -41,7 +39,7 @@ pub fn item_monthly(item: &Item, base: Currency, rates: &RateBook, today: NaiveD
 /// Totals over the items that are still paid for (`active` or `expiring`).
 pub fn monthly_totals(items: &[Item], base: Currency, rates: &RateBook, today: NaiveDate, window_days: u32) -> Totals {
     let mut by_category: Vec<(Category, Money)> = Category::ALL.iter().map(|c| (*c, Money::zero(base))).collect();
-    let mut missing = BTreeSet::new();
+    let mut missing = Vec::new();
     let mut items_left_out = 0;
     for item in items.iter().filter(|i| i.status(today, window_days).is_billable()) {
         match rates.convert(item.monthly_cost(), base, today) {
@@ -50,13 +48,13 @@ pub fn monthly_totals(items: &[Item], base: Currency, rates: &RateBook, today: N
                 slot.1 = slot.1.plus(converted);
             }
             Err(gap) => {
-                missing.insert(gap);
+                missing.push(gap);
                 items_left_out += 1;
             }
         }
     }
     let monthly = by_category.iter().fold(Money::zero(base), |sum, (_, m)| sum.plus(*m));
-    Totals { base_currency: base, monthly, by_category, missing_rates: missing.into_iter().collect(), items_left_out }
+    Totals { base_currency: base, monthly, by_category, missing_rates: dedup_missing(missing), items_left_out }
 }
 
 #[cfg(test)]

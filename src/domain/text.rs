@@ -33,7 +33,23 @@ fn check_text(field: &'static str, input: &str, max: usize, allow_newlines: bool
             format!("it contains the control character {:?}; remove it", bad),
         ));
     }
+    if let Some(bad) = text.chars().find(|c| is_invisible_format(*c)) {
+        return Err(UserError::invalid(
+            field,
+            text.escape_debug().to_string(),
+            format!("it contains the invisible character U+{:04X}, which can disguise text; remove it", u32::from(bad)),
+        ));
+    }
     Ok(text.to_string())
+}
+
+/// Invisible formatting characters that can make text look like something else: bidirectional
+/// overrides and isolates (`moc.live` shown as `evil.com`), zero-width spaces, the BOM, line and
+/// paragraph separators. Zero-width joiners (emoji, Indic and Arabic scripts) stay allowed.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn truncate_for_message(text: &str) -> String {
@@ -181,6 +197,9 @@ mod tests {
         check_name(&"a".repeat(101), Err("101 characters long; the limit is 100"));
         check_name("bad\u{0007}name", Err("control character"));
         check_name("two\nlines", Err("control character"));
+        check_name("evil\u{202E}moc.com", Err("invisible character U+202E"));
+        check_name("zero\u{200B}width", Err("invisible character U+200B"));
+        check_name("👩\u{200D}💻 team", Ok("👩\u{200D}💻 team")); // a joiner inside an emoji is fine
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Cost records: written by hand, by renewal advancement and by month close.
 
+use std::collections::HashMap;
+
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
@@ -77,20 +79,41 @@ impl Tx {
         Ok(rows.iter().map(record_from_row).collect::<anyhow::Result<_>>()?)
     }
 
-    /// The periods an item's records cover, for month close.
-    pub async fn covered_periods(&mut self, workspace: &WorkspaceId, item_id: i64) -> Result<Vec<DateRange>> {
-        let rows =
-            sqlx::query("SELECT period_start, period_end FROM cost_records WHERE workspace_id = ?1 AND item_id = ?2")
-                .bind(workspace.as_str())
-                .bind(item_id)
-                .fetch_all(&mut *self.tx)
-                .await?;
-        let read = |row: &SqliteRow| -> anyhow::Result<DateRange> {
+    /// The periods each item's records pay for (one item's, or every item's), for the jobs.
+    pub async fn covered_periods(
+        &mut self,
+        workspace: &WorkspaceId,
+        item_id: Option<i64>,
+    ) -> Result<HashMap<i64, Vec<DateRange>>> {
+        let rows = sqlx::query(
+            "SELECT item_id, period_start, period_end FROM cost_records
+             WHERE workspace_id = ?1 AND (?2 IS NULL OR item_id = ?2)",
+        )
+        .bind(workspace.as_str())
+        .bind(item_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
+        for row in &rows {
             let start = parse_date(row.try_get("period_start")?)?;
             let end = parse_date(row.try_get("period_end")?)?;
-            DateRange::new(start, end).context("a stored cost period ends before it starts")
-        };
-        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+            let range = DateRange::new(start, end).context("a stored cost period ends before it starts")?;
+            covered.entry(row.try_get("item_id")?).or_default().push(range);
+        }
+        Ok(covered)
+    }
+
+    /// One record by id.
+    pub async fn cost_record(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<CostRecord>> {
+        let row = sqlx::query(
+            "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by
+             FROM cost_records WHERE workspace_id = ?1 AND id = ?2",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.as_ref().map(record_from_row).transpose()?)
     }
 }
 

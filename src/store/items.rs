@@ -13,7 +13,7 @@ use crate::domain::workspace::WorkspaceId;
 
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
     renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
-    usage_limit, details, created_at, updated_at, deleted_at";
+    usage_limit, details, billed_from, created_at, updated_at, deleted_at";
 
 /// Which items a read returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,8 +53,8 @@ impl Tx {
         let query = sqlx::query(
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
-                 used_units, usage_limit, details, updated_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                 used_units, usage_limit, details, billed_from, updated_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
         )
         .bind(workspace.as_str())
         .bind(item.kind().as_str());
@@ -70,7 +70,7 @@ impl Tx {
             "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
                  billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
                  notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
-                 usage_limit = ?18, details = ?19, updated_at = ?20
+                 usage_limit = ?18, details = ?19, billed_from = ?20, updated_at = ?21
              WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
@@ -99,6 +99,23 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Brings a removed item back (its fields are then written with `update_item`).
+    pub async fn restore_item(&mut self, workspace: &WorkspaceId, id: i64) -> Result<()> {
+        let restored = sqlx::query(
+            "UPDATE items SET deleted_at = NULL WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NOT NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        if restored.rows_affected() != 1 {
+            return Err(anyhow::anyhow!("removed item #{id} vanished while being restored").into());
+        }
+        Ok(())
+    }
+}
+
 /// An item's column values from `name` to `updated_at`, bound in that order by [`ItemFields::bind_to`].
 struct ItemFields {
     name: String,
@@ -118,6 +135,7 @@ struct ItemFields {
     used: Option<String>,
     limit: Option<String>,
     details: String,
+    billed_from: String,
     updated_at: String,
 }
 
@@ -142,13 +160,14 @@ impl ItemFields {
             used: usage.map(|u| decimal(u.used)),
             limit: usage.and_then(|u| u.limit).map(decimal),
             details: item.details.to_json(),
+            billed_from: date(item.billed_from),
             updated_at: timestamp(item.updated_at),
         }
     }
 
     /// Binds name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
-    /// renewal_anchor_day, auto_renew, status, notes, the five usage columns, details and
-    /// updated_at, in that order.
+    /// renewal_anchor_day, auto_renew, status, notes, the five usage columns, details,
+    /// billed_from and updated_at, in that order.
     fn bind_to(self, query: SqliteQuery<'_>) -> SqliteQuery<'_> {
         query
             .bind(self.name)
@@ -168,6 +187,7 @@ impl ItemFields {
             .bind(self.used)
             .bind(self.limit)
             .bind(self.details)
+            .bind(self.billed_from)
             .bind(self.updated_at)
     }
 }
@@ -212,6 +232,7 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
             notes: row.try_get::<Option<&str>, _>("notes")?.map(Notes::parse).transpose()?,
             usage,
             details: Details::from_json(kind, row.try_get("details")?)?,
+            billed_from: parse_date(row.try_get("billed_from")?)?,
             created_at: parse_timestamp(row.try_get("created_at")?)?,
             updated_at: parse_timestamp(row.try_get("updated_at")?)?,
             removed_at: row.try_get::<Option<&str>, _>("deleted_at")?.map(parse_timestamp).transpose()?,
