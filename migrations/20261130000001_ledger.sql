@@ -39,6 +39,8 @@ CREATE TABLE items (
     included_units     TEXT,
     used_units         TEXT,
     usage_limit        TEXT,
+    -- units of the open cycle already billed (when the item's terms changed mid-cycle)
+    billed_units       TEXT,
     -- kind-specific attributes as JSON, e.g. {"registrar": "Namecheap"}
     details            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
     -- the local day from which month close records the item's cost (added, or billable again)
@@ -67,6 +69,9 @@ CREATE TABLE cost_records (
     note         TEXT,
     created_at   TEXT NOT NULL,
     created_by   TEXT NOT NULL,
+    -- removed by an admin: no longer counted, but its days still count as dealt with, so jobs
+    -- do not charge them again
+    deleted_at   TEXT,
     -- a record can only point at an item of its own workspace
     FOREIGN KEY (workspace_id, item_id) REFERENCES items (workspace_id, id)
 ) STRICT;

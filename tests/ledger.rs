@@ -35,6 +35,7 @@ fn cost_input(item: &str, amount: &str) -> CostInput {
         source: CostSource::Manual,
         usage: None,
         note: None,
+        replace: false,
     }
 }
 
@@ -641,4 +642,203 @@ async fn history_totals_count_only_the_days_asked_about() {
     assert_eq!(november.total.to_string(), "30.00 USD");
     let error = user_error(app.cost_history(&local, None, Some(d("2026-12-01")), Some(d("2026-11-01"))).await);
     assert!(error.to_string().contains("swap them"), "{error}");
+}
+
+fn usage_item(name: &str) -> ItemChanges {
+    ItemChanges {
+        pricing_model: Some(jarvis::domain::item::PricingModel::PayPerUse),
+        unit_price: Some(Some(dec("1"))),
+        ..ItemChanges { name: Some(jarvis::domain::text::ItemName::parse(name).unwrap()), ..Default::default() }
+    }
+}
+
+fn set_usage(units: &str) -> ItemChanges {
+    ItemChanges { usage: Some(dec(units)), ..Default::default() }
+}
+
+fn total(history: &jarvis::app::views::CostHistory) -> String {
+    history.total.to_string()
+}
+
+#[tokio::test]
+async fn restoring_does_not_charge_renewals_that_passed_while_removed() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let sub = ItemChanges { renewal_date: Some(Some(d("2026-11-20"))), auto_renew: Some(true), ..named("Sub", "30") };
+    db.app_at("2026-11-05T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Other, &sub).await.unwrap();
+    db.app_at("2026-11-10T09:00:00Z").remove_item(&local, &Actor::Cli, &ItemRef::new("Sub")).await.unwrap();
+    let app = db.app_at("2027-02-10T09:00:00Z");
+    let restored = app.restore_item(&local, &Actor::Cli, &ItemRef::new("Sub")).await.unwrap();
+    assert_eq!(restored.renewal_date, Some(d("2027-02-20")));
+    let report = app.run_jobs(&local).await.unwrap();
+    assert!(report.renewals.is_empty(), "{:?}", report.renewals);
+    // Only Nov 5-9, billed when it was removed.
+    assert_eq!(history_rows(&app, &local).await, rows(&[("2026-11-05", "2026-11-09", "5.00 USD")]));
+}
+
+#[tokio::test]
+async fn recording_over_jarvis_charges_needs_replace_and_never_double_counts() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let vps = ItemChanges { renewal_date: Some(Some(d("2026-10-12"))), auto_renew: Some(true), ..named("VPS", "20") };
+    db.app_at("2026-10-01T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Hosting, &vps).await.unwrap();
+    db.app_at("2026-10-13T09:00:00Z").run_jobs(&local).await.unwrap(); // charges Oct 12 - Nov 11
+    let app = db.app_at("2026-11-05T09:00:00Z");
+    let mut november = cost_input("VPS", "20");
+    november.period = CostPeriod::Month(Month::new(2026, 11).unwrap());
+    let error = user_error(app.record_cost(&local, &Actor::Cli, &november).await);
+    assert!(error.to_string().contains("add --replace"), "{error}");
+    november.replace = true;
+    app.record_cost(&local, &Actor::Cli, &november).await.unwrap();
+    let later = db.app_at("2026-12-02T09:00:00Z");
+    later.run_jobs(&local).await.unwrap();
+    let nov = later.cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30"))).await.unwrap();
+    assert_eq!(total(&nov), "20.00 USD");
+    // The replaced charge is gone from history, and its days are not charged again.
+    let log = later.audit_log(&local, 100).await.unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "cost.replace").count(), 1);
+}
+
+#[tokio::test]
+async fn a_suspended_usage_item_is_billed_exactly_its_final_reading() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let at = |day: &str| db.app_at(&format!("{day}T09:00:00Z"));
+    at("2026-11-10").add_item(&local, &Actor::Cli, Kind::AiProvider, &usage_item("AI")).await.unwrap();
+    at("2026-11-14").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &set_usage("5")).await.unwrap();
+    let suspend = ItemChanges { status: Some(jarvis::domain::item::ManualStatus::Suspended), ..Default::default() };
+    at("2026-11-15").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &suspend).await.unwrap();
+    let resume = ItemChanges { status: Some(jarvis::domain::item::ManualStatus::Active), ..Default::default() };
+    at("2026-11-20").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &resume).await.unwrap();
+    // The meter is the provider's count for the cycle: 7 in all.
+    at("2026-11-28").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &set_usage("7")).await.unwrap();
+    let app = at("2026-12-02");
+    app.run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-11-10", "2026-11-14", "5.00 USD"), ("2026-11-20", "2026-11-30", "2.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn changing_a_usage_items_terms_bills_its_usage_so_far_once() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let at = |day: &str| db.app_at(&format!("{day}T09:00:00Z"));
+    at("2026-10-01").add_item(&local, &Actor::Cli, Kind::AiProvider, &usage_item("AI")).await.unwrap();
+    at("2026-11-02").run_jobs(&local).await.unwrap();
+    at("2026-11-20").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &set_usage("30")).await.unwrap();
+    // A new billing date mid-cycle: Nov 1-20's 30 units are billed now, the rest at the new date.
+    let moved = ItemChanges { renewal_date: Some(Some(d("2026-12-15"))), ..Default::default() };
+    at("2026-11-21").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &moved).await.unwrap();
+    at("2026-12-02").run_jobs(&local).await.unwrap();
+    at("2026-12-14").edit_item(&local, &Actor::Cli, &ItemRef::new("AI"), &set_usage("60")).await.unwrap();
+    let app = at("2026-12-16");
+    app.run_jobs(&local).await.unwrap();
+    // 60 units in all over the provider's cycle, 60 USD: never the 30 twice.
+    let all = app.cost_history(&local, None, None, None).await.unwrap();
+    assert_eq!(total(&all), "60.00 USD");
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-11-01", "2026-11-20", "30.00 USD"), ("2026-11-21", "2026-12-14", "30.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn switching_a_usage_item_to_a_subscription_keeps_its_usage() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let at = |day: &str| db.app_at(&format!("{day}T09:00:00Z"));
+    let changes = ItemChanges { period: Some(BillingPeriod::UsageBased), pricing_model: None, ..usage_item("CR") };
+    at("2026-10-01").add_item(&local, &Actor::Cli, Kind::Hosting, &changes).await.unwrap();
+    at("2026-11-02").run_jobs(&local).await.unwrap();
+    at("2026-11-20").edit_item(&local, &Actor::Cli, &ItemRef::new("CR"), &set_usage("30")).await.unwrap();
+    let flat = ItemChanges {
+        period: Some(BillingPeriod::Monthly),
+        cost: Some(dec("30")),
+        clear_usage: true,
+        renewal_date: Some(None),
+        auto_renew: Some(false),
+        ..Default::default()
+    };
+    at("2026-11-21").edit_item(&local, &Actor::Cli, &ItemRef::new("CR"), &flat).await.unwrap();
+    let app = at("2026-12-02");
+    app.run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-11-01", "2026-11-20", "30.00 USD"), ("2026-11-21", "2026-11-30", "10.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn an_invoice_dated_on_a_usage_billing_day_pays_the_cycle_before() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let at = |day: &str| db.app_at(&format!("{day}T09:00:00Z"));
+    at("2026-11-01").add_item(&local, &Actor::Cli, Kind::AiProvider, &usage_item("O")).await.unwrap();
+    at("2026-11-30").edit_item(&local, &Actor::Cli, &ItemRef::new("O"), &set_usage("100")).await.unwrap();
+    let mut invoice = cost_input("O", "100");
+    invoice.period = CostPeriod::PaidOn(d("2026-12-01"));
+    invoice.source = CostSource::Usage;
+    let recorded = at("2026-12-01").record_cost(&local, &Actor::Cli, &invoice).await.unwrap();
+    assert_eq!((recorded.period_start, recorded.period_end), (d("2026-11-01"), d("2026-11-30")));
+    let report = at("2026-12-02").run_jobs(&local).await.unwrap();
+    assert_eq!(report.skipped.len(), 1, "November was paid by hand");
+    at("2026-12-31").edit_item(&local, &Actor::Cli, &ItemRef::new("O"), &set_usage("80")).await.unwrap();
+    let app = at("2027-01-02");
+    app.run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-11-01", "2026-11-30", "100.00 USD"), ("2026-12-01", "2026-12-31", "80.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn a_past_expiry_typed_today_is_respected() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    db.app_at("2026-10-01T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Other, &named("T", "30")).await.unwrap();
+    let ended = ItemChanges { renewal_date: Some(Some(d("2026-11-10"))), ..Default::default() };
+    let app = db.app_at("2026-11-30T09:00:00Z");
+    let edited = app.edit_item(&local, &Actor::Cli, &ItemRef::new("T"), &ended).await.unwrap();
+    assert_eq!(edited.item.status, Status::Expired);
+    assert!(edited.notices[0].contains("counts as expired"), "{:?}", edited.notices);
+    db.app_at("2026-12-02T09:00:00Z").run_jobs(&local).await.unwrap();
+    assert_eq!(
+        history_rows(&app, &local).await,
+        rows(&[("2026-10-01", "2026-10-31", "30.00 USD"), ("2026-11-01", "2026-11-10", "10.00 USD")])
+    );
+}
+
+#[tokio::test]
+async fn a_removed_cost_record_leaves_history_and_is_not_charged_again() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    db.app_at("2026-10-01T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Other, &named("T", "31")).await.unwrap();
+    let app = db.app_at("2026-11-02T09:00:00Z");
+    let report = app.run_jobs(&local).await.unwrap();
+    let id = app.cost_history(&local, None, None, None).await.unwrap().records[0].id;
+    assert_eq!(report.month_close.len(), 1);
+    app.remove_cost(&local, &Actor::Cli, id).await.unwrap();
+    assert!(app.cost_history(&local, None, None, None).await.unwrap().records.is_empty());
+    assert!(app.run_jobs(&local).await.unwrap().month_close.is_empty(), "October stays dealt with");
+    assert!(matches!(user_error(app.remove_cost(&local, &Actor::Cli, id).await), UserError::NotFound { .. }));
+    // History outlives items: a removed item's history is still reachable by name.
+    app.record_cost(&local, &Actor::Cli, &cost_input("T", "31")).await.unwrap();
+    app.remove_item(&local, &Actor::Cli, &ItemRef::new("T")).await.unwrap();
+    let history = app.cost_history(&local, Some(&ItemRef::new("T")), None, None).await.unwrap();
+    assert!(history.records.iter().any(|r| r.source == CostSource::Manual), "{:?}", history.records);
+}
+
+#[tokio::test]
+async fn a_one_time_purchase_is_spent_the_day_it_is_added() {
+    let db = TestDb::new().await;
+    let local = ws("local");
+    let app = db.app_at(NOW);
+    let license = ItemChanges { period: Some(BillingPeriod::OneTime), ..named("Lifetime license", "499") };
+    let added = app.add_item(&local, &Actor::Cli, Kind::Package, &license).await.unwrap();
+    assert!(added.notices[0].contains("Recorded the one-time cost of 499.00 USD on 2026-11-30"), "{:?}", added.notices);
+    assert_eq!(history_rows(&app, &local).await, rows(&[("2026-11-30", "2026-11-30", "499.00 USD")]));
+    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    assert_eq!(list.totals.total_monthly_cost.to_string(), "0.00 USD", "not a monthly cost");
 }

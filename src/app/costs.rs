@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::items::{ItemRef, audit_json, resolve};
+use super::items::{ItemRef, audit_json, resolve_any};
 use super::views::{CostHistory, CostView};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::{DateRange, Month};
-use crate::domain::cost::{CostSource, NewCostRecord, UsageSnapshot};
+use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot};
 use crate::domain::item::{Item, Renewal};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{MissingRate, RateBook, dedup_missing};
@@ -26,8 +26,8 @@ pub enum CostPeriod {
     #[default]
     CurrentMonth,
     Month(Month),
-    /// A payment made on this day for the item's billing cycle that starts then (just that day for
-    /// one-time purchases).
+    /// A payment made on this day for a billing cycle: a subscription's cycle that starts then,
+    /// a usage bill's cycle that ended the day before, just that day for one-time purchases.
     PaidOn(NaiveDate),
     Range(DateRange),
 }
@@ -41,10 +41,12 @@ impl CostPeriod {
             CostPeriod::Range(range) => range,
             CostPeriod::PaidOn(day) => {
                 let anchor = item.renewal.map_or(Renewal::on(day), |r| Renewal { date: day, ..r });
-                match anchor.following(item.period).and_then(|next| next.date.pred_opt()) {
-                    Some(end) if end >= day => DateRange { start: day, end },
-                    _ => DateRange { start: day, end: day },
-                }
+                let cycle = if item.period.bills_in_arrears() {
+                    anchor.preceding(item.period).and_then(|start| DateRange::new(start.date, day.pred_opt()?))
+                } else {
+                    anchor.following(item.period).and_then(|next| DateRange::new(day, next.date.pred_opt()?))
+                };
+                cycle.unwrap_or(DateRange { start: day, end: day })
             }
         }
     }
@@ -63,6 +65,9 @@ pub struct CostInput {
     /// Units used, for usage bills; stored with the item's unit.
     pub usage: Option<Decimal>,
     pub note: Option<Notes>,
+    /// Replace what Jarvis recorded for the same days (its renewal charges and month-close
+    /// estimates) with this figure. Without it, such an overlap is refused.
+    pub replace: bool,
 }
 
 impl App {
@@ -81,7 +86,7 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
-        let item = resolve(&mut tx, workspace, &input.item).await?;
+        let item = resolve_any(&mut tx, workspace, &input.item).await?;
         let period = input.period.days(&item, today);
         if period.start > today {
             return Err(UserError::invalid(
@@ -90,6 +95,44 @@ impl App {
                 format!("it starts after today ({today}); record costs once they are incurred"),
             )
             .into());
+        }
+        // Jarvis's own records for these days would count them twice: replace them, or refuse.
+        let overlapping: Vec<CostRecord> = tx
+            .cost_records(
+                workspace,
+                CostFilter { item_id: Some(item.id), from: Some(period.start), to: Some(period.end) },
+            )
+            .await?
+            .into_iter()
+            .filter(|r| r.created_by == Actor::Jarvis.as_str())
+            .collect();
+        if !overlapping.is_empty() && !input.replace {
+            let listed: Vec<String> = overlapping
+                .iter()
+                .map(|r| format!("#{} {} for {} → {}", r.id, r.amount, r.period.start, r.period.end))
+                .collect();
+            return Err(UserError::Conflict(format!(
+                "Jarvis already recorded costs for these days of `{}` ({}); add --replace to put your figure in their place, or record only other days",
+                item.name,
+                listed.join("; ")
+            ))
+            .into());
+        }
+        for record in &overlapping {
+            tx.remove_cost(workspace, record.id, now).await?;
+            let change = Change {
+                action: "cost.replace",
+                entity: "cost_record",
+                entity_id: Some(record.id.to_string()),
+                before: Some(audit_json(&CostView::new(
+                    record,
+                    Some(&item),
+                    settings.base_currency,
+                    &RateBook::default(),
+                ))),
+                after: None,
+            };
+            tx.audit(workspace, actor, now, &change).await?;
         }
         let usage = input.usage.map(|used| UsageSnapshot {
             unit: item
@@ -128,6 +171,34 @@ impl App {
         Ok(view)
     }
 
+    /// Removes a cost record from history (kept, marked removed, and audited). Its days stay dealt
+    /// with: renewals and month close do not charge them again.
+    pub async fn remove_cost(&self, workspace: &WorkspaceId, actor: &Actor, id: i64) -> Result<CostView> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let settings = tx.settings(workspace).await?;
+        let record = tx.cost_record(workspace, id).await?.ok_or_else(|| UserError::NotFound {
+            what: "cost record",
+            query: format!("#{id}"),
+            suggestions: Vec::new(),
+        })?;
+        tx.remove_cost(workspace, id, now).await?;
+        let items = tx.items(workspace, Removed::Included).await?;
+        let rates = RateBook::new(tx.rates(workspace).await?);
+        let view =
+            CostView::new(&record, items.iter().find(|i| i.id == record.item_id), settings.base_currency, &rates);
+        let change = Change {
+            action: "cost.remove",
+            entity: "cost_record",
+            entity_id: Some(id.to_string()),
+            before: Some(audit_json(&view)),
+            after: None,
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
     /// Cost records, optionally for one item and the days `from`..=`to`, with their total in the
     /// base currency. Records reaching outside the days count only for their share inside them.
     pub async fn cost_history(
@@ -141,7 +212,7 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let item_id = match item {
-            Some(reference) => Some(resolve(&mut tx, workspace, reference).await?.id),
+            Some(reference) => Some(resolve_any(&mut tx, workspace, reference).await?.id),
             None => None,
         };
         let records = tx.cost_records(workspace, CostFilter { item_id, from, to }).await?;

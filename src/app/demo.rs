@@ -195,8 +195,10 @@ impl App {
         let spike_note = Notes::parse("demo history: launch-week traffic spike").expect("valid note");
         for (kind, changes) in sample_items(today) {
             let (mut item, _) = Item::create(kind, &changes, settings.base_currency, today, now)?;
-            // The sample company has been tracked (and billed) since its history starts.
-            item.billed_from = first_month.first_day();
+            // The sample company has been tracked since its history starts; usage is billed up to
+            // last month, so the open usage cycle is this month.
+            item.billed_from =
+                if item.period.bills_in_arrears() { Month::of(today).first_day() } else { first_month.first_day() };
             item.id = tx.insert_item(workspace, &item).await?;
             let view = ItemView::new(&item, &settings, &rates, today);
             let added = Change {

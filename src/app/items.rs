@@ -5,15 +5,18 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::jobs::record_charges;
 use super::views::{CostView, ItemChanged, ItemDetail, ItemList, ItemView, TotalsView};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
-use crate::domain::cost::settle;
+use crate::domain::calendar::DateRange;
+use crate::domain::cost::{CostSource, NewCostRecord, settle};
 use crate::domain::error::close_matches;
-use crate::domain::item::{Category, Item, ItemChanges, Kind, Status};
+use crate::domain::item::{BillingPeriod, Category, Item, ItemChanges, Kind, Status};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::monthly_totals;
+use crate::domain::text::Notes;
 use crate::domain::workspace::{Settings, WorkspaceId};
 use crate::store::{CostFilter, Removed, Tx};
 
@@ -101,11 +104,37 @@ pub(super) async fn resolve(tx: &mut Tx, workspace: &WorkspaceId, reference: &It
     Ok(reference.find_in(&items, "item")?.clone())
 }
 
+/// Like [`resolve`], but when no live item matches, a removed one may (history outlives items).
+pub(super) async fn resolve_any(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Item> {
+    let all = tx.items(workspace, Removed::Included).await?;
+    let (live, removed): (Vec<Item>, Vec<Item>) = all.into_iter().partition(|i| i.removed_at.is_none());
+    match reference.find_in(&live, "item") {
+        Ok(item) => Ok(item.clone()),
+        Err(not_live @ UserError::NotFound { .. }) => match reference.find_in(&removed, "item") {
+            Ok(item) => Ok(item.clone()),
+            Err(_) => Err(not_live.into()),
+        },
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A one-time purchase is spent the day it is added: its cost goes into history then.
+fn one_time_purchase(item: &Item, today: NaiveDate) -> Option<NewCostRecord> {
+    (item.period == BillingPeriod::OneTime && !item.cost.amount.is_zero()).then(|| NewCostRecord {
+        item_id: item.id,
+        amount: item.cost,
+        period: DateRange { start: today, end: today },
+        source: CostSource::Manual,
+        usage: None,
+        note: Notes::parse("one-time purchase").ok(),
+    })
+}
+
 /// Refuses a name another live item of the same kind already has.
 fn check_name_free(items: &[Item], item: &Item) -> Result<(), UserError> {
     match items.iter().find(|i| i.id != item.id && i.kind() == item.kind() && i.name.key() == item.name.key()) {
         Some(other) => Err(UserError::Duplicate {
-            kind: item.kind().label().to_string(),
+            kind: item.kind().with_article(),
             name: other.name.as_str().to_string(),
             id: other.id,
         }),
@@ -134,6 +163,14 @@ impl App {
         let (mut item, adjustments) = Item::create(kind, changes, settings.base_currency, today, now)?;
         check_name_free(&tx.items(workspace, Removed::Excluded).await?, &item)?;
         item.id = tx.insert_item(workspace, &item).await?;
+        let mut notices: Vec<String> = adjustments.into_iter().map(|a| a.0).collect();
+        if let Some(purchase) = one_time_purchase(&item, today) {
+            let id = tx.insert_cost(workspace, &purchase, actor, now).await?.expect("manual records never collide");
+            notices.push(format!(
+                "Recorded the one-time cost of {} on {today} as cost record #{id}; if it was paid on another day, `cost remove {id}` and record it with `cost record` --date",
+                purchase.amount
+            ));
+        }
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&item, &settings, &rates, today);
         let change = Change {
@@ -145,7 +182,7 @@ impl App {
         };
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
-        Ok(ItemChanged { item: view, notices: adjustments.into_iter().map(|a| a.0).collect() })
+        Ok(ItemChanged { item: view, notices })
     }
 
     /// Changes an item's fields. When its terms change (price, period, dates, status), the days
@@ -169,13 +206,17 @@ impl App {
         let today = self.today(&settings);
         let items = tx.items(workspace, Removed::Excluded).await?;
         let before = reference.find_in(&items, "item")?.clone();
-        let (mut after, mut adjustments) = before.apply(changes, today, now)?;
+        // Bill the past at the old terms first. (On a refusal below, the transaction is dropped
+        // and nothing of this is written.)
+        let current = if changes.touches_terms() {
+            let stays_auto = changes.auto_renew.unwrap_or(before.auto_renew);
+            let expires = changes.renewal_date.flatten().filter(|_| !stays_auto);
+            self.settle(&mut tx, workspace, &before, today, expires).await?
+        } else {
+            before.clone()
+        };
+        let (after, adjustments) = current.apply(changes, today, now)?;
         check_name_free(&items, &after)?;
-        if before.terms_differ(&after) {
-            let stops = !after.status(today, 0).is_billable();
-            let current = self.settle(&mut tx, workspace, &before, today, stops).await?;
-            (after, adjustments) = current.apply(changes, today, now)?;
-        }
         tx.update_item(workspace, &after).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&after, &settings, &rates, today);
@@ -199,13 +240,13 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let item = resolve(&mut tx, workspace, reference).await?;
-        let current = self.settle(&mut tx, workspace, &item, today, true).await?;
+        let current = self.settle(&mut tx, workspace, &item, today, None).await?;
         if current != item {
             tx.update_item(workspace, &current).await?;
         }
         tx.remove_item(workspace, item.id, now).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = ItemView::new(&current, &settings, &rates, today);
+        let view = ItemView::new(&item, &settings, &rates, today);
         let change = Change {
             action: "item.remove",
             entity: "item",
@@ -230,11 +271,18 @@ impl App {
         // The most recently removed first, so a name picks the latest removal.
         removed.sort_by_key(|i| std::cmp::Reverse(i.removed_at));
         removed.dedup_by(|a, b| a.kind() == b.kind() && a.name.key() == b.name.key());
-        let mut item = reference.find_in(&removed, "removed item")?.clone();
+        let removed_item = reference.find_in(&removed, "removed item")?.clone();
         let live: Vec<Item> = all.into_iter().filter(|i| i.removed_at.is_none()).collect();
-        check_name_free(&live, &item)?;
+        check_name_free(&live, &removed_item)?;
+        // It counts again from today: renewals that passed while it was removed are not charged.
+        let mut item = removed_item.clone();
         item.removed_at = None;
         item.billed_from = today;
+        if item.auto_renew
+            && let (Some(renewal), Some(next)) = (item.renewal, item.next_renewal(today))
+        {
+            item.renewal = Some(crate::domain::item::Renewal { date: next, ..renewal });
+        }
         item.updated_at = now;
         tx.restore_item(workspace, item.id).await?;
         tx.update_item(workspace, &item).await?;
@@ -244,7 +292,7 @@ impl App {
             action: "item.restore",
             entity: "item",
             entity_id: Some(item.id.to_string()),
-            before: None,
+            before: Some(audit_json(&ItemView::new(&removed_item, &settings, &rates, today))),
             after: Some(audit_json(&view)),
         };
         tx.audit(workspace, actor, now, &change).await?;
@@ -260,31 +308,11 @@ impl App {
         workspace: &WorkspaceId,
         item: &Item,
         today: NaiveDate,
-        stops: bool,
+        expires: Option<NaiveDate>,
     ) -> Result<Item> {
         let covered = tx.covered_periods(workspace, Some(item.id)).await?.remove(&item.id).unwrap_or_default();
-        let (current, records) = settle(item, today, &covered, stops);
-        let mut written = Vec::new();
-        for record in &records {
-            if tx.insert_cost(workspace, record, &Actor::Jarvis, self.now()).await?.is_some() {
-                written.push(json!({
-                    "amount": record.amount,
-                    "period_start": record.period.start,
-                    "period_end": record.period.end,
-                    "source": record.source,
-                }));
-            }
-        }
-        if !written.is_empty() {
-            let change = Change {
-                action: "cost.settle",
-                entity: "item",
-                entity_id: Some(item.id.to_string()),
-                before: None,
-                after: Some(json!({ "records": written })),
-            };
-            tx.audit(workspace, &Actor::Jarvis, self.now(), &change).await?;
-        }
+        let (current, records) = settle(item, today, &covered, expires);
+        record_charges(tx, workspace, item, &records, "cost.settle", self.now()).await?;
         Ok(current)
     }
 

@@ -1,23 +1,34 @@
 //! Housekeeping jobs: renewal advancement and month close. Both are idempotent, so they can run
-//! on a schedule, after downtime, or twice in a row, and each period is charged once.
+//! on a schedule, after downtime, or twice in a row, and each day is charged once.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{App, Result};
 use crate::domain::audit::{Actor, Change};
+use crate::domain::calendar::DateRange;
 use crate::domain::cost::{NewCostRecord, due_renewals, month_close};
+use crate::domain::item::Item;
 use crate::domain::money::Money;
 use crate::domain::workspace::WorkspaceId;
-use crate::store::Removed;
+use crate::store::{Removed, Tx};
 
-/// One cost record a job wrote.
+/// One cost record Jarvis wrote.
 #[derive(Clone, Debug, Serialize)]
 pub struct JobCharge {
     pub item_id: i64,
     pub item: String,
     pub amount: Money,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// A cycle Jarvis did not charge because records already pay for all of it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedCycle {
+    pub item_id: i64,
+    pub item: String,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
 }
@@ -29,6 +40,8 @@ pub struct JobReport {
     pub today: NaiveDate,
     /// Renewal charges written (auto-renewing items whose date passed).
     pub renewals: Vec<JobCharge>,
+    /// Renewals not charged because records (e.g. invoices entered by hand) already cover them.
+    pub skipped: Vec<SkippedCycle>,
     /// Month-close records written (elapsed days no record covered).
     pub month_close: Vec<JobCharge>,
     /// Why the jobs failed in this workspace, if they did (nothing was written there then).
@@ -36,20 +49,44 @@ pub struct JobReport {
     pub error: Option<String>,
 }
 
-fn charge(name: &str, record: &NewCostRecord) -> JobCharge {
-    JobCharge {
-        item_id: record.item_id,
-        item: name.to_string(),
-        amount: record.amount,
-        period_start: record.period.start,
-        period_end: record.period.end,
+/// Writes records Jarvis computed for `item`, with one audit entry `action` listing them. Returns
+/// what was written (a record already there, from an earlier run, is not written again).
+pub(super) async fn record_charges(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    item: &Item,
+    records: &[NewCostRecord],
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> Result<Vec<JobCharge>> {
+    let mut written = Vec::new();
+    for record in records {
+        if tx.insert_cost(workspace, record, &Actor::Jarvis, now).await?.is_some() {
+            written.push(JobCharge {
+                item_id: record.item_id,
+                item: item.name.as_str().to_string(),
+                amount: record.amount,
+                period_start: record.period.start,
+                period_end: record.period.end,
+            });
+        }
     }
+    if !written.is_empty() {
+        let change = Change {
+            action,
+            entity: "item",
+            entity_id: Some(item.id.to_string()),
+            before: None,
+            after: Some(json!({ "records": written })),
+        };
+        tx.audit(workspace, &Actor::Jarvis, now, &change).await?;
+    }
+    Ok(written)
 }
 
 impl App {
     /// Runs renewal advancement, then month close, for one workspace, in one transaction.
     pub async fn run_jobs(&self, workspace: &WorkspaceId) -> Result<JobReport> {
-        let actor = Actor::Jarvis;
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
@@ -60,6 +97,7 @@ impl App {
             workspace: workspace.clone(),
             today,
             renewals: Vec::new(),
+            skipped: Vec::new(),
             month_close: Vec::new(),
             error: None,
         };
@@ -70,49 +108,34 @@ impl App {
             if let Some(run) = due_renewals(item, today, covered) {
                 current = run.applied_to(item);
                 current.updated_at = now;
-                let mut charged = Vec::new();
-                for record in &run.charges {
-                    // An identical renewal record means an earlier run charged it already.
-                    if tx.insert_cost(workspace, record, &actor, now).await?.is_some() {
-                        charged.push(charge(item.name.as_str(), record));
-                    }
-                    covered.push(record.period);
-                }
                 tx.update_item(workspace, &current).await?;
                 let change = Change {
-                    action: "renewal.charge",
+                    action: "renewal.advance",
                     entity: "item",
                     entity_id: Some(item.id.to_string()),
                     before: Some(
                         json!({ "renewal_date": item.renewal.map(|r| r.date), "usage": item.usage.as_ref().map(|u| u.used) }),
                     ),
-                    after: Some(json!({
-                        "renewal_date": run.next.date,
-                        "usage": current.usage.as_ref().map(|u| u.used),
-                        "charges": charged,
-                    })),
+                    after: Some(
+                        json!({ "renewal_date": run.next.date, "usage": current.usage.as_ref().map(|u| u.used) }),
+                    ),
                 };
-                tx.audit(workspace, &actor, now, &change).await?;
-                report.renewals.extend(charged);
+                tx.audit(workspace, &Actor::Jarvis, now, &change).await?;
+                report
+                    .renewals
+                    .extend(record_charges(&mut tx, workspace, item, &run.charges, "renewal.charge", now).await?);
+                covered.extend(run.charges.iter().map(|c| c.period));
+                report.skipped.extend(run.skipped.iter().map(|cycle: &DateRange| SkippedCycle {
+                    item_id: item.id,
+                    item: item.name.as_str().to_string(),
+                    period_start: cycle.start,
+                    period_end: cycle.end,
+                }));
             }
-
-            let mut written = Vec::new();
-            for record in month_close(&current, today, covered) {
-                if tx.insert_cost(workspace, &record, &actor, now).await?.is_some() {
-                    written.push(charge(item.name.as_str(), &record));
-                }
-            }
-            if !written.is_empty() {
-                let change = Change {
-                    action: "month_close.record",
-                    entity: "item",
-                    entity_id: Some(item.id.to_string()),
-                    before: None,
-                    after: Some(json!({ "records": written })),
-                };
-                tx.audit(workspace, &actor, now, &change).await?;
-                report.month_close.extend(written);
-            }
+            let closed = month_close(&current, today, covered);
+            report
+                .month_close
+                .extend(record_charges(&mut tx, workspace, item, &closed, "month_close.record", now).await?);
         }
 
         tx.commit().await?;
@@ -131,8 +154,9 @@ impl App {
                     tracing::error!(%workspace, "jobs failed: {error:#}");
                     reports.push(JobReport {
                         workspace: workspace.clone(),
-                        today: self.clock.today(crate::domain::workspace::Timezone(chrono_tz::UTC)),
+                        today: self.now().date_naive(),
                         renewals: Vec::new(),
+                        skipped: Vec::new(),
                         month_close: Vec::new(),
                         error: Some(format!("{error:#}")),
                     });

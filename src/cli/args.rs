@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
@@ -68,6 +68,13 @@ number_parsers! {
     rate => rate("rate"),
 }
 
+fn record_id(input: &str) -> Result<i64, UserError> {
+    let digits = input.trim().trim_start_matches('#');
+    digits
+        .parse()
+        .map_err(|_| UserError::invalid("record id", input, "give the number shown in `cost history`, e.g. 42"))
+}
+
 fn date(input: &str) -> Result<NaiveDate, UserError> {
     parse_date("date", input)
 }
@@ -99,10 +106,6 @@ pub struct Cli {
     #[arg(long, global = true, env = "JARVIS_TODAY", value_parser = date)]
     pub today: Option<NaiveDate>,
 
-    /// Testing only: run as if the clock read this RFC 3339 instant, writes included.
-    #[arg(long, global = true, env = "JARVIS_FAKE_NOW", hide = true)]
-    pub fake_now: Option<DateTime<Utc>>,
-
     #[command(subcommand)]
     pub command: Command,
 }
@@ -112,7 +115,7 @@ impl Command {
     pub fn writes(&self) -> bool {
         match self {
             Command::Item(item) => !matches!(item.as_ref(), ItemCommand::List { .. } | ItemCommand::Show { .. }),
-            Command::Cost(cost) => matches!(cost, CostCommand::Record { .. }),
+            Command::Cost(cost) => matches!(cost, CostCommand::Record { .. } | CostCommand::Remove { .. }),
             Command::Rate(rate) => matches!(rate, RateCommand::Set { .. }),
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Jobs(_) | Command::Demo => true,
@@ -361,9 +364,19 @@ pub enum CostCommand {
         /// A note, e.g. an invoice number.
         #[arg(long)]
         note: Option<String>,
+        /// Put this figure in place of what Jarvis recorded for the same days (its renewal
+        /// charges and month-close estimates).
+        #[arg(long)]
+        replace: bool,
         /// Only look among items of this kind.
         #[arg(long, value_enum)]
         kind: Option<Kind>,
+    },
+    /// Remove a wrong cost record (see ids in `cost history`). Its days are not charged again.
+    Remove {
+        /// The record's id, e.g. 42 or #42.
+        #[arg(value_parser = record_id)]
+        id: i64,
     },
     /// Cost records, oldest first, with their total in the base currency.
     History {

@@ -12,7 +12,7 @@ pub use args::Cli;
 use args::{ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand};
 
 use crate::app::{
-    App, AppError, Clock, CostInput, CostPeriod, FixedClock, FixedDate, ItemFilter, ItemRef, SystemClock,
+    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ItemFilter, ItemRef, SystemClock,
 };
 use crate::domain::UserError;
 use crate::domain::audit::Actor;
@@ -60,7 +60,16 @@ fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String)
 }
 
 async fn execute(cli: &Cli) -> Result<String, AppError> {
-    let clock: Arc<dyn Clock> = match (cli.fake_now, cli.today) {
+    // JARVIS_FAKE_NOW (RFC 3339) fixes the clock for tests, writes included; it is not a flag, so
+    // nobody backdates changes by accident.
+    let fake_now = match std::env::var("JARVIS_FAKE_NOW") {
+        Ok(text) => Some(
+            text.parse::<chrono::DateTime<chrono::Utc>>()
+                .map_err(|e| anyhow::anyhow!("JARVIS_FAKE_NOW `{text}` is not an RFC 3339 instant: {e}"))?,
+        ),
+        Err(_) => None,
+    };
+    let clock: Arc<dyn Clock> = match (fake_now, cli.today) {
         (Some(now), _) => Arc::new(FixedClock(now)),
         (None, Some(_)) if cli.command.writes() => {
             return Err(UserError::Conflict(
@@ -113,7 +122,20 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
         },
         Command::Cost(command) => match command {
-            CostCommand::Record { item, amount, currency, month, date, from, to, source, usage, note, kind } => {
+            CostCommand::Record {
+                item,
+                amount,
+                currency,
+                month,
+                date,
+                from,
+                to,
+                source,
+                usage,
+                note,
+                replace,
+                kind,
+            } => {
                 let period = match (month, date, from, to) {
                     (Some(month), _, _, _) => CostPeriod::Month(*month),
                     (_, Some(day), _, _) => CostPeriod::PaidOn(*day),
@@ -128,9 +150,11 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                     source: *source,
                     usage: *usage,
                     note: note.as_deref().map(Notes::parse).transpose()?,
+                    replace: *replace,
                 };
                 output(json, &app.record_cost(ws, me, &input).await?, render::cost_recorded)
             }
+            CostCommand::Remove { id } => output(json, &app.remove_cost(ws, me, *id).await?, render::cost_removed),
             CostCommand::History { item, from, to, kind } => {
                 let reference = item.as_deref().map(|i| item_ref(i, *kind)).transpose()?;
                 output(json, &app.cost_history(ws, reference.as_ref(), *from, *to).await?, render::cost_history)
@@ -162,7 +186,8 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
         Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
         Command::Export { what, format, output: path } => {
-            let exported = app.export(ws, *what, *format).await?;
+            let format = if json { ExportFormat::Json } else { *format };
+            let exported = app.export(ws, *what, format).await?;
             match path {
                 Some(path) => {
                     std::fs::write(path, &exported.content)

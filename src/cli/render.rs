@@ -222,6 +222,13 @@ fn cost_table(records: &[CostView]) -> Table {
     t
 }
 
+pub fn cost_removed(record: &CostView) -> String {
+    format!(
+        "Removed cost record #{} ({} for `{}`, {} → {}). Its days will not be charged again.\n",
+        record.id, record.amount, record.item, record.period_start, record.period_end
+    )
+}
+
 pub fn cost_recorded(record: &CostView) -> String {
     format!(
         "Recorded {} for `{}` ({} → {}, {}) as cost record #{}.\n",
@@ -244,7 +251,7 @@ pub fn cost_history(history: &CostHistory) -> String {
             "{}\nTotal for {} → {}: {} ({records}; those reaching outside count for their days inside)\n",
             cost_table(&history.records),
             from.map_or("the start".to_string(), |d| d.to_string()),
-            to.map_or("now".to_string(), |d| d.to_string()),
+            to.map_or("the end".to_string(), |d| d.to_string()),
             history.total
         ),
     };
@@ -295,7 +302,7 @@ pub fn jobs(reports: &[JobReport]) -> String {
             writeln!(out, "Workspace {}: the jobs failed and wrote nothing: {error}", report.workspace).ok();
             continue;
         }
-        if report.renewals.is_empty() && report.month_close.is_empty() {
+        if report.renewals.is_empty() && report.month_close.is_empty() && report.skipped.is_empty() {
             writeln!(out, "Workspace {} ({}): nothing due.", report.workspace, report.today).ok();
             continue;
         }
@@ -313,6 +320,14 @@ pub fn jobs(reports: &[JobReport]) -> String {
                 out,
                 "  renewed  {}: {} for {} → {}",
                 charge.item, charge.amount, charge.period_start, charge.period_end
+            )
+            .ok();
+        }
+        for skipped in &report.skipped {
+            writeln!(
+                out,
+                "  skipped  {}: {} → {} is already paid by recorded costs",
+                skipped.item, skipped.period_start, skipped.period_end
             )
             .ok();
         }

@@ -93,105 +93,136 @@ impl CostRecord {
 /// What renewal advancement does to one item.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RenewalRun {
-    /// One charge per renewal date that passed, oldest first, except cycles a record already pays
-    /// for (an invoice recorded by hand).
+    /// The charges for the cycles whose renewal (or billing) date passed, oldest first, each only
+    /// for days no record pays for yet.
     pub charges: Vec<NewCostRecord>,
+    /// Cycles not charged at all because records (e.g. invoices entered by hand) already pay for
+    /// every one of their days.
+    pub skipped: Vec<DateRange>,
     /// The renewal date to store afterwards (on or after today).
     pub next: Renewal,
-    /// Whether the usage meter restarts: it is billed per unit and a new cycle began.
-    pub resets_usage: bool,
+    /// For usage billing: the first day of the new, open cycle; the meter restarts.
+    pub new_cycle_from: Option<NaiveDate>,
 }
 
 impl RenewalRun {
-    /// The item as it is after the run: next renewal date stored, meter restarted.
+    /// The item as it is after the run: next renewal date stored; for usage, the meter restarted
+    /// for the cycle that began.
     pub fn applied_to(&self, item: &Item) -> Item {
         let mut item = item.clone();
         item.renewal = Some(self.next);
-        if self.resets_usage
-            && let Some(usage) = &mut item.usage
-        {
-            usage.used = Decimal::ZERO;
+        if let Some(from) = self.new_cycle_from {
+            item.billed_from = from;
+            if let Some(usage) = &mut item.usage {
+                usage.used = Decimal::ZERO;
+                usage.billed = Decimal::ZERO;
+            }
         }
         item
     }
 }
 
+/// Records for the days of `period` that `covered` leaves open, sharing out `amount` by days: one
+/// record per open run. Nothing when every day is covered or the amount is zero.
+fn fill(
+    item: &Item,
+    period: DateRange,
+    amount: Money,
+    source: CostSource,
+    usage: Option<UsageSnapshot>,
+    covered: &[DateRange],
+) -> Vec<NewCostRecord> {
+    if amount.amount.is_zero() {
+        return Vec::new();
+    }
+    let total_days = Decimal::from(period.days());
+    uncovered_runs(period, covered)
+        .into_iter()
+        .map(|run| NewCostRecord {
+            item_id: item.id,
+            amount: if run == period {
+                amount
+            } else {
+                Money::new(amount.amount * Decimal::from(run.days()) / total_days, amount.currency)
+            },
+            period: run,
+            source,
+            usage: usage.clone(),
+            note: None,
+        })
+        .collect()
+}
+
 /// The charges due for an auto-renewing item whose renewal date has passed (is before `today`).
 ///
-/// Subscriptions are paid in advance: the charge on a renewal date pays for the cycle that starts
-/// then. Usage is paid in arrears: the charge on a billing date pays for the cycle that just ended.
-/// Each passed date is charged once; the first charge carries the meter's usage, later ones (after
-/// downtime) only the price, since the meter counts one cycle. A cycle whose first day a record
-/// in `covered` already pays for is not charged again. `None` when nothing is due.
+/// Subscriptions are paid in advance: each passed renewal date charges the price for the cycle
+/// that starts then. Usage is paid in arrears: the passed billing dates charge, in one record, the
+/// stretch from the open cycle's start to the last of them: the base fee per cycle plus the
+/// meter's usage not billed yet (with one free tier per cycle); the meter then restarts. Either
+/// way each charge covers only days no record in `covered` pays for, so running it again, or
+/// after an invoice was recorded by hand, charges nothing twice. `None` when nothing is due.
 pub fn due_renewals(item: &Item, today: NaiveDate, covered: &[DateRange]) -> Option<RenewalRun> {
     if !item.auto_renew || item.status != ManualStatus::Active || !item.period.is_recurring() {
         return None;
     }
-    let mut renewal = item.renewal.filter(|r| r.date < today)?;
-    let mut charges = Vec::new();
-    let mut first = true;
-    while renewal.date < today {
-        let next = renewal.following(item.period)?;
-        let cycle = if item.period.bills_in_arrears() {
-            DateRange::new(renewal.preceding(item.period)?.date, renewal.date.pred_opt()?)?
-        } else {
-            DateRange::new(renewal.date, next.date.pred_opt()?)?
-        };
-        if !covered.iter().any(|c| c.contains(cycle.start)) {
-            charges.push(NewCostRecord {
-                item_id: item.id,
-                amount: if first { item.cycle_cost() } else { item.cost },
-                period: cycle,
-                source: CostSource::Renewal,
-                usage: if first { item.usage.as_ref().map(UsageSnapshot::from) } else { None },
-                note: None,
-            });
-        }
-        first = false;
-        renewal = next;
+    let first = item.renewal.filter(|r| r.date < today)?;
+    let mut passed = vec![first];
+    let mut next = first.following(item.period)?;
+    while next.date < today {
+        passed.push(next);
+        next = next.following(item.period)?;
     }
-    let resets_usage = item.usage.as_ref().is_some_and(|u| u.unit_price.is_some());
-    Some(RenewalRun { charges, next: renewal, resets_usage })
+    let mut run = RenewalRun { charges: Vec::new(), skipped: Vec::new(), next, new_cycle_from: None };
+    if item.period.bills_in_arrears() {
+        let last = *passed.last().expect("at least one date passed");
+        run.new_cycle_from = Some(last.date);
+        let cycles = passed.len() as u32;
+        let usage = item.usage.as_ref().map_or(Decimal::ZERO, |u| u.unbilled_cost(cycles));
+        let amount = Money::new(item.cost.amount * Decimal::from(cycles) + usage, item.cost.currency);
+        if let Some(stretch) = DateRange::new(item.billed_from, last.date.pred_opt()?) {
+            run.charges =
+                fill(item, stretch, amount, CostSource::Renewal, item.usage.as_ref().map(Into::into), covered);
+            if run.charges.is_empty() && !amount.amount.is_zero() {
+                run.skipped.push(stretch);
+            }
+        }
+    } else {
+        let mut covered = covered.to_vec();
+        for renewal in passed {
+            let cycle = DateRange::new(renewal.date, renewal.following(item.period)?.date.pred_opt()?)?;
+            let charges = fill(item, cycle, item.cost, CostSource::Renewal, None, &covered);
+            if charges.is_empty() && !item.cost.amount.is_zero() {
+                run.skipped.push(cycle);
+            }
+            covered.extend(charges.iter().map(|c| c.period));
+            run.charges.extend(charges);
+        }
+    }
+    Some(run)
 }
 
-/// Records the item's cost for the days from `billed_from` through `through` that no record in
-/// `covered` pays for yet, at its current terms, split by calendar month (each month's share is
-/// its monthly cost x days / days in the month). Nothing for items that are not billed: one-time,
-/// free, or set suspended, cancelled or expired. An item that does not auto-renew is billed up to
-/// its expiry date; a usage-billed item not past its open cycle, which its billing date charges.
+/// Records a subscription's price for the days from `billed_from` through `through` that no
+/// record in `covered` pays for yet, split by calendar month (a month's share is the monthly
+/// price x days / days in the month). An item that does not auto-renew is billed up to its expiry
+/// date. Nothing for items that are not billed this way: one-time, free, usage-based (their bills
+/// cover their cycles), or set suspended, cancelled or expired.
 pub fn close_through(item: &Item, through: NaiveDate, covered: &[DateRange]) -> Vec<NewCostRecord> {
     let monthly = item.monthly_cost();
-    if item.status != ManualStatus::Active || !item.period.is_recurring() || monthly.amount.is_zero() {
+    let billed_by_time = item.period.is_recurring() && !item.period.bills_in_arrears();
+    if item.status != ManualStatus::Active || !billed_by_time || monthly.amount.is_zero() {
         return Vec::new();
     }
-    let mut end = through;
-    if let Some(renewal) = item.renewal {
-        if !item.auto_renew {
-            end = end.min(renewal.date);
-        } else if item.period.bills_in_arrears()
-            && let Some(open_cycle) = renewal.preceding(item.period)
-        {
-            end = end.min(open_cycle.date.pred_opt().unwrap_or(open_cycle.date));
-        }
-    }
+    let end = match item.renewal {
+        Some(expiry) if !item.auto_renew => through.min(expiry.date),
+        _ => through,
+    };
     let Some(span) = DateRange::new(item.billed_from, end) else { return Vec::new() };
     let mut records = Vec::new();
     let mut month = Month::of(span.start);
     while month <= Month::of(span.end) {
-        let within = span.intersect(month.range()).expect("the month overlaps the span");
-        for gap in uncovered_runs(within, covered) {
-            records.push(NewCostRecord {
-                item_id: item.id,
-                amount: Money::new(
-                    monthly.amount * Decimal::from(gap.days()) / Decimal::from(month.days()),
-                    monthly.currency,
-                ),
-                period: gap,
-                source: CostSource::Snapshot,
-                usage: None,
-                note: None,
-            });
-        }
+        let days = span.intersect(month.range()).expect("the month overlaps the span");
+        let share = monthly.amount * Decimal::from(days.days()) / Decimal::from(month.days());
+        records.extend(fill(item, days, Money::new(share, monthly.currency), CostSource::Snapshot, None, covered));
         month = month.next();
     }
     records
@@ -204,10 +235,16 @@ pub fn month_close(item: &Item, today: NaiveDate, covered: &[DateRange]) -> Vec<
 }
 
 /// What to record before an item's terms change (price, period, dates, status) or it is removed,
-/// so the past stays billed at the terms it had: renewals that passed are charged, and the days up
-/// to yesterday are closed. A usage-billed item that `stops` is billed for its open cycle's usage.
-/// Returns the item brought up to date (renewal advanced) and the records to write.
-pub fn settle(item: &Item, today: NaiveDate, covered: &[DateRange], stops: bool) -> (Item, Vec<NewCostRecord>) {
+/// so the past stays billed at the terms it had: renewals that passed are charged, a subscription
+/// is closed up to yesterday (or up to `expires`, a new expiry date that is already past), and a
+/// usage item is billed for the usage of its open cycle so far. Returns the item brought up to
+/// date and the records to write.
+pub fn settle(
+    item: &Item,
+    today: NaiveDate,
+    covered: &[DateRange],
+    expires: Option<NaiveDate>,
+) -> (Item, Vec<NewCostRecord>) {
     let mut records = Vec::new();
     let mut current = item.clone();
     if let Some(run) = due_renewals(item, today, covered) {
@@ -218,24 +255,16 @@ pub fn settle(item: &Item, today: NaiveDate, covered: &[DateRange], stops: bool)
     covered.extend(records.iter().map(|r| r.period));
     let yesterday = today.pred_opt().expect("not the first day of time");
     if !current.period.bills_in_arrears() {
-        records.extend(close_through(&current, yesterday, &covered));
-    } else if stops && current.status == ManualStatus::Active {
-        let open_cycle_start = match current.renewal.filter(|_| current.auto_renew) {
-            Some(renewal) => renewal.preceding(current.period).map_or(renewal.date, |r| r.date),
-            None => Month::of(today).first_day(),
-        };
-        let start = open_cycle_start.max(current.billed_from);
-        let cost = current.cycle_cost();
-        if !cost.amount.is_zero() && !covered.iter().any(|c| c.contains(start)) {
-            records.push(NewCostRecord {
-                item_id: current.id,
-                amount: cost,
-                period: DateRange { start, end: yesterday.max(start) },
-                source: CostSource::Usage,
-                usage: current.usage.as_ref().map(UsageSnapshot::from),
-                note: Notes::parse("usage of the last, unfinished cycle").ok(),
-            });
-        }
+        let through = expires.map_or(yesterday, |expiry| expiry.min(yesterday));
+        records.extend(close_through(&current, through, &covered));
+    } else if current.status == ManualStatus::Active
+        && let Some(usage) = current.usage.clone()
+        && let Some(so_far) = DateRange::new(current.billed_from, yesterday)
+    {
+        let amount = Money::new(usage.unbilled_cost(1), current.cost.currency);
+        records.extend(fill(&current, so_far, amount, CostSource::Usage, Some((&usage).into()), &covered));
+        current.usage = Some(Usage { billed: usage.used, ..usage });
+        current.billed_from = today;
     }
     (current, records)
 }
@@ -297,6 +326,7 @@ mod tests {
             included: Some(dec("100")),
             used: dec(used),
             limit: None,
+            billed: Decimal::ZERO,
         });
         item
     }
@@ -353,10 +383,21 @@ mod tests {
     }
 
     #[test]
-    fn a_cycle_paid_by_hand_is_not_charged_again() {
+    fn days_paid_by_hand_are_not_charged_again() {
         let monthly = item("20", BillingPeriod::Monthly, Some("2026-10-12"), true);
+        // October was paid by hand: the Oct 12 cycle is charged only for Nov 1-11.
         let invoice = [range("2026-10-01", "2026-10-31")];
-        check_renewals(&monthly, "2026-11-13", &invoice, &[("2026-11-12", "2026-12-11", "20")], Some("2026-12-12"));
+        check_renewals(
+            &monthly,
+            "2026-11-13",
+            &invoice,
+            &[("2026-11-01", "2026-11-11", "7.10"), ("2026-11-12", "2026-12-11", "20")],
+            Some("2026-12-12"),
+        );
+        // A cycle paid entirely by hand is skipped, and reported as such.
+        let run = due_renewals(&monthly, d("2026-10-13"), &[range("2026-10-12", "2026-11-11")]).unwrap();
+        assert!(run.charges.is_empty());
+        assert_eq!(run.skipped, [range("2026-10-12", "2026-11-11")]);
     }
 
     #[test]
@@ -376,14 +417,20 @@ mod tests {
 
     #[test]
     fn usage_is_charged_in_arrears_and_the_meter_restarts() {
-        let ai = metered(item("5", BillingPeriod::UsageBased, Some("2026-10-01"), true), "600");
+        let ai =
+            billed_from(metered(item("5", BillingPeriod::UsageBased, Some("2026-10-01"), true), "600"), "2026-09-01");
+        // The Oct 1 bill is for September; Nov 1's for October. After downtime both are due, in
+        // one charge for the stretch: two base fees, and the meter's usage less two free tiers.
         let run = due_renewals(&ai, d("2026-11-02"), &[]).unwrap();
-        // The Oct 1 bill pays for September, with the metered usage; Nov 1 pays for October.
-        assert_eq!(rows(&run.charges), want(&[("2026-09-01", "2026-09-30", "10"), ("2026-10-01", "2026-10-31", "5")]));
+        assert_eq!(rows(&run.charges), want(&[("2026-09-01", "2026-10-31", "14")])); // 2 x 5 + (600 - 200) x 0.01
         assert_eq!(run.charges[0].usage.as_ref().unwrap().used, dec("600"));
-        assert!(run.charges[1].usage.is_none());
-        assert!(run.resets_usage);
-        assert_eq!(run.applied_to(&ai).usage.unwrap().used, Decimal::ZERO);
+        let after = run.applied_to(&ai);
+        assert_eq!(after.usage.as_ref().unwrap().used, Decimal::ZERO);
+        assert_eq!(after.billed_from, d("2026-11-01"));
+        assert_eq!(after.renewal.unwrap().date, d("2026-12-01"));
+        // On time, one cycle: one base fee and one free tier.
+        let run = due_renewals(&ai, d("2026-10-02"), &[]).unwrap();
+        assert_eq!(rows(&run.charges), want(&[("2026-09-01", "2026-09-30", "10")])); // 5 + (600 - 100) x 0.01
     }
 
     #[test]
@@ -395,9 +442,9 @@ mod tests {
             included: None,
             used: dec("6.1"),
             limit: Some(dec("8")),
+            billed: Decimal::ZERO,
         });
         let run = due_renewals(&supabase, d("2026-10-02"), &[]).unwrap();
-        assert!(!run.resets_usage);
         assert_eq!(run.applied_to(&supabase).usage.unwrap().used, dec("6.1"));
     }
 
@@ -461,11 +508,10 @@ mod tests {
     }
 
     #[test]
-    fn month_close_leaves_an_open_usage_cycle_to_its_bill() {
-        // Billed on the 15th in arrears: Nov 15 - Dec 14 is charged on Dec 15, not by month close.
+    fn month_close_leaves_usage_to_its_bills() {
         let ai =
-            billed_from(metered(item("0", BillingPeriod::UsageBased, Some("2026-12-15"), true), "500"), "2026-11-20");
-        check_close(&ai, "2026-12-01", &[range("2026-10-15", "2026-11-14")], &[]);
+            billed_from(metered(item("0", BillingPeriod::UsageBased, Some("2026-12-15"), true), "500"), "2026-11-15");
+        check_close(&ai, "2026-12-01", &[], &[]);
     }
 
     #[test]
@@ -480,28 +526,35 @@ mod tests {
     #[test]
     fn settling_before_a_price_change_closes_up_to_yesterday_at_the_old_price() {
         let monthly = billed_from(item("30", BillingPeriod::Monthly, None, false), "2026-11-01");
-        let (_, records) = settle(&monthly, d("2026-11-16"), &[], false);
+        let (_, records) = settle(&monthly, d("2026-11-16"), &[], None);
         assert_eq!(rows(&records), want(&[("2026-11-01", "2026-11-15", "15")]));
+        // A new expiry date that already passed caps it.
+        let (_, records) = settle(&monthly, d("2026-11-30"), &[], Some(d("2026-11-10")));
+        assert_eq!(rows(&records), want(&[("2026-11-01", "2026-11-10", "10")]));
     }
 
     #[test]
     fn settling_charges_passed_renewals_first() {
         let monthly = billed_from(item("30", BillingPeriod::Monthly, Some("2026-11-05"), true), "2026-11-05");
-        let (current, records) = settle(&monthly, d("2026-12-10"), &[], true);
+        let (current, records) = settle(&monthly, d("2026-12-10"), &[], None);
         assert_eq!(current.renewal.unwrap().date, d("2027-01-05"));
         // Nov 5 and Dec 5 renewals pay for Nov 5 - Jan 4; nothing is left to close.
         assert_eq!(rows(&records), want(&[("2026-11-05", "2026-12-04", "30"), ("2026-12-05", "2027-01-04", "30")]));
     }
 
     #[test]
-    fn a_stopping_usage_item_is_billed_for_its_open_cycle() {
+    fn settling_a_usage_item_bills_its_usage_so_far_and_the_bill_the_rest() {
         let ai =
-            billed_from(metered(item("0", BillingPeriod::UsageBased, Some("2026-12-01"), true), "1100"), "2026-10-01");
-        let (_, records) = settle(&ai, d("2026-11-20"), &[], true);
-        assert_eq!(rows(&records), want(&[("2026-11-01", "2026-11-19", "10")]));
+            billed_from(metered(item("0", BillingPeriod::UsageBased, Some("2026-12-01"), true), "1100"), "2026-11-01");
+        let (settled, records) = settle(&ai, d("2026-11-20"), &[], None);
+        assert_eq!(rows(&records), want(&[("2026-11-01", "2026-11-19", "10")])); // (1100 - 100) x 0.01
         assert_eq!(records[0].source, CostSource::Usage);
-        // Not stopping (e.g. a price change): the open cycle is billed on its date as usual.
-        assert!(settle(&ai, d("2026-11-20"), &[], false).1.is_empty());
+        assert_eq!(settled.billed_from, d("2026-11-20"));
+        // The meter keeps the provider's count for the cycle; the bill charges only the rest.
+        let mut later = settled.clone();
+        later.usage.as_mut().unwrap().used = dec("1500");
+        let run = due_renewals(&later, d("2026-12-02"), &[]).unwrap();
+        assert_eq!(rows(&run.charges), want(&[("2026-11-20", "2026-11-30", "4")])); // 14 - 10
     }
 
     #[test]

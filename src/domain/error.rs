@@ -23,7 +23,8 @@ pub enum UserError {
     Conflict(String),
 
     /// The name is already taken among the workspace's items of that kind.
-    #[error("There is already a {kind} named `{name}` (#{id}); choose another name or edit that one")]
+    /// `kind` comes with its article: "an AI provider".
+    #[error("There is already {kind} named `{name}` (#{id}); choose another name or edit that one")]
     Duplicate { kind: String, name: String, id: i64 },
 
     /// Nothing in this workspace matches what the user referred to.

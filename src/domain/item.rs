@@ -61,6 +61,13 @@ impl Kind {
         }
     }
 
+    /// The label with its article: `a domain`, `an AI provider`.
+    pub fn with_article(self) -> String {
+        let label = self.label();
+        let article = if matches!(self, Kind::AiProvider | Kind::Integration | Kind::Other) { "an" } else { "a" };
+        format!("{article} {label}")
+    }
+
     /// The billing period assumed when none is given.
     pub fn default_period(self) -> BillingPeriod {
         match self {
@@ -209,8 +216,10 @@ impl Renewal {
     }
 }
 
-/// A usage meter: how much of something was used in the current billing cycle, what is free and
-/// what each further unit costs (in the item's currency).
+/// A usage meter: how much of something was used in the current billing cycle (the provider's
+/// count for the cycle, as read off its dashboard), what is free and what each further unit costs
+/// (in the item's currency). Only usage-based items have a unit price; on other items the meter
+/// tracks a quota.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Usage {
     /// What is counted: `request`, `GB`, `1M tokens`.
@@ -223,6 +232,9 @@ pub struct Usage {
     pub used: Decimal,
     /// A hard quota, e.g. Supabase's database size limit.
     pub limit: Option<Decimal>,
+    /// Units of this cycle already billed before the cycle ended (when the item's terms changed
+    /// or it was suspended mid-cycle); the cycle's bill charges the rest.
+    pub billed: Decimal,
 }
 
 impl Usage {
@@ -231,9 +243,22 @@ impl Usage {
         (self.used - self.included.unwrap_or(Decimal::ZERO)).max(Decimal::ZERO)
     }
 
-    /// The cost of this cycle's usage: max(0, used - free tier) x unit price.
+    /// What `units` cost when `cycles` billing cycles' free tiers apply:
+    /// max(0, units - free tier x cycles) x unit price.
+    pub fn cost_of(&self, units: Decimal, cycles: u32) -> Decimal {
+        let free = self.included.unwrap_or(Decimal::ZERO) * Decimal::from(cycles);
+        (units - free).max(Decimal::ZERO) * self.unit_price.unwrap_or(Decimal::ZERO)
+    }
+
+    /// The cost of this cycle's usage so far: max(0, used - free tier) x unit price.
     pub fn usage_cost(&self) -> Decimal {
-        self.billable_units() * self.unit_price.unwrap_or(Decimal::ZERO)
+        self.cost_of(self.used, 1)
+    }
+
+    /// What is still to bill of the usage over `cycles` cycles: the cost of all units used less
+    /// the cost of those already billed (never negative, should a reading be corrected down).
+    pub fn unbilled_cost(&self, cycles: u32) -> Decimal {
+        (self.cost_of(self.used, cycles) - self.cost_of(self.billed, cycles)).max(Decimal::ZERO)
     }
 }
 
@@ -427,6 +452,21 @@ impl ItemChanges {
     pub fn is_empty(&self) -> bool {
         *self == ItemChanges::default()
     }
+
+    /// Whether the change may alter what the item costs from now on (price, currency, period,
+    /// dates, status, per-unit pricing), so the past must be billed at the old terms first.
+    /// Usage readings, names, notes and descriptive fields do not.
+    pub fn touches_terms(&self) -> bool {
+        self.cost.is_some()
+            || self.currency.is_some()
+            || self.period.is_some()
+            || self.renewal_date.is_some()
+            || self.auto_renew.is_some()
+            || self.status.is_some()
+            || self.unit_price.is_some()
+            || self.free_tier.is_some()
+            || self.clear_usage
+    }
 }
 
 /// What a successful change did besides the obvious, worth telling the user.
@@ -435,8 +475,8 @@ pub struct Adjustment(pub String);
 
 fn not_for(field: &str, kind: Kind, applies_to: &str) -> UserError {
     UserError::Conflict(format!(
-        "`{field}` applies to {applies_to} only, and this item is a {}; leave it out",
-        kind.label()
+        "`{field}` applies to {applies_to} only, and this item is {}; leave it out",
+        kind.with_article()
     ))
 }
 
@@ -576,6 +616,16 @@ impl Item {
             )));
             item.renewal = Some(Renewal { date: next, ..renewal });
         }
+        if renewal_touched
+            && !item.auto_renew
+            && item.status == ManualStatus::Active
+            && let Some(renewal) = item.renewal.filter(|r| r.date < today)
+        {
+            adjustments.push(Adjustment(format!(
+                "The renewal date {} has passed and it does not auto-renew, so it counts as expired; give --auto-renew or a later --renews if it is still paid for",
+                renewal.date
+            )));
+        }
         // Coming back from a suspension or an expiry: the days it was not billable stay unbilled.
         if !self.status(today, 0).is_billable() && item.status(today, 0).is_billable() {
             item.billed_from = today;
@@ -608,17 +658,23 @@ impl Item {
     fn check(&self) -> Result<(), UserError> {
         if self.period == BillingPeriod::OneTime && self.auto_renew {
             return Err(UserError::Conflict(
-                "A one-time purchase does not renew; drop --auto-renew or choose a recurring --period".into(),
+                "A one-time purchase does not renew: turn auto-renew off (--no-auto-renew) or choose a recurring --period".into(),
             ));
         }
-        if self.period == BillingPeriod::OneTime && self.usage.as_ref().is_some_and(|u| u.unit_price.is_some()) {
+        let unit_price = self.usage.as_ref().and_then(|u| u.unit_price);
+        if unit_price.is_some() && self.period != BillingPeriod::UsageBased {
             return Err(UserError::Conflict(
-                "A one-time purchase is not billed per unit; drop --unit-price or choose --period usage-based".into(),
+                "A price per unit makes this a usage-based item: add --period usage-based (with --cost as its base fee, if any), or drop --unit-price".into(),
+            ));
+        }
+        if self.period == BillingPeriod::UsageBased && !self.auto_renew {
+            return Err(UserError::Conflict(
+                "Usage is billed at the end of every cycle, so a usage-based item renews by itself; to stop it, set --status cancelled or remove it".into(),
             ));
         }
         if self.auto_renew && self.renewal.is_none() {
             return Err(UserError::Missing(
-                "Auto-renew needs the renewal date: add --renews YYYY-MM-DD, or drop --auto-renew".into(),
+                "Auto-renew needs the renewal date: add --renews YYYY-MM-DD, or turn auto-renew off".into(),
             ));
         }
         if self.cycle_cost().amount > MAX_AMOUNT {
@@ -626,7 +682,6 @@ impl Item {
                 "The cost with usage x unit price comes to more than Jarvis's maximum of 1,000,000,000,000; check --usage and --unit-price".into(),
             ));
         }
-        let unit_price = self.usage.as_ref().and_then(|u| u.unit_price);
         if self.period == BillingPeriod::UsageBased && unit_price.is_none() {
             return Err(UserError::Missing(
                 "A usage-based item needs its price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)"
@@ -687,14 +742,15 @@ impl Item {
         }
     }
 
-    /// The charge for one billing cycle: the price plus usage beyond the free tier.
+    /// The charge for the current billing cycle: the price plus usage beyond the free tier.
     pub fn cycle_cost(&self) -> Money {
         let usage = self.usage.as_ref().map(Usage::usage_cost).unwrap_or_default();
         Money::new(self.cost.amount + usage, self.cost.currency)
     }
 
-    /// The exact monthly equivalent: yearly / 12, quarterly / 3, usage-based = usage cost plus
-    /// base fee; one-time purchases are not a monthly cost.
+    /// The exact monthly equivalent: monthly as is, yearly / 12, quarterly / 3, usage-based =
+    /// base fee + max(0, usage - free tier) x unit price; one-time purchases are not a monthly
+    /// cost. This is the run-rate that totals show.
     pub fn monthly_cost(&self) -> Money {
         match self.period.months() {
             None => Money::zero(self.cost.currency),
@@ -725,6 +781,7 @@ fn apply_usage(item: &mut Item, changes: &ItemChanges) -> Result<(), UserError> 
         included: None,
         used: Decimal::ZERO,
         limit: None,
+        billed: Decimal::ZERO,
     });
     if let Some(unit) = &changes.unit {
         usage.unit = unit.clone();
@@ -884,16 +941,24 @@ mod tests {
     }
 
     #[test]
-    fn overage_on_a_yearly_plan_is_spread_over_its_months() {
-        let changes = ItemChanges {
-            unit_price: Some(Some(dec("1"))),
-            free_tier: Some(Some(dec("10"))),
-            usage: Some(dec("22")),
-            ..priced("x", "120", BillingPeriod::Yearly)
+    fn a_plan_with_overage_is_a_usage_based_item_with_a_base_fee() {
+        let metered = |period| ItemChanges {
+            unit_price: Some(Some(dec("0.125"))),
+            free_tier: Some(Some(dec("8"))),
+            usage: Some(dec("12")),
+            ..priced("Supabase", "25", period)
         };
-        let item = create(Kind::Integration, changes).unwrap();
-        assert_eq!(item.cycle_cost().amount, dec("132"));
-        assert_eq!(item.monthly_cost().amount, dec("11"));
+        let error = create(Kind::Integration, metered(BillingPeriod::Monthly)).unwrap_err();
+        assert!(error.to_string().contains("makes this a usage-based item"), "{error}");
+        let item = create(Kind::Integration, metered(BillingPeriod::UsageBased)).unwrap();
+        assert_eq!(item.monthly_cost().amount, dec("25.5")); // 25 + (12 - 8) x 0.125
+        // A quota meter without a price is fine on any plan.
+        let quota = ItemChanges {
+            usage_limit: Some(Some(dec("8"))),
+            usage: Some(dec("6.1")),
+            ..priced("db", "25", BillingPeriod::Monthly)
+        };
+        assert_eq!(create(Kind::Integration, quota).unwrap().monthly_cost().amount, dec("25"));
     }
 
     #[track_caller]
@@ -952,7 +1017,8 @@ mod tests {
             ItemChanges { renewal_date: Some(Some(d("2026-11-01"))), ..priced("old.com", "12", BillingPeriod::Yearly) };
         let (item, adjustments) = Item::create(Kind::Domain, &changes, Currency::USD, d(TODAY), now()).unwrap();
         assert_eq!(item.renewal.unwrap().date, d("2026-11-01"));
-        assert!(adjustments.is_empty());
+        assert_eq!(adjustments.len(), 1);
+        assert!(adjustments[0].0.contains("counts as expired"), "{adjustments:?}");
         assert_eq!(item.status(d(TODAY), 30), Status::Expired);
     }
 

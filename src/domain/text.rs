@@ -3,6 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization as _;
 
 use super::error::UserError;
 
@@ -48,7 +49,7 @@ fn check_text(field: &'static str, input: &str, max: usize, allow_newlines: bool
 /// paragraph separators. Zero-width joiners (emoji, Indic and Arabic scripts) stay allowed.
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        '\u{00AD}' | '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
@@ -73,9 +74,10 @@ impl ItemName {
         &self.0
     }
 
-    /// The case-folded form that uniqueness is checked on.
+    /// The form uniqueness is checked on: Unicode-normalised (NFC, so `café` typed either way is
+    /// one name) and lower-cased.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        self.0.nfc().collect::<String>().to_lowercase()
     }
 }
 
@@ -199,6 +201,7 @@ mod tests {
         check_name("two\nlines", Err("control character"));
         check_name("evil\u{202E}moc.com", Err("invisible character U+202E"));
         check_name("zero\u{200B}width", Err("invisible character U+200B"));
+        check_name("mark\u{061C}", Err("invisible character U+061C"));
         check_name("👩\u{200D}💻 team", Ok("👩\u{200D}💻 team")); // a joiner inside an emoji is fine
     }
 
@@ -206,6 +209,8 @@ mod tests {
     fn name_keys_fold_case() {
         assert_eq!(ItemName::parse("Acme.COM").unwrap().key(), "acme.com");
         assert_eq!(ItemName::parse("ÄBC").unwrap().key(), "äbc");
+        // Composed and decomposed accents are the same name.
+        assert_eq!(ItemName::parse("caf\u{e9}").unwrap().key(), ItemName::parse("cafe\u{301}").unwrap().key());
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Tx {
         let rows = sqlx::query(
             "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by
              FROM cost_records
-             WHERE workspace_id = ?1
+             WHERE workspace_id = ?1 AND deleted_at IS NULL
                AND (?2 IS NULL OR item_id = ?2)
                AND (?3 IS NULL OR period_end >= ?3)
                AND (?4 IS NULL OR period_start <= ?4)
@@ -79,7 +79,8 @@ impl Tx {
         Ok(rows.iter().map(record_from_row).collect::<anyhow::Result<_>>()?)
     }
 
-    /// The periods each item's records pay for (one item's, or every item's), for the jobs.
+    /// The periods each item's records deal with (one item's, or every item's), for the jobs.
+    /// Removed records count too: their days were dealt with, and must not be charged again.
     pub async fn covered_periods(
         &mut self,
         workspace: &WorkspaceId,
@@ -103,11 +104,27 @@ impl Tx {
         Ok(covered)
     }
 
+    /// Removes a record from history (a soft delete).
+    pub async fn remove_cost(&mut self, workspace: &WorkspaceId, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let removed = sqlx::query(
+            "UPDATE cost_records SET deleted_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        if removed.rows_affected() != 1 {
+            return Err(anyhow::anyhow!("cost record #{id} vanished while being removed").into());
+        }
+        Ok(())
+    }
+
     /// One record by id.
     pub async fn cost_record(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<CostRecord>> {
         let row = sqlx::query(
             "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by
-             FROM cost_records WHERE workspace_id = ?1 AND id = ?2",
+             FROM cost_records WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
         .bind(id)

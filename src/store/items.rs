@@ -13,7 +13,7 @@ use crate::domain::workspace::WorkspaceId;
 
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
     renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
-    usage_limit, details, billed_from, created_at, updated_at, deleted_at";
+    usage_limit, billed_units, details, billed_from, created_at, updated_at, deleted_at";
 
 /// Which items a read returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -35,26 +35,14 @@ impl Tx {
         Ok(rows.iter().map(item_from_row).collect::<anyhow::Result<_>>()?)
     }
 
-    /// One live item by id, if it belongs to the workspace.
-    pub async fn item(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<Item>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL"
-        )))
-        .bind(workspace.as_str())
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(row.as_ref().map(item_from_row).transpose()?)
-    }
-
     /// Stores a new item and returns its id.
     pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<i64> {
         let fields = ItemFields::of(item);
         let query = sqlx::query(
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
-                 used_units, usage_limit, details, billed_from, updated_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                 used_units, usage_limit, billed_units, details, billed_from, updated_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
         )
         .bind(workspace.as_str())
         .bind(item.kind().as_str());
@@ -70,7 +58,7 @@ impl Tx {
             "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
                  billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
                  notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
-                 usage_limit = ?18, details = ?19, billed_from = ?20, updated_at = ?21
+                 usage_limit = ?18, billed_units = ?19, details = ?20, billed_from = ?21, updated_at = ?22
              WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
@@ -134,6 +122,7 @@ struct ItemFields {
     included: Option<String>,
     used: Option<String>,
     limit: Option<String>,
+    billed_units: Option<String>,
     details: String,
     billed_from: String,
     updated_at: String,
@@ -159,6 +148,7 @@ impl ItemFields {
             included: usage.and_then(|u| u.included).map(decimal),
             used: usage.map(|u| decimal(u.used)),
             limit: usage.and_then(|u| u.limit).map(decimal),
+            billed_units: usage.map(|u| decimal(u.billed)),
             details: item.details.to_json(),
             billed_from: date(item.billed_from),
             updated_at: timestamp(item.updated_at),
@@ -166,7 +156,7 @@ impl ItemFields {
     }
 
     /// Binds name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
-    /// renewal_anchor_day, auto_renew, status, notes, the five usage columns, details,
+    /// renewal_anchor_day, auto_renew, status, notes, the six usage columns, details,
     /// billed_from and updated_at, in that order.
     fn bind_to(self, query: SqliteQuery<'_>) -> SqliteQuery<'_> {
         query
@@ -186,6 +176,7 @@ impl ItemFields {
             .bind(self.included)
             .bind(self.used)
             .bind(self.limit)
+            .bind(self.billed_units)
             .bind(self.details)
             .bind(self.billed_from)
             .bind(self.updated_at)
@@ -214,6 +205,7 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
                 included: parse_opt_decimal(row.try_get("included_units")?)?,
                 used: parse_opt_decimal(row.try_get("used_units")?)?.unwrap_or_default(),
                 limit: parse_opt_decimal(row.try_get("usage_limit")?)?,
+                billed: parse_opt_decimal(row.try_get("billed_units")?)?.unwrap_or_default(),
             }),
             None => None,
         };
