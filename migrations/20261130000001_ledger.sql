@@ -76,9 +76,12 @@ CREATE TABLE cost_records (
     FOREIGN KEY (workspace_id, item_id) REFERENCES items (workspace_id, id)
 ) STRICT;
 
--- Each renewal is charged once, and month close writes a period once, however often jobs run.
-CREATE UNIQUE INDEX cost_records_renewal_once ON cost_records (item_id, period_start) WHERE source = 'renewal';
-CREATE UNIQUE INDEX cost_records_snapshot_once ON cost_records (item_id, period_start) WHERE source = 'snapshot';
+-- A backstop for the jobs (which only fill days no record covers): one live renewal or snapshot
+-- record per item and first day.
+CREATE UNIQUE INDEX cost_records_renewal_once ON cost_records (item_id, period_start)
+    WHERE source = 'renewal' AND deleted_at IS NULL;
+CREATE UNIQUE INDEX cost_records_snapshot_once ON cost_records (item_id, period_start)
+    WHERE source = 'snapshot' AND deleted_at IS NULL;
 CREATE INDEX cost_records_by_workspace ON cost_records (workspace_id, period_start);
 CREATE INDEX cost_records_by_item ON cost_records (item_id, period_start);
 

@@ -694,6 +694,18 @@ async fn recording_over_jarvis_charges_needs_replace_and_never_double_counts() {
     later.run_jobs(&local).await.unwrap();
     let nov = later.cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30"))).await.unwrap();
     assert_eq!(total(&nov), "20.00 USD");
+    // October keeps its share of the replaced charge (Oct 12-31: 20 x 20/31), plus Oct 1-11.
+    let oct = later.cost_history(&local, None, Some(d("2026-10-01")), Some(d("2026-10-31"))).await.unwrap();
+    assert_eq!(total(&oct), "20.00 USD");
+    assert_eq!(
+        history_rows(&later, &local).await,
+        rows(&[
+            ("2026-10-01", "2026-10-11", "7.10 USD"),
+            ("2026-10-12", "2026-10-31", "12.90 USD"),
+            ("2026-11-01", "2026-11-30", "20.00 USD"),
+            ("2026-12-01", "2026-12-11", "7.33 USD"),
+        ])
+    );
     // The replaced charge is gone from history, and its days are not charged again.
     let log = later.audit_log(&local, 100).await.unwrap();
     assert_eq!(log.iter().filter(|e| e.action == "cost.replace").count(), 1);

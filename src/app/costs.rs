@@ -119,18 +119,29 @@ impl App {
             .into());
         }
         for record in &overlapping {
+            // Jarvis's record gives way for the new record's days; its other days stay billed.
             tx.remove_cost(workspace, record.id, now).await?;
+            let mut kept = Vec::new();
+            for part in record.period.minus(period) {
+                let rest = NewCostRecord {
+                    item_id: item.id,
+                    amount: Money::new(record.amount_within(part), record.amount.currency),
+                    period: part,
+                    source: record.source,
+                    usage: record.usage.clone(),
+                    note: record.note.clone(),
+                };
+                if let Some(id) = tx.insert_cost(workspace, &rest, &Actor::Jarvis, now).await? {
+                    kept.push(serde_json::json!({ "id": id, "amount": rest.amount, "period": part }));
+                }
+            }
+            let removed = CostView::new(record, Some(&item), settings.base_currency, &RateBook::default());
             let change = Change {
                 action: "cost.replace",
                 entity: "cost_record",
                 entity_id: Some(record.id.to_string()),
-                before: Some(audit_json(&CostView::new(
-                    record,
-                    Some(&item),
-                    settings.base_currency,
-                    &RateBook::default(),
-                ))),
-                after: None,
+                before: Some(audit_json(&removed)),
+                after: Some(serde_json::json!({ "kept": kept })),
             };
             tx.audit(workspace, actor, now, &change).await?;
         }

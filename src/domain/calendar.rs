@@ -160,6 +160,13 @@ impl DateRange {
     pub fn intersect(self, other: DateRange) -> Option<DateRange> {
         DateRange::new(self.start.max(other.start), self.end.min(other.end))
     }
+
+    /// The days of this range outside `other`: none, one or two ranges, in order.
+    pub fn minus(self, other: DateRange) -> Vec<DateRange> {
+        let before = other.start.pred_opt().and_then(|end| DateRange::new(self.start, end.min(self.end)));
+        let after = other.end.succ_opt().and_then(|start| DateRange::new(start.max(self.start), self.end));
+        before.into_iter().chain(after).collect()
+    }
 }
 
 /// Moves `date` by whole months (negative: back), landing on `anchor_day` or the month's last day if
@@ -244,5 +251,13 @@ mod tests {
         let nov = Month::new(2026, 11).unwrap().range();
         assert_eq!(r.intersect(nov), DateRange::new(d("2026-11-20"), d("2026-11-30")));
         assert_eq!(DateRange::new(d("2026-12-02"), d("2026-12-01")), None);
+        let range = |a: &str, b: &str| DateRange::new(d(a), d(b)).unwrap();
+        assert_eq!(r.minus(nov), [range("2026-12-01", "2026-12-14")]);
+        assert_eq!(
+            nov.minus(range("2026-11-10", "2026-11-19")),
+            [range("2026-11-01", "2026-11-09"), range("2026-11-20", "2026-11-30")]
+        );
+        assert_eq!(nov.minus(range("2026-10-01", "2026-12-31")), []);
+        assert_eq!(nov.minus(range("2027-01-01", "2027-01-31")), [nov]);
     }
 }
