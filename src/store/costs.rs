@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_timestamp, timestamp};
+use super::{Result, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_timestamp, timestamp};
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostRecord, NewCostRecord, UsageSnapshot};
@@ -114,10 +114,7 @@ impl Tx {
         .bind(timestamp(now))
         .execute(&mut *self.tx)
         .await?;
-        if removed.rows_affected() != 1 {
-            return Err(anyhow::anyhow!("cost record #{id} vanished while being removed").into());
-        }
-        Ok(())
+        exactly_one(removed, || format!("cost record #{id}"))
     }
 
     /// One record by id.

@@ -5,7 +5,9 @@ use chrono::{DateTime, Datelike as _, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_opt_decimal, parse_timestamp, timestamp};
+use super::{
+    Result, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_opt_decimal, parse_timestamp, timestamp,
+};
 use crate::domain::item::{Details, Item, Kind, Renewal, Usage};
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ItemName, Label, Notes};
@@ -64,10 +66,7 @@ impl Tx {
         .bind(workspace.as_str())
         .bind(item.id);
         let updated = fields.bind_to(query).execute(&mut *self.tx).await?;
-        if updated.rows_affected() != 1 {
-            return Err(anyhow::anyhow!("item #{} vanished while being updated", item.id).into());
-        }
-        Ok(())
+        exactly_one(updated, || format!("item #{}", item.id))
     }
 
     /// Marks an item removed; its cost history stays.
@@ -80,10 +79,7 @@ impl Tx {
         .bind(timestamp(now))
         .execute(&mut *self.tx)
         .await?;
-        if removed.rows_affected() != 1 {
-            return Err(anyhow::anyhow!("item #{id} vanished while being removed").into());
-        }
-        Ok(())
+        exactly_one(removed, || format!("item #{id}"))
     }
 }
 
@@ -97,10 +93,7 @@ impl Tx {
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
-        if restored.rows_affected() != 1 {
-            return Err(anyhow::anyhow!("removed item #{id} vanished while being restored").into());
-        }
-        Ok(())
+        exactly_one(restored, || format!("removed item #{id}"))
     }
 }
 

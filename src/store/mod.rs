@@ -110,6 +110,14 @@ impl Tx {
     }
 }
 
+/// Checks that a write touched exactly one row; anything else means the row changed under us.
+fn exactly_one(done: sqlx::sqlite::SqliteQueryResult, what: impl FnOnce() -> String) -> Result<()> {
+    match done.rows_affected() {
+        1 => Ok(()),
+        _ => Err(anyhow::anyhow!("{} vanished while being written", what()).into()),
+    }
+}
+
 /// Instants are stored as RFC 3339 UTC with microseconds, so text order is time order.
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
