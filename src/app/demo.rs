@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::items::audit_json;
+use super::items::item_change;
 use super::views::{ItemList, ItemView, RateView};
 use super::{App, ItemFilter, Result};
 use crate::domain::UserError;
@@ -201,13 +201,7 @@ impl App {
                 if item.period.bills_in_arrears() { Month::of(today).first_day() } else { first_month.first_day() };
             item.id = tx.insert_item(workspace, &item).await?;
             let view = ItemView::new(&item, &settings, &rates, today);
-            let added = Change {
-                action: "item.add",
-                entity: "item",
-                entity_id: Some(item.id.to_string()),
-                before: None,
-                after: Some(audit_json(&view)),
-            };
+            let added = item_change("item.add", item.id, None, Some(&view));
             tx.audit(workspace, actor, now, &added).await?;
             let monthly = item.monthly_cost();
             let mut imported = Vec::new();

@@ -142,6 +142,22 @@ fn check_name_free(items: &[Item], item: &Item) -> Result<(), UserError> {
     }
 }
 
+/// The audit entry for a change to an item, with its views before and after.
+pub(super) fn item_change(
+    action: &'static str,
+    id: i64,
+    before: Option<&ItemView>,
+    after: Option<&ItemView>,
+) -> Change {
+    Change {
+        action,
+        entity: "item",
+        entity_id: Some(id.to_string()),
+        before: before.map(audit_json),
+        after: after.map(audit_json),
+    }
+}
+
 /// The item as JSON for the audit trail.
 pub(super) fn audit_json(view: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(view).unwrap_or_else(|error| json!({ "unserializable": error.to_string() }))
@@ -173,13 +189,7 @@ impl App {
         }
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&item, &settings, &rates, today);
-        let change = Change {
-            action: "item.add",
-            entity: "item",
-            entity_id: Some(item.id.to_string()),
-            before: None,
-            after: Some(audit_json(&view)),
-        };
+        let change = item_change("item.add", item.id, None, Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(ItemChanged { item: view, notices })
@@ -220,13 +230,8 @@ impl App {
         tx.update_item(workspace, &after).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&after, &settings, &rates, today);
-        let change = Change {
-            action: "item.edit",
-            entity: "item",
-            entity_id: Some(after.id.to_string()),
-            before: Some(audit_json(&ItemView::new(&before, &settings, &rates, today))),
-            after: Some(audit_json(&view)),
-        };
+        let before_view = ItemView::new(&before, &settings, &rates, today);
+        let change = item_change("item.edit", after.id, Some(&before_view), Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(ItemChanged { item: view, notices: adjustments.into_iter().map(|a| a.0).collect() })
@@ -247,13 +252,7 @@ impl App {
         tx.remove_item(workspace, item.id, now).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&item, &settings, &rates, today);
-        let change = Change {
-            action: "item.remove",
-            entity: "item",
-            entity_id: Some(item.id.to_string()),
-            before: Some(audit_json(&view)),
-            after: None,
-        };
+        let change = item_change("item.remove", item.id, Some(&view), None);
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(view)
@@ -288,13 +287,8 @@ impl App {
         tx.update_item(workspace, &item).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = ItemView::new(&item, &settings, &rates, today);
-        let change = Change {
-            action: "item.restore",
-            entity: "item",
-            entity_id: Some(item.id.to_string()),
-            before: Some(audit_json(&ItemView::new(&removed_item, &settings, &rates, today))),
-            after: Some(audit_json(&view)),
-        };
+        let before_view = ItemView::new(&removed_item, &settings, &rates, today);
+        let change = item_change("item.restore", item.id, Some(&before_view), Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(view)
