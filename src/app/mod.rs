@@ -83,10 +83,6 @@ impl App {
         App { store, clock }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostRecord, CostSource, UsageSnapshot};
 use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, Details, IntegrationType, Item, Kind, ManualStatus, PricingModel,
@@ -269,10 +268,6 @@ impl CostView {
             created_at: record.created_at,
             created_by: record.created_by.clone(),
         }
-    }
-
-    pub fn period(&self) -> DateRange {
-        DateRange { start: self.period_start, end: self.period_end }
     }
 }
 
