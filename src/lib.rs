@@ -3,7 +3,9 @@
 //! See ARCHITECTURE.md for the code map: a pure [`domain`] core, [`store`] (all SQL), the [`app`]
 //! layer of use cases, and thin front ends ([`cli`]).
 
+pub mod analysis;
 pub mod app;
+pub mod chart;
 pub mod cli;
 pub mod domain;
 pub mod store;

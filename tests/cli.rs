@@ -68,7 +68,7 @@ fn demo_then_list_shows_totals_in_json() {
     assert_eq!(list["workspace"], "local");
     assert_eq!(list["today"], "2026-11-30");
     assert_eq!(list["totals"]["total_monthly_cost"]["amount"], "842.64");
-    assert_eq!(list["totals"]["by_category"]["ai"]["amount"], "421.20");
+    assert_eq!(list["totals"]["by_category"]["ai_services"]["amount"], "421.20");
     assert_eq!(list["items"].as_array().unwrap().len(), 15);
 
     let ai = sandbox.json(&["item", "list", "--kind", "ai-provider"]);

@@ -15,7 +15,7 @@ use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,
 };
 use crate::domain::money::{Currency, NumberRule};
-use crate::domain::workspace::{SettingKey, WorkspaceId};
+use crate::domain::workspace::{LeadTimes, SettingKey, WorkspaceId};
 
 /// Lets clap list and parse the domain's choice enums (accepting `-` for `_`).
 macro_rules! value_enum {
@@ -65,6 +65,9 @@ number_parsers! {
     free_tier => quantity("free tier"),
     usage => quantity("usage"),
     usage_limit => quantity("usage limit"),
+    yearly_price => amount("yearly price"),
+    plan_price => amount("plan price"),
+    budget_amount => amount("budget"),
     rate => rate("rate"),
 }
 
@@ -282,6 +285,18 @@ pub struct ItemFields {
     /// Hard usage limit (quota) per cycle.
     #[arg(long, value_parser = usage_limit, allow_negative_numbers = true)]
     pub usage_limit: Option<Decimal>,
+    /// Days before the renewal that alerts fire for this item, e.g. 60,14,1 [default: the
+    /// workspace's lead times].
+    #[arg(long, value_parser = LeadTimes::parse)]
+    pub lead_times: Option<LeadTimes>,
+    /// What a year would cost if billed yearly (monthly or quarterly items): Jarvis suggests
+    /// switching when it saves money.
+    #[arg(long, value_parser = yearly_price)]
+    pub yearly_price: Option<Decimal>,
+    /// What a flat monthly plan would cost (usage-based items): Jarvis suggests it when usage
+    /// costs more.
+    #[arg(long, value_parser = plan_price)]
+    pub plan_price: Option<Decimal>,
     /// Domains: the registrar.
     #[arg(long, help_heading = "Domain")]
     pub registrar: Option<String>,
@@ -323,6 +338,10 @@ pub enum ClearField {
     ServerType,
     Specs,
     Features,
+    /// Back to the workspace's lead times.
+    LeadTimes,
+    YearlyPrice,
+    PlanPrice,
 }
 
 #[derive(Debug, Subcommand)]

@@ -239,6 +239,9 @@ fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> Result<ItemChanges
         } else {
             Some(fields.features.iter().map(|f| Label::parse("feature", f)).collect::<Result<_, _>>()?)
         },
+        lead_times: fields.lead_times.clone().map(Some),
+        yearly_price: fields.yearly_price.map(Some),
+        plan_price: fields.plan_price.map(Some),
         ..Default::default()
     };
     for field in clear {
@@ -254,6 +257,9 @@ fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> Result<ItemChanges
             ClearField::ServerType => changes.server_type = Some(None),
             ClearField::Specs => changes.specs = Some(None),
             ClearField::Features => changes.features = Some(Vec::new()),
+            ClearField::LeadTimes => changes.lead_times = Some(None),
+            ClearField::YearlyPrice => changes.yearly_price = Some(None),
+            ClearField::PlanPrice => changes.plan_price = Some(None),
         }
     }
     Ok(changes)

@@ -10,12 +10,13 @@ use super::choice::choice_enum;
 use super::error::UserError;
 use super::money::{Currency, MAX_AMOUNT, Money};
 use super::text::{ItemName, Label, Notes};
+use super::workspace::LeadTimes;
 
 choice_enum! {
     /// The five spending categories of the dashboard.
     pub enum Category as "category" {
         Infrastructure = "infrastructure",
-        Ai = "ai",
+        Ai = "ai_services",
         ThirdParty = "third_party",
         Packages = "packages",
         Other = "other",
@@ -408,6 +409,12 @@ pub struct Item {
     pub notes: Option<Notes>,
     pub usage: Option<Usage>,
     pub details: Details,
+    /// Days before the renewal that alerts fire, when not the workspace's.
+    pub lead_times: Option<LeadTimes>,
+    /// What a year would cost billed yearly, when the provider offers that (for recommendations).
+    pub yearly_price: Option<Decimal>,
+    /// What a flat monthly plan would cost instead of paying per use (for recommendations).
+    pub plan_price: Option<Decimal>,
     /// The day (in the workspace's timezone) from which month close records the item's cost: the
     /// day it was added, or the day it last became billable again after a suspension or expiry.
     pub billed_from: NaiveDate,
@@ -445,6 +452,9 @@ pub struct ItemChanges {
     pub api_key_status: Option<ApiKeyStatus>,
     pub integration_type: Option<IntegrationType>,
     pub features: Option<Vec<Label>>,
+    pub lead_times: Option<Option<LeadTimes>>,
+    pub yearly_price: Option<Option<Decimal>>,
+    pub plan_price: Option<Option<Decimal>>,
 }
 
 impl ItemChanges {
@@ -535,6 +545,9 @@ impl Item {
             notes: None,
             usage: None,
             details,
+            lead_times: None,
+            yearly_price: None,
+            plan_price: None,
             billed_from: today,
             created_at: now,
             updated_at: now,
@@ -581,6 +594,25 @@ impl Item {
         }
         if let Some(notes) = &changes.notes {
             item.notes = notes.clone();
+        }
+        if let Some(lead_times) = &changes.lead_times {
+            item.lead_times = lead_times.clone();
+        }
+        if let Some(yearly_price) = changes.yearly_price {
+            item.yearly_price = yearly_price;
+        }
+        if let Some(plan_price) = changes.plan_price {
+            item.plan_price = plan_price;
+        }
+        // An alternative price only makes sense for some periods; a new period drops it.
+        let yearly_applies = matches!(item.period, BillingPeriod::Monthly | BillingPeriod::Quarterly);
+        if !yearly_applies && changes.yearly_price.is_none() && item.yearly_price.take().is_some() {
+            adjustments
+                .push(Adjustment("The yearly price no longer applies to this billing period and was cleared".into()));
+        }
+        if item.period != BillingPeriod::UsageBased && changes.plan_price.is_none() && item.plan_price.take().is_some()
+        {
+            adjustments.push(Adjustment("The plan price applies to usage-based items only and was cleared".into()));
         }
         apply_usage(&mut item, changes)?;
         apply_details(&mut item.details, changes)?;
@@ -700,6 +732,16 @@ impl Item {
                 ));
             }
             _ => {}
+        }
+        if self.yearly_price.is_some() && !matches!(self.period, BillingPeriod::Monthly | BillingPeriod::Quarterly) {
+            return Err(UserError::Conflict(
+                "A yearly price is the alternative to paying monthly or quarterly; this item is not billed that way, so leave --yearly-price out".into(),
+            ));
+        }
+        if self.plan_price.is_some() && self.period != BillingPeriod::UsageBased {
+            return Err(UserError::Conflict(
+                "A plan price is the flat-rate alternative to paying per use; this item is not usage-based, so leave --plan-price out".into(),
+            ));
         }
         if let Some(usage) = &self.usage
             && let Some(limit) = usage.limit
@@ -1170,7 +1212,7 @@ mod tests {
                 "infrastructure",
                 "infrastructure",
                 "infrastructure",
-                "ai",
+                "ai_services",
                 "third_party",
                 "packages",
                 "other"

@@ -2,6 +2,7 @@
 //! always arguments.
 
 pub mod audit;
+pub mod budget;
 pub mod calendar;
 pub(crate) mod choice;
 pub mod cost;

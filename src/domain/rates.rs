@@ -63,32 +63,43 @@ impl RateBook {
     /// `money` in `to`, using the pair's latest rate dated on or before `on`, in either direction.
     /// A rate set for a later day is never used for an earlier one.
     pub fn convert(&self, money: Money, to: Currency, on: NaiveDate) -> Result<Money, MissingRate> {
-        let factor = self.factor(money.currency, to, on).ok_or(MissingRate { from: money.currency, to, on })?;
-        Ok(Money::new(money.amount * factor, to))
+        let amount = match self.rate(money.currency, to, on) {
+            Some(Conversion::Multiply(rate)) => money.amount * rate,
+            // Dividing by the rate as typed (not multiplying by its rounded inverse) keeps
+            // 3,100 THB at 31 THB per USD exactly 100 USD.
+            Some(Conversion::Divide(rate)) => money.amount / rate,
+            None => return Err(MissingRate { from: money.currency, to, on }),
+        };
+        Ok(Money::new(amount, to))
     }
 
-    /// How many `to` one `from` buys as of `on`.
-    pub fn factor(&self, from: Currency, to: Currency, on: NaiveDate) -> Option<Decimal> {
+    /// The rate in force on `on` between two currencies: the newest one on or before that day; a
+    /// direct rate beats an inverse one of the same day.
+    fn rate(&self, from: Currency, to: Currency, on: NaiveDate) -> Option<Conversion> {
         if from == to {
-            return Some(Decimal::ONE);
+            return Some(Conversion::Multiply(Decimal::ONE));
         }
-        // (date, is_inverse, factor): the newest rate wins; a direct rate beats an inverse one of
-        // the same day.
         self.rates
             .iter()
             .filter(|r| r.date <= on)
             .filter_map(|r| {
                 if r.base == from && r.quote == to {
-                    Some((r.date, false, r.rate))
+                    Some((r.date, false, Conversion::Multiply(r.rate)))
                 } else if r.base == to && r.quote == from {
-                    Some((r.date, true, Decimal::ONE / r.rate))
+                    Some((r.date, true, Conversion::Divide(r.rate)))
                 } else {
                     None
                 }
             })
             .max_by_key(|(date, inverse, _)| (*date, !*inverse))
-            .map(|(_, _, factor)| factor)
+            .map(|(_, _, conversion)| conversion)
     }
+}
+
+#[derive(Clone, Copy)]
+enum Conversion {
+    Multiply(Decimal),
+    Divide(Decimal),
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ mod tests {
             shown,
             [
                 ("infrastructure", "63.08 USD".to_string()), // 1 + 800/32/12 + 60
-                ("ai", "0.00 USD".to_string()),              // EUR has no rate
+                ("ai_services", "0.00 USD".to_string()),     // EUR has no rate
                 ("third_party", "0.00 USD".to_string()),
                 ("packages", "0.00 USD".to_string()), // one-time: not monthly
                 ("other", "0.00 USD".to_string()),

@@ -62,6 +62,7 @@ choice_enum! {
     /// Languages Jarvis can answer in.
     pub enum Language as "language" {
         English = "en",
+        Thai = "th",
     }
 }
 
@@ -112,6 +113,68 @@ impl Serialize for Timezone {
     }
 }
 
+/// Days before a renewal at which alerts fire, largest first, e.g. 30, 7 and 1. A lead time of 0
+/// fires on the renewal day itself.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct LeadTimes(Vec<u32>);
+
+impl Default for LeadTimes {
+    fn default() -> Self {
+        LeadTimes(vec![30, 7, 1])
+    }
+}
+
+impl LeadTimes {
+    /// Most lead times one list can hold.
+    pub const MAX_COUNT: usize = 6;
+
+    /// Reads `30,7,1` (spaces and a trailing `d` allowed; order and duplicates do not matter).
+    pub fn parse(input: &str) -> Result<LeadTimes, UserError> {
+        let mut days = Vec::new();
+        for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let value: u32 = part.trim_end_matches('d').parse().map_err(|_| {
+                UserError::invalid("lead times", input, "give whole numbers of days separated by commas, e.g. 30,7,1")
+            })?;
+            if value > MAX_WINDOW_DAYS {
+                return Err(UserError::invalid(
+                    "lead times",
+                    input,
+                    format!("each must be between 0 and {MAX_WINDOW_DAYS} days"),
+                ));
+            }
+            days.push(value);
+        }
+        days.sort_unstable_by(|a, b| b.cmp(a));
+        days.dedup();
+        if days.is_empty() || days.len() > Self::MAX_COUNT {
+            return Err(UserError::invalid(
+                "lead times",
+                input,
+                format!("give 1 to {} numbers of days separated by commas, e.g. 30,7,1", Self::MAX_COUNT),
+            ));
+        }
+        Ok(LeadTimes(days))
+    }
+
+    /// The lead times, largest first.
+    pub fn days(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for LeadTimes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+impl Serialize for LeadTimes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 /// Longest "expiring soon" window, in days.
 pub const MAX_WINDOW_DAYS: u32 = 366;
 
@@ -125,6 +188,8 @@ pub struct Settings {
     pub language: Language,
     /// An item renewing within this many days is `expiring`.
     pub expiring_window_days: u32,
+    /// Days before a renewal that renewal alerts fire (items can override them).
+    pub lead_times: LeadTimes,
 }
 
 impl Default for Settings {
@@ -134,6 +199,7 @@ impl Default for Settings {
             timezone: Timezone(Tz::UTC),
             language: Language::English,
             expiring_window_days: 30,
+            lead_times: LeadTimes::default(),
         }
     }
 }
@@ -145,6 +211,7 @@ choice_enum! {
         Timezone = "timezone",
         Language = "language",
         ExpiringWindow = "expiring_window",
+        LeadTimes = "lead_times",
     }
 }
 
@@ -156,11 +223,9 @@ impl Settings {
             SettingKey::Currency => next.base_currency = Currency::parse(value)?,
             SettingKey::Timezone => next.timezone = Timezone::parse(value)?,
             SettingKey::Language => {
-                next.language = value.parse().map_err(|error| match value.trim() {
-                    "th" => UserError::invalid("language", value, "Thai is not available yet; use en"),
-                    _ => error,
-                })?
+                next.language = value.parse()?;
             }
+            SettingKey::LeadTimes => next.lead_times = LeadTimes::parse(value)?,
             SettingKey::ExpiringWindow => {
                 let days: u32 = value.trim().trim_end_matches('d').parse().map_err(|_| {
                     UserError::invalid("expiring window", value, "give a whole number of days, e.g. 30")
@@ -193,6 +258,7 @@ mod tests {
                     SettingKey::Timezone => settings.timezone.to_string(),
                     SettingKey::Language => settings.language.to_string(),
                     SettingKey::ExpiringWindow => settings.expiring_window_days.to_string(),
+                    SettingKey::LeadTimes => settings.lead_times.to_string(),
                 };
                 assert_eq!(shown, want);
             }
@@ -211,11 +277,17 @@ mod tests {
         check(Timezone, "Asia/Bangkock", Err("did you mean Asia/Bangkok?"));
         check(Timezone, "Mars/Olympus", Err("IANA name"));
         check(Language, "en", Ok("en"));
-        check(Language, "th", Err("Thai is not available yet"));
-        check(Language, "fr", Err("choose one of: en"));
+        check(Language, "th", Ok("th"));
+        check(Language, "fr", Err("choose one of: en, th"));
         check(ExpiringWindow, "14", Ok("14"));
         check(ExpiringWindow, "0", Err("between 1 and 366"));
         check(ExpiringWindow, "soon", Err("whole number of days"));
+        check(LeadTimes, "7, 30,1,7", Ok("30,7,1"));
+        check(LeadTimes, "14d,0", Ok("14,0"));
+        check(LeadTimes, "", Err("give 1 to 6 numbers"));
+        check(LeadTimes, "1,2,3,4,5,6,7", Err("give 1 to 6 numbers"));
+        check(LeadTimes, "400", Err("between 0 and 366"));
+        check(LeadTimes, "a week", Err("whole numbers of days"));
     }
 
     #[test]

@@ -11,11 +11,12 @@ use super::{
 use crate::domain::item::{Details, Item, Kind, Renewal, Usage};
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ItemName, Label, Notes};
-use crate::domain::workspace::WorkspaceId;
+use crate::domain::workspace::{LeadTimes, WorkspaceId};
 
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
     renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
-    usage_limit, billed_units, details, billed_from, created_at, updated_at, deleted_at";
+    usage_limit, billed_units, details, lead_days, yearly_price, plan_price, billed_from, created_at, updated_at,
+    deleted_at";
 
 /// Which items a read returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -43,8 +44,10 @@ impl Tx {
         let query = sqlx::query(
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
-                 used_units, usage_limit, billed_units, details, billed_from, updated_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                 used_units, usage_limit, billed_units, details, lead_days, yearly_price, plan_price, billed_from,
+                 updated_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
+                 ?23, ?24, ?25, ?26)",
         )
         .bind(workspace.as_str())
         .bind(item.kind().as_str());
@@ -60,7 +63,8 @@ impl Tx {
             "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
                  billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
                  notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
-                 usage_limit = ?18, billed_units = ?19, details = ?20, billed_from = ?21, updated_at = ?22
+                 usage_limit = ?18, billed_units = ?19, details = ?20, lead_days = ?21, yearly_price = ?22,
+                 plan_price = ?23, billed_from = ?24, updated_at = ?25
              WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
@@ -117,6 +121,9 @@ struct ItemFields {
     limit: Option<String>,
     billed_units: Option<String>,
     details: String,
+    lead_days: Option<String>,
+    yearly_price: Option<String>,
+    plan_price: Option<String>,
     billed_from: String,
     updated_at: String,
 }
@@ -143,14 +150,17 @@ impl ItemFields {
             limit: usage.and_then(|u| u.limit).map(decimal),
             billed_units: usage.map(|u| decimal(u.billed)),
             details: item.details.to_json(),
+            lead_days: item.lead_times.as_ref().map(ToString::to_string),
+            yearly_price: item.yearly_price.map(decimal),
+            plan_price: item.plan_price.map(decimal),
             billed_from: date(item.billed_from),
             updated_at: timestamp(item.updated_at),
         }
     }
 
     /// Binds name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
-    /// renewal_anchor_day, auto_renew, status, notes, the six usage columns, details,
-    /// billed_from and updated_at, in that order.
+    /// renewal_anchor_day, auto_renew, status, notes, the six usage columns, details, lead_days,
+    /// yearly_price, plan_price, billed_from and updated_at, in that order.
     fn bind_to(self, query: SqliteQuery<'_>) -> SqliteQuery<'_> {
         query
             .bind(self.name)
@@ -171,6 +181,9 @@ impl ItemFields {
             .bind(self.limit)
             .bind(self.billed_units)
             .bind(self.details)
+            .bind(self.lead_days)
+            .bind(self.yearly_price)
+            .bind(self.plan_price)
             .bind(self.billed_from)
             .bind(self.updated_at)
     }
@@ -217,6 +230,9 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
             notes: row.try_get::<Option<&str>, _>("notes")?.map(Notes::parse).transpose()?,
             usage,
             details: Details::from_json(kind, row.try_get("details")?)?,
+            lead_times: row.try_get::<Option<&str>, _>("lead_days")?.map(LeadTimes::parse).transpose()?,
+            yearly_price: parse_opt_decimal(row.try_get("yearly_price")?)?,
+            plan_price: parse_opt_decimal(row.try_get("plan_price")?)?,
             billed_from: parse_date(row.try_get("billed_from")?)?,
             created_at: parse_timestamp(row.try_get("created_at")?)?,
             updated_at: parse_timestamp(row.try_get("updated_at")?)?,
