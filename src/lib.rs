@@ -8,6 +8,7 @@ pub mod app;
 pub mod chart;
 pub mod cli;
 pub mod domain;
+pub mod render;
 pub mod store;
 
 /// A short id that ties an internal error shown to a user to its full log line.

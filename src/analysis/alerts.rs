@@ -26,16 +26,16 @@ choice_enum! {
 }
 
 choice_enum! {
-    /// What an alert is about.
+    /// What an alert is about (in the order alerts of one severity are listed).
     pub enum AlertKind as "alert kind" {
-        Renewal = "renewal",
         Expired = "expired",
-        Integration = "integration",
         ApiKey = "api_key",
+        Integration = "integration",
         Budget = "budget",
         BudgetForecast = "budget_forecast",
-        FreeTier = "free_tier",
         UsageLimit = "usage_limit",
+        FreeTier = "free_tier",
+        Renewal = "renewal",
         UnusualSpend = "unusual_spend",
         MissingRate = "missing_rate",
     }
@@ -53,8 +53,9 @@ pub struct Alert {
     pub detail: Text,
     /// What to do about it.
     pub action: Text,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<ItemTag>,
+    /// The day it is about, when there is one: the renewal or expiry date.
+    pub date: Option<NaiveDate>,
 }
 
 /// A free tier or usage limit reading against the billing cycle.
@@ -88,7 +89,16 @@ pub fn alerts(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
     alerts.extend(budgets(ledger, spend));
     alerts.extend(unusual_spend(ledger, spend));
     alerts.extend(missing_rates(ledger, spend));
-    alerts.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.key.cmp(&b.key)));
+    // Most severe first; within a severity, by kind, then soonest, then by item and key.
+    let name = |a: &Alert| a.item.as_ref().map(|i| i.name.to_lowercase());
+    alerts.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.date.cmp(&b.date))
+            .then_with(|| name(a).cmp(&name(b)))
+            .then(a.key.cmp(&b.key))
+    });
     alerts.dedup_by(|a, b| a.key == b.key);
     alerts
 }
@@ -147,6 +157,7 @@ fn renewal(ledger: &Ledger, item: &Item) -> Option<Alert> {
         detail,
         action,
         item: Some(ItemTag::of(item)),
+        date: Some(date),
     })
 }
 
@@ -165,6 +176,7 @@ fn expired(ledger: &Ledger, item: &Item) -> Option<Alert> {
         detail: text!("alert.expired.detail", item = name, date = date, days = (ledger.today - date).num_days()),
         action: text!("alert.expired.action", item = name),
         item: Some(ItemTag::of(item)),
+        date: Some(date),
     })
 }
 
@@ -183,6 +195,7 @@ fn service(item: &Item) -> Option<Alert> {
                 detail: text!("alert.api_key.detail", item = name, status = api_key_status),
                 action: text!("alert.api_key.action", item = name),
                 item: Some(ItemTag::of(item)),
+                date: None,
             })
         }
         (Details::Integration { .. }, status @ (ManualStatus::Suspended | ManualStatus::Expired)) => Some(Alert {
@@ -193,6 +206,7 @@ fn service(item: &Item) -> Option<Alert> {
             detail: text!("alert.integration.detail", item = name, status = status),
             action: text!("alert.integration.action", item = name),
             item: Some(ItemTag::of(item)),
+            date: None,
         }),
         _ => None,
     }
@@ -283,6 +297,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                     },
                     action: text!("alert.free_tier.action", item = name),
                     item: Some(tag),
+                    date: None,
                 });
             }
             Some(threshold) => {
@@ -304,6 +319,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                     ),
                     action: text!("alert.free_tier.action", item = name),
                     item: Some(tag),
+                    date: None,
                 });
             }
             _ if reading.runs_out.is_some() => alerts.push(Alert {
@@ -323,6 +339,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                 ),
                 action: text!("alert.free_tier.action", item = name),
                 item: Some(ItemTag::of(item)),
+                date: None,
             }),
             _ => {}
         }
@@ -346,6 +363,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                 ),
                 action: text!("alert.usage_limit.action", item = name),
                 item: Some(ItemTag::of(item)),
+                date: None,
             });
         }
     }
@@ -426,6 +444,7 @@ fn budgets(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
                     detail: text!("alert.budget.no_rate.detail", scope = budget.scope, from = gap.from, to = gap.to),
                     action: text!("alert.missing_rate.action", from = gap.from, to = gap.to, on = gap.on),
                     item: None,
+                    date: None,
                 });
                 continue;
             }
@@ -454,6 +473,7 @@ fn budgets(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
                 ),
                 action: text!("alert.budget.action", scope = scope),
                 item: None,
+                date: None,
             });
         }
         if let Some(threshold) = check.forecast_crossed.filter(|t| Some(*t) > check.spent_crossed) {
@@ -475,6 +495,7 @@ fn budgets(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
                 ),
                 action: text!("alert.budget.action", scope = scope),
                 item: None,
+                date: None,
             });
         }
     }
@@ -570,7 +591,7 @@ fn unusual_spend(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
         for (month, before, value, projected) in checks {
             // The scope's own history: from its first month with any cost, the last 12 months.
             let first = before.iter().position(|m| !amount(m).is_zero()).unwrap_or(before.len());
-            let series: Vec<Decimal> = before[first..].iter().rev().take(12).map(|m| amount(m)).collect();
+            let series: Vec<Decimal> = before[first..].iter().rev().take(12).map(amount).collect();
             let Some(found) = unusual(&series, value) else { continue };
             let rise = found.rise.map(|r| format!("+{}", percent(r * Decimal::ONE_HUNDRED))).unwrap_or_default();
             let z = found.z.map(|z| z.round_dp(1).to_string()).unwrap_or_else(|| "∞".into());
@@ -593,6 +614,7 @@ fn unusual_spend(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
                 ),
                 action: text!("alert.unusual.action", category = category, item = item),
                 item: tag.clone(),
+                date: None,
             });
         }
     }
@@ -618,6 +640,318 @@ fn missing_rates(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
             detail: text!("alert.missing_rate.detail", from = gap.from, to = gap.to, on = gap.on),
             action: text!("alert.missing_rate.action", from = gap.from, to = gap.to, on = gap.on),
             item: None,
+            date: None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::spend::spend;
+    use crate::analysis::testing::{Fixture, line};
+    use crate::domain::item::{ItemChanges, ServiceType};
+    use crate::domain::testing::{d, dec};
+    use crate::domain::text::{ItemName, Label};
+    use crate::domain::workspace::LeadTimes;
+
+    fn keys(f: &mut Fixture) -> Vec<(String, Severity)> {
+        let ledger = f.ledger();
+        let spend = spend(&ledger, 13);
+        alerts(&ledger, &spend).into_iter().map(|a| (a.key, a.severity)).collect()
+    }
+
+    fn only(f: &mut Fixture, prefix: &str) -> Vec<(String, Severity)> {
+        keys(f).into_iter().filter(|(k, _)| k.starts_with(prefix)).collect()
+    }
+
+    #[test]
+    fn renewal_alerts_fire_at_crossed_lead_times_once_per_renewal() {
+        use Severity::*;
+        // (today, the alert expected for a domain expiring 2027-01-15 without auto-renew)
+        let cases: &[(&str, Option<(&str, Severity)>)] = &[
+            ("2026-12-15", None),                                        // 31 days ahead
+            ("2026-12-16", Some(("renewal:1:2027-01-15:30", Critical))), // 30 days: crossed
+            ("2026-12-20", Some(("renewal:1:2027-01-15:30", Critical))), // same key: fires once
+            ("2027-01-08", Some(("renewal:1:2027-01-15:7", Critical))),
+            // A late run (nothing ran 7 days before) still raises the 7-day alert.
+            ("2027-01-10", Some(("renewal:1:2027-01-15:7", Critical))),
+            ("2027-01-14", Some(("renewal:1:2027-01-15:1", Critical))),
+            ("2027-01-15", Some(("renewal:1:2027-01-15:1", Critical))),
+            ("2027-01-16", Some(("expired:1:2027-01-15", Critical))),
+        ];
+        for (today, expected) in cases {
+            let mut f = Fixture::new(today);
+            f.add("domain", "acme.com", "12", "yearly", Some("2027-01-15"), false);
+            let found: Vec<(String, Severity)> = keys(&mut f)
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("renewal") || k.starts_with("expired"))
+                .collect();
+            let expected: Vec<(String, Severity)> = expected.iter().map(|(k, s)| (k.to_string(), *s)).collect();
+            assert_eq!(found, expected, "on {today}");
+        }
+    }
+
+    #[test]
+    fn auto_renewing_items_use_lead_times_within_half_their_cycle() {
+        // Monthly, auto-renewing, next on 2027-01-01: the 30-day lead time does not apply.
+        let mut f = Fixture::new("2026-12-10");
+        f.add("hosting", "web", "60", "monthly", Some("2027-01-01"), true);
+        assert_eq!(only(&mut f, "renewal"), []);
+        f.today = d("2026-12-25");
+        assert_eq!(only(&mut f, "renewal"), [("renewal:1:2027-01-01:7".to_string(), Severity::Warning)]);
+        // Yearly, auto-renewing: 30 days ahead is an info alert.
+        let mut f = Fixture::new("2026-12-10");
+        f.add("domain", "acme.com", "12", "yearly", Some("2027-01-05"), true);
+        assert_eq!(only(&mut f, "renewal"), [("renewal:1:2027-01-05:30".to_string(), Severity::Info)]);
+        // The item's own lead times win over the workspace's.
+        f.item(1).lead_times = Some(LeadTimes::parse("60,3").unwrap());
+        f.today = d("2026-11-20");
+        assert_eq!(only(&mut f, "renewal"), [("renewal:1:2027-01-05:60".to_string(), Severity::Info)]);
+        // So do the workspace's over the defaults.
+        f.item(1).lead_times = None;
+        f.settings.lead_times = LeadTimes::parse("90").unwrap();
+        assert_eq!(only(&mut f, "renewal"), [("renewal:1:2027-01-05:90".to_string(), Severity::Info)]);
+        // Suspended items raise nothing.
+        f.item(1).status = ManualStatus::Suspended;
+        assert_eq!(only(&mut f, "renewal"), []);
+    }
+
+    /// A workspace on 2026-03-10 (day 10 of 31): a monthly 310 hosting plan (10 a day) and an AI
+    /// provider billed per use, 100 units x 1.50 = 150 so far this month. Spent so far: 100 + 150
+    /// = 250. Forecast: hosting 310, AI 150 / 10 days x 31 = 465, so 775.
+    fn budgeted() -> Fixture {
+        let mut f = Fixture::new("2026-03-10");
+        let web = f.add("hosting", "web", "310", "monthly", None, false);
+        f.item(web).billed_from = d("2026-03-01");
+        let ai = f.add_with(
+            "ai_provider",
+            ItemChanges {
+                name: Some(ItemName::parse("OpenAI").unwrap()),
+                unit_price: Some(Some(dec("1.5"))),
+                usage: Some(dec("100")),
+                period: Some(BillingPeriod::UsageBased),
+                ..Default::default()
+            },
+        );
+        f.item(ai).billed_from = d("2026-03-01");
+        f.item(ai).renewal = Some(Renewal::on(d("2026-04-01")));
+        f
+    }
+
+    #[test]
+    fn budgets_alert_on_spend_so_far_and_on_the_forecast() {
+        use Severity::*;
+        // (budget for the total, the alerts: spent 250 and forecast 775)
+        let cases: &[(&str, &[(&str, Severity)])] = &[
+            ("1000", &[]),                                              // 25%, forecast 77.5%
+            ("900", &[("budget:total:2026-03:forecast:80", Info)]),     // forecast 86%
+            ("500", &[("budget:total:2026-03:forecast:100", Warning)]), // 50%, forecast 155%
+            ("300", &[("budget:total:2026-03:spent:80", Warning), ("budget:total:2026-03:forecast:100", Warning)]), // 83%, forecast 258%
+            ("250", &[("budget:total:2026-03:spent:100", Critical)]), // exactly 100%: the forecast adds nothing
+            ("0", &[("budget:total:2026-03:spent:100", Critical)]),   // a zero budget: any spend is over
+        ];
+        for (amount, expected) in cases {
+            let mut f = budgeted();
+            f.budget("total", amount);
+            let mut found = only(&mut f, "budget");
+            found.sort();
+            let mut expected: Vec<(String, Severity)> = expected.iter().map(|(k, s)| (k.to_string(), *s)).collect();
+            expected.sort();
+            assert_eq!(found, expected, "budget {amount}");
+        }
+    }
+
+    #[test]
+    fn budget_checks_show_the_figures() {
+        let mut f = budgeted();
+        f.budget("ai_services", "400");
+        f.budget("packages", "0");
+        let ledger = f.ledger();
+        let spend = spend(&ledger, 1);
+        let checks: Vec<BudgetCheck> = check_budgets(&ledger, &spend).into_iter().map(Result::unwrap).collect();
+        let ai = &checks[0];
+        assert_eq!((ai.spent.amount, ai.forecast.amount), (dec("150"), dec("465")));
+        assert_eq!(ai.spent_percent, Some(dec("37.5")));
+        assert_eq!(ai.forecast_percent.map(|p| p.round_dp(2)), Some(dec("116.25")));
+        assert_eq!((ai.spent_crossed, ai.forecast_crossed), (None, Some(100)));
+        // Nothing spent against a zero budget: no percentage, nothing crossed.
+        let packages = &checks[1];
+        assert_eq!((packages.spent_percent, packages.spent_crossed, packages.forecast_crossed), (None, None, None));
+    }
+
+    /// An AI provider with 1,000 free requests a cycle (2026-03-01 to 2026-03-31), `used` of them
+    /// used by 2026-03-10, day 10 of the cycle.
+    fn free_tier(used: &str, unit_price: Option<&str>) -> Vec<Alert> {
+        let mut f = Fixture::new("2026-03-10");
+        let changes = ItemChanges {
+            name: Some(ItemName::parse("Gemini").unwrap()),
+            cost: Some(dec("0")),
+            unit: Some(Label::parse("unit", "request").unwrap()),
+            free_tier: Some(Some(dec("1000"))),
+            usage: Some(dec(used)),
+            unit_price: Some(unit_price.map(dec)),
+            period: Some(if unit_price.is_some() { BillingPeriod::UsageBased } else { BillingPeriod::Monthly }),
+            renewal_date: Some(Some(d("2026-04-01"))),
+            auto_renew: Some(true),
+            service_type: Some(ServiceType::Text),
+            ..Default::default()
+        };
+        f.add_with("ai_provider", changes);
+        let ledger = f.ledger();
+        let spend = spend(&ledger, 1);
+        alerts(&ledger, &spend).into_iter().filter(|a| a.kind == AlertKind::FreeTier).collect()
+    }
+
+    #[test]
+    fn free_tiers_alert_at_80_and_100_percent_and_on_pace_to_run_out() {
+        use Severity::*;
+        // (used by day 10, unit price, expected key suffix, severity, runs out on)
+        type Case<'a> = (&'a str, Option<&'a str>, Option<(&'a str, Severity)>, &'a str);
+        let cases: &[Case] = &[
+            // 30 a day: 700 left lasts 24 more days, past the cycle's end: nothing.
+            ("300", Some("0.01"), None, ""),
+            // 40 a day: 600 left lasts 15 days, to 2026-03-25, before the end.
+            ("400", Some("0.01"), Some(("pace", Info)), "2026-03-25"),
+            // 85 a day: 150 left lasts 1.8, so 2 days: 2026-03-12.
+            ("850", Some("0.01"), Some(("80", Warning)), "2026-03-12"),
+            ("1000", Some("0.01"), Some(("100", Warning)), ""),
+            // No paid usage beyond the free tier: running out stops the service.
+            ("1200", None, Some(("100", Critical)), ""),
+        ];
+        for (used, price, expected, runs_out) in cases {
+            let found = free_tier(used, *price);
+            match expected {
+                None => assert!(found.is_empty(), "{used}: {found:?}"),
+                Some((suffix, severity)) => {
+                    assert_eq!(found.len(), 1, "{used}: {found:?}");
+                    assert_eq!(found[0].key, format!("free_tier:1:2026-03-01:{suffix}"), "{used}");
+                    assert_eq!(found[0].severity, *severity, "{used}");
+                    assert_eq!(found[0].detail.args.get("runs_out").map(String::as_str).unwrap_or(""), *runs_out);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn allowance_pace_and_run_out_date() {
+        let cycle = DateRange::new(d("2026-03-01"), d("2026-03-31")).unwrap();
+        let reading = allowance(d("2026-03-10"), cycle, dec("400"), dec("1000"));
+        assert_eq!(reading.percent, dec("40"));
+        assert_eq!(reading.runs_out, Some(d("2026-03-25")));
+        // Nothing used yet: no pace, no date.
+        assert_eq!(allowance(d("2026-03-10"), cycle, dec("0"), dec("1000")).runs_out, None);
+        // On the cycle's first day, all of it used in one day: out tomorrow.
+        assert_eq!(allowance(d("2026-03-01"), cycle, dec("500"), dec("1000")).runs_out, Some(d("2026-03-02")));
+    }
+
+    #[test]
+    fn usage_limits_warn_at_80_and_are_critical_at_100() {
+        for (used, expected) in
+            [("7", None), ("8", Some(("80", Severity::Warning))), ("8.5", Some(("100", Severity::Critical)))]
+        {
+            let mut f = Fixture::new("2026-03-10");
+            let changes = ItemChanges {
+                name: Some(ItemName::parse("Supabase").unwrap()),
+                cost: Some(dec("25")),
+                unit: Some(Label::parse("unit", "GB").unwrap()),
+                usage: Some(dec(used)),
+                usage_limit: Some(Some(dec(if used == "8.5" { "8.5" } else { "10" }))),
+                ..Default::default()
+            };
+            f.add_with("integration", changes);
+            let found = only(&mut f, "usage_limit");
+            let expected: Vec<(String, Severity)> =
+                expected.iter().map(|(t, s)| (format!("usage_limit:1:2026-03-01:{t}"), *s)).collect();
+            assert_eq!(found, expected, "{used}");
+        }
+    }
+
+    #[test]
+    fn broken_keys_and_integrations_alert() {
+        let mut f = Fixture::new("2026-03-10");
+        f.add_with(
+            "ai_provider",
+            ItemChanges {
+                name: Some(ItemName::parse("OpenAI").unwrap()),
+                cost: Some(dec("20")),
+                api_key_status: Some(ApiKeyStatus::Invalid),
+                ..Default::default()
+            },
+        );
+        let stripe = f.add("integration", "Stripe", "0", "monthly", None, false);
+        f.item(stripe).status = ManualStatus::Suspended;
+        let supabase = f.add("integration", "Supabase", "25", "monthly", None, false);
+        f.item(supabase).status = ManualStatus::Expired;
+        let mut found = keys(&mut f);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("api_key:1:invalid".to_string(), Severity::Critical),
+                ("integration:2:suspended".to_string(), Severity::Warning),
+                ("integration:3:expired".to_string(), Severity::Critical),
+            ]
+        );
+    }
+
+    #[test]
+    fn unusual_months_stand_out_from_flat_and_noisy_history() {
+        let h = |values: &[&str]| values.iter().map(|v| dec(v)).collect::<Vec<_>>();
+        let flat = h(&["100", "100", "100", "100", "100", "100"]);
+        assert_eq!(unusual(&flat, dec("100")), None);
+        assert_eq!(unusual(&flat, dec("119")), None, "under +20%");
+        let found = unusual(&flat, dec("130")).unwrap();
+        assert_eq!((found.median, found.z, found.rise), (dec("100"), None, Some(dec("0.3"))));
+        // Noisy: median 102.5; deviations 2.5 2.5 7.5 7.5 12.5 17.5, MAD 7.5.
+        let noisy = h(&["100", "120", "90", "110", "105", "95"]);
+        // 130 is +26.8% but z = 0.6745 x 27.5 / 7.5 = 2.47: within the noise.
+        assert_eq!(unusual(&noisy, dec("130")), None);
+        // 200: z = 0.6745 x 97.5 / 7.5 = 8.77.
+        let found = unusual(&noisy, dec("200")).unwrap();
+        assert_eq!((found.median, found.mad), (dec("102.5"), dec("7.5")));
+        assert_eq!(found.z.unwrap().round_dp(2), dec("8.77"));
+        // Fewer than 6 months: no judgement.
+        assert_eq!(unusual(&noisy[..5], dec("1000")), None);
+        // From nothing to something: unusual when it is at least one unit of currency.
+        let zeros = h(&["0", "0", "0", "0", "0", "0"]);
+        assert!(unusual(&zeros, dec("50")).is_some());
+        assert_eq!(unusual(&zeros, dec("0.50")), None);
+        // More than half the months equal (MAD 0): the mean absolute deviation stands in.
+        let mostly = h(&["100", "100", "100", "100", "160", "40"]);
+        let found = unusual(&mostly, dec("200")).unwrap();
+        assert_eq!(found.mad, dec("0"));
+        assert_eq!(found.z.unwrap().round_dp(2), dec("3.99")); // 100 / (1.2533 x 20)
+    }
+
+    #[test]
+    fn unusual_spend_is_raised_for_the_item_and_its_category() {
+        let mut f = Fixture::new("2026-08-03");
+        let ai = f.add("ai_provider", "OpenAI", "100", "monthly", Some("2026-09-01"), true);
+        for (month, amount) in [("01", "100"), ("02", "110"), ("03", "95"), ("04", "105"), ("05", "100"), ("06", "98")]
+        {
+            let last = crate::domain::calendar::Month::new(2026, month.parse().unwrap()).unwrap().last_day();
+            f.history.push(line(ai, amount, &format!("2026-{month}-01"), &last.to_string()));
+        }
+        f.history.push(line(ai, "400", "2026-07-01", "2026-07-31"));
+        let found: Vec<String> =
+            keys(&mut f).into_iter().map(|(k, _)| k).filter(|k| k.starts_with("unusual")).collect();
+        assert_eq!(found, ["unusual:category:ai_services:2026-07", "unusual:item:1:2026-07"]);
+    }
+
+    #[test]
+    fn missing_rates_are_an_alert_naming_the_pair() {
+        let mut f = Fixture::new("2026-03-10");
+        f.add("other", "office", "1290 THB", "monthly", None, false);
+        assert_eq!(only(&mut f, "missing_rate"), [("missing_rate:THB:USD".to_string(), Severity::Warning)]);
+        f.rate("USD", "THB", "35", "2026-01-01");
+        assert_eq!(only(&mut f, "missing_rate"), []);
+    }
+
+    #[test]
+    fn an_empty_workspace_has_no_alerts() {
+        let mut f = Fixture::new("2026-03-10");
+        f.budget("total", "100");
+        assert_eq!(keys(&mut f), []);
+    }
 }

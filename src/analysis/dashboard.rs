@@ -1,1 +1,336 @@
-//! The dashboard.
+//! The money views: the dashboard (run-rate, this month, trend, renewals, alerts, providers) and
+//! trends (monthly actuals, the month so far with its projection, and a forecast).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::alerts::{Alert, Severity};
+use super::forecast::{self, Estimate};
+use super::spend::{MonthSpend, Spend};
+use super::{ItemTag, Ledger};
+use crate::domain::calendar::Month;
+use crate::domain::item::{BillingPeriod, Category, Details, Item, Status};
+use crate::domain::money::{Currency, Money};
+use crate::domain::rates::MissingRate;
+use crate::domain::summary::monthly_totals;
+
+/// Months the dashboard's trend shows.
+pub const TREND_MONTHS: u32 = 12;
+/// Days ahead the dashboard lists renewals for, by default.
+pub const RENEWAL_DAYS: u32 = 30;
+/// Months forecast ahead of the current one.
+pub const FORECAST_MONTHS: usize = 3;
+
+/// One month's total.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct MonthTotal {
+    pub month: Month,
+    pub cost: Money,
+}
+
+/// This month so far and where it is heading.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct MonthToDate {
+    pub month: Month,
+    pub to_date: Money,
+    pub projected: Money,
+    pub elapsed_days: u32,
+    pub days_in_month: u32,
+}
+
+/// This month's projection against last month's actual spend.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct MonthChange {
+    pub previous_month: Month,
+    pub previous: Money,
+    pub projected: Money,
+    pub change: Money,
+    /// `None` when last month cost nothing.
+    pub percent: Option<Decimal>,
+}
+
+/// A renewal coming up.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct UpcomingRenewal {
+    pub item: ItemTag,
+    pub date: NaiveDate,
+    pub days: i64,
+    /// One cycle's price, in the item's currency.
+    pub cost: Money,
+    /// The same in the base currency, when a rate allows.
+    pub cost_base: Option<Money>,
+    pub auto_renew: bool,
+}
+
+/// One provider's line in the status grid.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ProviderRow {
+    pub provider: String,
+    pub items: usize,
+    pub monthly: Money,
+    /// The worst status among its items: expired, suspended, expiring, active, cancelled.
+    pub worst_status: Status,
+    /// The most severe alert on its items.
+    pub worst_alert: Option<Severity>,
+}
+
+/// How many alerts of each severity.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize)]
+pub struct AlertCounts {
+    pub critical: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl AlertCounts {
+    pub fn of(alerts: &[Alert]) -> AlertCounts {
+        let count = |s: Severity| alerts.iter().filter(|a| a.severity == s).count();
+        AlertCounts {
+            critical: count(Severity::Critical),
+            warning: count(Severity::Warning),
+            info: count(Severity::Info),
+        }
+    }
+}
+
+/// The dashboard.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Dashboard {
+    pub today: NaiveDate,
+    pub base_currency: Currency,
+    /// The run-rate: billable items' monthly costs, in the base currency.
+    pub total_monthly_cost: Money,
+    pub by_category: BTreeMap<Category, Money>,
+    pub this_month: MonthToDate,
+    pub month_over_month: Option<MonthChange>,
+    /// Completed months, oldest first (up to 12, from the first month with records).
+    pub trends: Vec<MonthTotal>,
+    pub upcoming_renewals: Vec<UpcomingRenewal>,
+    pub alert_counts: AlertCounts,
+    pub alerts: Vec<Alert>,
+    pub providers: Vec<ProviderRow>,
+    pub missing_rates: Vec<MissingRate>,
+    /// Billable items left out of the totals for want of a rate.
+    pub items_left_out: usize,
+}
+
+pub fn month_to_date(spend: &Spend, month: Month, pick: impl Fn(&MonthSpend) -> Decimal) -> MonthToDate {
+    MonthToDate {
+        month,
+        to_date: Money::new(pick(&spend.current.to_date), spend.base),
+        projected: Money::new(pick(&spend.current.projected), spend.base),
+        elapsed_days: spend.current.elapsed_days,
+        days_in_month: spend.current.days_in_month,
+    }
+}
+
+/// Renewals of live, billable items within `days` of today, soonest first. Usage bills, which
+/// follow the usage, are not renewals.
+pub fn upcoming_renewals(ledger: &Ledger, days: u32) -> Vec<UpcomingRenewal> {
+    let today = ledger.today;
+    let mut upcoming: Vec<UpcomingRenewal> = ledger
+        .live_items()
+        .filter(|i| i.status(today, 0).is_billable() && i.period != BillingPeriod::UsageBased)
+        .filter_map(|item| {
+            let date = item.next_renewal(today)?;
+            let ahead = (date - today).num_days();
+            (0..=i64::from(days)).contains(&ahead).then(|| UpcomingRenewal {
+                item: ItemTag::of(item),
+                date,
+                days: ahead,
+                cost: item.cycle_cost(),
+                cost_base: ledger.rates.convert(item.cycle_cost(), ledger.settings.base_currency, today).ok(),
+                auto_renew: item.auto_renew,
+            })
+        })
+        .collect();
+    upcoming.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.name.cmp(&b.item.name)));
+    upcoming
+}
+
+/// Who an item is bought from: its provider, else its registrar, else its own name.
+pub fn provider_of(item: &Item) -> String {
+    let registrar = match &item.details {
+        Details::Domain { registrar } => registrar.as_ref(),
+        _ => None,
+    };
+    item.provider.as_ref().or(registrar).map_or_else(|| item.name.as_str().to_string(), |p| p.as_str().to_string())
+}
+
+fn status_rank(status: Status) -> u8 {
+    match status {
+        Status::Cancelled => 0,
+        Status::Active => 1,
+        Status::Expiring => 2,
+        Status::Suspended => 3,
+        Status::Expired => 4,
+    }
+}
+
+fn providers(ledger: &Ledger, alerts: &[Alert]) -> Vec<ProviderRow> {
+    let today = ledger.today;
+    let base = ledger.settings.base_currency;
+    let window = ledger.settings.expiring_window_days;
+    let mut rows: BTreeMap<String, ProviderRow> = BTreeMap::new();
+    for item in ledger.live_items() {
+        let name = provider_of(item);
+        let status = item.status(today, window);
+        let row = rows.entry(name.to_lowercase()).or_insert_with(|| ProviderRow {
+            provider: name,
+            items: 0,
+            monthly: Money::zero(base),
+            worst_status: status,
+            worst_alert: None,
+        });
+        row.items += 1;
+        if status.is_billable()
+            && let Ok(monthly) = ledger.rates.convert(item.monthly_cost(), base, today)
+        {
+            row.monthly = row.monthly.plus(monthly);
+        }
+        if status_rank(status) > status_rank(row.worst_status) {
+            row.worst_status = status;
+        }
+        let worst =
+            alerts.iter().filter(|a| a.item.as_ref().is_some_and(|t| t.id == item.id)).map(|a| a.severity).max();
+        row.worst_alert = row.worst_alert.max(worst);
+    }
+    let mut rows: Vec<ProviderRow> = rows.into_values().collect();
+    rows.sort_by(|a, b| b.monthly.amount.cmp(&a.monthly.amount).then_with(|| a.provider.cmp(&b.provider)));
+    rows
+}
+
+/// The dashboard from the ledger, its spend (at least [`TREND_MONTHS`] back) and its alerts.
+pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_days: u32) -> Dashboard {
+    let today = ledger.today;
+    let base = ledger.settings.base_currency;
+    let totals = monthly_totals(
+        ledger.live_items().cloned().collect::<Vec<_>>().as_slice(),
+        base,
+        ledger.rates,
+        today,
+        ledger.settings.expiring_window_days,
+    );
+    let this_month = month_to_date(spend, Month::of(today), |m| m.total);
+    let month_over_month = spend.history().last().map(|last| {
+        let change = this_month.projected.amount - last.total;
+        MonthChange {
+            previous_month: last.month,
+            previous: Money::new(last.total, base),
+            projected: this_month.projected,
+            change: Money::new(change, base),
+            percent: (!last.total.is_zero()).then(|| change * Decimal::ONE_HUNDRED / last.total),
+        }
+    });
+    let history = spend.history();
+    let trends = history
+        .iter()
+        .skip(history.len().saturating_sub(TREND_MONTHS as usize))
+        .map(|m| MonthTotal { month: m.month, cost: Money::new(m.total, base) })
+        .collect();
+    Dashboard {
+        today,
+        base_currency: base,
+        total_monthly_cost: totals.monthly,
+        by_category: totals.by_category.into_iter().collect(),
+        this_month,
+        month_over_month,
+        trends,
+        upcoming_renewals: upcoming_renewals(ledger, renewal_days),
+        alert_counts: AlertCounts::of(&alerts),
+        providers: providers(ledger, &alerts),
+        alerts,
+        missing_rates: totals.missing_rates,
+        items_left_out: totals.items_left_out,
+    }
+}
+
+/// One month of the trend, with its categories.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct TrendMonth {
+    pub month: Month,
+    pub cost: Money,
+    pub by_category: BTreeMap<Category, Money>,
+}
+
+/// A forecast month.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ForecastMonth {
+    pub month: Month,
+    pub expected: Money,
+    pub low: Money,
+    pub high: Money,
+}
+
+/// Trends: actuals, the month so far, and the forecast.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Trends {
+    pub base_currency: Currency,
+    /// `None` for all spending.
+    pub category: Option<Category>,
+    /// Completed months with history, oldest first.
+    pub months: Vec<TrendMonth>,
+    pub this_month: MonthToDate,
+    pub this_month_by_category: BTreeMap<Category, MonthToDate>,
+    /// Completed months the forecast is fitted on.
+    pub history_months: usize,
+    /// The next months after this one; `None` with fewer than 3 months of history.
+    pub forecast: Option<Vec<ForecastMonth>>,
+    /// Change per month of the fitted trend.
+    pub slope: Option<Money>,
+    pub missing_rates: Vec<MissingRate>,
+}
+
+/// Trends over the last `months` completed months (of `spend`'s window), optionally one category.
+pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Category>) -> Trends {
+    let base = spend.base;
+    let pick = |m: &MonthSpend| category.map_or(m.total, |c| m.category(c));
+    let history = spend.history();
+    let shown = &history[history.len().saturating_sub(months)..];
+    let money = |amount: Decimal| Money::new(amount, base);
+    let totals: Vec<Decimal> = shown.iter().map(pick).collect();
+    let trend = forecast::linear(&totals, 1, FORECAST_MONTHS);
+    let current = Month::of(ledger.today);
+    let this_month_by_category = Category::ALL
+        .iter()
+        .filter(|c| category.is_none_or(|only| only == **c))
+        .map(|c| (*c, month_to_date(spend, current, |m| m.category(*c))))
+        .collect();
+    Trends {
+        base_currency: base,
+        category,
+        months: shown
+            .iter()
+            .map(|m| TrendMonth {
+                month: m.month,
+                cost: money(pick(m)),
+                by_category: m
+                    .by_category
+                    .iter()
+                    .filter(|(c, _)| category.is_none_or(|only| only == **c))
+                    .map(|(c, v)| (*c, money(*v)))
+                    .collect(),
+            })
+            .collect(),
+        this_month: month_to_date(spend, current, pick),
+        this_month_by_category,
+        history_months: shown.len(),
+        slope: trend.as_ref().map(|t| money(t.slope)),
+        forecast: trend.map(|t| {
+            t.ahead
+                .iter()
+                .enumerate()
+                .map(|(i, e): (usize, &Estimate)| ForecastMonth {
+                    month: current.plus(i as i32 + 1),
+                    expected: money(e.expected),
+                    low: money(e.low),
+                    high: money(e.high),
+                })
+                .collect()
+        }),
+        missing_rates: spend.missing.clone(),
+    }
+}

@@ -91,6 +91,21 @@ impl ItemTag {
     }
 }
 
+/// The run-rate: billable live items' monthly costs in the base currency (items without a rate
+/// left out, as in every total).
+pub(crate) fn summary_total(ledger: &Ledger) -> rust_decimal::Decimal {
+    let live: Vec<Item> = ledger.live_items().cloned().collect();
+    crate::domain::summary::monthly_totals(
+        &live,
+        ledger.settings.base_currency,
+        ledger.rates,
+        ledger.today,
+        ledger.settings.expiring_window_days,
+    )
+    .monthly
+    .amount
+}
+
 /// A percentage for people: `85%`, `112.5%`.
 pub(crate) fn percent(value: rust_decimal::Decimal) -> String {
     format!("{}%", value.round_dp(1).normalize())

@@ -1,6 +1,7 @@
 //! `demo`: fills a workspace with a realistic sample company, with a year of cost history that
 //! grows and has one spike, so every view has something to show.
 
+use chrono::Datelike as _;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -199,11 +200,19 @@ impl App {
             // last month, so the open usage cycle is this month.
             item.billed_from =
                 if item.period.bills_in_arrears() { Month::of(today).first_day() } else { first_month.first_day() };
+            // History is at a full month's cost; usage meters count from the 1st: a month's usage,
+            // scaled to the days gone by.
+            let monthly = item.monthly_cost();
+            if item.period.bills_in_arrears()
+                && let Some(usage) = &mut item.usage
+            {
+                let month = Month::of(today);
+                usage.used = (usage.used * Decimal::from(today.day()) / Decimal::from(month.days())).round_dp(2);
+            }
             item.id = tx.insert_item(workspace, &item).await?;
             let view = ItemView::new(&item, &settings, &rates, today);
             let added = item_change("item.add", item.id, None, Some(&view));
             tx.audit(workspace, actor, now, &added).await?;
-            let monthly = item.monthly_cost();
             let mut imported = Vec::new();
             for months_ago in (1..=DEMO_HISTORY_MONTHS).rev() {
                 let month = Month::of(today).plus(-months_ago);

@@ -2,6 +2,7 @@
 //! HTTP later). It loads what a use case needs from the store, asks the pure domain what to do,
 //! writes the result and an audit entry in one transaction, and returns view models.
 
+mod analysis;
 mod costs;
 mod demo;
 mod error;
@@ -19,6 +20,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use crate::domain::workspace::{Settings, Timezone, WorkspaceId};
 use crate::store::{Store, Tx};
 
+pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS};
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};

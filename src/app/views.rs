@@ -14,7 +14,7 @@ use crate::domain::item::{
 use crate::domain::money::{Currency, Money, exact_amount, format_exact};
 use crate::domain::rates::{ExchangeRate, RateBook};
 use crate::domain::summary::{Totals, item_monthly};
-use crate::domain::workspace::{Settings, WorkspaceId};
+use crate::domain::workspace::{LeadTimes, Settings, WorkspaceId};
 
 /// Money exactly as typed: `{"amount": "0.0004", "currency": "USD"}`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -80,6 +80,14 @@ pub struct ItemView {
     pub integration_type: Option<IntegrationType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
+    /// The item's own renewal alert lead times (days); `null` means the workspace's.
+    pub lead_times: Option<LeadTimes>,
+    /// What a year would cost billed yearly, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yearly_price: Option<TypedMoney>,
+    /// What a flat monthly plan would cost instead of paying per use, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_price: Option<TypedMoney>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,6 +157,9 @@ impl ItemView {
             api_key_status: None,
             integration_type: None,
             features: None,
+            lead_times: item.lead_times.clone(),
+            yearly_price: item.yearly_price.map(|p| TypedMoney(Money::new(p, item.cost.currency))),
+            plan_price: item.plan_price.map(|p| TypedMoney(Money::new(p, item.cost.currency))),
             created_at: item.created_at,
             updated_at: item.updated_at,
             removed_at: item.removed_at,

@@ -9,13 +9,15 @@ use rust_decimal::Decimal;
 
 use crate::app::{ExportFormat, ExportWhat};
 use crate::domain::UserError;
+use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
 use crate::domain::cost::CostSource;
 use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,
 };
 use crate::domain::money::{Currency, NumberRule};
-use crate::domain::workspace::{LeadTimes, SettingKey, WorkspaceId};
+use crate::domain::workspace::{Language, LeadTimes, SettingKey, WorkspaceId};
+use std::str::FromStr as _;
 
 /// Lets clap list and parse the domain's choice enums (accepting `-` for `_`).
 macro_rules! value_enum {
@@ -46,7 +48,8 @@ value_enum!(
     CostSource,
     SettingKey,
     ExportWhat,
-    ExportFormat
+    ExportFormat,
+    Language
 );
 
 /// Value parsers that name the flag in their messages ("The unit price `-1` is not valid: ...").
@@ -104,6 +107,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Language of reports and alerts (en, th) [default: the workspace's].
+    #[arg(long, global = true, env = "JARVIS_LANG", value_enum)]
+    pub lang: Option<Language>,
+
     /// Show the ledger as of this date (YYYY-MM-DD) instead of today: for what-ifs with commands
     /// that only read (list, show, history, export...).
     #[arg(long, global = true, env = "JARVIS_TODAY", value_parser = date)]
@@ -121,8 +128,14 @@ impl Command {
             Command::Cost(cost) => matches!(cost, CostCommand::Record { .. } | CostCommand::Remove { .. }),
             Command::Rate(rate) => matches!(rate, RateCommand::Set { .. }),
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
+            Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Jobs(_) | Command::Demo => true,
-            Command::Audit { .. } | Command::Export { .. } => false,
+            Command::Audit { .. }
+            | Command::Export { .. }
+            | Command::Dashboard { .. }
+            | Command::Trends { .. }
+            | Command::Alerts
+            | Command::Report => false,
         }
     }
 }
@@ -150,6 +163,45 @@ pub enum Command {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
     },
+    /// The dashboard: monthly cost, categories, this month so far, the last 12 months, upcoming
+    /// renewals, alerts and providers.
+    #[command(after_help = "Examples:
+  jarvis dashboard
+  jarvis dashboard --days 60 --chart dashboard.png
+  jarvis dashboard --json")]
+    Dashboard {
+        /// List renewals in the next this many days.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// Also draw the monthly costs and the category breakdown as a PNG image to this file.
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
+    },
+    /// Monthly costs from the cost history, this month so far with its projection, and a forecast
+    /// of the next 3 months with an 80% interval (from 3 months of history on).
+    #[command(after_help = "Examples:
+  jarvis trends
+  jarvis trends --months 24 --category ai-services
+  jarvis trends --chart trends.png")]
+    Trends {
+        /// Completed months to show and fit the forecast on.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=60))]
+        months: u32,
+        /// Only this category.
+        #[arg(long, value_enum)]
+        category: Option<Category>,
+        /// Also draw the chart as a PNG image to this file.
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
+    },
+    /// What needs attention: renewals, expiries, budgets, free tiers, API keys, unusual spend.
+    Alerts,
+    /// The Jarvis report: health score with its components, recommendations with what they save,
+    /// and risks.
+    Report,
+    /// Monthly budgets for the total and per category, with alert thresholds.
+    #[command(subcommand)]
+    Budget(BudgetCommand),
     /// Fill an empty workspace with a sample company and a year of history, then list it.
     Demo,
     /// Export items and cost history as JSON or CSV.
@@ -410,6 +462,38 @@ pub enum CostCommand {
         /// Only look among items of this kind.
         #[arg(long, value_enum)]
         kind: Option<Kind>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BudgetCommand {
+    /// Set a monthly budget (replacing the scope's current one).
+    #[command(after_help = "Examples:
+  jarvis budget set total 1000
+  jarvis budget set ai-services 400 --thresholds 50,80,100")]
+    Set {
+        /// What it covers: total, or a category (infrastructure, ai_services, third_party,
+        /// packages, other).
+        #[arg(value_parser = BudgetScope::from_str)]
+        scope: BudgetScope,
+        /// The monthly amount, e.g. 400 (0 means any spending is over budget).
+        #[arg(value_parser = budget_amount, allow_negative_numbers = true)]
+        amount: Decimal,
+        /// Currency [default: the workspace's base currency].
+        #[arg(long, value_parser = Currency::parse)]
+        currency: Option<Currency>,
+        /// Percentages of the budget that raise alerts [default: 80,100, or the budget's current
+        /// ones].
+        #[arg(long, value_parser = Thresholds::parse)]
+        thresholds: Option<Thresholds>,
+    },
+    /// List budgets and how this month is going against them.
+    List,
+    /// Remove a budget.
+    Remove {
+        /// total, or a category.
+        #[arg(value_parser = BudgetScope::from_str)]
+        scope: BudgetScope,
     },
 }
 

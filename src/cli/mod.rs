@@ -9,7 +9,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use args::Cli;
-use args::{ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand};
+use args::{
+    BudgetCommand, ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand,
+};
 
 use crate::app::{
     App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ItemFilter, ItemRef, SystemClock,
@@ -19,6 +21,8 @@ use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::item::ItemChanges;
 use crate::domain::text::{ItemName, Label, Notes};
+use crate::domain::workspace::Language;
+use crate::render::{Flavor, Page, Renderer};
 use crate::store::Store;
 
 /// Exit code when Jarvis refused the input (bad value, unknown item...).
@@ -183,6 +187,43 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
             output(json, &reports, |r| render::jobs(r))
         }
+        Command::Dashboard { days, chart } => {
+            let lang = language(app, cli).await?;
+            let dashboard = app.dashboard(ws, Some(*days)).await?;
+            if let Some(path) = chart {
+                let trends = app.trends(ws, None, None).await?;
+                let breakdown: Vec<_> = dashboard.by_category.iter().map(|(c, m)| (*c, *m)).collect();
+                write_chart(path, &crate::render::chart::cost_chart(&trends, &breakdown, lang))?;
+            }
+            analysis_output(json, lang, Page::Dashboard, &dashboard)
+        }
+        Command::Trends { months, category, chart } => {
+            let lang = language(app, cli).await?;
+            let trends = app.trends(ws, Some(*months), *category).await?;
+            if let Some(path) = chart {
+                let breakdown: Vec<_> = trends.this_month_by_category.iter().map(|(c, m)| (*c, m.projected)).collect();
+                write_chart(path, &crate::render::chart::cost_chart(&trends, &breakdown, lang))?;
+            }
+            analysis_output(json, lang, Page::Trends, &trends)
+        }
+        Command::Alerts => {
+            let lang = language(app, cli).await?;
+            analysis_output(json, lang, Page::Alerts, &app.alerts(ws).await?)
+        }
+        Command::Report => {
+            let lang = language(app, cli).await?;
+            analysis_output(json, lang, Page::Report, &app.report(ws).await?)
+        }
+        Command::Budget(command) => match command {
+            BudgetCommand::Set { scope, amount, currency, thresholds } => {
+                let set = app.set_budget(ws, me, *scope, *amount, *currency, thresholds.clone()).await?;
+                output(json, &set, render::budget_set)
+            }
+            BudgetCommand::List => output(json, &app.budgets(ws).await?, render::budgets),
+            BudgetCommand::Remove { scope } => {
+                output(json, &app.remove_budget(ws, me, *scope).await?, render::budget_removed)
+            }
+        },
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
         Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
         Command::Export { what, format, output: path } => {
@@ -198,6 +239,33 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
         }
     }
+}
+
+/// The language to write in: `--lang`, else the workspace's.
+async fn language(app: &App, cli: &Cli) -> Result<Language, AppError> {
+    match cli.lang {
+        Some(lang) => Ok(lang),
+        None => app.language(&cli.workspace).await,
+    }
+}
+
+/// An analysis view as JSON (texts worded in `lang`) or as its page from `prompts/`.
+fn analysis_output<T: Serialize>(json: bool, lang: Language, page: Page, view: &T) -> Result<String, AppError> {
+    let renderer = Renderer::get(lang, Flavor::Plain);
+    let mut text = if json {
+        serde_json::to_string_pretty(&renderer.resolve(view)).map_err(anyhow::Error::new)?
+    } else {
+        renderer.page(page, view, usize::MAX)
+    };
+    text.push('\n');
+    Ok(text)
+}
+
+fn write_chart(path: &std::path::Path, chart: &crate::chart::CostChart) -> Result<(), AppError> {
+    let png = crate::chart::render_png(chart)?;
+    std::fs::write(path, png).map_err(|e| anyhow::anyhow!("could not write the chart to {}: {e}", path.display()))?;
+    eprintln!("Chart written to {}", path.display());
+    Ok(())
 }
 
 fn item_ref(query: &str, kind: Option<crate::domain::item::Kind>) -> Result<ItemRef, UserError> {

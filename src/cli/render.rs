@@ -6,7 +6,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
-use crate::app::{Exported, JobReport};
+use crate::app::{BudgetList, BudgetView, Exported, JobReport};
 use crate::domain::item::BillingPeriod;
 use crate::store::AuditRecord;
 
@@ -145,6 +145,9 @@ fn item_card(item: &ItemView) -> String {
         ("API key", item.api_key_status.map(|s| s.to_string())),
         ("Integration", item.integration_type.map(|s| s.to_string())),
         ("Features", item.features.as_ref().filter(|f| !f.is_empty()).map(|f| f.join(", "))),
+        ("Alerts before", item.lead_times.as_ref().map(|l| format!("{l} days"))),
+        ("Yearly price", item.yearly_price.as_ref().map(ToString::to_string)),
+        ("Plan price", item.plan_price.as_ref().map(|p| format!("{p} a month"))),
         ("Notes", item.notes.clone()),
     ];
     rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
@@ -284,15 +287,49 @@ pub fn rate_set(rate: &RateView) -> String {
 pub fn settings(view: &SettingsView) -> String {
     let s = &view.settings;
     format!(
-        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\n",
+        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\nLead times       {} days before renewals\n",
         view.workspace,
         s.base_currency,
         s.base_currency.name(),
         s.timezone,
         view.today,
         s.language,
-        s.expiring_window_days
+        s.expiring_window_days,
+        s.lead_times
     )
+}
+
+pub fn budget_set(budget: &BudgetView) -> String {
+    format!("The {} budget is now {} a month (alerts at {}%).\n", budget.scope, budget.amount, budget.thresholds)
+}
+
+pub fn budget_removed(budget: &BudgetView) -> String {
+    format!("Removed the {} budget of {} a month.\n", budget.scope, budget.amount)
+}
+
+pub fn budgets(list: &BudgetList) -> String {
+    if list.budgets.is_empty() {
+        return "No budgets yet. Set one with `jarvis budget set total 1000` or `jarvis budget set ai-services 400`.\n"
+            .into();
+    }
+    let mut t = table(&["Budget", "Monthly", "Alerts at", "Spent so far", "Forecast"]);
+    let share =
+        |p: Option<rust_decimal::Decimal>| p.map(|p| format!(" ({}%)", p.round_dp(1).normalize())).unwrap_or_default();
+    for budget in &list.budgets {
+        let check = list.checks.iter().find(|c| c.scope == budget.scope);
+        t.add_row(vec![
+            Cell::new(budget.scope),
+            right(budget.amount.to_string()),
+            Cell::new(format!("{}%", budget.thresholds)),
+            right(check.map(|c| format!("{}{}", c.spent, share(c.spent_percent))).unwrap_or_else(|| "no rate".into())),
+            right(
+                check
+                    .map(|c| format!("{}{}", c.forecast, share(c.forecast_percent)))
+                    .unwrap_or_else(|| "no rate".into()),
+            ),
+        ]);
+    }
+    format!("{t}\nAs of {}; the forecast is recurring costs plus usage at its pace so far.\n", list.today)
 }
 
 pub fn jobs(reports: &[JobReport]) -> String {

@@ -6,6 +6,7 @@
 //! Every query is parameterised and filtered by workspace.
 
 mod audit;
+mod budgets;
 mod costs;
 mod items;
 mod rates;

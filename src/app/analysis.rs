@@ -1,0 +1,248 @@
+//! Use cases of the analysis: dashboard, trends, alerts, the Jarvis report, and budgets.
+//!
+//! Each loads the workspace's ledger in one read transaction and hands it to the pure
+//! `analysis` core.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{App, Result};
+use crate::analysis::alerts::{Alert, alerts};
+use crate::analysis::dashboard::{Dashboard, RENEWAL_DAYS, TREND_MONTHS, Trends, dashboard, trends};
+use crate::analysis::report::{Report, report};
+use crate::analysis::spend::{Spend, spend};
+use crate::analysis::{CostLine, Ledger};
+use crate::domain::UserError;
+use crate::domain::audit::{Actor, Change};
+use crate::domain::budget::{Budget, BudgetScope, Thresholds};
+use crate::domain::calendar::{DateRange, Month};
+use crate::domain::item::{Category, Item};
+use crate::domain::money::{Currency, Money};
+use crate::domain::rates::RateBook;
+use crate::domain::workspace::{Language, Settings, WorkspaceId};
+use crate::store::{CostFilter, Removed};
+
+/// Most months `trends` looks back.
+pub const MAX_TREND_MONTHS: u32 = 60;
+/// Months of history alerts (unusual spend) look at.
+const ALERT_MONTHS: u32 = 13;
+
+/// A workspace's ledger, loaded.
+struct Loaded {
+    settings: Settings,
+    today: NaiveDate,
+    items: Vec<Item>,
+    history: Vec<CostLine>,
+    covered: HashMap<i64, Vec<DateRange>>,
+    rates: RateBook,
+    budgets: Vec<Budget>,
+}
+
+impl Loaded {
+    fn ledger(&self) -> Ledger<'_> {
+        Ledger {
+            today: self.today,
+            settings: &self.settings,
+            items: &self.items,
+            history: &self.history,
+            covered: &self.covered,
+            rates: &self.rates,
+            budgets: &self.budgets,
+        }
+    }
+}
+
+/// The alerts, with the workspace's date.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertList {
+    pub today: NaiveDate,
+    pub alerts: Vec<Alert>,
+    pub counts: crate::analysis::dashboard::AlertCounts,
+}
+
+/// A budget as listed.
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetView {
+    pub scope: BudgetScope,
+    pub amount: Money,
+    pub thresholds: Thresholds,
+}
+
+impl From<&Budget> for BudgetView {
+    fn from(b: &Budget) -> Self {
+        BudgetView { scope: b.scope, amount: b.amount, thresholds: b.thresholds.clone() }
+    }
+}
+
+/// Budgets and how this month is going against them.
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetList {
+    pub today: NaiveDate,
+    pub base_currency: Currency,
+    pub budgets: Vec<BudgetView>,
+    pub checks: Vec<crate::analysis::alerts::BudgetCheck>,
+}
+
+impl App {
+    /// The workspace's language, for rendering.
+    pub async fn language(&self, workspace: &WorkspaceId) -> Result<Language> {
+        Ok(self.store.read().await?.settings(workspace).await?.language)
+    }
+
+    /// Loads everything the analysis needs, with cost history from `months_back` months before
+    /// the current one.
+    async fn load(&self, workspace: &WorkspaceId, months_back: u32) -> Result<Loaded> {
+        let mut tx = self.store.read().await?;
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let from = Month::of(today).plus(-(months_back as i32)).first_day();
+        let history = tx
+            .cost_records(workspace, CostFilter { item_id: None, from: Some(from), to: Some(today) })
+            .await?
+            .iter()
+            .map(|r| CostLine { item_id: r.item_id, amount: r.amount, period: r.period })
+            .collect();
+        Ok(Loaded {
+            items: tx.items(workspace, Removed::Included).await?,
+            history,
+            covered: tx.covered_periods(workspace, None).await?,
+            rates: RateBook::new(tx.rates(workspace).await?),
+            budgets: tx.budgets(workspace).await?,
+            settings,
+            today,
+        })
+    }
+
+    fn analyse(loaded: &Loaded, months_back: u32) -> (Spend, Vec<Alert>) {
+        let ledger = loaded.ledger();
+        let spend = spend(&ledger, months_back);
+        let found = alerts(&ledger, &spend);
+        (spend, found)
+    }
+
+    /// The dashboard, with renewals in the next `renewal_days` days (default 30).
+    pub async fn dashboard(&self, workspace: &WorkspaceId, renewal_days: Option<u32>) -> Result<Dashboard> {
+        let loaded = self.load(workspace, ALERT_MONTHS).await?;
+        let (spend, found) = Self::analyse(&loaded, ALERT_MONTHS);
+        Ok(dashboard(&loaded.ledger(), &spend, found, renewal_days.unwrap_or(RENEWAL_DAYS)))
+    }
+
+    /// Monthly actuals over the last `months` completed months (default 12), this month so far
+    /// with its projection, and the forecast; all spending or one category.
+    pub async fn trends(
+        &self,
+        workspace: &WorkspaceId,
+        months: Option<u32>,
+        category: Option<Category>,
+    ) -> Result<Trends> {
+        let months = months.unwrap_or(TREND_MONTHS);
+        if !(1..=MAX_TREND_MONTHS).contains(&months) {
+            return Err(UserError::invalid(
+                "months",
+                months.to_string(),
+                format!("give 1 to {MAX_TREND_MONTHS} months"),
+            )
+            .into());
+        }
+        let loaded = self.load(workspace, months).await?;
+        let spend = spend(&loaded.ledger(), months);
+        Ok(trends(&loaded.ledger(), &spend, months as usize, category))
+    }
+
+    /// Every alert, most severe first.
+    pub async fn alerts(&self, workspace: &WorkspaceId) -> Result<AlertList> {
+        let loaded = self.load(workspace, ALERT_MONTHS).await?;
+        let (_, found) = Self::analyse(&loaded, ALERT_MONTHS);
+        Ok(AlertList {
+            today: loaded.today,
+            counts: crate::analysis::dashboard::AlertCounts::of(&found),
+            alerts: found,
+        })
+    }
+
+    /// The Jarvis report.
+    pub async fn report(&self, workspace: &WorkspaceId) -> Result<Report> {
+        let loaded = self.load(workspace, ALERT_MONTHS).await?;
+        let (spend, found) = Self::analyse(&loaded, ALERT_MONTHS);
+        Ok(report(&loaded.ledger(), &spend, &found))
+    }
+
+    /// The budgets, and this month against them.
+    pub async fn budgets(&self, workspace: &WorkspaceId) -> Result<BudgetList> {
+        let loaded = self.load(workspace, 0).await?;
+        let ledger = loaded.ledger();
+        let spend = spend(&ledger, 0);
+        let checks =
+            crate::analysis::alerts::check_budgets(&ledger, &spend).into_iter().filter_map(|c| c.ok()).collect();
+        Ok(BudgetList {
+            today: loaded.today,
+            base_currency: loaded.settings.base_currency,
+            budgets: loaded.budgets.iter().map(BudgetView::from).collect(),
+            checks,
+        })
+    }
+
+    /// Sets the monthly budget for `scope` (in the base currency unless given), with alert
+    /// thresholds (default 80% and 100%, or the budget's current ones).
+    pub async fn set_budget(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        scope: BudgetScope,
+        amount: Decimal,
+        currency: Option<Currency>,
+        thresholds: Option<Thresholds>,
+    ) -> Result<BudgetView> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let settings = tx.settings(workspace).await?;
+        let before = tx.budgets(workspace).await?.into_iter().find(|b| b.scope == scope);
+        let budget = Budget {
+            scope,
+            amount: Money::new(amount, currency.unwrap_or(settings.base_currency)),
+            thresholds: thresholds.or_else(|| before.as_ref().map(|b| b.thresholds.clone())).unwrap_or_default(),
+        };
+        tx.set_budget(workspace, &budget, now).await?;
+        let view = BudgetView::from(&budget);
+        let change = Change {
+            action: "budget.set",
+            entity: "budget",
+            entity_id: Some(scope.as_str().to_string()),
+            before: before.as_ref().map(|b| json!(BudgetView::from(b))),
+            after: Some(json!(view)),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Removes the budget for `scope`.
+    pub async fn remove_budget(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        scope: BudgetScope,
+    ) -> Result<BudgetView> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let before = tx.budgets(workspace).await?.into_iter().find(|b| b.scope == scope).ok_or_else(|| {
+            UserError::Missing(format!("There is no {scope} budget to remove; `budget list` shows the budgets set"))
+        })?;
+        tx.remove_budget(workspace, scope).await?;
+        let view = BudgetView::from(&before);
+        let change = Change {
+            action: "budget.remove",
+            entity: "budget",
+            entity_id: Some(scope.as_str().to_string()),
+            before: Some(json!(view)),
+            after: None,
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}

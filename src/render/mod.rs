@@ -1,0 +1,395 @@
+//! Words for people: the handlebars templates in `prompts/<language>/`, embedded at build time.
+//!
+//! Two kinds of templates live there. `messages.json` maps message ids to short handlebars
+//! sentences; the analysis returns [`Text`]s (an id and its arguments) and [`Renderer::text`]
+//! words them. The `*.md.hbs` pages (the Jarvis report, the dashboard, trends, alerts) render
+//! whole views as Discord-flavoured markdown, fitted to Discord's limits: lists are cut short with
+//! "...and N more" until the page fits.
+//!
+//! A language is a folder: a page or message missing from it falls back to English. Templates
+//! run in strict mode, so a misspelt field is an error, not an empty string.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError, RenderErrorReason};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::analysis::Text;
+use crate::domain::money::{Currency, Money};
+use crate::domain::workspace::Language;
+
+pub mod chart;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/prompts.rs"));
+}
+
+/// Discord's limits on what one message can hold (characters, as Discord counts them).
+pub mod limits {
+    /// An embed's description.
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    /// A message's text content.
+    pub const CONTENT: usize = 2000;
+    /// An embed's title.
+    pub const EMBED_TITLE: usize = 256;
+    /// An embed field's value.
+    pub const FIELD_VALUE: usize = 1024;
+}
+
+/// Where the text goes: Discord (markdown special characters and mentions in user text are
+/// escaped) or a terminal / JSON (left as typed).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Flavor {
+    Discord,
+    Plain,
+}
+
+/// The pages Jarvis renders.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Page {
+    Report,
+    Dashboard,
+    Trends,
+    Alerts,
+}
+
+impl Page {
+    pub const ALL: [Page; 4] = [Page::Report, Page::Dashboard, Page::Trends, Page::Alerts];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Page::Report => "report",
+            Page::Dashboard => "dashboard",
+            Page::Trends => "trends",
+            Page::Alerts => "alerts",
+        }
+    }
+}
+
+/// Renders messages and pages in one language and flavor.
+pub struct Renderer {
+    language: Language,
+    /// Messages, never escaped: they are plain sentences until a page places them.
+    messages: Handlebars<'static>,
+    /// Pages, escaping per the flavor; the messages are registered here too, for `{{t "id"}}`.
+    pages: Handlebars<'static>,
+}
+
+/// Files of `prompts/` for `language`, with English filling any gaps.
+fn files(language: Language) -> BTreeMap<String, &'static str> {
+    let mut files = BTreeMap::new();
+    for lang in [Language::English, language] {
+        let prefix = format!("{}/", lang.as_str());
+        for (path, contents) in embedded::PROMPTS {
+            if let Some(name) = path.strip_prefix(&prefix) {
+                files.insert(name.to_string(), *contents);
+            }
+        }
+    }
+    files
+}
+
+/// The messages for `language`, English filling gaps.
+fn message_table(language: Language) -> BTreeMap<String, String> {
+    let mut table = BTreeMap::new();
+    for lang in [Language::English, language] {
+        let path = format!("{}/messages.json", lang.as_str());
+        if let Some((_, contents)) = embedded::PROMPTS.iter().find(|(p, _)| *p == path) {
+            let parsed: BTreeMap<String, String> =
+                serde_json::from_str(contents).unwrap_or_else(|e| panic!("prompts/{path} is not valid: {e}"));
+            table.extend(parsed);
+        }
+    }
+    table
+}
+
+impl Renderer {
+    /// The renderer for `language` and `flavor`, built once and shared.
+    pub fn get(language: Language, flavor: Flavor) -> &'static Renderer {
+        static CACHE: OnceLock<std::sync::Mutex<BTreeMap<(String, bool), &'static Renderer>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let mut cache = cache.lock().expect("renderer cache");
+        let key = (language.as_str().to_string(), flavor == Flavor::Discord);
+        cache.entry(key).or_insert_with(|| {
+            let renderer = Renderer::new(language, flavor).unwrap_or_else(|e| panic!("prompts/ do not compile: {e}"));
+            Box::leak(Box::new(renderer))
+        })
+    }
+
+    /// Compiles the templates (tests use this to see errors; the app uses [`Renderer::get`]).
+    pub fn new(language: Language, flavor: Flavor) -> anyhow::Result<Renderer> {
+        let table = Arc::new(message_table(language));
+        let mut messages = Handlebars::new();
+        messages.set_strict_mode(true);
+        messages.register_escape_fn(handlebars::no_escape);
+        let mut pages = Handlebars::new();
+        pages.set_strict_mode(true);
+        match flavor {
+            Flavor::Discord => pages.register_escape_fn(escape_discord),
+            Flavor::Plain => pages.register_escape_fn(handlebars::no_escape),
+        }
+        for (id, template) in table.iter() {
+            messages.register_template_string(id, template).map_err(|e| anyhow::anyhow!("message {id}: {e}"))?;
+            pages.register_template_string(&format!("msg:{id}"), template)?;
+        }
+        for (name, contents) in files(language) {
+            if let Some(page) = name.strip_suffix(".md.hbs") {
+                pages.register_template_string(page, contents).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            } else if let Some(partial) = name.strip_suffix(".hbs") {
+                pages.register_partial(partial, contents)?;
+            }
+        }
+        for registry in [&mut messages, &mut pages] {
+            registry.register_helper("money", Box::new(money_helper));
+            registry.register_helper("pct", Box::new(percent_helper));
+            registry.register_helper("bar", Box::new(bar_helper));
+            let names = Arc::clone(&table);
+            registry.register_helper(
+                "name",
+                Box::new(
+                    move |h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| {
+                        let group = param_str(h, 0)?;
+                        let value = param_str(h, 1)?;
+                        let key = format!("name.{group}.{value}");
+                        out.write(names.get(&key).map_or(value.as_str(), String::as_str))?;
+                        Ok(())
+                    },
+                ),
+            );
+        }
+        pages.register_helper(
+            "t",
+            Box::new(|h: &Helper, r: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| {
+                let id = param_str(h, 0)?;
+                let args: Map<String, Value> =
+                    h.hash().iter().map(|(k, v)| (k.to_string(), v.value().clone())).collect();
+                out.write(&r.render(&format!("msg:{id}"), &args)?)?;
+                Ok(())
+            }),
+        );
+        Ok(Renderer { language, messages, pages })
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// A message in words. An id missing from the prompts shows as `[id]`, which the prompt
+    /// tests catch.
+    pub fn text(&self, text: &Text) -> String {
+        self.message(text.id, &text.args)
+    }
+
+    fn message(&self, id: &str, args: &impl Serialize) -> String {
+        if !self.messages.has_template(id) {
+            return format!("[{id}]");
+        }
+        self.messages.render(id, args).unwrap_or_else(|e| format!("[{id}: {e}]"))
+    }
+
+    /// `value` as JSON with every [`Text`] in it worded: what `--json` prints and pages render.
+    pub fn resolve<T: Serialize>(&self, value: &T) -> Value {
+        let json = serde_json::to_value(value).expect("views serialize to JSON");
+        self.resolve_value(json)
+    }
+
+    fn resolve_value(&self, value: Value) -> Value {
+        match value {
+            Value::Object(map) if is_text(&map) => {
+                Value::String(self.message(map["id"].as_str().expect("checked"), &map["args"]))
+            }
+            Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, self.resolve_value(v))).collect()),
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.resolve_value(v)).collect()),
+            other => other,
+        }
+    }
+
+    /// A page from `view`, at most `limit` characters: lists are cut shorter (ending with "...and
+    /// N more") until it fits; as a last resort the text is cut.
+    pub fn page<T: Serialize>(&self, page: Page, view: &T, limit: usize) -> String {
+        let resolved = self.resolve(view);
+        let mut last = String::new();
+        for cap in [usize::MAX, 25, 15, 10, 6, 4, 2, 1, 0] {
+            let data = cap_lists(&resolved, cap);
+            last = self
+                .pages
+                .render(page.name(), &data)
+                .unwrap_or_else(|e| panic!("prompts/{}/{}.md.hbs: {e}", self.language.as_str(), page.name()));
+            last = tidy(&last);
+            if discord_len(&last) <= limit {
+                return last;
+            }
+        }
+        cut(&last, limit)
+    }
+}
+
+fn is_text(map: &Map<String, Value>) -> bool {
+    map.len() == 2 && map.get("id").is_some_and(Value::is_string) && map.get("args").is_some_and(Value::is_object)
+}
+
+/// Length as Discord counts it (UTF-16 code units, which is never less than characters).
+pub fn discord_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// `text` cut to `limit` (Discord's count) with an ellipsis, at a character boundary.
+pub fn cut(text: &str, limit: usize) -> String {
+    if discord_len(text) <= limit {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        if used + c.len_utf16() + 1 > limit {
+            break;
+        }
+        used += c.len_utf16();
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Blank lines collapsed to one and trailing spaces dropped, so templates can be laid out
+/// readably.
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// Keeps the first `cap` entries of every list and says how many were left out in a sibling
+/// `<name>_more` field (always present, so strict templates can test it).
+fn cap_lists(value: &Value, cap: usize) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, v) in map {
+                if let Value::Array(items) = v {
+                    out.insert(key.clone(), Value::Array(items.iter().take(cap).map(|x| cap_lists(x, cap)).collect()));
+                    out.insert(format!("{key}_more"), Value::from(items.len().saturating_sub(cap)));
+                } else {
+                    out.insert(key.clone(), cap_lists(v, cap));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|x| cap_lists(x, cap)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Escapes what Discord would read as markdown or a mention in text people typed: `@everyone`
+/// becomes `@\u{200B}everyone`, `<@123>` loses its meaning, `*bold*` shows its asterisks.
+pub fn escape_discord(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '>' | '-' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' | '<' => {
+                out.push(c);
+                out.push('\u{200B}');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn param_str(h: &Helper, index: usize) -> Result<String, RenderError> {
+    let value = h.param(index).ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("helper", index))?.value();
+    Ok(value.as_str().map_or_else(|| value.to_string(), str::to_string))
+}
+
+fn decimal(value: &Value) -> Option<Decimal> {
+    match value {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether a helper was asked to show a `+` on positive numbers (`sign=true`).
+fn signed(h: &Helper) -> bool {
+    h.hash_get("sign").is_some_and(|v| v.value().as_bool() == Some(true))
+}
+
+/// `{{money m}}` for a serialized [`Money`] (`{"amount": "1234.5", "currency": "USD"}`):
+/// `1,234.50 USD`; with `sign=true`, `+1,234.50 USD`.
+fn money_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
+    let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("money", 0))?.value();
+    let shown = match value {
+        Value::Object(map) => {
+            let amount = map.get("amount").and_then(decimal);
+            let currency = map.get("currency").and_then(Value::as_str).and_then(|c| Currency::parse(c).ok());
+            match (amount, currency) {
+                (Some(amount), Some(currency)) => {
+                    let plus = if signed(h) && amount > Decimal::ZERO { "+" } else { "" };
+                    format!("{plus}{}", Money::new(amount, currency))
+                }
+                _ => return Err(RenderErrorReason::InvalidParamType("money").into()),
+            }
+        }
+        Value::String(s) => s.clone(),
+        Value::Null => "—".to_string(),
+        _ => return Err(RenderErrorReason::InvalidParamType("money").into()),
+    };
+    out.write(&shown)?;
+    Ok(())
+}
+
+/// `{{pct x}}` for a decimal percentage: `85.5%`; `—` for null.
+fn percent_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("pct", 0))?.value();
+    let shown = decimal(value).map_or_else(
+        || "—".to_string(),
+        |p| {
+            let plus = if signed(h) && p > Decimal::ZERO { "+" } else { "" };
+            format!("{plus}{}", crate::analysis::percent(p))
+        },
+    );
+    out.write(&shown)?;
+    Ok(())
+}
+
+/// `{{bar x}}`: a ten-block bar for a percentage, e.g. `▰▰▰▰▰▰▰▰▱▱` for 80.
+fn bar_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
+    let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("bar", 0))?.value();
+    let percent = decimal(value).unwrap_or_default().clamp(Decimal::ZERO, Decimal::ONE_HUNDRED);
+    let filled = (percent / Decimal::TEN).round().to_string().parse::<usize>().unwrap_or(0).min(10);
+    out.write(&format!("{}{}", "▰".repeat(filled), "▱".repeat(10 - filled)))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

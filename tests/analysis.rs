@@ -1,0 +1,297 @@
+//! The analysis through the app layer, on real SQLite files: figures worked out by hand, the
+//! rules at their edges, and every page rendered in every language.
+
+mod common;
+
+use common::{TestDb, dec, named, ws};
+use jarvis::analysis::alerts::Severity;
+use jarvis::analysis::report::Band;
+use jarvis::app::{App, ItemRef};
+use jarvis::domain::audit::Actor;
+use jarvis::domain::budget::BudgetScope;
+use jarvis::domain::item::{BillingPeriod, Category, ItemChanges, Kind};
+use jarvis::domain::money::Currency;
+use jarvis::domain::text::Label;
+use jarvis::domain::workspace::{Language, WorkspaceId};
+use jarvis::render::{Flavor, Page, Renderer, limits};
+use rust_decimal::Decimal;
+
+fn usage(units: &str) -> ItemChanges {
+    ItemChanges { usage: Some(dec(units)), ..Default::default() }
+}
+
+fn amounts<'a>(
+    pairs: impl IntoIterator<Item = (&'a Category, &'a jarvis::domain::money::Money)>,
+) -> Vec<(String, String)> {
+    pairs.into_iter().map(|(c, m)| (c.to_string(), m.format_amount())).collect()
+}
+
+/// A small company tracked from 2026-09-01, run the way Jarvis runs it: items added, usage read
+/// at each month's end, the jobs run on the 2nd.
+///
+/// - acme.com: domain, 12.00 USD a year, auto-renews 2027-01-05 (1.00 a month)
+/// - web: hosting, 62.00 USD a month, auto-renews monthly from 2026-09-01
+/// - OpenAI: 2.00 USD per 1M tokens, billed monthly in arrears: 50 used in September, 70 in
+///   October, 20 so far in November
+/// - Notion: package, 480.00 USD a year, auto-renews 2027-02-14 (40.00 a month)
+/// - Office internet: other, 1,400 THB a month at 35 THB per USD (40.00 USD)
+async fn small_company(db: &TestDb) -> WorkspaceId {
+    let ws = ws("small");
+    let me = Actor::Cli;
+    let app = db.app_at("2026-09-01T09:00:00Z");
+    app.set_rate(&ws, &me, Currency::USD, Currency::parse("THB").unwrap(), dec("35"), None).await.unwrap();
+    let mut domain = named("acme.com", "12");
+    domain.renewal_date = Some(Some("2027-01-05".parse().unwrap()));
+    domain.auto_renew = Some(true);
+    app.add_item(&ws, &me, Kind::Domain, &domain).await.unwrap();
+    let mut web = named("web", "62");
+    web.renewal_date = Some(Some("2026-09-01".parse().unwrap()));
+    web.auto_renew = Some(true);
+    app.add_item(&ws, &me, Kind::Hosting, &web).await.unwrap();
+    let mut openai = named("OpenAI", "0");
+    openai.period = Some(BillingPeriod::UsageBased);
+    openai.unit = Some(Label::parse("unit", "1M tokens").unwrap());
+    openai.unit_price = Some(Some(dec("2")));
+    app.add_item(&ws, &me, Kind::AiProvider, &openai).await.unwrap();
+    let mut notion = named("Notion", "480");
+    notion.period = Some(BillingPeriod::Yearly);
+    notion.renewal_date = Some(Some("2027-02-14".parse().unwrap()));
+    notion.auto_renew = Some(true);
+    app.add_item(&ws, &me, Kind::Package, &notion).await.unwrap();
+    let mut office = named("Office internet", "1400");
+    office.currency = Some(Currency::parse("THB").unwrap());
+    app.add_item(&ws, &me, Kind::Other, &office).await.unwrap();
+
+    let openai = ItemRef::new("OpenAI");
+    for (reading_at, units, jobs_at) in
+        [("2026-09-30T20:00:00Z", "50", "2026-10-02T01:00:00Z"), ("2026-10-31T20:00:00Z", "70", "2026-11-02T01:00:00Z")]
+    {
+        db.app_at(reading_at).edit_item(&ws, &me, &openai, &usage(units)).await.unwrap();
+        db.app_at(jobs_at).run_jobs(&ws).await.unwrap();
+    }
+    db.app_at("2026-11-10T08:00:00Z").edit_item(&ws, &me, &openai, &usage("20")).await.unwrap();
+    ws
+}
+
+#[tokio::test]
+async fn dashboard_figures_match_the_hand_worked_sums() {
+    let db = TestDb::new().await;
+    let ws = small_company(&db).await;
+    let app = db.app_at("2026-11-10T12:00:00Z");
+    app.set_budget(&ws, &Actor::Cli, BudgetScope::Total, dec("250"), None, None).await.unwrap();
+    let dashboard = app.dashboard(&ws, None).await.unwrap();
+
+    // Run-rate: 1.00 + 62.00 + 20 x 2.00 (usage so far) + 480 / 12 + 1,400 / 35 = 183.00.
+    assert_eq!(dashboard.total_monthly_cost.rounded(), dec("183.00"));
+    assert_eq!(
+        amounts(&dashboard.by_category),
+        [
+            ("infrastructure".to_string(), "63.00".to_string()),
+            ("ai_services".to_string(), "40.00".to_string()),
+            ("third_party".to_string(), "0.00".to_string()),
+            ("packages".to_string(), "40.00".to_string()),
+            ("other".to_string(), "40.00".to_string()),
+        ]
+    );
+
+    // September: web 62 + domain 1 + Notion 40 + office 40 + OpenAI 50 x 2 = 243.00.
+    // October: 62 + 1 + 40 + 40 + 70 x 2 = 283.00.
+    let trend: Vec<(String, Decimal)> =
+        dashboard.trends.iter().map(|m| (m.month.to_string(), m.cost.rounded())).collect();
+    assert_eq!(trend, [("2026-09".to_string(), dec("243.00")), ("2026-10".to_string(), dec("283.00"))]);
+
+    // November to the 10th (of 30 days): a third of 62 + 1 + 40 + 40 = 47.67, plus OpenAI's
+    // 40.00 so far: 87.67. Month-end: 143.00 for the subscriptions, OpenAI 40 / 10 x 30 =
+    // 120.00: 263.00, which is 20.00 (7.07%) under October.
+    let month = &dashboard.this_month;
+    assert_eq!((month.to_date.rounded(), month.projected.rounded()), (dec("87.67"), dec("263.00")));
+    assert_eq!((month.elapsed_days, month.days_in_month), (10, 30));
+    let change = dashboard.month_over_month.as_ref().unwrap();
+    assert_eq!(change.change.rounded(), dec("-20.00"));
+    assert_eq!(change.percent.unwrap().round_dp(2), dec("-7.07"));
+
+    // web renews on 2026-12-01, within 30 days; the others later. OpenAI's usage bill is not a
+    // renewal.
+    let renewals: Vec<(String, String, String, bool)> = dashboard
+        .upcoming_renewals
+        .iter()
+        .map(|r| (r.item.name.clone(), r.date.to_string(), r.cost.to_string(), r.auto_renew))
+        .collect();
+    assert_eq!(renewals, [("web".to_string(), "2026-12-01".to_string(), "62.00 USD".to_string(), true)]);
+
+    // The 250.00 budget: 87.67 spent (35%), 263.00 forecast (105.2%).
+    let keys: Vec<(&str, Severity)> = dashboard.alerts.iter().map(|a| (a.key.as_str(), a.severity)).collect();
+    assert_eq!(keys, [("budget:total:2026-11:forecast:100", Severity::Warning)]);
+    assert_eq!(dashboard.alert_counts.warning, 1);
+    let providers: Vec<(&str, usize, Decimal)> =
+        dashboard.providers.iter().map(|p| (p.provider.as_str(), p.items, p.monthly.rounded())).collect();
+    assert_eq!(
+        providers,
+        [
+            ("web", 1, dec("62.00")),
+            ("Notion", 1, dec("40.00")),
+            ("Office internet", 1, dec("40.00")),
+            ("OpenAI", 1, dec("40.00")),
+            ("acme.com", 1, dec("1.00")),
+        ]
+    );
+
+    // The report: cost control 80 (forecast over budget, -20); renewals 100; services 100;
+    // efficiency 86 (bringing the total back under budget saves 13.00, 7.1% of 183.00: -14).
+    // (80 x 30 + 100 x 25 + 100 x 25 + 86 x 20) / 100 = 91.2, so 91; website health unknown.
+    let report = app.report(&ws).await.unwrap();
+    let scores: Vec<(String, Option<u32>)> =
+        report.health.components.iter().map(|c| (c.id.to_string(), c.score)).collect();
+    assert_eq!(
+        scores,
+        [
+            ("cost_control".to_string(), Some(80)),
+            ("renewal_risk".to_string(), Some(100)),
+            ("service_health".to_string(), Some(100)),
+            ("efficiency".to_string(), Some(86)),
+            ("website_health".to_string(), None),
+        ]
+    );
+    assert_eq!((report.health.score, report.health.band), (Some(91), Some(Band::Healthy)));
+    assert_eq!(report.recommendations.len(), 1);
+    assert_eq!(report.recommendations[0].monthly_savings.rounded(), dec("13.00"));
+}
+
+#[tokio::test]
+async fn trends_forecast_from_three_months_of_history() {
+    let db = TestDb::new().await;
+    let ws = small_company(&db).await;
+    // Two completed months: not enough for a forecast.
+    let trends = db.app_at("2026-11-10T12:00:00Z").trends(&ws, None, None).await.unwrap();
+    assert_eq!((trends.history_months, trends.forecast.is_none()), (2, true));
+    // A month later, with November closed by the jobs: 243, 283 and November's actual.
+    let app = db.app_at("2026-12-02T12:00:00Z");
+    app.run_jobs(&ws).await.unwrap();
+    let trends = app.trends(&ws, None, None).await.unwrap();
+    assert_eq!(trends.history_months, 3);
+    let forecast = trends.forecast.as_ref().unwrap();
+    let months: Vec<String> = forecast.iter().map(|f| f.month.to_string()).collect();
+    assert_eq!(months, ["2027-01", "2027-02", "2027-03"]);
+    for f in forecast {
+        assert!(f.low.amount <= f.expected.amount && f.expected.amount <= f.high.amount, "{f:?}");
+    }
+    // One category only.
+    let ai = app.trends(&ws, Some(12), Some(Category::Ai)).await.unwrap();
+    let ai_months: Vec<Decimal> = ai.months.iter().map(|m| m.cost.rounded()).collect();
+    assert_eq!(ai_months[..2], [dec("100.00"), dec("140.00")]);
+}
+
+#[tokio::test]
+async fn an_empty_workspace_is_all_zeros_and_unknowns() {
+    let db = TestDb::new().await;
+    let app = db.app_at("2026-11-10T12:00:00Z");
+    let ws = ws("empty");
+    let dashboard = app.dashboard(&ws, None).await.unwrap();
+    assert!(dashboard.total_monthly_cost.amount.is_zero());
+    assert!(dashboard.trends.is_empty() && dashboard.alerts.is_empty() && dashboard.providers.is_empty());
+    assert!(dashboard.month_over_month.is_none());
+    let report = app.report(&ws).await.unwrap();
+    assert_eq!((report.health.score, report.health.band), (None, None));
+    assert!(report.health.components.iter().all(|c| c.score.is_none() && c.unknown.is_some()));
+    let trends = app.trends(&ws, None, None).await.unwrap();
+    assert_eq!((trends.history_months, trends.forecast), (0, None));
+    for lang in [Language::English, Language::Thai] {
+        let renderer = Renderer::get(lang, Flavor::Discord);
+        let page = renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION);
+        assert!(!page.contains('['), "{page}");
+    }
+    // Reading never creates the workspace.
+    assert!(db.store.read().await.unwrap().workspace_ids().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_single_month_of_history_is_not_enough_to_forecast() {
+    let db = TestDb::new().await;
+    let ws = ws("one");
+    let app = db.app_at("2026-10-01T09:00:00Z");
+    app.add_item(&ws, &Actor::Cli, Kind::Hosting, &named("web", "30")).await.unwrap();
+    let app = db.app_at("2026-11-05T09:00:00Z");
+    app.run_jobs(&ws).await.unwrap();
+    let trends = app.trends(&ws, None, None).await.unwrap();
+    assert_eq!(trends.history_months, 1);
+    assert_eq!(trends.months[0].cost.rounded(), dec("30.00"));
+    assert!(trends.forecast.is_none());
+    let page = Renderer::get(Language::English, Flavor::Plain).page(Page::Trends, &trends, usize::MAX);
+    assert!(page.contains("Not enough history for a forecast: 1 of the 3 completed months needed."), "{page}");
+}
+
+#[tokio::test]
+async fn huge_amounts_stay_exact_and_render() {
+    let db = TestDb::new().await;
+    let ws = ws("huge");
+    let app = db.app_at("2026-11-10T09:00:00Z");
+    for i in 0..5 {
+        app.add_item(&ws, &Actor::Cli, Kind::Hosting, &named(&format!("rack {i}"), "999999999999.99")).await.unwrap();
+    }
+    app.set_budget(&ws, &Actor::Cli, BudgetScope::Total, dec("1000000000000"), None, None).await.unwrap();
+    let dashboard = app.dashboard(&ws, None).await.unwrap();
+    assert_eq!(dashboard.total_monthly_cost.rounded(), dec("4999999999999.95"));
+    let report = app.report(&ws).await.unwrap();
+    assert!(report.health.score.is_some());
+    let page =
+        Renderer::get(Language::English, Flavor::Discord).page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION);
+    assert!(page.contains("4,999,999,999,999.95 USD"), "{page}");
+    let _ = dashboard.alerts.iter().find(|a| a.key.starts_with("budget:total")).expect("the budget is over");
+}
+
+#[tokio::test]
+async fn long_lists_are_cut_to_fit_discord() {
+    let db = TestDb::new().await;
+    let ws = ws("big");
+    let app = db.app_at("2026-11-10T09:00:00Z");
+    for i in 0..120 {
+        let mut changes = named(&format!("@everyone domain-{i:03}.example"), "10");
+        changes.period = Some(BillingPeriod::Yearly);
+        changes.renewal_date = Some(Some("2026-11-20".parse().unwrap()));
+        app.add_item(&ws, &Actor::Cli, Kind::Domain, &changes).await.unwrap();
+    }
+    let dashboard = app.dashboard(&ws, None).await.unwrap();
+    let alerts = app.alerts(&ws).await.unwrap();
+    let report = app.report(&ws).await.unwrap();
+    for lang in [Language::English, Language::Thai] {
+        let renderer = Renderer::get(lang, Flavor::Discord);
+        for page in [
+            renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION),
+            renderer.page(Page::Alerts, &alerts, limits::EMBED_DESCRIPTION),
+            renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION),
+        ] {
+            assert!(jarvis::render::discord_len(&page) <= limits::EMBED_DESCRIPTION, "{} long", page.len());
+            assert!(!page.contains("@everyone"), "a name typed by a user must not ping: {page}");
+            let more = if lang == Language::English { "...and " } else { "...และอีก " };
+            assert!(page.contains(more), "{page}");
+        }
+    }
+}
+
+/// The demo, as every template renders it on a fixed date, in every language.
+#[tokio::test]
+async fn every_page_renders_the_demo_in_every_language() {
+    let db = TestDb::new().await;
+    let ws = ws("demo");
+    let app: App = db.app_at("2026-11-30T12:00:00Z");
+    app.load_demo(&ws, &Actor::Cli).await.unwrap();
+    app.set_budget(&ws, &Actor::Cli, BudgetScope::Category(Category::Ai), dec("400"), None, None).await.unwrap();
+    let dashboard = app.dashboard(&ws, None).await.unwrap();
+    let trends = app.trends(&ws, None, None).await.unwrap();
+    let alerts = app.alerts(&ws).await.unwrap();
+    let report = app.report(&ws).await.unwrap();
+    for lang in [Language::English, Language::Thai] {
+        let renderer = Renderer::get(lang, Flavor::Discord);
+        let pages = [
+            ("report", renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION)),
+            ("dashboard", renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION)),
+            ("trends", renderer.page(Page::Trends, &trends, limits::EMBED_DESCRIPTION)),
+            ("alerts", renderer.page(Page::Alerts, &alerts, limits::EMBED_DESCRIPTION)),
+        ];
+        for (name, page) in pages {
+            assert!(jarvis::render::discord_len(&page) <= limits::EMBED_DESCRIPTION, "{name} is too long");
+            insta::assert_snapshot!(format!("{name}_{}", lang.as_str()), page);
+        }
+        insta::assert_json_snapshot!(format!("report_{}_json", lang.as_str()), renderer.resolve(&report));
+    }
+}
