@@ -21,7 +21,7 @@ fn usage(units: &str) -> ItemChanges {
 }
 
 fn amounts<'a>(
-    pairs: impl IntoIterator<Item = (&'a Category, &'a jarvis::domain::money::Money)>,
+    pairs: impl IntoIterator<Item = (&'a Category, &'a jarvis::analysis::dashboard::BaseAmount)>,
 ) -> Vec<(String, String)> {
     pairs.into_iter().map(|(c, m)| (c.to_string(), m.format_amount())).collect()
 }
@@ -115,7 +115,7 @@ async fn dashboard_figures_match_the_hand_worked_sums() {
     let renewals: Vec<(String, String, String, bool)> = dashboard
         .upcoming_renewals
         .iter()
-        .map(|r| (r.item.name.clone(), r.date.to_string(), r.cost.to_string(), r.auto_renew))
+        .map(|r| (r.item.clone(), r.date.to_string(), r.price.to_string(), r.auto_renew))
         .collect();
     assert_eq!(renewals, [("web".to_string(), "2026-12-01".to_string(), "62.00 USD".to_string(), true)]);
 

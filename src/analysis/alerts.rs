@@ -13,7 +13,7 @@ use crate::domain::budget::{Budget, BudgetScope};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::choice::choice_enum;
 use crate::domain::item::{ApiKeyStatus, BillingPeriod, Category, Details, Item, ManualStatus, Renewal, Status};
-use crate::domain::money::{Currency, Money};
+use crate::domain::money::{Currency, Money, format_exact, format_quantity};
 use crate::domain::rates::{MissingRate, dedup_missing};
 
 choice_enum! {
@@ -280,17 +280,17 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                         Some(price) => text!(
                             "alert.free_tier.used_up.paid",
                             item = name,
-                            used = usage.used.normalize(),
-                            free = free.normalize(),
+                            used = format_quantity(usage.used),
+                            free = format_quantity(free),
                             unit = unit,
-                            price = money(price, item.cost.currency),
+                            price = format!("{} {}", format_exact(price, item.cost.currency), item.cost.currency),
                             end = cycle.end
                         ),
                         None => text!(
                             "alert.free_tier.used_up.detail",
                             item = name,
-                            used = usage.used.normalize(),
-                            free = free.normalize(),
+                            used = format_quantity(usage.used),
+                            free = format_quantity(free),
                             unit = unit,
                             end = cycle.end
                         ),
@@ -310,8 +310,8 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                     detail: text!(
                         "alert.free_tier.near.detail",
                         item = name,
-                        used = usage.used.normalize(),
-                        free = free.normalize(),
+                        used = format_quantity(usage.used),
+                        free = format_quantity(free),
                         unit = unit,
                         percent = percent(reading.percent),
                         runs_out = runs_out,
@@ -330,8 +330,8 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                 detail: text!(
                     "alert.free_tier.pace.detail",
                     item = name,
-                    used = usage.used.normalize(),
-                    free = free.normalize(),
+                    used = format_quantity(usage.used),
+                    free = format_quantity(free),
                     unit = unit,
                     percent = percent(reading.percent),
                     runs_out = runs_out,
@@ -355,8 +355,8 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
                 detail: text!(
                     "alert.usage_limit.detail",
                     item = name,
-                    used = usage.used.normalize(),
-                    limit = limit.normalize(),
+                    used = format_quantity(usage.used),
+                    limit = format_quantity(limit),
                     unit = unit,
                     percent = percent(reading.percent),
                     runs_out = reading.runs_out.map(|d| d.to_string()).unwrap_or_default()

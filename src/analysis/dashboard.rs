@@ -7,13 +7,13 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::Ledger;
 use super::alerts::{Alert, Severity};
 use super::forecast::{self, Estimate};
 use super::spend::{MonthSpend, Spend};
-use super::{ItemTag, Ledger};
 use crate::domain::calendar::Month;
-use crate::domain::item::{BillingPeriod, Category, Details, Item, Status};
-use crate::domain::money::{Currency, Money};
+use crate::domain::item::{BillingPeriod, Category, Details, Item, Kind, Status};
+use crate::domain::money::{Currency, Money, plain_amount};
 use crate::domain::rates::MissingRate;
 use crate::domain::summary::monthly_totals;
 
@@ -24,11 +24,29 @@ pub const RENEWAL_DAYS: u32 = 30;
 /// Months forecast ahead of the current one.
 pub const FORECAST_MONTHS: usize = 3;
 
+/// An amount in the base currency that JSON shows as a bare decimal string (`"842.64"`, rounded
+/// for display), the currency being the view's `base_currency`: the dashboard's core fields.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BaseAmount(pub Money);
+
+impl std::ops::Deref for BaseAmount {
+    type Target = Money;
+    fn deref(&self) -> &Money {
+        &self.0
+    }
+}
+
+impl Serialize for BaseAmount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&plain_amount(self.0.amount, self.0.currency))
+    }
+}
+
 /// One month's total.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct MonthTotal {
     pub month: Month,
-    pub cost: Money,
+    pub cost: BaseAmount,
 }
 
 /// This month so far and where it is heading.
@@ -55,13 +73,16 @@ pub struct MonthChange {
 /// A renewal coming up.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct UpcomingRenewal {
-    pub item: ItemTag,
+    /// The item's name.
+    pub item: String,
+    pub item_id: i64,
+    pub kind: Kind,
     pub date: NaiveDate,
     pub days: i64,
-    /// One cycle's price, in the item's currency.
-    pub cost: Money,
-    /// The same in the base currency, when a rate allows.
-    pub cost_base: Option<Money>,
+    /// One cycle's price in the base currency; `null` when no rate converts it.
+    pub cost: Option<BaseAmount>,
+    /// The same in the item's own currency.
+    pub price: Money,
     pub auto_renew: bool,
 }
 
@@ -102,8 +123,9 @@ pub struct Dashboard {
     pub today: NaiveDate,
     pub base_currency: Currency,
     /// The run-rate: billable items' monthly costs, in the base currency.
-    pub total_monthly_cost: Money,
-    pub by_category: BTreeMap<Category, Money>,
+    pub total_monthly_cost: BaseAmount,
+    /// Every category's run-rate, in a fixed order.
+    pub by_category: BTreeMap<Category, BaseAmount>,
     pub this_month: MonthToDate,
     pub month_over_month: Option<MonthChange>,
     /// Completed months, oldest first (up to 12, from the first month with records).
@@ -138,16 +160,22 @@ pub fn upcoming_renewals(ledger: &Ledger, days: u32) -> Vec<UpcomingRenewal> {
             let date = item.next_renewal(today)?;
             let ahead = (date - today).num_days();
             (0..=i64::from(days)).contains(&ahead).then(|| UpcomingRenewal {
-                item: ItemTag::of(item),
+                item: item.name.as_str().to_string(),
+                item_id: item.id,
+                kind: item.kind(),
                 date,
                 days: ahead,
-                cost: item.cycle_cost(),
-                cost_base: ledger.rates.convert(item.cycle_cost(), ledger.settings.base_currency, today).ok(),
+                cost: ledger
+                    .rates
+                    .convert(item.cycle_cost(), ledger.settings.base_currency, today)
+                    .ok()
+                    .map(BaseAmount),
+                price: item.cycle_cost(),
                 auto_renew: item.auto_renew,
             })
         })
         .collect();
-    upcoming.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.name.cmp(&b.item.name)));
+    upcoming.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.cmp(&b.item)));
     upcoming
 }
 
@@ -222,20 +250,20 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
             previous: Money::new(last.total, base),
             projected: this_month.projected,
             change: Money::new(change, base),
-            percent: (!last.total.is_zero()).then(|| change * Decimal::ONE_HUNDRED / last.total),
+            percent: (!last.total.is_zero()).then(|| (change * Decimal::ONE_HUNDRED / last.total).round_dp(2)),
         }
     });
     let history = spend.history();
     let trends = history
         .iter()
         .skip(history.len().saturating_sub(TREND_MONTHS as usize))
-        .map(|m| MonthTotal { month: m.month, cost: Money::new(m.total, base) })
+        .map(|m| MonthTotal { month: m.month, cost: BaseAmount(Money::new(m.total, base)) })
         .collect();
     Dashboard {
         today,
         base_currency: base,
-        total_monthly_cost: totals.monthly,
-        by_category: totals.by_category.into_iter().collect(),
+        total_monthly_cost: BaseAmount(totals.monthly),
+        by_category: totals.by_category.into_iter().map(|(c, m)| (c, BaseAmount(m))).collect(),
         this_month,
         month_over_month,
         trends,

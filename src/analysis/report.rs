@@ -399,7 +399,8 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
                 service = service,
                 providers = listed.join(", "),
                 cheapest = cheapest.name.as_str(),
-                saving = saving
+                saving = saving,
+                fee = if saving.amount.is_zero() { "" } else { "yes" }
             ),
             monthly_savings: saving,
         });

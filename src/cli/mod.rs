@@ -192,7 +192,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             let dashboard = app.dashboard(ws, Some(*days)).await?;
             if let Some(path) = chart {
                 let trends = app.trends(ws, None, None).await?;
-                let breakdown: Vec<_> = dashboard.by_category.iter().map(|(c, m)| (*c, *m)).collect();
+                let breakdown: Vec<_> = dashboard.by_category.iter().map(|(c, m)| (*c, m.0)).collect();
                 write_chart(path, &crate::render::chart::cost_chart(&trends, &breakdown, lang))?;
             }
             analysis_output(json, lang, Page::Dashboard, &dashboard)

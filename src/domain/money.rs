@@ -157,6 +157,12 @@ pub fn format_exact(amount: Decimal, currency: Currency) -> String {
     group_thousands(normalized, normalized.scale().max(currency.minor_units()))
 }
 
+/// A quantity as shown to people: exact and grouped, `2,150,000` or `6.1`.
+pub fn format_quantity(value: Decimal) -> String {
+    let normalized = value.normalize();
+    group_thousands(normalized, normalized.scale())
+}
+
 /// A typed (never computed) amount exactly as stored, padded to the currency's minor units:
 /// `12.50`, `0.0004`.
 pub fn exact_amount(amount: Decimal, currency: Currency) -> String {

@@ -339,7 +339,8 @@ fn signed(h: &Helper) -> bool {
 }
 
 /// `{{money m}}` for a serialized [`Money`] (`{"amount": "1234.5", "currency": "USD"}`):
-/// `1,234.50 USD`; with `sign=true`, `+1,234.50 USD`.
+/// `1,234.50 USD`; with `sign=true`, `+1,234.50 USD`. A bare amount takes its currency as a
+/// second parameter: `{{money total base_currency}}`.
 fn money_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
     let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("money", 0))?.value();
     let shown = match value {
@@ -354,7 +355,14 @@ fn money_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, 
                 _ => return Err(RenderErrorReason::InvalidParamType("money").into()),
             }
         }
-        Value::String(s) => s.clone(),
+        // A bare amount (the dashboard's core fields) with the currency as the second parameter.
+        Value::String(s) => match (s.parse::<Decimal>(), h.param(1).and_then(|c| c.value().as_str())) {
+            (Ok(amount), Some(code)) => {
+                let currency = Currency::parse(code).map_err(|_| RenderErrorReason::InvalidParamType("money"))?;
+                Money::new(amount, currency).to_string()
+            }
+            _ => s.clone(),
+        },
         Value::Null => "—".to_string(),
         _ => return Err(RenderErrorReason::InvalidParamType("money").into()),
     };

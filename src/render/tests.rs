@@ -1,1 +1,104 @@
+use serde_json::json;
 
+use super::*;
+use crate::analysis::text;
+
+#[test]
+fn every_language_has_every_message() {
+    let english = message_table(Language::English);
+    for language in Language::ALL.iter().copied().filter(|l| *l != Language::English) {
+        let path = format!("{}/messages.json", language.as_str());
+        let (_, contents) = embedded::PROMPTS.iter().find(|(p, _)| *p == path).expect("a messages.json per language");
+        let own: BTreeMap<String, String> = serde_json::from_str(contents).unwrap();
+        let missing: Vec<&String> = english.keys().filter(|k| !own.contains_key(*k)).collect();
+        let extra: Vec<&String> = own.keys().filter(|k| !english.contains_key(*k)).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{path}: missing {missing:?}, unknown {extra:?}");
+    }
+}
+
+#[test]
+fn every_template_compiles_in_both_flavors() {
+    for language in Language::ALL {
+        for flavor in [Flavor::Discord, Flavor::Plain] {
+            Renderer::new(*language, flavor).unwrap_or_else(|e| panic!("{language}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn messages_are_worded_per_language_with_their_arguments() {
+    let days = |n: &str| text!("alert.renewal.title", item = "acme.com", days = n);
+    let en = Renderer::get(Language::English, Flavor::Plain);
+    assert_eq!(en.text(&days("0")), "acme.com renews today");
+    assert_eq!(en.text(&days("1")), "acme.com renews tomorrow");
+    assert_eq!(en.text(&days("7")), "acme.com renews in 7 days");
+    let th = Renderer::get(Language::Thai, Flavor::Plain);
+    assert!(th.text(&days("7")).contains("acme.com"));
+    assert_ne!(th.text(&days("7")), en.text(&days("7")));
+    // Names of choices go through `name.<group>.<value>`.
+    let budget = text!("alert.budget.no_rate.title", scope = "ai_services");
+    assert_eq!(en.text(&budget), "AI services budget cannot be checked");
+    // An unknown id shows itself rather than vanishing.
+    assert_eq!(en.text(&text!("no.such.message")), "[no.such.message]");
+}
+
+#[test]
+fn texts_inside_views_are_resolved() {
+    let en = Renderer::get(Language::English, Flavor::Plain);
+    let view =
+        json!({"title": text!("alert.expired.title", item = "acme.dev"), "n": 3, "list": [text!("label.today")]});
+    assert_eq!(en.resolve(&view), json!({"title": "acme.dev has expired", "n": 3, "list": ["today"]}));
+}
+
+#[test]
+fn text_people_typed_cannot_format_or_ping_on_discord() {
+    assert_eq!(escape_discord("@everyone"), "@\u{200B}everyone");
+    assert_eq!(escape_discord("<@123456>"), "<\u{200B}@\u{200B}123456>");
+    assert_eq!(escape_discord("*bold* _it_ `code` ~s~ |sp| [l](u)"), r"\*bold\* \_it\_ \`code\` \~s\~ \|sp\| \[l\](u)");
+    assert_eq!(escape_discord("# not a heading - or > quote"), r"\# not a heading - or > quote");
+    assert_eq!(escape_discord("api-prod 2026-12-01"), "api-prod 2026-12-01");
+}
+
+#[test]
+fn lists_are_capped_with_a_count_of_the_rest() {
+    let view = json!({"items": [1, 2, 3], "nested": {"rows": [{"xs": ["a", "b"]}]}, "n": 1});
+    assert_eq!(
+        cap_lists(&view, 2),
+        json!({
+            "items": [1, 2], "items_more": 1,
+            "nested": {"rows": [{"xs": ["a", "b"], "xs_more": 0}], "rows_more": 0},
+            "n": 1
+        })
+    );
+}
+
+#[test]
+fn text_is_cut_at_the_limit_on_a_character_boundary() {
+    assert_eq!(cut("hello", 10), "hello");
+    assert_eq!(cut("hello world", 6), "hello…");
+    // Thai characters are one UTF-16 unit each; an emoji is two.
+    assert_eq!(discord_len("ไทย"), 3);
+    assert_eq!(discord_len("🔴"), 2);
+    assert_eq!(cut("🔴🔴🔴", 5), "🔴🔴…");
+    assert_eq!(tidy("a  \n\n\n\nb\n\n"), "a\n\nb");
+}
+
+#[test]
+fn helpers_format_amounts_and_percentages() {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_helper("money", Box::new(money_helper));
+    hb.register_helper("pct", Box::new(percent_helper));
+    hb.register_helper("bar", Box::new(bar_helper));
+    let render = |template: &str, data: serde_json::Value| hb.render_template(template, &data).unwrap();
+    let m = json!({"m": {"amount": "1234.5", "currency": "USD"}, "neg": {"amount": "-3", "currency": "JPY"}});
+    assert_eq!(render("{{money m}}", m.clone()), "1,234.50 USD");
+    assert_eq!(render("{{money m sign=true}} {{money neg sign=true}}", m), "+1,234.50 USD -3 JPY");
+    assert_eq!(render("{{money a c}}", json!({"a": "842.6", "c": "USD"})), "842.60 USD");
+    assert_eq!(
+        render("{{pct p}} {{pct q}} {{pct n sign=true}}", json!({"p": "85.55", "q": null, "n": "2.7"})),
+        "85.6% — +2.7%"
+    );
+    assert_eq!(render("{{bar p}}", json!({"p": "80"})), "▰▰▰▰▰▰▰▰▱▱");
+    assert_eq!(render("{{bar p}}", json!({"p": "250"})), "▰▰▰▰▰▰▰▰▰▰");
+}
