@@ -22,6 +22,7 @@ impl Sandbox {
             .env("JARVIS_FAKE_NOW", "2026-11-30T12:00:00Z")
             .env_remove("JARVIS_TODAY")
             .env_remove("JARVIS_WORKSPACE")
+            .env_remove("JARVIS_LANG")
             .env_remove("RUST_LOG");
         cmd
     }
@@ -380,4 +381,97 @@ fn remove_and_restore_from_the_command_line() {
     let restored = sandbox.ok(&["item", "restore", "#1"]);
     assert!(restored.starts_with("Restored cdn `Cloudflare` (#1)"), "{restored}");
     assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_analysis_commands_on_the_demo() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["demo"]);
+
+    // The dashboard's core JSON shape: bare decimal strings in the base currency.
+    let dashboard = sandbox.json(&["dashboard"]);
+    assert_eq!(dashboard["base_currency"], "USD");
+    assert_eq!(dashboard["total_monthly_cost"], "842.64");
+    assert_eq!(dashboard["by_category"]["ai_services"], "421.20");
+    let categories: Vec<&str> = dashboard["by_category"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(categories, ["infrastructure", "ai_services", "third_party", "packages", "other"]);
+    assert_eq!(dashboard["trends"].as_array().unwrap().len(), 12);
+    assert_eq!(dashboard["trends"][11], serde_json::json!({"month": "2026-10", "cost": "820.82"}));
+    let renewal = &dashboard["upcoming_renewals"][0];
+    assert_eq!((renewal["item"].as_str(), renewal["date"].as_str(), renewal["cost"].as_str()), (Some("api-prod"), Some("2026-12-01"), Some("74.88")));
+
+    // Budgets: set, listed with this month against them, raised as alerts, removed.
+    sandbox.ok(&["budget", "set", "ai-services", "400"]);
+    let budgets = sandbox.json(&["budget", "list"]);
+    assert_eq!(budgets["checks"][0]["spent"]["amount"], "421.20");
+    assert_eq!(budgets["checks"][0]["spent_percent"], "105.30");
+    let alerts = sandbox.json(&["alerts"]);
+    let keys: Vec<&str> = alerts["alerts"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap()).collect();
+    assert!(keys.contains(&"budget:ai_services:2026-11:spent:100"), "{keys:?}");
+    assert!(keys.contains(&"renewal:3:2026-12-06:7"), "{keys:?}");
+    assert_eq!(alerts["alerts"][0]["severity"], "critical");
+    assert!(alerts["alerts"][0]["title"].as_str().unwrap().contains("AI services budget"));
+    sandbox.ok(&["budget", "remove", "ai-services"]);
+    assert!(sandbox.json(&["budget", "list"])["budgets"].as_array().unwrap().is_empty());
+
+    // The report in words, in both languages.
+    let report = sandbox.ok(&["report"]);
+    assert!(report.starts_with("## 🧭 Jarvis report · 2026-11-30"), "{report}");
+    assert!(report.contains("**Health: ") && report.contains("### Recommendations"), "{report}");
+    let thai = sandbox.ok(&["--lang", "th", "report"]);
+    assert!(thai.contains("รายงาน Jarvis"), "{thai}");
+    let json = sandbox.json(&["report"]);
+    assert!(json["health"]["score"].as_u64().is_some());
+    assert_eq!(json["health"]["components"].as_array().unwrap().len(), 5);
+
+    // Trends with a forecast (12 months of history) and for one category.
+    let trends = sandbox.json(&["trends", "--months", "6", "--category", "ai-services"]);
+    assert_eq!(trends["months"].as_array().unwrap().len(), 6);
+    assert_eq!(trends["forecast"].as_array().unwrap().len(), 3);
+    assert!(sandbox.ok(&["trends"]).contains("Forecast (80% interval)"));
+
+    // The chart is a PNG file.
+    sandbox.jarvis().args(["dashboard", "--chart", "dash.png"]).assert().success();
+    let png = std::fs::read(sandbox.dir.path().join("dash.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    sandbox.jarvis().args(["trends", "--chart", "trends.png", "--lang", "th"]).assert().success();
+    assert!(sandbox.dir.path().join("trends.png").exists());
+    // A chart that cannot be written is a clear error.
+    sandbox
+        .jarvis()
+        .args(["dashboard", "--chart", "no/such/dir/x.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("could not write the chart to no/such/dir/x.png"));
+}
+
+#[test]
+fn lead_times_and_alternative_prices_from_the_command_line() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["settings", "set", "lead-times", "14,3"]);
+    assert_eq!(sandbox.json(&["settings", "show"])["lead_times"], serde_json::json!([14, 3]));
+    sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12", "--renews", "2026-12-10"]);
+    let keys = |s: &Sandbox| -> Vec<String> {
+        s.json(&["alerts"])["alerts"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(keys(&sandbox), ["renewal:1:2026-12-10:14"]);
+    sandbox.ok(&["item", "edit", "acme.com", "--lead-times", "30"]);
+    assert_eq!(keys(&sandbox), ["renewal:1:2026-12-10:30"]);
+    sandbox.ok(&["item", "edit", "acme.com", "--clear", "lead-times"]);
+    assert_eq!(keys(&sandbox), ["renewal:1:2026-12-10:14"]);
+
+    sandbox.ok(&["item", "add", "package", "GitHub", "--cost", "30", "--yearly-price", "300"]);
+    let shown = sandbox.ok(&["item", "show", "GitHub"]);
+    assert!(shown.contains("Yearly price") && shown.contains("300.00 USD"), "{shown}");
+    let report = sandbox.json(&["report"]);
+    let rec = report["recommendations"].as_array().unwrap().iter().find(|r| r["kind"] == "switch_to_yearly").unwrap();
+    assert_eq!(rec["monthly_savings"]["amount"], "5.00");
+    assert_eq!(rec["arithmetic"], "12 x 30.00 USD = 360.00 USD a year, against 300.00 USD billed yearly: 60.00 USD a year, 5.00 USD a month.");
+    // A yearly price on a yearly item makes no sense, and says so.
+    sandbox
+        .jarvis()
+        .args(["item", "add", "domain", "acme.io", "--cost", "40", "--yearly-price", "30"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("leave --yearly-price out"));
 }
