@@ -398,7 +398,10 @@ fn the_analysis_commands_on_the_demo() {
     assert_eq!(dashboard["trends"].as_array().unwrap().len(), 12);
     assert_eq!(dashboard["trends"][11], serde_json::json!({"month": "2026-10", "cost": "820.82"}));
     let renewal = &dashboard["upcoming_renewals"][0];
-    assert_eq!((renewal["item"].as_str(), renewal["date"].as_str(), renewal["cost"].as_str()), (Some("api-prod"), Some("2026-12-01"), Some("74.88")));
+    assert_eq!(
+        (renewal["item"].as_str(), renewal["date"].as_str(), renewal["cost"].as_str()),
+        (Some("api-prod"), Some("2026-12-01"), Some("74.88"))
+    );
 
     // Budgets: set, listed with this month against them, raised as alerts, removed.
     sandbox.ok(&["budget", "set", "ai-services", "400"]);
@@ -452,7 +455,12 @@ fn lead_times_and_alternative_prices_from_the_command_line() {
     assert_eq!(sandbox.json(&["settings", "show"])["lead_times"], serde_json::json!([14, 3]));
     sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12", "--renews", "2026-12-10"]);
     let keys = |s: &Sandbox| -> Vec<String> {
-        s.json(&["alerts"])["alerts"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap().to_string()).collect()
+        s.json(&["alerts"])["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(keys(&sandbox), ["renewal:1:2026-12-10:14"]);
     sandbox.ok(&["item", "edit", "acme.com", "--lead-times", "30"]);
@@ -466,7 +474,10 @@ fn lead_times_and_alternative_prices_from_the_command_line() {
     let report = sandbox.json(&["report"]);
     let rec = report["recommendations"].as_array().unwrap().iter().find(|r| r["kind"] == "switch_to_yearly").unwrap();
     assert_eq!(rec["monthly_savings"]["amount"], "5.00");
-    assert_eq!(rec["arithmetic"], "12 x 30.00 USD = 360.00 USD a year, against 300.00 USD billed yearly: 60.00 USD a year, 5.00 USD a month.");
+    assert_eq!(
+        rec["arithmetic"],
+        "12 x 30.00 USD = 360.00 USD a year, against 300.00 USD billed yearly: 60.00 USD a year, 5.00 USD a month."
+    );
     // A yearly price on a yearly item makes no sense, and says so.
     sandbox
         .jarvis()

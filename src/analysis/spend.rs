@@ -129,7 +129,14 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let mut extra = Vec::new();
     for item in ledger.live_items() {
         let covered = ledger.covered.get(&item.id).map(Vec::as_slice).unwrap_or_default();
-        extra.extend(pending(item, today, covered));
+        // Subscriptions are closed month by month, so days before the window change nothing in
+        // it; usage still to bill is spread over its whole open stretch, so it keeps its start.
+        if !item.period.bills_in_arrears() && item.billed_from < window.start {
+            let trimmed = Item { billed_from: window.start, ..item.clone() };
+            extra.extend(pending(&trimmed, today, covered));
+        } else {
+            extra.extend(pending(item, today, covered));
+        }
     }
     for line in ledger.history.iter().chain(&extra) {
         let Some(period) = line.period.intersect(window) else { continue };

@@ -24,7 +24,7 @@ use crate::domain::item::{Category, Item};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::RateBook;
 use crate::domain::workspace::{Language, Settings, WorkspaceId};
-use crate::store::{CostFilter, Removed};
+use crate::store::Removed;
 
 /// Most months `trends` looks back.
 pub const MAX_TREND_MONTHS: u32 = 60;
@@ -87,6 +87,11 @@ pub struct BudgetList {
     pub checks: Vec<crate::analysis::alerts::BudgetCheck>,
 }
 
+/// The first day analysis looks at: the 1st of the month `months_back` before today's.
+fn window_start(today: NaiveDate, months_back: u32) -> NaiveDate {
+    Month::of(today).plus(-(months_back as i32)).first_day()
+}
+
 impl App {
     /// The workspace's language, for rendering.
     pub async fn language(&self, workspace: &WorkspaceId) -> Result<Language> {
@@ -99,19 +104,21 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
-        let from = Month::of(today).plus(-(months_back as i32)).first_day();
-        let history = tx
-            .cost_records(workspace, CostFilter { item_id: None, from: Some(from), to: Some(today) })
-            .await?
+        let items = tx.items(workspace, Removed::Included).await?;
+        let from = window_start(today, months_back);
+        // Usage still to bill is spread from its cycle's start, which may be older than the window.
+        let covered_from = items
             .iter()
-            .map(|r| CostLine { item_id: r.item_id, amount: r.amount, period: r.period })
-            .collect();
+            .filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears())
+            .map(|i| i.billed_from)
+            .fold(from, NaiveDate::min);
+        let (history, covered) = tx.analysis_records(workspace, covered_from, from, today).await?;
         Ok(Loaded {
-            items: tx.items(workspace, Removed::Included).await?,
             history,
-            covered: tx.covered_periods(workspace, None).await?,
+            covered,
             rates: RateBook::new(tx.rates(workspace).await?),
             budgets: tx.budgets(workspace).await?,
+            items,
             settings,
             today,
         })

@@ -269,23 +269,25 @@ pub fn settle(
     (current, records)
 }
 
-/// The maximal runs of days in `span` that none of `covered` contains.
+/// The maximal runs of days in `span` that none of `covered` contains: a sweep over the covered
+/// ranges in start order, so a long span with many records stays cheap.
 fn uncovered_runs(span: DateRange, covered: &[DateRange]) -> Vec<DateRange> {
+    let mut inside: Vec<DateRange> = covered.iter().filter_map(|r| r.intersect(span)).collect();
+    inside.sort_unstable_by_key(|r| r.start);
     let mut runs = Vec::new();
-    let mut start: Option<NaiveDate> = None;
-    for day in span.start.iter_days().take_while(|d| *d <= span.end) {
-        let is_covered = covered.iter().any(|r| r.contains(day));
-        match (is_covered, start) {
-            (false, None) => start = Some(day),
-            (true, Some(s)) => {
-                runs.push(DateRange { start: s, end: day.pred_opt().expect("after start") });
-                start = None;
-            }
-            _ => {}
+    // The first day not yet known to be covered; `None` once past the span's end.
+    let mut next = Some(span.start);
+    for range in inside {
+        let Some(from) = next else { break };
+        if range.start > from {
+            runs.push(DateRange { start: from, end: range.start.pred_opt().expect("after from") });
+        }
+        if range.end >= from {
+            next = range.end.succ_opt().filter(|d| *d <= span.end);
         }
     }
-    if let Some(s) = start {
-        runs.push(DateRange { start: s, end: span.end });
+    if let Some(from) = next {
+        runs.push(DateRange { start: from, end: span.end });
     }
     runs
 }
@@ -584,5 +586,21 @@ mod tests {
             uncovered_runs(span, &[range("2026-11-05", "2026-11-10"), range("2026-11-20", "2026-11-30")]),
             [range("2026-11-01", "2026-11-04"), range("2026-11-11", "2026-11-19")]
         );
+        // Unsorted, overlapping and nested ranges, and ranges outside the span.
+        let covered = [
+            range("2026-11-20", "2026-11-25"),
+            range("2026-11-03", "2026-11-08"),
+            range("2026-11-05", "2026-11-06"),
+            range("2026-11-07", "2026-11-12"),
+            range("2026-12-01", "2026-12-31"),
+            range("2026-10-01", "2026-11-01"),
+        ];
+        assert_eq!(
+            uncovered_runs(span, &covered),
+            [range("2026-11-02", "2026-11-02"), range("2026-11-13", "2026-11-19"), range("2026-11-26", "2026-11-30")]
+        );
+        // Adjacent ranges leave no gap; the span's last day alone is a run.
+        let adjacent = [range("2026-11-01", "2026-11-10"), range("2026-11-11", "2026-11-29")];
+        assert_eq!(uncovered_runs(span, &adjacent), [range("2026-11-30", "2026-11-30")]);
     }
 }

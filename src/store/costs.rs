@@ -8,6 +8,7 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Result, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_timestamp, timestamp};
+use crate::analysis::CostLine;
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostRecord, NewCostRecord, UsageSnapshot};
@@ -102,6 +103,40 @@ impl Tx {
             covered.entry(row.try_get("item_id")?).or_default().push(range);
         }
         Ok(covered)
+    }
+
+    /// What analysis needs of the records ending on or after `from`, in one pass over a covering
+    /// index (a workspace can have a million records): the live records reaching `lines_from`
+    /// ..= `to` as cost lines, and the days every record deals with per item (removed records
+    /// included, as in [`Tx::covered_periods`]). `from` is at most `lines_from`.
+    pub async fn analysis_records(
+        &mut self,
+        workspace: &WorkspaceId,
+        from: NaiveDate,
+        lines_from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(Vec<CostLine>, HashMap<i64, Vec<DateRange>>)> {
+        let rows: Vec<(i64, String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT item_id, amount, currency, period_start, period_end, deleted_at IS NOT NULL FROM cost_records
+             WHERE workspace_id = ?1 AND period_end >= ?2",
+        )
+        .bind(workspace.as_str())
+        .bind(date(from))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut lines = Vec::new();
+        let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
+        for (item_id, amount, currency, start, end, removed) in rows {
+            let period = DateRange::new(parse_date(&start)?, parse_date(&end)?)
+                .context("a stored cost period ends before it starts")?;
+            covered.entry(item_id).or_default().push(period);
+            if !removed && period.start <= to && period.end >= lines_from {
+                let amount =
+                    Money::new(parse_decimal(&amount)?, Currency::parse(&currency).map_err(anyhow::Error::new)?);
+                lines.push(CostLine { item_id, amount, period });
+            }
+        }
+        Ok((lines, covered))
     }
 
     /// Removes a record from history (a soft delete).
