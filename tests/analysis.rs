@@ -197,7 +197,7 @@ async fn an_empty_workspace_is_all_zeros_and_unknowns() {
     assert_eq!((trends.history_months, trends.forecast), (0, None));
     for lang in [Language::English, Language::Thai] {
         let renderer = Renderer::get(lang, Flavor::Discord);
-        let page = renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION);
+        let page = renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION).unwrap();
         assert!(!page.contains('['), "{page}");
     }
     // Reading never creates the workspace.
@@ -216,7 +216,7 @@ async fn a_single_month_of_history_is_not_enough_to_forecast() {
     assert_eq!(trends.history_months, 1);
     assert_eq!(trends.months[0].cost.rounded(), dec("30.00"));
     assert!(trends.forecast.is_none());
-    let page = Renderer::get(Language::English, Flavor::Plain).page(Page::Trends, &trends, usize::MAX);
+    let page = Renderer::get(Language::English, Flavor::Plain).page(Page::Trends, &trends, usize::MAX).unwrap();
     assert!(page.contains("Not enough history for a forecast: 1 of the 3 completed months needed."), "{page}");
 }
 
@@ -233,8 +233,9 @@ async fn huge_amounts_stay_exact_and_render() {
     assert_eq!(dashboard.total_monthly_cost.rounded(), dec("4999999999999.95"));
     let report = app.report(&ws).await.unwrap();
     assert!(report.health.score.is_some());
-    let page =
-        Renderer::get(Language::English, Flavor::Discord).page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION);
+    let page = Renderer::get(Language::English, Flavor::Discord)
+        .page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION)
+        .unwrap();
     assert!(page.contains("4,999,999,999,999.95 USD"), "{page}");
     let _ = dashboard.alerts.iter().find(|a| a.key.starts_with("budget:total")).expect("the budget is over");
 }
@@ -256,9 +257,9 @@ async fn long_lists_are_cut_to_fit_discord() {
     for lang in [Language::English, Language::Thai] {
         let renderer = Renderer::get(lang, Flavor::Discord);
         for page in [
-            renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION),
-            renderer.page(Page::Alerts, &alerts, limits::EMBED_DESCRIPTION),
-            renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION),
+            renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION).unwrap(),
+            renderer.page(Page::Alerts, &alerts, limits::EMBED_DESCRIPTION).unwrap(),
+            renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION).unwrap(),
         ] {
             assert!(jarvis::render::discord_len(&page) <= limits::EMBED_DESCRIPTION, "{} long", page.len());
             assert!(!page.contains("@everyone"), "a name typed by a user must not ping: {page}");
@@ -283,10 +284,10 @@ async fn every_page_renders_the_demo_in_every_language() {
     for lang in [Language::English, Language::Thai] {
         let renderer = Renderer::get(lang, Flavor::Discord);
         let pages = [
-            ("report", renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION)),
-            ("dashboard", renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION)),
-            ("trends", renderer.page(Page::Trends, &trends, limits::EMBED_DESCRIPTION)),
-            ("alerts", renderer.page(Page::Alerts, &alerts, limits::EMBED_DESCRIPTION)),
+            ("report", renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION).unwrap()),
+            ("dashboard", renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION).unwrap()),
+            ("trends", renderer.page(Page::Trends, &trends, limits::EMBED_DESCRIPTION).unwrap()),
+            ("alerts", renderer.page(Page::Alerts, &alerts, limits::EMBED_DESCRIPTION).unwrap()),
         ];
         for (name, page) in pages {
             assert!(jarvis::render::discord_len(&page) <= limits::EMBED_DESCRIPTION, "{name} is too long");

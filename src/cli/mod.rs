@@ -255,7 +255,7 @@ fn analysis_output<T: Serialize>(json: bool, lang: Language, page: Page, view: &
     let mut text = if json {
         serde_json::to_string_pretty(&renderer.resolve(view)).map_err(anyhow::Error::new)?
     } else {
-        renderer.page(page, view, usize::MAX)
+        renderer.page(page, view, usize::MAX)?
     };
     text.push('\n');
     Ok(text)

@@ -208,22 +208,22 @@ impl Renderer {
     }
 
     /// A page from `view`, at most `limit` characters: lists are cut shorter (ending with "...and
-    /// N more") until it fits; as a last resort the text is cut.
-    pub fn page<T: Serialize>(&self, page: Page, view: &T, limit: usize) -> String {
+    /// N more") until it fits; as a last resort the text is cut. An error means a template does
+    /// not fit the view (a bug the prompt tests are there to catch).
+    pub fn page<T: Serialize>(&self, page: Page, view: &T, limit: usize) -> anyhow::Result<String> {
         let resolved = self.resolve(view);
         let mut last = String::new();
         for cap in [usize::MAX, 25, 15, 10, 6, 4, 2, 1, 0] {
             let data = cap_lists(&resolved, cap);
-            last = self
-                .pages
-                .render(page.name(), &data)
-                .unwrap_or_else(|e| panic!("prompts/{}/{}.md.hbs: {e}", self.language.as_str(), page.name()));
-            last = tidy(&last);
+            let rendered = self.pages.render(page.name(), &data).map_err(|e| {
+                anyhow::anyhow!("the {} page ({}) does not render: {e}", page.name(), self.language.as_str())
+            })?;
+            last = tidy(&rendered);
             if discord_len(&last) <= limit {
-                return last;
+                return Ok(last);
             }
         }
-        cut(&last, limit)
+        Ok(cut(&last, limit))
     }
 }
 
