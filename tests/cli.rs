@@ -275,7 +275,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         (vec!["settings", "set", "lead-times", "30,400"], 1, "between 0 and 366"),
         (vec!["budget", "set", "food", "100"], 2, "not a known budget scope"),
         (vec!["budget", "set", "total", "-5"], 2, "budget"),
-        (vec!["budget", "set", "total", "100", "--thresholds", "0"], 2, "between 1 and 1000%"),
+        (vec!["budget", "set", "total", "100", "--thresholds", "0"], 2, "between 1 and 1000"),
         (vec!["budget", "remove", "total"], 1, "no total budget"),
         (vec!["trends", "--months", "0"], 2, "0"),
         (vec!["cost", "record", "acme.com", "5", "--month", "2026-13"], 2, "use YYYY-MM"),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::error::UserError;
 use super::item::Category;
 use super::money::Money;
+use super::numbers::{ListRule, join};
 
 /// What a budget covers: all spending, or one category.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -71,26 +72,15 @@ impl Thresholds {
 
     /// Reads `80,100` (a trailing `%` allowed; order and duplicates do not matter).
     pub fn parse(input: &str) -> Result<Thresholds, UserError> {
-        let mut percents = Vec::new();
-        for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let value: u32 = part.trim_end_matches('%').trim().parse().map_err(|_| {
-                UserError::invalid("thresholds", input, "give whole percentages separated by commas, e.g. 80,100")
-            })?;
-            if !(1..=Self::MAX_PERCENT).contains(&value) {
-                return Err(UserError::invalid(
-                    "thresholds",
-                    input,
-                    format!("each must be between 1 and {}%", Self::MAX_PERCENT),
-                ));
-            }
-            percents.push(value);
-        }
-        percents.sort_unstable();
-        percents.dedup();
-        if percents.is_empty() || percents.len() > 5 {
-            return Err(UserError::invalid("thresholds", input, "give 1 to 5 percentages, e.g. 80,100"));
-        }
-        Ok(Thresholds(percents))
+        let rule = ListRule {
+            field: "thresholds",
+            suffix: '%',
+            range: 1..=Self::MAX_PERCENT,
+            max_count: 5,
+            what: "percentages",
+            example: "80,100",
+        };
+        Ok(Thresholds(rule.parse(input)?))
     }
 
     pub fn percents(&self) -> &[u32] {
@@ -100,8 +90,7 @@ impl Thresholds {
 
 impl fmt::Display for Thresholds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
-        f.write_str(&parts.join(","))
+        f.write_str(&join(&self.0))
     }
 }
 
@@ -130,8 +119,9 @@ mod tests {
         let error = "food".parse::<BudgetScope>().unwrap_err().to_string();
         assert!(error.contains("total, infrastructure, ai_services"), "{error}");
         assert_eq!(Thresholds::parse("100, 80%,80").unwrap().percents(), [80, 100]);
-        assert!(Thresholds::parse("0").unwrap_err().to_string().contains("between 1 and 1000%"));
+        assert!(Thresholds::parse("0").unwrap_err().to_string().contains("between 1 and 1000"));
         assert!(Thresholds::parse("lots").unwrap_err().to_string().contains("whole percentages"));
+        assert!(Thresholds::parse("1,2,3,4,5,6").unwrap_err().to_string().contains("give 1 to 5 percentages"));
         assert!(Thresholds::parse("").is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod cost;
 pub mod error;
 pub mod item;
 pub mod money;
+mod numbers;
 pub mod rates;
 pub mod summary;
 pub mod text;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::choice::choice_enum;
 use super::error::{UserError, close_matches};
 use super::money::Currency;
+use super::numbers::{ListRule, join};
 
 /// The workspace the CLI uses unless told otherwise.
 pub const LOCAL_WORKSPACE: &str = "local";
@@ -130,29 +131,16 @@ impl LeadTimes {
 
     /// Reads `30,7,1` (spaces and a trailing `d` allowed; order and duplicates do not matter).
     pub fn parse(input: &str) -> Result<LeadTimes, UserError> {
-        let mut days = Vec::new();
-        for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let value: u32 = part.trim_end_matches('d').parse().map_err(|_| {
-                UserError::invalid("lead times", input, "give whole numbers of days separated by commas, e.g. 30,7,1")
-            })?;
-            if value > MAX_WINDOW_DAYS {
-                return Err(UserError::invalid(
-                    "lead times",
-                    input,
-                    format!("each must be between 0 and {MAX_WINDOW_DAYS} days"),
-                ));
-            }
-            days.push(value);
-        }
-        days.sort_unstable_by(|a, b| b.cmp(a));
-        days.dedup();
-        if days.is_empty() || days.len() > Self::MAX_COUNT {
-            return Err(UserError::invalid(
-                "lead times",
-                input,
-                format!("give 1 to {} numbers of days separated by commas, e.g. 30,7,1", Self::MAX_COUNT),
-            ));
-        }
+        let rule = ListRule {
+            field: "lead times",
+            suffix: 'd',
+            range: 0..=MAX_WINDOW_DAYS,
+            max_count: Self::MAX_COUNT,
+            what: "numbers of days",
+            example: "30,7,1",
+        };
+        let mut days = rule.parse(input)?;
+        days.reverse();
         Ok(LeadTimes(days))
     }
 
@@ -164,8 +152,7 @@ impl LeadTimes {
 
 impl fmt::Display for LeadTimes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
-        f.write_str(&parts.join(","))
+        f.write_str(&join(&self.0))
     }
 }
 
@@ -287,7 +274,8 @@ mod tests {
         check(LeadTimes, "", Err("give 1 to 6 numbers"));
         check(LeadTimes, "1,2,3,4,5,6,7", Err("give 1 to 6 numbers"));
         check(LeadTimes, "400", Err("between 0 and 366"));
-        check(LeadTimes, "a week", Err("whole numbers of days"));
+        check(LeadTimes, "0", Ok("0"));
+        check(LeadTimes, "a week", Err("give whole numbers of days"));
     }
 
     #[test]
