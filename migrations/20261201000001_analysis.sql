@@ -1,4 +1,5 @@
--- Analysis: renewal alert lead times, budgets, and the alternative prices recommendations use.
+-- Analysis: renewal alert lead times, budgets, the alternative prices recommendations use, and
+-- when a usage meter was read.
 
 -- Days before a renewal that alerts fire, largest first, e.g. '30,7,1'.
 ALTER TABLE workspaces ADD COLUMN renewal_lead_days TEXT NOT NULL DEFAULT '30,7,1';
@@ -9,6 +10,8 @@ ALTER TABLE items ADD COLUMN lead_days TEXT;
 ALTER TABLE items ADD COLUMN yearly_price TEXT;
 -- What a flat monthly plan would cost (for pay-per-use items).
 ALTER TABLE items ADD COLUMN plan_price TEXT;
+-- The day the usage meter was last read (NULL since it restarted, or never read).
+ALTER TABLE items ADD COLUMN usage_read_on TEXT;
 
 -- A monthly budget for the whole workspace ('total') or one category.
 CREATE TABLE budgets (
@@ -27,4 +30,4 @@ CREATE TABLE budgets (
 -- Analysis reads every record reaching a window of months: item, amount and days, removed ones
 -- too (their days stay dealt with). A covering index serves it without touching the table.
 CREATE INDEX cost_records_by_end ON cost_records
-    (workspace_id, period_end, period_start, item_id, amount, currency, deleted_at);
+    (workspace_id, period_end, period_start, item_id, amount, currency, source, deleted_at);

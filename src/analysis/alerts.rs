@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::spend::{MonthSpend, Spend};
+use super::spend::{MonthSpend, Spend, cycle};
 use super::{ItemTag, Ledger, Text, percent, text};
 use crate::domain::budget::{Budget, BudgetScope};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::choice::choice_enum;
-use crate::domain::item::{ApiKeyStatus, BillingPeriod, Category, Details, Item, ManualStatus, Renewal, Status};
+use crate::domain::item::{ApiKeyStatus, BillingPeriod, Category, Details, Item, ManualStatus, Status};
 use crate::domain::money::{Currency, Money, format_exact, format_quantity};
 use crate::domain::rates::{MissingRate, dedup_missing};
 
@@ -210,22 +210,6 @@ fn service(item: &Item) -> Option<Alert> {
         }),
         _ => None,
     }
-}
-
-/// The billing cycle `today` falls in: from the previous renewal to the day before the next (a
-/// renewal today starts a cycle), or the calendar month for items without a renewal date.
-pub fn cycle(item: &Item, today: NaiveDate) -> DateRange {
-    let month = Month::of(today).range();
-    let cycle = || {
-        let renewal = item.renewal?;
-        let mut next = Renewal { date: item.next_renewal(today)?, ..renewal };
-        if next.date <= today {
-            next = next.following(item.period)?;
-        }
-        let start = next.preceding(item.period)?;
-        DateRange::new(start.date, next.date.pred_opt()?).filter(|c| c.contains(today))
-    };
-    cycle().unwrap_or(month)
 }
 
 /// How much of `allowed` is used, and when it runs out at the pace so far.
@@ -650,7 +634,7 @@ mod tests {
     use super::*;
     use crate::analysis::spend::spend;
     use crate::analysis::testing::{Fixture, line};
-    use crate::domain::item::{ItemChanges, ServiceType};
+    use crate::domain::item::{ItemChanges, Renewal, ServiceType};
     use crate::domain::testing::{d, dec};
     use crate::domain::text::{ItemName, Label};
     use crate::domain::workspace::LeadTimes;

@@ -18,17 +18,26 @@ use serde::Serialize;
 
 use crate::domain::budget::Budget;
 use crate::domain::calendar::DateRange;
+use crate::domain::cost::{CostSource, NewCostRecord, accrued};
 use crate::domain::item::Item;
 use crate::domain::money::Money;
 use crate::domain::rates::RateBook;
 use crate::domain::workspace::Settings;
 
-/// One cost record as analysis needs it: what it cost and which days it pays for.
+/// One cost record as analysis needs it: what it cost, which days it pays for, and where it came
+/// from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct CostLine {
     pub item_id: i64,
     pub amount: Money,
     pub period: DateRange,
+    pub source: CostSource,
+}
+
+impl From<&NewCostRecord> for CostLine {
+    fn from(r: &NewCostRecord) -> Self {
+        CostLine { item_id: r.item_id, amount: r.amount, period: r.period, source: r.source }
+    }
 }
 
 /// Everything the analysis looks at, for one workspace on one day.
@@ -37,14 +46,53 @@ pub struct Ledger<'a> {
     /// The workspace's date (in its timezone).
     pub today: NaiveDate,
     pub settings: &'a Settings,
-    /// Every item, removed ones included (their history still counts).
+    /// Every item as the jobs would leave it today (see [`settle_all`]), removed ones included
+    /// (their history still counts).
     pub items: &'a [Item],
-    /// Live cost records.
+    /// Live cost records reaching the window analysed.
     pub history: &'a [CostLine],
-    /// Days each item's records deal with, removed records included (see `store::covered_periods`).
-    pub covered: &'a HashMap<i64, Vec<DateRange>>,
+    /// What the jobs would record if they ran now (see [`settle_all`]).
+    pub pending: &'a [CostLine],
     pub rates: &'a RateBook,
     pub budgets: &'a [Budget],
+}
+
+/// The ledger brought up to date without writing anything: each live item as the jobs would
+/// leave it today, and the records they would write for days up to today (see
+/// [`crate::domain::cost::accrued`]).
+#[derive(Clone, Debug, Default)]
+pub struct Settled {
+    pub items: Vec<Item>,
+    pub pending: Vec<CostLine>,
+}
+
+/// Settles every live item as of `today`. `covered` holds the days each item's records deal with
+/// (removed records included), at least from `window_start` on (and from the open cycle's start for
+/// usage-based items). Subscriptions are closed month by month, so days before the window change
+/// nothing in it and are skipped.
+pub fn settle_all(
+    items: Vec<Item>,
+    today: NaiveDate,
+    covered: &HashMap<i64, Vec<DateRange>>,
+    window_start: NaiveDate,
+) -> Settled {
+    let mut settled = Settled { items: Vec::with_capacity(items.len()), pending: Vec::new() };
+    for item in items {
+        if item.removed_at.is_some() {
+            settled.items.push(item);
+            continue;
+        }
+        let covered = covered.get(&item.id).map(Vec::as_slice).unwrap_or_default();
+        let item = if !item.period.bills_in_arrears() && item.billed_from < window_start {
+            Item { billed_from: window_start, ..item }
+        } else {
+            item
+        };
+        let (current, records) = accrued(&item, today, covered);
+        settled.pending.extend(records.iter().map(CostLine::from));
+        settled.items.push(current);
+    }
+    settled
 }
 
 impl Ledger<'_> {

@@ -8,9 +8,10 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::alerts::{Alert, AlertKind, BudgetCheck, Severity, check_budgets, cycle, scope_amount};
+use super::alerts::{Alert, AlertKind, BudgetCheck, Severity, check_budgets, scope_amount};
 use super::dashboard::{AlertCounts, provider_of};
 use super::spend::Spend;
+use super::spend::cycle;
 use super::{ItemTag, Ledger, Text, text};
 use crate::domain::budget::BudgetScope;
 use crate::domain::choice::choice_enum;

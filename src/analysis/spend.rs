@@ -3,18 +3,18 @@
 //!
 //! Each record's amount is spread evenly over the days it pays for (a yearly renewal counts
 //! 1/365 a day), so a month's spend is what its days cost. Costs that no record holds yet (this
-//! month's share of a subscription before month close, usage so far) come from the same rules the
-//! jobs use ([`settle`]), so the figures match what will be recorded.
+//! month's share of a subscription before month close, usage so far) arrive as the ledger's
+//! pending lines, from the same rules the jobs use, so the figures match what will be recorded.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::{CostLine, Ledger};
+use super::Ledger;
 use crate::domain::calendar::{DateRange, Month};
-use crate::domain::cost::settle;
-use crate::domain::item::{BillingPeriod, Category, Item};
+use crate::domain::cost::{CostSource, close_through};
+use crate::domain::item::{BillingPeriod, Category, Item, Renewal};
 use crate::domain::money::Currency;
 use crate::domain::rates::{MissingRate, dedup_missing};
 
@@ -26,6 +26,8 @@ pub struct MonthSpend {
     /// Every category, zero when nothing was spent.
     pub by_category: BTreeMap<Category, Decimal>,
     pub by_item: HashMap<i64, Decimal>,
+    /// The first day any record pays for in this month.
+    pub first_day: Option<NaiveDate>,
     /// Whether any record touches this month (a month of zeros after the first record still
     /// counts as history; months before it do not).
     pub has_data: bool,
@@ -38,6 +40,7 @@ impl MonthSpend {
             total: Decimal::ZERO,
             by_category: Category::ALL.iter().map(|c| (*c, Decimal::ZERO)).collect(),
             by_item: HashMap::new(),
+            first_day: None,
             has_data: false,
         }
     }
@@ -65,8 +68,10 @@ pub struct CurrentMonth {
     pub days_in_month: u32,
     /// Spent from the 1st through today.
     pub to_date: MonthSpend,
-    /// The month-end forecast: recurring costs for the rest of the month, and usage at its
-    /// month-to-date pace (spend so far / days elapsed x days in month).
+    /// The month-end forecast: what is spent so far, the rest of the month of what is already
+    /// paid ahead (renewals, base fees), subscriptions for the days left, and usage at its pace
+    /// so far (spend so far / days elapsed x days left; from last month's usage when the meter
+    /// has not been read this cycle).
     pub projected: MonthSpend,
 }
 
@@ -83,19 +88,18 @@ pub struct Spend {
 }
 
 impl Spend {
-    /// Completed months from the first one with data: the history trends and forecasts use.
+    /// Completed months from the first full one with data: the history trends and forecasts use.
+    /// A first month whose records start after its 1st (tracking began mid-month) is left out
+    /// when later months follow, so it does not read as growth.
     pub fn history(&self) -> &[MonthSpend] {
-        let first = self.completed.iter().position(|m| m.has_data).unwrap_or(self.completed.len());
-        &self.completed[first..]
-    }
-
-    /// Last month, if it is in the window.
-    pub fn last_month(&self) -> Option<&MonthSpend> {
-        self.completed.last()
+        let Some(first) = self.completed.iter().position(|m| m.has_data) else { return &[] };
+        let partial = self.completed[first].first_day.is_some_and(|d| d > self.completed[first].month.first_day());
+        let start = if partial && first + 1 < self.completed.len() { first + 1 } else { first };
+        &self.completed[start..]
     }
 }
 
-/// The days of `line` within `range`, as a share of its amount (already converted).
+/// The share of `amount` (paid for `period`) that falls on the days of `range`.
 fn share(amount: Decimal, period: DateRange, range: DateRange) -> Decimal {
     match period.intersect(range) {
         Some(overlap) if overlap == period => amount,
@@ -104,15 +108,26 @@ fn share(amount: Decimal, period: DateRange, range: DateRange) -> Decimal {
     }
 }
 
-/// What the jobs would record for `item` if everything up to and including today were settled:
-/// renewals due today or earlier, subscription days through today, usage so far.
-fn pending(item: &Item, today: NaiveDate, covered: &[DateRange]) -> Vec<CostLine> {
-    let Some(tomorrow) = today.succ_opt() else { return Vec::new() };
-    settle(item, tomorrow, covered, None)
-        .1
-        .into_iter()
-        .map(|r| CostLine { item_id: r.item_id, amount: r.amount, period: r.period })
-        .collect()
+/// The cycle `today` falls in: from the previous renewal to the day before the next (a renewal
+/// today starts a cycle), or the calendar month for items without a renewal date.
+pub fn cycle(item: &Item, today: NaiveDate) -> DateRange {
+    let month = Month::of(today).range();
+    let cycle = || {
+        let renewal = item.renewal?;
+        let mut next = Renewal { date: item.next_renewal(today)?, ..renewal };
+        if next.date <= today {
+            next = next.following(item.period)?;
+        }
+        let start = next.preceding(item.period)?;
+        DateRange::new(start.date, next.date.pred_opt()?).filter(|c| c.contains(today))
+    };
+    cycle().unwrap_or(month)
+}
+
+/// Whether the usage meter was read in the cycle `today` falls in.
+pub fn read_this_cycle(item: &Item, today: NaiveDate) -> bool {
+    let start = cycle(item, today).start.max(item.billed_from);
+    item.usage.as_ref().and_then(|u| u.read_on).is_some_and(|day| day >= start)
 }
 
 /// Spend for the `months_back` completed months before the current one, and the current month.
@@ -122,24 +137,15 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let current = Month::of(today);
     let first = current.plus(-(months_back as i32));
     let window = DateRange { start: first.first_day(), end: today };
+    // The rest of this month, if any.
+    let rest = today.succ_opt().and_then(|tomorrow| DateRange::new(tomorrow, current.last_day()));
     let mut months: Vec<MonthSpend> = (0..=months_back as i32).map(|i| MonthSpend::empty(first.plus(i))).collect();
     let categories: HashMap<i64, Category> = ledger.items.iter().map(|i| (i.id, i.category())).collect();
     let mut missing = Vec::new();
+    let mut flow = Flow::default();
 
-    let mut extra = Vec::new();
-    for item in ledger.live_items() {
-        let covered = ledger.covered.get(&item.id).map(Vec::as_slice).unwrap_or_default();
-        // Subscriptions are closed month by month, so days before the window change nothing in
-        // it; usage still to bill is spread over its whole open stretch, so it keeps its start.
-        if !item.period.bills_in_arrears() && item.billed_from < window.start {
-            let trimmed = Item { billed_from: window.start, ..item.clone() };
-            extra.extend(pending(&trimmed, today, covered));
-        } else {
-            extra.extend(pending(item, today, covered));
-        }
-    }
-    for line in ledger.history.iter().chain(&extra) {
-        let Some(period) = line.period.intersect(window) else { continue };
+    let lines = ledger.history.iter().map(|l| (l, false)).chain(ledger.pending.iter().map(|l| (l, true)));
+    for (line, pending) in lines {
         let amount = match ledger.rates.convert(line.amount, base, line.period.start) {
             Ok(converted) => converted.amount,
             Err(gap) => {
@@ -147,20 +153,29 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
                 continue;
             }
         };
+        flow.covered.entry(line.item_id).or_default().push(line.period);
+        if let Some(ahead) = rest.and_then(|r| line.period.intersect(r)) {
+            *flow.paid_ahead.entry(line.item_id).or_default() += share(amount, line.period, ahead);
+        }
+        let Some(period) = line.period.intersect(window) else { continue };
         let category = categories.get(&line.item_id).copied().unwrap_or(Category::Other);
         let mut month = Month::of(period.start);
         while month <= Month::of(period.end) {
-            let index = month_index(first, month);
-            let slot = &mut months[index];
-            slot.has_data = true;
+            let slot = &mut months[month_index(first, month)];
             let days = month.range().intersect(period).expect("the month overlaps the period");
-            slot.add(line.item_id, category, share(amount, line.period, days));
+            slot.has_data = true;
+            slot.first_day = Some(slot.first_day.map_or(days.start, |d| d.min(days.start)));
+            let part = share(amount, line.period, days);
+            slot.add(line.item_id, category, part);
+            if pending && line.source == CostSource::Usage && month == current {
+                *flow.usage_so_far.entry(line.item_id).or_default() += part;
+            }
             month = month.next();
         }
     }
 
     let to_date = months.pop().expect("the current month");
-    let projected = project(ledger, &to_date, &mut missing);
+    let projected = project(ledger, &to_date, months.last(), &flow, rest, &mut missing);
     Spend {
         base,
         completed: months,
@@ -169,41 +184,68 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     }
 }
 
+/// What the lines say about the rest of the month, per item (amounts in the base currency).
+#[derive(Default)]
+struct Flow {
+    /// Days each item's records (and pending records) pay for.
+    covered: HashMap<i64, Vec<DateRange>>,
+    /// Shares of records that pay for days after today this month (renewals paid in advance,
+    /// base fees of open usage cycles).
+    paid_ahead: HashMap<i64, Decimal>,
+    /// This month's usage so far, from the meters.
+    usage_so_far: HashMap<i64, Decimal>,
+}
+
 fn month_index(first: Month, month: Month) -> usize {
     ((month.year() - first.year()) * 12 + month.month() as i32 - first.month() as i32) as usize
 }
 
-/// The month-end forecast from the month to date: each live subscription adds its monthly cost
-/// for the days left (up to its expiry if it does not renew); usage-based items continue at their
-/// pace so far; anything else (one-time purchases, cancelled or removed items) stays as spent.
-fn project(ledger: &Ledger, to_date: &MonthSpend, missing: &mut Vec<MissingRate>) -> MonthSpend {
-    let today = ledger.today;
-    let month = Month::of(today);
-    let elapsed = Decimal::from(today.day());
-    let days = Decimal::from(month.days());
+/// The month-end forecast from the month to date; see [`CurrentMonth::projected`].
+fn project(
+    ledger: &Ledger,
+    to_date: &MonthSpend,
+    last_month: Option<&MonthSpend>,
+    flow: &Flow,
+    rest: Option<DateRange>,
+    missing: &mut Vec<MissingRate>,
+) -> MonthSpend {
     let mut projected = to_date.clone();
-    for item in ledger.live_items() {
-        if !item.status(today, 0).is_billable() {
-            continue;
-        }
-        let so_far = to_date.item(item.id);
+    let Some(rest) = rest else { return projected };
+    let today = ledger.today;
+    let base = ledger.settings.base_currency;
+    let days = Decimal::from(Month::of(today).days());
+    let elapsed = Decimal::from(today.day());
+    let left = Decimal::from(rest.days());
+    for (id, amount) in &flow.paid_ahead {
+        let category = ledger.item(*id).map_or(Category::Other, Item::category);
+        projected.add(*id, category, *amount);
+    }
+    for item in ledger.live_items().filter(|i| i.status(today, 0).is_billable()) {
         let more = if item.period == BillingPeriod::UsageBased {
-            so_far * days / elapsed - so_far
-        } else if item.period.is_recurring() {
-            let end = match item.renewal {
-                Some(expiry) if !item.auto_renew => expiry.date.min(month.last_day()),
-                _ => month.last_day(),
-            };
-            let left = (end - today).num_days().max(0);
-            match ledger.rates.convert(item.monthly_cost(), ledger.settings.base_currency, today) {
-                Ok(monthly) => monthly.amount * Decimal::from(left) / days,
-                Err(gap) => {
-                    missing.push(gap);
-                    Decimal::ZERO
-                }
+            if read_this_cycle(item, today) {
+                flow.usage_so_far.get(&item.id).copied().unwrap_or_default() * left / elapsed
+            } else {
+                // Not read yet this cycle: last month's usage (its bill less the base fee), a day
+                // at a time.
+                let last = last_month.map_or(Decimal::ZERO, |m| m.item(item.id));
+                let fee = ledger.rates.convert(item.cost, base, today).map_or(Decimal::ZERO, |m| m.amount);
+                let month_days = last_month.map_or(days, |m| Decimal::from(m.month.days()));
+                (last - fee).max(Decimal::ZERO) * left / month_days
             }
         } else {
-            Decimal::ZERO
+            // Subscription days left that nothing pays for yet, as month close would record them.
+            let from_tomorrow = Item { billed_from: rest.start, ..item.clone() };
+            let covered = flow.covered.get(&item.id).map(Vec::as_slice).unwrap_or_default();
+            close_through(&from_tomorrow, rest.end, covered)
+                .iter()
+                .map(|r| match ledger.rates.convert(r.amount, base, today) {
+                    Ok(converted) => converted.amount,
+                    Err(gap) => {
+                        missing.push(gap);
+                        Decimal::ZERO
+                    }
+                })
+                .sum()
         };
         if !more.is_zero() {
             projected.add(item.id, item.category(), more);
@@ -239,10 +281,10 @@ mod tests {
         assert_eq!(to_date.item(domain), dec("10"));
         assert_eq!(to_date.item(hosting), dec("2"));
         assert_eq!(to_date.total, dec("12"));
-        // Projected: the domain is paid ahead (its 21 remaining days, 21); hosting's 21 days at 2.
-        // The domain's monthly run-rate (365/12 a month) stands in for the paid-ahead days.
-        assert_eq!(spend.current.projected.item(hosting), dec("2") + dec("42"));
-        assert_eq!(spend.current.projected.item(domain), dec("10") + dec("365") / dec("12") * dec("21") / dec("31"));
+        // Projected: the domain's record already pays for the 21 days left, 1 a day: 31; hosting's
+        // 21 days, which no record pays for yet, at 2 a day, as month close will record them: 44.
+        assert_eq!(spend.current.projected.item(domain), dec("31"));
+        assert_eq!(spend.current.projected.item(hosting), dec("44"));
         assert_eq!(spend.current.elapsed_days, 10);
         assert_eq!(spend.history().len(), 3);
     }
@@ -290,5 +332,53 @@ mod tests {
         assert_eq!(spend.completed[0].total, dec("100"));
         let missing: Vec<String> = spend.missing.iter().map(|m| format!("{}->{} {}", m.from, m.to, m.on)).collect();
         assert_eq!(missing, ["EUR->USD 2026-02-01"]);
+    }
+
+    /// Supabase-like: a 25.00 base fee per monthly cycle (billed at its end, with the usage), 8 GB
+    /// free, then 0.125 a GB; the cycle runs 2026-11-01 to 2026-11-30.
+    fn metered_plan(f: &mut Fixture, used: Option<&str>) -> i64 {
+        let changes = ItemChanges {
+            name: Some(ItemName::parse("Supabase").unwrap()),
+            cost: Some(dec("25")),
+            period: Some(BillingPeriod::UsageBased),
+            unit_price: Some(Some(dec("0.125"))),
+            free_tier: Some(Some(dec("8"))),
+            usage: used.map(dec),
+            renewal_date: Some(Some(d("2026-12-01"))),
+            auto_renew: Some(true),
+            ..Default::default()
+        };
+        let id = f.add_with("integration", changes);
+        f.item(id).billed_from = d("2026-11-01");
+        id
+    }
+
+    #[test]
+    fn a_usage_plan_accrues_its_base_fee_day_by_day() {
+        let mut f = Fixture::new("2026-11-20");
+        let id = metered_plan(&mut f, Some("5"));
+        let result = spend(&f.ledger(), 1);
+        // 5 GB is within the free 8: only the fee, 25 x 20/30 so far, all 25 by month-end.
+        assert_eq!(result.current.to_date.item(id).round_dp(2), dec("16.67"));
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("25.00"));
+        // 48 GB by the 20th: 40 x 0.125 = 5.00 so far, on pace for 7.50 by month-end.
+        let mut f = Fixture::new("2026-11-20");
+        let id = metered_plan(&mut f, Some("48"));
+        let result = spend(&f.ledger(), 1);
+        assert_eq!(result.current.to_date.item(id).round_dp(2), dec("21.67"));
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("32.50"));
+    }
+
+    #[test]
+    fn an_unread_meter_is_projected_from_last_months_usage() {
+        let mut f = Fixture::new("2026-11-10");
+        let id = metered_plan(&mut f, None);
+        // October's bill: the 25.00 fee and 75.00 of usage.
+        f.history.push(line(id, "100", "2026-10-01", "2026-10-31"));
+        let result = spend(&f.ledger(), 1);
+        // The fee: 25 x 10/30 so far and the rest ahead; usage: 75 a month, for the 20 days left
+        // at October's 75/31 a day = 48.39.
+        assert_eq!(result.current.to_date.item(id).round_dp(2), dec("8.33"));
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("73.39"));
     }
 }

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::{CostLine, Ledger};
+use crate::analysis::{CostLine, Ledger, Settled, settle_all};
 use crate::domain::budget::{Budget, BudgetScope, Thresholds};
-use crate::domain::calendar::DateRange;
+use crate::domain::calendar::{DateRange, Month};
+use crate::domain::cost::CostSource;
 use crate::domain::item::{Item, ItemChanges, Kind, Renewal};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{ExchangeRate, RateBook};
@@ -19,14 +20,19 @@ pub struct Fixture {
     pub history: Vec<CostLine>,
     pub rates: Vec<ExchangeRate>,
     pub budgets: Vec<Budget>,
-    covered: HashMap<i64, Vec<DateRange>>,
+    settled: Settled,
     rate_book: RateBook,
 }
 
 /// A cost record of `amount` (in USD unless it has a currency: `"800 THB"`) over `from..=to`.
 pub fn line(item_id: i64, amount: &str, from: &str, to: &str) -> CostLine {
     let (value, currency) = amount.split_once(' ').unwrap_or((amount, "USD"));
-    CostLine { item_id, amount: Money::new(dec(value), c(currency)), period: DateRange::new(d(from), d(to)).unwrap() }
+    CostLine {
+        item_id,
+        amount: Money::new(dec(value), c(currency)),
+        period: DateRange::new(d(from), d(to)).unwrap(),
+        source: CostSource::Manual,
+    }
 }
 
 impl Fixture {
@@ -38,7 +44,7 @@ impl Fixture {
             history: Vec::new(),
             rates: Vec::new(),
             budgets: Vec::new(),
-            covered: HashMap::new(),
+            settled: Settled::default(),
             rate_book: RateBook::default(),
         }
     }
@@ -98,19 +104,22 @@ impl Fixture {
         });
     }
 
-    /// The ledger over what was added; each record's days count as covered for its item.
+    /// The ledger over what was added, settled as the app does; each record's days count as
+    /// covered for its item.
     pub fn ledger(&mut self) -> Ledger<'_> {
-        self.covered.clear();
+        let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
         for l in &self.history {
-            self.covered.entry(l.item_id).or_default().push(l.period);
+            covered.entry(l.item_id).or_default().push(l.period);
         }
+        let window_start = Month::of(self.today).plus(-24).first_day();
+        self.settled = settle_all(self.items.clone(), self.today, &covered, window_start);
         self.rate_book = RateBook::new(self.rates.clone());
         Ledger {
             today: self.today,
             settings: &self.settings,
-            items: &self.items,
+            items: &self.settled.items,
             history: &self.history,
-            covered: &self.covered,
+            pending: &self.settled.pending,
             rates: &self.rate_book,
             budgets: &self.budgets,
         }

@@ -3,8 +3,6 @@
 //! Each loads the workspace's ledger in one read transaction and hands it to the pure
 //! `analysis` core.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -15,12 +13,12 @@ use crate::analysis::alerts::{Alert, alerts};
 use crate::analysis::dashboard::{Dashboard, RENEWAL_DAYS, TREND_MONTHS, Trends, dashboard, trends};
 use crate::analysis::report::{Report, report};
 use crate::analysis::spend::{Spend, spend};
-use crate::analysis::{CostLine, Ledger};
+use crate::analysis::{CostLine, Ledger, Settled, settle_all};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::budget::{Budget, BudgetScope, Thresholds};
-use crate::domain::calendar::{DateRange, Month};
-use crate::domain::item::{Category, Item};
+use crate::domain::calendar::Month;
+use crate::domain::item::Category;
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::RateBook;
 use crate::domain::workspace::{Language, Settings, WorkspaceId};
@@ -35,9 +33,9 @@ const ALERT_MONTHS: u32 = 13;
 struct Loaded {
     settings: Settings,
     today: NaiveDate,
-    items: Vec<Item>,
+    /// Items as the jobs would leave them today, and what they would record.
+    settled: Settled,
     history: Vec<CostLine>,
-    covered: HashMap<i64, Vec<DateRange>>,
     rates: RateBook,
     budgets: Vec<Budget>,
 }
@@ -47,9 +45,9 @@ impl Loaded {
         Ledger {
             today: self.today,
             settings: &self.settings,
-            items: &self.items,
+            items: &self.settled.items,
             history: &self.history,
-            covered: &self.covered,
+            pending: &self.settled.pending,
             rates: &self.rates,
             budgets: &self.budgets,
         }
@@ -114,11 +112,10 @@ impl App {
             .fold(from, NaiveDate::min);
         let (history, covered) = tx.analysis_records(workspace, covered_from, from, today).await?;
         Ok(Loaded {
+            settled: settle_all(items, today, &covered, from),
             history,
-            covered,
             rates: RateBook::new(tx.rates(workspace).await?),
             budgets: tx.budgets(workspace).await?,
-            items,
             settings,
             today,
         })

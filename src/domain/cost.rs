@@ -116,6 +116,7 @@ impl RenewalRun {
             if let Some(usage) = &mut item.usage {
                 usage.used = Decimal::ZERO;
                 usage.billed = Decimal::ZERO;
+                usage.read_on = None;
             }
         }
         item
@@ -269,6 +270,30 @@ pub fn settle(
     (current, records)
 }
 
+/// What the ledger would hold if every cost up to and including `today` were recorded now: the
+/// renewals due by today, subscription days through today, and for a usage-based item its usage
+/// so far and its base fee's share of the open cycle (which the cycle's bill will charge). Returns
+/// the item as the jobs would leave it (renewals applied, a meter restarted when its cycle was
+/// billed) and those records. Nothing is written: this is what analysis counts as spent so far.
+pub fn accrued(item: &Item, today: NaiveDate, covered: &[DateRange]) -> (Item, Vec<NewCostRecord>) {
+    let Some(tomorrow) = today.succ_opt() else { return (item.clone(), Vec::new()) };
+    let run = due_renewals(item, tomorrow, covered);
+    let current = run.as_ref().map_or_else(|| item.clone(), |run| run.applied_to(item));
+    let (_, mut records) = settle(item, tomorrow, covered, None);
+    let fee = current.cost;
+    if current.period.bills_in_arrears()
+        && current.status == ManualStatus::Active
+        && !fee.amount.is_zero()
+        && let Some(next) = current.renewal.filter(|r| r.date > today)
+        && let Some(open) = DateRange::new(current.billed_from, next.date.pred_opt().unwrap_or(next.date))
+    {
+        let mut dealt = covered.to_vec();
+        dealt.extend(run.iter().flat_map(|r| r.charges.iter().map(|c| c.period)));
+        records.extend(fill(&current, open, fee, CostSource::Renewal, None, &dealt));
+    }
+    (current, records)
+}
+
 /// The maximal runs of days in `span` that none of `covered` contains: a sweep over the covered
 /// ranges in start order, so a long span with many records stays cheap.
 fn uncovered_runs(span: DateRange, covered: &[DateRange]) -> Vec<DateRange> {
@@ -329,6 +354,7 @@ mod tests {
             used: dec(used),
             limit: None,
             billed: Decimal::ZERO,
+            read_on: None,
         });
         item
     }
@@ -445,6 +471,7 @@ mod tests {
             used: dec("6.1"),
             limit: Some(dec("8")),
             billed: Decimal::ZERO,
+            read_on: None,
         });
         let run = due_renewals(&supabase, d("2026-10-02"), &[]).unwrap();
         assert_eq!(run.applied_to(&supabase).usage.unwrap().used, dec("6.1"));

@@ -236,6 +236,9 @@ pub struct Usage {
     /// Units of this cycle already billed before the cycle ended (when the item's terms changed
     /// or it was suspended mid-cycle); the cycle's bill charges the rest.
     pub billed: Decimal,
+    /// The day `used` was last read (set by an admin); `None` since the meter restarted.
+    #[serde(default)]
+    pub read_on: Option<NaiveDate>,
 }
 
 impl Usage {
@@ -614,7 +617,7 @@ impl Item {
         {
             adjustments.push(Adjustment("The plan price applies to usage-based items only and was cleared".into()));
         }
-        apply_usage(&mut item, changes)?;
+        apply_usage(&mut item, changes, today)?;
         apply_details(&mut item.details, changes)?;
         debug_assert_eq!(item.kind(), kind);
 
@@ -804,7 +807,7 @@ impl Item {
     }
 }
 
-fn apply_usage(item: &mut Item, changes: &ItemChanges) -> Result<(), UserError> {
+fn apply_usage(item: &mut Item, changes: &ItemChanges, today: NaiveDate) -> Result<(), UserError> {
     if changes.clear_usage {
         item.usage = None;
     }
@@ -824,6 +827,7 @@ fn apply_usage(item: &mut Item, changes: &ItemChanges) -> Result<(), UserError> 
         used: Decimal::ZERO,
         limit: None,
         billed: Decimal::ZERO,
+        read_on: None,
     });
     if let Some(unit) = &changes.unit {
         usage.unit = unit.clone();
@@ -836,6 +840,7 @@ fn apply_usage(item: &mut Item, changes: &ItemChanges) -> Result<(), UserError> 
     }
     if let Some(used) = changes.usage {
         usage.used = used;
+        usage.read_on = Some(today);
     }
     if let Some(limit) = changes.usage_limit {
         usage.limit = limit;

@@ -116,9 +116,9 @@ impl Tx {
         lines_from: NaiveDate,
         to: NaiveDate,
     ) -> Result<(Vec<CostLine>, HashMap<i64, Vec<DateRange>>)> {
-        let rows: Vec<(i64, String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT item_id, amount, currency, period_start, period_end, deleted_at IS NOT NULL FROM cost_records
-             WHERE workspace_id = ?1 AND period_end >= ?2",
+        let rows: Vec<(i64, String, String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT item_id, amount, currency, period_start, period_end, source, deleted_at IS NOT NULL
+             FROM cost_records WHERE workspace_id = ?1 AND period_end >= ?2",
         )
         .bind(workspace.as_str())
         .bind(date(from))
@@ -126,14 +126,14 @@ impl Tx {
         .await?;
         let mut lines = Vec::new();
         let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
-        for (item_id, amount, currency, start, end, removed) in rows {
+        for (item_id, amount, currency, start, end, source, removed) in rows {
             let period = DateRange::new(parse_date(&start)?, parse_date(&end)?)
                 .context("a stored cost period ends before it starts")?;
             covered.entry(item_id).or_default().push(period);
             if !removed && period.start <= to && period.end >= lines_from {
                 let amount =
                     Money::new(parse_decimal(&amount)?, Currency::parse(&currency).map_err(anyhow::Error::new)?);
-                lines.push(CostLine { item_id, amount, period });
+                lines.push(CostLine { item_id, amount, period, source: source.parse().map_err(anyhow::Error::new)? });
             }
         }
         Ok((lines, covered))

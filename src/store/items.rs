@@ -15,8 +15,8 @@ use crate::domain::workspace::{LeadTimes, WorkspaceId};
 
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
     renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
-    usage_limit, billed_units, details, lead_days, yearly_price, plan_price, billed_from, created_at, updated_at,
-    deleted_at";
+    usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price, billed_from, created_at,
+    updated_at, deleted_at";
 
 /// Which items a read returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -44,10 +44,10 @@ impl Tx {
         let query = sqlx::query(
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
-                 used_units, usage_limit, billed_units, details, lead_days, yearly_price, plan_price, billed_from,
-                 updated_at, created_at)
+                 used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
+                 billed_from, updated_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26)",
+                 ?23, ?24, ?25, ?26, ?27)",
         )
         .bind(workspace.as_str())
         .bind(item.kind().as_str());
@@ -63,8 +63,8 @@ impl Tx {
             "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
                  billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
                  notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
-                 usage_limit = ?18, billed_units = ?19, details = ?20, lead_days = ?21, yearly_price = ?22,
-                 plan_price = ?23, billed_from = ?24, updated_at = ?25
+                 usage_limit = ?18, billed_units = ?19, usage_read_on = ?20, details = ?21, lead_days = ?22,
+                 yearly_price = ?23, plan_price = ?24, billed_from = ?25, updated_at = ?26
              WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
@@ -120,6 +120,7 @@ struct ItemFields {
     used: Option<String>,
     limit: Option<String>,
     billed_units: Option<String>,
+    read_on: Option<String>,
     details: String,
     lead_days: Option<String>,
     yearly_price: Option<String>,
@@ -149,6 +150,7 @@ impl ItemFields {
             used: usage.map(|u| decimal(u.used)),
             limit: usage.and_then(|u| u.limit).map(decimal),
             billed_units: usage.map(|u| decimal(u.billed)),
+            read_on: usage.and_then(|u| u.read_on).map(date),
             details: item.details.to_json(),
             lead_days: item.lead_times.as_ref().map(ToString::to_string),
             yearly_price: item.yearly_price.map(decimal),
@@ -159,7 +161,7 @@ impl ItemFields {
     }
 
     /// Binds name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
-    /// renewal_anchor_day, auto_renew, status, notes, the six usage columns, details, lead_days,
+    /// renewal_anchor_day, auto_renew, status, notes, the seven usage columns, details, lead_days,
     /// yearly_price, plan_price, billed_from and updated_at, in that order.
     fn bind_to(self, query: SqliteQuery<'_>) -> SqliteQuery<'_> {
         query
@@ -180,6 +182,7 @@ impl ItemFields {
             .bind(self.used)
             .bind(self.limit)
             .bind(self.billed_units)
+            .bind(self.read_on)
             .bind(self.details)
             .bind(self.lead_days)
             .bind(self.yearly_price)
@@ -212,6 +215,7 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
                 used: parse_opt_decimal(row.try_get("used_units")?)?.unwrap_or_default(),
                 limit: parse_opt_decimal(row.try_get("usage_limit")?)?,
                 billed: parse_opt_decimal(row.try_get("billed_units")?)?.unwrap_or_default(),
+                read_on: row.try_get::<Option<&str>, _>("usage_read_on")?.map(parse_date).transpose()?,
             }),
             None => None,
         };
