@@ -431,7 +431,10 @@ fn the_analysis_commands_on_the_demo() {
     let trends = sandbox.json(&["trends", "--months", "6", "--category", "ai-services"]);
     assert_eq!(trends["months"].as_array().unwrap().len(), 6);
     assert_eq!(trends["forecast"].as_array().unwrap().len(), 3);
-    assert!(sandbox.ok(&["trends"]).contains("Forecast (80% interval)"));
+    let page = sandbox.ok(&["trends"]);
+    let forecast = page.split("### Forecast (80% interval)\n").nth(1).unwrap();
+    assert!(forecast.starts_with("`2026-12` **"), "{page}");
+    assert_eq!(forecast.lines().count(), 3, "{page}");
 
     // The chart is a PNG file.
     sandbox.jarvis().args(["dashboard", "--chart", "dash.png"]).assert().success();

@@ -90,14 +90,8 @@ pub fn alerts(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
     alerts.extend(unusual_spend(ledger, spend));
     alerts.extend(missing_rates(ledger, spend));
     // Most severe first; within a severity, by kind, then soonest, then by item and key.
-    let name = |a: &Alert| a.item.as_ref().map(|i| i.name.to_lowercase());
-    alerts.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.kind.cmp(&b.kind))
-            .then(a.date.cmp(&b.date))
-            .then_with(|| name(a).cmp(&name(b)))
-            .then(a.key.cmp(&b.key))
+    alerts.sort_by_cached_key(|a| {
+        (std::cmp::Reverse(a.severity), a.kind, a.date, a.item.as_ref().map(|i| i.name.to_lowercase()), a.key.clone())
     });
     alerts.dedup_by(|a, b| a.key == b.key);
     alerts
@@ -219,15 +213,15 @@ pub fn allowance(today: NaiveDate, cycle: DateRange, used: Decimal, allowed: Dec
     let runs_out = if used >= allowed || used.is_zero() {
         None
     } else {
-        // Units a day so far; the allowance lasts (allowed - used) / pace more days.
+        // Units a day so far; the allowance lasts (allowed - used) / pace more days, which only
+        // matters if that is before the cycle ends (a slow pace can mean billions of days).
         let pace = used / elapsed;
         let days_left = ((allowed - used) / pace).ceil();
-        days_left
-            .to_string()
-            .parse::<i64>()
-            .ok()
-            .and_then(|days| today.checked_add_signed(chrono::Duration::days(days)))
-            .filter(|date| *date <= cycle.end)
+        let cycle_left = Decimal::from((cycle.end - today).num_days());
+        (days_left <= cycle_left)
+            .then(|| days_left.to_string().parse::<u64>().ok())
+            .flatten()
+            .and_then(|days| today.checked_add_days(chrono::Days::new(days)))
     };
     Allowance { cycle, used, allowed, percent, runs_out }
 }
@@ -377,12 +371,18 @@ pub struct BudgetCheck {
     pub forecast_crossed: Option<u32>,
 }
 
-/// The highest threshold `amount` reaches; a zero budget is crossed by any spending at all.
+/// The highest threshold `amount` reaches. 100% always counts, whatever the thresholds (going
+/// over the budget is never just a warning mark), and a zero budget is crossed by any spending.
 fn crossed(amount: Decimal, budget: Decimal, thresholds: &[u32]) -> Option<u32> {
     if budget.is_zero() {
-        return (amount > Decimal::ZERO).then(|| thresholds.last().copied()).flatten();
+        return (amount > Decimal::ZERO).then(|| thresholds.iter().copied().chain([100]).max()).flatten();
     }
-    thresholds.iter().copied().filter(|t| amount * Decimal::ONE_HUNDRED >= budget * Decimal::from(*t)).max()
+    thresholds
+        .iter()
+        .copied()
+        .chain([100])
+        .filter(|t| amount * Decimal::ONE_HUNDRED >= budget * Decimal::from(*t))
+        .max()
 }
 
 /// Each budget against this month's spend; `Err` for a budget whose currency has no rate.
@@ -747,6 +747,20 @@ mod tests {
     }
 
     #[test]
+    fn going_over_a_budget_is_critical_whatever_the_thresholds() {
+        for amount in ["200", "0"] {
+            let mut f = budgeted();
+            f.budget("total", amount);
+            f.budgets[0].thresholds = crate::domain::budget::Thresholds::parse("50,80").unwrap();
+            assert_eq!(
+                only(&mut f, "budget"),
+                [("budget:total:2026-03:spent:100".to_string(), Severity::Critical)],
+                "budget {amount}"
+            );
+        }
+    }
+
+    #[test]
     fn budget_checks_show_the_figures() {
         let mut f = budgeted();
         f.budget("ai_services", "400");
@@ -827,6 +841,8 @@ mod tests {
         assert_eq!(allowance(d("2026-03-10"), cycle, dec("0"), dec("1000")).runs_out, None);
         // On the cycle's first day, all of it used in one day: out tomorrow.
         assert_eq!(allowance(d("2026-03-01"), cycle, dec("500"), dec("1000")).runs_out, Some(d("2026-03-02")));
+        // A pace so slow it would last longer than any calendar: no date, and no panic.
+        assert_eq!(allowance(d("2026-03-10"), cycle, dec("0.000001"), dec("1000000000000")).runs_out, None);
     }
 
     #[test]

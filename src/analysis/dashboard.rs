@@ -1,7 +1,7 @@
 //! The money views: the dashboard (run-rate, this month, trend, renewals, alerts, providers) and
 //! trends (monthly actuals, the month so far with its projection, and a forecast).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -130,7 +130,9 @@ pub struct Dashboard {
     pub month_over_month: Option<MonthChange>,
     /// Completed months, oldest first (up to 12, from the first month with records).
     pub trends: Vec<MonthTotal>,
+    /// Renewals in the next `renewal_days` days, soonest first.
     pub upcoming_renewals: Vec<UpcomingRenewal>,
+    pub renewal_days: u32,
     pub alert_counts: AlertCounts,
     pub alerts: Vec<Alert>,
     pub providers: Vec<ProviderRow>,
@@ -202,6 +204,13 @@ fn providers(ledger: &Ledger, alerts: &[Alert]) -> Vec<ProviderRow> {
     let today = ledger.today;
     let base = ledger.settings.base_currency;
     let window = ledger.settings.expiring_window_days;
+    let mut worst_alert: HashMap<i64, Severity> = HashMap::new();
+    for alert in alerts {
+        if let Some(tag) = &alert.item {
+            let worst = worst_alert.entry(tag.id).or_insert(alert.severity);
+            *worst = (*worst).max(alert.severity);
+        }
+    }
     let mut rows: BTreeMap<String, ProviderRow> = BTreeMap::new();
     for item in ledger.live_items() {
         let name = provider_of(item);
@@ -222,9 +231,7 @@ fn providers(ledger: &Ledger, alerts: &[Alert]) -> Vec<ProviderRow> {
         if status_rank(status) > status_rank(row.worst_status) {
             row.worst_status = status;
         }
-        let worst =
-            alerts.iter().filter(|a| a.item.as_ref().is_some_and(|t| t.id == item.id)).map(|a| a.severity).max();
-        row.worst_alert = row.worst_alert.max(worst);
+        row.worst_alert = row.worst_alert.max(worst_alert.get(&item.id).copied());
     }
     let mut rows: Vec<ProviderRow> = rows.into_values().collect();
     rows.sort_by(|a, b| b.monthly.amount.cmp(&a.monthly.amount).then_with(|| a.provider.cmp(&b.provider)));
@@ -268,6 +275,7 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
         month_over_month,
         trends,
         upcoming_renewals: upcoming_renewals(ledger, renewal_days),
+        renewal_days,
         alert_counts: AlertCounts::of(&alerts),
         providers: providers(ledger, &alerts),
         alerts,
@@ -312,14 +320,15 @@ pub struct Trends {
     pub missing_rates: Vec<MissingRate>,
 }
 
-/// Trends over the last `months` completed months (of `spend`'s window), optionally one category.
+/// Trends over the last `months` completed months, optionally one category. The forecast is
+/// fitted on all the history in `spend`'s window (at least the months shown).
 pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Category>) -> Trends {
     let base = spend.base;
     let pick = |m: &MonthSpend| category.map_or(m.total, |c| m.category(c));
     let history = spend.history();
     let shown = &history[history.len().saturating_sub(months)..];
     let money = |amount: Decimal| Money::new(amount, base);
-    let totals: Vec<Decimal> = shown.iter().map(pick).collect();
+    let totals: Vec<Decimal> = history.iter().map(pick).collect();
     let trend = forecast::linear(&totals, 1, FORECAST_MONTHS);
     let current = Month::of(ledger.today);
     let this_month_by_category = Category::ALL
@@ -345,7 +354,7 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
             .collect(),
         this_month: month_to_date(spend, current, pick),
         this_month_by_category,
-        history_months: shown.len(),
+        history_months: history.len(),
         slope: trend.as_ref().map(|t| money(t.slope)),
         forecast: trend.map(|t| {
             t.ahead

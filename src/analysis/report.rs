@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::alerts::{Alert, AlertKind, BudgetCheck, Severity, check_budgets, scope_amount};
 use super::dashboard::{AlertCounts, provider_of};
 use super::spend::Spend;
-use super::spend::cycle;
+use super::spend::{cycle, read_this_cycle};
 use super::{ItemTag, Ledger, Text, text};
 use crate::domain::budget::BudgetScope;
 use crate::domain::choice::choice_enum;
@@ -154,7 +154,8 @@ pub fn report(ledger: &Ledger, spend: &Spend, alerts: &[Alert]) -> Report {
     let base = ledger.settings.base_currency;
     let budgets: Vec<BudgetCheck> = check_budgets(ledger, spend).into_iter().filter_map(Result::ok).collect();
     let recommendations = recommendations(ledger, spend, &budgets);
-    let total_monthly_savings = Money::new(recommendations.iter().map(|r| r.monthly_savings.amount).sum(), base);
+    let total_monthly_savings =
+        Money::new(recommendations.iter().filter(|r| adds_up(r)).map(|r| r.monthly_savings.amount).sum(), base);
     let health = health(ledger, spend, alerts, &budgets, &recommendations);
     Report {
         today: ledger.today,
@@ -236,9 +237,10 @@ fn health(
     // Renewal risk: expired items and renewals that will not happen by themselves.
     let today = ledger.today;
     // Items with a date that matters: billable ones with a renewal date, and ones that lapsed.
+    // (A usage item's billing date is a bill, not a renewal to decide on.)
     let dated: Vec<&Item> = ledger
         .live_items()
-        .filter(|i| i.renewal.is_some() && i.status == ManualStatus::Active)
+        .filter(|i| i.renewal.is_some() && i.status == ManualStatus::Active && !i.period.bills_in_arrears())
         .filter(|i| i.status(today, 0).is_billable() || i.status(today, 0) == Status::Expired)
         .collect();
     let manual = dated.iter().filter(|i| !i.auto_renew).count();
@@ -295,19 +297,20 @@ fn health(
         services.is_empty().then(|| text!("unknown.service_health")),
     );
 
-    // Efficiency: what the recommendations would save, against the monthly total.
+    // Efficiency: what the recommendations would save, against the monthly total (over-budget
+    // overages are cost control's business).
     let base = ledger.settings.base_currency;
     let total = super::summary_total(ledger);
     let mut deductions = Vec::new();
     if !total.is_zero() {
-        for rec in recommendations.iter().filter(|r| !r.monthly_savings.amount.is_zero()) {
+        for rec in recommendations.iter().filter(|r| adds_up(r)) {
             // Two points per percent of the monthly total it would save.
             let share = rec.monthly_savings.amount * Decimal::from(200) / total;
             let points = share.round().to_string().parse::<u32>().unwrap_or(100).clamp(1, 100);
             deductions.push(deduct(points, rec.title.clone()));
         }
     }
-    let savings: Decimal = recommendations.iter().map(|r| r.monthly_savings.amount).sum();
+    let savings: Decimal = recommendations.iter().filter(|r| adds_up(r)).map(|r| r.monthly_savings.amount).sum();
     let efficiency = component(
         ComponentId::Efficiency,
         vec![
@@ -349,11 +352,13 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
     let billable: Vec<&Item> = ledger.live_items().filter(|i| i.status(today, 0).is_billable()).collect();
     let mut found = Vec::new();
 
-    // Paid items with a usage meter showing nothing used, a week or more into the cycle.
+    // Paid items whose meter, read a week or more into the cycle, shows nothing used. (A meter
+    // nobody has read this cycle says nothing.)
     for item in &billable {
         let Some(usage) = &item.usage else { continue };
         let cycle = cycle(item, today);
-        let elapsed = (today - cycle.start).num_days() + 1;
+        let Some(read_on) = usage.read_on.filter(|_| read_this_cycle(item, today)) else { continue };
+        let elapsed = (read_on - cycle.start).num_days() + 1;
         let Some(monthly) = to_base(item.monthly_cost()) else { continue };
         if usage.used.is_zero() && elapsed >= 7 && !monthly.amount.is_zero() {
             found.push(Recommendation {
@@ -374,32 +379,38 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
     }
 
     // Two or more paid AI providers for the same kind of service. Keeping one saves at least
-    // the fixed fee of the cheapest other (its usage would move to the one kept, so only the fee
-    // counts as saved).
-    let mut by_service: std::collections::BTreeMap<String, Vec<(&Item, Money)>> = Default::default();
+    // the fixed fee of the one with the smallest fee (its usage would move to the one kept, so
+    // only the fee counts as saved); when all are paid per use there is no fee to save.
+    let mut by_service: std::collections::BTreeMap<String, Vec<(&Item, Money, Decimal)>> = Default::default();
     for item in &billable {
         if let Details::AiProvider { service_type, pricing_model, .. } = &item.details
             && *pricing_model != PricingModel::Free
             && let Some(monthly) = to_base(item.monthly_cost()).filter(|m| !m.amount.is_zero())
+            && let Some(fee) = to_base(item.fixed_monthly_fee())
         {
-            by_service.entry(service_type.as_str().to_string()).or_default().push((item, monthly));
+            by_service.entry(service_type.as_str().to_string()).or_default().push((item, monthly, fee.amount));
         }
     }
     for (service, mut providers) in by_service.into_iter().filter(|(_, p)| p.len() >= 2) {
         providers.sort_by(|a, b| a.1.amount.cmp(&b.1.amount).then_with(|| a.0.name.as_str().cmp(b.0.name.as_str())));
-        let (cheapest, _) = providers[0];
-        let fee = cheapest.period.months().map_or(Decimal::ZERO, |m| cheapest.cost.amount / Decimal::from(m));
-        let Some(saving) = to_base(Money::new(fee, cheapest.cost.currency)) else { continue };
-        let listed: Vec<String> = providers.iter().map(|(i, m)| format!("{} {}", i.name, m)).collect();
+        let with_fee = providers.iter().filter(|p| !p.2.is_zero()).min_by(|a, b| a.2.cmp(&b.2));
+        let (dropped, saving) = match with_fee {
+            Some((item, _, fee)) => (*item, Money::new(*fee, base)),
+            None => (providers[0].0, Money::zero(base)),
+        };
+        let mut listed: Vec<String> = providers.iter().take(5).map(|(i, m, _)| format!("{} {}", i.name, m)).collect();
+        if providers.len() > 5 {
+            listed.push(format!("+{}", providers.len() - 5));
+        }
         found.push(Recommendation {
             kind: RecommendationKind::DuplicateAi,
-            item: Some(ItemTag::of(cheapest)),
+            item: Some(ItemTag::of(dropped)),
             title: text!("rec.duplicate_ai.title", service = service, count = providers.len()),
             arithmetic: text!(
                 "rec.duplicate_ai.arithmetic",
                 service = service,
                 providers = listed.join(", "),
-                cheapest = cheapest.name.as_str(),
+                cheapest = dropped.name.as_str(),
                 saving = saving,
                 fee = if saving.amount.is_zero() { "" } else { "yes" }
             ),
@@ -513,7 +524,20 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
     }
 
     found.sort_by(|a, b| b.monthly_savings.amount.cmp(&a.monthly_savings.amount).then_with(|| a.kind.cmp(&b.kind)));
+    // One saving per item: a smaller suggestion for an item already credited (dropping a duplicate
+    // provider that is unused anyway) would count the same money twice.
+    let mut credited = std::collections::HashSet::new();
+    found.retain(|r| match (&r.item, r.monthly_savings.amount.is_zero()) {
+        (Some(tag), false) => credited.insert(tag.id),
+        _ => true,
+    });
     found
+}
+
+/// Whether a recommendation's saving adds to the possible savings: over-budget ones say how much
+/// to cut, which the others may already explain, so they are not added.
+fn adds_up(recommendation: &Recommendation) -> bool {
+    recommendation.kind != RecommendationKind::OverBudget && !recommendation.monthly_savings.amount.is_zero()
 }
 
 #[cfg(test)]
@@ -666,5 +690,52 @@ mod tests {
         // Forecast 372.00 against 300.00: 72.00 over.
         assert_eq!(over.monthly_savings.rounded(), dec("72.00"));
         assert_eq!(over.arithmetic.args["top"], "web 310.00 USD, db 62.00 USD");
+    }
+
+    #[test]
+    fn the_same_money_is_not_counted_twice() {
+        // Mistral is both unused and the cheaper of two text providers; AI services are over a
+        // 50.00 budget. The saving counts once, and the overage (what to cut) is not added.
+        let mut f = Fixture::new("2026-03-20");
+        let openai = f.add_with("ai_provider", ai("OpenAI", "60", ServiceType::Text));
+        f.item(openai).billed_from = d("2026-03-01");
+        let mistral = f.add_with(
+            "ai_provider",
+            ItemChanges {
+                unit: Some(Label::parse("unit", "request").unwrap()),
+                usage: Some(dec("0")),
+                ..ai("Mistral", "20", ServiceType::Text)
+            },
+        );
+        f.item(mistral).billed_from = d("2026-03-01");
+        f.budget("ai_services", "50");
+        let report = report_of(&mut f);
+        assert_eq!(
+            savings(&report),
+            [(RecommendationKind::OverBudget, "30.00".to_string()), (RecommendationKind::Unused, "20.00".to_string())]
+        );
+        assert_eq!(report.total_monthly_savings.format_amount(), "20.00");
+    }
+
+    #[test]
+    fn an_unread_meter_is_not_called_unused() {
+        let mut f = Fixture::new("2026-03-20");
+        let id = f.add_with(
+            "integration",
+            ItemChanges {
+                name: Some(ItemName::parse("Supabase").unwrap()),
+                cost: Some(dec("25")),
+                unit: Some(Label::parse("unit", "GB").unwrap()),
+                usage_limit: Some(Some(dec("8"))),
+                ..Default::default()
+            },
+        );
+        f.item(id).billed_from = d("2026-03-01");
+        assert_eq!(savings(&report_of(&mut f)), []);
+        // Read as 0 on the 3rd: too early in the cycle to call it unused.
+        f.item(id).usage.as_mut().unwrap().read_on = Some(d("2026-03-03"));
+        assert_eq!(savings(&report_of(&mut f)), []);
+        f.item(id).usage.as_mut().unwrap().read_on = Some(d("2026-03-08"));
+        assert_eq!(savings(&report_of(&mut f)), [(RecommendationKind::Unused, "25.00".to_string())]);
     }
 }

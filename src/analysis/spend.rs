@@ -302,6 +302,23 @@ mod tests {
     }
 
     #[test]
+    fn a_first_month_tracked_from_its_middle_is_not_history() {
+        let mut f = Fixture::new("2026-11-02");
+        let web = f.add("hosting", "web", "31", "monthly", None, false);
+        f.history.push(line(web, "11", "2026-08-21", "2026-08-31"));
+        f.history.push(line(web, "31", "2026-09-01", "2026-09-30"));
+        f.history.push(line(web, "31", "2026-10-01", "2026-10-31"));
+        let result = spend(&f.ledger(), 12);
+        let history: Vec<String> = result.history().iter().map(|m| m.month.to_string()).collect();
+        assert_eq!(history, ["2026-09", "2026-10"]);
+        // Alone, a partial month is all there is.
+        let mut f = Fixture::new("2026-09-02");
+        let web = f.add("hosting", "web", "31", "monthly", None, false);
+        f.history.push(line(web, "11", "2026-08-21", "2026-08-31"));
+        assert_eq!(spend(&f.ledger(), 12).history().len(), 1);
+    }
+
+    #[test]
     fn usage_is_projected_at_its_pace() {
         let mut f = Fixture::new("2026-04-10");
         let changes = ItemChanges {

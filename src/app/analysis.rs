@@ -130,9 +130,21 @@ impl App {
 
     /// The dashboard, with renewals in the next `renewal_days` days (default 30).
     pub async fn dashboard(&self, workspace: &WorkspaceId, renewal_days: Option<u32>) -> Result<Dashboard> {
+        Ok(self.dashboard_and_trends(workspace, renewal_days).await?.0)
+    }
+
+    /// The dashboard and the default trends from one read of the ledger: what a dashboard with
+    /// its chart needs.
+    pub async fn dashboard_and_trends(
+        &self,
+        workspace: &WorkspaceId,
+        renewal_days: Option<u32>,
+    ) -> Result<(Dashboard, Trends)> {
         let loaded = self.load(workspace, ALERT_MONTHS).await?;
         let (spend, found) = Self::analyse(&loaded, ALERT_MONTHS);
-        Ok(dashboard(&loaded.ledger(), &spend, found, renewal_days.unwrap_or(RENEWAL_DAYS)))
+        let ledger = loaded.ledger();
+        let trends = trends(&ledger, &spend, TREND_MONTHS as usize, None);
+        Ok((dashboard(&ledger, &spend, found, renewal_days.unwrap_or(RENEWAL_DAYS)), trends))
     }
 
     /// Monthly actuals over the last `months` completed months (default 12), this month so far
@@ -152,8 +164,10 @@ impl App {
             )
             .into());
         }
-        let loaded = self.load(workspace, months).await?;
-        let spend = spend(&loaded.ledger(), months);
+        // The forecast is fitted on a year at least, whatever is shown.
+        let window = months.max(TREND_MONTHS);
+        let loaded = self.load(workspace, window).await?;
+        let spend = spend(&loaded.ledger(), window);
         Ok(trends(&loaded.ledger(), &spend, months as usize, category))
     }
 

@@ -189,9 +189,8 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
         }
         Command::Dashboard { days, chart } => {
             let lang = language(app, cli).await?;
-            let dashboard = app.dashboard(ws, Some(*days)).await?;
+            let (dashboard, trends) = app.dashboard_and_trends(ws, Some(*days)).await?;
             if let Some(path) = chart {
-                let trends = app.trends(ws, None, None).await?;
                 let breakdown: Vec<_> = dashboard.by_category.iter().map(|(c, m)| (*c, m.0)).collect();
                 write_chart(path, &crate::render::chart::cost_chart(&trends, &breakdown, lang))?;
             }

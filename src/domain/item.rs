@@ -793,6 +793,14 @@ impl Item {
         Money::new(self.cost.amount + usage, self.cost.currency)
     }
 
+    /// The fixed part of the monthly equivalent: the price per cycle without usage, / months per
+    /// cycle; zero for one-time purchases.
+    pub fn fixed_monthly_fee(&self) -> Money {
+        let months = self.period.months().unwrap_or(0);
+        let amount = if months == 0 { Decimal::ZERO } else { self.cost.amount / Decimal::from(months) };
+        Money::new(amount, self.cost.currency)
+    }
+
     /// The exact monthly equivalent: monthly as is, yearly / 12, quarterly / 3, usage-based =
     /// base fee + max(0, usage - free tier) x unit price; one-time purchases are not a monthly
     /// cost. This is the run-rate that totals show.

@@ -8,6 +8,11 @@
 //!
 //! A language is a folder: a page or message missing from it falls back to English. Templates
 //! run in strict mode, so a misspelt field is an error, not an empty string.
+//!
+//! Escaping for Discord happens once, where text people typed enters: message arguments (item
+//! names in a sentence) and plain fields of a view (`{{item}}`). Worded messages are already
+//! safe, so pages place them with `{{{triple braces}}}` and their own markdown (a command in
+//! backticks) survives.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -123,13 +128,13 @@ impl Renderer {
     pub fn new(language: Language, flavor: Flavor) -> anyhow::Result<Renderer> {
         let table = Arc::new(message_table(language));
         let mut messages = Handlebars::new();
-        messages.set_strict_mode(true);
-        messages.register_escape_fn(handlebars::no_escape);
         let mut pages = Handlebars::new();
-        pages.set_strict_mode(true);
-        match flavor {
-            Flavor::Discord => pages.register_escape_fn(escape_discord),
-            Flavor::Plain => pages.register_escape_fn(handlebars::no_escape),
+        for registry in [&mut messages, &mut pages] {
+            registry.set_strict_mode(true);
+            match flavor {
+                Flavor::Discord => registry.register_escape_fn(escape_discord),
+                Flavor::Plain => registry.register_escape_fn(handlebars::no_escape),
+            }
         }
         for (id, template) in table.iter() {
             messages.register_template_string(id, template).map_err(|e| anyhow::anyhow!("message {id}: {e}"))?;
@@ -146,6 +151,7 @@ impl Renderer {
             registry.register_helper("money", Box::new(money_helper));
             registry.register_helper("pct", Box::new(percent_helper));
             registry.register_helper("bar", Box::new(bar_helper));
+            registry.register_helper("nonzero", Box::new(nonzero));
             let names = Arc::clone(&table);
             registry.register_helper(
                 "name",
@@ -177,8 +183,8 @@ impl Renderer {
         self.language
     }
 
-    /// A message in words. An id missing from the prompts shows as `[id]`, which the prompt
-    /// tests catch.
+    /// A message in words (its arguments escaped for Discord in that flavor). An id missing from
+    /// the prompts shows as `[id]`, which the prompt tests catch.
     pub fn text(&self, text: &Text) -> String {
         self.message(text.id, &text.args)
     }
@@ -275,16 +281,22 @@ fn tidy(text: &str) -> String {
     out.trim_end().to_string()
 }
 
-/// Keeps the first `cap` entries of every list and says how many were left out in a sibling
-/// `<name>_more` field (always present, so strict templates can test it).
+/// The lists a page may cut short: the ones that grow with the workspace. (Score components,
+/// their inputs, months and forecasts are short and always shown whole.)
+const CAPPED: &[&str] =
+    &["alerts", "risks", "recommendations", "deductions", "providers", "upcoming_renewals", "missing_rates"];
+
+/// Keeps the first `cap` entries of every list in [`CAPPED`] and says how many were left out in a
+/// sibling `<name>_more` field (present for every list, so strict templates can test it).
 fn cap_lists(value: &Value, cap: usize) -> Value {
     match value {
         Value::Object(map) => {
             let mut out = Map::new();
             for (key, v) in map {
                 if let Value::Array(items) = v {
-                    out.insert(key.clone(), Value::Array(items.iter().take(cap).map(|x| cap_lists(x, cap)).collect()));
-                    out.insert(format!("{key}_more"), Value::from(items.len().saturating_sub(cap)));
+                    let keep = if CAPPED.contains(&key.as_str()) { cap } else { usize::MAX };
+                    out.insert(key.clone(), Value::Array(items.iter().take(keep).map(|x| cap_lists(x, cap)).collect()));
+                    out.insert(format!("{key}_more"), Value::from(items.len().saturating_sub(keep)));
                 } else {
                     out.insert(key.clone(), cap_lists(v, cap));
                 }
@@ -389,6 +401,14 @@ fn percent_helper(
     out.write(&shown)?;
     Ok(())
 }
+
+handlebars::handlebars_helper!(nonzero: |value: Json| {
+    let amount = match value {
+        Value::Object(map) => map.get("amount").and_then(decimal),
+        other => decimal(other),
+    };
+    amount.is_some_and(|a| !a.is_zero())
+});
 
 /// `{{bar x}}`: a ten-block bar for a percentage, e.g. `▰▰▰▰▰▰▰▰▱▱` for 80.
 fn bar_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {

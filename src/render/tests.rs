@@ -51,6 +51,16 @@ fn texts_inside_views_are_resolved() {
 }
 
 #[test]
+fn on_discord_only_what_people_typed_is_escaped() {
+    let discord = Renderer::get(Language::English, Flavor::Discord);
+    let action = text!("alert.missing_rate.action", from = "THB", to = "USD", on = "2026-11-01");
+    assert_eq!(discord.text(&action), Renderer::get(Language::English, Flavor::Plain).text(&action));
+    assert!(discord.text(&action).contains("`rate set USD THB"));
+    let expired = text!("alert.expired.title", item = "@everyone *x*");
+    assert_eq!(discord.text(&expired), "@\u{200B}everyone \\*x\\* has expired");
+}
+
+#[test]
 fn text_people_typed_cannot_format_or_ping_on_discord() {
     assert_eq!(escape_discord("@everyone"), "@\u{200B}everyone");
     assert_eq!(escape_discord("<@123456>"), "<\u{200B}@\u{200B}123456>");
@@ -61,13 +71,14 @@ fn text_people_typed_cannot_format_or_ping_on_discord() {
 
 #[test]
 fn lists_are_capped_with_a_count_of_the_rest() {
-    let view = json!({"items": [1, 2, 3], "nested": {"rows": [{"xs": ["a", "b"]}]}, "n": 1});
+    let view =
+        json!({"alerts": [1, 2, 3], "nested": {"providers": [{"deductions": ["a", "b", "c"]}]}, "months": [1, 2, 3]});
     assert_eq!(
         cap_lists(&view, 2),
         json!({
-            "items": [1, 2], "items_more": 1,
-            "nested": {"rows": [{"xs": ["a", "b"], "xs_more": 0}], "rows_more": 0},
-            "n": 1
+            "alerts": [1, 2], "alerts_more": 1,
+            "nested": {"providers": [{"deductions": ["a", "b"], "deductions_more": 1}], "providers_more": 0},
+            "months": [1, 2, 3], "months_more": 0
         })
     );
 }
@@ -90,6 +101,7 @@ fn helpers_format_amounts_and_percentages() {
     hb.register_helper("money", Box::new(money_helper));
     hb.register_helper("pct", Box::new(percent_helper));
     hb.register_helper("bar", Box::new(bar_helper));
+    hb.register_helper("nonzero", Box::new(nonzero));
     let render = |template: &str, data: serde_json::Value| hb.render_template(template, &data).unwrap();
     let m = json!({"m": {"amount": "1234.5", "currency": "USD"}, "neg": {"amount": "-3", "currency": "JPY"}});
     assert_eq!(render("{{money m}}", m.clone()), "1,234.50 USD");
@@ -101,4 +113,7 @@ fn helpers_format_amounts_and_percentages() {
     );
     assert_eq!(render("{{bar p}}", json!({"p": "80"})), "▰▰▰▰▰▰▰▰▱▱");
     assert_eq!(render("{{bar p}}", json!({"p": "250"})), "▰▰▰▰▰▰▰▰▰▰");
+    let zeros =
+        json!({"a": {"amount": "0", "currency": "JPY"}, "b": "0.00", "c": {"amount": "0.01", "currency": "USD"}});
+    assert_eq!(render("{{#if (nonzero a)}}a{{/if}}{{#if (nonzero b)}}b{{/if}}{{#if (nonzero c)}}c{{/if}}", zeros), "c");
 }
