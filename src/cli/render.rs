@@ -287,7 +287,7 @@ pub fn rate_set(rate: &RateView) -> String {
 pub fn settings(view: &SettingsView) -> String {
     let s = &view.settings;
     format!(
-        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\nLead times       {} days before renewals\n",
+        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\nLead times       {} days before renewals\nAdmin role       {}\n",
         view.workspace,
         s.base_currency,
         s.base_currency.name(),
@@ -295,7 +295,8 @@ pub fn settings(view: &SettingsView) -> String {
         view.today,
         s.language,
         s.expiring_window_days,
-        s.lead_times
+        s.lead_times,
+        s.admin_role.map_or("none (Manage Server only)".to_string(), |r| r.0.to_string())
     )
 }
 

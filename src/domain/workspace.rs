@@ -177,6 +177,28 @@ pub struct Settings {
     pub expiring_window_days: u32,
     /// Days before a renewal that renewal alerts fire (items can override them).
     pub lead_times: LeadTimes,
+    /// The Discord role, besides Manage Server, whose members may change the ledger.
+    pub admin_role: Option<RoleId>,
+}
+
+/// A Discord role id (a snowflake), typed as digits or as a role mention `<@&123>`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(transparent)]
+pub struct RoleId(pub u64);
+
+impl RoleId {
+    pub fn parse(input: &str) -> Result<RoleId, UserError> {
+        let digits = input.trim().trim_start_matches("<@&").trim_end_matches('>');
+        digits.parse::<u64>().ok().filter(|id| *id > 0).map(RoleId).ok_or_else(|| {
+            UserError::invalid("admin role", input, "give the role itself (a mention such as @Admins) or its id, or `none`")
+        })
+    }
+}
+
+impl fmt::Display for RoleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<@&{}>", self.0)
+    }
 }
 
 impl Default for Settings {
@@ -187,6 +209,7 @@ impl Default for Settings {
             language: Language::English,
             expiring_window_days: 30,
             lead_times: LeadTimes::default(),
+            admin_role: None,
         }
     }
 }
@@ -199,6 +222,7 @@ choice_enum! {
         Language = "language",
         ExpiringWindow = "expiring_window",
         LeadTimes = "lead_times",
+        AdminRole = "admin_role",
     }
 }
 
@@ -213,6 +237,12 @@ impl Settings {
                 next.language = value.parse()?;
             }
             SettingKey::LeadTimes => next.lead_times = LeadTimes::parse(value)?,
+            SettingKey::AdminRole => {
+                next.admin_role = match value.trim() {
+                    "none" | "" => None,
+                    other => Some(RoleId::parse(other)?),
+                }
+            }
             SettingKey::ExpiringWindow => {
                 let days: u32 = value.trim().trim_end_matches('d').parse().map_err(|_| {
                     UserError::invalid("expiring window", value, "give a whole number of days, e.g. 30")
@@ -246,6 +276,7 @@ mod tests {
                     SettingKey::Language => settings.language.to_string(),
                     SettingKey::ExpiringWindow => settings.expiring_window_days.to_string(),
                     SettingKey::LeadTimes => settings.lead_times.to_string(),
+                    SettingKey::AdminRole => settings.admin_role.map_or("none".into(), |r| r.0.to_string()),
                 };
                 assert_eq!(shown, want);
             }
@@ -276,6 +307,10 @@ mod tests {
         check(LeadTimes, "400", Err("between 0 and 366"));
         check(LeadTimes, "0", Ok("0"));
         check(LeadTimes, "a week", Err("give whole numbers of days"));
+        check(AdminRole, "<@&123456789012345678>", Ok("123456789012345678"));
+        check(AdminRole, "123", Ok("123"));
+        check(AdminRole, "none", Ok("none"));
+        check(AdminRole, "@Admins", Err("its id"));
     }
 
     #[test]

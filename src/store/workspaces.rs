@@ -6,7 +6,7 @@ use sqlx::Row as _;
 
 use super::{Result, Tx, timestamp};
 use crate::domain::money::Currency;
-use crate::domain::workspace::{LeadTimes, Settings, Timezone, WorkspaceId};
+use crate::domain::workspace::{LeadTimes, RoleId, Settings, Timezone, WorkspaceId};
 
 impl Tx {
     /// Creates the workspace with default settings unless it exists.
@@ -25,7 +25,8 @@ impl Tx {
     /// The workspace's settings; defaults for a workspace never written to.
     pub async fn settings(&mut self, workspace: &WorkspaceId) -> Result<Settings> {
         let row =
-            sqlx::query("SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days FROM workspaces WHERE id = ?1")
+            sqlx::query("SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days, admin_role_id
+             FROM workspaces WHERE id = ?1")
                 .bind(workspace.as_str())
                 .fetch_optional(&mut *self.tx)
                 .await?;
@@ -37,6 +38,7 @@ impl Tx {
                 language: row.try_get::<&str, _>("language")?.parse()?,
                 expiring_window_days: row.try_get::<i64, _>("expiring_window_days")?.try_into()?,
                 lead_times: LeadTimes::parse(row.try_get("renewal_lead_days")?)?,
+                admin_role: row.try_get::<Option<&str>, _>("admin_role_id")?.map(RoleId::parse).transpose()?,
             })
         };
         Ok(read().with_context(|| format!("bad stored settings for workspace {workspace}"))?)
@@ -52,7 +54,7 @@ impl Tx {
         sqlx::query(
             "UPDATE workspaces
              SET base_currency = ?2, timezone = ?3, language = ?4, expiring_window_days = ?5, renewal_lead_days = ?6,
-                 updated_at = ?7
+                 admin_role_id = ?7, updated_at = ?8
              WHERE id = ?1",
         )
         .bind(workspace.as_str())
@@ -61,6 +63,7 @@ impl Tx {
         .bind(settings.language.as_str())
         .bind(i64::from(settings.expiring_window_days))
         .bind(settings.lead_times.to_string())
+        .bind(settings.admin_role.map(|r| r.0.to_string()))
         .bind(timestamp(now))
         .execute(&mut *self.tx)
         .await?;
