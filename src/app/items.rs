@@ -12,7 +12,7 @@ use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostSource, NewCostRecord, settle};
-use crate::domain::error::close_matches;
+use crate::domain::error::{close_matches, rank_matches};
 use crate::domain::item::{BillingPeriod, Category, Item, ItemChanges, Kind, Status};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::monthly_totals;
@@ -88,6 +88,14 @@ impl FromStr for ItemRef {
         }
         Ok(ItemRef::new(s))
     }
+}
+
+/// An item offered while someone types its name.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct ItemChoice {
+    pub id: i64,
+    pub name: String,
+    pub kind: Kind,
 }
 
 /// Which items `list` shows.
@@ -347,6 +355,29 @@ impl App {
             totals: TotalsView::from(&totals),
             warnings,
         })
+    }
+
+    /// Live items of `kinds` (all kinds when empty) matching what someone is typing, best first,
+    /// at most `limit`: for autocomplete. Only this workspace's items, ever.
+    pub async fn item_choices(
+        &self,
+        workspace: &WorkspaceId,
+        kinds: &[Kind],
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ItemChoice>> {
+        let mut tx = self.store.read().await?;
+        let items: Vec<Item> = tx
+            .items(workspace, Removed::Excluded)
+            .await?
+            .into_iter()
+            .filter(|i| kinds.is_empty() || kinds.contains(&i.kind()))
+            .collect();
+        let ranked = rank_matches(query, items.iter().map(|i| i.name.as_str()), limit);
+        Ok(ranked
+            .into_iter()
+            .map(|index| ItemChoice { id: items[index].id, name: items[index].name.as_str().to_string(), kind: items[index].kind() })
+            .collect())
     }
 
     /// One item in full with its last 12 cost records.

@@ -24,7 +24,7 @@ pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS};
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};
-pub use items::{ItemFilter, ItemRef};
+pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
 
 /// What time it is. Injected so tests (and `--today`) can fix it.

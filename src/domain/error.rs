@@ -52,6 +52,44 @@ fn not_found(what: &str, query: &str, suggestions: &[String]) -> String {
     format!("No {what} `{query}` in this workspace{hint}")
 }
 
+/// The candidates matching what someone is typing, best first, at most `limit`: exact, then
+/// starting with it, then a word starting with it, then containing it, then close misspellings.
+/// An empty query lists everything in order. Returns the candidates' indexes.
+pub fn rank_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<usize> {
+    let query = query.trim().to_lowercase();
+    let mut scored: Vec<(u8, f64, String, usize)> = candidates
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, candidate)| {
+            let lower = candidate.to_lowercase();
+            let words = || lower.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(&query));
+            let (rank, similarity) = if query.is_empty() {
+                (0, 0.0)
+            } else if lower == query {
+                (0, 0.0)
+            } else if lower.starts_with(&query) {
+                (1, 0.0)
+            } else if words() {
+                (2, 0.0)
+            } else if lower.contains(&query) {
+                (3, 0.0)
+            } else {
+                let similarity = strsim::jaro_winkler(&query, &lower);
+                if similarity < 0.75 {
+                    return None;
+                }
+                (4, -similarity)
+            };
+            Some((rank, similarity, lower, index))
+        })
+        .collect();
+    // Within a rank: closer spelling, then shorter (closer to what was typed), then by name.
+    scored.sort_by(|a, b| {
+        a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.len().cmp(&b.2.len())).then_with(|| a.2.cmp(&b.2))
+    });
+    scored.into_iter().take(limit).map(|(_, _, _, index)| index).collect()
+}
+
 /// The names in `candidates` close enough to `query` to be worth suggesting, best first (at most 3).
 pub fn close_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let query = query.to_lowercase();
@@ -75,6 +113,18 @@ pub fn close_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matches_are_ranked_as_people_type() {
+        let names = ["OpenAI", "Anthropic", "openai-batch", "Azure OpenAI", "Cloudflare", "Open Router"];
+        let ranked = |q: &str| -> Vec<&str> { rank_matches(q, names, 25).into_iter().map(|i| names[i]).collect() };
+        assert_eq!(ranked("openai"), ["OpenAI", "openai-batch", "Azure OpenAI"]);
+        assert_eq!(ranked("open"), ["OpenAI", "Open Router", "openai-batch", "Azure OpenAI"]);
+        assert_eq!(ranked("anthropik"), ["Anthropic"]);
+        assert_eq!(ranked("zzz"), Vec::<&str>::new());
+        assert_eq!(ranked("").len(), 6);
+        assert_eq!(rank_matches("", names, 2).len(), 2);
+    }
 
     #[track_caller]
     fn check(query: &str, candidates: &[&str], expected: &[&str]) {
