@@ -376,7 +376,11 @@ impl App {
         let ranked = rank_matches(query, items.iter().map(|i| i.name.as_str()), limit);
         Ok(ranked
             .into_iter()
-            .map(|index| ItemChoice { id: items[index].id, name: items[index].name.as_str().to_string(), kind: items[index].kind() })
+            .map(|index| ItemChoice {
+                id: items[index].id,
+                name: items[index].name.as_str().to_string(),
+                kind: items[index].kind(),
+            })
             .collect())
     }
 

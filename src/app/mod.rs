@@ -7,6 +7,7 @@ mod costs;
 mod demo;
 mod error;
 mod export;
+mod forms;
 mod items;
 mod jobs;
 mod rates;
@@ -24,6 +25,7 @@ pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS};
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};
+pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
 

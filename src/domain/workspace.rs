@@ -190,7 +190,11 @@ impl RoleId {
     pub fn parse(input: &str) -> Result<RoleId, UserError> {
         let digits = input.trim().trim_start_matches("<@&").trim_end_matches('>');
         digits.parse::<u64>().ok().filter(|id| *id > 0).map(RoleId).ok_or_else(|| {
-            UserError::invalid("admin role", input, "give the role itself (a mention such as @Admins) or its id, or `none`")
+            UserError::invalid(
+                "admin role",
+                input,
+                "give the role itself (a mention such as @Admins) or its id, or `none`",
+            )
         })
     }
 }

@@ -24,12 +24,13 @@ impl Tx {
 
     /// The workspace's settings; defaults for a workspace never written to.
     pub async fn settings(&mut self, workspace: &WorkspaceId) -> Result<Settings> {
-        let row =
-            sqlx::query("SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days, admin_role_id
-             FROM workspaces WHERE id = ?1")
-                .bind(workspace.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await?;
+        let row = sqlx::query(
+            "SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days, admin_role_id
+             FROM workspaces WHERE id = ?1",
+        )
+        .bind(workspace.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
         let Some(row) = row else { return Ok(Settings::default()) };
         let read = || -> anyhow::Result<Settings> {
             Ok(Settings {
