@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod app;
 pub mod chart;
 pub mod cli;
+pub mod discord;
 pub mod domain;
 pub mod render;
 pub mod store;

@@ -110,7 +110,7 @@ fn add_edit_show_remove() {
         sandbox.json(&["item", "edit", "ACME.COM", "--cost", "14.98", "--notes", "main site", "--clear", "registrar"]);
     assert_eq!(edited["item"]["cost"]["amount"], "14.98");
     assert_eq!(edited["item"]["notes"], "main site");
-    assert!(edited["item"].get("registrar").is_none());
+    assert!(edited["item"]["registrar"].is_null());
 
     let removed = sandbox.ok(&["item", "remove", "acme.com"]);
     assert!(removed.contains("Removed domain `acme.com`"), "{removed}");

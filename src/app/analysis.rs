@@ -62,6 +62,15 @@ pub struct AlertList {
     pub counts: crate::analysis::dashboard::AlertCounts,
 }
 
+/// Renewals coming up.
+#[derive(Clone, Debug, Serialize)]
+pub struct RenewalList {
+    pub today: NaiveDate,
+    pub days: u32,
+    pub base_currency: Currency,
+    pub renewals: Vec<crate::analysis::dashboard::UpcomingRenewal>,
+}
+
 /// A budget as listed.
 #[derive(Clone, Debug, Serialize)]
 pub struct BudgetView {
@@ -169,6 +178,18 @@ impl App {
         let loaded = self.load(workspace, window).await?;
         let spend = spend(&loaded.ledger(), window);
         Ok(trends(&loaded.ledger(), &spend, months as usize, category))
+    }
+
+    /// Renewals in the next `days` days (default 30), soonest first.
+    pub async fn renewals(&self, workspace: &WorkspaceId, days: Option<u32>) -> Result<RenewalList> {
+        let loaded = self.load(workspace, 0).await?;
+        let days = days.unwrap_or(RENEWAL_DAYS);
+        Ok(RenewalList {
+            today: loaded.today,
+            days,
+            base_currency: loaded.settings.base_currency,
+            renewals: crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(), days),
+        })
     }
 
     /// Every alert, most severe first.

@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use crate::domain::workspace::{Settings, Timezone, WorkspaceId};
 use crate::store::{Store, Tx};
 
-pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS};
+pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalList};
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::views::SettingsView;
+use super::views::{RateView, SettingsPage, SettingsView};
 use super::{App, Result};
 use crate::domain::audit::{Actor, Change};
 use crate::domain::workspace::{SettingKey, WorkspaceId};
@@ -13,6 +13,14 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         Ok(SettingsView { workspace: workspace.clone(), today: self.today(&settings), settings })
+    }
+
+    /// The settings with the exchange rates: what `/settings show` shows.
+    pub async fn settings_page(&self, workspace: &WorkspaceId) -> Result<SettingsPage> {
+        let mut tx = self.store.read().await?;
+        let settings = tx.settings(workspace).await?;
+        let rates = tx.rates(workspace).await?.iter().map(RateView::from).collect();
+        Ok(SettingsPage { settings: SettingsView { workspace: workspace.clone(), today: self.today(&settings), settings }, rates })
     }
 
     /// Sets one setting from the user's text.

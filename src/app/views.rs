@@ -64,33 +64,22 @@ pub struct ItemView {
     pub manual_status: ManualStatus,
     pub notes: Option<String>,
     pub usage: Option<UsageView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registrar: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub specs: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_type: Option<ServiceType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pricing_model: Option<PricingModel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_status: Option<ApiKeyStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration_type: Option<IntegrationType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
     /// The item's own renewal alert lead times (days); `null` means the workspace's.
     pub lead_times: Option<LeadTimes>,
     /// What a year would cost billed yearly, as recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub yearly_price: Option<TypedMoney>,
     /// What a flat monthly plan would cost instead of paying per use, as recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_price: Option<TypedMoney>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<DateTime<Utc>>,
 }
 
@@ -294,6 +283,13 @@ pub struct CostHistory {
     /// of days inside), in the base currency; records without an exchange rate are left out.
     pub total: Money,
     pub warnings: Vec<String>,
+}
+
+/// The settings and the exchange rates.
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsPage {
+    pub settings: SettingsView,
+    pub rates: Vec<RateView>,
 }
 
 /// A workspace's settings, and what they mean today.

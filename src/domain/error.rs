@@ -63,9 +63,7 @@ pub fn rank_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a st
         .filter_map(|(index, candidate)| {
             let lower = candidate.to_lowercase();
             let words = || lower.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(&query));
-            let (rank, similarity) = if query.is_empty() {
-                (0, 0.0)
-            } else if lower == query {
+            let (rank, similarity) = if query.is_empty() || lower == query {
                 (0, 0.0)
             } else if lower.starts_with(&query) {
                 (1, 0.0)

@@ -59,10 +59,30 @@ pub enum Page {
     Dashboard,
     Trends,
     Alerts,
+    Renewals,
+    /// A list of items (`ItemList`).
+    Items,
+    /// One item (`ItemDetail`).
+    Item,
+    /// Cost records (`CostHistory`).
+    History,
+    Budgets,
+    Settings,
 }
 
 impl Page {
-    pub const ALL: [Page; 4] = [Page::Report, Page::Dashboard, Page::Trends, Page::Alerts];
+    pub const ALL: [Page; 10] = [
+        Page::Report,
+        Page::Dashboard,
+        Page::Trends,
+        Page::Alerts,
+        Page::Renewals,
+        Page::Items,
+        Page::Item,
+        Page::History,
+        Page::Budgets,
+        Page::Settings,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -70,6 +90,12 @@ impl Page {
             Page::Dashboard => "dashboard",
             Page::Trends => "trends",
             Page::Alerts => "alerts",
+            Page::Renewals => "renewals",
+            Page::Items => "items",
+            Page::Item => "item",
+            Page::History => "history",
+            Page::Budgets => "budgets",
+            Page::Settings => "settings",
         }
     }
 }
@@ -283,8 +309,22 @@ fn tidy(text: &str) -> String {
 
 /// The lists a page may cut short: the ones that grow with the workspace. (Score components,
 /// their inputs, months and forecasts are short and always shown whole.)
-const CAPPED: &[&str] =
-    &["alerts", "risks", "recommendations", "deductions", "providers", "upcoming_renewals", "missing_rates"];
+const CAPPED: &[&str] = &[
+    "alerts",
+    "risks",
+    "recommendations",
+    "deductions",
+    "providers",
+    "upcoming_renewals",
+    "renewals",
+    "missing_rates",
+    "items",
+    "records",
+    "history",
+    "rates",
+    "checks",
+    "warnings",
+];
 
 /// Keeps the first `cap` entries of every list in [`CAPPED`] and says how many were left out in a
 /// sibling `<name>_more` field (present for every list, so strict templates can test it).

@@ -1,0 +1,27 @@
+//! The slash commands. Top-level names are fixed: `/dashboard`, `/trends`, `/alerts`,
+//! `/renewals`, `/jarvis`, `/infra`, `/ai`, `/integration`, `/package`, `/cost`, `/budget`,
+//! `/settings`.
+
+mod items;
+mod ledger;
+mod pages;
+
+use super::{Data, Error};
+
+/// Every command, in the order Discord lists them.
+pub fn all() -> Vec<poise::Command<Data, Error>> {
+    vec![
+        pages::dashboard(),
+        pages::trends(),
+        pages::alerts(),
+        pages::renewals(),
+        pages::jarvis(),
+        items::infra(),
+        items::ai(),
+        items::integration(),
+        items::package(),
+        ledger::cost(),
+        ledger::budget(),
+        ledger::settings(),
+    ]
+}

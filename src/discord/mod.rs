@@ -1,0 +1,105 @@
+//! The Discord bot: slash commands over the same app layer as the CLI. The only module that
+//! imports serenity and poise.
+//!
+//! Each command parses its options, calls one app function and renders the view with the same
+//! pages as the CLI (`render/`), as an embed. Reading is for everyone; changes need Manage Server
+//! or the workspace's admin role, checked here since server admins can override who sees a
+//! command. A guild is a workspace; DMs are refused.
+
+mod choices;
+mod commands;
+mod guard;
+mod reply;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+
+use crate::app::{App, AppError};
+
+/// Errors of a command: the user's (shown to them, ephemeral) or ours (an apology and an id).
+pub type Error = AppError;
+type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// What every command can reach.
+pub struct Data {
+    app: App,
+}
+
+/// How to reach Discord.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The bot's token (Developer Portal, Bot, Reset Token).
+    pub token: String,
+    /// Register the commands in this guild only (instant, for development) instead of globally.
+    pub guild_id: Option<u64>,
+    /// A base URL that replaces `https://discord.com` for REST calls (an HTTP proxy such as
+    /// twilight-http-proxy, or a fake Discord in tests). Turns serenity's own rate limiter off:
+    /// the proxy owns rate limits.
+    pub api_proxy: Option<String>,
+}
+
+impl From<serenity::Error> for AppError {
+    fn from(error: serenity::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(error))
+    }
+}
+
+/// The gateway intents the bot needs: guilds (for guild ids and roles) and reactions (alert
+/// actions, later). No privileged intents.
+fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS
+}
+
+/// Runs the bot until `shutdown` resolves (then disconnects cleanly), or until Discord refuses it.
+pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let mut http = serenity::HttpBuilder::new(&config.token);
+    if let Some(proxy) = &config.api_proxy {
+        http = http.proxy(proxy.trim_end_matches('/')).ratelimiter_disabled(true);
+    }
+    let http = http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build();
+    let guild = config.guild_id.map(serenity::GuildId::new);
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |error| Box::pin(reply::on_error(error)),
+            // Nothing the bot writes pings anyone unless a ping is the point.
+            allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+            ..Default::default()
+        })
+        .initialize_owners(false)
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                match guild {
+                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await?,
+                    None => poise::builtins::register_globally(ctx, commands).await?,
+                }
+                tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
+                Ok(Data { app })
+            })
+        })
+        .build();
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .await
+        .context("could not set up the Discord client")?;
+    let shards = Arc::clone(&client.shard_manager);
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        shards.shutdown_all().await;
+    });
+    client.start().await.map_err(|error| match error {
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)
+        | serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(serenity::ErrorResponse {
+            status_code: serenity::StatusCode::UNAUTHORIZED,
+            ..
+        })) => anyhow::anyhow!(
+            "Discord rejected DISCORD_TOKEN; copy the bot's token again from https://discord.com/developers/applications (your app, Bot, Reset Token)"
+        ),
+        other => anyhow::Error::new(other).context("the Discord connection failed"),
+    })
+}

@@ -1,0 +1,112 @@
+//! Replies: pages as embeds coloured by what they say, in the reader's language; errors as
+//! ephemeral messages that say what to do.
+
+use poise::serenity_prelude as serenity;
+use serde::Serialize;
+
+use super::{Context, Data, Error};
+use crate::analysis::alerts::Severity;
+use crate::analysis::report::Band;
+use crate::app::AppError;
+use crate::domain::workspace::{Language, WorkspaceId};
+use crate::render::{Flavor, Page, Renderer, limits};
+
+/// Embed colours.
+pub mod colour {
+    pub const CRITICAL: u32 = 0xED4245;
+    pub const WARNING: u32 = 0xF0B232;
+    pub const INFO: u32 = 0x5865F2;
+    pub const HEALTHY: u32 = 0x57F287;
+    pub const NEUTRAL: u32 = 0x2B2D31;
+}
+
+pub fn severity_colour(severity: Option<Severity>) -> u32 {
+    match severity {
+        Some(Severity::Critical) => colour::CRITICAL,
+        Some(Severity::Warning) => colour::WARNING,
+        Some(Severity::Info) => colour::INFO,
+        None => colour::HEALTHY,
+    }
+}
+
+pub fn band_colour(band: Option<Band>) -> u32 {
+    match band {
+        Some(Band::Healthy) => colour::HEALTHY,
+        Some(Band::NeedsAttention) => colour::WARNING,
+        Some(Band::Critical) => colour::CRITICAL,
+        None => colour::NEUTRAL,
+    }
+}
+
+/// The language to answer in: the member's Discord locale when Jarvis speaks it, else the
+/// workspace's.
+pub async fn language(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<Language, Error> {
+    let locale = ctx.locale().unwrap_or_default();
+    let spoken = Language::ALL.iter().copied().find(|l| locale.split('-').next() == Some(l.as_str()));
+    match spoken {
+        Some(language) => Ok(language),
+        None => ctx.data().app.language(workspace).await,
+    }
+}
+
+/// The renderer for this member.
+pub async fn renderer(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<&'static Renderer, Error> {
+    Ok(Renderer::get(language(ctx, workspace).await?, Flavor::Discord))
+}
+
+/// A page as one embed, fitted to Discord's limits.
+pub fn page_embed<T: Serialize>(renderer: &Renderer, page: Page, view: &T, colour: u32) -> Result<serenity::CreateEmbed, Error> {
+    let text = renderer.page(page, view, limits::EMBED_DESCRIPTION)?;
+    Ok(serenity::CreateEmbed::new().description(text).colour(colour))
+}
+
+/// Sends `embed` (with `files`, which embeds can show as `attachment://NAME`).
+pub async fn send(ctx: Context<'_>, embed: serenity::CreateEmbed, files: Vec<serenity::CreateAttachment>) -> Result<(), Error> {
+    let mut reply = poise::CreateReply::default().embed(embed);
+    for file in files {
+        reply = reply.attachment(file);
+    }
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// A short confirmation: a worded message, already escaped where people typed it.
+pub async fn done(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    let embed = serenity::CreateEmbed::new().description(crate::render::cut(&text, limits::EMBED_DESCRIPTION)).colour(colour::HEALTHY);
+    send(ctx, embed, Vec::new()).await
+}
+
+/// An ephemeral message only the member sees.
+async fn whisper(ctx: Context<'_>, text: String) {
+    let reply = poise::CreateReply::default().content(crate::render::cut(&text, limits::CONTENT)).ephemeral(true);
+    if let Err(error) = ctx.send(reply).await {
+        tracing::warn!("could not send an error reply: {error:#}");
+    }
+}
+
+/// Every failure ends here: a user's mistake is shown to them alone, as the CLI would show it;
+/// an internal one gets an apology with an id, and the whole chain goes to the log.
+pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    match error {
+        poise::FrameworkError::Command { error: AppError::User(error), ctx, .. } => {
+            whisper(ctx, format!("❌ {}", crate::render::escape_discord(&error.to_string()))).await;
+        }
+        poise::FrameworkError::Command { error: AppError::Internal(error), ctx, .. } => {
+            let id = crate::error_id();
+            tracing::error!(error_id = %id, command = %ctx.command().qualified_name, "{error:#}");
+            whisper(ctx, format!("⚠️ Something went wrong on Jarvis's side; nothing was changed. Error id `{id}` (for your admin's logs).")).await;
+        }
+        poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
+            let what = input.map(|i| format!(" `{}`", crate::render::escape_discord(&i))).unwrap_or_default();
+            whisper(ctx, format!("❌ Jarvis could not read an option{what}: {error}")).await;
+        }
+        poise::FrameworkError::GuildOnly { ctx, .. } => {
+            whisper(ctx, "Jarvis keeps one ledger per server, so it works in servers only: run this command in your server".into()).await;
+        }
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                tracing::error!("could not report an error: {error:#}");
+            }
+        }
+    }
+}

@@ -1,0 +1,966 @@
+//! A fake Discord on 127.0.0.1 (REST under `/api/v10` and the gateway websocket) that the real
+//! serenity/poise bot talks to in tests; it records what the bot sends and checks Discord's rules.
+//!
+//! Start it with [`FakeDiscord::start`], give the bot [`FakeDiscord::url`] as its API proxy
+//! (`HttpBuilder::new(token).proxy(url).ratelimiter_disabled(true)`), wait for
+//! [`FakeDiscord::wait_ready`] and [`FakeDiscord::wait_commands`], then play a user with
+//! [`FakeDiscord::command`], [`FakeDiscord::autocomplete`], [`FakeDiscord::component`] and
+//! [`FakeDiscord::modal_submit`]. Each returns an [`Outcome`]: what the bot answered, how fast,
+//! and what it sent afterwards. [`FakeDiscord::violations`] lists every request that broke a
+//! Discord rule (limits, `allowed_mentions`, late or double callbacks...).
+//!
+//! Every interaction payload is checked against serenity's own deserializer before it is sent,
+//! so a payload serenity would silently drop fails the test instead.
+//!
+//! State lives behind a `std::sync::Mutex` held only for short, non-async sections; waiting is
+//! done on a `tokio::sync::watch` channel that is bumped on every change.
+
+#![allow(dead_code)]
+
+mod gateway;
+pub mod limits;
+pub mod multipart;
+pub mod payload;
+mod rest;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// The application id of the fake bot application.
+pub const APP_ID: u64 = 1_000_000_000_000_000_001;
+/// The user id of the bot user (distinct from [`APP_ID`] so mix-ups show).
+pub const BOT_USER_ID: u64 = 1_000_000_000_000_000_002;
+/// The user id of the application's owner (`GET /applications/@me`).
+pub const OWNER_USER_ID: u64 = 1_000_000_000_000_000_003;
+/// The Manage Server permission bit.
+pub const MANAGE_GUILD: u64 = 1 << 5;
+/// The Administrator permission bit (grants everything, also `default_member_permissions`).
+pub const ADMINISTRATOR: u64 = 1 << 3;
+/// What the bot may do in a channel unless a test changes it with
+/// [`FakeDiscord::set_app_permissions`]: view, send, embed links, attach files, read history,
+/// add reactions, external emojis, use application commands, send in threads.
+pub const DEFAULT_APP_PERMISSIONS: u64 =
+    (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 18) | (1 << 31) | (1 << 38);
+
+/// How long the bot must stay quiet after its callback before an [`Outcome`] is complete.
+const QUIET: Duration = Duration::from_millis(300);
+/// The longest an [`Outcome`] waits for the callback plus follow-ups.
+const OUTCOME_MAX: Duration = Duration::from_secs(10);
+/// How long [`FakeDiscord::wait_ready`] and [`FakeDiscord::wait_commands`] wait.
+const WAIT_MAX: Duration = Duration::from_secs(30);
+/// Discord's deadline for the initial interaction response.
+const CALLBACK_DEADLINE: Duration = Duration::from_secs(3);
+
+/// The user pressing keys in a test: who they are and what Discord says they may do.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Their user id.
+    pub user_id: u64,
+    /// Their user name (also used as global name).
+    pub name: String,
+    /// Their permission bits in the channel, as Discord computes them (`member.permissions`).
+    pub permissions: u64,
+    /// Their role ids in the guild.
+    pub roles: Vec<u64>,
+}
+
+impl Member {
+    /// A member with the given permission bits and no roles.
+    pub fn new(user_id: u64, name: &str, permissions: u64) -> Member {
+        Member { user_id, name: name.to_string(), permissions, roles: Vec::new() }
+    }
+}
+
+/// What happened after one interaction: the bot's callback and everything it sent for it.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The accepted interaction callback body `{"type": .., "data": ..}`; `Null` when every
+    /// callback the bot tried was refused (see [`Outcome::rejected`] and the violations).
+    pub callback: Value,
+    /// From sending INTERACTION_CREATE to receiving the callback (or the first refused attempt).
+    pub latency: Duration,
+    /// Bodies of follow-up POSTs and `@original`/follow-up PATCHes, in order, for this
+    /// interaction's token and for the token it came from (the command that opened a modal, the
+    /// interaction whose message holds the pressed button).
+    pub followups: Vec<Value>,
+    /// Files uploaded with the callback or the follow-ups: (file name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Bodies the fake refused (limits, second callback, unknown message), in order.
+    pub rejected: Vec<Value>,
+    /// The interaction as it was dispatched (handy for debugging payload shapes).
+    pub interaction: Value,
+    /// The full message object the user sees at the end, computed by the fake.
+    shown: Value,
+}
+
+impl Outcome {
+    /// What the user finally sees: the response message as last edited (callback data, then
+    /// `@original` edits, applied by the fake), or the last follow-up when the response itself
+    /// did not change (a modal submit acknowledged with type 6, ...). A full Message object
+    /// (ids, author, timestamp, content, embeds, components, attachments, flags) that can be
+    /// passed to [`FakeDiscord::component`]. `Null` when nothing was shown.
+    pub fn message(&self) -> Value {
+        self.shown.clone()
+    }
+
+    /// Whether the response is only visible to the user: flags & 64 on the callback data
+    /// (also for a deferred callback).
+    pub fn ephemeral(&self) -> bool {
+        self.callback.pointer("/data/flags").and_then(Value::as_u64).unwrap_or(0) & 64 != 0
+    }
+
+    /// The words of [`Outcome::message`]: content, then each embed's author, title, description,
+    /// field names and values and footer, one per line.
+    pub fn text(&self) -> String {
+        message_text(&self.shown)
+    }
+
+    /// The custom ids of the buttons and selects on [`Outcome::message`].
+    pub fn custom_ids(&self) -> Vec<String> {
+        components_of(&self.shown).into_iter().filter_map(|c| c["custom_id"].as_str().map(str::to_string)).collect()
+    }
+}
+
+/// The words of a message: content, then embed author, title, description, fields and footer.
+pub fn message_text(message: &Value) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(content) = message.get("content").and_then(Value::as_str).filter(|c| !c.is_empty()) {
+        lines.push(content.to_string());
+    }
+    for embed in message.get("embeds").and_then(Value::as_array).into_iter().flatten() {
+        for pointer in ["/author/name", "/title", "/description"] {
+            if let Some(s) = embed.pointer(pointer).and_then(Value::as_str) {
+                lines.push(s.to_string());
+            }
+        }
+        for field in embed.get("fields").and_then(Value::as_array).into_iter().flatten() {
+            for key in ["name", "value"] {
+                if let Some(s) = field.get(key).and_then(Value::as_str) {
+                    lines.push(s.to_string());
+                }
+            }
+        }
+        if let Some(s) = embed.pointer("/footer/text").and_then(Value::as_str) {
+            lines.push(s.to_string());
+        }
+    }
+    lines.join("\n")
+}
+
+/// Every button and select inside a message's action rows.
+fn components_of(message: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for row in message.get("components").and_then(Value::as_array).into_iter().flatten() {
+        for c in row.get("components").and_then(Value::as_array).into_iter().flatten() {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+/// What kind of request a log entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    Callback,
+    Followup,
+    EditOriginal,
+    EditFollowup,
+    Delete,
+}
+
+/// One request the bot made with an interaction token, accepted or refused.
+#[derive(Debug)]
+struct LogEntry {
+    at: Instant,
+    token: String,
+    kind: Sent,
+    body: Value,
+    files: Vec<(String, Vec<u8>)>,
+    /// The message the request created or changed.
+    message_id: Option<u64>,
+    accepted: bool,
+}
+
+/// An interaction the fake dispatched, and the bot's answers to it.
+#[derive(Debug)]
+struct Interaction {
+    id: u64,
+    token: String,
+    /// Interaction type: 2 command, 3 component, 4 autocomplete, 5 modal submit.
+    kind: u8,
+    /// `/cost add`, `button "x"`, ...: for violation messages.
+    label: String,
+    guild: Option<u64>,
+    channel: u64,
+    dispatched: Instant,
+    callback: Option<(Value, Instant)>,
+    /// The message `@original` refers to.
+    original: Option<u64>,
+    /// `@original` is still Discord's "is thinking..." placeholder of a deferred response.
+    loading: bool,
+    /// Modal data, when the callback opened a modal.
+    modal: Option<Value>,
+    /// Token of the interaction this one came from (modal opener, owner of the button message).
+    related: Option<String>,
+    /// For components: the message holding the component (the interaction's `message`).
+    message: Option<u64>,
+}
+
+/// A message the bot created (interaction response, follow-up or channel message).
+#[derive(Debug)]
+struct StoredMessage {
+    value: Value,
+    /// The interaction token whose response or follow-up created it.
+    token: Option<String>,
+}
+
+/// The live gateway connection events go to.
+#[derive(Debug)]
+struct Gateway {
+    conn: u64,
+    tx: mpsc::UnboundedSender<String>,
+    seq: u64,
+}
+
+/// Everything the fake knows; see the field docs for why each exists.
+#[derive(Default)]
+struct State {
+    /// Last snowflake handed out, so ids are unique and increasing.
+    last_id: u64,
+    /// Token from IDENTIFY.
+    identify_token: Option<String>,
+    /// Token from the first REST request's Authorization header (before IDENTIFY).
+    rest_token: Option<String>,
+    /// READY was sent on the current connection.
+    ready: bool,
+    gateway: Option<Gateway>,
+    /// Registered commands by scope (None = global), as last bulk-overwritten (with ids).
+    commands: HashMap<Option<u64>, Vec<Value>>,
+    /// Command ids by (scope, type, name), so re-registering keeps ids like Discord does.
+    command_ids: HashMap<(Option<u64>, u64, String), u64>,
+    interactions: HashMap<String, Interaction>,
+    messages: HashMap<u64, StoredMessage>,
+    /// Ids of messages posted with `POST /channels/{id}/messages`, in order.
+    channel_messages: Vec<u64>,
+    /// Known channels: id -> (guild, DM recipient user id).
+    channels: HashMap<u64, (Option<u64>, Option<u64>)>,
+    /// The channel interactions come from: (guild, user) -> channel (user is 0 in a guild).
+    channel_of: HashMap<(Option<u64>, u64), u64>,
+    /// Users and members seen in interactions (for resolved options and REST look-ups).
+    users: HashMap<u64, Value>,
+    members: HashMap<(u64, u64), Value>,
+    /// Roles added with [`FakeDiscord::add_role`], by guild.
+    roles: HashMap<u64, Vec<Value>>,
+    /// Locale of each user's last command, reused for their later interactions.
+    locales: HashMap<u64, String>,
+    app_permissions: u64,
+    violations: Vec<String>,
+    requests: Vec<(String, String)>,
+    unhandled: Vec<(String, String)>,
+    log: Vec<LogEntry>,
+}
+
+impl State {
+    fn next_id(&mut self) -> u64 {
+        const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+        let ms = chrono::Utc::now().timestamp_millis() as u64 - DISCORD_EPOCH_MS;
+        self.last_id = (ms << 22).max(self.last_id + 1);
+        self.last_id
+    }
+
+    fn violation(&mut self, text: String) {
+        self.violations.push(text);
+    }
+
+    fn token(&self) -> Option<String> {
+        self.identify_token.clone().or_else(|| self.rest_token.clone())
+    }
+
+    /// The channel an interaction of `user` in `guild` comes from (one per guild, one DM per user).
+    fn channel_for(&mut self, guild: Option<u64>, user: u64) -> u64 {
+        let key = (guild, if guild.is_some() { 0 } else { user });
+        if let Some(&c) = self.channel_of.get(&key) {
+            return c;
+        }
+        let id = self.next_id();
+        self.channel_of.insert(key, id);
+        self.channels.insert(id, (guild, if guild.is_some() { None } else { Some(user) }));
+        id
+    }
+
+    fn send_dispatch(&mut self, event: &str, data: Value) -> Result<(), String> {
+        let gateway = self.gateway.as_mut().ok_or("no gateway connection")?;
+        gateway.seq += 1;
+        let frame = json!({"op": 0, "t": event, "s": gateway.seq, "d": data});
+        gateway.tx.send(frame.to_string()).map_err(|_| "gateway connection closed".to_string())
+    }
+
+    /// The registered command `name` usable in `guild` (guild commands first, then global).
+    fn find_command(&self, guild: Option<u64>, name: &str) -> Option<(Option<u64>, Value)> {
+        let scopes = if guild.is_some() { vec![guild, None] } else { vec![None] };
+        scopes.into_iter().find_map(|scope| {
+            self.commands.get(&scope)?.iter().find(|c| c["name"] == name && c["type"].as_u64().unwrap_or(1) == 1).map(|c| (scope, c.clone()))
+        })
+    }
+}
+
+/// State shared by the test-facing handle, the REST handlers and the gateway sessions.
+struct Shared {
+    state: Mutex<State>,
+    /// Bumped on every change; waiters subscribe to it.
+    changes: watch::Sender<u64>,
+    port: u16,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the state and wakes every waiter.
+    fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let r = f(&mut self.lock());
+        self.changes.send_modify(|v| *v += 1);
+        r
+    }
+
+    fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    /// Waits until `f` returns `Some`, or `deadline` passes.
+    async fn wait_until<R>(&self, deadline: Instant, mut f: impl FnMut(&State) -> Option<R>) -> Option<R> {
+        let mut rx = self.changes.subscribe();
+        loop {
+            rx.borrow_and_update();
+            if let Some(r) = f(&self.lock()) {
+                return Some(r);
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return f(&self.lock()),
+            }
+        }
+    }
+}
+
+/// The fake Discord: an HTTP server on 127.0.0.1 with the REST API and the gateway websocket.
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    /// Tells the server and the gateway sessions to stop.
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl FakeDiscord {
+    /// Starts REST and the gateway websocket on 127.0.0.1 on a free port.
+    pub async fn start() -> FakeDiscord {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local addr").port();
+        let state = State { app_permissions: DEFAULT_APP_PERMISSIONS, ..State::default() };
+        let shared = Arc::new(Shared { state: Mutex::new(state), changes: watch::channel(0).0, port });
+        let (stop, stopped) = watch::channel(false);
+        let app = axum::Router::new()
+            .route("/ws", axum::routing::get(gateway::upgrade))
+            .fallback(rest::handle)
+            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+            .with_state((shared.clone(), stopped.clone()));
+        let mut until_stop = stopped;
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = until_stop.wait_for(|s| *s).await;
+            };
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await.expect("fake discord server");
+        });
+        FakeDiscord { shared, stop, server: Some(server) }
+    }
+
+    /// `http://127.0.0.1:PORT`: what the bot gets as `DISCORD_API_PROXY`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.shared.port)
+    }
+
+    /// Waits until a client IDENTIFYed and was sent READY; panics after 30 s.
+    pub async fn wait_ready(&self) {
+        let deadline = Instant::now() + WAIT_MAX;
+        if self.shared.wait_until(deadline, |s| s.ready.then_some(())).await.is_none() {
+            panic!("fake discord: no client identified within 30 s; requests so far: {:?}", self.requests());
+        }
+    }
+
+    /// The token the client identified with (or, before IDENTIFY, sent in REST Authorization),
+    /// without the `Bot ` prefix.
+    pub fn token(&self) -> Option<String> {
+        self.shared.lock().token()
+    }
+
+    /// The last bulk-overwritten command list of `guild` (None = global), with the ids the fake
+    /// gave them. Waits up to 30 s for the first overwrite, then panics.
+    pub async fn wait_commands(&self, guild: Option<u64>) -> Vec<Value> {
+        let deadline = Instant::now() + WAIT_MAX;
+        match self.shared.wait_until(deadline, |s| s.commands.get(&guild).cloned()).await {
+            Some(commands) => commands,
+            None => panic!(
+                "fake discord: no commands registered for {guild:?} within 30 s; violations: {:?}; requests: {:?}",
+                self.violations(),
+                self.requests()
+            ),
+        }
+    }
+
+    /// Whether Discord would offer `/name` to `who` in `guild`: registered there or globally,
+    /// allowed in DMs if `guild` is None, and `default_member_permissions` met (or Administrator).
+    /// The interaction methods dispatch regardless (server admins can override command access),
+    /// so bots must check permissions at run time too.
+    pub fn command_available(&self, who: &Member, guild: Option<u64>, name: &str) -> bool {
+        let state = self.shared.lock();
+        let Some((_, command)) = state.find_command(guild, name) else { return false };
+        if guild.is_none() {
+            if command.get("dm_permission") == Some(&Value::Bool(false)) {
+                return false;
+            }
+            if let Some(contexts) = command.get("contexts").and_then(Value::as_array) {
+                if !contexts.iter().any(|c| c.as_u64() == Some(1)) {
+                    return false;
+                }
+            }
+        }
+        let needed = command
+            .get("default_member_permissions")
+            .and_then(|p| p.as_str().map(|s| s.parse().unwrap_or(0)).or_else(|| p.as_u64()));
+        match needed {
+            Some(bits) if guild.is_some() => who.permissions & ADMINISTRATOR != 0 || who.permissions & bits == bits,
+            _ => true,
+        }
+    }
+
+    /// A slash command (interaction type 2) by `who` in `guild` (None = a DM with the bot).
+    /// `options` is `data.options`: an array of `{"name", "value"}`, subcommands as
+    /// `{"name": "add", "options": [..]}`; `type` is filled in from the registered command.
+    /// Waits for the command to be registered (up to 10 s), then for the bot's answers.
+    /// Panics when the bot sends no callback within 10 s.
+    pub async fn command(&self, who: &Member, guild: Option<u64>, name: &str, options: Value, locale: &str) -> Outcome {
+        self.shared.update(|s| s.locales.insert(who.user_id, locale.to_string()));
+        self.command_like(2, who, guild, name, options).await
+    }
+
+    /// An autocomplete request (type 4) while `who` types `/name`; one option in `options` has
+    /// `"focused": true` (its value is sent as a string, as Discord does).
+    pub async fn autocomplete(&self, who: &Member, guild: Option<u64>, name: &str, options: Value) -> Outcome {
+        fn has_focus(options: &Value) -> bool {
+            options.as_array().into_iter().flatten().any(|o| o["focused"] == true || has_focus(&o["options"]))
+        }
+        assert!(has_focus(&options), "fake discord: autocomplete needs an option with \"focused\": true");
+        self.command_like(4, who, guild, name, options).await
+    }
+
+    async fn command_like(&self, kind: u8, who: &Member, guild: Option<u64>, name: &str, options: Value) -> Outcome {
+        self.wait_ready().await;
+        let deadline = Instant::now() + OUTCOME_MAX;
+        let Some((scope, command)) = self.shared.wait_until(deadline, |s| s.find_command(guild, name)).await else {
+            let registered: Vec<(Option<u64>, Vec<Value>)> = self
+                .shared
+                .lock()
+                .commands
+                .iter()
+                .map(|(scope, list)| (*scope, list.iter().map(|c| c["name"].clone()).collect()))
+                .collect();
+            panic!("fake discord: /{name} is not registered for guild {guild:?} or globally; registered: {registered:?}");
+        };
+        let label = if kind == 4 { format!("autocomplete of /{name}") } else { format!("/{name}") };
+        self.dispatch_interaction(kind, who, guild, label, None, None, |state| {
+            let mut resolved = Resolved::default();
+            let options = annotate_options(state, &options, command.get("options"), guild, &mut resolved, name)?;
+            let mut data = json!({
+                "id": command["id"],
+                "name": name,
+                "type": 1,
+                "options": options,
+            });
+            if let Some(g) = scope {
+                data["guild_id"] = json!(g.to_string());
+            }
+            if !resolved.is_empty() {
+                data["resolved"] = resolved.into_json();
+            }
+            Ok(data)
+        })
+        .await
+    }
+
+    /// A button press (MESSAGE_COMPONENT, type 3) on `message`, a message the bot sent (best:
+    /// [`Outcome::message`]; a bare callback `data` object works too). The fake uses its own,
+    /// current copy of the message when it knows the id. Panics if the message has no enabled
+    /// button with `custom_id`.
+    pub async fn component(&self, who: &Member, guild: Option<u64>, message: &Value, custom_id: &str) -> Outcome {
+        self.press(who, guild, message, custom_id, None).await
+    }
+
+    /// A string-select choice (MESSAGE_COMPONENT, type 3, component_type 3) on `message`.
+    pub async fn select(&self, who: &Member, guild: Option<u64>, message: &Value, custom_id: &str, values: &[&str]) -> Outcome {
+        self.press(who, guild, message, custom_id, Some(values.iter().map(|v| v.to_string()).collect())).await
+    }
+
+    async fn press(&self, who: &Member, guild: Option<u64>, message: &Value, custom_id: &str, values: Option<Vec<String>>) -> Outcome {
+        self.wait_ready().await;
+        let (message_id, current, related) = self.shared.update(|s| {
+            let known = message.get("id").and_then(Value::as_str).and_then(|id| id.parse::<u64>().ok()).filter(|id| s.messages.contains_key(id));
+            match known {
+                Some(id) => (id, s.messages[&id].value.clone(), s.messages[&id].token.clone()),
+                None => {
+                    let id = s.next_id();
+                    let channel = s.channel_for(guild, who.user_id);
+                    let mut full = payload::empty_message(id, channel, 0, true);
+                    rest::apply_body(&mut full, message, Vec::new(), false);
+                    s.messages.insert(id, StoredMessage { value: full.clone(), token: None });
+                    (id, full, None)
+                }
+            }
+        });
+        let components = components_of(&current);
+        let Some(component) = components.iter().find(|c| c["custom_id"] == custom_id) else {
+            let ids: Vec<&Value> = components.iter().map(|c| &c["custom_id"]).collect();
+            panic!("fake discord: message {message_id} has no component {custom_id:?}; it has {ids:?}");
+        };
+        assert!(component["disabled"] != true, "fake discord: component {custom_id:?} is disabled; users cannot press it");
+        let component_type = component["type"].as_u64().unwrap_or(2);
+        match (&values, component_type) {
+            (None, 2) | (Some(_), 3..=8) => {}
+            (None, t) => panic!("fake discord: {custom_id:?} is component type {t}, not a button; use select()"),
+            (Some(_), t) => panic!("fake discord: {custom_id:?} is component type {t}, not a select; use component()"),
+        }
+        let label = format!("component {custom_id:?}");
+        let custom_id = custom_id.to_string();
+        self.dispatch_interaction(3, who, guild, label, related, Some(message_id), move |_| {
+            let mut data = json!({"custom_id": custom_id, "component_type": component_type});
+            if let Some(values) = values {
+                data["values"] = json!(values);
+            }
+            Ok(data)
+        })
+        .await
+    }
+
+    /// A modal submit (type 5) of the modal the bot opened with `custom_id`; `fields` are
+    /// (text input custom_id, value). Inputs not in `fields` are sent empty. Panics if no such
+    /// modal was opened, a field is unknown, or a required input is left empty.
+    pub async fn modal_submit(&self, who: &Member, guild: Option<u64>, custom_id: &str, fields: &[(&str, &str)]) -> Outcome {
+        self.wait_ready().await;
+        let opener = {
+            let state = self.shared.lock();
+            let mut openers: Vec<&Interaction> =
+                state.interactions.values().filter(|i| i.modal.as_ref().is_some_and(|m| m["custom_id"] == custom_id)).collect();
+            openers.sort_by_key(|i| i.id);
+            openers.last().map(|i| (i.token.clone(), i.modal.clone().unwrap_or_default(), i.message))
+        };
+        let Some((opener_token, modal, opener_message)) = opener else {
+            panic!("fake discord: no modal with custom_id {custom_id:?} was opened (the bot must answer with callback type 9 first)");
+        };
+        let mut rows = Vec::new();
+        let inputs: Vec<Value> = components_of(&modal);
+        for (field, _) in fields {
+            assert!(
+                inputs.iter().any(|i| i["custom_id"] == *field),
+                "fake discord: modal {custom_id:?} has no text input {field:?}; it has {:?}",
+                inputs.iter().map(|i| &i["custom_id"]).collect::<Vec<_>>()
+            );
+        }
+        for input in &inputs {
+            let id = input["custom_id"].as_str().unwrap_or_default();
+            let value = fields.iter().find(|(f, _)| *f == id).map(|(_, v)| v.to_string()).unwrap_or_default();
+            let required = input.get("required").and_then(Value::as_bool).unwrap_or(true);
+            assert!(!(required && value.is_empty()), "fake discord: text input {id:?} of modal {custom_id:?} is required");
+            let n = limits::len(&value) as u64;
+            if let Some(max) = input.get("max_length").and_then(Value::as_u64) {
+                assert!(n <= max, "fake discord: {id:?} allows at most {max} characters; Discord's client would not submit {n}");
+            }
+            if let Some(min) = input.get("min_length").and_then(Value::as_u64).filter(|_| !value.is_empty()) {
+                assert!(n >= min, "fake discord: {id:?} needs at least {min} characters; Discord's client would not submit {n}");
+            }
+            rows.push(json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]}));
+        }
+        let label = format!("modal {custom_id:?}");
+        let custom_id = custom_id.to_string();
+        self.dispatch_interaction(5, who, guild, label, Some(opener_token), opener_message, move |_| {
+            Ok(json!({"custom_id": custom_id, "components": rows}))
+        })
+        .await
+    }
+
+    /// Builds the interaction around `data`, checks that serenity parses it, sends it on the
+    /// gateway and collects the [`Outcome`].
+    #[allow(clippy::too_many_arguments)]
+    async fn dispatch_interaction(
+        &self,
+        kind: u8,
+        who: &Member,
+        guild: Option<u64>,
+        label: String,
+        related: Option<String>,
+        message: Option<u64>,
+        data: impl FnOnce(&mut State) -> Result<Value, String>,
+    ) -> Outcome {
+        let built = self.shared.update(|s| -> Result<(Value, String, usize), String> {
+            let data = data(s)?;
+            let id = s.next_id();
+            let token = format!("fake-interaction-token-{id}");
+            let channel = match message.and_then(|m| s.messages.get(&m)) {
+                Some(m) => m.value["channel_id"].as_str().and_then(|c| c.parse().ok()).unwrap_or_else(|| s.channel_for(guild, who.user_id)),
+                None => s.channel_for(guild, who.user_id),
+            };
+            let locale = s.locales.get(&who.user_id).cloned().unwrap_or_else(|| "en-US".to_string());
+            let user = payload::user(who.user_id, &who.name);
+            s.users.insert(who.user_id, user.clone());
+            let mut payload = json!({
+                "id": id.to_string(),
+                "application_id": APP_ID.to_string(),
+                "type": kind,
+                "token": token,
+                "version": 1,
+                "channel_id": channel.to_string(),
+                "channel": payload::partial_channel(channel, guild, s.app_permissions),
+                "locale": locale,
+                "entitlements": [],
+                "attachment_size_limit": payload::ATTACHMENT_SIZE_LIMIT,
+                "app_permissions": s.app_permissions.to_string(),
+                "authorizing_integration_owners": {"0": guild.unwrap_or(0).to_string()},
+                "context": if guild.is_some() { 0 } else { 1 },
+                "data": data,
+            });
+            match guild {
+                Some(g) => {
+                    let member = payload::member(who);
+                    s.members.insert((g, who.user_id), member.clone());
+                    payload["guild_id"] = json!(g.to_string());
+                    payload["guild_locale"] = json!("en-US");
+                    payload["member"] = member;
+                }
+                None => payload["user"] = user,
+            }
+            if let Some(m) = message.and_then(|m| s.messages.get(&m)) {
+                payload["message"] = m.value.clone();
+            }
+            // The silent-drop trap: serenity turns an event it cannot parse into Event::Unknown.
+            if let Err(why) = serde_json::from_value::<serenity::all::Interaction>(payload.clone()) {
+                return Err(format!("serenity cannot parse this interaction ({why}):\n{payload:#}"));
+            }
+            s.interactions.insert(
+                token.clone(),
+                Interaction {
+                    id,
+                    token: token.clone(),
+                    kind,
+                    label: label.clone(),
+                    guild,
+                    channel,
+                    dispatched: Instant::now(),
+                    callback: None,
+                    original: message,
+                    loading: false,
+                    modal: None,
+                    related: related.clone(),
+                    message,
+                },
+            );
+            let log_start = s.log.len();
+            s.send_dispatch("INTERACTION_CREATE", payload.clone())?;
+            Ok((payload, token, log_start))
+        });
+        let (payload, token, log_start) = match built {
+            Ok(b) => b,
+            Err(why) => panic!("fake discord: cannot dispatch {label}: {why}"),
+        };
+        self.collect(payload, &token, log_start).await
+    }
+
+    /// Waits for the callback, then until the bot has been quiet for [`QUIET`] (or 10 s in all),
+    /// and gathers what it sent.
+    async fn collect(&self, interaction: Value, token: &str, log_start: usize) -> Outcome {
+        let (dispatched, related) = {
+            let s = self.shared.lock();
+            let i = &s.interactions[token];
+            (i.dispatched, i.related.clone())
+        };
+        let hard = dispatched + OUTCOME_MAX;
+        let ours = |e: &LogEntry| e.token == token || Some(&e.token) == related.as_ref();
+        let attempted = self
+            .shared
+            .wait_until(hard, |s| s.log[log_start..].iter().any(|e| e.token == token && e.kind == Sent::Callback).then_some(()))
+            .await;
+        if attempted.is_none() {
+            let s = self.shared.lock();
+            panic!(
+                "fake discord: the bot sent no callback for {} within 10 s\nviolations: {:?}\nrequests: {:?}\ninteraction: {interaction:#}",
+                s.interactions[token].label, s.violations, s.requests
+            );
+        }
+        let mut rx = self.shared.changes.subscribe();
+        loop {
+            rx.borrow_and_update();
+            let last = {
+                let s = self.shared.lock();
+                s.log[log_start..].iter().filter(|e| ours(e)).map(|e| e.at).max().unwrap_or(dispatched)
+            };
+            let quiet_at = (last + QUIET).min(hard);
+            if Instant::now() >= quiet_at {
+                break;
+            }
+            let _ = tokio::time::timeout_at(quiet_at, rx.changed()).await;
+        }
+
+        let s = self.shared.lock();
+        let me = &s.interactions[token];
+        let window: Vec<&LogEntry> = s.log[log_start..].iter().filter(|e| ours(e)).collect();
+        let first_attempt = window.iter().find(|e| e.token == token && e.kind == Sent::Callback).map(|e| e.at);
+        let (callback, latency) = match &me.callback {
+            Some((body, at)) => (body.clone(), *at - dispatched),
+            None => (Value::Null, first_attempt.map(|at| at - dispatched).unwrap_or_default()),
+        };
+        let followups = window
+            .iter()
+            .filter(|e| e.accepted && matches!(e.kind, Sent::Followup | Sent::EditOriginal | Sent::EditFollowup))
+            .map(|e| e.body.clone())
+            .collect();
+        let files = window.iter().filter(|e| e.accepted).flat_map(|e| e.files.iter().cloned()).collect();
+        let rejected = window.iter().filter(|e| !e.accepted).map(|e| e.body.clone()).collect();
+
+        let touched = |id: u64| window.iter().any(|e| e.accepted && e.message_id == Some(id));
+        let primary = me.original.filter(|id| s.messages.contains_key(id));
+        let last_followup = window
+            .iter()
+            .rev()
+            .filter(|e| e.accepted && e.kind == Sent::Followup)
+            .filter_map(|e| e.message_id)
+            .find(|id| Some(*id) != primary && s.messages.contains_key(id));
+        let shown_id = match (primary, last_followup) {
+            (Some(p), _) if touched(p) => Some(p),
+            (_, Some(f)) => Some(f),
+            (p, None) => p,
+        };
+        let shown = shown_id.map(|id| s.messages[&id].value.clone()).unwrap_or(Value::Null);
+        Outcome { callback, latency, followups, files, rejected, interaction, shown }
+    }
+
+    /// Every request that broke a Discord rule, human-readable, in order.
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.lock().violations.clone()
+    }
+
+    /// Returns the violations so far and forgets them (for tests that break rules on purpose).
+    pub fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut self.shared.lock().violations)
+    }
+
+    /// Method and path of every REST request, in order, for debugging.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Method and path of REST requests the fake does not implement (answered 404).
+    pub fn unhandled_requests(&self) -> Vec<(String, String)> {
+        self.shared.lock().unhandled.clone()
+    }
+
+    /// Messages the bot posted with `POST /channels/{id}/messages`, as full message objects with
+    /// later edits applied, in order.
+    pub fn channel_messages(&self) -> Vec<Value> {
+        let s = self.shared.lock();
+        s.channel_messages.iter().filter_map(|id| s.messages.get(id)).map(|m| m.value.clone()).collect()
+    }
+
+    /// Waits (up to 30 s) until the bot has posted at least `count` channel messages; panics
+    /// otherwise.
+    pub async fn wait_channel_messages(&self, count: usize) -> Vec<Value> {
+        let deadline = Instant::now() + WAIT_MAX;
+        if self.shared.wait_until(deadline, |s| (s.channel_messages.len() >= count).then_some(())).await.is_none() {
+            panic!("fake discord: fewer than {count} channel messages within 30 s; requests: {:?}", self.requests());
+        }
+        self.channel_messages()
+    }
+
+    /// The current state of any message the bot created, by id.
+    pub fn message(&self, id: u64) -> Option<Value> {
+        self.shared.lock().messages.get(&id).map(|m| m.value.clone())
+    }
+
+    /// The channel interactions of `user_id` in `guild` come from (one per guild, one DM channel
+    /// per user when `guild` is None).
+    pub fn channel_id(&self, guild: Option<u64>, user_id: u64) -> u64 {
+        self.shared.update(|s| s.channel_for(guild, user_id))
+    }
+
+    /// Registers a text channel of `guild` so `GET /channels/{id}` and channel options know it.
+    pub fn add_channel(&self, guild: u64, channel_id: u64) {
+        self.shared.update(|s| s.channels.insert(channel_id, (Some(guild), None)));
+    }
+
+    /// Adds a role to `guild` (`GET /guilds/{id}/roles`, role options).
+    pub fn add_role(&self, guild: u64, role_id: u64, name: &str, permissions: u64) {
+        self.shared.update(|s| {
+            let roles = s.roles.entry(guild).or_default();
+            let position = roles.len() as u64 + 1;
+            roles.push(payload::role(role_id, name, permissions, position));
+        });
+    }
+
+    /// Sets the bot's permissions in the channel (`app_permissions` of later interactions).
+    pub fn set_app_permissions(&self, bits: u64) {
+        self.shared.update(|s| s.app_permissions = bits);
+    }
+
+    /// Sends any gateway dispatch (`t` = `event`) to the bot, e.g. `MESSAGE_REACTION_ADD`.
+    /// Panics if no client is connected.
+    pub async fn dispatch_event(&self, event: &str, data: Value) {
+        self.wait_ready().await;
+        if let Err(why) = self.shared.update(|s| s.send_dispatch(event, data)) {
+            panic!("fake discord: cannot dispatch {event}: {why}");
+        }
+    }
+
+    /// Stops the server and closes gateway connections. Shut the bot down first
+    /// (`shard_manager.shutdown_all()`), or it will try to reconnect.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(mut server) = self.server.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
+                server.abort();
+            }
+        }
+    }
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// Resolved users, members, roles and channels for options of those types.
+#[derive(Default)]
+struct Resolved {
+    users: serde_json::Map<String, Value>,
+    members: serde_json::Map<String, Value>,
+    roles: serde_json::Map<String, Value>,
+    channels: serde_json::Map<String, Value>,
+}
+
+impl Resolved {
+    fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.members.is_empty() && self.roles.is_empty() && self.channels.is_empty()
+    }
+
+    fn into_json(self) -> Value {
+        let mut out = serde_json::Map::new();
+        for (key, map) in [("users", self.users), ("members", self.members), ("roles", self.roles), ("channels", self.channels)] {
+            if !map.is_empty() {
+                out.insert(key.into(), Value::Object(map));
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn user(&mut self, state: &State, guild: Option<u64>, id: u64) {
+        let user = state.users.get(&id).cloned().unwrap_or_else(|| payload::user(id, &format!("user{id}")));
+        self.users.insert(id.to_string(), user);
+        if let Some(g) = guild {
+            let mut member = state.members.get(&(g, id)).cloned().unwrap_or_else(|| payload::member(&Member::new(id, &format!("user{id}"), 0)));
+            if let Some(m) = member.as_object_mut() {
+                m.remove("user");
+            }
+            self.members.insert(id.to_string(), member);
+        }
+    }
+
+    fn role(&mut self, state: &State, guild: Option<u64>, id: u64) {
+        let known = guild.and_then(|g| state.roles.get(&g)).and_then(|roles| roles.iter().find(|r| r["id"] == id.to_string()).cloned());
+        let everyone = guild == Some(id);
+        let role = known.unwrap_or_else(|| payload::role(id, if everyone { "@everyone" } else { "role" }, 0, 0));
+        self.roles.insert(id.to_string(), role);
+    }
+
+    fn channel(&mut self, state: &State, id: u64) {
+        let guild = state.channels.get(&id).and_then(|(g, _)| *g);
+        self.channels.insert(id.to_string(), payload::partial_channel(id, guild.or(Some(0)), DEFAULT_APP_PERMISSIONS));
+    }
+}
+
+/// Fills in `type` of each option from the registered command (or the JSON value), turns focused
+/// values into strings, and resolves user/role/channel options. Unknown option names are errors.
+fn annotate_options(
+    state: &State,
+    given: &Value,
+    schema: Option<&Value>,
+    guild: Option<u64>,
+    resolved: &mut Resolved,
+    path: &str,
+) -> Result<Value, String> {
+    let given = match given {
+        Value::Null => return Ok(json!([])),
+        Value::Array(a) => a,
+        other => return Err(format!("options of /{path} must be an array, not {other}")),
+    };
+    let schema: &[Value] = schema.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let mut out = Vec::new();
+    for option in given {
+        let name = option["name"].as_str().ok_or_else(|| format!("an option of /{path} has no name: {option}"))?;
+        let declared = schema.iter().find(|o| o["name"] == name);
+        if declared.is_none() && !schema.is_empty() {
+            let names: Vec<&Value> = schema.iter().map(|o| &o["name"]).collect();
+            return Err(format!("/{path} has no option {name:?}; it has {names:?}"));
+        }
+        let kind = option["type"]
+            .as_u64()
+            .or_else(|| declared.and_then(|d| d["type"].as_u64()))
+            .unwrap_or_else(|| match &option["value"] {
+                Value::Bool(_) => 5,
+                Value::Number(n) if n.is_i64() || n.is_u64() => 4,
+                Value::Number(_) => 10,
+                _ if option.get("options").is_some() => 1,
+                _ => 3,
+            });
+        let mut o = serde_json::Map::new();
+        o.insert("name".into(), json!(name));
+        o.insert("type".into(), json!(kind));
+        if kind == 1 || kind == 2 {
+            let nested = annotate_options(state, option.get("options").unwrap_or(&json!([])), declared.and_then(|d| d.get("options")), guild, resolved, &format!("{path} {name}"))?;
+            o.insert("options".into(), nested);
+        } else {
+            let value = option.get("value").cloned().ok_or_else(|| format!("option {name:?} of /{path} has no value"))?;
+            let focused = option["focused"] == true;
+            let value = match (&value, focused) {
+                (Value::String(_), _) | (_, false) => value,
+                (other, true) => json!(other.to_string()),
+            };
+            if !focused {
+                let id = value.as_str().and_then(|v| v.parse::<u64>().ok()).or_else(|| value.as_u64());
+                match (kind, id) {
+                    (6, Some(id)) => resolved.user(state, guild, id),
+                    (7, Some(id)) => resolved.channel(state, id),
+                    (8, Some(id)) => resolved.role(state, guild, id),
+                    (9, Some(id)) if state.users.contains_key(&id) => resolved.user(state, guild, id),
+                    (9, Some(id)) => resolved.role(state, guild, id),
+                    _ => {}
+                }
+            }
+            let value = match (kind, &value) {
+                (6..=9, Value::Number(n)) => json!(n.to_string()),
+                _ => value,
+            };
+            o.insert("value".into(), value);
+            if focused {
+                o.insert("focused".into(), json!(true));
+            }
+        }
+        out.push(Value::Object(o));
+    }
+    Ok(Value::Array(out))
+}
