@@ -13,7 +13,7 @@ use crate::domain::budget::{Budget, BudgetScope};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::choice::choice_enum;
 use crate::domain::item::{ApiKeyStatus, BillingPeriod, Category, Details, Item, ManualStatus, Status};
-use crate::domain::money::{Currency, Money, format_exact, format_quantity};
+use crate::domain::money::{AMOUNT_SCALE, Currency, Money, format_exact, format_quantity};
 use crate::domain::rates::{MissingRate, dedup_missing};
 
 choice_enum! {
@@ -208,7 +208,7 @@ fn service(item: &Item) -> Option<Alert> {
 
 /// How much of `allowed` is used, and when it runs out at the pace so far.
 pub fn allowance(today: NaiveDate, cycle: DateRange, used: Decimal, allowed: Decimal) -> Allowance {
-    let percent = if allowed.is_zero() { Decimal::ONE_HUNDRED } else { used * Decimal::ONE_HUNDRED / allowed };
+    let percent = (used * Decimal::ONE_HUNDRED).checked_div(allowed).map_or(Decimal::ONE_HUNDRED, |p| p.round_dp(2));
     let elapsed = Decimal::from((today - cycle.start).num_days() + 1);
     let runs_out = if used >= allowed || used.is_zero() {
         None
@@ -237,8 +237,10 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
     let cycle = cycle(item, today);
     let name = item.name.as_str();
     let unit = usage.unit.as_str();
+    // The pace is the reading's: units used by the day it was read.
+    let as_of = usage.read_on.filter(|d| cycle.contains(*d) && *d <= today).unwrap_or(today);
     if let Some(free) = usage.included.filter(|f| !f.is_zero()) {
-        let reading = allowance(today, cycle, usage.used, free);
+        let reading = allowance(as_of, cycle, usage.used, free);
         let crossed = [100, 80].into_iter().find(|t| reading.percent >= Decimal::from(*t));
         let runs_out = reading.runs_out.map(|d| d.to_string()).unwrap_or_default();
         let common = |threshold: u32| {
@@ -323,7 +325,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
         }
     }
     if let Some(limit) = usage.limit {
-        let reading = allowance(today, cycle, usage.used, limit);
+        let reading = allowance(as_of, cycle, usage.used, limit);
         if let Some(threshold) = [100, 80].into_iter().find(|t| reading.percent >= Decimal::from(*t)) {
             alerts.push(Alert {
                 key: format!("usage_limit:{}:{}:{threshold}", item.id, cycle.start),
@@ -377,11 +379,12 @@ fn crossed(amount: Decimal, budget: Decimal, thresholds: &[u32]) -> Option<u32> 
     if budget.is_zero() {
         return (amount > Decimal::ZERO).then(|| thresholds.iter().copied().chain([100]).max()).flatten();
     }
+    // amount / budget >= t / 100, compared without dividing (or overflowing).
     thresholds
         .iter()
         .copied()
         .chain([100])
-        .filter(|t| amount * Decimal::ONE_HUNDRED >= budget * Decimal::from(*t))
+        .filter(|t| amount >= budget * Decimal::from(*t) / Decimal::ONE_HUNDRED)
         .max()
 }
 
@@ -517,20 +520,26 @@ pub fn unusual(history: &[Decimal], value: Decimal) -> Option<Unusual> {
     if history.len() < UNUSUAL_MIN_MONTHS {
         return None;
     }
-    let mut values = history.to_vec();
+    // Amounts spread over days carry rounding dust (69.99999...); statistics on the dust would
+    // divide by nearly nothing.
+    let tidy = |v: Decimal| v.round_dp(AMOUNT_SCALE);
+    let history: Vec<Decimal> = history.iter().copied().map(tidy).collect();
+    let value = tidy(value);
+    let mut values = history.clone();
     let med = median(&mut values);
     let mut deviations: Vec<Decimal> = history.iter().map(|v| (v - med).abs()).collect();
     let mad = median(&mut deviations);
     let mean_ad = deviations.iter().sum::<Decimal>() / Decimal::from(deviations.len());
     let above = value - med;
+    // A z-score too large to compute is as unusual as can be (`None`, shown as ∞).
     let z = if !mad.is_zero() {
-        Some(Decimal::new(6745, 4) * above / mad)
+        (Decimal::new(6745, 4) * above).checked_div(mad)
     } else if !mean_ad.is_zero() {
-        Some(above / (Decimal::new(12533, 4) * mean_ad))
+        above.checked_div(Decimal::new(12533, 4) * mean_ad)
     } else {
         None
     };
-    let rise = (!med.is_zero()).then(|| above / med);
+    let rise = if med.is_zero() { None } else { above.checked_div(med) };
     let far = z.is_none_or(|z| z > UNUSUAL_Z);
     let big = rise.is_none_or(|r| r >= UNUSUAL_RISE) && above >= Decimal::ONE;
     (far && big).then_some(Unusual { median: med, mad, z, rise })
@@ -917,6 +926,10 @@ mod tests {
         let zeros = h(&["0", "0", "0", "0", "0", "0"]);
         assert!(unusual(&zeros, dec("50")).is_some());
         assert_eq!(unusual(&zeros, dec("0.50")), None);
+        // Rounding dust is not variation: a flat 70 with one 69.99999...9 month is flat.
+        let dusty = h(&["70", "70", "69.999999999999999999999999", "70", "70", "70"]);
+        let found = unusual(&dusty, dec("1000")).unwrap();
+        assert_eq!((found.median, found.z), (dec("70"), None));
         // More than half the months equal (MAD 0): the mean absolute deviation stands in.
         let mostly = h(&["100", "100", "100", "100", "160", "40"]);
         let found = unusual(&mostly, dec("200")).unwrap();

@@ -257,7 +257,7 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
             previous: Money::new(last.total, base),
             projected: this_month.projected,
             change: Money::new(change, base),
-            percent: (!last.total.is_zero()).then(|| (change * Decimal::ONE_HUNDRED / last.total).round_dp(2)),
+            percent: (change * Decimal::ONE_HUNDRED).checked_div(last.total).map(|p| p.round_dp(2)),
         }
     });
     let history = spend.history();
@@ -328,7 +328,9 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
     let history = spend.history();
     let shown = &history[history.len().saturating_sub(months)..];
     let money = |amount: Decimal| Money::new(amount, base);
-    let totals: Vec<Decimal> = history.iter().map(pick).collect();
+    // Fitted on a year of history at least, whatever is shown (and whatever the window holds).
+    let fitted = &history[history.len().saturating_sub(months.max(TREND_MONTHS as usize))..];
+    let totals: Vec<Decimal> = fitted.iter().map(pick).collect();
     let trend = forecast::linear(&totals, 1, FORECAST_MONTHS);
     let current = Month::of(ledger.today);
     let this_month_by_category = Category::ALL
@@ -354,7 +356,7 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
             .collect(),
         this_month: month_to_date(spend, current, pick),
         this_month_by_category,
-        history_months: history.len(),
+        history_months: fitted.len(),
         slope: trend.as_ref().map(|t| money(t.slope)),
         forecast: trend.map(|t| {
             t.ahead

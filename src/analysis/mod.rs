@@ -53,6 +53,9 @@ pub struct Ledger<'a> {
     pub history: &'a [CostLine],
     /// What the jobs would record if they ran now (see [`settle_all`]).
     pub pending: &'a [CostLine],
+    /// Days each item's records deal with, removed records included (the jobs do not bill them
+    /// again), from the window's start on.
+    pub covered: &'a HashMap<i64, Vec<DateRange>>,
     pub rates: &'a RateBook,
     pub budgets: &'a [Budget],
 }

@@ -305,8 +305,9 @@ fn health(
     if !total.is_zero() {
         for rec in recommendations.iter().filter(|r| adds_up(r)) {
             // Two points per percent of the monthly total it would save.
-            let share = rec.monthly_savings.amount * Decimal::from(200) / total;
-            let points = share.round().to_string().parse::<u32>().unwrap_or(100).clamp(1, 100);
+            let share =
+                (rec.monthly_savings.amount * Decimal::from(200)).checked_div(total).unwrap_or(Decimal::ONE_HUNDRED);
+            let points = share.min(Decimal::ONE_HUNDRED).round().to_string().parse::<u32>().unwrap_or(100).max(1);
             deductions.push(deduct(points, rec.title.clone()));
         }
     }
@@ -358,7 +359,8 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
         let Some(usage) = &item.usage else { continue };
         let cycle = cycle(item, today);
         let Some(read_on) = usage.read_on.filter(|_| read_this_cycle(item, today)) else { continue };
-        let elapsed = (read_on - cycle.start).num_days() + 1;
+        let since = cycle.start.max(item.billed_from);
+        let elapsed = (read_on - since).num_days() + 1;
         let Some(monthly) = to_base(item.monthly_cost()) else { continue };
         if usage.used.is_zero() && elapsed >= 7 && !monthly.amount.is_zero() {
             found.push(Recommendation {
@@ -370,7 +372,7 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
                     item = item.name.as_str(),
                     unit = usage.unit.as_str(),
                     days = elapsed,
-                    since = cycle.start,
+                    since = since,
                     monthly = monthly
                 ),
                 monthly_savings: monthly,

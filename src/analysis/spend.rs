@@ -13,9 +13,9 @@ use rust_decimal::Decimal;
 
 use super::Ledger;
 use crate::domain::calendar::{DateRange, Month};
-use crate::domain::cost::{CostSource, close_through};
-use crate::domain::item::{BillingPeriod, Category, Item, Renewal};
-use crate::domain::money::Currency;
+use crate::domain::cost::{CostSource, accrued};
+use crate::domain::item::{BillingPeriod, Category, Item, Renewal, Usage};
+use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{MissingRate, dedup_missing};
 
 /// What one month cost, in the base currency.
@@ -153,7 +153,9 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
                 continue;
             }
         };
-        flow.covered.entry(line.item_id).or_default().push(line.period);
+        if pending {
+            flow.pending.entry(line.item_id).or_default().push(line.period);
+        }
         if let Some(ahead) = rest.and_then(|r| line.period.intersect(r)) {
             *flow.paid_ahead.entry(line.item_id).or_default() += share(amount, line.period, ahead);
         }
@@ -187,8 +189,8 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
 /// What the lines say about the rest of the month, per item (amounts in the base currency).
 #[derive(Default)]
 struct Flow {
-    /// Days each item's records (and pending records) pay for.
-    covered: HashMap<i64, Vec<DateRange>>,
+    /// Days each item's pending records pay for.
+    pending: HashMap<i64, Vec<DateRange>>,
     /// Shares of records that pay for days after today this month (renewals paid in advance,
     /// base fees of open usage cycles).
     paid_ahead: HashMap<i64, Decimal>,
@@ -213,45 +215,70 @@ fn project(
     let Some(rest) = rest else { return projected };
     let today = ledger.today;
     let base = ledger.settings.base_currency;
-    let days = Decimal::from(Month::of(today).days());
-    let elapsed = Decimal::from(today.day());
-    let left = Decimal::from(rest.days());
+    let mut to_base = |money: Money| match ledger.rates.convert(money, base, today) {
+        Ok(converted) => converted.amount,
+        Err(gap) => {
+            missing.push(gap);
+            Decimal::ZERO
+        }
+    };
     for (id, amount) in &flow.paid_ahead {
         let category = ledger.item(*id).map_or(Category::Other, Item::category);
         projected.add(*id, category, *amount);
     }
     for item in ledger.live_items().filter(|i| i.status(today, 0).is_billable()) {
         let more = if item.period == BillingPeriod::UsageBased {
-            if read_this_cycle(item, today) {
-                flow.usage_so_far.get(&item.id).copied().unwrap_or_default() * left / elapsed
-            } else {
-                // Not read yet this cycle: last month's usage (its bill less the base fee), a day
-                // at a time.
-                let last = last_month.map_or(Decimal::ZERO, |m| m.item(item.id));
-                let fee = ledger.rates.convert(item.cost, base, today).map_or(Decimal::ZERO, |m| m.amount);
-                let month_days = last_month.map_or(days, |m| Decimal::from(m.month.days()));
-                (last - fee).max(Decimal::ZERO) * left / month_days
+            let so_far = flow.usage_so_far.get(&item.id).copied().unwrap_or_default();
+            match usage_in_month(item, today) {
+                Some(month) => (to_base(month) - so_far).max(Decimal::ZERO),
+                None => {
+                    // Not read yet this cycle: last month's usage (its bill less the base fee),
+                    // a day at a time, for the days left.
+                    let last = last_month.map_or(Decimal::ZERO, |m| m.item(item.id));
+                    let fee = to_base(item.cost);
+                    let month_days = Decimal::from(last_month.map_or(Month::of(today), |m| m.month).days());
+                    (last - fee).max(Decimal::ZERO) * Decimal::from(rest.days()) / month_days
+                }
             }
         } else {
-            // Subscription days left that nothing pays for yet, as month close would record them.
-            let from_tomorrow = Item { billed_from: rest.start, ..item.clone() };
-            let covered = flow.covered.get(&item.id).map(Vec::as_slice).unwrap_or_default();
-            close_through(&from_tomorrow, rest.end, covered)
-                .iter()
-                .map(|r| match ledger.rates.convert(r.amount, base, today) {
-                    Ok(converted) => converted.amount,
-                    Err(gap) => {
-                        missing.push(gap);
-                        Decimal::ZERO
-                    }
-                })
-                .sum()
+            // What the jobs will record for the days left: renewals due by month-end (paid in
+            // advance) and month close for days nothing pays for.
+            let mut covered = ledger.covered.get(&item.id).cloned().unwrap_or_default();
+            covered.extend(flow.pending.get(&item.id).into_iter().flatten());
+            let from_tomorrow = Item { billed_from: item.billed_from.max(rest.start), ..item.clone() };
+            accrued(&from_tomorrow, rest.end, &covered).1.iter().map(|r| share(to_base(r.amount), r.period, rest)).sum()
         };
         if !more.is_zero() {
             projected.add(item.id, item.category(), more);
         }
     }
     projected
+}
+
+/// A usage-based item's usage cost for the whole of this month, in its currency, from the
+/// reading's pace: units used by the day the meter was read, carried to the end of the cycle and
+/// priced with the free tier; spread over the cycle's open days as its bill will be. A cycle that
+/// starts before the month ends continues at the same pace, with its base fee. `None` when the
+/// meter has not been read this cycle.
+fn usage_in_month(item: &Item, today: NaiveDate) -> Option<Money> {
+    let usage = item.usage.as_ref()?;
+    if !read_this_cycle(item, today) {
+        return None;
+    }
+    let cycle = cycle(item, today);
+    let month = Month::of(today).range();
+    let read_on = usage.read_on?;
+    let elapsed = Decimal::from((read_on - cycle.start).num_days() + 1);
+    let cycle_days = Decimal::from(cycle.days());
+    let units = usage.used * cycle_days / elapsed;
+    let at_end = Usage { used: units, ..usage.clone() };
+    let open = DateRange::new(item.billed_from.max(cycle.start), cycle.end)?;
+    let mut amount = share(at_end.unbilled_cost(1), open, month);
+    if let Some(next) = cycle.end.succ_opt().and_then(|start| DateRange::new(start, month.end)) {
+        let daily = (at_end.cost_of(units, 1) + item.cost.amount) / cycle_days;
+        amount += daily * Decimal::from(next.days());
+    }
+    Some(Money::new(amount, item.cost.currency))
 }
 
 #[cfg(test)]
@@ -378,12 +405,56 @@ mod tests {
         // 5 GB is within the free 8: only the fee, 25 x 20/30 so far, all 25 by month-end.
         assert_eq!(result.current.to_date.item(id).round_dp(2), dec("16.67"));
         assert_eq!(result.current.projected.item(id).round_dp(2), dec("25.00"));
-        // 48 GB by the 20th: 40 x 0.125 = 5.00 so far, on pace for 7.50 by month-end.
+        // 48 GB by the 20th: 40 x 0.125 = 5.00 so far. At 2.4 GB a day the cycle ends at 72 GB,
+        // 64 beyond the free tier: 8.00 (the units are paced, not the cost: the free tier only
+        // counts once).
         let mut f = Fixture::new("2026-11-20");
         let id = metered_plan(&mut f, Some("48"));
         let result = spend(&f.ledger(), 1);
         assert_eq!(result.current.to_date.item(id).round_dp(2), dec("21.67"));
-        assert_eq!(result.current.projected.item(id).round_dp(2), dec("32.50"));
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("33.00"));
+    }
+
+    #[test]
+    fn a_renewal_later_this_month_is_projected_as_it_will_be_charged() {
+        // 3,650 a year (10 a day), paid 2026-02-05 for a year, renewing 2027-02-05.
+        let mut f = Fixture::new("2027-02-02");
+        let big = f.add("package", "Big", "3650", "yearly", Some("2027-02-05"), true);
+        f.history.push(line(big, "3650", "2026-02-05", "2027-02-04"));
+        // February: 4 days of the old year (40), then the renewal's 24 days at 10 (240).
+        assert_eq!(spend(&f.ledger(), 1).current.projected.item(big), dec("280"));
+        // Days a record deals with (here a zero one: paid elsewhere) are not projected again.
+        let mut f = Fixture::new("2027-02-02");
+        let big = f.add("package", "Big", "3650", "yearly", Some("2028-02-05"), true);
+        f.history.push(line(big, "0", "2027-02-01", "2027-02-28"));
+        let ledger = f.ledger();
+        assert_eq!(spend(&ledger, 1).current.projected.item(big), dec("0"));
+    }
+
+    #[test]
+    fn usage_is_paced_from_the_reading_and_the_cycle_start() {
+        // A cycle from the 15th: 60 units by the 20th (6 days) is 10 a day, 1 each.
+        let mut f = Fixture::new("2026-11-20");
+        let changes = ItemChanges {
+            name: Some(ItemName::parse("Claude").unwrap()),
+            period: Some(BillingPeriod::UsageBased),
+            unit_price: Some(Some(dec("1"))),
+            usage: Some(dec("60")),
+            renewal_date: Some(Some(d("2026-12-15"))),
+            auto_renew: Some(true),
+            ..Default::default()
+        };
+        let id = f.add_with("ai_provider", changes);
+        f.item(id).billed_from = d("2026-11-15");
+        // The cycle (Nov 15 to Dec 14, 30 days) ends at 300 units: 300.00, 16 of its days in
+        // November: 160.00.
+        let result = spend(&f.ledger(), 1);
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("160.00"));
+        // Read on the 17th and not since: the pace is the reading's (60 in 3 days).
+        f.today = d("2026-11-25");
+        f.item(id).usage.as_mut().unwrap().read_on = Some(d("2026-11-17"));
+        let result = spend(&f.ledger(), 1);
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("320.00"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub struct Fixture {
     pub rates: Vec<ExchangeRate>,
     pub budgets: Vec<Budget>,
     settled: Settled,
+    covered: HashMap<i64, Vec<DateRange>>,
     rate_book: RateBook,
 }
 
@@ -45,6 +46,7 @@ impl Fixture {
             rates: Vec::new(),
             budgets: Vec::new(),
             settled: Settled::default(),
+            covered: HashMap::new(),
             rate_book: RateBook::default(),
         }
     }
@@ -107,12 +109,12 @@ impl Fixture {
     /// The ledger over what was added, settled as the app does; each record's days count as
     /// covered for its item.
     pub fn ledger(&mut self) -> Ledger<'_> {
-        let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
+        self.covered.clear();
         for l in &self.history {
-            covered.entry(l.item_id).or_default().push(l.period);
+            self.covered.entry(l.item_id).or_default().push(l.period);
         }
         let window_start = Month::of(self.today).plus(-24).first_day();
-        self.settled = settle_all(self.items.clone(), self.today, &covered, window_start);
+        self.settled = settle_all(self.items.clone(), self.today, &self.covered, window_start);
         self.rate_book = RateBook::new(self.rates.clone());
         Ledger {
             today: self.today,
@@ -120,6 +122,7 @@ impl Fixture {
             items: &self.settled.items,
             history: &self.history,
             pending: &self.settled.pending,
+            covered: &self.covered,
             rates: &self.rate_book,
             budgets: &self.budgets,
         }

@@ -5,6 +5,8 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -17,7 +19,7 @@ use crate::analysis::{CostLine, Ledger, Settled, settle_all};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::budget::{Budget, BudgetScope, Thresholds};
-use crate::domain::calendar::Month;
+use crate::domain::calendar::{DateRange, Month};
 use crate::domain::item::Category;
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::RateBook;
@@ -36,6 +38,7 @@ struct Loaded {
     /// Items as the jobs would leave them today, and what they would record.
     settled: Settled,
     history: Vec<CostLine>,
+    covered: HashMap<i64, Vec<DateRange>>,
     rates: RateBook,
     budgets: Vec<Budget>,
 }
@@ -48,6 +51,7 @@ impl Loaded {
             items: &self.settled.items,
             history: &self.history,
             pending: &self.settled.pending,
+            covered: &self.covered,
             rates: &self.rates,
             budgets: &self.budgets,
         }
@@ -123,6 +127,7 @@ impl App {
         Ok(Loaded {
             settled: settle_all(items, today, &covered, from),
             history,
+            covered,
             rates: RateBook::new(tx.rates(workspace).await?),
             budgets: tx.budgets(workspace).await?,
             settings,
@@ -212,9 +217,10 @@ impl App {
 
     /// The budgets, and this month against them.
     pub async fn budgets(&self, workspace: &WorkspaceId) -> Result<BudgetList> {
-        let loaded = self.load(workspace, 0).await?;
+        // Last month too: an unread meter is projected from it.
+        let loaded = self.load(workspace, 1).await?;
         let ledger = loaded.ledger();
-        let spend = spend(&ledger, 0);
+        let spend = spend(&ledger, 1);
         let checks =
             crate::analysis::alerts::check_budgets(&ledger, &spend).into_iter().filter_map(|c| c.ok()).collect();
         Ok(BudgetList {

@@ -20,7 +20,10 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let rates = tx.rates(workspace).await?.iter().map(RateView::from).collect();
-        Ok(SettingsPage { settings: SettingsView { workspace: workspace.clone(), today: self.today(&settings), settings }, rates })
+        Ok(SettingsPage {
+            settings: SettingsView { workspace: workspace.clone(), today: self.today(&settings), settings },
+            rates,
+        })
     }
 
     /// Sets one setting from the user's text.

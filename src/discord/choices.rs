@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use crate::domain::budget::BudgetScope;
-use crate::domain::item::{ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType};
+use crate::domain::item::{
+    ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType,
+};
 use crate::domain::workspace::{Language, SettingKey};
 
 fn choice(name: &'static str) -> poise::CommandParameterChoice {

@@ -37,5 +37,8 @@ pub async fn require_admin(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<
         Some(role) => format!("Manage Server or the {role} role"),
         None => "Manage Server (an admin can also name a role with `/settings set admin_role`)".to_string(),
     };
-    Err(UserError::Conflict(format!("Only members with {hint} can change Jarvis's ledger; reading is open to everyone")).into())
+    Err(UserError::Conflict(format!(
+        "Only members with {hint} can change Jarvis's ledger; reading is open to everyone"
+    ))
+    .into())
 }

@@ -55,13 +55,22 @@ pub async fn renderer(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<&'sta
 }
 
 /// A page as one embed, fitted to Discord's limits.
-pub fn page_embed<T: Serialize>(renderer: &Renderer, page: Page, view: &T, colour: u32) -> Result<serenity::CreateEmbed, Error> {
+pub fn page_embed<T: Serialize>(
+    renderer: &Renderer,
+    page: Page,
+    view: &T,
+    colour: u32,
+) -> Result<serenity::CreateEmbed, Error> {
     let text = renderer.page(page, view, limits::EMBED_DESCRIPTION)?;
     Ok(serenity::CreateEmbed::new().description(text).colour(colour))
 }
 
 /// Sends `embed` (with `files`, which embeds can show as `attachment://NAME`).
-pub async fn send(ctx: Context<'_>, embed: serenity::CreateEmbed, files: Vec<serenity::CreateAttachment>) -> Result<(), Error> {
+pub async fn send(
+    ctx: Context<'_>,
+    embed: serenity::CreateEmbed,
+    files: Vec<serenity::CreateAttachment>,
+) -> Result<(), Error> {
     let mut reply = poise::CreateReply::default().embed(embed);
     for file in files {
         reply = reply.attachment(file);
@@ -72,7 +81,9 @@ pub async fn send(ctx: Context<'_>, embed: serenity::CreateEmbed, files: Vec<ser
 
 /// A short confirmation: a worded message, already escaped where people typed it.
 pub async fn done(ctx: Context<'_>, text: String) -> Result<(), Error> {
-    let embed = serenity::CreateEmbed::new().description(crate::render::cut(&text, limits::EMBED_DESCRIPTION)).colour(colour::HEALTHY);
+    let embed = serenity::CreateEmbed::new()
+        .description(crate::render::cut(&text, limits::EMBED_DESCRIPTION))
+        .colour(colour::HEALTHY);
     send(ctx, embed, Vec::new()).await
 }
 
@@ -101,7 +112,12 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             whisper(ctx, format!("❌ Jarvis could not read an option{what}: {error}")).await;
         }
         poise::FrameworkError::GuildOnly { ctx, .. } => {
-            whisper(ctx, "Jarvis keeps one ledger per server, so it works in servers only: run this command in your server".into()).await;
+            whisper(
+                ctx,
+                "Jarvis keeps one ledger per server, so it works in servers only: run this command in your server"
+                    .into(),
+            )
+            .await;
         }
         other => {
             if let Err(error) = poise::builtins::on_error(other).await {

@@ -10,9 +10,11 @@ use crate::app::{ItemFilter, ItemForm, ItemRef};
 use crate::discord::choices::{INFRA_KINDS, InfraKind};
 use crate::discord::reply::{self, colour};
 use crate::discord::{Context, Error, guard};
-use crate::domain::audit::Actor;
-use crate::domain::item::{ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType};
 use crate::domain::UserError;
+use crate::domain::audit::Actor;
+use crate::domain::item::{
+    ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType,
+};
 use crate::render::Page;
 
 /// Who did it, for the audit log.
@@ -100,8 +102,12 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
     let (yes, no) = (format!("remove:{id}:yes"), format!("remove:{id}:no"));
     let question = renderer.text(&text!("reply.item.confirm_remove", item = shown.item.name, id = shown.item.id));
     let buttons = serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(&yes).label(renderer.text(&text!("button.remove"))).style(serenity::ButtonStyle::Danger),
-        serenity::CreateButton::new(&no).label(renderer.text(&text!("button.keep"))).style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(&yes)
+            .label(renderer.text(&text!("button.remove")))
+            .style(serenity::ButtonStyle::Danger),
+        serenity::CreateButton::new(&no)
+            .label(renderer.text(&text!("button.keep")))
+            .style(serenity::ButtonStyle::Secondary),
     ]);
     let embed = serenity::CreateEmbed::new().description(question).colour(colour::WARNING);
     let message = ctx.send(poise::CreateReply::default().embed(embed).components(vec![buttons])).await?;
@@ -118,7 +124,8 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
         return Ok(());
     };
     let (text, embed_colour) = if press.data.custom_id.ends_with(":yes") {
-        let removed = ctx.data().app.remove_item(&ws, &actor(ctx), &ItemRef::new(format!("#{}", shown.item.id))).await?;
+        let removed =
+            ctx.data().app.remove_item(&ws, &actor(ctx), &ItemRef::new(format!("#{}", shown.item.id))).await?;
         (renderer.text(&text!("reply.item.removed", item = removed.name, id = removed.id)), colour::HEALTHY)
     } else {
         (renderer.text(&text!("reply.item.kept", item = shown.item.name)), colour::NEUTRAL)
@@ -164,10 +171,31 @@ fn something(form: &ItemForm) -> Result<(), Error> {
 
 fn has_text(form: &ItemForm) -> bool {
     [
-        &form.name, &form.provider, &form.cost, &form.currency, &form.period, &form.renews, &form.status, &form.notes,
-        &form.unit, &form.unit_price, &form.free_tier, &form.usage, &form.usage_limit, &form.registrar,
-        &form.server_type, &form.specs, &form.service_type, &form.pricing, &form.key_status, &form.integration_type,
-        &form.features, &form.lead_times, &form.yearly_price, &form.plan_price, &form.clear,
+        &form.name,
+        &form.provider,
+        &form.cost,
+        &form.currency,
+        &form.period,
+        &form.renews,
+        &form.status,
+        &form.notes,
+        &form.unit,
+        &form.unit_price,
+        &form.free_tier,
+        &form.usage,
+        &form.usage_limit,
+        &form.registrar,
+        &form.server_type,
+        &form.specs,
+        &form.service_type,
+        &form.pricing,
+        &form.key_status,
+        &form.integration_type,
+        &form.features,
+        &form.lead_times,
+        &form.yearly_price,
+        &form.plan_price,
+        &form.clear,
     ]
     .iter()
     .any(|v| not_blank(v))
@@ -180,7 +208,12 @@ fn choice<T: poise::ChoiceParameter>(value: Option<T>) -> Option<String> {
 // ---- /infra ----
 
 /// Domains, hosting, CDN and storage
-#[poise::command(slash_command, guild_only, subcommands("infra_add", "infra_edit", "infra_remove", "infra_list", "infra_show"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("infra_add", "infra_edit", "infra_remove", "infra_list", "infra_show"),
+    subcommand_required
+)]
 pub async fn infra(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -193,8 +226,11 @@ async fn infra_add(
     #[description = "What it is"] kind: InfraKind,
     #[description = "Its name, e.g. acme.com or api-prod"] name: String,
     #[description = "Price per billing period, e.g. 12.50"] cost: String,
-    #[description = "How often it is paid (default: yearly for domains, monthly otherwise)"] period: Option<BillingPeriod>,
-    #[description = "Next renewal or billing date, YYYY-MM-DD (the expiry date if it does not auto-renew)"] renews: Option<String>,
+    #[description = "How often it is paid (default: yearly for domains, monthly otherwise)"] period: Option<
+        BillingPeriod,
+    >,
+    #[description = "Next renewal or billing date, YYYY-MM-DD (the expiry date if it does not auto-renew)"]
+    renews: Option<String>,
     #[description = "It renews and is charged automatically"] auto_renew: Option<bool>,
     #[description = "ISO currency of the cost, e.g. USD or THB (default: the workspace's)"] currency: Option<String>,
     #[description = "Who provides it, e.g. AWS or Cloudflare"] provider: Option<String>,
@@ -309,7 +345,12 @@ async fn infra_show(
 // ---- /ai ----
 
 /// AI providers: image, video, audio and text services
-#[poise::command(slash_command, guild_only, subcommands("ai_add", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("ai_add", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage"),
+    subcommand_required
+)]
 pub async fn ai(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -441,7 +482,19 @@ async fn ai_usage(
 // ---- /integration ----
 
 /// Third-party integrations such as Supabase or Stripe
-#[poise::command(slash_command, guild_only, subcommands("integration_add", "integration_edit", "integration_remove", "integration_list", "integration_show", "integration_usage"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands(
+        "integration_add",
+        "integration_edit",
+        "integration_remove",
+        "integration_list",
+        "integration_show",
+        "integration_usage"
+    ),
+    subcommand_required
+)]
 pub async fn integration(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -566,7 +619,12 @@ async fn integration_usage(
 // ---- /package ----
 
 /// Packages and subscriptions such as GitHub Team or Notion
-#[poise::command(slash_command, guild_only, subcommands("package_add", "package_edit", "package_remove", "package_list", "package_show"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("package_add", "package_edit", "package_remove", "package_list", "package_show"),
+    subcommand_required
+)]
 pub async fn package(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::app::{CostInput, CostPeriod, ItemRef};
 use crate::discord::choices::EnteredSource;
 use crate::discord::reply::{self, colour};
 use crate::discord::{Context, Error, guard};
+use crate::domain::UserError;
 use crate::domain::audit::Actor;
 use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
@@ -15,7 +16,6 @@ use crate::domain::cost::CostSource;
 use crate::domain::money::{Currency, NumberRule};
 use crate::domain::text::Notes;
 use crate::domain::workspace::SettingKey;
-use crate::domain::UserError;
 use crate::render::Page;
 
 fn actor(ctx: Context<'_>) -> Actor {
@@ -27,7 +27,12 @@ async fn any_items(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompl
     let found = ctx.data().app.item_choices(&ws, &[], partial, 25).await.unwrap_or_default();
     let choices = found
         .into_iter()
-        .map(|c| serenity::AutocompleteChoice::new(crate::render::cut(&format!("{} ({})", c.name, c.kind), 100), format!("#{}", c.id)))
+        .map(|c| {
+            serenity::AutocompleteChoice::new(
+                crate::render::cut(&format!("{} ({})", c.name, c.kind), 100),
+                format!("#{}", c.id),
+            )
+        })
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
@@ -52,7 +57,9 @@ async fn cost_record(
     item: String,
     #[description = "The amount, e.g. 182.40"] amount: String,
     #[description = "The month it pays for, YYYY-MM (default: this month)"] month: Option<String>,
-    #[description = "Or the day it was paid: it pays for the billing cycle starting then, YYYY-MM-DD"] date: Option<String>,
+    #[description = "Or the day it was paid: it pays for the billing cycle starting then, YYYY-MM-DD"] date: Option<
+        String,
+    >,
     #[description = "Currency (default: the item's)"] currency: Option<String>,
     #[description = "Where the figure comes from (default manual)"] source: Option<EnteredSource>,
     #[description = "Units used, for a usage bill"] usage: Option<String>,
@@ -110,7 +117,12 @@ async fn cost_history(
 }
 
 /// Monthly budgets for the total and per category
-#[poise::command(slash_command, guild_only, subcommands("budget_set", "budget_remove", "budget_list"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("budget_set", "budget_remove", "budget_list"),
+    subcommand_required
+)]
 pub async fn budget(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -131,18 +143,23 @@ async fn budget_set(
     let thresholds = thresholds.as_deref().map(Thresholds::parse).transpose()?;
     let currency = currency.as_deref().map(Currency::parse).transpose()?;
     let set = ctx.data().app.set_budget(&ws, &actor(ctx), scope, amount, currency, thresholds).await?;
-    let text = renderer.text(&text!("reply.budget.set", scope = set.scope, amount = set.amount, thresholds = set.thresholds));
+    let text =
+        renderer.text(&text!("reply.budget.set", scope = set.scope, amount = set.amount, thresholds = set.thresholds));
     reply::done(ctx, text).await
 }
 
 /// Remove a budget
 #[poise::command(slash_command, guild_only, rename = "remove")]
-async fn budget_remove(ctx: Context<'_>, #[description = "The budget's scope"] scope: BudgetScope) -> Result<(), Error> {
+async fn budget_remove(
+    ctx: Context<'_>,
+    #[description = "The budget's scope"] scope: BudgetScope,
+) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let removed = ctx.data().app.remove_budget(&ws, &actor(ctx), scope).await?;
-    reply::done(ctx, renderer.text(&text!("reply.budget.removed", scope = removed.scope, amount = removed.amount))).await
+    reply::done(ctx, renderer.text(&text!("reply.budget.removed", scope = removed.scope, amount = removed.amount)))
+        .await
 }
 
 /// Budgets and how this month is going against them
@@ -155,7 +172,12 @@ async fn budget_list(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// The workspace's settings: currency, timezone, language, alerts, admin role, exchange rates
-#[poise::command(slash_command, guild_only, subcommands("settings_show", "settings_set", "settings_rate"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("settings_show", "settings_set", "settings_rate"),
+    subcommand_required
+)]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -199,5 +221,9 @@ async fn settings_rate(
     let (base, quote) = (Currency::parse(&base)?, Currency::parse(&quote)?);
     let rate = NumberRule::rate("rate").parse(&rate)?;
     let set = ctx.data().app.set_rate(&ws, &actor(ctx), base, quote, rate, self::date("date", &date)?).await?;
-    reply::done(ctx, renderer.text(&text!("reply.rate.set", base = set.base, quote = set.quote, rate = set.rate, date = set.date))).await
+    reply::done(
+        ctx,
+        renderer.text(&text!("reply.rate.set", base = set.base, quote = set.quote, rate = set.rate, date = set.date)),
+    )
+    .await
 }
