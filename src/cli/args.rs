@@ -129,7 +129,7 @@ impl Command {
             Command::Rate(rate) => matches!(rate, RateCommand::Set { .. }),
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
-            Command::Jobs(_) | Command::Demo => true,
+            Command::Jobs(_) | Command::Demo | Command::Run { .. } => true,
             Command::Audit { .. }
             | Command::Export { .. }
             | Command::Dashboard { .. }
@@ -202,6 +202,21 @@ pub enum Command {
     /// Monthly budgets for the total and per category, with alert thresholds.
     #[command(subcommand)]
     Budget(BudgetCommand),
+    /// Run the Discord bot: slash commands for everyone in your server, on this database.
+    #[command(after_help = "Needs DISCORD_TOKEN (see README, \"Create the Discord application\"). Stop it with Ctrl-C or SIGTERM.")]
+    Run {
+        /// The bot's token, from https://discord.com/developers/applications (your app, Bot).
+        #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Register the commands in this server only (instant; for development) instead of
+        /// globally.
+        #[arg(long, env = "DISCORD_GUILD_ID")]
+        guild_id: Option<u64>,
+        /// Base URL replacing https://discord.com for REST calls (an HTTP proxy that owns rate
+        /// limits, such as twilight-http-proxy).
+        #[arg(long, env = "DISCORD_API_PROXY")]
+        api_proxy: Option<String>,
+    },
     /// Fill an empty workspace with a sample company and a year of history, then list it.
     Demo,
     /// Export items and cost history as JSON or CSV.

@@ -223,6 +223,16 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                 output(json, &app.remove_budget(ws, me, *scope).await?, render::budget_removed)
             }
         },
+        Command::Run { token, guild_id, api_proxy } => {
+            let token = token.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                UserError::Missing(
+                    "DISCORD_TOKEN is not set: create the bot at https://discord.com/developers/applications (your app, Bot, Reset Token) and put the token in .env; see README, \"Create the Discord application\"".into(),
+                )
+            })?;
+            let config = crate::discord::Config { token, guild_id: *guild_id, api_proxy: api_proxy.clone() };
+            crate::discord::run(app.clone(), config, shutdown_signal()).await?;
+            Ok(String::new())
+        }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
         Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
         Command::Export { what, format, output: path } => {
@@ -238,6 +248,28 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
         }
     }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!("cannot listen for SIGTERM: {error}");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 /// The language to write in: `--lang`, else the workspace's.

@@ -27,7 +27,7 @@ async fn session(mut socket: WebSocket, shared: Arc<Shared>, mut stop: watch::Re
     }
     loop {
         tokio::select! {
-            _ = stop.wait_for(|s| *s) => {
+            () = async { let _ = stop.wait_for(|s| *s).await; } => {
                 let _ = socket.send(Message::Close(None)).await;
                 break;
             }

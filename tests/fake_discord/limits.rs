@@ -40,9 +40,7 @@ pub fn errors_json(breaches: &[Breach]) -> Value {
             node = node.entry(key.to_string()).or_insert_with(|| json!({})).as_object_mut().expect("errors node");
         }
         let list = node.entry("_errors").or_insert_with(|| json!([]));
-        list.as_array_mut()
-            .expect("_errors list")
-            .push(json!({"code": breach.code, "message": breach.message}));
+        list.as_array_mut().expect("_errors list").push(json!({"code": breach.code, "message": breach.message}));
     }
     Value::Object(root)
 }
@@ -89,10 +87,10 @@ impl Checker {
 
     /// An array field with at most `max` items.
     fn max_items(&mut self, path: &str, value: Option<&Value>, max: usize) {
-        if let Some(items) = value.and_then(Value::as_array) {
-            if items.len() > max {
-                self.push(path.into(), "BASE_TYPE_MAX_LENGTH", format!("has {} items (max {max})", items.len()));
-            }
+        if let Some(items) = value.and_then(Value::as_array)
+            && items.len() > max
+        {
+            self.push(path.into(), "BASE_TYPE_MAX_LENGTH", format!("has {} items (max {max})", items.len()));
         }
     }
 }
@@ -151,16 +149,29 @@ fn check_components(c: &mut Checker, components: Option<&Value>, prefix: &str) {
     for (i, row) in rows.iter().enumerate() {
         let p = format!("{prefix}components.{i}");
         if row.get("type").and_then(Value::as_u64) != Some(1) {
-            c.push(p.clone(), "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "top-level components must be action rows (type 1)".into());
+            c.push(
+                p.clone(),
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "top-level components must be action rows (type 1)".into(),
+            );
             continue;
         }
         let children = items(row.get("components"));
         if children.is_empty() {
-            c.push(format!("{p}.components"), "BASE_TYPE_MIN_LENGTH", "an action row needs at least one component".into());
+            c.push(
+                format!("{p}.components"),
+                "BASE_TYPE_MIN_LENGTH",
+                "an action row needs at least one component".into(),
+            );
         }
-        let selects = children.iter().filter(|x| matches!(x.get("type").and_then(Value::as_u64), Some(3 | 5..=8))).count();
+        let selects =
+            children.iter().filter(|x| matches!(x.get("type").and_then(Value::as_u64), Some(3 | 5..=8))).count();
         if selects > 0 && children.len() > 1 {
-            c.push(format!("{p}.components"), "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "a select menu must be alone in its row".into());
+            c.push(
+                format!("{p}.components"),
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "a select menu must be alone in its row".into(),
+            );
         }
         if children.len() > 5 {
             c.push(
@@ -203,11 +214,19 @@ fn check_components(c: &mut Checker, components: Option<&Value>, prefix: &str) {
                         }
                     }
                 }
-                other => c.push(q.clone(), "UNION_TYPE_CHOICES", format!("component type {other} is not allowed in a message")),
+                other => c.push(
+                    q.clone(),
+                    "UNION_TYPE_CHOICES",
+                    format!("component type {other} is not allowed in a message"),
+                ),
             }
             if let Some(id) = child.get("custom_id").and_then(Value::as_str) {
                 if seen_ids.contains(&id) {
-                    c.push(format!("{q}.custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED", format!("custom_id {id:?} is used twice"));
+                    c.push(
+                        format!("{q}.custom_id"),
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        format!("custom_id {id:?} is used twice"),
+                    );
                 }
                 seen_ids.push(id);
             }
@@ -234,7 +253,8 @@ pub fn is_empty_message(body: &Value, has_files: bool) -> bool {
 pub fn check_mentions(body: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let allowed = body.get("allowed_mentions").filter(|v| !v.is_null());
-    let parse: Vec<&str> = allowed.map(|a| items(a.get("parse")).iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let parse: Vec<&str> =
+        allowed.map(|a| items(a.get("parse")).iter().filter_map(Value::as_str).collect()).unwrap_or_default();
     match allowed {
         None => problems.push("no allowed_mentions: text from users could ping @everyone or roles".to_string()),
         Some(_) => {
@@ -269,7 +289,9 @@ pub fn check_autocomplete(data: &Value) -> Vec<Breach> {
         match choice.get("value") {
             Some(Value::String(_)) => c.required_len(&format!("data.choices.{i}.value"), choice.get("value"), 1, 100),
             Some(Value::Number(_)) => {}
-            _ => c.push(format!("data.choices.{i}.value"), "BASE_TYPE_REQUIRED", "needs a string or number value".into()),
+            _ => {
+                c.push(format!("data.choices.{i}.value"), "BASE_TYPE_REQUIRED", "needs a string or number value".into())
+            }
         }
     }
     c.breaches
@@ -289,7 +311,11 @@ pub fn check_modal(data: &Value) -> Vec<Breach> {
     for (i, row) in rows.iter().enumerate() {
         let children = items(row.get("components"));
         if row.get("type").and_then(Value::as_u64) != Some(1) || children.len() != 1 {
-            c.push(format!("data.components.{i}"), "BASE_TYPE_BAD_LENGTH", "each modal row holds exactly one text input".into());
+            c.push(
+                format!("data.components.{i}"),
+                "BASE_TYPE_BAD_LENGTH",
+                "each modal row holds exactly one text input".into(),
+            );
             continue;
         }
         let input = &children[0];
@@ -302,10 +328,10 @@ pub fn check_modal(data: &Value) -> Vec<Breach> {
         c.max_len(&format!("{p}.value"), input.get("value"), 4000);
         c.max_len(&format!("{p}.placeholder"), input.get("placeholder"), 100);
         for key in ["min_length", "max_length"] {
-            if let Some(n) = input.get(key).and_then(Value::as_u64) {
-                if n > 4000 {
-                    c.push(format!("{p}.{key}"), "NUMBER_TYPE_MAX", format!("is {n} (max 4000)"));
-                }
+            if let Some(n) = input.get(key).and_then(Value::as_u64)
+                && n > 4000
+            {
+                c.push(format!("{p}.{key}"), "NUMBER_TYPE_MAX", format!("is {n} (max 4000)"));
             }
         }
         if !matches!(input.get("style").and_then(Value::as_u64), Some(1 | 2)) {
@@ -313,7 +339,11 @@ pub fn check_modal(data: &Value) -> Vec<Breach> {
         }
         if let Some(id) = input.get("custom_id").and_then(Value::as_str) {
             if seen.contains(&id) {
-                c.push(format!("{p}.custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED", format!("custom_id {id:?} is used twice"));
+                c.push(
+                    format!("{p}.custom_id"),
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    format!("custom_id {id:?} is used twice"),
+                );
             }
             seen.push(id);
         }
@@ -363,7 +393,11 @@ pub fn check_commands(commands: &Value) -> Vec<Breach> {
         let kind = cmd.get("type").and_then(Value::as_u64).unwrap_or(1);
         let name = cmd.get("name").and_then(Value::as_str).unwrap_or("");
         if seen.contains(&(kind, name)) {
-            c.push(format!("{p}.name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", format!("command {name:?} is registered twice"));
+            c.push(
+                format!("{p}.name"),
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                format!("command {name:?} is registered twice"),
+            );
         }
         seen.push((kind, name));
         if kind == 1 {
@@ -373,12 +407,20 @@ pub fn check_commands(commands: &Value) -> Vec<Breach> {
             check_options(&mut c, &format!("{p}.options"), cmd.get("options"), 0);
             let size = command_size(cmd);
             if size > 8000 {
-                c.push(p.clone(), "APPLICATION_COMMAND_TOO_LARGE", format!("command {name:?} is {size} characters (max 8000)"));
+                c.push(
+                    p.clone(),
+                    "APPLICATION_COMMAND_TOO_LARGE",
+                    format!("command {name:?} is {size} characters (max 8000)"),
+                );
             }
         } else {
             c.required_len(&format!("{p}.name"), cmd.get("name"), 1, 32);
             if str_len(cmd.get("description")) > 0 {
-                c.push(format!("{p}.description"), "BASE_TYPE_MAX_LENGTH", "user and message commands have no description".into());
+                c.push(
+                    format!("{p}.description"),
+                    "BASE_TYPE_MAX_LENGTH",
+                    "user and message commands have no description".into(),
+                );
             }
         }
     }
@@ -421,16 +463,30 @@ fn check_options(c: &mut Checker, path: &str, options: Option<&Value>, depth: us
         check_localizations(c, &p, option);
         let name = option.get("name").and_then(Value::as_str).unwrap_or("");
         if names.contains(&name) {
-            c.push(format!("{p}.name"), "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", format!("option {name:?} appears twice"));
+            c.push(
+                format!("{p}.name"),
+                "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+                format!("option {name:?} appears twice"),
+            );
         }
         names.push(name);
         match kind {
             1 | 2 => {
                 if depth >= 2 || (kind == 2 && depth >= 1) {
-                    c.push(p.clone(), "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "subcommands nest at most: group > subcommand".into());
+                    c.push(
+                        p.clone(),
+                        "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                        "subcommands nest at most: group > subcommand".into(),
+                    );
                 }
-                if kind == 2 && items(option.get("options")).iter().any(|o| o.get("type").and_then(Value::as_u64) != Some(1)) {
-                    c.push(format!("{p}.options"), "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "a group holds only subcommands".into());
+                if kind == 2
+                    && items(option.get("options")).iter().any(|o| o.get("type").and_then(Value::as_u64) != Some(1))
+                {
+                    c.push(
+                        format!("{p}.options"),
+                        "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                        "a group holds only subcommands".into(),
+                    );
                 }
                 check_options(c, &format!("{p}.options"), option.get("options"), depth + 1);
             }
@@ -447,7 +503,11 @@ fn check_options(c: &mut Checker, path: &str, options: Option<&Value>, depth: us
                 let choices = items(option.get("choices"));
                 c.max_items(&format!("{p}.choices"), option.get("choices"), 25);
                 if !choices.is_empty() && option.get("autocomplete").and_then(Value::as_bool) == Some(true) {
-                    c.push(format!("{p}.autocomplete"), "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID", "autocomplete cannot be combined with choices".into());
+                    c.push(
+                        format!("{p}.autocomplete"),
+                        "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+                        "autocomplete cannot be combined with choices".into(),
+                    );
                 }
                 for (j, choice) in choices.iter().enumerate() {
                     c.required_len(&format!("{p}.choices.{j}.name"), choice.get("name"), 1, 100);

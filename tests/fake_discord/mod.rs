@@ -97,6 +97,9 @@ pub struct Outcome {
     pub interaction: Value,
     /// The full message object the user sees at the end, computed by the fake.
     shown: Value,
+    /// The interaction token and where its requests start in the log, to collect again.
+    token: String,
+    log_start: usize,
 }
 
 impl Outcome {
@@ -305,7 +308,11 @@ impl State {
     fn find_command(&self, guild: Option<u64>, name: &str) -> Option<(Option<u64>, Value)> {
         let scopes = if guild.is_some() { vec![guild, None] } else { vec![None] };
         scopes.into_iter().find_map(|scope| {
-            self.commands.get(&scope)?.iter().find(|c| c["name"] == name && c["type"].as_u64().unwrap_or(1) == 1).map(|c| (scope, c.clone()))
+            self.commands
+                .get(&scope)?
+                .iter()
+                .find(|c| c["name"] == name && c["type"].as_u64().unwrap_or(1) == 1)
+                .map(|c| (scope, c.clone()))
         })
     }
 }
@@ -425,10 +432,10 @@ impl FakeDiscord {
             if command.get("dm_permission") == Some(&Value::Bool(false)) {
                 return false;
             }
-            if let Some(contexts) = command.get("contexts").and_then(Value::as_array) {
-                if !contexts.iter().any(|c| c.as_u64() == Some(1)) {
-                    return false;
-                }
+            if let Some(contexts) = command.get("contexts").and_then(Value::as_array)
+                && !contexts.iter().any(|c| c.as_u64() == Some(1))
+            {
+                return false;
             }
         }
         let needed = command
@@ -471,7 +478,9 @@ impl FakeDiscord {
                 .iter()
                 .map(|(scope, list)| (*scope, list.iter().map(|c| c["name"].clone()).collect()))
                 .collect();
-            panic!("fake discord: /{name} is not registered for guild {guild:?} or globally; registered: {registered:?}");
+            panic!(
+                "fake discord: /{name} is not registered for guild {guild:?} or globally; registered: {registered:?}"
+            );
         };
         let label = if kind == 4 { format!("autocomplete of /{name}") } else { format!("/{name}") };
         self.dispatch_interaction(kind, who, guild, label, None, None, |state| {
@@ -503,14 +512,32 @@ impl FakeDiscord {
     }
 
     /// A string-select choice (MESSAGE_COMPONENT, type 3, component_type 3) on `message`.
-    pub async fn select(&self, who: &Member, guild: Option<u64>, message: &Value, custom_id: &str, values: &[&str]) -> Outcome {
+    pub async fn select(
+        &self,
+        who: &Member,
+        guild: Option<u64>,
+        message: &Value,
+        custom_id: &str,
+        values: &[&str],
+    ) -> Outcome {
         self.press(who, guild, message, custom_id, Some(values.iter().map(|v| v.to_string()).collect())).await
     }
 
-    async fn press(&self, who: &Member, guild: Option<u64>, message: &Value, custom_id: &str, values: Option<Vec<String>>) -> Outcome {
+    async fn press(
+        &self,
+        who: &Member,
+        guild: Option<u64>,
+        message: &Value,
+        custom_id: &str,
+        values: Option<Vec<String>>,
+    ) -> Outcome {
         self.wait_ready().await;
         let (message_id, current, related) = self.shared.update(|s| {
-            let known = message.get("id").and_then(Value::as_str).and_then(|id| id.parse::<u64>().ok()).filter(|id| s.messages.contains_key(id));
+            let known = message
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| id.parse::<u64>().ok())
+                .filter(|id| s.messages.contains_key(id));
             match known {
                 Some(id) => (id, s.messages[&id].value.clone(), s.messages[&id].token.clone()),
                 None => {
@@ -528,7 +555,10 @@ impl FakeDiscord {
             let ids: Vec<&Value> = components.iter().map(|c| &c["custom_id"]).collect();
             panic!("fake discord: message {message_id} has no component {custom_id:?}; it has {ids:?}");
         };
-        assert!(component["disabled"] != true, "fake discord: component {custom_id:?} is disabled; users cannot press it");
+        assert!(
+            component["disabled"] != true,
+            "fake discord: component {custom_id:?} is disabled; users cannot press it"
+        );
         let component_type = component["type"].as_u64().unwrap_or(2);
         match (&values, component_type) {
             (None, 2) | (Some(_), 3..=8) => {}
@@ -550,17 +580,28 @@ impl FakeDiscord {
     /// A modal submit (type 5) of the modal the bot opened with `custom_id`; `fields` are
     /// (text input custom_id, value). Inputs not in `fields` are sent empty. Panics if no such
     /// modal was opened, a field is unknown, or a required input is left empty.
-    pub async fn modal_submit(&self, who: &Member, guild: Option<u64>, custom_id: &str, fields: &[(&str, &str)]) -> Outcome {
+    pub async fn modal_submit(
+        &self,
+        who: &Member,
+        guild: Option<u64>,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> Outcome {
         self.wait_ready().await;
         let opener = {
             let state = self.shared.lock();
-            let mut openers: Vec<&Interaction> =
-                state.interactions.values().filter(|i| i.modal.as_ref().is_some_and(|m| m["custom_id"] == custom_id)).collect();
+            let mut openers: Vec<&Interaction> = state
+                .interactions
+                .values()
+                .filter(|i| i.modal.as_ref().is_some_and(|m| m["custom_id"] == custom_id))
+                .collect();
             openers.sort_by_key(|i| i.id);
             openers.last().map(|i| (i.token.clone(), i.modal.clone().unwrap_or_default(), i.message))
         };
         let Some((opener_token, modal, opener_message)) = opener else {
-            panic!("fake discord: no modal with custom_id {custom_id:?} was opened (the bot must answer with callback type 9 first)");
+            panic!(
+                "fake discord: no modal with custom_id {custom_id:?} was opened (the bot must answer with callback type 9 first)"
+            );
         };
         let mut rows = Vec::new();
         let inputs: Vec<Value> = components_of(&modal);
@@ -575,13 +616,22 @@ impl FakeDiscord {
             let id = input["custom_id"].as_str().unwrap_or_default();
             let value = fields.iter().find(|(f, _)| *f == id).map(|(_, v)| v.to_string()).unwrap_or_default();
             let required = input.get("required").and_then(Value::as_bool).unwrap_or(true);
-            assert!(!(required && value.is_empty()), "fake discord: text input {id:?} of modal {custom_id:?} is required");
+            assert!(
+                !(required && value.is_empty()),
+                "fake discord: text input {id:?} of modal {custom_id:?} is required"
+            );
             let n = limits::len(&value) as u64;
             if let Some(max) = input.get("max_length").and_then(Value::as_u64) {
-                assert!(n <= max, "fake discord: {id:?} allows at most {max} characters; Discord's client would not submit {n}");
+                assert!(
+                    n <= max,
+                    "fake discord: {id:?} allows at most {max} characters; Discord's client would not submit {n}"
+                );
             }
             if let Some(min) = input.get("min_length").and_then(Value::as_u64).filter(|_| !value.is_empty()) {
-                assert!(n >= min, "fake discord: {id:?} needs at least {min} characters; Discord's client would not submit {n}");
+                assert!(
+                    n >= min,
+                    "fake discord: {id:?} needs at least {min} characters; Discord's client would not submit {n}"
+                );
             }
             rows.push(json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]}));
         }
@@ -611,7 +661,10 @@ impl FakeDiscord {
             let id = s.next_id();
             let token = format!("fake-interaction-token-{id}");
             let channel = match message.and_then(|m| s.messages.get(&m)) {
-                Some(m) => m.value["channel_id"].as_str().and_then(|c| c.parse().ok()).unwrap_or_else(|| s.channel_for(guild, who.user_id)),
+                Some(m) => m.value["channel_id"]
+                    .as_str()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or_else(|| s.channel_for(guild, who.user_id)),
                 None => s.channel_for(guild, who.user_id),
             };
             let locale = s.locales.get(&who.user_id).cloned().unwrap_or_else(|| "en-US".to_string());
@@ -676,22 +729,36 @@ impl FakeDiscord {
             Ok(b) => b,
             Err(why) => panic!("fake discord: cannot dispatch {label}: {why}"),
         };
-        self.collect(payload, &token, log_start).await
+        let hard = Instant::now() + OUTCOME_MAX;
+        self.collect(payload, &token, log_start, 0, hard).await
     }
 
     /// Waits for the callback, then until the bot has been quiet for [`QUIET`] (or 10 s in all),
     /// and gathers what it sent.
-    async fn collect(&self, interaction: Value, token: &str, log_start: usize) -> Outcome {
+    ///
+    /// A deferred callback (type 5) promises a follow-up or edit, so the fake waits for at least
+    /// one before the quiet rule applies; `min_followups` asks for more.
+    async fn collect(
+        &self,
+        interaction: Value,
+        token: &str,
+        log_start: usize,
+        min_followups: usize,
+        hard: Instant,
+    ) -> Outcome {
         let (dispatched, related) = {
             let s = self.shared.lock();
             let i = &s.interactions[token];
             (i.dispatched, i.related.clone())
         };
-        let hard = dispatched + OUTCOME_MAX;
         let ours = |e: &LogEntry| e.token == token || Some(&e.token) == related.as_ref();
+        let is_followup =
+            |e: &LogEntry| e.accepted && matches!(e.kind, Sent::Followup | Sent::EditOriginal | Sent::EditFollowup);
         let attempted = self
             .shared
-            .wait_until(hard, |s| s.log[log_start..].iter().any(|e| e.token == token && e.kind == Sent::Callback).then_some(()))
+            .wait_until(hard, |s| {
+                s.log[log_start..].iter().any(|e| e.token == token && e.kind == Sent::Callback).then_some(())
+            })
             .await;
         if attempted.is_none() {
             let s = self.shared.lock();
@@ -699,6 +766,15 @@ impl FakeDiscord {
                 "fake discord: the bot sent no callback for {} within 10 s\nviolations: {:?}\nrequests: {:?}\ninteraction: {interaction:#}",
                 s.interactions[token].label, s.violations, s.requests
             );
+        }
+        let deferred =
+            self.shared.lock().interactions[token].callback.as_ref().is_some_and(|(body, _)| body["type"] == 5);
+        let wanted = min_followups.max(usize::from(deferred));
+        if wanted > 0 {
+            let enough = |s: &State| {
+                (s.log[log_start..].iter().filter(|e| ours(e) && is_followup(e)).count() >= wanted).then_some(())
+            };
+            self.shared.wait_until(hard, enough).await;
         }
         let mut rx = self.shared.changes.subscribe();
         loop {
@@ -722,11 +798,7 @@ impl FakeDiscord {
             Some((body, at)) => (body.clone(), *at - dispatched),
             None => (Value::Null, first_attempt.map(|at| at - dispatched).unwrap_or_default()),
         };
-        let followups = window
-            .iter()
-            .filter(|e| e.accepted && matches!(e.kind, Sent::Followup | Sent::EditOriginal | Sent::EditFollowup))
-            .map(|e| e.body.clone())
-            .collect();
+        let followups = window.iter().filter(|e| is_followup(e)).map(|e| e.body.clone()).collect();
         let files = window.iter().filter(|e| e.accepted).flat_map(|e| e.files.iter().cloned()).collect();
         let rejected = window.iter().filter(|e| !e.accepted).map(|e| e.body.clone()).collect();
 
@@ -744,7 +816,25 @@ impl FakeDiscord {
             (p, None) => p,
         };
         let shown = shown_id.map(|id| s.messages[&id].value.clone()).unwrap_or(Value::Null);
-        Outcome { callback, latency, followups, files, rejected, interaction, shown }
+        Outcome {
+            callback,
+            latency,
+            followups,
+            files,
+            rejected,
+            interaction,
+            shown,
+            token: token.to_string(),
+            log_start,
+        }
+    }
+
+    /// Waits (up to 10 s more) until the interaction of `outcome` has at least `count` follow-ups
+    /// and edits, then until the bot is quiet again, and returns the outcome as it is now. For
+    /// bots that take longer than the quiet period between callback and follow-up.
+    pub async fn wait_followups(&self, outcome: &Outcome, count: usize) -> Outcome {
+        let hard = Instant::now() + OUTCOME_MAX;
+        self.collect(outcome.interaction.clone(), &outcome.token, outcome.log_start, count, hard).await
     }
 
     /// Every request that broke a Discord rule, human-readable, in order.
@@ -800,6 +890,15 @@ impl FakeDiscord {
         self.shared.update(|s| s.channels.insert(channel_id, (Some(guild), None)));
     }
 
+    /// Makes `who` a known member of `guild` before they interact (user options resolve to them,
+    /// `GET /guilds/{id}/members/{user}` finds them).
+    pub fn add_member(&self, guild: u64, who: &Member) {
+        self.shared.update(|s| {
+            s.users.insert(who.user_id, payload::user(who.user_id, &who.name));
+            s.members.insert((guild, who.user_id), payload::member(who));
+        });
+    }
+
     /// Adds a role to `guild` (`GET /guilds/{id}/roles`, role options).
     pub fn add_role(&self, guild: u64, role_id: u64, name: &str, permissions: u64) {
         self.shared.update(|s| {
@@ -827,10 +926,10 @@ impl FakeDiscord {
     /// (`shard_manager.shutdown_all()`), or it will try to reconnect.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
-                server.abort();
-            }
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err()
+        {
+            server.abort();
         }
     }
 }
@@ -860,7 +959,9 @@ impl Resolved {
 
     fn into_json(self) -> Value {
         let mut out = serde_json::Map::new();
-        for (key, map) in [("users", self.users), ("members", self.members), ("roles", self.roles), ("channels", self.channels)] {
+        for (key, map) in
+            [("users", self.users), ("members", self.members), ("roles", self.roles), ("channels", self.channels)]
+        {
             if !map.is_empty() {
                 out.insert(key.into(), Value::Object(map));
             }
@@ -872,7 +973,11 @@ impl Resolved {
         let user = state.users.get(&id).cloned().unwrap_or_else(|| payload::user(id, &format!("user{id}")));
         self.users.insert(id.to_string(), user);
         if let Some(g) = guild {
-            let mut member = state.members.get(&(g, id)).cloned().unwrap_or_else(|| payload::member(&Member::new(id, &format!("user{id}"), 0)));
+            let mut member = state
+                .members
+                .get(&(g, id))
+                .cloned()
+                .unwrap_or_else(|| payload::member(&Member::new(id, &format!("user{id}"), 0)));
             if let Some(m) = member.as_object_mut() {
                 m.remove("user");
             }
@@ -881,15 +986,18 @@ impl Resolved {
     }
 
     fn role(&mut self, state: &State, guild: Option<u64>, id: u64) {
-        let known = guild.and_then(|g| state.roles.get(&g)).and_then(|roles| roles.iter().find(|r| r["id"] == id.to_string()).cloned());
+        let known = guild.and_then(|g| state.roles.get(&g)).and_then(|roles| {
+            roles.iter().find(|r| r["id"].as_str().and_then(|r| r.parse().ok()) == Some(id)).cloned()
+        });
         let everyone = guild == Some(id);
         let role = known.unwrap_or_else(|| payload::role(id, if everyone { "@everyone" } else { "role" }, 0, 0));
         self.roles.insert(id.to_string(), role);
     }
 
-    fn channel(&mut self, state: &State, id: u64) {
-        let guild = state.channels.get(&id).and_then(|(g, _)| *g);
-        self.channels.insert(id.to_string(), payload::partial_channel(id, guild.or(Some(0)), DEFAULT_APP_PERMISSIONS));
+    fn channel(&mut self, state: &State, guild: Option<u64>, id: u64) {
+        let (known_guild, recipient) = state.channels.get(&id).copied().unwrap_or((guild, None));
+        let guild = if recipient.is_some() { None } else { known_guild.or(guild) };
+        self.channels.insert(id.to_string(), payload::partial_channel(id, guild, DEFAULT_APP_PERMISSIONS));
     }
 }
 
@@ -917,24 +1025,31 @@ fn annotate_options(
             let names: Vec<&Value> = schema.iter().map(|o| &o["name"]).collect();
             return Err(format!("/{path} has no option {name:?}; it has {names:?}"));
         }
-        let kind = option["type"]
-            .as_u64()
-            .or_else(|| declared.and_then(|d| d["type"].as_u64()))
-            .unwrap_or_else(|| match &option["value"] {
+        let kind = option["type"].as_u64().or_else(|| declared.and_then(|d| d["type"].as_u64())).unwrap_or_else(|| {
+            match &option["value"] {
                 Value::Bool(_) => 5,
                 Value::Number(n) if n.is_i64() || n.is_u64() => 4,
                 Value::Number(_) => 10,
                 _ if option.get("options").is_some() => 1,
                 _ => 3,
-            });
+            }
+        });
         let mut o = serde_json::Map::new();
         o.insert("name".into(), json!(name));
         o.insert("type".into(), json!(kind));
         if kind == 1 || kind == 2 {
-            let nested = annotate_options(state, option.get("options").unwrap_or(&json!([])), declared.and_then(|d| d.get("options")), guild, resolved, &format!("{path} {name}"))?;
+            let nested = annotate_options(
+                state,
+                option.get("options").unwrap_or(&json!([])),
+                declared.and_then(|d| d.get("options")),
+                guild,
+                resolved,
+                &format!("{path} {name}"),
+            )?;
             o.insert("options".into(), nested);
         } else {
-            let value = option.get("value").cloned().ok_or_else(|| format!("option {name:?} of /{path} has no value"))?;
+            let value =
+                option.get("value").cloned().ok_or_else(|| format!("option {name:?} of /{path} has no value"))?;
             let focused = option["focused"] == true;
             let value = match (&value, focused) {
                 (Value::String(_), _) | (_, false) => value,
@@ -944,7 +1059,7 @@ fn annotate_options(
                 let id = value.as_str().and_then(|v| v.parse::<u64>().ok()).or_else(|| value.as_u64());
                 match (kind, id) {
                     (6, Some(id)) => resolved.user(state, guild, id),
-                    (7, Some(id)) => resolved.channel(state, id),
+                    (7, Some(id)) => resolved.channel(state, guild, id),
                     (8, Some(id)) => resolved.role(state, guild, id),
                     (9, Some(id)) if state.users.contains_key(&id) => resolved.user(state, guild, id),
                     (9, Some(id)) => resolved.role(state, guild, id),

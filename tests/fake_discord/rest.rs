@@ -4,6 +4,10 @@
 //! Every message body the bot sends is checked with [`super::limits`]; a body over a limit is
 //! refused like Discord does (400, 50035) and recorded as a violation.
 
+// Handlers return `Result<_, Response>` to answer early with Discord's error; one per request,
+// so the size of `Response` does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -85,11 +89,14 @@ pub(super) async fn handle(
             None => discord_error(404, 10013, "Unknown User"),
         }),
         ("POST", ["users", "@me", "channels"]) => shared.update(|s| {
-            let Some(user_id) = body.json["recipient_id"].as_str().and_then(snowflake).or(body.json["recipient_id"].as_u64()) else {
+            let Some(user_id) =
+                body.json["recipient_id"].as_str().and_then(snowflake).or(body.json["recipient_id"].as_u64())
+            else {
                 return invalid_form(&[breach("recipient_id", "BASE_TYPE_REQUIRED", "is required")]);
             };
             let channel = s.channel_for(None, user_id);
-            let user = s.users.get(&user_id).cloned().unwrap_or_else(|| payload::user(user_id, &format!("user{user_id}")));
+            let user =
+                s.users.get(&user_id).cloned().unwrap_or_else(|| payload::user(user_id, &format!("user{user_id}")));
             ok(payload::channel(channel, None, Some(&user)))
         }),
         ("GET", ["applications", "@me"]) | ("GET", ["oauth2", "applications", "@me"]) => ok(payload::application()),
@@ -106,7 +113,8 @@ pub(super) async fn handle(
         ("GET", ["channels", channel]) => match snowflake(channel) {
             Some(c) => shared.update(|s| {
                 let (guild, recipient) = s.channels.get(&c).copied().unwrap_or((None, None));
-                let user = recipient.map(|u| s.users.get(&u).cloned().unwrap_or_else(|| payload::user(u, &format!("user{u}"))));
+                let user = recipient
+                    .map(|u| s.users.get(&u).cloned().unwrap_or_else(|| payload::user(u, &format!("user{u}"))));
                 ok(payload::channel(c, guild, user.as_ref()))
             }),
             None => discord_error(404, 10003, "Unknown Channel"),
@@ -255,7 +263,8 @@ fn commands(s: &mut State, method: &Method, app: &str, scope: Option<u64>, body:
                 }
                 return invalid_form(&breaches);
             }
-            let stored: Vec<Value> = body.as_array().into_iter().flatten().map(|c| store_command(s, scope, c)).collect();
+            let stored: Vec<Value> =
+                body.as_array().into_iter().flatten().map(|c| store_command(s, scope, c)).collect();
             check_serenity::<Vec<serenity::all::Command>>(s, "command list", &Value::Array(stored.clone()));
             s.commands.insert(scope, stored.clone());
             ok(Value::Array(stored))
@@ -418,14 +427,23 @@ pub(super) fn apply_body(message: &mut Value, body: &Value, uploads: Vec<(String
 
 /// Checks a message body; returns the refusal to send, if any. Mention problems are recorded
 /// but do not refuse.
-fn check_outgoing(s: &mut State, what: &str, body: &Value, prefix: &str, files: &[Upload], creating: bool) -> Option<Response> {
+fn check_outgoing(
+    s: &mut State,
+    what: &str,
+    body: &Value,
+    prefix: &str,
+    files: &[Upload],
+    creating: bool,
+) -> Option<Response> {
     let mut breaches = limits::check_message(body, prefix);
     breaches.extend(file_breaches(files));
     if !breaches.is_empty() {
         for b in &breaches {
             s.violation(format!("{what}: {b}"));
         }
-        if breaches.iter().any(|b| b.path.starts_with("files[")) && breaches.iter().all(|b| b.path.starts_with("files[")) {
+        if breaches.iter().any(|b| b.path.starts_with("files["))
+            && breaches.iter().all(|b| b.path.starts_with("files["))
+        {
             return Some(discord_error(413, 40005, "Request entity too large"));
         }
         return Some(invalid_form(&breaches));
@@ -440,12 +458,35 @@ fn check_outgoing(s: &mut State, what: &str, body: &Value, prefix: &str, files: 
     None
 }
 
-fn log(s: &mut State, token: &str, kind: Sent, body: &Value, files: Vec<(String, Vec<u8>)>, message_id: Option<u64>, accepted: bool) {
-    s.log.push(LogEntry { at: Instant::now(), token: token.to_string(), kind, body: body.clone(), files, message_id, accepted });
+fn log(
+    s: &mut State,
+    token: &str,
+    kind: Sent,
+    body: &Value,
+    files: Vec<(String, Vec<u8>)>,
+    message_id: Option<u64>,
+    accepted: bool,
+) {
+    s.log.push(LogEntry {
+        at: Instant::now(),
+        token: token.to_string(),
+        kind,
+        body: body.clone(),
+        files,
+        message_id,
+        accepted,
+    });
 }
 
 /// A new message in `channel`, stored and returned.
-fn create_message(s: &mut State, channel: u64, kind: u8, body: &Value, files: &[Upload], token: Option<&str>) -> (u64, Value) {
+fn create_message(
+    s: &mut State,
+    channel: u64,
+    kind: u8,
+    body: &Value,
+    files: &[Upload],
+    token: Option<&str>,
+) -> (u64, Value) {
     let id = s.next_id();
     let mut message = payload::empty_message(id, channel, kind, token.is_some());
     let uploads = attachments(s, channel, files);
@@ -455,16 +496,17 @@ fn create_message(s: &mut State, channel: u64, kind: u8, body: &Value, files: &[
     (id, message)
 }
 
-/// Edits a stored message; returns the new version.
-fn edit_message(s: &mut State, id: u64, body: &Value, files: &[Upload], finish_loading: bool) -> Value {
+/// Edits a stored message and returns the new version. `as_edit` false is the first follow-up
+/// after a deferral, which fills the "is thinking..." message and keeps its flags. Either way
+/// the loading flag (128) goes.
+fn edit_message(s: &mut State, id: u64, body: &Value, files: &[Upload], as_edit: bool) -> Value {
     let channel = s.messages[&id].value["channel_id"].as_str().and_then(snowflake).unwrap_or(0);
     let uploads = attachments(s, channel, files);
     let stored = s.messages.get_mut(&id).expect("stored message");
-    apply_body(&mut stored.value, body, uploads, !finish_loading);
-    if finish_loading {
-        let flags = stored.value["flags"].as_u64().unwrap_or(0);
-        stored.value["flags"] = json!(flags & !128);
-    }
+    let before = stored.value["flags"].as_u64().unwrap_or(0);
+    apply_body(&mut stored.value, body, uploads, as_edit);
+    let after = if as_edit { stored.value["flags"].as_u64().unwrap_or(0) } else { before };
+    stored.value["flags"] = json!(after & !128);
     let message = stored.value.clone();
     check_serenity::<serenity::all::Message>(s, "message", &message);
     message
@@ -486,13 +528,18 @@ fn callback(s: &mut State, id: &str, token: &str, body: Body) -> Response {
     let data = json.get("data").cloned().unwrap_or(Value::Null);
 
     if already {
-        s.violation(format!("{what}: a second callback (type {callback_type}); the interaction was already acknowledged"));
+        s.violation(format!(
+            "{what}: a second callback (type {callback_type}); the interaction was already acknowledged"
+        ));
         log(s, token, Sent::Callback, &json, files, None, false);
         return discord_error(400, 40060, "Interaction has already been acknowledged.");
     }
     let elapsed = now - dispatched;
     if elapsed > CALLBACK_DEADLINE {
-        s.violation(format!("{what}: late: arrived {:.2} s after the interaction (Discord allows 3 s)", elapsed.as_secs_f64()));
+        s.violation(format!(
+            "{what}: late: arrived {:.2} s after the interaction (Discord allows 3 s)",
+            elapsed.as_secs_f64()
+        ));
         log(s, token, Sent::Callback, &json, files, None, false);
         return discord_error(404, 10062, "Unknown interaction");
     }
@@ -542,7 +589,7 @@ fn callback(s: &mut State, id: &str, token: &str, body: Body) -> Response {
         }
         7 => {
             if let Some(id) = component_message.filter(|id| s.messages.contains_key(id)) {
-                edit_message(s, id, &data, &body.files, false);
+                edit_message(s, id, &data, &body.files, true);
                 message_id = Some(id);
             }
         }
@@ -605,7 +652,7 @@ fn followup(s: &mut State, app: &str, token: &str, body: Body) -> Response {
     let (id, message) = match original.filter(|id| loading && s.messages.contains_key(id)) {
         Some(id) => {
             s.interactions.get_mut(token).expect("interaction").loading = false;
-            (id, edit_message(s, id, &body.json, &body.files, true))
+            (id, edit_message(s, id, &body.json, &body.files, false))
         }
         None => create_message(s, channel, 0, &body.json, &body.files, Some(token)),
     };
@@ -629,7 +676,9 @@ fn webhook_message(s: &mut State, method: &Method, app: &str, token: &str, which
     let files = file_list(&body.files);
     let kind = if is_original { Sent::EditOriginal } else { Sent::EditFollowup };
     let what = format!("{label} {what}");
-    let Some(id) = target.filter(|id| s.messages.get(id).is_some_and(|m| is_original || m.token.as_deref() == Some(token))) else {
+    let Some(id) =
+        target.filter(|id| s.messages.get(id).is_some_and(|m| is_original || m.token.as_deref() == Some(token)))
+    else {
         s.violation(format!("{what}: there is no such message (no response sent yet, or deleted)"));
         if method != Method::GET {
             log(s, token, kind, &body.json, files, None, false);
@@ -651,16 +700,10 @@ fn webhook_message(s: &mut State, method: &Method, app: &str, token: &str, which
                 log(s, token, kind, &body.json, files, None, false);
                 return response;
             }
-            let finish_loading = is_original && s.interactions[token].loading;
-            if finish_loading {
+            if is_original {
                 s.interactions.get_mut(token).expect("interaction").loading = false;
             }
-            let message = edit_message(s, id, &body.json, &body.files, false);
-            if finish_loading {
-                let stored = s.messages.get_mut(&id).expect("stored");
-                stored.value["flags"] = json!(stored.value["flags"].as_u64().unwrap_or(0) & !128);
-            }
-            let message = s.messages.get(&id).map(|m| m.value.clone()).unwrap_or(message);
+            let message = edit_message(s, id, &body.json, &body.files, true);
             log(s, token, kind, &body.json, files, Some(id), true);
             ok(message)
         }
@@ -682,7 +725,8 @@ fn channel_message(s: &mut State, channel: u64, body: Body) -> Response {
 
 /// `GET`/`PATCH`/`DELETE /channels/{c}/messages/{m}`.
 fn stored_message(s: &mut State, method: &Method, channel: u64, id: u64, body: Body) -> Response {
-    let known = s.messages.get(&id).is_some_and(|m| m.value["channel_id"] == channel.to_string());
+    let known =
+        s.messages.get(&id).is_some_and(|m| m.value["channel_id"].as_str().and_then(snowflake) == Some(channel));
     if !known {
         if method != Method::GET {
             s.violation(format!("{method} message {id} in channel {channel}: no such message"));
@@ -700,7 +744,7 @@ fn stored_message(s: &mut State, method: &Method, channel: u64, id: u64, body: B
             if let Some(response) = check_outgoing(s, &what, &body.json, "", &body.files, false) {
                 return response;
             }
-            ok(edit_message(s, id, &body.json, &body.files, false))
+            ok(edit_message(s, id, &body.json, &body.files, true))
         }
         _ => discord_error(405, 0, "405: Method Not Allowed"),
     }

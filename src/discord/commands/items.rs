@@ -120,7 +120,11 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
     let Some(press) = press else {
         let text = renderer.text(&text!("reply.item.remove_timeout", item = shown.item.name));
         let embed = serenity::CreateEmbed::new().description(text).colour(colour::NEUTRAL);
-        message.edit(ctx, poise::CreateReply::default().embed(embed).components(Vec::new())).await?;
+        let edit = poise::CreateReply::default()
+            .embed(embed)
+            .components(Vec::new())
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        message.edit(ctx, edit).await?;
         return Ok(());
     };
     let (text, embed_colour) = if press.data.custom_id.ends_with(":yes") {
