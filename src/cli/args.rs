@@ -203,7 +203,9 @@ pub enum Command {
     #[command(subcommand)]
     Budget(BudgetCommand),
     /// Run the Discord bot: slash commands for everyone in your server, on this database.
-    #[command(after_help = "Needs DISCORD_TOKEN (see README, \"Create the Discord application\"). Stop it with Ctrl-C or SIGTERM.")]
+    #[command(
+        after_help = "Needs DISCORD_TOKEN (see README, \"Create the Discord application\"). Stop it with Ctrl-C or SIGTERM."
+    )]
     Run {
         /// The bot's token, from https://discord.com/developers/applications (your app, Bot).
         #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]

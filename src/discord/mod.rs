@@ -57,7 +57,9 @@ fn intents() -> serenity::GatewayIntents {
 pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let mut http = serenity::HttpBuilder::new(&config.token);
     if let Some(proxy) = &config.api_proxy {
-        http = http.proxy(proxy.trim_end_matches('/')).ratelimiter_disabled(true);
+        // DISCORD_API_PROXY is the proxy: HTTP_PROXY-style variables must not add another hop.
+        let client = reqwest::Client::builder().no_proxy().build().context("could not build the HTTP client")?;
+        http = http.proxy(proxy.trim_end_matches('/')).ratelimiter_disabled(true).client(client);
     }
     let http = http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build();
     let guild = config.guild_id.map(serenity::GuildId::new);

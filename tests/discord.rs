@@ -1,0 +1,212 @@
+//! The real bot (serenity + poise) end to end against the fake Discord on 127.0.0.1, through
+//! DISCORD_API_PROXY, on a real SQLite file: registration, admins and members, items, the
+//! dashboard's figures, autocomplete per guild, removal confirmed with a button, and Discord's
+//! rules (limits, no stray pings) never broken.
+
+mod common;
+mod fake_discord;
+
+use std::time::Duration;
+
+use common::{TestDb, ws};
+use fake_discord::{FakeDiscord, MANAGE_GUILD, Member, Outcome};
+use jarvis::app::ItemFilter;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+const GUILD: u64 = 4242;
+const OTHER_GUILD: u64 = 5151;
+const NOW: &str = "2026-11-30T12:00:00Z";
+
+fn admin() -> Member {
+    Member::new(1001, "alice", MANAGE_GUILD)
+}
+
+fn member() -> Member {
+    Member::new(1002, "bob", 0)
+}
+
+/// The bot on a spawned task, stopped by `stop`.
+struct Bot {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Bot {
+    /// Starts the bot, registering its commands in `guild` (or globally).
+    async fn start(fake: &FakeDiscord, db: &TestDb, guild: Option<u64>) -> Bot {
+        let app = db.app_at(NOW);
+        let config =
+            jarvis::discord::Config { token: "fake-bot-token".into(), guild_id: guild, api_proxy: Some(fake.url()) };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(jarvis::discord::run(app, config, async move {
+            let _ = stopped.await;
+        }));
+        fake.wait_ready().await;
+        fake.wait_commands(guild).await;
+        Bot { stop, task }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("the bot stops");
+        result.expect("bot task").expect("the bot stops cleanly");
+    }
+}
+
+/// `/group sub option=value...` as interaction options (choices by index, as Discord sends them).
+fn sub(name: &str, options: Value) -> Value {
+    let options: Vec<Value> = options
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| json!({"name": k, "value": v})).collect())
+        .unwrap_or_default();
+    json!([{ "name": name, "options": options }])
+}
+
+fn assert_clean(fake: &FakeDiscord) {
+    let violations = fake.violations();
+    assert!(violations.is_empty(), "the bot broke Discord's rules: {violations:#?}");
+}
+
+fn embed_text(outcome: &Outcome) -> String {
+    outcome.text()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_bot_works_end_to_end() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let bot = Bot::start(&fake, &db, Some(GUILD)).await;
+
+    // Registration: every top-level command, every option described (the fake rejects less).
+    let commands = fake.wait_commands(Some(GUILD)).await;
+    let names: Vec<&str> = commands.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    for expected in [
+        "dashboard",
+        "trends",
+        "alerts",
+        "renewals",
+        "jarvis",
+        "infra",
+        "ai",
+        "integration",
+        "package",
+        "cost",
+        "budget",
+        "settings",
+    ] {
+        assert!(names.contains(&expected), "/{expected} is not registered: {names:?}");
+    }
+
+    // An admin adds a domain (kind choice 0 = domain), an AI provider and a package.
+    let added = fake
+        .command(
+            &admin(),
+            Some(GUILD),
+            "infra",
+            sub(
+                "add",
+                json!({"kind": 0, "name": "acme.com", "cost": "12", "renews": "2027-03-01", "auto_renew": true}),
+            ),
+            "en-US",
+        )
+        .await;
+    assert!(!added.ephemeral() && embed_text(&added).contains("acme.com"), "{}", embed_text(&added));
+    let ai = fake
+        .command(
+            &admin(),
+            Some(GUILD),
+            "ai",
+            sub("add", json!({"name": "OpenAI", "service": 0, "pricing": 1, "cost": "20"})),
+            "en-US",
+        )
+        .await;
+    assert!(embed_text(&ai).contains("OpenAI"), "{}", embed_text(&ai));
+    let package = fake
+        .command(
+            &admin(),
+            Some(GUILD),
+            "package",
+            sub("add", json!({"name": "@everyone GitHub", "cost": "30"})),
+            "en-US",
+        )
+        .await;
+    assert!(embed_text(&package).contains("GitHub"), "{}", embed_text(&package));
+    let workspace = ws(&GUILD.to_string());
+    let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap();
+    assert_eq!(items.items.len(), 3);
+
+    // A member without rights is refused, privately, and nothing is written.
+    let refused = fake
+        .command(&member(), Some(GUILD), "package", sub("add", json!({"name": "Notion", "cost": "10"})), "en-US")
+        .await;
+    assert!(refused.ephemeral(), "{:?}", refused.callback);
+    assert!(refused.text().contains("Manage Server"), "{}", refused.text());
+    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 3);
+
+    // Bad input gets the CLI's message, privately.
+    let bad = fake
+        .command(&admin(), Some(GUILD), "package", sub("add", json!({"name": "Linear", "cost": "-5"})), "en-US")
+        .await;
+    assert!(
+        bad.ephemeral() && bad.text().contains("-5") && bad.text().contains("is not valid: it cannot be negative"),
+        "{}",
+        bad.text()
+    );
+
+    // Everyone reads the dashboard: 1.00 (12 a year) + 20.00 + 30.00 = 51.00 a month, with a chart.
+    let dashboard = fake.command(&member(), Some(GUILD), "dashboard", json!([]), "en-US").await;
+    assert!(dashboard.text().contains("Monthly cost: 51.00 USD"), "{}", dashboard.text());
+    assert_eq!(dashboard.files.len(), 1, "the chart is attached");
+    assert_eq!(&dashboard.files[0].1[..4], b"\x89PNG");
+    assert!(dashboard.latency < Duration::from_secs(3), "{:?}", dashboard.latency);
+
+    // Thai readers get Thai.
+    let thai = fake.command(&member(), Some(GUILD), "jarvis", sub("report", json!({})), "th").await;
+    assert!(thai.text().contains("รายงาน Jarvis"), "{}", thai.text());
+
+    // Autocomplete offers this guild's items only (another server's are in the same database).
+    let other = ws(&OTHER_GUILD.to_string());
+    let mut other_ai = common::named("OpenAI Other", "5");
+    other_ai.pricing_model = Some(jarvis::domain::item::PricingModel::Subscription);
+    db.app_at(NOW)
+        .add_item(&other, &jarvis::domain::audit::Actor::Cli, jarvis::domain::item::Kind::AiProvider, &other_ai)
+        .await
+        .unwrap();
+    let offered = fake
+        .autocomplete(
+            &admin(),
+            Some(GUILD),
+            "ai",
+            json!([{ "name": "show", "options": [{ "name": "item", "value": "open", "focused": true }] }]),
+        )
+        .await;
+    let choices: Vec<&str> =
+        offered.callback["data"]["choices"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(choices, ["OpenAI"]);
+
+    // Removal asks first; the button does it.
+    let ask = fake.command(&admin(), Some(GUILD), "infra", sub("remove", json!({"item": "acme.com"})), "en-US").await;
+    let message = ask.message();
+    let yes = ask.custom_ids().into_iter().find(|id| id.ends_with(":yes")).expect("a remove button");
+    let done = fake.component(&admin(), Some(GUILD), &message, &yes).await;
+    assert!(done.text().contains("Removed"), "{}", done.text());
+    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 2);
+
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn global_commands_refuse_direct_messages_politely() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let bot = Bot::start(&fake, &db, None).await;
+    let dm = fake.command(&admin(), None, "dashboard", json!([]), "en-US").await;
+    assert!(dm.ephemeral() && dm.text().contains("servers only"), "{}", dm.text());
+    assert!(db.store.read().await.unwrap().workspace_ids().await.unwrap().is_empty(), "nothing was written");
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
