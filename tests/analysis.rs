@@ -278,6 +278,21 @@ async fn long_lists_are_cut_to_fit_discord() {
     }
 }
 
+/// Pages of views of different types, for one loop.
+mod erased {
+    use jarvis::render::{Page, Renderer, limits};
+
+    pub trait View {
+        fn render(&self, renderer: &Renderer, page: Page) -> String;
+    }
+
+    impl<T: serde::Serialize> View for T {
+        fn render(&self, renderer: &Renderer, page: Page) -> String {
+            renderer.page(page, self, limits::EMBED_DESCRIPTION).unwrap_or_else(|e| panic!("{e:#}"))
+        }
+    }
+}
+
 /// The demo, as every template renders it on a fixed date, in every language.
 #[tokio::test]
 async fn every_page_renders_the_demo_in_every_language() {
@@ -290,9 +305,22 @@ async fn every_page_renders_the_demo_in_every_language() {
     let trends = app.trends(&ws, None, None).await.unwrap();
     let alerts = app.alerts(&ws).await.unwrap();
     let report = app.report(&ws).await.unwrap();
+    let renewals = app.renewals(&ws, None).await.unwrap();
+    let items = app.list_items(&ws, jarvis::app::ItemFilter::default()).await.unwrap();
+    let item = app.show_item(&ws, &"OpenAI".parse().unwrap()).await.unwrap();
+    let history = app.cost_history(&ws, Some(&"acme.com".parse().unwrap()), None, None).await.unwrap();
+    let budgets = app.budgets(&ws).await.unwrap();
+    let settings = app.settings_page(&ws).await.unwrap();
     for lang in [Language::English, Language::Thai] {
         let renderer = Renderer::get(lang, Flavor::Discord);
+        let render = |page: Page, view: &dyn erased::View| -> String { view.render(renderer, page) };
         let pages = [
+            ("renewals", render(Page::Renewals, &renewals)),
+            ("items", render(Page::Items, &items)),
+            ("item", render(Page::Item, &item)),
+            ("history", render(Page::History, &history)),
+            ("budgets", render(Page::Budgets, &budgets)),
+            ("settings", render(Page::Settings, &settings)),
             ("report", renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION).unwrap()),
             ("dashboard", renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION).unwrap()),
             ("trends", renderer.page(Page::Trends, &trends, limits::EMBED_DESCRIPTION).unwrap()),

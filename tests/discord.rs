@@ -193,6 +193,56 @@ async fn the_bot_works_end_to_end() {
     assert!(done.text().contains("Removed"), "{}", done.text());
     assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 2);
 
+    // The item form: a modal, prefilled to edit; its submit changes the item.
+    let opened = fake.command(&admin(), Some(GUILD), "ai", sub("form", json!({"item": "OpenAI"})), "en-US").await;
+    assert_eq!(opened.callback["type"], 9, "a modal opens: {:?}", opened.callback);
+    let modal = &opened.callback["data"];
+    let prefilled: Vec<&str> = modal["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| row["components"][0]["value"].as_str())
+        .collect();
+    assert!(prefilled.contains(&"OpenAI") && prefilled.contains(&"20.00"), "{modal}");
+    let custom_id = modal["custom_id"].as_str().unwrap();
+    let submitted = fake
+        .modal_submit(
+            &admin(),
+            Some(GUILD),
+            custom_id,
+            &[("name", "OpenAI"), ("cost", "25"), ("period", "monthly"), ("renews", ""), ("provider", "OpenAI LLC")],
+        )
+        .await;
+    assert!(submitted.text().contains("Updated"), "{}", submitted.text());
+    let openai = db.app_at(NOW).show_item(&workspace, &"OpenAI".parse().unwrap()).await.unwrap().item;
+    assert_eq!((openai.cost.0.amount.to_string(), openai.provider.as_deref()), ("25".to_string(), Some("OpenAI LLC")));
+    // An empty form adds an item.
+    let blank = fake.command(&admin(), Some(GUILD), "package", sub("form", json!({})), "en-US").await;
+    let custom_id = blank.callback["data"]["custom_id"].as_str().unwrap().to_string();
+    let added = fake
+        .modal_submit(
+            &admin(),
+            Some(GUILD),
+            &custom_id,
+            &[("name", "Figma"), ("cost", "15"), ("period", ""), ("renews", ""), ("provider", "")],
+        )
+        .await;
+    assert!(added.text().contains("Figma"), "{}", added.text());
+
+    // Long lists page with buttons.
+    for i in 0..10 {
+        let changes = common::named(&format!("Tool {i:02}"), "1");
+        db.app_at(NOW)
+            .add_item(&workspace, &jarvis::domain::audit::Actor::Cli, jarvis::domain::item::Kind::Package, &changes)
+            .await
+            .unwrap();
+    }
+    let list = fake.command(&member(), Some(GUILD), "package", sub("list", json!({})), "en-US").await;
+    assert!(list.text().contains("Page 1 of 2"), "{}", list.text());
+    let next = list.custom_ids().into_iter().find(|id| id.ends_with(":next")).expect("a next button");
+    let second = fake.component(&member(), Some(GUILD), &list.message(), &next).await;
+    assert!(second.text().contains("Page 2 of 2") && second.text().contains("Tool 09"), "{}", second.text());
+
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -178,6 +178,7 @@ impl Renderer {
             registry.register_helper("pct", Box::new(percent_helper));
             registry.register_helper("bar", Box::new(bar_helper));
             registry.register_helper("nonzero", Box::new(nonzero));
+            registry.register_helper("qty", Box::new(quantity_helper));
             let names = Arc::clone(&table);
             registry.register_helper(
                 "name",
@@ -391,7 +392,8 @@ fn signed(h: &Helper) -> bool {
 }
 
 /// `{{money m}}` for a serialized [`Money`] (`{"amount": "1234.5", "currency": "USD"}`):
-/// `1,234.50 USD`; with `sign=true`, `+1,234.50 USD`. A bare amount takes its currency as a
+/// `1,234.50 USD`; with `sign=true`, `+1,234.50 USD`; with `exact=true` (typed prices),
+/// unrounded: `0.000024 USD`. A bare amount takes its currency as a
 /// second parameter: `{{money total base_currency}}`.
 fn money_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
     let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("money", 0))?.value();
@@ -402,7 +404,12 @@ fn money_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, 
             match (amount, currency) {
                 (Some(amount), Some(currency)) => {
                     let plus = if signed(h) && amount > Decimal::ZERO { "+" } else { "" };
-                    format!("{plus}{}", Money::new(amount, currency))
+                    if h.hash_get("exact").is_some_and(|v| v.value().as_bool() == Some(true)) {
+                        // A typed price, shown as typed: 0.000024 USD.
+                        format!("{plus}{} {currency}", crate::domain::money::format_exact(amount, currency))
+                    } else {
+                        format!("{plus}{}", Money::new(amount, currency))
+                    }
                 }
                 _ => return Err(RenderErrorReason::InvalidParamType("money").into()),
             }
@@ -449,6 +456,20 @@ handlebars::handlebars_helper!(nonzero: |value: Json| {
     };
     amount.is_some_and(|a| !a.is_zero())
 });
+
+/// `{{qty x}}`: a quantity, grouped: `2,150,000`, `6.1`.
+fn quantity_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("qty", 0))?.value();
+    let shown = decimal(value).map_or_else(|| "—".to_string(), crate::domain::money::format_quantity);
+    out.write(&shown)?;
+    Ok(())
+}
 
 /// `{{bar x}}`: a ten-block bar for a percentage, e.g. `▰▰▰▰▰▰▰▰▱▱` for 80.
 fn bar_helper(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 
 use crate::analysis::text;
+use crate::app::views::ItemList;
 use crate::app::{ItemFilter, ItemForm, ItemRef};
 use crate::discord::choices::{INFRA_KINDS, InfraKind};
 use crate::discord::reply::{self, colour};
@@ -58,7 +59,7 @@ fn reference(query: &str, kinds: &[Kind]) -> Result<ItemRef, Error> {
     })
 }
 
-async fn add(ctx: Context<'_>, kind: Kind, form: ItemForm) -> Result<(), Error> {
+pub(super) async fn add(ctx: Context<'_>, kind: Kind, form: ItemForm) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
@@ -78,7 +79,7 @@ async fn add(ctx: Context<'_>, kind: Kind, form: ItemForm) -> Result<(), Error> 
     reply::done(ctx, text).await
 }
 
-async fn edit(ctx: Context<'_>, kinds: &[Kind], item: &str, form: ItemForm) -> Result<(), Error> {
+pub(super) async fn edit(ctx: Context<'_>, kinds: &[Kind], item: &str, form: ItemForm) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
@@ -142,11 +143,63 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
     Ok(())
 }
 
+/// Items listed per page; more pages get ◀ ▶ buttons.
+const PER_PAGE: usize = 8;
+
 async fn list(ctx: Context<'_>, category: Category) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let list = ctx.data().app.list_items(&ws, ItemFilter { category: Some(category), ..Default::default() }).await?;
-    reply::send(ctx, reply::page_embed(renderer, Page::Items, &list, colour::INFO)?, Vec::new()).await
+    let pages: Vec<_> =
+        list.items.chunks(PER_PAGE).map(|items| ItemList { items: items.to_vec(), ..list.clone() }).collect();
+    if pages.len() <= 1 {
+        return reply::send(ctx, reply::page_embed(renderer, Page::Items, &list, colour::INFO)?, Vec::new()).await;
+    }
+    let id = ctx.id();
+    let (prev, next) = (format!("page:{id}:prev"), format!("page:{id}:next"));
+    let page = |index: usize| -> Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), Error> {
+        let footer = renderer.text(&text!("label.page", page = index + 1, pages = pages.len()));
+        let embed = reply::page_embed(renderer, Page::Items, &pages[index], colour::INFO)?
+            .footer(serenity::CreateEmbedFooter::new(footer));
+        let buttons = serenity::CreateActionRow::Buttons(vec![
+            serenity::CreateButton::new(&prev).label("◀").style(serenity::ButtonStyle::Secondary).disabled(index == 0),
+            serenity::CreateButton::new(&next)
+                .label("▶")
+                .style(serenity::ButtonStyle::Secondary)
+                .disabled(index + 1 == pages.len()),
+        ]);
+        Ok((embed, vec![buttons]))
+    };
+    let (embed, buttons) = page(0)?;
+    let message = ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
+    let mut index = 0;
+    loop {
+        let (prev, next) = (prev.clone(), next.clone());
+        let press = serenity::ComponentInteractionCollector::new(ctx.serenity_context())
+            .filter(move |press| press.data.custom_id == prev || press.data.custom_id == next)
+            .timeout(Duration::from_secs(300))
+            .await;
+        let Some(press) = press else { break };
+        index = if press.data.custom_id.ends_with(":next") {
+            (index + 1).min(pages.len() - 1)
+        } else {
+            index.saturating_sub(1)
+        };
+        let (embed, buttons) = page(index)?;
+        let update = serenity::CreateInteractionResponseMessage::new()
+            .embed(embed)
+            .components(buttons)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        press.create_response(ctx, serenity::CreateInteractionResponse::UpdateMessage(update)).await?;
+    }
+    // Time is up: the page stays, the buttons go.
+    let (embed, _) = page(index)?;
+    let edit = poise::CreateReply::default()
+        .embed(embed)
+        .components(Vec::new())
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    message.edit(ctx, edit).await?;
+    Ok(())
 }
 
 async fn show(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Error> {
@@ -211,11 +264,23 @@ fn choice<T: poise::ChoiceParameter>(value: Option<T>) -> Option<String> {
 
 // ---- /infra ----
 
+/// Add or edit an item in a form (prefilled when you pick an item)
+#[poise::command(slash_command, guild_only, rename = "form")]
+async fn infra_form(
+    ctx: poise::ApplicationContext<'_, crate::discord::Data, Error>,
+    #[description = "What it is, for a new item"] kind: Option<InfraKind>,
+    #[description = "The item to edit (leave empty to add one)"]
+    #[autocomplete = "infra_items"]
+    item: Option<String>,
+) -> Result<(), Error> {
+    super::form::open(ctx, &INFRA_KINDS, kind.map(|k| k.0), item).await
+}
+
 /// Domains, hosting, CDN and storage
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("infra_add", "infra_edit", "infra_remove", "infra_list", "infra_show"),
+    subcommands("infra_add", "infra_form", "infra_edit", "infra_remove", "infra_list", "infra_show"),
     subcommand_required
 )]
 pub async fn infra(_ctx: Context<'_>) -> Result<(), Error> {
@@ -348,11 +413,22 @@ async fn infra_show(
 
 // ---- /ai ----
 
+/// Add or edit in a form (prefilled when you pick one)
+#[poise::command(slash_command, guild_only, rename = "form")]
+async fn ai_form(
+    ctx: poise::ApplicationContext<'_, crate::discord::Data, Error>,
+    #[description = "The one to edit (leave empty to add one)"]
+    #[autocomplete = "ai_items"]
+    item: Option<String>,
+) -> Result<(), Error> {
+    super::form::open(ctx, &[Kind::AiProvider], Some(Kind::AiProvider), item).await
+}
+
 /// AI providers: image, video, audio and text services
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("ai_add", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage"),
+    subcommands("ai_add", "ai_form", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage"),
     subcommand_required
 )]
 pub async fn ai(_ctx: Context<'_>) -> Result<(), Error> {
@@ -485,12 +561,24 @@ async fn ai_usage(
 
 // ---- /integration ----
 
+/// Add or edit in a form (prefilled when you pick one)
+#[poise::command(slash_command, guild_only, rename = "form")]
+async fn integration_form(
+    ctx: poise::ApplicationContext<'_, crate::discord::Data, Error>,
+    #[description = "The one to edit (leave empty to add one)"]
+    #[autocomplete = "integration_items"]
+    item: Option<String>,
+) -> Result<(), Error> {
+    super::form::open(ctx, &[Kind::Integration], Some(Kind::Integration), item).await
+}
+
 /// Third-party integrations such as Supabase or Stripe
 #[poise::command(
     slash_command,
     guild_only,
     subcommands(
         "integration_add",
+        "integration_form",
         "integration_edit",
         "integration_remove",
         "integration_list",
@@ -622,11 +710,22 @@ async fn integration_usage(
 
 // ---- /package ----
 
+/// Add or edit in a form (prefilled when you pick one)
+#[poise::command(slash_command, guild_only, rename = "form")]
+async fn package_form(
+    ctx: poise::ApplicationContext<'_, crate::discord::Data, Error>,
+    #[description = "The one to edit (leave empty to add one)"]
+    #[autocomplete = "package_items"]
+    item: Option<String>,
+) -> Result<(), Error> {
+    super::form::open(ctx, &[Kind::Package], Some(Kind::Package), item).await
+}
+
 /// Packages and subscriptions such as GitHub Team or Notion
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("package_add", "package_edit", "package_remove", "package_list", "package_show"),
+    subcommands("package_add", "package_form", "package_edit", "package_remove", "package_list", "package_show"),
     subcommand_required
 )]
 pub async fn package(_ctx: Context<'_>) -> Result<(), Error> {

@@ -2,6 +2,7 @@
 //! `/renewals`, `/jarvis`, `/infra`, `/ai`, `/integration`, `/package`, `/cost`, `/budget`,
 //! `/settings`.
 
+mod form;
 mod items;
 mod ledger;
 mod pages;
