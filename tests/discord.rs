@@ -260,3 +260,46 @@ async fn global_commands_refuse_direct_messages_politely() {
     bot.stop().await;
     fake.shutdown().await;
 }
+
+/// Each kind of bad input gets the command line's message, privately, and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_input_through_discord_gets_the_clis_messages() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let bot = Bot::start(&fake, &db, Some(GUILD)).await;
+    let workspace = ws(&GUILD.to_string());
+    fake.command(&admin(), Some(GUILD), "package", sub("add", json!({"name": "GitHub", "cost": "20"})), "en-US").await;
+
+    // (command, subcommand options, words the message must contain)
+    let cases: &[(&str, Value, &str)] = &[
+        ("package", sub("add", json!({"name": "Linear", "cost": "12,50"})), "is not valid"),
+        ("package", sub("add", json!({"name": "Linear", "cost": "abc"})), "is not valid"),
+        ("package", sub("add", json!({"name": "Linear", "cost": "10", "renews": "2026-02-30"})), "February 2026 has 28 days"),
+        ("package", sub("add", json!({"name": "Linear", "cost": "10", "currency": "XYZ"})), "ISO 4217"),
+        ("package", sub("add", json!({"name": "github", "cost": "10"})), "There is already a package named"),
+        ("package", sub("add", json!({"name": "   ", "cost": "10"})), "name"),
+        ("package", sub("add", json!({"name": "a\u{202E}b", "cost": "10"})), "invisible"),
+        ("package", sub("add", json!({"name": "Linear", "cost": "10", "auto_renew": true})), "Auto-renew needs the renewal date"),
+        ("package", sub("add", json!({"name": "Linear", "cost": "10", "period": 3, "yearly_price": "100"})), "yearly price"),
+        ("package", sub("edit", json!({"item": "githb", "cost": "25"})), "did you mean `GitHub`?"),
+        ("package", sub("edit", json!({"item": "GitHub"})), "at least one field"),
+        ("package", sub("edit", json!({"item": "GitHub", "clear": "colour"})), "field to clear"),
+        ("cost", sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-13"})), "YYYY-MM"),
+        ("cost", sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-11", "date": "2026-11-01"})), "not both"),
+        ("budget", sub("set", json!({"scope": 0, "amount": "100", "thresholds": "0"})), "between 1 and 1000"),
+        ("settings", sub("set", json!({"setting": 1, "value": "Mars/Base"})), "IANA name"),
+        ("settings", sub("rate", json!({"base": "USD", "quote": "THB", "rate": "0"})), "greater than zero"),
+    ];
+    for (command, options, words) in cases {
+        let outcome = fake.command(&admin(), Some(GUILD), command, options.clone(), "en-US").await;
+        let text = outcome.text().replace('\\', "");
+        assert!(outcome.ephemeral(), "/{command} {options}: not private: {text}");
+        assert!(text.contains(words), "/{command} {options}: expected {words:?} in {text}");
+    }
+    let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap();
+    assert_eq!(items.items.len(), 1, "nothing but GitHub was written");
+    assert!(db.app_at(NOW).budgets(&workspace).await.unwrap().budgets.is_empty());
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
