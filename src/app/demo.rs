@@ -245,3 +245,70 @@ impl App {
         self.list_items(workspace, ItemFilter::default()).await
     }
 }
+
+impl App {
+    /// Fills an empty workspace with `items` generated items and `records` cost records spread
+    /// over the past two years, in one transaction: a large workspace for benchmarks. Kinds,
+    /// periods, prices and dates vary deterministically; the records are imported history.
+    pub async fn load_large_sample(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        items: usize,
+        records: usize,
+    ) -> Result<usize> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        if !tx.items(workspace, Removed::Excluded).await?.is_empty() {
+            return Err(UserError::Conflict(format!("Workspace `{workspace}` already has items; use an empty one")).into());
+        }
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let kinds = [Kind::Domain, Kind::Hosting, Kind::Cdn, Kind::Storage, Kind::Package, Kind::Other];
+        let mut ids = Vec::with_capacity(items);
+        for n in 0..items {
+            let kind = kinds[n % kinds.len()];
+            let period = if kind == Kind::Domain { BillingPeriod::Yearly } else { BillingPeriod::Monthly };
+            let price = format!("{}.99", 5 + n % 200);
+            let generated = sample(kind, &format!("{kind}-{n:05}"), &format!("Provider {}", n % 40), &price, period);
+            let renews = today + Duration::days(1 + (n % 360) as i64);
+            let (kind, changes) = renewing(generated, renews, n % 3 != 0);
+            let (mut item, _) = Item::create(kind, &changes, settings.base_currency, today, now)?;
+            item.billed_from = today;
+            ids.push((tx.insert_item(workspace, &item).await?, item.cost));
+        }
+        let note = Notes::parse("generated history").expect("valid note");
+        let per_item = records.div_ceil(items.max(1));
+        let mut written = 0;
+        'items: for (id, cost) in &ids {
+            for k in 0..per_item {
+                if written == records {
+                    break 'items;
+                }
+                // Back from yesterday, a few days at a time, over about two years.
+                let end = today - Duration::days(1 + (k as i64 * 730 / per_item.max(1) as i64));
+                let start = end - Duration::days(4);
+                let record = NewCostRecord {
+                    item_id: *id,
+                    amount: Money::new(cost.amount / Decimal::from(6), cost.currency),
+                    period: crate::domain::calendar::DateRange { start, end },
+                    source: CostSource::Import,
+                    usage: None,
+                    note: Some(note.clone()),
+                };
+                tx.insert_cost(workspace, &record, actor, now).await?;
+                written += 1;
+            }
+        }
+        let change = Change {
+            action: "demo.large",
+            entity: "workspace",
+            entity_id: Some(workspace.to_string()),
+            before: None,
+            after: Some(json!({ "items": items, "records": written })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+}

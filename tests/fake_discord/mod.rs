@@ -85,6 +85,9 @@ pub struct Outcome {
     pub callback: Value,
     /// From sending INTERACTION_CREATE to receiving the callback (or the first refused attempt).
     pub latency: Duration,
+    /// From sending INTERACTION_CREATE to the last accepted callback, follow-up or edit: when the
+    /// user saw the final answer (after a deferral, the follow-up that fills it).
+    pub answered: Duration,
     /// Bodies of follow-up POSTs and `@original`/follow-up PATCHes, in order, for this
     /// interaction's token and for the token it came from (the command that opened a modal, the
     /// interaction whose message holds the pressed button).
@@ -798,6 +801,7 @@ impl FakeDiscord {
             Some((body, at)) => (body.clone(), *at - dispatched),
             None => (Value::Null, first_attempt.map(|at| at - dispatched).unwrap_or_default()),
         };
+        let answered = window.iter().filter(|e| e.accepted).map(|e| e.at - dispatched).max().unwrap_or(latency);
         let followups = window.iter().filter(|e| is_followup(e)).map(|e| e.body.clone()).collect();
         let files = window.iter().filter(|e| e.accepted).flat_map(|e| e.files.iter().cloned()).collect();
         let rejected = window.iter().filter(|e| !e.accepted).map(|e| e.body.clone()).collect();
@@ -819,6 +823,7 @@ impl FakeDiscord {
         Outcome {
             callback,
             latency,
+            answered,
             followups,
             files,
             rejected,
