@@ -144,6 +144,19 @@ async fn the_bot_works_end_to_end() {
     assert!(refused.text().contains("Manage Server"), "{}", refused.text());
     assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 3);
 
+    // The server's admin role (set by someone with Manage Server) is enough to change things.
+    let set = fake
+        .command(&admin(), Some(GUILD), "settings", sub("set", json!({"setting": 5, "value": "<@&777>"})), "en-US")
+        .await;
+    assert!(!set.ephemeral(), "{}", set.text());
+    let mut finance = Member::new(1003, "carol", 0);
+    finance.roles = vec![777];
+    let by_role = fake
+        .command(&finance, Some(GUILD), "package", sub("add", json!({"name": "Notion", "cost": "10"})), "en-US")
+        .await;
+    assert!(!by_role.ephemeral() && by_role.text().contains("Notion"), "{}", by_role.text());
+    db.app_at(NOW).remove_item(&workspace, &jarvis::domain::audit::Actor::Cli, &"Notion".parse().unwrap()).await.unwrap();
+
     // Bad input gets the CLI's message, privately.
     let bad = fake
         .command(&admin(), Some(GUILD), "package", sub("add", json!({"name": "Linear", "cost": "-5"})), "en-US")
