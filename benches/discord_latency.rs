@@ -5,7 +5,6 @@
 //! `JARVIS_BENCH_ITEMS`, `JARVIS_BENCH_RECORDS` and `JARVIS_BENCH_RUNS` change the sizes.
 
 #[path = "../tests/fake_discord/mod.rs"]
-#[allow(dead_code)]
 mod fake_discord;
 
 use std::sync::Arc;
@@ -50,8 +49,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("large workspace: {items} items, {written} records, loaded in {:.1} s", started.elapsed().as_secs_f64());
 
     let fake = FakeDiscord::start().await;
-    let config =
-        jarvis::discord::Config { token: "bench-token".into(), guild_id: None, api_proxy: Some(fake.url()) };
+    let config = jarvis::discord::Config { token: "bench-token".into(), guild_id: None, api_proxy: Some(fake.url()) };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let bot = tokio::spawn(jarvis::discord::run(app.clone(), config, async move {
         let _ = stopped.await;

@@ -131,7 +131,11 @@ async fn the_bot_works_end_to_end() {
             "en-US",
         )
         .await;
-    assert!(embed_text(&package).contains("GitHub"), "{}", embed_text(&package));
+    assert!(
+        embed_text(&package).contains("@\u{200B}everyone GitHub"),
+        "a typed name is shown, escaped: {}",
+        embed_text(&package)
+    );
     let workspace = ws(&GUILD.to_string());
     let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap();
     assert_eq!(items.items.len(), 3);
@@ -155,7 +159,10 @@ async fn the_bot_works_end_to_end() {
         .command(&finance, Some(GUILD), "package", sub("add", json!({"name": "Notion", "cost": "10"})), "en-US")
         .await;
     assert!(!by_role.ephemeral() && by_role.text().contains("Notion"), "{}", by_role.text());
-    db.app_at(NOW).remove_item(&workspace, &jarvis::domain::audit::Actor::Cli, &"Notion".parse().unwrap()).await.unwrap();
+    db.app_at(NOW)
+        .remove_item(&workspace, &jarvis::domain::audit::Actor::Cli, &"Notion".parse().unwrap())
+        .await
+        .unwrap();
 
     // Bad input gets the CLI's message, privately.
     let bad = fake
@@ -172,7 +179,6 @@ async fn the_bot_works_end_to_end() {
     assert!(dashboard.text().contains("Monthly cost: 51.00 USD"), "{}", dashboard.text());
     assert_eq!(dashboard.files.len(), 1, "the chart is attached");
     assert_eq!(&dashboard.files[0].1[..4], b"\x89PNG");
-    assert!(dashboard.latency < Duration::from_secs(3), "{:?}", dashboard.latency);
 
     // Thai readers get Thai.
     let thai = fake.command(&member(), Some(GUILD), "jarvis", sub("report", json!({})), "th").await;
@@ -198,13 +204,25 @@ async fn the_bot_works_end_to_end() {
         offered.callback["data"]["choices"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(choices, ["OpenAI"]);
 
-    // Removal asks first; the button does it.
+    // Removal asks first; only the member who asked can answer; the button does it.
     let ask = fake.command(&admin(), Some(GUILD), "infra", sub("remove", json!({"item": "acme.com"})), "en-US").await;
-    let message = ask.message();
     let yes = ask.custom_ids().into_iter().find(|id| id.ends_with(":yes")).expect("a remove button");
-    let done = fake.component(&admin(), Some(GUILD), &message, &yes).await;
+    let other = fake.component(&member(), Some(GUILD), &ask.message(), &yes).await;
+    assert!(other.ephemeral() && other.text().contains("Only alice"), "{}", other.text());
+    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 3);
+    let done = fake.component(&admin(), Some(GUILD), &ask.message(), &yes).await;
     assert!(done.text().contains("Removed"), "{}", done.text());
+    assert!(done.custom_ids().is_empty(), "the buttons are gone");
     assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 2);
+    // "Keep" keeps.
+    let ask = fake.command(&admin(), Some(GUILD), "ai", sub("remove", json!({"item": "OpenAI"})), "en-US").await;
+    let keep = ask.custom_ids().into_iter().find(|id| id.ends_with(":no")).expect("a keep button");
+    let kept = fake.component(&admin(), Some(GUILD), &ask.message(), &keep).await;
+    assert!(kept.text().contains("Kept"), "{}", kept.text());
+    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 2);
+    // /infra only reaches infrastructure.
+    let wrong = fake.command(&admin(), Some(GUILD), "infra", sub("show", json!({"item": "OpenAI"})), "en-US").await;
+    assert!(wrong.ephemeral() && wrong.text().contains("No item `OpenAI`"), "{}", wrong.text());
 
     // The item form: a modal, prefilled to edit; its submit changes the item.
     let opened = fake.command(&admin(), Some(GUILD), "ai", sub("form", json!({"item": "OpenAI"})), "en-US").await;
@@ -287,31 +305,90 @@ async fn bad_input_through_discord_gets_the_clis_messages() {
     let cases: &[(&str, Value, &str)] = &[
         ("package", sub("add", json!({"name": "Linear", "cost": "12,50"})), "is not valid"),
         ("package", sub("add", json!({"name": "Linear", "cost": "abc"})), "is not valid"),
-        ("package", sub("add", json!({"name": "Linear", "cost": "10", "renews": "2026-02-30"})), "February 2026 has 28 days"),
+        (
+            "package",
+            sub("add", json!({"name": "Linear", "cost": "10", "renews": "2026-02-30"})),
+            "February 2026 has 28 days",
+        ),
         ("package", sub("add", json!({"name": "Linear", "cost": "10", "currency": "XYZ"})), "ISO 4217"),
         ("package", sub("add", json!({"name": "github", "cost": "10"})), "There is already a package named"),
-        ("package", sub("add", json!({"name": "   ", "cost": "10"})), "name"),
+        ("package", sub("add", json!({"name": "   ", "cost": "10"})), "Give the item a name"),
         ("package", sub("add", json!({"name": "a\u{202E}b", "cost": "10"})), "invisible"),
-        ("package", sub("add", json!({"name": "Linear", "cost": "10", "auto_renew": true})), "Auto-renew needs the renewal date"),
-        ("package", sub("add", json!({"name": "Linear", "cost": "10", "period": 3, "yearly_price": "100"})), "yearly price"),
+        (
+            "package",
+            sub("add", json!({"name": "Linear", "cost": "10", "auto_renew": true})),
+            "Auto-renew needs the renewal date",
+        ),
+        (
+            "package",
+            sub("add", json!({"name": "Linear", "cost": "10", "period": 3, "yearly_price": "100"})),
+            "yearly price",
+        ),
         ("package", sub("edit", json!({"item": "githb", "cost": "25"})), "did you mean `GitHub`?"),
         ("package", sub("edit", json!({"item": "GitHub"})), "at least one field"),
         ("package", sub("edit", json!({"item": "GitHub", "clear": "colour"})), "field to clear"),
         ("cost", sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-13"})), "YYYY-MM"),
-        ("cost", sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-11", "date": "2026-11-01"})), "not both"),
+        (
+            "cost",
+            sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-11", "date": "2026-11-01"})),
+            "not both",
+        ),
         ("budget", sub("set", json!({"scope": 0, "amount": "100", "thresholds": "0"})), "between 1 and 1000"),
         ("settings", sub("set", json!({"setting": 1, "value": "Mars/Base"})), "IANA name"),
         ("settings", sub("rate", json!({"base": "USD", "quote": "THB", "rate": "0"})), "greater than zero"),
     ];
     for (command, options, words) in cases {
         let outcome = fake.command(&admin(), Some(GUILD), command, options.clone(), "en-US").await;
-        let text = outcome.text().replace('\\', "");
+        let text = outcome.text();
         assert!(outcome.ephemeral(), "/{command} {options}: not private: {text}");
         assert!(text.contains(words), "/{command} {options}: expected {words:?} in {text}");
     }
     let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap();
     assert_eq!(items.items.len(), 1, "nothing but GitHub was written");
     assert!(db.app_at(NOW).budgets(&workspace).await.unwrap().budgets.is_empty());
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// Every change needs Manage Server or the admin role: a member is refused, privately, and the
+/// audit log shows nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn members_cannot_change_anything() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let bot = Bot::start(&fake, &db, Some(GUILD)).await;
+    let workspace = ws(&GUILD.to_string());
+    fake.command(
+        &admin(),
+        Some(GUILD),
+        "ai",
+        sub("add", json!({"name": "OpenAI", "service": 0, "pricing": 1, "cost": "20"})),
+        "en-US",
+    )
+    .await;
+    let before = db.app_at(NOW).audit_log(&workspace, 1000).await.unwrap().len();
+    let cases: &[(&str, Value)] = &[
+        ("ai", sub("add", json!({"name": "Claude", "service": 0, "pricing": 1, "cost": "20"}))),
+        ("ai", sub("edit", json!({"item": "OpenAI", "cost": "25"}))),
+        ("ai", sub("remove", json!({"item": "OpenAI"}))),
+        ("ai", sub("usage", json!({"item": "OpenAI", "used": "10"}))),
+        ("ai", sub("form", json!({"item": "OpenAI"}))),
+        ("cost", sub("record", json!({"item": "OpenAI", "amount": "5"}))),
+        ("budget", sub("set", json!({"scope": 0, "amount": "100"}))),
+        ("budget", sub("remove", json!({"scope": 0}))),
+        ("settings", sub("set", json!({"setting": 0, "value": "THB"}))),
+        ("settings", sub("rate", json!({"base": "USD", "quote": "THB", "rate": "35"}))),
+    ];
+    for (command, options) in cases {
+        let outcome = fake.command(&member(), Some(GUILD), command, options.clone(), "en-US").await;
+        assert!(
+            outcome.ephemeral() && outcome.text().contains("Manage Server"),
+            "/{command} {options}: {}",
+            outcome.text()
+        );
+    }
+    assert_eq!(db.app_at(NOW).audit_log(&workspace, 1000).await.unwrap().len(), before, "nothing was written");
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

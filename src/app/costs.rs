@@ -219,6 +219,19 @@ impl App {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<CostHistory> {
+        self.cost_history_newest(workspace, item, from, to, None).await
+    }
+
+    /// [`App::cost_history`] listing only the `newest` records (the total still covers them
+    /// all): for a chat reply, which cannot show a million lines.
+    pub async fn cost_history_newest(
+        &self,
+        workspace: &WorkspaceId,
+        item: Option<&ItemRef>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        newest: Option<usize>,
+    ) -> Result<CostHistory> {
         let window = DateRange::between(from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX))?;
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
@@ -240,11 +253,13 @@ impl App {
                 Err(gap) => missing.push(gap),
             }
         }
+        let earlier = newest.map_or(0, |n| records.len().saturating_sub(n));
         Ok(CostHistory {
             base_currency: base,
             from,
             to,
-            records: records.iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),
+            records: records[earlier..].iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),
+            earlier,
             total,
             warnings: dedup_missing(missing).iter().map(MissingRate::to_string).collect(),
         })

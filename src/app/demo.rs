@@ -260,7 +260,9 @@ impl App {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         if !tx.items(workspace, Removed::Excluded).await?.is_empty() {
-            return Err(UserError::Conflict(format!("Workspace `{workspace}` already has items; use an empty one")).into());
+            return Err(
+                UserError::Conflict(format!("Workspace `{workspace}` already has items; use an empty one")).into()
+            );
         }
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);

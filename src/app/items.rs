@@ -27,15 +27,22 @@ use crate::store::{CostFilter, Removed, Tx};
 pub struct ItemRef {
     pub query: String,
     pub kind: Option<Kind>,
+    /// Only items of these kinds (empty: any), e.g. the four that `/infra` manages.
+    pub kinds: Vec<Kind>,
 }
 
 impl ItemRef {
     pub fn new(query: impl Into<String>) -> ItemRef {
-        ItemRef { query: query.into().trim().to_string(), kind: None }
+        ItemRef { query: query.into().trim().to_string(), kind: None, kinds: Vec::new() }
     }
 
     pub fn with_kind(self, kind: Option<Kind>) -> ItemRef {
         ItemRef { kind, ..self }
+    }
+
+    /// Narrowed to items of `kinds`.
+    pub fn with_kinds(self, kinds: &[Kind]) -> ItemRef {
+        ItemRef { kinds: kinds.to_vec(), ..self }
     }
 
     /// The id this reference names, and whether it was explicit (`#12`).
@@ -50,7 +57,11 @@ impl ItemRef {
 
     /// The one item among `items` this reference points at.
     pub(super) fn find_in<'a>(&self, items: &'a [Item], what: &'static str) -> Result<&'a Item, UserError> {
-        let candidates: Vec<&Item> = items.iter().filter(|i| self.kind.is_none_or(|k| i.kind() == k)).collect();
+        let candidates: Vec<&Item> = items
+            .iter()
+            .filter(|i| self.kind.is_none_or(|k| i.kind() == k))
+            .filter(|i| self.kinds.is_empty() || self.kinds.contains(&i.kind()))
+            .collect();
         let by_id = self.id().and_then(|(id, explicit)| candidates.iter().find(|i| i.id == id).map(|i| (*i, explicit)));
         let key = self.query.to_lowercase();
         let by_name: Vec<&Item> = candidates.iter().copied().filter(|i| i.name.key() == key).collect();

@@ -279,6 +279,8 @@ pub struct CostHistory {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub records: Vec<CostView>,
+    /// Older records not listed (when only the newest were asked for); the total includes them.
+    pub earlier: usize,
     /// What the records cost within `from`..`to` (a record reaching outside counts for its share
     /// of days inside), in the base currency; records without an exchange rate are left out.
     pub total: Money,

@@ -63,6 +63,9 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     }
     let http = http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build();
     let guild = config.guild_id.map(serenity::GuildId::new);
+    // Set when the commands cannot be registered: the bot then stops instead of idling.
+    let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let setup_failed = Arc::clone(&failed);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -75,9 +78,18 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 let commands = &framework.options().commands;
-                match guild {
-                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await?,
-                    None => poise::builtins::register_globally(ctx, commands).await?,
+                let registered = match guild {
+                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await,
+                    None => poise::builtins::register_globally(ctx, commands).await,
+                };
+                if let Err(error) = registered {
+                    let place = guild.map_or("globally".to_string(), |g| format!("in server {g} (DISCORD_GUILD_ID)"));
+                    let message = format!(
+                        "Discord refused Jarvis's commands {place}: {error}; check that the bot was invited to that server with the applications.commands scope"
+                    );
+                    *setup_failed.lock().expect("setup flag") = Some(message);
+                    framework.shard_manager().shutdown_all().await;
+                    return Err(AppError::Internal(anyhow::Error::new(error)));
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
                 Ok(Data { app })
@@ -94,7 +106,11 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         tracing::info!("shutting down");
         shards.shutdown_all().await;
     });
-    client.start().await.map_err(|error| match error {
+    let started = client.start().await;
+    if let Some(message) = failed.lock().expect("setup flag").take() {
+        anyhow::bail!(message);
+    }
+    started.map_err(|error| match error {
         serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)
         | serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(serenity::ErrorResponse {
             status_code: serenity::StatusCode::UNAUTHORIZED,

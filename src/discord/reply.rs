@@ -99,18 +99,37 @@ async fn whisper(ctx: Context<'_>, text: String) {
 /// an internal one gets an apology with an id, and the whole chain goes to the log.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
+        // Only the member who typed it sees it, and nothing pings: shown as written, so the
+        // code spans and role mentions in the message render.
         poise::FrameworkError::Command { error: AppError::User(error), ctx, .. } => {
-            whisper(ctx, format!("❌ {}", crate::render::escape_discord(&error.to_string()))).await;
+            whisper(ctx, format!("❌ {error}")).await;
         }
         poise::FrameworkError::Command { error: AppError::Internal(error), ctx, .. } => {
             let id = crate::error_id();
             tracing::error!(error_id = %id, command = %ctx.command().qualified_name, "{error:#}");
-            whisper(ctx, format!("⚠️ Something went wrong on Jarvis's side; nothing was changed. Error id `{id}` (for your admin's logs).")).await;
+            whisper(
+                ctx,
+                format!(
+                    "⚠️ Something went wrong on Jarvis's side. Check whether your change was saved before trying again. Error id `{id}` (for your admin's logs)."
+                ),
+            )
+            .await;
         }
         poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
             let what = input.map(|i| format!(" `{}`", crate::render::escape_discord(&i))).unwrap_or_default();
             whisper(ctx, format!("❌ Jarvis could not read an option{what}: {error}")).await;
         }
+        poise::FrameworkError::CommandStructureMismatch { ctx, description, .. } => {
+            tracing::warn!(command = %ctx.command().qualified_name, "command structure mismatch: {description}");
+            let reply = poise::CreateReply::default()
+                .content("This command was just updated and Discord still shows the old version; try again in a minute")
+                .ephemeral(true);
+            if let Err(error) = poise::Context::Application(ctx).send(reply).await {
+                tracing::warn!("could not send an error reply: {error:#}");
+            }
+        }
+        // Reported by `run`, which stops.
+        poise::FrameworkError::Setup { error, .. } => tracing::debug!("setup failed: {error:#}"),
         poise::FrameworkError::GuildOnly { ctx, .. } => {
             whisper(
                 ctx,

@@ -350,16 +350,20 @@ fn cap_lists(value: &Value, cap: usize) -> Value {
 }
 
 /// Escapes what Discord would read as markdown or a mention in text people typed: `@everyone`
-/// becomes `@\u{200B}everyone`, `<@123>` loses its meaning, `*bold*` shows its asterisks.
+/// becomes `@\u{200B}everyone`, `<@123>` loses its meaning, `*bold*` shows its asterisks. A value
+/// stays on one line (a note's line breaks become spaces), so it cannot start a heading, a quote
+/// or a list line of the page it sits in.
 pub fn escape_discord(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
+    let mut line_start = true;
+    for c in text.chars() {
+        let c = if c == '\n' || c == '\r' { ' ' } else { c };
         match c {
             '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' => {
                 out.push('\\');
                 out.push(c);
             }
-            '#' | '>' | '-' if i == 0 => {
+            '#' | '>' | '-' | '+' if line_start => {
                 out.push('\\');
                 out.push(c);
             }
@@ -369,6 +373,7 @@ pub fn escape_discord(text: &str) -> String {
             }
             _ => out.push(c),
         }
+        line_start = false;
     }
     out
 }

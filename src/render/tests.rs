@@ -67,6 +67,8 @@ fn text_people_typed_cannot_format_or_ping_on_discord() {
     assert_eq!(escape_discord("*bold* _it_ `code` ~s~ |sp| [l](u)"), r"\*bold\* \_it\_ \`code\` \~s\~ \|sp\| \[l\](u)");
     assert_eq!(escape_discord("# not a heading - or > quote"), r"\# not a heading - or > quote");
     assert_eq!(escape_discord("api-prod 2026-12-01"), "api-prod 2026-12-01");
+    // A note cannot add lines (a fake heading or total) to the page around it.
+    assert_eq!(escape_discord("inv 1\n## Total: 0.00 USD"), "inv 1 ## Total: 0.00 USD");
 }
 
 #[test]

@@ -52,11 +52,7 @@ async fn package_items(ctx: Context<'_>, partial: &str) -> serenity::CreateAutoc
 
 /// The item `query` names among `kinds` (an autocompleted `#id`, or a name).
 fn reference(query: &str, kinds: &[Kind]) -> Result<ItemRef, Error> {
-    let reference: ItemRef = query.parse()?;
-    Ok(match kinds {
-        [one] => reference.with_kind(Some(*one)),
-        _ => reference,
-    })
+    Ok(query.parse::<ItemRef>()?.with_kinds(kinds))
 }
 
 pub(super) async fn add(ctx: Context<'_>, kind: Kind, form: ItemForm) -> Result<(), Error> {
@@ -92,7 +88,12 @@ pub(super) async fn edit(ctx: Context<'_>, kinds: &[Kind], item: &str, form: Ite
     reply::done(ctx, text).await
 }
 
-/// Asks for confirmation with buttons, then removes.
+/// How long a confirmation or a paged list waits for presses: under the 15 minutes an
+/// interaction's token lives, so the message can still be tidied up afterwards.
+const PRESS_WINDOW: Duration = Duration::from_secs(14 * 60);
+
+/// Asks for confirmation with buttons, then removes. Only the member who asked can confirm;
+/// anyone else pressing is told so, privately.
 async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
@@ -113,12 +114,24 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
     let embed = serenity::CreateEmbed::new().description(question).colour(colour::WARNING);
     let message = ctx.send(poise::CreateReply::default().embed(embed).components(vec![buttons])).await?;
     let author = ctx.author().id;
-    let press = serenity::ComponentInteractionCollector::new(ctx.serenity_context())
-        .author_id(author)
-        .filter(move |press| press.data.custom_id == yes || press.data.custom_id == no)
-        .timeout(Duration::from_secs(120))
-        .await;
-    let Some(press) = press else {
+    let ids = (yes.clone(), no.clone());
+    let mut presses = serenity::ComponentInteractionCollector::new(ctx.serenity_context())
+        .filter(move |press| press.data.custom_id == ids.0 || press.data.custom_id == ids.1)
+        .timeout(PRESS_WINDOW)
+        .stream();
+    let decision = loop {
+        let Some(press) = futures_next(&mut presses).await else { break None };
+        if press.user.id == author {
+            break Some(press);
+        }
+        let text = renderer.text(&text!("reply.item.not_yours", member = ctx.author().name));
+        let answer = serenity::CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        press.create_response(ctx, serenity::CreateInteractionResponse::Message(answer)).await?;
+    };
+    let Some(press) = decision else {
         let text = renderer.text(&text!("reply.item.remove_timeout", item = shown.item.name));
         let embed = serenity::CreateEmbed::new().description(text).colour(colour::NEUTRAL);
         let edit = poise::CreateReply::default()
@@ -128,19 +141,33 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
         message.edit(ctx, edit).await?;
         return Ok(());
     };
-    let (text, embed_colour) = if press.data.custom_id.ends_with(":yes") {
-        let removed =
-            ctx.data().app.remove_item(&ws, &actor(ctx), &ItemRef::new(format!("#{}", shown.item.id))).await?;
-        (renderer.text(&text!("reply.item.removed", item = removed.name, id = removed.id)), colour::HEALTHY)
+    // Answer the press at once; the removal may wait for the database.
+    press.create_response(ctx, serenity::CreateInteractionResponse::Acknowledge).await?;
+    let outcome = if press.data.custom_id == yes {
+        ctx.data().app.remove_item(&ws, &actor(ctx), &ItemRef::new(format!("#{}", shown.item.id))).await.map(
+            |removed| {
+                (renderer.text(&text!("reply.item.removed", item = removed.name, id = removed.id)), colour::HEALTHY)
+            },
+        )
     } else {
-        (renderer.text(&text!("reply.item.kept", item = shown.item.name)), colour::NEUTRAL)
+        Ok((renderer.text(&text!("reply.item.kept", item = shown.item.name)), colour::NEUTRAL))
     };
-    let update = serenity::CreateInteractionResponseMessage::new()
+    let (text, embed_colour) = match &outcome {
+        Ok(done) => done.clone(),
+        Err(_) => (renderer.text(&text!("reply.item.kept", item = shown.item.name)), colour::NEUTRAL),
+    };
+    let update = serenity::EditInteractionResponse::new()
         .embed(serenity::CreateEmbed::new().description(text).colour(embed_colour))
         .components(Vec::new())
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    press.create_response(ctx, serenity::CreateInteractionResponse::UpdateMessage(update)).await?;
-    Ok(())
+    press.edit_response(ctx, update).await?;
+    outcome.map(|_| ())
+}
+
+/// The next item of a collector stream.
+async fn futures_next<S: futures_util::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    use futures_util::StreamExt as _;
+    stream.next().await
 }
 
 /// Items listed per page; more pages get ◀ ▶ buttons.
@@ -150,41 +177,44 @@ async fn list(ctx: Context<'_>, category: Category) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let list = ctx.data().app.list_items(&ws, ItemFilter { category: Some(category), ..Default::default() }).await?;
-    let pages: Vec<_> =
-        list.items.chunks(PER_PAGE).map(|items| ItemList { items: items.to_vec(), ..list.clone() }).collect();
-    if pages.len() <= 1 {
+    let pages = list.items.len().div_ceil(PER_PAGE).max(1);
+    if pages == 1 {
         return reply::send(ctx, reply::page_embed(renderer, Page::Items, &list, colour::INFO)?, Vec::new()).await;
     }
     let id = ctx.id();
     let (prev, next) = (format!("page:{id}:prev"), format!("page:{id}:next"));
+    // Each page is built when it is shown.
     let page = |index: usize| -> Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), Error> {
-        let footer = renderer.text(&text!("label.page", page = index + 1, pages = pages.len()));
-        let embed = reply::page_embed(renderer, Page::Items, &pages[index], colour::INFO)?
+        let shown = ItemList {
+            items: list.items[index * PER_PAGE..((index + 1) * PER_PAGE).min(list.items.len())].to_vec(),
+            workspace: list.workspace.clone(),
+            today: list.today,
+            base_currency: list.base_currency,
+            totals: list.totals.clone(),
+            warnings: list.warnings.clone(),
+        };
+        let footer = renderer.text(&text!("label.page", page = index + 1, pages = pages));
+        let embed = reply::page_embed(renderer, Page::Items, &shown, colour::INFO)?
             .footer(serenity::CreateEmbedFooter::new(footer));
         let buttons = serenity::CreateActionRow::Buttons(vec![
             serenity::CreateButton::new(&prev).label("◀").style(serenity::ButtonStyle::Secondary).disabled(index == 0),
             serenity::CreateButton::new(&next)
                 .label("▶")
                 .style(serenity::ButtonStyle::Secondary)
-                .disabled(index + 1 == pages.len()),
+                .disabled(index + 1 == pages),
         ]);
         Ok((embed, vec![buttons]))
     };
     let (embed, buttons) = page(0)?;
     let message = ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
+    let ids = (prev.clone(), next.clone());
+    let mut presses = serenity::ComponentInteractionCollector::new(ctx.serenity_context())
+        .filter(move |press| press.data.custom_id == ids.0 || press.data.custom_id == ids.1)
+        .timeout(PRESS_WINDOW)
+        .stream();
     let mut index = 0;
-    loop {
-        let (prev, next) = (prev.clone(), next.clone());
-        let press = serenity::ComponentInteractionCollector::new(ctx.serenity_context())
-            .filter(move |press| press.data.custom_id == prev || press.data.custom_id == next)
-            .timeout(Duration::from_secs(300))
-            .await;
-        let Some(press) = press else { break };
-        index = if press.data.custom_id.ends_with(":next") {
-            (index + 1).min(pages.len() - 1)
-        } else {
-            index.saturating_sub(1)
-        };
+    while let Some(press) = futures_next(&mut presses).await {
+        index = if press.data.custom_id == next { (index + 1).min(pages - 1) } else { index.saturating_sub(1) };
         let (embed, buttons) = page(index)?;
         let update = serenity::CreateInteractionResponseMessage::new()
             .embed(embed)

@@ -110,9 +110,11 @@ async fn cost_history(
     #[description = "Records that start on this day or earlier, YYYY-MM-DD"] to: Option<String>,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
-    let renderer = reply::renderer(ctx, &ws).await?;
     let reference = item.as_deref().map(str::parse::<ItemRef>).transpose()?;
-    let history = ctx.data().app.cost_history(&ws, reference.as_ref(), date("from", &from)?, date("to", &to)?).await?;
+    let (from, to) = (date("from", &from)?, date("to", &to)?);
+    ctx.defer().await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let history = ctx.data().app.cost_history_newest(&ws, reference.as_ref(), from, to, Some(25)).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::History, &history, colour::INFO)?, Vec::new()).await
 }
 
