@@ -11,6 +11,7 @@ pub mod item;
 pub mod money;
 mod numbers;
 pub mod rates;
+pub mod schedule;
 pub mod summary;
 pub mod text;
 pub mod workspace;
