@@ -121,3 +121,23 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         other => anyhow::Error::new(other).context("the Discord connection failed"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reply::in_discord_terms;
+
+    #[test]
+    fn cli_wording_becomes_discord_wording() {
+        assert_eq!(
+            in_discord_terms("Auto-renew needs the renewal date: add --renews YYYY-MM-DD, or turn auto-renew off"),
+            "Auto-renew needs the renewal date: add renews YYYY-MM-DD, or turn auto-renew off"
+        );
+        assert_eq!(
+            in_discord_terms("turn auto-renew off (--no-auto-renew) or choose a recurring --period"),
+            "turn auto-renew off (auto_renew: False) or choose a recurring period"
+        );
+        assert_eq!(in_discord_terms("leave --yearly-price out"), "leave yearly_price out");
+        assert_eq!(in_discord_terms("set one with `rate set USD THB 35`"), "set one with `/settings rate USD THB 35`");
+        assert_eq!(in_discord_terms("a -- b"), "a -- b");
+    }
+}

@@ -95,6 +95,31 @@ async fn whisper(ctx: Context<'_>, text: String) {
     }
 }
 
+/// A message written for the command line, in Discord's terms: `--unit-price` is the option
+/// `unit_price`, `--no-auto-renew` is `auto_renew: False`, `rate set` is `/settings rate`.
+pub fn in_discord_terms(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("--") {
+        out.push_str(&rest[..at]);
+        let flag: String = rest[at + 2..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '-').collect();
+        if flag.is_empty() {
+            out.push_str("--");
+        } else {
+            match flag.as_str() {
+                "auto-renew" => out.push_str("auto_renew: True"),
+                "no-auto-renew" => out.push_str("auto_renew: False"),
+                other => out.push_str(&other.replace('-', "_")),
+            }
+        }
+        rest = &rest[at + 2 + flag.len()..];
+    }
+    out.push_str(rest);
+    out.replace("`rate set ", "`/settings rate ")
+        .replace("`item list`", "the list commands")
+        .replace("`cost history`", "/cost history")
+}
+
 /// Every failure ends here: a user's mistake is shown to them alone, as the CLI would show it;
 /// an internal one gets an apology with an id, and the whole chain goes to the log.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
@@ -102,7 +127,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         // Only the member who typed it sees it, and nothing pings: shown as written, so the
         // code spans and role mentions in the message render.
         poise::FrameworkError::Command { error: AppError::User(error), ctx, .. } => {
-            whisper(ctx, format!("❌ {error}")).await;
+            whisper(ctx, format!("❌ {}", in_discord_terms(&error.to_string()))).await;
         }
         poise::FrameworkError::Command { error: AppError::Internal(error), ctx, .. } => {
             let id = crate::error_id();

@@ -27,10 +27,9 @@ impl Cadence {
         let words: Vec<String> = input.split_whitespace().map(str::to_ascii_lowercase).collect();
         match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             ["daily"] => Ok(Cadence::Daily),
-            ["weekly", day] => day
-                .parse::<Weekday>()
-                .map(Cadence::Weekly)
-                .map_err(|_| bad("give a weekday, e.g. weekly monday")),
+            ["weekly", day] => {
+                day.parse::<Weekday>().map(Cadence::Weekly).map_err(|_| bad("give a weekday, e.g. weekly monday"))
+            }
             ["monthly", day] => match day.parse::<u32>() {
                 Ok(day @ 1..=28) => Ok(Cadence::Monthly(day)),
                 _ => Err(bad("give a day from 1 to 28 (every month has it), e.g. monthly 1")),
@@ -133,7 +132,13 @@ impl Schedule {
     /// What to do at `now`, given the slot last posted: post the latest slot if it was not
     /// posted yet (late when posted more than `grace` after it), else nothing. Downtime over
     /// several slots posts the latest once.
-    pub fn due(&self, tz: Tz, now: DateTime<Utc>, last_posted: Option<DateTime<Utc>>, grace: chrono::Duration) -> Option<Due> {
+    pub fn due(
+        &self,
+        tz: Tz,
+        now: DateTime<Utc>,
+        last_posted: Option<DateTime<Utc>>,
+        grace: chrono::Duration,
+    ) -> Option<Due> {
         let slot = self.last_slot(tz, now)?;
         if last_posted.is_some_and(|posted| posted >= slot) {
             return None;
