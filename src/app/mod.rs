@@ -11,6 +11,7 @@ mod forms;
 mod items;
 mod jobs;
 mod rates;
+mod schedules;
 mod settings;
 pub mod views;
 
@@ -28,6 +29,7 @@ pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, it
 pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
+pub use schedules::{DueReport, ON_TIME, ScheduleView};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {

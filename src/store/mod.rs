@@ -10,6 +10,7 @@ mod budgets;
 mod costs;
 mod items;
 mod rates;
+mod schedules;
 mod workspaces;
 
 use std::str::FromStr;
@@ -24,6 +25,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub use audit::AuditRecord;
 pub use costs::CostFilter;
 pub use items::Removed;
+pub use schedules::StoredSchedule;
 
 /// A failure in the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,140 @@
+//! Use cases of scheduled reports: set, show and turn off a workspace's schedule, and claim the
+//! reports due now (each slot once, whatever restarts happen).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{App, Result};
+use crate::domain::UserError;
+use crate::domain::audit::{Actor, Change};
+use crate::domain::schedule::{Cadence, Schedule, parse_time};
+use crate::domain::workspace::WorkspaceId;
+use crate::store::StoredSchedule;
+
+/// A schedule as shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduleView {
+    pub cadence: Cadence,
+    /// Local time, HH:MM.
+    pub at: String,
+    pub timezone: String,
+    pub channel_id: u64,
+    /// The next report, in the workspace's local time.
+    pub next: Option<String>,
+}
+
+/// A report to post now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueReport {
+    pub workspace: WorkspaceId,
+    pub channel_id: u64,
+    pub slot: DateTime<Utc>,
+    /// Posted well after its time (after downtime).
+    pub late: bool,
+}
+
+/// How long after its slot a report still counts as on time.
+pub const ON_TIME: Duration = Duration::minutes(15);
+
+impl App {
+    async fn schedule_view(&self, workspace: &WorkspaceId, stored: &StoredSchedule) -> Result<ScheduleView> {
+        let settings = self.store.read().await?.settings(workspace).await?;
+        let tz = settings.timezone.0;
+        let next = stored
+            .schedule
+            .next_slot(tz, self.now())
+            .map(|slot| slot.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string());
+        Ok(ScheduleView {
+            cadence: stored.schedule.cadence,
+            at: stored.schedule.at.format("%H:%M").to_string(),
+            timezone: tz.name().to_string(),
+            channel_id: stored.channel_id,
+            next,
+        })
+    }
+
+    /// Posts the Jarvis report to `channel_id` on `cadence` (`daily`, `weekly monday`,
+    /// `monthly 1`) at `at` (HH:MM, the workspace's timezone).
+    pub async fn set_schedule(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        channel_id: u64,
+        cadence: &str,
+        at: &str,
+    ) -> Result<ScheduleView> {
+        let schedule = Schedule { cadence: Cadence::parse(cadence)?, at: parse_time(at)? };
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let before = tx.schedule(workspace).await?;
+        tx.set_schedule(workspace, &schedule, channel_id, now).await?;
+        if before.is_none() {
+            // A new schedule starts from now: it does not post for a slot already past.
+            let settings = tx.settings(workspace).await?;
+            if let Some(slot) = schedule.last_slot(settings.timezone.0, now) {
+                tx.claim_slot(workspace, slot).await?;
+            }
+        }
+        let change = Change {
+            action: "schedule.set",
+            entity: "schedule",
+            entity_id: None,
+            before: before.map(
+                |b| json!({ "cadence": b.schedule.cadence, "at": b.schedule.at, "channel": b.channel_id.to_string() }),
+            ),
+            after: Some(json!({ "cadence": schedule.cadence, "at": schedule.at, "channel": channel_id.to_string() })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        let stored = self.store.read().await?.schedule(workspace).await?.expect("just written");
+        self.schedule_view(workspace, &stored).await
+    }
+
+    /// The workspace's schedule, if any.
+    pub async fn schedule(&self, workspace: &WorkspaceId) -> Result<Option<ScheduleView>> {
+        let stored = self.store.read().await?.schedule(workspace).await?;
+        match stored {
+            Some(stored) => Ok(Some(self.schedule_view(workspace, &stored).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Turns the schedule off.
+    pub async fn remove_schedule(&self, workspace: &WorkspaceId, actor: &Actor) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        if !tx.remove_schedule(workspace).await? {
+            return Err(UserError::Missing("There is no report schedule to turn off".into()).into());
+        }
+        let change = Change { action: "schedule.off", entity: "schedule", entity_id: None, before: None, after: None };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reports due now in every workspace, each slot claimed in the database first, so it is
+    /// returned once however often this runs and whoever restarts. After downtime over several
+    /// slots, one late report.
+    pub async fn claim_due_reports(&self) -> Result<Vec<DueReport>> {
+        let now = self.now();
+        let schedules = self.store.read().await?.schedules().await?;
+        let mut due = Vec::new();
+        for stored in schedules {
+            let mut tx = self.store.write().await?;
+            let settings = tx.settings(&stored.workspace).await?;
+            if let Some(report) = stored.schedule.due(settings.timezone.0, now, stored.last_posted, ON_TIME)
+                && tx.claim_slot(&stored.workspace, report.slot).await?
+            {
+                due.push(DueReport {
+                    workspace: stored.workspace.clone(),
+                    channel_id: stored.channel_id,
+                    slot: report.slot,
+                    late: report.late,
+                });
+            }
+            tx.commit().await?;
+        }
+        Ok(due)
+    }
+}

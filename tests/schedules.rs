@@ -1,0 +1,93 @@
+//! Scheduled reports through the app layer on a real SQLite file, with a clock the test moves:
+//! the right local time across a DST change, once per slot across restarts, one late report
+//! after downtime.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use common::{TestDb, ws};
+use jarvis::app::{App, Clock};
+use jarvis::domain::audit::Actor;
+use jarvis::domain::workspace::SettingKey;
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    fn at(now: &str) -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(now.parse().unwrap())))
+    }
+
+    fn set(&self, now: &str) {
+        *self.0.lock().unwrap() = now.parse().unwrap();
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+fn slots(due: &[jarvis::app::DueReport]) -> Vec<(String, bool)> {
+    due.iter().map(|d| (d.slot.to_rfc3339(), d.late)).collect()
+}
+
+#[tokio::test]
+async fn weekly_reports_post_once_at_local_time_across_dst_restarts_and_downtime() {
+    let db = TestDb::new().await;
+    let clock = ManualClock::at("2026-10-20T12:00:00Z");
+    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+    let ws = ws("4242");
+    app.set_setting(&ws, &Actor::Cli, SettingKey::Timezone, "America/New_York").await.unwrap();
+    let view = app.set_schedule(&ws, &Actor::Cli, 777, "weekly monday", "09:00").await.unwrap();
+    assert_eq!(view.next.as_deref(), Some("2026-10-26 09:00 EDT"));
+
+    // Monday 2026-10-26, 09:00 EDT = 13:00 UTC: nothing a minute before, one report at it.
+    clock.set("2026-10-26T12:59:00Z");
+    assert!(app.claim_due_reports().await.unwrap().is_empty());
+    clock.set("2026-10-26T13:00:20Z");
+    assert_eq!(slots(&app.claim_due_reports().await.unwrap()), [("2026-10-26T13:00:00+00:00".into(), false)]);
+    // A restart (a new app on the same database) a minute later posts nothing.
+    clock.set("2026-10-26T13:01:00Z");
+    let restarted = App::new(db.store.clone(), Arc::new(clock.clone()));
+    assert!(restarted.claim_due_reports().await.unwrap().is_empty());
+
+    // After the clocks go back (2026-11-01), Monday 09:00 EST is 14:00 UTC.
+    clock.set("2026-11-02T13:30:00Z");
+    assert!(restarted.claim_due_reports().await.unwrap().is_empty());
+    clock.set("2026-11-02T14:00:05Z");
+    assert_eq!(slots(&restarted.claim_due_reports().await.unwrap()), [("2026-11-02T14:00:00+00:00".into(), false)]);
+
+    // Down from 2026-11-05 to 2026-11-18: the 9th and the 16th missed, one late report.
+    clock.set("2026-11-18T10:00:00Z");
+    assert_eq!(slots(&restarted.claim_due_reports().await.unwrap()), [("2026-11-16T14:00:00+00:00".into(), true)]);
+    assert!(restarted.claim_due_reports().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_new_schedule_does_not_post_for_a_past_slot_and_off_stops_it() {
+    let db = TestDb::new().await;
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+    let ws = ws("4242");
+    app.set_setting(&ws, &Actor::Cli, SettingKey::Timezone, "Asia/Bangkok").await.unwrap();
+    // Daily 08:00 Bangkok (01:00 UTC): today's slot already passed when it was set.
+    let view = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "08:00").await.unwrap();
+    assert_eq!(view.next.as_deref(), Some("2026-12-01 08:00 +07"));
+    assert!(app.claim_due_reports().await.unwrap().is_empty());
+    clock.set("2026-12-01T01:00:00Z");
+    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+    app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
+    clock.set("2026-12-02T01:00:00Z");
+    assert!(app.claim_due_reports().await.unwrap().is_empty());
+    assert!(app.schedule(&ws).await.unwrap().is_none());
+    // Bad schedules are refused with the usual messages.
+    let error = app.set_schedule(&ws, &Actor::Cli, 777, "monthly 31", "08:00").await.unwrap_err();
+    assert!(error.to_string().contains("from 1 to 28"), "{error}");
+    let error = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "8am").await.unwrap_err();
+    assert!(error.to_string().contains("HH:MM"), "{error}");
+}
