@@ -49,7 +49,12 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("large workspace: {items} items, {written} records, loaded in {:.1} s", started.elapsed().as_secs_f64());
 
     let fake = FakeDiscord::start().await;
-    let config = jarvis::discord::Config { token: "bench-token".into(), guild_id: None, api_proxy: Some(fake.url()) };
+    let config = jarvis::discord::Config {
+        token: "bench-token".into(),
+        guild_id: None,
+        api_proxy: Some(fake.url()),
+        tick: jarvis::discord::Config::TICK,
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let bot = tokio::spawn(jarvis::discord::run(app.clone(), config, async move {
         let _ = stopped.await;

@@ -35,9 +35,17 @@ struct Bot {
 impl Bot {
     /// Starts the bot, registering its commands in `guild` (or globally).
     async fn start(fake: &FakeDiscord, db: &TestDb, guild: Option<u64>) -> Bot {
-        let app = db.app_at(NOW);
-        let config =
-            jarvis::discord::Config { token: "fake-bot-token".into(), guild_id: guild, api_proxy: Some(fake.url()) };
+        Bot::start_with(fake, db.app_at(NOW), guild).await
+    }
+
+    /// Starts the bot on `app` (and its clock).
+    async fn start_with(fake: &FakeDiscord, app: jarvis::app::App, guild: Option<u64>) -> Bot {
+        let config = jarvis::discord::Config {
+            token: "fake-bot-token".into(),
+            guild_id: guild,
+            api_proxy: Some(fake.url()),
+            tick: std::time::Duration::from_millis(100),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(jarvis::discord::run(app, config, async move {
             let _ = stopped.await;
@@ -389,6 +397,116 @@ async fn members_cannot_change_anything() {
         );
     }
     assert_eq!(db.app_at(NOW).audit_log(&workspace, 1000).await.unwrap().len(), before, "nothing was written");
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct ManualClock(std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>);
+
+impl ManualClock {
+    fn at(now: &str) -> ManualClock {
+        ManualClock(std::sync::Arc::new(std::sync::Mutex::new(now.parse().unwrap())))
+    }
+
+    fn set(&self, now: &str) {
+        *self.0.lock().unwrap() = now.parse().unwrap();
+    }
+}
+
+impl jarvis::app::Clock for ManualClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The weekly report posts at 09:00 New York time, once, across a restart, and once (late) after
+/// downtime over two slots; `/jarvis report post` posts now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    const CHANNEL: u64 = 555;
+    fake.add_channel(GUILD, CHANNEL);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    app.set_setting(
+        &workspace,
+        &jarvis::domain::audit::Actor::Cli,
+        jarvis::domain::workspace::SettingKey::Timezone,
+        "America/New_York",
+    )
+    .await
+    .unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+
+    let set = fake
+        .command(
+            &admin(),
+            Some(GUILD),
+            "jarvis",
+            json!([{ "name": "schedule", "options": [{ "name": "set", "options": [
+                { "name": "channel", "value": CHANNEL.to_string() },
+                { "name": "cadence", "value": "weekly monday" },
+                { "name": "time", "value": "09:00" },
+            ]}]}]),
+            "en-US",
+        )
+        .await;
+    // 2026-11-30 is a Monday, and 07:00 in New York: today's 09:00 is next.
+    assert!(set.text().contains("2026-11-30 09:00 EST"), "{}", set.text());
+    let refused = fake
+        .command(
+            &member(),
+            Some(GUILD),
+            "jarvis",
+            json!([{ "name": "schedule", "options": [{ "name": "off", "options": [] }]}]),
+            "en-US",
+        )
+        .await;
+    assert!(refused.ephemeral(), "{}", refused.text());
+
+    // 09:00 EST is 14:00 UTC: one report in the channel.
+    clock.set("2026-11-30T13:59:00Z");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(fake.channel_messages().is_empty(), "too early");
+    clock.set("2026-11-30T14:00:05Z");
+    let posted = fake.wait_channel_messages(1).await;
+    assert_eq!(posted[0]["channel_id"], CHANNEL.to_string());
+    assert!(fake_discord::message_text(&posted[0]).contains("Jarvis report"), "{}", posted[0]);
+
+    // A restart a minute later posts nothing more.
+    bot.stop().await;
+    clock.set("2026-11-30T14:01:00Z");
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.channel_messages().len(), 1);
+
+    // Down over the 7th and the 14th: back on the 15th, one report, marked late.
+    bot.stop().await;
+    clock.set("2026-12-15T12:00:00Z");
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    let posted = fake.wait_channel_messages(2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.channel_messages().len(), 2, "one late report, not one per missed slot");
+    assert!(fake_discord::message_text(&posted[1]).contains("Late"), "{}", posted[1]);
+
+    // An admin posts the report now, to the report channel.
+    let now = fake
+        .command(
+            &admin(),
+            Some(GUILD),
+            "jarvis",
+            json!([{ "name": "report", "options": [{ "name": "post", "value": true }]}]),
+            "en-US",
+        )
+        .await;
+    assert!(now.text().contains("Posted the report"), "{}", now.text());
+    assert_eq!(fake.wait_channel_messages(3).await.len(), 3);
+
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -229,7 +229,12 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                     "DISCORD_TOKEN is not set: create the bot at https://discord.com/developers/applications (your app, Bot, Reset Token) and put the token in .env; see README, \"Create the Discord application\"".into(),
                 )
             })?;
-            let config = crate::discord::Config { token, guild_id: *guild_id, api_proxy: api_proxy.clone() };
+            let config = crate::discord::Config {
+                token,
+                guild_id: *guild_id,
+                api_proxy: api_proxy.clone(),
+                tick: crate::discord::Config::TICK,
+            };
             crate::discord::run(app.clone(), config, shutdown_signal()).await?;
             Ok(String::new())
         }

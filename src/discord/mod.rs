@@ -10,6 +10,7 @@ mod choices;
 mod commands;
 mod guard;
 mod reply;
+mod scheduler;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -39,6 +40,13 @@ pub struct Config {
     /// twilight-http-proxy, or a fake Discord in tests). Turns serenity's own rate limiter off:
     /// the proxy owns rate limits.
     pub api_proxy: Option<String>,
+    /// How often scheduled work (reports) is looked at.
+    pub tick: std::time::Duration,
+}
+
+impl Config {
+    /// How often the bot looks for scheduled work by default.
+    pub const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 }
 
 impl From<serenity::Error> for AppError {
@@ -66,6 +74,9 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     // Set when the commands cannot be registered: the bot then stops instead of idling.
     let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let setup_failed = Arc::clone(&failed);
+    // Stops the scheduler when the bot stops.
+    let (stopped, stop_watch) = tokio::sync::watch::channel(false);
+    let tick = config.tick;
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -92,6 +103,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
                     return Err(AppError::Internal(anyhow::Error::new(error)));
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
+                tokio::spawn(scheduler::run(app.clone(), ctx.http.clone(), tick, stop_watch));
                 Ok(Data { app })
             })
         })
@@ -107,6 +119,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         shards.shutdown_all().await;
     });
     let started = client.start().await;
+    let _ = stopped.send(true);
     if let Some(message) = failed.lock().expect("setup flag").take() {
         anyhow::bail!(message);
     }

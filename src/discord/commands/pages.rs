@@ -88,19 +88,98 @@ pub async fn renewals(
     reply::send(ctx, reply::page_embed(renderer, Page::Renewals, &renewals, colour)?, Vec::new()).await
 }
 
-/// Jarvis's analysis of your spending
-#[poise::command(slash_command, guild_only, subcommands("report"), subcommand_required)]
+/// Jarvis's analysis of your spending, and when it is posted
+#[poise::command(slash_command, guild_only, subcommands("report", "schedule"), subcommand_required)]
 pub async fn jarvis(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
 /// The health score and how it is made, recommendations with their savings, and risks
 #[poise::command(slash_command, guild_only)]
-pub async fn report(ctx: Context<'_>) -> Result<(), Error> {
+pub async fn report(
+    ctx: Context<'_>,
+    #[description = "Post it for everyone in the report channel (or here) instead of just answering"] post: Option<
+        bool,
+    >,
+) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
+    if post == Some(true) {
+        guard::require_admin(ctx, &ws).await?;
+    }
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let report = ctx.data().app.report(&ws).await?;
     let colour = band_colour(report.health.band);
-    reply::send(ctx, reply::page_embed(renderer, Page::Report, &report, colour)?, Vec::new()).await
+    let embed = reply::page_embed(renderer, Page::Report, &report, colour)?;
+    if post != Some(true) {
+        return reply::send(ctx, embed, Vec::new()).await;
+    }
+    let channel = match ctx.data().app.schedule(&ws).await? {
+        Some(schedule) => serenity::ChannelId::new(schedule.channel_id),
+        None => ctx.channel_id(),
+    };
+    let message = serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new());
+    channel.send_message(ctx, message).await?;
+    reply::done(ctx, renderer.text(&crate::analysis::text!("reply.report.posted", channel = channel.get()))).await
+}
+
+/// When Jarvis posts its report on its own
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("schedule_set", "schedule_show", "schedule_off"),
+    subcommand_required
+)]
+pub async fn schedule(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Post the report to a channel daily, weekly on a weekday, or monthly on a day, at a local time
+#[poise::command(slash_command, guild_only, rename = "set")]
+async fn schedule_set(
+    ctx: Context<'_>,
+    #[description = "The channel to post in"] channel: serenity::Channel,
+    #[description = "daily, weekly <weekday> or monthly <day 1-28>, e.g. weekly monday"] cadence: String,
+    #[description = "Local time, HH:MM (the server's timezone setting), e.g. 09:00"] time: String,
+) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    let view = ctx.data().app.set_schedule(&ws, &actor, channel.id().get(), &cadence, &time).await?;
+    reply::done(ctx, schedule_text(renderer, &view)).await
+}
+
+/// Show when the report is posted
+#[poise::command(slash_command, guild_only, rename = "show")]
+async fn schedule_show(ctx: Context<'_>) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let text = match ctx.data().app.schedule(&ws).await? {
+        Some(view) => schedule_text(renderer, &view),
+        None => renderer.text(&crate::analysis::text!("reply.schedule.none")),
+    };
+    reply::done(ctx, text).await
+}
+
+/// Stop posting the report on a schedule
+#[poise::command(slash_command, guild_only, rename = "off")]
+async fn schedule_off(ctx: Context<'_>) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    ctx.data().app.remove_schedule(&ws, &actor).await?;
+    reply::done(ctx, renderer.text(&crate::analysis::text!("reply.schedule.off"))).await
+}
+
+fn schedule_text(renderer: &crate::render::Renderer, view: &crate::app::ScheduleView) -> String {
+    renderer.text(&crate::analysis::text!(
+        "reply.schedule.show",
+        cadence = view.cadence,
+        at = view.at,
+        timezone = view.timezone,
+        channel = view.channel_id,
+        next = view.next.clone().unwrap_or_default()
+    ))
 }
