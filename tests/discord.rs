@@ -511,3 +511,55 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
     bot.stop().await;
     fake.shutdown().await;
 }
+
+/// Reports go through the outbox: a 500, then a 429 (its Retry-After honoured), then success
+/// posts exactly one message; a channel that is gone stops the retries after one try.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_outbox_retries_server_errors_and_rate_limits_and_stops_on_a_gone_channel() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    const CHANNEL: u64 = 555;
+    const GONE: u64 = 666;
+    fake.add_channel(GUILD, CHANNEL);
+    fake.add_channel(GUILD, GONE);
+    let clock = ManualClock::at("2026-11-30T00:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    let actor = jarvis::domain::audit::Actor::Cli;
+    app.set_schedule(&workspace, &actor, CHANNEL, "daily", "09:00").await.unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+
+    fake.fail_channel_posts(&[(500, None), (429, Some(0.5))]);
+    clock.set("2026-11-30T09:00:01Z");
+    let settle = || tokio::time::sleep(Duration::from_millis(400));
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (1, 0), "a 500 first");
+    // The first retry waits 2 s (backoff).
+    clock.set("2026-11-30T09:00:02Z");
+    settle().await;
+    assert_eq!(fake.channel_post_attempts(), 1, "not before its time");
+    clock.set("2026-11-30T09:00:04Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (2, 0), "then a 429");
+    // Retry-After 0.5 s, honoured.
+    clock.set("2026-11-30T09:00:05Z");
+    fake.wait_channel_messages(1).await;
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (3, 1), "then exactly one message");
+
+    // The channel is deleted: one try, then Jarvis gives up (and logs why).
+    app.set_schedule(&workspace, &actor, GONE, "daily", "10:00").await.unwrap();
+    fake.close_channel(GONE, 404);
+    clock.set("2026-11-30T10:00:01Z");
+    settle().await;
+    for minutes in [1, 10, 120] {
+        clock.set(&format!("2026-11-30T{:02}:{:02}:01Z", 10 + minutes / 60, minutes % 60));
+        settle().await;
+    }
+    assert_eq!(fake.channel_post_attempts(), 4, "no endless retries on a gone channel");
+    assert_eq!(fake.channel_messages().len(), 1);
+
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}

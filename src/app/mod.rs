@@ -29,7 +29,7 @@ pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, it
 pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
-pub use schedules::{DueReport, ON_TIME, ScheduleView};
+pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, ScheduleView};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {

@@ -113,9 +113,9 @@ impl App {
         Ok(())
     }
 
-    /// Reports due now in every workspace, each slot claimed in the database first, so it is
-    /// returned once however often this runs and whoever restarts. After downtime over several
-    /// slots, one late report.
+    /// Reports due now in every workspace, each slot claimed in the database first and queued in
+    /// the outbox with the claim, so it is owed once however often this runs and whoever
+    /// restarts. After downtime over several slots, one late report.
     pub async fn claim_due_reports(&self) -> Result<Vec<DueReport>> {
         let now = self.now();
         let schedules = self.store.read().await?.schedules().await?;
@@ -126,6 +126,9 @@ impl App {
             if let Some(report) = stored.schedule.due(settings.timezone.0, now, stored.last_posted, ON_TIME)
                 && tx.claim_slot(&stored.workspace, report.slot).await?
             {
+                // Owed from now on, in the same transaction as the claim: nothing is lost.
+                let payload = json!({ "slot": report.slot, "late": report.late });
+                tx.enqueue(&stored.workspace, "report", stored.channel_id, &payload, now).await?;
                 due.push(DueReport {
                     workspace: stored.workspace.clone(),
                     channel_id: stored.channel_id,
@@ -136,5 +139,56 @@ impl App {
             tx.commit().await?;
         }
         Ok(due)
+    }
+}
+
+/// Why a delivery failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryFailure {
+    /// Worth trying again (server error, network, rate limit): after `after` if Discord said.
+    Retry { after: Option<Duration>, error: String },
+    /// Discord will not take it (the channel is gone, no access): stop.
+    Refused { error: String },
+}
+
+/// What became of a failed delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AfterFailure {
+    RetryAt(DateTime<Utc>),
+    GaveUp,
+}
+
+impl App {
+    /// Messages owed to Discord whose time has come.
+    pub async fn deliverable(&self, limit: u32) -> Result<Vec<crate::store::OutboxEntry>> {
+        Ok(self.store.read().await?.deliverable(self.now(), limit).await?)
+    }
+
+    /// Discord accepted message `id` as `message_id`.
+    pub async fn delivered(&self, id: i64, message_id: u64) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.mark_sent(id, message_id, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed try of message `id` (after `attempts` earlier ones): when to try again,
+    /// or that Jarvis gave up.
+    pub async fn delivery_failed(&self, id: i64, attempts: u32, failure: &DeliveryFailure) -> Result<AfterFailure> {
+        use crate::domain::delivery::{MAX_ATTEMPTS, retry_delay};
+        let mut tx = self.store.write().await?;
+        let outcome = match failure {
+            DeliveryFailure::Retry { after, error } if attempts + 1 < MAX_ATTEMPTS => {
+                let next = self.now() + retry_delay(attempts + 1, *after);
+                tx.retry_later(id, next, error).await?;
+                AfterFailure::RetryAt(next)
+            }
+            DeliveryFailure::Retry { error, .. } | DeliveryFailure::Refused { error } => {
+                tx.mark_failed(id, error).await?;
+                AfterFailure::GaveUp
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
     }
 }

@@ -64,10 +64,16 @@ fn intents() -> serenity::GatewayIntents {
 /// Runs the bot until `shutdown` resolves (then disconnects cleanly), or until Discord refuses it.
 pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let mut http = serenity::HttpBuilder::new(&config.token);
+    let mut poster = scheduler::Poster {
+        client: reqwest::Client::new(),
+        base: "https://discord.com".to_string(),
+        token: config.token.clone(),
+    };
     if let Some(proxy) = &config.api_proxy {
         // DISCORD_API_PROXY is the proxy: HTTP_PROXY-style variables must not add another hop.
         let client = reqwest::Client::builder().no_proxy().build().context("could not build the HTTP client")?;
-        http = http.proxy(proxy.trim_end_matches('/')).ratelimiter_disabled(true).client(client);
+        http = http.proxy(proxy.trim_end_matches('/')).ratelimiter_disabled(true).client(client.clone());
+        poster = scheduler::Poster { client, base: proxy.trim_end_matches('/').to_string(), ..poster };
     }
     let http = http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build();
     let guild = config.guild_id.map(serenity::GuildId::new);
@@ -103,7 +109,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
                     return Err(AppError::Internal(anyhow::Error::new(error)));
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
-                tokio::spawn(scheduler::run(app.clone(), ctx.http.clone(), tick, stop_watch));
+                tokio::spawn(scheduler::run(app.clone(), poster, tick, stop_watch));
                 Ok(Data { app })
             })
         })

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod calendar;
 pub(crate) mod choice;
 pub mod cost;
+pub mod delivery;
 pub mod error;
 pub mod item;
 pub mod money;

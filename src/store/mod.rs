@@ -9,6 +9,7 @@ mod audit;
 mod budgets;
 mod costs;
 mod items;
+mod outbox;
 mod rates;
 mod schedules;
 mod workspaces;
@@ -25,6 +26,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub use audit::AuditRecord;
 pub use costs::CostFilter;
 pub use items::Removed;
+pub use outbox::OutboxEntry;
 pub use schedules::StoredSchedule;
 
 /// A failure in the store.

@@ -267,6 +267,12 @@ struct State {
     locales: HashMap<u64, String>,
     app_permissions: u64,
     violations: Vec<String>,
+    /// Answers queued for the next `POST /channels/{id}/messages`: (status, Retry-After seconds).
+    channel_failures: std::collections::VecDeque<(u16, Option<f64>)>,
+    /// Channels that are gone (404 Unknown Channel) or forbidden (403 Missing Access).
+    closed_channels: HashMap<u64, u16>,
+    /// Every `POST /channels/{id}/messages` the bot made, answered or not.
+    channel_post_attempts: usize,
     requests: Vec<(String, String)>,
     unhandled: Vec<(String, String)>,
     log: Vec<LogEntry>,
@@ -888,6 +894,22 @@ impl FakeDiscord {
     /// per user when `guild` is None).
     pub fn channel_id(&self, guild: Option<u64>, user_id: u64) -> u64 {
         self.shared.update(|s| s.channel_for(guild, user_id))
+    }
+
+    /// Makes the next channel posts fail, in order: `(500, None)` for a server error, `(429,
+    /// Some(0.2))` for a rate limit with its Retry-After.
+    pub fn fail_channel_posts(&self, failures: &[(u16, Option<f64>)]) {
+        self.shared.update(|s| s.channel_failures.extend(failures.iter().copied()));
+    }
+
+    /// Makes posting to `channel` fail for good: 404 (the channel is gone) or 403 (no access).
+    pub fn close_channel(&self, channel: u64, status: u16) {
+        self.shared.update(|s| s.closed_channels.insert(channel, status));
+    }
+
+    /// How many times the bot tried to post a channel message, failures included.
+    pub fn channel_post_attempts(&self) -> usize {
+        self.shared.lock().channel_post_attempts
     }
 
     /// Registers a text channel of `guild` so `GET /channels/{id}` and channel options know it.

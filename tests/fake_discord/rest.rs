@@ -120,7 +120,20 @@ pub(super) async fn handle(
             None => discord_error(404, 10003, "Unknown Channel"),
         },
         ("POST", ["channels", channel, "messages"]) => match snowflake(channel) {
-            Some(c) => shared.update(|s| channel_message(s, c, body)),
+            Some(c) => shared.update(|s| {
+                s.channel_post_attempts += 1;
+                if let Some(status) = s.closed_channels.get(&c).copied() {
+                    return match status {
+                        403 => discord_error(403, 50001, "Missing Access"),
+                        _ => discord_error(404, 10003, "Unknown Channel"),
+                    };
+                }
+                match s.channel_failures.pop_front() {
+                    Some((429, retry_after)) => rate_limited(retry_after.unwrap_or(1.0)),
+                    Some((status, _)) => discord_error(status, 0, "Internal Server Error"),
+                    None => channel_message(s, c, body),
+                }
+            }),
             None => discord_error(404, 10003, "Unknown Channel"),
         },
         (_, ["channels", channel, "messages", message]) => match (snowflake(channel), snowflake(message)) {
@@ -158,6 +171,16 @@ fn ok(value: Value) -> Response {
 fn discord_error(status: u16, code: u64, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     (status, axum::Json(json!({"code": code, "message": message}))).into_response()
+}
+
+/// A 429 as Discord sends it: Retry-After in seconds, in a header and in the body.
+fn rate_limited(retry_after: f64) -> Response {
+    let body = json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false});
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
 }
 
 fn invalid_form(breaches: &[Breach]) -> Response {

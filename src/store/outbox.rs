@@ -1,0 +1,102 @@
+//! The outbox: messages owed to Discord, until Discord accepts them.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row as _;
+
+use super::{Result, Tx, exactly_one, timestamp};
+use crate::domain::workspace::WorkspaceId;
+
+/// A message waiting to be delivered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub workspace: WorkspaceId,
+    pub kind: String,
+    pub channel_id: u64,
+    pub payload: serde_json::Value,
+    pub attempts: u32,
+}
+
+impl Tx {
+    /// Queues a message; it is delivered from `now` on.
+    pub async fn enqueue(
+        &mut self,
+        workspace: &WorkspaceId,
+        kind: &str,
+        channel_id: u64,
+        payload: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO outbox (workspace_id, kind, channel_id, payload, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        )
+        .bind(workspace.as_str())
+        .bind(kind)
+        .bind(channel_id.to_string())
+        .bind(payload.to_string())
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    /// Pending messages whose time has come, oldest first.
+    pub async fn deliverable(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, workspace_id, kind, channel_id, payload, attempts FROM outbox
+             WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+        )
+        .bind(timestamp(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let read = |row: &sqlx::sqlite::SqliteRow| -> anyhow::Result<OutboxEntry> {
+            Ok(OutboxEntry {
+                id: row.try_get("id")?,
+                workspace: WorkspaceId::parse(row.try_get("workspace_id")?)?,
+                kind: row.try_get("kind")?,
+                channel_id: row.try_get::<&str, _>("channel_id")?.parse()?,
+                payload: serde_json::from_str(row.try_get("payload")?)?,
+                attempts: row.try_get::<i64, _>("attempts")?.try_into()?,
+            })
+        };
+        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+    }
+
+    pub async fn mark_sent(&mut self, id: i64, message_id: u64, now: DateTime<Utc>) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'sent', message_id = ?2, sent_at = ?3, attempts = attempts + 1 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(message_id.to_string())
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        exactly_one(done, || format!("outbox message #{id}"))
+    }
+
+    /// Tries again at `next`, noting why it failed.
+    pub async fn retry_later(&mut self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(timestamp(next))
+        .bind(error)
+        .execute(&mut *self.tx)
+        .await?;
+        exactly_one(done, || format!("outbox message #{id}"))
+    }
+
+    /// Gives up on a message.
+    pub async fn mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(error)
+                .execute(&mut *self.tx)
+                .await?;
+        exactly_one(done, || format!("outbox message #{id}"))
+    }
+}
