@@ -1,6 +1,7 @@
 //! The pure core: values in, values out. No I/O, no clock, no database; `today` and `now` are
 //! always arguments.
 
+pub mod alerting;
 pub mod audit;
 pub mod budget;
 pub mod calendar;
