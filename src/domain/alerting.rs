@@ -159,9 +159,9 @@ mod tests {
         let now = t("2026-11-30T12:00:00Z");
         let day = Duration::hours(24);
         let state = known("api_key:8:invalid", 2, "2026-11-30T10:00:00Z");
-        assert_eq!(plan(&[], &[state.clone()], now, day), [Action::Resolve("api_key:8:invalid".into())]);
+        assert_eq!(plan(&[], std::slice::from_ref(&state), now, day), [Action::Resolve("api_key:8:invalid".into())]);
         let done = Remembered { resolved: true, ..state };
-        assert_eq!(plan(&[], &[done.clone()], now, day), []);
+        assert_eq!(plan(&[], std::slice::from_ref(&done), now, day), []);
         // Raised again after it was resolved: a new post.
         assert_eq!(
             plan(&[raised("api_key:8:invalid", 2)], &[done], now, day),
