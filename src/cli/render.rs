@@ -287,7 +287,7 @@ pub fn rate_set(rate: &RateView) -> String {
 pub fn settings(view: &SettingsView) -> String {
     let s = &view.settings;
     format!(
-        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\nLead times       {} days before renewals\nAdmin role       {}\n",
+        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\nLead times       {} days before renewals\nAdmin role       {}\nAlert channel    {}\nAlert role       {}\nReminders        every {} hours\n",
         view.workspace,
         s.base_currency,
         s.base_currency.name(),
@@ -296,7 +296,10 @@ pub fn settings(view: &SettingsView) -> String {
         s.language,
         s.expiring_window_days,
         s.lead_times,
-        s.admin_role.map_or("none (Manage Server only)".to_string(), |r| r.0.to_string())
+        s.admin_role.map_or("none (Manage Server only)".to_string(), |r| r.0.to_string()),
+        s.alert_channel.map_or("none (alerts are not posted)".to_string(), |c| c.to_string()),
+        s.alert_role.map_or("none (alerts ping no one)".to_string(), |r| r.0.to_string()),
+        s.remind_hours
     )
 }
 

@@ -179,6 +179,12 @@ pub struct Settings {
     pub lead_times: LeadTimes,
     /// The Discord role, besides Manage Server, whose members may change the ledger.
     pub admin_role: Option<RoleId>,
+    /// Where alerts are posted (a Discord channel id); none: alerts are not posted.
+    pub alert_channel: Option<u64>,
+    /// The role alerts ping; none: alerts ping no one.
+    pub alert_role: Option<RoleId>,
+    /// Hours between reminders of an alert nobody acknowledged.
+    pub remind_hours: u32,
 }
 
 /// A Discord role id (a snowflake), typed as digits or as a role mention `<@&123>`.
@@ -214,6 +220,9 @@ impl Default for Settings {
             expiring_window_days: 30,
             lead_times: LeadTimes::default(),
             admin_role: None,
+            alert_channel: None,
+            alert_role: None,
+            remind_hours: 24,
         }
     }
 }
@@ -227,6 +236,9 @@ choice_enum! {
         ExpiringWindow = "expiring_window",
         LeadTimes = "lead_times",
         AdminRole = "admin_role",
+        AlertChannel = "alert_channel",
+        AlertRole = "alert_role",
+        RemindHours = "remind_hours",
     }
 }
 
@@ -246,6 +258,32 @@ impl Settings {
                     "none" | "" => None,
                     other => Some(RoleId::parse(other)?),
                 }
+            }
+            SettingKey::AlertRole => {
+                next.alert_role = match value.trim() {
+                    "none" | "" => None,
+                    other => Some(RoleId::parse(other)?),
+                }
+            }
+            SettingKey::AlertChannel => {
+                next.alert_channel = match value.trim() {
+                    "none" | "" => None,
+                    other => {
+                        let digits = other.trim_start_matches("<#").trim_end_matches('>');
+                        Some(digits.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                            UserError::invalid("alert channel", value, "give the channel (#alerts) or its id, or `none`")
+                        })?)
+                    }
+                }
+            }
+            SettingKey::RemindHours => {
+                let hours: u32 = value.trim().trim_end_matches('h').parse().map_err(|_| {
+                    UserError::invalid("reminder interval", value, "give whole hours, e.g. 24")
+                })?;
+                if !(1..=720).contains(&hours) {
+                    return Err(UserError::invalid("reminder interval", value, "it must be between 1 and 720 hours"));
+                }
+                next.remind_hours = hours;
             }
             SettingKey::ExpiringWindow => {
                 let days: u32 = value.trim().trim_end_matches('d').parse().map_err(|_| {
@@ -281,6 +319,9 @@ mod tests {
                     SettingKey::ExpiringWindow => settings.expiring_window_days.to_string(),
                     SettingKey::LeadTimes => settings.lead_times.to_string(),
                     SettingKey::AdminRole => settings.admin_role.map_or("none".into(), |r| r.0.to_string()),
+                    SettingKey::AlertRole => settings.alert_role.map_or("none".into(), |r| r.0.to_string()),
+                    SettingKey::AlertChannel => settings.alert_channel.map_or("none".into(), |c| c.to_string()),
+                    SettingKey::RemindHours => settings.remind_hours.to_string(),
                 };
                 assert_eq!(shown, want);
             }
@@ -315,6 +356,11 @@ mod tests {
         check(AdminRole, "123", Ok("123"));
         check(AdminRole, "none", Ok("none"));
         check(AdminRole, "@Admins", Err("its id"));
+        check(AlertChannel, "<#555>", Ok("555"));
+        check(AlertChannel, "alerts", Err("or its id"));
+        check(AlertRole, "<@&77>", Ok("77"));
+        check(RemindHours, "12h", Ok("12"));
+        check(RemindHours, "0", Err("between 1 and 720"));
     }
 
     #[test]

@@ -25,7 +25,8 @@ impl Tx {
     /// The workspace's settings; defaults for a workspace never written to.
     pub async fn settings(&mut self, workspace: &WorkspaceId) -> Result<Settings> {
         let row = sqlx::query(
-            "SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days, admin_role_id
+            "SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days, admin_role_id,
+                    alert_channel_id, alert_role_id, remind_hours
              FROM workspaces WHERE id = ?1",
         )
         .bind(workspace.as_str())
@@ -40,6 +41,9 @@ impl Tx {
                 expiring_window_days: row.try_get::<i64, _>("expiring_window_days")?.try_into()?,
                 lead_times: LeadTimes::parse(row.try_get("renewal_lead_days")?)?,
                 admin_role: row.try_get::<Option<&str>, _>("admin_role_id")?.map(RoleId::parse).transpose()?,
+                alert_channel: row.try_get::<Option<&str>, _>("alert_channel_id")?.map(str::parse).transpose()?,
+                alert_role: row.try_get::<Option<&str>, _>("alert_role_id")?.map(RoleId::parse).transpose()?,
+                remind_hours: row.try_get::<i64, _>("remind_hours")?.try_into()?,
             })
         };
         Ok(read().with_context(|| format!("bad stored settings for workspace {workspace}"))?)
@@ -55,7 +59,7 @@ impl Tx {
         sqlx::query(
             "UPDATE workspaces
              SET base_currency = ?2, timezone = ?3, language = ?4, expiring_window_days = ?5, renewal_lead_days = ?6,
-                 admin_role_id = ?7, updated_at = ?8
+                 admin_role_id = ?7, alert_channel_id = ?8, alert_role_id = ?9, remind_hours = ?10, updated_at = ?11
              WHERE id = ?1",
         )
         .bind(workspace.as_str())
@@ -65,6 +69,9 @@ impl Tx {
         .bind(i64::from(settings.expiring_window_days))
         .bind(settings.lead_times.to_string())
         .bind(settings.admin_role.map(|r| r.0.to_string()))
+        .bind(settings.alert_channel.map(|c| c.to_string()))
+        .bind(settings.alert_role.map(|r| r.0.to_string()))
+        .bind(i64::from(settings.remind_hours))
         .bind(timestamp(now))
         .execute(&mut *self.tx)
         .await?;
