@@ -10,6 +10,8 @@ CREATE TABLE alert_states (
     -- the key and severity (0 info, 1 warning, 2 critical) last posted
     alert_key       TEXT NOT NULL,
     severity        INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 2),
+    -- its title as posted, in the workspace's language (shown once it is resolved)
+    title           TEXT NOT NULL,
     last_posted     TEXT NOT NULL,
     acknowledged_by TEXT,
     acknowledged_at TEXT,

@@ -45,6 +45,7 @@ impl Bot {
             guild_id: guild,
             api_proxy: Some(fake.url()),
             tick: std::time::Duration::from_millis(100),
+            alert_every: std::time::Duration::from_millis(100),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(jarvis::discord::run(app, config, async move {
@@ -558,6 +559,68 @@ async fn the_outbox_retries_server_errors_and_rate_limits_and_stops_on_a_gone_ch
     }
     assert_eq!(fake.channel_post_attempts(), 4, "no endless retries on a gone channel");
     assert_eq!(fake.channel_messages().len(), 1);
+
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// A new alert is posted once, pinging only the alert role; it is reminded after a day without
+/// acknowledgement, posted again when it escalates (7 days -> 1 day), and its message is edited
+/// to show it resolved once its condition clears. A restart posts nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn alerts_ping_the_role_remind_escalate_and_resolve() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    const ALERTS: u64 = 700;
+    fake.add_channel(GUILD, ALERTS);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    let actor = jarvis::domain::audit::Actor::Cli;
+    use jarvis::domain::workspace::SettingKey;
+    app.set_setting(&workspace, &actor, SettingKey::AlertChannel, "<#700>").await.unwrap();
+    app.set_setting(&workspace, &actor, SettingKey::AlertRole, "<@&77>").await.unwrap();
+    let mut domain = common::named("@everyone.example", "12");
+    domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
+    domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
+    app.add_item(&workspace, &actor, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+
+    // Posted once, pinging the role and nothing else.
+    let posted = fake.wait_channel_messages(1).await;
+    let first = &posted[0];
+    assert_eq!(first["channel_id"], ALERTS.to_string());
+    assert!(first["content"].as_str().unwrap().starts_with("<@&77>"), "{first}");
+    assert!(fake_discord::message_text(first).contains("expires in 6 days"), "{first}");
+    bot.stop().await;
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.channel_messages().len(), 1, "a restart posts nothing twice");
+
+    // A day later, nobody acknowledged it: a reminder.
+    clock.set("2026-12-01T12:00:00Z");
+    let posted = fake.wait_channel_messages(2).await;
+    assert!(posted[1]["content"].as_str().unwrap().contains("Reminder"), "{}", posted[1]);
+
+    // One day before: escalated (the 1-day alert), posted again.
+    clock.set("2026-12-05T12:00:00Z");
+    let posted = fake.wait_channel_messages(3).await;
+    assert!(fake_discord::message_text(&posted[2]).contains("expires tomorrow"), "{}", posted[2]);
+
+    // Removed: the alert clears and its message says so.
+    app.remove_item(&workspace, &actor, &"@everyone.example".parse().unwrap()).await.unwrap();
+    let id: u64 = posted[2]["id"].as_str().unwrap().parse().unwrap();
+    let mut resolved = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if fake.message(id).is_some_and(|m| fake_discord::message_text(&m).contains("Resolved")) {
+            resolved = true;
+            break;
+        }
+    }
+    assert!(resolved, "{:?}", fake.message(id));
+    assert_eq!(fake.channel_messages().len(), 3);
 
     assert_clean(&fake);
     bot.stop().await;

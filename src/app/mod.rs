@@ -2,6 +2,7 @@
 //! HTTP later). It loads what a use case needs from the store, asks the pure domain what to do,
 //! writes the result and an audit entry in one transaction, and returns view models.
 
+mod alert_pings;
 mod analysis;
 mod costs;
 mod demo;

@@ -164,10 +164,20 @@ impl App {
         Ok(self.store.read().await?.deliverable(self.now(), limit).await?)
     }
 
-    /// Discord accepted message `id` as `message_id`.
-    pub async fn delivered(&self, id: i64, message_id: u64) -> Result<()> {
+    /// Discord accepted `entry` as `message_id`; an alert message is remembered as the one
+    /// carrying its alerts (for resolution edits).
+    pub async fn delivered(&self, entry: &crate::store::OutboxEntry, message_id: u64) -> Result<()> {
         let mut tx = self.store.write().await?;
-        tx.mark_sent(id, message_id, self.now()).await?;
+        tx.mark_sent(entry.id, message_id, self.now()).await?;
+        if entry.kind == "alerts" && entry.payload["reminder"] != true {
+            let families: Vec<String> = entry.payload["families"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect();
+            tx.alert_message(&entry.workspace, &families, entry.channel_id, message_id).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -40,13 +40,17 @@ pub struct Config {
     /// twilight-http-proxy, or a fake Discord in tests). Turns serenity's own rate limiter off:
     /// the proxy owns rate limits.
     pub api_proxy: Option<String>,
-    /// How often scheduled work (reports) is looked at.
+    /// How often scheduled work (reports, the outbox) is looked at.
     pub tick: std::time::Duration,
+    /// How often alerts are evaluated for pings.
+    pub alert_every: std::time::Duration,
 }
 
 impl Config {
     /// How often the bot looks for scheduled work by default.
     pub const TICK: std::time::Duration = std::time::Duration::from_secs(30);
+    /// How often alerts are evaluated by default.
+    pub const ALERT_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 }
 
 impl From<serenity::Error> for AppError {
@@ -82,7 +86,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     let setup_failed = Arc::clone(&failed);
     // Stops the scheduler when the bot stops.
     let (stopped, stop_watch) = tokio::sync::watch::channel(false);
-    let tick = config.tick;
+    let (tick, alert_every) = (config.tick, config.alert_every);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -109,7 +113,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
                     return Err(AppError::Internal(anyhow::Error::new(error)));
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
-                tokio::spawn(scheduler::run(app.clone(), poster, tick, stop_watch));
+                tokio::spawn(scheduler::run(app.clone(), poster, tick, alert_every, stop_watch));
                 Ok(Data { app })
             })
         })

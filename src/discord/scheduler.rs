@@ -25,10 +25,18 @@ pub struct Poster {
     pub token: String,
 }
 
-/// Looks for due reports and delivers the outbox every `tick` until `stop` turns true.
-pub async fn run(app: App, poster: Poster, tick: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Looks for due reports and delivers the outbox every `tick`, and evaluates alerts every
+/// `alert_every`, until `stop` turns true.
+pub async fn run(
+    app: App,
+    poster: Poster,
+    tick: Duration,
+    alert_every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_alerts: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = interval.tick() => {}
@@ -39,6 +47,12 @@ pub async fn run(app: App, poster: Poster, tick: Duration, mut stop: tokio::sync
         }
         if let Err(error) = app.claim_due_reports().await {
             tracing::error!("could not look for scheduled reports: {error:#}");
+        }
+        if last_alerts.is_none_or(|at| at.elapsed() >= alert_every) {
+            last_alerts = Some(tokio::time::Instant::now());
+            if let Err(error) = app.evaluate_alerts().await {
+                tracing::error!("could not evaluate alerts: {error:#}");
+            }
         }
         match app.deliverable(20).await {
             Ok(entries) => {
@@ -54,11 +68,17 @@ pub async fn run(app: App, poster: Poster, tick: Duration, mut stop: tokio::sync
 /// One delivery attempt, recorded either way.
 async fn deliver(app: &App, poster: &Poster, entry: &OutboxEntry) {
     let outcome = match render(app, entry).await {
-        Ok(message) => post(poster, entry.channel_id, &message).await,
+        Ok(Outgoing::New(message)) => {
+            send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await
+        }
+        Ok(Outgoing::Edit(message_id, edit)) => {
+            let url = format!("{}/{message_id}", channel_url(poster, entry.channel_id));
+            send(poster, reqwest::Method::PATCH, &url, &edit).await
+        }
         Err(error) => Err(DeliveryFailure::Retry { after: None, error: format!("could not prepare it: {error:#}") }),
     };
     let recorded = match outcome {
-        Ok(message_id) => app.delivered(entry.id, message_id).await.map(|()| None),
+        Ok(message_id) => app.delivered(entry, message_id).await.map(|()| None),
         Err(failure) => {
             app.delivery_failed(entry.id, entry.attempts, &failure).await.map(|after| Some((failure, after)))
         }
@@ -82,9 +102,75 @@ async fn deliver(app: &App, poster: &Poster, entry: &OutboxEntry) {
     }
 }
 
+/// What to send for an outbox entry.
+enum Outgoing {
+    New(serenity::CreateMessage),
+    /// An edit of a message already posted.
+    Edit(u64, serenity::EditMessage),
+}
+
+fn alert_embed(renderer: &Renderer, alert: &crate::analysis::alerts::Alert) -> serenity::CreateEmbed {
+    let detail = format!("{}\n→ {}", renderer.text(&alert.detail), renderer.text(&alert.action));
+    serenity::CreateEmbed::new()
+        .title(crate::render::cut(&renderer.text(&alert.title), crate::render::limits::EMBED_TITLE))
+        .description(crate::render::cut(&detail, crate::render::limits::EMBED_DESCRIPTION))
+        .colour(reply::severity_colour(Some(alert.severity)))
+}
+
 /// The message an outbox entry stands for, rendered now.
-async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<serenity::CreateMessage> {
+async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
     match entry.kind.as_str() {
+        "alerts" => {
+            let (alerts, language) = app.alerts_for(entry).await?;
+            let renderer = Renderer::get(language, Flavor::Discord);
+            let settings = app.settings(&entry.workspace).await?.settings;
+            let reminder = entry.payload["reminder"] == true;
+            let mut content = renderer.text(&text!(
+                "ping.alerts",
+                count = alerts.len(),
+                reminder = if reminder { "yes" } else { "" }
+            ));
+            let mut mentions = serenity::CreateAllowedMentions::new();
+            if let Some(role) = settings.alert_role {
+                content = format!("<@&{}> {content}", role.0);
+                mentions = mentions.roles(vec![serenity::RoleId::new(role.0)]);
+            }
+            // At most 10 embeds a message; the rest are counted.
+            let mut embeds: Vec<_> = alerts.iter().take(10).map(|a| alert_embed(renderer, a)).collect();
+            if alerts.len() > 10 {
+                let more = renderer.text(&text!("label.and_more", count = alerts.len() - 9));
+                embeds.truncate(9);
+                embeds.push(serenity::CreateEmbed::new().description(more));
+            }
+            Ok(Outgoing::New(serenity::CreateMessage::new().content(content).embeds(embeds).allowed_mentions(mentions)))
+        }
+        "alert_resolved" => {
+            let message_id: u64 = entry.payload["message_id"].as_str().unwrap_or_default().parse()?;
+            let language = app.language(&entry.workspace).await?;
+            let renderer = Renderer::get(language, Flavor::Discord);
+            let current = app.alerts(&entry.workspace).await?.alerts;
+            let embeds = app
+                .alerts_on_message(&entry.workspace, message_id)
+                .await?
+                .iter()
+                .map(|state| {
+                    match current.iter().find(|a| crate::domain::alerting::family(&a.key) == state.remembered.family) {
+                        Some(alert) if !state.remembered.resolved => alert_embed(renderer, alert),
+                        _ => serenity::CreateEmbed::new()
+                            .title(crate::render::cut(
+                                &renderer.text(&text!("ping.resolved", title = state.title)),
+                                crate::render::limits::EMBED_TITLE,
+                            ))
+                            .colour(reply::colour::HEALTHY),
+                    }
+                })
+                .take(10)
+                .collect();
+            Ok(Outgoing::Edit(
+                message_id,
+                serenity::EditMessage::new().embeds(embeds).allowed_mentions(serenity::CreateAllowedMentions::new()),
+            ))
+        }
         "report" => {
             let language = app.language(&entry.workspace).await?;
             let renderer = Renderer::get(language, Flavor::Discord);
@@ -98,20 +184,30 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<serenity::Crea
                 embed =
                     embed.footer(serenity::CreateEmbedFooter::new(renderer.text(&text!("report.late", slot = shown))));
             }
-            Ok(serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()))
+            Ok(Outgoing::New(
+                serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
+            ))
         }
         other => anyhow::bail!("unknown outbox message kind {other}"),
     }
 }
 
-/// Posts `message` to `channel`: its id when Discord accepted it.
-async fn post(poster: &Poster, channel: u64, message: &serenity::CreateMessage) -> Result<u64, DeliveryFailure> {
-    let url = format!("{}/api/v10/channels/{channel}/messages", poster.base.trim_end_matches('/'));
+fn channel_url(poster: &Poster, channel: u64) -> String {
+    format!("{}/api/v10/channels/{channel}/messages", poster.base.trim_end_matches('/'))
+}
+
+/// Sends `body` to `url`: the message's id when Discord accepted it.
+async fn send(
+    poster: &Poster,
+    method: reqwest::Method,
+    url: &str,
+    body: &impl serde::Serialize,
+) -> Result<u64, DeliveryFailure> {
     let response = poster
         .client
-        .post(&url)
+        .request(method, url)
         .header(reqwest::header::AUTHORIZATION, format!("Bot {}", poster.token))
-        .json(message)
+        .json(body)
         .timeout(Duration::from_secs(30))
         .send()
         .await

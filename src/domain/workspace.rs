@@ -271,15 +271,21 @@ impl Settings {
                     other => {
                         let digits = other.trim_start_matches("<#").trim_end_matches('>');
                         Some(digits.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                            UserError::invalid("alert channel", value, "give the channel (#alerts) or its id, or `none`")
+                            UserError::invalid(
+                                "alert channel",
+                                value,
+                                "give the channel (#alerts) or its id, or `none`",
+                            )
                         })?)
                     }
                 }
             }
             SettingKey::RemindHours => {
-                let hours: u32 = value.trim().trim_end_matches('h').parse().map_err(|_| {
-                    UserError::invalid("reminder interval", value, "give whole hours, e.g. 24")
-                })?;
+                let hours: u32 = value
+                    .trim()
+                    .trim_end_matches('h')
+                    .parse()
+                    .map_err(|_| UserError::invalid("reminder interval", value, "give whole hours, e.g. 24"))?;
                 if !(1..=720).contains(&hours) {
                     return Err(UserError::invalid("reminder interval", value, "it must be between 1 and 720 hours"));
                 }

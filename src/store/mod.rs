@@ -5,6 +5,7 @@
 //! for a change (`BEGIN IMMEDIATE`, so concurrent writers queue instead of failing half-way).
 //! Every query is parameterised and filtered by workspace.
 
+mod alert_states;
 mod audit;
 mod budgets;
 mod costs;
@@ -23,6 +24,7 @@ use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use alert_states::AlertState;
 pub use audit::AuditRecord;
 pub use costs::CostFilter;
 pub use items::Removed;
