@@ -626,3 +626,69 @@ async fn alerts_ping_the_role_remind_escalate_and_resolve() {
     bot.stop().await;
     fake.shutdown().await;
 }
+
+/// Acting on an alert from its message: a member without rights is told no and nothing changes;
+/// an admin's acknowledgement stops reminders and shows who did it; "renewed" moves the date on a
+/// period, records the charge, and the alert resolves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn alert_buttons_acknowledge_and_renew() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, 700);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    let actor = jarvis::domain::audit::Actor::Cli;
+    use jarvis::domain::workspace::SettingKey;
+    app.set_setting(&workspace, &actor, SettingKey::AlertChannel, "700").await.unwrap();
+    let mut domain = common::named("acme.dev", "12");
+    domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
+    domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
+    app.add_item(&workspace, &actor, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    let posted = fake.wait_channel_messages(1).await;
+    let message = posted[0].clone();
+    assert!(!message["content"].as_str().unwrap().contains("<@&"), "no role set: no role ping: {message}");
+
+    let ack = "alert:ack:renewal:1:2026-12-06";
+    let refused = fake.component(&member(), Some(GUILD), &message, ack).await;
+    assert!(refused.ephemeral() && refused.text().contains("Manage Server"), "{}", refused.text());
+    let acked = fake.component(&admin(), Some(GUILD), &message, ack).await;
+    assert!(acked.message()["content"].as_str().unwrap().contains("Acknowledged by <@1001>"), "{:?}", acked.message());
+
+    // Acknowledged: no reminder a day later.
+    clock.set("2026-12-01T12:00:00Z");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.channel_messages().len(), 1);
+
+    // Renewed by hand: next year, the charge recorded, and the alert resolves.
+    let current = fake.message(message["id"].as_str().unwrap().parse().unwrap()).unwrap();
+    let renewed = fake.component(&admin(), Some(GUILD), &current, "alert:renewed:renewal:1:2026-12-06").await;
+    assert!(
+        renewed.message()["content"].as_str().unwrap().contains("next renewal 2027-12-06"),
+        "{:?}",
+        renewed.message()
+    );
+    let item = app.show_item(&workspace, &"acme.dev".parse().unwrap()).await.unwrap();
+    assert_eq!(item.item.renewal_date, Some("2027-12-06".parse().unwrap()));
+    let history = app.cost_history(&workspace, None, None, None).await.unwrap();
+    assert!(
+        history
+            .records
+            .iter()
+            .any(|r| r.period_start.to_string() == "2026-12-06" && r.amount.to_string() == "12.00 USD")
+    );
+    let id: u64 = message["id"].as_str().unwrap().parse().unwrap();
+    let mut resolved = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if fake.message(id).is_some_and(|m| fake_discord::message_text(&m).contains("Resolved")) {
+            resolved = true;
+            break;
+        }
+    }
+    assert!(resolved, "{:?}", fake.message(id));
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}

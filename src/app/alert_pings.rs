@@ -3,6 +3,7 @@
 //! stay in `/alerts`.
 
 use chrono::Duration;
+
 use serde_json::json;
 
 use super::{App, Result};
@@ -116,5 +117,103 @@ impl App {
     ) -> Result<Vec<crate::store::AlertState>> {
         let states = self.store.read().await?.alert_states(workspace).await?;
         Ok(states.into_iter().filter(|s| s.message_id == Some(message_id)).collect())
+    }
+}
+
+/// What a member can do about an alert from its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertAction {
+    /// Stops reminders until it escalates.
+    Acknowledge,
+    /// Quiet for a week.
+    Snooze,
+    /// For renewals: renewed by hand; the date moves on a period and the charge is recorded.
+    Renewed,
+}
+
+impl AlertAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertAction::Acknowledge => "ack",
+            AlertAction::Snooze => "snooze",
+            AlertAction::Renewed => "renewed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlertAction> {
+        [AlertAction::Acknowledge, AlertAction::Snooze, AlertAction::Renewed].into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// How long a snooze lasts.
+pub const SNOOZE: Duration = Duration::days(7);
+
+impl App {
+    /// Acts on an alert family for `actor`; returns the sentence to show on its message.
+    pub async fn act_on_alert(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &crate::domain::audit::Actor,
+        family: &str,
+        action: AlertAction,
+    ) -> Result<crate::analysis::Text> {
+        use crate::analysis::text;
+        use crate::domain::UserError;
+        let now = self.now();
+        let when = now.format("%Y-%m-%d %H:%M UTC").to_string();
+        let who = actor.as_str().to_string();
+        let done = match action {
+            AlertAction::Acknowledge => {
+                let mut tx = self.write(workspace).await?;
+                let found = tx.alert_acknowledged(workspace, family, &who, now).await?;
+                self.audit_alert(&mut tx, workspace, actor, family, action, now).await?;
+                tx.commit().await?;
+                found.then(|| text!("alert.done.ack", who = who, when = when))
+            }
+            AlertAction::Snooze => {
+                let until = now + SNOOZE;
+                let mut tx = self.write(workspace).await?;
+                let found = tx.alert_snoozed(workspace, family, until).await?;
+                self.audit_alert(&mut tx, workspace, actor, family, action, now).await?;
+                tx.commit().await?;
+                found.then(|| text!("alert.done.snooze", who = who, when = when, until = until.format("%Y-%m-%d")))
+            }
+            AlertAction::Renewed => {
+                // renewal:ITEM:DATE
+                let item = family
+                    .strip_prefix("renewal:")
+                    .and_then(|rest| rest.split(':').next())
+                    .or_else(|| family.strip_prefix("expired:").and_then(|rest| rest.split(':').next()))
+                    .and_then(|id| id.parse::<i64>().ok())
+                    .ok_or_else(|| UserError::Conflict("Only renewals can be marked renewed".into()))?;
+                let renewed = self.mark_renewed(workspace, actor, item).await?;
+                Some(text!("alert.done.renewed", who = who, when = when, next = renewed))
+            }
+        };
+        done.ok_or_else(|| UserError::Conflict("This alert is over already; nothing to do".into()).into())
+    }
+
+    async fn audit_alert(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &WorkspaceId,
+        actor: &crate::domain::audit::Actor,
+        family: &str,
+        action: AlertAction,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let change = crate::domain::audit::Change {
+            action: match action {
+                AlertAction::Acknowledge => "alert.ack",
+                AlertAction::Snooze => "alert.snooze",
+                AlertAction::Renewed => "alert.renewed",
+            },
+            entity: "alert",
+            entity_id: Some(family.to_string()),
+            before: None,
+            after: None,
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        Ok(())
     }
 }

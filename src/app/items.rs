@@ -417,3 +417,47 @@ impl App {
 fn item_warnings(item: &Item, settings: &Settings, rates: &RateBook, today: NaiveDate) -> Vec<String> {
     rates.convert(item.monthly_cost(), settings.base_currency, today).err().map(|m| m.to_string()).into_iter().collect()
 }
+
+impl App {
+    /// Records that item `id` was renewed by hand: the cycle starting at its renewal date is
+    /// charged (once: a charge already recorded for it stands) and the date moves on a period.
+    /// Returns the new renewal date.
+    pub async fn mark_renewed(&self, workspace: &WorkspaceId, actor: &Actor, id: i64) -> Result<NaiveDate> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let item = resolve(&mut tx, workspace, &ItemRef::new(format!("#{id}"))).await?;
+        let renewal = item.renewal.ok_or_else(|| {
+            UserError::Conflict(format!("`{}` has no renewal date to move on; set one first", item.name))
+        })?;
+        let next = renewal
+            .following(item.period)
+            .ok_or_else(|| UserError::Conflict(format!("`{}` is a one-time purchase and does not renew", item.name)))?;
+        let cycle = DateRange::new(renewal.date, next.date.pred_opt().unwrap_or(next.date))
+            .ok_or_else(|| anyhow::anyhow!("a renewal cycle ends before it starts"))?;
+        let record = NewCostRecord {
+            item_id: item.id,
+            amount: item.cost,
+            period: cycle,
+            source: CostSource::Renewal,
+            usage: None,
+            note: Some(Notes::parse("renewed by hand").expect("valid note")),
+        };
+        tx.insert_cost(workspace, &record, actor, now).await?;
+        let mut updated = item.clone();
+        updated.renewal = Some(next);
+        updated.updated_at = now;
+        tx.update_item(workspace, &updated).await?;
+        let change = Change {
+            action: "item.renewed",
+            entity: "item",
+            entity_id: Some(item.id.to_string()),
+            before: Some(json!({ "renewal_date": renewal.date })),
+            after: Some(
+                json!({ "renewal_date": next.date, "charged": record.amount, "from": cycle.start, "to": cycle.end }),
+            ),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(next.date)
+    }
+}

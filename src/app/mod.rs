@@ -23,6 +23,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use crate::domain::workspace::{Settings, Timezone, WorkspaceId};
 use crate::store::{Store, Tx};
 
+pub use alert_pings::{AlertAction, SNOOZE};
 pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalList};
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;

@@ -6,6 +6,7 @@
 //! or the workspace's admin role, checked here since server admins can override who sees a
 //! command. A guild is a workspace; DMs are refused.
 
+mod actions;
 mod choices;
 mod commands;
 mod guard;
@@ -93,6 +94,9 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
             on_error: |error| Box::pin(reply::on_error(error)),
             // Nothing the bot writes pings anyone unless a ping is the point.
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+            event_handler: |framework, event| {
+                Box::pin(actions::on_event(framework.serenity_context, event, framework.user_data))
+            },
             ..Default::default()
         })
         .initialize_owners(false)

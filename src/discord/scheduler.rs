@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 
 use super::reply::{self, band_colour};
 use crate::analysis::text;
-use crate::app::{AfterFailure, App, DeliveryFailure};
+use crate::app::{AfterFailure, AlertAction, App, DeliveryFailure};
 use crate::render::{Flavor, Page, Renderer};
 use crate::store::OutboxEntry;
 
@@ -142,7 +142,37 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                 embeds.truncate(9);
                 embeds.push(serenity::CreateEmbed::new().description(more));
             }
-            Ok(Outgoing::New(serenity::CreateMessage::new().content(content).embeds(embeds).allowed_mentions(mentions)))
+            // Buttons for the first five alerts (five rows at most): acknowledge, snooze, renewed.
+            let rows: Vec<serenity::CreateActionRow> = alerts
+                .iter()
+                .take(5)
+                .map(|alert| {
+                    let family = crate::domain::alerting::family(&alert.key);
+                    let button = |action: AlertAction, label: &'static str, style| {
+                        serenity::CreateButton::new(format!("alert:{}:{family}", action.as_str()))
+                            .label(crate::render::cut(
+                                &renderer.text(&crate::analysis::Text { id: label, args: Default::default() }),
+                                80,
+                            ))
+                            .style(style)
+                    };
+                    let mut buttons = vec![
+                        button(AlertAction::Acknowledge, "button.ack", serenity::ButtonStyle::Primary),
+                        button(AlertAction::Snooze, "button.snooze", serenity::ButtonStyle::Secondary),
+                    ];
+                    if family.starts_with("renewal:") || family.starts_with("expired:") {
+                        buttons.push(button(AlertAction::Renewed, "button.renewed", serenity::ButtonStyle::Success));
+                    }
+                    serenity::CreateActionRow::Buttons(buttons)
+                })
+                .collect();
+            Ok(Outgoing::New(
+                serenity::CreateMessage::new()
+                    .content(content)
+                    .embeds(embeds)
+                    .components(rows)
+                    .allowed_mentions(mentions),
+            ))
         }
         "alert_resolved" => {
             let message_id: u64 = entry.payload["message_id"].as_str().unwrap_or_default().parse()?;

@@ -117,4 +117,38 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Marks a family acknowledged by `by` (until it escalates); whether there was one.
+    pub async fn alert_acknowledged(
+        &mut self,
+        workspace: &WorkspaceId,
+        family: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE alert_states SET acknowledged_by = ?3, acknowledged_at = ?4
+             WHERE workspace_id = ?1 AND family = ?2 AND resolved_at IS NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(family)
+        .bind(by)
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Snoozes a family until `until`; whether there was one.
+    pub async fn alert_snoozed(&mut self, workspace: &WorkspaceId, family: &str, until: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE alert_states SET snoozed_until = ?3 WHERE workspace_id = ?1 AND family = ?2 AND resolved_at IS NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(family)
+        .bind(timestamp(until))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }
