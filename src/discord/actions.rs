@@ -16,23 +16,22 @@ pub async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, data
         && let Some(rest) = press.data.custom_id.strip_prefix("alert:")
         && let Some((action, family)) = rest.split_once(':')
         && let Some(action) = AlertAction::parse(action)
+        && let Err(error) = act(ctx, press, data, action, family).await
     {
-        if let Err(error) = act(ctx, press, data, action, family).await {
-            let text = match &error {
-                crate::app::AppError::User(error) => format!("❌ {error}"),
-                crate::app::AppError::Internal(error) => {
-                    let id = crate::error_id();
-                    tracing::error!(error_id = %id, "an alert action failed: {error:#}");
-                    format!("⚠️ Something went wrong on Jarvis's side. Error id `{id}`.")
-                }
-            };
-            let answer = serenity::CreateInteractionResponseMessage::new()
-                .content(crate::render::cut(&text, limits::CONTENT))
-                .ephemeral(true)
-                .allowed_mentions(serenity::CreateAllowedMentions::new());
-            if let Err(error) = press.create_response(ctx, serenity::CreateInteractionResponse::Message(answer)).await {
-                tracing::warn!("could not answer an alert button: {error:#}");
+        let text = match &error {
+            crate::app::AppError::User(error) => format!("❌ {error}"),
+            crate::app::AppError::Internal(error) => {
+                let id = crate::error_id();
+                tracing::error!(error_id = %id, "an alert action failed: {error:#}");
+                format!("⚠️ Something went wrong on Jarvis's side. Error id `{id}`.")
             }
+        };
+        let answer = serenity::CreateInteractionResponseMessage::new()
+            .content(crate::render::cut(&text, limits::CONTENT))
+            .ephemeral(true)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        if let Err(error) = press.create_response(ctx, serenity::CreateInteractionResponse::Message(answer)).await {
+            tracing::warn!("could not answer an alert button: {error:#}");
         }
     }
     Ok(())
