@@ -692,3 +692,65 @@ async fn alert_buttons_acknowledge_and_renew() {
     bot.stop().await;
     fake.shutdown().await;
 }
+
+/// Reactions do what the buttons do, for members who may change the ledger; others' reactions
+/// change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn alert_reactions_act_only_for_members_who_may_change_the_ledger() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, 700);
+    fake.add_role(GUILD, 900, "Finance", MANAGE_GUILD);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    let actor = jarvis::domain::audit::Actor::Cli;
+    app.set_setting(&workspace, &actor, jarvis::domain::workspace::SettingKey::AlertChannel, "700").await.unwrap();
+    let mut domain = common::named("acme.dev", "12");
+    domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
+    domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
+    app.add_item(&workspace, &actor, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    let posted = fake.wait_channel_messages(1).await;
+    let id = posted[0]["id"].as_str().unwrap().to_string();
+    let react = |user: &Member| {
+        json!({
+            "user_id": user.user_id.to_string(),
+            "channel_id": "700",
+            "message_id": id,
+            "guild_id": GUILD.to_string(),
+            "member": fake_discord::payload::member(user),
+            "emoji": { "id": null, "name": "✅" },
+            "burst": false,
+            "type": 0,
+        })
+    };
+    let content =
+        |fake: &FakeDiscord| fake.message(id.parse().unwrap()).unwrap()["content"].as_str().unwrap().to_string();
+
+    // Without Manage Server or the admin role: ignored.
+    fake.dispatch_event("MESSAGE_REACTION_ADD", react(&member())).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!content(&fake).contains("Acknowledged"), "{}", content(&fake));
+
+    // With a role that has Manage Server: acknowledged, shown on the message.
+    let mut finance = Member::new(1004, "dave", 0);
+    finance.roles = vec![900];
+    fake.dispatch_event("MESSAGE_REACTION_ADD", react(&finance)).await;
+    let mut acknowledged = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if content(&fake).contains("Acknowledged by <@1004>") {
+            acknowledged = true;
+            break;
+        }
+    }
+    assert!(acknowledged, "{}", content(&fake));
+    // So no reminder a day later.
+    clock.set("2026-12-01T12:00:00Z");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.channel_messages().len(), 1);
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}

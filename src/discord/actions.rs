@@ -10,8 +10,14 @@ use crate::domain::audit::Actor;
 use crate::domain::workspace::WorkspaceId;
 use crate::render::{Flavor, Renderer, limits};
 
-/// Handles the events poise leaves alone: presses on alert buttons.
+/// Handles the events poise leaves alone: presses on alert buttons and reactions on alert
+/// messages.
 pub async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, data: &Data) -> Result<(), Error> {
+    if let serenity::FullEvent::ReactionAdd { add_reaction } = event
+        && let Err(error) = react(ctx, add_reaction, data).await
+    {
+        tracing::warn!("a reaction on an alert could not be handled: {error:#}");
+    }
     if let serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(press) } = event
         && let Some(rest) = press.data.custom_id.strip_prefix("alert:")
         && let Some((action, family)) = rest.split_once(':')
@@ -66,5 +72,88 @@ async fn act(
         .content(content)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     press.create_response(ctx, serenity::CreateInteractionResponse::UpdateMessage(update)).await?;
+    Ok(())
+}
+
+/// The action a reaction stands for: ✅ acknowledge, 💤 snooze, 🔁 renewed.
+fn reaction_action(emoji: &serenity::ReactionType) -> Option<AlertAction> {
+    match emoji {
+        serenity::ReactionType::Unicode(text) => match text.as_str() {
+            "✅" => Some(AlertAction::Acknowledge),
+            "💤" => Some(AlertAction::Snooze),
+            "🔁" => Some(AlertAction::Renewed),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `user` may change the ledger in `guild`: Manage Server (or Administrator) through
+/// their roles, or the workspace's admin role. Reactions carry no permissions, so the roles are
+/// looked up.
+async fn may_change(
+    ctx: &serenity::Context,
+    guild: serenity::GuildId,
+    member_roles: &[serenity::RoleId],
+    admin_role: Option<u64>,
+) -> Result<bool, Error> {
+    if admin_role.is_some_and(|role| member_roles.iter().any(|r| r.get() == role)) {
+        return Ok(true);
+    }
+    let roles = guild.roles(&ctx.http).await?;
+    let everyone = serenity::RoleId::new(guild.get());
+    let permissions = roles
+        .iter()
+        .filter(|(id, _)| **id == everyone || member_roles.contains(id))
+        .fold(serenity::Permissions::empty(), |all, (_, role)| all | role.permissions);
+    Ok(permissions.administrator() || permissions.manage_guild())
+}
+
+/// A reaction on an alert message acts on every alert it carries; reactions from members who
+/// may not change the ledger are ignored.
+async fn react(ctx: &serenity::Context, reaction: &serenity::Reaction, data: &Data) -> Result<(), Error> {
+    let (Some(guild), Some(user), Some(action)) =
+        (reaction.guild_id, reaction.user_id, reaction_action(&reaction.emoji))
+    else {
+        return Ok(());
+    };
+    if user == ctx.cache.current_user().id {
+        return Ok(());
+    }
+    let workspace = WorkspaceId::parse(&guild.get().to_string())?;
+    let states = data.app.alerts_on_message(&workspace, reaction.message_id.get()).await?;
+    let open: Vec<_> = states.iter().filter(|s| !s.remembered.resolved).collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    let settings = data.app.settings(&workspace).await?.settings;
+    let roles = reaction.member.as_ref().map(|m| m.roles.clone()).unwrap_or_default();
+    if !may_change(ctx, guild, &roles, settings.admin_role.map(|r| r.0)).await? {
+        tracing::info!(user = user.get(), "ignored an alert reaction from a member who may not change the ledger");
+        return Ok(());
+    }
+    let actor = Actor::User(user.get().to_string());
+    let renderer = Renderer::get(settings.language, Flavor::Discord);
+    let mut lines = Vec::new();
+    for state in open {
+        let family = &state.remembered.family;
+        if action == AlertAction::Renewed && !(family.starts_with("renewal:") || family.starts_with("expired:")) {
+            continue;
+        }
+        match data.app.act_on_alert(&workspace, &actor, family, action).await {
+            Ok(done) => {
+                lines.push(renderer.text(&done).replace(&format!("`{}`", user.get()), &format!("<@{}>", user.get())))
+            }
+            Err(crate::app::AppError::User(error)) => tracing::info!("alert reaction: {error}"),
+            Err(error) => return Err(error),
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let message = reaction.channel_id.message(&ctx.http, reaction.message_id).await?;
+    let content = crate::render::cut(&format!("{}\n{}", message.content, lines.join("\n")), limits::CONTENT);
+    let edit = serenity::EditMessage::new().content(content).allowed_mentions(serenity::CreateAllowedMentions::new());
+    reaction.channel_id.edit_message(&ctx.http, reaction.message_id, edit).await?;
     Ok(())
 }
