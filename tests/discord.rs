@@ -423,15 +423,16 @@ impl jarvis::app::Clock for ManualClock {
     }
 }
 
-/// The weekly report posts at 09:00 New York time, once, across a restart, and once (late) after
-/// downtime over two slots; `/jarvis report post` posts now.
+/// The weekly report posts at 09:00 New York time before and after the clocks go back, once
+/// across a restart, and once (late) after downtime over two slots; `/jarvis report post` posts
+/// now.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
     let db = TestDb::new().await;
     let fake = FakeDiscord::start().await;
     const CHANNEL: u64 = 555;
     fake.add_channel(GUILD, CHANNEL);
-    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let clock = ManualClock::at("2026-10-26T12:00:00Z");
     let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
     let workspace = ws(&GUILD.to_string());
     app.set_setting(
@@ -457,8 +458,8 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
             "en-US",
         )
         .await;
-    // 2026-11-30 is a Monday, and 07:00 in New York: today's 09:00 is next.
-    assert!(set.text().contains("2026-11-30 09:00 EST"), "{}", set.text());
+    // 2026-10-26 is a Monday, 08:00 in New York (EDT): today's 09:00 is next.
+    assert!(set.text().contains("2026-10-26 09:00 EDT"), "{}", set.text());
     let refused = fake
         .command(
             &member(),
@@ -470,30 +471,37 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
         .await;
     assert!(refused.ephemeral(), "{}", refused.text());
 
-    // 09:00 EST is 14:00 UTC: one report in the channel.
-    clock.set("2026-11-30T13:59:00Z");
+    // 09:00 EDT is 13:00 UTC: one report in the channel.
+    clock.set("2026-10-26T12:59:00Z");
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(fake.channel_messages().is_empty(), "too early");
-    clock.set("2026-11-30T14:00:05Z");
+    clock.set("2026-10-26T13:00:05Z");
     let posted = fake.wait_channel_messages(1).await;
     assert_eq!(posted[0]["channel_id"], CHANNEL.to_string());
     assert!(fake_discord::message_text(&posted[0]).contains("Jarvis report"), "{}", posted[0]);
 
     // A restart a minute later posts nothing more.
     bot.stop().await;
-    clock.set("2026-11-30T14:01:00Z");
+    clock.set("2026-10-26T13:01:00Z");
     let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(fake.channel_messages().len(), 1);
 
-    // Down over the 7th and the 14th: back on the 15th, one report, marked late.
+    // The clocks went back on 2026-11-01: Monday 09:00 EST is 14:00 UTC, not 13:00.
+    clock.set("2026-11-02T13:30:00Z");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(fake.channel_messages().len(), 1, "not at the summer time");
+    clock.set("2026-11-02T14:00:05Z");
+    fake.wait_channel_messages(2).await;
+
+    // Down over the 9th and the 16th: back on the 17th, one report, marked late.
     bot.stop().await;
-    clock.set("2026-12-15T12:00:00Z");
+    clock.set("2026-11-17T12:00:00Z");
     let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
-    let posted = fake.wait_channel_messages(2).await;
+    let posted = fake.wait_channel_messages(3).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(fake.channel_messages().len(), 2, "one late report, not one per missed slot");
-    assert!(fake_discord::message_text(&posted[1]).contains("Late"), "{}", posted[1]);
+    assert_eq!(fake.channel_messages().len(), 3, "one late report, not one per missed slot");
+    assert!(fake_discord::message_text(&posted[2]).contains("Late"), "{}", posted[2]);
 
     // An admin posts the report now, to the report channel.
     let now = fake
@@ -506,7 +514,7 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
         )
         .await;
     assert!(now.text().contains("Posted the report"), "{}", now.text());
-    assert_eq!(fake.wait_channel_messages(3).await.len(), 3);
+    assert_eq!(fake.wait_channel_messages(4).await.len(), 4);
 
     assert_clean(&fake);
     bot.stop().await;
