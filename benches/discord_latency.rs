@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         api_proxy: Some(fake.url()),
         tick: jarvis::discord::Config::TICK,
         alert_every: jarvis::discord::Config::ALERT_EVERY,
+        jobs_every: jarvis::discord::Config::JOBS_EVERY,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let bot = tokio::spawn(jarvis::discord::run(app.clone(), config, async move {

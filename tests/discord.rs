@@ -40,12 +40,24 @@ impl Bot {
 
     /// Starts the bot on `app` (and its clock).
     async fn start_with(fake: &FakeDiscord, app: jarvis::app::App, guild: Option<u64>) -> Bot {
+        Bot::start_every(fake, app, guild, Duration::from_millis(100), Duration::from_secs(3600)).await
+    }
+
+    /// Starts the bot with its alert and housekeeping cadences.
+    async fn start_every(
+        fake: &FakeDiscord,
+        app: jarvis::app::App,
+        guild: Option<u64>,
+        alert_every: Duration,
+        jobs_every: Duration,
+    ) -> Bot {
         let config = jarvis::discord::Config {
             token: "fake-bot-token".into(),
             guild_id: guild,
             api_proxy: Some(fake.url()),
             tick: std::time::Duration::from_millis(100),
-            alert_every: std::time::Duration::from_millis(100),
+            alert_every,
+            jobs_every,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(jarvis::discord::run(app, config, async move {
@@ -758,6 +770,55 @@ async fn alert_reactions_act_only_for_members_who_may_change_the_ledger() {
     clock.set("2026-12-01T12:00:00Z");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(fake.channel_messages().len(), 1);
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// The bot runs the housekeeping jobs on their own cadence, and evaluates alerts right after a
+/// change to the ledger, not only every 15 minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn housekeeping_runs_and_alerts_follow_changes() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, 700);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    let actor = jarvis::domain::audit::Actor::Cli;
+    app.set_setting(&workspace, &actor, jarvis::domain::workspace::SettingKey::AlertChannel, "700").await.unwrap();
+    let mut hosting = common::named("api-prod", "50");
+    hosting.renewal_date = Some(Some("2026-12-01".parse().unwrap()));
+    hosting.auto_renew = Some(true);
+    app.add_item(&workspace, &actor, jarvis::domain::item::Kind::Hosting, &hosting).await.unwrap();
+    // Alerts every hour only, jobs every 200 ms.
+    let bot =
+        Bot::start_every(&fake, app.clone(), Some(GUILD), Duration::from_secs(3600), Duration::from_millis(200)).await;
+
+    // The renewal date passes: the jobs charge it without anyone asking.
+    clock.set("2026-12-02T09:00:00Z");
+    let mut charged = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let history = app.cost_history(&workspace, None, None, None).await.unwrap();
+        if history.records.iter().any(|r| r.period_start.to_string() == "2026-12-01") {
+            charged = true;
+            break;
+        }
+    }
+    assert!(charged, "the renewal was charged by the bot's housekeeping");
+
+    // An admin adds a domain to renew by hand in 3 days: its alert is posted right away.
+    fake.command(
+        &admin(),
+        Some(GUILD),
+        "infra",
+        sub("add", json!({"kind": 0, "name": "acme.dev", "cost": "12", "renews": "2026-12-05"})),
+        "en-US",
+    )
+    .await;
+    let posted = fake.wait_channel_messages(1).await;
+    assert!(fake_discord::message_text(&posted[0]).contains("acme.dev"), "{}", posted[0]);
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -82,13 +82,21 @@ impl Clock for FixedDate {
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
+    /// Counts write transactions begun, so the bot can re-evaluate alerts right after a change.
+    changes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        App { store, clock, changes: Arc::default() }
+    }
+
+    /// How many changes this app (and its clones) began: when it moves, the ledger may have
+    /// changed.
+    pub fn change_count(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -101,6 +109,7 @@ impl App {
 
     /// A write transaction on `workspace`, which is created on first use.
     async fn write(&self, workspace: &WorkspaceId) -> Result<Tx> {
+        self.changes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut tx = self.store.write().await?;
         tx.ensure_workspace(workspace, self.now()).await?;
         Ok(tx)

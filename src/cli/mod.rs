@@ -235,6 +235,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                 api_proxy: api_proxy.clone(),
                 tick: crate::discord::Config::TICK,
                 alert_every: crate::discord::Config::ALERT_EVERY,
+                jobs_every: crate::discord::Config::JOBS_EVERY,
             };
             crate::discord::run(app.clone(), config, shutdown_signal()).await?;
             Ok(String::new())

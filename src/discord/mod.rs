@@ -43,8 +43,10 @@ pub struct Config {
     pub api_proxy: Option<String>,
     /// How often scheduled work (reports, the outbox) is looked at.
     pub tick: std::time::Duration,
-    /// How often alerts are evaluated for pings.
+    /// How often alerts are evaluated for pings (also right after a change to the ledger).
     pub alert_every: std::time::Duration,
+    /// How often the housekeeping jobs run (renewal advancement, month close).
+    pub jobs_every: std::time::Duration,
 }
 
 impl Config {
@@ -52,6 +54,8 @@ impl Config {
     pub const TICK: std::time::Duration = std::time::Duration::from_secs(30);
     /// How often alerts are evaluated by default.
     pub const ALERT_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    /// How often the housekeeping jobs run by default.
+    pub const JOBS_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 }
 
 impl From<serenity::Error> for AppError {
@@ -87,7 +91,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     let setup_failed = Arc::clone(&failed);
     // Stops the scheduler when the bot stops.
     let (stopped, stop_watch) = tokio::sync::watch::channel(false);
-    let (tick, alert_every) = (config.tick, config.alert_every);
+    let every = scheduler::Cadences { tick: config.tick, alerts: config.alert_every, jobs: config.jobs_every };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -117,7 +121,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
                     return Err(AppError::Internal(anyhow::Error::new(error)));
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
-                tokio::spawn(scheduler::run(app.clone(), poster, tick, alert_every, stop_watch));
+                tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch));
                 Ok(Data { app })
             })
         })

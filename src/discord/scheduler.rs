@@ -25,18 +25,26 @@ pub struct Poster {
     pub token: String,
 }
 
-/// Looks for due reports and delivers the outbox every `tick`, and evaluates alerts every
-/// `alert_every`, until `stop` turns true.
-pub async fn run(
-    app: App,
-    poster: Poster,
-    tick: Duration,
-    alert_every: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut interval = tokio::time::interval(tick);
+/// How often the scheduler does what.
+#[derive(Clone, Copy, Debug)]
+pub struct Cadences {
+    /// Due reports and the outbox.
+    pub tick: Duration,
+    /// Alert evaluation (also right after a change to the ledger).
+    pub alerts: Duration,
+    /// Housekeeping jobs: renewal advancement and month close.
+    pub jobs: Duration,
+}
+
+/// Looks for due reports and delivers the outbox every tick, runs the housekeeping jobs and
+/// evaluates alerts on their own cadences (alerts also after any change), until `stop` turns
+/// true.
+pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(every.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_alerts: Option<tokio::time::Instant> = None;
+    let mut last_jobs: Option<tokio::time::Instant> = None;
+    let mut seen_changes = app.change_count();
     loop {
         tokio::select! {
             _ = interval.tick() => {}
@@ -48,8 +56,21 @@ pub async fn run(
         if let Err(error) = app.claim_due_reports().await {
             tracing::error!("could not look for scheduled reports: {error:#}");
         }
-        if last_alerts.is_none_or(|at| at.elapsed() >= alert_every) {
+        if last_jobs.is_none_or(|at| at.elapsed() >= every.jobs) {
+            last_jobs = Some(tokio::time::Instant::now());
+            match app.run_jobs_everywhere().await {
+                Ok(reports) => {
+                    for report in reports.iter().filter(|r| r.error.is_some()) {
+                        tracing::error!(workspace = %report.workspace, "housekeeping failed: {}", report.error.as_deref().unwrap_or(""));
+                    }
+                }
+                Err(error) => tracing::error!("could not run the housekeeping jobs: {error:#}"),
+            }
+        }
+        let changed = app.change_count() != seen_changes;
+        if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {
             last_alerts = Some(tokio::time::Instant::now());
+            seen_changes = app.change_count();
             if let Err(error) = app.evaluate_alerts().await {
                 tracing::error!("could not evaluate alerts: {error:#}");
             }
