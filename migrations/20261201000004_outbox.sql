@@ -3,8 +3,9 @@
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     workspace_id    TEXT NOT NULL REFERENCES workspaces (id),
-    -- what to render: 'report', 'alerts' (new or escalated, posted together), 'alert_resolved' (an edit)
-    kind            TEXT NOT NULL CHECK (kind IN ('report', 'alerts', 'alert_resolved')),
+    -- what to render: 'report', 'alerts' (new or escalated, posted together), 'alert_resolved' (an
+    -- edit), 'notice' (a word to the admins)
+    kind            TEXT NOT NULL CHECK (kind IN ('report', 'alerts', 'alert_resolved', 'notice')),
     channel_id      TEXT NOT NULL,
     payload         TEXT NOT NULL CHECK (json_valid(payload)),
     status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),

@@ -568,7 +568,11 @@ async fn the_outbox_retries_server_errors_and_rate_limits_and_stops_on_a_gone_ch
     settle().await;
     assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (3, 1), "then exactly one message");
 
-    // The channel is deleted: one try, then Jarvis gives up (and logs why).
+    // The channel is deleted: one try, then Jarvis gives up and tells the admins once, in the
+    // alert channel.
+    app.set_setting(&workspace, &actor, jarvis::domain::workspace::SettingKey::AlertChannel, &CHANNEL.to_string())
+        .await
+        .unwrap();
     app.set_schedule(&workspace, &actor, GONE, "daily", "10:00").await.unwrap();
     fake.close_channel(GONE, 404);
     clock.set("2026-11-30T10:00:01Z");
@@ -577,8 +581,14 @@ async fn the_outbox_retries_server_errors_and_rate_limits_and_stops_on_a_gone_ch
         clock.set(&format!("2026-11-30T{:02}:{:02}:01Z", 10 + minutes / 60, minutes % 60));
         settle().await;
     }
-    assert_eq!(fake.channel_post_attempts(), 4, "no endless retries on a gone channel");
-    assert_eq!(fake.channel_messages().len(), 1);
+    assert_eq!(fake.channel_post_attempts(), 5, "one try at the gone channel, one notice, no endless retries");
+    let messages = fake.channel_messages();
+    assert_eq!(messages.len(), 2);
+    assert!(
+        fake_discord::message_text(&messages[1]).contains("could not post its report in <#666>"),
+        "{}",
+        messages[1]
+    );
 
     assert_clean(&fake);
     bot.stop().await;

@@ -217,3 +217,23 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// Tells the admins, in the alert channel, that a message to `channel` could not be
+    /// delivered; false when there is no other channel to say it in (the caller logs it).
+    pub async fn notify_undeliverable(
+        &self,
+        workspace: &WorkspaceId,
+        channel: u64,
+        kind: &str,
+        error: &str,
+    ) -> Result<bool> {
+        let settings = self.store.read().await?.settings(workspace).await?;
+        let Some(alerts) = settings.alert_channel.filter(|c| *c != channel) else { return Ok(false) };
+        let mut tx = self.store.write().await?;
+        let payload = json!({ "channel": channel.to_string(), "kind": kind, "error": error });
+        tx.enqueue(workspace, "notice", alerts, &payload, self.now()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -107,6 +107,13 @@ async fn deliver(app: &App, poster: &Poster, entry: &OutboxEntry) {
     match recorded {
         Ok(Some((DeliveryFailure::Refused { error }, _)))
         | Ok(Some((DeliveryFailure::Retry { error, .. }, AfterFailure::GaveUp))) => {
+            // One notice to the admins in the alert channel (not about a notice: no loops).
+            if entry.kind != "notice"
+                && let Err(failure) =
+                    app.notify_undeliverable(&entry.workspace, entry.channel_id, &entry.kind, &error).await
+            {
+                tracing::error!("could not queue a notice: {failure:#}");
+            }
             tracing::error!(
                 workspace = %entry.workspace,
                 channel = entry.channel_id,
@@ -235,6 +242,20 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                 embed =
                     embed.footer(serenity::CreateEmbedFooter::new(renderer.text(&text!("report.late", slot = shown))));
             }
+            Ok(Outgoing::New(
+                serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
+            ))
+        }
+        "notice" => {
+            let language = app.language(&entry.workspace).await?;
+            let renderer = Renderer::get(language, Flavor::Discord);
+            let text = renderer.text(&text!(
+                "notice.undeliverable",
+                channel = entry.payload["channel"].as_str().unwrap_or_default(),
+                kind = entry.payload["kind"].as_str().unwrap_or_default(),
+                error = entry.payload["error"].as_str().unwrap_or_default()
+            ));
+            let embed = serenity::CreateEmbed::new().description(text).colour(reply::colour::WARNING);
             Ok(Outgoing::New(
                 serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
             ))
