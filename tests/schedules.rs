@@ -81,8 +81,17 @@ async fn a_new_schedule_does_not_post_for_a_past_slot_and_off_stops_it() {
     assert!(app.claim_due_reports().await.unwrap().is_empty());
     clock.set("2026-12-01T01:00:00Z");
     assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+    // Moved to 09:00 at 10:00 local on the 2nd, after today's 08:00 report: no second report
+    // for today's 09:00, which passed before the change; the next one is tomorrow's.
+    clock.set("2026-12-02T03:00:00Z");
+    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+    let view = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "09:00").await.unwrap();
+    assert_eq!(view.next.as_deref(), Some("2026-12-03 09:00 +07"));
+    assert!(app.claim_due_reports().await.unwrap().is_empty());
+    clock.set("2026-12-03T02:00:00Z");
+    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
     app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
-    clock.set("2026-12-02T01:00:00Z");
+    clock.set("2026-12-04T01:00:00Z");
     assert!(app.claim_due_reports().await.unwrap().is_empty());
     assert!(app.schedule(&ws).await.unwrap().is_none());
     // Bad schedules are refused with the usual messages.

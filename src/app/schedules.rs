@@ -69,12 +69,10 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let before = tx.schedule(workspace).await?;
         tx.set_schedule(workspace, &schedule, channel_id, now).await?;
-        if before.is_none() {
-            // A new schedule starts from now: it does not post for a slot already past.
-            let settings = tx.settings(workspace).await?;
-            if let Some(slot) = schedule.last_slot(settings.timezone.0, now) {
-                tx.claim_slot(workspace, slot).await?;
-            }
+        // A new or changed schedule starts from now: it does not post for a slot already past.
+        let settings = tx.settings(workspace).await?;
+        if let Some(slot) = schedule.last_slot(settings.timezone.0, now) {
+            tx.claim_slot(workspace, slot).await?;
         }
         let change = Change {
             action: "schedule.set",
@@ -177,7 +175,21 @@ impl App {
                 .filter_map(|f| f.as_str().map(str::to_string))
                 .collect();
             tx.alert_message(&entry.workspace, &families, entry.channel_id, message_id).await?;
+            // Cleared while the post was on its way: the message is updated at once.
+            let states = tx.alert_states(&entry.workspace).await?;
+            if states.iter().any(|s| families.contains(&s.remembered.family) && s.remembered.resolved) {
+                let payload = serde_json::json!({ "message_id": message_id.to_string() });
+                tx.enqueue(&entry.workspace, "alert_resolved", entry.channel_id, &payload, self.now()).await?;
+            }
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops message `id`: there is nothing left to say (its alerts cleared before it went out).
+    pub async fn delivery_cancelled(&self, id: i64) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.mark_failed(id, "cancelled: nothing left to post").await?;
         tx.commit().await?;
         Ok(())
     }

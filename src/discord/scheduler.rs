@@ -89,10 +89,19 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
 /// One delivery attempt, recorded either way.
 async fn deliver(app: &App, poster: &Poster, entry: &OutboxEntry) {
     let outcome = match render(app, entry).await {
-        Ok(Outgoing::New(message)) => {
+        Ok(None) => {
+            if let Err(error) = app.delivery_cancelled(entry.id).await {
+                tracing::error!("could not drop an outbox message: {error:#}");
+            }
+            return;
+        }
+        Ok(Some(Outgoing::New(message))) => {
+            // The nonce makes a retry of a post Discord already took return that post, not a
+            // second one.
+            let message = message.nonce(serenity::Nonce::String(format!("jarvis-{}", entry.id))).enforce_nonce(true);
             send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await
         }
-        Ok(Outgoing::Edit(message_id, edit)) => {
+        Ok(Some(Outgoing::Edit(message_id, edit))) => {
             let url = format!("{}/{message_id}", channel_url(poster, entry.channel_id));
             send(poster, reqwest::Method::PATCH, &url, &edit).await
         }
@@ -145,11 +154,15 @@ fn alert_embed(renderer: &Renderer, alert: &crate::analysis::alerts::Alert) -> s
         .colour(reply::severity_colour(Some(alert.severity)))
 }
 
-/// The message an outbox entry stands for, rendered now.
-async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
+/// The message an outbox entry stands for, rendered now; `None` when there is nothing left to
+/// say (every alert it was for cleared before it went out).
+async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Option<Outgoing>> {
     match entry.kind.as_str() {
         "alerts" => {
             let (alerts, language) = app.alerts_for(entry).await?;
+            if alerts.is_empty() {
+                return Ok(None);
+            }
             let renderer = Renderer::get(language, Flavor::Discord);
             let settings = app.settings(&entry.workspace).await?.settings;
             let reminder = entry.payload["reminder"] == true;
@@ -163,12 +176,22 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                 content = format!("<@&{}> {content}", role.0);
                 mentions = mentions.roles(vec![serenity::RoleId::new(role.0)]);
             }
-            // At most 10 embeds a message; the rest are counted.
-            let mut embeds: Vec<_> = alerts.iter().take(10).map(|a| alert_embed(renderer, a)).collect();
-            if alerts.len() > 10 {
-                let more = renderer.text(&text!("label.and_more", count = alerts.len() - 9));
-                embeds.truncate(9);
-                embeds.push(serenity::CreateEmbed::new().description(more));
+            // At most 10 embeds a message and 6,000 characters for all of them; the rest are
+            // counted.
+            let mut embeds = Vec::new();
+            let mut used = 0;
+            for (index, alert) in alerts.iter().enumerate() {
+                let size = crate::render::discord_len(&renderer.text(&alert.title))
+                    + crate::render::discord_len(&renderer.text(&alert.detail))
+                    + crate::render::discord_len(&renderer.text(&alert.action))
+                    + 8;
+                if embeds.len() == 9 && alerts.len() > 10 || used + size > 5_500 {
+                    let more = renderer.text(&text!("label.and_more", count = alerts.len() - index));
+                    embeds.push(serenity::CreateEmbed::new().description(more));
+                    break;
+                }
+                used += size;
+                embeds.push(alert_embed(renderer, alert));
             }
             // Buttons for the first five alerts (five rows at most): acknowledge, snooze, renewed.
             let rows: Vec<serenity::CreateActionRow> = alerts
@@ -194,22 +217,22 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                     serenity::CreateActionRow::Buttons(buttons)
                 })
                 .collect();
-            Ok(Outgoing::New(
+            Ok(Some(Outgoing::New(
                 serenity::CreateMessage::new()
                     .content(content)
                     .embeds(embeds)
                     .components(rows)
                     .allowed_mentions(mentions),
-            ))
+            )))
         }
         "alert_resolved" => {
             let message_id: u64 = entry.payload["message_id"].as_str().unwrap_or_default().parse()?;
             let language = app.language(&entry.workspace).await?;
             let renderer = Renderer::get(language, Flavor::Discord);
             let current = app.alerts(&entry.workspace).await?.alerts;
-            let embeds = app
-                .alerts_on_message(&entry.workspace, message_id)
-                .await?
+            let states = app.alerts_on_message(&entry.workspace, message_id).await?;
+            let all_resolved = states.iter().all(|s| s.remembered.resolved);
+            let embeds: Vec<_> = states
                 .iter()
                 .map(|state| {
                     match current.iter().find(|a| crate::domain::alerting::family(&a.key) == state.remembered.family) {
@@ -224,10 +247,13 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                 })
                 .take(10)
                 .collect();
-            Ok(Outgoing::Edit(
-                message_id,
-                serenity::EditMessage::new().embeds(embeds).allowed_mentions(serenity::CreateAllowedMentions::new()),
-            ))
+            let mut edit =
+                serenity::EditMessage::new().embeds(embeds).allowed_mentions(serenity::CreateAllowedMentions::new());
+            if all_resolved {
+                // Nothing left to act on.
+                edit = edit.components(Vec::new());
+            }
+            Ok(Some(Outgoing::Edit(message_id, edit)))
         }
         "report" => {
             let language = app.language(&entry.workspace).await?;
@@ -242,9 +268,9 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                 embed =
                     embed.footer(serenity::CreateEmbedFooter::new(renderer.text(&text!("report.late", slot = shown))));
             }
-            Ok(Outgoing::New(
+            Ok(Some(Outgoing::New(
                 serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
-            ))
+            )))
         }
         "notice" => {
             let language = app.language(&entry.workspace).await?;
@@ -256,9 +282,9 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Outgoing> {
                 error = entry.payload["error"].as_str().unwrap_or_default()
             ));
             let embed = serenity::CreateEmbed::new().description(text).colour(reply::colour::WARNING);
-            Ok(Outgoing::New(
+            Ok(Some(Outgoing::New(
                 serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
-            ))
+            )))
         }
         other => anyhow::bail!("unknown outbox message kind {other}"),
     }

@@ -49,8 +49,8 @@ impl Tx {
         Ok(rows.iter().map(from_row).collect::<anyhow::Result<_>>()?)
     }
 
-    /// Sets the schedule. A new time or cadence keeps the last posted slot, so changing the
-    /// schedule does not post a report for a slot already past.
+    /// Sets the schedule (the caller claims the current slot, so it does not post for a slot
+    /// already past).
     pub async fn set_schedule(
         &mut self,
         workspace: &WorkspaceId,
