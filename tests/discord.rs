@@ -708,6 +708,16 @@ async fn alert_buttons_acknowledge_and_renew() {
             .iter()
             .any(|r| r.period_start.to_string() == "2026-12-06" && r.amount.to_string() == "12.00 USD")
     );
+    // A second press (a double click, another admin before the buttons went) moves nothing twice.
+    let again = app
+        .act_on_alert(&workspace, &actor, "renewal:1:2026-12-06", jarvis::app::AlertAction::Renewed)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("no longer renews on 2026-12-06"), "{again}");
+    let item = app.show_item(&workspace, &"acme.dev".parse().unwrap()).await.unwrap();
+    assert_eq!(item.item.renewal_date, Some("2027-12-06".parse().unwrap()));
+    let history = app.cost_history(&workspace, None, None, None).await.unwrap();
+    assert_eq!(history.records.iter().filter(|r| r.note.as_deref() == Some("renewed by hand")).count(), 1);
     let id: u64 = message["id"].as_str().unwrap().parse().unwrap();
     let mut resolved = false;
     for _ in 0..50 {
@@ -718,6 +728,8 @@ async fn alert_buttons_acknowledge_and_renew() {
         }
     }
     assert!(resolved, "{:?}", fake.message(id));
+    // Nothing left to act on: the buttons are gone.
+    assert_eq!(fake.message(id).unwrap()["components"], json!([]), "{:?}", fake.message(id));
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;
@@ -740,21 +752,26 @@ async fn alert_reactions_act_only_for_members_who_may_change_the_ledger() {
     domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
     domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
     app.add_item(&workspace, &actor, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
+    let mut second = common::named("beta.dev", "15");
+    second.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
+    second.renewal_date = Some(Some("2026-12-05".parse().unwrap()));
+    app.add_item(&workspace, &actor, jarvis::domain::item::Kind::Domain, &second).await.unwrap();
     let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
     let posted = fake.wait_channel_messages(1).await;
     let id = posted[0]["id"].as_str().unwrap().to_string();
-    let react = |user: &Member| {
+    let react_with = |user: &Member, emoji: &str| {
         json!({
             "user_id": user.user_id.to_string(),
             "channel_id": "700",
             "message_id": id,
             "guild_id": GUILD.to_string(),
             "member": fake_discord::payload::member(user),
-            "emoji": { "id": null, "name": "✅" },
+            "emoji": { "id": null, "name": emoji },
             "burst": false,
             "type": 0,
         })
     };
+    let react = |user: &Member| react_with(user, "✅");
     let content =
         |fake: &FakeDiscord| fake.message(id.parse().unwrap()).unwrap()["content"].as_str().unwrap().to_string();
 
@@ -763,9 +780,16 @@ async fn alert_reactions_act_only_for_members_who_may_change_the_ledger() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!content(&fake).contains("Acknowledged"), "{}", content(&fake));
 
-    // With a role that has Manage Server: acknowledged, shown on the message.
+    // With a role that has Manage Server: 🔁 on a message about two renewals is ambiguous and
+    // changes nothing; ✅ acknowledges both, shown on the message.
     let mut finance = Member::new(1004, "dave", 0);
     finance.roles = vec![900];
+    fake.dispatch_event("MESSAGE_REACTION_ADD", react_with(&finance, "🔁")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (name, date) in [("acme.dev", "2026-12-06"), ("beta.dev", "2026-12-05")] {
+        let item = app.show_item(&workspace, &name.parse().unwrap()).await.unwrap();
+        assert_eq!(item.item.renewal_date, Some(date.parse().unwrap()), "{name}");
+    }
     fake.dispatch_event("MESSAGE_REACTION_ADD", react(&finance)).await;
     let mut acknowledged = false;
     for _ in 0..50 {

@@ -2,7 +2,7 @@
 //! same transaction that remembers them. Warnings and critical alerts are posted; info alerts
 //! stay in `/alerts`.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 
 use serde_json::json;
 
@@ -179,14 +179,15 @@ impl App {
                 found.then(|| text!("alert.done.snooze", who = who, when = when, until = until.format("%Y-%m-%d")))
             }
             AlertAction::Renewed => {
-                // renewal:ITEM:DATE
-                let item = family
+                // renewal:ITEM:DATE or expired:ITEM:DATE: the renewal the alert was about, so a
+                // second press (or a second admin) cannot move the date twice.
+                let (item, date) = family
                     .strip_prefix("renewal:")
-                    .and_then(|rest| rest.split(':').next())
-                    .or_else(|| family.strip_prefix("expired:").and_then(|rest| rest.split(':').next()))
-                    .and_then(|id| id.parse::<i64>().ok())
+                    .or_else(|| family.strip_prefix("expired:"))
+                    .and_then(|rest| rest.split_once(':'))
+                    .and_then(|(id, date)| Some((id.parse::<i64>().ok()?, date.parse::<NaiveDate>().ok()?)))
                     .ok_or_else(|| UserError::Conflict("Only renewals can be marked renewed".into()))?;
-                let renewed = self.mark_renewed(workspace, actor, item).await?;
+                let renewed = self.mark_renewed(workspace, actor, item, date).await?;
                 Some(text!("alert.done.renewed", who = who, when = when, next = renewed))
             }
         };

@@ -419,16 +419,30 @@ fn item_warnings(item: &Item, settings: &Settings, rates: &RateBook, today: Naiv
 }
 
 impl App {
-    /// Records that item `id` was renewed by hand: the cycle starting at its renewal date is
-    /// charged (once: a charge already recorded for it stands) and the date moves on a period.
+    /// Records that item `id`, due to renew on `expected`, was renewed by hand: the cycle starting
+    /// at that date is charged and the date moves on a period. A renewal date that moved on
+    /// already (a second press, another admin, the renewal job) is a conflict and changes nothing.
     /// Returns the new renewal date.
-    pub async fn mark_renewed(&self, workspace: &WorkspaceId, actor: &Actor, id: i64) -> Result<NaiveDate> {
+    pub async fn mark_renewed(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        id: i64,
+        expected: NaiveDate,
+    ) -> Result<NaiveDate> {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let item = resolve(&mut tx, workspace, &ItemRef::new(format!("#{id}"))).await?;
         let renewal = item.renewal.ok_or_else(|| {
             UserError::Conflict(format!("`{}` has no renewal date to move on; set one first", item.name))
         })?;
+        if expected != renewal.date {
+            return Err(UserError::Conflict(format!(
+                "`{}` no longer renews on {expected}: its renewal date is now {}, so nothing was changed",
+                item.name, renewal.date
+            ))
+            .into());
+        }
         let next = renewal
             .following(item.period)
             .ok_or_else(|| UserError::Conflict(format!("`{}` is a one-time purchase and does not renew", item.name)))?;

@@ -109,8 +109,8 @@ async fn may_change(
     Ok(permissions.administrator() || permissions.manage_guild())
 }
 
-/// A reaction on an alert message acts on every alert it carries; reactions from members who
-/// may not change the ledger are ignored.
+/// A reaction on an alert message acts on every open alert it carries (🔁 only on a message about
+/// exactly one renewal); reactions from members who may not change the ledger are ignored.
 async fn react(ctx: &serenity::Context, reaction: &serenity::Reaction, data: &Data) -> Result<(), Error> {
     let (Some(guild), Some(user), Some(action)) =
         (reaction.guild_id, reaction.user_id, reaction_action(&reaction.emoji))
@@ -132,14 +132,24 @@ async fn react(ctx: &serenity::Context, reaction: &serenity::Reaction, data: &Da
         tracing::info!(user = user.get(), "ignored an alert reaction from a member who may not change the ledger");
         return Ok(());
     }
+    let renewals = |family: &str| family.starts_with("renewal:") || family.starts_with("expired:");
+    let open: Vec<_> = if action == AlertAction::Renewed {
+        // 🔁 records a charge: only where it cannot be ambiguous, a message about one renewal.
+        // On a grouped message the buttons say which one.
+        let renewable: Vec<_> = open.into_iter().filter(|s| renewals(&s.remembered.family)).collect();
+        if renewable.len() != 1 {
+            tracing::info!(count = renewable.len(), "ignored 🔁 on a message without exactly one renewal");
+            return Ok(());
+        }
+        renewable
+    } else {
+        open
+    };
     let actor = Actor::User(user.get().to_string());
     let renderer = Renderer::get(settings.language, Flavor::Discord);
     let mut lines = Vec::new();
     for state in open {
         let family = &state.remembered.family;
-        if action == AlertAction::Renewed && !(family.starts_with("renewal:") || family.starts_with("expired:")) {
-            continue;
-        }
         match data.app.act_on_alert(&workspace, &actor, family, action).await {
             Ok(done) => {
                 lines.push(renderer.text(&done).replace(&format!("`{}`", user.get()), &format!("<@{}>", user.get())))
