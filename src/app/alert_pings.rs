@@ -48,6 +48,7 @@ impl App {
         let remembered: Vec<_> = states.iter().map(|s| s.remembered.clone()).collect();
         let renderer = Renderer::get(settings.language, Flavor::Plain);
         let mut queued = 0;
+        let mut to_edit = std::collections::BTreeSet::new();
         for action in plan(&raised, &remembered, now, Duration::hours(i64::from(settings.remind_hours))) {
             match action {
                 Action::Post(families) => {
@@ -68,28 +69,28 @@ impl App {
                         .await?;
                     queued += 1;
                 }
-                Action::Remind(family) => {
-                    tx.alert_reminded(workspace, &family, now).await?;
-                    tx.enqueue(workspace, "alerts", channel, &json!({ "families": [family], "reminder": true }), now)
+                Action::Remind(families) => {
+                    for family in &families {
+                        tx.alert_reminded(workspace, family, now).await?;
+                    }
+                    tx.enqueue(workspace, "alerts", channel, &json!({ "families": families, "reminder": true }), now)
                         .await?;
                     queued += 1;
                 }
                 Action::Resolve(family) => {
                     tx.alert_resolved(workspace, &family, now).await?;
                     let state = states.iter().find(|s| s.remembered.family == family);
-                    if let Some((channel, message)) = state.and_then(|s| s.channel_id.zip(s.message_id)) {
-                        tx.enqueue(
-                            workspace,
-                            "alert_resolved",
-                            channel,
-                            &json!({ "message_id": message.to_string() }),
-                            now,
-                        )
-                        .await?;
-                        queued += 1;
+                    if let Some(posted) = state.and_then(|s| s.channel_id.zip(s.message_id)) {
+                        to_edit.insert(posted);
                     }
                 }
             }
+        }
+        // One edit per message, however many of its alerts cleared.
+        for (channel, message) in to_edit {
+            tx.enqueue(workspace, "alert_resolved", channel, &json!({ "message_id": message.to_string() }), now)
+                .await?;
+            queued += 1;
         }
         tx.commit().await?;
         Ok(queued)

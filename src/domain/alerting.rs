@@ -43,16 +43,19 @@ pub fn family(key: &str) -> String {
 pub enum Action {
     /// Post these families (new, or escalated) together, in one message.
     Post(Vec<String>),
-    /// Remind about this family: nobody acknowledged it within the reminder interval.
-    Remind(String),
+    /// Remind about these families together: nobody acknowledged them within the reminder
+    /// interval.
+    Remind(Vec<String>),
     /// Its condition cleared: mark the posted message resolved.
     Resolve(String),
 }
 
-/// The actions for `now`. New and escalated alerts are posted together (one message, not a
-/// burst); acknowledged or snoozed ones stay quiet until they escalate (or the snooze ends).
+/// The actions for `now`. New and escalated alerts are posted together, and reminders share one
+/// message too (not a burst); acknowledged or snoozed ones stay quiet until they escalate (or the
+/// snooze ends).
 pub fn plan(raised: &[Raised], remembered: &[Remembered], now: DateTime<Utc>, remind_every: Duration) -> Vec<Action> {
     let mut post = Vec::new();
+    let mut remind = Vec::new();
     let mut actions = Vec::new();
     for alert in raised {
         match remembered.iter().find(|r| r.family == alert.family && !r.resolved) {
@@ -61,7 +64,7 @@ pub fn plan(raised: &[Raised], remembered: &[Remembered], now: DateTime<Utc>, re
             Some(known) => {
                 let quiet = known.acknowledged || known.snoozed_until.is_some_and(|until| until > now);
                 if !quiet && now - known.last_posted >= remind_every {
-                    actions.push(Action::Remind(known.family.clone()));
+                    remind.push(known.family.clone());
                 }
             }
         }
@@ -70,6 +73,9 @@ pub fn plan(raised: &[Raised], remembered: &[Remembered], now: DateTime<Utc>, re
         if !raised.iter().any(|a| a.family == known.family) {
             actions.push(Action::Resolve(known.family.clone()));
         }
+    }
+    if !remind.is_empty() {
+        actions.insert(0, Action::Remind(remind));
     }
     if !post.is_empty() {
         actions.insert(0, Action::Post(post));
@@ -124,7 +130,17 @@ mod tests {
             known("renewal:1:2026-12-06:7", 2, "2026-11-29T13:00:00Z"),
             known("api_key:8:invalid", 2, "2026-11-29T12:00:00Z"),
         ];
-        assert_eq!(plan(&alerts, &states, now, day), [Action::Remind("api_key:8:invalid".into())]);
+        assert_eq!(plan(&alerts, &states, now, day), [Action::Remind(vec!["api_key:8:invalid".into()])]);
+        // Both due: one reminder for the two; a new alert at the same time gets its own post.
+        let later = t("2026-11-30T13:00:00Z");
+        let with_new = [alerts[0].clone(), alerts[1].clone(), raised("expired:3:2026-11-29", 2)];
+        assert_eq!(
+            plan(&with_new, &states, later, day),
+            [
+                Action::Post(vec!["expired:3:2026-11-29".into()]),
+                Action::Remind(vec!["renewal:1:2026-12-06".into(), "api_key:8:invalid".into()]),
+            ]
+        );
     }
 
     #[test]
@@ -150,7 +166,7 @@ mod tests {
         // The snooze over: reminded again.
         assert_eq!(
             plan(&[raised("budget:total:2026-11:spent:80", 1)], &[snoozed], t("2026-12-01T00:00:01Z"), day),
-            [Action::Remind("budget:total:2026-11:spent".into())]
+            [Action::Remind(vec!["budget:total:2026-11:spent".into()])]
         );
     }
 
