@@ -161,7 +161,9 @@ impl App {
         use crate::analysis::text;
         use crate::domain::UserError;
         let now = self.now();
-        let when = now.format("%Y-%m-%d %H:%M UTC").to_string();
+        // In the workspace's own time, as schedules are shown.
+        let timezone = self.store.read().await?.settings(workspace).await?.timezone.0;
+        let when = now.with_timezone(&timezone).format("%Y-%m-%d %H:%M %Z").to_string();
         let who = actor.as_str().to_string();
         let done = match action {
             AlertAction::Acknowledge => {
@@ -177,7 +179,7 @@ impl App {
                 let found = tx.alert_snoozed(workspace, family, until).await?;
                 self.audit_alert(&mut tx, workspace, actor, family, action, now).await?;
                 tx.commit().await?;
-                found.then(|| text!("alert.done.snooze", who = who, when = when, until = until.format("%Y-%m-%d")))
+                found.then(|| text!("alert.done.snooze", who = who, when = when, until = until.with_timezone(&timezone).format("%Y-%m-%d")))
             }
             AlertAction::Renewed => {
                 // renewal:ITEM:DATE or expired:ITEM:DATE: the renewal the alert was about, so a
