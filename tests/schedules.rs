@@ -100,3 +100,46 @@ async fn a_new_schedule_does_not_post_for_a_past_slot_and_off_stops_it() {
     let error = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "8am").await.unwrap_err();
     assert!(error.to_string().contains("HH:MM"), "{error}");
 }
+
+/// What is over is forgotten: sent messages after 30 days (pending ones stay however old), and
+/// resolved alerts after 90 days.
+#[tokio::test]
+async fn delivery_history_is_pruned_but_nothing_owed_is() {
+    let db = TestDb::new().await;
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+    let ws = ws("4242");
+    app.set_schedule(&ws, &Actor::Cli, 777, "daily", "13:00").await.unwrap();
+    app.set_setting(&ws, &Actor::Cli, SettingKey::AlertChannel, "700").await.unwrap();
+    let mut domain = common::named("acme.dev", "12");
+    domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
+    domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
+    app.add_item(&ws, &Actor::Cli, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
+    // An alert message and a report, both delivered; a second report Discord never took.
+    assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
+    clock.set("2026-11-30T13:00:00Z");
+    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+    for (n, entry) in app.deliverable(10).await.unwrap().iter().enumerate() {
+        app.delivered(entry, 5000 + n as u64).await.unwrap();
+    }
+    clock.set("2026-12-01T13:00:00Z");
+    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+    app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
+    // The domain goes: its alert resolves (an edit, delivered).
+    app.remove_item(&ws, &Actor::Cli, &"acme.dev".parse().unwrap()).await.unwrap();
+    clock.set("2026-12-01T14:00:00Z");
+    assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
+    let edit = app.deliverable(10).await.unwrap().into_iter().find(|e| e.kind == "alert_resolved").unwrap();
+    app.delivered(&edit, 5000).await.unwrap();
+
+    assert_eq!(app.prune_delivery_history().await.unwrap(), (0, 0));
+    // 31 days on: the two delivered posts of Nov 30 go; the edit of Dec 1 and the pending report stay.
+    clock.set("2026-12-31T13:30:00Z");
+    assert_eq!(app.prune_delivery_history().await.unwrap(), (2, 0));
+    let owed = app.deliverable(10).await.unwrap();
+    assert_eq!(owed.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["report"]);
+    // 91 days after it resolved, the alert is forgotten.
+    clock.set("2027-03-02T14:00:01Z");
+    assert_eq!(app.prune_delivery_history().await.unwrap(), (1, 1));
+    assert_eq!(app.deliverable(10).await.unwrap().len(), 1);
+}

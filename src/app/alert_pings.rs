@@ -179,7 +179,14 @@ impl App {
                 let found = tx.alert_snoozed(workspace, family, until).await?;
                 self.audit_alert(&mut tx, workspace, actor, family, action, now).await?;
                 tx.commit().await?;
-                found.then(|| text!("alert.done.snooze", who = who, when = when, until = until.with_timezone(&timezone).format("%Y-%m-%d")))
+                found.then(|| {
+                    text!(
+                        "alert.done.snooze",
+                        who = who,
+                        when = when,
+                        until = until.with_timezone(&timezone).format("%Y-%m-%d")
+                    )
+                })
             }
             AlertAction::Renewed => {
                 // renewal:ITEM:DATE or expired:ITEM:DATE: the renewal the alert was about, so a

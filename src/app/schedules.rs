@@ -186,6 +186,17 @@ impl App {
         Ok(())
     }
 
+    /// Forgets delivery history nobody needs any more: outbox messages older than 30 days that
+    /// were sent or given up on, and alerts resolved more than 90 days ago (an alert raised again
+    /// after that is simply new). Returns how many messages and alerts went.
+    pub async fn prune_delivery_history(&self) -> Result<(u64, u64)> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let pruned = tx.prune_delivery_history(now - Duration::days(30), now - Duration::days(90)).await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
     /// Drops message `id`: there is nothing left to say (its alerts cleared before it went out).
     pub async fn delivery_cancelled(&self, id: i64) -> Result<()> {
         let mut tx = self.store.write().await?;

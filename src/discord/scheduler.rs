@@ -66,6 +66,9 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
                 }
                 Err(error) => tracing::error!("could not run the housekeeping jobs: {error:#}"),
             }
+            if let Err(error) = app.prune_delivery_history().await {
+                tracing::error!("could not prune the delivery history: {error:#}");
+            }
         }
         let changed = app.change_count() != seen_changes;
         if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {

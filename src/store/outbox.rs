@@ -41,6 +41,24 @@ impl Tx {
         Ok(done.last_insert_rowid())
     }
 
+    /// Forgets what is over: outbox messages sent or given up on before `outbox_before`, and
+    /// alerts resolved before `alerts_before`. Returns how many of each went.
+    pub async fn prune_delivery_history(
+        &mut self,
+        outbox_before: DateTime<Utc>,
+        alerts_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
+        let outbox = sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?1")
+            .bind(timestamp(outbox_before))
+            .execute(&mut *self.tx)
+            .await?;
+        let alerts = sqlx::query("DELETE FROM alert_states WHERE resolved_at IS NOT NULL AND resolved_at < ?1")
+            .bind(timestamp(alerts_before))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok((outbox.rows_affected(), alerts.rows_affected()))
+    }
+
     /// Pending messages whose time has come, oldest first.
     pub async fn deliverable(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxEntry>> {
         let rows = sqlx::query(
