@@ -82,7 +82,7 @@ impl Clock for FixedDate {
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
-    /// Counts write transactions begun, so the bot can re-evaluate alerts right after a change.
+    /// Counts ledger changes committed, so the bot can re-evaluate alerts right after a change.
     changes: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -93,10 +93,10 @@ impl App {
         App { store, clock, changes: Arc::default() }
     }
 
-    /// How many changes this app (and its clones) began: when it moves, the ledger may have
+    /// How many ledger changes this app (and its clones) committed: when it moves, the ledger
     /// changed.
     pub fn change_count(&self) -> u64 {
-        self.changes.load(std::sync::atomic::Ordering::Relaxed)
+        self.changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -109,8 +109,8 @@ impl App {
 
     /// A write transaction on `workspace`, which is created on first use.
     async fn write(&self, workspace: &WorkspaceId) -> Result<Tx> {
-        self.changes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut tx = self.store.write().await?;
+        tx.count_commit_in(self.changes.clone());
         tx.ensure_workspace(workspace, self.now()).await?;
         Ok(tx)
     }

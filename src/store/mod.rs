@@ -87,7 +87,7 @@ impl Store {
     /// A read-only snapshot.
     pub async fn read(&self) -> anyhow::Result<Tx> {
         let tx = self.pool.begin().await.context("could not start a read transaction")?;
-        Ok(Tx { tx })
+        Ok(Tx { tx, commits: None })
     }
 
     /// A write transaction; nothing is visible to others until [`Tx::commit`].
@@ -97,7 +97,7 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .context("could not start a write transaction (is another Jarvis holding the database?)")?;
-        Ok(Tx { tx })
+        Ok(Tx { tx, commits: None })
     }
 
     /// Closes every connection, checkpointing the WAL.
@@ -109,11 +109,23 @@ impl Store {
 /// An open transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct Tx {
     tx: Transaction<'static, Sqlite>,
+    /// Counted once this transaction has committed.
+    commits: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Tx {
+    /// Counts this transaction in `counter` once it has committed (not before: whoever watches
+    /// the counter then reads what was written).
+    pub fn count_commit_in(&mut self, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        self.commits = Some(counter);
+    }
+
     pub async fn commit(self) -> anyhow::Result<()> {
-        self.tx.commit().await.context("could not commit the transaction")
+        self.tx.commit().await.context("could not commit the transaction")?;
+        if let Some(counter) = self.commits {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
+        Ok(())
     }
 }
 
