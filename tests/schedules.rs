@@ -143,3 +143,30 @@ async fn delivery_history_is_pruned_but_nothing_owed_is() {
     assert_eq!(app.prune_delivery_history().await.unwrap(), (1, 1));
     assert_eq!(app.deliverable(10).await.unwrap().len(), 1);
 }
+
+/// A channel that turns messages away is reported to the admins once a day, not once a message;
+/// with nowhere else to say it, the caller is told to log it.
+#[tokio::test]
+async fn undeliverable_channels_get_one_notice_a_day() {
+    let db = TestDb::new().await;
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+    let ws = ws("4242");
+    app.set_setting(&ws, &Actor::Cli, SettingKey::AlertChannel, "700").await.unwrap();
+    // The alert channel itself is gone: nowhere to say it.
+    assert!(!app.notify_undeliverable(&ws, 700, "alerts", "Unknown Channel").await.unwrap());
+    assert!(app.deliverable(10).await.unwrap().is_empty());
+    // The report channel: one notice, in the alert channel, for two failed reports.
+    assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
+    clock.set("2026-11-30T20:00:00Z");
+    assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
+    let owed = app.deliverable(10).await.unwrap();
+    assert_eq!(owed.len(), 1);
+    assert_eq!((owed[0].kind.as_str(), owed[0].channel_id), ("notice", 700));
+    assert_eq!(owed[0].payload["channel"], "777");
+    // Another channel is its own notice; the next day, a fresh one.
+    assert!(app.notify_undeliverable(&ws, 778, "report", "Missing Access").await.unwrap());
+    clock.set("2026-12-01T12:00:01Z");
+    assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
+    assert_eq!(app.deliverable(10).await.unwrap().len(), 3);
+}

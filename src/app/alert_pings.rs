@@ -231,7 +231,8 @@ impl App {
 
 impl App {
     /// Tells the admins, in the alert channel, that a message to `channel` could not be
-    /// delivered; false when there is no other channel to say it in (the caller logs it).
+    /// delivered (once a day at most per channel); false when there is no other channel to say
+    /// it in (the caller logs it).
     pub async fn notify_undeliverable(
         &self,
         workspace: &WorkspaceId,
@@ -241,9 +242,13 @@ impl App {
     ) -> Result<bool> {
         let settings = self.store.read().await?.settings(workspace).await?;
         let Some(alerts) = settings.alert_channel.filter(|c| *c != channel) else { return Ok(false) };
+        let now = self.now();
         let mut tx = self.store.write().await?;
-        let payload = json!({ "channel": channel.to_string(), "kind": kind, "error": error });
-        tx.enqueue(workspace, "notice", alerts, &payload, self.now()).await?;
+        // One notice a day per channel, however many messages it turned away.
+        if !tx.noticed_since(workspace, channel, now - Duration::hours(24)).await? {
+            let payload = json!({ "channel": channel.to_string(), "kind": kind, "error": error });
+            tx.enqueue(workspace, "notice", alerts, &payload, now).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -41,6 +41,20 @@ impl Tx {
         Ok(done.last_insert_rowid())
     }
 
+    /// Whether a notice about `channel` was queued since `since`.
+    pub async fn noticed_since(&mut self, workspace: &WorkspaceId, channel: u64, since: DateTime<Utc>) -> Result<bool> {
+        let found = sqlx::query(
+            "SELECT 1 FROM outbox WHERE workspace_id = ?1 AND kind = 'notice'
+             AND json_extract(payload, '$.channel') = ?2 AND created_at >= ?3 LIMIT 1",
+        )
+        .bind(workspace.as_str())
+        .bind(channel.to_string())
+        .bind(timestamp(since))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Forgets what is over: outbox messages sent or given up on before `outbox_before`, and
     /// alerts resolved before `alerts_before`. Returns how many of each went.
     pub async fn prune_delivery_history(
