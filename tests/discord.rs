@@ -534,7 +534,8 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
 }
 
 /// Reports go through the outbox: a 500, then a 429 (its Retry-After honoured), then success
-/// posts exactly one message; a channel that is gone stops the retries after one try.
+/// posts exactly one message; a channel that is gone stops the retries after one try; a post
+/// whose answer was lost is not doubled by its retry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_outbox_retries_server_errors_and_rate_limits_and_stops_on_a_gone_channel() {
     let db = TestDb::new().await;
@@ -589,6 +590,18 @@ async fn the_outbox_retries_server_errors_and_rate_limits_and_stops_on_a_gone_ch
         "{}",
         messages[1]
     );
+
+    // Discord takes a post but its answer is lost (a 502): the retry carries the same nonce, so
+    // Discord hands back that message and there is still one report.
+    app.set_schedule(&workspace, &actor, CHANNEL, "daily", "11:00").await.unwrap();
+    fake.lose_channel_post_answers(1);
+    clock.set("2026-12-01T11:00:01Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (6, 3), "taken, answer lost");
+    clock.set("2026-12-01T11:00:04Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (7, 3), "the retry is not a second post");
+    assert!(app.deliverable(10).await.unwrap().is_empty(), "and it counts as delivered");
 
     assert_clean(&fake);
     bot.stop().await;

@@ -273,6 +273,12 @@ struct State {
     closed_channels: HashMap<u64, u16>,
     /// Every `POST /channels/{id}/messages` the bot made, answered or not.
     channel_post_attempts: usize,
+    /// How many of the next channel posts are stored but answered with a 502, as when the
+    /// answer is lost on the way back.
+    lost_answers: usize,
+    /// Messages created with `enforce_nonce`, by channel and nonce: a post repeating one gets
+    /// the message back instead of a second one, as Discord does.
+    nonces: HashMap<(u64, String), u64>,
     requests: Vec<(String, String)>,
     unhandled: Vec<(String, String)>,
     log: Vec<LogEntry>,
@@ -900,6 +906,12 @@ impl FakeDiscord {
     /// Some(0.2))` for a rate limit with its Retry-After.
     pub fn fail_channel_posts(&self, failures: &[(u16, Option<f64>)]) {
         self.shared.update(|s| s.channel_failures.extend(failures.iter().copied()));
+    }
+
+    /// Makes the next `count` channel posts succeed on Discord's side but answer 502, as when
+    /// the answer is lost on its way back.
+    pub fn lose_channel_post_answers(&self, count: usize) {
+        self.shared.update(|s| s.lost_answers += count);
     }
 
     /// Makes posting to `channel` fail for good: 404 (the channel is gone) or 403 (no access).

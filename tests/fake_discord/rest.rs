@@ -131,7 +131,14 @@ pub(super) async fn handle(
                 match s.channel_failures.pop_front() {
                     Some((429, retry_after)) => rate_limited(retry_after.unwrap_or(1.0)),
                     Some((status, _)) => discord_error(status, 0, "Internal Server Error"),
-                    None => channel_message(s, c, body),
+                    None => {
+                        let response = channel_message(s, c, body);
+                        if s.lost_answers > 0 && response.status().is_success() {
+                            s.lost_answers -= 1;
+                            return discord_error(502, 0, "Bad Gateway");
+                        }
+                        response
+                    }
                 }
             }),
             None => discord_error(404, 10003, "Unknown Channel"),
@@ -740,9 +747,24 @@ fn channel_message(s: &mut State, channel: u64, body: Body) -> Response {
     if let Some(response) = check_outgoing(s, &what, &body.json, "", &body.files, true) {
         return response;
     }
+    // `enforce_nonce`: a nonce already used in this channel returns that message.
+    let nonce = match &body.json["nonce"] {
+        Value::String(nonce) => Some(nonce.clone()),
+        Value::Number(nonce) => Some(nonce.to_string()),
+        _ => None,
+    }
+    .filter(|_| body.json["enforce_nonce"] == true);
+    if let Some(id) = nonce.as_ref().and_then(|n| s.nonces.get(&(channel, n.clone())))
+        && let Some(message) = s.messages.get(id)
+    {
+        return ok(message.value.clone());
+    }
     let kind = if body.json.get("message_reference").is_some_and(|r| !r.is_null()) { 19 } else { 0 };
     let (id, message) = create_message(s, channel, kind, &body.json, &body.files, None);
     s.channel_messages.push(id);
+    if let Some(nonce) = nonce {
+        s.nonces.insert((channel, nonce), id);
+    }
     ok(message)
 }
 
