@@ -1,0 +1,1 @@
+//! RDAP lookups (being written).

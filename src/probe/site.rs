@@ -1,0 +1,1 @@
+//! Website checks (being written).
