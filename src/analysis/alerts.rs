@@ -38,6 +38,9 @@ choice_enum! {
         Renewal = "renewal",
         UnusualSpend = "unusual_spend",
         MissingRate = "missing_rate",
+        SiteDown = "site_down",
+        Certificate = "certificate",
+        Domain = "domain",
     }
 }
 
@@ -89,6 +92,7 @@ pub fn alerts(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
     alerts.extend(budgets(ledger, spend));
     alerts.extend(unusual_spend(ledger, spend));
     alerts.extend(missing_rates(ledger, spend));
+    alerts.extend(super::website::website_alerts(ledger));
     // Most severe first; within a severity, by kind, then soonest, then by item and key.
     alerts.sort_by_cached_key(|a| {
         (std::cmp::Reverse(a.severity), a.kind, a.date, a.item.as_ref().map(|i| i.name.to_lowercase()), a.key.clone())

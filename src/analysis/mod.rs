@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod forecast;
 pub mod report;
 pub mod spend;
+pub mod website;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -58,6 +59,8 @@ pub struct Ledger<'a> {
     pub covered: &'a HashMap<i64, Vec<DateRange>>,
     pub rates: &'a RateBook,
     pub budgets: &'a [Budget],
+    /// Monitored sites and domain lookups.
+    pub web: &'a website::Web,
 }
 
 /// The ledger brought up to date without writing anything: each live item as the jobs would

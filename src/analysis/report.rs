@@ -3,7 +3,7 @@
 //!
 //! The score is built from named components, each 100 minus deductions that cite the fact behind
 //! them. A component with nothing to judge is unknown, not zero: its weight is shared out among
-//! the known ones. Website health joins when sites are monitored; until then it is unknown.
+//! the known ones. Website health is unknown until a monitored site has been checked.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -322,7 +322,15 @@ fn health(
         total.is_zero().then(|| text!("unknown.efficiency")),
     );
 
-    let website = component(ComponentId::WebsiteHealth, Vec::new(), Vec::new(), Some(text!("unknown.website_health")));
+    let website = match super::website::website_deductions(&super::website::sites_health(ledger)) {
+        Some((inputs, lost)) => component(
+            ComponentId::WebsiteHealth,
+            inputs,
+            lost.into_iter().map(|(points, because)| deduct(points, because)).collect(),
+            None,
+        ),
+        None => component(ComponentId::WebsiteHealth, Vec::new(), Vec::new(), Some(text!("unknown.website_health"))),
+    };
 
     let mut components = vec![cost_control, renewal_risk, service_health, efficiency, website];
     let known: u32 = components.iter().filter(|c| c.score.is_some()).map(|c| c.weight).sum();

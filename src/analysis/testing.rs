@@ -20,6 +20,7 @@ pub struct Fixture {
     pub history: Vec<CostLine>,
     pub rates: Vec<ExchangeRate>,
     pub budgets: Vec<Budget>,
+    pub web: super::website::Web,
     settled: Settled,
     covered: HashMap<i64, Vec<DateRange>>,
     rate_book: RateBook,
@@ -39,6 +40,7 @@ pub fn line(item_id: i64, amount: &str, from: &str, to: &str) -> CostLine {
 impl Fixture {
     pub fn new(today: &str) -> Fixture {
         Fixture {
+            web: Default::default(),
             today: d(today),
             settings: Settings::default(),
             items: Vec::new(),
@@ -125,6 +127,7 @@ impl Fixture {
             covered: &self.covered,
             rates: &self.rate_book,
             budgets: &self.budgets,
+            web: &self.web,
         }
     }
 }

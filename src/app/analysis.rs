@@ -41,6 +41,7 @@ struct Loaded {
     covered: HashMap<i64, Vec<DateRange>>,
     rates: RateBook,
     budgets: Vec<Budget>,
+    web: crate::analysis::website::Web,
 }
 
 impl Loaded {
@@ -54,6 +55,7 @@ impl Loaded {
             covered: &self.covered,
             rates: &self.rates,
             budgets: &self.budgets,
+            web: &self.web,
         }
     }
 }
@@ -130,9 +132,32 @@ impl App {
             covered,
             rates: RateBook::new(tx.rates(workspace).await?),
             budgets: tx.budgets(workspace).await?,
+            web: Self::load_web(&mut tx, workspace, self.now()).await?,
             settings,
             today,
         })
+    }
+
+    /// The workspace's sites with their uptime and response times, and its domain lookups.
+    async fn load_web(
+        tx: &mut crate::store::Tx,
+        workspace: &WorkspaceId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::analysis::website::Web> {
+        use chrono::Duration;
+        let mut sites = Vec::new();
+        for site in tx.sites(workspace).await? {
+            let mut times = tx.response_times(site.id, now - Duration::hours(24)).await?;
+            sites.push(crate::analysis::website::SiteFacts {
+                domain: crate::probe::rdap::registrable_domain(&site.url),
+                uptime_24h: tx.uptime(site.id, now - Duration::hours(24)).await?,
+                uptime_7d: tx.uptime(site.id, now - Duration::days(7)).await?,
+                uptime_30d: tx.uptime(site.id, now - Duration::days(30)).await?,
+                median_ttfb_ms: crate::domain::site::median(&mut times),
+                site,
+            });
+        }
+        Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await? })
     }
 
     fn analyse(loaded: &Loaded, months_back: u32) -> (Spend, Vec<Alert>) {

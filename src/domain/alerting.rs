@@ -31,7 +31,7 @@ pub struct Remembered {
 /// and `renewal:12:2027-01-15:1` are one alert escalating, and `budget:total:2026-11:spent:80` and
 /// `...:spent:100` too. Keys without a threshold are their own family.
 pub fn family(key: &str) -> String {
-    let thresholded = ["renewal:", "budget:", "free_tier:", "usage_limit:"];
+    let thresholded = ["renewal:", "budget:", "free_tier:", "usage_limit:", "cert:", "domain_expiring:"];
     match key.rsplit_once(':') {
         Some((family, _)) if thresholded.iter().any(|p| key.starts_with(p)) => family.to_string(),
         _ => key.to_string(),
@@ -114,6 +114,9 @@ mod tests {
         assert_eq!(family("free_tier:3:2026-11-01:pace"), "free_tier:3:2026-11-01");
         assert_eq!(family("expired:3:2026-12-06"), "expired:3:2026-12-06");
         assert_eq!(family("api_key:8:invalid"), "api_key:8:invalid");
+        assert_eq!(family("cert:3:2026-12-20:21"), "cert:3:2026-12-20");
+        assert_eq!(family("domain_expiring:acme.dev:2026-12-20:7"), "domain_expiring:acme.dev:2026-12-20");
+        assert_eq!(family("site_down:3:2026-12-01 10:00 UTC"), "site_down:3:2026-12-01 10:00 UTC");
     }
 
     #[test]

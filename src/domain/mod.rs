@@ -14,6 +14,7 @@ pub mod money;
 mod numbers;
 pub mod rates;
 pub mod schedule;
+pub mod site;
 pub mod summary;
 pub mod text;
 pub mod workspace;

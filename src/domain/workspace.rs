@@ -11,6 +11,7 @@ use super::choice::choice_enum;
 use super::error::{UserError, close_matches};
 use super::money::Currency;
 use super::numbers::{ListRule, join};
+use super::site::Hysteresis;
 
 /// The workspace the CLI uses unless told otherwise.
 pub const LOCAL_WORKSPACE: &str = "local";
@@ -185,6 +186,8 @@ pub struct Settings {
     pub alert_role: Option<RoleId>,
     /// Hours between reminders of an alert nobody acknowledged.
     pub remind_hours: u32,
+    /// When a monitored site counts as down, and as up again.
+    pub site_checks: Hysteresis,
 }
 
 /// A Discord role id (a snowflake), typed as digits or as a role mention `<@&123>`.
@@ -223,6 +226,7 @@ impl Default for Settings {
             alert_channel: None,
             alert_role: None,
             remind_hours: 24,
+            site_checks: Hysteresis::default(),
         }
     }
 }
@@ -239,6 +243,8 @@ choice_enum! {
         AlertChannel = "alert_channel",
         AlertRole = "alert_role",
         RemindHours = "remind_hours",
+        SiteDownAfter = "site_down_after",
+        SiteUpAfter = "site_up_after",
     }
 }
 
@@ -291,6 +297,25 @@ impl Settings {
                 }
                 next.remind_hours = hours;
             }
+            SettingKey::SiteDownAfter | SettingKey::SiteUpAfter => {
+                let what = if key == SettingKey::SiteDownAfter {
+                    "failed checks before down"
+                } else {
+                    "good checks before up"
+                };
+                let count: u32 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| UserError::invalid(what, value, "give a whole number of checks in a row, e.g. 3"))?;
+                if !(1..=20).contains(&count) {
+                    return Err(UserError::invalid(what, value, "it must be between 1 and 20 checks"));
+                }
+                if key == SettingKey::SiteDownAfter {
+                    next.site_checks.down_after = count;
+                } else {
+                    next.site_checks.up_after = count;
+                }
+            }
             SettingKey::ExpiringWindow => {
                 let days: u32 = value.trim().trim_end_matches('d').parse().map_err(|_| {
                     UserError::invalid("expiring window", value, "give a whole number of days, e.g. 30")
@@ -328,6 +353,8 @@ mod tests {
                     SettingKey::AlertRole => settings.alert_role.map_or("none".into(), |r| r.0.to_string()),
                     SettingKey::AlertChannel => settings.alert_channel.map_or("none".into(), |c| c.to_string()),
                     SettingKey::RemindHours => settings.remind_hours.to_string(),
+                    SettingKey::SiteDownAfter => settings.site_checks.down_after.to_string(),
+                    SettingKey::SiteUpAfter => settings.site_checks.up_after.to_string(),
                 };
                 assert_eq!(shown, want);
             }
@@ -367,6 +394,10 @@ mod tests {
         check(AlertRole, "<@&77>", Ok("77"));
         check(RemindHours, "12h", Ok("12"));
         check(RemindHours, "0", Err("between 1 and 720"));
+        check(SiteDownAfter, "5", Ok("5"));
+        check(SiteUpAfter, "1", Ok("1"));
+        check(SiteDownAfter, "0", Err("between 1 and 20"));
+        check(SiteUpAfter, "two", Err("whole number of checks"));
     }
 
     #[test]

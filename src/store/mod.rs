@@ -13,6 +13,7 @@ mod items;
 mod outbox;
 mod rates;
 mod schedules;
+mod sites;
 mod workspaces;
 
 use std::str::FromStr;

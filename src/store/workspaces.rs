@@ -6,6 +6,7 @@ use sqlx::Row as _;
 
 use super::{Result, Tx, timestamp};
 use crate::domain::money::Currency;
+use crate::domain::site::Hysteresis;
 use crate::domain::workspace::{LeadTimes, RoleId, Settings, Timezone, WorkspaceId};
 
 impl Tx {
@@ -26,7 +27,7 @@ impl Tx {
     pub async fn settings(&mut self, workspace: &WorkspaceId) -> Result<Settings> {
         let row = sqlx::query(
             "SELECT base_currency, timezone, language, expiring_window_days, renewal_lead_days, admin_role_id,
-                    alert_channel_id, alert_role_id, remind_hours
+                    alert_channel_id, alert_role_id, remind_hours, site_down_after, site_up_after
              FROM workspaces WHERE id = ?1",
         )
         .bind(workspace.as_str())
@@ -44,6 +45,10 @@ impl Tx {
                 alert_channel: row.try_get::<Option<&str>, _>("alert_channel_id")?.map(str::parse).transpose()?,
                 alert_role: row.try_get::<Option<&str>, _>("alert_role_id")?.map(RoleId::parse).transpose()?,
                 remind_hours: row.try_get::<i64, _>("remind_hours")?.try_into()?,
+                site_checks: Hysteresis {
+                    down_after: row.try_get::<i64, _>("site_down_after")?.try_into()?,
+                    up_after: row.try_get::<i64, _>("site_up_after")?.try_into()?,
+                },
             })
         };
         Ok(read().with_context(|| format!("bad stored settings for workspace {workspace}"))?)
@@ -59,7 +64,8 @@ impl Tx {
         sqlx::query(
             "UPDATE workspaces
              SET base_currency = ?2, timezone = ?3, language = ?4, expiring_window_days = ?5, renewal_lead_days = ?6,
-                 admin_role_id = ?7, alert_channel_id = ?8, alert_role_id = ?9, remind_hours = ?10, updated_at = ?11
+                 admin_role_id = ?7, alert_channel_id = ?8, alert_role_id = ?9, remind_hours = ?10, updated_at = ?11,
+                 site_down_after = ?12, site_up_after = ?13
              WHERE id = ?1",
         )
         .bind(workspace.as_str())
@@ -73,6 +79,8 @@ impl Tx {
         .bind(settings.alert_role.map(|r| r.0.to_string()))
         .bind(i64::from(settings.remind_hours))
         .bind(timestamp(now))
+        .bind(i64::from(settings.site_checks.down_after))
+        .bind(i64::from(settings.site_checks.up_after))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

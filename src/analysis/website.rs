@@ -1,0 +1,781 @@
+//! Website and domain health: a 0-100 score per site from named parts with their inputs, the
+//! workspace's website health for the Jarvis score, and the alerts (site down, certificates,
+//! domains and what their registries say).
+//!
+//! A site's parts: availability (uptime over 7 days), latency (median time to first byte over
+//! 24 hours), TLS (the certificate's validity and time left) and domain (the registry's expiry).
+//! A part with nothing to judge is unknown and its weight is shared out; a site that is down, a
+//! certificate that is not valid and a domain that lapsed cap the score whatever the parts say.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::alerts::{Alert, AlertKind, Severity};
+use super::{ItemTag, Ledger, Text, percent, text};
+use crate::domain::choice::choice_enum;
+use crate::domain::item::{Details, Item};
+use crate::domain::site::{
+    CheckFailure, DomainLookup, Failure, Lookup, Registration, Site, SiteState, TlsProblem, Uptime,
+};
+
+/// What the analysis knows about the workspace's websites and domains.
+#[derive(Clone, Debug, Default)]
+pub struct Web {
+    pub sites: Vec<SiteFacts>,
+    /// The last registry lookup of each domain (sites' and domain items').
+    pub lookups: Vec<DomainLookup>,
+}
+
+/// A site with its figures from the recorded checks.
+#[derive(Clone, Debug)]
+pub struct SiteFacts {
+    pub site: Site,
+    /// Its registrable domain (`www.acme.dev` -> `acme.dev`), when it has one.
+    pub domain: Option<String>,
+    pub uptime_24h: Uptime,
+    pub uptime_7d: Uptime,
+    pub uptime_30d: Uptime,
+    /// Median time to first byte of the successful checks of the last 24 hours.
+    pub median_ttfb_ms: Option<u32>,
+}
+
+choice_enum! {
+    /// The parts of a site's score.
+    pub enum SitePart as "site part" {
+        Availability = "availability",
+        Latency = "latency",
+        Tls = "tls",
+        Domain = "domain",
+    }
+}
+
+impl SitePart {
+    pub fn weight(self) -> u32 {
+        match self {
+            SitePart::Availability => 40,
+            SitePart::Latency => 20,
+            SitePart::Tls => 20,
+            SitePart::Domain => 20,
+        }
+    }
+}
+
+/// One part of a site's score.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct PartScore {
+    pub part: SitePart,
+    pub weight: u32,
+    /// 0 to `weight`; `None` when unknown.
+    pub points: Option<u32>,
+    /// The figure it was judged on, or why it is unknown.
+    pub input: Text,
+}
+
+/// A site's health, for pages and the Jarvis score.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct SiteHealth {
+    pub id: i64,
+    pub url: String,
+    pub keyword: Option<String>,
+    pub interval_minutes: u32,
+    pub state: SiteState,
+    pub state_since: Option<String>,
+    pub last_checked: Option<String>,
+    /// What the last check found, in words.
+    pub last_result: Option<Text>,
+    pub uptime_24h: Option<String>,
+    pub uptime_7d: Option<String>,
+    pub uptime_30d: Option<String>,
+    pub domain: Option<String>,
+    /// 0-100; `None` until something is known.
+    pub score: Option<u32>,
+    pub parts: Vec<PartScore>,
+    /// Why the score was held down.
+    pub caps: Vec<Text>,
+}
+
+/// Highest score of a site that is down, or whose domain lapsed.
+pub const DOWN_CAP: u32 = 20;
+/// Highest score of a site whose certificate is not valid.
+pub const TLS_CAP: u32 = 50;
+
+/// Uptime at or below this (percent) earns no availability points; 100% earns them all.
+const UPTIME_FLOOR: i64 = 95;
+/// Median response times at or under this (ms) earn every latency point ...
+const FAST_MS: u32 = 300;
+/// ... and at or over this, none.
+const SLOW_MS: u32 = 3_000;
+/// Days of validity left (certificate or domain) that earn every point.
+const COMFORT_DAYS: i64 = 30;
+
+/// `weight` x `share` (0 to 1), rounded.
+fn points(weight: u32, share: Decimal) -> u32 {
+    let share = share.clamp(Decimal::ZERO, Decimal::ONE);
+    (Decimal::from(weight) * share).round().to_string().parse().unwrap_or(0)
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn tls_problem_name(problem: &TlsProblem) -> &'static str {
+    match problem {
+        TlsProblem::Expired => "expired",
+        TlsProblem::NotYetValid => "not_yet_valid",
+        TlsProblem::SelfSigned => "self_signed",
+        TlsProblem::UntrustedIssuer => "untrusted_issuer",
+        TlsProblem::WrongHost => "wrong_host",
+        TlsProblem::Other(_) => "other",
+    }
+}
+
+/// What a failed check ran into: a kind (`name.site_failure.<kind>`) and the particulars.
+fn failure_parts(failure: &CheckFailure) -> (&'static str, String) {
+    match failure {
+        CheckFailure::Status(status) => ("status", status.to_string()),
+        CheckFailure::KeywordMissing => ("keyword", String::new()),
+        CheckFailure::NoAnswer(failure) => match failure {
+            Failure::Refused { reason } => ("refused", reason.clone()),
+            Failure::Dns(reason) => ("dns", reason.clone()),
+            Failure::Connect(reason) => ("connect", reason.clone()),
+            Failure::Timeout => ("timeout", String::new()),
+            Failure::Tls(reason) => ("tls", reason.clone()),
+            Failure::TooManyRedirects => ("redirects", String::new()),
+            Failure::RedirectOffSite { to } => ("off_site", to.clone()),
+            Failure::Http(reason) => ("http", reason.clone()),
+        },
+    }
+}
+
+/// What a failed check ran into, in words.
+pub fn failure_text(failure: &CheckFailure) -> Text {
+    let (kind, reason) = failure_parts(failure);
+    text!("site.failure", kind = kind, reason = reason)
+}
+
+/// The registration of `domain`, if it was looked up and found.
+fn registration<'a>(lookups: &'a [DomainLookup], domain: &str) -> Option<&'a Registration> {
+    lookups.iter().find(|l| l.domain == domain).and_then(|l| l.lookup.registration())
+}
+
+/// Why a domain's expiry is unknown.
+fn unknown_expiry(lookups: &[DomainLookup], domain: &str) -> Text {
+    match lookups.iter().find(|l| l.domain == domain).map(|l| &l.lookup) {
+        None => text!("site.domain.not_looked_up", domain = domain),
+        Some(Lookup::NoService { tld }) => text!("site.domain.no_service", domain = domain, tld = tld),
+        Some(Lookup::NotFound) => text!("site.domain.not_found", domain = domain),
+        Some(Lookup::Failed { error }) => text!("site.domain.failed", domain = domain, error = error),
+        Some(Lookup::Found(_)) => text!("site.domain.no_expiry", domain = domain),
+    }
+}
+
+/// A site's health on `today`.
+pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate) -> SiteHealth {
+    let site = &facts.site;
+    let probe = site.last_probe.as_ref();
+    let mut parts = Vec::new();
+    let mut caps = Vec::new();
+
+    // Availability: uptime over 7 days, 95% and under earning nothing.
+    let uptime = facts.uptime_7d;
+    parts.push(match uptime.percent() {
+        Some(pct) => PartScore {
+            part: SitePart::Availability,
+            weight: SitePart::Availability.weight(),
+            points: Some(points(
+                SitePart::Availability.weight(),
+                (pct - Decimal::from(UPTIME_FLOOR)) / Decimal::from(100 - UPTIME_FLOOR),
+            )),
+            input: text!("site.input.uptime", pct = percent(pct), ok = uptime.ok, checks = uptime.checks),
+        },
+        None => unknown_part(SitePart::Availability, text!("site.input.not_checked")),
+    });
+
+    // Latency: the median over 24 hours, linear between fast and slow.
+    parts.push(match facts.median_ttfb_ms {
+        Some(ms) => PartScore {
+            part: SitePart::Latency,
+            weight: SitePart::Latency.weight(),
+            points: Some(points(
+                SitePart::Latency.weight(),
+                Decimal::from(SLOW_MS.saturating_sub(ms)) / Decimal::from(SLOW_MS - FAST_MS),
+            )),
+            input: text!("site.input.latency", ms = ms),
+        },
+        None => unknown_part(SitePart::Latency, text!("site.input.no_answer_24h")),
+    });
+
+    // TLS: plain http earns nothing; a certificate problem earns nothing and caps the score.
+    let tls_weight = SitePart::Tls.weight();
+    let https = site.url.starts_with("https:");
+    parts.push(match probe.and_then(|p| p.tls.as_ref()) {
+        _ if !https => PartScore {
+            part: SitePart::Tls,
+            weight: tls_weight,
+            points: Some(0),
+            input: text!("site.input.plain_http"),
+        },
+        Some(tls) => match (&tls.problem, tls.expires_at) {
+            (Some(problem), _) => {
+                caps.push(text!("site.cap.tls", cap = TLS_CAP, problem = tls_problem_name(problem)));
+                PartScore {
+                    part: SitePart::Tls,
+                    weight: tls_weight,
+                    points: Some(0),
+                    input: text!("site.input.tls_problem", problem = tls_problem_name(problem)),
+                }
+            }
+            (None, Some(expires)) => {
+                let days = (expires.date_naive() - today).num_days();
+                PartScore {
+                    part: SitePart::Tls,
+                    weight: tls_weight,
+                    points: Some(points(tls_weight, Decimal::from(days) / Decimal::from(COMFORT_DAYS))),
+                    input: text!("site.input.tls_valid", days = days, date = expires.date_naive()),
+                }
+            }
+            (None, None) => unknown_part(SitePart::Tls, text!("site.input.tls_unknown")),
+        },
+        None => unknown_part(SitePart::Tls, text!("site.input.tls_unknown")),
+    });
+
+    // Domain: the registry's expiry; a lapsed domain caps the score.
+    let domain_weight = SitePart::Domain.weight();
+    parts.push(match &facts.domain {
+        None => unknown_part(SitePart::Domain, text!("site.input.no_domain")),
+        Some(domain) => match registration(lookups, domain) {
+            Some(reg) if reg.in_redemption() || reg.pending_delete() => {
+                let status = if reg.pending_delete() { "pending_delete" } else { "redemption" };
+                caps.push(text!("site.cap.domain", cap = DOWN_CAP, domain = domain));
+                PartScore {
+                    part: SitePart::Domain,
+                    weight: domain_weight,
+                    points: Some(0),
+                    input: text!("site.input.domain_status", domain = domain, status = status),
+                }
+            }
+            Some(Registration { expires: Some(expires), .. }) => {
+                let days = (expires.date_naive() - today).num_days();
+                if days < 0 {
+                    caps.push(text!("site.cap.domain", cap = DOWN_CAP, domain = domain));
+                }
+                PartScore {
+                    part: SitePart::Domain,
+                    weight: domain_weight,
+                    points: Some(points(domain_weight, Decimal::from(days) / Decimal::from(COMFORT_DAYS))),
+                    input: text!("site.input.domain", domain = domain, date = expires.date_naive(), days = days),
+                }
+            }
+            _ => unknown_part(SitePart::Domain, unknown_expiry(lookups, domain)),
+        },
+    });
+
+    if site.streak.state == SiteState::Down {
+        caps.insert(0, text!("site.cap.down", cap = DOWN_CAP));
+    }
+    let known: u32 = parts.iter().filter(|p| p.points.is_some()).map(|p| p.weight).sum();
+    let earned: u32 = parts.iter().filter_map(|p| p.points).sum();
+    let mut score = (known > 0).then(|| points(100, Decimal::from(earned) / Decimal::from(known)));
+    let cap = caps.iter().filter_map(|c| c.args.get("cap").and_then(|cap| cap.parse::<u32>().ok())).min();
+    if let (Some(value), Some(cap)) = (score, cap) {
+        score = Some(value.min(cap));
+    }
+    if cap.is_none() {
+        caps.clear();
+    }
+
+    let uptime_text = |u: Uptime| u.percent().map(percent);
+    SiteHealth {
+        id: site.id,
+        url: site.url.clone(),
+        keyword: site.keyword.clone(),
+        interval_minutes: site.interval_minutes,
+        state: site.streak.state,
+        state_since: site.state_since.map(day),
+        last_checked: site.last_checked_at.map(day),
+        last_result: probe.map(|p| match p.failure() {
+            Some(failure) => failure_text(&failure),
+            None => text!(
+                "site.last.ok",
+                status = p.status.unwrap_or_default(),
+                ms = p.ttfb_ms.map_or("?".to_string(), |ms| ms.to_string())
+            ),
+        }),
+        uptime_24h: uptime_text(facts.uptime_24h),
+        uptime_7d: uptime_text(facts.uptime_7d),
+        uptime_30d: uptime_text(facts.uptime_30d),
+        domain: facts.domain.clone(),
+        score,
+        parts,
+        caps,
+    }
+}
+
+fn unknown_part(part: SitePart, why: Text) -> PartScore {
+    PartScore { part, weight: part.weight(), points: None, input: why }
+}
+
+/// Every site's health.
+pub fn sites_health(ledger: &Ledger) -> Vec<SiteHealth> {
+    ledger.web.sites.iter().map(|facts| site_health(facts, &ledger.web.lookups, ledger.today)).collect()
+}
+
+/// The website health component's inputs and deductions: each site below 100 takes its share
+/// of the gap off (a workspace of two sites scoring 100 and 60 loses 20). `None` without sites
+/// scored yet.
+pub fn website_deductions(sites: &[SiteHealth]) -> Option<(Vec<Text>, Vec<(u32, Text)>)> {
+    let scored: Vec<&SiteHealth> = sites.iter().filter(|s| s.score.is_some()).collect();
+    if scored.is_empty() {
+        return None;
+    }
+    let count = Decimal::from(scored.len());
+    let inputs = vec![text!("site.input.sites", count = scored.len())];
+    let deductions = scored
+        .iter()
+        .filter_map(|site| {
+            let score = site.score?;
+            let lost = points(100, Decimal::from(100 - score) / Decimal::ONE_HUNDRED / count);
+            (lost > 0).then(|| (lost, text!("site.deduction", url = site.url, score = score)))
+        })
+        .collect();
+    Some((inputs, deductions))
+}
+
+/// Days before a certificate expires that alerts fire.
+pub const CERT_LEAD_DAYS: [i64; 3] = [21, 14, 7];
+
+/// The alerts about sites and domains.
+pub fn website_alerts(ledger: &Ledger) -> Vec<Alert> {
+    let today = ledger.today;
+    let mut alerts = Vec::new();
+    for facts in &ledger.web.sites {
+        let site = &facts.site;
+        let url = site.url.as_str();
+        if site.streak.state == SiteState::Down {
+            let since = site.state_since.map(day).unwrap_or_default();
+            let since_key = site.state_since.map_or(0, |at| at.timestamp());
+            let (kind, reason) = site
+                .last_probe
+                .as_ref()
+                .and_then(|p| p.failure())
+                .map_or(("unknown", String::new()), |f| failure_parts(&f));
+            alerts.push(site_alert(
+                format!("site_down:{}:{since_key}", site.id),
+                AlertKind::SiteDown,
+                Severity::Critical,
+                text!("alert.site_down.title", url = url),
+                text!(
+                    "alert.site_down.detail",
+                    url = url,
+                    since = since,
+                    failures = site.streak.failures,
+                    kind = kind,
+                    reason = reason
+                ),
+                text!("alert.site_down.action", url = url),
+                None,
+            ));
+        }
+        let Some(tls) = site.last_probe.as_ref().and_then(|p| p.tls.as_ref()) else { continue };
+        match (&tls.problem, tls.expires_at) {
+            (Some(problem), _) => alerts.push(site_alert(
+                format!("cert_invalid:{}:{}", site.id, tls_problem_name(problem)),
+                AlertKind::Certificate,
+                Severity::Critical,
+                text!("alert.cert_invalid.title", url = url, problem = tls_problem_name(problem)),
+                text!("alert.cert_invalid.detail", url = url, problem = tls_problem_name(problem)),
+                text!("alert.cert_invalid.action", url = url),
+                None,
+            )),
+            (None, Some(expires)) => {
+                let date = expires.date_naive();
+                let days = (date - today).num_days();
+                if let Some(lead) = CERT_LEAD_DAYS.iter().copied().filter(|lead| days <= *lead).min() {
+                    alerts.push(site_alert(
+                        format!("cert:{}:{date}:{lead}", site.id),
+                        AlertKind::Certificate,
+                        if lead <= 7 { Severity::Critical } else { Severity::Warning },
+                        text!("alert.cert.title", url = url, days = days),
+                        text!("alert.cert.detail", url = url, date = date, days = days, lead = lead),
+                        text!("alert.cert.action", url = url),
+                        Some(date),
+                    ));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    alerts.extend(domain_alerts(ledger));
+    alerts
+}
+
+fn site_alert(
+    key: String,
+    kind: AlertKind,
+    severity: Severity,
+    title: Text,
+    detail: Text,
+    action: Text,
+    date: Option<NaiveDate>,
+) -> Alert {
+    Alert { key, kind, severity, title, detail, action, item: None, date }
+}
+
+/// Live domain items by their registrable domain.
+fn domain_items<'a>(ledger: &'a Ledger) -> impl Iterator<Item = &'a Item> {
+    ledger.live_items().filter(|item| matches!(item.details, Details::Domain { .. }))
+}
+
+/// What the registries say: lapsing domains, and domain items whose ledger disagrees with the
+/// registry (or whose auto-renewal did not happen there).
+fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
+    let today = ledger.today;
+    let mut alerts = Vec::new();
+    for lookup in &ledger.web.lookups {
+        let Lookup::Found(reg) = &lookup.lookup else { continue };
+        let domain = reg.domain.as_str();
+        let item = domain_items(ledger).find(|i| i.name.as_str().eq_ignore_ascii_case(domain));
+        let tag = item.map(ItemTag::of);
+        if reg.in_redemption() || reg.pending_delete() {
+            let status = if reg.pending_delete() { "pending_delete" } else { "redemption" };
+            alerts.push(Alert {
+                key: format!("domain_status:{domain}:{status}"),
+                kind: AlertKind::Domain,
+                severity: Severity::Critical,
+                title: text!("alert.domain_status.title", domain = domain, status = status),
+                detail: text!("alert.domain_status.detail", domain = domain, status = status),
+                action: text!("alert.domain_status.action", domain = domain),
+                item: tag,
+                date: None,
+            });
+            continue;
+        }
+        let Some(expires) = reg.expires.map(|e| e.date_naive()) else { continue };
+        match item {
+            Some(item) => {
+                let Some(ledger_date) = item.renewal.map(|r| r.date) else { continue };
+                if item.auto_renew && expires < today {
+                    alerts.push(Alert {
+                        key: format!("registry_not_renewed:{}:{expires}", item.id),
+                        kind: AlertKind::Domain,
+                        severity: Severity::Critical,
+                        title: text!("alert.registry_not_renewed.title", domain = domain),
+                        detail: text!(
+                            "alert.registry_not_renewed.detail",
+                            domain = domain,
+                            registry = expires,
+                            ledger = ledger_date
+                        ),
+                        action: text!("alert.registry_not_renewed.action", domain = domain),
+                        item: Some(ItemTag::of(item)),
+                        date: Some(expires),
+                    });
+                } else if (expires - ledger_date).num_days().abs() > 1 {
+                    alerts.push(Alert {
+                        key: format!("registry_mismatch:{}:{expires}:{ledger_date}", item.id),
+                        kind: AlertKind::Domain,
+                        severity: Severity::Warning,
+                        title: text!("alert.registry_mismatch.title", domain = domain),
+                        detail: text!(
+                            "alert.registry_mismatch.detail",
+                            domain = domain,
+                            registry = expires,
+                            ledger = ledger_date,
+                            registrar = reg.registrar.as_deref().unwrap_or("?")
+                        ),
+                        action: text!("alert.registry_mismatch.action", domain = domain, registry = expires),
+                        item: Some(ItemTag::of(item)),
+                        date: Some(expires),
+                    });
+                }
+                // Otherwise the ledger's renewal alerts speak for it.
+            }
+            None => {
+                // A site's domain Jarvis does not track as an item: the workspace's lead times.
+                let days = (expires - today).num_days();
+                let lead_times = ledger.settings.lead_times.days();
+                let Some(lead) = lead_times.iter().copied().filter(|l| days <= i64::from(*l)).min() else {
+                    continue;
+                };
+                let tightest = lead_times.iter().copied().min().unwrap_or(lead);
+                alerts.push(Alert {
+                    key: format!("domain_expiring:{domain}:{expires}:{lead}"),
+                    kind: AlertKind::Domain,
+                    severity: if days < 0 || lead == tightest { Severity::Critical } else { Severity::Warning },
+                    title: text!("alert.domain_expiring.title", domain = domain, days = days),
+                    detail: text!(
+                        "alert.domain_expiring.detail",
+                        domain = domain,
+                        date = expires,
+                        days = days,
+                        registrar = reg.registrar.as_deref().unwrap_or("?")
+                    ),
+                    action: text!("alert.domain_expiring.action", domain = domain),
+                    item: None,
+                    date: Some(expires),
+                });
+            }
+        }
+    }
+    alerts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::testing::Fixture;
+    use crate::domain::site::{KeywordCheck, Probe, Streak, TlsCheck};
+    use crate::domain::workspace::Language;
+    use crate::render::{Flavor, Renderer};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn probe(url: &str, status: Option<u16>, tls: Option<TlsCheck>) -> Probe {
+        Probe {
+            url: url.into(),
+            final_url: url.into(),
+            redirects: 0,
+            status,
+            ttfb_ms: Some(250),
+            keyword: None,
+            tls,
+            failure: None,
+        }
+    }
+
+    fn tls(problem: Option<TlsProblem>, expires: &str) -> TlsCheck {
+        TlsCheck { problem, expires_at: Some(at(expires)), issuer: None, subject: None }
+    }
+
+    fn facts(id: i64, url: &str, state: SiteState, last: Option<Probe>) -> SiteFacts {
+        SiteFacts {
+            site: Site {
+                id,
+                url: url.into(),
+                keyword: None,
+                interval_minutes: 5,
+                streak: Streak { state, failures: if state == SiteState::Down { 3 } else { 0 }, successes: 0 },
+                state_since: Some(at("2026-12-01T09:00:00Z")),
+                last_checked_at: Some(at("2026-12-01T10:00:00Z")),
+                last_probe: last,
+                created_at: at("2026-11-01T00:00:00Z"),
+            },
+            domain: crate::probe::rdap::registrable_domain(url),
+            uptime_24h: Uptime { checks: 288, ok: 288 },
+            uptime_7d: Uptime { checks: 2016, ok: 2006 },
+            uptime_30d: Uptime { checks: 8640, ok: 8600 },
+            median_ttfb_ms: Some(300),
+        }
+    }
+
+    fn found(domain: &str, expires: Option<&str>, statuses: &[&str]) -> DomainLookup {
+        DomainLookup {
+            domain: domain.into(),
+            looked_up_at: at("2026-12-01T00:00:00Z"),
+            lookup: Lookup::Found(Registration {
+                domain: domain.into(),
+                expires: expires.map(at),
+                registered: None,
+                registrar: Some("Example Registrar".into()),
+                statuses: statuses.iter().map(|s| s.to_string()).collect(),
+                source: "https://rdap.example/domain/x".into(),
+            }),
+        }
+    }
+
+    fn score_of(health: &SiteHealth) -> (Option<u32>, Vec<Option<u32>>) {
+        (health.score, health.parts.iter().map(|p| p.points).collect())
+    }
+
+    #[test]
+    fn a_site_scores_from_named_parts_with_unknown_ones_shared_out() {
+        let today: NaiveDate = "2026-12-01".parse().unwrap();
+        let valid = tls(None, "2027-03-01T00:00:00Z");
+        let site = facts(
+            1,
+            "https://www.acme.dev/",
+            SiteState::Up,
+            Some(probe("https://www.acme.dev/", Some(200), Some(valid))),
+        );
+        // Uptime 2006/2016 = 99.50%: 40 x (99.50 - 95) / 5 = 36. Median 300 ms: 20. Certificate
+        // 90 days left: 20. Domain not looked up: unknown, so 76 of 80 known = 95.
+        let health = site_health(&site, &[], today);
+        assert_eq!(score_of(&health), (Some(95), vec![Some(36), Some(20), Some(20), None]));
+        assert_eq!(health.domain.as_deref(), Some("acme.dev"));
+        // The domain 15 days from expiry: 20 x 15/30 = 10; (36 + 20 + 20 + 10) / 100 = 86.
+        let lookups = [found("acme.dev", Some("2026-12-16T00:00:00Z"), &[])];
+        assert_eq!(
+            score_of(&site_health(&site, &lookups, today)),
+            (Some(86), vec![Some(36), Some(20), Some(20), Some(10)])
+        );
+        // Slow (1,650 ms: half way between 300 and 3,000 ms) and plain http.
+        let mut slow = facts(2, "http://acme.dev/", SiteState::Up, Some(probe("http://acme.dev/", Some(200), None)));
+        slow.median_ttfb_ms = Some(1_650);
+        assert_eq!(
+            score_of(&site_health(&slow, &lookups, today)),
+            (Some(56), vec![Some(36), Some(10), Some(0), Some(10)])
+        );
+        // Never checked: nothing known.
+        let mut new = facts(3, "https://acme.dev/", SiteState::Unknown, None);
+        new.uptime_7d = Uptime::default();
+        new.median_ttfb_ms = None;
+        assert_eq!(site_health(&new, &[], today).score, None);
+    }
+
+    #[test]
+    fn down_invalid_certificates_and_lapsed_domains_cap_the_score() {
+        let today: NaiveDate = "2026-12-01".parse().unwrap();
+        let lookups = [found("acme.dev", Some("2027-12-16T00:00:00Z"), &[])];
+        let valid = tls(None, "2027-03-01T00:00:00Z");
+        let down =
+            facts(1, "https://acme.dev/", SiteState::Down, Some(probe("https://acme.dev/", Some(503), Some(valid))));
+        let health = site_health(&down, &lookups, today);
+        assert_eq!(health.score, Some(DOWN_CAP));
+        assert_eq!(health.caps[0].id, "site.cap.down");
+        let expired = tls(Some(TlsProblem::Expired), "2026-11-20T00:00:00Z");
+        let bad_cert =
+            facts(2, "https://acme.dev/", SiteState::Up, Some(probe("https://acme.dev/", Some(200), Some(expired))));
+        // 36 + 20 + 0 + 20 = 76, held at 50.
+        let health = site_health(&bad_cert, &lookups, today);
+        assert_eq!(health.score, Some(TLS_CAP));
+        assert_eq!(health.parts[2].points, Some(0));
+        let lapsed = [found("acme.dev", Some("2026-11-20T00:00:00Z"), &["redemption period"])];
+        let ok = facts(
+            3,
+            "https://acme.dev/",
+            SiteState::Up,
+            Some(probe("https://acme.dev/", Some(200), Some(tls(None, "2027-03-01T00:00:00Z")))),
+        );
+        assert_eq!(site_health(&ok, &lapsed, today).score, Some(DOWN_CAP));
+        // No cap, no cap texts.
+        assert!(site_health(&ok, &lookups, today).caps.is_empty());
+    }
+
+    #[test]
+    fn website_health_takes_each_sites_share_of_the_gap() {
+        let mut sites = Vec::new();
+        for (id, score) in [(1, Some(100)), (2, Some(60)), (3, None)] {
+            let today: NaiveDate = "2026-12-01".parse().unwrap();
+            let mut health = site_health(&facts(id, "https://acme.dev/", SiteState::Up, None), &[], today);
+            health.score = score;
+            sites.push(health);
+        }
+        let (inputs, deductions) = website_deductions(&sites).unwrap();
+        assert_eq!(inputs[0].args["count"], "2");
+        assert_eq!(deductions.iter().map(|(points, _)| *points).collect::<Vec<_>>(), [20]);
+        assert_eq!(deductions[0].1.args["score"], "60");
+        assert!(website_deductions(&sites[2..]).is_none());
+    }
+
+    fn keys(alerts: &[Alert]) -> Vec<(String, Severity)> {
+        alerts.iter().map(|a| (a.key.clone(), a.severity)).collect()
+    }
+
+    #[test]
+    fn site_and_certificate_alerts() {
+        let mut fixture = Fixture::new("2026-12-01");
+        let soon = tls(None, "2026-12-13T00:00:00Z");
+        let mut down =
+            facts(1, "https://acme.dev/", SiteState::Down, Some(probe("https://acme.dev/", Some(500), Some(soon))));
+        down.site.last_probe.as_mut().unwrap().keyword = Some(KeywordCheck::Found);
+        let self_signed = tls(Some(TlsProblem::SelfSigned), "2027-12-13T00:00:00Z");
+        let invalid = facts(
+            2,
+            "https://shop.acme.dev/",
+            SiteState::Up,
+            Some(probe("https://shop.acme.dev/", Some(200), Some(self_signed))),
+        );
+        let fine = facts(
+            3,
+            "https://blog.acme.dev/",
+            SiteState::Up,
+            Some(probe("https://blog.acme.dev/", Some(200), Some(tls(None, "2027-06-01T00:00:00Z")))),
+        );
+        fixture.web.sites = vec![down, invalid, fine];
+        let ledger = fixture.ledger();
+        let alerts = website_alerts(&ledger);
+        // 12 days left: the 14-day warning (crossed, though no check ran on day 14).
+        assert_eq!(
+            keys(&alerts),
+            [
+                ("site_down:1:1796115600".to_string(), Severity::Critical),
+                ("cert:1:2026-12-13:14".to_string(), Severity::Warning),
+                ("cert_invalid:2:self_signed".to_string(), Severity::Critical),
+            ]
+        );
+        let renderer = Renderer::get(Language::English, Flavor::Plain);
+        assert_eq!(renderer.text(&alerts[0].title), "https://acme.dev/ is down");
+        assert_eq!(
+            renderer.text(&alerts[0].detail),
+            "https://acme.dev/ has failed 3 checks in a row since 2026-12-01 09:00 UTC. Last check: an HTTP error status (500)."
+        );
+        assert_eq!(renderer.text(&alerts[2].title), "https://shop.acme.dev/: certificate self-signed");
+        for language in [Language::English, Language::Thai] {
+            let renderer = Renderer::get(language, Flavor::Plain);
+            for alert in &alerts {
+                for text in [&alert.title, &alert.detail, &alert.action] {
+                    let shown = renderer.text(text);
+                    assert!(!shown.starts_with('[') && !shown.contains("null"), "{language:?}: {shown}");
+                }
+            }
+        }
+        // Six days left: the 7-day alert, critical.
+        fixture.today = "2026-12-07".parse().unwrap();
+        let ledger = fixture.ledger();
+        assert!(keys(&website_alerts(&ledger)).contains(&("cert:1:2026-12-13:7".to_string(), Severity::Critical)));
+    }
+
+    #[test]
+    fn registry_alerts_compare_the_ledger_with_the_registry() {
+        let mut fixture = Fixture::new("2026-12-01");
+        let renews = fixture.add("domain", "acme.dev", "12", "yearly", Some("2027-03-01"), true);
+        let lapsed = fixture.add("domain", "old.dev", "12", "yearly", Some("2027-11-20"), true);
+        fixture.add("domain", "agrees.dev", "12", "yearly", Some("2027-05-05"), false);
+        fixture.web.lookups = vec![
+            // The registry says a different date.
+            found("acme.dev", Some("2027-06-01T04:00:00Z"), &["client transfer prohibited"]),
+            // Auto-renewing, but the registry's expiry passed without moving.
+            found("old.dev", Some("2026-11-20T04:00:00Z"), &["auto renew period"]),
+            // Agrees (to the day): nothing to say.
+            found("agrees.dev", Some("2027-05-05T23:00:00Z"), &[]),
+            // Only a site's domain, expiring in 5 days: the workspace's 7-day lead time.
+            found("shop.example", Some("2026-12-06T00:00:00Z"), &[]),
+            found("gone.example", None, &["pending delete"]),
+            DomainLookup {
+                domain: "acme.io".into(),
+                looked_up_at: at("2026-12-01T00:00:00Z"),
+                lookup: Lookup::NoService { tld: "io".into() },
+            },
+            found("quiet.example", None, &[]),
+        ];
+        let ledger = fixture.ledger();
+        let alerts = domain_alerts(&ledger);
+        assert_eq!(
+            keys(&alerts),
+            [
+                (format!("registry_mismatch:{renews}:2027-06-01:2027-03-01"), Severity::Warning),
+                (format!("registry_not_renewed:{lapsed}:2026-11-20"), Severity::Warning.max(Severity::Critical)),
+                ("domain_expiring:shop.example:2026-12-06:7".to_string(), Severity::Warning),
+                ("domain_status:gone.example:pending_delete".to_string(), Severity::Critical),
+            ]
+        );
+        let renderer = Renderer::get(Language::English, Flavor::Plain);
+        assert_eq!(
+            renderer.text(&alerts[0].detail),
+            "The registry (Example Registrar) says acme.dev expires on 2027-06-01; the ledger says it renews on 2027-03-01."
+        );
+        // Every alert and input is worded in both languages.
+        for language in [Language::English, Language::Thai] {
+            let renderer = Renderer::get(language, Flavor::Plain);
+            for alert in &alerts {
+                for text in [&alert.title, &alert.detail, &alert.action] {
+                    let shown = renderer.text(text);
+                    assert!(!shown.starts_with('[') && !shown.contains("null"), "{language:?}: {shown}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Websites and domains, as values: what one check of a site found, what the registry says
+//! about a domain, when a site counts as down (with hysteresis against flapping) and its uptime.
+//! `probe/` produces these values over the network; `analysis::website` judges them.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::choice::choice_enum;
+
+/// One check of a website.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    /// The URL as asked.
+    pub url: String,
+    /// Where the redirects ended.
+    pub final_url: String,
+    pub redirects: u8,
+    /// The final HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// Request sent to the final answer's headers, in milliseconds.
+    pub ttfb_ms: Option<u32>,
+    /// `None` when no keyword was asked for.
+    pub keyword: Option<KeywordCheck>,
+    /// The certificate of the first https hop.
+    pub tls: Option<TlsCheck>,
+    /// Why no answer came; `None` when the site answered (with any status).
+    pub failure: Option<Failure>,
+}
+
+/// Whether the keyword was in the first MiB of the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeywordCheck {
+    Found,
+    Missing,
+    /// The body could not be read.
+    NotChecked,
+}
+
+/// The leaf certificate and what is wrong with it, if anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsCheck {
+    /// `None`: valid.
+    pub problem: Option<TlsProblem>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Why a certificate is not valid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsProblem {
+    Expired,
+    NotYetValid,
+    SelfSigned,
+    UntrustedIssuer,
+    WrongHost,
+    Other(String),
+}
+
+/// Why a check got no answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The address is not one Jarvis probes (private, loopback, metadata...).
+    Refused {
+        reason: String,
+    },
+    Dns(String),
+    Connect(String),
+    Timeout,
+    /// The TLS handshake failed (not a certificate verdict: those are in [`TlsCheck`]).
+    Tls(String),
+    TooManyRedirects,
+    RedirectOffSite {
+        to: String,
+    },
+    Http(String),
+}
+
+/// Why a check counts as failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckFailure {
+    NoAnswer(Failure),
+    Status(u16),
+    KeywordMissing,
+}
+
+impl Probe {
+    /// Whether the site worked: it answered below 400, with the keyword when one is asked for.
+    /// A certificate problem is reported on its own (see [`TlsCheck`]), not as downtime.
+    pub fn failure(&self) -> Option<CheckFailure> {
+        if let Some(failure) = &self.failure {
+            return Some(CheckFailure::NoAnswer(failure.clone()));
+        }
+        match self.status {
+            Some(status) if status >= 400 => Some(CheckFailure::Status(status)),
+            None => Some(CheckFailure::NoAnswer(Failure::Http("no answer".into()))),
+            Some(_) if self.keyword == Some(KeywordCheck::Missing) => Some(CheckFailure::KeywordMissing),
+            Some(_) => None,
+        }
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.failure().is_none()
+    }
+}
+
+choice_enum! {
+    /// Whether a site is up, as decided by consecutive checks.
+    pub enum SiteState as "site state" {
+        /// Not checked yet, or failing but not long enough to call it down.
+        Unknown = "unknown",
+        Up = "up",
+        Down = "down",
+    }
+}
+
+/// How many checks in a row change a site's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Hysteresis {
+    /// Consecutive failures before a site is down.
+    pub down_after: u32,
+    /// Consecutive successes before a down site is up again.
+    pub up_after: u32,
+}
+
+impl Default for Hysteresis {
+    fn default() -> Self {
+        Hysteresis { down_after: 3, up_after: 2 }
+    }
+}
+
+/// A site's state and the run of checks behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Streak {
+    pub state: SiteState,
+    /// Consecutive failed checks (0 after a success).
+    pub failures: u32,
+    /// Consecutive successful checks (0 after a failure).
+    pub successes: u32,
+}
+
+impl Default for Streak {
+    fn default() -> Self {
+        Streak { state: SiteState::Unknown, failures: 0, successes: 0 }
+    }
+}
+
+impl Streak {
+    /// The streak after one more check. A site goes down after `down_after` failures in a row
+    /// and comes back after `up_after` successes in a row; a first success makes an unchecked
+    /// site up at once.
+    pub fn after(self, ok: bool, rules: Hysteresis) -> Streak {
+        if ok {
+            let successes = self.successes.saturating_add(1);
+            let state = match self.state {
+                SiteState::Down if successes < rules.up_after => SiteState::Down,
+                _ => SiteState::Up,
+            };
+            Streak { state, failures: 0, successes }
+        } else {
+            let failures = self.failures.saturating_add(1);
+            let state = if failures >= rules.down_after { SiteState::Down } else { self.state };
+            Streak { state, failures, successes: 0 }
+        }
+    }
+}
+
+/// Checks in a window and how many succeeded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Uptime {
+    pub checks: u32,
+    pub ok: u32,
+}
+
+impl Uptime {
+    /// Percent of checks that succeeded, to two places; `None` without checks.
+    pub fn percent(self) -> Option<Decimal> {
+        (self.checks > 0)
+            .then(|| (Decimal::from(self.ok) * Decimal::ONE_HUNDRED / Decimal::from(self.checks)).round_dp(2))
+    }
+}
+
+/// The median of `values` (the lower middle one of an even count); `None` when empty.
+pub fn median(values: &mut [u32]) -> Option<u32> {
+    values.sort_unstable();
+    values.get(values.len().saturating_sub(1) / 2).copied()
+}
+
+/// What the registry says about a domain (RDAP).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The registrable domain, lower case.
+    pub domain: String,
+    /// The `expiration` event; `None` when the registry gives none (never guessed).
+    pub expires: Option<DateTime<Utc>>,
+    pub registered: Option<DateTime<Utc>>,
+    pub registrar: Option<String>,
+    /// As the registry gives them, lower case (`client transfer prohibited`, `redemption period`...).
+    pub statuses: Vec<String>,
+    /// The URL that answered.
+    pub source: String,
+}
+
+impl Registration {
+    /// In the registry's redemption (or restore) period: it lapsed and is about to be released.
+    pub fn in_redemption(&self) -> bool {
+        self.statuses.iter().any(|s| s == "redemption period" || s == "pending restore")
+    }
+
+    pub fn pending_delete(&self) -> bool {
+        self.statuses.iter().any(|s| s == "pending delete")
+    }
+}
+
+/// The outcome of looking a domain up, as remembered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Lookup {
+    Found(Registration),
+    /// The TLD has no RDAP service in the bootstrap file: the expiry is unknown.
+    NoService {
+        tld: String,
+    },
+    /// The registry does not know the domain.
+    NotFound,
+    /// The lookup failed (network, server error); tried again the next day.
+    Failed {
+        error: String,
+    },
+}
+
+impl Lookup {
+    pub fn registration(&self) -> Option<&Registration> {
+        match self {
+            Lookup::Found(registration) => Some(registration),
+            _ => None,
+        }
+    }
+}
+
+/// A domain's remembered lookup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DomainLookup {
+    pub domain: String,
+    pub looked_up_at: DateTime<Utc>,
+    pub lookup: Lookup,
+}
+
+/// How often a domain is looked up at most.
+pub const LOOKUP_EVERY: chrono::Duration = chrono::Duration::hours(24);
+
+/// Whether a domain last looked up at `last` is due again at `now`.
+pub fn lookup_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last.is_none_or(|last| now - last >= LOOKUP_EVERY)
+}
+
+/// A monitored website.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub id: i64,
+    pub url: String,
+    /// Text the page must contain (case-insensitive, in its first MiB).
+    pub keyword: Option<String>,
+    pub interval_minutes: u32,
+    pub streak: Streak,
+    /// When it last changed state.
+    pub state_since: Option<DateTime<Utc>>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    pub last_probe: Option<Probe>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Site {
+    /// Whether its next check is due at `now`.
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        self.last_checked_at
+            .is_none_or(|last| now - last >= chrono::Duration::minutes(i64::from(self.interval_minutes)))
+    }
+}
+
+/// Allowed check intervals, in minutes.
+pub const INTERVAL_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
+
+/// The default check interval, in minutes.
+pub const DEFAULT_INTERVAL_MINUTES: u32 = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(status: Option<u16>, keyword: Option<KeywordCheck>, failure: Option<Failure>) -> Probe {
+        Probe {
+            url: "https://acme.dev/".into(),
+            final_url: "https://acme.dev/".into(),
+            redirects: 0,
+            status,
+            ttfb_ms: Some(120),
+            keyword,
+            tls: None,
+            failure,
+        }
+    }
+
+    #[test]
+    fn a_check_succeeds_below_400_with_its_keyword() {
+        assert!(probe(Some(200), None, None).succeeded());
+        assert!(probe(Some(301), Some(KeywordCheck::Found), None).succeeded());
+        assert_eq!(probe(Some(500), None, None).failure(), Some(CheckFailure::Status(500)));
+        assert_eq!(probe(Some(404), Some(KeywordCheck::Found), None).failure(), Some(CheckFailure::Status(404)));
+        assert_eq!(probe(Some(200), Some(KeywordCheck::Missing), None).failure(), Some(CheckFailure::KeywordMissing));
+        // An unreadable body is not a missing keyword.
+        assert!(probe(Some(200), Some(KeywordCheck::NotChecked), None).succeeded());
+        assert_eq!(probe(None, None, Some(Failure::Timeout)).failure(), Some(CheckFailure::NoAnswer(Failure::Timeout)));
+    }
+
+    /// Runs `checks` ('+' success, '-' failure) from an unchecked site; the states after each.
+    fn states(checks: &str, rules: Hysteresis) -> String {
+        let mut streak = Streak::default();
+        checks
+            .chars()
+            .map(|c| {
+                streak = streak.after(c == '+', rules);
+                match streak.state {
+                    SiteState::Unknown => '?',
+                    SiteState::Up => 'U',
+                    SiteState::Down => 'D',
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn down_after_three_failures_up_after_two_successes() {
+        let rules = Hysteresis::default();
+        for (checks, expected) in [
+            ("+", "U"),
+            ("---", "??D"),
+            ("+--+--", "UUUUUU"),
+            ("+---", "UUUD"),
+            // Flapping while down stays down: one success is not enough.
+            ("---+-+-", "??DDDDD"),
+            ("---++", "??DDU"),
+            ("---++-+-", "??DDUUUU"),
+        ] {
+            assert_eq!(states(checks, rules), expected, "{checks}");
+        }
+        let strict = Hysteresis { down_after: 1, up_after: 1 };
+        assert_eq!(states("+-+-", strict), "UDUD");
+    }
+
+    #[test]
+    fn uptime_is_the_share_of_successful_checks() {
+        assert_eq!(Uptime { checks: 0, ok: 0 }.percent(), None);
+        assert_eq!(Uptime { checks: 3, ok: 2 }.percent(), Some("66.67".parse().unwrap()));
+        assert_eq!(Uptime { checks: 288, ok: 288 }.percent(), Some(Decimal::ONE_HUNDRED));
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [300, 100, 200]), Some(200));
+        assert_eq!(median(&mut [400, 100, 300, 200]), Some(200));
+    }
+
+    #[test]
+    fn lookups_at_most_daily_and_statuses() {
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        assert!(lookup_due(None, now));
+        assert!(!lookup_due(Some("2026-12-01T00:00:00Z".parse().unwrap()), now));
+        assert!(lookup_due(Some("2026-11-30T12:00:00Z".parse().unwrap()), now));
+        let mut registration = Registration {
+            domain: "acme.dev".into(),
+            expires: None,
+            registered: None,
+            registrar: None,
+            statuses: vec!["client transfer prohibited".into()],
+            source: String::new(),
+        };
+        assert!(!registration.in_redemption() && !registration.pending_delete());
+        registration.statuses.push("redemption period".into());
+        assert!(registration.in_redemption());
+        registration.statuses = vec!["pending delete".into()];
+        assert!(registration.pending_delete());
+    }
+}

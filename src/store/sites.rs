@@ -1,0 +1,214 @@
+//! Monitored sites, their checks, and domain lookups (RDAP), per workspace.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Result, Tx, exactly_one, parse_timestamp, timestamp};
+use crate::domain::site::{DomainLookup, Probe, Site, SiteState, Streak, Uptime};
+use crate::domain::workspace::WorkspaceId;
+
+macro_rules! select_sites {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
+                    last_checked_at, last_probe, created_at FROM sites ",
+            $rest
+        )
+    };
+}
+
+fn read_site(row: &SqliteRow) -> anyhow::Result<(WorkspaceId, Site)> {
+    let id: i64 = row.try_get("id")?;
+    let read = || -> anyhow::Result<(WorkspaceId, Site)> {
+        let optional_time = |column: &str| -> anyhow::Result<Option<DateTime<Utc>>> {
+            row.try_get::<Option<&str>, _>(column)?.map(parse_timestamp).transpose()
+        };
+        Ok((
+            WorkspaceId::parse(row.try_get("workspace_id")?)?,
+            Site {
+                id,
+                url: row.try_get("url")?,
+                keyword: row.try_get("keyword")?,
+                interval_minutes: row.try_get::<i64, _>("interval_minutes")?.try_into()?,
+                streak: Streak {
+                    state: row.try_get::<&str, _>("state")?.parse::<SiteState>()?,
+                    failures: row.try_get::<i64, _>("failures")?.try_into()?,
+                    successes: row.try_get::<i64, _>("successes")?.try_into()?,
+                },
+                state_since: optional_time("state_since")?,
+                last_checked_at: optional_time("last_checked_at")?,
+                last_probe: row.try_get::<Option<&str>, _>("last_probe")?.map(serde_json::from_str).transpose()?,
+                created_at: parse_timestamp(row.try_get("created_at")?)?,
+            },
+        ))
+    };
+    read().with_context(|| format!("site #{id} in the database is damaged"))
+}
+
+impl Tx {
+    /// The workspace's sites, oldest first.
+    pub async fn sites(&mut self, workspace: &WorkspaceId) -> Result<Vec<Site>> {
+        let rows = sqlx::query(select_sites!("WHERE workspace_id = ?1 ORDER BY id"))
+            .bind(workspace.as_str())
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows.iter().map(|row| read_site(row).map(|(_, site)| site)).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Every workspace's sites.
+    pub async fn all_sites(&mut self) -> Result<Vec<(WorkspaceId, Site)>> {
+        let rows = sqlx::query(select_sites!("ORDER BY id")).fetch_all(&mut *self.tx).await?;
+        Ok(rows.iter().map(read_site).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Starts monitoring `url`; its id.
+    pub async fn insert_site(
+        &mut self,
+        workspace: &WorkspaceId,
+        url: &str,
+        keyword: Option<&str>,
+        interval_minutes: u32,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(workspace.as_str())
+        .bind(url)
+        .bind(keyword)
+        .bind(i64::from(interval_minutes))
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    /// Stops monitoring site `id` and forgets its checks; whether it was there.
+    pub async fn remove_site(&mut self, workspace: &WorkspaceId, id: i64) -> Result<bool> {
+        sqlx::query(
+            "DELETE FROM site_checks WHERE site_id = (SELECT id FROM sites WHERE id = ?1 AND workspace_id = ?2)",
+        )
+        .bind(id)
+        .bind(workspace.as_str())
+        .execute(&mut *self.tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM sites WHERE id = ?1 AND workspace_id = ?2")
+            .bind(id)
+            .bind(workspace.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records one check of site `id`: the check itself (for uptime), and the site's new streak.
+    pub async fn record_check(
+        &mut self,
+        workspace: &WorkspaceId,
+        id: i64,
+        probe: &Probe,
+        streak: Streak,
+        state_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO site_checks (site_id, checked_at, ok, status, ttfb_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (site_id, checked_at) DO NOTHING",
+        )
+        .bind(id)
+        .bind(timestamp(now))
+        .bind(probe.succeeded())
+        .bind(probe.status.map(i64::from))
+        .bind(probe.ttfb_ms.map(i64::from))
+        .execute(&mut *self.tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE sites SET state = ?3, failures = ?4, successes = ?5, state_since = ?6, last_checked_at = ?7,
+                 last_probe = ?8
+             WHERE id = ?1 AND workspace_id = ?2",
+        )
+        .bind(id)
+        .bind(workspace.as_str())
+        .bind(streak.state.as_str())
+        .bind(i64::from(streak.failures))
+        .bind(i64::from(streak.successes))
+        .bind(state_since.map(timestamp))
+        .bind(timestamp(now))
+        .bind(serde_json::to_string(probe).context("could not store a check")?)
+        .execute(&mut *self.tx)
+        .await?;
+        exactly_one(done, || format!("site #{id}"))
+    }
+
+    /// Checks of site `id` since `since`, and how many succeeded.
+    pub async fn uptime(&mut self, id: i64, since: DateTime<Utc>) -> Result<Uptime> {
+        let row = sqlx::query(
+            "SELECT count(*) AS checks, coalesce(sum(ok), 0) AS ok FROM site_checks WHERE site_id = ?1 AND checked_at >= ?2",
+        )
+        .bind(id)
+        .bind(timestamp(since))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let read = || -> anyhow::Result<Uptime> {
+            Ok(Uptime {
+                checks: row.try_get::<i64, _>("checks")?.try_into()?,
+                ok: row.try_get::<i64, _>("ok")?.try_into()?,
+            })
+        };
+        Ok(read()?)
+    }
+
+    /// Response times (ms) of site `id`'s successful checks since `since`.
+    pub async fn response_times(&mut self, id: i64, since: DateTime<Utc>) -> Result<Vec<u32>> {
+        let rows = sqlx::query(
+            "SELECT ttfb_ms FROM site_checks WHERE site_id = ?1 AND checked_at >= ?2 AND ok = 1 AND ttfb_ms IS NOT NULL",
+        )
+        .bind(id)
+        .bind(timestamp(since))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows.iter().map(|row| Ok(row.try_get::<i64, _>("ttfb_ms")?.try_into()?)).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Forgets checks older than `before`; how many went.
+    pub async fn prune_site_checks(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM site_checks WHERE checked_at < ?1")
+            .bind(timestamp(before))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The workspace's remembered domain lookups.
+    pub async fn domain_lookups(&mut self, workspace: &WorkspaceId) -> Result<Vec<DomainLookup>> {
+        let rows = sqlx::query(
+            "SELECT domain, looked_up_at, lookup FROM domain_lookups WHERE workspace_id = ?1 ORDER BY domain",
+        )
+        .bind(workspace.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let read = |row: &SqliteRow| -> anyhow::Result<DomainLookup> {
+            let domain: String = row.try_get("domain")?;
+            let lookup = serde_json::from_str(row.try_get("lookup")?)
+                .with_context(|| format!("the lookup of {domain} in the database is damaged"))?;
+            Ok(DomainLookup { looked_up_at: parse_timestamp(row.try_get("looked_up_at")?)?, domain, lookup })
+        };
+        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Remembers a lookup of `lookup.domain`, replacing the last one.
+    pub async fn save_domain_lookup(&mut self, workspace: &WorkspaceId, lookup: &DomainLookup) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO domain_lookups (workspace_id, domain, looked_up_at, lookup) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (workspace_id, domain) DO UPDATE SET looked_up_at = excluded.looked_up_at, lookup = excluded.lookup",
+        )
+        .bind(workspace.as_str())
+        .bind(&lookup.domain)
+        .bind(timestamp(lookup.looked_up_at))
+        .bind(serde_json::to_string(&lookup.lookup).context("could not store a domain lookup")?)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
