@@ -311,6 +311,7 @@ async fn every_page_renders_the_demo_in_every_language() {
     let history = app.cost_history(&ws, Some(&"acme.com".parse().unwrap()), None, None).await.unwrap();
     let budgets = app.budgets(&ws).await.unwrap();
     let settings = app.settings_page(&ws).await.unwrap();
+    let sites = app.sites(&ws).await.unwrap();
     for lang in [Language::English, Language::Thai] {
         let renderer = Renderer::get(lang, Flavor::Discord);
         let render = |page: Page, view: &dyn erased::View| -> String { view.render(renderer, page) };
@@ -321,6 +322,7 @@ async fn every_page_renders_the_demo_in_every_language() {
             ("history", render(Page::History, &history)),
             ("budgets", render(Page::Budgets, &budgets)),
             ("settings", render(Page::Settings, &settings)),
+            ("sites", render(Page::Sites, &sites)),
             ("report", renderer.page(Page::Report, &report, limits::EMBED_DESCRIPTION).unwrap()),
             ("dashboard", renderer.page(Page::Dashboard, &dashboard, limits::EMBED_DESCRIPTION).unwrap()),
             ("trends", renderer.page(Page::Trends, &trends, limits::EMBED_DESCRIPTION).unwrap()),

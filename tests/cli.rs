@@ -20,6 +20,10 @@ impl Sandbox {
         cmd.current_dir(self.dir.path())
             .env("DATABASE_URL", format!("sqlite://{}", self.dir.path().join("test.db").display()))
             .env("JARVIS_FAKE_NOW", "2026-11-30T12:00:00Z")
+            // No registry lookups (this machine reaches no registry); tested with a fake one.
+            .env("JARVIS_RDAP", "off")
+            .env_remove("JARVIS_RDAP_BOOTSTRAP")
+            .env_remove("JARVIS_PROBE_ALLOW_PRIVATE")
             .env_remove("JARVIS_TODAY")
             .env_remove("JARVIS_WORKSPACE")
             .env_remove("JARVIS_LANG")

@@ -323,7 +323,7 @@ fn health(
     );
 
     let website = match super::website::website_deductions(&super::website::sites_health(ledger)) {
-        Some((inputs, lost)) => component(
+        Some(super::website::WebsiteScore { inputs, deductions: lost }) => component(
             ComponentId::WebsiteHealth,
             inputs,
             lost.into_iter().map(|(points, because)| deduct(points, because)).collect(),

@@ -187,7 +187,7 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate
                 SitePart::Availability.weight(),
                 (pct - Decimal::from(UPTIME_FLOOR)) / Decimal::from(100 - UPTIME_FLOOR),
             )),
-            input: text!("site.input.uptime", pct = percent(pct), ok = uptime.ok, checks = uptime.checks),
+            input: text!("site.input.uptime", percent = percent(pct), ok = uptime.ok, checks = uptime.checks),
         },
         None => unknown_part(SitePart::Availability, text!("site.input.not_checked")),
     });
@@ -324,7 +324,7 @@ pub fn sites_health(ledger: &Ledger) -> Vec<SiteHealth> {
 /// The website health component's inputs and deductions: each site below 100 takes its share
 /// of the gap off (a workspace of two sites scoring 100 and 60 loses 20). `None` without sites
 /// scored yet.
-pub fn website_deductions(sites: &[SiteHealth]) -> Option<(Vec<Text>, Vec<(u32, Text)>)> {
+pub fn website_deductions(sites: &[SiteHealth]) -> Option<WebsiteScore> {
     let scored: Vec<&SiteHealth> = sites.iter().filter(|s| s.score.is_some()).collect();
     if scored.is_empty() {
         return None;
@@ -339,7 +339,14 @@ pub fn website_deductions(sites: &[SiteHealth]) -> Option<(Vec<Text>, Vec<(u32, 
             (lost > 0).then(|| (lost, text!("site.deduction", url = site.url, score = score)))
         })
         .collect();
-    Some((inputs, deductions))
+    Some(WebsiteScore { inputs, deductions })
+}
+
+/// The website health component's inputs and its deductions (points, and the site they cite).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebsiteScore {
+    pub inputs: Vec<Text>,
+    pub deductions: Vec<(u32, Text)>,
 }
 
 /// Days before a certificate expires that alerts fire.
@@ -663,7 +670,7 @@ mod tests {
             health.score = score;
             sites.push(health);
         }
-        let (inputs, deductions) = website_deductions(&sites).unwrap();
+        let WebsiteScore { inputs, deductions } = website_deductions(&sites).unwrap();
         assert_eq!(inputs[0].args["count"], "2");
         assert_eq!(deductions.iter().map(|(points, _)| *points).collect::<Vec<_>>(), [20]);
         assert_eq!(deductions[0].1.args["score"], "60");

@@ -139,7 +139,7 @@ impl App {
     }
 
     /// The workspace's sites with their uptime and response times, and its domain lookups.
-    async fn load_web(
+    pub(super) async fn load_web(
         tx: &mut crate::store::Tx,
         workspace: &WorkspaceId,
         now: chrono::DateTime<chrono::Utc>,

@@ -241,9 +241,91 @@ impl App {
             };
             tx.audit(workspace, actor, now, &history).await?;
         }
+        demo_sites(&mut tx, workspace, actor, now, today).await?;
         tx.commit().await?;
         self.list_items(workspace, ItemFilter::default()).await
     }
+}
+
+/// The sample company's websites with 30 days of hourly checks, and its domains' registry
+/// answers: one healthy site, one whose certificate expires in 12 days, one down since two hours
+/// ago; acme.io's TLD has no RDAP service.
+async fn demo_sites(
+    tx: &mut crate::store::Tx,
+    workspace: &WorkspaceId,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    today: NaiveDate,
+) -> Result<()> {
+    use crate::domain::site::{DomainLookup, Hysteresis, Lookup, Probe, Registration, Streak, TlsCheck};
+    let at = |days: i64| Some(today.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::days(days));
+    let sites = [
+        ("https://acme.com/", Some("Acme"), at(60), 200, &[100, 300][..]),
+        ("https://shop.acme.com/", None, at(12), 900, &[][..]),
+        ("https://status.acme.io/", None, at(75), 240, &[0, 1, 2][..]),
+    ];
+    for (url, keyword, cert_expires, ttfb, failing_hours_ago) in sites {
+        let id = tx.insert_site(workspace, url, keyword, 60, now - Duration::days(30)).await?;
+        let mut streak = Streak::default();
+        let mut since = None;
+        for hours_ago in (0..30 * 24).rev() {
+            let checked = now - Duration::hours(hours_ago);
+            let fails = failing_hours_ago.contains(&hours_ago);
+            let probe = Probe {
+                url: url.to_string(),
+                final_url: url.to_string(),
+                redirects: 0,
+                status: Some(if fails { 503 } else { 200 }),
+                ttfb_ms: Some(ttfb + (hours_ago % 7) as u32 * 10),
+                keyword: keyword.map(|_| crate::domain::site::KeywordCheck::Found),
+                tls: Some(TlsCheck {
+                    problem: None,
+                    expires_at: cert_expires,
+                    issuer: Some("C=US, O=Let's Encrypt, CN=R11".into()),
+                    subject: Some(format!("CN={}", url.trim_start_matches("https://").trim_end_matches('/'))),
+                }),
+                failure: None,
+            };
+            let next = streak.after(!fails, Hysteresis::default());
+            if next.state != streak.state {
+                since = Some(checked);
+            }
+            streak = next;
+            tx.record_check(workspace, id, &probe, streak, since, checked).await?;
+        }
+        let change = Change {
+            action: "site.add",
+            entity: "site",
+            entity_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({ "url": url, "keyword": keyword, "interval_minutes": 60 })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+    }
+    let found = |domain: &str, expires: i64, registrar: &str| DomainLookup {
+        domain: domain.to_string(),
+        looked_up_at: now - Duration::hours(3),
+        lookup: Lookup::Found(Registration {
+            domain: domain.to_string(),
+            expires: at(expires),
+            registered: at(-2000),
+            registrar: Some(registrar.to_string()),
+            statuses: vec!["client transfer prohibited".into()],
+            source: format!("https://rdap.example/domain/{domain}"),
+        }),
+    };
+    for lookup in [
+        found("acme.com", 21, "NameCheap, Inc."),
+        found("acme.dev", 6, "Cloudflare, Inc."),
+        DomainLookup {
+            domain: "acme.io".into(),
+            looked_up_at: now - Duration::hours(3),
+            lookup: Lookup::NoService { tld: "io".into() },
+        },
+    ] {
+        tx.save_domain_lookup(workspace, &lookup).await?;
+    }
+    Ok(())
 }
 
 impl App {

@@ -191,6 +191,10 @@ impl App {
         kind: Kind,
         changes: &ItemChanges,
     ) -> Result<ItemChanged> {
+        // A domain's missing renewal date and registrar come from its registry (before the
+        // transaction: it asks the network).
+        let (changes, filled) = self.fill_from_registry(workspace, kind, changes).await?;
+        let changes = &changes;
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
@@ -198,7 +202,8 @@ impl App {
         let (mut item, adjustments) = Item::create(kind, changes, settings.base_currency, today, now)?;
         check_name_free(&tx.items(workspace, Removed::Excluded).await?, &item)?;
         item.id = tx.insert_item(workspace, &item).await?;
-        let mut notices: Vec<String> = adjustments.into_iter().map(|a| a.0).collect();
+        let mut notices: Vec<String> = filled;
+        notices.extend(adjustments.into_iter().map(|a| a.0));
         if let Some(purchase) = one_time_purchase(&item, today) {
             let id = tx.insert_cost(workspace, &purchase, actor, now).await?.expect("manual records never collide");
             notices.push(format!(

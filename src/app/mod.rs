@@ -14,6 +14,7 @@ mod jobs;
 mod rates;
 mod schedules;
 mod settings;
+mod sites;
 pub mod views;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, ScheduleView};
+pub use sites::{Net, SiteChanged, SiteList};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {
@@ -84,13 +86,15 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Counts ledger changes committed, so the bot can re-evaluate alerts right after a change.
     changes: Arc<std::sync::atomic::AtomicU64>,
+    /// Website checks and registry lookups.
+    net: Arc<sites::Net>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, changes: Arc::default() }
+        App { store, clock, changes: Arc::default(), net: Arc::default() }
     }
 
     /// How many ledger changes this app (and its clones) committed: when it moves, the ledger

@@ -129,6 +129,7 @@ impl Command {
             Command::Rate(rate) => matches!(rate, RateCommand::Set { .. }),
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
+            Command::Site(site) => !matches!(site, SiteCommand::List),
             Command::Jobs(_) | Command::Demo | Command::Run { .. } => true,
             Command::Audit { .. }
             | Command::Export { .. }
@@ -202,6 +203,9 @@ pub enum Command {
     /// Monthly budgets for the total and per category, with alert thresholds.
     #[command(subcommand)]
     Budget(BudgetCommand),
+    /// Monitored websites: uptime, response time, certificates, and their domains' expiry.
+    #[command(subcommand)]
+    Site(SiteCommand),
     /// Run the Discord bot: slash commands for everyone in your server, on this database.
     #[command(
         after_help = "Needs DISCORD_TOKEN (see README, \"Create the Discord application\"). Stop it with Ctrl-C or SIGTERM."
@@ -479,6 +483,40 @@ pub enum CostCommand {
         /// Only look among items of this kind.
         #[arg(long, value_enum)]
         kind: Option<Kind>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Start monitoring a website (checked at once, then every --interval minutes).
+    #[command(after_help = "Examples:
+  jarvis site add https://acme.dev
+  jarvis site add shop.acme.dev --keyword \"Add to cart\" --interval 10
+
+Only http and https; private and loopback addresses are refused unless
+JARVIS_PROBE_ALLOW_PRIVATE=1. The bot checks sites on schedule; without it, run
+`jarvis site check` from cron.")]
+    Add {
+        /// The address, e.g. https://acme.dev (https:// is assumed when left out).
+        url: String,
+        /// Text the page must contain (case-insensitive, first MiB); missing counts as a failure.
+        #[arg(long)]
+        keyword: Option<String>,
+        /// Minutes between checks, 1 to 1440 [default: 5].
+        #[arg(long, value_name = "MINUTES")]
+        interval: Option<u32>,
+    },
+    /// Stop monitoring a website (its check history goes).
+    Remove {
+        /// The site: its URL, host name, or #number from `site list`.
+        site: String,
+    },
+    /// Every monitored website with its state, uptime and score.
+    List,
+    /// Check websites now (all, or one), and look their domains up if a day has passed.
+    Check {
+        /// The site: its URL, host name, or #number [default: all].
+        site: Option<String>,
     },
 }
 

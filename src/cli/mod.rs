@@ -10,7 +10,8 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand, SettingsCommand,
+    BudgetCommand, ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand,
+    SettingsCommand, SiteCommand,
 };
 
 use crate::app::{
@@ -85,10 +86,40 @@ async fn execute(cli: &Cli) -> Result<String, AppError> {
         (None, None) => Arc::new(SystemClock),
     };
     let store = Store::open(&cli.database_url).await?;
-    let app = App::new(store.clone(), clock);
+    let app = App::new(store.clone(), clock).with_net(net_from_env()?);
     let result = dispatch(&app, cli).await;
     store.close().await;
     result
+}
+
+/// Website checks and registry lookups as the environment configures them:
+/// `JARVIS_PROBE_ALLOW_PRIVATE` (probe private and loopback addresses too), `JARVIS_RDAP`
+/// (`off`: no registry lookups) and `JARVIS_RDAP_BOOTSTRAP` (a newer copy of IANA's dns.json
+/// than the bundled one).
+fn net_from_env() -> Result<crate::app::Net, AppError> {
+    let allow_private = env_switch("JARVIS_PROBE_ALLOW_PRIVATE", false)?;
+    let bootstrap = if env_switch("JARVIS_RDAP", true)? {
+        Some(match std::env::var_os("JARVIS_RDAP_BOOTSTRAP").filter(|p| !p.is_empty()) {
+            Some(path) => {
+                crate::probe::rdap::Bootstrap::load(std::path::Path::new(&path)).map_err(anyhow::Error::new)?
+            }
+            None => crate::probe::rdap::Bootstrap::bundled(),
+        })
+    } else {
+        None
+    };
+    let config = crate::probe::site::ProbeConfig { allow_private, ..Default::default() };
+    Ok(crate::app::Net::new(config, bootstrap))
+}
+
+/// An on/off environment variable.
+fn env_switch(name: &str, default: bool) -> Result<bool, AppError> {
+    match std::env::var(name).as_deref().map(str::trim) {
+        Err(_) | Ok("") => Ok(default),
+        Ok("0" | "false" | "no" | "off") => Ok(false),
+        Ok("1" | "true" | "yes" | "on") => Ok(true),
+        Ok(other) => Err(anyhow::anyhow!("{name} `{other}` is neither on nor off (use 1 or 0)").into()),
+    }
 }
 
 async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
@@ -213,6 +244,29 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             let lang = language(app, cli).await?;
             analysis_output(json, lang, Page::Report, &app.report(ws).await?)
         }
+        Command::Site(command) => {
+            let lang = language(app, cli).await?;
+            match command {
+                SiteCommand::Add { url, keyword, interval } => {
+                    let added = app.add_site(ws, me, url, keyword.as_deref(), *interval).await?;
+                    site_output(json, lang, "site.added", &added)
+                }
+                SiteCommand::Remove { site } => {
+                    let removed = app.remove_site(ws, me, site).await?;
+                    let renderer = Renderer::get(lang, Flavor::Plain);
+                    if json {
+                        Ok(serde_json::to_string_pretty(&renderer.resolve(&removed)).map_err(anyhow::Error::new)?
+                            + "\n")
+                    } else {
+                        Ok(renderer.text(&crate::analysis::text!("site.removed", url = removed.url)) + "\n")
+                    }
+                }
+                SiteCommand::List => analysis_output(json, lang, Page::Sites, &app.sites(ws).await?),
+                SiteCommand::Check { site } => {
+                    analysis_output(json, lang, Page::Sites, &app.check_sites_now(ws, site.as_deref()).await?)
+                }
+            }
+        }
         Command::Budget(command) => match command {
             BudgetCommand::Set { scope, amount, currency, thresholds } => {
                 let set = app.set_budget(ws, me, *scope, *amount, *currency, thresholds.clone()).await?;
@@ -295,6 +349,31 @@ fn analysis_output<T: Serialize>(json: bool, lang: Language, page: Page, view: &
     } else {
         renderer.page(page, view, usize::MAX)?
     };
+    text.push('\n');
+    Ok(text)
+}
+
+/// A site just added: a sentence, what Jarvis did on its own, and the site as a page.
+fn site_output(
+    json: bool,
+    lang: Language,
+    said: &'static str,
+    changed: &crate::app::SiteChanged,
+) -> Result<String, AppError> {
+    let renderer = Renderer::get(lang, Flavor::Plain);
+    if json {
+        return Ok(serde_json::to_string_pretty(&renderer.resolve(changed)).map_err(anyhow::Error::new)? + "\n");
+    }
+    let mut text = renderer.text(&crate::analysis::Text {
+        id: said,
+        args: std::collections::BTreeMap::from([("url", changed.site.url.clone())]),
+    });
+    text.push('\n');
+    for notice in &changed.notices {
+        text.push_str(&format!("Note: {notice}\n"));
+    }
+    let list = crate::app::SiteList { today: chrono::Utc::now().date_naive(), sites: vec![changed.site.clone()] };
+    text.push_str(&renderer.page(Page::Sites, &list, usize::MAX)?);
     text.push('\n');
     Ok(text)
 }

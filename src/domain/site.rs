@@ -8,75 +8,86 @@ use serde::{Deserialize, Serialize};
 
 use super::choice::choice_enum;
 
-/// One check of a website.
+/// What one check of a site found. Stored as JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Probe {
     /// The URL as asked.
     pub url: String,
-    /// Where the redirects ended.
+    /// The URL of the last answer, after the redirects followed.
     pub final_url: String,
+    /// How many redirects were followed.
     pub redirects: u8,
-    /// The final HTTP status, when an answer came.
+    /// The HTTP status of the last answer, when one came (a redirect's when the chain broke off).
     pub status: Option<u16>,
-    /// Request sent to the final answer's headers, in milliseconds.
+    /// Time to first byte of the last answer: from sending the request (connection set-up
+    /// included, when one was needed) until its headers arrived, in whole milliseconds.
     pub ttfb_ms: Option<u32>,
-    /// `None` when no keyword was asked for.
+    /// Whether the keyword is on the page; `None` when no keyword was asked.
     pub keyword: Option<KeywordCheck>,
-    /// The certificate of the first https hop.
+    /// The certificate of the first https hop, when a handshake got that far.
     pub tls: Option<TlsCheck>,
-    /// Why no answer came; `None` when the site answered (with any status).
+    /// Why the check did not get an answer; `None` when the site answered, whatever the status.
     pub failure: Option<Failure>,
 }
 
-/// Whether the keyword was in the first MiB of the page.
+/// Whether the keyword was found in the first first MiB of the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeywordCheck {
     Found,
     Missing,
-    /// The body could not be read.
+    /// The body could not be read (the check failed or timed out first, or the body broke off).
     NotChecked,
 }
 
-/// The leaf certificate and what is wrong with it, if anything.
+/// The server certificate as an ordinary client would judge it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsCheck {
-    /// `None`: valid.
+    /// What a browser would object to; `None` when the certificate is valid for the host.
     pub problem: Option<TlsProblem>,
+    /// The leaf certificate's notAfter.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The leaf's issuer, as a distinguished name (`C=US, O=Let's Encrypt, CN=R11`).
     pub issuer: Option<String>,
+    /// The leaf's subject, as a distinguished name.
     pub subject: Option<String>,
 }
 
-/// Why a certificate is not valid.
+/// Why a certificate is not valid for the site.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum TlsProblem {
     Expired,
     NotYetValid,
+    /// Not issued by a trusted CA, and issued by itself.
     SelfSigned,
+    /// Not issued by a trusted CA (or the server did not send the intermediates).
     UntrustedIssuer,
+    /// Valid, but not for this host name.
     WrongHost,
+    /// Anything else, as rustls words it.
     Other(String),
 }
 
-/// Why a check got no answer.
+/// Why a check got no answer from the site.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum Failure {
-    /// The address is not one Jarvis probes (private, loopback, metadata...).
-    Refused {
-        reason: String,
-    },
+    /// The policy forbids the address; `reason` names it and says how to allow it.
+    Refused { reason: String },
+    /// The host name could not be resolved.
     Dns(String),
+    /// No connection could be made (refused, unreachable, timed out).
     Connect(String),
+    /// The whole check took longer than the check's timeout.
     Timeout,
-    /// The TLS handshake failed (not a certificate verdict: those are in [`TlsCheck`]).
+    /// The TLS handshake failed for a reason other than the certificate (which is only recorded).
     Tls(String),
+    /// More redirects than the redirect limit.
     TooManyRedirects,
-    RedirectOffSite {
-        to: String,
-    },
+    /// A redirect to another site (or to a non-web scheme), which is not followed.
+    RedirectOffSite { to: String },
+    /// The HTTP exchange itself failed (a broken response, a redirect to an invalid address).
     Http(String),
 }
 

@@ -19,7 +19,6 @@ use reqwest::{Client, Response, StatusCode, redirect};
 use rustls::ClientConfig;
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::pki_types::CertificateDer;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use url::{Host, Url};
 
@@ -66,88 +65,7 @@ impl Default for ProbeConfig {
     }
 }
 
-/// What one check of a site found. Stored as JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Probe {
-    /// The URL as asked.
-    pub url: String,
-    /// The URL of the last answer, after the redirects followed.
-    pub final_url: String,
-    /// How many redirects were followed.
-    pub redirects: u8,
-    /// The HTTP status of the last answer, when one came (a redirect's when the chain broke off).
-    pub status: Option<u16>,
-    /// Time to first byte of the last answer: from sending the request (connection set-up
-    /// included, when one was needed) until its headers arrived, in whole milliseconds.
-    pub ttfb_ms: Option<u32>,
-    /// Whether the keyword is on the page; `None` when no keyword was asked.
-    pub keyword: Option<KeywordCheck>,
-    /// The certificate of the first https hop, when a handshake got that far.
-    pub tls: Option<TlsCheck>,
-    /// Why the check did not get an answer; `None` when the site answered, whatever the status.
-    pub failure: Option<Failure>,
-}
-
-/// Whether the keyword was found in the first [`ProbeConfig::max_body`] bytes of the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeywordCheck {
-    Found,
-    Missing,
-    /// The body could not be read (the check failed or timed out first, or the body broke off).
-    NotChecked,
-}
-
-/// The server certificate as an ordinary client would judge it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TlsCheck {
-    /// What a browser would object to; `None` when the certificate is valid for the host.
-    pub problem: Option<TlsProblem>,
-    /// The leaf certificate's notAfter.
-    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// The leaf's issuer, as a distinguished name (`C=US, O=Let's Encrypt, CN=R11`).
-    pub issuer: Option<String>,
-    /// The leaf's subject, as a distinguished name.
-    pub subject: Option<String>,
-}
-
-/// Why a certificate is not valid for the site.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
-pub enum TlsProblem {
-    Expired,
-    NotYetValid,
-    /// Not issued by a trusted CA, and issued by itself.
-    SelfSigned,
-    /// Not issued by a trusted CA (or the server did not send the intermediates).
-    UntrustedIssuer,
-    /// Valid, but not for this host name.
-    WrongHost,
-    /// Anything else, as rustls words it.
-    Other(String),
-}
-
-/// Why a check got no answer from the site.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
-pub enum Failure {
-    /// The policy forbids the address; `reason` names it and says how to allow it.
-    Refused { reason: String },
-    /// The host name could not be resolved.
-    Dns(String),
-    /// No connection could be made (refused, unreachable, timed out).
-    Connect(String),
-    /// The whole check took longer than [`ProbeConfig::timeout`].
-    Timeout,
-    /// The TLS handshake failed for a reason other than the certificate (which is only recorded).
-    Tls(String),
-    /// More redirects than [`ProbeConfig::max_redirects`].
-    TooManyRedirects,
-    /// A redirect to another site (or to a non-web scheme), which is not followed.
-    RedirectOffSite { to: String },
-    /// The HTTP exchange itself failed (a broken response, a redirect to an invalid address).
-    Http(String),
-}
+pub use crate::domain::site::{Failure, KeywordCheck, Probe, TlsCheck, TlsProblem};
 
 /// Checks websites. Cheap to clone: clones share the configuration and the concurrency limit.
 #[derive(Clone, Debug)]
@@ -185,7 +103,7 @@ impl Prober {
             .with_webpki_verifier(Arc::clone(&verifier))
             .with_no_client_auth();
         tls.resumption = Resumption::disabled();
-        let permits = Semaphore::new(config.concurrency.max(1));
+        let permits = Semaphore::new(config.concurrency.clamp(1, Semaphore::MAX_PERMITS));
         Prober { shared: Arc::new(Shared { config, verifier, tls, permits }) }
     }
 

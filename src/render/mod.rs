@@ -68,10 +68,12 @@ pub enum Page {
     History,
     Budgets,
     Settings,
+    /// Monitored websites (`SiteList`).
+    Sites,
 }
 
 impl Page {
-    pub const ALL: [Page; 10] = [
+    pub const ALL: [Page; 11] = [
         Page::Report,
         Page::Dashboard,
         Page::Trends,
@@ -82,6 +84,7 @@ impl Page {
         Page::History,
         Page::Budgets,
         Page::Settings,
+        Page::Sites,
     ];
 
     pub fn name(self) -> &'static str {
@@ -96,6 +99,7 @@ impl Page {
             Page::History => "history",
             Page::Budgets => "budgets",
             Page::Settings => "settings",
+            Page::Sites => "sites",
         }
     }
 }

@@ -48,6 +48,7 @@ fn v6_refused(ip: Ipv6Addr) -> Option<&'static str> {
         _ if ip == METADATA => "a cloud metadata address",
         _ if ip.is_unspecified() => "an unspecified address",
         _ if ip.is_loopback() => "a loopback address",
+        [0, 0, 0, 0, 0, 0, _, _] => "a deprecated IPv4-compatible address",
         // NAT64 (RFC 6052): the gateway would connect to the IPv4 address in the last 32 bits.
         [0x64, 0xff9b, 0, 0, 0, 0, high, low] => {
             return v4_refused(Ipv4Addr::from_bits(u32::from(high) << 16 | u32::from(low)));
@@ -146,6 +147,7 @@ mod tests {
         check("ff02::1", Some("a multicast address"));
         check("2001:db8::1", Some("a documentation address"));
         check("::ffff:127.0.0.1", Some("a loopback address"));
+        check("::127.0.0.1", Some("a deprecated IPv4-compatible address"));
         check("::ffff:169.254.169.254", Some("a cloud metadata address"));
         check("64:ff9b::a00:1", Some("a private address"));
 
