@@ -196,6 +196,11 @@ impl App {
         Ok(SiteList { today, sites })
     }
 
+    /// The workspace's date.
+    pub async fn today_in(&self, workspace: &WorkspaceId) -> Result<chrono::NaiveDate> {
+        Ok(self.today(&self.store.read().await?.settings(workspace).await?))
+    }
+
     async fn site_health(&self, workspace: &WorkspaceId, id: i64) -> Result<SiteHealth> {
         let list = self.sites(workspace).await?;
         Ok(list.sites.into_iter().find(|s| s.id == id).ok_or_else(|| anyhow::anyhow!("site #{id} vanished"))?)

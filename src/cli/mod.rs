@@ -249,7 +249,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             match command {
                 SiteCommand::Add { url, keyword, interval } => {
                     let added = app.add_site(ws, me, url, keyword.as_deref(), *interval).await?;
-                    site_output(json, lang, "site.added", &added)
+                    site_output(json, lang, app.today_in(ws).await?, &added)
                 }
                 SiteCommand::Remove { site } => {
                     let removed = app.remove_site(ws, me, site).await?;
@@ -357,22 +357,19 @@ fn analysis_output<T: Serialize>(json: bool, lang: Language, page: Page, view: &
 fn site_output(
     json: bool,
     lang: Language,
-    said: &'static str,
+    today: chrono::NaiveDate,
     changed: &crate::app::SiteChanged,
 ) -> Result<String, AppError> {
     let renderer = Renderer::get(lang, Flavor::Plain);
     if json {
         return Ok(serde_json::to_string_pretty(&renderer.resolve(changed)).map_err(anyhow::Error::new)? + "\n");
     }
-    let mut text = renderer.text(&crate::analysis::Text {
-        id: said,
-        args: std::collections::BTreeMap::from([("url", changed.site.url.clone())]),
-    });
+    let mut text = renderer.text(&crate::analysis::text!("site.added", url = changed.site.url));
     text.push('\n');
     for notice in &changed.notices {
         text.push_str(&format!("Note: {notice}\n"));
     }
-    let list = crate::app::SiteList { today: chrono::Utc::now().date_naive(), sites: vec![changed.site.clone()] };
+    let list = crate::app::SiteList { today, sites: vec![changed.site.clone()] };
     text.push_str(&renderer.page(Page::Sites, &list, usize::MAX)?);
     text.push('\n');
     Ok(text)

@@ -121,6 +121,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
                     return Err(AppError::Internal(anyhow::Error::new(error)));
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
+                tokio::spawn(scheduler::run_probes(app.clone(), every, stop_watch.clone()));
                 tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch));
                 Ok(Data { app })
             })

@@ -36,6 +36,36 @@ pub struct Cadences {
     pub jobs: Duration,
 }
 
+/// Checks the websites that are due every tick, and hourly looks domains up in their
+/// registries (each at most once a day) and prunes old checks; on its own task, so a slow site
+/// never delays a report or an alert.
+pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(every.tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_lookups: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(error) = app.run_due_checks().await {
+            tracing::error!("could not check the websites: {error:#}");
+        }
+        if last_lookups.is_none_or(|at| at.elapsed() >= every.jobs) {
+            last_lookups = Some(tokio::time::Instant::now());
+            if let Err(error) = app.run_due_lookups().await {
+                tracing::error!("could not look domains up: {error:#}");
+            }
+            if let Err(error) = app.prune_site_checks().await {
+                tracing::error!("could not prune old site checks: {error:#}");
+            }
+        }
+    }
+}
+
 /// Looks for due reports and delivers the outbox every tick, runs the housekeeping jobs and
 /// evaluates alerts on their own cadences (alerts also after any change), until `stop` turns
 /// true.
@@ -197,11 +227,14 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Option<Outgoin
                 embeds.push(alert_embed(renderer, alert));
             }
             // Buttons for the first five alerts (five rows at most): acknowledge, snooze, renewed.
+            // A family too long for a button's 100-character id (a very long domain name) is
+            // acted on with reactions instead.
             let rows: Vec<serenity::CreateActionRow> = alerts
                 .iter()
+                .map(|alert| crate::domain::alerting::family(&alert.key))
+                .filter(|family| format!("alert:renewed:{family}").len() <= 100)
                 .take(5)
-                .map(|alert| {
-                    let family = crate::domain::alerting::family(&alert.key);
+                .map(|family| {
                     let button = |action: AlertAction, label: &'static str, style| {
                         serenity::CreateButton::new(format!("alert:{}:{family}", action.as_str()))
                             .label(crate::render::cut(

@@ -60,6 +60,12 @@ pub(super) async fn add(ctx: Context<'_>, kind: Kind, form: ItemForm) -> Result<
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let changes = form.changes()?;
+    if kind == Kind::Domain
+        && (changes.renewal_date.flatten().is_none() || changes.registrar.clone().flatten().is_none())
+    {
+        // Its registry is asked for what is missing, which can take a few seconds.
+        ctx.defer().await?;
+    }
     let added = ctx.data().app.add_item(&ws, &actor(ctx), kind, &changes).await?;
     let mut text = renderer.text(&text!(
         "reply.item.added",

@@ -1,11 +1,12 @@
 //! The slash commands. Top-level names are fixed: `/dashboard`, `/trends`, `/alerts`,
 //! `/renewals`, `/jarvis`, `/infra`, `/ai`, `/integration`, `/package`, `/cost`, `/budget`,
-//! `/settings`.
+//! `/settings`, `/site`.
 
 mod form;
 mod items;
 mod ledger;
 mod pages;
+mod sites;
 
 use super::{Data, Error};
 
@@ -24,5 +25,6 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         ledger::cost(),
         ledger::budget(),
         ledger::settings(),
+        sites::site(),
     ]
 }
