@@ -1,6 +1,8 @@
 //! Test sites for the probe on 127.0.0.1: axum over plain TCP or over tokio-rustls, with
 //! certificates from a test CA made at run time, counting the connections each site accepted.
 
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;

@@ -1,0 +1,311 @@
+//! Website and domain health through the app, on 127.0.0.1: real checks of local sites (plain
+//! and with certificates made at test time) moving a site down and up with hysteresis, the
+//! private-address refusal, and a fake RDAP server filling in new domains and disagreeing with
+//! the ledger. The clock is the test's; certificates are dated from the real today.
+
+mod common;
+mod probe_support;
+
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use common::{TestDb, named, ws};
+use jarvis::app::{App, Clock, Net};
+use jarvis::domain::audit::Actor;
+use jarvis::domain::item::{BillingPeriod, Kind};
+use jarvis::domain::site::{Failure, SiteState, TlsProblem};
+use jarvis::probe::rdap::Bootstrap;
+use jarvis::probe::site::ProbeConfig;
+use probe_support::{Site, TestCa};
+
+const GOOGLE: &str = include_str!("fixtures/rdap/rdap_domain_google.com_verisign.json");
+const MARQUETRY: &str = include_str!("fixtures/rdap/rdap_domain_themarquetry.com_verisign.json");
+
+/// A clock the test moves.
+#[derive(Clone)]
+struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    fn now() -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(Utc::now())))
+    }
+
+    fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A site whose status the test sets; counts requests.
+struct Switchable {
+    site: Site,
+    status: Arc<AtomicU16>,
+    requests: Arc<AtomicUsize>,
+}
+
+async fn switchable(body: &'static str) -> Switchable {
+    let status = Arc::new(AtomicU16::new(200));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (s, r) = (status.clone(), requests.clone());
+    let router = Router::new().route(
+        "/",
+        get(move || {
+            let (s, r) = (s.clone(), r.clone());
+            async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                (StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap(), body)
+            }
+        }),
+    );
+    Switchable { site: Site::http(router).await, status, requests }
+}
+
+/// A fake RDAP server: google.com and themarquetry.com as their registry answered, a domain
+/// without an expiration event, 404 for the rest; counts lookups.
+async fn fake_rdap() -> (Bootstrap, Arc<AtomicUsize>) {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    async fn answer(State(lookups): State<Arc<AtomicUsize>>, Path(name): Path<String>) -> Response {
+        lookups.fetch_add(1, Ordering::SeqCst);
+        let rdap = |body: String| ([(header::CONTENT_TYPE, "application/rdap+json")], body).into_response();
+        match name.as_str() {
+            "google.com" => rdap(GOOGLE.to_string()),
+            "themarquetry.com" => rdap(MARQUETRY.to_string()),
+            "noexpiry.com" => rdap(
+                r#"{"objectClassName": "domain", "ldhName": "NOEXPIRY.COM", "status": ["active"],
+                    "events": [{"eventAction": "registration", "eventDate": "2020-01-01T00:00:00Z"}]}"#
+                    .to_string(),
+            ),
+            _ => (StatusCode::NOT_FOUND, r#"{"errorCode": 404}"#).into_response(),
+        }
+    }
+    let router = Router::new().route("/domain/{name}", get(answer)).with_state(lookups.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let bootstrap = Bootstrap::from_json(&format!(
+        r#"{{"version": "1.0", "publication": "2026-01-01T00:00:00Z", "services": [[["com"], ["{origin}/"]]]}}"#
+    ))
+    .unwrap();
+    (bootstrap, lookups)
+}
+
+fn config(allow_private: bool) -> ProbeConfig {
+    ProbeConfig { allow_private, timeout: Duration::from_secs(2), ..Default::default() }
+}
+
+#[tokio::test]
+async fn a_site_is_down_after_three_failures_and_up_after_two_successes() {
+    let db = TestDb::new().await;
+    let clock = ManualClock::now();
+    let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), None));
+    let ws = ws("4242");
+    let web = switchable("<h1>Welcome to Acme</h1>").await;
+    let url = web.site.url("/");
+    let added = app.add_site(&ws, &Actor::Cli, url.as_str(), Some("welcome"), Some(5)).await.unwrap();
+    assert_eq!(added.site.state, SiteState::Up, "checked at once: {added:?}");
+    assert_eq!(web.requests.load(Ordering::SeqCst), 1);
+    let again = app.add_site(&ws, &Actor::Cli, url.as_str(), None, None).await.unwrap_err();
+    assert!(again.to_string().contains("already monitored"), "{again}");
+
+    // Two failures: still up (no flapping); the third: down, and an alert.
+    web.status.store(500, Ordering::SeqCst);
+    let mut states = Vec::new();
+    for _ in 0..3 {
+        clock.advance(chrono::Duration::minutes(5));
+        assert_eq!(app.run_due_checks().await.unwrap(), 1);
+        states.push(app.sites(&ws).await.unwrap().sites[0].state);
+    }
+    assert_eq!(states, [SiteState::Up, SiteState::Up, SiteState::Down]);
+    // Not due yet: nothing checked.
+    assert_eq!(app.run_due_checks().await.unwrap(), 0);
+    let alerts = app.alerts(&ws).await.unwrap().alerts;
+    let down = alerts.iter().find(|a| a.key.starts_with("site_down:")).expect("a site-down alert");
+    assert_eq!(down.severity, jarvis::analysis::alerts::Severity::Critical);
+    let listed = app.sites(&ws).await.unwrap();
+    // 1 success of 4 checks; down caps the score.
+    assert_eq!(listed.sites[0].uptime_24h.as_deref(), Some("25%"));
+    assert!(listed.sites[0].score.unwrap() <= 20, "{:?}", listed.sites[0]);
+    let report = app.report(&ws).await.unwrap();
+    let website = report.health.components.iter().find(|c| c.id.as_str() == "website_health").unwrap();
+    assert!(website.score.unwrap() <= 20, "{website:?}");
+
+    // Back: one success is not enough to be up again, two are, and the alert clears.
+    web.status.store(200, Ordering::SeqCst);
+    clock.advance(chrono::Duration::minutes(5));
+    app.run_due_checks().await.unwrap();
+    assert_eq!(app.sites(&ws).await.unwrap().sites[0].state, SiteState::Down, "one success is not enough");
+    clock.advance(chrono::Duration::minutes(5));
+    app.run_due_checks().await.unwrap();
+    assert_eq!(app.sites(&ws).await.unwrap().sites[0].state, SiteState::Up, "two are");
+    assert!(!app.alerts(&ws).await.unwrap().alerts.iter().any(|a| a.key.starts_with("site_down:")), "recovered");
+
+    // A stricter workspace setting: down after one failure.
+    app.set_setting(&ws, &Actor::Cli, jarvis::domain::workspace::SettingKey::SiteDownAfter, "1").await.unwrap();
+    web.status.store(503, Ordering::SeqCst);
+    let checked = app.check_sites_now(&ws, Some(url.as_str())).await.unwrap();
+    assert_eq!(checked.sites[0].state, SiteState::Down);
+    let removed = app.remove_site(&ws, &Actor::Cli, "#1").await.unwrap();
+    assert_eq!(removed.url, url.as_str());
+    assert!(app.sites(&ws).await.unwrap().sites.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_keyword_is_a_failure() {
+    let db = TestDb::new().await;
+    let app = App::new(db.store.clone(), Arc::new(ManualClock::now())).with_net(Net::new(config(true), None));
+    let ws = ws("4242");
+    let web = switchable("<h1>Maintenance</h1>").await;
+    app.set_setting(&ws, &Actor::Cli, jarvis::domain::workspace::SettingKey::SiteDownAfter, "1").await.unwrap();
+    let added = app.add_site(&ws, &Actor::Cli, web.site.url("/").as_str(), Some("Add to cart"), None).await.unwrap();
+    assert_eq!(added.site.state, SiteState::Down);
+    let said =
+        jarvis::render::Renderer::get(jarvis::domain::workspace::Language::English, jarvis::render::Flavor::Plain)
+            .text(added.site.last_result.as_ref().unwrap());
+    assert_eq!(said, "the keyword is missing from the page");
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_unless_allowed() {
+    let db = TestDb::new().await;
+    let app = App::new(db.store.clone(), Arc::new(ManualClock::now()));
+    let ws = ws("4242");
+    let web = switchable("ok").await;
+    // Both an address and a host name that resolves to one.
+    for url in [web.site.url("/"), web.site.url_at("localhost", "/")] {
+        app.add_site(&ws, &Actor::Cli, url.as_str(), None, None).await.unwrap();
+    }
+    let listed = app.sites(&ws).await.unwrap();
+    assert_eq!(listed.sites.len(), 2);
+    for site in &listed.sites {
+        assert_eq!(site.state, SiteState::Unknown, "one refusal is a failure, not yet down: {site:?}");
+    }
+    let stored = db.store.read().await.unwrap().sites(&ws).await.unwrap();
+    for site in &stored {
+        let failure = site.last_probe.as_ref().unwrap().failure.clone();
+        assert!(
+            matches!(failure, Some(Failure::Refused { ref reason }) if reason.contains("JARVIS_PROBE_ALLOW_PRIVATE")),
+            "{failure:?}"
+        );
+    }
+    assert_eq!(web.site.connections(), 0, "the site never heard from Jarvis");
+    // A URL Jarvis will not probe at all is refused when added.
+    let error = app.add_site(&ws, &Actor::Cli, "ftp://acme.dev/", None, None).await.unwrap_err();
+    assert!(error.to_string().contains("site URL"), "{error}");
+}
+
+#[tokio::test]
+async fn https_certificates_feed_the_score_and_alerts() {
+    let db = TestDb::new().await;
+    let ca = TestCa::new();
+    let config = ProbeConfig { extra_roots: vec![ca.root()], ..config(true) };
+    let app = App::new(db.store.clone(), Arc::new(ManualClock::now())).with_net(Net::new(config, None));
+    let ws = ws("4242");
+    let ok = || Router::new().route("/", get(|| async { "ok" }));
+    let expiring = Site::https(ok(), ca.leaf(&["localhost"], -30..5)).await;
+    let expired = Site::https(ok(), ca.leaf(&["localhost"], -90..-1)).await;
+    let wrong_host = Site::https(ok(), ca.leaf(&["wrong.example"], -1..90)).await;
+    for site in [&expiring, &expired, &wrong_host] {
+        app.add_site(&ws, &Actor::Cli, site.url_at("localhost", "/").as_str(), None, None).await.unwrap();
+    }
+    let listed = app.sites(&ws).await.unwrap();
+    // Up all three (the page answered), but the TLS part and caps tell.
+    assert!(listed.sites.iter().all(|s| s.state == SiteState::Up), "{listed:?}");
+    assert!(listed.sites[0].caps.is_empty());
+    assert!(listed.sites[1].caps.iter().any(|c| c.id == "site.cap.tls"));
+    assert!(listed.sites[1].score.unwrap() <= 50);
+    let stored = db.store.read().await.unwrap().sites(&ws).await.unwrap();
+    let problems: Vec<_> =
+        stored.iter().map(|s| s.last_probe.as_ref().unwrap().tls.as_ref().unwrap().problem.clone()).collect();
+    assert_eq!(problems, [None, Some(TlsProblem::Expired), Some(TlsProblem::WrongHost)]);
+    let alerts = app.alerts(&ws).await.unwrap().alerts;
+    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    assert!(
+        keys.iter().any(|k| k.starts_with("cert:1:") && k.ends_with(":7")),
+        "5 days left: the 7-day alert: {keys:?}"
+    );
+    assert!(keys.contains(&"cert_invalid:2:expired"), "{keys:?}");
+    assert!(keys.contains(&"cert_invalid:3:wrong_host"), "{keys:?}");
+}
+
+#[tokio::test]
+async fn new_domains_are_filled_in_from_the_registry_at_most_once_a_day() {
+    let db = TestDb::new().await;
+    let clock = ManualClock::now();
+    let (bootstrap, lookups) = fake_rdap().await;
+    let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), Some(bootstrap)));
+    let ws = ws("4242");
+    let mut google = named("google.com", "12");
+    google.period = Some(BillingPeriod::Yearly);
+    let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &google).await.unwrap();
+    assert_eq!(added.item.renewal_date, Some("2028-09-14".parse().unwrap()));
+    assert_eq!(added.item.registrar.as_deref(), Some("MarkMonitor Inc."));
+    assert!(
+        added.notices.iter().any(|n| n.starts_with("Renewal date 2028-09-14 filled in from the registry")),
+        "{:?}",
+        added.notices
+    );
+    assert_eq!(lookups.load(Ordering::SeqCst), 1);
+
+    // What the admin typed stands; the lookup is not repeated within the day.
+    let mut typed = named("www.google.com", "12");
+    typed.period = Some(BillingPeriod::Yearly);
+    typed.renewal_date = Some(Some("2027-01-15".parse().unwrap()));
+    let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &typed).await.unwrap();
+    assert_eq!(added.item.renewal_date, Some("2027-01-15".parse().unwrap()));
+    assert_eq!(added.item.registrar.as_deref(), Some("MarkMonitor Inc."));
+    assert_eq!(lookups.load(Ordering::SeqCst), 1, "google.com was looked up today already");
+
+    // No expiration in the answer: unknown, never guessed. A TLD without RDAP: said, no request.
+    let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &named("noexpiry.com", "9")).await.unwrap();
+    assert_eq!(added.item.renewal_date, None);
+    assert!(added.notices.iter().any(|n| n.contains("gives no expiry date")), "{:?}", added.notices);
+    let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &named("acme.io", "40")).await.unwrap();
+    assert_eq!(added.item.renewal_date, None);
+    assert!(added.notices.iter().any(|n| n.contains("no RDAP service for .io")), "{:?}", added.notices);
+    assert_eq!(lookups.load(Ordering::SeqCst), 2);
+
+    // The daily round asks again only after a day.
+    assert_eq!(app.run_due_lookups().await.unwrap(), 0);
+    clock.advance(chrono::Duration::hours(25));
+    assert_eq!(app.run_due_lookups().await.unwrap(), 3, "google.com, noexpiry.com, acme.io (unknown, kept)");
+    assert_eq!(lookups.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn the_registry_disagreeing_with_the_ledger_is_an_alert() {
+    let db = TestDb::new().await;
+    let (bootstrap, _) = fake_rdap().await;
+    let clock = ManualClock::now();
+    let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), Some(bootstrap)));
+    let ws = ws("4242");
+    // The ledger says google.com renews in 2027; the registry says 2028-09-14.
+    let mut google = named("google.com", "12");
+    google.period = Some(BillingPeriod::Yearly);
+    google.renewal_date = Some(Some("2027-03-01".parse().unwrap()));
+    google.registrar = Some(Some(jarvis::domain::text::Label::parse("registrar", "MarkMonitor").unwrap()));
+    let google_id = app.add_item(&ws, &Actor::Cli, Kind::Domain, &google).await.unwrap().item.id;
+    // Auto-renewing, but the registry's expiry (2022-03-16) never moved.
+    let mut lapsed = named("themarquetry.com", "12");
+    lapsed.period = Some(BillingPeriod::Yearly);
+    lapsed.renewal_date = Some(Some("2027-03-16".parse().unwrap()));
+    lapsed.auto_renew = Some(true);
+    lapsed.registrar = Some(Some(jarvis::domain::text::Label::parse("registrar", "Registrar.eu").unwrap()));
+    let lapsed_id = app.add_item(&ws, &Actor::Cli, Kind::Domain, &lapsed).await.unwrap().item.id;
+    assert_eq!(app.run_due_lookups().await.unwrap(), 2);
+    let alerts = app.alerts(&ws).await.unwrap().alerts;
+    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    assert!(keys.contains(&format!("registry_mismatch:{google_id}:2028-09-14:2027-03-01").as_str()), "{keys:?}");
+    assert!(keys.contains(&format!("registry_not_renewed:{lapsed_id}:2022-03-16").as_str()), "{keys:?}");
+}
