@@ -5,6 +5,7 @@
 
 mod common;
 mod fake_discord;
+mod probe_support;
 
 use std::time::Duration;
 
@@ -115,6 +116,7 @@ async fn the_bot_works_end_to_end() {
         "cost",
         "budget",
         "settings",
+        "site",
     ] {
         assert!(names.contains(&expected), "/{expected} is not registered: {names:?}");
     }
@@ -866,6 +868,66 @@ async fn housekeeping_runs_and_alerts_follow_changes() {
     .await;
     let posted = fake.wait_channel_messages(1).await;
     assert!(fake_discord::message_text(&posted[0]).contains("acme.dev"), "{}", posted[0]);
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// Websites and registries through Discord: an admin monitors a local site (checked at once,
+/// shown with its state), a member may list but not add, `/site check` re-checks, autocomplete
+/// offers the site, and `/infra add` of a domain without a date fills it in from the registry
+/// and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sites_and_registry_lookups_through_discord() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let (bootstrap, lookups) = probe_support::fake_rdap().await;
+    let config = jarvis::probe::site::ProbeConfig { allow_private: true, ..Default::default() };
+    let app = db.app_at(NOW).with_net(jarvis::app::Net::new(config, Some(bootstrap)));
+    let bot = Bot::start_with(&fake, app, Some(GUILD)).await;
+    let web = probe_support::switchable("<h1>Welcome to Acme</h1>").await;
+    let url = web.site.url("/").to_string();
+
+    let refused = fake.command(&member(), Some(GUILD), "site", sub("add", json!({"url": url.clone()})), "en-US").await;
+    assert!(refused.ephemeral() && refused.text().contains("Manage Server"), "{}", refused.text());
+    assert_eq!(web.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let added = fake
+        .command(&admin(), Some(GUILD), "site", sub("add", json!({"url": url.clone(), "keyword": "welcome"})), "en-US")
+        .await;
+    let text = added.text();
+    assert!(text.contains("Now monitoring") && text.contains("🟢") && text.contains("HTTP 200"), "{text}");
+    let listed = fake.command(&member(), Some(GUILD), "site", sub("list", json!({})), "en-US").await;
+    assert!(!listed.ephemeral() && listed.text().contains(&url), "{}", listed.text());
+    let offered = fake
+        .autocomplete(
+            &admin(),
+            Some(GUILD),
+            "site",
+            json!([{ "name": "check", "options": [{ "name": "site", "value": "127.0", "focused": true }] }]),
+        )
+        .await;
+    assert_eq!(offered.callback["data"]["choices"][0]["value"], "#1", "{:?}", offered.callback);
+    web.status.store(503, std::sync::atomic::Ordering::SeqCst);
+    let checked = fake.command(&admin(), Some(GUILD), "site", sub("check", json!({"site": "#1"})), "en-US").await;
+    assert!(checked.text().contains("an HTTP error status (503)"), "{}", checked.text());
+
+    // The registry fills in what the admin left out, and the reply says so.
+    let domain = fake
+        .command(
+            &admin(),
+            Some(GUILD),
+            "infra",
+            sub("add", json!({"kind": 0, "name": "google.com", "cost": "12"})),
+            "en-US",
+        )
+        .await;
+    let text = domain.text();
+    assert!(text.contains("Renewal date 2028-09-14 filled in from the registry"), "{text}");
+    assert!(text.contains("Registrar MarkMonitor Inc. filled in from the registry"), "{text}");
+    assert_eq!(lookups.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    let removed = fake.command(&admin(), Some(GUILD), "site", sub("remove", json!({"site": "#1"})), "en-US").await;
+    assert!(removed.text().contains("Stopped monitoring"), "{}", removed.text());
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -6,9 +6,13 @@
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::serve::Listener;
 use chrono::{Datelike, Days, Utc};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
@@ -161,4 +165,60 @@ impl Listener for TestListener {
     fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.tcp.local_addr()
     }
+}
+
+const GOOGLE: &str = include_str!("../fixtures/rdap/rdap_domain_google.com_verisign.json");
+const MARQUETRY: &str = include_str!("../fixtures/rdap/rdap_domain_themarquetry.com_verisign.json");
+
+/// A site whose status the test sets; counts requests.
+pub struct Switchable {
+    pub site: Site,
+    pub status: Arc<AtomicU16>,
+    pub requests: Arc<AtomicUsize>,
+}
+
+pub async fn switchable(body: &'static str) -> Switchable {
+    let status = Arc::new(AtomicU16::new(200));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (s, r) = (status.clone(), requests.clone());
+    let router = Router::new().route(
+        "/",
+        get(move || {
+            let (s, r) = (s.clone(), r.clone());
+            async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                (StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap(), body)
+            }
+        }),
+    );
+    Switchable { site: Site::http(router).await, status, requests }
+}
+
+/// A fake RDAP server: google.com and themarquetry.com as their registry answered, a domain
+/// without an expiration event, 404 for the rest; counts lookups.
+pub async fn fake_rdap() -> (jarvis::probe::rdap::Bootstrap, Arc<AtomicUsize>) {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    async fn answer(State(lookups): State<Arc<AtomicUsize>>, Path(name): Path<String>) -> Response {
+        lookups.fetch_add(1, Ordering::SeqCst);
+        let rdap = |body: String| ([(header::CONTENT_TYPE, "application/rdap+json")], body).into_response();
+        match name.as_str() {
+            "google.com" => rdap(GOOGLE.to_string()),
+            "themarquetry.com" => rdap(MARQUETRY.to_string()),
+            "noexpiry.com" => rdap(
+                r#"{"objectClassName": "domain", "ldhName": "NOEXPIRY.COM", "status": ["active"],
+                    "events": [{"eventAction": "registration", "eventDate": "2020-01-01T00:00:00Z"}]}"#
+                    .to_string(),
+            ),
+            _ => (StatusCode::NOT_FOUND, r#"{"errorCode": 404}"#).into_response(),
+        }
+    }
+    let router = Router::new().route("/domain/{name}", get(answer)).with_state(lookups.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let bootstrap = jarvis::probe::rdap::Bootstrap::from_json(&format!(
+        r#"{{"version": "1.0", "publication": "2026-01-01T00:00:00Z", "services": [[["com"], ["{origin}/"]]]}}"#
+    ))
+    .unwrap();
+    (bootstrap, lookups)
 }
