@@ -434,6 +434,39 @@ fn domain_items<'a>(ledger: &'a Ledger) -> impl Iterator<Item = &'a Item> {
     ledger.live_items().filter(|item| matches!(item.details, Details::Domain { .. }))
 }
 
+/// A domain the registry says expires on `expires`, at the tightest of `lead_times` crossed
+/// (critical at the tightest one, or when it does not renew by itself).
+fn expiring(
+    ledger: &Ledger,
+    reg: &Registration,
+    expires: NaiveDate,
+    lead_times: &crate::domain::workspace::LeadTimes,
+    item: Option<&Item>,
+) -> Option<Alert> {
+    let domain = reg.domain.as_str();
+    let days = (expires - ledger.today).num_days();
+    let lead = lead_times.days().iter().copied().filter(|l| days <= i64::from(*l)).min()?;
+    let tightest = lead_times.days().iter().copied().min().unwrap_or(lead);
+    let critical = days < 0 || lead == tightest || item.is_some_and(|i| !i.auto_renew);
+    Some(Alert {
+        key: format!("domain_expiring:{domain}:{expires}:{lead}"),
+        kind: AlertKind::Domain,
+        severity: if critical { Severity::Critical } else { Severity::Warning },
+        title: text!("alert.domain_expiring.title", domain = domain, days = days),
+        detail: text!(
+            "alert.domain_expiring.detail",
+            domain = domain,
+            date = expires,
+            days = days,
+            registrar = reg.registrar.as_deref().unwrap_or("?"),
+            tracked = item.is_some()
+        ),
+        action: text!("alert.domain_expiring.action", domain = domain, tracked = item.is_some()),
+        item: item.map(ItemTag::of),
+        date: Some(expires),
+    })
+}
+
 /// What the registries say: lapsing domains, and domain items whose ledger disagrees with the
 /// registry (or whose auto-renewal did not happen there).
 fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
@@ -495,33 +528,17 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
                         item: Some(ItemTag::of(item)),
                         date: Some(expires),
                     });
+                    // The registry's date comes first: it warns at the item's lead times.
+                    if expires < ledger_date {
+                        let lead_times = item.lead_times.as_ref().unwrap_or(&ledger.settings.lead_times);
+                        alerts.extend(expiring(ledger, reg, expires, lead_times, Some(item)));
+                    }
                 }
                 // Otherwise the ledger's renewal alerts speak for it.
             }
             None => {
                 // A site's domain Jarvis does not track as an item: the workspace's lead times.
-                let days = (expires - today).num_days();
-                let lead_times = ledger.settings.lead_times.days();
-                let Some(lead) = lead_times.iter().copied().filter(|l| days <= i64::from(*l)).min() else {
-                    continue;
-                };
-                let tightest = lead_times.iter().copied().min().unwrap_or(lead);
-                alerts.push(Alert {
-                    key: format!("domain_expiring:{domain}:{expires}:{lead}"),
-                    kind: AlertKind::Domain,
-                    severity: if days < 0 || lead == tightest { Severity::Critical } else { Severity::Warning },
-                    title: text!("alert.domain_expiring.title", domain = domain, days = days),
-                    detail: text!(
-                        "alert.domain_expiring.detail",
-                        domain = domain,
-                        date = expires,
-                        days = days,
-                        registrar = reg.registrar.as_deref().unwrap_or("?")
-                    ),
-                    action: text!("alert.domain_expiring.action", domain = domain),
-                    item: None,
-                    date: Some(expires),
-                });
+                alerts.extend(expiring(ledger, reg, expires, &ledger.settings.lead_times, None));
             }
         }
     }
@@ -741,6 +758,7 @@ mod tests {
         let renews = fixture.add("domain", "acme.dev", "12", "yearly", Some("2027-03-01"), true);
         let lapsed = fixture.add("domain", "old.dev", "12", "yearly", Some("2027-11-20"), true);
         fixture.add("domain", "agrees.dev", "12", "yearly", Some("2027-05-05"), false);
+        let sooner = fixture.add("domain", "sooner.dev", "12", "yearly", Some("2027-05-01"), true);
         fixture.web.lookups = vec![
             // The registry says a different date.
             found("acme.dev", Some("2027-06-01T04:00:00Z"), &["client transfer prohibited"]),
@@ -757,6 +775,8 @@ mod tests {
                 lookup: Lookup::NoService { tld: "io".into() },
             },
             found("quiet.example", None, &[]),
+            // The registry's date comes before the ledger's, in 4 days: the item's 7-day alert.
+            found("sooner.dev", Some("2026-12-05T00:00:00Z"), &[]),
         ];
         let ledger = fixture.ledger();
         let alerts = domain_alerts(&ledger);
@@ -767,6 +787,8 @@ mod tests {
                 (format!("registry_not_renewed:{lapsed}:2026-11-20"), Severity::Warning.max(Severity::Critical)),
                 ("domain_expiring:shop.example:2026-12-06:7".to_string(), Severity::Warning),
                 ("domain_status:gone.example:pending_delete".to_string(), Severity::Critical),
+                (format!("registry_mismatch:{sooner}:2026-12-05:2027-05-01"), Severity::Warning),
+                ("domain_expiring:sooner.dev:2026-12-05:7".to_string(), Severity::Warning),
             ]
         );
         let renderer = Renderer::get(Language::English, Flavor::Plain);
