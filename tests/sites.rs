@@ -122,24 +122,34 @@ async fn private_addresses_are_refused_unless_allowed() {
     let app = App::new(db.store.clone(), Arc::new(ManualClock::now()));
     let ws = ws("4242");
     let web = switchable("ok").await;
-    // Both an address and a host name that resolves to one.
-    for url in [web.site.url("/"), web.site.url_at("localhost", "/")] {
-        app.add_site(&ws, &Actor::Cli, url.as_str(), None, None).await.unwrap();
-    }
-    let listed = app.sites(&ws).await.unwrap();
-    assert_eq!(listed.sites.len(), 2);
-    for site in &listed.sites {
-        assert_eq!(site.state, SiteState::Unknown, "one refusal is a failure, not yet down: {site:?}");
-    }
-    let stored = db.store.read().await.unwrap().sites(&ws).await.unwrap();
-    for site in &stored {
-        let failure = site.last_probe.as_ref().unwrap().failure.clone();
+    // Both an address and a host name that resolves to one: refused when added, saying why,
+    // and nothing is monitored.
+    for (url, said) in [
+        (web.site.url("/"), "127.0.0.1 is a loopback address"),
+        (web.site.url_at("localhost", "/"), "localhost resolves to 127.0.0.1"),
+    ] {
+        let error = app.add_site(&ws, &Actor::Cli, url.as_str(), None, None).await.unwrap_err();
         assert!(
-            matches!(failure, Some(Failure::Refused { ref reason }) if reason.contains("JARVIS_PROBE_ALLOW_PRIVATE")),
-            "{failure:?}"
+            error.to_string().contains(said) && error.to_string().contains("JARVIS_PROBE_ALLOW_PRIVATE"),
+            "{error}"
         );
     }
+    assert!(app.sites(&ws).await.unwrap().sites.is_empty());
     assert_eq!(web.site.connections(), 0, "the site never heard from Jarvis");
+    // A site added while allowed, then checked under the default policy (a name that now
+    // resolves to a private address): each check is a refused failure, and still no request.
+    let allowed = App::new(db.store.clone(), Arc::new(ManualClock::now())).with_net(Net::new(config(true), None));
+    allowed.add_site(&ws, &Actor::Cli, web.site.url_at("localhost", "/").as_str(), None, None).await.unwrap();
+    assert_eq!(web.site.connections(), 1);
+    let checked = app.check_sites_now(&ws, None).await.unwrap();
+    assert_eq!(checked.sites[0].last_result.as_ref().unwrap().args["kind"], "refused");
+    let stored = db.store.read().await.unwrap().sites(&ws).await.unwrap();
+    let failure = stored[0].last_probe.as_ref().unwrap().failure.clone();
+    assert!(
+        matches!(failure, Some(Failure::Refused { ref reason }) if reason.contains("JARVIS_PROBE_ALLOW_PRIVATE")),
+        "{failure:?}"
+    );
+    assert_eq!(web.site.connections(), 1, "the refused check made no request");
     // A URL Jarvis will not probe at all is refused when added.
     let error = app.add_site(&ws, &Actor::Cli, "ftp://acme.dev/", None, None).await.unwrap_err();
     assert!(error.to_string().contains("site URL"), "{error}");

@@ -133,6 +133,15 @@ impl App {
             )
             .into());
         }
+        if self.store.read().await?.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
+            return Err(UserError::Conflict(format!("{url} is already monitored; see `/site list`")).into());
+        }
+        // The first check before anything is written: an address Jarvis will not probe is refused
+        // now, with the reason, rather than monitored into failures.
+        let probe = self.net.prober.check(&url, keyword).await;
+        if let Some(crate::domain::site::Failure::Refused { reason }) = &probe.failure {
+            return Err(UserError::invalid("site URL", url.as_str(), reason.clone()).into());
+        }
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         if tx.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
@@ -148,8 +157,8 @@ impl App {
         };
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
+        self.record_probe(workspace, id, &probe).await?;
         let mut notices = Vec::new();
-        self.check_site(workspace, id).await?;
         if let Some(domain) = registrable_domain(url.as_str())
             && let Some((Lookup::NoService { tld }, _)) = self.lookup_domain(workspace, &domain).await?
         {
