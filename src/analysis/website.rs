@@ -734,7 +734,7 @@ mod tests {
         assert_eq!(renderer.text(&alerts[0].title), "https://acme.dev/ is down");
         assert_eq!(
             renderer.text(&alerts[0].detail),
-            "https://acme.dev/ has failed 3 checks in a row since 2026-12-01 09:00 UTC. Last check: an HTTP error status (500)."
+            "https://acme.dev/ has been down since 2026-12-01 09:00 UTC: 3 failed checks in a row. Last check: an HTTP error status (500)."
         );
         assert_eq!(renderer.text(&alerts[2].title), "https://shop.acme.dev/: certificate self-signed");
         for language in [Language::English, Language::Thai] {
