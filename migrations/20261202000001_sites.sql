@@ -17,12 +17,15 @@ CREATE TABLE sites (
     -- the last check, as JSON (domain::site::Probe)
     last_checked_at  TEXT,
     last_probe       TEXT CHECK (last_probe IS NULL OR json_valid(last_probe)),
+    -- the last certificate seen (a check that got no handshake keeps the one before), as JSON
+    last_tls         TEXT CHECK (last_tls IS NULL OR json_valid(last_tls)),
     created_at       TEXT NOT NULL,
     UNIQUE (workspace_id, url)
 ) STRICT;
 
 -- One row per check, for uptime; pruned after 90 days.
 CREATE TABLE site_checks (
+    workspace_id TEXT NOT NULL REFERENCES workspaces (id),
     site_id    INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
     checked_at TEXT NOT NULL,
     ok         INTEGER NOT NULL CHECK (ok IN (0, 1)),

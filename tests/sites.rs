@@ -187,6 +187,26 @@ async fn https_certificates_feed_the_score_and_alerts() {
     );
     assert!(keys.contains(&"cert_invalid:2:expired"), "{keys:?}");
     assert!(keys.contains(&"cert_invalid:3:wrong_host"), "{keys:?}");
+
+    // A check that never got to the handshake (the server unreachable for a moment) keeps the
+    // certificate seen before: the alert stays, it is not cleared and raised again.
+    let blip = jarvis::domain::site::Probe {
+        url: stored[0].url.clone(),
+        final_url: stored[0].url.clone(),
+        redirects: 0,
+        status: None,
+        ttfb_ms: None,
+        keyword: None,
+        tls: None,
+        failure: Some(Failure::Connect("connection refused".into())),
+    };
+    app.record_probe(&ws, 1, &blip).await.unwrap();
+    let alerts = app.alerts(&ws).await.unwrap().alerts;
+    assert!(
+        alerts.iter().any(|a| a.key.starts_with("cert:1:")),
+        "{:?}",
+        alerts.iter().map(|a| &a.key).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]

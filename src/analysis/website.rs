@@ -208,8 +208,9 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate
 
     // TLS: plain http earns nothing; a certificate problem earns nothing and caps the score.
     let tls_weight = SitePart::Tls.weight();
-    let https = site.url.starts_with("https:");
-    parts.push(match probe.and_then(|p| p.tls.as_ref()) {
+    // An http address that redirects to https is judged on the certificate it redirects to.
+    let https = site.url.starts_with("https:") || site.last_tls.is_some();
+    parts.push(match site.last_tls.as_ref() {
         _ if !https => PartScore {
             part: SitePart::Tls,
             weight: tls_weight,
@@ -384,7 +385,7 @@ pub fn website_alerts(ledger: &Ledger) -> Vec<Alert> {
                 None,
             ));
         }
-        let Some(tls) = site.last_probe.as_ref().and_then(|p| p.tls.as_ref()) else { continue };
+        let Some(tls) = site.last_tls.as_ref() else { continue };
         match (&tls.problem, tls.expires_at) {
             (Some(problem), _) => alerts.push(site_alert(
                 format!("cert_invalid:{}:{}", site.id, tls_problem_name(problem)),
@@ -584,6 +585,7 @@ mod tests {
                 streak: Streak { state, failures: if state == SiteState::Down { 3 } else { 0 }, successes: 0 },
                 state_since: Some(at("2026-12-01T09:00:00Z")),
                 last_checked_at: Some(at("2026-12-01T10:00:00Z")),
+                last_tls: last.as_ref().and_then(|p| p.tls.clone()),
                 last_probe: last,
                 created_at: at("2026-11-01T00:00:00Z"),
             },

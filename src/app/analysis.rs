@@ -147,12 +147,12 @@ impl App {
         use chrono::Duration;
         let mut sites = Vec::new();
         for site in tx.sites(workspace).await? {
-            let mut times = tx.response_times(site.id, now - Duration::hours(24)).await?;
+            let mut times = tx.response_times(workspace, site.id, now - Duration::hours(24)).await?;
             sites.push(crate::analysis::website::SiteFacts {
                 domain: crate::probe::rdap::registrable_domain(&site.url),
-                uptime_24h: tx.uptime(site.id, now - Duration::hours(24)).await?,
-                uptime_7d: tx.uptime(site.id, now - Duration::days(7)).await?,
-                uptime_30d: tx.uptime(site.id, now - Duration::days(30)).await?,
+                uptime_24h: tx.uptime(workspace, site.id, now - Duration::hours(24)).await?,
+                uptime_7d: tx.uptime(workspace, site.id, now - Duration::days(7)).await?,
+                uptime_30d: tx.uptime(workspace, site.id, now - Duration::days(30)).await?,
                 median_ttfb_ms: crate::domain::site::median(&mut times),
                 site,
             });

@@ -91,6 +91,31 @@ pub enum Failure {
     Http(String),
 }
 
+/// The longest reason a check keeps: what a site sends back (a `Location` header, an error
+/// message) is not trusted to be short.
+pub const MAX_REASON: usize = 200;
+
+impl Failure {
+    /// The failure with its reason cut to [`MAX_REASON`] characters.
+    pub fn shortened(self) -> Failure {
+        fn cut(text: String) -> String {
+            match text.char_indices().nth(MAX_REASON) {
+                Some((at, _)) => format!("{}…", &text[..at]),
+                None => text,
+            }
+        }
+        match self {
+            Failure::Refused { reason } => Failure::Refused { reason: cut(reason) },
+            Failure::Dns(reason) => Failure::Dns(cut(reason)),
+            Failure::Connect(reason) => Failure::Connect(cut(reason)),
+            Failure::Tls(reason) => Failure::Tls(cut(reason)),
+            Failure::RedirectOffSite { to } => Failure::RedirectOffSite { to: cut(to) },
+            Failure::Http(reason) => Failure::Http(cut(reason)),
+            other @ (Failure::Timeout | Failure::TooManyRedirects) => other,
+        }
+    }
+}
+
 /// Why a check counts as failed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -283,6 +308,9 @@ pub struct Site {
     pub state_since: Option<DateTime<Utc>>,
     pub last_checked_at: Option<DateTime<Utc>>,
     pub last_probe: Option<Probe>,
+    /// The last certificate seen: a check that failed before the handshake keeps this one, so a
+    /// blip does not clear (and re-raise) certificate alerts.
+    pub last_tls: Option<TlsCheck>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -362,6 +390,14 @@ mod tests {
         }
         let strict = Hysteresis { down_after: 1, up_after: 1 };
         assert_eq!(states("+-+-", strict), "UDUD");
+    }
+
+    #[test]
+    fn failure_reasons_are_kept_short() {
+        let long = Failure::RedirectOffSite { to: "x".repeat(6_000) }.shortened();
+        let Failure::RedirectOffSite { to } = long else { panic!() };
+        assert_eq!(to.chars().count(), MAX_REASON + 1);
+        assert_eq!(Failure::Dns("no such host".into()).shortened(), Failure::Dns("no such host".into()));
     }
 
     #[test]

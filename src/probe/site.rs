@@ -130,6 +130,7 @@ impl Prober {
                 .err(),
             Err(err) => Some(Failure::Http(format!("could not set up the HTTP client: {}", root_cause(&err)))),
         };
+        probe.failure = probe.failure.map(Failure::shortened);
         probe.tls = recorder.take();
         tracing::debug!(url = %probe.url, status = ?probe.status, failure = ?probe.failure, "site checked");
         probe

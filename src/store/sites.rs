@@ -13,7 +13,7 @@ macro_rules! select_sites {
     ($rest:literal) => {
         concat!(
             "SELECT id, workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
-                    last_checked_at, last_probe, created_at FROM sites ",
+                    last_checked_at, last_probe, last_tls, created_at FROM sites ",
             $rest
         )
     };
@@ -40,6 +40,7 @@ fn read_site(row: &SqliteRow) -> anyhow::Result<(WorkspaceId, Site)> {
                 state_since: optional_time("state_since")?,
                 last_checked_at: optional_time("last_checked_at")?,
                 last_probe: row.try_get::<Option<&str>, _>("last_probe")?.map(serde_json::from_str).transpose()?,
+                last_tls: row.try_get::<Option<&str>, _>("last_tls")?.map(serde_json::from_str).transpose()?,
                 created_at: parse_timestamp(row.try_get("created_at")?)?,
             },
         ))
@@ -113,7 +114,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO site_checks (site_id, checked_at, ok, status, ttfb_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO site_checks (workspace_id, site_id, checked_at, ok, status, ttfb_ms) VALUES (?6, ?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (site_id, checked_at) DO NOTHING",
         )
         .bind(id)
@@ -121,11 +122,13 @@ impl Tx {
         .bind(probe.succeeded())
         .bind(probe.status.map(i64::from))
         .bind(probe.ttfb_ms.map(i64::from))
+        .bind(workspace.as_str())
         .execute(&mut *self.tx)
         .await?;
+        let tls = probe.tls.as_ref().map(serde_json::to_string).transpose().context("could not store a certificate")?;
         let done = sqlx::query(
             "UPDATE sites SET state = ?3, failures = ?4, successes = ?5, state_since = ?6, last_checked_at = ?7,
-                 last_probe = ?8
+                 last_probe = ?8, last_tls = coalesce(?9, last_tls)
              WHERE id = ?1 AND workspace_id = ?2",
         )
         .bind(id)
@@ -136,18 +139,21 @@ impl Tx {
         .bind(state_since.map(timestamp))
         .bind(timestamp(now))
         .bind(serde_json::to_string(probe).context("could not store a check")?)
+        .bind(tls)
         .execute(&mut *self.tx)
         .await?;
         exactly_one(done, || format!("site #{id}"))
     }
 
     /// Checks of site `id` since `since`, and how many succeeded.
-    pub async fn uptime(&mut self, id: i64, since: DateTime<Utc>) -> Result<Uptime> {
+    pub async fn uptime(&mut self, workspace: &WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Uptime> {
         let row = sqlx::query(
-            "SELECT count(*) AS checks, coalesce(sum(ok), 0) AS ok FROM site_checks WHERE site_id = ?1 AND checked_at >= ?2",
+            "SELECT count(*) AS checks, coalesce(sum(ok), 0) AS ok FROM site_checks
+             WHERE workspace_id = ?3 AND site_id = ?1 AND checked_at >= ?2",
         )
         .bind(id)
         .bind(timestamp(since))
+        .bind(workspace.as_str())
         .fetch_one(&mut *self.tx)
         .await?;
         let read = || -> anyhow::Result<Uptime> {
@@ -160,12 +166,14 @@ impl Tx {
     }
 
     /// Response times (ms) of site `id`'s successful checks since `since`.
-    pub async fn response_times(&mut self, id: i64, since: DateTime<Utc>) -> Result<Vec<u32>> {
+    pub async fn response_times(&mut self, workspace: &WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<u32>> {
         let rows = sqlx::query(
-            "SELECT ttfb_ms FROM site_checks WHERE site_id = ?1 AND checked_at >= ?2 AND ok = 1 AND ttfb_ms IS NOT NULL",
+            "SELECT ttfb_ms FROM site_checks
+             WHERE workspace_id = ?3 AND site_id = ?1 AND checked_at >= ?2 AND ok = 1 AND ttfb_ms IS NOT NULL",
         )
         .bind(id)
         .bind(timestamp(since))
+        .bind(workspace.as_str())
         .fetch_all(&mut *self.tx)
         .await?;
         Ok(rows.iter().map(|row| Ok(row.try_get::<i64, _>("ttfb_ms")?.try_into()?)).collect::<anyhow::Result<_>>()?)

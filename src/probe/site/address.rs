@@ -32,6 +32,8 @@ fn v4_refused(ip: Ipv4Addr) -> Option<&'static str> {
         (127, ..) => "a loopback address",
         (169, 254, _) => "a link-local address",
         (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "a documentation address",
+        // IETF protocol assignments, 192.0.0.192 among them (a cloud metadata address).
+        (192, 0, 0) => "a special-purpose address",
         (198, 18..=19, _) => "a benchmarking address",
         (224..=239, ..) => "a multicast address",
         (240..=255, ..) => "a reserved address",
@@ -53,7 +55,17 @@ fn v6_refused(ip: Ipv6Addr) -> Option<&'static str> {
         [0x64, 0xff9b, 0, 0, 0, 0, high, low] => {
             return v4_refused(Ipv4Addr::from_bits(u32::from(high) << 16 | u32::from(low)));
         }
+        // Local-use NAT64 (RFC 8215) and IPv4-translated addresses: judged as what they reach.
+        [0x64, 0xff9b, 1, ..] => "a local NAT64 address",
+        [0, 0, 0, 0, 0xffff, 0, high, low] => {
+            return v4_refused(Ipv4Addr::from_bits(u32::from(high) << 16 | u32::from(low)));
+        }
+        // 6to4: the relay would reach the IPv4 address in bits 16-47.
+        [0x2002, high, low, ..] => {
+            return v4_refused(Ipv4Addr::from_bits(u32::from(high) << 16 | u32::from(low)));
+        }
         [0xfe80..=0xfebf, ..] => "a link-local address",
+        [0xfec0..=0xfeff, ..] => "a site-local address",
         [0xfc00..=0xfdff, ..] => "a unique local address",
         [0xff00..=0xffff, ..] => "a multicast address",
         [0x2001, 0xdb8, ..] => "a documentation address",
@@ -150,6 +162,12 @@ mod tests {
         check("::127.0.0.1", Some("a deprecated IPv4-compatible address"));
         check("::ffff:169.254.169.254", Some("a cloud metadata address"));
         check("64:ff9b::a00:1", Some("a private address"));
+        check("192.0.0.192", Some("a special-purpose address"));
+        check("64:ff9b:1::1", Some("a local NAT64 address"));
+        check("::ffff:0:7f00:1", Some("a loopback address"));
+        check("2002:a9fe:a9fe::1", Some("a cloud metadata address"));
+        check("2002:7f00:1::", Some("a loopback address"));
+        check("fec0::1", Some("a site-local address"));
 
         check("8.8.8.8", None);
         check("1.1.1.1", None);
@@ -157,6 +175,7 @@ mod tests {
         check("100.128.0.1", None);
         check("::ffff:8.8.8.8", None);
         check("64:ff9b::808:808", None);
+        check("2002:808:808::1", None);
         check("2606:4700::", None);
         check("2a00:1450:4001::200e", None);
     }
