@@ -41,5 +41,7 @@ CREATE TABLE domain_lookups (
     looked_up_at TEXT NOT NULL,
     -- JSON (domain::site::Lookup)
     lookup       TEXT NOT NULL CHECK (json_valid(lookup)),
+    -- the ledger's renewal date for the domain when it was looked up (stale once it moves)
+    ledger_date  TEXT,
     PRIMARY KEY (workspace_id, domain)
 ) STRICT;

@@ -881,7 +881,7 @@ async fn housekeeping_runs_and_alerts_follow_changes() {
 async fn sites_and_registry_lookups_through_discord() {
     let db = TestDb::new().await;
     let fake = FakeDiscord::start().await;
-    let (bootstrap, lookups) = probe_support::fake_rdap().await;
+    let probe_support::FakeRdap { bootstrap, lookups, .. } = probe_support::fake_rdap().await;
     let config = jarvis::probe::site::ProbeConfig { allow_private: true, ..Default::default() };
     let app = db.app_at(NOW).with_net(jarvis::app::Net::new(config, Some(bootstrap)));
     let bot = Bot::start_with(&fake, app, Some(GUILD)).await;

@@ -53,6 +53,7 @@ async fn a_site_is_down_after_three_failures_and_up_after_two_successes() {
     let ws = ws("4242");
     let web = switchable("<h1>Welcome to Acme</h1>").await;
     let url = web.site.url("/");
+    app.set_setting(&ws, &Actor::Cli, jarvis::domain::workspace::SettingKey::AlertChannel, "700").await.unwrap();
     let added = app.add_site(&ws, &Actor::Cli, url.as_str(), Some("welcome"), Some(5)).await.unwrap();
     assert_eq!(added.site.state, SiteState::Up, "checked at once: {added:?}");
     assert_eq!(web.requests.load(Ordering::SeqCst), 1);
@@ -73,6 +74,11 @@ async fn a_site_is_down_after_three_failures_and_up_after_two_successes() {
     let alerts = app.alerts(&ws).await.unwrap().alerts;
     let down = alerts.iter().find(|a| a.key.starts_with("site_down:")).expect("a site-down alert");
     assert_eq!(down.severity, jarvis::analysis::alerts::Severity::Critical);
+    // Posted to the alert channel (and taken by Discord).
+    assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
+    for (n, entry) in app.deliverable(10).await.unwrap().iter().enumerate() {
+        app.delivered(entry, 9000 + n as u64).await.unwrap();
+    }
     let listed = app.sites(&ws).await.unwrap();
     // 1 success of 4 checks; down caps the score.
     assert_eq!(listed.sites[0].uptime_24h.as_deref(), Some("25%"));
@@ -90,6 +96,12 @@ async fn a_site_is_down_after_three_failures_and_up_after_two_successes() {
     app.run_due_checks().await.unwrap();
     assert_eq!(app.sites(&ws).await.unwrap().sites[0].state, SiteState::Up, "two are");
     assert!(!app.alerts(&ws).await.unwrap().alerts.iter().any(|a| a.key.starts_with("site_down:")), "recovered");
+    // Recovery: the alert's message is edited, and the channel is told the site is back.
+    app.evaluate_alerts().await.unwrap();
+    let owed = app.deliverable(10).await.unwrap();
+    let kinds: Vec<&str> = owed.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["notice", "alert_resolved"]);
+    assert_eq!(owed[0].payload["recovered"], url.as_str());
 
     // A stricter workspace setting: down after one failure.
     app.set_setting(&ws, &Actor::Cli, jarvis::domain::workspace::SettingKey::SiteDownAfter, "1").await.unwrap();
@@ -213,7 +225,8 @@ async fn https_certificates_feed_the_score_and_alerts() {
 async fn new_domains_are_filled_in_from_the_registry_at_most_once_a_day() {
     let db = TestDb::new().await;
     let clock = ManualClock::now();
-    let (bootstrap, lookups) = fake_rdap().await;
+    let rdap = fake_rdap().await;
+    let (bootstrap, lookups) = (rdap.bootstrap, rdap.lookups);
     let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), Some(bootstrap)));
     let ws = ws("4242");
     let mut google = named("google.com", "12");
@@ -256,9 +269,10 @@ async fn new_domains_are_filled_in_from_the_registry_at_most_once_a_day() {
 #[tokio::test]
 async fn the_registry_disagreeing_with_the_ledger_is_an_alert() {
     let db = TestDb::new().await;
-    let (bootstrap, _) = fake_rdap().await;
+    let rdap = fake_rdap().await;
     let clock = ManualClock::now();
-    let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), Some(bootstrap)));
+    let app =
+        App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), Some(rdap.bootstrap)));
     let ws = ws("4242");
     // The ledger says google.com renews in 2027; the registry says 2028-09-14.
     let mut google = named("google.com", "12");
@@ -274,8 +288,42 @@ async fn the_registry_disagreeing_with_the_ledger_is_an_alert() {
     lapsed.registrar = Some(Some(jarvis::domain::text::Label::parse("registrar", "Registrar.eu").unwrap()));
     let lapsed_id = app.add_item(&ws, &Actor::Cli, Kind::Domain, &lapsed).await.unwrap().item.id;
     assert_eq!(app.run_due_lookups().await.unwrap(), 2);
-    let alerts = app.alerts(&ws).await.unwrap().alerts;
-    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
-    assert!(keys.contains(&format!("registry_mismatch:{google_id}:2028-09-14:2027-03-01").as_str()), "{keys:?}");
-    assert!(keys.contains(&format!("registry_not_renewed:{lapsed_id}:2022-03-16").as_str()), "{keys:?}");
+    let keys = |alerts: Vec<jarvis::analysis::alerts::Alert>| alerts.into_iter().map(|a| a.key).collect::<Vec<_>>();
+    let mismatch = format!("registry_mismatch:{google_id}:2028-09-14:2027-03-01");
+    let not_renewed = format!("registry_not_renewed:{lapsed_id}:2022-03-16");
+    let found = keys(app.alerts(&ws).await.unwrap().alerts);
+    assert!(found.contains(&mismatch) && found.contains(&not_renewed), "{found:?}");
+
+    // A day later the registry refuses (rate limit): what it said before stands, the alerts stay
+    // (no resolve and re-post), and the failure is retried within the hour.
+    rdap.failing.store(true, Ordering::SeqCst);
+    clock.advance(chrono::Duration::hours(25));
+    assert_eq!(app.run_due_lookups().await.unwrap(), 2);
+    let found = keys(app.alerts(&ws).await.unwrap().alerts);
+    assert!(found.contains(&mismatch) && found.contains(&not_renewed), "{found:?}");
+    assert_eq!(app.run_due_lookups().await.unwrap(), 0);
+    clock.advance(chrono::Duration::minutes(61));
+    rdap.failing.store(false, Ordering::SeqCst);
+    assert_eq!(app.run_due_lookups().await.unwrap(), 2);
+
+    // The admin sets the ledger to the registry's date: the old answer is stale (the ledger moved
+    // since), so it is asked again at once, and agrees.
+    let fixed = jarvis::domain::item::ItemChanges {
+        renewal_date: Some(Some("2028-09-14".parse().unwrap())),
+        ..Default::default()
+    };
+    app.edit_item(&ws, &Actor::Cli, &"google.com".parse().unwrap(), &fixed).await.unwrap();
+    assert!(!keys(app.alerts(&ws).await.unwrap().alerts).contains(&mismatch));
+    let before = rdap.lookups.load(Ordering::SeqCst);
+    assert_eq!(app.run_due_lookups().await.unwrap(), 1);
+    assert_eq!(rdap.lookups.load(Ordering::SeqCst), before + 1);
+    let found = keys(app.alerts(&ws).await.unwrap().alerts);
+    assert!(!found.contains(&mismatch) && found.contains(&not_renewed), "{found:?}");
+
+    // The lapsed domain is removed: its alert goes, and its lookup is forgotten.
+    app.remove_item(&ws, &Actor::Cli, &"themarquetry.com".parse().unwrap()).await.unwrap();
+    assert!(!keys(app.alerts(&ws).await.unwrap().alerts).contains(&not_renewed));
+    app.run_due_lookups().await.unwrap();
+    let remembered = db.store.read().await.unwrap().domain_lookups(&ws).await.unwrap();
+    assert_eq!(remembered.iter().map(|l| l.domain.as_str()).collect::<Vec<_>>(), ["google.com"]);
 }

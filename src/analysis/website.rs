@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::alerts::{Alert, AlertKind, Severity};
 use super::{ItemTag, Ledger, Text, percent, text};
 use crate::domain::choice::choice_enum;
-use crate::domain::item::{Details, Item};
+use crate::domain::item::Item;
 use crate::domain::site::{
     CheckFailure, DomainLookup, Failure, Lookup, Registration, Site, SiteState, TlsProblem, Uptime,
 };
@@ -165,7 +165,7 @@ fn unknown_expiry(lookups: &[DomainLookup], domain: &str) -> Text {
         None => text!("site.domain.not_looked_up", domain = domain),
         Some(Lookup::NoService { tld }) => text!("site.domain.no_service", domain = domain, tld = tld),
         Some(Lookup::NotFound) => text!("site.domain.not_found", domain = domain),
-        Some(Lookup::Failed { error }) => text!("site.domain.failed", domain = domain, error = error),
+        Some(Lookup::Failed { error, .. }) => text!("site.domain.failed", domain = domain, error = error),
         Some(Lookup::Found(_)) => text!("site.domain.no_expiry", domain = domain),
     }
 }
@@ -265,7 +265,11 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate
                     part: SitePart::Domain,
                     weight: domain_weight,
                     points: Some(points(domain_weight, Decimal::from(days) / Decimal::from(COMFORT_DAYS))),
-                    input: text!("site.input.domain", domain = domain, date = expires.date_naive(), days = days),
+                    input: if days < 0 {
+                        text!("site.input.domain_lapsed", domain = domain, date = expires.date_naive())
+                    } else {
+                        text!("site.input.domain", domain = domain, date = expires.date_naive(), days = days)
+                    },
                 }
             }
             _ => unknown_part(SitePart::Domain, unknown_expiry(lookups, domain)),
@@ -322,23 +326,31 @@ pub fn sites_health(ledger: &Ledger) -> Vec<SiteHealth> {
     ledger.web.sites.iter().map(|facts| site_health(facts, &ledger.web.lookups, ledger.today)).collect()
 }
 
-/// The website health component's inputs and deductions: each site below 100 takes its share
-/// of the gap off (a workspace of two sites scoring 100 and 60 loses 20). `None` without sites
+/// The website health component's inputs and deductions: the component scores the sites'
+/// average, rounded once, and each site below 100 takes its share of the gap (largest
+/// remainders get the odd points, so ten sites at 96 lose 4 between them). `None` without sites
 /// scored yet.
 pub fn website_deductions(sites: &[SiteHealth]) -> Option<WebsiteScore> {
-    let scored: Vec<&SiteHealth> = sites.iter().filter(|s| s.score.is_some()).collect();
+    let scored: Vec<(&SiteHealth, u32)> = sites.iter().filter_map(|s| Some((s, s.score?))).collect();
     if scored.is_empty() {
         return None;
     }
     let count = Decimal::from(scored.len());
+    let shares: Vec<Decimal> = scored.iter().map(|(_, score)| Decimal::from(100 - score) / count).collect();
+    let total = points(100, shares.iter().sum::<Decimal>() / Decimal::ONE_HUNDRED);
+    let mut lost: Vec<u32> = shares.iter().map(|share| share.floor().to_string().parse().unwrap_or(0)).collect();
+    let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
+    by_remainder.sort_by(|a, b| shares[*b].fract().cmp(&shares[*a].fract()).then(a.cmp(b)));
+    let handed_out: u32 = lost.iter().sum();
+    for index in by_remainder.into_iter().take(total.saturating_sub(handed_out) as usize) {
+        lost[index] += 1;
+    }
     let inputs = vec![text!("site.input.sites", count = scored.len())];
     let deductions = scored
         .iter()
-        .filter_map(|site| {
-            let score = site.score?;
-            let lost = points(100, Decimal::from(100 - score) / Decimal::ONE_HUNDRED / count);
-            (lost > 0).then(|| (lost, text!("site.deduction", url = site.url, score = score)))
-        })
+        .zip(lost)
+        .filter(|(_, lost)| *lost > 0)
+        .map(|((site, score), lost)| (lost, text!("site.deduction", url = site.url, score = score)))
         .collect();
     Some(WebsiteScore { inputs, deductions })
 }
@@ -430,21 +442,16 @@ fn site_alert(
     Alert { key, kind, severity, title, detail, action, item: None, date }
 }
 
-/// Live domain items by their registrable domain.
-fn domain_items<'a>(ledger: &'a Ledger) -> impl Iterator<Item = &'a Item> {
-    ledger.live_items().filter(|item| matches!(item.details, Details::Domain { .. }))
-}
-
 /// A domain the registry says expires on `expires`, at the tightest of `lead_times` crossed
-/// (critical at the tightest one, or when it does not renew by itself).
+/// (critical at the tightest one, once lapsed, or when it does not renew by itself).
 fn expiring(
     ledger: &Ledger,
+    domain: &str,
     reg: &Registration,
     expires: NaiveDate,
     lead_times: &crate::domain::workspace::LeadTimes,
     item: Option<&Item>,
 ) -> Option<Alert> {
-    let domain = reg.domain.as_str();
     let days = (expires - ledger.today).num_days();
     let lead = lead_times.days().iter().copied().filter(|l| days <= i64::from(*l)).min()?;
     let tightest = lead_times.days().iter().copied().min().unwrap_or(lead);
@@ -453,7 +460,7 @@ fn expiring(
         key: format!("domain_expiring:{domain}:{expires}:{lead}"),
         kind: AlertKind::Domain,
         severity: if critical { Severity::Critical } else { Severity::Warning },
-        title: text!("alert.domain_expiring.title", domain = domain, days = days),
+        title: text!("alert.domain_expiring.title", domain = domain, days = days, lapsed = days < 0, ago = -days),
         detail: text!(
             "alert.domain_expiring.detail",
             domain = domain,
@@ -468,16 +475,30 @@ fn expiring(
     })
 }
 
-/// What the registries say: lapsing domains, and domain items whose ledger disagrees with the
-/// registry (or whose auto-renewal did not happen there).
+/// Days past its expiry before an auto-renewing domain whose registry date did not move is an
+/// alert: registries renew at expiry, registrars may take a day to report it.
+const RENEWAL_GRACE_DAYS: i64 = 2;
+
+/// What the registries say about the domains the workspace watches (its live domain items and
+/// its sites'): lapsing domains, and domain items whose ledger disagrees with the registry (or
+/// whose auto-renewal did not happen there). A lookup taken before the item's renewal date last
+/// moved is stale and says nothing until the next one.
 fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
     let today = ledger.today;
+    let items = crate::domain::site::domain_items(ledger.live_items());
+    let sites: Vec<&str> = ledger.web.sites.iter().filter_map(|s| s.domain.as_deref()).collect();
     let mut alerts = Vec::new();
     for lookup in &ledger.web.lookups {
-        let Lookup::Found(reg) = &lookup.lookup else { continue };
-        let domain = reg.domain.as_str();
-        let item = domain_items(ledger).find(|i| i.name.as_str().eq_ignore_ascii_case(domain));
-        let tag = item.map(ItemTag::of);
+        let domain = lookup.domain.as_str();
+        let item = items.iter().find(|(d, _)| d == domain).map(|(_, item)| *item);
+        if item.is_none() && !sites.contains(&domain) {
+            // Nobody watches it any more (its item or site is gone).
+            continue;
+        }
+        let Some(reg) = lookup.lookup.registration() else { continue };
+        if item.is_some_and(|item| item.renewal.map(|r| r.date) != lookup.ledger_date) {
+            continue;
+        }
         if reg.in_redemption() || reg.pending_delete() {
             let status = if reg.pending_delete() { "pending_delete" } else { "redemption" };
             alerts.push(Alert {
@@ -487,61 +508,65 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
                 title: text!("alert.domain_status.title", domain = domain, status = status),
                 detail: text!("alert.domain_status.detail", domain = domain, status = status),
                 action: text!("alert.domain_status.action", domain = domain),
-                item: tag,
+                item: item.map(ItemTag::of),
                 date: None,
             });
             continue;
         }
         let Some(expires) = reg.expires.map(|e| e.date_naive()) else { continue };
-        match item {
-            Some(item) => {
-                let Some(ledger_date) = item.renewal.map(|r| r.date) else { continue };
-                if item.auto_renew && expires < today {
-                    alerts.push(Alert {
-                        key: format!("registry_not_renewed:{}:{expires}", item.id),
-                        kind: AlertKind::Domain,
-                        severity: Severity::Critical,
-                        title: text!("alert.registry_not_renewed.title", domain = domain),
-                        detail: text!(
-                            "alert.registry_not_renewed.detail",
-                            domain = domain,
-                            registry = expires,
-                            ledger = ledger_date
-                        ),
-                        action: text!("alert.registry_not_renewed.action", domain = domain),
-                        item: Some(ItemTag::of(item)),
-                        date: Some(expires),
-                    });
-                } else if (expires - ledger_date).num_days().abs() > 1 {
-                    alerts.push(Alert {
-                        key: format!("registry_mismatch:{}:{expires}:{ledger_date}", item.id),
-                        kind: AlertKind::Domain,
-                        severity: Severity::Warning,
-                        title: text!("alert.registry_mismatch.title", domain = domain),
-                        detail: text!(
-                            "alert.registry_mismatch.detail",
-                            domain = domain,
-                            registry = expires,
-                            ledger = ledger_date,
-                            registrar = reg.registrar.as_deref().unwrap_or("?")
-                        ),
-                        action: text!("alert.registry_mismatch.action", domain = domain, registry = expires),
-                        item: Some(ItemTag::of(item)),
-                        date: Some(expires),
-                    });
-                    // The registry's date comes first: it warns at the item's lead times.
-                    if expires < ledger_date {
-                        let lead_times = item.lead_times.as_ref().unwrap_or(&ledger.settings.lead_times);
-                        alerts.extend(expiring(ledger, reg, expires, lead_times, Some(item)));
-                    }
-                }
-                // Otherwise the ledger's renewal alerts speak for it.
-            }
-            None => {
-                // A site's domain Jarvis does not track as an item: the workspace's lead times.
-                alerts.extend(expiring(ledger, reg, expires, &ledger.settings.lead_times, None));
+        let Some(item) = item else {
+            // A site's domain Jarvis does not track as an item: the workspace's lead times.
+            alerts.extend(expiring(ledger, domain, reg, expires, &ledger.settings.lead_times, None));
+            continue;
+        };
+        let lead_times = item.lead_times.as_ref().unwrap_or(&ledger.settings.lead_times);
+        let ledger_date = item.renewal.map(|r| r.date);
+        if item.auto_renew && (today - expires).num_days() > RENEWAL_GRACE_DAYS {
+            alerts.push(Alert {
+                key: format!("registry_not_renewed:{}:{expires}", item.id),
+                kind: AlertKind::Domain,
+                severity: Severity::Critical,
+                title: text!("alert.registry_not_renewed.title", domain = domain),
+                detail: text!(
+                    "alert.registry_not_renewed.detail",
+                    domain = domain,
+                    registry = expires,
+                    ledger = ledger_date.map_or("?".to_string(), |d| d.to_string())
+                ),
+                action: text!("alert.registry_not_renewed.action", domain = domain),
+                item: Some(ItemTag::of(item)),
+                date: Some(expires),
+            });
+            continue;
+        }
+        let Some(ledger_date) = ledger_date else {
+            // No date in the ledger: the registry's is all there is.
+            alerts.extend(expiring(ledger, domain, reg, expires, lead_times, Some(item)));
+            continue;
+        };
+        if (expires - ledger_date).num_days().abs() > 1 {
+            alerts.push(Alert {
+                key: format!("registry_mismatch:{}:{expires}:{ledger_date}", item.id),
+                kind: AlertKind::Domain,
+                severity: Severity::Warning,
+                title: text!("alert.registry_mismatch.title", domain = domain),
+                detail: text!(
+                    "alert.registry_mismatch.detail",
+                    domain = domain,
+                    registry = expires,
+                    ledger = ledger_date,
+                    registrar = reg.registrar.as_deref().unwrap_or("?")
+                ),
+                action: text!("alert.registry_mismatch.action", domain = domain, registry = expires),
+                item: Some(ItemTag::of(item)),
+                date: Some(expires),
+            });
+            // The registry's date comes first: it warns at the item's lead times.
+            if expires < ledger_date {
+                alerts.extend(expiring(ledger, domain, reg, expires, lead_times, Some(item)));
             }
         }
+        // Otherwise the ledger's renewal alerts speak for it.
     }
     alerts
 }
@@ -598,9 +623,15 @@ mod tests {
     }
 
     fn found(domain: &str, expires: Option<&str>, statuses: &[&str]) -> DomainLookup {
+        found_when(domain, expires, statuses, None)
+    }
+
+    /// A lookup taken while the ledger said `ledger` (the domain item's renewal date).
+    fn found_when(domain: &str, expires: Option<&str>, statuses: &[&str], ledger: Option<&str>) -> DomainLookup {
         DomainLookup {
             domain: domain.into(),
             looked_up_at: at("2026-12-01T00:00:00Z"),
+            ledger_date: ledger.map(|d| d.parse().unwrap()),
             lookup: Lookup::Found(Registration {
                 domain: domain.into(),
                 expires: expires.map(at),
@@ -694,6 +725,23 @@ mod tests {
         assert_eq!(deductions.iter().map(|(points, _)| *points).collect::<Vec<_>>(), [20]);
         assert_eq!(deductions[0].1.args["score"], "60");
         assert!(website_deductions(&sites[2..]).is_none());
+        // The gap is rounded once: ten sites at 96 lose 4 points between them, not 0.
+        let lost = |scores: &[u32]| -> Vec<u32> {
+            let today: NaiveDate = "2026-12-01".parse().unwrap();
+            let sites: Vec<SiteHealth> = scores
+                .iter()
+                .enumerate()
+                .map(|(id, score)| SiteHealth {
+                    score: Some(*score),
+                    ..site_health(&facts(id as i64, "https://acme.dev/", SiteState::Up, None), &[], today)
+                })
+                .collect();
+            website_deductions(&sites).unwrap().deductions.iter().map(|(points, _)| *points).collect()
+        };
+        assert_eq!(lost(&[96; 10]), [1, 1, 1, 1]);
+        assert_eq!(lost(&[99, 99]), [1]);
+        assert_eq!(lost(&[100, 60]), [20]);
+        assert_eq!(lost(&[0, 100, 100]), [33]);
     }
 
     fn keys(alerts: &[Alert]) -> Vec<(String, Severity)> {
@@ -760,42 +808,72 @@ mod tests {
         let renews = fixture.add("domain", "acme.dev", "12", "yearly", Some("2027-03-01"), true);
         let lapsed = fixture.add("domain", "old.dev", "12", "yearly", Some("2027-11-20"), true);
         fixture.add("domain", "agrees.dev", "12", "yearly", Some("2027-05-05"), false);
-        let sooner = fixture.add("domain", "sooner.dev", "12", "yearly", Some("2027-05-01"), true);
+        let sooner = fixture.add("domain", "www.sooner.dev", "12", "yearly", Some("2027-05-01"), true);
+        let undated = fixture.add("domain", "undated.dev", "12", "yearly", None, false);
+        fixture.add("domain", "renewed.dev", "12", "yearly", Some("2027-12-10"), false);
+        let removed = fixture.add("domain", "removed.dev", "12", "yearly", Some("2027-01-01"), false);
+        fixture.item(removed).removed_at = Some(at("2026-11-30T00:00:00Z"));
+        for (id, url) in [(1, "https://shop.acme-store.com/"), (2, "https://gone-shop.com/")] {
+            fixture.web.sites.push(facts(id, url, SiteState::Up, None));
+        }
+        // The registry said a different date; today's lookup failed, and what it said stands.
+        let answered =
+            found_when("acme.dev", Some("2027-06-01T04:00:00Z"), &["client transfer prohibited"], Some("2027-03-01"));
+        let failed = DomainLookup {
+            lookup: Lookup::Failed { error: "HTTP 429".into(), previous: answered.lookup.registration().cloned() },
+            ..answered
+        };
         fixture.web.lookups = vec![
-            // The registry says a different date.
-            found("acme.dev", Some("2027-06-01T04:00:00Z"), &["client transfer prohibited"]),
-            // Auto-renewing, but the registry's expiry passed without moving.
-            found("old.dev", Some("2026-11-20T04:00:00Z"), &["auto renew period"]),
+            // Auto-renewing, but the registry's expiry passed (more than 2 days ago) without moving.
+            found_when("old.dev", Some("2026-11-20T04:00:00Z"), &["auto renew period"], Some("2027-11-20")),
             // Agrees (to the day): nothing to say.
-            found("agrees.dev", Some("2027-05-05T23:00:00Z"), &[]),
+            found_when("agrees.dev", Some("2027-05-05T23:00:00Z"), &[], Some("2027-05-05")),
             // Only a site's domain, expiring in 5 days: the workspace's 7-day lead time.
-            found("shop.example", Some("2026-12-06T00:00:00Z"), &[]),
-            found("gone.example", None, &["pending delete"]),
+            found("acme-store.com", Some("2026-12-06T00:00:00Z"), &[]),
+            found("gone-shop.com", None, &["pending delete"]),
             DomainLookup {
                 domain: "acme.io".into(),
                 looked_up_at: at("2026-12-01T00:00:00Z"),
                 lookup: Lookup::NoService { tld: "io".into() },
+                ledger_date: None,
             },
-            found("quiet.example", None, &[]),
-            // The registry's date comes before the ledger's, in 4 days: the item's 7-day alert.
-            found("sooner.dev", Some("2026-12-05T00:00:00Z"), &[]),
+            // Nobody watches these: not an item, not a site's (or the item was removed).
+            found("quiet.example", Some("2026-12-02T00:00:00Z"), &[]),
+            found_when("removed.dev", Some("2026-12-02T00:00:00Z"), &[], Some("2027-01-01")),
+            // The registry's date comes before the ledger's, in 4 days: the item's 7-day alert;
+            // an item named by a sub-domain is matched by its registrable domain.
+            found_when("sooner.dev", Some("2026-12-05T00:00:00Z"), &[], Some("2027-05-01")),
+            // No date in the ledger: the registry's, at the item's lead times.
+            found_when("undated.dev", Some("2026-12-20T00:00:00Z"), &[], None),
+            // Looked up before the ledger's date moved (renewed by hand since): stale, silent.
+            found_when("renewed.dev", Some("2026-12-10T00:00:00Z"), &[], Some("2026-12-10")),
+            failed,
         ];
         let ledger = fixture.ledger();
         let alerts = domain_alerts(&ledger);
         assert_eq!(
             keys(&alerts),
             [
-                (format!("registry_mismatch:{renews}:2027-06-01:2027-03-01"), Severity::Warning),
-                (format!("registry_not_renewed:{lapsed}:2026-11-20"), Severity::Warning.max(Severity::Critical)),
-                ("domain_expiring:shop.example:2026-12-06:7".to_string(), Severity::Warning),
-                ("domain_status:gone.example:pending_delete".to_string(), Severity::Critical),
+                (format!("registry_not_renewed:{lapsed}:2026-11-20"), Severity::Critical),
+                ("domain_expiring:acme-store.com:2026-12-06:7".to_string(), Severity::Warning),
+                ("domain_status:gone-shop.com:pending_delete".to_string(), Severity::Critical),
                 (format!("registry_mismatch:{sooner}:2026-12-05:2027-05-01"), Severity::Warning),
                 ("domain_expiring:sooner.dev:2026-12-05:7".to_string(), Severity::Warning),
+                ("domain_expiring:undated.dev:2026-12-20:30".to_string(), Severity::Critical),
+                (format!("registry_mismatch:{renews}:2027-06-01:2027-03-01"), Severity::Warning),
             ]
         );
+        assert_eq!(alerts[5].item.as_ref().map(|i| i.id), Some(undated));
         let renderer = Renderer::get(Language::English, Flavor::Plain);
+        assert_eq!(renderer.text(&alerts[1].title), "acme-store.com expires in 5 days");
+        // Lapsed: said as such, not "in -3 days".
+        fixture.today = "2026-12-09".parse().unwrap();
+        let ledger = fixture.ledger();
+        let lapsed_alerts = domain_alerts(&ledger);
+        let store = lapsed_alerts.iter().find(|a| a.key.starts_with("domain_expiring:acme-store.com")).unwrap();
+        assert_eq!(renderer.text(&store.title), "acme-store.com expired 3 days ago");
         assert_eq!(
-            renderer.text(&alerts[0].detail),
+            renderer.text(&alerts[6].detail),
             "The registry (Example Registrar) says acme.dev expires on 2027-06-01; the ledger says it renews on 2027-03-01."
         );
         // Every alert and input is worded in both languages.

@@ -21,6 +21,11 @@ fn rank(severity: Severity) -> u8 {
     }
 }
 
+/// The site a `site_down:ID:SINCE` alert family is about.
+fn site_of(family: &str) -> Option<i64> {
+    family.strip_prefix("site_down:")?.split(':').next()?.parse().ok()
+}
+
 impl App {
     /// Plans alert messages for every workspace with an alert channel; returns how many were
     /// queued.
@@ -82,6 +87,14 @@ impl App {
                     let state = states.iter().find(|s| s.remembered.family == family);
                     if let Some(posted) = state.and_then(|s| s.channel_id.zip(s.message_id)) {
                         to_edit.insert(posted);
+                    }
+                    // A site back up is news of its own, not only an edit nobody is notified of.
+                    if let Some(site) = site_of(&family)
+                        && let Some(site) = tx.sites(workspace).await?.into_iter().find(|s| s.id == site)
+                    {
+                        let payload = json!({ "recovered": site.url });
+                        tx.enqueue(workspace, "notice", channel, &payload, now).await?;
+                        queued += 1;
                     }
                 }
             }

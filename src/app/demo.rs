@@ -248,8 +248,9 @@ impl App {
 }
 
 /// The sample company's websites with 30 days of hourly checks, and its domains' registry
-/// answers: one healthy site, one whose certificate expires in 12 days, one down since two hours
-/// ago; acme.io's TLD has no RDAP service.
+/// answers: one healthy site, one whose certificate expires in 12 days, one down since the last
+/// check (three failures in a row); acme.io's TLD has no RDAP service. The sites are under the
+/// reserved `.example` name, so a bot running on a database holding the demo probes nobody.
 async fn demo_sites(
     tx: &mut crate::store::Tx,
     workspace: &WorkspaceId,
@@ -260,9 +261,9 @@ async fn demo_sites(
     use crate::domain::site::{DomainLookup, Hysteresis, Lookup, Probe, Registration, Streak, TlsCheck};
     let at = |days: i64| Some(today.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::days(days));
     let sites = [
-        ("https://acme.com/", Some("Acme"), at(60), 200, &[100, 300][..]),
-        ("https://shop.acme.com/", None, at(12), 900, &[][..]),
-        ("https://status.acme.io/", None, at(75), 240, &[0, 1, 2][..]),
+        ("https://acme.example/", Some("Acme"), at(60), 200, &[100, 300][..]),
+        ("https://shop.acme.example/", None, at(12), 900, &[][..]),
+        ("https://status.acme.example/", None, at(75), 240, &[0, 1, 2][..]),
     ];
     for (url, keyword, cert_expires, ttfb, failing_hours_ago) in sites {
         let id = tx.insert_site(workspace, url, keyword, 60, now - Duration::days(30)).await?;
@@ -305,6 +306,7 @@ async fn demo_sites(
     let found = |domain: &str, expires: i64, registrar: &str| DomainLookup {
         domain: domain.to_string(),
         looked_up_at: now - Duration::hours(3),
+        ledger_date: at(expires).map(|e| e.date_naive()),
         lookup: Lookup::Found(Registration {
             domain: domain.to_string(),
             expires: at(expires),
@@ -321,6 +323,7 @@ async fn demo_sites(
             domain: "acme.io".into(),
             looked_up_at: now - Duration::hours(3),
             lookup: Lookup::NoService { tld: "io".into() },
+            ledger_date: at(200).map(|e| e.date_naive()),
         },
     ] {
         tx.save_domain_lookup(workspace, &lookup).await?;

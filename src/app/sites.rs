@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
 
@@ -12,9 +12,9 @@ use super::{App, Result};
 use crate::analysis::website::{SiteHealth, site_health};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
-use crate::domain::item::{Details, ItemChanges, Kind};
+use crate::domain::item::{ItemChanges, Kind};
 use crate::domain::site::{
-    DEFAULT_INTERVAL_MINUTES, DomainLookup, INTERVAL_MINUTES, Lookup, Probe, Site, SiteState, lookup_due,
+    DEFAULT_INTERVAL_MINUTES, DomainLookup, INTERVAL_MINUTES, Lookup, Probe, Site, SiteState, domain_items, lookup_due,
 };
 use crate::domain::text::Label;
 use crate::domain::workspace::WorkspaceId;
@@ -160,7 +160,8 @@ impl App {
         self.record_probe(workspace, id, &probe).await?;
         let mut notices = Vec::new();
         if let Some(domain) = registrable_domain(url.as_str())
-            && let Some((Lookup::NoService { tld }, _)) = self.lookup_domain(workspace, &domain).await?
+            && let Some((Lookup::NoService { tld }, _)) =
+                self.lookup_domain(workspace, &domain, self.ledger_date_of(workspace, &domain).await?).await?
         {
             notices.push(format!(
                 "There is no RDAP service for .{tld}, so {domain}'s expiry is unknown and the domain part of the score is left out"
@@ -171,11 +172,8 @@ impl App {
 
     /// Stops monitoring a site.
     pub async fn remove_site(&self, workspace: &WorkspaceId, actor: &Actor, query: &str) -> Result<SiteHealth> {
-        let health = {
-            let sites = self.sites(workspace).await?;
-            let found = find_site(&self.store.read().await?.sites(workspace).await?, query)?.id;
-            sites.sites.into_iter().find(|s| s.id == found).expect("listed")
-        };
+        let found = find_site(&self.store.read().await?.sites(workspace).await?, query)?.id;
+        let health = self.site_health(workspace, found).await?;
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         if !tx.remove_site(workspace, health.id).await? {
@@ -241,7 +239,9 @@ impl App {
         for outcome in futures_util::future::join_all(checks).await {
             outcome?;
         }
-        self.refresh_lookups(workspace).await?;
+        // The registry is asked about the checked sites' domains only, when due.
+        let domains: Vec<String> = chosen.iter().filter_map(|site| registrable_domain(&site.url)).collect();
+        self.refresh_lookups(workspace, Some(&domains)).await?;
         let mut list = self.sites(workspace).await?;
         if query.is_some() {
             list.sites.retain(|s| chosen.iter().any(|c| c.id == s.id));
@@ -304,7 +304,7 @@ impl App {
         let workspaces = self.store.read().await?.workspace_ids().await?;
         let mut looked_up = 0;
         for workspace in workspaces {
-            looked_up += self.refresh_lookups(&workspace).await?;
+            looked_up += self.refresh_lookups(&workspace, None).await?;
         }
         Ok(looked_up)
     }
@@ -317,55 +317,109 @@ impl App {
         Ok(pruned)
     }
 
-    /// The registrable domains the workspace cares about: its live domain items and its sites.
-    async fn watched_domains(&self, workspace: &WorkspaceId) -> Result<Vec<String>> {
+    /// The registrable domains the workspace cares about (its live domain items and its sites),
+    /// each with the renewal date its domain item has in the ledger.
+    async fn watched_domains(&self, workspace: &WorkspaceId) -> Result<Vec<(String, Option<NaiveDate>)>> {
         let mut tx = self.store.read().await?;
-        let mut domains: Vec<String> = tx
-            .items(workspace, Removed::Excluded)
-            .await?
-            .iter()
-            .filter(|item| matches!(item.details, Details::Domain { .. }))
-            .filter_map(|item| registrable_domain(item.name.as_str()))
-            .chain(tx.sites(workspace).await?.iter().filter_map(|s| registrable_domain(&s.url)))
-            .collect();
-        domains.sort();
-        domains.dedup();
+        let items = tx.items(workspace, Removed::Excluded).await?;
+        let mut domains: Vec<(String, Option<NaiveDate>)> =
+            domain_items(&items).into_iter().map(|(domain, item)| (domain, item.renewal.map(|r| r.date))).collect();
+        for site in tx.sites(workspace).await? {
+            if let Some(domain) = registrable_domain(&site.url)
+                && !domains.iter().any(|(d, _)| *d == domain)
+            {
+                domains.push((domain, None));
+            }
+        }
         Ok(domains)
     }
 
-    /// Looks up the workspace's domains that are due; how many were looked up.
-    async fn refresh_lookups(&self, workspace: &WorkspaceId) -> Result<usize> {
+    /// Looks up the workspace's due domains (or only `only`'s), and forgets lookups of domains
+    /// nobody watches any more; how many were looked up.
+    async fn refresh_lookups(&self, workspace: &WorkspaceId, only: Option<&[String]>) -> Result<usize> {
+        let now = self.now();
+        let watched = self.watched_domains(workspace).await?;
+        let names: Vec<String> = watched.iter().map(|(d, _)| d.clone()).collect();
+        let mut remembered = self.store.read().await?.domain_lookups(workspace).await?;
+        if remembered.iter().any(|l| !names.contains(&l.domain)) {
+            let mut tx = self.store.write().await?;
+            tx.forget_domain_lookups(workspace, &names).await?;
+            tx.commit().await?;
+            remembered.retain(|l| names.contains(&l.domain));
+        }
         let mut looked_up = 0;
-        for domain in self.watched_domains(workspace).await? {
-            if let Some((_, true)) = self.lookup_domain(workspace, &domain).await? {
+        for (domain, ledger_date) in watched {
+            let last = remembered.iter().find(|l| l.domain == domain);
+            if only.is_some_and(|only| !only.contains(&domain)) || !lookup_due(last, ledger_date, now) {
+                continue;
+            }
+            if let Some((_, true)) = self.ask_registry(workspace, &domain, ledger_date, last.cloned()).await? {
                 looked_up += 1;
             }
         }
         Ok(looked_up)
     }
 
-    /// What the registry says about `domain`: asked now unless it was asked within a day (then
-    /// remembered); whether it was asked now. `None` for a name no registry holds.
-    async fn lookup_domain(&self, workspace: &WorkspaceId, domain: &str) -> Result<Option<(Lookup, bool)>> {
+    /// What the registry says about `domain`: asked now when due (see [`lookup_due`]), else as
+    /// remembered; whether it was asked now. `None` for a name no registry holds, or when
+    /// lookups are off. A failed lookup keeps what the registry said before.
+    async fn lookup_domain(
+        &self,
+        workspace: &WorkspaceId,
+        domain: &str,
+        ledger_date: Option<NaiveDate>,
+    ) -> Result<Option<(Lookup, bool)>> {
         let now = self.now();
         let last = self.store.read().await?.domain_lookups(workspace).await?.into_iter().find(|l| l.domain == domain);
-        if let Some(last) = last.filter(|l| !lookup_due(Some(l.looked_up_at), now)) {
-            return Ok(Some((last.lookup, false)));
+        if let Some(last) = last.as_ref().filter(|l| !lookup_due(Some(l), ledger_date, now)) {
+            return Ok(Some((last.lookup.clone(), false)));
         }
+        self.ask_registry(workspace, domain, ledger_date, last).await
+    }
+
+    /// Asks the registry about `domain` now and remembers the answer (a failure keeps what the
+    /// registry said before, from `last`); `None` when lookups are off or the name has none.
+    async fn ask_registry(
+        &self,
+        workspace: &WorkspaceId,
+        domain: &str,
+        ledger_date: Option<NaiveDate>,
+        last: Option<DomainLookup>,
+    ) -> Result<Option<(Lookup, bool)>> {
         let Some(rdap) = &self.net.rdap else { return Ok(None) };
         let lookup = match rdap.lookup(domain).await {
             Ok(registration) => Lookup::Found(registration),
             Err(RdapError::NoService { tld }) => Lookup::NoService { tld },
             Err(RdapError::NotFound { .. }) => Lookup::NotFound,
             Err(RdapError::NotADomain { .. }) => return Ok(None),
-            Err(error) => Lookup::Failed { error: error.to_string() },
+            Err(error) => Lookup::Failed {
+                error: error.to_string(),
+                previous: last.as_ref().and_then(|l| l.lookup.registration().cloned()),
+            },
         };
         // Counted as a change: a new registry date matters to alerts.
         let mut tx = self.write(workspace).await?;
-        let record = DomainLookup { domain: domain.to_string(), looked_up_at: now, lookup: lookup.clone() };
+        let record =
+            DomainLookup { domain: domain.to_string(), looked_up_at: self.now(), lookup: lookup.clone(), ledger_date };
         tx.save_domain_lookup(workspace, &record).await?;
         tx.commit().await?;
         Ok(Some((lookup, true)))
+    }
+
+    /// The renewal date the ledger has for `domain` (its domain item's), if any.
+    async fn ledger_date_of(&self, workspace: &WorkspaceId, domain: &str) -> Result<Option<NaiveDate>> {
+        Ok(self.watched_domains(workspace).await?.into_iter().find(|(d, _)| d == domain).and_then(|(_, date)| date))
+    }
+
+    /// Remembers that the ledger's date for `domain` is `date` as of its last lookup.
+    async fn note_ledger_date(&self, workspace: &WorkspaceId, domain: &str, date: NaiveDate) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        let last = tx.domain_lookups(workspace).await?.into_iter().find(|l| l.domain == domain);
+        if let Some(last) = last {
+            tx.save_domain_lookup(workspace, &DomainLookup { ledger_date: Some(date), ..last }).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Fills a new domain's missing renewal date and registrar from its registry, saying so.
@@ -385,12 +439,15 @@ impl App {
         let Some(domain) = registrable_domain(&name) else { return Ok((changes.clone(), Vec::new())) };
         let mut filled = changes.clone();
         let mut notices = Vec::new();
-        match self.lookup_domain(workspace, &domain).await?.map(|(lookup, _)| lookup) {
+        let ledger_date = self.ledger_date_of(workspace, &domain).await?;
+        match self.lookup_domain(workspace, &domain, ledger_date).await?.map(|(lookup, _)| lookup) {
             Some(Lookup::Found(registration)) => {
                 let today = self.today(&self.store.read().await?.settings(workspace).await?);
                 if let Some(expires) = registration.expires.map(|e| e.date_naive()).filter(|_| wants_date) {
                     if expires >= today {
                         filled.renewal_date = Some(Some(expires));
+                        // The lookup now matches the ledger's date: not stale.
+                        self.note_ledger_date(workspace, &domain, expires).await?;
                         notices.push(format!("Renewal date {expires} filled in from the registry ({})", registration.source));
                     } else {
                         notices.push(format!(
@@ -412,7 +469,7 @@ impl App {
                 "There is no RDAP service for .{tld}, so the renewal date and registrar could not be looked up; set them with edit"
             )),
             Some(Lookup::NotFound) => notices.push(format!("The registry does not know {domain}; check the name")),
-            Some(Lookup::Failed { error }) => {
+            Some(Lookup::Failed { error, .. }) => {
                 notices.push(format!("The registry lookup failed ({error}); set the renewal date and registrar by hand"))
             }
             None => {}

@@ -122,6 +122,7 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
                 }
                 tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
                 tokio::spawn(scheduler::run_probes(app.clone(), every, stop_watch.clone()));
+                tokio::spawn(scheduler::run_lookups(app.clone(), every, stop_watch.clone()));
                 tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch));
                 Ok(Data { app })
             })

@@ -36,13 +36,11 @@ pub struct Cadences {
     pub jobs: Duration,
 }
 
-/// Checks the websites that are due every tick, and hourly looks domains up in their
-/// registries (each at most once a day) and prunes old checks; on its own task, so a slow site
-/// never delays a report or an alert.
+/// Checks the websites that are due, every tick, on its own task: a slow site never delays a
+/// report or an alert.
 pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(every.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_lookups: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = interval.tick() => {}
@@ -54,11 +52,29 @@ pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch:
         if let Err(error) = app.run_due_checks().await {
             tracing::error!("could not check the websites: {error:#}");
         }
-        if last_lookups.is_none_or(|at| at.elapsed() >= every.jobs) {
-            last_lookups = Some(tokio::time::Instant::now());
-            if let Err(error) = app.run_due_lookups().await {
-                tracing::error!("could not look domains up: {error:#}");
-            }
+    }
+}
+
+/// Looks domains up in their registries when due (a day since, an hour since a failure, or the
+/// ledger's date moved), every tick, and prunes old site checks hourly; on its own task, so a
+/// slow registry never delays a site check.
+pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(every.tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_prune: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(error) = app.run_due_lookups().await {
+            tracing::error!("could not look domains up: {error:#}");
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= every.jobs) {
+            last_prune = Some(tokio::time::Instant::now());
             if let Err(error) = app.prune_site_checks().await {
                 tracing::error!("could not prune old site checks: {error:#}");
             }
@@ -311,13 +327,18 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Option<Outgoin
         "notice" => {
             let language = app.language(&entry.workspace).await?;
             let renderer = Renderer::get(language, Flavor::Discord);
-            let text = renderer.text(&text!(
-                "notice.undeliverable",
-                channel = entry.payload["channel"].as_str().unwrap_or_default(),
-                kind = entry.payload["kind"].as_str().unwrap_or_default(),
-                error = entry.payload["error"].as_str().unwrap_or_default()
-            ));
-            let embed = serenity::CreateEmbed::new().description(text).colour(reply::colour::WARNING);
+            let embed = if let Some(url) = entry.payload["recovered"].as_str() {
+                let text = renderer.text(&text!("site.recovered", url = crate::render::escape_discord(url)));
+                serenity::CreateEmbed::new().description(text).colour(reply::colour::HEALTHY)
+            } else {
+                let text = renderer.text(&text!(
+                    "notice.undeliverable",
+                    channel = entry.payload["channel"].as_str().unwrap_or_default(),
+                    kind = entry.payload["kind"].as_str().unwrap_or_default(),
+                    error = entry.payload["error"].as_str().unwrap_or_default()
+                ));
+                serenity::CreateEmbed::new().description(text).colour(reply::colour::WARNING)
+            };
             Ok(Some(Outgoing::New(
                 serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
             )))

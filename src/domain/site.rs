@@ -2,9 +2,10 @@
 //! about a domain, when a site counts as down (with hysteresis against flapping) and its uptime.
 //! `probe/` produces these values over the network; `analysis::website` judges them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use url::{Host, Url};
 
 use super::choice::choice_enum;
 
@@ -227,6 +228,66 @@ pub fn median(values: &mut [u32]) -> Option<u32> {
     values.get(values.len().saturating_sub(1) / 2).copied()
 }
 
+/// The registrable domain of a host name ("www.example.co.uk" -> "example.co.uk"), via the public
+/// suffix list. Lowercases, trims a trailing dot and surrounding whitespace, turns Unicode into
+/// its `xn--` form, and accepts a URL such as `https://www.example.com/path` (taking its host).
+/// None for an IP address, a bare public suffix ("co.uk"), a name with no known suffix
+/// ("localhost", "example.invalid"), or an empty or invalid name.
+///
+/// Only the list's ICANN section counts: registries answer for `herokuapp.com`, not for
+/// `myapp.herokuapp.com`, which the list's private section would call registrable.
+pub fn registrable_domain(name: &str) -> Option<String> {
+    let name = name.trim();
+    let has_scheme = name.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    });
+    let url = if has_scheme { Url::parse(name) } else { Url::parse(&format!("http://{name}")) };
+    let host = match url.ok()?.host()? {
+        Host::Domain(host) => host.trim_end_matches('.').to_ascii_lowercase(),
+        Host::Ipv4(_) | Host::Ipv6(_) => return None,
+    };
+    let domain = icann_registrable(&host)?;
+    domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.').then(|| domain.to_owned())
+}
+
+/// `host` cut to one label under its public suffix from the list's ICANN section.
+fn icann_registrable(host: &str) -> Option<&str> {
+    let mut suffix = psl::suffix(host.as_bytes())?;
+    while suffix.typ() == Some(psl::Type::Private) {
+        let (_, parent) = std::str::from_utf8(suffix.as_bytes()).ok()?.split_once('.')?;
+        suffix = psl::suffix(parent.as_bytes())?;
+    }
+    if suffix.typ() != Some(psl::Type::Icann) {
+        return None;
+    }
+    let suffix_len = suffix.as_bytes().len();
+    let owner = host.get(..host.len().checked_sub(suffix_len)?)?.strip_suffix('.')?;
+    let label = owner.rsplit('.').next().filter(|label| !label.is_empty())?;
+    host.get(owner.len() - label.len()..)
+}
+
+/// The registrable domain of each live domain item in `items`, one item per domain: the item
+/// named exactly as its domain, else the first (`www.acme.dev` stands for `acme.dev` when no
+/// item is called that). Removed items and names without a registrable domain are left out.
+pub fn domain_items<'a>(
+    items: impl IntoIterator<Item = &'a crate::domain::item::Item>,
+) -> Vec<(String, &'a crate::domain::item::Item)> {
+    let mut found: Vec<(String, &crate::domain::item::Item)> = Vec::new();
+    for item in items {
+        if item.removed_at.is_some() || !matches!(item.details, crate::domain::item::Details::Domain { .. }) {
+            continue;
+        }
+        let Some(domain) = registrable_domain(item.name.as_str()) else { continue };
+        let exact = item.name.as_str().eq_ignore_ascii_case(&domain);
+        match found.iter_mut().find(|(d, _)| *d == domain) {
+            Some(slot) if exact => slot.1 = item,
+            Some(_) => {}
+            None => found.push((domain, item)),
+        }
+    }
+    found
+}
+
 /// What the registry says about a domain (RDAP).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
@@ -264,16 +325,20 @@ pub enum Lookup {
     },
     /// The registry does not know the domain.
     NotFound,
-    /// The lookup failed (network, server error); tried again the next day.
+    /// The lookup failed (network, server error, rate limit); tried again within the hour. What
+    /// the registry said before still stands meanwhile.
     Failed {
         error: String,
+        #[serde(default)]
+        previous: Option<Registration>,
     },
 }
 
 impl Lookup {
+    /// What the registry last said: this answer, or the one before a failed lookup.
     pub fn registration(&self) -> Option<&Registration> {
         match self {
-            Lookup::Found(registration) => Some(registration),
+            Lookup::Found(registration) | Lookup::Failed { previous: Some(registration), .. } => Some(registration),
             _ => None,
         }
     }
@@ -285,14 +350,23 @@ pub struct DomainLookup {
     pub domain: String,
     pub looked_up_at: DateTime<Utc>,
     pub lookup: Lookup,
+    /// The renewal date the ledger had for the domain when it was looked up: once the ledger's
+    /// date moves (renewed, edited), the answer is stale until the next lookup.
+    pub ledger_date: Option<NaiveDate>,
 }
 
 /// How often a domain is looked up at most.
 pub const LOOKUP_EVERY: chrono::Duration = chrono::Duration::hours(24);
 
-/// Whether a domain last looked up at `last` is due again at `now`.
-pub fn lookup_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    last.is_none_or(|last| now - last >= LOOKUP_EVERY)
+/// How soon a failed lookup is tried again.
+pub const RETRY_FAILED: chrono::Duration = chrono::Duration::hours(1);
+
+/// Whether a domain is due to be looked up at `now`: never looked up, a day since, an hour since
+/// a failure, or the ledger's renewal date (`ledger_date`) moved since.
+pub fn lookup_due(last: Option<&DomainLookup>, ledger_date: Option<NaiveDate>, now: DateTime<Utc>) -> bool {
+    let Some(last) = last else { return true };
+    let every = if matches!(last.lookup, Lookup::Failed { .. }) { RETRY_FAILED } else { LOOKUP_EVERY };
+    now - last.looked_up_at >= every || last.ledger_date != ledger_date
 }
 
 /// A monitored website.
@@ -413,9 +487,23 @@ mod tests {
     #[test]
     fn lookups_at_most_daily_and_statuses() {
         let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
-        assert!(lookup_due(None, now));
-        assert!(!lookup_due(Some("2026-12-01T00:00:00Z".parse().unwrap()), now));
-        assert!(lookup_due(Some("2026-11-30T12:00:00Z".parse().unwrap()), now));
+        let at = |looked: &str, lookup: Lookup, ledger: Option<&str>| DomainLookup {
+            domain: "acme.dev".into(),
+            looked_up_at: looked.parse().unwrap(),
+            lookup,
+            ledger_date: ledger.map(|d| d.parse().unwrap()),
+        };
+        let date = |d: &str| Some(d.parse::<NaiveDate>().unwrap());
+        assert!(lookup_due(None, None, now));
+        let today = at("2026-12-01T00:00:00Z", Lookup::NotFound, Some("2027-01-01"));
+        assert!(!lookup_due(Some(&today), date("2027-01-01"), now));
+        // The ledger's date moved (renewed by hand): stale, due at once.
+        assert!(lookup_due(Some(&today), date("2028-01-01"), now));
+        assert!(lookup_due(Some(&at("2026-11-30T12:00:00Z", Lookup::NotFound, None)), None, now));
+        // A failure is retried within the hour, keeping what the registry said before.
+        let failed = |looked| at(looked, Lookup::Failed { error: "429".into(), previous: None }, None);
+        assert!(!lookup_due(Some(&failed("2026-12-01T11:30:00Z")), None, now));
+        assert!(lookup_due(Some(&failed("2026-12-01T11:00:00Z")), None, now));
         let mut registration = Registration {
             domain: "acme.dev".into(),
             expires: None,

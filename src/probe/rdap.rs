@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
-use url::{Host, Url};
+use url::Url;
 
 /// IANA's RDAP bootstrap for DNS: which RDAP service answers for which TLD.
 #[derive(Clone, Debug)]
@@ -102,45 +102,8 @@ impl Bootstrap {
     }
 }
 
-/// The registrable domain of a host name ("www.example.co.uk" -> "example.co.uk"), via the public
-/// suffix list. Lowercases, trims a trailing dot and surrounding whitespace, turns Unicode into
-/// its `xn--` form, and accepts a URL such as `https://www.example.com/path` (taking its host).
-/// None for an IP address, a bare public suffix ("co.uk"), a name with no known suffix
-/// ("localhost", "example.invalid"), or an empty or invalid name.
-///
-/// Only the list's ICANN section counts: registries answer for `herokuapp.com`, not for
-/// `myapp.herokuapp.com`, which the list's private section would call registrable.
-pub fn registrable_domain(name: &str) -> Option<String> {
-    let name = name.trim();
-    let has_scheme = name.split_once("://").is_some_and(|(scheme, _)| {
-        !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-    });
-    let url = if has_scheme { Url::parse(name) } else { Url::parse(&format!("http://{name}")) };
-    let host = match url.ok()?.host()? {
-        Host::Domain(host) => host.trim_end_matches('.').to_ascii_lowercase(),
-        Host::Ipv4(_) | Host::Ipv6(_) => return None,
-    };
-    let domain = icann_registrable(&host)?;
-    domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.').then(|| domain.to_owned())
-}
-
-/// `host` cut to one label under its public suffix from the list's ICANN section.
-fn icann_registrable(host: &str) -> Option<&str> {
-    let mut suffix = psl::suffix(host.as_bytes())?;
-    while suffix.typ() == Some(psl::Type::Private) {
-        let (_, parent) = std::str::from_utf8(suffix.as_bytes()).ok()?.split_once('.')?;
-        suffix = psl::suffix(parent.as_bytes())?;
-    }
-    if suffix.typ() != Some(psl::Type::Icann) {
-        return None;
-    }
-    let suffix_len = suffix.as_bytes().len();
-    let owner = host.get(..host.len().checked_sub(suffix_len)?)?.strip_suffix('.')?;
-    let label = owner.rsplit('.').next().filter(|label| !label.is_empty())?;
-    host.get(owner.len() - label.len()..)
-}
-
 pub use crate::domain::site::Registration;
+pub use crate::domain::site::registrable_domain;
 
 /// Parses an RDAP domain answer fetched from `source`. Dates are RFC 3339 (offsets and
 /// fractional seconds accepted); a date that does not parse counts as absent. Without an

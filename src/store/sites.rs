@@ -191,7 +191,7 @@ impl Tx {
     /// The workspace's remembered domain lookups.
     pub async fn domain_lookups(&mut self, workspace: &WorkspaceId) -> Result<Vec<DomainLookup>> {
         let rows = sqlx::query(
-            "SELECT domain, looked_up_at, lookup FROM domain_lookups WHERE workspace_id = ?1 ORDER BY domain",
+            "SELECT domain, looked_up_at, lookup, ledger_date FROM domain_lookups WHERE workspace_id = ?1 ORDER BY domain",
         )
         .bind(workspace.as_str())
         .fetch_all(&mut *self.tx)
@@ -200,7 +200,12 @@ impl Tx {
             let domain: String = row.try_get("domain")?;
             let lookup = serde_json::from_str(row.try_get("lookup")?)
                 .with_context(|| format!("the lookup of {domain} in the database is damaged"))?;
-            Ok(DomainLookup { looked_up_at: parse_timestamp(row.try_get("looked_up_at")?)?, domain, lookup })
+            Ok(DomainLookup {
+                looked_up_at: parse_timestamp(row.try_get("looked_up_at")?)?,
+                ledger_date: row.try_get::<Option<&str>, _>("ledger_date")?.map(str::parse).transpose()?,
+                domain,
+                lookup,
+            })
         };
         Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
     }
@@ -208,15 +213,33 @@ impl Tx {
     /// Remembers a lookup of `lookup.domain`, replacing the last one.
     pub async fn save_domain_lookup(&mut self, workspace: &WorkspaceId, lookup: &DomainLookup) -> Result<()> {
         sqlx::query(
-            "INSERT INTO domain_lookups (workspace_id, domain, looked_up_at, lookup) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (workspace_id, domain) DO UPDATE SET looked_up_at = excluded.looked_up_at, lookup = excluded.lookup",
+            "INSERT INTO domain_lookups (workspace_id, domain, looked_up_at, lookup, ledger_date) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (workspace_id, domain) DO UPDATE
+             SET looked_up_at = excluded.looked_up_at, lookup = excluded.lookup, ledger_date = excluded.ledger_date",
         )
         .bind(workspace.as_str())
         .bind(&lookup.domain)
         .bind(timestamp(lookup.looked_up_at))
         .bind(serde_json::to_string(&lookup.lookup).context("could not store a domain lookup")?)
+        .bind(lookup.ledger_date.map(|d| d.to_string()))
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    /// Forgets the lookups of domains not in `watched` (items removed, sites gone); how many.
+    pub async fn forget_domain_lookups(&mut self, workspace: &WorkspaceId, watched: &[String]) -> Result<u64> {
+        let mut forgotten = 0;
+        for lookup in self.domain_lookups(workspace).await? {
+            if !watched.contains(&lookup.domain) {
+                let done = sqlx::query("DELETE FROM domain_lookups WHERE workspace_id = ?1 AND domain = ?2")
+                    .bind(workspace.as_str())
+                    .bind(&lookup.domain)
+                    .execute(&mut *self.tx)
+                    .await?;
+                forgotten += done.rows_affected();
+            }
+        }
+        Ok(forgotten)
     }
 }

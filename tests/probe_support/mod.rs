@@ -195,11 +195,26 @@ pub async fn switchable(body: &'static str) -> Switchable {
 }
 
 /// A fake RDAP server: google.com and themarquetry.com as their registry answered, a domain
-/// without an expiration event, 404 for the rest; counts lookups.
-pub async fn fake_rdap() -> (jarvis::probe::rdap::Bootstrap, Arc<AtomicUsize>) {
-    let lookups = Arc::new(AtomicUsize::new(0));
-    async fn answer(State(lookups): State<Arc<AtomicUsize>>, Path(name): Path<String>) -> Response {
-        lookups.fetch_add(1, Ordering::SeqCst);
+/// without an expiration event, 404 for the rest, and 429 for everything while `failing`.
+pub struct FakeRdap {
+    pub bootstrap: jarvis::probe::rdap::Bootstrap,
+    /// Lookups answered (or refused).
+    pub lookups: Arc<AtomicUsize>,
+    pub failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[derive(Clone)]
+struct RdapState {
+    lookups: Arc<AtomicUsize>,
+    failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+pub async fn fake_rdap() -> FakeRdap {
+    async fn answer(State(state): State<RdapState>, Path(name): Path<String>) -> Response {
+        state.lookups.fetch_add(1, Ordering::SeqCst);
+        if state.failing.load(Ordering::SeqCst) {
+            return (StatusCode::TOO_MANY_REQUESTS, r#"{"errorCode": 429}"#).into_response();
+        }
         let rdap = |body: String| ([(header::CONTENT_TYPE, "application/rdap+json")], body).into_response();
         match name.as_str() {
             "google.com" => rdap(GOOGLE.to_string()),
@@ -212,7 +227,8 @@ pub async fn fake_rdap() -> (jarvis::probe::rdap::Bootstrap, Arc<AtomicUsize>) {
             _ => (StatusCode::NOT_FOUND, r#"{"errorCode": 404}"#).into_response(),
         }
     }
-    let router = Router::new().route("/domain/{name}", get(answer)).with_state(lookups.clone());
+    let state = RdapState { lookups: Arc::default(), failing: Arc::default() };
+    let router = Router::new().route("/domain/{name}", get(answer)).with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -220,5 +236,5 @@ pub async fn fake_rdap() -> (jarvis::probe::rdap::Bootstrap, Arc<AtomicUsize>) {
         r#"{{"version": "1.0", "publication": "2026-01-01T00:00:00Z", "services": [[["com"], ["{origin}/"]]]}}"#
     ))
     .unwrap();
-    (bootstrap, lookups)
+    FakeRdap { bootstrap, lookups: state.lookups, failing: state.failing }
 }

@@ -72,15 +72,15 @@ async fn site_add(
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let added = ctx.data().app.add_site(&ws, &actor(ctx), &url, keyword.as_deref(), interval).await?;
-    let mut said = renderer.text(&text!("site.added", url = added.site.url));
+    // What people typed is escaped piece by piece (escaping the whole would join its lines).
+    let mut said = renderer.text(&text!("site.added", url = crate::render::escape_discord(&added.site.url)));
     for notice in &added.notices {
         said.push_str(&format!("\n• {}", crate::render::escape_discord(notice)));
     }
     let list = SiteList { today: ctx.data().app.today_in(&ws).await?, sites: vec![added.site] };
     let embed = reply::page_embed(renderer, Page::Sites, &list, list_colour(&list))?;
-    let reply = poise::CreateReply::default()
-        .content(crate::render::cut(&crate::render::escape_discord(&said), crate::render::limits::CONTENT))
-        .embed(embed);
+    let reply =
+        poise::CreateReply::default().content(crate::render::cut(&said, crate::render::limits::CONTENT)).embed(embed);
     ctx.send(reply).await?;
     Ok(())
 }
