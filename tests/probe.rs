@@ -307,6 +307,21 @@ async fn a_name_resolving_to_a_private_address_is_refused() {
     );
 }
 
+/// Other spellings of loopback and private addresses in a URL are refused too, before any
+/// connection: decimal, hex, octal and short IPv4 forms, IPv4-mapped IPv6.
+#[tokio::test]
+async fn other_spellings_of_private_addresses_are_refused() {
+    let site = Site::http(routes()).await;
+    let port = site.url("/").port().unwrap();
+    let prober = Prober::new(ProbeConfig::default());
+    for host in ["2130706433", "0x7f.1", "0177.0.0.1", "127.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::1]"] {
+        let url: Url = format!("http://{host}:{port}/").parse().unwrap();
+        let probe = prober.check(&url, None).await;
+        assert!(matches!(probe.failure, Some(Failure::Refused { .. })), "{host}: {probe:?}");
+    }
+    assert_eq!(site.connections(), 0);
+}
+
 #[tokio::test]
 async fn a_prober_runs_at_most_concurrency_checks_at_once() {
     let peak = Arc::new(AtomicUsize::new(0));

@@ -108,6 +108,13 @@ async fn a_site_is_down_after_three_failures_and_up_after_two_successes() {
     web.status.store(503, Ordering::SeqCst);
     let checked = app.check_sites_now(&ws, Some(url.as_str())).await.unwrap();
     assert_eq!(checked.sites[0].state, SiteState::Down);
+    // Another workspace sees nothing of it.
+    let other = common::ws("5151");
+    assert!(app.sites(&other).await.unwrap().sites.is_empty());
+    let error = app.remove_site(&other, &Actor::Cli, "#1").await.unwrap_err();
+    assert!(error.to_string().contains("No site `#1`"), "{error}");
+    let error = app.check_sites_now(&other, Some(url.as_str())).await.unwrap_err();
+    assert!(error.to_string().contains("No site"), "{error}");
     let removed = app.remove_site(&ws, &Actor::Cli, "#1").await.unwrap();
     assert_eq!(removed.url, url.as_str());
     assert!(app.sites(&ws).await.unwrap().sites.is_empty());

@@ -45,7 +45,7 @@ impl UserError {
 
 fn not_found(what: &str, query: &str, suggestions: &[String]) -> String {
     let hint = match suggestions {
-        [] => "; list them with `item list`".to_string(),
+        [] => format!("; list them with `{what} list`"),
         [one] => format!("; did you mean `{one}`?"),
         many => format!("; did you mean one of: {}?", many.join(", ")),
     };
