@@ -172,6 +172,9 @@ async fn private_addresses_are_refused_unless_allowed() {
     // A URL Jarvis will not probe at all is refused when added.
     let error = app.add_site(&ws, &Actor::Cli, "ftp://acme.dev/", None, None).await.unwrap_err();
     assert!(error.to_string().contains("site URL"), "{error}");
+    let long = format!("https://acme.dev/{}", "a".repeat(400));
+    let error = app.add_site(&ws, &Actor::Cli, &long, None, None).await.unwrap_err();
+    assert!(error.to_string().contains("at most 300 characters"), "{error}");
 }
 
 #[tokio::test]

@@ -45,6 +45,8 @@ impl Default for Net {
     }
 }
 
+/// The longest site address Jarvis monitors (pages and alerts show it whole).
+const MAX_URL: usize = 300;
 /// The longest keyword a site check looks for.
 const MAX_KEYWORD: usize = 200;
 /// Checks are kept this long (uptime looks 30 days back).
@@ -113,6 +115,16 @@ impl App {
         interval_minutes: Option<u32>,
     ) -> Result<SiteChanged> {
         let url = parse_site_url(url).map_err(|e| UserError::invalid("site URL", url, e.to_string()))?;
+        if url.as_str().chars().count() > MAX_URL {
+            return Err(UserError::invalid(
+                "site URL",
+                url.as_str(),
+                format!(
+                    "use an address of at most {MAX_URL} characters (the page to check, without tracking parameters)"
+                ),
+            )
+            .into());
+        }
         let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
         if let Some(keyword) = keyword
             && (keyword.chars().count() > MAX_KEYWORD || keyword.contains('\n'))
