@@ -210,7 +210,7 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate
     let tls_weight = SitePart::Tls.weight();
     // An http address that redirects to https is judged on the certificate it redirects to.
     let https = site.url.starts_with("https:") || site.last_tls.is_some();
-    parts.push(match site.last_tls.as_ref() {
+    parts.push(match site.last_tls.as_ref().map(|tls| judged(tls, today)).as_ref() {
         _ if !https => PartScore {
             part: SitePart::Tls,
             weight: tls_weight,
@@ -317,6 +317,16 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate
     }
 }
 
+/// A remembered certificate as it stands on `today`: one whose date has passed is expired,
+/// whatever it was when it was seen (a site unreachable since keeps an old verdict).
+fn judged(tls: &crate::domain::site::TlsCheck, today: NaiveDate) -> crate::domain::site::TlsCheck {
+    let mut tls = tls.clone();
+    if tls.problem.is_none() && tls.expires_at.is_some_and(|at| at.date_naive() < today) {
+        tls.problem = Some(TlsProblem::Expired);
+    }
+    tls
+}
+
 fn unknown_part(part: SitePart, why: Text) -> PartScore {
     PartScore { part, weight: part.weight(), points: None, input: why }
 }
@@ -375,29 +385,38 @@ pub fn website_alerts(ledger: &Ledger) -> Vec<Alert> {
         if site.streak.state == SiteState::Down {
             let since = site.state_since.map(day).unwrap_or_default();
             let since_key = site.state_since.map_or(0, |at| at.timestamp());
-            let (kind, reason) = site
-                .last_probe
-                .as_ref()
-                .and_then(|p| p.failure())
-                .map_or(("unknown", String::new()), |f| failure_parts(&f));
+            let detail = match site.last_probe.as_ref().and_then(|p| p.failure()) {
+                Some(failure) => {
+                    let (kind, reason) = failure_parts(&failure);
+                    text!(
+                        "alert.site_down.detail",
+                        url = url,
+                        since = since,
+                        failures = site.streak.failures,
+                        kind = kind,
+                        reason = reason
+                    )
+                }
+                // Answering again, not yet for long enough to count as up.
+                None => text!(
+                    "alert.site_down.recovering",
+                    url = url,
+                    since = since,
+                    more = ledger.settings.site_checks.up_after.saturating_sub(site.streak.successes)
+                ),
+            };
             alerts.push(site_alert(
                 format!("site_down:{}:{since_key}", site.id),
                 AlertKind::SiteDown,
                 Severity::Critical,
                 text!("alert.site_down.title", url = url),
-                text!(
-                    "alert.site_down.detail",
-                    url = url,
-                    since = since,
-                    failures = site.streak.failures,
-                    kind = kind,
-                    reason = reason
-                ),
+                detail,
                 text!("alert.site_down.action", url = url),
                 None,
             ));
         }
-        let Some(tls) = site.last_tls.as_ref() else { continue };
+        let Some(tls) = site.last_tls.as_ref().map(|tls| judged(tls, today)) else { continue };
+        let tls = &tls;
         match (&tls.problem, tls.expires_at) {
             (Some(problem), _) => alerts.push(site_alert(
                 format!("cert_invalid:{}:{}", site.id, tls_problem_name(problem)),
@@ -467,7 +486,9 @@ fn expiring(
             date = expires,
             days = days,
             registrar = reg.registrar.as_deref().unwrap_or("?"),
-            tracked = item.is_some()
+            tracked = item.is_some(),
+            undated = item.is_some_and(|i| i.renewal.is_none()),
+            lapsed = days < 0
         ),
         action: text!("alert.domain_expiring.action", domain = domain, tracked = item.is_some()),
         item: item.map(ItemTag::of),
@@ -531,7 +552,7 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
                     "alert.registry_not_renewed.detail",
                     domain = domain,
                     registry = expires,
-                    ledger = ledger_date.map_or("?".to_string(), |d| d.to_string())
+                    ledger = ledger_date.map(|d| d.to_string()).unwrap_or_default()
                 ),
                 action: text!("alert.registry_not_renewed.action", domain = domain),
                 item: Some(ItemTag::of(item)),
@@ -544,6 +565,10 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
             alerts.extend(expiring(ledger, domain, reg, expires, lead_times, Some(item)));
             continue;
         };
+        if item.auto_renew && expires <= today && ledger_date > expires {
+            // Renewed in the ledger on its date; the registry has a couple of days to follow.
+            continue;
+        }
         if (expires - ledger_date).num_days().abs() > 1 {
             alerts.push(Alert {
                 key: format!("registry_mismatch:{}:{expires}:{ledger_date}", item.id),
@@ -800,6 +825,21 @@ mod tests {
         fixture.today = "2026-12-07".parse().unwrap();
         let ledger = fixture.ledger();
         assert!(keys(&website_alerts(&ledger)).contains(&("cert:1:2026-12-13:7".to_string(), Severity::Critical)));
+        // A certificate remembered past its date (the site unreachable since) is expired.
+        fixture.today = "2026-12-20".parse().unwrap();
+        let ledger = fixture.ledger();
+        assert!(keys(&website_alerts(&ledger)).contains(&("cert_invalid:1:expired".to_string(), Severity::Critical)));
+        // Down, but answering again: said so, the key unchanged.
+        let site = &mut fixture.web.sites[0].site;
+        site.last_probe.as_mut().unwrap().status = Some(200);
+        site.streak.successes = 1;
+        let ledger = fixture.ledger();
+        let alerts = website_alerts(&ledger);
+        let down = alerts.iter().find(|a| a.key == "site_down:1:1796115600").unwrap();
+        assert_eq!(
+            renderer.text(&down.detail),
+            "https://acme.dev/ has been down since 2026-12-01 09:00 UTC. It answers again, and counts as up after 1 more good check."
+        );
     }
 
     #[test]
@@ -811,6 +851,8 @@ mod tests {
         let sooner = fixture.add("domain", "www.sooner.dev", "12", "yearly", Some("2027-05-01"), true);
         let undated = fixture.add("domain", "undated.dev", "12", "yearly", None, false);
         fixture.add("domain", "renewed.dev", "12", "yearly", Some("2027-12-10"), false);
+        // Auto-renewed in the ledger yesterday; the registry has a couple of days to follow.
+        fixture.add("domain", "following.dev", "12", "yearly", Some("2027-11-30"), true);
         let removed = fixture.add("domain", "removed.dev", "12", "yearly", Some("2027-01-01"), false);
         fixture.item(removed).removed_at = Some(at("2026-11-30T00:00:00Z"));
         for (id, url) in [(1, "https://shop.acme-store.com/"), (2, "https://gone-shop.com/")] {
@@ -847,6 +889,7 @@ mod tests {
             found_when("undated.dev", Some("2026-12-20T00:00:00Z"), &[], None),
             // Looked up before the ledger's date moved (renewed by hand since): stale, silent.
             found_when("renewed.dev", Some("2026-12-10T00:00:00Z"), &[], Some("2026-12-10")),
+            found_when("following.dev", Some("2026-11-30T04:00:00Z"), &[], Some("2027-11-30")),
             failed,
         ];
         let ledger = fixture.ledger();
@@ -864,6 +907,10 @@ mod tests {
             ]
         );
         assert_eq!(alerts[5].item.as_ref().map(|i| i.id), Some(undated));
+        assert_eq!(
+            Renderer::get(Language::English, Flavor::Plain).text(&alerts[5].detail),
+            "The registry (Example Registrar) says undated.dev expires on 2026-12-20 (19 days). The ledger has no renewal date for it."
+        );
         let renderer = Renderer::get(Language::English, Flavor::Plain);
         assert_eq!(renderer.text(&alerts[1].title), "acme-store.com expires in 5 days");
         // Lapsed: said as such, not "in -3 days".

@@ -316,7 +316,10 @@ impl App {
         let workspaces = self.store.read().await?.workspace_ids().await?;
         let mut looked_up = 0;
         for workspace in workspaces {
-            looked_up += self.refresh_lookups(&workspace, None).await?;
+            match self.refresh_lookups(&workspace, None).await {
+                Ok(count) => looked_up += count,
+                Err(error) => tracing::error!(%workspace, "could not look domains up: {error:#}"),
+            }
         }
         Ok(looked_up)
     }
@@ -353,9 +356,10 @@ impl App {
         let watched = self.watched_domains(workspace).await?;
         let names: Vec<String> = watched.iter().map(|(d, _)| d.clone()).collect();
         let mut remembered = self.store.read().await?.domain_lookups(workspace).await?;
-        if remembered.iter().any(|l| !names.contains(&l.domain)) {
+        let forget_before = now - Duration::hours(1);
+        if remembered.iter().any(|l| !names.contains(&l.domain) && l.looked_up_at < forget_before) {
             let mut tx = self.store.write().await?;
-            tx.forget_domain_lookups(workspace, &names).await?;
+            tx.forget_domain_lookups(workspace, &names, forget_before).await?;
             tx.commit().await?;
             remembered.retain(|l| names.contains(&l.domain));
         }
@@ -404,9 +408,13 @@ impl App {
             Err(RdapError::NoService { tld }) => Lookup::NoService { tld },
             Err(RdapError::NotFound { .. }) => Lookup::NotFound,
             Err(RdapError::NotADomain { .. }) => return Ok(None),
+            // What the registry said stands, unless it was said about another ledger date.
             Err(error) => Lookup::Failed {
                 error: error.to_string(),
-                previous: last.as_ref().and_then(|l| l.lookup.registration().cloned()),
+                previous: last
+                    .as_ref()
+                    .filter(|l| l.ledger_date == ledger_date)
+                    .and_then(|l| l.lookup.registration().cloned()),
             },
         };
         // Counted as a change: a new registry date matters to alerts.
@@ -458,8 +466,11 @@ impl App {
                 if let Some(expires) = registration.expires.map(|e| e.date_naive()).filter(|_| wants_date) {
                     if expires >= today {
                         filled.renewal_date = Some(Some(expires));
-                        // The lookup now matches the ledger's date: not stale.
-                        self.note_ledger_date(workspace, &domain, expires).await?;
+                        // The lookup now matches the ledger's date (when this item is the one
+                        // that speaks for the domain): not stale.
+                        if ledger_date.is_none() || name.eq_ignore_ascii_case(&domain) {
+                            self.note_ledger_date(workspace, &domain, expires).await?;
+                        }
                         notices.push(format!("Renewal date {expires} filled in from the registry ({})", registration.source));
                     } else {
                         notices.push(format!(

@@ -362,10 +362,13 @@ pub const LOOKUP_EVERY: chrono::Duration = chrono::Duration::hours(24);
 pub const RETRY_FAILED: chrono::Duration = chrono::Duration::hours(1);
 
 /// Whether a domain is due to be looked up at `now`: never looked up, a day since, an hour since
-/// a failure, or the ledger's renewal date (`ledger_date`) moved since.
+/// a failure or since an answer whose expiry had passed, or the ledger's renewal date
+/// (`ledger_date`) moved since.
 pub fn lookup_due(last: Option<&DomainLookup>, ledger_date: Option<NaiveDate>, now: DateTime<Utc>) -> bool {
     let Some(last) = last else { return true };
-    let every = if matches!(last.lookup, Lookup::Failed { .. }) { RETRY_FAILED } else { LOOKUP_EVERY };
+    // A failure, or a registry date already past (has it renewed yet?), is asked again hourly.
+    let past = last.lookup.registration().and_then(|r| r.expires).is_some_and(|expires| expires < now);
+    let every = if past || matches!(last.lookup, Lookup::Failed { .. }) { RETRY_FAILED } else { LOOKUP_EVERY };
     now - last.looked_up_at >= every || last.ledger_date != ledger_date
 }
 

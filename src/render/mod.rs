@@ -316,6 +316,7 @@ fn tidy(text: &str) -> String {
 /// their inputs, months and forecasts are short and always shown whole.)
 const CAPPED: &[&str] = &[
     "alerts",
+    "sites",
     "risks",
     "recommendations",
     "deductions",

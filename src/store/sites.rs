@@ -128,7 +128,10 @@ impl Tx {
         let tls = probe.tls.as_ref().map(serde_json::to_string).transpose().context("could not store a certificate")?;
         let done = sqlx::query(
             "UPDATE sites SET state = ?3, failures = ?4, successes = ?5, state_since = ?6, last_checked_at = ?7,
-                 last_probe = ?8, last_tls = coalesce(?9, last_tls)
+                 last_probe = ?8,
+                 -- a check without a handshake keeps the certificate seen before, unless the site
+                 -- answered without one (it is plain http now)
+                 last_tls = CASE WHEN ?9 IS NOT NULL THEN ?9 WHEN ?10 THEN NULL ELSE last_tls END
              WHERE id = ?1 AND workspace_id = ?2",
         )
         .bind(id)
@@ -140,6 +143,7 @@ impl Tx {
         .bind(timestamp(now))
         .bind(serde_json::to_string(probe).context("could not store a check")?)
         .bind(tls)
+        .bind(probe.status.is_some())
         .execute(&mut *self.tx)
         .await?;
         exactly_one(done, || format!("site #{id}"))
@@ -227,11 +231,17 @@ impl Tx {
         Ok(())
     }
 
-    /// Forgets the lookups of domains not in `watched` (items removed, sites gone); how many.
-    pub async fn forget_domain_lookups(&mut self, workspace: &WorkspaceId, watched: &[String]) -> Result<u64> {
+    /// Forgets the lookups, made before `before`, of domains not in `watched` (items removed,
+    /// sites gone); how many. (A newer one may be for an item being added right now.)
+    pub async fn forget_domain_lookups(
+        &mut self,
+        workspace: &WorkspaceId,
+        watched: &[String],
+        before: DateTime<Utc>,
+    ) -> Result<u64> {
         let mut forgotten = 0;
         for lookup in self.domain_lookups(workspace).await? {
-            if !watched.contains(&lookup.domain) {
+            if !watched.contains(&lookup.domain) && lookup.looked_up_at < before {
                 let done = sqlx::query("DELETE FROM domain_lookups WHERE workspace_id = ?1 AND domain = ?2")
                     .bind(workspace.as_str())
                     .bind(&lookup.domain)
