@@ -323,19 +323,4 @@ mod tests {
         assert!(image.count(40..790, 460..520, zero_line) > 300, "the legend squeezed the bars");
     }
 
-    /// Writes samples to look at: `cargo test --lib chart::tests::write_samples -- --ignored`.
-    #[test]
-    #[ignore = "writes sample images to /tmp"]
-    fn write_samples() {
-        for (chart, path) in [
-            (realistic(), "/tmp/jarvis-chart-sample.png"),
-            (thai(), "/tmp/jarvis-chart-th.png"),
-            (empty(), "/tmp/jarvis-chart-empty.png"),
-        ] {
-            let start = std::time::Instant::now();
-            let bytes = render_png(&chart).unwrap();
-            eprintln!("{path}: {} bytes in {:?}", bytes.len(), start.elapsed());
-            std::fs::write(path, bytes).unwrap();
-        }
-    }
 }
