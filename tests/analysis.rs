@@ -81,13 +81,14 @@ async fn dashboard_figures_match_the_hand_worked_sums() {
     app.set_budget(&ws, &Actor::Cli, BudgetScope::Total, dec("250"), None, None).await.unwrap();
     let dashboard = app.dashboard(&ws, None).await.unwrap();
 
-    // Run-rate: 1.00 + 62.00 + 20 x 2.00 (usage so far) + 480 / 12 + 1,400 / 35 = 183.00.
-    assert_eq!(dashboard.total_monthly_cost.rounded(), dec("183.00"));
+    // Run-rate: 1.00 + 62.00 + 480 / 12 + 1,400 / 35 + OpenAI's usage carried to the end of its
+    // cycle (20 units read 10 days into 30: 60 x 2.00 = 120.00) = 263.00.
+    assert_eq!(dashboard.total_monthly_cost.rounded(), dec("263.00"));
     assert_eq!(
         amounts(&dashboard.by_category),
         [
             ("infrastructure".to_string(), "63.00".to_string()),
-            ("ai_services".to_string(), "40.00".to_string()),
+            ("ai_services".to_string(), "120.00".to_string()),
             ("third_party".to_string(), "0.00".to_string()),
             ("packages".to_string(), "40.00".to_string()),
             ("other".to_string(), "40.00".to_string()),
@@ -128,10 +129,10 @@ async fn dashboard_figures_match_the_hand_worked_sums() {
     assert_eq!(
         providers,
         [
+            ("OpenAI", 1, dec("120.00")),
             ("web", 1, dec("62.00")),
             ("Notion", 1, dec("40.00")),
             ("Office internet", 1, dec("40.00")),
-            ("OpenAI", 1, dec("40.00")),
             ("acme.com", 1, dec("1.00")),
         ]
     );

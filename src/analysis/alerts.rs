@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::spend::{MonthSpend, Spend, cycle};
+use super::spend::{MonthSpend, Spend};
 use super::{ItemTag, Ledger, Text, percent, text};
 use crate::domain::budget::{Budget, BudgetScope};
 use crate::domain::calendar::{DateRange, Month};
@@ -238,7 +238,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
     if !item.status(today, 0).is_billable() {
         return alerts;
     }
-    let cycle = cycle(item, today);
+    let cycle = item.cycle(today);
     let name = item.name.as_str();
     let unit = usage.unit.as_str();
     // The pace is the reading's: units used by the day it was read.
@@ -623,7 +623,7 @@ fn missing_rates(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
     let base = ledger.settings.base_currency;
     let mut gaps: Vec<MissingRate> = spend.missing.clone();
     for item in ledger.live_items().filter(|i| i.status(ledger.today, 0).is_billable()) {
-        if let Err(gap) = ledger.rates.convert(item.monthly_cost(), base, ledger.today) {
+        if let Err(gap) = ledger.rates.convert(ledger.run_rates.of(item).monthly, base, ledger.today) {
             gaps.push(gap);
         }
     }

@@ -224,7 +224,7 @@ fn providers(ledger: &Ledger, alerts: &[Alert]) -> Vec<ProviderRow> {
         });
         row.items += 1;
         if status.is_billable()
-            && let Ok(monthly) = ledger.rates.convert(item.monthly_cost(), base, today)
+            && let Ok(monthly) = ledger.rates.convert(ledger.run_rates.of(item).monthly, base, today)
         {
             row.monthly = row.monthly.plus(monthly);
         }
@@ -243,7 +243,8 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
     let today = ledger.today;
     let base = ledger.settings.base_currency;
     let totals = monthly_totals(
-        ledger.live_items().cloned().collect::<Vec<_>>().as_slice(),
+        ledger.live_items(),
+        ledger.run_rates,
         base,
         ledger.rates,
         today,
@@ -311,6 +312,11 @@ pub struct Trends {
     pub months: Vec<TrendMonth>,
     pub this_month: MonthToDate,
     pub this_month_by_category: BTreeMap<Category, MonthToDate>,
+    /// The monthly run-rate (what a full month costs at today's terms and pace, as on the
+    /// dashboard), of the category or of all spending.
+    pub run_rate: Money,
+    /// The run-rate of each category shown.
+    pub run_rate_by_category: BTreeMap<Category, Money>,
     /// Completed months the forecast is fitted on.
     pub history_months: usize,
     /// The next months after this one; `None` with fewer than 3 months of history.
@@ -338,7 +344,19 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
         .filter(|c| category.is_none_or(|only| only == **c))
         .map(|c| (*c, month_to_date(spend, current, |m| m.category(*c))))
         .collect();
+    let totals = monthly_totals(
+        ledger.live_items(),
+        ledger.run_rates,
+        base,
+        ledger.rates,
+        ledger.today,
+        ledger.settings.expiring_window_days,
+    );
+    let run_rate_by_category: BTreeMap<Category, Money> =
+        totals.by_category.into_iter().filter(|(c, _)| category.is_none_or(|only| only == *c)).collect();
     Trends {
+        run_rate: run_rate_by_category.values().fold(Money::zero(base), |sum, m| sum.plus(*m)),
+        run_rate_by_category,
         base_currency: base,
         category,
         months: shown

@@ -23,6 +23,7 @@ use crate::domain::cost::{CostSource, NewCostRecord, accrued};
 use crate::domain::item::Item;
 use crate::domain::money::Money;
 use crate::domain::rates::RateBook;
+use crate::domain::summary::RunRates;
 use crate::domain::workspace::Settings;
 
 /// One cost record as analysis needs it: what it cost, which days it pays for, and where it came
@@ -61,6 +62,8 @@ pub struct Ledger<'a> {
     pub budgets: &'a [Budget],
     /// Monitored sites and domain lookups.
     pub web: &'a website::Web,
+    /// Every item's monthly run-rate (see [`run_rates`]).
+    pub run_rates: &'a RunRates,
 }
 
 /// The ledger brought up to date without writing anything: each live item as the jobs would
@@ -99,6 +102,19 @@ pub fn settle_all(
         settled.items.push(current);
     }
     settled
+}
+
+/// The run-rates of settled items, from the history and what the jobs would record now (a usage
+/// bill the jobs have not written yet still counts as the last cycle's).
+pub fn run_rates(
+    items: &[Item],
+    history: &[CostLine],
+    pending: &[CostLine],
+    rates: &RateBook,
+    today: NaiveDate,
+) -> RunRates {
+    let lines = history.iter().chain(pending).map(|l| (l.item_id, l.amount, l.period));
+    RunRates::new(items.iter().filter(|i| i.removed_at.is_none()), today, lines, rates)
 }
 
 impl Ledger<'_> {
@@ -148,9 +164,9 @@ impl ItemTag {
 /// The run-rate: billable live items' monthly costs in the base currency (items without a rate
 /// left out, as in every total).
 pub(crate) fn summary_total(ledger: &Ledger) -> rust_decimal::Decimal {
-    let live: Vec<Item> = ledger.live_items().cloned().collect();
     crate::domain::summary::monthly_totals(
-        &live,
+        ledger.live_items(),
+        ledger.run_rates,
         ledger.settings.base_currency,
         ledger.rates,
         ledger.today,

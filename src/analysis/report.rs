@@ -11,7 +11,6 @@ use serde::Serialize;
 use super::alerts::{Alert, AlertKind, BudgetCheck, Severity, check_budgets, scope_amount};
 use super::dashboard::{AlertCounts, provider_of};
 use super::spend::Spend;
-use super::spend::{cycle, read_this_cycle};
 use super::{ItemTag, Ledger, Text, text};
 use crate::domain::budget::BudgetScope;
 use crate::domain::choice::choice_enum;
@@ -365,11 +364,11 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
     // nobody has read this cycle says nothing.)
     for item in &billable {
         let Some(usage) = &item.usage else { continue };
-        let cycle = cycle(item, today);
-        let Some(read_on) = usage.read_on.filter(|_| read_this_cycle(item, today)) else { continue };
+        let cycle = item.cycle(today);
+        let Some(read_on) = usage.read_on.filter(|_| item.read_this_cycle(today)) else { continue };
         let since = cycle.start.max(item.billed_from);
         let elapsed = (read_on - since).num_days() + 1;
-        let Some(monthly) = to_base(item.monthly_cost()) else { continue };
+        let Some(monthly) = to_base(ledger.run_rates.of(item).monthly) else { continue };
         if usage.used.is_zero() && elapsed >= 7 && !monthly.amount.is_zero() {
             found.push(Recommendation {
                 kind: RecommendationKind::Unused,
@@ -395,7 +394,7 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
     for item in &billable {
         if let Details::AiProvider { service_type, pricing_model, .. } = &item.details
             && *pricing_model != PricingModel::Free
-            && let Some(monthly) = to_base(item.monthly_cost()).filter(|m| !m.amount.is_zero())
+            && let Some(monthly) = to_base(ledger.run_rates.of(item).monthly).filter(|m| !m.amount.is_zero())
             && let Some(fee) = to_base(item.fixed_monthly_fee())
         {
             by_service.entry(service_type.as_str().to_string()).or_default().push((item, monthly, fee.amount));
@@ -428,11 +427,11 @@ fn recommendations(ledger: &Ledger, spend: &Spend, budgets: &[BudgetCheck]) -> V
         });
     }
 
-    // Pay-per-use on pace to cost more this month than the flat plan would.
+    // Pay-per-use whose run-rate is more than the flat plan would cost a month.
     for item in &billable {
         let (Some(plan), BillingPeriod::UsageBased) = (item.plan_price, item.period) else { continue };
         let Some(plan) = to_base(Money::new(plan, item.cost.currency)) else { continue };
-        let pace = Money::new(spend.current.projected.item(item.id), base);
+        let Some(pace) = to_base(ledger.run_rates.of(item).monthly) else { continue };
         if pace.amount > plan.amount {
             let saving = Money::new(pace.amount - plan.amount, base);
             found.push(Recommendation {

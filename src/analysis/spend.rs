@@ -14,9 +14,10 @@ use rust_decimal::Decimal;
 use super::Ledger;
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::cost::{CostSource, accrued};
-use crate::domain::item::{BillingPeriod, Category, Item, Renewal, Usage};
+use crate::domain::item::{BillingPeriod, Category, Item, Usage};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{MissingRate, dedup_missing};
+use crate::domain::summary::{RunRate, RunRateBasis, paced};
 
 /// What one month cost, in the base currency.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -101,33 +102,7 @@ impl Spend {
 
 /// The share of `amount` (paid for `period`) that falls on the days of `range`.
 fn share(amount: Decimal, period: DateRange, range: DateRange) -> Decimal {
-    match period.intersect(range) {
-        Some(overlap) if overlap == period => amount,
-        Some(overlap) => amount * Decimal::from(overlap.days()) / Decimal::from(period.days()),
-        None => Decimal::ZERO,
-    }
-}
-
-/// The cycle `today` falls in: from the previous renewal to the day before the next (a renewal
-/// today starts a cycle), or the calendar month for items without a renewal date.
-pub fn cycle(item: &Item, today: NaiveDate) -> DateRange {
-    let month = Month::of(today).range();
-    let cycle = || {
-        let renewal = item.renewal?;
-        let mut next = Renewal { date: item.next_renewal(today)?, ..renewal };
-        if next.date <= today {
-            next = next.following(item.period)?;
-        }
-        let start = next.preceding(item.period)?;
-        DateRange::new(start.date, next.date.pred_opt()?).filter(|c| c.contains(today))
-    };
-    cycle().unwrap_or(month)
-}
-
-/// Whether the usage meter was read in the cycle `today` falls in.
-pub fn read_this_cycle(item: &Item, today: NaiveDate) -> bool {
-    let start = cycle(item, today).start.max(item.billed_from);
-    item.usage.as_ref().and_then(|u| u.read_on).is_some_and(|day| day >= start)
+    period.share(amount, range)
 }
 
 /// Spend for the `months_back` completed months before the current one, and the current month.
@@ -177,7 +152,7 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     }
 
     let to_date = months.pop().expect("the current month");
-    let projected = project(ledger, &to_date, months.last(), &flow, rest, &mut missing);
+    let projected = project(ledger, &to_date, &flow, rest, &mut missing);
     Spend {
         base,
         completed: months,
@@ -206,7 +181,6 @@ fn month_index(first: Month, month: Month) -> usize {
 fn project(
     ledger: &Ledger,
     to_date: &MonthSpend,
-    last_month: Option<&MonthSpend>,
     flow: &Flow,
     rest: Option<DateRange>,
     missing: &mut Vec<MissingRate>,
@@ -228,17 +202,15 @@ fn project(
     }
     for item in ledger.live_items().filter(|i| i.status(today, 0).is_billable()) {
         let more = if item.period == BillingPeriod::UsageBased {
-            let so_far = flow.usage_so_far.get(&item.id).copied().unwrap_or_default();
-            match usage_in_month(item, today) {
-                Some(month) => (to_base(month) - so_far).max(Decimal::ZERO),
-                None => {
-                    // Not read yet this cycle: last month's usage (its bill less the base fee),
-                    // a day at a time, for the days left.
-                    let last = last_month.map_or(Decimal::ZERO, |m| m.item(item.id));
-                    let fee = to_base(item.cost);
-                    let month_days = Decimal::from(last_month.map_or(Month::of(today), |m| m.month).days());
-                    (last - fee).max(Decimal::ZERO) * Decimal::from(rest.days()) / month_days
+            let rate = ledger.run_rates.of(item);
+            match usage_in_month(item, &rate, today) {
+                Some(month) => {
+                    let so_far = flow.usage_so_far.get(&item.id).copied().unwrap_or_default();
+                    (to_base(month) - so_far).max(Decimal::ZERO)
                 }
+                // Read too early or not at all this cycle: the rest of the month at the run-rate's
+                // estimate of a cycle's usage (the last full cycle's, when there is one).
+                None => to_base(usage_ahead(item, &rate, today, rest)),
             }
         } else {
             // What the jobs will record for the days left: renewals due by month-end (paid in
@@ -256,29 +228,39 @@ fn project(
 }
 
 /// A usage-based item's usage cost for the whole of this month, in its currency, from the
-/// reading's pace: units used by the day the meter was read, carried to the end of the cycle and
-/// priced with the free tier; spread over the cycle's open days as its bill will be. A cycle that
-/// starts before the month ends continues at the same pace, with its base fee. `None` when the
-/// meter has not been read this cycle.
-fn usage_in_month(item: &Item, today: NaiveDate) -> Option<Money> {
+/// reading's pace when the run-rate goes by it: units used by the day the meter was read, carried
+/// to the end of the cycle and priced with the free tier; spread over the cycle's open days as its
+/// bill will be. A cycle that starts before the month ends continues at the same pace, with its
+/// base fee. `None` when the run-rate does not go by this cycle's reading.
+fn usage_in_month(item: &Item, rate: &RunRate, today: NaiveDate) -> Option<Money> {
+    let RunRateBasis::Pace { .. } = rate.basis else { return None };
     let usage = item.usage.as_ref()?;
-    if !read_this_cycle(item, today) {
-        return None;
-    }
-    let cycle = cycle(item, today);
+    let pace = paced(item, usage, today)?;
+    let cycle = item.cycle(today);
     let month = Month::of(today).range();
-    let read_on = usage.read_on?;
-    let elapsed = Decimal::from((read_on - cycle.start).num_days() + 1);
     let cycle_days = Decimal::from(cycle.days());
-    let units = usage.used * cycle_days / elapsed;
-    let at_end = Usage { used: units, ..usage.clone() };
+    let at_end = Usage { used: pace.units, ..usage.clone() };
     let open = DateRange::new(item.billed_from.max(cycle.start), cycle.end)?;
-    let mut amount = share(at_end.unbilled_cost(1), open, month);
+    let mut amount = open.share(at_end.unbilled_cost(1), month);
     if let Some(next) = cycle.end.succ_opt().and_then(|start| DateRange::new(start, month.end)) {
-        let daily = (at_end.cost_of(units, 1) + item.cost.amount) / cycle_days;
+        let daily = (at_end.cost_of(pace.units, 1) + item.cost.amount) / cycle_days;
         amount += daily * Decimal::from(next.days());
     }
     Some(Money::new(amount, item.cost.currency))
+}
+
+/// Usage for the `rest` of the month at the run-rate's estimate of a cycle's usage, a day at a
+/// time; days past the cycle's end start the next cycle, with its base fee.
+fn usage_ahead(item: &Item, rate: &RunRate, today: NaiveDate, rest: DateRange) -> Money {
+    let cycle = item.cycle(today);
+    let usage = rate.cycle_usage.unwrap_or_default();
+    let daily = usage / Decimal::from(cycle.days());
+    let within = rest.intersect(cycle).map_or(0, DateRange::days);
+    let after = cycle.end.succ_opt().and_then(|start| DateRange::new(start.max(rest.start), rest.end));
+    let next = after.map_or(Decimal::ZERO, |days| {
+        (usage + item.cost.amount) * Decimal::from(days.days()) / Decimal::from(cycle.days())
+    });
+    Money::new(daily * Decimal::from(within) + next, item.cost.currency)
 }
 
 #[cfg(test)]
@@ -458,15 +440,31 @@ mod tests {
     }
 
     #[test]
-    fn an_unread_meter_is_projected_from_last_months_usage() {
+    fn an_unread_meter_is_projected_from_the_last_cycle() {
         let mut f = Fixture::new("2026-11-10");
         let id = metered_plan(&mut f, None);
         // October's bill: the 25.00 fee and 75.00 of usage.
         f.history.push(line(id, "100", "2026-10-01", "2026-10-31"));
         let result = spend(&f.ledger(), 1);
-        // The fee: 25 x 10/30 so far and the rest ahead; usage: 75 a month, for the 20 days left
-        // at October's 75/31 a day = 48.39.
+        // The fee: 25 x 10/30 so far and the rest ahead; usage: the run-rate's 75 a cycle, for
+        // the 20 days left of November's 30-day cycle: 50.
         assert_eq!(result.current.to_date.item(id).round_dp(2), dec("8.33"));
-        assert_eq!(result.current.projected.item(id).round_dp(2), dec("73.39"));
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("75.00"));
+        let item = f.items[0].clone();
+        assert_eq!(f.ledger().run_rates.of(&item).monthly.amount, dec("100"));
+    }
+
+    #[test]
+    fn an_early_reading_defers_to_the_last_cycle() {
+        // Read on the 3rd (12 GB): too early to carry to the cycle's end, so the rest of the
+        // month goes at October's usage (75 a cycle); what was used so far still counts.
+        let mut f = Fixture::new("2026-11-03");
+        let id = metered_plan(&mut f, Some("12"));
+        f.history.push(line(id, "100", "2026-10-01", "2026-10-31"));
+        let result = spend(&f.ledger(), 1);
+        // So far: 3 days of the fee (2.50) and 4 GB beyond the free 8 (0.50).
+        assert_eq!(result.current.to_date.item(id).round_dp(2), dec("3.00"));
+        // Projected: the whole fee, the 0.50 so far, and 27 days at 75/30 a day (67.50).
+        assert_eq!(result.current.projected.item(id).round_dp(2), dec("93.00"));
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::cost::CostSource;
 use crate::domain::item::{Item, ItemChanges, Kind, Renewal};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{ExchangeRate, RateBook};
+use crate::domain::summary::RunRates;
 use crate::domain::testing::{c, d, dec};
 use crate::domain::text::ItemName;
 use crate::domain::workspace::Settings;
@@ -24,6 +25,7 @@ pub struct Fixture {
     settled: Settled,
     covered: HashMap<i64, Vec<DateRange>>,
     rate_book: RateBook,
+    run_rates: Option<RunRates>,
 }
 
 /// A cost record of `amount` (in USD unless it has a currency: `"800 THB"`) over `from..=to`.
@@ -50,6 +52,7 @@ impl Fixture {
             settled: Settled::default(),
             covered: HashMap::new(),
             rate_book: RateBook::default(),
+            run_rates: None,
         }
     }
 
@@ -118,6 +121,13 @@ impl Fixture {
         let window_start = Month::of(self.today).plus(-24).first_day();
         self.settled = settle_all(self.items.clone(), self.today, &self.covered, window_start);
         self.rate_book = RateBook::new(self.rates.clone());
+        self.run_rates = Some(super::run_rates(
+            &self.settled.items,
+            &self.history,
+            &self.settled.pending,
+            &self.rate_book,
+            self.today,
+        ));
         Ledger {
             today: self.today,
             settings: &self.settings,
@@ -128,6 +138,7 @@ impl Fixture {
             rates: &self.rate_book,
             budgets: &self.budgets,
             web: &self.web,
+            run_rates: self.run_rates.as_ref().expect("just set"),
         }
     }
 }

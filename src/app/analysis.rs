@@ -15,7 +15,7 @@ use crate::analysis::alerts::{Alert, alerts};
 use crate::analysis::dashboard::{Dashboard, RENEWAL_DAYS, TREND_MONTHS, Trends, dashboard, trends};
 use crate::analysis::report::{Report, report};
 use crate::analysis::spend::{Spend, spend};
-use crate::analysis::{CostLine, Ledger, Settled, settle_all};
+use crate::analysis::{CostLine, Ledger, Settled, run_rates, settle_all};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::budget::{Budget, BudgetScope, Thresholds};
@@ -23,11 +23,15 @@ use crate::domain::calendar::{DateRange, Month};
 use crate::domain::item::Category;
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::RateBook;
+use crate::domain::summary::RunRates;
 use crate::domain::workspace::{Language, Settings, WorkspaceId};
 use crate::store::Removed;
 
 /// Most months `trends` looks back.
 pub const MAX_TREND_MONTHS: u32 = 60;
+/// Months of history run-rates need: a usage-billed item's previous cycle may start in the
+/// month before last.
+pub(super) const RUN_RATE_MONTHS: u32 = 2;
 /// Months of history alerts (unusual spend) look at.
 const ALERT_MONTHS: u32 = 13;
 
@@ -42,6 +46,7 @@ struct Loaded {
     rates: RateBook,
     budgets: Vec<Budget>,
     web: crate::analysis::website::Web,
+    run_rates: RunRates,
 }
 
 impl Loaded {
@@ -56,6 +61,7 @@ impl Loaded {
             rates: &self.rates,
             budgets: &self.budgets,
             web: &self.web,
+            run_rates: &self.run_rates,
         }
     }
 }
@@ -101,7 +107,7 @@ pub struct BudgetList {
 }
 
 /// The first day analysis looks at: the 1st of the month `months_back` before today's.
-fn window_start(today: NaiveDate, months_back: u32) -> NaiveDate {
+pub(super) fn window_start(today: NaiveDate, months_back: u32) -> NaiveDate {
     Month::of(today).plus(-(months_back as i32)).first_day()
 }
 
@@ -118,7 +124,8 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let items = tx.items(workspace, Removed::Included).await?;
-        let from = window_start(today, months_back);
+        // Run-rates look at usage-billed items' previous cycle, which may start two months back.
+        let from = window_start(today, months_back.max(RUN_RATE_MONTHS));
         // Usage still to bill is spread from its cycle's start, which may be older than the window.
         let covered_from = items
             .iter()
@@ -126,11 +133,14 @@ impl App {
             .map(|i| i.billed_from)
             .fold(from, NaiveDate::min);
         let (history, covered) = tx.analysis_records(workspace, covered_from, from, today).await?;
+        let settled = settle_all(items, today, &covered, from);
+        let rates = RateBook::new(tx.rates(workspace).await?);
         Ok(Loaded {
-            settled: settle_all(items, today, &covered, from),
+            run_rates: run_rates(&settled.items, &history, &settled.pending, &rates, today),
+            settled,
             history,
             covered,
-            rates: RateBook::new(tx.rates(workspace).await?),
+            rates,
             budgets: tx.budgets(workspace).await?,
             web: Self::load_web(&mut tx, workspace, self.now()).await?,
             settings,

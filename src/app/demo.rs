@@ -18,6 +18,7 @@ use crate::domain::item::{
 };
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{ExchangeRate, RateBook};
+use crate::domain::summary::RunRates;
 use crate::domain::text::{ItemName, Label, Notes};
 use crate::domain::workspace::WorkspaceId;
 use crate::store::Removed;
@@ -210,7 +211,8 @@ impl App {
                 usage.used = (usage.used * Decimal::from(today.day()) / Decimal::from(month.days())).round_dp(2);
             }
             item.id = tx.insert_item(workspace, &item).await?;
-            let view = ItemView::new(&item, &settings, &rates, today);
+            let run_rates = RunRates::new([&item], today, [], &rates);
+            let view = ItemView::new(&item, &settings, &rates, today, &run_rates);
             let added = item_change("item.add", item.id, None, Some(&view));
             tx.audit(workspace, actor, now, &added).await?;
             let mut imported = Vec::new();

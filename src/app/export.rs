@@ -80,11 +80,12 @@ impl App {
         let rates = RateBook::new(tx.rates(workspace).await?);
         let records = tx.cost_records(workspace, CostFilter::default()).await?;
         let by_id: HashMap<i64, _> = items.iter().map(|i| (i.id, i)).collect();
+        let run_rates = super::items::run_rates(&mut tx, workspace, &items, &rates, today).await?;
         Ok(ExportData {
             workspace: workspace.clone(),
             exported_at: self.now(),
             base_currency: settings.base_currency,
-            items: items.iter().map(|i| ItemView::new(i, &settings, &rates, today)).collect(),
+            items: items.iter().map(|i| ItemView::new(i, &settings, &rates, today, &run_rates)).collect(),
             history: records
                 .iter()
                 .map(|r| CostView::new(r, by_id.get(&r.item_id).copied(), settings.base_currency, &rates))

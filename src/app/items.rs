@@ -8,6 +8,7 @@ use serde_json::json;
 use super::jobs::record_charges;
 use super::views::{CostView, ItemChanged, ItemDetail, ItemList, ItemView, TotalsView};
 use super::{App, Result};
+use crate::analysis::{CostLine, settle_all};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::DateRange;
@@ -15,7 +16,7 @@ use crate::domain::cost::{CostSource, NewCostRecord, settle};
 use crate::domain::error::{close_matches, rank_matches};
 use crate::domain::item::{BillingPeriod, Category, Item, ItemChanges, Kind, Status};
 use crate::domain::rates::RateBook;
-use crate::domain::summary::monthly_totals;
+use crate::domain::summary::{RunRates, monthly_totals};
 use crate::domain::text::Notes;
 use crate::domain::workspace::{Settings, WorkspaceId};
 use crate::store::{CostFilter, Removed, Tx};
@@ -212,7 +213,7 @@ impl App {
             ));
         }
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = ItemView::new(&item, &settings, &rates, today);
+        let view = item_view(&mut tx, workspace, &item, &settings, &rates, today).await?;
         let change = item_change("item.add", item.id, None, Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
@@ -253,8 +254,8 @@ impl App {
         check_name_free(&items, &after)?;
         tx.update_item(workspace, &after).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = ItemView::new(&after, &settings, &rates, today);
-        let before_view = ItemView::new(&before, &settings, &rates, today);
+        let view = item_view(&mut tx, workspace, &after, &settings, &rates, today).await?;
+        let before_view = item_view(&mut tx, workspace, &before, &settings, &rates, today).await?;
         let change = item_change("item.edit", after.id, Some(&before_view), Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
@@ -273,9 +274,9 @@ impl App {
         if current != item {
             tx.update_item(workspace, &current).await?;
         }
-        tx.remove_item(workspace, item.id, now).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = ItemView::new(&item, &settings, &rates, today);
+        let view = item_view(&mut tx, workspace, &item, &settings, &rates, today).await?;
+        tx.remove_item(workspace, item.id, now).await?;
         let change = item_change("item.remove", item.id, Some(&view), None);
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
@@ -310,8 +311,8 @@ impl App {
         tx.restore_item(workspace, item.id).await?;
         tx.update_item(workspace, &item).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = ItemView::new(&item, &settings, &rates, today);
-        let before_view = ItemView::new(&removed_item, &settings, &rates, today);
+        let view = item_view(&mut tx, workspace, &item, &settings, &rates, today).await?;
+        let before_view = item_view(&mut tx, workspace, &removed_item, &settings, &rates, today).await?;
         let change = item_change("item.restore", item.id, Some(&before_view), Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
@@ -341,10 +342,12 @@ impl App {
         let today = self.today(&settings);
         let items = tx.items(workspace, Removed::Excluded).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let totals = monthly_totals(&items, settings.base_currency, &rates, today, settings.expiring_window_days);
+        let run_rates = run_rates(&mut tx, workspace, &items, &rates, today).await?;
+        let totals =
+            monthly_totals(&items, &run_rates, settings.base_currency, &rates, today, settings.expiring_window_days);
         let mut views: Vec<ItemView> = items
             .iter()
-            .map(|item| ItemView::new(item, &settings, &rates, today))
+            .map(|item| ItemView::new(item, &settings, &rates, today, &run_rates))
             .filter(|v| filter.kind.is_none_or(|k| v.kind == k))
             .filter(|v| filter.category.is_none_or(|c| v.category == c))
             .filter(|v| filter.status.is_none_or(|s| v.status == s))
@@ -411,16 +414,67 @@ impl App {
         let skip = records.len().saturating_sub(12);
         let history =
             records[skip..].iter().map(|r| CostView::new(r, Some(&item), settings.base_currency, &rates)).collect();
-        Ok(ItemDetail {
-            item: ItemView::new(&item, &settings, &rates, today),
-            history,
-            warnings: item_warnings(&item, &settings, &rates, today),
-        })
+        let item = item_view(&mut tx, workspace, &item, &settings, &rates, today).await?;
+        Ok(ItemDetail { warnings: item_warnings(&item, &settings, &rates, today), item, history })
     }
 }
 
-fn item_warnings(item: &Item, settings: &Settings, rates: &RateBook, today: NaiveDate) -> Vec<String> {
-    rates.convert(item.monthly_cost(), settings.base_currency, today).err().map(|m| m.to_string()).into_iter().collect()
+fn item_warnings(view: &ItemView, settings: &Settings, rates: &RateBook, today: NaiveDate) -> Vec<String> {
+    rates.convert(view.monthly_cost, settings.base_currency, today).err().map(|m| m.to_string()).into_iter().collect()
+}
+
+/// Run-rates of `items` as the analysis works them out (see [`crate::analysis::run_rates`]):
+/// usage-billed items settled as the jobs would leave them today, with their previous cycle's
+/// records and any bill the jobs have not written yet.
+pub(super) async fn run_rates(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    items: &[Item],
+    rates: &RateBook,
+    today: NaiveDate,
+) -> Result<RunRates> {
+    let usage: Vec<Item> =
+        items.iter().filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears()).cloned().collect();
+    let from = super::analysis::window_start(today, super::analysis::RUN_RATE_MONTHS);
+    let (history, covered) = match usage.as_slice() {
+        [] => return Ok(RunRates::new(items, today, [], rates)),
+        [one] => {
+            let covered = tx.covered_periods(workspace, Some(one.id)).await?;
+            let filter = CostFilter { item_id: Some(one.id), from: Some(from), to: Some(today) };
+            let records = tx.cost_records(workspace, filter).await?;
+            let lines = records
+                .iter()
+                .map(|r| CostLine { item_id: r.item_id, amount: r.amount, period: r.period, source: r.source })
+                .collect();
+            (lines, covered)
+        }
+        _ => {
+            let covered_from = usage.iter().map(|i| i.billed_from).fold(from, NaiveDate::min);
+            tx.analysis_records(workspace, covered_from, from, today).await?
+        }
+    };
+    let settled = settle_all(usage, today, &covered, from);
+    let others = items.iter().filter(|i| !i.period.bills_in_arrears());
+    let lines: Vec<&CostLine> = history.iter().chain(&settled.pending).collect();
+    Ok(RunRates::new(
+        settled.items.iter().chain(others),
+        today,
+        lines.iter().map(|l| (l.item_id, l.amount, l.period)),
+        rates,
+    ))
+}
+
+/// The view of one item with its run-rate worked out as everywhere else.
+pub(super) async fn item_view(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    item: &Item,
+    settings: &Settings,
+    rates: &RateBook,
+    today: NaiveDate,
+) -> Result<ItemView> {
+    let run_rates = run_rates(tx, workspace, std::slice::from_ref(item), rates, today).await?;
+    Ok(ItemView::new(item, settings, rates, today, &run_rates))
 }
 
 impl App {

@@ -13,7 +13,7 @@ use crate::domain::item::{
 };
 use crate::domain::money::{Currency, Money, exact_amount, format_exact};
 use crate::domain::rates::{ExchangeRate, RateBook};
-use crate::domain::summary::{Totals, item_monthly};
+use crate::domain::summary::{RunRateBasis, RunRates, Totals, item_monthly};
 use crate::domain::workspace::{LeadTimes, Settings, WorkspaceId};
 
 /// Money exactly as typed: `{"amount": "0.0004", "currency": "USD"}`.
@@ -47,10 +47,14 @@ pub struct ItemView {
     /// The price of one billing cycle, as typed.
     pub cost: TypedMoney,
     pub billing_period: BillingPeriod,
-    /// The monthly equivalent in the item's currency.
+    /// The monthly run-rate in the item's currency: the price per month, or for usage-billed
+    /// items a full-cycle estimate (see `monthly_basis`).
     pub monthly_cost: Money,
-    /// The monthly equivalent in the workspace's base currency; `null` when no rate converts it.
+    /// The run-rate in the workspace's base currency; `null` when no rate converts it.
     pub monthly_cost_base: Option<Money>,
+    /// How the run-rate was worked out: `price`, `pace` (this cycle's usage carried to its end),
+    /// `last_cycle` (the last full cycle's bill) or `fee_only` (nothing read yet).
+    pub monthly_basis: RunRateBasis,
     /// The stored renewal (or expiry) date.
     pub renewal_date: Option<NaiveDate>,
     /// The next renewal as of today (an auto-renewing item whose date passed already renews later).
@@ -106,8 +110,8 @@ fn percent(part: Decimal, whole: Option<Decimal>) -> Option<Decimal> {
 }
 
 impl ItemView {
-    pub fn new(item: &Item, settings: &Settings, rates: &RateBook, today: NaiveDate) -> ItemView {
-        let monthly = item_monthly(item, settings.base_currency, rates, today);
+    pub fn new(item: &Item, settings: &Settings, rates: &RateBook, today: NaiveDate, run_rates: &RunRates) -> ItemView {
+        let monthly = item_monthly(item, run_rates, settings.base_currency, rates, today);
         let next_renewal = item.next_renewal(today);
         let label = |l: &Option<crate::domain::text::Label>| l.as_ref().map(|l| l.as_str().to_string());
         let mut view = ItemView {
@@ -120,6 +124,7 @@ impl ItemView {
             billing_period: item.period,
             monthly_cost: monthly.monthly,
             monthly_cost_base: monthly.monthly_base,
+            monthly_basis: monthly.basis,
             renewal_date: item.renewal.map(|r| r.date),
             next_renewal,
             days_until_renewal: next_renewal.map(|d| (d - today).num_days()),

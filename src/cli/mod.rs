@@ -222,8 +222,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             let lang = language(app, cli).await?;
             let (dashboard, trends) = app.dashboard_and_trends(ws, Some(*days)).await?;
             if let Some(path) = chart {
-                let breakdown: Vec<_> = dashboard.by_category.iter().map(|(c, m)| (*c, m.0)).collect();
-                write_chart(path, &crate::render::chart::cost_chart(&trends, &breakdown, lang))?;
+                write_chart(path, &crate::render::chart::cost_chart(&trends, lang))?;
             }
             analysis_output(json, lang, Page::Dashboard, &dashboard)
         }
@@ -231,8 +230,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             let lang = language(app, cli).await?;
             let trends = app.trends(ws, Some(*months), *category).await?;
             if let Some(path) = chart {
-                let breakdown: Vec<_> = trends.this_month_by_category.iter().map(|(c, m)| (*c, m.projected)).collect();
-                write_chart(path, &crate::render::chart::cost_chart(&trends, &breakdown, lang))?;
+                write_chart(path, &crate::render::chart::cost_chart(&trends, lang))?;
             }
             analysis_output(json, lang, Page::Trends, &trends)
         }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::error::UserError;
@@ -159,6 +160,16 @@ impl DateRange {
 
     pub fn intersect(self, other: DateRange) -> Option<DateRange> {
         DateRange::new(self.start.max(other.start), self.end.min(other.end))
+    }
+
+    /// The share of `amount`, paid for the days of `self`, that falls on the days of `range`:
+    /// amounts are spread evenly over the days they pay for (a yearly charge counts 1/365 a day).
+    pub fn share(self, amount: Decimal, range: DateRange) -> Decimal {
+        match self.intersect(range) {
+            Some(overlap) if overlap == self => amount,
+            Some(overlap) => amount * Decimal::from(overlap.days()) / Decimal::from(self.days()),
+            None => Decimal::ZERO,
+        }
     }
 
     /// The days of this range outside `other`: none, one or two ranges, in order.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::calendar::{Month, add_months_anchored};
+use super::calendar::{DateRange, Month, add_months_anchored};
 use super::choice::choice_enum;
 use super::error::UserError;
 use super::money::{Currency, MAX_AMOUNT, Money};
@@ -785,6 +785,29 @@ impl Item {
             Some(date) if !self.auto_renew && (date - today).num_days() <= i64::from(window_days) => Status::Expiring,
             _ => Status::Active,
         }
+    }
+
+    /// The billing cycle `today` falls in: from the previous renewal to the day before the next
+    /// (a renewal today starts a cycle), or the calendar month for items without a renewal date.
+    pub fn cycle(&self, today: NaiveDate) -> DateRange {
+        let month = Month::of(today).range();
+        let cycle = || {
+            let renewal = self.renewal?;
+            let mut next = Renewal { date: self.next_renewal(today)?, ..renewal };
+            if next.date <= today {
+                next = next.following(self.period)?;
+            }
+            let start = next.preceding(self.period)?;
+            DateRange::new(start.date, next.date.pred_opt()?).filter(|c| c.contains(today))
+        };
+        cycle().unwrap_or(month)
+    }
+
+    /// Whether the usage meter was read in the cycle `today` falls in (since the item became
+    /// billable).
+    pub fn read_this_cycle(&self, today: NaiveDate) -> bool {
+        let start = self.cycle(today).start.max(self.billed_from);
+        self.usage.as_ref().and_then(|u| u.read_on).is_some_and(|day| day >= start)
     }
 
     /// The charge for the current billing cycle: the price plus usage beyond the free tier.

@@ -15,8 +15,8 @@ fn number(money: &Money) -> f64 {
 }
 
 /// Monthly bars by category (completed months, then this month so far), the forecast band, and
-/// `breakdown` (category and monthly amount) beside them.
-pub fn cost_chart(trends: &Trends, breakdown: &[(Category, Money)], language: Language) -> CostChart {
+/// the run-rate by category beside them (the dashboard's monthly cost).
+pub fn cost_chart(trends: &Trends, language: Language) -> CostChart {
     let renderer = Renderer::get(language, Flavor::Plain);
     let label = |id: &'static str| renderer.text(&crate::analysis::Text { id, args: Default::default() });
     let category_name = |c: Category| renderer.text(&text!("chart.category", category = c));
@@ -65,7 +65,7 @@ pub fn cost_chart(trends: &Trends, breakdown: &[(Category, Money)], language: La
         forecast,
         forecast_label: label("chart.forecast"),
         breakdown_title: label("chart.breakdown"),
-        breakdown: breakdown.iter().map(|(c, m)| (category_name(*c), number(m))).collect(),
+        breakdown: trends.run_rate_by_category.iter().map(|(c, m)| (category_name(*c), number(m))).collect(),
         empty_text: label("chart.empty"),
     }
 }

@@ -10,11 +10,10 @@ use crate::render::{Page, chart};
 /// Draws the chart as an attachment the embed shows.
 fn chart_file(
     trends: &crate::analysis::dashboard::Trends,
-    breakdown: &[(Category, crate::domain::money::Money)],
     language: crate::domain::workspace::Language,
     name: &str,
 ) -> Result<serenity::CreateAttachment, Error> {
-    let png = crate::chart::render_png(&chart::cost_chart(trends, breakdown, language))?;
+    let png = crate::chart::render_png(&chart::cost_chart(trends, language))?;
     Ok(serenity::CreateAttachment::bytes(png, name))
 }
 
@@ -32,8 +31,7 @@ pub async fn dashboard(
     let renderer = reply::renderer(ctx, &ws).await?;
     let (dashboard, trends) = ctx.data().app.dashboard_and_trends(&ws, days).await?;
     let worst = dashboard.alerts.iter().map(|a| a.severity).max();
-    let breakdown: Vec<_> = dashboard.by_category.iter().map(|(c, m)| (*c, m.0)).collect();
-    let file = chart_file(&trends, &breakdown, renderer.language(), "dashboard.png")?;
+    let file = chart_file(&trends, renderer.language(), "dashboard.png")?;
     let embed = reply::page_embed(renderer, Page::Dashboard, &dashboard, severity_colour(worst))?
         .image("attachment://dashboard.png");
     reply::send(ctx, embed, vec![file]).await
@@ -53,8 +51,7 @@ pub async fn trends(
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let trends = ctx.data().app.trends(&ws, months, category).await?;
-    let breakdown: Vec<_> = trends.this_month_by_category.iter().map(|(c, m)| (*c, m.projected)).collect();
-    let file = chart_file(&trends, &breakdown, renderer.language(), "trends.png")?;
+    let file = chart_file(&trends, renderer.language(), "trends.png")?;
     let embed =
         reply::page_embed(renderer, Page::Trends, &trends, reply::colour::INFO)?.image("attachment://trends.png");
     reply::send(ctx, embed, vec![file]).await
