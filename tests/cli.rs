@@ -66,7 +66,7 @@ fn help_explains_the_commands() {
 fn demo_then_list_shows_totals_in_json() {
     let sandbox = Sandbox::new();
     let printed = sandbox.ok(&["demo"]);
-    assert!(printed.contains("Monthly total: 842.64 USD"), "{printed}");
+    assert!(printed.contains("Monthly run-rate: 842.64 USD"), "{printed}");
     assert!(printed.contains("acme.com"));
 
     let list = sandbox.json(&["item", "list"]);

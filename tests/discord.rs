@@ -199,7 +199,7 @@ async fn the_bot_works_end_to_end() {
 
     // Everyone reads the dashboard: 1.00 (12 a year) + 20.00 + 30.00 = 51.00 a month, with a chart.
     let dashboard = fake.command(&member(), Some(GUILD), "dashboard", json!([]), "en-US").await;
-    assert!(dashboard.text().contains("Monthly cost: 51.00 USD"), "{}", dashboard.text());
+    assert!(dashboard.text().contains("Monthly run-rate: 51.00 USD"), "{}", dashboard.text());
     assert_eq!(dashboard.files.len(), 1, "the chart is attached");
     assert_eq!(&dashboard.files[0].1[..4], b"\x89PNG");
 

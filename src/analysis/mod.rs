@@ -176,6 +176,22 @@ pub(crate) fn summary_total(ledger: &Ledger) -> rust_decimal::Decimal {
     .amount
 }
 
+/// How a run-rate was estimated, in words; `None` for a plain price per month.
+pub fn run_rate_note(basis: &crate::domain::summary::RunRateBasis) -> Option<Text> {
+    use crate::domain::summary::RunRateBasis;
+    match *basis {
+        RunRateBasis::Price => None,
+        RunRateBasis::Pace { read_on, days, cycle_days, early: false } => {
+            Some(text!("runrate.pace", read_on = read_on, days = days, cycle_days = cycle_days))
+        }
+        RunRateBasis::Pace { days, cycle_days, early: true, .. } => {
+            Some(text!("runrate.pace_early", days = days, cycle_days = cycle_days))
+        }
+        RunRateBasis::LastCycle { from, to } => Some(text!("runrate.last_cycle", from = from, to = to)),
+        RunRateBasis::FeeOnly => Some(text!("runrate.fee_only")),
+    }
+}
+
 /// A percentage for people: `85%`, `112.5%`.
 pub(crate) fn percent(value: rust_decimal::Decimal) -> String {
     format!("{}%", value.round_dp(1).normalize())

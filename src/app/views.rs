@@ -55,6 +55,8 @@ pub struct ItemView {
     /// How the run-rate was worked out: `price`, `pace` (this cycle's usage carried to its end),
     /// `last_cycle` (the last full cycle's bill) or `fee_only` (nothing read yet).
     pub monthly_basis: RunRateBasis,
+    /// `monthly_basis` in words, for estimated run-rates.
+    pub monthly_note: Option<crate::analysis::Text>,
     /// The stored renewal (or expiry) date.
     pub renewal_date: Option<NaiveDate>,
     /// The next renewal as of today (an auto-renewing item whose date passed already renews later).
@@ -124,6 +126,7 @@ impl ItemView {
             billing_period: item.period,
             monthly_cost: monthly.monthly,
             monthly_cost_base: monthly.monthly_base,
+            monthly_note: crate::analysis::run_rate_note(&monthly.basis),
             monthly_basis: monthly.basis,
             renewal_date: item.renewal.map(|r| r.date),
             next_renewal,

@@ -56,7 +56,10 @@ pub async fn run(cli: Cli) -> ExitCode {
 /// What a command prints: JSON when `--json` is given, the human rendering otherwise.
 fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<String, AppError> {
     if json {
-        let mut text = serde_json::to_string_pretty(value).map_err(anyhow::Error::new)?;
+        // Sentences in views (such as how a run-rate was estimated) are worded in English, like
+        // the tables.
+        let resolved = Renderer::get(Language::English, Flavor::Plain).resolve(value);
+        let mut text = serde_json::to_string_pretty(&resolved).map_err(anyhow::Error::new)?;
         text.push('\n');
         Ok(text)
     } else {

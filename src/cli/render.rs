@@ -8,6 +8,8 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
 use crate::app::{BudgetList, BudgetView, Exported, JobReport};
 use crate::domain::item::BillingPeriod;
+use crate::domain::workspace::Language;
+use crate::render::{Flavor, Renderer};
 use crate::store::AuditRecord;
 
 fn table(header: &[&str]) -> Table {
@@ -71,11 +73,16 @@ pub fn item_list(list: &ItemList) -> String {
         "Next renewal",
         "Status",
     ]);
+    let mut estimated = false;
     for item in &list.items {
-        let monthly = match &item.monthly_cost_base {
+        let mut monthly = match &item.monthly_cost_base {
             Some(money) => money.format_amount(),
             None => format!("{} (no rate)", item.monthly_cost),
         };
+        if item.monthly_note.is_some() {
+            monthly.push_str(" ~");
+            estimated = true;
+        }
         t.add_row(vec![
             right(item.id),
             Cell::new(item.kind),
@@ -88,7 +95,10 @@ pub fn item_list(list: &ItemList) -> String {
         ]);
     }
     writeln!(out, "{t}").ok();
-    writeln!(out, "Monthly total: {}", list.totals.total_monthly_cost).ok();
+    if estimated {
+        writeln!(out, "~ usage-billed: estimated for a full billing cycle (`item show` says from what)").ok();
+    }
+    writeln!(out, "Monthly run-rate: {}", list.totals.total_monthly_cost).ok();
     let parts: Vec<String> = list
         .totals
         .categories
@@ -117,21 +127,25 @@ pub fn item_detail(detail: &ItemDetail) -> String {
     out
 }
 
+/// The run-rate, converted when the item is in another currency, and how it was estimated.
+fn monthly(item: &ItemView) -> String {
+    let mut text = match &item.monthly_cost_base {
+        Some(base) if base.currency != item.monthly_cost.currency => format!("{} ≈ {}", item.monthly_cost, base),
+        _ => item.monthly_cost.to_string(),
+    };
+    if let Some(note) = &item.monthly_note {
+        write!(text, " ({})", Renderer::get(Language::English, Flavor::Plain).text(note)).ok();
+    }
+    text
+}
+
 fn item_card(item: &ItemView) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("Name", format!("{} (#{})", item.name, item.id)),
         ("Kind", format!("{} ({})", item.kind, item.category)),
         ("Provider", item.provider.clone().unwrap_or_else(|| "-".into())),
         ("Cost", cost(item)),
-        (
-            "Monthly",
-            match &item.monthly_cost_base {
-                Some(base) if base.currency != item.monthly_cost.currency => {
-                    format!("{} ≈ {}", item.monthly_cost, base)
-                }
-                _ => item.monthly_cost.to_string(),
-            },
-        ),
+        ("Monthly", monthly(item)),
         ("Renews", renewal(item)),
         ("Auto-renew", if item.auto_renew { "yes".into() } else { "no".into() }),
         ("Status", item.status.to_string()),
