@@ -322,5 +322,4 @@ mod tests {
         let zero_line = |p: [u8; 3]| p == [0x9C, 0xA3, 0xAF];
         assert!(image.count(40..790, 460..520, zero_line) > 300, "the legend squeezed the bars");
     }
-
 }
