@@ -4,13 +4,14 @@ mod common;
 
 use chrono::NaiveDate;
 use common::{TestDb, dec, named, ws};
-use jarvis::app::{AppError, CostInput, CostPeriod, ItemFilter, ItemRef};
+use jarvis::app::{AppError, CostInput, CostPeriod, ItemFilter, ItemForm, ItemRef};
 use jarvis::domain::UserError;
 use jarvis::domain::audit::Actor;
 use jarvis::domain::calendar::Month;
 use jarvis::domain::cost::CostSource;
 use jarvis::domain::item::{BillingPeriod, ItemChanges, Kind, Status};
 use jarvis::domain::money::Currency;
+use jarvis::domain::text::ItemName;
 use jarvis::domain::workspace::SettingKey;
 
 const NOW: &str = "2026-11-30T09:00:00Z";
@@ -98,6 +99,111 @@ async fn names_are_unique_per_kind_case_insensitively() {
         ItemChanges { name: Some(jarvis::domain::text::ItemName::parse("CLOUDFLARE").unwrap()), ..Default::default() };
     let error = user_error(app.edit_item(&local, &Actor::Cli, &ItemRef::new(other.item.id.to_string()), &rename).await);
     assert!(matches!(error, UserError::Duplicate { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn names_that_cannot_be_told_apart_are_refused_or_are_one_name() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    // Typed with an invisible joiner: refused before anything is written, saying where it is.
+    let form = ItemForm { name: Some("Tar\u{200D}get".into()), cost: Some("5".into()), ..Default::default() };
+    let error = form.changes().unwrap_err().to_string();
+    assert!(error.contains("invisible character (U+200D ZERO WIDTH JOINER) at position 4"), "{error}");
+    let form = ItemForm { provider: Some("Cloud\u{00A0}Run".into()), ..Default::default() };
+    assert!(form.changes().unwrap_err().to_string().contains("U+00A0 NO-BREAK SPACE"));
+
+    let target = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("Target", "20")).await.unwrap();
+    // Fullwidth capitals are the same name, for the same kind...
+    let error = user_error(app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("ＴＡＲＧＥＴ", "25")).await);
+    assert_eq!(
+        error,
+        UserError::Duplicate { kind: "a hosting service".into(), name: "Target".into(), id: target.item.id }
+    );
+    let other = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("Other", "5")).await.unwrap();
+    let rename = ItemChanges { name: Some(ItemName::parse("ｔａｒｇｅｔ").unwrap()), ..Default::default() };
+    let by_id = ItemRef::new(format!("#{}", other.item.id));
+    assert!(matches!(
+        user_error(app.edit_item(&local, &Actor::Cli, &by_id, &rename).await),
+        UserError::Duplicate { .. }
+    ));
+    // ...while another kind may have it.
+    app.add_item(&local, &Actor::Cli, Kind::Cdn, &named("ＴＡＲＧＥＴ", "1")).await.unwrap();
+
+    // Every spelling that looks like it finds it.
+    for typed in ["Target", "TARGET", "ＴＡＲＧＥＴ", "Ｔａｒｇｅｔ", "Tar\u{200D}get", " target "] {
+        let found = app.show_item(&local, &ItemRef::new(typed).with_kind(Some(Kind::Hosting))).await.unwrap();
+        assert_eq!(found.item.id, target.item.id, "{typed:?}");
+    }
+    let choices = app.item_choices(&local, &[Kind::Hosting], "ｔａｒ", 25).await.unwrap();
+    assert_eq!(choices.iter().map(|c| c.id).collect::<Vec<_>>(), [target.item.id]);
+}
+
+#[tokio::test]
+async fn stored_names_get_the_new_keys_and_look_alikes_are_kept_apart() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    let target = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("Target", "20")).await.unwrap().item.id;
+    let joined = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("x", "5")).await.unwrap().item.id;
+    let cloud = app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("y", "7")).await.unwrap().item.id;
+    // Rows as an older Jarvis saved them: names its rules let through, keys only lower-cased.
+    let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    for (id, name, key, provider) in [
+        (joined, "Tar\u{200D}get", "tar\u{200D}get", Some("Name\u{200D}cheap")),
+        (cloud, "Ｃｌｏｕｄ", "ｃｌｏｕｄ", None),
+    ] {
+        sqlx::query("UPDATE items SET name = ?2, name_key = ?3, provider = ?4 WHERE id = ?1")
+            .bind(id)
+            .bind(name)
+            .bind(key)
+            .bind(provider)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let keys = || async {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, name, name_key FROM items ORDER BY id").fetch_all(&pool).await.unwrap();
+        rows
+    };
+    let renamed = format!("Tar\u{200D}get (#{joined})");
+
+    // Opening the database brings the keys up to date, keeping both look-alikes.
+    let app = jarvis::app::App::new(
+        jarvis::store::Store::open(&db.url).await.unwrap(),
+        std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())),
+    );
+    let expected = vec![
+        (target, "Target".to_string(), "target".to_string()),
+        (joined, renamed.clone(), format!("target (#{joined})")),
+        (cloud, "Ｃｌｏｕｄ".to_string(), "cloud".to_string()),
+    ];
+    assert_eq!(keys().await, expected);
+    let log = app.audit_log(&local, 100).await.unwrap();
+    let renames: Vec<_> = log.iter().filter(|e| e.action == "item.rename").collect();
+    assert_eq!(renames.len(), 1, "{log:?}");
+    assert_eq!(renames[0].actor, "jarvis");
+    assert_eq!(renames[0].entity_id.as_deref(), Some(joined.to_string().as_str()));
+    assert_eq!(renames[0].before.as_ref().unwrap()["name"], "Tar\u{200D}get");
+    assert_eq!(renames[0].after.as_ref().unwrap()["name"], renamed.as_str());
+
+    // Old names and labels still read and work; the new keys count for duplicates and lookups.
+    let shown = app.show_item(&local, &ItemRef::new("target")).await.unwrap();
+    assert_eq!(shown.item.id, target);
+    let old = app.show_item(&local, &ItemRef::new(format!("#{joined}"))).await.unwrap();
+    assert_eq!(old.item.provider.as_deref(), Some("Name\u{200D}cheap"));
+    let edit = ItemChanges { cost: Some(dec("6")), ..Default::default() };
+    app.edit_item(&local, &Actor::Cli, &ItemRef::new(format!("#{joined}")), &edit).await.unwrap();
+    let error = user_error(app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("cloud", "1")).await);
+    assert!(matches!(error, UserError::Duplicate { id, .. } if id == cloud), "{error}");
+
+    // Opening it again changes nothing.
+    let entries = log.len();
+    let again = jarvis::store::Store::open(&db.url).await.unwrap();
+    again.close().await;
+    assert_eq!(keys().await, expected);
+    assert_eq!(app.audit_log(&local, 100).await.unwrap().len(), entries + 1, "only the edit was added");
 }
 
 #[tokio::test]

@@ -215,7 +215,7 @@ fn providers(ledger: &Ledger, alerts: &[Alert]) -> Vec<ProviderRow> {
     for item in ledger.live_items() {
         let name = provider_of(item);
         let status = item.status(today, window);
-        let row = rows.entry(name.to_lowercase()).or_insert_with(|| ProviderRow {
+        let row = rows.entry(crate::domain::text::name_key(&name)).or_insert_with(|| ProviderRow {
             provider: name,
             items: 0,
             monthly: Money::zero(base),

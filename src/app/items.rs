@@ -17,11 +17,12 @@ use crate::domain::error::{close_matches, rank_matches};
 use crate::domain::item::{BillingPeriod, Category, Item, ItemChanges, Kind, Status};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::{RunRates, monthly_totals};
-use crate::domain::text::Notes;
+use crate::domain::text::{Notes, name_key};
 use crate::domain::workspace::{Settings, WorkspaceId};
 use crate::store::{CostFilter, Removed, Tx};
 
-/// How users point at an item: `#12` (an id), its name (case-insensitive), or a bare number,
+/// How users point at an item: `#12` (an id), its name (compared on [`name_key`], so `TARGET` and
+/// fullwidth `Ｔａｒｇｅｔ` find `Target`), or a bare number,
 /// which is an id unless an item is also named that (then it is ambiguous). Optionally narrowed
 /// to a kind when two kinds share a name.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -64,7 +65,7 @@ impl ItemRef {
             .filter(|i| self.kinds.is_empty() || self.kinds.contains(&i.kind()))
             .collect();
         let by_id = self.id().and_then(|(id, explicit)| candidates.iter().find(|i| i.id == id).map(|i| (*i, explicit)));
-        let key = self.query.to_lowercase();
+        let key = name_key(&self.query);
         let by_name: Vec<&Item> = candidates.iter().copied().filter(|i| i.name.key() == key).collect();
         match (by_id, by_name.as_slice()) {
             (Some((item, true)), _) | (Some((item, false)), []) => Ok(item),

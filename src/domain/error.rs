@@ -3,6 +3,8 @@
 //! Every message says what was wrong and what to do instead, without a trailing period, so any
 //! front end (CLI, Discord, HTTP) can show it as-is.
 
+use super::text::name_key;
+
 /// A mistake in what the user asked for. Nothing is written when one is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UserError {
@@ -54,14 +56,15 @@ fn not_found(what: &str, query: &str, suggestions: &[String]) -> String {
 
 /// The candidates matching what someone is typing, best first, at most `limit`: exact, then
 /// starting with it, then a word starting with it, then containing it, then close misspellings.
-/// An empty query lists everything in order. Returns the candidates' indexes.
+/// An empty query lists everything in order. Query and candidates are compared on [`name_key`]
+/// (case-folded, compatibility-normalised). Returns the candidates' indexes.
 pub fn rank_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<usize> {
-    let query = query.trim().to_lowercase();
+    let query = name_key(query);
     let mut scored: Vec<(u8, f64, String, usize)> = candidates
         .into_iter()
         .enumerate()
         .filter_map(|(index, candidate)| {
-            let lower = candidate.to_lowercase();
+            let lower = name_key(candidate);
             let words = || lower.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(&query));
             let (rank, similarity) = if query.is_empty() || lower == query {
                 (0, 0.0)
@@ -90,11 +93,11 @@ pub fn rank_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a st
 
 /// The names in `candidates` close enough to `query` to be worth suggesting, best first (at most 3).
 pub fn close_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let query = query.to_lowercase();
+    let query = name_key(query);
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
         .filter_map(|candidate| {
-            let lower = candidate.to_lowercase();
+            let lower = name_key(candidate);
             let score = if lower.contains(&query) || (query.contains(&lower) && lower.len() >= 3) {
                 1.0
             } else {
@@ -119,6 +122,9 @@ mod tests {
         assert_eq!(ranked("openai"), ["OpenAI", "openai-batch", "Azure OpenAI"]);
         assert_eq!(ranked("open"), ["OpenAI", "Open Router", "openai-batch", "Azure OpenAI"]);
         assert_eq!(ranked("anthropik"), ["Anthropic"]);
+        // Fullwidth and invisible characters in what is typed read as the letters they look like.
+        assert_eq!(ranked("ｏｐｅｎａｉ"), ["OpenAI", "openai-batch", "Azure OpenAI"]);
+        assert_eq!(ranked("Open\u{200D}AI"), ["OpenAI", "openai-batch", "Azure OpenAI"]);
         assert_eq!(ranked("zzz"), Vec::<&str>::new());
         assert_eq!(ranked("").len(), 6);
         assert_eq!(rank_matches("", names, 2).len(), 2);
@@ -135,6 +141,7 @@ mod tests {
         check("open ai", &["OpenAI", "Anthropic"], &["OpenAI"]);
         check("stripe", &["Stripe payments", "Supabase"], &["Stripe payments"]);
         check("zzz", &["OpenAI", "Anthropic"], &[]);
+        check("ＯＰＥＮ ＡＩ", &["OpenAI", "Anthropic"], &["OpenAI"]);
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn record_from_row(row: &SqliteRow) -> anyhow::Result<CostRecord> {
             period: DateRange::new(start, end).context("period ends before it starts")?,
             source: row.try_get::<&str, _>("source")?.parse()?,
             usage: usage.map(serde_json::from_str::<UsageSnapshot>).transpose()?,
-            note: row.try_get::<Option<&str>, _>("note")?.map(Notes::parse).transpose()?,
+            note: row.try_get::<Option<&str>, _>("note")?.map(Notes::from_stored).transpose()?,
             created_at: parse_timestamp(row.try_get("created_at")?)?,
             created_by: row.try_get("created_by")?,
         })

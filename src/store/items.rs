@@ -6,11 +6,13 @@ use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
 use super::{
-    Result, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_opt_decimal, parse_timestamp, timestamp,
+    Result, Store, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_opt_decimal, parse_timestamp,
+    timestamp,
 };
+use crate::domain::audit::{Actor, Change};
 use crate::domain::item::{Details, Item, Kind, Renewal, Usage};
 use crate::domain::money::{Currency, Money};
-use crate::domain::text::{ItemName, Label, Notes};
+use crate::domain::text::{ItemName, Label, MAX_NAME_CHARS, Notes, name_key};
 use crate::domain::workspace::{LeadTimes, WorkspaceId};
 
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
@@ -209,7 +211,7 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
         };
         let usage = match row.try_get::<Option<&str>, _>("usage_unit")? {
             Some(unit) => Some(Usage {
-                unit: Label::parse("unit", unit)?,
+                unit: Label::from_stored("unit", unit)?,
                 unit_price: parse_opt_decimal(row.try_get("unit_price")?)?,
                 included: parse_opt_decimal(row.try_get("included_units")?)?,
                 used: parse_opt_decimal(row.try_get("used_units")?)?.unwrap_or_default(),
@@ -220,18 +222,18 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
             None => None,
         };
         let label = |column: &str| -> anyhow::Result<Option<Label>> {
-            Ok(row.try_get::<Option<&str>, _>(column)?.map(|t| Label::parse("label", t)).transpose()?)
+            Ok(row.try_get::<Option<&str>, _>(column)?.map(|t| Label::from_stored("label", t)).transpose()?)
         };
         Ok(Item {
             id,
-            name: ItemName::parse(row.try_get("name")?)?,
+            name: ItemName::from_stored(row.try_get("name")?)?,
             provider: label("provider")?,
             cost: Money::new(parse_decimal(row.try_get("cost_amount")?)?, currency),
             period: row.try_get::<&str, _>("billing_period")?.parse()?,
             renewal,
             auto_renew: row.try_get("auto_renew")?,
             status: row.try_get::<&str, _>("status")?.parse()?,
-            notes: row.try_get::<Option<&str>, _>("notes")?.map(Notes::parse).transpose()?,
+            notes: row.try_get::<Option<&str>, _>("notes")?.map(Notes::from_stored).transpose()?,
             usage,
             details: Details::from_json(kind, row.try_get("details")?)?,
             lead_times: row.try_get::<Option<&str>, _>("lead_days")?.map(LeadTimes::parse).transpose()?,
@@ -244,4 +246,224 @@ fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
         })
     };
     read().with_context(|| format!("item #{id} in the database is damaged"))
+}
+
+/// One stored item, as far as its name key is concerned.
+#[derive(Clone, Debug)]
+struct KeyRow {
+    id: i64,
+    workspace: String,
+    kind: String,
+    name: String,
+    /// The `name_key` column as stored (by an older Jarvis, maybe with older rules).
+    key: String,
+    live: bool,
+}
+
+/// What bringing one item's name key up to date changes.
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct KeyFix {
+    id: i64,
+    workspace: String,
+    key: String,
+    /// `(old, new)` when the item had to be renamed to stay unique.
+    rename: Option<(String, String)>,
+}
+
+/// The changes that make every stored `name_key` equal [`ItemName::key`] of its name, as the
+/// unique index needs. Live items of one workspace and kind that now share a key (`Target` and an
+/// older `Tar\u{200D}get`) are all kept: one keeps its name, the first (by id) whose name passes
+/// today's rules, else the first; each other one gets ` (#id)` appended (its name shortened to fit
+/// the length limit), so they can be told apart and nothing is lost.
+fn plan_name_keys(rows: &[KeyRow]) -> Vec<KeyFix> {
+    use std::collections::{BTreeMap, HashSet};
+    let mut groups: BTreeMap<(&str, &str, String), Vec<&KeyRow>> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.live) {
+        groups.entry((&row.workspace, &row.kind, name_key(&row.name))).or_default().push(row);
+    }
+    let mut taken: HashSet<(&str, &str, String)> = groups.keys().cloned().collect();
+    let mut renames: BTreeMap<i64, (String, String)> = BTreeMap::new();
+    for ((workspace, kind, _), members) in &mut groups {
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by_key(|r| (ItemName::parse(&r.name).is_err(), r.id));
+        for row in &members[1..] {
+            let (name, key) = (1..)
+                .map(|n| {
+                    let suffix = if n == 1 { format!(" (#{})", row.id) } else { format!(" (#{}-{n})", row.id) };
+                    let room = MAX_NAME_CHARS.saturating_sub(suffix.chars().count());
+                    let base: String = row.name.chars().take(room).collect();
+                    let name = format!("{}{suffix}", base.trim_end());
+                    let key = name_key(&name);
+                    (name, key)
+                })
+                .find(|(_, key)| !taken.contains(&(*workspace, *kind, key.clone())))
+                .expect("some suffix is free");
+            taken.insert((workspace, kind, key.clone()));
+            renames.insert(row.id, (name, key));
+        }
+    }
+    rows.iter()
+        .filter_map(|row| match renames.remove(&row.id) {
+            Some((name, key)) => Some(KeyFix {
+                id: row.id,
+                workspace: row.workspace.clone(),
+                key,
+                rename: Some((row.name.clone(), name)),
+            }),
+            None => {
+                let key = name_key(&row.name);
+                (key != row.key).then(|| KeyFix { id: row.id, workspace: row.workspace.clone(), key, rename: None })
+            }
+        })
+        .collect()
+}
+
+impl Store {
+    /// Brings every item's `name_key` up to date with [`ItemName::key`] (run at start-up, after
+    /// the migrations: keys are computed in Rust, and older versions of Jarvis computed them
+    /// differently). Idempotent: when every key is current, nothing is written. Live items that
+    /// now collide are renamed as [`plan_name_keys`] says, with a warning in the log and an
+    /// `item.rename` entry by `jarvis` in the workspace's audit trail.
+    pub(super) async fn refresh_name_keys(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
+        if plan_name_keys(&self.read().await?.name_key_rows().await?).is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        let fixes = plan_name_keys(&tx.name_key_rows().await?);
+        // Out of the way first, so no key is briefly held by two rows while others move: no key
+        // contains U+200B, as keys drop default-ignorable characters.
+        for fix in &fixes {
+            sqlx::query("UPDATE items SET name_key = ?3 WHERE workspace_id = ?1 AND id = ?2")
+                .bind(&fix.workspace)
+                .bind(fix.id)
+                .bind(format!("\u{200B}{}", fix.id))
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+        for fix in &fixes {
+            let (old, new) = match &fix.rename {
+                Some((old, new)) => (Some(old.as_str()), Some(new.as_str())),
+                None => (None, None),
+            };
+            sqlx::query(
+                "UPDATE items SET name_key = ?3, name = coalesce(?4, name),
+                     updated_at = CASE WHEN ?4 IS NULL THEN updated_at ELSE ?5 END
+                 WHERE workspace_id = ?1 AND id = ?2",
+            )
+            .bind(&fix.workspace)
+            .bind(fix.id)
+            .bind(&fix.key)
+            .bind(new)
+            .bind(timestamp(now))
+            .execute(&mut *tx.tx)
+            .await?;
+            if let (Some(old), Some(new)) = (old, new) {
+                tracing::warn!(
+                    workspace = %fix.workspace,
+                    item = fix.id,
+                    "item #{} `{}` is renamed `{}`: under the name rules it can no longer be told apart from another item of its kind; rename either as you like",
+                    fix.id,
+                    old.escape_debug(),
+                    new.escape_debug(),
+                );
+                let workspace = WorkspaceId::parse(&fix.workspace)?;
+                let change = Change {
+                    action: "item.rename",
+                    entity: "item",
+                    entity_id: Some(fix.id.to_string()),
+                    before: Some(serde_json::json!({ "name": old })),
+                    after: Some(serde_json::json!({ "name": new })),
+                };
+                tx.audit(&workspace, &Actor::Jarvis, now, &change).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Every item of every workspace with its stored name key: for [`Store::refresh_name_keys`]
+    /// only, the one read that is not about a single workspace.
+    async fn name_key_rows(&mut self) -> Result<Vec<KeyRow>> {
+        let rows = sqlx::query(
+            "SELECT id, workspace_id, kind, name, name_key, deleted_at IS NULL AS live FROM items ORDER BY id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let row = |row: &SqliteRow| -> anyhow::Result<KeyRow> {
+            Ok(KeyRow {
+                id: row.try_get("id")?,
+                workspace: row.try_get("workspace_id")?,
+                kind: row.try_get("kind")?,
+                name: row.try_get("name")?,
+                key: row.try_get("name_key")?,
+                live: row.try_get("live")?,
+            })
+        };
+        Ok(rows.iter().map(row).collect::<anyhow::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, kind: &str, name: &str, key: &str, live: bool) -> KeyRow {
+        KeyRow { id, workspace: "w".into(), kind: kind.into(), name: name.into(), key: key.into(), live }
+    }
+
+    /// `(id, new key, new name)` for each change.
+    #[track_caller]
+    fn check(rows: &[KeyRow], expected: &[(i64, &str, Option<&str>)]) {
+        let fixes: Vec<(i64, String, Option<String>)> =
+            plan_name_keys(rows).into_iter().map(|f| (f.id, f.key, f.rename.map(|(_, new)| new))).collect();
+        let expected: Vec<(i64, String, Option<String>)> =
+            expected.iter().map(|(id, key, name)| (*id, key.to_string(), name.map(str::to_string))).collect();
+        assert_eq!(fixes, expected);
+    }
+
+    #[test]
+    fn stale_keys_are_recomputed_and_collisions_renamed() {
+        // Up to date: nothing to do.
+        check(&[row(1, "other", "Target", "target", true)], &[]);
+        // An old key (lower-cased only) is recomputed, live or removed.
+        check(&[row(1, "other", "ＴＡＲＧＥＴ", "ｔａｒｇｅｔ", true)], &[(1, "target", None)]);
+        check(&[row(1, "other", "Tar\u{200D}get", "tar\u{200D}get", false)], &[(1, "target", None)]);
+        // The name that passes today's rules keeps it, even when it is the newer one.
+        check(
+            &[row(1, "other", "Tar\u{200D}get", "tar\u{200D}get", true), row(2, "other", "Target", "target", true)],
+            &[(1, "target (#1)", Some("Tar\u{200D}get (#1)"))],
+        );
+        // Both pass: the older keeps its name.
+        check(
+            &[row(3, "other", "Target", "target", true), row(4, "other", "ＴＡＲＧＥＴ", "ｔａｒｇｅｔ", true)],
+            &[(4, "target (#4)", Some("ＴＡＲＧＥＴ (#4)"))],
+        );
+        // Other kinds, and removed items, do not collide.
+        check(
+            &[
+                row(1, "other", "Target", "target", true),
+                row(2, "cdn", "ＴＡＲＧＥＴ", "ｔａｒｇｅｔ", true),
+                row(3, "other", "ＴＡＲＧＥＴ", "ｔａｒｇｅｔ", false),
+            ],
+            &[(2, "target", None), (3, "target", None)],
+        );
+        // A suffix that is itself taken gets another; a long name is shortened to fit.
+        check(
+            &[
+                row(1, "other", "Target", "target", true),
+                row(2, "other", "Target (#3)", "target (#3)", true),
+                row(3, "other", "ＴＡＲＧＥＴ", "ｔａｒｇｅｔ", true),
+            ],
+            &[(3, "target (#3-2)", Some("ＴＡＲＧＥＴ (#3-2)"))],
+        );
+        let long = format!("{}\u{200D}", "a".repeat(99));
+        let fixes = plan_name_keys(&[row(1, "other", &"a".repeat(99), "x", true), row(2, "other", &long, "x", true)]);
+        let renamed = fixes.iter().find_map(|f| f.rename.clone()).unwrap().1;
+        assert_eq!(renamed, format!("{} (#2)", "a".repeat(95)));
+        assert_eq!(renamed.chars().count(), MAX_NAME_CHARS);
+    }
 }

@@ -63,7 +63,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    /// Opens (creating if needed) the database at `url`, applies pending migrations and brings
+    /// item name keys up to date (see `refresh_name_keys`).
     ///
     /// `url` may be `sqlite://path/to/file.db`, `sqlite:file.db` or a plain file path. The file
     /// runs in WAL mode with foreign keys on.
@@ -82,7 +83,9 @@ impl Store {
             .await
             .with_context(|| format!("could not open the database {url}"))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("could not apply the database migrations")?;
-        Ok(Store { pool })
+        let store = Store { pool };
+        store.refresh_name_keys(Utc::now()).await.context("could not bring the items' name keys up to date")?;
+        Ok(store)
     }
 
     /// A read-only snapshot.
