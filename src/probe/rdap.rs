@@ -3,16 +3,18 @@
 //! Parsing is pure ([`Bootstrap::from_json`], [`registrable_domain`], [`parse_domain`]); only
 //! [`RdapClient::lookup`] touches the network, under the same address policy as site checks: the
 //! site checker's guarded resolver (every name's addresses checked after DNS, on every hop), IP
-//! literals checked before connecting, no proxy, and redirects followed by hand (see
-//! [`check_redirect`]). An answer must be about the domain asked for.
+//! literals checked before connecting, no proxy, and at most 3 redirects followed by hand: to
+//! https, or back to the registry's own address (`check_redirect`). An answer must be about the
+//! domain asked for.
 //!
 //! Plain http: three registries in the bundled bootstrap offer nothing else (.kg
 //! `http://rdap.cctld.kg/`, .mg `http://rdap.nic.mg/`, .ng `http://rdap.nic.net.ng/`). Refusing
 //! them would leave those domains' expiry unknown, which hides a lapse; an on-path attacker could
-//! at worst fake a date that the admin sees and can correct. So plain http is used only at the
-//! very base URL the bootstrap (IANA, or the operator's own copy) names, never as a redirect to
-//! any other host, port or from https; and the answer's source stays the `http://` URL, which
-//! [`Registration::unencrypted`] flags wherever Jarvis cites it.
+//! at worst fake what the registry says (a date, a status), which the admin sees as an alert or a
+//! filled-in date and can check at the registrar. So plain http is used only at the very base URL
+//! the bootstrap (IANA's, or the operator's own copy) names, never to follow a redirect to any
+//! other host or port, nor down from https; the answer's source stays the `http://` URL, and a
+//! renewal date filled in from it says it came unencrypted ([`Registration::unencrypted`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -253,7 +255,8 @@ pub enum RdapError {
     #[error("Jarvis did not contact the RDAP service for {domain} at {url}: {reason}")]
     Refused { domain: String, url: String, reason: String },
 
-    /// A redirect Jarvis does not follow (see [`check_redirect`]): nothing was sent there.
+    /// A redirect Jarvis does not follow (plain http away from the registry's own address, a
+    /// refused address, another scheme, a 4th redirect): nothing was sent there.
     #[error(
         "The RDAP service for {domain} redirected to {to}, which Jarvis does not follow ({reason}); try again later, or set the dates by hand"
     )]
@@ -297,7 +300,7 @@ pub struct RdapClient {
 
 impl RdapClient {
     /// A client routing by `bootstrap`: connects within 5 s, answers within 10 s, follows up to
-    /// 3 redirects (see [`check_redirect`]), asks for `application/rdap+json` as
+    /// 3 redirects (to https, or back to the registry's own address), asks for `application/rdap+json` as
     /// `jarvis/<version> (+rdap)`. Unless `allow_private`, it refuses the addresses site checks
     /// refuse ([`crate::probe::site::is_public`]), after DNS as well as in the URL.
     pub fn new(bootstrap: Arc<Bootstrap>, allow_private: bool) -> RdapClient {
