@@ -243,6 +243,7 @@ async fn new_domains_are_filled_in_from_the_registry_at_most_once_a_day() {
     let clock = ManualClock::at("2026-12-01T12:00:00Z");
     let rdap = fake_rdap().await;
     let (bootstrap, lookups) = (rdap.bootstrap, rdap.lookups);
+    let registry = bootstrap.base_url("com").unwrap().to_string();
     let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_net(Net::new(config(true), Some(bootstrap)));
     let ws = ws("4242");
     let mut google = named("google.com", "12");
@@ -250,11 +251,12 @@ async fn new_domains_are_filled_in_from_the_registry_at_most_once_a_day() {
     let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &google).await.unwrap();
     assert_eq!(added.item.renewal_date, Some("2028-09-14".parse().unwrap()));
     assert_eq!(added.item.registrar.as_deref(), Some("MarkMonitor Inc."));
-    assert!(
-        added.notices.iter().any(|n| n.starts_with("Renewal date 2028-09-14 filled in from the registry")),
-        "{:?}",
-        added.notices
+    // The fake registry speaks plain http (as .kg, .mg and .ng do): the source says so.
+    let filled = format!(
+        "Renewal date 2028-09-14 filled in from the registry ({registry}domain/google.com; plain http, not encrypted: \
+         check the date at the registrar)"
     );
+    assert!(added.notices.contains(&filled), "{:?}", added.notices);
     assert_eq!(lookups.load(Ordering::SeqCst), 1);
 
     // What the admin typed stands; the lookup is not repeated within the day.
@@ -280,6 +282,40 @@ async fn new_domains_are_filled_in_from_the_registry_at_most_once_a_day() {
     clock.advance(chrono::Duration::hours(25));
     assert_eq!(app.run_due_lookups().await.unwrap(), 3, "google.com, noexpiry.com, acme.io (unknown, kept)");
     assert_eq!(lookups.load(Ordering::SeqCst), 4);
+}
+
+/// The issue's two registry answers that must fill nothing in: one about another domain, and
+/// one reached by a redirect off the registry's own address (to 127.0.0.2 over plain http).
+#[tokio::test]
+async fn untrusted_registry_answers_fill_nothing_in() {
+    #[track_caller]
+    fn check(added: &jarvis::app::views::ItemChanged, expected: &str) {
+        assert_eq!((added.item.renewal_date, added.item.registrar.as_deref()), (None, None));
+        let expected = format!("The registry lookup failed ({expected}); set the renewal date and registrar by hand");
+        assert_eq!(added.notices, [expected]);
+    }
+    let db = TestDb::new().await;
+    let rdap = fake_rdap().await;
+    let port = rdap.bootstrap.base_url("com").unwrap().port().unwrap();
+    let clock = ManualClock::at("2026-12-01T12:00:00Z");
+    let app = App::new(db.store.clone(), Arc::new(clock)).with_net(Net::new(config(true), Some(rdap.bootstrap)));
+    let ws = ws("4242");
+    let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &named("ldhmismatch.com", "12")).await.unwrap();
+    check(
+        &added,
+        "The RDAP service for ldhmismatch.com answered about GOOGLE.COM instead, so Jarvis did not use the answer; \
+         try again later, or set the dates by hand",
+    );
+    let added = app.add_item(&ws, &Actor::Cli, Kind::Domain, &named("redirected.com", "12")).await.unwrap();
+    check(
+        &added,
+        &format!(
+            "The RDAP service for redirected.com redirected to http://127.0.0.2:{port}/domain/redirected.com, which \
+             Jarvis does not follow (it is plain http to another address than the registry's own, \
+             http://127.0.0.1:{port}); try again later, or set the dates by hand"
+        ),
+    );
+    assert_eq!(rdap.lookups.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -570,6 +570,8 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
             continue;
         }
         if (expires - ledger_date).num_days().abs() > 1 {
+            // An expiry already past is no date to copy into the ledger: the domain needs renewing.
+            let lapsed = expires < today;
             alerts.push(Alert {
                 key: format!("registry_mismatch:{}:{expires}:{ledger_date}", item.id),
                 kind: AlertKind::Domain,
@@ -580,9 +582,10 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
                     domain = domain,
                     registry = expires,
                     ledger = ledger_date,
-                    registrar = reg.registrar.as_deref().unwrap_or("?")
+                    registrar = reg.registrar.as_deref().unwrap_or("?"),
+                    lapsed = lapsed
                 ),
-                action: text!("alert.registry_mismatch.action", domain = domain, registry = expires),
+                action: text!("alert.registry_mismatch.action", domain = domain, registry = expires, lapsed = lapsed),
                 item: Some(ItemTag::of(item)),
                 date: Some(expires),
             });
@@ -933,5 +936,53 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A registry date that differs from the ledger's: when it is still ahead, the alert offers
+    /// it as the renewal date; when it has passed, it says to renew (or find out what happened)
+    /// and never suggests setting the renewal date to a day already gone.
+    #[test]
+    fn a_mismatch_on_a_lapsed_registration_says_to_renew_not_to_copy_the_date() {
+        #[track_caller]
+        fn check(registry: &str, language: Language, detail: &str, action: &str) {
+            let mut fixture = Fixture::new("2026-12-01");
+            let id = fixture.add("domain", "acme.dev", "12", "yearly", Some("2027-03-01"), false);
+            fixture.web.lookups =
+                vec![found_when("acme.dev", Some(&format!("{registry}T04:00:00Z")), &[], Some("2027-03-01"))];
+            let ledger = fixture.ledger();
+            let alerts = domain_alerts(&ledger);
+            let key = format!("registry_mismatch:{id}:{registry}:2027-03-01");
+            let alert =
+                alerts.iter().find(|a| a.key == key).unwrap_or_else(|| panic!("no {key} in {:?}", keys(&alerts)));
+            let renderer = Renderer::get(language, Flavor::Plain);
+            assert_eq!(renderer.text(&alert.detail), detail, "{registry} {language:?}");
+            assert_eq!(renderer.text(&alert.action), action, "{registry} {language:?}");
+        }
+        check(
+            "2027-06-01",
+            Language::English,
+            "The registry (Example Registrar) says acme.dev expires on 2027-06-01; the ledger says it renews on 2027-03-01.",
+            "If the registry is right, set the renewal date of acme.dev to 2027-06-01.",
+        );
+        check(
+            "2026-11-20",
+            Language::English,
+            "The registry (Example Registrar) says acme.dev expired on 2026-11-20; the ledger says it renews on 2027-03-01.",
+            "Renew acme.dev at its registrar now, or find out whether it lapsed or was moved to another registrar; \
+             then set its renewal date to the new expiry the registry shows.",
+        );
+        check(
+            "2027-06-01",
+            Language::Thai,
+            "นายทะเบียน (Example Registrar) ระบุว่า acme.dev หมดอายุวันที่ 2027-06-01 แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01",
+            "ถ้าข้อมูลนายทะเบียนถูกต้อง ให้ตั้งวันต่ออายุของ acme.dev เป็น 2027-06-01",
+        );
+        check(
+            "2026-11-20",
+            Language::Thai,
+            "นายทะเบียน (Example Registrar) ระบุว่า acme.dev หมดอายุแล้วเมื่อ 2026-11-20 แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01",
+            "ต่ออายุ acme.dev กับผู้รับจดทะเบียนทันที หรือตรวจสอบว่าโดเมนหลุดไปแล้วหรือถูกย้ายไปอยู่กับผู้รับจดทะเบียนรายอื่น \
+             จากนั้นจึงตั้งวันต่ออายุเป็นวันหมดอายุใหม่ที่นายทะเบียนแสดง",
+        );
     }
 }

@@ -31,9 +31,11 @@ pub struct Net {
 }
 
 impl Net {
-    /// Probes under `config`; registry lookups routed by `bootstrap`, or none.
+    /// Probes under `config`; registry lookups routed by `bootstrap`, or none, under the same
+    /// address policy (`config.allow_private`).
     pub fn new(config: ProbeConfig, bootstrap: Option<Bootstrap>) -> Net {
-        Net { prober: Prober::new(config), rdap: bootstrap.map(|b| RdapClient::new(Arc::new(b))) }
+        let allow_private = config.allow_private;
+        Net { prober: Prober::new(config), rdap: bootstrap.map(|b| RdapClient::new(Arc::new(b), allow_private)) }
     }
 }
 
@@ -471,7 +473,15 @@ impl App {
                         if ledger_date.is_none() || name.eq_ignore_ascii_case(&domain) {
                             self.note_ledger_date(workspace, &domain, expires).await?;
                         }
-                        notices.push(format!("Renewal date {expires} filled in from the registry ({})", registration.source));
+                        notices.push(format!(
+                            "Renewal date {expires} filled in from the registry ({}{})",
+                            registration.source,
+                            if registration.unencrypted() {
+                                "; plain http, not encrypted: check the date at the registrar"
+                            } else {
+                                ""
+                            }
+                        ));
                     } else {
                         notices.push(format!(
                             "The registry says {domain} expired on {expires}, so the renewal date is left empty for you to check"

@@ -96,7 +96,8 @@ async fn execute(cli: &Cli) -> Result<String, AppError> {
 }
 
 /// Website checks and registry lookups as the environment configures them:
-/// `JARVIS_PROBE_ALLOW_PRIVATE` (probe private and loopback addresses too), `JARVIS_RDAP`
+/// `JARVIS_PROBE_ALLOW_PRIVATE` (site checks and registry lookups may reach private and loopback
+/// addresses too), `JARVIS_RDAP`
 /// (`off`: no registry lookups) and `JARVIS_RDAP_BOOTSTRAP` (a newer copy of IANA's dns.json
 /// than the bundled one).
 fn net_from_env() -> Result<crate::app::Net, AppError> {

@@ -312,6 +312,12 @@ impl Registration {
     pub fn pending_delete(&self) -> bool {
         self.statuses.iter().any(|s| s == "pending delete")
     }
+
+    /// The answer came over plain http (a registry with no https, such as .kg, .mg and .ng in
+    /// IANA's bootstrap): anyone on the path could have changed it, so it is cited as such.
+    pub fn unencrypted(&self) -> bool {
+        self.source.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+    }
 }
 
 /// The outcome of looking a domain up, as remembered.
@@ -520,5 +526,25 @@ mod tests {
         assert!(registration.in_redemption());
         registration.statuses = vec!["pending delete".into()];
         assert!(registration.pending_delete());
+    }
+
+    #[test]
+    fn answers_over_plain_http_are_unencrypted() {
+        #[track_caller]
+        fn check(source: &str, expected: bool) {
+            let registration = Registration {
+                domain: "example.mg".into(),
+                expires: None,
+                registered: None,
+                registrar: None,
+                statuses: Vec::new(),
+                source: source.into(),
+            };
+            assert_eq!(registration.unencrypted(), expected, "{source}");
+        }
+        check("http://rdap.nic.mg/domain/example.mg", true);
+        check("HTTP://rdap.nic.mg/domain/example.mg", true);
+        check("https://rdap.verisign.com/com/v1/domain/example.com", false);
+        check("", false);
     }
 }

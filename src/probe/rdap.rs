@@ -1,7 +1,20 @@
 //! Domain registration lookups over RDAP (RFC 9083), routed by IANA's bootstrap file (RFC 9224).
 //!
 //! Parsing is pure ([`Bootstrap::from_json`], [`registrable_domain`], [`parse_domain`]); only
-//! [`RdapClient::lookup`] touches the network.
+//! [`RdapClient::lookup`] touches the network, under the same address policy as site checks: the
+//! site checker's guarded resolver (every name's addresses checked after DNS, on every hop), IP
+//! literals checked before connecting, no proxy, and at most 3 redirects followed by hand: to
+//! https, or back to the registry's own address (`check_redirect`). An answer must be about the
+//! domain asked for.
+//!
+//! Plain http: three registries in the bundled bootstrap offer nothing else (.kg
+//! `http://rdap.cctld.kg/`, .mg `http://rdap.nic.mg/`, .ng `http://rdap.nic.net.ng/`). Refusing
+//! them would leave those domains' expiry unknown, which hides a lapse; an on-path attacker could
+//! at worst fake what the registry says (a date, a status), which the admin sees as an alert or a
+//! filled-in date and can check at the registrar. So plain http is used only at the very base URL
+//! the bootstrap (IANA's, or the operator's own copy) names, never to follow a redirect to any
+//! other host or port, nor down from https; the answer's source stays the `http://` URL, and a
+//! renewal date filled in from it says it came unencrypted ([`Registration::unencrypted`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,8 +23,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
+use reqwest::header::LOCATION;
 use serde_json::Value;
-use url::Url;
+use url::{Host, Url};
+
+use super::site::{guarded, refused_address, refused_by_resolver};
 
 /// IANA's RDAP bootstrap for DNS: which RDAP service answers for which TLD.
 #[derive(Clone, Debug)]
@@ -124,9 +140,14 @@ fn parse(json: &Value, source: &str, queried: &str) -> Result<Registration, Rdap
         Some(class) => return Err(bad(format!("it is an RDAP `{class}` object, not a domain"))),
         None => return Err(bad("it is not an RDAP object".to_owned())),
     }
-    let domain = text(json, "ldhName")
-        .and_then(non_empty)
-        .map_or_else(|| queried.to_owned(), |name| name.trim_end_matches('.').to_lowercase());
+    let ldh_name = text(json, "ldhName").and_then(non_empty);
+    // An answer about another domain (a misrouted or confused registry) says nothing about this one.
+    for name in [ldh_name, text(json, "unicodeName").and_then(non_empty)].into_iter().flatten() {
+        if !names_domain(name, queried) {
+            return Err(RdapError::OtherDomain { domain: queried.to_owned(), answered: name.to_owned() });
+        }
+    }
+    let domain = ldh_name.map_or_else(|| queried.to_owned(), |name| name.trim_end_matches('.').to_lowercase());
     let statuses =
         items(json, "status").filter_map(Value::as_str).filter_map(non_empty).map(str::to_lowercase).collect();
     Ok(Registration {
@@ -137,6 +158,16 @@ fn parse(json: &Value, source: &str, queried: &str) -> Result<Registration, Rdap
         statuses,
         source: source.to_owned(),
     })
+}
+
+/// Whether `name` (an answer's `ldhName` or `unicodeName`) names the domain `asked`: both in
+/// ASCII (IDNA, so `bücher.ch` names `xn--bcher-kva.ch`), ignoring case and a trailing dot.
+fn names_domain(name: &str, asked: &str) -> bool {
+    let ascii = |name: &str| match Host::parse(name.trim().trim_end_matches('.')) {
+        Ok(Host::Domain(domain)) => Some(domain),
+        _ => None,
+    };
+    ascii(name).is_some_and(|name| Some(name) == ascii(asked))
 }
 
 /// The date of the first `action` event with a readable date.
@@ -215,9 +246,27 @@ pub enum RdapError {
     #[error("The RDAP service for {domain} answered HTTP {status}; try again later")]
     Http { domain: String, status: u16 },
 
-    /// No answer: connection refused, timeout, TLS failure, too many redirects.
+    /// No answer: connection refused, timeout, TLS failure.
     #[error("Could not reach the RDAP service for {domain} ({reason}); check the network and try again later")]
     Network { domain: String, reason: String },
+
+    /// The registry's own address is one the address policy refuses (a bootstrap naming a
+    /// private or loopback host): nothing was sent.
+    #[error("Jarvis did not contact the RDAP service for {domain} at {url}: {reason}")]
+    Refused { domain: String, url: String, reason: String },
+
+    /// A redirect Jarvis does not follow (plain http away from the registry's own address, a
+    /// refused address, another scheme, a 4th redirect): nothing was sent there.
+    #[error(
+        "The RDAP service for {domain} redirected to {to}, which Jarvis does not follow ({reason}); try again later, or set the dates by hand"
+    )]
+    Redirect { domain: String, to: String, reason: String },
+
+    /// An answer whose `ldhName` or `unicodeName` is another domain: none of it is used.
+    #[error(
+        "The RDAP service for {domain} answered about {answered} instead, so Jarvis did not use the answer; try again later, or set the dates by hand"
+    )]
+    OtherDomain { domain: String, answered: String },
 
     /// An answer that is not an RDAP domain object: not JSON, too large, another object class.
     #[error("The RDAP service for {domain} sent an answer Jarvis cannot read ({reason}); try again later")]
@@ -231,21 +280,30 @@ pub enum RdapError {
 /// The most of an answer Jarvis reads: real domain answers are a few KiB.
 const MAX_BODY: usize = 1024 * 1024;
 
+/// The most redirects a lookup follows (a moved service, a referral to another RDAP server).
+const MAX_REDIRECTS: usize = 3;
+
 /// Looks domains up at the RDAP service the bootstrap names for their TLD.
 #[derive(Clone, Debug)]
 pub struct RdapClient {
     /// Which service answers for which TLD; shared, as it only changes when reconfigured.
     bootstrap: Arc<Bootstrap>,
-    /// Connection pool with the RDAP headers, connect timeout and redirect limit.
+    /// Connection pool with the RDAP headers, connect timeout, the guarded resolver and no
+    /// automatic redirects.
     http: reqwest::Client,
-    /// Limit on a whole lookup; applied per request so `with_timeout` keeps the pool.
+    /// Limit on a whole lookup (every hop and the body); kept apart so `with_timeout` keeps the pool.
     timeout: Duration,
+    /// Whether lookups may reach private, loopback and other non-public addresses: the site
+    /// checks' switch (`JARVIS_PROBE_ALLOW_PRIVATE`), for intranet registries and tests.
+    allow_private: bool,
 }
 
 impl RdapClient {
     /// A client routing by `bootstrap`: connects within 5 s, answers within 10 s, follows up to
-    /// 3 redirects, asks for `application/rdap+json` as `jarvis/<version> (+rdap)`.
-    pub fn new(bootstrap: Arc<Bootstrap>) -> RdapClient {
+    /// 3 redirects (to https, or back to the registry's own address), asks for `application/rdap+json` as
+    /// `jarvis/<version> (+rdap)`. Unless `allow_private`, it refuses the addresses site checks
+    /// refuse ([`crate::probe::site::is_public`]), after DNS as well as in the URL.
+    pub fn new(bootstrap: Arc<Bootstrap>, allow_private: bool) -> RdapClient {
         // reqwest is built without a default crypto provider; ring is the one compiled in. An
         // error here only means another provider was installed first, which serves as well.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -253,14 +311,14 @@ impl RdapClient {
             reqwest::header::ACCEPT,
             reqwest::header::HeaderValue::from_static("application/rdap+json"),
         )]);
-        let http = reqwest::Client::builder()
+        let http = guarded(reqwest::Client::builder(), allow_private)
             .user_agent(concat!("jarvis/", env!("CARGO_PKG_VERSION"), " (+rdap)"))
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a client with fixed settings and the ring provider builds");
-        RdapClient { bootstrap, http, timeout: Duration::from_secs(10) }
+        RdapClient { bootstrap, http, timeout: Duration::from_secs(10), allow_private }
     }
 
     /// The same client with another limit on a whole lookup (10 s by default).
@@ -276,43 +334,105 @@ impl RdapClient {
             let tld = domain.rsplit('.').next().unwrap_or_default().to_owned();
             return Err(RdapError::NoService { tld });
         };
-        let url = domain_url(base, &domain);
-        tracing::debug!(%url, "RDAP lookup");
+        match tokio::time::timeout(self.timeout, self.fetch(base, &domain)).await {
+            Ok(result) => result,
+            Err(_) => Err(RdapError::Network { domain, reason: format!("no answer within {:?}", self.timeout) }),
+        }
+    }
 
-        let network = |err: reqwest::Error| RdapError::Network { domain: domain.clone(), reason: self.reason(&err) };
-        let mut response = self.http.get(url).timeout(self.timeout).send().await.map_err(network)?;
+    /// Asks `base` about `domain`, following redirects [`check_redirect`] allows, and parses the answer.
+    async fn fetch(&self, base: &Url, domain: &str) -> Result<Registration, RdapError> {
+        let mut current = domain_url(base, domain);
+        if let Some(reason) = refused_address(&current, self.allow_private) {
+            return Err(RdapError::Refused { domain: domain.to_owned(), url: current.into(), reason });
+        }
+        let mut redirects = 0;
+        let mut response = loop {
+            tracing::debug!(url = %current, "RDAP lookup");
+            let response =
+                self.http.get(current.clone()).send().await.map_err(|err| failed(domain, &current, redirects, &err))?;
+            let Some(location) = redirect_location(&response) else { break response };
+            let redirect = |to: String, reason: String| RdapError::Redirect { domain: domain.to_owned(), to, reason };
+            let Some(next) = location.and_then(|location| current.join(location).ok()) else {
+                let shown = response.headers().get(LOCATION).map(|l| format!("{l:?}")).unwrap_or_default();
+                return Err(redirect(shown, "it is not a valid address".to_owned()));
+            };
+            if redirects == MAX_REDIRECTS {
+                return Err(redirect(next.into(), format!("Jarvis follows at most {MAX_REDIRECTS} redirects")));
+            }
+            check_redirect(base, &next, self.allow_private).map_err(|reason| redirect(next.to_string(), reason))?;
+            redirects += 1;
+            current = next;
+        };
         match response.status() {
-            StatusCode::NOT_FOUND => return Err(RdapError::NotFound { domain }),
-            status if !status.is_success() => return Err(RdapError::Http { domain, status: status.as_u16() }),
+            StatusCode::NOT_FOUND => return Err(RdapError::NotFound { domain: domain.to_owned() }),
+            status if !status.is_success() => {
+                return Err(RdapError::Http { domain: domain.to_owned(), status: status.as_u16() });
+            }
             _ => {}
         }
-        let source = response.url().to_string();
-        let bad = |reason: String| RdapError::BadAnswer { domain: domain.clone(), reason };
+        let bad = |reason: String| RdapError::BadAnswer { domain: domain.to_owned(), reason };
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network)? {
+        while let Some(chunk) = response.chunk().await.map_err(|err| failed(domain, &current, redirects, &err))? {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(bad("it is larger than 1 MiB".to_owned()));
             }
             body.extend_from_slice(&chunk);
         }
         let json: Value = serde_json::from_slice(&body).map_err(|err| bad(format!("it is not JSON: {err}")))?;
-        parse(&json, &source, &domain)
+        parse(&json, current.as_str(), domain)
     }
+}
 
-    /// Why a request failed, in a few words: the innermost cause, which names the real problem.
-    fn reason(&self, err: &reqwest::Error) -> String {
-        if err.is_timeout() {
-            return format!("no answer within {:?}", self.timeout);
-        }
-        if err.is_redirect() {
-            return "more than 3 redirects".to_owned();
-        }
-        let mut cause: &dyn std::error::Error = err;
-        while let Some(source) = cause.source() {
-            cause = source;
-        }
-        cause.to_string()
+/// What a failed request to `url` (reached after `redirects` redirects) means for the user: a
+/// refusal by the guarded resolver (of the registry itself, or of where it redirected), or no answer.
+fn failed(domain: &str, url: &Url, redirects: usize, err: &reqwest::Error) -> RdapError {
+    let domain = domain.to_owned();
+    match refused_by_resolver(err) {
+        Some(reason) if redirects > 0 => RdapError::Redirect { domain, to: url.to_string(), reason },
+        Some(reason) => RdapError::Refused { domain, url: url.to_string(), reason },
+        None => RdapError::Network { domain, reason: reason(err) },
     }
+}
+
+/// Why a request failed, in a few words: the innermost cause, which names the real problem.
+fn reason(err: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// The `Location` of a redirect answer (`Some(None)` when it is not text); `None` for other answers.
+fn redirect_location(response: &reqwest::Response) -> Option<Option<&str>> {
+    let redirects = [
+        StatusCode::MOVED_PERMANENTLY,
+        StatusCode::FOUND,
+        StatusCode::SEE_OTHER,
+        StatusCode::TEMPORARY_REDIRECT,
+        StatusCode::PERMANENT_REDIRECT,
+    ];
+    let location = response.headers().get(LOCATION).filter(|_| redirects.contains(&response.status()))?;
+    Some(location.to_str().ok())
+}
+
+/// Whether a lookup of the registry at `base` (the bootstrap's base URL) may follow a redirect to
+/// `to`, or why not. https may go anywhere (registries move services and refer to other RDAP
+/// servers; the certificate proves the host). Plain http only ever goes back to the very origin
+/// the bootstrap named (scheme, host and port: for the few registries that have no https), never
+/// to another host or port, and never down from https. Either way the address policy holds: an IP
+/// literal it refuses is refused here, and a name is judged by the guarded resolver when connecting.
+fn check_redirect(base: &Url, to: &Url, allow_private: bool) -> Result<(), String> {
+    if to.scheme() != "https" && to.origin() != base.origin() {
+        let registry = base.origin().ascii_serialization();
+        return Err(match to.scheme() {
+            "http" if base.scheme() == "https" => format!("it leaves https for plain http; the registry is {registry}"),
+            "http" => format!("it is plain http to another address than the registry's own, {registry}"),
+            other => format!("`{other}:` addresses are not followed, only https ones"),
+        });
+    }
+    refused_address(to, allow_private).map_or(Ok(()), Err)
 }
 
 /// `base` + `domain/<name>`, whether or not `base` ends with a slash.
@@ -359,6 +479,15 @@ mod tests {
         assert_eq!(base("COM"), base("com"));
         assert_eq!(base(".Com."), base("com"));
         assert_eq!(base("www.example.co.uk"), base("uk"));
+        // The registries with no https, which the module documentation says how Jarvis treats.
+        let mut plain: Vec<String> = bootstrap
+            .services
+            .iter()
+            .filter(|(_, url)| url.scheme() != "https")
+            .map(|(tld, url)| format!("{tld} {url}"))
+            .collect();
+        plain.sort();
+        assert_eq!(plain, ["kg http://rdap.cctld.kg/", "mg http://rdap.nic.mg/", "ng http://rdap.nic.net.ng/"]);
     }
 
     #[test]
@@ -570,6 +699,108 @@ mod tests {
         check(r#"{"objectClassName": "entity"}"#, "it is an RDAP `entity` object, not a domain");
         check(r#"{"errorCode": 404, "title": "Not Found"}"#, "it is not an RDAP object");
         check("[]", "it is not an RDAP object");
+    }
+
+    #[test]
+    fn answers_must_name_the_domain_asked_for() {
+        #[track_caller]
+        fn check(names: &str, asked: &str, expected: Result<&str, &str>) {
+            let json = format!(r#"{{"objectClassName": "domain"{names}}}"#);
+            let json = serde_json::from_str(&json).expect("JSON");
+            let found = parse(&json, "https://rdap.example/domain/x", asked);
+            let expected = expected
+                .map(str::to_owned)
+                .map_err(|answered| RdapError::OtherDomain { domain: asked.to_owned(), answered: answered.to_owned() });
+            assert_eq!(found.map(|registration| registration.domain), expected, "{names} asked {asked}");
+        }
+        check(r#", "ldhName": "GOOGLE.COM""#, "google.com", Ok("google.com"));
+        check(r#", "ldhName": "google.com.""#, "google.com", Ok("google.com"));
+        check(
+            r#", "ldhName": "microsoft.click", "unicodeName": "microsoft.click""#,
+            "microsoft.click",
+            Ok("microsoft.click"),
+        );
+        check(
+            r#", "ldhName": "xn--bcher-kva.ch", "unicodeName": "Bücher.ch""#,
+            "xn--bcher-kva.ch",
+            Ok("xn--bcher-kva.ch"),
+        );
+        check(r#", "unicodeName": "bücher.ch.""#, "xn--bcher-kva.ch", Ok("xn--bcher-kva.ch"));
+        check(r#", "ldhName": " ""#, "example.com", Ok("example.com"));
+        check("", "example.com", Ok("example.com"));
+
+        check(r#", "ldhName": "google.com""#, "ldhmismatch.com", Err("google.com"));
+        check(r#", "ldhName": "www.example.com""#, "example.com", Err("www.example.com"));
+        check(r#", "ldhName": "example.com", "unicodeName": "exämple.com""#, "example.com", Err("exämple.com"));
+        check(r#", "unicodeName": "bücher.de""#, "xn--bcher-kva.ch", Err("bücher.de"));
+        check(r#", "ldhName": "exa mple.com""#, "example.com", Err("exa mple.com"));
+        assert_eq!(
+            RdapError::OtherDomain { domain: "ldhmismatch.com".to_owned(), answered: "google.com".to_owned() }
+                .to_string(),
+            "The RDAP service for ldhmismatch.com answered about google.com instead, so Jarvis did not use the \
+             answer; try again later, or set the dates by hand"
+        );
+    }
+
+    #[test]
+    fn redirects_go_to_https_or_back_to_the_registry() {
+        #[track_caller]
+        fn check(base: &str, to: &str, allow_private: bool, expected: Result<(), &str>) {
+            let (base, to) = (Url::parse(base).expect("URL"), Url::parse(to).expect("URL"));
+            assert_eq!(check_redirect(&base, &to, allow_private), expected.map_err(str::to_owned), "{base} -> {to}");
+        }
+        let verisign = "https://rdap.verisign.com/com/v1/";
+        check(verisign, "https://rdap.verisign.com/com/v2/domain/example.com", false, Ok(()));
+        check(verisign, "https://rdap.registrar.example/domain/example.com", false, Ok(()));
+        check(verisign, "https://rdap.verisign.com:8443/domain/example.com", false, Ok(()));
+        check(
+            verisign,
+            "http://rdap.verisign.com/com/v1/domain/example.com",
+            false,
+            Err("it leaves https for plain http; the registry is https://rdap.verisign.com"),
+        );
+        check(verisign, "ftp://rdap.verisign.com/x", false, Err("`ftp:` addresses are not followed, only https ones"));
+        check(verisign, "file:///etc/passwd", false, Err("`file:` addresses are not followed, only https ones"));
+
+        // A plain-http registry (.mg): its own origin, or up to https; nowhere else.
+        let mg = "http://rdap.nic.mg/";
+        check(mg, "http://rdap.nic.mg/v2/domain/example.mg", false, Ok(()));
+        check(mg, "https://rdap.nic.mg/domain/example.mg", false, Ok(()));
+        let elsewhere = "it is plain http to another address than the registry's own, http://rdap.nic.mg";
+        check(mg, "http://rdap.example.net/domain/example.mg", false, Err(elsewhere));
+        check(mg, "http://rdap.nic.mg:8080/domain/example.mg", false, Err(elsewhere));
+        check(mg, "http://www.rdap.nic.mg/domain/example.mg", false, Err(elsewhere));
+
+        // The address policy holds on every hop; the switch lifts it, the scheme rule stays.
+        let loopback = "http://127.0.0.1:4000/";
+        check(loopback, "http://127.0.0.1:4000/other/domain/x.com", true, Ok(()));
+        let other = "it is plain http to another address than the registry's own, http://127.0.0.1:4000";
+        check(loopback, "http://127.0.0.2:4000/domain/x.com", true, Err(other));
+        check(loopback, "http://localhost:4000/domain/x.com", true, Err(other));
+        check(loopback, "http://127.0.0.1:4001/domain/x.com", true, Err(other));
+        check(loopback, "https://127.0.0.2:4000/domain/x.com", true, Ok(()));
+        let policy = "; Jarvis does not probe those unless JARVIS_PROBE_ALLOW_PRIVATE is on";
+        for (to, kind) in [
+            ("https://127.0.0.2/domain/x.com", "127.0.0.2 is a loopback address"),
+            ("https://10.1.2.3/domain/x.com", "10.1.2.3 is a private address"),
+            ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"),
+            ("https://[::ffff:192.168.0.1]/domain/x.com", "::ffff:192.168.0.1 is a private address"),
+            ("https://[fd00::1]/domain/x.com", "fd00::1 is a unique local address"),
+        ] {
+            check(verisign, to, false, Err(&format!("{kind}{policy}")));
+            check(verisign, to, true, Ok(()));
+        }
+        assert_eq!(
+            RdapError::Redirect {
+                domain: "x.com".to_owned(),
+                to: "http://127.0.0.2:4000/domain/x.com".to_owned(),
+                reason: other.to_owned()
+            }
+            .to_string(),
+            "The RDAP service for x.com redirected to http://127.0.0.2:4000/domain/x.com, which Jarvis does not \
+             follow (it is plain http to another address than the registry's own, http://127.0.0.1:4000); try again \
+             later, or set the dates by hand"
+        );
     }
 
     #[test]

@@ -142,10 +142,8 @@ impl Prober {
         let mut tls = self.shared.tls.clone();
         tls.dangerous().set_certificate_verifier(Arc::clone(recorder) as _);
         let config = &self.shared.config;
-        Client::builder()
+        guarded(Client::builder(), config.allow_private)
             .use_preconfigured_tls(tls)
-            .dns_resolver(Arc::new(GuardedResolver { allow_private: config.allow_private }))
-            .no_proxy()
             .redirect(redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .user_agent(USER_AGENT)
@@ -187,14 +185,35 @@ impl Prober {
 /// Refuses a URL whose host is an IP address the policy forbids (reqwest's resolver, which
 /// checks names, never sees IP literals).
 fn refuse_literal(url: &Url, allow_private: bool) -> Result<(), Failure> {
-    let ip = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.into(),
-        Some(Host::Ipv6(ip)) => ip.into(),
-        _ => return Ok(()),
+    match refused_address(url, allow_private) {
+        Some(reason) => Err(Failure::Refused { reason }),
+        None => Ok(()),
+    }
+}
+
+/// Why the policy refuses `url` before any connection: its host is an IP address that is not
+/// public (names are judged by the resolver [`guarded`] installs). Shared with the RDAP client.
+pub(super) fn refused_address(url: &Url, allow_private: bool) -> Option<String> {
+    let ip = match url.host()? {
+        Host::Ipv4(ip) => ip.into(),
+        Host::Ipv6(ip) => ip.into(),
+        Host::Domain(_) => return None,
     };
-    match address::refused_literal(ip) {
-        Some(reason) if !allow_private => Err(Failure::Refused { reason }),
-        _ => Ok(()),
+    address::refused_literal(ip).filter(|_| !allow_private)
+}
+
+/// `builder` with the resolver site checks use, which drops the addresses the policy refuses
+/// from every name it resolves (every hop), and no proxy (a proxy would resolve names itself).
+/// Shared with the RDAP client.
+pub(super) fn guarded(builder: reqwest::ClientBuilder, allow_private: bool) -> reqwest::ClientBuilder {
+    builder.dns_resolver(Arc::new(GuardedResolver { allow_private })).no_proxy()
+}
+
+/// Why a request failed because the guarded resolver refused every address its host has, if so.
+pub(super) fn refused_by_resolver(err: &reqwest::Error) -> Option<String> {
+    match find::<ResolveError>(err)? {
+        refused @ ResolveError::Refused { .. } => Some(refused.to_string()),
+        _ => None,
     }
 }
 

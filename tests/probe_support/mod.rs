@@ -195,7 +195,8 @@ pub async fn switchable(body: &'static str) -> Switchable {
 }
 
 /// A fake RDAP server: google.com and themarquetry.com as their registry answered, a domain
-/// without an expiration event, 404 for the rest, and 429 for everything while `failing`.
+/// without an expiration event, Google's answer when asked for ldhmismatch.com, a redirect of
+/// redirected.com to 127.0.0.2, 404 for the rest, and 429 for everything while `failing`.
 pub struct FakeRdap {
     pub bootstrap: jarvis::probe::rdap::Bootstrap,
     /// Lookups answered (or refused).
@@ -207,6 +208,8 @@ pub struct FakeRdap {
 struct RdapState {
     lookups: Arc<AtomicUsize>,
     failing: Arc<std::sync::atomic::AtomicBool>,
+    /// The fake's port (on 127.0.0.1).
+    port: u16,
 }
 
 pub async fn fake_rdap() -> FakeRdap {
@@ -219,6 +222,12 @@ pub async fn fake_rdap() -> FakeRdap {
         match name.as_str() {
             "google.com" => rdap(GOOGLE.to_string()),
             "themarquetry.com" => rdap(MARQUETRY.to_string()),
+            "ldhmismatch.com" => rdap(GOOGLE.to_string()),
+            "redirected.com" => (
+                StatusCode::FOUND,
+                [(header::LOCATION, format!("http://127.0.0.2:{}/domain/redirected.com", state.port))],
+            )
+                .into_response(),
             "noexpiry.com" => rdap(
                 r#"{"objectClassName": "domain", "ldhName": "NOEXPIRY.COM", "status": ["active"],
                     "events": [{"eventAction": "registration", "eventDate": "2020-01-01T00:00:00Z"}]}"#
@@ -227,10 +236,11 @@ pub async fn fake_rdap() -> FakeRdap {
             _ => (StatusCode::NOT_FOUND, r#"{"errorCode": 404}"#).into_response(),
         }
     }
-    let state = RdapState { lookups: Arc::default(), failing: Arc::default() };
-    let router = Router::new().route("/domain/{name}", get(answer)).with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
+    let port = listener.local_addr().unwrap().port();
+    let state = RdapState { lookups: Arc::default(), failing: Arc::default(), port };
+    let router = Router::new().route("/domain/{name}", get(answer)).with_state(state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let bootstrap = jarvis::probe::rdap::Bootstrap::from_json(&format!(
         r#"{{"version": "1.0", "publication": "2026-01-01T00:00:00Z", "services": [[["com"], ["{origin}/"]]]}}"#
