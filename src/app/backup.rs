@@ -175,13 +175,27 @@ impl<'de> Deserialize<'de> for SettingsFile {
                 let mut settings = Settings::default();
                 while let Some(key) = map.next_key::<String>()? {
                     let key: SettingKey = key.parse().map_err(A::Error::custom)?;
-                    let value = map.next_value::<String>()?;
-                    settings = settings.with(key, &value).map_err(A::Error::custom)?;
+                    settings = map.next_value_seed(Setting { key, settings: &settings })?;
                 }
                 Ok(SettingsFile(settings))
             }
         }
         d.deserialize_map(Visitor)
+    }
+}
+
+/// One setting's value, applied to `settings` while it is read (so a refusal names the setting
+/// and its line).
+struct Setting<'a> {
+    key: SettingKey,
+    settings: &'a Settings,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Setting<'_> {
+    type Value = Settings;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Settings, D::Error> {
+        let value = String::deserialize(d)?;
+        self.settings.with(self.key, &value).map_err(D::Error::custom)
     }
 }
 
@@ -463,8 +477,16 @@ impl ItemFile {
                 Some(Renewal { date, anchor_day })
             }
         };
-        let details = Details::from_json(self.kind, &Value::Object(self.details).to_string())
-            .map_err(|e| UserError::invalid("details", self.kind.as_str(), format!("{e}")))?;
+        let details = Details::from_json(self.kind, &Value::Object(self.details.clone()).to_string())
+            .map_err(|e| UserError::Conflict(format!("Its details are not valid ({e})")))?;
+        // Fields of other kinds would be dropped without a word: refuse them.
+        let kept: serde_json::Map<String, Value> = serde_json::from_str(&details.to_json()).unwrap_or_default();
+        if let Some(field) = self.details.keys().find(|field| !kept.contains_key(*field)) {
+            return Err(UserError::Conflict(format!(
+                "Its details hold `{field}`, which {} does not have; leave it out",
+                self.kind.with_article()
+            )));
+        }
         let item = Item {
             id: self.id,
             name: self.name,
@@ -581,13 +603,6 @@ impl SiteFile {
     }
 }
 
-/// The file's only fields read before anything else: is it a backup this Jarvis reads?
-#[derive(Deserialize)]
-struct Header {
-    format: Option<Value>,
-    version: Option<Value>,
-}
-
 /// Where in the file something is wrong, for messages: `items[3] (#4 `acme.io`)`.
 fn at(list: &str, index: usize, what: impl std::fmt::Display) -> String {
     format!("{list}[{index}] ({what})")
@@ -616,17 +631,11 @@ fn located(path: Option<&str>, error: &serde_json::Error) -> String {
 /// Reads and checks a whole backup; `source` names it in messages (a file name, `standard
 /// input`). Nothing is written: every problem is found here.
 fn read_backup(source: &str, text: &str) -> Result<Contents, UserError> {
-    let header: Header = serde_json::from_str(text).map_err(|e| {
-        if e.is_data() {
-            bad(
-                source,
-                format!("{}; a Jarvis backup is a JSON object, as `jarvis export all` writes", located(None, &e)),
-            )
-        } else {
-            bad(source, format!("it is not valid JSON ({}); was it cut short or edited by hand?", located(None, &e)))
-        }
+    let whole: Value = serde_json::from_str(text).map_err(|e| {
+        bad(source, format!("it is not valid JSON ({}); was it cut short or edited by hand?", located(None, &e)))
     })?;
-    if header.format.as_ref().and_then(Value::as_str) != Some(BACKUP_FORMAT) {
+    let header = |field: &str| whole.as_object().and_then(|o| o.get(field));
+    if header("format").and_then(Value::as_str) != Some(BACKUP_FORMAT) {
         return Err(bad(
             source,
             format!(
@@ -634,7 +643,7 @@ fn read_backup(source: &str, text: &str) -> Result<Contents, UserError> {
             ),
         ));
     }
-    match header.version.as_ref().and_then(Value::as_u64) {
+    match header("version").and_then(Value::as_u64) {
         Some(version) if version == u64::from(BACKUP_VERSION) => {}
         Some(version) if version > u64::from(BACKUP_VERSION) => {
             return Err(bad(
@@ -649,7 +658,7 @@ fn read_backup(source: &str, text: &str) -> Result<Contents, UserError> {
                 source,
                 format!(
                     "its `version` is {}, and this Jarvis reads version {BACKUP_VERSION}; export the workspace again",
-                    header.version.map_or_else(|| "missing".to_string(), |v| format!("`{v}`"))
+                    header("version").map_or_else(|| "missing".to_string(), |v| format!("`{v}`"))
                 ),
             ));
         }
@@ -964,7 +973,8 @@ mod tests {
     fn the_header_is_checked_first() {
         check_header("", "it is not valid JSON (line 1, column 0: EOF while parsing a value)");
         check_header("{\"format\": \"jarvis-backup\",\n \"version\": 1,", "not valid JSON (line 2, column 14");
-        check_header("[1, 2]", "a Jarvis backup is a JSON object");
+        check_header("[1, 2]", "it is not a Jarvis backup");
+        check_header("5", "it is not a Jarvis backup");
         check_header("{}", "it is not a Jarvis backup");
         check_header("{\"format\": \"other\", \"version\": 1}", "it is not a Jarvis backup");
         check_header("{\"format\": \"jarvis-backup\", \"version\": 2}", "it is version 2, written by a newer Jarvis");
