@@ -190,8 +190,9 @@ fn export_writes_json_and_csv() {
     let sandbox = Sandbox::new();
     sandbox.ok(&["demo"]);
     let all: Value = serde_json::from_str(&sandbox.ok(&["export"])).unwrap();
+    assert_eq!((&all["format"], &all["version"]), (&"jarvis-backup".into(), &1.into()));
     assert_eq!(all["items"].as_array().unwrap().len(), 15);
-    assert!(all["history"].as_array().unwrap().len() >= 12 * 14);
+    assert!(all["cost_records"].as_array().unwrap().len() >= 12 * 14);
 
     let csv = sandbox.ok(&["export", "items", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -213,6 +214,121 @@ fn export_writes_json_and_csv() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("A CSV file holds one table"));
+}
+
+#[test]
+fn exports_carry_stored_amounts_exactly() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&[
+        "item",
+        "add",
+        "ai-provider",
+        "=Embedder",
+        "--pricing",
+        "pay-per-use",
+        "--unit",
+        "token",
+        "--unit-price",
+        "0.00000015",
+        "--plan-price",
+        "19.995",
+    ]);
+    let recorded = sandbox.json(&["cost", "record", "=Embedder", "0.0000008", "--month", "2026-10"]);
+    assert_eq!(recorded["amount"]["amount"], "0.0000008");
+    assert_eq!(sandbox.json(&["cost", "history"])["records"][0]["amount"]["amount"], "0.0000008");
+    // Tables round for people.
+    assert!(sandbox.ok(&["cost", "history"]).contains("0.00 USD"));
+
+    let history: Value = serde_json::from_str(&sandbox.ok(&["export", "history"])).unwrap();
+    assert_eq!(history[0]["amount"]["amount"], "0.0000008");
+    let csv = sandbox.ok(&["export", "history", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!((&row[2], &row[4], &row[5], &row[6]), ("'=Embedder", "0.0000008", "USD", "0.00"));
+
+    let csv = sandbox.ok(&["export", "items", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let column = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_string();
+    assert_eq!(column("name"), "'=Embedder", "formulas stay text");
+    assert_eq!((column("unit_price"), column("plan_price")), ("0.00000015".into(), "19.995".into()));
+
+    let all: Value = serde_json::from_str(&sandbox.ok(&["export", "all"])).unwrap();
+    assert_eq!(all["cost_records"][0]["amount"], "0.0000008");
+    assert_eq!(all["items"][0]["usage"]["unit_price"], "0.00000015");
+}
+
+#[test]
+fn import_restores_a_backup_into_an_empty_workspace() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["demo"]);
+    let path = sandbox.dir.path().join("backup.json");
+    sandbox.ok(&["export", "all", "-o", path.to_str().unwrap()]);
+    let backup = std::fs::read_to_string(&path).unwrap();
+
+    // Into another workspace of the same database: the ids are taken, so they are renumbered.
+    let printed = sandbox.ok(&["--workspace", "copy", "import", "jarvis", "backup.json"]);
+    assert!(
+        printed.starts_with(
+            "Restored the export of `local` taken at 2026-11-30 12:00:00 UTC into workspace `copy`: 15 items, 180 cost records, 2 exchange rates, 0 budgets, 3 sites, 3 domain lookups and the settings.\nNew ids for the items, cost records and sites"
+        ),
+        "{printed}"
+    );
+    assert_eq!(sandbox.json(&["--workspace", "copy", "item", "list"])["items"].as_array().unwrap().len(), 15);
+
+    // From standard input into a new database: the same file comes back out.
+    let other_db = format!("sqlite://{}", sandbox.dir.path().join("other.db").display());
+    let restored = sandbox
+        .jarvis()
+        .env("DATABASE_URL", &other_db)
+        .args(["--workspace", "other", "import", "jarvis", "-", "--json"])
+        .write_stdin(backup.clone())
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let restored: Value = serde_json::from_slice(&restored.stdout).unwrap();
+    assert_eq!((&restored["cost_records"], &restored["renumbered"]), (&180.into(), &serde_json::json!([])));
+    let again =
+        sandbox.jarvis().env("DATABASE_URL", &other_db).args(["--workspace", "other", "export"]).output().unwrap();
+    let again = String::from_utf8(again.stdout).unwrap();
+    assert_eq!(again.replacen("\"workspace\": \"other\"", "\"workspace\": \"local\"", 1), backup);
+
+    // A workspace with data, a broken file, a missing file and --today are refused.
+    sandbox
+        .jarvis()
+        .args(["import", "jarvis", "backup.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Workspace `local` already holds 15 items, 180 cost records"));
+    std::fs::write(sandbox.dir.path().join("cut.json"), &backup[..backup.len() / 3]).unwrap();
+    sandbox
+        .jarvis()
+        .args(["--workspace", "fresh", "import", "jarvis", "cut.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("The backup `cut.json` is not valid: it is not valid JSON (line "));
+    sandbox
+        .jarvis()
+        .args(["--workspace", "fresh", "import", "jarvis", "nowhere.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("The file `nowhere.json` is not valid: it cannot be read"));
+    sandbox
+        .jarvis()
+        .env_remove("JARVIS_FAKE_NOW")
+        .args(["--workspace", "fresh", "--today", "2026-12-01", "import", "jarvis", "backup.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--today (or JARVIS_TODAY) only works with commands that read"));
+    assert_eq!(sandbox.json(&["--workspace", "fresh", "item", "list"])["items"], serde_json::json!([]));
+    assert!(sandbox.json(&["--workspace", "fresh", "audit"]).as_array().unwrap().is_empty());
+    sandbox
+        .jarvis()
+        .args(["import", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("jarvis").and(predicate::str::contains("Restore a backup")));
 }
 
 #[test]

@@ -1,4 +1,6 @@
-//! `export`: a workspace's items (removed ones included) and cost history, as JSON or CSV.
+//! `export`: a workspace's items (removed ones included) and cost history, as JSON or CSV, or
+//! the whole workspace as a backup (`all`, see `backup.rs`). Stored amounts are exact in every
+//! format: `0.0000008 USD` is never `0.00`.
 
 use std::collections::HashMap;
 
@@ -15,7 +17,8 @@ use crate::domain::rates::RateBook;
 use crate::domain::workspace::WorkspaceId;
 use crate::store::{CostFilter, Removed};
 
-/// Everything a workspace holds about its spending.
+/// A workspace's items and cost history as views (what `export items` and `export history`
+/// write).
 #[derive(Clone, Debug, Serialize)]
 pub struct ExportData {
     pub workspace: WorkspaceId,
@@ -28,6 +31,7 @@ pub struct ExportData {
 choice_enum! {
     /// What `export` writes.
     pub enum ExportWhat as "export" {
+        /// The whole workspace as a backup, which `import jarvis` restores.
         All = "all",
         Items = "items",
         History = "history",
@@ -52,21 +56,28 @@ pub struct Exported {
 }
 
 impl App {
-    /// The workspace's items and history in `format`. CSV holds one table, so `all` needs JSON.
+    /// The workspace's items or history in `format`, or (`all`) the whole workspace as a backup
+    /// in JSON. CSV holds one table, so `all` needs JSON.
     pub async fn export(&self, workspace: &WorkspaceId, what: ExportWhat, format: ExportFormat) -> Result<Exported> {
         if (what, format) == (ExportWhat::All, ExportFormat::Csv) {
             return Err(UserError::Conflict(
-                "A CSV file holds one table: export `items` or `history` (or use --format json for both)".into(),
+                "A CSV file holds one table: export `items` or `history` (or use --format json for a backup of everything)"
+                    .into(),
             )
             .into());
         }
-        let data = self.export_data(workspace).await?;
         let (content, items, records) = match (what, format) {
-            (ExportWhat::All, _) => (pretty_json(&data)?, data.items.len(), data.history.len()),
-            (ExportWhat::Items, ExportFormat::Json) => (pretty_json(&data.items)?, data.items.len(), 0),
-            (ExportWhat::Items, ExportFormat::Csv) => (items_csv(&data.items)?, data.items.len(), 0),
-            (ExportWhat::History, ExportFormat::Json) => (pretty_json(&data.history)?, 0, data.history.len()),
-            (ExportWhat::History, ExportFormat::Csv) => (history_csv(&data.history)?, 0, data.history.len()),
+            (ExportWhat::All, _) => self.backup_json(workspace).await?,
+            (ExportWhat::Items, _) => {
+                let items = self.export_data(workspace).await?.items;
+                let content = if format == ExportFormat::Csv { items_csv(&items)? } else { pretty_json(&items)? };
+                (content, items.len(), 0)
+            }
+            (ExportWhat::History, _) => {
+                let history = self.export_data(workspace).await?.history;
+                let content = if format == ExportFormat::Csv { history_csv(&history)? } else { pretty_json(&history)? };
+                (content, 0, history.len())
+            }
         };
         Ok(Exported { content, items, records })
     }
@@ -114,7 +125,8 @@ fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// One row per item.
+/// One row per item. Typed amounts (`cost`, `unit_price`, `yearly_price`, `plan_price`) are
+/// exact; monthly equivalents are computed and rounded for display.
 pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
@@ -150,6 +162,8 @@ pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
         "created_at",
         "updated_at",
         "removed_at",
+        "yearly_price",
+        "plan_price",
     ])?;
     for item in items {
         let usage = item.usage.as_ref();
@@ -187,12 +201,15 @@ pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
             item.created_at.to_rfc3339(),
             item.updated_at.to_rfc3339(),
             opt(item.removed_at.map(|t| t.to_rfc3339())),
+            opt(item.yearly_price.map(|p| exact_amount(p.0.amount, currency))),
+            opt(item.plan_price.map(|p| exact_amount(p.0.amount, currency))),
         ])?;
     }
     finish(writer)
 }
 
-/// One row per cost record.
+/// One row per cost record: `amount` exactly as stored, `amount_base` converted and rounded for
+/// display.
 pub fn history_csv(history: &[CostView]) -> anyhow::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
@@ -219,7 +236,7 @@ pub fn history_csv(history: &[CostView]) -> anyhow::Result<String> {
             record.item_id.to_string(),
             cell(&record.item),
             record.kind.to_string(),
-            plain_amount(record.amount.amount, record.amount.currency),
+            exact_amount(record.amount.amount, record.amount.currency),
             record.amount.currency.to_string(),
             opt(record.amount_base.map(|m| plain_amount(m.amount, m.currency))),
             opt(record.amount_base.map(|m| m.currency)),

@@ -4,6 +4,7 @@
 
 mod alert_pings;
 mod analysis;
+mod backup;
 mod costs;
 mod demo;
 mod error;
@@ -26,6 +27,7 @@ use crate::store::{Store, Tx};
 
 pub use alert_pings::{AlertAction, SNOOZE};
 pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalList};
+pub use backup::{BACKUP_FORMAT, BACKUP_VERSION, Restored};
 pub use costs::{CostInput, CostPeriod};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};

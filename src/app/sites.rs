@@ -99,6 +99,38 @@ fn find_site<'a>(sites: &'a [Site], query: &str) -> Result<&'a Site, UserError> 
     }
 }
 
+/// A site as typed, checked: its normalised URL, keyword and check interval (default 5 minutes).
+/// Sites added by hand and sites restored from a backup go through the same rules.
+pub(super) fn site_fields<'a>(
+    url: &str,
+    keyword: Option<&'a str>,
+    interval_minutes: Option<u32>,
+) -> Result<(url::Url, Option<&'a str>, u32), UserError> {
+    let url = parse_site_url(url).map_err(|e| UserError::invalid("site URL", url, e.to_string()))?;
+    if url.as_str().chars().count() > MAX_URL {
+        return Err(UserError::invalid(
+            "site URL",
+            url.as_str(),
+            format!("use an address of at most {MAX_URL} characters (the page to check, without tracking parameters)"),
+        ));
+    }
+    let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(keyword) = keyword
+        && (keyword.chars().count() > MAX_KEYWORD || keyword.contains('\n'))
+    {
+        return Err(UserError::invalid(
+            "keyword",
+            keyword,
+            format!("use one line of at most {MAX_KEYWORD} characters that the page should contain"),
+        ));
+    }
+    let interval = interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES);
+    if !INTERVAL_MINUTES.contains(&interval) {
+        return Err(UserError::invalid("check interval", interval.to_string(), "give minutes from 1 to 1440 (a day)"));
+    }
+    Ok((url, keyword, interval))
+}
+
 impl App {
     /// Website checks and RDAP lookups go through `net` (the default refuses private addresses
     /// and uses the bundled bootstrap).
@@ -116,37 +148,7 @@ impl App {
         keyword: Option<&str>,
         interval_minutes: Option<u32>,
     ) -> Result<SiteChanged> {
-        let url = parse_site_url(url).map_err(|e| UserError::invalid("site URL", url, e.to_string()))?;
-        if url.as_str().chars().count() > MAX_URL {
-            return Err(UserError::invalid(
-                "site URL",
-                url.as_str(),
-                format!(
-                    "use an address of at most {MAX_URL} characters (the page to check, without tracking parameters)"
-                ),
-            )
-            .into());
-        }
-        let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
-        if let Some(keyword) = keyword
-            && (keyword.chars().count() > MAX_KEYWORD || keyword.contains('\n'))
-        {
-            return Err(UserError::invalid(
-                "keyword",
-                keyword,
-                format!("use one line of at most {MAX_KEYWORD} characters that the page should contain"),
-            )
-            .into());
-        }
-        let interval = interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES);
-        if !INTERVAL_MINUTES.contains(&interval) {
-            return Err(UserError::invalid(
-                "check interval",
-                interval.to_string(),
-                "give minutes from 1 to 1440 (a day)",
-            )
-            .into());
-        }
+        let (url, keyword, interval) = site_fields(url, keyword, interval_minutes)?;
         if self.store.read().await?.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
             return Err(UserError::Conflict(format!("{url} is already monitored; see `/site list`")).into());
         }

@@ -30,6 +30,12 @@ impl Serialize for TypedMoney {
     }
 }
 
+/// Serializes stored money exactly, as [`TypedMoney`] does, where the field stays a [`Money`] so
+/// tables still show it rounded.
+fn exact_money<S: serde::Serializer>(money: &Money, s: S) -> Result<S::Ok, S::Error> {
+    TypedMoney(*money).serialize(s)
+}
+
 impl std::fmt::Display for TypedMoney {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", format_exact(self.0.amount, self.0.currency), self.0.currency)
@@ -247,8 +253,11 @@ pub struct CostView {
     pub item_id: i64,
     pub item: String,
     pub kind: Kind,
+    /// Exactly as stored, in JSON too (`0.0000008`, not `0.00`); tables show it rounded.
+    #[serde(serialize_with = "exact_money")]
     pub amount: Money,
-    /// In the base currency, converted at the rate in force at the period's start.
+    /// In the base currency, converted at the rate in force at the period's start (rounded for
+    /// display).
     pub amount_base: Option<Money>,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,

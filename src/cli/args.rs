@@ -130,7 +130,7 @@ impl Command {
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
-            Command::Jobs(_) | Command::Demo | Command::Run { .. } => true,
+            Command::Jobs(_) | Command::Demo | Command::Run { .. } | Command::Import(_) => true,
             Command::Audit { .. }
             | Command::Export { .. }
             | Command::Dashboard { .. }
@@ -225,9 +225,17 @@ pub enum Command {
     },
     /// Fill an empty workspace with a sample company and a year of history, then list it.
     Demo,
-    /// Export items and cost history as JSON or CSV.
+    /// Bring data into an empty workspace: `import jarvis FILE` restores a backup.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export the whole workspace as a backup (JSON), or its items or cost history as JSON or CSV.
+    /// Stored amounts are exact: 0.0000008 USD stays 0.0000008.
+    #[command(after_help = "Examples:
+  jarvis export all -o backup.json      (a backup, restored with `jarvis import jarvis backup.json`)
+  jarvis export history --format csv -o history.csv")]
     Export {
-        /// What to export; CSV holds one table, so choose items or history with it.
+        /// What to export: `all` is a backup of everything (items, cost records, rates, budgets,
+        /// settings, sites); CSV holds one table, so choose items or history with it.
         #[arg(value_enum, default_value = "all")]
         what: ExportWhat,
         /// Output format.
@@ -236,6 +244,23 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Restore a backup written by `jarvis export all` into an empty workspace: items, cost
+    /// records, exchange rates, budgets, settings, sites and the report schedule. The whole file is
+    /// checked first; nothing is written unless all of it is right.
+    #[command(after_help = "Examples:
+  jarvis --workspace restored import jarvis backup.json
+  jarvis --database-url sqlite://new.db import jarvis - < backup.json
+
+The target workspace must be empty: choose a new one with --workspace, or another database.
+Ids stay as in the file unless this database already uses them; then they are renumbered.")]
+    Jarvis {
+        /// The backup file, or `-` to read standard input.
+        file: PathBuf,
     },
 }
 

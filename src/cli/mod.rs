@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CostCommand, ItemCommand, ItemFields, JobsCommand, RateCommand,
+    BudgetCommand, ClearField, Command, CostCommand, ImportCommand, ItemCommand, ItemFields, JobsCommand, RateCommand,
     SettingsCommand, SiteCommand,
 };
 
@@ -298,6 +298,10 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
         }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
         Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
+        Command::Import(ImportCommand::Jarvis { file }) => {
+            let (source, text) = read_input(file)?;
+            output(json, &app.restore(ws, me, &source, &text).await?, render::restored)
+        }
         Command::Export { what, format, output: path } => {
             let format = if json { ExportFormat::Json } else { *format };
             let exported = app.export(ws, *what, format).await?;
@@ -311,6 +315,23 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
         }
     }
+}
+
+/// A file named on the command line (`-`: standard input), with its name for messages.
+fn read_input(path: &std::path::Path) -> Result<(String, String), AppError> {
+    let (name, read) = if path.as_os_str() == "-" {
+        ("standard input".to_string(), std::io::read_to_string(std::io::stdin()))
+    } else {
+        (path.display().to_string(), std::fs::read_to_string(path))
+    };
+    let text = read.map_err(|e| {
+        UserError::invalid(
+            "file",
+            name.clone(),
+            format!("it cannot be read ({e}); give a file written by `jarvis export all`"),
+        )
+    })?;
+    Ok((name, text))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -6,7 +6,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
-use crate::app::{BudgetList, BudgetView, Exported, JobReport};
+use crate::app::{BudgetList, BudgetView, Exported, JobReport, Restored};
 use crate::domain::item::BillingPeriod;
 use crate::domain::workspace::Language;
 use crate::render::{Flavor, Renderer};
@@ -251,6 +251,47 @@ pub fn cost_recorded(record: &CostView) -> String {
         "Recorded {} for `{}` ({} → {}, {}) as cost record #{}.\n",
         record.amount, record.item, record.period_start, record.period_end, record.source, record.id
     )
+}
+
+pub fn restored(restored: &Restored) -> String {
+    let with_removed = |count: usize, removed: usize, one: &str, many: &str| match removed {
+        0 => plural(count, one, many),
+        removed => format!("{} ({removed} removed)", plural(count, one, many)),
+    };
+    let mut parts = vec![
+        with_removed(restored.items, restored.removed_items, "item", "items"),
+        with_removed(restored.cost_records, restored.removed_cost_records, "cost record", "cost records"),
+        plural(restored.exchange_rates, "exchange rate", "exchange rates"),
+        plural(restored.budgets, "budget", "budgets"),
+        plural(restored.sites, "site", "sites"),
+        plural(restored.domain_lookups, "domain lookup", "domain lookups"),
+    ];
+    if restored.report_schedule {
+        parts.push("the report schedule".into());
+    }
+    parts.push("the settings".into());
+    let last = parts.pop().unwrap_or_default();
+    let mut out = format!(
+        "Restored the export of `{}` taken at {} into workspace `{}`: {} and {last}.\n",
+        restored.from_workspace,
+        restored.exported_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        restored.workspace,
+        parts.join(", ")
+    );
+    match restored.renumbered.as_slice() {
+        [] => out.push_str("Ids are as in the file.\n"),
+        renumbered => writeln!(
+            out,
+            "New ids for the {}: this database already used some of the file's.",
+            match renumbered {
+                [rest @ .., last] if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => renumbered.join(""),
+            }
+        )
+        .unwrap_or_default(),
+    }
+    writeln!(out, "Not in backups: {}.", restored.not_included.join("; ")).unwrap_or_default();
+    out
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {

@@ -689,8 +689,8 @@ impl Item {
         self.kind().category()
     }
 
-    /// Rules that hold between fields.
-    fn check(&self) -> Result<(), UserError> {
+    /// Rules that hold between fields (also checked on items restored from a backup).
+    pub fn check(&self) -> Result<(), UserError> {
         if self.period == BillingPeriod::OneTime && self.auto_renew {
             return Err(UserError::Conflict(
                 "A one-time purchase does not renew: turn auto-renew off (--no-auto-renew) or choose a recurring --period".into(),

@@ -21,6 +21,9 @@ pub const QUANTITY_SCALE: u32 = 6;
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0); // 10^15
 /// Decimal places kept for exchange rates.
 pub const RATE_SCALE: u32 = 10;
+/// Decimal places an amount Jarvis computed may have (a day's share of a price): all a decimal
+/// holds.
+pub const COMPUTED_SCALE: u32 = 28;
 
 /// An ISO 4217 currency that has minor units (so not funds, metals or test codes).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -216,6 +219,11 @@ impl NumberRule {
     pub const fn rate(field: &'static str) -> NumberRule {
         NumberRule { field, max: MAX_AMOUNT, scale: RATE_SCALE, allow_zero: false }
     }
+    /// An amount as Jarvis stores it, typed or computed (a month's share of a yearly price has
+    /// many decimal places): read back from a backup exactly.
+    pub const fn stored_amount(field: &'static str) -> NumberRule {
+        NumberRule { field, max: MAX_AMOUNT, scale: COMPUTED_SCALE, allow_zero: true }
+    }
 
     /// Parses a plain decimal such as `12.50`, `0.0004` or `1500`, enforcing the rule.
     pub fn parse(&self, input: &str) -> Result<Decimal, UserError> {
@@ -375,6 +383,16 @@ mod tests {
         check_amount("99999999999999999999999999999999", Err("larger than the maximum"));
         check_amount("0.000000001", Err("more than 8 decimal places"));
         check_amount("12.50 USD", Err("not a number"));
+    }
+
+    #[test]
+    fn stored_amounts_keep_every_decimal_place() {
+        let rule = NumberRule::stored_amount("amount");
+        assert_eq!(rule.parse("8.333333333333333333333333333").unwrap(), dec("8.333333333333333333333333333"));
+        assert_eq!(rule.parse("0.0000008").unwrap(), dec("0.0000008"));
+        assert_eq!(rule.parse("0.000000000012").unwrap(), dec("0.000000000012"));
+        assert!(rule.parse("-1").unwrap_err().to_string().contains("cannot be negative"));
+        assert!(rule.parse("1e3").unwrap_err().to_string().contains("not a number"));
     }
 
     #[test]

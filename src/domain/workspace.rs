@@ -332,6 +332,25 @@ impl Settings {
         }
         Ok(next)
     }
+
+    /// The setting's value as `settings set` takes it (`none` when unset): `with(key,
+    /// value(key))` changes nothing, which is how a backup carries the settings.
+    pub fn value(&self, key: SettingKey) -> String {
+        let role = |role: Option<RoleId>| role.map_or_else(|| "none".to_string(), |r| r.0.to_string());
+        match key {
+            SettingKey::Currency => self.base_currency.to_string(),
+            SettingKey::Timezone => self.timezone.to_string(),
+            SettingKey::Language => self.language.to_string(),
+            SettingKey::ExpiringWindow => self.expiring_window_days.to_string(),
+            SettingKey::LeadTimes => self.lead_times.to_string(),
+            SettingKey::AdminRole => role(self.admin_role),
+            SettingKey::AlertChannel => self.alert_channel.map_or_else(|| "none".to_string(), |c| c.to_string()),
+            SettingKey::AlertRole => role(self.alert_role),
+            SettingKey::RemindHours => self.remind_hours.to_string(),
+            SettingKey::SiteDownAfter => self.site_checks.down_after.to_string(),
+            SettingKey::SiteUpAfter => self.site_checks.up_after.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -398,6 +417,33 @@ mod tests {
         check(SiteUpAfter, "1", Ok("1"));
         check(SiteDownAfter, "0", Err("between 1 and 20"));
         check(SiteUpAfter, "two", Err("whole number of checks"));
+    }
+
+    #[test]
+    fn every_value_reads_back_as_itself() {
+        let mut changed = Settings::default();
+        for (key, value) in [
+            (SettingKey::Currency, "THB"),
+            (SettingKey::Timezone, "Asia/Bangkok"),
+            (SettingKey::Language, "th"),
+            (SettingKey::ExpiringWindow, "14"),
+            (SettingKey::LeadTimes, "60,14,0"),
+            (SettingKey::AdminRole, "42"),
+            (SettingKey::AlertChannel, "555"),
+            (SettingKey::AlertRole, "77"),
+            (SettingKey::RemindHours, "6"),
+            (SettingKey::SiteDownAfter, "5"),
+            (SettingKey::SiteUpAfter, "4"),
+        ] {
+            changed = changed.with(key, value).unwrap();
+            assert_eq!(changed.value(key), value, "{key}");
+        }
+        for settings in [Settings::default(), changed] {
+            for key in SettingKey::ALL {
+                assert_eq!(settings.with(*key, &settings.value(*key)).unwrap(), settings, "{key}");
+            }
+        }
+        assert_eq!(Settings::default().value(SettingKey::AdminRole), "none");
     }
 
     #[test]

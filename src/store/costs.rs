@@ -166,6 +166,65 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Every record of the workspace, removed ones too (with when they were removed), by id:
+    /// what a backup holds.
+    pub async fn every_cost_record(
+        &mut self,
+        workspace: &WorkspaceId,
+    ) -> Result<Vec<(CostRecord, Option<DateTime<Utc>>)>> {
+        let rows = sqlx::query(
+            "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by,
+                    deleted_at
+             FROM cost_records WHERE workspace_id = ?1 ORDER BY id",
+        )
+        .bind(workspace.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let read = |row: &SqliteRow| -> anyhow::Result<(CostRecord, Option<DateTime<Utc>>)> {
+            let record = record_from_row(row)?;
+            let removed = row.try_get::<Option<&str>, _>("deleted_at")?.map(parse_timestamp).transpose();
+            let removed = removed.with_context(|| format!("cost record #{} in the database is damaged", record.id))?;
+            Ok((record, removed))
+        };
+        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Stores a record read from a backup as it was: who wrote it and when, its removal, and its
+    /// id when `keep_id` (the caller checked the id is free); returns its id.
+    pub async fn insert_cost_from_backup(
+        &mut self,
+        workspace: &WorkspaceId,
+        record: &CostRecord,
+        removed_at: Option<DateTime<Utc>>,
+        keep_id: bool,
+    ) -> Result<i64> {
+        let usage = record.usage.as_ref().map(serde_json::to_string).transpose().context("usage to JSON")?;
+        let done = sqlx::query(
+            "INSERT INTO cost_records (workspace_id, item_id, amount, currency, period_start, period_end, source, usage,
+                 note, created_at, created_by, deleted_at, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .bind(workspace.as_str())
+        .bind(record.item_id)
+        .bind(decimal(record.amount.amount))
+        .bind(record.amount.currency.code())
+        .bind(date(record.period.start))
+        .bind(date(record.period.end))
+        .bind(record.source.as_str())
+        .bind(usage)
+        .bind(record.note.as_ref().map(|n| n.as_str().to_string()))
+        .bind(timestamp(record.created_at))
+        .bind(&record.created_by)
+        .bind(removed_at.map(timestamp))
+        // NULL lets SQLite give the next id.
+        .bind(keep_id.then_some(record.id))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+}
+
 fn record_from_row(row: &SqliteRow) -> anyhow::Result<CostRecord> {
     let id: i64 = row.try_get("id")?;
     let read = || -> anyhow::Result<CostRecord> {

@@ -103,6 +103,38 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Stores an item read from a backup as it was: its creation, last change and removal
+    /// times, and its id when `keep_id` (the caller checked the id is free); returns its id.
+    pub async fn insert_item_from_backup(
+        &mut self,
+        workspace: &WorkspaceId,
+        item: &Item,
+        keep_id: bool,
+    ) -> Result<i64> {
+        let fields = ItemFields::of(item);
+        let query = sqlx::query(
+            "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
+                 renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
+                 used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
+                 billed_from, updated_at, created_at, deleted_at, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+        )
+        .bind(workspace.as_str())
+        .bind(item.kind().as_str());
+        let done = fields
+            .bind_to(query)
+            .bind(timestamp(item.created_at))
+            .bind(item.removed_at.map(timestamp))
+            // NULL lets SQLite give the next id.
+            .bind(keep_id.then_some(item.id))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.last_insert_rowid())
+    }
+}
+
 /// An item's column values from `name` to `updated_at`, bound in that order by [`ItemFields::bind_to`].
 struct ItemFields {
     name: String,

@@ -7,6 +7,7 @@
 
 mod alert_states;
 mod audit;
+mod backup;
 mod budgets;
 mod costs;
 mod items;
@@ -27,6 +28,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use alert_states::AlertState;
 pub use audit::AuditRecord;
+pub use backup::{Holdings, IdTable};
 pub use costs::CostFilter;
 pub use items::Removed;
 pub use outbox::OutboxEntry;

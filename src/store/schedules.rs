@@ -75,6 +75,23 @@ impl Tx {
         Ok(())
     }
 
+    /// Stores a schedule read from a backup as it was, with the slot it last posted.
+    pub async fn set_schedule_from_backup(&mut self, stored: &StoredSchedule, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(stored.workspace.as_str())
+        .bind(stored.channel_id.to_string())
+        .bind(stored.schedule.cadence.to_string())
+        .bind(stored.schedule.at.format("%H:%M").to_string())
+        .bind(stored.last_posted.map(timestamp))
+        .bind(timestamp(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// Removes the schedule; whether there was one.
     pub async fn remove_schedule(&mut self, workspace: &WorkspaceId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM report_schedules WHERE workspace_id = ?1")

@@ -86,6 +86,43 @@ impl Tx {
         Ok(done.last_insert_rowid())
     }
 
+    /// Stores a site read from a backup with its state as it was (the up/down streak, the last
+    /// check and certificate; not the checks behind its uptime), and its id when `keep_id` (the
+    /// caller checked the id is free); returns its id.
+    pub async fn insert_site_from_backup(
+        &mut self,
+        workspace: &WorkspaceId,
+        site: &Site,
+        keep_id: bool,
+    ) -> Result<i64> {
+        let probe =
+            site.last_probe.as_ref().map(serde_json::to_string).transpose().context("could not store a check")?;
+        let tls =
+            site.last_tls.as_ref().map(serde_json::to_string).transpose().context("could not store a certificate")?;
+        let done = sqlx::query(
+            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
+                 last_checked_at, last_probe, last_tls, created_at, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .bind(workspace.as_str())
+        .bind(&site.url)
+        .bind(site.keyword.as_deref())
+        .bind(i64::from(site.interval_minutes))
+        .bind(site.streak.state.as_str())
+        .bind(site.state_since.map(timestamp))
+        .bind(i64::from(site.streak.failures))
+        .bind(i64::from(site.streak.successes))
+        .bind(site.last_checked_at.map(timestamp))
+        .bind(probe)
+        .bind(tls)
+        .bind(timestamp(site.created_at))
+        // NULL lets SQLite give the next id.
+        .bind(keep_id.then_some(site.id))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
     /// Stops monitoring site `id` and forgets its checks; whether it was there.
     pub async fn remove_site(&mut self, workspace: &WorkspaceId, id: i64) -> Result<bool> {
         sqlx::query(
