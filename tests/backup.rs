@@ -35,6 +35,7 @@ fn cost(item: &str, amount: &str, month: u32, note: &str) -> CostInput {
         usage: None,
         note: Some(Notes::parse(note).unwrap()),
         replace: false,
+        again: false,
     }
 }
 

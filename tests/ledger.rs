@@ -4,7 +4,7 @@ mod common;
 
 use chrono::NaiveDate;
 use common::{TestDb, dec, named, ws};
-use jarvis::app::{AppError, CostInput, CostPeriod, ItemFilter, ItemForm, ItemRef};
+use jarvis::app::{AppError, CostInput, CostPeriod, ItemFilter, ItemForm, ItemRef, RequestKey};
 use jarvis::domain::UserError;
 use jarvis::domain::audit::Actor;
 use jarvis::domain::calendar::Month;
@@ -37,6 +37,7 @@ fn cost_input(item: &str, amount: &str) -> CostInput {
         usage: None,
         note: None,
         replace: false,
+        again: false,
     }
 }
 
@@ -959,4 +960,86 @@ async fn a_one_time_purchase_is_spent_the_day_it_is_added() {
     assert_eq!(history_rows(&app, &local).await, rows(&[("2026-11-30", "2026-11-30", "499.00 USD")]));
     let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
     assert_eq!(list.totals.total_monthly_cost.to_string(), "0.00 USD", "not a monthly cost");
+}
+
+#[tokio::test]
+async fn the_same_figure_for_the_same_days_is_refused_unless_meant_again() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let ws = ws("retry");
+    app.add_item(&ws, &Actor::Cli, Kind::Package, &named("Target", "20")).await.unwrap();
+    let first = app.record_cost(&ws, &Actor::Cli, &cost_input("Target", "5")).await.unwrap();
+    // A retry of the same write (its answer lost, say) is refused and names the record it found,
+    // with or without --replace; nothing is written.
+    for replace in [false, true] {
+        let error =
+            user_error(app.record_cost(&ws, &Actor::Cli, &CostInput { replace, ..cost_input("Target", "5.00") }).await);
+        let text = error.to_string();
+        assert!(text.contains(&format!("Cost record #{} already holds 5.00 USD for `Target`", first.id)), "{text}");
+        assert!(text.contains("from 2026-10-01 to 2026-10-31") && text.contains("add --again"), "{text}");
+    }
+    // Another amount, other days, or --again: a record each.
+    app.record_cost(&ws, &Actor::Cli, &cost_input("Target", "6")).await.unwrap();
+    let september = CostInput { period: CostPeriod::Month(Month::new(2026, 9).unwrap()), ..cost_input("Target", "5") };
+    app.record_cost(&ws, &Actor::Cli, &september).await.unwrap();
+    app.record_cost(&ws, &Actor::Cli, &CostInput { again: true, ..cost_input("Target", "5") }).await.unwrap();
+    let history = app.cost_history(&ws, Some(&ItemRef::new("Target")), None, None).await.unwrap();
+    let amounts: Vec<String> = history.records.iter().map(|r| r.amount.to_string()).collect();
+    assert_eq!(amounts, ["5.00 USD", "5.00 USD", "6.00 USD", "5.00 USD"]);
+}
+
+#[tokio::test]
+async fn a_request_key_makes_a_write_happen_once() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let ws = ws("keys");
+    app.add_item(&ws, &Actor::Cli, Kind::Package, &named("Target", "20")).await.unwrap();
+    let again = CostInput { again: true, ..cost_input("Target", "5") };
+    let key = RequestKey::discord(1_200_000_000_000_000_001);
+    app.keyed(key.clone()).record_cost(&ws, &Actor::Cli, &again).await.unwrap();
+    // The same request again (even one that would be allowed twice) writes nothing.
+    match app.keyed(key.clone()).record_cost(&ws, &Actor::Cli, &again).await {
+        Err(AppError::Repeated(done)) => {
+            assert_eq!((done.action.as_str(), done.entity.as_str()), ("cost.record", "cost_record"))
+        }
+        other => panic!("expected a repeat, got {other:?}"),
+    }
+    // Whatever the request: the key was used.
+    assert!(matches!(
+        app.keyed(key.clone()).remove_item(&ws, &Actor::Cli, &ItemRef::new("Target")).await,
+        Err(AppError::Repeated(_))
+    ));
+    let count = |app: &jarvis::app::App| {
+        let app = app.clone();
+        let ws = ws.clone();
+        async move { app.cost_history(&ws, None, None, None).await.unwrap().records.len() }
+    };
+    assert_eq!(count(&app).await, 1);
+    // Another key writes; in another workspace the key means nothing.
+    app.keyed(RequestKey::discord(2)).record_cost(&ws, &Actor::Cli, &again).await.unwrap();
+    assert_eq!(count(&app).await, 2);
+    let other = jarvis::domain::workspace::WorkspaceId::parse("keys-other").unwrap();
+    app.keyed(key.clone()).add_item(&other, &Actor::Cli, Kind::Package, &named("Target", "20")).await.unwrap();
+    // One request may write more than once: only its first change holds the key.
+    let request = app.keyed(RequestKey::discord(3));
+    request.add_item(&ws, &Actor::Cli, Kind::Package, &named("Second", "1")).await.unwrap();
+    let edit = ItemChanges { cost: Some(dec("2")), ..Default::default() };
+    request.edit_item(&ws, &Actor::Cli, &ItemRef::new("Second"), &edit).await.unwrap();
+    // Two copies of one request at the same moment: one writes, the other is the repeat.
+    let key = RequestKey::discord(4);
+    let (first, second) = (app.keyed(key.clone()), app.keyed(key.clone()));
+    let (a, b) =
+        tokio::join!(first.record_cost(&ws, &Actor::Cli, &again), second.record_cost(&ws, &Actor::Cli, &again));
+    assert_eq!([&a, &b].iter().filter(|r| r.is_ok()).count(), 1, "{a:?} {b:?}");
+    assert!([a, b].into_iter().any(|r| matches!(r, Err(AppError::Repeated(_)))));
+    assert_eq!(count(&app).await, 3);
+    // A day later the key is forgotten (and pruned): it may be used again.
+    let later = db.app_at("2026-12-01T09:00:01Z");
+    assert_eq!(later.prune_request_keys().await.unwrap(), 5);
+    later
+        .keyed(RequestKey::discord(2))
+        .record_cost(&ws, &Actor::Cli, &CostInput { again: true, ..cost_input("Target", "5") })
+        .await
+        .unwrap();
+    assert_eq!(count(&later).await, 4);
 }

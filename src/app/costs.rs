@@ -68,6 +68,10 @@ pub struct CostInput {
     /// Replace what Jarvis recorded for the same days (its renewal charges and month-close
     /// estimates) with this figure. Without it, such an overlap is refused.
     pub replace: bool,
+    /// Record it even when a hand-recorded record with the same amount and days exists (a second,
+    /// separate charge). Without it, such a record is refused, so a retried write never counts
+    /// twice.
+    pub again: bool,
 }
 
 impl App {
@@ -96,16 +100,34 @@ impl App {
             )
             .into());
         }
-        // Jarvis's own records for these days would count them twice: replace them, or refuse.
-        let overlapping: Vec<CostRecord> = tx
+        let amount = Money::new(input.amount, input.currency.unwrap_or(item.cost.currency));
+        let (overlapping, by_hand): (Vec<CostRecord>, Vec<CostRecord>) = tx
             .cost_records(
                 workspace,
                 CostFilter { item_id: Some(item.id), from: Some(period.start), to: Some(period.end) },
             )
             .await?
             .into_iter()
-            .filter(|r| r.created_by == Actor::Jarvis.as_str())
-            .collect();
+            .partition(|r| r.created_by == Actor::Jarvis.as_str());
+        // The same figure for the same days, recorded by hand already: most likely this very
+        // write, retried after its answer was lost. Refused unless it is meant as another charge.
+        if !input.again
+            && let Some(same) = by_hand.iter().find(|r| r.period == period && r.amount == amount)
+        {
+            let at = same.created_at.with_timezone(&settings.timezone.0);
+            return Err(UserError::Conflict(format!(
+                "Cost record #{} already holds {} for `{}` from {} to {} (recorded {} by {}), so nothing was written; if this is another charge for the same days, add --again",
+                same.id,
+                same.amount,
+                item.name,
+                period.start,
+                period.end,
+                at.format("%Y-%m-%d %H:%M %Z"),
+                same.created_by,
+            ))
+            .into());
+        }
+        // Jarvis's own records for these days would count them twice: replace them, or refuse.
         if !overlapping.is_empty() && !input.replace {
             let listed: Vec<String> = overlapping
                 .iter()
@@ -154,14 +176,8 @@ impl App {
             included: item.usage.as_ref().and_then(|u| u.included),
             unit_price: item.usage.as_ref().and_then(|u| u.unit_price),
         });
-        let record = NewCostRecord {
-            item_id: item.id,
-            amount: Money::new(input.amount, input.currency.unwrap_or(item.cost.currency)),
-            period,
-            source: input.source,
-            usage,
-            note: input.note.clone(),
-        };
+        let record =
+            NewCostRecord { item_id: item.id, amount, period, source: input.source, usage, note: input.note.clone() };
         let id = tx
             .insert_cost(workspace, &record, actor, now)
             .await?

@@ -9,6 +9,10 @@ use crate::store::StoreError;
 pub enum AppError {
     #[error(transparent)]
     User(#[from] UserError),
+    /// The request's key was used already: this write was done before and nothing was written
+    /// now.
+    #[error("this request was already carried out ({}) at {}; nothing was written again", .0.action, .0.at.format("%Y-%m-%d %H:%M UTC"))]
+    Repeated(crate::store::KeyedWrite),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }

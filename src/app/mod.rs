@@ -81,6 +81,27 @@ impl Clock for FixedDate {
     }
 }
 
+/// A key the caller gives a write so that repeating it is safe: the first write with the key
+/// records it in its own transaction, and the same key again (within [`RequestKey::KEPT`])
+/// writes nothing and is answered with [`AppError::Repeated`]. Discord uses the interaction id, so
+/// an interaction delivered twice writes once.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RequestKey(String);
+
+impl RequestKey {
+    /// How long a key is remembered.
+    pub const KEPT: chrono::Duration = chrono::Duration::hours(24);
+
+    /// The key of a Discord interaction.
+    pub fn discord(interaction_id: u64) -> RequestKey {
+        RequestKey(format!("discord:{interaction_id}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The application: the store and the clock.
 #[derive(Clone)]
 pub struct App {
@@ -90,13 +111,23 @@ pub struct App {
     changes: Arc<std::sync::atomic::AtomicU64>,
     /// Website checks and registry lookups.
     net: Arc<sites::Net>,
+    /// Makes this app's writes safe to repeat (see [`App::keyed`]).
+    request_key: Option<crate::store::KeySlot>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, changes: Arc::default(), net: Arc::default() }
+        App { store, clock, changes: Arc::default(), net: Arc::default(), request_key: None }
+    }
+
+    /// This app with its writes keyed by `key`: when the key was used already, a write does
+    /// nothing and fails with [`AppError::Repeated`]. The key is recorded with the request's
+    /// first audited change; the request's later writes (which a repeat never reaches, since it
+    /// stops at the first) are not keyed.
+    pub fn keyed(&self, key: RequestKey) -> App {
+        App { request_key: Some(Arc::new(std::sync::Mutex::new(Some(key.0)))), ..self.clone() }
     }
 
     /// How many ledger changes this app (and its clones) committed: when it moves, the ledger
@@ -114,9 +145,20 @@ impl App {
     }
 
     /// A write transaction on `workspace`, which is created on first use.
+    /// Under a request key already used, nothing is written: [`AppError::Repeated`].
     async fn write(&self, workspace: &WorkspaceId) -> Result<Tx> {
         let mut tx = self.store.write().await?;
         tx.count_commit_in(self.changes.clone());
+        if let Some(slot) = &self.request_key {
+            let key = slot.lock().expect("the key lock is never poisoned").clone();
+            if let Some(key) = key {
+                let since = self.now() - RequestKey::KEPT;
+                if let Some(done) = tx.keyed_write(workspace, &key, since).await? {
+                    return Err(AppError::Repeated(done));
+                }
+                tx.use_key(slot.clone());
+            }
+        }
         tx.ensure_workspace(workspace, self.now()).await?;
         Ok(tx)
     }

@@ -197,6 +197,14 @@ impl App {
         Ok(pruned)
     }
 
+    /// Forgets request keys older than [`super::RequestKey::KEPT`]; returns how many.
+    pub async fn prune_request_keys(&self) -> Result<u64> {
+        let mut tx = self.store.write().await?;
+        let pruned = tx.prune_request_keys(self.now() - super::RequestKey::KEPT).await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
     /// Drops message `id`: there is nothing left to say (its alerts cleared before it went out).
     pub async fn delivery_cancelled(&self, id: i64) -> Result<()> {
         let mut tx = self.store.write().await?;

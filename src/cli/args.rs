@@ -485,6 +485,10 @@ pub enum CostCommand {
         /// charges and month-close estimates).
         #[arg(long)]
         replace: bool,
+        /// Record it even though a record with the same amount and days exists (a second,
+        /// separate charge); without it such a record is refused, so a retry never counts twice.
+        #[arg(long)]
+        again: bool,
         /// Only look among items of this kind.
         #[arg(long, value_enum)]
         kind: Option<Kind>,

@@ -42,6 +42,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_REFUSED)
         }
+        // The command line gives no request keys; a repeat is reported like a refusal.
+        Err(error @ AppError::Repeated(_)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_REFUSED)
+        }
         Err(AppError::Internal(error)) => {
             // The whole chain goes to the log (stderr, shown at the default level); the message
             // says what failed at the top and carries the id to find it.
@@ -173,6 +178,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                 usage,
                 note,
                 replace,
+                again,
                 kind,
             } => {
                 let period = match (month, date, from, to) {
@@ -190,6 +196,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                     usage: *usage,
                     note: note.as_deref().map(Notes::parse).transpose()?,
                     replace: *replace,
+                    again: *again,
                 };
                 output(json, &app.record_cost(ws, me, &input).await?, render::cost_recorded)
             }

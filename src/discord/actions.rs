@@ -26,6 +26,7 @@ pub async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, data
     {
         let text = match &error {
             crate::app::AppError::User(error) => format!("❌ {error}"),
+            crate::app::AppError::Repeated(_) => format!("✅ {error}"),
             crate::app::AppError::Internal(error) => {
                 let id = crate::error_id();
                 tracing::error!(error_id = %id, "an alert action failed: {error:#}");

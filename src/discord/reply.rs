@@ -129,6 +129,11 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         poise::FrameworkError::Command { error: AppError::User(error), ctx, .. } => {
             whisper(ctx, format!("❌ {}", in_discord_terms(&error.to_string()))).await;
         }
+        // Discord delivered the same interaction again: it was carried out the first time.
+        poise::FrameworkError::Command { error: error @ AppError::Repeated(_), ctx, .. } => {
+            tracing::info!(command = %ctx.command().qualified_name, "a repeated interaction: {error}");
+            whisper(ctx, format!("✅ {error}")).await;
+        }
         poise::FrameworkError::Command { error: AppError::Internal(error), ctx, .. } => {
             let id = crate::error_id();
             tracing::error!(error_id = %id, command = %ctx.command().qualified_name, "{error:#}");

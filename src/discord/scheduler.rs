@@ -115,6 +115,9 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
             if let Err(error) = app.prune_delivery_history().await {
                 tracing::error!("could not prune the delivery history: {error:#}");
             }
+            if let Err(error) = app.prune_request_keys().await {
+                tracing::error!("could not prune the request keys: {error:#}");
+            }
         }
         let changed = app.change_count() != seen_changes;
         if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {

@@ -46,7 +46,7 @@ impl Tx {
         .bind(change.after.as_ref().map(|v| v.to_string()))
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
+        self.record_key(workspace, now, change).await
     }
 
     /// The newest `limit` entries, newest first.

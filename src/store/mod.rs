@@ -13,6 +13,7 @@ mod costs;
 mod items;
 mod outbox;
 mod rates;
+mod request_keys;
 mod schedules;
 mod sites;
 mod workspaces;
@@ -32,6 +33,7 @@ pub use backup::{Holdings, IdTable};
 pub use costs::CostFilter;
 pub use items::Removed;
 pub use outbox::OutboxEntry;
+pub use request_keys::{KeySlot, KeyedWrite};
 pub use schedules::StoredSchedule;
 
 /// A failure in the store.
@@ -93,7 +95,7 @@ impl Store {
     /// A read-only snapshot.
     pub async fn read(&self) -> anyhow::Result<Tx> {
         let tx = self.pool.begin().await.context("could not start a read transaction")?;
-        Ok(Tx { tx, commits: None })
+        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false })
     }
 
     /// A write transaction; nothing is visible to others until [`Tx::commit`].
@@ -103,7 +105,7 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .context("could not start a write transaction (is another Jarvis holding the database?)")?;
-        Ok(Tx { tx, commits: None })
+        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false })
     }
 
     /// Closes every connection, checkpointing the WAL.
@@ -117,6 +119,10 @@ pub struct Tx {
     tx: Transaction<'static, Sqlite>,
     /// Counted once this transaction has committed.
     commits: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// A request key to record with the first audited change (see `request_keys.rs`).
+    request_key: Option<KeySlot>,
+    /// Whether this transaction recorded its request key.
+    key_recorded: bool,
 }
 
 impl Tx {
@@ -127,7 +133,11 @@ impl Tx {
     }
 
     pub async fn commit(self) -> anyhow::Result<()> {
+        let recorded_key = self.recorded_key();
         self.tx.commit().await.context("could not commit the transaction")?;
+        if let Some(slot) = recorded_key {
+            slot.lock().expect("the key lock is never poisoned").take();
+        }
         if let Some(counter) = self.commits {
             counter.fetch_add(1, std::sync::atomic::Ordering::Release);
         }

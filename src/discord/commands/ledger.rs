@@ -86,6 +86,7 @@ async fn cost_record(
         usage: usage.as_deref().map(|u| NumberRule::quantity("usage").parse(u)).transpose()?,
         note: note.as_deref().map(Notes::parse).transpose()?,
         replace: replace.unwrap_or(false),
+        again: false,
     };
     let recorded = ctx.data().app.record_cost(&ws, &actor(ctx), &input).await?;
     let text = renderer.text(&text!(
