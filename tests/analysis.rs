@@ -336,3 +336,77 @@ async fn every_page_renders_the_demo_in_every_language() {
         insta::assert_json_snapshot!(format!("report_{}_json", lang.as_str()), renderer.resolve(&report));
     }
 }
+
+/// The demo seen through December, reading OpenAI's meter each day at November's pace (3.2M
+/// tokens a day, 2.50 per 1M): the run-rate of every item and category is the same figure in the
+/// item list, on the item's page, the dashboard, the trends, both charts and the report, and it
+/// stays a full month's worth whatever the day (it used to be the usage so far, a third of it on
+/// the 10th).
+#[tokio::test]
+async fn every_monthly_figure_is_one_run_rate_on_every_day_of_the_month() {
+    let db = TestDb::new().await;
+    let ws = ws("demo");
+    db.app_at("2026-11-30T12:00:00Z").load_demo(&ws, &Actor::Cli).await.unwrap();
+    let openai = ItemRef::new("OpenAI");
+    // Day of December, OpenAI's expected run-rate: November's bill (96M tokens: 240.00; on the
+    // 1st still to be charged, so what the jobs would charge) until a reading is a week into the
+    // cycle, then the reading's pace over 31 days (99.2M tokens: 248.00). The meter is read from
+    // the 2nd, once November's bill (due on the 1st) is charged and the meter restarted.
+    for (day, expected) in [(1, "240.00"), (2, "240.00"), (4, "240.00"), (7, "248.00"), (16, "248.00"), (31, "248.00")] {
+        let app = db.app_at(&format!("2026-12-{day:02}T12:00:00Z"));
+        app.run_jobs(&ws).await.unwrap();
+        if day > 1 {
+            let reading = (Decimal::from(day) * dec("3.2")).to_string();
+            app.edit_item(&ws, &Actor::Cli, &openai, &usage(&reading)).await.unwrap();
+        }
+
+        let list = app.list_items(&ws, Default::default()).await.unwrap();
+        let (dashboard, trends) = app.dashboard_and_trends(&ws, None).await.unwrap();
+        let alone = app.trends(&ws, None, None).await.unwrap();
+        let report = app.report(&ws).await.unwrap();
+        let base = |m: &jarvis::domain::money::Money| m.format_amount();
+
+        // Per item: the list, the item's page and the report's sentences.
+        let listed = list.items.iter().find(|i| i.name == "OpenAI").unwrap();
+        assert_eq!(base(listed.monthly_cost_base.as_ref().unwrap()), expected, "day {day}");
+        for item in &list.items {
+            let shown = app.show_item(&ws, &ItemRef::new(format!("#{}", item.id))).await.unwrap();
+            assert_eq!(shown.item.monthly_cost, item.monthly_cost, "{} on day {day}", item.name);
+            assert_eq!(shown.item.monthly_basis, item.monthly_basis, "{} on day {day}", item.name);
+        }
+        let consolidate = report.recommendations.iter().find(|r| r.title.id == "rec.duplicate_ai.title").unwrap();
+        let providers = &consolidate.arithmetic.args["providers"];
+        assert!(providers.contains(&format!("OpenAI {expected} USD")), "day {day}: {providers}");
+        // Per provider: the dashboard's rows add up the listed items.
+        for row in &dashboard.providers {
+            let items: Decimal = list
+                .items
+                .iter()
+                .filter(|i| i.provider.as_deref().or(i.registrar.as_deref()).unwrap_or(&i.name) == row.provider)
+                .filter(|i| i.status.is_billable())
+                .map(|i| i.monthly_cost_base.unwrap().amount)
+                .sum();
+            assert_eq!(row.monthly.rounded(), items.round_dp(2), "{} on day {day}", row.provider);
+        }
+        // Per category and in total: the list, the dashboard, both trends, both charts, the report.
+        let listed: Vec<(String, String)> =
+            list.totals.categories.iter().map(|(c, m)| (c.to_string(), m.format_amount())).collect();
+        assert_eq!(amounts(&dashboard.by_category), listed, "day {day}");
+        for trends in [&trends, &alone] {
+            let run_rates: Vec<(String, String)> =
+                trends.run_rate_by_category.iter().map(|(c, m)| (c.to_string(), m.format_amount())).collect();
+            assert_eq!(run_rates, listed, "day {day}");
+            assert_eq!(trends.run_rate.rounded(), dashboard.total_monthly_cost.rounded(), "day {day}");
+            let chart = jarvis::render::chart::cost_chart(trends, Language::English);
+            let drawn: Vec<f64> = chart.breakdown.iter().map(|(_, v)| *v).collect();
+            let expected: Vec<f64> =
+                dashboard.by_category.values().map(|m| m.amount.to_string().parse::<f64>().unwrap()).collect();
+            assert_eq!(drawn, expected, "day {day}");
+        }
+        assert_eq!(list.totals.total_monthly_cost.rounded(), dashboard.total_monthly_cost.rounded(), "day {day}");
+        let efficiency = report.health.components.iter().find(|c| c.id.to_string() == "efficiency").unwrap();
+        let total = format!("monthly run-rate {}", dashboard.total_monthly_cost.0);
+        let renderer = Renderer::get(Language::English, Flavor::Plain);
+        assert!(efficiency.inputs.iter().any(|t| renderer.text(t) == total), "day {day}: {:?}", efficiency.inputs);
+    }
+}
