@@ -609,3 +609,23 @@ fn lead_times_and_alternative_prices_from_the_command_line() {
         .code(1)
         .stderr(predicate::str::contains("leave --yearly-price out"));
 }
+
+/// A write retried because its answer was lost (the terminal killed, say) does not count twice;
+/// `--again` records a genuine second charge.
+#[test]
+fn a_retried_cost_record_is_refused_and_again_records_it() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "package", "Target", "--cost", "20"]);
+    let args = ["cost", "record", "Target", "5", "--month", "2026-10"];
+    let first = sandbox.json(&args);
+    let retry = sandbox.jarvis().args(args).output().unwrap();
+    assert_eq!(retry.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&retry.stderr);
+    assert!(error.contains(&format!("Cost record #{} already holds 5.00 USD for `Target`", first["id"])), "{error}");
+    assert!(error.contains("add --again"), "{error}");
+    let mut again = args.to_vec();
+    again.push("--again");
+    sandbox.ok(&again);
+    let history = sandbox.json(&["cost", "history", "Target"]);
+    assert_eq!(history["records"].as_array().unwrap().len(), 2);
+}
