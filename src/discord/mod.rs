@@ -10,6 +10,7 @@ mod actions;
 mod choices;
 mod commands;
 mod guard;
+mod localize;
 mod reply;
 mod scheduler;
 
