@@ -52,11 +52,23 @@ impl Bot {
         alert_every: Duration,
         jobs_every: Duration,
     ) -> Bot {
+        Bot::start_ticking(fake, app, guild, Duration::from_millis(100), alert_every, jobs_every).await
+    }
+
+    /// Starts the bot looking for scheduled work every `tick`.
+    async fn start_ticking(
+        fake: &FakeDiscord,
+        app: jarvis::app::App,
+        guild: Option<u64>,
+        tick: Duration,
+        alert_every: Duration,
+        jobs_every: Duration,
+    ) -> Bot {
         let config = jarvis::discord::Config {
             token: "fake-bot-token".into(),
             guild_id: guild,
             api_proxy: Some(fake.url()),
-            tick: std::time::Duration::from_millis(100),
+            tick,
             alert_every,
             jobs_every,
         };
@@ -573,8 +585,75 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
             "en-US",
         )
         .await;
-    assert!(now.text().contains("Posted the report"), "{}", now.text());
+    assert!(now.ephemeral() && now.text().contains("queued for <#555>"), "{}", now.text());
     assert_eq!(fake.wait_channel_messages(4).await.len(), 4);
+
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// `/jarvis report post:True` goes through the outbox like a scheduled report: the admin is told
+/// privately where it will appear; a first post answered 500 and a second whose answer is lost
+/// are retried with the same nonce, and exactly one message appears. The same interaction
+/// delivered again queues and answers nothing; a member may not post; the delivery loop wakes
+/// for a post at once, not at its next tick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn posting_the_report_now_goes_through_the_outbox_once() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    const CHANNEL: u64 = 555;
+    fake.add_channel(GUILD, CHANNEL);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    app.set_schedule(&workspace, &jarvis::domain::audit::Actor::Cli, CHANNEL, "daily", "09:00").await.unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    let post = json!([{ "name": "report", "options": [{ "name": "post", "value": true }]}]);
+    let settle = || tokio::time::sleep(Duration::from_millis(400));
+
+    fake.fail_channel_posts(&[(500, None)]);
+    fake.lose_channel_post_answers(1);
+    let asked = fake.command(&admin(), Some(GUILD), "jarvis", post.clone(), "en-US").await;
+    assert!(asked.ephemeral(), "only the admin sees the answer: {:?}", asked.callback);
+    assert!(asked.text().contains("queued for <#555>"), "{}", asked.text());
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (1, 0), "Discord answered 500");
+    // Retried after 2 s: Discord takes it but the answer is lost; retried after 4 s more with
+    // the same nonce, Discord hands that message back.
+    clock.set("2026-11-30T12:00:03Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (2, 1), "taken, answer lost");
+    clock.set("2026-11-30T12:00:08Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (3, 1), "one message");
+    let posted = fake.channel_messages();
+    assert_eq!(posted[0]["channel_id"], CHANNEL.to_string());
+    assert!(fake_discord::message_text(&posted[0]).contains("Jarvis report"), "{}", posted[0]);
+    assert!(app.deliverable(10).await.unwrap().is_empty(), "and it counts as delivered");
+
+    // The same interaction again: nothing is queued, nothing answered twice.
+    let again = fake.redeliver(&asked).await;
+    assert!(again.is_empty(), "the repeat was answered: {again:?}");
+    clock.set("2026-11-30T12:01:00Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (3, 1), "still one message");
+    assert!(app.deliverable(10).await.unwrap().is_empty());
+
+    // A member may read the report but not post it.
+    let refused = fake.command(&member(), Some(GUILD), "jarvis", post.clone(), "en-US").await;
+    assert!(refused.ephemeral() && refused.text().contains("Manage Server"), "{}", refused.text());
+
+    // The loop wakes for a post: with an hour between ticks, it still appears now. A Thai
+    // admin is told in Thai.
+    bot.stop().await;
+    let hour = Duration::from_secs(3600);
+    let bot = Bot::start_ticking(&fake, app.clone(), Some(GUILD), hour, hour, hour).await;
+    settle().await;
+    let thai = fake.command(&admin(), Some(GUILD), "jarvis", post.clone(), "th").await;
+    assert!(thai.ephemeral() && thai.text().contains("คิว"), "{}", thai.text());
+    assert_eq!(fake.wait_channel_messages(2).await.len(), 2);
+    assert_eq!(fake.channel_post_attempts(), 4);
 
     assert_clean(&fake);
     bot.stop().await;

@@ -32,7 +32,7 @@ pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, it
 pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
-pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, ScheduleView};
+pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
 pub use sites::{Net, SiteChanged, SiteList};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
@@ -88,13 +88,22 @@ pub struct App {
     changes: Arc<std::sync::atomic::AtomicU64>,
     /// Website checks and registry lookups.
     net: Arc<sites::Net>,
+    /// Rung when a message is queued that should go out now rather than at the next tick (a
+    /// report an admin asked for), so the bot's delivery loop wakes for it.
+    outbox_ready: Arc<tokio::sync::Notify>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, changes: Arc::default(), net: Arc::default() }
+        App { store, clock, changes: Arc::default(), net: Arc::default(), outbox_ready: Arc::default() }
+    }
+
+    /// Returns once a message was queued that should go out now (at once if one was queued
+    /// since the last wait): the delivery loop waits on this beside its tick.
+    pub async fn outbox_queued(&self) {
+        self.outbox_ready.notified().await;
     }
 
     /// How many ledger changes this app (and its clones) committed: when it moves, the ledger

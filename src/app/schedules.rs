@@ -34,6 +34,16 @@ pub struct DueReport {
     pub late: bool,
 }
 
+/// A report queued to post now, on someone's request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueuedReport {
+    /// Where it will appear: the report channel if there is a schedule, else where it was asked.
+    pub channel_id: u64,
+    /// This request queued it; false when the same request had already (Discord delivered it
+    /// twice), so it was answered then.
+    pub new: bool,
+}
+
 /// How long after its slot a report still counts as on time.
 pub const ON_TIME: Duration = Duration::minutes(15);
 
@@ -137,6 +147,40 @@ impl App {
             tx.commit().await?;
         }
         Ok(due)
+    }
+
+    /// Queues the report to post now, like a scheduled one (the outbox retries it, and its nonce
+    /// keeps a retry from posting it twice): in the report channel if there is a schedule, else
+    /// in `here`. `request` names what asked (a Discord interaction's id): the same request
+    /// queues it once. The delivery loop is woken at once.
+    pub async fn queue_report(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        here: u64,
+        request: &str,
+    ) -> Result<QueuedReport> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        tx.ensure_workspace(workspace, now).await?;
+        let channel = tx.schedule(workspace).await?.map_or(here, |s| s.channel_id);
+        let payload = json!({ "requested": now });
+        let queued = tx.enqueue_once(workspace, "report", channel, &payload, now, &format!("report:{request}")).await?;
+        if queued.new {
+            let change = Change {
+                action: "report.post",
+                entity: "report",
+                entity_id: None,
+                before: None,
+                after: Some(json!({ "channel": queued.channel_id.to_string() })),
+            };
+            tx.audit(workspace, actor, now, &change).await?;
+        }
+        tx.commit().await?;
+        if queued.new {
+            self.outbox_ready.notify_one();
+        }
+        Ok(QueuedReport { channel_id: queued.channel_id, new: queued.new })
     }
 }
 

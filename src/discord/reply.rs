@@ -87,6 +87,15 @@ pub async fn done(ctx: Context<'_>, text: String) -> Result<(), Error> {
     send(ctx, embed, Vec::new()).await
 }
 
+/// A short confirmation only the member sees.
+pub async fn done_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    let embed = serenity::CreateEmbed::new()
+        .description(crate::render::cut(&text, limits::EMBED_DESCRIPTION))
+        .colour(colour::HEALTHY);
+    ctx.send(poise::CreateReply::default().embed(embed).ephemeral(true)).await?;
+    Ok(())
+}
+
 /// An ephemeral message only the member sees.
 async fn whisper(ctx: Context<'_>, text: String) {
     let reply = poise::CreateReply::default().content(crate::render::cut(&text, limits::CONTENT)).ephemeral(true);

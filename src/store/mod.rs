@@ -29,7 +29,7 @@ pub use alert_states::AlertState;
 pub use audit::AuditRecord;
 pub use costs::CostFilter;
 pub use items::Removed;
-pub use outbox::OutboxEntry;
+pub use outbox::{Enqueued, OutboxEntry};
 pub use schedules::StoredSchedule;
 
 /// A failure in the store.

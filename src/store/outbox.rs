@@ -17,6 +17,16 @@ pub struct OutboxEntry {
     pub attempts: u32,
 }
 
+/// A message queued once per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Enqueued {
+    pub id: i64,
+    /// Where it goes (the first request's choice when it was queued before).
+    pub channel_id: u64,
+    /// This call queued it; false when the same request had already.
+    pub new: bool,
+}
+
 impl Tx {
     /// Queues a message; it is delivered from `now` on.
     pub async fn enqueue(
@@ -39,6 +49,43 @@ impl Tx {
         .execute(&mut *self.tx)
         .await?;
         Ok(done.last_insert_rowid())
+    }
+
+    /// Queues a message once per `key` (what asked for it): when a message with that key is
+    /// already queued (or was sent), nothing is added and that message is returned.
+    pub async fn enqueue_once(
+        &mut self,
+        workspace: &WorkspaceId,
+        kind: &str,
+        channel_id: u64,
+        payload: &serde_json::Value,
+        now: DateTime<Utc>,
+        key: &str,
+    ) -> Result<Enqueued> {
+        let done = sqlx::query(
+            "INSERT INTO outbox (workspace_id, kind, channel_id, payload, next_attempt_at, created_at, dedup_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
+             ON CONFLICT (workspace_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING",
+        )
+        .bind(workspace.as_str())
+        .bind(kind)
+        .bind(channel_id.to_string())
+        .bind(payload.to_string())
+        .bind(timestamp(now))
+        .bind(key)
+        .execute(&mut *self.tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(Enqueued { id: done.last_insert_rowid(), channel_id, new: true });
+        }
+        let row = sqlx::query("SELECT id, channel_id FROM outbox WHERE workspace_id = ?1 AND dedup_key = ?2")
+            .bind(workspace.as_str())
+            .bind(key)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let channel: &str = row.try_get("channel_id")?;
+        let channel_id = channel.parse().map_err(|e| anyhow::anyhow!("outbox channel {channel:?}: {e}"))?;
+        Ok(Enqueued { id: row.try_get("id")?, channel_id, new: false })
     }
 
     /// Whether a notice about `channel` was queued since `since`.

@@ -104,23 +104,29 @@ pub async fn report(
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     if post == Some(true) {
-        guard::require_admin(ctx, &ws).await?;
+        return post_report(ctx, ws).await;
     }
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let report = ctx.data().app.report(&ws).await?;
     let colour = band_colour(report.health.band);
-    let embed = reply::page_embed(renderer, Page::Report, &report, colour)?;
-    if post != Some(true) {
-        return reply::send(ctx, embed, Vec::new()).await;
+    reply::send(ctx, reply::page_embed(renderer, Page::Report, &report, colour)?, Vec::new()).await
+}
+
+/// Queues the report in the outbox, like a scheduled one (retried, never posted twice), and
+/// tells the admin where it will appear. The interaction's id keeps a twice-delivered
+/// interaction from queueing it twice; the second delivery stays silent (the first answered).
+async fn post_report(ctx: Context<'_>, ws: crate::domain::workspace::WorkspaceId) -> Result<(), Error> {
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    let queued = ctx.data().app.queue_report(&ws, &actor, ctx.channel_id().get(), &ctx.id().to_string()).await?;
+    if !queued.new {
+        tracing::info!(interaction = ctx.id(), "a report request arrived again; it was queued the first time");
+        return Ok(());
     }
-    let channel = match ctx.data().app.schedule(&ws).await? {
-        Some(schedule) => serenity::ChannelId::new(schedule.channel_id),
-        None => ctx.channel_id(),
-    };
-    let message = serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new());
-    channel.send_message(ctx, message).await?;
-    reply::done(ctx, renderer.text(&crate::analysis::text!("reply.report.posted", channel = channel.get()))).await
+    let text = renderer.text(&crate::analysis::text!("reply.report.queued", channel = queued.channel_id));
+    reply::done_privately(ctx, text).await
 }
 
 /// When Jarvis posts its report on its own
