@@ -315,7 +315,7 @@ async fn the_bot_works_end_to_end() {
 }
 
 /// A Thai client sees Thai commands: every command, subcommand and option is registered with a
-/// Thai name and description, within Discord's rules for them (the fake refuses a name that is
+/// Thai name and description, and every choice with a Thai name, within Discord's rules for them (the fake refuses a name that is
 /// not one word, a description over 100 characters, two options showing the same Thai name, or
 /// a command too large counting each field at its longest localization).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -329,6 +329,11 @@ async fn every_command_and_option_has_a_thai_name_and_description() {
         }
         for option in node["options"].as_array().into_iter().flatten() {
             walk(option, format!("{path} {}", option["name"].as_str().unwrap()), missing, seen);
+        }
+        for choice in node["choices"].as_array().into_iter().flatten() {
+            if choice.pointer("/name_localizations/th").and_then(Value::as_str).is_none_or(str::is_empty) {
+                missing.push(format!("{path}: choice {}", choice["name"]));
+            }
         }
     }
     let db = TestDb::new().await;

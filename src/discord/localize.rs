@@ -518,6 +518,35 @@ mod tests {
         }
     }
 
+    /// Choices are worded by `choices.rs` from the prompts' names; each needs one per catalog.
+    #[test]
+    fn every_choice_is_translated() {
+        fn walk(command: &Command, parent: &str, missing: &mut Vec<String>) {
+            let path = join(parent, &command.name);
+            for parameter in &command.parameters {
+                for choice in parameter.choices.iter() {
+                    for catalog in CATALOGS {
+                        if !choice
+                            .localizations
+                            .iter()
+                            .any(|(locale, name)| locale == catalog.locale && !name.is_empty())
+                        {
+                            missing.push(format!("{}: /{path} {} {}", catalog.locale, parameter.name, choice.name));
+                        }
+                    }
+                }
+            }
+            for subcommand in &command.subcommands {
+                walk(subcommand, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        for command in super::super::commands::all() {
+            walk(&command, "", &mut missing);
+        }
+        assert!(missing.is_empty(), "choices without a name: {missing:#?}");
+    }
+
     #[test]
     fn no_translation_is_left_over_or_given_twice() {
         let all = everything();
