@@ -91,7 +91,7 @@ pub const THAI: Catalog = Catalog {
         ("dashboard", "แดชบอร์ด"),
         ("trends", "แนวโน้ม"),
         ("alerts", "แจ้งเตือน"),
-        ("renewals", "ต่ออายุ"),
+        ("renewals", "การต่ออายุ"),
         ("jarvis", "จาร์วิส"),
         ("infra", "โครงสร้างพื้นฐาน"),
         ("ai", "เอไอ"),
