@@ -352,7 +352,8 @@ async fn every_monthly_figure_is_one_run_rate_on_every_day_of_the_month() {
     // 1st still to be charged, so what the jobs would charge) until a reading is a week into the
     // cycle, then the reading's pace over 31 days (99.2M tokens: 248.00). The meter is read from
     // the 2nd, once November's bill (due on the 1st) is charged and the meter restarted.
-    for (day, expected) in [(1, "240.00"), (2, "240.00"), (4, "240.00"), (7, "248.00"), (16, "248.00"), (31, "248.00")] {
+    for (day, expected) in [(1, "240.00"), (2, "240.00"), (4, "240.00"), (7, "248.00"), (16, "248.00"), (31, "248.00")]
+    {
         let app = db.app_at(&format!("2026-12-{day:02}T12:00:00Z"));
         app.run_jobs(&ws).await.unwrap();
         if day > 1 {

@@ -52,11 +52,23 @@ impl Bot {
         alert_every: Duration,
         jobs_every: Duration,
     ) -> Bot {
+        Bot::start_ticking(fake, app, guild, Duration::from_millis(100), alert_every, jobs_every).await
+    }
+
+    /// Starts the bot looking for scheduled work every `tick`.
+    async fn start_ticking(
+        fake: &FakeDiscord,
+        app: jarvis::app::App,
+        guild: Option<u64>,
+        tick: Duration,
+        alert_every: Duration,
+        jobs_every: Duration,
+    ) -> Bot {
         let config = jarvis::discord::Config {
             token: "fake-bot-token".into(),
             guild_id: guild,
             api_proxy: Some(fake.url()),
-            tick: std::time::Duration::from_millis(100),
+            tick,
             alert_every,
             jobs_every,
         };
@@ -302,6 +314,57 @@ async fn the_bot_works_end_to_end() {
     fake.shutdown().await;
 }
 
+/// A Thai client sees Thai commands: every command, subcommand and option is registered with a
+/// Thai name and description, and every choice with a Thai name, within Discord's rules for them (the fake refuses a name that is
+/// not one word, a description over 100 characters, two options showing the same Thai name, or
+/// a command too large counting each field at its longest localization).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_command_and_option_has_a_thai_name_and_description() {
+    fn walk(node: &Value, path: String, missing: &mut Vec<String>, seen: &mut usize) {
+        *seen += 1;
+        for field in ["name_localizations", "description_localizations"] {
+            if node.pointer(&format!("/{field}/th")).and_then(Value::as_str).is_none_or(str::is_empty) {
+                missing.push(format!("{path}: {field}.th"));
+            }
+        }
+        for option in node["options"].as_array().into_iter().flatten() {
+            walk(option, format!("{path} {}", option["name"].as_str().unwrap()), missing, seen);
+        }
+        for choice in node["choices"].as_array().into_iter().flatten() {
+            if choice.pointer("/name_localizations/th").and_then(Value::as_str).is_none_or(str::is_empty) {
+                missing.push(format!("{path}: choice {}", choice["name"]));
+            }
+        }
+    }
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let bot = Bot::start(&fake, &db, None).await;
+    let commands = fake.wait_commands(None).await;
+    let (mut missing, mut seen) = (Vec::new(), 0);
+    for command in &commands {
+        walk(command, format!("/{}", command["name"].as_str().unwrap()), &mut missing, &mut seen);
+    }
+    assert!(missing.is_empty(), "not in Thai: {missing:#?}");
+    assert!(commands.len() == 13 && seen > 200, "every command was walked: {} commands, {seen} nodes", commands.len());
+    let thai = |name: &str| {
+        let command = commands.iter().find(|c| c["name"] == name).unwrap();
+        command["name_localizations"]["th"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        (thai("dashboard"), thai("cost"), thai("settings")),
+        ("แดชบอร์ด".into(), "ค่าใช้จ่าย".into(), "ตั้งค่า".into())
+    );
+    // Discord allows 8,000 characters a command; Jarvis's largest stays within the 4,000 Discord
+    // allowed before, so there is room to grow.
+    for command in &commands {
+        let size = fake_discord::limits::command_size(command);
+        assert!(size <= 4000, "/{} is {size} characters as Discord counts them", command["name"]);
+    }
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn global_commands_refuse_direct_messages_politely() {
     let db = TestDb::new().await;
@@ -527,8 +590,75 @@ async fn scheduled_reports_post_once_on_time_and_late_after_downtime() {
             "en-US",
         )
         .await;
-    assert!(now.text().contains("Posted the report"), "{}", now.text());
+    assert!(now.ephemeral() && now.text().contains("queued for <#555>"), "{}", now.text());
     assert_eq!(fake.wait_channel_messages(4).await.len(), 4);
+
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// `/jarvis report post:True` goes through the outbox like a scheduled report: the admin is told
+/// privately where it will appear; a first post answered 500 and a second whose answer is lost
+/// are retried with the same nonce, and exactly one message appears. The same interaction
+/// delivered again queues and answers nothing; a member may not post; the delivery loop wakes
+/// for a post at once, not at its next tick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn posting_the_report_now_goes_through_the_outbox_once() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    const CHANNEL: u64 = 555;
+    fake.add_channel(GUILD, CHANNEL);
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    app.set_schedule(&workspace, &jarvis::domain::audit::Actor::Cli, CHANNEL, "daily", "09:00").await.unwrap();
+    let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+    let post = json!([{ "name": "report", "options": [{ "name": "post", "value": true }]}]);
+    let settle = || tokio::time::sleep(Duration::from_millis(400));
+
+    fake.fail_channel_posts(&[(500, None)]);
+    fake.lose_channel_post_answers(1);
+    let asked = fake.command(&admin(), Some(GUILD), "jarvis", post.clone(), "en-US").await;
+    assert!(asked.ephemeral(), "only the admin sees the answer: {:?}", asked.callback);
+    assert!(asked.text().contains("queued for <#555>"), "{}", asked.text());
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (1, 0), "Discord answered 500");
+    // Retried after 2 s: Discord takes it but the answer is lost; retried after 4 s more with
+    // the same nonce, Discord hands that message back.
+    clock.set("2026-11-30T12:00:03Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (2, 1), "taken, answer lost");
+    clock.set("2026-11-30T12:00:08Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (3, 1), "one message");
+    let posted = fake.channel_messages();
+    assert_eq!(posted[0]["channel_id"], CHANNEL.to_string());
+    assert!(fake_discord::message_text(&posted[0]).contains("Jarvis report"), "{}", posted[0]);
+    assert!(app.deliverable(10).await.unwrap().is_empty(), "and it counts as delivered");
+
+    // The same interaction again: nothing is queued, nothing answered twice.
+    let again = fake.redeliver(&asked).await;
+    assert!(again.is_empty(), "the repeat was answered: {again:?}");
+    clock.set("2026-11-30T12:01:00Z");
+    settle().await;
+    assert_eq!((fake.channel_post_attempts(), fake.channel_messages().len()), (3, 1), "still one message");
+    assert!(app.deliverable(10).await.unwrap().is_empty());
+
+    // A member may read the report but not post it.
+    let refused = fake.command(&member(), Some(GUILD), "jarvis", post.clone(), "en-US").await;
+    assert!(refused.ephemeral() && refused.text().contains("Manage Server"), "{}", refused.text());
+
+    // The loop wakes for a post: with an hour between ticks, it still appears now. A Thai
+    // admin is told in Thai.
+    bot.stop().await;
+    let hour = Duration::from_secs(3600);
+    let bot = Bot::start_ticking(&fake, app.clone(), Some(GUILD), hour, hour, hour).await;
+    settle().await;
+    let thai = fake.command(&admin(), Some(GUILD), "jarvis", post.clone(), "th").await;
+    assert!(thai.ephemeral() && thai.text().contains("คิว"), "{}", thai.text());
+    assert_eq!(fake.wait_channel_messages(2).await.len(), 2);
+    assert_eq!(fake.channel_post_attempts(), 4);
 
     assert_clean(&fake);
     bot.stop().await;
@@ -928,6 +1058,42 @@ async fn sites_and_registry_lookups_through_discord() {
 
     let removed = fake.command(&admin(), Some(GUILD), "site", sub("remove", json!({"site": "#1"})), "en-US").await;
     assert!(removed.text().contains("Stopped monitoring"), "{}", removed.text());
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// A cost recorded through Discord is written once: the same interaction delivered again (a
+/// resumed session, a second instance) is skipped without a second answer, and a new request
+/// with the same figure for the same days is refused unless `again`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_repeated_interaction_writes_once() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let bot = Bot::start(&fake, &db, Some(GUILD)).await;
+    let workspace = ws(&GUILD.to_string());
+    fake.command(&admin(), Some(GUILD), "package", sub("add", json!({"name": "GitHub", "cost": "20"})), "en-US").await;
+    let record = sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-10"}));
+    let first = fake.command(&admin(), Some(GUILD), "cost", record.clone(), "en-US").await;
+    assert!(first.text().contains("5.00 USD"), "{}", first.text());
+    let records = || async { db.app_at(NOW).cost_history(&workspace, None, None, None).await.unwrap().records.len() };
+    assert_eq!(records().await, 1);
+
+    let again = fake.redeliver(&first).await;
+    assert!(again.is_empty(), "the repeat was answered: {again:?}");
+    assert_eq!(records().await, 1, "the repeat wrote nothing");
+
+    let retried = fake.command(&admin(), Some(GUILD), "cost", record, "en-US").await;
+    assert!(retried.ephemeral(), "{}", retried.text());
+    assert!(
+        retried.text().contains("already holds 5.00 USD") && retried.text().contains("again: True"),
+        "{}",
+        retried.text()
+    );
+    assert_eq!(records().await, 1);
+    let meant = sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-10", "again": true}));
+    fake.command(&admin(), Some(GUILD), "cost", meant, "en-US").await;
+    assert_eq!(records().await, 2);
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -704,3 +704,93 @@ fn command_registration_limits() {
     );
     check(json!([{"name": "Show Details", "description": "", "type": 3}]), &[]);
 }
+
+#[test]
+fn localized_command_limits() {
+    let check = |commands: Value, expected: &[&str]| {
+        assert_eq!(paths(limits::check_commands(&commands)), expected, "{commands}")
+    };
+    let th = |name: &str, description: &str| json!({"name_localizations": {"th": name}, "description_localizations": {"th": description}});
+    let command = |name: &str, localized: Value, options: Value| {
+        let mut command = json!({"name": name, "description": "d", "options": options});
+        command.as_object_mut().unwrap().extend(localized.as_object().unwrap().clone());
+        command
+    };
+    let option = |name: &str, localized: Value| command(name, localized, json!([])).tap_type(3);
+    // Thai names: Thai letters with their vowel and tone marks, one word, no spaces.
+    check(json!([command("cost", th("ค่าใช้จ่าย", "ค่าใช้จ่ายรายเดือน"), json!([]))]), &[]);
+    check(json!([command("cost", th("ค่า ใช้จ่าย", "d"), json!([]))]), &["0.name_localizations.th"]);
+    check(json!([command("cost", th("ค่าAI", "d"), json!([]))]), &["0.name_localizations.th"]);
+    check(json!([command("cost", th(&"ก".repeat(33), "d"), json!([]))]), &["0.name_localizations.th"]);
+    check(json!([command("cost", th("ค่า", &"ก".repeat(101)), json!([]))]), &["0.description_localizations.th"]);
+    check(json!([command("cost", th("ค่า", ""), json!([]))]), &["0.description_localizations.th"]);
+    check(
+        json!([command("cost", json!({"name_localizations": {"thai": "ค่า"}}), json!([]))]),
+        &["0.name_localizations.thai"],
+    );
+    // Unique at each level in each locale: two options, or two commands, that would show the
+    // same Thai name; a Thai name equal to a sibling's default name; the same name at different
+    // levels is fine.
+    check(
+        json!([command(
+            "cost",
+            json!({}),
+            json!([option("item", th("รายการ", "d")), option("list", th("รายการ", "d"))])
+        )]),
+        &["0.options.1.name_localizations.th"],
+    );
+    check(
+        json!([command("cost", json!({}), json!([option("item", json!({})), option("note", th("item", "d"))]))]),
+        &["0.options.1.name_localizations.th"],
+    );
+    check(
+        json!([command("cost", th("ค่า", "d"), json!([])), command("price", th("ค่า", "d"), json!([]))]),
+        &["1.name_localizations.th"],
+    );
+    let list = command("list", th("รายการ", "d"), json!([option("item", th("รายการ", "d"))])).tap_type(1);
+    check(json!([command("cost", th("รายการ", "d"), json!([list]))]), &[]);
+    // Choices: localized names follow the rules of names of choices.
+    let choices = json!([{"name": "monthly", "value": 0, "name_localizations": {"th": "ก".repeat(101)}}]);
+    check(
+        json!([command(
+            "cost",
+            json!({}),
+            json!([{"type": 4, "name": "period", "description": "d", "choices": choices}])
+        )]),
+        &["0.options.0.choices.0.name_localizations.th"],
+    );
+    // The size counts each field at its longest localization, not each locale on its own: 80
+    // options, half described at length in Thai and half in Japanese, are 4,000-odd characters
+    // in either locale but 8,000-odd as Discord counts.
+    let options = |range: std::ops::Range<usize>| -> Vec<Value> {
+        range
+            .map(|i| {
+                let locale = if i % 2 == 0 { "th" } else { "ja" };
+                json!({"type": 3, "name": format!("o{i}"), "description": "d",
+                       "description_localizations": {locale: "ก".repeat(100)}})
+            })
+            .collect()
+    };
+    let groups: Vec<Value> = (0..4)
+        .map(|g| json!({"type": 1, "name": format!("s{g}"), "description": "d", "options": options(g * 20..g * 20 + 20)}))
+        .collect();
+    let big = json!([{"name": "cost", "description": "d", "options": groups}]);
+    assert!(limits::command_size(&big[0]) > limits::MAX_COMMAND_SIZE);
+    check(big, &["0"]);
+    let groups: Vec<Value> = (0..4)
+        .map(|g| json!({"type": 1, "name": format!("s{g}"), "description": "d", "options": options(g * 10..g * 10 + 10)}))
+        .collect();
+    check(json!([{"name": "cost", "description": "d", "options": groups}]), &[]);
+}
+
+/// Sets `type` on a JSON command or option.
+trait TapType {
+    fn tap_type(self, kind: u64) -> Value;
+}
+
+impl TapType for Value {
+    fn tap_type(mut self, kind: u64) -> Value {
+        self["type"] = json!(kind);
+        self
+    }
+}

@@ -170,3 +170,47 @@ async fn undeliverable_channels_get_one_notice_a_day() {
     assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
     assert_eq!(app.deliverable(10).await.unwrap().len(), 3);
 }
+
+/// A report an admin asks for is queued once per request (Discord may deliver an interaction
+/// twice), in the report channel or, without a schedule, where it was asked; each queued report
+/// is audited under who asked, and wakes the delivery loop.
+#[tokio::test]
+async fn a_report_asked_for_is_queued_once_per_request() {
+    use jarvis::app::{AppError, QueuedReport, RequestKey};
+    let db = TestDb::new().await;
+    let clock = ManualClock::at("2026-11-30T12:00:00Z");
+    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+    let ws = ws("4242");
+    let admin = Actor::User("1001".into());
+    let queue = |request: u64| {
+        let (app, ws, admin) = (app.clone(), ws.clone(), admin.clone());
+        async move { app.keyed(RequestKey::discord(request)).queue_report(&ws, &admin, 900).await }
+    };
+
+    assert_eq!(queue(111).await.unwrap(), QueuedReport { channel_id: 900 });
+    let woken = tokio::time::timeout(std::time::Duration::from_secs(10), app.outbox_queued()).await;
+    assert!(woken.is_ok(), "queueing wakes the delivery loop");
+    assert!(matches!(queue(111).await, Err(AppError::Repeated(_))), "the same request again");
+    let woken = tokio::time::timeout(std::time::Duration::from_millis(200), app.outbox_queued()).await;
+    assert!(woken.is_err(), "nothing new was queued, nothing to wake for");
+
+    // With a schedule, a new request goes to the report channel.
+    app.set_schedule(&ws, &Actor::Cli, 777, "daily", "09:00").await.unwrap();
+    assert_eq!(queue(112).await.unwrap(), QueuedReport { channel_id: 777 });
+    let owed = app.deliverable(10).await.unwrap();
+    let owed_where: Vec<(&str, u64)> = owed.iter().map(|e| (e.kind.as_str(), e.channel_id)).collect();
+    assert_eq!(owed_where, [("report", 900), ("report", 777)]);
+    // Once delivered, its request still does not queue it again.
+    app.delivered(&owed[0], 5000).await.unwrap();
+    assert!(matches!(queue(111).await, Err(AppError::Repeated(_))));
+    assert_eq!(app.deliverable(10).await.unwrap().len(), 1);
+    // Another workspace's request with the same id is its own.
+    let other = app.keyed(RequestKey::discord(111)).queue_report(&common::ws("5151"), &admin, 901).await.unwrap();
+    assert_eq!(other, QueuedReport { channel_id: 901 });
+
+    let log = app.audit_log(&ws, 100).await.unwrap();
+    let posts: Vec<(&str, &str)> =
+        log.iter().filter(|e| e.action == "report.post").map(|e| (e.actor.as_str(), e.entity.as_str())).collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(posts.iter().all(|(actor, _)| actor.contains("1001")), "{posts:?}");
+}

@@ -34,7 +34,7 @@ pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, it
 pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
-pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, ScheduleView};
+pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
 pub use sites::{Net, SiteChanged, SiteList};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
@@ -113,13 +113,23 @@ pub struct App {
     net: Arc<sites::Net>,
     /// Makes this app's writes safe to repeat (see [`App::keyed`]).
     request_key: Option<crate::store::KeySlot>,
+    /// Rung when a message is queued that should go out now rather than at the next tick (a
+    /// report an admin asked for), so the bot's delivery loop wakes for it.
+    outbox_ready: Arc<tokio::sync::Notify>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, changes: Arc::default(), net: Arc::default(), request_key: None }
+        App {
+            store,
+            clock,
+            changes: Arc::default(),
+            net: Arc::default(),
+            request_key: None,
+            outbox_ready: Arc::default(),
+        }
     }
 
     /// This app with its writes keyed by `key`: when the key was used already, a write does
@@ -128,6 +138,18 @@ impl App {
     /// stops at the first) are not keyed.
     pub fn keyed(&self, key: RequestKey) -> App {
         App { request_key: Some(Arc::new(std::sync::Mutex::new(Some(key.0)))), ..self.clone() }
+    }
+
+    /// Whether a write was done under `key` in `workspace` (within [`RequestKey::KEPT`]).
+    pub async fn key_used(&self, workspace: &WorkspaceId, key: &RequestKey) -> Result<bool> {
+        let since = self.now() - RequestKey::KEPT;
+        Ok(self.store.read().await?.keyed_write(workspace, key.as_str(), since).await?.is_some())
+    }
+
+    /// Returns once a message was queued that should go out now (at once if one was queued
+    /// since the last wait): the delivery loop waits on this beside its tick.
+    pub async fn outbox_queued(&self) {
+        self.outbox_ready.notified().await;
     }
 
     /// How many ledger changes this app (and its clones) committed: when it moves, the ledger

@@ -34,6 +34,13 @@ pub struct DueReport {
     pub late: bool,
 }
 
+/// A report queued to post now, on someone's request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueuedReport {
+    /// Where it will appear: the report channel if there is a schedule, else where it was asked.
+    pub channel_id: u64,
+}
+
 /// How long after its slot a report still counts as on time.
 pub const ON_TIME: Duration = Duration::minutes(15);
 
@@ -137,6 +144,29 @@ impl App {
             tx.commit().await?;
         }
         Ok(due)
+    }
+
+    /// Queues the report to post now, like a scheduled one (the outbox retries it, and its nonce
+    /// keeps a retry from posting it twice): in the report channel if there is a schedule, else
+    /// in `here`. Under a request key (see [`App::keyed`]) the same request queues it once. The
+    /// delivery loop is woken at once.
+    pub async fn queue_report(&self, workspace: &WorkspaceId, actor: &Actor, here: u64) -> Result<QueuedReport> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let channel_id = tx.schedule(workspace).await?.map_or(here, |s| s.channel_id);
+        let payload = json!({ "requested": now });
+        let id = tx.enqueue(workspace, "report", channel_id, &payload, now).await?;
+        let change = Change {
+            action: "report.post",
+            entity: "outbox",
+            entity_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({ "channel": channel_id.to_string() })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        self.outbox_ready.notify_one();
+        Ok(QueuedReport { channel_id })
     }
 }
 

@@ -64,7 +64,11 @@ async fn act(
         .into());
     }
     let actor = Actor::User(press.user.id.get().to_string());
-    let done = data.app.act_on_alert(&workspace, &actor, family, action).await?;
+    let done = data
+        .app
+        .keyed(crate::app::RequestKey::discord(press.id.get()))
+        .act_on_alert(&workspace, &actor, family, action)
+        .await?;
     let renderer = Renderer::get(settings.language, Flavor::Discord);
     let line =
         renderer.text(&done).replace(&format!("`{}`", press.user.id.get()), &format!("<@{}>", press.user.id.get()));

@@ -1,4 +1,6 @@
-//! The domain's closed sets as Discord option choices, spelled as everywhere else.
+//! The domain's closed sets as Discord option choices, spelled as everywhere else, shown to
+//! members in their language with the names the pages use (`name.<group>.<value>` in
+//! `prompts/<language>/messages.json`).
 
 use std::borrow::Cow;
 
@@ -7,17 +9,33 @@ use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType,
 };
 use crate::domain::workspace::{Language, SettingKey};
+use crate::render::{Flavor, Renderer};
 
-fn choice(name: &'static str) -> poise::CommandParameterChoice {
-    poise::CommandParameterChoice { name: Cow::Borrowed(name), localizations: Cow::Borrowed(&[]), __non_exhaustive: () }
+/// The choice `name`, with its display name (`name.<group>.<name>`) in every language but
+/// English, whose code is also Discord's locale.
+fn choice(group: &str, name: &'static str) -> poise::CommandParameterChoice {
+    let localizations: Vec<(Cow<'static, str>, Cow<'static, str>)> = Language::ALL
+        .iter()
+        .filter(|language| **language != Language::English)
+        .filter_map(|language| {
+            let shown = Renderer::get(*language, Flavor::Plain).name(group, name)?;
+            Some((Cow::Borrowed(language.as_str()), Cow::Owned(shown)))
+        })
+        .collect();
+    poise::CommandParameterChoice {
+        name: Cow::Borrowed(name),
+        localizations: Cow::Owned(localizations),
+        __non_exhaustive: (),
+    }
 }
 
-/// Implements poise's `ChoiceParameter` for types with a fixed list of values and stable names.
+/// Implements poise's `ChoiceParameter` for types with a fixed list of values and stable names;
+/// `group` names their display names in the prompts.
 macro_rules! choices {
-    ($($ty:ty => $all:expr),+ $(,)?) => {$(
+    ($($ty:ty => $all:expr, $group:literal;)+) => {$(
         impl poise::ChoiceParameter for $ty {
             fn list() -> Cow<'static, [poise::CommandParameterChoice]> {
-                Cow::Owned($all.iter().map(|v| choice(v.as_str())).collect())
+                Cow::Owned($all.iter().map(|v| choice($group, v.as_str())).collect())
             }
             fn from_index(index: usize) -> Option<Self> {
                 $all.get(index).copied()
@@ -97,16 +115,16 @@ const SCOPES: [BudgetScope; 6] = [
 ];
 
 choices!(
-    InfraKind => InfraKind::ALL,
-    EnteredSource => EnteredSource::ALL,
-    BudgetScope => SCOPES,
-    BillingPeriod => BillingPeriod::ALL,
-    ManualStatus => ManualStatus::ALL,
-    ServiceType => ServiceType::ALL,
-    PricingModel => PricingModel::ALL,
-    ApiKeyStatus => ApiKeyStatus::ALL,
-    IntegrationType => IntegrationType::ALL,
-    Category => Category::ALL,
-    Language => Language::ALL,
-    SettingKey => SettingKey::ALL,
+    InfraKind => InfraKind::ALL, "kind";
+    EnteredSource => EnteredSource::ALL, "source";
+    BudgetScope => SCOPES, "scope";
+    BillingPeriod => BillingPeriod::ALL, "period";
+    ManualStatus => ManualStatus::ALL, "status";
+    ServiceType => ServiceType::ALL, "service";
+    PricingModel => PricingModel::ALL, "pricing";
+    ApiKeyStatus => ApiKeyStatus::ALL, "api_key";
+    IntegrationType => IntegrationType::ALL, "integration";
+    Category => Category::ALL, "category";
+    Language => Language::ALL, "language";
+    SettingKey => SettingKey::ALL, "setting";
 );

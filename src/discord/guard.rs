@@ -3,8 +3,25 @@
 use poise::serenity_prelude as serenity;
 
 use super::{Context, Error};
+use crate::app::{App, RequestKey};
 use crate::domain::UserError;
 use crate::domain::workspace::WorkspaceId;
+
+/// The app for this interaction: its writes are keyed by the interaction's id, so an interaction
+/// Discord delivers twice (a resumed session, a second instance) writes once.
+pub fn app(ctx: Context<'_>) -> App {
+    ctx.data().app.keyed(RequestKey::discord(ctx.id()))
+}
+
+/// Whether this interaction is new: one whose key is recorded already was carried out when it
+/// first came, and was answered then (Discord refuses a second answer), so it is skipped
+/// silently. Run before every command.
+pub async fn first_delivery(ctx: Context<'_>) -> Result<bool, Error> {
+    let Some(guild) = ctx.guild_id() else { return Ok(true) };
+    let workspace = WorkspaceId::parse(&guild.get().to_string())?;
+    let done = ctx.data().app.key_used(&workspace, &RequestKey::discord(ctx.id())).await?;
+    Ok(!done)
+}
 
 /// The workspace of the guild the command came from; DMs are refused.
 pub fn workspace(ctx: Context<'_>) -> Result<WorkspaceId, Error> {

@@ -10,6 +10,7 @@ mod actions;
 mod choices;
 mod commands;
 mod guard;
+mod localize;
 mod reply;
 mod scheduler;
 
@@ -96,6 +97,8 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             on_error: |error| Box::pin(reply::on_error(error)),
+            // An interaction delivered again was carried out (and answered) the first time.
+            command_check: Some(|ctx| Box::pin(guard::first_delivery(ctx))),
             // Nothing the bot writes pings anyone unless a ping is the point.
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
             event_handler: |framework, event| {

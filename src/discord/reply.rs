@@ -87,6 +87,15 @@ pub async fn done(ctx: Context<'_>, text: String) -> Result<(), Error> {
     send(ctx, embed, Vec::new()).await
 }
 
+/// A short confirmation only the member sees.
+pub async fn done_privately(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    let embed = serenity::CreateEmbed::new()
+        .description(crate::render::cut(&text, limits::EMBED_DESCRIPTION))
+        .colour(colour::HEALTHY);
+    ctx.send(poise::CreateReply::default().embed(embed).ephemeral(true)).await?;
+    Ok(())
+}
+
 /// An ephemeral message only the member sees.
 async fn whisper(ctx: Context<'_>, text: String) {
     let reply = poise::CreateReply::default().content(crate::render::cut(&text, limits::CONTENT)).ephemeral(true);
@@ -109,6 +118,7 @@ pub fn in_discord_terms(message: &str) -> String {
             match flag.as_str() {
                 "auto-renew" => out.push_str("auto_renew: True"),
                 "no-auto-renew" => out.push_str("auto_renew: False"),
+                "replace" | "again" => out.push_str(&format!("{flag}: True")),
                 other => out.push_str(&other.replace('-', "_")),
             }
         }
@@ -144,6 +154,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
                 ),
             )
             .await;
+        }
+        poise::FrameworkError::CommandCheckFailed { error: None, ctx, .. } => {
+            tracing::info!(command = %ctx.command().qualified_name, interaction = ctx.id(), "an interaction delivered again was skipped: it was carried out the first time");
         }
         poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
             let what = input.map(|i| format!(" `{}`", crate::render::escape_discord(&i))).unwrap_or_default();

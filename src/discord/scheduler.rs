@@ -82,9 +82,9 @@ pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch
     }
 }
 
-/// Looks for due reports and delivers the outbox every tick, runs the housekeeping jobs and
-/// evaluates alerts on their own cadences (alerts also after any change), until `stop` turns
-/// true.
+/// Looks for due reports and delivers the outbox every tick, and at once when something is
+/// queued to go out now (a report an admin asked for); runs the housekeeping jobs and evaluates
+/// alerts on their own cadences (alerts also after any change), until `stop` turns true.
 pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(every.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -92,12 +92,17 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
     let mut last_jobs: Option<tokio::time::Instant> = None;
     let mut seen_changes = app.change_count();
     loop {
-        tokio::select! {
-            _ = interval.tick() => {}
+        let woken = tokio::select! {
+            _ = interval.tick() => false,
+            _ = app.outbox_queued() => true,
             _ = stop.changed() => return,
-        }
+        };
         if *stop.borrow() {
             return;
+        }
+        if woken {
+            deliver_due(&app, &poster).await;
+            continue;
         }
         if let Err(error) = app.claim_due_reports().await {
             tracing::error!("could not look for scheduled reports: {error:#}");
@@ -127,14 +132,19 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
                 tracing::error!("could not evaluate alerts: {error:#}");
             }
         }
-        match app.deliverable(20).await {
-            Ok(entries) => {
-                for entry in entries {
-                    deliver(&app, &poster, &entry).await;
-                }
+        deliver_due(&app, &poster).await;
+    }
+}
+
+/// Delivers what the outbox owes now.
+async fn deliver_due(app: &App, poster: &Poster) {
+    match app.deliverable(20).await {
+        Ok(entries) => {
+            for entry in entries {
+                deliver(app, poster, &entry).await;
             }
-            Err(error) => tracing::error!("could not read the outbox: {error:#}"),
         }
+        Err(error) => tracing::error!("could not read the outbox: {error:#}"),
     }
 }
 

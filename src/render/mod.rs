@@ -227,6 +227,13 @@ impl Renderer {
         self.messages.render(id, args).unwrap_or_else(|e| format!("[{id}: {e}]"))
     }
 
+    /// The display name of a choice, `name.<group>.<value>` (a category, a billing period...),
+    /// if the prompts have one.
+    pub fn name(&self, group: &str, value: &str) -> Option<String> {
+        let id = format!("name.{group}.{value}");
+        self.messages.has_template(&id).then(|| self.message(&id, &()))
+    }
+
     /// `value` as JSON with every [`Text`] in it worded: what `--json` prints and pages render.
     pub fn resolve<T: Serialize>(&self, value: &T) -> Value {
         let json = serde_json::to_value(value).expect("views serialize to JSON");

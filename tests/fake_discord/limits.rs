@@ -374,9 +374,11 @@ pub fn valid_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a bulk-overwrite list of application commands: names and descriptions, at most 25
-/// options and 25 choices, required options first, no choices with autocomplete, at most 100
-/// chat-input commands, 8000 characters a command.
+/// Checks a bulk-overwrite list of application commands: names and descriptions (and their
+/// localizations: known locales, the same rules as the defaults), at most 25 options and 25
+/// choices, required options first, no choices with autocomplete, names unique at each level in
+/// every locale, at most 100 chat-input commands, 8000 characters a command (each field counted
+/// at its longest localization, as Discord does).
 pub fn check_commands(commands: &Value) -> Vec<Breach> {
     let mut c = Checker::new();
     let Some(list) = commands.as_array() else {
@@ -388,6 +390,13 @@ pub fn check_commands(commands: &Value) -> Vec<Breach> {
         c.push(String::new(), "BASE_TYPE_MAX_LENGTH", format!("{chat_input} chat-input commands (max 100)"));
     }
     let mut seen: Vec<(u64, &str)> = Vec::new();
+    let chat_inputs: Vec<(String, &Value)> = list
+        .iter()
+        .enumerate()
+        .filter(|(_, cmd)| cmd.get("type").and_then(Value::as_u64).unwrap_or(1) == 1)
+        .map(|(i, cmd)| (i.to_string(), cmd))
+        .collect();
+    check_localized_names_unique(&mut c, &chat_inputs, "command");
     for (i, cmd) in list.iter().enumerate() {
         let p = i.to_string();
         let kind = cmd.get("type").and_then(Value::as_u64).unwrap_or(1);
@@ -406,11 +415,11 @@ pub fn check_commands(commands: &Value) -> Vec<Breach> {
             check_localizations(&mut c, &p, cmd);
             check_options(&mut c, &format!("{p}.options"), cmd.get("options"), 0);
             let size = command_size(cmd);
-            if size > 8000 {
+            if size > MAX_COMMAND_SIZE {
                 c.push(
                     p.clone(),
                     "APPLICATION_COMMAND_TOO_LARGE",
-                    format!("command {name:?} is {size} characters (max 8000)"),
+                    format!("command {name:?} is {size} characters (max {MAX_COMMAND_SIZE}), each field at its longest localization"),
                 );
             }
         } else {
@@ -438,21 +447,84 @@ fn check_name(c: &mut Checker, path: &str, name: Option<&Value>) {
     }
 }
 
+/// The locales Discord accepts as keys of `name_localizations` and `description_localizations`.
+pub const LOCALES: [&str; 32] = [
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR",
+    "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// The largest a chat-input command may be: its names, descriptions, choice names and values
+/// together, each counted at its longest localization.
+pub const MAX_COMMAND_SIZE: usize = 8000;
+
+/// A localization map's locale keys must be Discord's, and its values follow the rules of the
+/// field they localize.
+fn check_locale_keys(c: &mut Checker, path: &str, map: &Map<String, Value>) {
+    for locale in map.keys() {
+        if !LOCALES.contains(&locale.as_str()) {
+            c.push(
+                format!("{path}.{locale}"),
+                "LOCALE_INVALID",
+                format!("{locale:?} is not a locale Discord knows (e.g. \"th\", \"en-US\")"),
+            );
+        }
+    }
+}
+
 fn check_localizations(c: &mut Checker, path: &str, node: &Value) {
     if let Some(names) = node.get("name_localizations").and_then(Value::as_object) {
+        check_locale_keys(c, &format!("{path}.name_localizations"), names);
         for (locale, name) in names {
             check_name(c, &format!("{path}.name_localizations.{locale}"), Some(name));
         }
     }
     if let Some(descriptions) = node.get("description_localizations").and_then(Value::as_object) {
+        check_locale_keys(c, &format!("{path}.description_localizations"), descriptions);
         for (locale, description) in descriptions {
             c.required_len(&format!("{path}.description_localizations.{locale}"), Some(description), 1, 100);
         }
     }
 }
 
+/// The name `node` shows in `locale`: its localization, else its default name.
+fn name_in<'a>(node: &'a Value, locale: &str) -> &'a str {
+    node.pointer(&format!("/name_localizations/{locale}"))
+        .and_then(Value::as_str)
+        .or_else(|| node.get("name").and_then(Value::as_str))
+        .unwrap_or("")
+}
+
+/// Siblings (commands of one list, options of one level) must have distinct names in every
+/// locale any of them is localized in: Discord refuses two that would show the same.
+fn check_localized_names_unique(c: &mut Checker, siblings: &[(String, &Value)], what: &str) {
+    let mut locales: Vec<&str> = siblings
+        .iter()
+        .filter_map(|(_, node)| node.get("name_localizations").and_then(Value::as_object))
+        .flat_map(|map| map.keys().map(String::as_str))
+        .collect();
+    locales.sort_unstable();
+    locales.dedup();
+    for locale in locales {
+        let mut shown: Vec<(&str, &str)> = Vec::new();
+        for (path, node) in siblings {
+            let name = name_in(node, locale);
+            if let Some((_, first)) = shown.iter().find(|(n, _)| *n == name) {
+                c.push(
+                    format!("{path}.name_localizations.{locale}"),
+                    "APPLICATION_COMMAND_LOCALIZED_NAME_ALREADY_EXISTS",
+                    format!("{what} {:?} shows as {name:?} in {locale}, like {first:?}", node["name"]),
+                );
+            }
+            shown.push((name, node["name"].as_str().unwrap_or("")));
+        }
+    }
+}
+
 fn check_options(c: &mut Checker, path: &str, options: Option<&Value>, depth: usize) {
     c.max_items(path, options, 25);
+    let siblings: Vec<(String, &Value)> =
+        items(options).iter().enumerate().map(|(i, option)| (format!("{path}.{i}"), option)).collect();
+    check_localized_names_unique(c, &siblings, "option");
     let mut seen_optional = false;
     let mut names: Vec<&str> = Vec::new();
     for (i, option) in items(options).iter().enumerate() {
@@ -512,6 +584,13 @@ fn check_options(c: &mut Checker, path: &str, options: Option<&Value>, depth: us
                 for (j, choice) in choices.iter().enumerate() {
                     c.required_len(&format!("{p}.choices.{j}.name"), choice.get("name"), 1, 100);
                     c.max_len(&format!("{p}.choices.{j}.value"), choice.get("value"), 100);
+                    if let Some(names) = choice.get("name_localizations").and_then(Value::as_object) {
+                        let q = format!("{p}.choices.{j}.name_localizations");
+                        check_locale_keys(c, &q, names);
+                        for (locale, name) in names {
+                            c.required_len(&format!("{q}.{locale}"), Some(name), 1, 100);
+                        }
+                    }
                 }
             }
             other => c.push(format!("{p}.type"), "BASE_TYPE_CHOICES", format!("option type {other} does not exist")),
@@ -519,10 +598,23 @@ fn check_options(c: &mut Checker, path: &str, options: Option<&Value>, depth: us
     }
 }
 
-fn command_size(node: &Value) -> usize {
-    let mut size = str_len(node.get("name")) + str_len(node.get("description"));
+/// A field's length as Discord counts it toward a command's size: the longest of the default
+/// and its localizations.
+fn longest(node: &Value, field: &str) -> usize {
+    let localized = node
+        .get(format!("{field}_localizations").as_str())
+        .and_then(Value::as_object)
+        .map(|map| map.values().map(|v| str_len(Some(v))).max().unwrap_or(0))
+        .unwrap_or(0);
+    str_len(node.get(field)).max(localized)
+}
+
+/// A command's size: names, descriptions, choice names and values of the command and everything
+/// under it, each at its longest localization.
+pub fn command_size(node: &Value) -> usize {
+    let mut size = longest(node, "name") + longest(node, "description");
     for choice in items(node.get("choices")) {
-        size += str_len(choice.get("name"));
+        size += longest(choice, "name");
         size += match choice.get("value") {
             Some(Value::String(s)) => len(s),
             Some(other) => other.to_string().len(),

@@ -846,6 +846,36 @@ impl FakeDiscord {
         }
     }
 
+    /// Delivers the interaction of `outcome` again, as Discord can (same id and token: after a
+    /// resumed session replays it, or to a second instance of the bot). A second answer is a
+    /// violation (Discord refuses it with 40060), so the bot should recognise the repeat. Waits
+    /// until the bot has been quiet for a second and returns the bodies it sent with that
+    /// token meanwhile, accepted or refused.
+    pub async fn redeliver(&self, outcome: &Outcome) -> Vec<Value> {
+        let (log_start, dispatched) = self.shared.update(|s| {
+            if let Err(why) = s.send_dispatch("INTERACTION_CREATE", outcome.interaction.clone()) {
+                panic!("fake discord: cannot deliver the interaction again: {why}");
+            }
+            (s.log.len(), Instant::now())
+        });
+        let hard = dispatched + OUTCOME_MAX;
+        let mut rx = self.shared.changes.subscribe();
+        loop {
+            rx.borrow_and_update();
+            let last = {
+                let s = self.shared.lock();
+                s.log[log_start..].iter().filter(|e| e.token == outcome.token).map(|e| e.at).max().unwrap_or(dispatched)
+            };
+            let quiet_at = (last + Duration::from_secs(1)).min(hard);
+            if Instant::now() >= quiet_at {
+                break;
+            }
+            let _ = tokio::time::timeout_at(quiet_at, rx.changed()).await;
+        }
+        let s = self.shared.lock();
+        s.log[log_start..].iter().filter(|e| e.token == outcome.token).map(|e| e.body.clone()).collect()
+    }
+
     /// Waits (up to 10 s more) until the interaction of `outcome` has at least `count` follow-ups
     /// and edits, then until the bot is quiet again, and returns the outcome as it is now. For
     /// bots that take longer than the quiet period between callback and follow-up.

@@ -26,7 +26,7 @@ fn actor(ctx: Context<'_>) -> Actor {
 /// Offers this workspace's items of `kinds` as someone types (at most 25, best first).
 async fn choices(ctx: Context<'_>, kinds: &[Kind], partial: &str) -> serenity::CreateAutocompleteResponse {
     let Ok(ws) = guard::workspace(ctx) else { return serenity::CreateAutocompleteResponse::new() };
-    let found = ctx.data().app.item_choices(&ws, kinds, partial, 25).await.unwrap_or_else(|error| {
+    let found = guard::app(ctx).item_choices(&ws, kinds, partial, 25).await.unwrap_or_else(|error| {
         tracing::warn!("autocomplete failed: {error:#}");
         Vec::new()
     });
@@ -66,7 +66,7 @@ pub(super) async fn add(ctx: Context<'_>, kind: Kind, form: ItemForm) -> Result<
         // Its registry is asked for what is missing, which can take a few seconds.
         ctx.defer().await?;
     }
-    let added = ctx.data().app.add_item(&ws, &actor(ctx), kind, &changes).await?;
+    let added = guard::app(ctx).add_item(&ws, &actor(ctx), kind, &changes).await?;
     let mut text = renderer.text(&text!(
         "reply.item.added",
         kind = kind,
@@ -86,7 +86,7 @@ pub(super) async fn edit(ctx: Context<'_>, kinds: &[Kind], item: &str, form: Ite
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let changes = form.changes()?;
-    let edited = ctx.data().app.edit_item(&ws, &actor(ctx), &reference(item, kinds)?, &changes).await?;
+    let edited = guard::app(ctx).edit_item(&ws, &actor(ctx), &reference(item, kinds)?, &changes).await?;
     let mut text = renderer.text(&text!("reply.item.updated", item = edited.item.name, id = edited.item.id));
     for notice in &edited.notices {
         text.push_str(&format!("\n• {}", crate::render::escape_discord(notice)));
@@ -105,7 +105,7 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let reference = reference(item, kinds)?;
-    let shown = ctx.data().app.show_item(&ws, &reference).await?;
+    let shown = guard::app(ctx).show_item(&ws, &reference).await?;
     let id = ctx.id();
     let (yes, no) = (format!("remove:{id}:yes"), format!("remove:{id}:no"));
     let question = renderer.text(&text!("reply.item.confirm_remove", item = shown.item.name, id = shown.item.id));
@@ -150,7 +150,7 @@ async fn remove(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Erro
     // Answer the press at once; the removal may wait for the database.
     press.create_response(ctx, serenity::CreateInteractionResponse::Acknowledge).await?;
     let outcome = if press.data.custom_id == yes {
-        ctx.data().app.remove_item(&ws, &actor(ctx), &ItemRef::new(format!("#{}", shown.item.id))).await.map(
+        guard::app(ctx).remove_item(&ws, &actor(ctx), &ItemRef::new(format!("#{}", shown.item.id))).await.map(
             |removed| {
                 (renderer.text(&text!("reply.item.removed", item = removed.name, id = removed.id)), colour::HEALTHY)
             },
@@ -182,7 +182,7 @@ const PER_PAGE: usize = 8;
 async fn list(ctx: Context<'_>, category: Category) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let list = ctx.data().app.list_items(&ws, ItemFilter { category: Some(category), ..Default::default() }).await?;
+    let list = guard::app(ctx).list_items(&ws, ItemFilter { category: Some(category), ..Default::default() }).await?;
     let pages = list.items.len().div_ceil(PER_PAGE).max(1);
     if pages == 1 {
         return reply::send(ctx, reply::page_embed(renderer, Page::Items, &list, colour::INFO)?, Vec::new()).await;
@@ -241,7 +241,7 @@ async fn list(ctx: Context<'_>, category: Category) -> Result<(), Error> {
 async fn show(ctx: Context<'_>, kinds: &[Kind], item: &str) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let detail = ctx.data().app.show_item(&ws, &reference(item, kinds)?).await?;
+    let detail = guard::app(ctx).show_item(&ws, &reference(item, kinds)?).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Item, &detail, colour::INFO)?, Vec::new()).await
 }
 

@@ -24,7 +24,7 @@ fn actor(ctx: Context<'_>) -> Actor {
 
 async fn any_items(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let Ok(ws) = guard::workspace(ctx) else { return serenity::CreateAutocompleteResponse::new() };
-    let found = ctx.data().app.item_choices(&ws, &[], partial, 25).await.unwrap_or_default();
+    let found = guard::app(ctx).item_choices(&ws, &[], partial, 25).await.unwrap_or_default();
     let choices = found
         .into_iter()
         .map(|c| {
@@ -65,6 +65,9 @@ async fn cost_record(
     #[description = "Units used, for a usage bill"] usage: Option<String>,
     #[description = "A note, e.g. an invoice number"] note: Option<String>,
     #[description = "Put this figure in place of what Jarvis recorded for the same days"] replace: Option<bool>,
+    #[description = "Record it even if the same amount for the same days is recorded (another charge)"] again: Option<
+        bool,
+    >,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
@@ -86,9 +89,9 @@ async fn cost_record(
         usage: usage.as_deref().map(|u| NumberRule::quantity("usage").parse(u)).transpose()?,
         note: note.as_deref().map(Notes::parse).transpose()?,
         replace: replace.unwrap_or(false),
-        again: false,
+        again: again.unwrap_or(false),
     };
-    let recorded = ctx.data().app.record_cost(&ws, &actor(ctx), &input).await?;
+    let recorded = guard::app(ctx).record_cost(&ws, &actor(ctx), &input).await?;
     let text = renderer.text(&text!(
         "reply.cost.recorded",
         id = recorded.id,
@@ -115,7 +118,7 @@ async fn cost_history(
     let (from, to) = (date("from", &from)?, date("to", &to)?);
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let history = ctx.data().app.cost_history_newest(&ws, reference.as_ref(), from, to, Some(25)).await?;
+    let history = guard::app(ctx).cost_history_newest(&ws, reference.as_ref(), from, to, Some(25)).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::History, &history, colour::INFO)?, Vec::new()).await
 }
 
@@ -145,7 +148,7 @@ async fn budget_set(
     let amount = NumberRule::amount("budget").parse(&amount)?;
     let thresholds = thresholds.as_deref().map(Thresholds::parse).transpose()?;
     let currency = currency.as_deref().map(Currency::parse).transpose()?;
-    let set = ctx.data().app.set_budget(&ws, &actor(ctx), scope, amount, currency, thresholds).await?;
+    let set = guard::app(ctx).set_budget(&ws, &actor(ctx), scope, amount, currency, thresholds).await?;
     let text =
         renderer.text(&text!("reply.budget.set", scope = set.scope, amount = set.amount, thresholds = set.thresholds));
     reply::done(ctx, text).await
@@ -160,7 +163,7 @@ async fn budget_remove(
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let removed = ctx.data().app.remove_budget(&ws, &actor(ctx), scope).await?;
+    let removed = guard::app(ctx).remove_budget(&ws, &actor(ctx), scope).await?;
     reply::done(ctx, renderer.text(&text!("reply.budget.removed", scope = removed.scope, amount = removed.amount)))
         .await
 }
@@ -170,7 +173,7 @@ async fn budget_remove(
 async fn budget_list(ctx: Context<'_>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let budgets = ctx.data().app.budgets(&ws).await?;
+    let budgets = guard::app(ctx).budgets(&ws).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Budgets, &budgets, colour::INFO)?, Vec::new()).await
 }
 
@@ -190,7 +193,7 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
 async fn settings_show(ctx: Context<'_>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let view = ctx.data().app.settings_page(&ws).await?;
+    let view = guard::app(ctx).settings_page(&ws).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Settings, &view, colour::NEUTRAL)?, Vec::new()).await
 }
 
@@ -203,9 +206,9 @@ async fn settings_set(
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
-    ctx.data().app.set_setting(&ws, &actor(ctx), setting, &value).await?;
+    guard::app(ctx).set_setting(&ws, &actor(ctx), setting, &value).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let view = ctx.data().app.settings_page(&ws).await?;
+    let view = guard::app(ctx).settings_page(&ws).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Settings, &view, colour::HEALTHY)?, Vec::new()).await
 }
 
@@ -223,7 +226,7 @@ async fn settings_rate(
     let renderer = reply::renderer(ctx, &ws).await?;
     let (base, quote) = (Currency::parse(&base)?, Currency::parse(&quote)?);
     let rate = NumberRule::rate("rate").parse(&rate)?;
-    let set = ctx.data().app.set_rate(&ws, &actor(ctx), base, quote, rate, self::date("date", &date)?).await?;
+    let set = guard::app(ctx).set_rate(&ws, &actor(ctx), base, quote, rate, self::date("date", &date)?).await?;
     reply::done(
         ctx,
         renderer.text(&text!("reply.rate.set", base = set.base, quote = set.quote, rate = set.rate, date = set.date)),

@@ -10,9 +10,10 @@ mod sites;
 
 use super::{Data, Error};
 
-/// Every command, in the order Discord lists them.
+/// Every command, in the order Discord lists them, with their names and descriptions in every
+/// language of `localize`.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
-    vec![
+    let mut commands = vec![
         pages::dashboard(),
         pages::trends(),
         pages::alerts(),
@@ -26,5 +27,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         ledger::budget(),
         ledger::settings(),
         sites::site(),
-    ]
+    ];
+    super::localize::apply(&mut commands);
+    commands
 }

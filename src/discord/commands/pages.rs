@@ -29,7 +29,7 @@ pub async fn dashboard(
     let ws = guard::workspace(ctx)?;
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let (dashboard, trends) = ctx.data().app.dashboard_and_trends(&ws, days).await?;
+    let (dashboard, trends) = guard::app(ctx).dashboard_and_trends(&ws, days).await?;
     let worst = dashboard.alerts.iter().map(|a| a.severity).max();
     let file = chart_file(&trends, renderer.language(), "dashboard.png")?;
     let embed = reply::page_embed(renderer, Page::Dashboard, &dashboard, severity_colour(worst))?
@@ -50,7 +50,7 @@ pub async fn trends(
     let ws = guard::workspace(ctx)?;
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let trends = ctx.data().app.trends(&ws, months, category).await?;
+    let trends = guard::app(ctx).trends(&ws, months, category).await?;
     let file = chart_file(&trends, renderer.language(), "trends.png")?;
     let embed =
         reply::page_embed(renderer, Page::Trends, &trends, reply::colour::INFO)?.image("attachment://trends.png");
@@ -63,7 +63,7 @@ pub async fn alerts(ctx: Context<'_>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let alerts = ctx.data().app.alerts(&ws).await?;
+    let alerts = guard::app(ctx).alerts(&ws).await?;
     let worst = alerts.alerts.iter().map(|a| a.severity).max();
     reply::send(ctx, reply::page_embed(renderer, Page::Alerts, &alerts, severity_colour(worst))?, Vec::new()).await
 }
@@ -79,7 +79,7 @@ pub async fn renewals(
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let renewals = ctx.data().app.renewals(&ws, days).await?;
+    let renewals = guard::app(ctx).renewals(&ws, days).await?;
     let manual = renewals.renewals.iter().any(|r| !r.auto_renew);
     let colour = if manual { reply::colour::WARNING } else { reply::colour::INFO };
     reply::send(ctx, reply::page_embed(renderer, Page::Renewals, &renewals, colour)?, Vec::new()).await
@@ -101,23 +101,25 @@ pub async fn report(
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     if post == Some(true) {
-        guard::require_admin(ctx, &ws).await?;
+        return post_report(ctx, ws).await;
     }
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let report = ctx.data().app.report(&ws).await?;
+    let report = guard::app(ctx).report(&ws).await?;
     let colour = band_colour(report.health.band);
-    let embed = reply::page_embed(renderer, Page::Report, &report, colour)?;
-    if post != Some(true) {
-        return reply::send(ctx, embed, Vec::new()).await;
-    }
-    let channel = match ctx.data().app.schedule(&ws).await? {
-        Some(schedule) => serenity::ChannelId::new(schedule.channel_id),
-        None => ctx.channel_id(),
-    };
-    let message = serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new());
-    channel.send_message(ctx, message).await?;
-    reply::done(ctx, renderer.text(&crate::analysis::text!("reply.report.posted", channel = channel.get()))).await
+    reply::send(ctx, reply::page_embed(renderer, Page::Report, &report, colour)?, Vec::new()).await
+}
+
+/// Queues the report in the outbox, like a scheduled one (retried, never posted twice), and
+/// tells the admin where it will appear. The interaction's id keeps a twice-delivered
+/// interaction from queueing it twice; the second delivery stays silent (the first answered).
+async fn post_report(ctx: Context<'_>, ws: crate::domain::workspace::WorkspaceId) -> Result<(), Error> {
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    let queued = guard::app(ctx).queue_report(&ws, &actor, ctx.channel_id().get()).await?;
+    let text = renderer.text(&crate::analysis::text!("reply.report.queued", channel = queued.channel_id));
+    reply::done_privately(ctx, text).await
 }
 
 /// When Jarvis posts its report on its own
@@ -143,7 +145,7 @@ async fn schedule_set(
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
-    let view = ctx.data().app.set_schedule(&ws, &actor, channel.id().get(), &cadence, &time).await?;
+    let view = guard::app(ctx).set_schedule(&ws, &actor, channel.id().get(), &cadence, &time).await?;
     reply::done(ctx, schedule_text(renderer, &view)).await
 }
 
@@ -152,7 +154,7 @@ async fn schedule_set(
 async fn schedule_show(ctx: Context<'_>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let text = match ctx.data().app.schedule(&ws).await? {
+    let text = match guard::app(ctx).schedule(&ws).await? {
         Some(view) => schedule_text(renderer, &view),
         None => renderer.text(&crate::analysis::text!("reply.schedule.none")),
     };
@@ -166,7 +168,7 @@ async fn schedule_off(ctx: Context<'_>) -> Result<(), Error> {
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
-    ctx.data().app.remove_schedule(&ws, &actor).await?;
+    guard::app(ctx).remove_schedule(&ws, &actor).await?;
     reply::done(ctx, renderer.text(&crate::analysis::text!("reply.schedule.off"))).await
 }
 

@@ -18,7 +18,7 @@ fn actor(ctx: Context<'_>) -> Actor {
 /// Offers this workspace's sites as someone types (at most 25).
 async fn site_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let Ok(ws) = guard::workspace(ctx) else { return serenity::CreateAutocompleteResponse::new() };
-    let found = ctx.data().app.site_choices(&ws, partial).await.unwrap_or_else(|error| {
+    let found = guard::app(ctx).site_choices(&ws, partial).await.unwrap_or_else(|error| {
         tracing::warn!("site autocomplete failed: {error:#}");
         Vec::new()
     });
@@ -71,13 +71,13 @@ async fn site_add(
     // The first check and the registry lookup take a moment.
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let added = ctx.data().app.add_site(&ws, &actor(ctx), &url, keyword.as_deref(), interval).await?;
+    let added = guard::app(ctx).add_site(&ws, &actor(ctx), &url, keyword.as_deref(), interval).await?;
     // What people typed is escaped piece by piece (escaping the whole would join its lines).
     let mut said = renderer.text(&text!("site.added", url = crate::render::escape_discord(&added.site.url)));
     for notice in &added.notices {
         said.push_str(&format!("\n• {}", crate::render::escape_discord(notice)));
     }
-    let list = SiteList { today: ctx.data().app.today_in(&ws).await?, sites: vec![added.site] };
+    let list = SiteList { today: guard::app(ctx).today_in(&ws).await?, sites: vec![added.site] };
     let embed = reply::page_embed(renderer, Page::Sites, &list, list_colour(&list))?;
     let reply =
         poise::CreateReply::default().content(crate::render::cut(&said, crate::render::limits::CONTENT)).embed(embed);
@@ -96,7 +96,7 @@ async fn site_remove(
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let removed = ctx.data().app.remove_site(&ws, &actor(ctx), &site).await?;
+    let removed = guard::app(ctx).remove_site(&ws, &actor(ctx), &site).await?;
     reply::done(ctx, renderer.text(&text!("site.removed", url = crate::render::escape_discord(&removed.url)))).await
 }
 
@@ -106,7 +106,7 @@ async fn site_list(ctx: Context<'_>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let list = ctx.data().app.sites(&ws).await?;
+    let list = guard::app(ctx).sites(&ws).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Sites, &list, list_colour(&list))?, Vec::new()).await
 }
 
@@ -122,6 +122,6 @@ async fn site_check(
     guard::require_admin(ctx, &ws).await?;
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let list = ctx.data().app.check_sites_now(&ws, site.as_deref()).await?;
+    let list = guard::app(ctx).check_sites_now(&ws, site.as_deref()).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Sites, &list, list_colour(&list))?, Vec::new()).await
 }
