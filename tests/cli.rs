@@ -141,7 +141,10 @@ fn costs_rates_settings_and_history() {
     sandbox.ok(&["item", "add", "other", "Office internet", "--cost", "1290", "--currency", "thb"]);
     let list = sandbox.jarvis().args(["item", "list"]).output().unwrap();
     let printed = String::from_utf8(list.stdout).unwrap();
-    assert!(printed.contains("warning: No exchange rate between THB and USD on or before 2026-11-30"), "{printed}");
+    assert!(
+        printed.contains("warning: THB amounts for 2026-11-30 are left out of USD totals: no rate between THB and USD is set. Run `jarvis rate set THB USD <rate> --date 2026-11-30`"),
+        "{printed}"
+    );
 
     let rate = sandbox.ok(&["rate", "set", "USD", "THB", "35.2", "--date", "2026-01-01"]);
     assert_eq!(rate, "1 USD = 35.2 THB from 2026-01-01.\n");
@@ -608,4 +611,74 @@ fn lead_times_and_alternative_prices_from_the_command_line() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("leave --yearly-price out"));
+}
+
+/// USD records from October, USD->THB rates only from November, in a THB workspace: the pages say
+/// the history is there and which days lack a rate, and `cost history` totals what converts and
+/// says what it leaves out, with the command that fixes it.
+#[test]
+fn records_older_than_every_rate_are_explained_with_the_fix() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["settings", "set", "currency", "THB"]);
+    sandbox.ok(&["item", "add", "hosting", "web", "--cost", "100", "--currency", "USD"]);
+    sandbox.ok(&["cost", "record", "web", "100", "--month", "2026-10"]);
+    sandbox.ok(&["rate", "set", "USD", "THB", "35", "--date", "2026-11-01"]);
+    let why = "USD amounts for 2026-10-01 to 2026-10-31 are left out of THB totals: the earliest rate between USD and THB is dated 2026-11-01, after they start. Run `jarvis rate set USD THB <rate> --date 2026-10-01`";
+
+    let history = sandbox.ok(&["cost", "history"]);
+    assert!(history.contains("Total: 0.00 THB (1 record)\nNot in the total: 100.00 USD (1 record). "), "{history}");
+    assert!(history.contains(why), "{history}");
+    let json = sandbox.json(&["cost", "history"]);
+    assert_eq!(json["left_out"][0]["amount"]["amount"], "100.00");
+    assert_eq!(json["left_out"][0]["missing"]["first"], "2026-10-01");
+    assert_eq!(json["left_out"][0]["missing"]["last"], "2026-10-31");
+    assert_eq!(json["left_out"][0]["missing"]["earliest_rate"], "2026-11-01");
+
+    for page in ["dashboard", "trends"] {
+        let shown = sandbox.ok(&[page]);
+        assert!(!shown.contains("No cost history yet"), "{shown}");
+        assert!(shown.contains("`2026-10` 0.00 THB ⚠️ some amounts left out: no exchange rate"), "{shown}");
+        assert!(shown.contains(why), "{shown}");
+    }
+    let thai = sandbox.ok(&["--lang", "th", "dashboard"]);
+    assert!(thai.contains("ใช้คำสั่ง `jarvis rate set USD THB <อัตรา> --date 2026-10-01`"), "{thai}");
+}
+
+/// A filter that matches nothing says so (not "no items yet"), and a filtered list totals the
+/// items it shows, worked out as the workspace's run-rate is.
+#[test]
+fn a_filtered_item_list_says_what_matched_and_totals_only_that() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12", "--renews", "2027-06-01", "--auto-renew"]);
+    sandbox.ok(&["item", "add", "hosting", "api", "--cost", "70"]);
+    let none = sandbox.ok(&["item", "list", "--status", "expiring"]);
+    assert!(none.contains("No item matches --status expiring; `jarvis item list` lists every item."), "{none}");
+    assert!(!none.contains("No items yet"), "{none}");
+    assert_eq!(
+        sandbox.json(&["item", "list", "--status", "expiring"])["totals"]["total_monthly_cost"]["amount"],
+        "0.00"
+    );
+
+    let domains = sandbox.ok(&["item", "list", "--kind", "domain"]);
+    assert!(domains.contains("Monthly run-rate of the items listed (--kind domain): 1.00 USD"), "{domains}");
+    let json = sandbox.json(&["item", "list", "--kind", "domain"]);
+    assert_eq!(json["totals"]["total_monthly_cost"]["amount"], "1.00");
+    assert_eq!(json["totals"]["by_category"]["infrastructure"]["amount"], "1.00");
+    let all = sandbox.json(&["item", "list"]);
+    assert_eq!(all["totals"]["total_monthly_cost"]["amount"], "71.00");
+    let empty = Sandbox::new();
+    assert!(empty.ok(&["item", "list"]).contains("No items yet."));
+}
+
+/// Removing a record twice points at the command that lists records.
+#[test]
+fn a_cost_record_that_is_gone_points_at_cost_history() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "hosting", "api", "--cost", "70"]);
+    sandbox.ok(&["cost", "record", "api", "70", "--month", "2026-10"]);
+    sandbox.ok(&["cost", "remove", "1"]);
+    let output = sandbox.jarvis().args(["cost", "remove", "1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("No cost record `#1` in this workspace; list them with `cost history`"), "{stderr}");
 }

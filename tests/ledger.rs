@@ -12,7 +12,9 @@ use jarvis::domain::cost::CostSource;
 use jarvis::domain::item::{BillingPeriod, ItemChanges, Kind, Status};
 use jarvis::domain::money::Currency;
 use jarvis::domain::text::ItemName;
+use jarvis::domain::workspace::Language;
 use jarvis::domain::workspace::SettingKey;
+use jarvis::render::{Flavor, Renderer};
 
 const NOW: &str = "2026-11-30T09:00:00Z";
 
@@ -345,7 +347,8 @@ async fn totals_convert_with_dated_rates_and_name_missing_pairs() {
     assert_eq!(list.totals.total_monthly_cost.to_string(), "100.00 USD");
     assert_eq!(list.totals.items_left_out, 1);
     assert_eq!(list.warnings.len(), 1);
-    assert!(list.warnings[0].contains("No exchange rate between THB and USD"), "{:?}", list.warnings);
+    let warning = english(&list.warnings[0]);
+    assert!(warning.starts_with("THB amounts for 2026-11-30 are left out of USD totals: no rate between THB and USD is set. Run `jarvis rate set THB USD <rate> --date 2026-11-30`"), "{warning}");
     let internet_view = list.items.iter().find(|i| i.name == "Office internet").unwrap();
     assert_eq!(internet_view.monthly_cost_base, None, "never a silent 1:1");
 
@@ -713,7 +716,9 @@ async fn a_rate_set_for_a_later_day_is_not_used_earlier() {
     app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("35"), Some(d("2027-06-01"))).await.unwrap();
     let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
     assert_eq!(list.totals.items_left_out, 1);
-    assert!(list.warnings[0].contains("on or before 2026-11-30"), "{:?}", list.warnings);
+    let warning = english(&list.warnings[0]);
+    assert!(warning.contains("the earliest rate between THB and USD is dated 2027-06-01"), "{warning}");
+    assert!(warning.contains("`jarvis rate set THB USD <rate> --date 2026-11-30`"), "{warning}");
 }
 
 #[tokio::test]
@@ -959,4 +964,9 @@ async fn a_one_time_purchase_is_spent_the_day_it_is_added() {
     assert_eq!(history_rows(&app, &local).await, rows(&[("2026-11-30", "2026-11-30", "499.00 USD")]));
     let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
     assert_eq!(list.totals.total_monthly_cost.to_string(), "0.00 USD", "not a monthly cost");
+}
+
+/// A sentence from the app, worded in English for the command line.
+fn english(text: &jarvis::analysis::Text) -> String {
+    Renderer::get(Language::English, Flavor::Plain).text(text)
 }

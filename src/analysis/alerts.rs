@@ -433,7 +433,7 @@ fn budgets(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
                     severity: Severity::Warning,
                     title: text!("alert.budget.no_rate.title", scope = budget.scope),
                     detail: text!("alert.budget.no_rate.detail", scope = budget.scope, from = gap.from, to = gap.to),
-                    action: text!("alert.missing_rate.action", from = gap.from, to = gap.to, on = gap.on),
+                    action: missing_rate_action(&gap),
                     item: None,
                     date: None,
                 });
@@ -633,13 +633,36 @@ fn missing_rates(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
             key: format!("missing_rate:{}:{}", gap.from, gap.to),
             kind: AlertKind::MissingRate,
             severity: Severity::Warning,
-            title: text!("alert.missing_rate.title", from = gap.from, to = gap.to),
-            detail: text!("alert.missing_rate.detail", from = gap.from, to = gap.to, on = gap.on),
-            action: text!("alert.missing_rate.action", from = gap.from, to = gap.to, on = gap.on),
+            title: text!("alert.missing_rate.title", from = gap.from, to = gap.to, earliest = earliest(&gap)),
+            detail: text!(
+                "alert.missing_rate.detail",
+                from = gap.from,
+                to = gap.to,
+                first = gap.first,
+                last = gap.last,
+                earliest = earliest(&gap)
+            ),
+            action: missing_rate_action(&gap),
             item: None,
             date: None,
         })
         .collect()
+}
+
+/// The earliest rate's date as a message argument (empty when there is none).
+fn earliest(gap: &MissingRate) -> String {
+    gap.earliest_rate.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// What fixes a missing rate: one dated on or before its first day (each front end words the
+/// command its own way).
+fn missing_rate_action(gap: &MissingRate) -> Text {
+    text!("alert.missing_rate.action", from = gap.from, to = gap.to, first = gap.first)
+}
+
+/// A missing rate as a sentence with its fix, for the warnings under lists and totals.
+pub fn missing_rate_text(gap: &MissingRate) -> Text {
+    text!("rate.gap", from = gap.from, to = gap.to, first = gap.first, last = gap.last, earliest = earliest(gap))
 }
 
 #[cfg(test)]

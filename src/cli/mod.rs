@@ -154,7 +154,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
             ItemCommand::List { kind, category, status } => {
                 let filter = ItemFilter { kind: *kind, category: *category, status: *status };
-                output(json, &app.list_items(ws, filter).await?, render::item_list)
+                output(json, &app.list_items(ws, filter).await?, |list| render::item_list(list, &filter))
             }
             ItemCommand::Show { item, kind } => {
                 output(json, &app.show_item(ws, &item_ref(item, *kind)?).await?, render::item_detail)
@@ -297,7 +297,9 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             Ok(String::new())
         }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
-        Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
+        Command::Demo => {
+            output(json, &app.load_demo(ws, me).await?, |list| render::item_list(list, &ItemFilter::default()))
+        }
         Command::Import(ImportCommand::Jarvis { file }) => {
             let (source, text) = read_input(file)?;
             output(json, &app.restore(ws, me, &source, &text).await?, render::restored)

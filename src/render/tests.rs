@@ -53,9 +53,11 @@ fn texts_inside_views_are_resolved() {
 #[test]
 fn on_discord_only_what_people_typed_is_escaped() {
     let discord = Renderer::get(Language::English, Flavor::Discord);
-    let action = text!("alert.missing_rate.action", from = "THB", to = "USD", on = "2026-11-01");
-    assert_eq!(discord.text(&action), Renderer::get(Language::English, Flavor::Plain).text(&action));
-    assert!(discord.text(&action).contains("`rate set USD THB"));
+    let action = text!("alert.missing_rate.action", from = "THB", to = "USD", first = "2026-11-01");
+    // Each front end names its own command.
+    assert!(discord.text(&action).contains("`/settings rate base:THB quote:USD rate:<rate> date:2026-11-01`"));
+    let plain = Renderer::get(Language::English, Flavor::Plain).text(&action);
+    assert!(plain.contains("`jarvis rate set THB USD <rate> --date 2026-11-01`"), "{plain}");
     let expired = text!("alert.expired.title", item = "@everyone *x*");
     assert_eq!(discord.text(&expired), "@\u{200B}everyone \\*x\\* has expired");
 }
@@ -118,4 +120,79 @@ fn helpers_format_amounts_and_percentages() {
     let zeros =
         json!({"a": {"amount": "0", "currency": "JPY"}, "b": "0.00", "c": {"amount": "0.01", "currency": "USD"}});
     assert_eq!(render("{{#if (nonzero a)}}a{{/if}}{{#if (nonzero b)}}b{{/if}}{{#if (nonzero c)}}c{{/if}}", zeros), "c");
+}
+
+#[track_caller]
+fn check_plural(count: &str, one: &str, many: &str, expected: &str) {
+    assert_eq!(plural(count.parse().unwrap(), one, many), expected, "{count} {one}/{many}");
+}
+
+#[test]
+fn counts_take_the_right_word_and_are_grouped() {
+    check_plural("1", "item", "items", "1 item");
+    check_plural("1.00", "item", "items", "1 item");
+    check_plural("0", "item", "items", "0 items");
+    check_plural("2", "item", "items", "2 items");
+    check_plural("1.5", "day", "days", "1.5 days");
+    check_plural("-1", "day", "days", "-1 day");
+    check_plural("2016", "check", "checks", "2,016 checks");
+    check_plural("51000", "request", "requests", "51,000 requests");
+    check_plural("1234567.25", "GB", "GB", "1,234,567.25 GB");
+}
+
+#[track_caller]
+fn check_unit(unit: &str, expected: &str) {
+    assert_eq!(english_plural(unit), expected, "{unit}");
+}
+
+#[test]
+fn typed_units_get_an_english_plural_only_where_one_is_safe() {
+    check_unit("request", "requests");
+    check_unit("image", "images");
+    check_unit("query", "queries");
+    check_unit("day", "days");
+    check_unit("batch", "batches");
+    check_unit("box", "boxes");
+    check_unit("GB-month", "GB-months");
+    check_unit("vCPU-second", "vCPU-seconds");
+    check_unit("1K characters", "1K characters");
+    check_unit("1M tokens", "1M tokens");
+    check_unit("request/day", "requests/day");
+    check_unit("image per month", "images per month");
+    check_unit("GB", "GB");
+    check_unit("kWh", "kWh");
+    check_unit("MAU", "MAU");
+    check_unit("x", "x");
+    check_unit("ภาพ", "ภาพ");
+    check_unit("", "");
+}
+
+#[test]
+fn the_plural_helpers_word_counts_per_language_and_escape_typed_units() {
+    let render = |lang: Language, flavor: Flavor, template: &str, data: serde_json::Value| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        if flavor == Flavor::Discord {
+            hb.register_escape_fn(escape_discord);
+        }
+        hb.register_helper("plural", Box::new(PluralHelper { language: lang, with_count: true }));
+        hb.register_helper("noun", Box::new(PluralHelper { language: lang, with_count: false }));
+        hb.render_template(template, &data).unwrap()
+    };
+    let en = |template: &str, data| render(Language::English, Flavor::Plain, template, data);
+    assert_eq!(en("{{plural n \"item\" \"items\"}}", json!({"n": 1})), "1 item");
+    assert_eq!(en("{{plural n \"item\" \"items\"}}", json!({"n": "3"})), "3 items");
+    assert_eq!(en("{{plural n unit}}", json!({"n": "25", "unit": "image"})), "25 images");
+    // Arguments the analysis grouped already are read back.
+    assert_eq!(en("{{plural n unit}}", json!({"n": "51,000", "unit": "request"})), "51,000 requests");
+    assert_eq!(
+        en("{{n}} of {{f}} free {{noun f unit}}", json!({"n": "1", "f": "1", "unit": "image"})),
+        "1 of 1 free image"
+    );
+    // Thai does not inflect: the unit stays as typed.
+    let th = render(Language::Thai, Flavor::Plain, "{{plural n unit}}", json!({"n": "25", "unit": "image"}));
+    assert_eq!(th, "25 image");
+    // On Discord a typed unit cannot format the page.
+    let discord = render(Language::English, Flavor::Discord, "{{plural n unit}}", json!({"n": "2", "unit": "*x*"}));
+    assert_eq!(discord, r"2 \*x\*");
 }
