@@ -682,3 +682,35 @@ fn a_cost_record_that_is_gone_points_at_cost_history() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("No cost record `#1` in this workspace; list them with `cost history`"), "{stderr}");
 }
+
+/// Quantities are grouped and counts agree with their nouns in the tables and cards.
+#[test]
+fn quantities_are_grouped_and_counts_agree_with_their_nouns() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&[
+        "item",
+        "add",
+        "ai_provider",
+        "API",
+        "--period",
+        "usage-based",
+        "--unit",
+        "request",
+        "--unit-price",
+        "0.001",
+        "--usage",
+        "51000",
+        "--free-tier",
+        "60000",
+        "--usage-limit",
+        "100000",
+    ]);
+    let card = sandbox.ok(&["item", "show", "API"]);
+    assert!(card.contains("51,000 × request of 60,000 free (85%), limit 100,000 (51%)"), "{card}");
+    let settings = sandbox.ok(&["settings", "set", "expiring-window", "1"]);
+    assert!(settings.contains("Expiring window  1 day\n"), "{settings}");
+    let settings = sandbox.ok(&["settings", "set", "lead-times", "1"]);
+    assert!(settings.contains("Lead times       1 day before renewals"), "{settings}");
+    let exported = sandbox.ok(&["export", "items", "-o", "items.json"]);
+    assert_eq!(exported, "Exported 1 item to items.json.\n");
+}
