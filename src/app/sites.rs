@@ -215,7 +215,8 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let web = Self::load_web(&mut tx, workspace, self.now()).await?;
-        let sites = web.sites.iter().map(|facts| site_health(facts, &web.lookups, today)).collect();
+        let rules = settings.site_checks;
+        let sites = web.sites.iter().map(|facts| site_health(facts, &web.lookups, rules, today)).collect();
         Ok(SiteList { today, sites })
     }
 
