@@ -72,7 +72,8 @@ pub struct MonthChange {
     pub previous: Money,
     pub projected: Money,
     pub change: Money,
-    /// `None` when last month cost nothing.
+    /// The change as a percentage of last month, to one decimal place as pages show it; `None`
+    /// when last month cost nothing.
     pub percent: Option<Decimal>,
 }
 
@@ -268,7 +269,7 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
             previous: Money::new(last.total, base),
             projected: this_month.projected,
             change: Money::new(change, base),
-            percent: (change * Decimal::ONE_HUNDRED).checked_div(last.total).map(|p| p.round_dp(2)),
+            percent: (change * Decimal::ONE_HUNDRED).checked_div(last.total).map(|p| p.round_dp(1).normalize()),
         }
     });
     let history = spend.history();
