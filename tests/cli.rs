@@ -358,10 +358,10 @@ fn bad_input_is_refused_and_writes_nothing() {
     sandbox.ok(&["--workspace", "other", "item", "add", "domain", "secret.com", "--cost", "12"]);
     let long_name = "x".repeat(101);
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["item", "add", "other", "", "--cost", "1"], 1, "The name `` is not valid: it is empty"),
-        (vec!["item", "add", "other", "   ", "--cost", "1"], 1, "it is empty"),
-        (vec!["item", "add", "other", &long_name, "--cost", "1"], 1, "101 characters long; the limit is 100"),
-        (vec!["item", "add", "other", "bad\u{7}name", "--cost", "1"], 1, "control character"),
+        (vec!["item", "add", "other", "", "--cost", "1"], 2, "The name `` is not valid: it is empty"),
+        (vec!["item", "add", "other", "   ", "--cost", "1"], 2, "it is empty"),
+        (vec!["item", "add", "other", &long_name, "--cost", "1"], 2, "101 characters long; the limit is 100"),
+        (vec!["item", "add", "other", "bad\u{7}name", "--cost", "1"], 2, "control character"),
         (vec!["item", "add", "other", "x", "--cost", "-5"], 2, "it cannot be negative"),
         (vec!["item", "add", "other", "x", "--cost", "NaN"], 2, "it is not a number"),
         (
@@ -719,4 +719,55 @@ fn quantities_are_grouped_and_counts_agree_with_their_nouns() {
     assert!(settings.contains("Lead times       1 day before renewals"), "{settings}");
     let exported = sandbox.ok(&["export", "items", "-o", "items.json"]);
     assert_eq!(exported, "Exported 1 item to items.json.\n");
+}
+
+/// Exit code 2 is one rule: the command line was not understood, including any value not valid
+/// for its flag or argument, whatever the flag (numbers, dates, text, intervals), with the reason;
+/// nothing is written.
+#[test]
+fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12"]);
+    let interval = "The check interval";
+    let dates = "Jarvis takes dates from 2000-01-01 to 2100-12-31";
+    let cases: &[(&[&str], &str)] = &[
+        (&["site", "add", "https://acme.dev", "--interval", "0"], interval),
+        (&["site", "add", "https://acme.dev", "--interval", "1441"], "give minutes from 1 to 1440"),
+        (&["site", "add", "https://acme.dev", "--interval", "five"], "give whole minutes from 1 to 1440"),
+        (
+            &["item", "add", "other", "x", "--cost", "1", "--provider", "bad\u{7}"],
+            "it contains the control character",
+        ),
+        (&["item", "add", "other", "x", "--cost", "1", "--unit", "\u{200B}GB"], "The unit"),
+        (&["item", "add", "other", "x", "--cost", "1", "--notes", "a\u{202E}b"], "invisible character"),
+        (&["item", "add", "package", "x", "--cost", "1", "--feature", ""], "The feature `` is not valid"),
+        (&["item", "edit", "acme.com", "--name", ""], "The name `` is not valid"),
+        (&["item", "edit", "acme.com", "--registrar", " "], "The registrar"),
+        (&["item", "add", "other", "x", "--cost", "1", "--renews", "2101-01-01"], dates),
+        (&["cost", "record", "acme.com", "5", "--note", "\u{200B}"], "The notes"),
+        (&["cost", "record", "acme.com", "5", "--date", "9999-12-31"], dates),
+        (&["cost", "record", "acme.com", "5", "--from", "1999-12-31", "--to", "2026-01-31"], dates),
+        (&["cost", "record", "acme.com", "5", "--from", "2026-01-01", "--to", "2101-01-01"], dates),
+        (&["cost", "record", "acme.com", "5", "--month", "9999-12"], "Jarvis takes months from 2000-01 to 2100-12"),
+        (&["cost", "history", "--from", "1999-12-31"], dates),
+        (&["cost", "history", "--to", "2101-01-01"], dates),
+        (&["rate", "set", "USD", "THB", "35", "--date", "9999-12-31"], dates),
+        (&["rate", "set", "USD", "THB", "0.0000000001"], "more than 8 decimal places"),
+        (&["rate", "set", "USD", "THB", "2000000000"], "larger than the maximum of 1,000,000,000"),
+        (&["rate", "set", "USD", "THB", "0"], "greater than zero"),
+        (&["--today", "1999-12-31", "item", "list"], dates),
+        (&["dashboard", "--days", "0"], "0"),
+        (&["trends", "--months", "61"], "61"),
+        (&["audit", "--limit", "0"], "0"),
+    ];
+    for (args, fragment) in cases {
+        let output = sandbox.jarvis().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: expected {fragment:?} in {stderr}");
+    }
+    assert!(sandbox.json(&["rate", "list"]).as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["site", "list"])["sites"].as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
+    assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
 }
