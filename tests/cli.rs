@@ -734,10 +734,7 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
         (&["site", "add", "https://acme.dev", "--interval", "0"], interval),
         (&["site", "add", "https://acme.dev", "--interval", "1441"], "give minutes from 1 to 1440"),
         (&["site", "add", "https://acme.dev", "--interval", "five"], "give whole minutes from 1 to 1440"),
-        (
-            &["item", "add", "other", "x", "--cost", "1", "--provider", "bad\u{7}"],
-            "it contains the control character",
-        ),
+        (&["item", "add", "other", "x", "--cost", "1", "--provider", "bad\u{7}"], "it contains the control character"),
         (&["item", "add", "other", "x", "--cost", "1", "--unit", "\u{200B}GB"], "The unit"),
         (&["item", "add", "other", "x", "--cost", "1", "--notes", "a\u{202E}b"], "invisible character"),
         (&["item", "add", "package", "x", "--cost", "1", "--feature", ""], "The feature `` is not valid"),

@@ -82,9 +82,26 @@ pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch
     }
 }
 
-/// Looks for due reports and delivers the outbox every tick, runs the housekeeping jobs and
-/// evaluates alerts on their own cadences (alerts also after any change), until `stop` turns
-/// true.
+/// The shortest sleep before the outbox is looked at again, so a message that stays due (its
+/// delivery could not be recorded) cannot spin the loop.
+const MIN_DELIVERY_WAIT: Duration = Duration::from_secs(1);
+
+/// Sleeps until the next outbox message is due (for ever, when nothing is owed).
+async fn next_delivery(app: &App) {
+    match app.next_delivery_in().await {
+        Ok(Some(wait)) => tokio::time::sleep(wait.max(MIN_DELIVERY_WAIT)).await,
+        Ok(None) => std::future::pending().await,
+        Err(error) => {
+            tracing::error!("could not read the outbox: {error:#}");
+            std::future::pending().await
+        }
+    }
+}
+
+/// Looks for due reports and delivers the outbox every tick, and between ticks as soon as an
+/// outbox message falls due (so retries keep their backoff, 2 s, 4 s, 8 s..., whatever the
+/// tick); runs the housekeeping jobs and evaluates alerts on their own cadences (alerts also
+/// after any change), until `stop` turns true.
 pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(every.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -94,6 +111,7 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
     loop {
         tokio::select! {
             _ = interval.tick() => {}
+            _ = next_delivery(&app) => {}
             _ = stop.changed() => return,
         }
         if *stop.borrow() {
