@@ -550,7 +550,12 @@ async fn the_demo_fills_a_realistic_year_and_refuses_a_used_workspace() {
     assert_ne!(Some(max), monthly_totals.last(), "one month spikes above the latest: {monthly_totals:?}");
 
     let error = user_error(app.load_demo(&demo, &Actor::Cli).await);
-    assert!(error.to_string().contains("already has"), "{error}");
+    assert!(error.to_string().contains("already has 15 items,"), "{error}");
+    // One item is one item.
+    let one = ws("one");
+    app.add_item(&one, &Actor::Cli, Kind::Hosting, &named("api", "10")).await.unwrap();
+    let error = user_error(app.load_demo(&one, &Actor::Cli).await);
+    assert!(error.to_string().contains("Workspace `one` already has 1 item,"), "{error}");
 }
 
 #[tokio::test]
