@@ -109,7 +109,8 @@ async fn dashboard_figures_match_the_hand_worked_sums() {
     assert_eq!((month.elapsed_days, month.days_in_month), (10, 30));
     let change = dashboard.month_over_month.as_ref().unwrap();
     assert_eq!(change.change.rounded(), dec("-20.00"));
-    assert_eq!(change.percent.unwrap().round_dp(2), dec("-7.07"));
+    // -7.07%, to one decimal place as the page shows it.
+    assert_eq!(change.percent, Some(dec("-7.1")));
 
     // web renews on 2026-12-01, within 30 days; the others later. OpenAI's usage bill is not a
     // renewal.
@@ -410,4 +411,92 @@ async fn every_monthly_figure_is_one_run_rate_on_every_day_of_the_month() {
         let renderer = Renderer::get(Language::English, Flavor::Plain);
         assert!(efficiency.inputs.iter().any(|t| renderer.text(t) == total), "day {day}: {:?}", efficiency.inputs);
     }
+}
+
+/// A THB workspace with USD costs from October and USD->THB rates only from November: the
+/// history is there, October is short of its USD amounts, and every page says which days lack a
+/// rate, the earliest rate, and the command that fixes it (the front end's own, in its language).
+#[tokio::test]
+async fn amounts_older_than_every_rate_are_history_short_of_a_rate_with_the_fix_named() {
+    use jarvis::app::{CostInput, CostPeriod};
+    use jarvis::domain::calendar::Month;
+    use jarvis::domain::workspace::SettingKey;
+    let db = TestDb::new().await;
+    let ws = ws("thb");
+    let me = Actor::Cli;
+    let app = db.app_at("2026-11-30T12:00:00Z");
+    app.set_setting(&ws, &me, SettingKey::Currency, "THB").await.unwrap();
+    let web = ItemChanges { currency: Some(Currency::USD), ..named("web", "100") };
+    app.add_item(&ws, &me, Kind::Hosting, &web).await.unwrap();
+    let october = CostInput {
+        item: ItemRef::new("web"),
+        amount: dec("100"),
+        currency: None,
+        period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
+        source: jarvis::domain::cost::CostSource::Manual,
+        usage: None,
+        note: None,
+        replace: false,
+        again: false,
+    };
+    app.record_cost(&ws, &me, &october).await.unwrap();
+    let thb = Currency::parse("THB").unwrap();
+    app.set_rate(&ws, &me, Currency::USD, thb, dec("35"), Some("2026-11-01".parse().unwrap())).await.unwrap();
+
+    let (dashboard, trends) = app.dashboard_and_trends(&ws, None).await.unwrap();
+    let shown: Vec<(String, bool)> = dashboard.trends.iter().map(|m| (m.month.to_string(), m.incomplete)).collect();
+    assert_eq!(shown, [("2026-10".to_string(), true)], "October is history, short of its USD amounts");
+    let gaps: Vec<String> = dashboard
+        .missing_rates
+        .iter()
+        .map(|g| format!("{}->{} {}..{} earliest {:?}", g.from, g.to, g.first, g.last, g.earliest_rate))
+        .collect();
+    assert_eq!(gaps, ["USD->THB 2026-10-01..2026-10-31 earliest Some(2026-11-01)"]);
+    assert_eq!(trends.months.len(), 1);
+    assert!(trends.months[0].incomplete);
+
+    let sentence = "USD amounts for 2026-10-01 to 2026-10-31 are left out of THB totals: the earliest rate between USD and THB is dated 2026-11-01, after they start. Run ";
+    let cli = "`jarvis rate set USD THB <rate> --date 2026-10-01`";
+    let discord = "`/settings rate base:USD quote:THB rate:<rate> date:2026-10-01`";
+    for (page, view) in [
+        (Page::Dashboard, serde_json::to_value(&dashboard).unwrap()),
+        (Page::Trends, serde_json::to_value(&trends).unwrap()),
+    ] {
+        let plain = Renderer::get(Language::English, Flavor::Plain).page(page, &view, usize::MAX).unwrap();
+        assert!(!plain.contains("No cost history yet"), "{plain}");
+        assert!(plain.contains("`2026-10` 0.00 THB ⚠️ some amounts left out: no exchange rate"), "{plain}");
+        assert!(plain.contains(&format!("{sentence}{cli}")), "{plain}");
+        let on_discord =
+            Renderer::get(Language::English, Flavor::Discord).page(page, &view, limits::EMBED_DESCRIPTION).unwrap();
+        assert!(on_discord.contains(&format!("{sentence}{discord}")), "{on_discord}");
+        let thai = Renderer::get(Language::Thai, Flavor::Discord).page(page, &view, limits::EMBED_DESCRIPTION).unwrap();
+        assert!(
+            thai.contains("ยอดที่เป็น USD ของวันที่ 2026-10-01 ถึง 2026-10-31 ไม่ได้นับรวมในยอดรวมที่เป็น THB")
+                && thai.contains("`/settings rate base:USD quote:THB rate:<อัตรา> date:2026-10-01`"),
+            "{thai}"
+        );
+    }
+
+    // Cost history totals what converts and says what it leaves out, and why.
+    let history = app.cost_history(&ws, None, None, None).await.unwrap();
+    assert_eq!(history.total.to_string(), "0.00 THB");
+    assert_eq!(history.left_out.len(), 1);
+    assert_eq!((history.left_out[0].amount.to_string(), history.left_out[0].records), ("100.00 USD".into(), 1));
+    let page = Renderer::get(Language::English, Flavor::Plain).page(Page::History, &history, usize::MAX).unwrap();
+    assert!(page.contains(&format!("⚠️ Not in the total (1 record): 100.00 USD. {sentence}{cli}")), "{page}");
+
+    // The alert names the days, the earliest rate and the fix (the pair as it is, not inverted).
+    let alerts = app.alerts(&ws).await.unwrap().alerts;
+    let alert = alerts.iter().find(|a| a.key == "missing_rate:USD:THB").expect("a missing-rate alert");
+    let en = Renderer::get(Language::English, Flavor::Plain);
+    assert_eq!(en.text(&alert.title), "No USD→THB exchange rate before 2026-11-01");
+    assert_eq!(
+        en.text(&alert.detail),
+        "USD amounts for 2026-10-01 to 2026-10-31 are left out of THB totals, budgets and forecasts: the earliest rate between USD and THB is dated 2026-11-01, after they start."
+    );
+    assert_eq!(en.text(&alert.action), format!("Set a rate dated on or before 2026-10-01: {cli}."));
+    assert_eq!(
+        Renderer::get(Language::English, Flavor::Discord).text(&alert.action),
+        format!("Set a rate dated on or before 2026-10-01: {discord}.")
+    );
 }

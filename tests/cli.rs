@@ -141,7 +141,10 @@ fn costs_rates_settings_and_history() {
     sandbox.ok(&["item", "add", "other", "Office internet", "--cost", "1290", "--currency", "thb"]);
     let list = sandbox.jarvis().args(["item", "list"]).output().unwrap();
     let printed = String::from_utf8(list.stdout).unwrap();
-    assert!(printed.contains("warning: No exchange rate between THB and USD on or before 2026-11-30"), "{printed}");
+    assert!(
+        printed.contains("warning: THB amounts for 2026-11-30 are left out of USD totals: no rate between THB and USD is set. Run `jarvis rate set THB USD <rate> --date 2026-11-30`"),
+        "{printed}"
+    );
 
     let rate = sandbox.ok(&["rate", "set", "USD", "THB", "35.2", "--date", "2026-01-01"]);
     assert_eq!(rate, "1 USD = 35.2 THB from 2026-01-01.\n");
@@ -355,10 +358,10 @@ fn bad_input_is_refused_and_writes_nothing() {
     sandbox.ok(&["--workspace", "other", "item", "add", "domain", "secret.com", "--cost", "12"]);
     let long_name = "x".repeat(101);
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["item", "add", "other", "", "--cost", "1"], 1, "The name `` is not valid: it is empty"),
-        (vec!["item", "add", "other", "   ", "--cost", "1"], 1, "it is empty"),
-        (vec!["item", "add", "other", &long_name, "--cost", "1"], 1, "101 characters long; the limit is 100"),
-        (vec!["item", "add", "other", "bad\u{7}name", "--cost", "1"], 1, "control character"),
+        (vec!["item", "add", "other", "", "--cost", "1"], 2, "The name `` is not valid: it is empty"),
+        (vec!["item", "add", "other", "   ", "--cost", "1"], 2, "it is empty"),
+        (vec!["item", "add", "other", &long_name, "--cost", "1"], 2, "101 characters long; the limit is 100"),
+        (vec!["item", "add", "other", "bad\u{7}name", "--cost", "1"], 2, "control character"),
         (vec!["item", "add", "other", "x", "--cost", "-5"], 2, "it cannot be negative"),
         (vec!["item", "add", "other", "x", "--cost", "NaN"], 2, "it is not a number"),
         (
@@ -527,7 +530,13 @@ fn the_analysis_commands_on_the_demo() {
     sandbox.ok(&["budget", "set", "ai-services", "400"]);
     let budgets = sandbox.json(&["budget", "list"]);
     assert_eq!(budgets["checks"][0]["spent"]["amount"], "421.20");
-    assert_eq!(budgets["checks"][0]["spent_percent"], "105.30");
+    assert_eq!(budgets["checks"][0]["spent_percent"], "105.3");
+    // Percentages in JSON are rounded as the pages show them (843.28 of 300: 281.09...%).
+    sandbox.ok(&["budget", "set", "total", "300"]);
+    let budgets = sandbox.json(&["budget", "list"]);
+    let total = budgets["checks"].as_array().unwrap().iter().find(|c| c["scope"] == "total").unwrap();
+    assert_eq!((&total["spent_percent"], &total["forecast_percent"]), (&"281.1".into(), &"281.1".into()));
+    sandbox.ok(&["budget", "remove", "total"]);
     let alerts = sandbox.json(&["alerts"]);
     let keys: Vec<&str> = alerts["alerts"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap()).collect();
     assert!(keys.contains(&"budget:ai_services:2026-11:spent:100"), "{keys:?}");
@@ -628,4 +637,154 @@ fn a_retried_cost_record_is_refused_and_again_records_it() {
     sandbox.ok(&again);
     let history = sandbox.json(&["cost", "history", "Target"]);
     assert_eq!(history["records"].as_array().unwrap().len(), 2);
+}
+
+/// USD records from October, USD->THB rates only from November, in a THB workspace: the pages say
+/// the history is there and which days lack a rate, and `cost history` totals what converts and
+/// says what it leaves out, with the command that fixes it.
+#[test]
+fn records_older_than_every_rate_are_explained_with_the_fix() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["settings", "set", "currency", "THB"]);
+    sandbox.ok(&["item", "add", "hosting", "web", "--cost", "100", "--currency", "USD"]);
+    sandbox.ok(&["cost", "record", "web", "100", "--month", "2026-10"]);
+    sandbox.ok(&["rate", "set", "USD", "THB", "35", "--date", "2026-11-01"]);
+    let why = "USD amounts for 2026-10-01 to 2026-10-31 are left out of THB totals: the earliest rate between USD and THB is dated 2026-11-01, after they start. Run `jarvis rate set USD THB <rate> --date 2026-10-01`";
+
+    let history = sandbox.ok(&["cost", "history"]);
+    assert!(history.contains("Total: 0.00 THB (1 record)\nNot in the total: 100.00 USD (1 record). "), "{history}");
+    assert!(history.contains(why), "{history}");
+    let json = sandbox.json(&["cost", "history"]);
+    assert_eq!(json["left_out"][0]["amount"]["amount"], "100.00");
+    assert_eq!(json["left_out"][0]["missing"]["first"], "2026-10-01");
+    assert_eq!(json["left_out"][0]["missing"]["last"], "2026-10-31");
+    assert_eq!(json["left_out"][0]["missing"]["earliest_rate"], "2026-11-01");
+
+    for page in ["dashboard", "trends"] {
+        let shown = sandbox.ok(&[page]);
+        assert!(!shown.contains("No cost history yet"), "{shown}");
+        assert!(shown.contains("`2026-10` 0.00 THB ⚠️ some amounts left out: no exchange rate"), "{shown}");
+        assert!(shown.contains(why), "{shown}");
+    }
+    let thai = sandbox.ok(&["--lang", "th", "dashboard"]);
+    assert!(thai.contains("ใช้คำสั่ง `jarvis rate set USD THB <อัตรา> --date 2026-10-01`"), "{thai}");
+}
+
+/// A filter that matches nothing says so (not "no items yet"), and a filtered list totals the
+/// items it shows, worked out as the workspace's run-rate is.
+#[test]
+fn a_filtered_item_list_says_what_matched_and_totals_only_that() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12", "--renews", "2027-06-01", "--auto-renew"]);
+    sandbox.ok(&["item", "add", "hosting", "api", "--cost", "70"]);
+    let none = sandbox.ok(&["item", "list", "--status", "expiring"]);
+    assert!(none.contains("No item matches --status expiring; `jarvis item list` lists every item."), "{none}");
+    assert!(!none.contains("No items yet"), "{none}");
+    assert_eq!(
+        sandbox.json(&["item", "list", "--status", "expiring"])["totals"]["total_monthly_cost"]["amount"],
+        "0.00"
+    );
+
+    let domains = sandbox.ok(&["item", "list", "--kind", "domain"]);
+    assert!(domains.contains("Monthly run-rate of the items listed (--kind domain): 1.00 USD"), "{domains}");
+    let json = sandbox.json(&["item", "list", "--kind", "domain"]);
+    assert_eq!(json["totals"]["total_monthly_cost"]["amount"], "1.00");
+    assert_eq!(json["totals"]["by_category"]["infrastructure"]["amount"], "1.00");
+    let all = sandbox.json(&["item", "list"]);
+    assert_eq!(all["totals"]["total_monthly_cost"]["amount"], "71.00");
+    let empty = Sandbox::new();
+    assert!(empty.ok(&["item", "list"]).contains("No items yet."));
+}
+
+/// Removing a record twice points at the command that lists records.
+#[test]
+fn a_cost_record_that_is_gone_points_at_cost_history() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "hosting", "api", "--cost", "70"]);
+    sandbox.ok(&["cost", "record", "api", "70", "--month", "2026-10"]);
+    sandbox.ok(&["cost", "remove", "1"]);
+    let output = sandbox.jarvis().args(["cost", "remove", "1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("No cost record `#1` in this workspace; list them with `cost history`"), "{stderr}");
+}
+
+/// Quantities are grouped and counts agree with their nouns in the tables and cards.
+#[test]
+fn quantities_are_grouped_and_counts_agree_with_their_nouns() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&[
+        "item",
+        "add",
+        "ai_provider",
+        "API",
+        "--period",
+        "usage-based",
+        "--unit",
+        "request",
+        "--unit-price",
+        "0.001",
+        "--usage",
+        "51000",
+        "--free-tier",
+        "60000",
+        "--usage-limit",
+        "100000",
+    ]);
+    let card = sandbox.ok(&["item", "show", "API"]);
+    assert!(card.contains("51,000 × request of 60,000 free (85%), limit 100,000 (51%)"), "{card}");
+    let settings = sandbox.ok(&["settings", "set", "expiring-window", "1"]);
+    assert!(settings.contains("Expiring window  1 day\n"), "{settings}");
+    let settings = sandbox.ok(&["settings", "set", "lead-times", "1"]);
+    assert!(settings.contains("Lead times       1 day before renewals"), "{settings}");
+    let exported = sandbox.ok(&["export", "items", "-o", "items.json"]);
+    assert_eq!(exported, "Exported 1 item to items.json.\n");
+}
+
+/// Exit code 2 is one rule: the command line was not understood, including any value not valid
+/// for its flag or argument, whatever the flag (numbers, dates, text, intervals), with the reason;
+/// nothing is written.
+#[test]
+fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["item", "add", "domain", "acme.com", "--cost", "12"]);
+    let interval = "The check interval";
+    let dates = "Jarvis takes dates from 2000-01-01 to 2100-12-31";
+    let cases: &[(&[&str], &str)] = &[
+        (&["site", "add", "https://acme.dev", "--interval", "0"], interval),
+        (&["site", "add", "https://acme.dev", "--interval", "1441"], "give minutes from 1 to 1440"),
+        (&["site", "add", "https://acme.dev", "--interval", "five"], "give whole minutes from 1 to 1440"),
+        (&["item", "add", "other", "x", "--cost", "1", "--provider", "bad\u{7}"], "it contains the control character"),
+        (&["item", "add", "other", "x", "--cost", "1", "--unit", "\u{200B}GB"], "The unit"),
+        (&["item", "add", "other", "x", "--cost", "1", "--notes", "a\u{202E}b"], "invisible character"),
+        (&["item", "add", "package", "x", "--cost", "1", "--feature", ""], "The feature `` is not valid"),
+        (&["item", "edit", "acme.com", "--name", ""], "The name `` is not valid"),
+        (&["item", "edit", "acme.com", "--registrar", " "], "The registrar"),
+        (&["item", "add", "other", "x", "--cost", "1", "--renews", "2101-01-01"], dates),
+        (&["cost", "record", "acme.com", "5", "--note", "\u{200B}"], "The notes"),
+        (&["cost", "record", "acme.com", "5", "--date", "9999-12-31"], dates),
+        (&["cost", "record", "acme.com", "5", "--from", "1999-12-31", "--to", "2026-01-31"], dates),
+        (&["cost", "record", "acme.com", "5", "--from", "2026-01-01", "--to", "2101-01-01"], dates),
+        (&["cost", "record", "acme.com", "5", "--month", "9999-12"], "Jarvis takes months from 2000-01 to 2100-12"),
+        (&["cost", "history", "--from", "1999-12-31"], dates),
+        (&["cost", "history", "--to", "2101-01-01"], dates),
+        (&["rate", "set", "USD", "THB", "35", "--date", "9999-12-31"], dates),
+        (&["rate", "set", "USD", "THB", "0.0000000001"], "more than 8 decimal places"),
+        (&["rate", "set", "USD", "THB", "2000000000"], "larger than the maximum of 1,000,000,000"),
+        (&["rate", "set", "USD", "THB", "0"], "greater than zero"),
+        (&["--today", "1999-12-31", "item", "list"], dates),
+        (&["dashboard", "--days", "0"], "0"),
+        (&["trends", "--months", "61"], "61"),
+        (&["audit", "--limit", "0"], "0"),
+    ];
+    for (args, fragment) in cases {
+        let output = sandbox.jarvis().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: expected {fragment:?} in {stderr}");
+    }
+    assert!(sandbox.json(&["rate", "list"]).as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["site", "list"])["sites"].as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
+    assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
 }

@@ -55,7 +55,7 @@ impl Bot {
         Bot::start_ticking(fake, app, guild, Duration::from_millis(100), alert_every, jobs_every).await
     }
 
-    /// Starts the bot looking for scheduled work every `tick`.
+    /// Starts the bot with its scheduler's tick and its alert and housekeeping cadences.
     async fn start_ticking(
         fake: &FakeDiscord,
         app: jarvis::app::App,
@@ -1094,6 +1094,43 @@ async fn a_repeated_interaction_writes_once() {
     let meant = sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-10", "again": true}));
     fake.command(&admin(), Some(GUILD), "cost", meant, "en-US").await;
     assert_eq!(records().await, 2);
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// A failed post is retried at its backoff (2 s after the first failure), not at the
+/// scheduler's next tick: with an hour between ticks, the report still goes out seconds later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_goes_out_at_its_backoff_not_at_the_next_tick() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    const CHANNEL: u64 = 555;
+    fake.add_channel(GUILD, CHANNEL);
+    let clock = ManualClock::at("2026-11-30T08:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let workspace = ws(&GUILD.to_string());
+    app.set_schedule(&workspace, &jarvis::domain::audit::Actor::Cli, CHANNEL, "daily", "09:00").await.unwrap();
+    fake.fail_channel_posts(&[(500, None)]);
+    clock.set("2026-11-30T09:00:01Z");
+    let hour = Duration::from_secs(3600);
+    // The first tick, at start, claims the report and posts it: a 500.
+    let bot = Bot::start_ticking(&fake, app.clone(), Some(GUILD), hour, hour, hour).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while fake.channel_post_attempts() < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "the report was never tried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(fake.channel_messages().len(), 0, "a 500 first");
+    // Its retry is due 2 s later; the next tick is an hour away.
+    clock.set("2026-11-30T09:00:03Z");
+    let messages = fake.wait_channel_messages(1).await;
+    assert_eq!((fake.channel_post_attempts(), messages.len()), (2, 1), "retried once, posted once");
+    // Recorded as delivered right after Discord's answer.
+    while !app.deliverable(10).await.unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the delivery was never recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

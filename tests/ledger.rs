@@ -12,7 +12,9 @@ use jarvis::domain::cost::CostSource;
 use jarvis::domain::item::{BillingPeriod, ItemChanges, Kind, Status};
 use jarvis::domain::money::Currency;
 use jarvis::domain::text::ItemName;
+use jarvis::domain::workspace::Language;
 use jarvis::domain::workspace::SettingKey;
+use jarvis::render::{Flavor, Renderer};
 
 const NOW: &str = "2026-11-30T09:00:00Z";
 
@@ -346,7 +348,8 @@ async fn totals_convert_with_dated_rates_and_name_missing_pairs() {
     assert_eq!(list.totals.total_monthly_cost.to_string(), "100.00 USD");
     assert_eq!(list.totals.items_left_out, 1);
     assert_eq!(list.warnings.len(), 1);
-    assert!(list.warnings[0].contains("No exchange rate between THB and USD"), "{:?}", list.warnings);
+    let warning = english(&list.warnings[0]);
+    assert!(warning.starts_with("THB amounts for 2026-11-30 are left out of USD totals: no rate between THB and USD is set. Run `jarvis rate set THB USD <rate> --date 2026-11-30`"), "{warning}");
     let internet_view = list.items.iter().find(|i| i.name == "Office internet").unwrap();
     assert_eq!(internet_view.monthly_cost_base, None, "never a silent 1:1");
 
@@ -548,7 +551,12 @@ async fn the_demo_fills_a_realistic_year_and_refuses_a_used_workspace() {
     assert_ne!(Some(max), monthly_totals.last(), "one month spikes above the latest: {monthly_totals:?}");
 
     let error = user_error(app.load_demo(&demo, &Actor::Cli).await);
-    assert!(error.to_string().contains("already has"), "{error}");
+    assert!(error.to_string().contains("already has 15 items,"), "{error}");
+    // One item is one item.
+    let one = ws("one");
+    app.add_item(&one, &Actor::Cli, Kind::Hosting, &named("api", "10")).await.unwrap();
+    let error = user_error(app.load_demo(&one, &Actor::Cli).await);
+    assert!(error.to_string().contains("Workspace `one` already has 1 item,"), "{error}");
 }
 
 #[tokio::test]
@@ -714,7 +722,9 @@ async fn a_rate_set_for_a_later_day_is_not_used_earlier() {
     app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("35"), Some(d("2027-06-01"))).await.unwrap();
     let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
     assert_eq!(list.totals.items_left_out, 1);
-    assert!(list.warnings[0].contains("on or before 2026-11-30"), "{:?}", list.warnings);
+    let warning = english(&list.warnings[0]);
+    assert!(warning.contains("the earliest rate between THB and USD is dated 2027-06-01"), "{warning}");
+    assert!(warning.contains("`jarvis rate set THB USD <rate> --date 2026-11-30`"), "{warning}");
 }
 
 #[tokio::test]
@@ -1042,4 +1052,9 @@ async fn a_request_key_makes_a_write_happen_once() {
         .await
         .unwrap();
     assert_eq!(count(&later).await, 4);
+}
+
+/// A sentence from the app, worded in English for the command line.
+fn english(text: &jarvis::analysis::Text) -> String {
+    Renderer::get(Language::English, Flavor::Plain).text(text)
 }

@@ -369,7 +369,8 @@ pub struct BudgetCheck {
     pub budget: Money,
     pub spent: Money,
     pub forecast: Money,
-    /// Spent / budget as a percentage; `None` for a zero budget.
+    /// Spent / budget as a percentage, to one decimal place as pages show it (`288.8`); `None`
+    /// for a zero budget. Thresholds are crossed on the exact amounts, not on this.
     pub spent_percent: Option<Decimal>,
     pub forecast_percent: Option<Decimal>,
     /// The highest threshold the spend (and the forecast) crossed.
@@ -402,8 +403,10 @@ pub fn check_budgets(ledger: &Ledger, spend: &Spend) -> Vec<Result<BudgetCheck, 
             let limit = ledger.rates.convert(budget.amount, base, ledger.today).map_err(|gap| (budget.clone(), gap))?;
             let spent = scope_amount(&spend.current.to_date, budget.scope);
             let forecast = scope_amount(&spend.current.projected, budget.scope);
-            let share =
-                |amount: Decimal| (!limit.amount.is_zero()).then(|| amount * Decimal::ONE_HUNDRED / limit.amount);
+            let share = |amount: Decimal| {
+                (!limit.amount.is_zero())
+                    .then(|| (amount * Decimal::ONE_HUNDRED / limit.amount).round_dp(1).normalize())
+            };
             Ok(BudgetCheck {
                 scope: budget.scope,
                 budget: limit,
@@ -433,7 +436,7 @@ fn budgets(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
                     severity: Severity::Warning,
                     title: text!("alert.budget.no_rate.title", scope = budget.scope),
                     detail: text!("alert.budget.no_rate.detail", scope = budget.scope, from = gap.from, to = gap.to),
-                    action: text!("alert.missing_rate.action", from = gap.from, to = gap.to, on = gap.on),
+                    action: missing_rate_action(&gap),
                     item: None,
                     date: None,
                 });
@@ -633,13 +636,36 @@ fn missing_rates(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
             key: format!("missing_rate:{}:{}", gap.from, gap.to),
             kind: AlertKind::MissingRate,
             severity: Severity::Warning,
-            title: text!("alert.missing_rate.title", from = gap.from, to = gap.to),
-            detail: text!("alert.missing_rate.detail", from = gap.from, to = gap.to, on = gap.on),
-            action: text!("alert.missing_rate.action", from = gap.from, to = gap.to, on = gap.on),
+            title: text!("alert.missing_rate.title", from = gap.from, to = gap.to, earliest = earliest(&gap)),
+            detail: text!(
+                "alert.missing_rate.detail",
+                from = gap.from,
+                to = gap.to,
+                first = gap.first,
+                last = gap.last,
+                earliest = earliest(&gap)
+            ),
+            action: missing_rate_action(&gap),
             item: None,
             date: None,
         })
         .collect()
+}
+
+/// The earliest rate's date as a message argument (empty when there is none).
+fn earliest(gap: &MissingRate) -> String {
+    gap.earliest_rate.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// What fixes a missing rate: one dated on or before its first day (each front end words the
+/// command its own way).
+fn missing_rate_action(gap: &MissingRate) -> Text {
+    text!("alert.missing_rate.action", from = gap.from, to = gap.to, first = gap.first)
+}
+
+/// A missing rate as a sentence with its fix, for the warnings under lists and totals.
+pub fn missing_rate_text(gap: &MissingRate) -> Text {
+    text!("rate.gap", from = gap.from, to = gap.to, first = gap.first, last = gap.last, earliest = earliest(gap))
 }
 
 #[cfg(test)]
@@ -784,7 +810,8 @@ mod tests {
         let ai = &checks[0];
         assert_eq!((ai.spent.amount, ai.forecast.amount), (dec("150"), dec("465")));
         assert_eq!(ai.spent_percent, Some(dec("37.5")));
-        assert_eq!(ai.forecast_percent.map(|p| p.round_dp(2)), Some(dec("116.25")));
+        // 116.25% to one decimal place, as the pages show it (half to even).
+        assert_eq!(ai.forecast_percent, Some(dec("116.2")));
         assert_eq!((ai.spent_crossed, ai.forecast_crossed), (None, Some(100)));
         // Nothing spent against a zero budget: no percentage, nothing crossed.
         let packages = &checks[1];

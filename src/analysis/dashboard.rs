@@ -14,7 +14,7 @@ use super::spend::{MonthSpend, Spend};
 use crate::domain::calendar::Month;
 use crate::domain::item::{BillingPeriod, Category, Details, Item, Kind, Status};
 use crate::domain::money::{Currency, Money, plain_amount};
-use crate::domain::rates::MissingRate;
+use crate::domain::rates::{MissingRate, dedup_missing};
 use crate::domain::summary::monthly_totals;
 
 /// Months the dashboard's trend shows.
@@ -47,6 +47,10 @@ impl Serialize for BaseAmount {
 pub struct MonthTotal {
     pub month: Month,
     pub cost: BaseAmount,
+    /// Some of the month's amounts had no exchange rate and are left out of `cost` (see
+    /// `missing_rates`); only present when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
 }
 
 /// This month so far and where it is heading.
@@ -57,6 +61,8 @@ pub struct MonthToDate {
     pub projected: Money,
     pub elapsed_days: u32,
     pub days_in_month: u32,
+    /// Amounts left out for want of an exchange rate (see `missing_rates`).
+    pub incomplete: bool,
 }
 
 /// This month's projection against last month's actual spend.
@@ -66,7 +72,8 @@ pub struct MonthChange {
     pub previous: Money,
     pub projected: Money,
     pub change: Money,
-    /// `None` when last month cost nothing.
+    /// The change as a percentage of last month, to one decimal place as pages show it; `None`
+    /// when last month cost nothing.
     pub percent: Option<Decimal>,
 }
 
@@ -136,8 +143,10 @@ pub struct Dashboard {
     pub alert_counts: AlertCounts,
     pub alerts: Vec<Alert>,
     pub providers: Vec<ProviderRow>,
+    /// Exchange rates that are missing, with the days of the amounts they leave out (the
+    /// run-rate's, today; the history's, the days its records pay for).
     pub missing_rates: Vec<MissingRate>,
-    /// Billable items left out of the totals for want of a rate.
+    /// Billable items left out of the run-rate for want of a rate.
     pub items_left_out: usize,
 }
 
@@ -148,6 +157,7 @@ pub fn month_to_date(spend: &Spend, month: Month, pick: impl Fn(&MonthSpend) -> 
         projected: Money::new(pick(&spend.current.projected), spend.base),
         elapsed_days: spend.current.elapsed_days,
         days_in_month: spend.current.days_in_month,
+        incomplete: spend.current.to_date.incomplete || spend.current.projected.incomplete,
     }
 }
 
@@ -251,21 +261,22 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
         ledger.settings.expiring_window_days,
     );
     let this_month = month_to_date(spend, Month::of(today), |m| m.total);
-    let month_over_month = spend.history().last().map(|last| {
+    // A month short of amounts without a rate is no yardstick.
+    let month_over_month = spend.history().last().filter(|last| !last.incomplete).map(|last| {
         let change = this_month.projected.amount - last.total;
         MonthChange {
             previous_month: last.month,
             previous: Money::new(last.total, base),
             projected: this_month.projected,
             change: Money::new(change, base),
-            percent: (change * Decimal::ONE_HUNDRED).checked_div(last.total).map(|p| p.round_dp(2)),
+            percent: (change * Decimal::ONE_HUNDRED).checked_div(last.total).map(|p| p.round_dp(1).normalize()),
         }
     });
     let history = spend.history();
     let trends = history
         .iter()
         .skip(history.len().saturating_sub(TREND_MONTHS as usize))
-        .map(|m| MonthTotal { month: m.month, cost: BaseAmount(Money::new(m.total, base)) })
+        .map(|m| MonthTotal { month: m.month, cost: BaseAmount(Money::new(m.total, base)), incomplete: m.incomplete })
         .collect();
     Dashboard {
         today,
@@ -280,7 +291,7 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
         alert_counts: AlertCounts::of(&alerts),
         providers: providers(ledger, &alerts),
         alerts,
-        missing_rates: totals.missing_rates,
+        missing_rates: dedup_missing(totals.missing_rates.into_iter().chain(spend.missing.iter().copied())),
         items_left_out: totals.items_left_out,
     }
 }
@@ -291,6 +302,8 @@ pub struct TrendMonth {
     pub month: Month,
     pub cost: Money,
     pub by_category: BTreeMap<Category, Money>,
+    /// Some of the month's amounts had no exchange rate and are left out (see `missing_rates`).
+    pub incomplete: bool,
 }
 
 /// A forecast month.
@@ -317,12 +330,14 @@ pub struct Trends {
     pub run_rate: Money,
     /// The run-rate of each category shown.
     pub run_rate_by_category: BTreeMap<Category, Money>,
-    /// Completed months the forecast is fitted on.
+    /// Completed months the forecast is fitted on: the latest ones, after any month short of
+    /// amounts without a rate.
     pub history_months: usize,
     /// The next months after this one; `None` with fewer than 3 months of history.
     pub forecast: Option<Vec<ForecastMonth>>,
     /// Change per month of the fitted trend.
     pub slope: Option<Money>,
+    /// Exchange rates that are missing, with the days of the amounts they leave out.
     pub missing_rates: Vec<MissingRate>,
 }
 
@@ -334,8 +349,11 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
     let history = spend.history();
     let shown = &history[history.len().saturating_sub(months)..];
     let money = |amount: Decimal| Money::new(amount, base);
-    // Fitted on a year of history at least, whatever is shown (and whatever the window holds).
+    // Fitted on a year of history at least, whatever is shown (and whatever the window holds),
+    // from after the last month short of amounts without a rate: a short month would read as a
+    // drop.
     let fitted = &history[history.len().saturating_sub(months.max(TREND_MONTHS as usize))..];
+    let fitted = &fitted[fitted.iter().rposition(|m| m.incomplete).map_or(0, |i| i + 1)..];
     let totals: Vec<Decimal> = fitted.iter().map(pick).collect();
     let trend = forecast::linear(&totals, 1, FORECAST_MONTHS);
     let current = Month::of(ledger.today);
@@ -370,6 +388,7 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
                     .filter(|(c, _)| category.is_none_or(|only| only == **c))
                     .map(|(c, v)| (*c, money(*v)))
                     .collect(),
+                incomplete: m.incomplete,
             })
             .collect(),
         this_month: month_to_date(spend, current, pick),
@@ -388,6 +407,6 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
                 })
                 .collect()
         }),
-        missing_rates: spend.missing.clone(),
+        missing_rates: dedup_missing(totals.missing_rates.into_iter().chain(spend.missing.iter().copied())),
     }
 }

@@ -30,8 +30,11 @@ pub struct MonthSpend {
     /// The first day any record pays for in this month.
     pub first_day: Option<NaiveDate>,
     /// Whether any record touches this month (a month of zeros after the first record still
-    /// counts as history; months before it do not).
+    /// counts as history; months before it do not), converted or not.
     pub has_data: bool,
+    /// Whether amounts of this month were left out for want of an exchange rate (see
+    /// [`Spend::missing`]): the month has history, but its total is short.
+    pub incomplete: bool,
 }
 
 impl MonthSpend {
@@ -43,6 +46,7 @@ impl MonthSpend {
             by_item: HashMap::new(),
             first_day: None,
             has_data: false,
+            incomplete: false,
         }
     }
 
@@ -84,7 +88,7 @@ pub struct Spend {
     /// included, with `has_data` false).
     pub completed: Vec<MonthSpend>,
     pub current: CurrentMonth,
-    /// Rates that were missing: those amounts are left out.
+    /// Rates that were missing, with the days of the amounts they left out.
     pub missing: Vec<MissingRate>,
 }
 
@@ -124,7 +128,19 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
         let amount = match ledger.rates.convert(line.amount, base, line.period.start) {
             Ok(converted) => converted.amount,
             Err(gap) => {
-                missing.push(gap);
+                missing.push(gap.for_days(line.period));
+                // The months it touches have history, short of this amount.
+                if let Some(period) = line.period.intersect(window) {
+                    let mut month = Month::of(period.start);
+                    while month <= Month::of(period.end) {
+                        let slot = &mut months[month_index(first, month)];
+                        let days = month.range().intersect(period).expect("the month overlaps the period");
+                        slot.has_data = true;
+                        slot.incomplete = true;
+                        slot.first_day = Some(slot.first_day.map_or(days.start, |d| d.min(days.start)));
+                        month = month.next();
+                    }
+                }
                 continue;
             }
         };
@@ -189,10 +205,12 @@ fn project(
     let Some(rest) = rest else { return projected };
     let today = ledger.today;
     let base = ledger.settings.base_currency;
+    let mut incomplete = false;
     let mut to_base = |money: Money| match ledger.rates.convert(money, base, today) {
         Ok(converted) => converted.amount,
         Err(gap) => {
-            missing.push(gap);
+            missing.push(gap.for_days(rest));
+            incomplete = true;
             Decimal::ZERO
         }
     };
@@ -224,6 +242,7 @@ fn project(
             projected.add(item.id, item.category(), more);
         }
     }
+    projected.incomplete |= incomplete;
     projected
 }
 
@@ -356,8 +375,22 @@ mod tests {
         f.history.push(line(eu, "28 EUR", "2026-02-01", "2026-02-28"));
         let spend = spend(&f.ledger(), 1);
         assert_eq!(spend.completed[0].total, dec("100"));
-        let missing: Vec<String> = spend.missing.iter().map(|m| format!("{}->{} {}", m.from, m.to, m.on)).collect();
-        assert_eq!(missing, ["EUR->USD 2026-02-01"]);
+        let missing: Vec<String> =
+            spend.missing.iter().map(|m| format!("{}->{} {}..{}", m.from, m.to, m.first, m.last)).collect();
+        // The days of the amounts left out: February's record, and this month's share and
+        // projection of the live EUR item. Their months are history, marked short.
+        assert_eq!(missing, ["EUR->USD 2026-02-01..2026-03-31"]);
+        assert!(spend.completed[0].has_data && spend.completed[0].incomplete);
+        assert!(spend.current.to_date.incomplete && spend.current.projected.incomplete);
+        // Without any rate, the month is still history (not "no history yet").
+        let mut f = Fixture::new("2026-03-10");
+        let eu = f.add("other", "eu", "31 EUR", "monthly", None, false);
+        f.history.push(line(eu, "28 EUR", "2026-02-01", "2026-02-28"));
+        let spend = super::spend(&f.ledger(), 1);
+        let history: Vec<(String, bool)> =
+            spend.history().iter().map(|m| (m.month.to_string(), m.incomplete)).collect();
+        assert_eq!(history, [("2026-02".to_string(), true)]);
+        assert_eq!(spend.history()[0].total, dec("0"));
     }
 
     /// Supabase-like: a 25.00 base fee per monthly cycle (billed at its end, with the usage), 8 GB

@@ -16,7 +16,7 @@ use super::{ItemTag, Ledger, Text, percent, text};
 use crate::domain::choice::choice_enum;
 use crate::domain::item::Item;
 use crate::domain::site::{
-    CheckFailure, DomainLookup, Failure, Lookup, Registration, Site, SiteState, TlsProblem, Uptime,
+    CheckFailure, DomainLookup, Failure, Hysteresis, Lookup, Registration, Site, SiteState, TlsProblem, Uptime,
 };
 
 /// What the analysis knows about the workspace's websites and domains.
@@ -79,7 +79,13 @@ pub struct SiteHealth {
     pub url: String,
     pub keyword: Option<String>,
     pub interval_minutes: u32,
+    /// Up or down as the checks in a row decide; `unknown` until then (see `failing`).
     pub state: SiteState,
+    /// Failed checks in a row of a site not yet down (state `unknown` after a failed check):
+    /// the site was checked and is failing, it is not "not checked yet".
+    pub failing: Option<u32>,
+    /// Failed checks in a row that make a site down (the workspace's rule).
+    pub down_after: u32,
     pub state_since: Option<String>,
     pub last_checked: Option<String>,
     /// What the last check found, in words.
@@ -170,8 +176,8 @@ fn unknown_expiry(lookups: &[DomainLookup], domain: &str) -> Text {
     }
 }
 
-/// A site's health on `today`.
-pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate) -> SiteHealth {
+/// A site's health on `today`, under the workspace's rules for up and down.
+pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], rules: Hysteresis, today: NaiveDate) -> SiteHealth {
     let site = &facts.site;
     let probe = site.last_probe.as_ref();
     let mut parts = Vec::new();
@@ -297,6 +303,8 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], today: NaiveDate
         keyword: site.keyword.clone(),
         interval_minutes: site.interval_minutes,
         state: site.streak.state,
+        failing: (site.streak.state == SiteState::Unknown && site.streak.failures > 0).then_some(site.streak.failures),
+        down_after: rules.down_after,
         state_since: site.state_since.map(day),
         last_checked: site.last_checked_at.map(day),
         last_result: probe.map(|p| match p.failure() {
@@ -333,7 +341,8 @@ fn unknown_part(part: SitePart, why: Text) -> PartScore {
 
 /// Every site's health.
 pub fn sites_health(ledger: &Ledger) -> Vec<SiteHealth> {
-    ledger.web.sites.iter().map(|facts| site_health(facts, &ledger.web.lookups, ledger.today)).collect()
+    let rules = ledger.settings.site_checks;
+    ledger.web.sites.iter().map(|facts| site_health(facts, &ledger.web.lookups, rules, ledger.today)).collect()
 }
 
 /// The website health component's inputs and deductions: the component scores the sites'
@@ -687,27 +696,71 @@ mod tests {
         );
         // Uptime 2006/2016 = 99.50%: 40 x (99.50 - 95) / 5 = 36. Median 300 ms: 20. Certificate
         // 90 days left: 20. Domain not looked up: unknown, so 76 of 80 known = 95.
-        let health = site_health(&site, &[], today);
+        let health = site_health(&site, &[], Hysteresis::default(), today);
         assert_eq!(score_of(&health), (Some(95), vec![Some(36), Some(20), Some(20), None]));
         assert_eq!(health.domain.as_deref(), Some("acme.dev"));
         // The domain 15 days from expiry: 20 x 15/30 = 10; (36 + 20 + 20 + 10) / 100 = 86.
         let lookups = [found("acme.dev", Some("2026-12-16T00:00:00Z"), &[])];
         assert_eq!(
-            score_of(&site_health(&site, &lookups, today)),
+            score_of(&site_health(&site, &lookups, Hysteresis::default(), today)),
             (Some(86), vec![Some(36), Some(20), Some(20), Some(10)])
         );
         // Slow (1,650 ms: half way between 300 and 3,000 ms) and plain http.
         let mut slow = facts(2, "http://acme.dev/", SiteState::Up, Some(probe("http://acme.dev/", Some(200), None)));
         slow.median_ttfb_ms = Some(1_650);
         assert_eq!(
-            score_of(&site_health(&slow, &lookups, today)),
+            score_of(&site_health(&slow, &lookups, Hysteresis::default(), today)),
             (Some(56), vec![Some(36), Some(10), Some(0), Some(10)])
         );
         // Never checked: nothing known.
         let mut new = facts(3, "https://acme.dev/", SiteState::Unknown, None);
         new.uptime_7d = Uptime::default();
         new.median_ttfb_ms = None;
-        assert_eq!(site_health(&new, &[], today).score, None);
+        assert_eq!(site_health(&new, &[], Hysteresis::default(), today).score, None);
+    }
+
+    /// A site checked once and failing (the keyword is missing) is not "not known yet": the
+    /// list shows it failing with the very score the report deducts for, 0/100 included.
+    #[test]
+    fn a_failing_site_not_yet_down_shows_the_score_the_report_deducts() {
+        let today: NaiveDate = "2026-12-01".parse().unwrap();
+        let missing = Probe { keyword: Some(KeywordCheck::Missing), ..probe("http://shop.acme.dev/", Some(200), None) };
+        let mut failing = facts(1, "http://shop.acme.dev/", SiteState::Unknown, Some(missing));
+        failing.site.keyword = Some("Add to cart".into());
+        failing.site.streak.failures = 1;
+        // Still in its first state: no change of state to date.
+        failing.site.state_since = None;
+        failing.uptime_24h = Uptime { checks: 1, ok: 0 };
+        failing.uptime_7d = Uptime { checks: 1, ok: 0 };
+        failing.uptime_30d = Uptime { checks: 1, ok: 0 };
+        failing.median_ttfb_ms = None;
+        let health = site_health(&failing, &[], Hysteresis::default(), today);
+        // Availability 0/40 (0 of 1 check), plain http 0/20, latency and domain unknown.
+        assert_eq!((health.failing, health.score), (Some(1), Some(0)));
+        let fine = site_health(
+            &facts(2, "https://acme.dev/", SiteState::Up, Some(probe("https://acme.dev/", Some(200), None))),
+            &[],
+            Hysteresis::default(),
+            today,
+        );
+        let report = website_deductions(&[health.clone(), fine]).expect("scored sites");
+        let renderer = Renderer::get(Language::English, Flavor::Plain);
+        let cited: Vec<(u32, String)> = report.deductions.iter().map(|(p, t)| (*p, renderer.text(t))).collect();
+        assert_eq!(cited[0], (50, "http://shop.acme.dev/ scores 0/100".to_string()));
+        let view = serde_json::json!({ "today": today, "sites": [health] });
+        let page = renderer.page(crate::render::Page::Sites, &view, usize::MAX).unwrap();
+        assert!(page.contains("### 🟠 http://shop.acme.dev/ · 0/100\n"), "{page}");
+        assert!(page.contains("- failing: 1 failed check in a row (down after 3) · last check"), "{page}");
+        assert!(!page.contains("not known yet") && !page.contains("not checked yet"), "{page}");
+        // Never checked: not checked yet, and no score.
+        let mut new = facts(3, "https://new.acme.dev/", SiteState::Unknown, None);
+        new.site.last_checked_at = None;
+        new.uptime_7d = Uptime::default();
+        new.median_ttfb_ms = None;
+        let view =
+            serde_json::json!({ "today": today, "sites": [site_health(&new, &[], Hysteresis::default(), today)] });
+        let page = renderer.page(crate::render::Page::Sites, &view, usize::MAX).unwrap();
+        assert!(page.contains("### ⚪ https://new.acme.dev/\n- not checked yet"), "{page}");
     }
 
     #[test]
@@ -717,14 +770,14 @@ mod tests {
         let valid = tls(None, "2027-03-01T00:00:00Z");
         let down =
             facts(1, "https://acme.dev/", SiteState::Down, Some(probe("https://acme.dev/", Some(503), Some(valid))));
-        let health = site_health(&down, &lookups, today);
+        let health = site_health(&down, &lookups, Hysteresis::default(), today);
         assert_eq!(health.score, Some(DOWN_CAP));
         assert_eq!(health.caps[0].id, "site.cap.down");
         let expired = tls(Some(TlsProblem::Expired), "2026-11-20T00:00:00Z");
         let bad_cert =
             facts(2, "https://acme.dev/", SiteState::Up, Some(probe("https://acme.dev/", Some(200), Some(expired))));
         // 36 + 20 + 0 + 20 = 76, held at 50.
-        let health = site_health(&bad_cert, &lookups, today);
+        let health = site_health(&bad_cert, &lookups, Hysteresis::default(), today);
         assert_eq!(health.score, Some(TLS_CAP));
         assert_eq!(health.parts[2].points, Some(0));
         let lapsed = [found("acme.dev", Some("2026-11-20T00:00:00Z"), &["redemption period"])];
@@ -734,9 +787,9 @@ mod tests {
             SiteState::Up,
             Some(probe("https://acme.dev/", Some(200), Some(tls(None, "2027-03-01T00:00:00Z")))),
         );
-        assert_eq!(site_health(&ok, &lapsed, today).score, Some(DOWN_CAP));
+        assert_eq!(site_health(&ok, &lapsed, Hysteresis::default(), today).score, Some(DOWN_CAP));
         // No cap, no cap texts.
-        assert!(site_health(&ok, &lookups, today).caps.is_empty());
+        assert!(site_health(&ok, &lookups, Hysteresis::default(), today).caps.is_empty());
     }
 
     #[test]
@@ -744,7 +797,8 @@ mod tests {
         let mut sites = Vec::new();
         for (id, score) in [(1, Some(100)), (2, Some(60)), (3, None)] {
             let today: NaiveDate = "2026-12-01".parse().unwrap();
-            let mut health = site_health(&facts(id, "https://acme.dev/", SiteState::Up, None), &[], today);
+            let mut health =
+                site_health(&facts(id, "https://acme.dev/", SiteState::Up, None), &[], Hysteresis::default(), today);
             health.score = score;
             sites.push(health);
         }
@@ -761,7 +815,12 @@ mod tests {
                 .enumerate()
                 .map(|(id, score)| SiteHealth {
                     score: Some(*score),
-                    ..site_health(&facts(id as i64, "https://acme.dev/", SiteState::Up, None), &[], today)
+                    ..site_health(
+                        &facts(id as i64, "https://acme.dev/", SiteState::Up, None),
+                        &[],
+                        Hysteresis::default(),
+                        today,
+                    )
                 })
                 .collect();
             website_deductions(&sites).unwrap().deductions.iter().map(|(points, _)| *points).collect()

@@ -97,8 +97,8 @@ decimal_field! {
     Price => NumberRule::amount("price");
     /// A count of units: up to 6 decimal places.
     Quantity => NumberRule::quantity("quantity");
-    /// An exchange rate: positive, up to 10 decimal places.
-    Rate => NumberRule::rate("rate");
+    /// An exchange rate: positive; up to 10 decimal places, as rates were once stored.
+    Rate => NumberRule::stored_rate("rate");
     /// A cost record's amount, typed or computed: every decimal place kept.
     Amount => NumberRule::stored_amount("amount");
 }

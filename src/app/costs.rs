@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::items::{ItemRef, audit_json, resolve_any};
-use super::views::{CostHistory, CostView};
+use super::views::{CostHistory, CostView, LeftOut};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
@@ -14,7 +14,7 @@ use crate::domain::calendar::{DateRange, Month};
 use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot};
 use crate::domain::item::{Item, Renewal};
 use crate::domain::money::{Currency, Money};
-use crate::domain::rates::{MissingRate, RateBook, dedup_missing};
+use crate::domain::rates::{RateBook, dedup_missing};
 use crate::domain::text::Notes;
 use crate::domain::workspace::WorkspaceId;
 use crate::store::{CostFilter, Removed};
@@ -260,13 +260,23 @@ impl App {
             tx.items(workspace, Removed::Included).await?.into_iter().map(|i| (i.id, i)).collect();
         let rates = RateBook::new(tx.rates(workspace).await?);
         let base = settings.base_currency;
-        let mut missing = Vec::new();
+        let mut left_out: Vec<LeftOut> = Vec::new();
         let mut total = Money::zero(base);
         for record in &records {
             let share = Money::new(record.amount_within(window), record.amount.currency);
             match rates.convert(share, base, record.period.start) {
                 Ok(converted) => total = total.plus(converted),
-                Err(gap) => missing.push(gap),
+                Err(gap) => {
+                    let gap = gap.for_days(record.period);
+                    match left_out.iter_mut().find(|l| l.amount.currency == share.currency) {
+                        Some(l) => {
+                            l.amount = l.amount.plus(share);
+                            l.records += 1;
+                            l.missing = dedup_missing([l.missing, gap])[0];
+                        }
+                        None => left_out.push(LeftOut { amount: share, records: 1, missing: gap }),
+                    }
+                }
             }
         }
         let earlier = newest.map_or(0, |n| records.len().saturating_sub(n));
@@ -277,7 +287,7 @@ impl App {
             records: records[earlier..].iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),
             earlier,
             total,
-            warnings: dedup_missing(missing).iter().map(MissingRate::to_string).collect(),
+            left_out,
         })
     }
 }

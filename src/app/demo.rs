@@ -171,8 +171,9 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let existing = tx.items(workspace, Removed::Excluded).await?.len();
         if existing > 0 {
+            let existing = crate::render::plural(existing.into(), "item", "items");
             return Err(UserError::Conflict(format!(
-                "Workspace `{workspace}` already has {existing} items, and the demo only fills an empty one; run it in another workspace, e.g. `jarvis --workspace demo demo`"
+                "Workspace `{workspace}` already has {existing}, and the demo only fills an empty one; run it in another workspace, e.g. `jarvis --workspace demo demo`"
             ))
             .into());
         }

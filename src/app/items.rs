@@ -8,7 +8,8 @@ use serde_json::json;
 use super::jobs::record_charges;
 use super::views::{CostView, ItemChanged, ItemDetail, ItemList, ItemView, TotalsView};
 use super::{App, Result};
-use crate::analysis::{CostLine, settle_all};
+use crate::analysis::alerts::missing_rate_text;
+use crate::analysis::{CostLine, Text, settle_all, text};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::DateRange;
@@ -336,7 +337,8 @@ impl App {
         Ok(current)
     }
 
-    /// The workspace's live items, by category then name, with monthly totals.
+    /// The workspace's live items matching `filter`, by category then name, with the monthly
+    /// totals of the items listed.
     pub async fn list_items(&self, workspace: &WorkspaceId, filter: ItemFilter) -> Result<ItemList> {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
@@ -344,27 +346,26 @@ impl App {
         let items = tx.items(workspace, Removed::Excluded).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let run_rates = run_rates(&mut tx, workspace, &items, &rates, today).await?;
-        let totals =
-            monthly_totals(&items, &run_rates, settings.base_currency, &rates, today, settings.expiring_window_days);
-        let mut views: Vec<ItemView> = items
+        let window = settings.expiring_window_days;
+        let shown: Vec<&Item> = items
             .iter()
-            .map(|item| ItemView::new(item, &settings, &rates, today, &run_rates))
-            .filter(|v| filter.kind.is_none_or(|k| v.kind == k))
-            .filter(|v| filter.category.is_none_or(|c| v.category == c))
-            .filter(|v| filter.status.is_none_or(|s| v.status == s))
+            .filter(|i| filter.kind.is_none_or(|k| i.kind() == k))
+            .filter(|i| filter.category.is_none_or(|c| i.category() == c))
+            .filter(|i| filter.status.is_none_or(|s| i.status(today, window) == s))
             .collect();
+        // The totals of what is listed, worked out as the workspace's are.
+        let totals = monthly_totals(shown.iter().copied(), &run_rates, settings.base_currency, &rates, today, window);
+        let mut views: Vec<ItemView> =
+            shown.iter().map(|item| ItemView::new(item, &settings, &rates, today, &run_rates)).collect();
         views.sort_by(|a, b| {
             (a.category, a.kind, a.name.to_lowercase()).cmp(&(b.category, b.kind, b.name.to_lowercase()))
         });
-        let mut warnings: Vec<String> = totals.missing_rates.iter().map(ToString::to_string).collect();
+        let mut warnings: Vec<Text> = totals.missing_rates.iter().map(missing_rate_text).collect();
         if items.is_empty() {
             let known = tx.workspace_ids().await?;
             if !known.contains(workspace) && !known.is_empty() {
                 let names: Vec<&str> = known.iter().map(WorkspaceId::as_str).collect();
-                warnings.push(format!(
-                    "There is no workspace `{workspace}` yet; the ones with data are: {}",
-                    names.join(", ")
-                ));
+                warnings.push(text!("warning.no_workspace", workspace = workspace, names = names.join(", ")));
             }
         }
         Ok(ItemList {
@@ -420,8 +421,13 @@ impl App {
     }
 }
 
-fn item_warnings(view: &ItemView, settings: &Settings, rates: &RateBook, today: NaiveDate) -> Vec<String> {
-    rates.convert(view.monthly_cost, settings.base_currency, today).err().map(|m| m.to_string()).into_iter().collect()
+fn item_warnings(view: &ItemView, settings: &Settings, rates: &RateBook, today: NaiveDate) -> Vec<Text> {
+    rates
+        .convert(view.monthly_cost, settings.base_currency, today)
+        .err()
+        .map(|m| missing_rate_text(&m))
+        .into_iter()
+        .collect()
 }
 
 /// Run-rates of `items` as the analysis works them out (see [`crate::analysis::run_rates`]):

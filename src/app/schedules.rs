@@ -187,6 +187,14 @@ pub enum AfterFailure {
 }
 
 impl App {
+    /// How long until the next message owed to Discord is due (zero when one is due already);
+    /// `None` when nothing is owed. The delivery loop sleeps this long, so a retry goes out at
+    /// its backoff (2 s, 4 s...) rather than at the loop's next tick.
+    pub async fn next_delivery_in(&self) -> Result<Option<std::time::Duration>> {
+        let next = self.store.read().await?.next_attempt().await?;
+        Ok(next.map(|at| (at - self.now()).to_std().unwrap_or_default()))
+    }
+
     /// Messages owed to Discord whose time has come.
     pub async fn deliverable(&self, limit: u32) -> Result<Vec<crate::store::OutboxEntry>> {
         Ok(self.store.read().await?.deliverable(self.now(), limit).await?)

@@ -14,7 +14,7 @@ use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::item::{ItemChanges, Kind};
 use crate::domain::site::{
-    DEFAULT_INTERVAL_MINUTES, DomainLookup, INTERVAL_MINUTES, Lookup, Probe, Site, SiteState, domain_items, lookup_due,
+    DEFAULT_INTERVAL_MINUTES, DomainLookup, Lookup, Probe, Site, SiteState, check_interval, domain_items, lookup_due,
 };
 use crate::domain::text::Label;
 use crate::domain::workspace::WorkspaceId;
@@ -124,10 +124,7 @@ pub(super) fn site_fields<'a>(
             format!("use one line of at most {MAX_KEYWORD} characters that the page should contain"),
         ));
     }
-    let interval = interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES);
-    if !INTERVAL_MINUTES.contains(&interval) {
-        return Err(UserError::invalid("check interval", interval.to_string(), "give minutes from 1 to 1440 (a day)"));
-    }
+    let interval = check_interval(interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES))?;
     Ok((url, keyword, interval))
 }
 
@@ -215,7 +212,8 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let web = Self::load_web(&mut tx, workspace, self.now()).await?;
-        let sites = web.sites.iter().map(|facts| site_health(facts, &web.lookups, today)).collect();
+        let rules = settings.site_checks;
+        let sites = web.sites.iter().map(|facts| site_health(facts, &web.lookups, rules, today)).collect();
         Ok(SiteList { today, sites })
     }
 

@@ -6,13 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::analysis::Text;
 use crate::domain::cost::{CostRecord, CostSource, UsageSnapshot};
 use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, Details, IntegrationType, Item, Kind, ManualStatus, PricingModel,
     ServiceType, Status,
 };
 use crate::domain::money::{Currency, Money, exact_amount, format_exact};
-use crate::domain::rates::{ExchangeRate, RateBook};
+use crate::domain::rates::{ExchangeRate, MissingRate, RateBook};
 use crate::domain::summary::{RunRateBasis, RunRates, Totals, item_monthly};
 use crate::domain::workspace::{LeadTimes, Settings, WorkspaceId};
 
@@ -62,7 +63,7 @@ pub struct ItemView {
     /// `last_cycle` (the last full cycle's bill) or `fee_only` (nothing read yet).
     pub monthly_basis: RunRateBasis,
     /// `monthly_basis` in words, for estimated run-rates.
-    pub monthly_note: Option<crate::analysis::Text>,
+    pub monthly_note: Option<Text>,
     /// The stored renewal (or expiry) date.
     pub renewal_date: Option<NaiveDate>,
     /// The next renewal as of today (an auto-renewing item whose date passed already renews later).
@@ -225,9 +226,10 @@ pub struct ItemList {
     pub today: NaiveDate,
     pub base_currency: Currency,
     pub items: Vec<ItemView>,
+    /// The run-rate of the items listed (billable ones), in the base currency.
     pub totals: TotalsView,
     /// Things the reader should know, such as a missing exchange rate.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Text>,
 }
 
 /// One item in full, with its recent cost history.
@@ -235,7 +237,7 @@ pub struct ItemList {
 pub struct ItemDetail {
     pub item: ItemView,
     pub history: Vec<CostView>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Text>,
 }
 
 /// The result of adding or editing an item.
@@ -301,7 +303,19 @@ pub struct CostHistory {
     /// What the records cost within `from`..`to` (a record reaching outside counts for its share
     /// of days inside), in the base currency; records without an exchange rate are left out.
     pub total: Money,
-    pub warnings: Vec<String>,
+    /// What is not in `total` for want of an exchange rate, one entry per currency pair.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// Amounts a total leaves out because no exchange rate converts them.
+#[derive(Clone, Debug, Serialize)]
+pub struct LeftOut {
+    /// Their sum in their own currency (their share within the days asked about).
+    pub amount: Money,
+    /// How many records they come from.
+    pub records: usize,
+    /// Which rate is missing, for which days.
+    pub missing: MissingRate,
 }
 
 /// The settings and the exchange rates.

@@ -16,6 +16,8 @@ use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,
 };
 use crate::domain::money::{Currency, NumberRule};
+use crate::domain::site::parse_interval;
+use crate::domain::text::{ItemName, Label, Notes};
 use crate::domain::workspace::{Language, LeadTimes, SettingKey, WorkspaceId};
 use std::str::FromStr as _;
 
@@ -72,6 +74,33 @@ number_parsers! {
     plan_price => amount("plan price"),
     budget_amount => amount("budget"),
     rate => rate("rate"),
+}
+
+/// Value parsers for text flags, naming the flag in their messages (`The provider ... is not
+/// valid: ...`): text is checked as the command line is read, like numbers and dates.
+macro_rules! label_parsers {
+    ($($name:ident => $field:literal),+ $(,)?) => {$(
+        fn $name(input: &str) -> Result<Label, UserError> {
+            Label::parse($field, input)
+        }
+    )+};
+}
+
+label_parsers! {
+    provider => "provider",
+    unit => "unit",
+    registrar => "registrar",
+    server_type => "server type",
+    specs => "specs",
+    feature => "feature",
+}
+
+fn item_name(input: &str) -> Result<ItemName, UserError> {
+    ItemName::parse(input)
+}
+
+fn notes(input: &str) -> Result<Notes, UserError> {
+    Notes::parse(input)
 }
 
 fn record_id(input: &str) -> Result<i64, UserError> {
@@ -278,7 +307,8 @@ pub enum ItemCommand {
         #[arg(value_enum)]
         kind: Kind,
         /// Its name, unique among items of its kind (case-insensitive).
-        name: String,
+        #[arg(value_parser = item_name)]
+        name: ItemName,
         #[command(flatten)]
         fields: ItemFields,
     },
@@ -294,8 +324,8 @@ pub enum ItemCommand {
         #[arg(long, value_enum)]
         kind: Option<Kind>,
         /// New name.
-        #[arg(long)]
-        name: Option<String>,
+        #[arg(long, value_parser = item_name)]
+        name: Option<ItemName>,
         #[command(flatten)]
         fields: ItemFields,
         /// Clear a field (repeatable).
@@ -342,8 +372,8 @@ pub enum ItemCommand {
 #[derive(Debug, Args, Default)]
 pub struct ItemFields {
     /// Who provides it, e.g. AWS, Namecheap, OpenAI.
-    #[arg(long)]
-    pub provider: Option<String>,
+    #[arg(long, value_parser = provider)]
+    pub provider: Option<Label>,
     /// Price per billing period, e.g. 12.50 (for usage-based items: the base fee, default 0).
     #[arg(long, value_parser = cost, allow_negative_numbers = true)]
     pub cost: Option<Decimal>,
@@ -366,11 +396,11 @@ pub struct ItemFields {
     #[arg(long, value_enum)]
     pub status: Option<ManualStatus>,
     /// Free-form notes.
-    #[arg(long)]
-    pub notes: Option<String>,
+    #[arg(long, value_parser = notes)]
+    pub notes: Option<Notes>,
     /// What usage is counted in, e.g. request, GB, '1M tokens'.
-    #[arg(long)]
-    pub unit: Option<String>,
+    #[arg(long, value_parser = unit)]
+    pub unit: Option<Label>,
     /// Price per unit beyond the free tier, e.g. 0.002.
     #[arg(long, value_parser = unit_price, allow_negative_numbers = true)]
     pub unit_price: Option<Decimal>,
@@ -396,14 +426,14 @@ pub struct ItemFields {
     #[arg(long, value_parser = plan_price)]
     pub plan_price: Option<Decimal>,
     /// Domains: the registrar.
-    #[arg(long, help_heading = "Domain")]
-    pub registrar: Option<String>,
+    #[arg(long, value_parser = registrar, help_heading = "Domain")]
+    pub registrar: Option<Label>,
     /// Hosting: server or instance type, e.g. t3.large.
-    #[arg(long, help_heading = "Hosting")]
-    pub server_type: Option<String>,
+    #[arg(long, value_parser = server_type, help_heading = "Hosting")]
+    pub server_type: Option<Label>,
     /// Hosting: specs, e.g. '2 vCPU, 8 GiB RAM'.
-    #[arg(long, help_heading = "Hosting")]
-    pub specs: Option<String>,
+    #[arg(long, value_parser = specs, help_heading = "Hosting")]
+    pub specs: Option<Label>,
     /// AI providers: what the service makes.
     #[arg(long, value_enum, help_heading = "AI provider")]
     pub service_type: Option<ServiceType>,
@@ -417,8 +447,8 @@ pub struct ItemFields {
     #[arg(long, value_enum, help_heading = "Integration")]
     pub integration_type: Option<IntegrationType>,
     /// Packages: a feature included (repeat for several; replaces the list).
-    #[arg(long = "feature", help_heading = "Package")]
-    pub features: Vec<String>,
+    #[arg(long = "feature", value_parser = feature, help_heading = "Package")]
+    pub features: Vec<Label>,
 }
 
 /// Fields `item edit --clear` can empty.
@@ -479,8 +509,8 @@ pub enum CostCommand {
         #[arg(long, value_parser = usage, allow_negative_numbers = true)]
         usage: Option<Decimal>,
         /// A note, e.g. an invoice number.
-        #[arg(long)]
-        note: Option<String>,
+        #[arg(long, value_parser = notes)]
+        note: Option<Notes>,
         /// Put this figure in place of what Jarvis recorded for the same days (its renewal
         /// charges and month-close estimates).
         #[arg(long)]
@@ -532,7 +562,7 @@ JARVIS_PROBE_ALLOW_PRIVATE=1. The bot checks sites on schedule; without it, run
         #[arg(long)]
         keyword: Option<String>,
         /// Minutes between checks, 1 to 1440 [default: 5].
-        #[arg(long, value_name = "MINUTES")]
+        #[arg(long, value_name = "MINUTES", value_parser = parse_interval)]
         interval: Option<u32>,
     },
     /// Stop monitoring a website (its check history goes).

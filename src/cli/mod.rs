@@ -21,7 +21,6 @@ use crate::domain::UserError;
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::item::ItemChanges;
-use crate::domain::text::{ItemName, Label, Notes};
 use crate::domain::workspace::Language;
 use crate::render::{Flavor, Page, Renderer};
 use crate::store::Store;
@@ -138,14 +137,14 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
     match &cli.command {
         Command::Item(command) => match command.as_ref() {
             ItemCommand::Add { kind, name, fields } => {
-                let mut changes = item_changes(fields, &[])?;
-                changes.name = Some(ItemName::parse(name)?);
+                let mut changes = item_changes(fields, &[]);
+                changes.name = Some(name.clone());
                 let added = app.add_item(ws, me, *kind, &changes).await?;
                 output(json, &added, |a| render::item_changed("Added", a))
             }
             ItemCommand::Edit { item, kind, name, fields, clear } => {
-                let mut changes = item_changes(fields, clear)?;
-                changes.name = name.as_deref().map(ItemName::parse).transpose()?;
+                let mut changes = item_changes(fields, clear);
+                changes.name = name.clone();
                 let edited = app.edit_item(ws, me, &item_ref(item, *kind)?, &changes).await?;
                 output(json, &edited, |e| render::item_changed("Updated", e))
             }
@@ -159,7 +158,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
             ItemCommand::List { kind, category, status } => {
                 let filter = ItemFilter { kind: *kind, category: *category, status: *status };
-                output(json, &app.list_items(ws, filter).await?, render::item_list)
+                output(json, &app.list_items(ws, filter).await?, |list| render::item_list(list, &filter))
             }
             ItemCommand::Show { item, kind } => {
                 output(json, &app.show_item(ws, &item_ref(item, *kind)?).await?, render::item_detail)
@@ -194,7 +193,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                     period,
                     source: *source,
                     usage: *usage,
-                    note: note.as_deref().map(Notes::parse).transpose()?,
+                    note: note.clone(),
                     replace: *replace,
                     again: *again,
                 };
@@ -304,7 +303,9 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             Ok(String::new())
         }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
-        Command::Demo => output(json, &app.load_demo(ws, me).await?, render::item_list),
+        Command::Demo => {
+            output(json, &app.load_demo(ws, me).await?, |list| render::item_list(list, &ItemFilter::default()))
+        }
         Command::Import(ImportCommand::Jarvis { file }) => {
             let (source, text) = read_input(file)?;
             output(json, &app.restore(ws, me, &source, &text).await?, render::restored)
@@ -416,13 +417,10 @@ fn item_ref(query: &str, kind: Option<crate::domain::item::Kind>) -> Result<Item
     Ok(query.parse::<ItemRef>()?.with_kind(kind))
 }
 
-/// Turns the shared item flags into a change.
-fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> Result<ItemChanges, UserError> {
-    let label = |field: &'static str, value: &Option<String>| -> Result<Option<Option<Label>>, UserError> {
-        value.as_deref().map(|v| Label::parse(field, v).map(Some)).transpose()
-    };
+/// Turns the shared item flags (already checked as the command line was read) into a change.
+fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> ItemChanges {
     let mut changes = ItemChanges {
-        provider: label("provider", &fields.provider)?,
+        provider: fields.provider.clone().map(Some),
         cost: fields.cost,
         currency: fields.currency,
         period: fields.period,
@@ -433,24 +431,20 @@ fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> Result<ItemChanges
             _ => None,
         },
         status: fields.status,
-        notes: fields.notes.as_deref().map(|n| Notes::parse(n).map(Some)).transpose()?,
-        unit: label("unit", &fields.unit)?.flatten(),
+        notes: fields.notes.clone().map(Some),
+        unit: fields.unit.clone(),
         unit_price: fields.unit_price.map(Some),
         free_tier: fields.free_tier.map(Some),
         usage: fields.usage,
         usage_limit: fields.usage_limit.map(Some),
-        registrar: label("registrar", &fields.registrar)?,
-        server_type: label("server type", &fields.server_type)?,
-        specs: label("specs", &fields.specs)?,
+        registrar: fields.registrar.clone().map(Some),
+        server_type: fields.server_type.clone().map(Some),
+        specs: fields.specs.clone().map(Some),
         service_type: fields.service_type,
         pricing_model: fields.pricing,
         api_key_status: fields.key_status,
         integration_type: fields.integration_type,
-        features: if fields.features.is_empty() {
-            None
-        } else {
-            Some(fields.features.iter().map(|f| Label::parse("feature", f)).collect::<Result<_, _>>()?)
-        },
+        features: (!fields.features.is_empty()).then(|| fields.features.clone()),
         lead_times: fields.lead_times.clone().map(Some),
         yearly_price: fields.yearly_price.map(Some),
         plan_price: fields.plan_price.map(Some),
@@ -474,5 +468,5 @@ fn item_changes(fields: &ItemFields, clear: &[ClearField]) -> Result<ItemChanges
             ClearField::PlanPrice => changes.plan_price = Some(None),
         }
     }
-    Ok(changes)
+    changes
 }

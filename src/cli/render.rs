@@ -5,12 +5,16 @@ use std::fmt::Write as _;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
+use crate::analysis::Text;
+use crate::analysis::alerts::missing_rate_text;
 use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
-use crate::app::{BudgetList, BudgetView, Exported, JobReport, Restored};
+use crate::app::{BudgetList, BudgetView, Exported, ItemFilter, JobReport, Restored};
 use crate::domain::item::BillingPeriod;
-use crate::domain::workspace::Language;
+use crate::domain::money::format_quantity;
+use crate::domain::workspace::{Language, LeadTimes};
 use crate::render::{Flavor, Renderer};
 use crate::store::AuditRecord;
+use rust_decimal::Decimal;
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
@@ -53,13 +57,33 @@ fn cost(item: &ItemView) -> String {
     }
 }
 
-/// The items table with totals: what `item list` and `demo` print.
-pub fn item_list(list: &ItemList) -> String {
+/// Sentences from the analysis, in English like the tables.
+fn words(text: &Text) -> String {
+    Renderer::get(Language::English, Flavor::Plain).text(text)
+}
+
+/// The flags a filter was given, as typed: `--kind domain --status expiring`.
+fn filter_flags(filter: &ItemFilter) -> String {
+    let flags = [
+        filter.kind.map(|k| format!("--kind {}", k.as_str())),
+        filter.category.map(|c| format!("--category {}", c.as_str())),
+        filter.status.map(|s| format!("--status {}", s.as_str())),
+    ];
+    flags.into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
+/// The items table with totals (of the items listed): what `item list` and `demo` print.
+pub fn item_list(list: &ItemList, filter: &ItemFilter) -> String {
     let mut out = format!("Workspace {} · {} · amounts in {}\n", list.workspace, list.today, list.base_currency);
+    let flags = filter_flags(filter);
     if list.items.is_empty() {
-        out.push_str("\nNo items yet. Add one with `jarvis item add`, or try `jarvis --workspace demo demo`.\n");
+        if flags.is_empty() {
+            out.push_str("\nNo items yet. Add one with `jarvis item add`, or try `jarvis --workspace demo demo`.\n");
+        } else {
+            writeln!(out, "\nNo item matches {flags}; `jarvis item list` lists every item.").ok();
+        }
         for warning in &list.warnings {
-            writeln!(out, "warning: {warning}").ok();
+            writeln!(out, "warning: {}", words(warning)).ok();
         }
         return out;
     }
@@ -98,7 +122,11 @@ pub fn item_list(list: &ItemList) -> String {
     if estimated {
         writeln!(out, "~ usage-billed: estimated for a full billing cycle (`item show` says from what)").ok();
     }
-    writeln!(out, "Monthly run-rate: {}", list.totals.total_monthly_cost).ok();
+    if flags.is_empty() {
+        writeln!(out, "Monthly run-rate: {}", list.totals.total_monthly_cost).ok();
+    } else {
+        writeln!(out, "Monthly run-rate of the items listed ({flags}): {}", list.totals.total_monthly_cost).ok();
+    }
     let parts: Vec<String> = list
         .totals
         .categories
@@ -107,7 +135,7 @@ pub fn item_list(list: &ItemList) -> String {
         .collect();
     writeln!(out, "  {}", parts.join(" · ")).ok();
     for warning in &list.warnings {
-        writeln!(out, "warning: {warning}").ok();
+        writeln!(out, "warning: {}", words(warning)).ok();
     }
     out
 }
@@ -122,7 +150,7 @@ pub fn item_detail(detail: &ItemDetail) -> String {
         writeln!(out, "\nRecent costs:\n{}", cost_table(&detail.history)).ok();
     }
     for warning in &detail.warnings {
-        writeln!(out, "warning: {warning}").ok();
+        writeln!(out, "warning: {}", words(warning)).ok();
     }
     out
 }
@@ -134,7 +162,7 @@ fn monthly(item: &ItemView) -> String {
         _ => item.monthly_cost.to_string(),
     };
     if let Some(note) = &item.monthly_note {
-        write!(text, " ({})", Renderer::get(Language::English, Flavor::Plain).text(note)).ok();
+        write!(text, " ({})", words(note)).ok();
     }
     text
 }
@@ -159,19 +187,21 @@ fn item_card(item: &ItemView) -> String {
         ("API key", item.api_key_status.map(|s| s.to_string())),
         ("Integration", item.integration_type.map(|s| s.to_string())),
         ("Features", item.features.as_ref().filter(|f| !f.is_empty()).map(|f| f.join(", "))),
-        ("Alerts before", item.lead_times.as_ref().map(|l| format!("{l} days"))),
+        ("Alerts before", item.lead_times.as_ref().map(lead_days)),
         ("Yearly price", item.yearly_price.as_ref().map(ToString::to_string)),
         ("Plan price", item.plan_price.as_ref().map(|p| format!("{p} a month"))),
         ("Notes", item.notes.clone()),
     ];
     rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
     if let Some(usage) = &item.usage {
-        let mut text = format!("{} × {}", usage.used.normalize(), usage.unit);
+        let mut text = format!("{} × {}", format_quantity(usage.used), usage.unit);
         if let Some(free) = usage.free_tier {
-            write!(text, " of {} free ({}%)", free.normalize(), usage.free_tier_used_percent.unwrap_or_default()).ok();
+            let used = usage.free_tier_used_percent.unwrap_or_default();
+            write!(text, " of {} free ({}%)", format_quantity(free), format_quantity(used)).ok();
         }
         if let Some(limit) = usage.limit {
-            write!(text, ", limit {} ({}%)", limit.normalize(), usage.limit_used_percent.unwrap_or_default()).ok();
+            let used = usage.limit_used_percent.unwrap_or_default();
+            write!(text, ", limit {} ({}%)", format_quantity(limit), format_quantity(used)).ok();
         }
         if usage.unit_price.is_some() {
             write!(text, ", costing {}", usage.usage_cost).ok();
@@ -211,10 +241,10 @@ pub fn item_restored(item: &ItemView) -> String {
 pub fn exported(exported: &Exported, path: &str) -> String {
     let mut parts = Vec::new();
     if exported.items > 0 || exported.records == 0 {
-        parts.push(format!("{} items", exported.items));
+        parts.push(plural(exported.items, "item", "items"));
     }
     if exported.records > 0 {
-        parts.push(format!("{} cost records", exported.records));
+        parts.push(plural(exported.records, "cost record", "cost records"));
     }
     format!("Exported {} to {path}.\n", parts.join(" and "))
 }
@@ -294,8 +324,13 @@ pub fn restored(restored: &Restored) -> String {
     out
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+fn plural(count: impl Into<Decimal>, one: &str, many: &str) -> String {
+    crate::render::plural(count.into(), one, many)
+}
+
+/// `30,7,1 days`, `1 day`: lead times with the word for them (singular only for just one day).
+fn lead_days(lead: &LeadTimes) -> String {
+    format!("{lead} {}", if lead.days() == [1] { "day" } else { "days" })
 }
 
 pub fn cost_history(history: &CostHistory) -> String {
@@ -313,8 +348,15 @@ pub fn cost_history(history: &CostHistory) -> String {
             history.total
         ),
     };
-    for warning in &history.warnings {
-        writeln!(out, "warning: {warning}").ok();
+    for left_out in &history.left_out {
+        writeln!(
+            out,
+            "Not in the total: {} ({}). {}",
+            left_out.amount,
+            plural(left_out.records, "record", "records"),
+            words(&missing_rate_text(&left_out.missing))
+        )
+        .ok();
     }
     out
 }
@@ -342,19 +384,19 @@ pub fn rate_set(rate: &RateView) -> String {
 pub fn settings(view: &SettingsView) -> String {
     let s = &view.settings;
     format!(
-        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {} days\nLead times       {} days before renewals\nAdmin role       {}\nAlert channel    {}\nAlert role       {}\nReminders        every {} hours\n",
+        "Workspace        {}\nBase currency    {} ({})\nTimezone         {} (today is {})\nLanguage         {}\nExpiring window  {}\nLead times       {} before renewals\nAdmin role       {}\nAlert channel    {}\nAlert role       {}\nReminders        every {}\n",
         view.workspace,
         s.base_currency,
         s.base_currency.name(),
         s.timezone,
         view.today,
         s.language,
-        s.expiring_window_days,
-        s.lead_times,
+        plural(s.expiring_window_days, "day", "days"),
+        lead_days(&s.lead_times),
         s.admin_role.map_or("none (Manage Server only)".to_string(), |r| r.0.to_string()),
         s.alert_channel.map_or("none (alerts are not posted)".to_string(), |c| c.to_string()),
         s.alert_role.map_or("none (alerts ping no one)".to_string(), |r| r.0.to_string()),
-        s.remind_hours
+        if s.remind_hours == 1 { "hour".to_string() } else { plural(s.remind_hours, "hour", "hours") }
     )
 }
 

@@ -82,9 +82,27 @@ pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch
     }
 }
 
-/// Looks for due reports and delivers the outbox every tick, and at once when something is
-/// queued to go out now (a report an admin asked for); runs the housekeeping jobs and evaluates
-/// alerts on their own cadences (alerts also after any change), until `stop` turns true.
+/// The shortest sleep before the outbox is looked at again, so a message that stays due (its
+/// delivery could not be recorded) cannot spin the loop.
+const MIN_DELIVERY_WAIT: Duration = Duration::from_secs(1);
+
+/// Sleeps until the next outbox message is due (for ever, when nothing is owed).
+async fn next_delivery(app: &App) {
+    match app.next_delivery_in().await {
+        Ok(Some(wait)) => tokio::time::sleep(wait.max(MIN_DELIVERY_WAIT)).await,
+        Ok(None) => std::future::pending().await,
+        Err(error) => {
+            tracing::error!("could not read the outbox: {error:#}");
+            std::future::pending().await
+        }
+    }
+}
+
+/// Looks for due reports and delivers the outbox every tick; between ticks delivers as soon as
+/// an outbox message falls due (so retries keep their backoff, 2 s, 4 s, 8 s..., whatever the
+/// tick) or something is queued to go out now (a report an admin asked for); runs the
+/// housekeeping jobs and evaluates alerts on their own cadences (alerts also after any change),
+/// until `stop` turns true.
 pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(every.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -95,6 +113,7 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
         let woken = tokio::select! {
             _ = interval.tick() => false,
             _ = app.outbox_queued() => true,
+            _ = next_delivery(&app) => true,
             _ = stop.changed() => return,
         };
         if *stop.borrow() {

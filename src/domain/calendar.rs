@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use super::error::UserError;
 
-/// Parses `YYYY-MM-DD` strictly, explaining what is wrong with near misses such as `2026-02-30`.
+/// Years a typed date or month may fall in: a ledger's dates are this century's (a typo such as
+/// `9999-12-31` or `1026-10-01` is refused, not turned into periods centuries long).
+pub const TYPED_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Parses `YYYY-MM-DD` strictly, explaining what is wrong with near misses such as `2026-02-30`;
+/// the year must be within [`TYPED_YEARS`].
 pub fn parse_date(field: &'static str, input: &str) -> Result<NaiveDate, UserError> {
     let text = input.trim();
     let bad = |reason: String| UserError::invalid(field, input, reason);
@@ -28,8 +33,12 @@ pub fn parse_date(field: &'static str, input: &str) -> Result<NaiveDate, UserErr
     if !(1..=12).contains(&month) {
         return Err(bad(format!("there is no month {month}; use YYYY-MM-DD")));
     }
-    if !(1970..=9999).contains(&year) {
-        return Err(bad("the year must be between 1970 and 9999".into()));
+    if !TYPED_YEARS.contains(&year) {
+        return Err(bad(format!(
+            "Jarvis takes dates from {}-01-01 to {}-12-31",
+            TYPED_YEARS.start(),
+            TYPED_YEARS.end()
+        )));
     }
     NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
         let month = Month::new(year, month).expect("month checked above");
@@ -115,7 +124,15 @@ impl FromStr for Month {
         }
         let year: i32 = year.parse().map_err(|_| bad())?;
         let month: u32 = month.parse().map_err(|_| bad())?;
-        Month::new(year, month).filter(|_| (1970..=9999).contains(&year)).ok_or_else(bad)
+        let month = Month::new(year, month).ok_or_else(bad)?;
+        if !TYPED_YEARS.contains(&year) {
+            return Err(UserError::invalid(
+                "month",
+                input,
+                format!("Jarvis takes months from {}-01 to {}-12", TYPED_YEARS.start(), TYPED_YEARS.end()),
+            ));
+        }
+        Ok(month)
     }
 }
 
@@ -216,7 +233,31 @@ mod tests {
         check_parse("31/12/2026", Err("use YYYY-MM-DD"));
         check_parse("tomorrow", Err("use YYYY-MM-DD"));
         check_parse("", Err("use YYYY-MM-DD"));
-        check_parse("0000-01-01", Err("between 1970 and 9999"));
+        check_parse("2000-01-01", Ok("2000-01-01"));
+        check_parse("2100-12-31", Ok("2100-12-31"));
+        check_parse("1999-12-31", Err("Jarvis takes dates from 2000-01-01 to 2100-12-31"));
+        check_parse("2101-01-01", Err("Jarvis takes dates from 2000-01-01 to 2100-12-31"));
+        check_parse("9999-12-31", Err("Jarvis takes dates from 2000-01-01 to 2100-12-31"));
+        check_parse("0000-01-01", Err("Jarvis takes dates from 2000-01-01 to 2100-12-31"));
+    }
+
+    #[track_caller]
+    fn check_month(input: &str, expected: Result<&str, &str>) {
+        match (input.parse::<Month>(), expected) {
+            (Ok(month), Ok(want)) => assert_eq!(month.to_string(), want),
+            (Err(error), Err(fragment)) => assert!(error.to_string().contains(fragment), "{input:?}: {error}"),
+            (actual, expected) => panic!("{input:?}: got {actual:?}, want {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_months_within_the_typed_years() {
+        check_month("2026-10", Ok("2026-10"));
+        check_month("2000-01", Ok("2000-01"));
+        check_month("2100-12", Ok("2100-12"));
+        check_month("2026-13", Err("use YYYY-MM"));
+        check_month("1999-12", Err("Jarvis takes months from 2000-01 to 2100-12"));
+        check_month("9999-12", Err("Jarvis takes months from 2000-01 to 2100-12"));
     }
 
     #[track_caller]

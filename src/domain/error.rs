@@ -45,9 +45,18 @@ impl UserError {
     }
 }
 
+/// The command that lists things of a kind (`item list`; cost records are listed by `cost
+/// history`, there is no `cost record list`).
+fn list_command(what: &str) -> String {
+    match what {
+        "cost record" => "cost history".to_string(),
+        other => format!("{other} list"),
+    }
+}
+
 fn not_found(what: &str, query: &str, suggestions: &[String]) -> String {
     let hint = match suggestions {
-        [] => format!("; list them with `{what} list`"),
+        [] => format!("; list them with `{}`", list_command(what)),
         [one] => format!("; did you mean `{one}`?"),
         many => format!("; did you mean one of: {}?", many.join(", ")),
     };
@@ -149,7 +158,12 @@ mod tests {
         let error =
             UserError::NotFound { what: "item", query: "acme.con".into(), suggestions: vec!["acme.com".into()] };
         assert_eq!(error.to_string(), "No item `acme.con` in this workspace; did you mean `acme.com`?");
-        let error = UserError::NotFound { what: "item", query: "x".into(), suggestions: vec![] };
-        assert_eq!(error.to_string(), "No item `x` in this workspace; list them with `item list`");
+        let none = |what: &'static str, query: &str| {
+            UserError::NotFound { what, query: query.into(), suggestions: vec![] }.to_string()
+        };
+        assert_eq!(none("item", "x"), "No item `x` in this workspace; list them with `item list`");
+        assert_eq!(none("site", "x.dev"), "No site `x.dev` in this workspace; list them with `site list`");
+        // There is no `cost record list`: history lists the records.
+        assert_eq!(none("cost record", "#1"), "No cost record `#1` in this workspace; list them with `cost history`");
     }
 }

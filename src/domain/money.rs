@@ -19,8 +19,15 @@ pub const AMOUNT_SCALE: u32 = 8;
 pub const QUANTITY_SCALE: u32 = 6;
 /// Largest usage quantity accepted (10^15).
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0); // 10^15
-/// Decimal places kept for exchange rates.
-pub const RATE_SCALE: u32 = 10;
+/// Decimal places of a typed exchange rate: as many as an amount has. A currency worth less than
+/// that is set the other way round (`rate set USD VND 25400`, not `rate set VND USD 0.0000394`).
+pub const RATE_SCALE: u32 = 8;
+/// Decimal places of exchange rates stored before rates were held to [`RATE_SCALE`], read back
+/// from backups.
+pub const STORED_RATE_SCALE: u32 = 10;
+/// Largest exchange rate accepted: a billion units of one currency for one of another (the most
+/// devalued currencies trade at tens of thousands to the dollar).
+pub const MAX_RATE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0); // 10^9
 /// Decimal places an amount Jarvis computed may have (a day's share of a price): all a decimal
 /// holds.
 pub const COMPUTED_SCALE: u32 = 28;
@@ -207,22 +214,36 @@ pub struct NumberRule {
     pub scale: u32,
     /// Whether zero is allowed (exchange rates must be positive).
     pub allow_zero: bool,
+    /// What to do about too many decimal places, when there is more to say than "fewer".
+    pub scale_tip: &'static str,
 }
 
 impl NumberRule {
     pub const fn amount(field: &'static str) -> NumberRule {
-        NumberRule { field, max: MAX_AMOUNT, scale: AMOUNT_SCALE, allow_zero: true }
+        NumberRule { field, max: MAX_AMOUNT, scale: AMOUNT_SCALE, allow_zero: true, scale_tip: "" }
     }
     pub const fn quantity(field: &'static str) -> NumberRule {
-        NumberRule { field, max: MAX_QUANTITY, scale: QUANTITY_SCALE, allow_zero: true }
+        NumberRule { field, max: MAX_QUANTITY, scale: QUANTITY_SCALE, allow_zero: true, scale_tip: "" }
     }
+    /// An exchange rate as typed: more than zero, at most [`MAX_RATE`] and [`RATE_SCALE`]
+    /// decimal places.
     pub const fn rate(field: &'static str) -> NumberRule {
-        NumberRule { field, max: MAX_AMOUNT, scale: RATE_SCALE, allow_zero: false }
+        NumberRule {
+            field,
+            max: MAX_RATE,
+            scale: RATE_SCALE,
+            allow_zero: false,
+            scale_tip: "; for a currency worth that little, swap the two currencies and give how many of it one of the other buys",
+        }
+    }
+    /// An exchange rate as stored (older rates may have up to [`STORED_RATE_SCALE`] places).
+    pub const fn stored_rate(field: &'static str) -> NumberRule {
+        NumberRule { scale: STORED_RATE_SCALE, ..NumberRule::rate(field) }
     }
     /// An amount as Jarvis stores it, typed or computed (a month's share of a yearly price has
     /// many decimal places): read back from a backup exactly.
     pub const fn stored_amount(field: &'static str) -> NumberRule {
-        NumberRule { field, max: MAX_AMOUNT, scale: COMPUTED_SCALE, allow_zero: true }
+        NumberRule { field, max: MAX_AMOUNT, scale: COMPUTED_SCALE, allow_zero: true, scale_tip: "" }
     }
 
     /// Parses a plain decimal such as `12.50`, `0.0004` or `1500`, enforcing the rule.
@@ -249,7 +270,7 @@ impl NumberRule {
         let (_, fraction) = digits.split_once('.').unwrap_or((digits, ""));
         let fraction_digits = fraction.trim_end_matches('0').len() as u32;
         if fraction_digits > self.scale {
-            return Err(bad(format!("it has more than {} decimal places", self.scale)));
+            return Err(bad(format!("it has more than {} decimal places{}", self.scale, self.scale_tip)));
         }
         let integer_digits = digits.split('.').next().unwrap_or("").trim_start_matches('0').len();
         if integer_digits > 20 {
@@ -395,9 +416,27 @@ mod tests {
         assert!(rule.parse("1e3").unwrap_err().to_string().contains("not a number"));
     }
 
+    #[track_caller]
+    fn check_rate(input: &str, expected: Result<&str, &str>) {
+        match (NumberRule::rate("rate").parse(input), expected) {
+            (Ok(value), Ok(want)) => assert_eq!(value, dec(want), "input {input:?}"),
+            (Err(error), Err(fragment)) => assert!(error.to_string().contains(fragment), "{input:?}: {error}"),
+            (actual, expected) => panic!("input {input:?}: got {actual:?}, want {expected:?}"),
+        }
+    }
+
     #[test]
-    fn rates_must_be_positive() {
-        assert!(NumberRule::rate("rate").parse("0").is_err());
-        assert_eq!(NumberRule::rate("rate").parse("35.2").unwrap(), dec("35.2"));
+    fn rates_are_positive_with_at_most_8_decimals_and_a_sane_maximum() {
+        check_rate("35.2", Ok("35.2"));
+        check_rate("0.00000001", Ok("0.00000001"));
+        check_rate("25400", Ok("25400"));
+        check_rate("1000000000", Ok("1000000000"));
+        check_rate("0", Err("it must be greater than zero"));
+        check_rate("0.00000000", Err("it must be greater than zero"));
+        check_rate("-35", Err("cannot be negative"));
+        check_rate("0.0000000001", Err("more than 8 decimal places; for a currency worth that little, swap the two"));
+        check_rate("1000000000.5", Err("larger than the maximum of 1,000,000,000"));
+        // Rates stored before the limit still read back from backups.
+        assert_eq!(NumberRule::stored_rate("rate").parse("0.0000000394").unwrap(), dec("0.0000000394"));
     }
 }

@@ -1,13 +1,13 @@
 //! Dated exchange rates set by admins, and conversion into a workspace's base currency.
 //!
-//! A missing rate is an explicit [`MissingRate`] naming the pair, never a silent zero or 1:1.
-
-use std::fmt;
+//! A missing rate is an explicit [`MissingRate`] naming the pair and the days it lacks, never a
+//! silent zero or 1:1.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::calendar::DateRange;
 use super::money::{Currency, Money};
 
 /// `1 base = rate quote` from `date` on, e.g. 1 USD = 35.2 THB.
@@ -19,34 +19,45 @@ pub struct ExchangeRate {
     pub date: NaiveDate,
 }
 
-/// No rate links two currencies on a day, so an amount could not be converted.
+/// Amounts that could not be converted for want of a rate: the pair, the days the amounts left
+/// out pay for (`first` to `last`), and the pair's earliest rate, when there is one (dated after
+/// the first of those days: a rate is only used from its date on). Data, not words: each front end
+/// says it in its language with its own command to fix it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
 pub struct MissingRate {
     pub from: Currency,
     pub to: Currency,
-    /// The day that needed a rate.
-    pub on: NaiveDate,
+    /// The first day lacking a rate: a rate dated on or before it fixes every amount left out.
+    pub first: NaiveDate,
+    /// The last day the amounts left out pay for.
+    pub last: NaiveDate,
+    /// The earliest rate between the two currencies, in either direction; `None` when there is
+    /// none at all.
+    pub earliest_rate: Option<NaiveDate>,
 }
 
-impl fmt::Display for MissingRate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "No exchange rate between {from} and {to} on or before {on}, so those {from} amounts are left out of {to} totals; set one with `rate set {to} {from} <how many {from} one {to} buys> --date {on}`",
-            from = self.from,
-            to = self.to,
-            on = self.on,
-        )
+impl MissingRate {
+    /// The same gap, for an amount paying for `days` (converted at their first day).
+    pub fn for_days(self, days: DateRange) -> MissingRate {
+        MissingRate { first: days.start, last: days.end, ..self }
     }
 }
 
-/// Missing rates, one per currency pair (the earliest day that needed it): what a warning lists.
+/// Missing rates, one per currency pair, covering every day any of them lacked (what a warning
+/// lists).
 pub fn dedup_missing(missing: impl IntoIterator<Item = MissingRate>) -> Vec<MissingRate> {
-    let mut earliest: std::collections::BTreeMap<(Currency, Currency), MissingRate> = Default::default();
+    let mut merged: std::collections::BTreeMap<(Currency, Currency), MissingRate> = Default::default();
     for gap in missing {
-        earliest.entry((gap.from, gap.to)).and_modify(|m| m.on = m.on.min(gap.on)).or_insert(gap);
+        merged
+            .entry((gap.from, gap.to))
+            .and_modify(|m| {
+                m.first = m.first.min(gap.first);
+                m.last = m.last.max(gap.last);
+                m.earliest_rate = m.earliest_rate.or(gap.earliest_rate);
+            })
+            .or_insert(gap);
     }
-    earliest.into_values().collect()
+    merged.into_values().collect()
 }
 
 /// All of a workspace's rates, for converting amounts as of a date.
@@ -68,9 +79,21 @@ impl RateBook {
             // Dividing by the rate as typed (not multiplying by its rounded inverse) keeps
             // 3,100 THB at 31 THB per USD exactly 100 USD.
             Some(Conversion::Divide(rate)) => money.amount / rate,
-            None => return Err(MissingRate { from: money.currency, to, on }),
+            None => {
+                let earliest_rate = self.earliest(money.currency, to);
+                return Err(MissingRate { from: money.currency, to, first: on, last: on, earliest_rate });
+            }
         };
         Ok(Money::new(amount, to))
+    }
+
+    /// The date of the first rate between two currencies, in either direction.
+    pub fn earliest(&self, a: Currency, b: Currency) -> Option<NaiveDate> {
+        self.rates
+            .iter()
+            .filter(|r| (r.base == a && r.quote == b) || (r.base == b && r.quote == a))
+            .map(|r| r.date)
+            .min()
     }
 
     /// The rate in force on `on` between two currencies: the newest one on or before that day; a
@@ -146,21 +169,40 @@ mod tests {
     }
 
     #[test]
-    fn missing_rate_message_names_the_pair_and_the_fix() {
-        let message = MissingRate { from: c("THB"), to: c("USD"), on: d("2026-11-30") }.to_string();
-        assert!(message.contains("No exchange rate between THB and USD on or before 2026-11-30"), "{message}");
-        assert!(message.contains("rate set USD THB <how many THB one USD buys> --date 2026-11-30"), "{message}");
+    fn a_missing_rate_says_which_days_lack_one_and_the_earliest_rate() {
+        let gap = |from: &str, to: &str, on: &str| {
+            book().convert(Money::new(dec("1"), c(from)), c(to), d(on)).expect_err("no rate that day")
+        };
+        let before = gap("USD", "THB", "2025-06-01");
+        assert_eq!(
+            (before.first, before.last, before.earliest_rate),
+            (d("2025-06-01"), d("2025-06-01"), Some(d("2026-01-01")))
+        );
+        // Rates of the other direction count as the pair's.
+        assert_eq!(gap("JPY", "USD", "2026-05-31").earliest_rate, Some(d("2026-06-01")));
+        assert_eq!(gap("GBP", "USD", "2026-11-30").earliest_rate, None);
+        let october = DateRange::new(d("2025-10-01"), d("2025-10-31")).unwrap();
+        let widened = before.for_days(october);
+        assert_eq!((widened.first, widened.last), (d("2025-10-01"), d("2025-10-31")));
     }
 
     #[test]
-    fn missing_rates_are_listed_once_per_pair_with_the_earliest_day() {
+    fn missing_rates_are_listed_once_per_pair_over_every_day_they_lack() {
+        let gap = |from: &str, first: &str, last: &str| MissingRate {
+            from: c(from),
+            to: c("USD"),
+            first: d(first),
+            last: d(last),
+            earliest_rate: Some(d("2026-12-01")),
+        };
         let gaps = [
-            MissingRate { from: c("THB"), to: c("USD"), on: d("2026-11-30") },
-            MissingRate { from: c("THB"), to: c("USD"), on: d("2026-01-31") },
-            MissingRate { from: c("EUR"), to: c("USD"), on: d("2026-05-31") },
+            gap("THB", "2026-11-01", "2026-11-30"),
+            gap("THB", "2026-01-01", "2026-01-31"),
+            gap("EUR", "2026-05-31", "2026-05-31"),
+            gap("THB", "2026-03-15", "2026-04-14"),
         ];
         let listed: Vec<String> =
-            dedup_missing(gaps).iter().map(|m| format!("{}->{} {}", m.from, m.to, m.on)).collect();
-        assert_eq!(listed, ["EUR->USD 2026-05-31", "THB->USD 2026-01-31"]);
+            dedup_missing(gaps).iter().map(|m| format!("{}->{} {}..{}", m.from, m.to, m.first, m.last)).collect();
+        assert_eq!(listed, ["EUR->USD 2026-05-31..2026-05-31", "THB->USD 2026-01-01..2026-11-30"]);
     }
 }

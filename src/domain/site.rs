@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
 use super::choice::choice_enum;
+use super::error::UserError;
 
 /// What one check of a site found. Stored as JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,6 +411,23 @@ pub const INTERVAL_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
 
 /// The default check interval, in minutes.
 pub const DEFAULT_INTERVAL_MINUTES: u32 = 5;
+
+/// A check interval in minutes, within [`INTERVAL_MINUTES`].
+pub fn check_interval(minutes: u32) -> Result<u32, UserError> {
+    INTERVAL_MINUTES
+        .contains(&minutes)
+        .then_some(minutes)
+        .ok_or_else(|| UserError::invalid("check interval", minutes.to_string(), "give minutes from 1 to 1440 (a day)"))
+}
+
+/// A check interval as typed (`10`), checked like [`check_interval`].
+pub fn parse_interval(input: &str) -> Result<u32, UserError> {
+    let minutes = input
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| UserError::invalid("check interval", input, "give whole minutes from 1 to 1440 (a day)"))?;
+    check_interval(minutes)
+}
 
 #[cfg(test)]
 mod tests {

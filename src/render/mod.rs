@@ -183,6 +183,8 @@ impl Renderer {
             registry.register_helper("bar", Box::new(bar_helper));
             registry.register_helper("nonzero", Box::new(nonzero));
             registry.register_helper("qty", Box::new(quantity_helper));
+            registry.register_helper("plural", Box::new(PluralHelper { language, with_count: true }));
+            registry.register_helper("noun", Box::new(PluralHelper { language, with_count: false }));
             let names = Arc::clone(&table);
             registry.register_helper(
                 "name",
@@ -192,6 +194,26 @@ impl Renderer {
                         let value = param_str(h, 1)?;
                         let key = format!("name.{group}.{value}");
                         out.write(names.get(&key).map_or(value.as_str(), String::as_str))?;
+                        Ok(())
+                    },
+                ),
+            );
+        }
+        // `{{command "rate_set" from=.. to=.. date=..}}`: the command that does something, as this
+        // front end spells it (`command.<name>.cli` or `command.<name>.discord`).
+        let front = match flavor {
+            Flavor::Discord => "discord",
+            Flavor::Plain => "cli",
+        };
+        for (registry, prefix) in [(&mut messages, ""), (&mut pages, "msg:")] {
+            registry.register_helper(
+                "command",
+                Box::new(
+                    move |h: &Helper, r: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| {
+                        let name = param_str(h, 0)?;
+                        let args: Map<String, Value> =
+                            h.hash().iter().map(|(k, v)| (k.to_string(), v.value().clone())).collect();
+                        out.write(&r.render(&format!("{prefix}command.{name}.{front}"), &args)?)?;
                         Ok(())
                     },
                 ),
@@ -397,7 +419,8 @@ fn param_str(h: &Helper, index: usize) -> Result<String, RenderError> {
 
 fn decimal(value: &Value) -> Option<Decimal> {
     match value {
-        Value::String(s) => s.parse().ok(),
+        // Arguments may come already grouped for display (`51,000`).
+        Value::String(s) => s.replace(',', "").parse().ok(),
         Value::Number(n) => n.to_string().parse().ok(),
         _ => None,
     }
@@ -486,6 +509,78 @@ fn quantity_helper(
     let shown = decimal(value).map_or_else(|| "—".to_string(), crate::domain::money::format_quantity);
     out.write(&shown)?;
     Ok(())
+}
+
+/// `count` with the word for that many: `1 item`, `0 items`, `1.5 days`, `2,016 checks` (grouped
+/// like every quantity shown).
+pub fn plural(count: Decimal, one: &str, many: &str) -> String {
+    format!("{} {}", crate::domain::money::format_quantity(count), noun(count, one, many))
+}
+
+/// The word for `count` things: `one` for exactly one (or minus one), `many` otherwise.
+pub fn noun<'a>(count: Decimal, one: &'a str, many: &'a str) -> &'a str {
+    if count.abs() == Decimal::ONE { one } else { many }
+}
+
+/// The English plural of a unit people typed: `request` -> `requests`, `query` -> `queries`,
+/// `GB-month` -> `GB-months`, `request/day` -> `requests/day`. Only a last word of plain lower-case
+/// letters changes: abbreviations (`GB`, `kWh`), words already ending in `s` (`1M tokens`) and
+/// anything not in Latin letters stay as typed.
+pub fn english_plural(unit: &str) -> String {
+    // `request/day`, `image per month`: the counted thing is before the `per`.
+    let split = unit.find('/').or_else(|| unit.find(" per "));
+    let (counted, rest) = match split {
+        Some(at) => unit.split_at(at),
+        None => (unit, ""),
+    };
+    let word_start =
+        counted.char_indices().rev().find(|(_, c)| !c.is_ascii_alphabetic()).map_or(0, |(i, c)| i + c.len_utf8());
+    let (head, word) = counted.split_at(word_start);
+    let plain = word.len() >= 2 && word.chars().all(|c| c.is_ascii_lowercase());
+    if !plain || word.ends_with('s') {
+        return unit.to_string();
+    }
+    let plural = if let Some(stem) = word.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {
+        format!("{stem}ies")
+    } else if word.ends_with("ch") || word.ends_with("sh") || word.ends_with('x') || word.ends_with('z') {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    };
+    format!("{head}{plural}{rest}")
+}
+
+/// `{{plural n "item" "items"}}` -> `2 items`; `{{noun n "day" "days"}}` -> `days`. With one form,
+/// a unit people typed (`{{plural n unit}}`), English makes its plural (see [`english_plural`]) and
+/// other languages, which do not inflect it, show it as typed.
+struct PluralHelper {
+    language: Language,
+    with_count: bool,
+}
+
+impl handlebars::HelperDef for PluralHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = if self.with_count { "plural" } else { "noun" };
+        let value = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?.value();
+        let count = decimal(value).ok_or(RenderErrorReason::InvalidParamType("a number"))?;
+        let one = param_str(h, 1)?;
+        let many = match h.param(2) {
+            Some(_) => param_str(h, 2)?,
+            None if self.language == Language::English => english_plural(&one),
+            None => one.clone(),
+        };
+        let shown = if self.with_count { plural(count, &one, &many) } else { noun(count, &one, &many).to_string() };
+        // The unit is text people typed: escaped for Discord like any other field.
+        out.write(&r.get_escape_fn()(&shown))?;
+        Ok(())
+    }
 }
 
 /// `{{bar x}}`: a ten-block bar for a percentage, e.g. `▰▰▰▰▰▰▰▰▱▱` for 80.

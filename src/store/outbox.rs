@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 
-use super::{Result, Tx, exactly_one, timestamp};
+use super::{Result, Tx, exactly_one, parse_timestamp, timestamp};
 use crate::domain::workspace::WorkspaceId;
 
 /// A message waiting to be delivered.
@@ -71,6 +71,15 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         Ok((outbox.rows_affected(), alerts.rows_affected()))
+    }
+
+    /// When the next pending message is due (now or in the past when one is waiting already).
+    pub async fn next_attempt(&mut self) -> Result<Option<DateTime<Utc>>> {
+        let next: Option<String> =
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(next.as_deref().map(parse_timestamp).transpose()?)
     }
 
     /// Pending messages whose time has come, oldest first.
