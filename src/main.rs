@@ -20,5 +20,8 @@ fn main() -> ExitCode {
             return ExitCode::from(jarvis::cli::EXIT_INTERNAL);
         }
     };
-    runtime.block_on(jarvis::cli::run(cli))
+    let code = runtime.block_on(jarvis::cli::run(cli));
+    // Work still running (a connection that would not close) does not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    code
 }

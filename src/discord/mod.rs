@@ -23,6 +23,9 @@ use poise::serenity_prelude as serenity;
 use crate::app::{App, AppError};
 
 /// Errors of a command: the user's (shown to them, ephemeral) or ours (an apology and an id).
+/// How long the shards get to close their connections once the bot is asked to stop.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub type Error = AppError;
 type Context<'a> = poise::Context<'a, Data, Error>;
 
@@ -136,12 +139,26 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         .await
         .context("could not set up the Discord client")?;
     let shards = Arc::clone(&client.shard_manager);
+    let (asked, mut asked_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down");
+        let _ = asked.send(true);
         shards.shutdown_all().await;
     });
-    let started = client.start().await;
+    // Once asked to stop, the shards get `SHUTDOWN_GRACE` to close their connections. (Serenity
+    // waits for Discord's close frame in a loop that spins when the connection is already gone;
+    // past the grace the bot returns anyway and `main` leaves the rest to the process exit.)
+    let started = tokio::select! {
+        started = client.start() => started,
+        _ = async {
+            let _ = asked_rx.wait_for(|asked| *asked).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!("the Discord connection did not close within {SHUTDOWN_GRACE:?}; stopping without it");
+            Ok(())
+        }
+    };
     let _ = stopped.send(true);
     if let Some(message) = failed.lock().expect("setup flag").take() {
         anyhow::bail!(message);
