@@ -13,6 +13,7 @@ pub mod item;
 pub mod money;
 mod numbers;
 pub mod rates;
+pub mod rollup;
 pub mod schedule;
 pub mod site;
 pub mod summary;

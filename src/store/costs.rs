@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_timestamp, timestamp};
+use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_timestamp, timestamp};
 use crate::analysis::CostLine;
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
@@ -57,6 +57,9 @@ impl Tx {
         .bind(actor.as_str())
         .fetch_optional(&mut *self.tx)
         .await?;
+        if id.is_some() {
+            self.records_changed(workspace, record.item_id, record.period);
+        }
         Ok(id)
     }
 
@@ -141,15 +144,20 @@ impl Tx {
 
     /// Removes a record from history (a soft delete).
     pub async fn remove_cost(&mut self, workspace: &WorkspaceId, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let removed = sqlx::query(
-            "UPDATE cost_records SET deleted_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        let removed: Option<(i64, String, String)> = sqlx::query_as(
+            "UPDATE cost_records SET deleted_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL
+             RETURNING item_id, period_start, period_end",
         )
         .bind(workspace.as_str())
         .bind(id)
         .bind(timestamp(now))
-        .execute(&mut *self.tx)
+        .fetch_optional(&mut *self.tx)
         .await?;
-        exactly_one(removed, || format!("cost record #{id}"))
+        let (item, start, end) = removed.with_context(|| format!("cost record #{id} vanished while being written"))?;
+        let period = DateRange::new(parse_date(&start)?, parse_date(&end)?)
+            .context("a stored cost period ends before it starts")?;
+        self.records_changed(workspace, item, period);
+        Ok(())
     }
 
     /// One record by id.
@@ -221,6 +229,7 @@ impl Tx {
         .bind(keep_id.then_some(record.id))
         .execute(&mut *self.tx)
         .await?;
+        self.records_changed(workspace, record.item_id, record.period);
         Ok(done.last_insert_rowid())
     }
 }

@@ -5,10 +5,8 @@ use chrono::{DateTime, Datelike as _, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
-use super::{
-    Result, Store, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_opt_decimal, parse_timestamp,
-    timestamp,
-};
+use super::raw::{Columns, Param};
+use super::{Result, Store, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_timestamp, timestamp};
 use crate::domain::audit::{Actor, Change};
 use crate::domain::item::{Details, Item, Kind, Renewal, Usage};
 use crate::domain::money::{Currency, Money};
@@ -30,14 +28,10 @@ pub enum Removed {
 impl Tx {
     /// The workspace's items, oldest first.
     pub async fn items(&mut self, workspace: &WorkspaceId, removed: Removed) -> Result<Vec<Item>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND (?2 OR deleted_at IS NULL) ORDER BY id"
-        )))
-        .bind(workspace.as_str())
-        .bind(removed == Removed::Included)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        Ok(rows.iter().map(item_from_row).collect::<anyhow::Result<_>>()?)
+        let sql =
+            format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND (?2 OR deleted_at IS NULL) ORDER BY id");
+        let included = i64::from(removed == Removed::Included);
+        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Int(included)], |row| item_from_row(row)).await
     }
 
     /// Stores a new item and returns its id.
@@ -55,6 +49,7 @@ impl Tx {
         .bind(item.kind().as_str());
         let done = fields.bind_to(query).bind(timestamp(item.created_at)).execute(&mut *self.tx).await?;
         let id = done.last_insert_rowid();
+        self.item_changed(workspace, id);
         Ok(id)
     }
 
@@ -72,6 +67,7 @@ impl Tx {
         .bind(workspace.as_str())
         .bind(item.id);
         let updated = fields.bind_to(query).execute(&mut *self.tx).await?;
+        self.item_changed(workspace, item.id);
         exactly_one(updated, || format!("item #{}", item.id))
     }
 
@@ -85,6 +81,7 @@ impl Tx {
         .bind(timestamp(now))
         .execute(&mut *self.tx)
         .await?;
+        self.item_changed(workspace, id);
         exactly_one(removed, || format!("item #{id}"))
     }
 }
@@ -99,6 +96,7 @@ impl Tx {
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
+        self.item_changed(workspace, id);
         exactly_one(restored, || format!("removed item #{id}"))
     }
 }
@@ -131,6 +129,7 @@ impl Tx {
             .bind(keep_id.then_some(item.id))
             .execute(&mut *self.tx)
             .await?;
+        self.item_changed(workspace, done.last_insert_rowid());
         Ok(done.last_insert_rowid())
     }
 }
@@ -228,53 +227,55 @@ impl ItemFields {
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
-fn item_from_row(row: &SqliteRow) -> anyhow::Result<Item> {
-    let id: i64 = row.try_get("id")?;
+fn item_from_row(row: &impl Columns) -> anyhow::Result<Item> {
+    // The columns in the order of `COLUMNS`.
+    let id = row.required_int(0)?;
     let read = || -> anyhow::Result<Item> {
-        let kind: Kind = row.try_get::<&str, _>("kind")?.parse()?;
-        let currency = Currency::parse(row.try_get("currency")?)?;
-        let renewal = match row.try_get::<Option<&str>, _>("renewal_date")? {
+        let kind: Kind = row.required_text(1)?.parse()?;
+        let currency = Currency::parse(row.required_text(5)?)?;
+        let renewal = match row.text(7)? {
             Some(text) => {
                 let date = parse_date(text)?;
-                let anchor_day: Option<i64> = row.try_get("renewal_anchor_day")?;
+                let anchor_day = row.int(8)?;
                 Some(Renewal { date, anchor_day: anchor_day.map(u32::try_from).transpose()?.unwrap_or(date.day()) })
             }
             None => None,
         };
-        let usage = match row.try_get::<Option<&str>, _>("usage_unit")? {
+        let decimal = |index: usize| row.text(index)?.map(parse_decimal).transpose();
+        let usage = match row.text(12)? {
             Some(unit) => Some(Usage {
                 unit: Label::from_stored("unit", unit)?,
-                unit_price: parse_opt_decimal(row.try_get("unit_price")?)?,
-                included: parse_opt_decimal(row.try_get("included_units")?)?,
-                used: parse_opt_decimal(row.try_get("used_units")?)?.unwrap_or_default(),
-                limit: parse_opt_decimal(row.try_get("usage_limit")?)?,
-                billed: parse_opt_decimal(row.try_get("billed_units")?)?.unwrap_or_default(),
-                read_on: row.try_get::<Option<&str>, _>("usage_read_on")?.map(parse_date).transpose()?,
+                unit_price: decimal(13)?,
+                included: decimal(14)?,
+                used: decimal(15)?.unwrap_or_default(),
+                limit: decimal(16)?,
+                billed: decimal(17)?.unwrap_or_default(),
+                read_on: row.text(18)?.map(parse_date).transpose()?,
             }),
             None => None,
         };
-        let label = |column: &str| -> anyhow::Result<Option<Label>> {
-            Ok(row.try_get::<Option<&str>, _>(column)?.map(|t| Label::from_stored("label", t)).transpose()?)
+        let label = |index: usize| -> anyhow::Result<Option<Label>> {
+            Ok(row.text(index)?.map(|t| Label::from_stored("label", t)).transpose()?)
         };
         Ok(Item {
             id,
-            name: ItemName::from_stored(row.try_get("name")?)?,
-            provider: label("provider")?,
-            cost: Money::new(parse_decimal(row.try_get("cost_amount")?)?, currency),
-            period: row.try_get::<&str, _>("billing_period")?.parse()?,
+            name: ItemName::from_stored(row.required_text(2)?)?,
+            provider: label(3)?,
+            cost: Money::new(parse_decimal(row.required_text(4)?)?, currency),
+            period: row.required_text(6)?.parse()?,
             renewal,
-            auto_renew: row.try_get("auto_renew")?,
-            status: row.try_get::<&str, _>("status")?.parse()?,
-            notes: row.try_get::<Option<&str>, _>("notes")?.map(Notes::from_stored).transpose()?,
+            auto_renew: row.required_int(9)? != 0,
+            status: row.required_text(10)?.parse()?,
+            notes: row.text(11)?.map(Notes::from_stored).transpose()?,
             usage,
-            details: Details::from_json(kind, row.try_get("details")?)?,
-            lead_times: row.try_get::<Option<&str>, _>("lead_days")?.map(LeadTimes::parse).transpose()?,
-            yearly_price: parse_opt_decimal(row.try_get("yearly_price")?)?,
-            plan_price: parse_opt_decimal(row.try_get("plan_price")?)?,
-            billed_from: parse_date(row.try_get("billed_from")?)?,
-            created_at: parse_timestamp(row.try_get("created_at")?)?,
-            updated_at: parse_timestamp(row.try_get("updated_at")?)?,
-            removed_at: row.try_get::<Option<&str>, _>("deleted_at")?.map(parse_timestamp).transpose()?,
+            details: Details::from_json(kind, row.required_text(19)?)?,
+            lead_times: row.text(20)?.map(LeadTimes::parse).transpose()?,
+            yearly_price: decimal(21)?,
+            plan_price: decimal(22)?,
+            billed_from: parse_date(row.required_text(23)?)?,
+            created_at: parse_timestamp(row.required_text(24)?)?,
+            updated_at: parse_timestamp(row.required_text(25)?)?,
+            removed_at: row.text(26)?.map(parse_timestamp).transpose()?,
         })
     };
     read().with_context(|| format!("item #{id} in the database is damaged"))

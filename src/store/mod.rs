@@ -13,7 +13,9 @@ mod costs;
 mod items;
 mod outbox;
 mod rates;
+mod raw;
 mod request_keys;
+mod rollups;
 mod schedules;
 mod sites;
 mod workspaces;
@@ -34,6 +36,7 @@ pub use costs::CostFilter;
 pub use items::Removed;
 pub use outbox::OutboxEntry;
 pub use request_keys::{KeySlot, KeyedWrite};
+pub use rollups::{FORMAT as ROLLUP_FORMAT, ItemRollups};
 pub use schedules::StoredSchedule;
 
 /// A failure in the store.
@@ -95,7 +98,7 @@ impl Store {
     /// A read-only snapshot.
     pub async fn read(&self) -> anyhow::Result<Tx> {
         let tx = self.pool.begin().await.context("could not start a read transaction")?;
-        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false })
+        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default() })
     }
 
     /// A write transaction; nothing is visible to others until [`Tx::commit`].
@@ -105,7 +108,7 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .context("could not start a write transaction (is another Jarvis holding the database?)")?;
-        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false })
+        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default() })
     }
 
     /// Closes every connection, checkpointing the WAL.
@@ -123,6 +126,8 @@ pub struct Tx {
     request_key: Option<KeySlot>,
     /// Whether this transaction recorded its request key.
     key_recorded: bool,
+    /// Items and records changed, for the read model (see `rollups.rs`).
+    changes: rollups::Changes,
 }
 
 impl Tx {
@@ -132,7 +137,8 @@ impl Tx {
         self.commits = Some(counter);
     }
 
-    pub async fn commit(self) -> anyhow::Result<()> {
+    pub async fn commit(mut self) -> anyhow::Result<()> {
+        self.flush_read_model().await.context("could not update the read model")?;
         let recorded_key = self.recorded_key();
         self.tx.commit().await.context("could not commit the transaction")?;
         if let Some(slot) = recorded_key {
@@ -159,9 +165,41 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 fn parse_timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
-    Ok(DateTime::parse_from_rfc3339(text)
-        .with_context(|| format!("bad stored timestamp {text:?}"))?
-        .with_timezone(&Utc))
+    fast_timestamp(text).map_or_else(
+        || {
+            Ok(DateTime::parse_from_rfc3339(text)
+                .with_context(|| format!("bad stored timestamp {text:?}"))?
+                .with_timezone(&Utc))
+        },
+        Ok,
+    )
+}
+
+/// The timestamps Jarvis writes (`2026-11-30T12:00:00.123456Z`) without a format parser.
+fn fast_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 27 || bytes[10] != b'T' || bytes[26] != b'Z' || bytes[19] != b'.' {
+        return None;
+    }
+    let date = fast_date(&text[..10])?;
+    let number = |range: std::ops::Range<usize>| digits(&bytes[range]);
+    let time =
+        chrono::NaiveTime::from_hms_micro_opt(number(11..13)?, number(14..16)?, number(17..19)?, number(20..26)?)?;
+    (bytes[13] == b':' && bytes[16] == b':').then(|| date.and_time(time).and_utc())
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |n, b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+}
+
+/// A `YYYY-MM-DD` date without a format parser (stored dates are read by the thousand).
+fn fast_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(&bytes[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(&bytes[5..7])?, digits(&bytes[8..10])?)
 }
 
 fn date(d: NaiveDate) -> String {
@@ -169,7 +207,7 @@ fn date(d: NaiveDate) -> String {
 }
 
 fn parse_date(text: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| format!("bad stored date {text:?}"))
+    fast_date(text).with_context(|| format!("bad stored date {text:?}"))
 }
 
 /// Decimals are stored as text, exactly.
@@ -179,8 +217,4 @@ fn decimal(d: Decimal) -> String {
 
 fn parse_decimal(text: &str) -> anyhow::Result<Decimal> {
     Decimal::from_str(text).with_context(|| format!("bad stored decimal {text:?}"))
-}
-
-fn parse_opt_decimal(text: Option<String>) -> anyhow::Result<Option<Decimal>> {
-    text.as_deref().map(parse_decimal).transpose()
 }

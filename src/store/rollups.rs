@@ -1,0 +1,386 @@
+//! The read model's storage: each item's month roll-ups (see [`crate::domain::rollup`]), one row
+//! per item and calendar year, kept up to date in the transaction of every write that touches
+//! cost records, and the versions that let a reader fetch only what changed.
+//!
+//! The `months` column holds the year's months in a small binary format (format 1), so that a
+//! year of a 10,000-item workspace reads as 10,000 rows without parsing text:
+//!
+//! ```text
+//! format: u8 = 1
+//! per month, in order: month u8 (1-12), covered u32, paid u32, segment count u16,
+//!   per segment: currency [u8; 3] (ISO code), converts_on i32 (days from 0001-01-01),
+//!   first day u8, last day u8, amount [u8; 16] (rust_decimal's exact serialization)
+//! ```
+//!
+//! All integers are little-endian. Decimals keep every digit: the roll-ups are exact.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use anyhow::Context as _;
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::raw::{Columns, Param};
+use super::{Result, Tx, date, parse_date, parse_decimal};
+use crate::domain::calendar::{DateRange, Month};
+use crate::domain::money::{Currency, Money};
+use crate::domain::rollup::{self, MonthRollup, RollupRecord, Segment};
+use crate::domain::workspace::WorkspaceId;
+
+/// The encoding of `spend_rollups.months` this Jarvis writes.
+pub const FORMAT: u8 = 1;
+
+/// One item's roll-ups by month.
+pub type ItemRollups = BTreeMap<Month, MonthRollup>;
+
+/// What a transaction changed that readers hold copies of (see `Tx::flush_read_model`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Changes {
+    /// Items whose records changed, with the years the changed records reach.
+    records: BTreeMap<(String, i64), (i32, i32)>,
+    /// Items whose fields changed.
+    items: BTreeSet<(String, i64)>,
+}
+
+impl Changes {
+    pub(super) fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.items.is_empty()
+    }
+}
+
+/// Encodes one year's months (all in that year) as `spend_rollups.months`.
+pub fn encode(months: &ItemRollups) -> Vec<u8> {
+    let mut out = vec![FORMAT];
+    for rollup in months.values() {
+        out.push(u8::try_from(rollup.month.month()).expect("months are 1-12"));
+        out.extend_from_slice(&rollup.covered.to_le_bytes());
+        out.extend_from_slice(&rollup.paid.to_le_bytes());
+        let count = u16::try_from(rollup.segments.len()).expect("at most one segment per day and record kind");
+        out.extend_from_slice(&count.to_le_bytes());
+        for segment in &rollup.segments {
+            out.extend_from_slice(segment.currency.code().as_bytes());
+            out.extend_from_slice(&segment.converts_on.num_days_from_ce().to_le_bytes());
+            out.push(u8::try_from(segment.days.start.day()).expect("a day of the month"));
+            out.push(u8::try_from(segment.days.end.day()).expect("a day of the month"));
+            out.extend_from_slice(&segment.amount.serialize());
+        }
+    }
+    out
+}
+
+/// Reads `spend_rollups.months` of `year` back.
+pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
+    struct Reader<'a>(&'a [u8]);
+    impl Reader<'_> {
+        fn take<const N: usize>(&mut self) -> anyhow::Result<[u8; N]> {
+            anyhow::ensure!(self.0.len() >= N, "the roll-up ends early");
+            let (head, rest) = self.0.split_at(N);
+            self.0 = rest;
+            Ok(head.try_into().expect("N bytes"))
+        }
+    }
+    let mut reader = Reader(bytes);
+    let [format] = reader.take::<1>()?;
+    anyhow::ensure!(format == FORMAT, "roll-up format {format} is not {FORMAT}; run `jarvis doctor --rebuild`");
+    let mut months = Vec::new();
+    while !reader.0.is_empty() {
+        let [month] = reader.take::<1>()?;
+        let month = Month::new(year, u32::from(month)).context("a roll-up month is not 1-12")?;
+        let covered = u32::from_le_bytes(reader.take()?);
+        let paid = u32::from_le_bytes(reader.take()?);
+        let count = u16::from_le_bytes(reader.take()?);
+        let mut segments = Vec::with_capacity(usize::from(count));
+        for _ in 0..count {
+            let code = reader.take::<3>()?;
+            let currency = Currency::parse(std::str::from_utf8(&code)?)?;
+            let converts_on = NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(reader.take()?))
+                .context("a roll-up conversion day is out of range")?;
+            let [first, last] = reader.take::<2>()?;
+            let day = |d: u8| NaiveDate::from_ymd_opt(month.year(), month.month(), u32::from(d));
+            let days = DateRange::new(day(first).context("bad day")?, day(last).context("bad day")?)
+                .context("a roll-up segment ends before it starts")?;
+            let amount = Decimal::deserialize(reader.take::<16>()?);
+            segments.push(Segment { currency, converts_on, days, amount });
+        }
+        months.push(MonthRollup { month, covered, paid, segments });
+    }
+    Ok(months)
+}
+
+/// The years a period reaches.
+fn years(period: DateRange) -> (i32, i32) {
+    (period.start.year(), period.end.year())
+}
+
+impl Tx {
+    /// Notes that `item`'s records over `period` changed: its roll-ups for those years are
+    /// rebuilt before the transaction commits.
+    pub(super) fn records_changed(&mut self, workspace: &WorkspaceId, item: i64, period: DateRange) {
+        let (first, last) = years(period);
+        let span = self.changes.records.entry((workspace.as_str().to_string(), item)).or_insert((first, last));
+        span.0 = span.0.min(first);
+        span.1 = span.1.max(last);
+    }
+
+    /// Notes that `item`'s fields changed.
+    pub(super) fn item_changed(&mut self, workspace: &WorkspaceId, item: i64) {
+        self.changes.items.insert((workspace.as_str().to_string(), item));
+    }
+
+    /// Brings the read model up to date with this transaction's changes (run by `commit`): bumps
+    /// each changed workspace's version, stamps the changed items with it, and rebuilds the
+    /// roll-ups of the item-years whose records changed from those records. A failure here fails
+    /// the commit: the change and its read model are written together or not at all.
+    pub(super) async fn flush_read_model(&mut self) -> Result<()> {
+        let changes = std::mem::take(&mut self.changes);
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let workspaces: BTreeSet<&String> =
+            changes.records.keys().map(|(w, _)| w).chain(changes.items.iter().map(|(w, _)| w)).collect();
+        let mut versions: HashMap<&str, i64> = HashMap::new();
+        for workspace in workspaces {
+            let version: i64 =
+                sqlx::query_scalar("UPDATE workspaces SET version = version + 1 WHERE id = ?1 RETURNING version")
+                    .bind(workspace.as_str())
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .with_context(|| format!("could not bump the version of workspace {workspace}"))?;
+            versions.insert(workspace.as_str(), version);
+        }
+        let item_ids = changes.items.iter().chain(changes.records.keys()).collect::<BTreeSet<_>>();
+        for (workspace, item) in item_ids {
+            sqlx::query("UPDATE items SET version = ?3 WHERE workspace_id = ?1 AND id = ?2")
+                .bind(workspace.as_str())
+                .bind(*item)
+                .bind(versions[workspace.as_str()])
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        for ((workspace, item), (first, last)) in &changes.records {
+            let workspace_id = WorkspaceId::parse(workspace).map_err(anyhow::Error::new)?;
+            let built = self.build_rollups(&workspace_id, *item, *first, *last).await?;
+            self.write_rollups(&workspace_id, *item, (*first, *last), &built, versions[workspace.as_str()]).await?;
+        }
+        Ok(())
+    }
+
+    /// `item`'s roll-ups for the years `first..=last`, built from its records.
+    async fn build_rollups(
+        &mut self,
+        workspace: &WorkspaceId,
+        item: i64,
+        first: i32,
+        last: i32,
+    ) -> Result<ItemRollups> {
+        let from = NaiveDate::from_ymd_opt(first, 1, 1).context("year out of range")?;
+        let to = NaiveDate::from_ymd_opt(last, 12, 31).context("year out of range")?;
+        let records = self
+            .raw_rows(
+                "SELECT amount, currency, period_start, period_end, deleted_at IS NULL FROM cost_records
+                 WHERE workspace_id = ?1 AND item_id = ?2 AND period_end >= ?3 AND period_start <= ?4
+                 ORDER BY id",
+                &[Param::Text(workspace.as_str()), Param::Int(item), Param::Text(&date(from)), Param::Text(&date(to))],
+                |row| record_from_columns(row),
+            )
+            .await?;
+        let months = (Month::of(from), Month::of(to));
+        Ok(rollup::build(records, months))
+    }
+
+    /// Replaces `item`'s roll-up rows for the years `first..=last` with `built`.
+    async fn write_rollups(
+        &mut self,
+        workspace: &WorkspaceId,
+        item: i64,
+        (first, last): (i32, i32),
+        built: &ItemRollups,
+        version: i64,
+    ) -> Result<()> {
+        for year in first..=last {
+            let months: ItemRollups = built
+                .range(Month::new(year, 1).expect("January")..=Month::new(year, 12).expect("December"))
+                .map(|(m, r)| (*m, r.clone()))
+                .collect();
+            if months.is_empty() {
+                sqlx::query("DELETE FROM spend_rollups WHERE workspace_id = ?1 AND item_id = ?2 AND year = ?3")
+                    .bind(workspace.as_str())
+                    .bind(item)
+                    .bind(year)
+                    .execute(&mut *self.tx)
+                    .await?;
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO spend_rollups (workspace_id, item_id, year, months, version) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (workspace_id, item_id, year) DO UPDATE SET months = excluded.months, version = excluded.version",
+            )
+            .bind(workspace.as_str())
+            .bind(item)
+            .bind(year)
+            .bind(encode(&months))
+            .bind(version)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The workspace's version: it moves whenever its items or records change.
+    pub async fn workspace_version(&mut self, workspace: &WorkspaceId) -> Result<i64> {
+        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM workspaces WHERE id = ?1")
+            .bind(workspace.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(version.unwrap_or(0))
+    }
+
+    /// The roll-ups of the years `first..=last`, by item; with `since`, only rows written after
+    /// that version.
+    pub async fn rollups(
+        &mut self,
+        workspace: &WorkspaceId,
+        (first, last): (i32, i32),
+        since: Option<i64>,
+    ) -> Result<HashMap<i64, ItemRollups>> {
+        let rows = self
+            .raw_rows(
+                "SELECT item_id, year, months FROM spend_rollups
+                 WHERE workspace_id = ?1 AND year BETWEEN ?2 AND ?3 AND version > ?4",
+                &[
+                    Param::Text(workspace.as_str()),
+                    Param::Int(i64::from(first)),
+                    Param::Int(i64::from(last)),
+                    Param::Int(since.unwrap_or(-1)),
+                ],
+                |row| {
+                    let item = row.required_int(0)?;
+                    let year = i32::try_from(row.required_int(1)?)?;
+                    let months = decode(year, row.blob(2)?.context("no months")?)
+                        .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
+                    Ok((item, months))
+                },
+            )
+            .await?;
+        let mut out: HashMap<i64, ItemRollups> = HashMap::new();
+        for (item, months) in rows {
+            let entry = out.entry(item).or_default();
+            entry.extend(months.into_iter().map(|m| (m.month, m)));
+        }
+        Ok(out)
+    }
+
+    /// Every roll-up of `workspace` built again from its records; returns how many item-years
+    /// were written. `progress` hears `(records read, of records)` now and then.
+    pub async fn rebuild_rollups(
+        &mut self,
+        workspace: &WorkspaceId,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<usize> {
+        let built = self.rollups_from_records(workspace, progress).await?;
+        sqlx::query("DELETE FROM spend_rollups WHERE workspace_id = ?1")
+            .bind(workspace.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        let version: i64 =
+            sqlx::query_scalar("UPDATE workspaces SET version = version + 1 WHERE id = ?1 RETURNING version")
+                .bind(workspace.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .unwrap_or(0);
+        sqlx::query("UPDATE items SET version = ?2 WHERE workspace_id = ?1")
+            .bind(workspace.as_str())
+            .bind(version)
+            .execute(&mut *self.tx)
+            .await?;
+        let mut written = 0;
+        for (item, months) in built {
+            let (Some(first), Some(last)) = (months.keys().next(), months.keys().next_back()) else { continue };
+            let span = (first.year(), last.year());
+            self.write_rollups(workspace, item, span, &months, version).await?;
+            written += (span.0..=span.1).filter(|y| months.keys().any(|m| m.year() == *y)).count();
+        }
+        Ok(written)
+    }
+
+    /// The roll-ups every item of `workspace` should have, built from all its records in one
+    /// pass (for rebuilding and checking).
+    pub async fn rollups_from_records(
+        &mut self,
+        workspace: &WorkspaceId,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<HashMap<i64, ItemRollups>> {
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM cost_records WHERE workspace_id = ?1")
+            .bind(workspace.as_str())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut read = 0u64;
+        let records = self
+            .raw_rows(
+                "SELECT item_id, amount, currency, period_start, period_end, deleted_at IS NULL FROM cost_records
+                 WHERE workspace_id = ?1 ORDER BY item_id, id",
+                &[Param::Text(workspace.as_str())],
+                |row| {
+                    read += 1;
+                    if read % 50_000 == 0 {
+                        progress(read, total);
+                    }
+                    let item = row.required_int(0)?;
+                    let amount =
+                        Money::new(parse_decimal(row.required_text(1)?)?, Currency::parse(row.required_text(2)?)?);
+                    let period = DateRange::new(parse_date(row.required_text(3)?)?, parse_date(row.required_text(4)?)?)
+                        .context("a stored cost period ends before it starts")?;
+                    Ok((item, RollupRecord { amount, period, live: row.required_int(5)? != 0 }))
+                },
+            )
+            .await?;
+        progress(total, total);
+        let mut by_item: BTreeMap<i64, Vec<RollupRecord>> = BTreeMap::new();
+        for (item, record) in records {
+            by_item.entry(item).or_default().push(record);
+        }
+        let all = (Month::new(1, 1).expect("January 1"), Month::new(9999, 12).expect("December 9999"));
+        Ok(by_item.into_iter().map(|(item, records)| (item, rollup::build(records, all))).collect())
+    }
+}
+
+/// A record as roll-ups read it: `amount, currency, period_start, period_end, live`.
+fn record_from_columns(row: &impl Columns) -> anyhow::Result<RollupRecord> {
+    let amount = Money::new(parse_decimal(row.required_text(0)?)?, Currency::parse(row.required_text(1)?)?);
+    let period = DateRange::new(parse_date(row.required_text(2)?)?, parse_date(row.required_text(3)?)?)
+        .context("a stored cost period ends before it starts")?;
+    Ok(RollupRecord { amount, period, live: row.required_int(4)? != 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testing::{c, d, dec};
+
+    #[test]
+    fn roll_ups_read_back_exactly() {
+        let records = [
+            RollupRecord {
+                amount: Money::new(dec("1000.000000000012"), c("USD")),
+                period: DateRange::new(d("2026-01-15"), d("2027-01-14")).unwrap(),
+                live: true,
+            },
+            RollupRecord {
+                amount: Money::new(dec("31"), c("THB")),
+                period: DateRange::new(d("2026-03-01"), d("2026-03-31")).unwrap(),
+                live: true,
+            },
+            RollupRecord {
+                amount: Money::new(dec("5"), c("JPY")),
+                period: DateRange::new(d("2026-12-31"), d("2026-12-31")).unwrap(),
+                live: false,
+            },
+        ];
+        let built = rollup::build(records, (Month::new(2026, 1).unwrap(), Month::new(2026, 12).unwrap()));
+        let decoded = decode(2026, &encode(&built)).unwrap();
+        assert_eq!(decoded, built.into_values().collect::<Vec<_>>());
+        assert!(decode(2026, &[2]).unwrap_err().to_string().contains("doctor --rebuild"));
+        assert!(decode(2026, &[1, 3, 0]).is_err());
+    }
+}
