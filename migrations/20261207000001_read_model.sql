@@ -21,6 +21,10 @@ CREATE INDEX spend_rollups_by_version ON spend_rollups (workspace_id, version);
 -- changed since.
 ALTER TABLE workspaces ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- A usage meter's last reading of the cycle billed before the open one, as JSON
+-- ({"used", "read_on", "cycle_start", "cycle_end"}): early in a cycle the run-rate goes by its pace.
+ALTER TABLE items ADD COLUMN usage_last_cycle TEXT;
 CREATE INDEX items_by_version ON items (workspace_id, version);
 
 -- Records of one item by their days, for rebuilding an item's roll-ups and for the overlap check

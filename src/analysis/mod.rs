@@ -187,7 +187,13 @@ pub fn run_rate_note(basis: &crate::domain::summary::RunRateBasis) -> Option<Tex
         RunRateBasis::Pace { days, cycle_days, early: true, .. } => {
             Some(text!("runrate.pace_early", days = days, cycle_days = cycle_days))
         }
-        RunRateBasis::LastCycle { from, to } => Some(text!("runrate.last_cycle", from = from, to = to)),
+        RunRateBasis::LastCycle { from, to, billed_days, cycle_days } if billed_days < cycle_days => {
+            Some(text!("runrate.last_cycle_part", from = from, to = to, days = billed_days, cycle_days = cycle_days))
+        }
+        RunRateBasis::LastCycle { from, to, .. } => Some(text!("runrate.last_cycle", from = from, to = to)),
+        RunRateBasis::LastReading { read_on, days, cycle_days } => {
+            Some(text!("runrate.last_reading", read_on = read_on, days = days, cycle_days = cycle_days))
+        }
         RunRateBasis::FeeOnly => Some(text!("runrate.fee_only")),
     }
 }

@@ -202,14 +202,16 @@ fn project(
     missing: &mut Vec<MissingRate>,
 ) -> MonthSpend {
     let mut projected = to_date.clone();
-    let Some(rest) = rest else { return projected };
     let today = ledger.today;
+    // On the month's last day no day is left, but a meter read earlier is still carried to the
+    // month's end.
+    let days_left = rest.unwrap_or(DateRange { start: today, end: today });
     let base = ledger.settings.base_currency;
     let mut incomplete = false;
     let mut to_base = |money: Money| match ledger.rates.convert(money, base, today) {
         Ok(converted) => converted.amount,
         Err(gap) => {
-            missing.push(gap.for_days(rest));
+            missing.push(gap.for_days(days_left));
             incomplete = true;
             Decimal::ZERO
         }
@@ -228,15 +230,17 @@ fn project(
                 }
                 // Read too early or not at all this cycle: the rest of the month at the run-rate's
                 // estimate of a cycle's usage (the last full cycle's, when there is one).
-                None => to_base(usage_ahead(item, &rate, today, rest)),
+                None => rest.map_or(Decimal::ZERO, |rest| to_base(usage_ahead(item, &rate, today, rest))),
             }
-        } else {
+        } else if let Some(rest) = rest {
             // What the jobs will record for the days left: renewals due by month-end (paid in
             // advance) and month close for days nothing pays for.
             let mut covered = ledger.covered.get(&item.id).cloned().unwrap_or_default();
             covered.extend(flow.pending.get(&item.id).into_iter().flatten());
             let from_tomorrow = Item { billed_from: item.billed_from.max(rest.start), ..item.clone() };
             accrued(&from_tomorrow, rest.end, &covered).1.iter().map(|r| share(to_base(r.amount), r.period, rest)).sum()
+        } else {
+            Decimal::ZERO
         };
         if !more.is_zero() {
             projected.add(item.id, item.category(), more);
@@ -499,5 +503,26 @@ mod tests {
         assert_eq!(result.current.to_date.item(id).round_dp(2), dec("3.00"));
         // Projected: the whole fee, the 0.50 so far, and 27 days at 75/30 a day (67.50).
         assert_eq!(result.current.projected.item(id).round_dp(2), dec("93.00"));
+    }
+
+    #[test]
+    fn on_the_months_last_day_a_reading_is_still_carried_to_its_end() {
+        // Read on the 15th (60 units, 1 each): 124 by the 31st, on the 30th and on the 31st alike.
+        for today in ["2026-12-30", "2026-12-31"] {
+            let mut f = Fixture::new(today);
+            let changes = ItemChanges {
+                name: Some(ItemName::parse("Claude").unwrap()),
+                period: Some(BillingPeriod::UsageBased),
+                unit_price: Some(Some(dec("1"))),
+                usage: Some(dec("60")),
+                ..Default::default()
+            };
+            let id = f.add_with("ai_provider", changes);
+            f.item(id).billed_from = d("2026-12-01");
+            f.item(id).usage.as_mut().unwrap().read_on = Some(d("2026-12-15"));
+            let result = spend(&f.ledger(), 1);
+            assert_eq!(result.current.to_date.item(id), dec("60"), "{today}");
+            assert_eq!(result.current.projected.item(id), dec("124"), "{today}");
+        }
     }
 }

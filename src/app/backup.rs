@@ -241,6 +241,19 @@ struct UsageFile {
     /// Units of the open cycle already billed.
     billed: Quantity,
     read_on: Option<NaiveDate>,
+    /// The last reading of the cycle billed before the open one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_cycle: Option<CycleReadingFile>,
+}
+
+/// A finished cycle's last reading.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CycleReadingFile {
+    used: Quantity,
+    read_on: NaiveDate,
+    cycle_start: NaiveDate,
+    cycle_end: NaiveDate,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -445,6 +458,12 @@ impl ItemFile {
                 limit: u.limit.map(Quantity),
                 billed: Quantity(u.billed),
                 read_on: u.read_on,
+                last_cycle: u.last_cycle.map(|r| CycleReadingFile {
+                    used: Quantity(r.used),
+                    read_on: r.read_on,
+                    cycle_start: r.cycle.start,
+                    cycle_end: r.cycle.end,
+                }),
             }),
             details,
             lead_times: item.lead_times.clone().map(Days),
@@ -497,15 +516,26 @@ impl ItemFile {
             auto_renew: self.auto_renew,
             status: self.status,
             notes: self.notes,
-            usage: self.usage.map(|u| Usage {
-                unit: u.unit,
-                unit_price: u.unit_price.map(|p| p.0),
-                included: u.free_tier.map(|q| q.0),
-                used: u.used.0,
-                limit: u.limit.map(|q| q.0),
-                billed: u.billed.0,
-                read_on: u.read_on,
-            }),
+            usage: match self.usage {
+                None => None,
+                Some(u) => Some(Usage {
+                    unit: u.unit,
+                    unit_price: u.unit_price.map(|p| p.0),
+                    included: u.free_tier.map(|q| q.0),
+                    used: u.used.0,
+                    limit: u.limit.map(|q| q.0),
+                    billed: u.billed.0,
+                    read_on: u.read_on,
+                    last_cycle: match u.last_cycle {
+                        Some(r) => Some(crate::domain::item::CycleReading {
+                            used: r.used.0,
+                            read_on: r.read_on,
+                            cycle: crate::domain::calendar::DateRange::between(r.cycle_start, r.cycle_end)?,
+                        }),
+                        None => None,
+                    },
+                }),
+            },
             details,
             lead_times: self.lead_times.map(|d| d.0),
             yearly_price: self.yearly_price.map(|p| p.0),

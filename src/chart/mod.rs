@@ -46,6 +46,9 @@ pub struct CostChart {
     pub projection: Option<f64>,
     /// Forecast months: a line for the expected cost and a shaded band for the interval.
     pub forecast: Vec<ForecastPoint>,
+    /// Legend text for the running month's pale bar and dashed projection, e.g. `This month so
+    /// far, projected`.
+    pub projection_label: String,
     /// Legend text for the forecast band, e.g. `Forecast (80% interval)`.
     pub forecast_label: String,
     /// Title of the breakdown panel, e.g. `Monthly cost by category`.
@@ -135,6 +138,7 @@ mod tests {
             current_month: Some(12),
             projection: Some(projection),
             forecast,
+            projection_label: "This month so far, projected (dashed)".into(),
             forecast_label: "Forecast (80% interval)".into(),
             breakdown_title: "Last month by category".into(),
             breakdown,
@@ -156,6 +160,7 @@ mod tests {
         chart.months = (0..16).map(|i| format!("{} {}", thai_months[(10 + i) % 12], 68 + (10 + i) / 12)).collect();
         chart.title = "ค่าใช้จ่ายรายเดือนของบริษัท".into();
         chart.forecast_label = "พยากรณ์ (ช่วง 80%)".into();
+        chart.projection_label = "เดือนนี้จนถึงตอนนี้ และคาดว่าทั้งเดือน (เส้นประ)".into();
         chart.breakdown_title = "เดือนที่แล้ว แยกตามหมวด".into();
         chart.empty_text = "ยังไม่มีค่าใช้จ่ายที่บันทึกไว้".into();
         chart
@@ -170,6 +175,7 @@ mod tests {
             current_month: None,
             projection: None,
             forecast: vec![],
+            projection_label: "This month so far, projected (dashed)".into(),
             forecast_label: "Forecast (80% interval)".into(),
             breakdown_title: "This month by category".into(),
             breakdown: vec![],

@@ -185,6 +185,8 @@ pub(super) fn paint(area: &Area<'_>, chart: &CostChart) -> Result<()> {
 /// One legend entry: what its swatch looks like, and its text.
 enum Swatch {
     Series(RGBColor),
+    /// The running month: a pale bar under a dashed box up to its projection.
+    Projection,
     Forecast,
 }
 
@@ -219,6 +221,7 @@ fn legend_layout(entries: &[(Swatch, String)], left: f64, right: f64) -> (Vec<(u
 fn swatch_width(swatch: &Swatch) -> f64 {
     match swatch {
         Swatch::Series(_) => 14.0,
+        Swatch::Projection => 14.0,
         Swatch::Forecast => 26.0,
     }
 }
@@ -235,16 +238,19 @@ fn paint_bars(area: &Area<'_>, chart: &CostChart, data: &Data, right: f64) -> Re
         .enumerate()
         .map(|(i, s)| (Swatch::Series(series_color(i)), text::fit(&s.name, LEGEND_EM, 260.0)))
         .collect();
+    let fixed = usize::from(data.projection.is_some()) + usize::from(!data.forecast.is_empty());
+    if data.projection.is_some() {
+        legend.push((Swatch::Projection, text::fit(&chart.projection_label, LEGEND_EM, 320.0)));
+    }
     if !data.forecast.is_empty() {
         legend.push((Swatch::Forecast, text::fit(&chart.forecast_label, LEGEND_EM, 320.0)));
     }
     let (mut places, mut rows) = legend_layout(&legend, MARGIN, right);
     let mut hidden = String::new();
     if places.len() < legend.len() {
-        // Too many categories: keep the forecast entry, and end with how many are left out.
-        if !data.forecast.is_empty() {
-            legend.rotate_right(1);
-        }
+        // Too many categories: keep the projection and forecast entries, and end with how many
+        // are left out.
+        legend.rotate_right(fixed);
         (places, rows) = legend_layout(&legend, MARGIN, right - 48.0);
         hidden = format!("+{}", legend.len() - places.len());
     }
@@ -340,6 +346,10 @@ fn paint_bars(area: &Area<'_>, chart: &CostChart, data: &Data, right: f64) -> Re
         let mid = legend_top + row as f64 * LEGEND_ROW;
         match swatch {
             Swatch::Series(color) => fill_rect(area, x, mid - 7.0, x + 14.0, mid + 7.0, *color)?,
+            Swatch::Projection => {
+                fill_rect(area, x, mid + 1.0, x + 14.0, mid + 7.0, lighten(series_color(0), 0.45))?;
+                paint_projection(area, x + 7.0, 14.0, mid + 1.0, mid - 7.0)?;
+            }
             Swatch::Forecast => {
                 fill_rect(area, x, mid - 7.0, x + 26.0, mid + 7.0, FORECAST.mix(0.18))?;
                 line(area, &[(x, mid), (x + 26.0, mid)], FORECAST, 2)?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{DateRange, Month};
 use super::choice::choice_enum;
-use super::item::{Item, ManualStatus, Renewal, Usage};
+use super::item::{CycleReading, Item, ManualStatus, Renewal, Usage};
 use super::money::Money;
 use super::text::Notes;
 
@@ -109,11 +109,15 @@ impl RenewalRun {
     /// The item as it is after the run: next renewal date stored; for usage, the meter restarted
     /// for the cycle that began.
     pub fn applied_to(&self, item: &Item) -> Item {
+        let before = item;
         let mut item = item.clone();
         item.renewal = Some(self.next);
         if let Some(from) = self.new_cycle_from {
             item.billed_from = from;
             if let Some(usage) = &mut item.usage {
+                if let Some(read_on) = usage.read_on {
+                    usage.last_cycle = Some(CycleReading { used: usage.used, read_on, cycle: before.cycle(read_on) });
+                }
                 usage.used = Decimal::ZERO;
                 usage.billed = Decimal::ZERO;
                 usage.read_on = None;
@@ -348,6 +352,7 @@ mod tests {
 
     fn metered(mut item: Item, used: &str) -> Item {
         item.usage = Some(Usage {
+            last_cycle: None,
             unit: Label::parse("unit", "request").unwrap(),
             unit_price: Some(dec("0.01")),
             included: Some(dec("100")),
@@ -456,6 +461,16 @@ mod tests {
         assert_eq!(after.usage.as_ref().unwrap().used, Decimal::ZERO);
         assert_eq!(after.billed_from, d("2026-11-01"));
         assert_eq!(after.renewal.unwrap().date, d("2026-12-01"));
+        // The reading the bill went by is kept for the run-rate (an unread meter keeps none).
+        let mut read = ai.clone();
+        read.usage.as_mut().unwrap().read_on = Some(d("2026-09-20"));
+        let kept =
+            due_renewals(&read, d("2026-10-02"), &[]).unwrap().applied_to(&read).usage.unwrap().last_cycle.unwrap();
+        assert_eq!(
+            (kept.used, kept.read_on, kept.cycle.start, kept.cycle.end),
+            (dec("600"), d("2026-09-20"), d("2026-09-01"), d("2026-09-30"))
+        );
+        assert_eq!(after.usage.as_ref().unwrap().last_cycle, None);
         // On time, one cycle: one base fee and one free tier.
         let run = due_renewals(&ai, d("2026-10-02"), &[]).unwrap();
         assert_eq!(rows(&run.charges), want(&[("2026-09-01", "2026-09-30", "10")])); // 5 + (600 - 100) x 0.01
@@ -465,6 +480,7 @@ mod tests {
     fn quota_meters_without_a_price_are_not_reset() {
         let mut supabase = item("25", BillingPeriod::Monthly, Some("2026-10-01"), true);
         supabase.usage = Some(Usage {
+            last_cycle: None,
             unit: Label::parse("u", "GB").unwrap(),
             unit_price: None,
             included: None,

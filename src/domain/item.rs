@@ -239,6 +239,20 @@ pub struct Usage {
     /// The day `used` was last read (set by an admin); `None` since the meter restarted.
     #[serde(default)]
     pub read_on: Option<NaiveDate>,
+    /// The last reading of the cycle billed before this one, kept when the meter restarted: early
+    /// in a cycle the run-rate goes by its pace (see `summary::run_rate`).
+    #[serde(default)]
+    pub last_cycle: Option<CycleReading>,
+}
+
+/// A finished cycle's last reading.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CycleReading {
+    /// Units used by `read_on`.
+    pub used: Decimal,
+    pub read_on: NaiveDate,
+    /// The cycle it was read in.
+    pub cycle: DateRange,
 }
 
 impl Usage {
@@ -852,6 +866,7 @@ fn apply_usage(item: &mut Item, changes: &ItemChanges, today: NaiveDate) -> Resu
     }
     let kind = item.kind();
     let mut usage = item.usage.clone().unwrap_or_else(|| Usage {
+        last_cycle: None,
         unit: Label::parse("unit", kind.default_unit()).expect("default units are valid"),
         unit_price: None,
         included: None,

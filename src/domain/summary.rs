@@ -32,9 +32,14 @@ pub enum RunRateBasis {
     /// into a cycle of `cycle_days`. `early` when that is under [`PACE_MIN_DAYS`] and no full
     /// cycle was billed to go by instead.
     Pace { read_on: NaiveDate, days: u32, cycle_days: u32, early: bool },
-    /// The last full cycle's bill (`from`..=`to`): this cycle's meter was read too early or not
-    /// at all.
-    LastCycle { from: NaiveDate, to: NaiveDate },
+    /// The last cycle's bill (`from`..=`to`): this cycle's meter was read too early or not at
+    /// all. When records pay for only `billed_days` of its `cycle_days` (tracking began during
+    /// it), the bill is carried to the whole cycle.
+    LastCycle { from: NaiveDate, to: NaiveDate, billed_days: u32, cycle_days: u32 },
+    /// The last cycle's final reading, `days` days into its `cycle_days`, carried to its end:
+    /// this cycle's meter was read too early or not at all, and that reading (made before the
+    /// cycle ended, so billed short) says more than the bill.
+    LastReading { read_on: NaiveDate, days: u32, cycle_days: u32 },
     /// No reading this cycle and no full cycle billed yet: the base fee alone.
     FeeOnly,
 }
@@ -54,6 +59,8 @@ pub struct RunRate {
 pub struct LastCycle {
     pub period: DateRange,
     pub bill: Money,
+    /// Days of it that live records (or what the jobs would record) pay for.
+    pub billed_days: u32,
 }
 
 /// The billing cycle before the one `today` falls in.
@@ -68,9 +75,8 @@ pub fn previous_cycle(item: &Item, today: NaiveDate) -> Option<DateRange> {
 }
 
 /// What the records (`(amount, days it pays for)`) charged for the item's previous cycle, in
-/// its currency (converted at each record's first day). `None` unless records pay for every day
-/// of that cycle (a cycle tracked from its middle is no full cycle to go by), or when a rate is
-/// missing.
+/// its currency (converted at each record's first day), and for how many of its days. `None`
+/// when no record pays for any of it, or a rate is missing.
 pub fn last_cycle(
     item: &Item,
     today: NaiveDate,
@@ -88,14 +94,17 @@ pub fn last_cycle(
         days.push(overlap);
     }
     days.sort();
+    let mut billed_days = 0i64;
     let mut next = period.start;
     for range in days {
-        if range.start > next {
-            return None;
+        let start = range.start.max(next);
+        if start <= range.end {
+            billed_days += (range.end - start).num_days() + 1;
+            next = range.end.succ_opt()?;
         }
-        next = next.max(range.end.succ_opt()?);
     }
-    (next > period.end).then_some(LastCycle { period, bill: Money::new(bill, currency) })
+    let billed_days = u32::try_from(billed_days).ok().filter(|d| *d > 0)?;
+    Some(LastCycle { period, bill: Money::new(bill, currency), billed_days })
 }
 
 /// The monthly run-rate of `item` as of `today`; `last` is its previous cycle's bill (see
@@ -112,24 +121,47 @@ pub fn run_rate(item: &Item, today: NaiveDate, last: Option<LastCycle>) -> RunRa
         return RunRate { monthly: item.monthly_cost(), basis: RunRateBasis::Price, cycle_usage: None };
     };
     let fee = item.cost.amount;
-    let pace = usage.and_then(|u| paced(item, u, today));
-    let from_last = last.map(|l| {
-        let usage = (l.bill.amount - fee).max(Decimal::ZERO);
-        let basis = RunRateBasis::LastCycle { from: l.period.start, to: l.period.end };
-        RunRate { monthly: per_month(fee + usage), basis, cycle_usage: Some(usage) }
+    let meter = usage.expect("usage-based items have a meter with a price");
+    let rate = |usage: Decimal, basis: RunRateBasis| RunRate {
+        monthly: per_month(fee + usage),
+        basis,
+        cycle_usage: Some(usage),
+    };
+    let pace = paced(item, meter, today);
+    let previous = previous_cycle(item, today);
+    // The last cycle, from its bill: carried to the whole cycle when records pay for only part
+    // of it (at least a week).
+    let from_bill = last.filter(|l| l.billed_days >= PACE_MIN_DAYS).map(|l| {
+        let cycle_days = u32::try_from(l.period.days()).unwrap_or(u32::MAX);
+        let whole = l.bill.amount * Decimal::from(cycle_days) / Decimal::from(l.billed_days);
+        let basis =
+            RunRateBasis::LastCycle { from: l.period.start, to: l.period.end, billed_days: l.billed_days, cycle_days };
+        rate((whole - fee).max(Decimal::ZERO), basis)
     });
+    // The last cycle, from its final reading when that was made before the cycle ended (and so
+    // billed short): a week in at least, carried to the cycle's end.
+    let from_reading = meter.last_cycle.filter(|r| Some(r.cycle) == previous).and_then(|r| {
+        let days = u32::try_from((r.read_on - r.cycle.start).num_days() + 1).ok()?;
+        let cycle_days = u32::try_from(r.cycle.days()).ok()?;
+        (days >= PACE_MIN_DAYS && days < cycle_days).then(|| {
+            let units = r.used * Decimal::from(cycle_days) / Decimal::from(days);
+            rate(meter.cost_of(units, 1), RunRateBasis::LastReading { read_on: r.read_on, days, cycle_days })
+        })
+    });
+    // The higher of the two: a bill made from an early reading understates the cycle, and a bill
+    // entered by hand above what the meter said is what was paid.
+    let from_last = match (from_bill, from_reading) {
+        (Some(bill), Some(reading)) => Some(if reading.monthly.amount > bill.monthly.amount { reading } else { bill }),
+        (bill, reading) => bill.or(reading),
+    };
     match (pace, from_last) {
         (Some(pace), Some(last)) if pace.early => last,
         (Some(Pace { units, read_on, days, cycle_days, .. }), last) => {
-            let usage = usage.expect("a pace needs a meter").cost_of(units, 1);
             let early = days < PACE_MIN_DAYS && last.is_none();
-            let basis = RunRateBasis::Pace { read_on, days, cycle_days, early };
-            RunRate { monthly: per_month(fee + usage), basis, cycle_usage: Some(usage) }
+            rate(meter.cost_of(units, 1), RunRateBasis::Pace { read_on, days, cycle_days, early })
         }
         (None, Some(last)) => last,
-        (None, None) => {
-            RunRate { monthly: per_month(fee), basis: RunRateBasis::FeeOnly, cycle_usage: Some(Decimal::ZERO) }
-        }
+        (None, None) => rate(Decimal::ZERO, RunRateBasis::FeeOnly),
     }
 }
 
@@ -373,7 +405,15 @@ mod tests {
             RunRateBasis::Pace { days, cycle_days, early, .. } => {
                 format!("pace {days}/{cycle_days}{}", if early { " early" } else { "" })
             }
-            RunRateBasis::LastCycle { from, to } => format!("last {from}..{to}"),
+            RunRateBasis::LastCycle { from, to, billed_days, cycle_days } if billed_days == cycle_days => {
+                format!("last {from}..{to}")
+            }
+            RunRateBasis::LastCycle { from, to, billed_days, cycle_days } => {
+                format!("last {from}..{to} {billed_days}/{cycle_days}")
+            }
+            RunRateBasis::LastReading { read_on, days, cycle_days } => {
+                format!("last reading {read_on} {days}/{cycle_days}")
+            }
             RunRateBasis::FeeOnly => "fee".to_string(),
         };
         assert_eq!(
@@ -414,10 +454,17 @@ mod tests {
         );
         // Nothing read and nothing billed: the base fee alone.
         check_run_rate(&metered("25", None, "2026-10-01"), "2026-12-04", &[], ("25", "fee"));
-        // Tracked from the middle of November: November is not a full cycle to go by; records
-        // that together pay for every day are.
+        // Tracked from the middle of November: its 16 billed days carried to the 30-day cycle
+        // (100 x 30 / 16 = 187.50); records that together pay for every day count whole; under
+        // a week billed says too little.
         let late = metered("25", None, "2026-11-15");
-        check_run_rate(&late, "2026-12-04", &[("100", "2026-11-15", "2026-11-30")], ("25", "fee"));
+        check_run_rate(
+            &late,
+            "2026-12-04",
+            &[("100", "2026-11-15", "2026-11-30")],
+            ("187.5", "last 2026-11-01..2026-11-30 16/30"),
+        );
+        check_run_rate(&late, "2026-12-04", &[("100", "2026-11-25", "2026-11-30")], ("25", "fee"));
         let split = [("50", "2026-11-01", "2026-11-14"), ("100", "2026-11-10", "2026-11-30")];
         check_run_rate(&late, "2026-12-04", &split, ("150", "last 2026-11-01..2026-11-30"));
         // A bill below the base fee (a credit) never makes usage negative.
@@ -437,5 +484,36 @@ mod tests {
         assert_eq!(previous_cycle(&item, d("2026-12-04")), DateRange::new(d("2026-10-15"), d("2026-11-14")));
         item.renewal = Some(Renewal { date: d("2027-01-31"), anchor_day: 31 });
         assert_eq!(previous_cycle(&item, d("2027-01-04")), DateRange::new(d("2026-11-30"), d("2026-12-30")));
+    }
+
+    #[test]
+    fn a_last_reading_made_before_its_cycle_ended_is_carried_to_the_end() {
+        use crate::domain::item::CycleReading;
+        let november = DateRange::new(d("2026-11-01"), d("2026-11-30")).unwrap();
+        // November was read on the 15th (150 units: 300 by the end, 200 beyond the free 100, x
+        // 2 = 400) and billed from that reading (50 x 2 = 100): December, not read yet, goes by
+        // the reading's pace, not the short bill.
+        let mut item = metered("0", None, "2026-10-01");
+        item.usage.as_mut().unwrap().last_cycle =
+            Some(CycleReading { used: dec("150"), read_on: d("2026-11-15"), cycle: november });
+        let bill = [("100", "2026-11-01", "2026-11-30")];
+        check_run_rate(&item, "2026-12-04", &bill, ("400", "last reading 2026-11-15 15/30"));
+        // A bill above what the meter said (an invoice entered by hand) is what was paid.
+        check_run_rate(
+            &item,
+            "2026-12-04",
+            &[("450", "2026-11-01", "2026-11-30")],
+            ("450", "last 2026-11-01..2026-11-30"),
+        );
+        // A reading of the cycle's last day is what the bill already says; one under a week in
+        // says too little; one of an older cycle is not the last cycle's.
+        for (read_on, cycle_start) in
+            [("2026-11-30", "2026-11-01"), ("2026-11-05", "2026-11-01"), ("2026-10-20", "2026-10-01")]
+        {
+            let cycle = DateRange::new(d(cycle_start), Month::of(d(cycle_start)).last_day()).unwrap();
+            item.usage.as_mut().unwrap().last_cycle =
+                Some(CycleReading { used: dec("150"), read_on: d(read_on), cycle });
+            check_run_rate(&item, "2026-12-04", &bill, ("100", "last 2026-11-01..2026-11-30"));
+        }
     }
 }

@@ -63,6 +63,7 @@ pub fn cost_chart(trends: &Trends, language: Language) -> CostChart {
         current_month: Some(current),
         projection: Some(number(&trends.this_month.projected)),
         forecast,
+        projection_label: label("chart.projection"),
         forecast_label: label("chart.forecast"),
         breakdown_title: label("chart.breakdown"),
         breakdown: trends.run_rate_by_category.iter().map(|(c, m)| (category_name(*c), number(m))).collect(),

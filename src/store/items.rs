@@ -8,7 +8,8 @@ use sqlx::sqlite::SqliteRow;
 use super::raw::{Columns, Param};
 use super::{Result, Store, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_timestamp, timestamp};
 use crate::domain::audit::{Actor, Change};
-use crate::domain::item::{Details, Item, Kind, Renewal, Usage};
+use crate::domain::calendar::DateRange;
+use crate::domain::item::{CycleReading, Details, Item, Kind, Renewal, Usage};
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ItemName, Label, MAX_NAME_CHARS, Notes, name_key};
 use crate::domain::workspace::{LeadTimes, WorkspaceId};
@@ -16,7 +17,7 @@ use crate::domain::workspace::{LeadTimes, WorkspaceId};
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
     renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
     usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price, billed_from, created_at,
-    updated_at, deleted_at";
+    updated_at, deleted_at, usage_last_cycle";
 
 /// Which items a read returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,9 +42,9 @@ impl Tx {
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
                  used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
-                 billed_from, updated_at, created_at)
+                 billed_from, updated_at, usage_last_cycle, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27)",
+                 ?23, ?24, ?25, ?26, ?27, ?28)",
         )
         .bind(workspace.as_str())
         .bind(item.kind().as_str());
@@ -61,7 +62,7 @@ impl Tx {
                  billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
                  notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
                  usage_limit = ?18, billed_units = ?19, usage_read_on = ?20, details = ?21, lead_days = ?22,
-                 yearly_price = ?23, plan_price = ?24, billed_from = ?25, updated_at = ?26
+                 yearly_price = ?23, plan_price = ?24, billed_from = ?25, updated_at = ?26, usage_last_cycle = ?27
              WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
         )
         .bind(workspace.as_str())
@@ -115,9 +116,9 @@ impl Tx {
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
                  used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
-                 billed_from, updated_at, created_at, deleted_at, id)
+                 billed_from, updated_at, usage_last_cycle, created_at, deleted_at, id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
         )
         .bind(workspace.as_str())
         .bind(item.kind().as_str());
@@ -154,6 +155,7 @@ struct ItemFields {
     limit: Option<String>,
     billed_units: Option<String>,
     read_on: Option<String>,
+    last_cycle: Option<String>,
     details: String,
     lead_days: Option<String>,
     yearly_price: Option<String>,
@@ -184,6 +186,13 @@ impl ItemFields {
             limit: usage.and_then(|u| u.limit).map(decimal),
             billed_units: usage.map(|u| decimal(u.billed)),
             read_on: usage.and_then(|u| u.read_on).map(date),
+            last_cycle: usage.and_then(|u| u.last_cycle).map(|r| {
+                serde_json::json!({
+                    "used": decimal(r.used), "read_on": date(r.read_on),
+                    "cycle_start": date(r.cycle.start), "cycle_end": date(r.cycle.end),
+                })
+                .to_string()
+            }),
             details: item.details.to_json(),
             lead_days: item.lead_times.as_ref().map(ToString::to_string),
             yearly_price: item.yearly_price.map(decimal),
@@ -222,6 +231,7 @@ impl ItemFields {
             .bind(self.plan_price)
             .bind(self.billed_from)
             .bind(self.updated_at)
+            .bind(self.last_cycle)
     }
 }
 
@@ -251,6 +261,7 @@ fn item_from_row(row: &impl Columns) -> anyhow::Result<Item> {
                 limit: decimal(16)?,
                 billed: decimal(17)?.unwrap_or_default(),
                 read_on: row.text(18)?.map(parse_date).transpose()?,
+                last_cycle: row.text(27)?.map(parse_cycle_reading).transpose()?,
             }),
             None => None,
         };
@@ -279,6 +290,18 @@ fn item_from_row(row: &impl Columns) -> anyhow::Result<Item> {
         })
     };
     read().with_context(|| format!("item #{id} in the database is damaged"))
+}
+
+/// A usage meter's `usage_last_cycle` column.
+fn parse_cycle_reading(text: &str) -> anyhow::Result<CycleReading> {
+    let value: serde_json::Value = serde_json::from_str(text).context("usage_last_cycle is not JSON")?;
+    let field = |name: &str| value[name].as_str().with_context(|| format!("usage_last_cycle has no {name}"));
+    Ok(CycleReading {
+        used: parse_decimal(field("used")?)?,
+        read_on: parse_date(field("read_on")?)?,
+        cycle: DateRange::new(parse_date(field("cycle_start")?)?, parse_date(field("cycle_end")?)?)
+            .context("usage_last_cycle's cycle ends before it starts")?,
+    })
 }
 
 /// One stored item, as far as its name key is concerned.
