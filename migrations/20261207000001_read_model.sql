@@ -20,6 +20,8 @@ CREATE INDEX spend_rollups_by_version ON spend_rollups (workspace_id, version);
 -- carry the version that last wrote them, so a reader holding an older copy fetches only what
 -- changed since.
 ALTER TABLE workspaces ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+-- Bumped when the roll-ups are rebuilt: a reader's copy from before is thrown away whole.
+ALTER TABLE workspaces ADD COLUMN read_model_epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
 -- A usage meter's last reading of the cycle billed before the open one, as JSON

@@ -23,6 +23,7 @@ use crate::domain::cost::{CostSource, NewCostRecord, accrued};
 use crate::domain::item::Item;
 use crate::domain::money::Money;
 use crate::domain::rates::RateBook;
+use crate::domain::rollup::ItemRollups;
 use crate::domain::summary::RunRates;
 use crate::domain::workspace::Settings;
 
@@ -51,13 +52,12 @@ pub struct Ledger<'a> {
     /// Every item as the jobs would leave it today (see [`settle_all`]), removed ones included
     /// (their history still counts).
     pub items: &'a [Item],
-    /// Live cost records reaching the window analysed.
-    pub history: &'a [CostLine],
+    /// Each item's month roll-ups (what its records pay for, month by month; see
+    /// [`crate::domain::rollup`]) over the window analysed, and on to a year after today (renewals
+    /// paid ahead).
+    pub rollups: &'a HashMap<i64, ItemRollups>,
     /// What the jobs would record if they ran now (see [`settle_all`]).
     pub pending: &'a [CostLine],
-    /// Days each item's records deal with, removed records included (the jobs do not bill them
-    /// again), from the window's start on.
-    pub covered: &'a HashMap<i64, Vec<DateRange>>,
     pub rates: &'a RateBook,
     pub budgets: &'a [Budget],
     /// Monitored sites and domain lookups.
@@ -104,17 +104,36 @@ pub fn settle_all(
     settled
 }
 
-/// The run-rates of settled items, from the history and what the jobs would record now (a usage
-/// bill the jobs have not written yet still counts as the last cycle's).
+/// The run-rates of settled items, from their roll-ups and what the jobs would record now (a
+/// usage bill the jobs have not written yet still counts as the last cycle's).
 pub fn run_rates(
     items: &[Item],
-    history: &[CostLine],
+    rollups: &HashMap<i64, ItemRollups>,
     pending: &[CostLine],
     rates: &RateBook,
     today: NaiveDate,
 ) -> RunRates {
-    let lines = history.iter().chain(pending).map(|l| (l.item_id, l.amount, l.period));
-    RunRates::new(items.iter().filter(|i| i.removed_at.is_none()), today, lines, rates)
+    // Only usage-billed items' run-rates look at what was billed.
+    let usage_billed = items.iter().filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears());
+    let recorded = usage_billed.filter_map(|item| rollups.get(&item.id).map(|months| (item.id, months))).flat_map(
+        |(item, months)| {
+            months.values().flat_map(move |month| {
+                month.segments.iter().map(move |s| (item, Money::new(s.amount, s.currency), s.days, s.converts_on))
+            })
+        },
+    );
+    let pending = pending.iter().map(|l| (l.item_id, l.amount, l.period, l.period.start));
+    RunRates::new(items.iter().filter(|i| i.removed_at.is_none()), today, recorded.chain(pending), rates)
+}
+
+/// The days each item's records deal with (removed ones included: the jobs do not bill them
+/// again) over `range`, from its roll-ups; what [`settle_all`] and the jobs need.
+pub fn covered_days(rollups: &HashMap<i64, ItemRollups>, range: DateRange) -> HashMap<i64, Vec<DateRange>> {
+    rollups
+        .iter()
+        .map(|(item, months)| (*item, crate::domain::rollup::ranges(months, range, false)))
+        .filter(|(_, ranges)| !ranges.is_empty())
+        .collect()
 }
 
 impl Ledger<'_> {

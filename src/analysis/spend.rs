@@ -109,6 +109,18 @@ fn share(amount: Decimal, period: DateRange, range: DateRange) -> Decimal {
     period.share(amount, range)
 }
 
+/// What an item pays for some days of one month: a roll-up segment, or the part of a pending
+/// line (what the jobs would record now) within a month. Both are summed the same way.
+struct Piece {
+    item_id: i64,
+    amount: Money,
+    converts_on: NaiveDate,
+    /// Days within one month.
+    days: DateRange,
+    /// From a pending line: `Some(source)`.
+    pending: Option<CostSource>,
+}
+
 /// Spend for the `months_back` completed months before the current one, and the current month.
 pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let today = ledger.today;
@@ -122,48 +134,59 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let categories: HashMap<i64, Category> = ledger.items.iter().map(|i| (i.id, i.category())).collect();
     let mut missing = Vec::new();
     let mut flow = Flow::default();
+    for line in ledger.pending {
+        flow.pending.entry(line.item_id).or_default().push(line.period);
+    }
 
-    let lines = ledger.history.iter().map(|l| (l, false)).chain(ledger.pending.iter().map(|l| (l, true)));
-    for (line, pending) in lines {
-        let amount = match ledger.rates.convert(line.amount, base, line.period.start) {
+    // The items' months in the window, in item order, then what the jobs would record now.
+    let mut items: Vec<&i64> = ledger.rollups.keys().collect();
+    items.sort();
+    let recorded = items.into_iter().flat_map(|item| {
+        ledger.rollups[item].range(first..=current).flat_map(move |(_, month)| {
+            month.segments.iter().map(move |s| Piece {
+                item_id: *item,
+                amount: Money::new(s.amount, s.currency),
+                converts_on: s.converts_on,
+                days: s.days,
+                pending: None,
+            })
+        })
+    });
+    let pending = ledger.pending.iter().flat_map(|line| {
+        crate::domain::rollup::months_of(line.period).filter(|(month, _)| *month >= first && *month <= current).map(
+            move |(_, days)| Piece {
+                item_id: line.item_id,
+                amount: Money::new(share(line.amount.amount, line.period, days), line.amount.currency),
+                converts_on: line.period.start,
+                days,
+                pending: Some(line.source),
+            },
+        )
+    });
+    for piece in recorded.chain(pending) {
+        let slot = &mut months[month_index(first, Month::of(piece.days.start))];
+        let amount = match ledger.rates.convert(piece.amount, base, piece.converts_on) {
             Ok(converted) => converted.amount,
             Err(gap) => {
-                missing.push(gap.for_days(line.period));
-                // The months it touches have history, short of this amount.
-                if let Some(period) = line.period.intersect(window) {
-                    let mut month = Month::of(period.start);
-                    while month <= Month::of(period.end) {
-                        let slot = &mut months[month_index(first, month)];
-                        let days = month.range().intersect(period).expect("the month overlaps the period");
-                        slot.has_data = true;
-                        slot.incomplete = true;
-                        slot.first_day = Some(slot.first_day.map_or(days.start, |d| d.min(days.start)));
-                        month = month.next();
-                    }
-                }
+                missing.push(gap.for_days(piece.days));
+                // The month has history, short of this amount.
+                slot.has_data = true;
+                slot.incomplete = true;
+                slot.first_day = Some(slot.first_day.map_or(piece.days.start, |d| d.min(piece.days.start)));
                 continue;
             }
         };
-        if pending {
-            flow.pending.entry(line.item_id).or_default().push(line.period);
+        if let Some(ahead) = rest.and_then(|r| piece.days.intersect(r)) {
+            *flow.paid_ahead.entry(piece.item_id).or_default() += share(amount, piece.days, ahead);
         }
-        if let Some(ahead) = rest.and_then(|r| line.period.intersect(r)) {
-            *flow.paid_ahead.entry(line.item_id).or_default() += share(amount, line.period, ahead);
-        }
-        let Some(period) = line.period.intersect(window) else { continue };
-        let category = categories.get(&line.item_id).copied().unwrap_or(Category::Other);
-        let mut month = Month::of(period.start);
-        while month <= Month::of(period.end) {
-            let slot = &mut months[month_index(first, month)];
-            let days = month.range().intersect(period).expect("the month overlaps the period");
-            slot.has_data = true;
-            slot.first_day = Some(slot.first_day.map_or(days.start, |d| d.min(days.start)));
-            let part = share(amount, line.period, days);
-            slot.add(line.item_id, category, part);
-            if pending && line.source == CostSource::Usage && month == current {
-                *flow.usage_so_far.entry(line.item_id).or_default() += part;
-            }
-            month = month.next();
+        let Some(days) = piece.days.intersect(window) else { continue };
+        slot.has_data = true;
+        slot.first_day = Some(slot.first_day.map_or(days.start, |d| d.min(days.start)));
+        let part = share(amount, piece.days, days);
+        let category = categories.get(&piece.item_id).copied().unwrap_or(Category::Other);
+        slot.add(piece.item_id, category, part);
+        if piece.pending == Some(CostSource::Usage) && slot.month == current {
+            *flow.usage_so_far.entry(piece.item_id).or_default() += part;
         }
     }
 
@@ -176,6 +199,9 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
         missing: dedup_missing(missing),
     }
 }
+
+/// How far ahead of today records can pay for days: a yearly cycle, and a day to spare.
+pub const CYCLE_AHEAD_DAYS: i64 = 367;
 
 /// What the lines say about the rest of the month, per item (amounts in the base currency).
 #[derive(Default)]
@@ -235,7 +261,14 @@ fn project(
         } else if let Some(rest) = rest {
             // What the jobs will record for the days left: renewals due by month-end (paid in
             // advance) and month close for days nothing pays for.
-            let mut covered = ledger.covered.get(&item.id).cloned().unwrap_or_default();
+            // Days records deal with from tomorrow on, up to a year ahead (a renewal due by
+            // month-end charges its whole cycle, less what records pay for already).
+            let ahead = DateRange { start: rest.start, end: rest.start + chrono::Duration::days(CYCLE_AHEAD_DAYS) };
+            let mut covered = ledger
+                .rollups
+                .get(&item.id)
+                .map(|months| crate::domain::rollup::ranges(months, ahead, false))
+                .unwrap_or_default();
             covered.extend(flow.pending.get(&item.id).into_iter().flatten());
             let from_tomorrow = Item { billed_from: item.billed_from.max(rest.start), ..item.clone() };
             accrued(&from_tomorrow, rest.end, &covered).1.iter().map(|r| share(to_base(r.amount), r.period, rest)).sum()

@@ -9,6 +9,7 @@ use crate::domain::cost::CostSource;
 use crate::domain::item::{Item, ItemChanges, Kind, Renewal};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{ExchangeRate, RateBook};
+use crate::domain::rollup::{self, ItemRollups, RollupRecord};
 use crate::domain::summary::RunRates;
 use crate::domain::testing::{c, d, dec};
 use crate::domain::text::ItemName;
@@ -23,7 +24,7 @@ pub struct Fixture {
     pub budgets: Vec<Budget>,
     pub web: super::website::Web,
     settled: Settled,
-    covered: HashMap<i64, Vec<DateRange>>,
+    rollups: HashMap<i64, ItemRollups>,
     rate_book: RateBook,
     run_rates: Option<RunRates>,
 }
@@ -50,7 +51,7 @@ impl Fixture {
             rates: Vec::new(),
             budgets: Vec::new(),
             settled: Settled::default(),
-            covered: HashMap::new(),
+            rollups: HashMap::new(),
             rate_book: RateBook::default(),
             run_rates: None,
         }
@@ -111,19 +112,27 @@ impl Fixture {
         });
     }
 
-    /// The ledger over what was added, settled as the app does; each record's days count as
-    /// covered for its item.
+    /// The ledger over what was added, settled as the app does: the history's lines (live
+    /// records) rolled up by month, as the store keeps them.
     pub fn ledger(&mut self) -> Ledger<'_> {
-        self.covered.clear();
+        self.rollups.clear();
+        let mut by_item: HashMap<i64, Vec<RollupRecord>> = HashMap::new();
         for l in &self.history {
-            self.covered.entry(l.item_id).or_default().push(l.period);
+            by_item.entry(l.item_id).or_default().push(RollupRecord { amount: l.amount, period: l.period, live: true });
         }
+        let all = (Month::new(2000, 1).unwrap(), Month::new(2100, 12).unwrap());
+        for (item, records) in by_item {
+            self.rollups.insert(item, rollup::build(records, all));
+        }
+        let everything =
+            DateRange::new(Month::new(2000, 1).unwrap().first_day(), Month::new(2100, 12).unwrap().last_day()).unwrap();
+        let covered = super::covered_days(&self.rollups, everything);
         let window_start = Month::of(self.today).plus(-24).first_day();
-        self.settled = settle_all(self.items.clone(), self.today, &self.covered, window_start);
+        self.settled = settle_all(self.items.clone(), self.today, &covered, window_start);
         self.rate_book = RateBook::new(self.rates.clone());
         self.run_rates = Some(super::run_rates(
             &self.settled.items,
-            &self.history,
+            &self.rollups,
             &self.settled.pending,
             &self.rate_book,
             self.today,
@@ -132,9 +141,8 @@ impl Fixture {
             today: self.today,
             settings: &self.settings,
             items: &self.settled.items,
-            history: &self.history,
+            rollups: &self.rollups,
             pending: &self.settled.pending,
-            covered: &self.covered,
             rates: &self.rate_book,
             budgets: &self.budgets,
             web: &self.web,

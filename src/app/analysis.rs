@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::json;
@@ -15,7 +14,7 @@ use crate::analysis::alerts::{Alert, alerts};
 use crate::analysis::dashboard::{Dashboard, RENEWAL_DAYS, TREND_MONTHS, Trends, dashboard, trends};
 use crate::analysis::report::{Report, report};
 use crate::analysis::spend::{Spend, spend};
-use crate::analysis::{CostLine, Ledger, Settled, run_rates, settle_all};
+use crate::analysis::{Ledger, Settled, covered_days, run_rates, settle_all};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::budget::{Budget, BudgetScope, Thresholds};
@@ -25,7 +24,6 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::RunRates;
 use crate::domain::workspace::{Language, Settings, WorkspaceId};
-use crate::store::Removed;
 
 /// Most months `trends` looks back.
 pub const MAX_TREND_MONTHS: u32 = 60;
@@ -41,8 +39,8 @@ struct Loaded {
     today: NaiveDate,
     /// Items as the jobs would leave them today, and what they would record.
     settled: Settled,
-    history: Vec<CostLine>,
-    covered: HashMap<i64, Vec<DateRange>>,
+    /// The read model's items and roll-ups.
+    snapshot: std::sync::Arc<super::read_model::Snapshot>,
     rates: RateBook,
     budgets: Vec<Budget>,
     web: crate::analysis::website::Web,
@@ -55,9 +53,8 @@ impl Loaded {
             today: self.today,
             settings: &self.settings,
             items: &self.settled.items,
-            history: &self.history,
+            rollups: &self.snapshot.rollups,
             pending: &self.settled.pending,
-            covered: &self.covered,
             rates: &self.rates,
             budgets: &self.budgets,
             web: &self.web,
@@ -123,29 +120,47 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
-        let items = tx.items(workspace, Removed::Included).await?;
         // Run-rates look at usage-billed items' previous cycle, which may start two months back.
         let from = window_start(today, months_back.max(RUN_RATE_MONTHS));
-        // Usage still to bill is spread from its cycle's start, which may be older than the window.
-        let covered_from = items
-            .iter()
-            .filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears())
-            .map(|i| i.billed_from)
-            .fold(from, NaiveDate::min);
-        let (history, covered) = tx.analysis_records(workspace, covered_from, from, today).await?;
-        let settled = settle_all(items, today, &covered, from);
+        let (snapshot, settled) = self.settled(&mut tx, workspace, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         Ok(Loaded {
-            run_rates: run_rates(&settled.items, &history, &settled.pending, &rates, today),
+            run_rates: run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today),
             settled,
-            history,
-            covered,
+            snapshot,
             rates,
             budgets: tx.budgets(workspace).await?,
             web: Self::load_web(&mut tx, workspace, self.now()).await?,
             settings,
             today,
         })
+    }
+
+    /// The read model from `from` on (and a year ahead), with every item as the jobs would leave
+    /// it today and what they would record (see [`settle_all`]).
+    pub(super) async fn settled(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &WorkspaceId,
+        today: NaiveDate,
+        from: NaiveDate,
+    ) -> Result<(std::sync::Arc<super::read_model::Snapshot>, Settled)> {
+        use chrono::Datelike as _;
+        let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
+        let mut snapshot = self.snapshot(tx, workspace, (from.year(), until.year())).await?;
+        // Usage still to bill is spread from its cycle's start, which may be older than `from`.
+        let covered_from = snapshot
+            .items
+            .iter()
+            .filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears())
+            .map(|i| i.billed_from)
+            .fold(from, NaiveDate::min);
+        if covered_from.year() < from.year() {
+            snapshot = self.snapshot(tx, workspace, (covered_from.year(), until.year())).await?;
+        }
+        let covered = covered_days(&snapshot.rollups, DateRange { start: covered_from, end: until });
+        let settled = settle_all(snapshot.items.clone(), today, &covered, from);
+        Ok((snapshot, settled))
     }
 
     /// The workspace's sites with their uptime and response times, and its domain lookups.

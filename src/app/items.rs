@@ -1,5 +1,6 @@
 //! Use cases on items: add, edit, remove, restore, list, show.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -9,7 +10,7 @@ use super::jobs::record_charges;
 use super::views::{CostView, ItemChanged, ItemDetail, ItemList, ItemView, TotalsView};
 use super::{App, Result};
 use crate::analysis::alerts::missing_rate_text;
-use crate::analysis::{CostLine, Text, settle_all, text};
+use crate::analysis::{Text, settle_all, text};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::DateRange;
@@ -343,9 +344,11 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
-        let items = tx.items(workspace, Removed::Excluded).await?;
+        let from = super::analysis::window_start(today, super::analysis::RUN_RATE_MONTHS);
+        let (snapshot, settled) = self.settled(&mut tx, workspace, today, from).await?;
+        let items: Vec<Item> = snapshot.items.iter().filter(|i| i.removed_at.is_none()).cloned().collect();
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let run_rates = run_rates(&mut tx, workspace, &items, &rates, today).await?;
+        let run_rates = crate::analysis::run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today);
         let window = settings.expiring_window_days;
         let shown: Vec<&Item> = items
             .iter()
@@ -431,8 +434,9 @@ fn item_warnings(view: &ItemView, settings: &Settings, rates: &RateBook, today: 
 }
 
 /// Run-rates of `items` as the analysis works them out (see [`crate::analysis::run_rates`]):
-/// usage-billed items settled as the jobs would leave them today, with their previous cycle's
-/// records and any bill the jobs have not written yet.
+/// usage-billed items settled as the jobs would leave them today, from their roll-ups and what
+/// the jobs would record now. For views written inside a change: the change's records are
+/// brought into the roll-ups first, and nothing is taken from or given to the in-memory copy.
 pub(super) async fn run_rates(
     tx: &mut Tx,
     workspace: &WorkspaceId,
@@ -440,35 +444,26 @@ pub(super) async fn run_rates(
     rates: &RateBook,
     today: NaiveDate,
 ) -> Result<RunRates> {
+    use chrono::Datelike as _;
     let usage: Vec<Item> =
         items.iter().filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears()).cloned().collect();
+    if usage.is_empty() {
+        return Ok(RunRates::new(items, today, [], rates));
+    }
+    tx.flush_read_model().await?;
     let from = super::analysis::window_start(today, super::analysis::RUN_RATE_MONTHS);
-    let (history, covered) = match usage.as_slice() {
-        [] => return Ok(RunRates::new(items, today, [], rates)),
-        [one] => {
-            let covered = tx.covered_periods(workspace, Some(one.id)).await?;
-            let filter = CostFilter { item_id: Some(one.id), from: Some(from), to: Some(today) };
-            let records = tx.cost_records(workspace, filter).await?;
-            let lines = records
-                .iter()
-                .map(|r| CostLine { item_id: r.item_id, amount: r.amount, period: r.period, source: r.source })
-                .collect();
-            (lines, covered)
-        }
-        _ => {
-            let covered_from = usage.iter().map(|i| i.billed_from).fold(from, NaiveDate::min);
-            tx.analysis_records(workspace, covered_from, from, today).await?
-        }
+    let covered_from = usage.iter().map(|i| i.billed_from).fold(from, NaiveDate::min);
+    let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
+    let years = (covered_from.year(), until.year());
+    let rollups: HashMap<i64, crate::domain::rollup::ItemRollups> = match usage.as_slice() {
+        [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years).await?)]),
+        _ => tx.rollups(workspace, years).await?,
     };
+    let covered = crate::analysis::covered_days(&rollups, DateRange { start: covered_from, end: until });
     let settled = settle_all(usage, today, &covered, from);
-    let others = items.iter().filter(|i| !i.period.bills_in_arrears());
-    let lines: Vec<&CostLine> = history.iter().chain(&settled.pending).collect();
-    Ok(RunRates::new(
-        settled.items.iter().chain(others),
-        today,
-        lines.iter().map(|l| (l.item_id, l.amount, l.period)),
-        rates,
-    ))
+    let all: Vec<Item> =
+        settled.items.iter().cloned().chain(items.iter().filter(|i| !i.period.bills_in_arrears()).cloned()).collect();
+    Ok(crate::analysis::run_rates(&all, &rollups, &settled.pending, rates, today))
 }
 
 /// The view of one item with its run-rate worked out as everywhere else.

@@ -13,6 +13,7 @@ mod forms;
 mod items;
 mod jobs;
 mod rates;
+mod read_model;
 mod schedules;
 mod settings;
 mod sites;
@@ -116,6 +117,8 @@ pub struct App {
     /// Rung when a message is queued that should go out now rather than at the next tick (a
     /// report an admin asked for), so the bot's delivery loop wakes for it.
     outbox_ready: Arc<tokio::sync::Notify>,
+    /// Workspaces' items and roll-ups as last read (see `read_model.rs`).
+    read_model: Arc<read_model::ReadModelCache>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -129,6 +132,7 @@ impl App {
             net: Arc::default(),
             request_key: None,
             outbox_ready: Arc::default(),
+            read_model: Arc::default(),
         }
     }
 

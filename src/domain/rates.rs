@@ -64,11 +64,30 @@ pub fn dedup_missing(missing: impl IntoIterator<Item = MissingRate>) -> Vec<Miss
 #[derive(Clone, Default, Debug)]
 pub struct RateBook {
     rates: Vec<ExchangeRate>,
+    /// `(base, quote)` -> `(date, rate)`, by date: analysis converts a month of every item, so a
+    /// rate is found by a binary search, not a scan of every rate.
+    by_pair: std::collections::HashMap<(Currency, Currency), Vec<(NaiveDate, Decimal)>>,
 }
 
 impl RateBook {
     pub fn new(rates: Vec<ExchangeRate>) -> RateBook {
-        RateBook { rates }
+        let mut by_pair: std::collections::HashMap<(Currency, Currency), Vec<(NaiveDate, Decimal)>> =
+            Default::default();
+        for rate in &rates {
+            by_pair.entry((rate.base, rate.quote)).or_default().push((rate.date, rate.rate));
+        }
+        for dated in by_pair.values_mut() {
+            // Stable: of two rates of one day, the later given stays last and wins.
+            dated.sort_by_key(|(date, _)| *date);
+        }
+        RateBook { rates, by_pair }
+    }
+
+    /// The latest rate of `(base, quote)` dated on or before `on`.
+    fn latest(&self, base: Currency, quote: Currency, on: NaiveDate) -> Option<(NaiveDate, Decimal)> {
+        let dated = self.by_pair.get(&(base, quote))?;
+        let after = dated.partition_point(|(date, _)| *date <= on);
+        after.checked_sub(1).map(|i| dated[i])
     }
 
     /// `money` in `to`, using the pair's latest rate dated on or before `on`, in either direction.
@@ -102,20 +121,14 @@ impl RateBook {
         if from == to {
             return Some(Conversion::Multiply(Decimal::ONE));
         }
-        self.rates
-            .iter()
-            .filter(|r| r.date <= on)
-            .filter_map(|r| {
-                if r.base == from && r.quote == to {
-                    Some((r.date, false, Conversion::Multiply(r.rate)))
-                } else if r.base == to && r.quote == from {
-                    Some((r.date, true, Conversion::Divide(r.rate)))
-                } else {
-                    None
-                }
-            })
-            .max_by_key(|(date, inverse, _)| (*date, !*inverse))
-            .map(|(_, _, conversion)| conversion)
+        match (self.latest(from, to, on), self.latest(to, from, on)) {
+            (Some((direct_on, rate)), Some((inverse_on, _))) if direct_on >= inverse_on => {
+                Some(Conversion::Multiply(rate))
+            }
+            (_, Some((_, rate))) => Some(Conversion::Divide(rate)),
+            (Some((_, rate)), None) => Some(Conversion::Multiply(rate)),
+            (None, None) => None,
+        }
     }
 }
 

@@ -62,6 +62,9 @@ impl MonthRollup {
     }
 }
 
+/// One item's roll-ups by month.
+pub type ItemRollups = BTreeMap<Month, MonthRollup>;
+
 /// A record as roll-ups see it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct RollupRecord {
@@ -132,8 +135,16 @@ pub fn ranges(rollups: &BTreeMap<Month, MonthRollup>, range: DateRange, paid_onl
     let mut out: Vec<DateRange> = Vec::new();
     for (month, days) in months_of(range) {
         let Some(rollup) = rollups.get(&month) else { continue };
-        let bits = (if paid_only { rollup.paid } else { rollup.covered }) & day_bits(days);
+        let wanted = day_bits(days);
+        let bits = (if paid_only { rollup.paid } else { rollup.covered }) & wanted;
         if bits == 0 {
+            continue;
+        }
+        if bits == wanted {
+            match out.last_mut() {
+                Some(last) if last.end.succ_opt() == Some(days.start) => last.end = days.end,
+                _ => out.push(days),
+            }
             continue;
         }
         let mut day = days.start;

@@ -74,23 +74,23 @@ pub fn previous_cycle(item: &Item, today: NaiveDate) -> Option<DateRange> {
     DateRange::new(start, end)
 }
 
-/// What the records (`(amount, days it pays for)`) charged for the item's previous cycle, in
-/// its currency (converted at each record's first day), and for how many of its days. `None`
-/// when no record pays for any of it, or a rate is missing.
+/// What the records charged for the item's previous cycle, in its currency, and for how many of
+/// its days. `records` are `(amount, days it pays for, day it converts on)`: records, or their
+/// month roll-ups' segments. `None` when none pays for any of it, or a rate is missing.
 pub fn last_cycle(
     item: &Item,
     today: NaiveDate,
-    records: impl IntoIterator<Item = (Money, DateRange)>,
+    records: impl IntoIterator<Item = (Money, DateRange, NaiveDate)>,
     rates: &RateBook,
 ) -> Option<LastCycle> {
     let period = previous_cycle(item, today)?;
     let currency = item.cost.currency;
     let mut bill = Decimal::ZERO;
     let mut days = Vec::new();
-    for (amount, paid_for) in records {
+    for (amount, paid_for, converts_on) in records {
         let Some(overlap) = paid_for.intersect(period) else { continue };
         let share = Money::new(paid_for.share(amount.amount, period), amount.currency);
-        bill += rates.convert(share, currency, paid_for.start).ok()?.amount;
+        bill += rates.convert(share, currency, converts_on).ok()?.amount;
         days.push(overlap);
     }
     days.sort();
@@ -200,22 +200,22 @@ pub struct RunRates {
 }
 
 impl RunRates {
-    /// Run-rates of `items` as of `today`; `records` holds the cost records (and what the jobs
-    /// would record now) as `(item id, amount, days)`, at least over each usage-billed item's
-    /// previous cycle.
+    /// Run-rates of `items` as of `today`; `records` holds the cost records (or their roll-ups'
+    /// segments) and what the jobs would record now, as `(item id, amount, days, day it converts
+    /// on)`, at least over each usage-billed item's previous cycle.
     pub fn new<'a>(
         items: impl IntoIterator<Item = &'a Item>,
         today: NaiveDate,
-        records: impl IntoIterator<Item = (i64, Money, DateRange)>,
+        records: impl IntoIterator<Item = (i64, Money, DateRange, NaiveDate)>,
         rates: &RateBook,
     ) -> RunRates {
         let items: Vec<&Item> = items.into_iter().collect();
-        let mut by_item: HashMap<i64, Vec<(Money, DateRange)>> = HashMap::new();
+        let mut by_item: HashMap<i64, Vec<(Money, DateRange, NaiveDate)>> = HashMap::new();
         let usage_billed: std::collections::HashSet<i64> =
             items.iter().filter(|i| i.period == BillingPeriod::UsageBased).map(|i| i.id).collect();
-        for (id, amount, days) in records {
+        for (id, amount, days, converts_on) in records {
             if usage_billed.contains(&id) {
-                by_item.entry(id).or_default().push((amount, days));
+                by_item.entry(id).or_default().push((amount, days, converts_on));
             }
         }
         let rates = items
@@ -396,7 +396,7 @@ mod tests {
         }]);
         let records = records.iter().map(|(amount, from, to)| {
             let (value, currency) = amount.split_once(' ').unwrap_or((amount, "USD"));
-            (Money::new(dec(value), c(currency)), DateRange::new(d(from), d(to)).unwrap())
+            (Money::new(dec(value), c(currency)), DateRange::new(d(from), d(to)).unwrap(), d(from))
         });
         let last = last_cycle(item, d(today), records, &rates);
         let rate = run_rate(item, d(today), last);

@@ -35,6 +35,12 @@ impl Tx {
         self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Int(included)], |row| item_from_row(row)).await
     }
 
+    /// The items (removed ones included) written after `version` (see `read_model_version`).
+    pub async fn items_since(&mut self, workspace: &WorkspaceId, version: i64) -> Result<Vec<Item>> {
+        let sql = format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND version > ?2 ORDER BY id");
+        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Int(version)], |row| item_from_row(row)).await
+    }
+
     /// Stores a new item and returns its id.
     pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<i64> {
         let fields = ItemFields::of(item);

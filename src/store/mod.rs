@@ -98,7 +98,7 @@ impl Store {
     /// A read-only snapshot.
     pub async fn read(&self) -> anyhow::Result<Tx> {
         let tx = self.pool.begin().await.context("could not start a read transaction")?;
-        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default() })
+        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default(), writes: false })
     }
 
     /// A write transaction; nothing is visible to others until [`Tx::commit`].
@@ -108,7 +108,7 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .context("could not start a write transaction (is another Jarvis holding the database?)")?;
-        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default() })
+        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default(), writes: true })
     }
 
     /// Closes every connection, checkpointing the WAL.
@@ -128,6 +128,9 @@ pub struct Tx {
     key_recorded: bool,
     /// Items and records changed, for the read model (see `rollups.rs`).
     changes: rollups::Changes,
+    /// Whether this transaction may write (a reader's copies must not take what it has not
+    /// committed).
+    writes: bool,
 }
 
 impl Tx {
@@ -135,6 +138,11 @@ impl Tx {
     /// the counter then reads what was written).
     pub fn count_commit_in(&mut self, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
         self.commits = Some(counter);
+    }
+
+    /// Whether this transaction may write.
+    pub fn writes(&self) -> bool {
+        self.writes
     }
 
     pub async fn commit(mut self) -> anyhow::Result<()> {

@@ -30,8 +30,7 @@ use crate::domain::workspace::WorkspaceId;
 /// The encoding of `spend_rollups.months` this Jarvis writes.
 pub const FORMAT: u8 = 1;
 
-/// One item's roll-ups by month.
-pub type ItemRollups = BTreeMap<Month, MonthRollup>;
+pub use crate::domain::rollup::ItemRollups;
 
 /// What a transaction changed that readers hold copies of (see `Tx::flush_read_model`).
 #[derive(Clone, Debug, Default)]
@@ -131,7 +130,7 @@ impl Tx {
     /// each changed workspace's version, stamps the changed items with it, and rebuilds the
     /// roll-ups of the item-years whose records changed from those records. A failure here fails
     /// the commit: the change and its read model are written together or not at all.
-    pub(super) async fn flush_read_model(&mut self) -> Result<()> {
+    pub async fn flush_read_model(&mut self) -> Result<()> {
         let changes = std::mem::take(&mut self.changes);
         if changes.is_empty() {
             return Ok(());
@@ -202,15 +201,8 @@ impl Tx {
                 .range(Month::new(year, 1).expect("January")..=Month::new(year, 12).expect("December"))
                 .map(|(m, r)| (*m, r.clone()))
                 .collect();
-            if months.is_empty() {
-                sqlx::query("DELETE FROM spend_rollups WHERE workspace_id = ?1 AND item_id = ?2 AND year = ?3")
-                    .bind(workspace.as_str())
-                    .bind(item)
-                    .bind(year)
-                    .execute(&mut *self.tx)
-                    .await?;
-                continue;
-            }
+            // A year left without months is still written (empty), so readers holding it see it
+            // emptied.
             sqlx::query(
                 "INSERT INTO spend_rollups (workspace_id, item_id, year, months, version) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (workspace_id, item_id, year) DO UPDATE SET months = excluded.months, version = excluded.version",
@@ -226,23 +218,24 @@ impl Tx {
         Ok(())
     }
 
-    /// The workspace's version: it moves whenever its items or records change.
-    pub async fn workspace_version(&mut self, workspace: &WorkspaceId) -> Result<i64> {
-        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM workspaces WHERE id = ?1")
+    /// The workspace's read-model epoch and version: the version moves whenever its items or
+    /// records change, the epoch when its roll-ups are rebuilt.
+    pub async fn read_model_version(&mut self, workspace: &WorkspaceId) -> Result<(i64, i64)> {
+        let row: Option<(i64, i64)> = sqlx::query_as("SELECT read_model_epoch, version FROM workspaces WHERE id = ?1")
             .bind(workspace.as_str())
             .fetch_optional(&mut *self.tx)
             .await?;
-        Ok(version.unwrap_or(0))
+        Ok(row.unwrap_or((0, 0)))
     }
 
-    /// The roll-ups of the years `first..=last`, by item; with `since`, only rows written after
-    /// that version.
-    pub async fn rollups(
+    /// The roll-up rows of the years `first..=last`: `(item, year, months)`; with `since`, only
+    /// rows written after that version.
+    pub async fn rollup_rows(
         &mut self,
         workspace: &WorkspaceId,
         (first, last): (i32, i32),
         since: Option<i64>,
-    ) -> Result<HashMap<i64, ItemRollups>> {
+    ) -> Result<Vec<(i64, i32, Vec<MonthRollup>)>> {
         let rows = self
             .raw_rows(
                 "SELECT item_id, year, months FROM spend_rollups
@@ -258,14 +251,39 @@ impl Tx {
                     let year = i32::try_from(row.required_int(1)?)?;
                     let months = decode(year, row.blob(2)?.context("no months")?)
                         .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
-                    Ok((item, months))
+                    Ok((item, year, months))
                 },
             )
             .await?;
+        Ok(rows)
+    }
+
+    /// One item's roll-ups of the years `first..=last`.
+    pub async fn item_rollups(
+        &mut self,
+        workspace: &WorkspaceId,
+        item: i64,
+        (first, last): (i32, i32),
+    ) -> Result<ItemRollups> {
+        let rows = self
+            .raw_rows(
+                "SELECT year, months FROM spend_rollups WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4",
+                &[Param::Text(workspace.as_str()), Param::Int(item), Param::Int(i64::from(first)), Param::Int(i64::from(last))],
+                |row| {
+                    let year = i32::try_from(row.required_int(0)?)?;
+                    decode(year, row.blob(1)?.context("no months")?)
+                        .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))
+                },
+            )
+            .await?;
+        Ok(rows.into_iter().flatten().map(|m| (m.month, m)).collect())
+    }
+
+    /// The roll-ups of the years `first..=last`, by item.
+    pub async fn rollups(&mut self, workspace: &WorkspaceId, years: (i32, i32)) -> Result<HashMap<i64, ItemRollups>> {
         let mut out: HashMap<i64, ItemRollups> = HashMap::new();
-        for (item, months) in rows {
-            let entry = out.entry(item).or_default();
-            entry.extend(months.into_iter().map(|m| (m.month, m)));
+        for (item, _, months) in self.rollup_rows(workspace, years, None).await? {
+            out.entry(item).or_default().extend(months.into_iter().map(|m| (m.month, m)));
         }
         Ok(out)
     }
@@ -282,12 +300,14 @@ impl Tx {
             .bind(workspace.as_str())
             .execute(&mut *self.tx)
             .await?;
-        let version: i64 =
-            sqlx::query_scalar("UPDATE workspaces SET version = version + 1 WHERE id = ?1 RETURNING version")
-                .bind(workspace.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await?
-                .unwrap_or(0);
+        let version: i64 = sqlx::query_scalar(
+            "UPDATE workspaces SET version = version + 1, read_model_epoch = read_model_epoch + 1 WHERE id = ?1
+             RETURNING version",
+        )
+        .bind(workspace.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .unwrap_or(0);
         sqlx::query("UPDATE items SET version = ?2 WHERE workspace_id = ?1")
             .bind(workspace.as_str())
             .bind(version)
