@@ -332,7 +332,10 @@ impl App {
         today: NaiveDate,
         expires: Option<NaiveDate>,
     ) -> Result<Item> {
-        let covered = tx.covered_periods(workspace, Some(item.id)).await?.remove(&item.id).unwrap_or_default();
+        let covered = covered_by_records(tx, workspace, std::slice::from_ref(item), today)
+            .await?
+            .remove(&item.id)
+            .unwrap_or_default();
         let (current, records) = settle(item, today, &covered, expires);
         record_charges(tx, workspace, item, &records, "cost.settle", self.now()).await?;
         Ok(current)
@@ -464,6 +467,27 @@ pub(super) async fn run_rates(
     let all: Vec<Item> =
         settled.items.iter().cloned().chain(items.iter().filter(|i| !i.period.bills_in_arrears()).cloned()).collect();
     Ok(crate::analysis::run_rates(&all, &rollups, &settled.pending, rates, today))
+}
+
+/// The days the records of `items` deal with, removed ones included (the jobs do not charge them
+/// again), from the earliest day any of them is billable on to a year after today: what the jobs
+/// and settling need. Read from the roll-ups, with this transaction's own records brought in.
+pub(super) async fn covered_by_records(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    items: &[Item],
+    today: NaiveDate,
+) -> Result<HashMap<i64, Vec<DateRange>>> {
+    use chrono::Datelike as _;
+    let Some(from) = items.iter().map(|i| i.billed_from).min() else { return Ok(HashMap::new()) };
+    let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
+    tx.flush_read_model().await?;
+    let years = (from.year(), until.year());
+    let rollups = match items {
+        [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years).await?)]),
+        _ => tx.rollups(workspace, years).await?,
+    };
+    Ok(crate::analysis::covered_days(&rollups, DateRange { start: from.min(today), end: until }))
 }
 
 /// The view of one item with its run-rate worked out as everywhere else.

@@ -92,7 +92,7 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let items = tx.items(workspace, Removed::Excluded).await?;
-        let mut covered = tx.covered_periods(workspace, None).await?;
+        let mut covered = super::items::covered_by_records(&mut tx, workspace, &items, today).await?;
         let mut report = JobReport {
             workspace: workspace.clone(),
             today,

@@ -160,6 +160,7 @@ impl Command {
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
             Command::Jobs(_) | Command::Demo | Command::Run { .. } | Command::Import(_) => true,
+            Command::Doctor { rebuild, .. } => *rebuild,
             Command::Audit { .. }
             | Command::Export { .. }
             | Command::Dashboard { .. }
@@ -187,6 +188,17 @@ pub enum Command {
     /// Housekeeping: charge passed renewals of auto-renewing items and close elapsed months.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Check that the read model (the month roll-ups the dashboard, trends, alerts and report
+    /// read) matches the cost records; `--rebuild` builds it again from them (after restoring or
+    /// editing the database outside Jarvis).
+    Doctor {
+        /// Rebuild the read model from the records (after checking it).
+        #[arg(long)]
+        rebuild: bool,
+        /// Every workspace in the database, not only --workspace.
+        #[arg(long)]
+        all_workspaces: bool,
+    },
     /// Who changed what, newest first.
     Audit {
         /// How many entries to show.

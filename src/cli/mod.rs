@@ -57,6 +57,27 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Tells a person at a terminal how building the read model of an older database goes, once it
+/// has taken more than a second.
+fn read_model_progress() -> impl FnMut(crate::store::ReadModelProgress) {
+    use std::io::IsTerminal as _;
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    move |p: crate::store::ReadModelProgress| {
+        if terminal && started.elapsed() >= std::time::Duration::from_secs(1) {
+            eprint!(
+                "\rBuilding the read model of workspace {}: {} of {} cost records   ",
+                p.workspace,
+                crate::domain::money::format_quantity(p.records.into()),
+                crate::domain::money::format_quantity(p.of.into())
+            );
+            if p.records >= p.of {
+                eprintln!();
+            }
+        }
+    }
+}
+
 /// What a command prints: JSON when `--json` is given, the human rendering otherwise.
 fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<String, AppError> {
     if json {
@@ -92,7 +113,7 @@ async fn execute(cli: &Cli) -> Result<String, AppError> {
         (None, Some(date)) => Arc::new(FixedDate(date)),
         (None, None) => Arc::new(SystemClock),
     };
-    let store = Store::open(&cli.database_url).await?;
+    let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
     let app = App::new(store.clone(), clock).with_net(net_from_env()?);
     let result = dispatch(&app, cli).await;
     store.close().await;
@@ -303,6 +324,26 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             Ok(String::new())
         }
         Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
+        Command::Doctor { rebuild, all_workspaces } => {
+            let only = [ws.clone()];
+            let reports = app.doctor(if *all_workspaces { None } else { Some(&only) }, *rebuild).await?;
+            let text = output(json, &reports, |r| render::doctor(r))?;
+            let unfixed: Vec<&str> = reports
+                .iter()
+                .filter(|r| !r.rebuilt && !r.mismatches.is_empty())
+                .map(|r| r.workspace.as_str())
+                .collect();
+            if unfixed.is_empty() {
+                Ok(text)
+            } else {
+                print!("{text}");
+                Err(UserError::Conflict(format!(
+                    "The read model of {} does not match the records; run `jarvis doctor --rebuild` to build it again",
+                    unfixed.join(", ")
+                ))
+                .into())
+            }
+        }
         Command::Demo => {
             output(json, &app.load_demo(ws, me).await?, |list| render::item_list(list, &ItemFilter::default()))
         }

@@ -499,3 +499,40 @@ pub fn audit(entries: &[AuditRecord]) -> String {
     }
     format!("{t}\n")
 }
+
+/// What `doctor` found.
+pub fn doctor(reports: &[crate::app::DoctorReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let months = report.mismatches.len();
+        match (report.rebuilt, months) {
+            (false, 0) => {
+                writeln!(
+                    out,
+                    "Workspace {}: the read model matches the records ({} item-months checked).",
+                    report.workspace,
+                    crate::domain::money::format_quantity(report.checked.into())
+                )
+                .ok();
+            }
+            (true, _) => {
+                writeln!(out, "Workspace {}: the read model was rebuilt from the records ({} item-years written; {} months had differed).", report.workspace, crate::domain::money::format_quantity(report.checked.into()), months).ok();
+            }
+            (false, _) => {
+                writeln!(
+                    out,
+                    "Workspace {}: {} months of the read model differ from the records:",
+                    report.workspace, months
+                )
+                .ok();
+                for m in report.mismatches.iter().take(20) {
+                    writeln!(out, "  item #{} {}: {}", m.item_id, m.month, m.problem).ok();
+                }
+                if months > 20 {
+                    writeln!(out, "  ...and {} more", months - 20).ok();
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,14 +1,11 @@
 //! Cost records: written by hand, by renewal advancement and by month close.
 
-use std::collections::HashMap;
-
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_timestamp, timestamp};
-use crate::analysis::CostLine;
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostRecord, NewCostRecord, UsageSnapshot};
@@ -81,65 +78,6 @@ impl Tx {
         .fetch_all(&mut *self.tx)
         .await?;
         Ok(rows.iter().map(record_from_row).collect::<anyhow::Result<_>>()?)
-    }
-
-    /// The periods each item's records deal with (one item's, or every item's), for the jobs.
-    /// Removed records count too: their days were dealt with, and must not be charged again.
-    pub async fn covered_periods(
-        &mut self,
-        workspace: &WorkspaceId,
-        item_id: Option<i64>,
-    ) -> Result<HashMap<i64, Vec<DateRange>>> {
-        let rows = sqlx::query(
-            "SELECT item_id, period_start, period_end FROM cost_records
-             WHERE workspace_id = ?1 AND (?2 IS NULL OR item_id = ?2)",
-        )
-        .bind(workspace.as_str())
-        .bind(item_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
-        for row in &rows {
-            let start = parse_date(row.try_get("period_start")?)?;
-            let end = parse_date(row.try_get("period_end")?)?;
-            let range = DateRange::new(start, end).context("a stored cost period ends before it starts")?;
-            covered.entry(row.try_get("item_id")?).or_default().push(range);
-        }
-        Ok(covered)
-    }
-
-    /// What analysis needs of the records ending on or after `from`, in one pass over a covering
-    /// index (a workspace can have a million records): the live records reaching `lines_from`
-    /// ..= `to` as cost lines, and the days every record deals with per item (removed records
-    /// included, as in [`Tx::covered_periods`]). `from` is at most `lines_from`.
-    pub async fn analysis_records(
-        &mut self,
-        workspace: &WorkspaceId,
-        from: NaiveDate,
-        lines_from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<(Vec<CostLine>, HashMap<i64, Vec<DateRange>>)> {
-        let rows: Vec<(i64, String, String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT item_id, amount, currency, period_start, period_end, source, deleted_at IS NOT NULL
-             FROM cost_records WHERE workspace_id = ?1 AND period_end >= ?2",
-        )
-        .bind(workspace.as_str())
-        .bind(date(from))
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut lines = Vec::new();
-        let mut covered: HashMap<i64, Vec<DateRange>> = HashMap::new();
-        for (item_id, amount, currency, start, end, source, removed) in rows {
-            let period = DateRange::new(parse_date(&start)?, parse_date(&end)?)
-                .context("a stored cost period ends before it starts")?;
-            covered.entry(item_id).or_default().push(period);
-            if !removed && period.start <= to && period.end >= lines_from {
-                let amount =
-                    Money::new(parse_decimal(&amount)?, Currency::parse(&currency).map_err(anyhow::Error::new)?);
-                lines.push(CostLine { item_id, amount, period, source: source.parse().map_err(anyhow::Error::new)? });
-            }
-        }
-        Ok((lines, covered))
     }
 
     /// Removes a record from history (a soft delete).

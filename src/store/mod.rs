@@ -36,7 +36,7 @@ pub use costs::CostFilter;
 pub use items::Removed;
 pub use outbox::OutboxEntry;
 pub use request_keys::{KeySlot, KeyedWrite};
-pub use rollups::{FORMAT as ROLLUP_FORMAT, ItemRollups};
+pub use rollups::{FORMAT as ROLLUP_FORMAT, ItemRollups, ReadModelProgress, RollupMismatch};
 pub use schedules::StoredSchedule;
 
 /// A failure in the store.
@@ -76,6 +76,12 @@ impl Store {
     /// `url` may be `sqlite://path/to/file.db`, `sqlite:file.db` or a plain file path. The file
     /// runs in WAL mode with foreign keys on.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
+        Store::open_with(url, &mut |_| {}).await
+    }
+
+    /// [`Store::open`], telling `progress` how building the read model goes when an older
+    /// database has none yet (see [`Store::ensure_read_model`]).
+    pub async fn open_with(url: &str, progress: &mut dyn FnMut(ReadModelProgress)) -> anyhow::Result<Store> {
         let url = if url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
         let options = SqliteConnectOptions::from_str(&url)
             .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL (try sqlite://jarvis.db)"))?
@@ -92,6 +98,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await.context("could not apply the database migrations")?;
         let store = Store { pool };
         store.refresh_name_keys(Utc::now()).await.context("could not bring the items' name keys up to date")?;
+        store.ensure_read_model(progress).await.context("could not build the read model")?;
         Ok(store)
     }
 

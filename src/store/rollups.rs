@@ -106,6 +106,63 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
     Ok(months)
 }
 
+/// How building the read model of a database that has none goes: the workspace, and records read
+/// of its records.
+#[derive(Clone, Debug)]
+pub struct ReadModelProgress {
+    pub workspace: WorkspaceId,
+    pub records: u64,
+    pub of: u64,
+}
+
+/// A month whose stored roll-up differs from the one its records make.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RollupMismatch {
+    pub item_id: i64,
+    pub month: Month,
+    /// What is stored (`None`: nothing) and what the records make.
+    pub stored: Option<MonthRollup>,
+    pub expected: Option<MonthRollup>,
+}
+
+/// The `store_state` key holding the roll-ups' format.
+const STATE_KEY: &str = "rollups_format";
+
+impl super::Store {
+    /// Builds the read model of every workspace when the database has none in this Jarvis's
+    /// format (a database from before it, or from an older format), telling `progress` as it
+    /// goes. One transaction per workspace; the format is recorded once all are built, so an
+    /// interrupted build starts over at the next start.
+    pub async fn ensure_read_model(&self, progress: &mut dyn FnMut(ReadModelProgress)) -> anyhow::Result<()> {
+        let mut tx = self.read().await?;
+        let current: Option<String> = sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?1")
+            .bind(STATE_KEY)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        if current.as_deref() == Some(&FORMAT.to_string()) {
+            return Ok(());
+        }
+        let workspaces = tx.workspace_ids().await?;
+        drop(tx);
+        for workspace in workspaces {
+            let mut tx = self.write().await?;
+            let mut report = |records: u64, of: u64| {
+                progress(ReadModelProgress { workspace: workspace.clone(), records, of });
+            };
+            tx.rebuild_rollups(&workspace, &mut report).await?;
+            tx.commit().await?;
+        }
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO store_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(STATE_KEY)
+            .bind(FORMAT.to_string())
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// The years a period reaches.
 fn years(period: DateRange) -> (i32, i32) {
     (period.start.year(), period.end.year())
@@ -362,6 +419,34 @@ impl Tx {
         }
         let all = (Month::new(1, 1).expect("January 1"), Month::new(9999, 12).expect("December 9999"));
         Ok(by_item.into_iter().map(|(item, records)| (item, rollup::build(records, all))).collect())
+    }
+}
+
+impl Tx {
+    /// The months whose stored roll-ups differ from what the records make (none when the read
+    /// model is right).
+    pub async fn check_rollups(&mut self, workspace: &WorkspaceId) -> Result<Vec<RollupMismatch>> {
+        let expected = self.rollups_from_records(workspace, &mut |_, _| {}).await?;
+        let stored = self.rollups(workspace, (1, 9999)).await?;
+        let mut mismatches = Vec::new();
+        let items: BTreeSet<i64> = expected.keys().chain(stored.keys()).copied().collect();
+        let nothing = ItemRollups::new();
+        for item in items {
+            let (want, have) = (expected.get(&item).unwrap_or(&nothing), stored.get(&item).unwrap_or(&nothing));
+            let months: BTreeSet<Month> = want.keys().chain(have.keys()).copied().collect();
+            for month in months {
+                let (expected, stored) = (want.get(&month), have.get(&month));
+                if expected != stored {
+                    mismatches.push(RollupMismatch {
+                        item_id: item,
+                        month,
+                        stored: stored.cloned(),
+                        expected: expected.cloned(),
+                    });
+                }
+            }
+        }
+        Ok(mismatches)
     }
 }
 
