@@ -9,7 +9,7 @@ mod probe_support;
 
 use std::time::Duration;
 
-use common::{TestDb, ws};
+use common::{ManualClock, TestDb, ws};
 use fake_discord::{FakeDiscord, MANAGE_GUILD, Member, Outcome};
 use jarvis::app::ItemFilter;
 use serde_json::{Value, json};
@@ -492,25 +492,6 @@ async fn members_cannot_change_anything() {
     fake.shutdown().await;
 }
 
-/// A clock the test moves.
-#[derive(Clone)]
-struct ManualClock(std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>);
-
-impl ManualClock {
-    fn at(now: &str) -> ManualClock {
-        ManualClock(std::sync::Arc::new(std::sync::Mutex::new(now.parse().unwrap())))
-    }
-
-    fn set(&self, now: &str) {
-        *self.0.lock().unwrap() = now.parse().unwrap();
-    }
-}
-
-impl jarvis::app::Clock for ManualClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        *self.0.lock().unwrap()
-    }
-}
 
 /// The weekly report posts at 09:00 New York time before and after the clocks go back, once
 /// across a restart, and once (late) after downtime over two slots; `/jarvis report post` posts

@@ -4,33 +4,13 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use common::{TestDb, ws};
-use jarvis::app::{App, Clock};
+use common::{ManualClock, TestDb, ws};
+use jarvis::app::App;
 use jarvis::domain::audit::Actor;
 use jarvis::domain::workspace::SettingKey;
 
-/// A clock the test moves.
-#[derive(Clone)]
-struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl ManualClock {
-    fn at(now: &str) -> ManualClock {
-        ManualClock(Arc::new(Mutex::new(now.parse().unwrap())))
-    }
-
-    fn set(&self, now: &str) {
-        *self.0.lock().unwrap() = now.parse().unwrap();
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
 
 fn slots(due: &[jarvis::app::DueReport]) -> Vec<(String, bool)> {
     due.iter().map(|d| (d.slot.to_rfc3339(), d.late)).collect()

@@ -7,45 +7,19 @@ mod common;
 mod probe_support;
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use chrono::{DateTime, Utc};
-use common::{TestDb, named, ws};
-use jarvis::app::{App, Clock, Net};
+use common::{ManualClock, TestDb, named, ws};
+use jarvis::app::{App, Net};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::item::{BillingPeriod, Kind};
 use jarvis::domain::site::{Failure, SiteState, TlsProblem};
 use jarvis::probe::site::ProbeConfig;
 use probe_support::{Site, TestCa, fake_rdap, switchable};
 
-/// A clock the test moves.
-#[derive(Clone)]
-struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl ManualClock {
-    /// The real time: certificates made for a test are dated from it.
-    fn now() -> ManualClock {
-        ManualClock(Arc::new(Mutex::new(Utc::now())))
-    }
-
-    /// A fixed time: registry answers carry absolute dates (google.com expires 2028-09-14).
-    fn at(now: &str) -> ManualClock {
-        ManualClock(Arc::new(Mutex::new(now.parse().unwrap())))
-    }
-
-    fn advance(&self, by: chrono::Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
 
 fn config(allow_private: bool) -> ProbeConfig {
     ProbeConfig { allow_private, timeout: Duration::from_secs(2), ..Default::default() }

@@ -3,10 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use jarvis::app::{App, FixedClock};
+use jarvis::app::{App, Clock, FixedClock};
 use jarvis::domain::item::ItemChanges;
 use jarvis::domain::text::ItemName;
 use jarvis::domain::workspace::WorkspaceId;
@@ -46,4 +46,34 @@ pub fn dec(s: &str) -> Decimal {
 /// Changes naming an item with a cost.
 pub fn named(name: &str, cost: &str) -> ItemChanges {
     ItemChanges { name: Some(ItemName::parse(name).unwrap()), cost: Some(dec(cost)), ..Default::default() }
+}
+
+/// A clock the test moves.
+#[derive(Clone)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    /// A fixed instant (RFC 3339).
+    pub fn at(now: &str) -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(now.parse().unwrap())))
+    }
+
+    /// The real time (certificates made for a test are dated from it).
+    pub fn now() -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(Utc::now())))
+    }
+
+    pub fn set(&self, now: &str) {
+        *self.0.lock().unwrap() = now.parse().unwrap();
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
 }
