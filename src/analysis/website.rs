@@ -676,6 +676,7 @@ mod tests {
                 registrar: Some("Example Registrar".into()),
                 statuses: statuses.iter().map(|s| s.to_string()).collect(),
                 source: "https://rdap.example/domain/x".into(),
+                plain_http: false,
             }),
         }
     }

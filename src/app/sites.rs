@@ -465,6 +465,13 @@ impl App {
         match self.lookup_domain(workspace, &domain, ledger_date).await?.map(|(lookup, _)| lookup) {
             Some(Lookup::Found(registration)) => {
                 let today = self.today(&self.store.read().await?.settings(workspace).await?);
+                // Where a filled-in value came from, and whether anyone on the path could have
+                // written it.
+                let cited = format!(
+                    "{}{}",
+                    registration.source,
+                    if registration.unencrypted() { "; plain http, not encrypted: check it at the registrar" } else { "" }
+                );
                 if let Some(expires) = registration.expires.map(|e| e.date_naive()).filter(|_| wants_date) {
                     if expires >= today {
                         filled.renewal_date = Some(Some(expires));
@@ -473,15 +480,7 @@ impl App {
                         if ledger_date.is_none() || name.eq_ignore_ascii_case(&domain) {
                             self.note_ledger_date(workspace, &domain, expires).await?;
                         }
-                        notices.push(format!(
-                            "Renewal date {expires} filled in from the registry ({}{})",
-                            registration.source,
-                            if registration.unencrypted() {
-                                "; plain http, not encrypted: check the date at the registrar"
-                            } else {
-                                ""
-                            }
-                        ));
+                        notices.push(format!("Renewal date {expires} filled in from the registry ({cited})"));
                     } else {
                         notices.push(format!(
                             "The registry says {domain} expired on {expires}, so the renewal date is left empty for you to check"
@@ -492,7 +491,7 @@ impl App {
                     && let Ok(label) = Label::parse("registrar", registrar)
                 {
                     filled.registrar = Some(Some(label));
-                    notices.push(format!("Registrar {registrar} filled in from the registry"));
+                    notices.push(format!("Registrar {registrar} filled in from the registry ({cited})"));
                 }
                 if wants_date && registration.expires.is_none() {
                     notices.push(format!("The registry gives no expiry date for {domain}; set the renewal date by hand"));
