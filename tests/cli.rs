@@ -322,7 +322,7 @@ fn import_restores_a_backup_into_an_empty_workspace() {
         .env_remove("JARVIS_FAKE_NOW")
         .args(["--workspace", "fresh", "--today", "2026-12-01", "import", "jarvis", "backup.json"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--today (or JARVIS_TODAY) only works with commands that read"));
     assert_eq!(sandbox.json(&["--workspace", "fresh", "item", "list"])["items"], serde_json::json!([]));
     assert!(sandbox.json(&["--workspace", "fresh", "audit"]).as_array().unwrap().is_empty());
@@ -384,7 +384,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         (vec!["item", "show", "#99"], 1, "No item `#99` in this workspace"),
         (vec!["item", "edit", "secret.com", "--cost", "1"], 1, "No item `secret.com` in this workspace"),
         (vec!["item", "edit", "#2", "--cost", "1"], 1, "No item `#2` in this workspace"),
-        (vec!["item", "edit", "acme.com"], 1, "Nothing to change"),
+        (vec!["item", "edit", "acme.com"], 2, "Nothing to change"),
         (
             vec!["item", "add", "hosting", "x", "--cost", "1", "--registrar", "Namecheap"],
             1,
@@ -392,10 +392,10 @@ fn bad_input_is_refused_and_writes_nothing() {
         ),
         (vec!["item", "add", "other", "x"], 1, "with --cost"),
         (vec!["rate", "set", "USD", "THB", "0"], 2, "greater than zero"),
-        (vec!["rate", "set", "USD", "USD", "1"], 1, "always 1"),
-        (vec!["settings", "set", "timezone", "Mars/Base"], 1, "IANA name"),
-        (vec!["settings", "set", "language", "fr"], 1, "choose one of: en, th"),
-        (vec!["settings", "set", "lead-times", "30,400"], 1, "between 0 and 366"),
+        (vec!["rate", "set", "USD", "USD", "1"], 2, "always 1"),
+        (vec!["settings", "set", "timezone", "Mars/Base"], 2, "IANA name"),
+        (vec!["settings", "set", "language", "fr"], 2, "choose one of: en, th"),
+        (vec!["settings", "set", "lead-times", "30,400"], 2, "between 0 and 366"),
         (vec!["budget", "set", "food", "100"], 2, "not a known budget scope"),
         (vec!["budget", "set", "total", "-5"], 2, "budget"),
         (vec!["budget", "set", "total", "100", "--thresholds", "0"], 2, "between 1 and 1000"),
@@ -403,7 +403,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         (vec!["trends", "--months", "0"], 2, "0"),
         (vec!["cost", "record", "acme.com", "5", "--month", "2026-13"], 2, "use YYYY-MM"),
         (vec!["cost", "record", "acme.com", "5", "--date", "2027-01-01"], 1, "it starts after today"),
-        (vec!["cost", "record", "acme.com", "5", "--source", "renewal"], 1, "written by Jarvis's jobs"),
+        (vec!["cost", "record", "acme.com", "5", "--source", "renewal"], 2, "written by Jarvis's jobs"),
         (vec!["--workspace", "no spaces", "item", "list"], 2, "1-64 letters"),
     ];
     for (args, code, fragment) in &cases {
@@ -441,7 +441,7 @@ fn today_is_for_what_ifs_that_only_read() {
         .env_remove("JARVIS_FAKE_NOW")
         .args(["item", "edit", "acme.dev", "--cost", "12", "--today", "2026-12-07"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--today (or JARVIS_TODAY) only works with commands that read"));
     sandbox
         .jarvis()
@@ -449,7 +449,7 @@ fn today_is_for_what_ifs_that_only_read() {
         .env("JARVIS_TODAY", "2030-01-01")
         .args(["jobs", "run"])
         .assert()
-        .code(1);
+        .code(2);
     assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
 }
 
@@ -776,6 +776,32 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
         (&["dashboard", "--days", "0"], "0"),
         (&["trends", "--months", "61"], "61"),
         (&["audit", "--limit", "0"], "0"),
+        // Values only the adapter can judge: a setting's value for its key, flags that contradict
+        // each other, a URL that is not http(s), a flag a writing command does not take.
+        (&["settings", "set", "currency", "XYZ"], "`XYZ`"),
+        (
+            &["settings", "set", "remind_hours", "0"],
+            "The reminder interval `0` is not valid: it must be between 1 and 720",
+        ),
+        (&["settings", "set", "timezone", "Mars/Olympus"], "The timezone `Mars/Olympus` is not valid"),
+        (
+            &["cost", "history", "--from", "2026-12-01", "--to", "2026-11-01"],
+            "The dates run backwards: 2026-12-01 is after 2026-11-01; swap them",
+        ),
+        (&["cost", "record", "acme.com", "5", "--from", "2026-11-02", "--to", "2026-11-01"], "The dates run backwards"),
+        (
+            &["cost", "record", "acme.com", "5", "--from", "2000-01-01", "--to", "2100-12-31"],
+            "it is more than 10 years long",
+        ),
+        (&["site", "add", "ftp://x"], "The site URL `ftp://x` is not valid"),
+        (&["site", "add", "https://acme.dev", "--keyword", "two\nlines"], "The keyword"),
+        (
+            &["--today", "2026-12-01", "item", "add", "other", "y", "--cost", "1"],
+            "--today (or JARVIS_TODAY) only works with commands that read",
+        ),
+        (&["--today", "2026-12-01", "cost", "remove", "1"], "--today (or JARVIS_TODAY) only works"),
+        (&["item", "show", " "], "Say which item: its name or its #id"),
+        (&["rate", "set", "USD", "usd", "1"], "A rate from USD to itself is always 1"),
     ];
     for (args, fragment) in cases {
         let output = sandbox.jarvis().args(*args).output().unwrap();
@@ -787,4 +813,6 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
     assert!(sandbox.json(&["site", "list"])["sites"].as_array().unwrap().is_empty());
     assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
     assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
+    let settings = sandbox.json(&["settings", "show"]);
+    assert_eq!((&settings["base_currency"], &settings["remind_hours"]), (&"USD".into(), &24.into()));
 }

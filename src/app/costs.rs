@@ -11,7 +11,7 @@ use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::{DateRange, Month};
-use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot};
+use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot, recorded_period};
 use crate::domain::item::{Item, Renewal};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{RateBook, dedup_missing};
@@ -78,13 +78,9 @@ impl App {
     /// Records a cost against an item. Days it pays for are not charged again by renewals or
     /// month close.
     pub async fn record_cost(&self, workspace: &WorkspaceId, actor: &Actor, input: &CostInput) -> Result<CostView> {
-        if matches!(input.source, CostSource::Renewal | CostSource::Snapshot) {
-            return Err(UserError::invalid(
-                "source",
-                input.source.as_str(),
-                "renewal and snapshot records are written by Jarvis's jobs; use manual, usage or import",
-            )
-            .into());
+        input.source.for_hand_records()?;
+        if let CostPeriod::Range(range) = input.period {
+            recorded_period(range.start, range.end)?;
         }
         let now = self.now();
         let mut tx = self.write(workspace).await?;

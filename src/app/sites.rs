@@ -100,8 +100,9 @@ fn find_site<'a>(sites: &'a [Site], query: &str) -> Result<&'a Site, UserError> 
 }
 
 /// A site as typed, checked: its normalised URL, keyword and check interval (default 5 minutes).
-/// Sites added by hand and sites restored from a backup go through the same rules.
-pub(super) fn site_fields<'a>(
+/// Sites added by hand and sites restored from a backup go through the same rules, and the
+/// command line checks them before it asks for anything (a bad URL is a bad argument).
+pub fn site_fields<'a>(
     url: &str,
     keyword: Option<&'a str>,
     interval_minutes: Option<u32>,
