@@ -246,8 +246,12 @@ fn exports_carry_stored_amounts_exactly() {
     assert_eq!(history[0]["amount"]["amount"], "0.0000008");
     let csv = sandbox.ok(&["export", "history", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
     let row = reader.records().next().unwrap().unwrap();
     assert_eq!((&row[2], &row[4], &row[5], &row[6]), ("'=Embedder", "0.0000008", "USD", "0.00"));
+    // One format for instants in every export: RFC 3339 in UTC with `Z`, as JSON has it.
+    let created_at = &row[headers.iter().position(|h| h == "created_at").unwrap()];
+    assert_eq!((created_at, &history[0]["created_at"]), ("2026-11-30T12:00:00Z", &"2026-11-30T12:00:00Z".into()));
 
     let csv = sandbox.ok(&["export", "items", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -256,10 +260,24 @@ fn exports_carry_stored_amounts_exactly() {
     let column = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_string();
     assert_eq!(column("name"), "'=Embedder", "formulas stay text");
     assert_eq!((column("unit_price"), column("plan_price")), ("0.00000015".into(), "19.995".into()));
+    assert_eq!(
+        (column("created_at"), column("updated_at")),
+        ("2026-11-30T12:00:00Z".into(), "2026-11-30T12:00:00Z".into())
+    );
 
     let all: Value = serde_json::from_str(&sandbox.ok(&["export", "all"])).unwrap();
     assert_eq!(all["cost_records"][0]["amount"], "0.0000008");
     assert_eq!(all["items"][0]["usage"]["unit_price"], "0.00000015");
+
+    // Confirmations say what was stored, exactly: never `0.00` for 0.0000008.
+    let said = sandbox.ok(&["cost", "record", "=Embedder", "0.0000008", "--month", "2026-09"]);
+    assert!(said.starts_with("Recorded 0.0000008 USD for `=Embedder` (2026-09-01 → 2026-09-30, manual)"), "{said}");
+    let said = sandbox.ok(&["cost", "remove", "#2"]);
+    assert!(said.starts_with("Removed cost record #2 (0.0000008 USD for `=Embedder`"), "{said}");
+    // Removing it again (a retry) says it is gone already and nothing changed.
+    sandbox.jarvis().args(["cost", "remove", "#2"]).assert().code(1).stderr(predicate::str::contains(
+        "Cost record #2 was already removed on 2026-11-30 12:00 UTC from the command line, so nothing changed",
+    ));
 }
 
 #[test]
@@ -696,7 +714,8 @@ fn a_filtered_item_list_says_what_matched_and_totals_only_that() {
     assert!(empty.ok(&["item", "list"]).contains("No items yet."));
 }
 
-/// Removing a record twice points at the command that lists records.
+/// Removing a record twice says it was removed already; a record that never was points at the
+/// command that lists records.
 #[test]
 fn a_cost_record_that_is_gone_points_at_cost_history() {
     let sandbox = Sandbox::new();
@@ -706,7 +725,11 @@ fn a_cost_record_that_is_gone_points_at_cost_history() {
     let output = sandbox.jarvis().args(["cost", "remove", "1"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("No cost record `#1` in this workspace; list them with `cost history`"), "{stderr}");
+    assert!(stderr.contains("Cost record #1 was already removed on 2026-11-30 12:00 UTC"), "{stderr}");
+    let output = sandbox.jarvis().args(["cost", "remove", "7"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("No cost record `#7` in this workspace; list them with `cost history`"), "{stderr}");
 }
 
 /// Quantities are grouped and counts agree with their nouns in the tables and cards.

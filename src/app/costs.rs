@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::items::{ItemRef, audit_json, resolve_any};
-use super::views::{CostHistory, CostView, LeftOut};
+use super::views::{CostHistory, CostView, LeftOut, TypedMoney};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
@@ -114,7 +114,7 @@ impl App {
             return Err(UserError::Conflict(format!(
                 "Cost record #{} already holds {} for `{}` from {} to {} (recorded {} by {}), so nothing was written; if this is another charge for the same days, add --again",
                 same.id,
-                same.amount,
+                TypedMoney(same.amount),
                 item.name,
                 period.start,
                 period.end,
@@ -200,11 +200,25 @@ impl App {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
-        let record = tx.cost_record(workspace, id).await?.ok_or_else(|| UserError::NotFound {
-            what: "cost record",
-            query: format!("#{id}"),
-            suggestions: Vec::new(),
-        })?;
+        let Some(record) = tx.cost_record(workspace, id).await? else {
+            // Removed already (a retried remove, most likely): say so, rather than "no such record".
+            if let Some((at, actor)) = tx.cost_record_removal(workspace, id).await? {
+                let at = at.with_timezone(&settings.timezone.0).format("%Y-%m-%d %H:%M %Z");
+                let by = match actor.as_deref() {
+                    Some("cli") => " from the command line".to_string(),
+                    Some("jarvis") => " by Jarvis".to_string(),
+                    Some(user) => format!(" by Discord user {user}"),
+                    None => String::new(),
+                };
+                return Err(UserError::Conflict(format!(
+                    "Cost record #{id} was already removed on {at}{by}, so nothing changed"
+                ))
+                .into());
+            }
+            return Err(
+                UserError::NotFound { what: "cost record", query: format!("#{id}"), suggestions: Vec::new() }.into()
+            );
+        };
         tx.remove_cost(workspace, id, now).await?;
         let items = tx.items(workspace, Removed::Included).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);

@@ -129,6 +129,18 @@ pub fn site_fields<'a>(
     Ok((url, keyword, interval))
 }
 
+/// The refusal of a site added twice, worded for any front end (no command syntax of one).
+fn already_monitored(url: &url::Url, site: &Site) -> UserError {
+    let every = match site.interval_minutes {
+        1 => "every minute".to_string(),
+        minutes => format!("every {minutes} minutes"),
+    };
+    UserError::Conflict(format!(
+        "{url} is already monitored (site #{}, checked {every}), so nothing changed; to change its keyword or interval, remove it and add it again",
+        site.id
+    ))
+}
+
 impl App {
     /// Website checks and RDAP lookups go through `net` (the default refuses private addresses
     /// and uses the bundled bootstrap).
@@ -147,8 +159,8 @@ impl App {
         interval_minutes: Option<u32>,
     ) -> Result<SiteChanged> {
         let (url, keyword, interval) = site_fields(url, keyword, interval_minutes)?;
-        if self.store.read().await?.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
-            return Err(UserError::Conflict(format!("{url} is already monitored; see `/site list`")).into());
+        if let Some(site) = self.store.read().await?.sites(workspace).await?.iter().find(|s| s.url == url.as_str()) {
+            return Err(already_monitored(&url, site).into());
         }
         // The first check before anything is written: an address Jarvis will not probe is refused
         // now, with the reason, rather than monitored into failures.
@@ -158,8 +170,8 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.write(workspace).await?;
-        if tx.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
-            return Err(UserError::Conflict(format!("{url} is already monitored; see `/site list`")).into());
+        if let Some(site) = tx.sites(workspace).await?.iter().find(|s| s.url == url.as_str()) {
+            return Err(already_monitored(&url, site).into());
         }
         let id = tx.insert_site(workspace, url.as_str(), keyword, interval, now).await?;
         let change = Change {
@@ -248,7 +260,7 @@ impl App {
             None => sites.iter().collect(),
         };
         if chosen.is_empty() {
-            return Err(UserError::Missing("no site is monitored yet; add one with `/site add`".into()).into());
+            return Err(UserError::Missing("No site is monitored yet; add one first".into()).into());
         }
         let checks = chosen.iter().map(|site| self.check_site(workspace, site.id));
         for outcome in futures_util::future::join_all(checks).await {
