@@ -825,6 +825,8 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
         (&["--today", "2026-12-01", "cost", "remove", "1"], "--today (or JARVIS_TODAY) only works"),
         (&["item", "show", " "], "Say which item: its name or its #id"),
         (&["rate", "set", "USD", "usd", "1"], "A rate from USD to itself is always 1"),
+        (&["budget", "set", "total", "10", "--thresholds", "80,80"], "it gives 80 twice"),
+        (&["settings", "set", "lead-times", "30,7,7"], "it gives 7 twice"),
     ];
     for (args, fragment) in cases {
         let output = sandbox.jarvis().args(*args).output().unwrap();
@@ -835,6 +837,7 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
     assert!(sandbox.json(&["rate", "list"]).as_array().unwrap().is_empty());
     assert!(sandbox.json(&["site", "list"])["sites"].as_array().unwrap().is_empty());
     assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["budget", "list"])["budgets"].as_array().unwrap().is_empty());
     assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
     let settings = sandbox.json(&["settings", "show"]);
     assert_eq!((&settings["base_currency"], &settings["remind_hours"]), (&"USD".into(), &24.into()));
