@@ -327,6 +327,47 @@ async fn broken_backups_are_refused_naming_the_place_and_write_nothing() {
     });
     check(nameless, &["items[0] (line ", "missing field `name`"]).await;
 
+    // Names, labels and notes are held to the rules of text typed today (older versions of Jarvis
+    // stored some names these refuse), naming the place, the character and what to do.
+    let fix = "Jarvis no longer accepts this; change it in the workspace the backup came from and export again, or \
+               edit it in the file";
+    let joined = edited(&good, |v| v["items"][0]["name"] = "Tar\u{200D}get".into());
+    let line = line_of(&joined, "Tar\u{200D}get");
+    check(
+        joined,
+        &[
+            &format!("items[0].name (line {line}, column "),
+            "The name `Tar\\u{200D}get` is not valid: it contains an invisible character (U+200D ZERO WIDTH JOINER) \
+             at position 4, which makes it look like other text; ",
+            fix,
+        ],
+    )
+    .await;
+    check(
+        edited(&good, |v| v["items"][1]["provider"] = "Name\u{3164}cheap".into()),
+        &["items[1].provider (line ", "The provider `Name\\u{3164}cheap` is not valid", "(U+3164 HANGUL FILLER)", fix],
+    )
+    .await;
+    check(
+        edited(&good, |v| v["items"][0]["details"]["registrar"] = "a \u{0301}b".into()),
+        &["items[0] (#1 `acme.com`): The registrar `a \\u{0301}b` is not valid: it has a combining mark", fix],
+    )
+    .await;
+    check(
+        edited(&good, |v| v["items"][0]["name"] = "x\u{1CBB}".into()),
+        &["items[0].name (line ", "U+1CBB, which Unicode has not assigned", fix],
+    )
+    .await;
+    check(
+        edited(&good, |v| v["cost_records"][0]["note"] = "paid\u{202E}txt".into()),
+        &[
+            "cost_records[0].note (line ",
+            "The notes `paid\\u{202E}txt` is not valid",
+            "(U+202E RIGHT-TO-LEFT OVERRIDE)",
+        ],
+    )
+    .await;
+
     // Rules between fields and between records.
     check(
         edited(&good, |v| v["cost_records"][0]["item_id"] = 999.into()),

@@ -246,8 +246,12 @@ fn exports_carry_stored_amounts_exactly() {
     assert_eq!(history[0]["amount"]["amount"], "0.0000008");
     let csv = sandbox.ok(&["export", "history", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
     let row = reader.records().next().unwrap().unwrap();
     assert_eq!((&row[2], &row[4], &row[5], &row[6]), ("'=Embedder", "0.0000008", "USD", "0.00"));
+    // One format for instants in every export: RFC 3339 in UTC with `Z`, as JSON has it.
+    let created_at = &row[headers.iter().position(|h| h == "created_at").unwrap()];
+    assert_eq!((created_at, &history[0]["created_at"]), ("2026-11-30T12:00:00Z", &"2026-11-30T12:00:00Z".into()));
 
     let csv = sandbox.ok(&["export", "items", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -256,10 +260,24 @@ fn exports_carry_stored_amounts_exactly() {
     let column = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_string();
     assert_eq!(column("name"), "'=Embedder", "formulas stay text");
     assert_eq!((column("unit_price"), column("plan_price")), ("0.00000015".into(), "19.995".into()));
+    assert_eq!(
+        (column("created_at"), column("updated_at")),
+        ("2026-11-30T12:00:00Z".into(), "2026-11-30T12:00:00Z".into())
+    );
 
     let all: Value = serde_json::from_str(&sandbox.ok(&["export", "all"])).unwrap();
     assert_eq!(all["cost_records"][0]["amount"], "0.0000008");
     assert_eq!(all["items"][0]["usage"]["unit_price"], "0.00000015");
+
+    // Confirmations say what was stored, exactly: never `0.00` for 0.0000008.
+    let said = sandbox.ok(&["cost", "record", "=Embedder", "0.0000008", "--month", "2026-09"]);
+    assert!(said.starts_with("Recorded 0.0000008 USD for `=Embedder` (2026-09-01 → 2026-09-30, manual)"), "{said}");
+    let said = sandbox.ok(&["cost", "remove", "#2"]);
+    assert!(said.starts_with("Removed cost record #2 (0.0000008 USD for `=Embedder`"), "{said}");
+    // Removing it again (a retry) says it is gone already and nothing changed.
+    sandbox.jarvis().args(["cost", "remove", "#2"]).assert().code(1).stderr(predicate::str::contains(
+        "Cost record #2 was already removed on 2026-11-30 12:00 UTC from the command line, so nothing changed",
+    ));
 }
 
 #[test]
@@ -322,7 +340,7 @@ fn import_restores_a_backup_into_an_empty_workspace() {
         .env_remove("JARVIS_FAKE_NOW")
         .args(["--workspace", "fresh", "--today", "2026-12-01", "import", "jarvis", "backup.json"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--today (or JARVIS_TODAY) only works with commands that read"));
     assert_eq!(sandbox.json(&["--workspace", "fresh", "item", "list"])["items"], serde_json::json!([]));
     assert!(sandbox.json(&["--workspace", "fresh", "audit"]).as_array().unwrap().is_empty());
@@ -384,7 +402,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         (vec!["item", "show", "#99"], 1, "No item `#99` in this workspace"),
         (vec!["item", "edit", "secret.com", "--cost", "1"], 1, "No item `secret.com` in this workspace"),
         (vec!["item", "edit", "#2", "--cost", "1"], 1, "No item `#2` in this workspace"),
-        (vec!["item", "edit", "acme.com"], 1, "Nothing to change"),
+        (vec!["item", "edit", "acme.com"], 2, "Nothing to change"),
         (
             vec!["item", "add", "hosting", "x", "--cost", "1", "--registrar", "Namecheap"],
             1,
@@ -392,10 +410,10 @@ fn bad_input_is_refused_and_writes_nothing() {
         ),
         (vec!["item", "add", "other", "x"], 1, "with --cost"),
         (vec!["rate", "set", "USD", "THB", "0"], 2, "greater than zero"),
-        (vec!["rate", "set", "USD", "USD", "1"], 1, "always 1"),
-        (vec!["settings", "set", "timezone", "Mars/Base"], 1, "IANA name"),
-        (vec!["settings", "set", "language", "fr"], 1, "choose one of: en, th"),
-        (vec!["settings", "set", "lead-times", "30,400"], 1, "between 0 and 366"),
+        (vec!["rate", "set", "USD", "USD", "1"], 2, "always 1"),
+        (vec!["settings", "set", "timezone", "Mars/Base"], 2, "IANA name"),
+        (vec!["settings", "set", "language", "fr"], 2, "choose one of: en, th"),
+        (vec!["settings", "set", "lead-times", "30,400"], 2, "between 0 and 366"),
         (vec!["budget", "set", "food", "100"], 2, "not a known budget scope"),
         (vec!["budget", "set", "total", "-5"], 2, "budget"),
         (vec!["budget", "set", "total", "100", "--thresholds", "0"], 2, "between 1 and 1000"),
@@ -403,7 +421,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         (vec!["trends", "--months", "0"], 2, "0"),
         (vec!["cost", "record", "acme.com", "5", "--month", "2026-13"], 2, "use YYYY-MM"),
         (vec!["cost", "record", "acme.com", "5", "--date", "2027-01-01"], 1, "it starts after today"),
-        (vec!["cost", "record", "acme.com", "5", "--source", "renewal"], 1, "written by Jarvis's jobs"),
+        (vec!["cost", "record", "acme.com", "5", "--source", "renewal"], 2, "written by Jarvis's jobs"),
         (vec!["--workspace", "no spaces", "item", "list"], 2, "1-64 letters"),
     ];
     for (args, code, fragment) in &cases {
@@ -441,7 +459,7 @@ fn today_is_for_what_ifs_that_only_read() {
         .env_remove("JARVIS_FAKE_NOW")
         .args(["item", "edit", "acme.dev", "--cost", "12", "--today", "2026-12-07"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--today (or JARVIS_TODAY) only works with commands that read"));
     sandbox
         .jarvis()
@@ -449,7 +467,7 @@ fn today_is_for_what_ifs_that_only_read() {
         .env("JARVIS_TODAY", "2030-01-01")
         .args(["jobs", "run"])
         .assert()
-        .code(1);
+        .code(2);
     assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
 }
 
@@ -696,7 +714,8 @@ fn a_filtered_item_list_says_what_matched_and_totals_only_that() {
     assert!(empty.ok(&["item", "list"]).contains("No items yet."));
 }
 
-/// Removing a record twice points at the command that lists records.
+/// Removing a record twice says it was removed already; a record that never was points at the
+/// command that lists records.
 #[test]
 fn a_cost_record_that_is_gone_points_at_cost_history() {
     let sandbox = Sandbox::new();
@@ -706,7 +725,11 @@ fn a_cost_record_that_is_gone_points_at_cost_history() {
     let output = sandbox.jarvis().args(["cost", "remove", "1"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("No cost record `#1` in this workspace; list them with `cost history`"), "{stderr}");
+    assert!(stderr.contains("Cost record #1 was already removed on 2026-11-30 12:00 UTC"), "{stderr}");
+    let output = sandbox.jarvis().args(["cost", "remove", "7"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("No cost record `#7` in this workspace; list them with `cost history`"), "{stderr}");
 }
 
 /// Quantities are grouped and counts agree with their nouns in the tables and cards.
@@ -776,6 +799,34 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
         (&["dashboard", "--days", "0"], "0"),
         (&["trends", "--months", "61"], "61"),
         (&["audit", "--limit", "0"], "0"),
+        // Values only the adapter can judge: a setting's value for its key, flags that contradict
+        // each other, a URL that is not http(s), a flag a writing command does not take.
+        (&["settings", "set", "currency", "XYZ"], "`XYZ`"),
+        (
+            &["settings", "set", "remind_hours", "0"],
+            "The reminder interval `0` is not valid: it must be between 1 and 720",
+        ),
+        (&["settings", "set", "timezone", "Mars/Olympus"], "The timezone `Mars/Olympus` is not valid"),
+        (
+            &["cost", "history", "--from", "2026-12-01", "--to", "2026-11-01"],
+            "The dates run backwards: 2026-12-01 is after 2026-11-01; swap them",
+        ),
+        (&["cost", "record", "acme.com", "5", "--from", "2026-11-02", "--to", "2026-11-01"], "The dates run backwards"),
+        (
+            &["cost", "record", "acme.com", "5", "--from", "2000-01-01", "--to", "2100-12-31"],
+            "it is more than 10 years long",
+        ),
+        (&["site", "add", "ftp://x"], "The site URL `ftp://x` is not valid"),
+        (&["site", "add", "https://acme.dev", "--keyword", "two\nlines"], "The keyword"),
+        (
+            &["--today", "2026-12-01", "item", "add", "other", "y", "--cost", "1"],
+            "--today (or JARVIS_TODAY) only works with commands that read",
+        ),
+        (&["--today", "2026-12-01", "cost", "remove", "1"], "--today (or JARVIS_TODAY) only works"),
+        (&["item", "show", " "], "Say which item: its name or its #id"),
+        (&["rate", "set", "USD", "usd", "1"], "A rate from USD to itself is always 1"),
+        (&["budget", "set", "total", "10", "--thresholds", "80,80"], "it gives 80 twice"),
+        (&["settings", "set", "lead-times", "30,7,7"], "it gives 7 twice"),
     ];
     for (args, fragment) in cases {
         let output = sandbox.jarvis().args(*args).output().unwrap();
@@ -786,5 +837,8 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
     assert!(sandbox.json(&["rate", "list"]).as_array().unwrap().is_empty());
     assert!(sandbox.json(&["site", "list"])["sites"].as_array().unwrap().is_empty());
     assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["budget", "list"])["budgets"].as_array().unwrap().is_empty());
     assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
+    let settings = sandbox.json(&["settings", "show"]);
+    assert_eq!((&settings["base_currency"], &settings["remind_hours"]), (&"USD".into(), &24.into()));
 }

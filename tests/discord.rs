@@ -492,7 +492,6 @@ async fn members_cannot_change_anything() {
     fake.shutdown().await;
 }
 
-
 /// The weekly report posts at 09:00 New York time before and after the clocks go back, once
 /// across a restart, and once (late) after downtime over two slots; `/jarvis report post` posts
 /// now.
@@ -1087,6 +1086,11 @@ async fn a_repeated_interaction_writes_once() {
     let meant = sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-10", "again": true}));
     fake.command(&admin(), Some(GUILD), "cost", meant, "en-US").await;
     assert_eq!(records().await, 2);
+    // The confirmation says what was stored, exactly: never `0.00` for 0.0000008.
+    let tiny = sub("record", json!({"item": "GitHub", "amount": "0.0000008", "month": "2026-09"}));
+    let tiny = fake.command(&admin(), Some(GUILD), "cost", tiny, "en-US").await;
+    assert!(tiny.text().contains("Recorded 0.0000008 USD for **GitHub**"), "{}", tiny.text());
+    assert_eq!(records().await, 3);
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -948,10 +948,19 @@ async fn a_removed_cost_record_leaves_history_and_is_not_charged_again() {
     let report = app.run_jobs(&local).await.unwrap();
     let id = app.cost_history(&local, None, None, None).await.unwrap().records[0].id;
     assert_eq!(report.month_close.len(), 1);
-    app.remove_cost(&local, &Actor::Cli, id).await.unwrap();
+    let someone = Actor::User("123456789012345678".into());
+    app.remove_cost(&local, &someone, id).await.unwrap();
     assert!(app.cost_history(&local, None, None, None).await.unwrap().records.is_empty());
     assert!(app.run_jobs(&local).await.unwrap().month_close.is_empty(), "October stays dealt with");
-    assert!(matches!(user_error(app.remove_cost(&local, &Actor::Cli, id).await), UserError::NotFound { .. }));
+    // A retried remove says the record is gone already, when and by whom, and that nothing changed.
+    assert_eq!(
+        user_error(app.remove_cost(&local, &Actor::Cli, id).await).to_string(),
+        format!(
+            "Cost record #{id} was already removed on 2026-11-02 09:00 UTC by Discord user 123456789012345678, so \
+             nothing changed"
+        )
+    );
+    assert!(matches!(user_error(app.remove_cost(&local, &Actor::Cli, 999).await), UserError::NotFound { .. }));
     // History outlives items: a removed item's history is still reachable by name.
     app.record_cost(&local, &Actor::Cli, &cost_input("T", "31")).await.unwrap();
     app.remove_item(&local, &Actor::Cli, &ItemRef::new("T")).await.unwrap();

@@ -1,6 +1,6 @@
 //! RDAP lookups against a fake RDAP server on 127.0.0.1 serving real registry answers: routing,
-//! failures, redirects (only https, or back to the registry's own address), answers about
-//! another domain, and the private-address refusal.
+//! failures, redirects (from this plain-http fake: back to its own address or up to https on its
+//! own host; nothing else), answers about another domain, and the private-address refusal.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,6 +111,16 @@ async fn answer(State(state): State<FakeState>, uri: Uri, Path(name): Path<Strin
             redirect(StatusCode::MOVED_PERMANENTLY, format!("http://localhost:{port}/domain/renamed.com"))
         }
         "nowhere.com" => redirect(StatusCode::SEE_OTHER, "ftp://127.0.0.1/domain/nowhere.com".to_owned()),
+        // From this plain-http registry to https: on another host (what an on-path attacker
+        // would do, with a certificate for their own host), and on its own host.
+        "hijacked.com" => {
+            let decoy = state.decoy.replacen("http://", "https://", 1);
+            redirect(StatusCode::FOUND, format!("{decoy}/domain/hijacked.com"))
+        }
+        "upgraded.com" => {
+            let secure = state.origin.replacen("http://", "https://", 1);
+            redirect(StatusCode::MOVED_PERMANENTLY, format!("{secure}/domain/upgraded.com"))
+        }
         "loop.com" => redirect(StatusCode::TEMPORARY_REDIRECT, "/domain/loop.com".to_owned()),
         "broken.com" => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         "busy.com" => StatusCode::TOO_MANY_REQUESTS.into_response(),
@@ -164,6 +174,7 @@ async fn google_com_answer_fields() {
         .map(str::to_owned)
         .to_vec(),
         source: format!("{}/domain/google.com", fake.origin),
+        plain_http: true,
     };
     assert_eq!(registration, expected);
 }
@@ -245,6 +256,28 @@ async fn plain_http_redirects_leave_only_for_the_registry_itself() {
     let direct = reqwest::Client::builder().no_proxy().build().expect("client");
     direct.get(format!("{}/domain/x", fake.decoy_origin)).send().await.expect("the decoy answers");
     assert_eq!(fake.decoy_seen(), ["/domain/x"]);
+}
+
+/// A plain-http registry's redirect to https on another host is refused before any request
+/// there (an on-path attacker could send it to their own host, with a valid certificate); to https
+/// on its own host it is followed (here the fake has no TLS, so the followed hop fails to
+/// connect rather than being refused).
+#[tokio::test]
+async fn plain_http_registries_go_up_to_https_only_on_their_own_host() {
+    let fake = Fake::start().await;
+    let to = format!("{}/domain/hijacked.com", fake.decoy_origin.replacen("http://", "https://", 1));
+    let reason = format!(
+        "the registry, {}, has no https, so its redirects could be forged; Jarvis only follows them to its own host",
+        fake.origin
+    );
+    assert_eq!(
+        lookup_error(&fake, "hijacked.com").await,
+        RdapError::Redirect { domain: "hijacked.com".to_owned(), to, reason }
+    );
+    let error = lookup_error(&fake, "upgraded.com").await;
+    assert!(matches!(&error, RdapError::Network { domain, .. } if domain == "upgraded.com"), "{error:?}");
+    assert!(fake.decoy_seen().is_empty(), "the decoy was asked: {:?}", fake.decoy_seen());
+    assert_eq!(fake.seen(), ["/domain/hijacked.com", "/domain/upgraded.com"]);
 }
 
 #[tokio::test]

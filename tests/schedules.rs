@@ -11,7 +11,6 @@ use jarvis::app::App;
 use jarvis::domain::audit::Actor;
 use jarvis::domain::workspace::SettingKey;
 
-
 fn slots(due: &[jarvis::app::DueReport]) -> Vec<(String, bool)> {
     due.iter().map(|d| (d.slot.to_rfc3339(), d.late)).collect()
 }

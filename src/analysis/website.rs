@@ -16,7 +16,7 @@ use super::{ItemTag, Ledger, Text, percent, text};
 use crate::domain::choice::choice_enum;
 use crate::domain::item::Item;
 use crate::domain::site::{
-    CheckFailure, DomainLookup, Failure, Hysteresis, Lookup, Registration, Site, SiteState, TlsProblem, Uptime,
+    CheckFailure, DomainLookup, Failure, Hysteresis, Lookup, Registration, Site, SiteState, Streak, TlsProblem, Uptime,
 };
 
 /// What the analysis knows about the workspace's websites and domains.
@@ -50,6 +50,31 @@ choice_enum! {
     }
 }
 
+choice_enum! {
+    /// A site's state as shown: [`SiteState`] with a site that was checked and is failing, but
+    /// not long enough to call it down, told apart from one not checked yet.
+    pub enum ShownState as "site state" {
+        /// Not checked yet.
+        Unknown = "unknown",
+        /// Checked and failing, not yet down (see [`SiteHealth::failing`]).
+        Failing = "failing",
+        Up = "up",
+        Down = "down",
+    }
+}
+
+impl ShownState {
+    /// How a site in `streak` shows.
+    pub fn of(streak: Streak) -> ShownState {
+        match streak.state {
+            SiteState::Up => ShownState::Up,
+            SiteState::Down => ShownState::Down,
+            SiteState::Unknown if streak.failures > 0 => ShownState::Failing,
+            SiteState::Unknown => ShownState::Unknown,
+        }
+    }
+}
+
 impl SitePart {
     pub fn weight(self) -> u32 {
         match self {
@@ -79,8 +104,9 @@ pub struct SiteHealth {
     pub url: String,
     pub keyword: Option<String>,
     pub interval_minutes: u32,
-    /// Up or down as the checks in a row decide; `unknown` until then (see `failing`).
-    pub state: SiteState,
+    /// Up or down as the checks in a row decide; before that, `failing` once a check failed
+    /// (with the count in `failing`), `unknown` while not checked yet.
+    pub state: ShownState,
     /// Failed checks in a row of a site not yet down (state `unknown` after a failed check):
     /// the site was checked and is failing, it is not "not checked yet".
     pub failing: Option<u32>,
@@ -302,7 +328,7 @@ pub fn site_health(facts: &SiteFacts, lookups: &[DomainLookup], rules: Hysteresi
         url: site.url.clone(),
         keyword: site.keyword.clone(),
         interval_minutes: site.interval_minutes,
-        state: site.streak.state,
+        state: ShownState::of(site.streak),
         failing: (site.streak.state == SiteState::Unknown && site.streak.failures > 0).then_some(site.streak.failures),
         down_after: rules.down_after,
         state_since: site.state_since.map(day),
@@ -494,7 +520,7 @@ fn expiring(
             domain = domain,
             date = expires,
             days = days,
-            registrar = reg.registrar.as_deref().unwrap_or("?"),
+            registrar = reg.registrar.as_deref().unwrap_or_default(),
             tracked = item.is_some(),
             undated = item.is_some_and(|i| i.renewal.is_none()),
             lapsed = days < 0
@@ -591,7 +617,7 @@ fn domain_alerts(ledger: &Ledger) -> Vec<Alert> {
                     domain = domain,
                     registry = expires,
                     ledger = ledger_date,
-                    registrar = reg.registrar.as_deref().unwrap_or("?"),
+                    registrar = reg.registrar.as_deref().unwrap_or_default(),
                     lapsed = lapsed
                 ),
                 action: text!("alert.registry_mismatch.action", domain = domain, registry = expires, lapsed = lapsed),
@@ -676,6 +702,7 @@ mod tests {
                 registrar: Some("Example Registrar".into()),
                 statuses: statuses.iter().map(|s| s.to_string()).collect(),
                 source: "https://rdap.example/domain/x".into(),
+                plain_http: false,
             }),
         }
     }
@@ -736,7 +763,9 @@ mod tests {
         failing.median_ttfb_ms = None;
         let health = site_health(&failing, &[], Hysteresis::default(), today);
         // Availability 0/40 (0 of 1 check), plain http 0/20, latency and domain unknown.
-        assert_eq!((health.failing, health.score), (Some(1), Some(0)));
+        assert_eq!((health.state, health.failing, health.score), (ShownState::Failing, Some(1), Some(0)));
+        // JSON says so too: `unknown` is for sites not checked yet.
+        assert_eq!(serde_json::to_value(&health).unwrap()["state"], "failing");
         let fine = site_health(
             &facts(2, "https://acme.dev/", SiteState::Up, Some(probe("https://acme.dev/", Some(200), None))),
             &[],
@@ -757,8 +786,9 @@ mod tests {
         new.site.last_checked_at = None;
         new.uptime_7d = Uptime::default();
         new.median_ttfb_ms = None;
-        let view =
-            serde_json::json!({ "today": today, "sites": [site_health(&new, &[], Hysteresis::default(), today)] });
+        let unchecked = site_health(&new, &[], Hysteresis::default(), today);
+        assert_eq!((unchecked.state, unchecked.failing), (ShownState::Unknown, None));
+        let view = serde_json::json!({ "today": today, "sites": [unchecked] });
         let page = renderer.page(crate::render::Page::Sites, &view, usize::MAX).unwrap();
         assert!(page.contains("### ⚪ https://new.acme.dev/\n- not checked yet"), "{page}");
     }
@@ -971,7 +1001,7 @@ mod tests {
         assert_eq!(alerts[5].item.as_ref().map(|i| i.id), Some(undated));
         assert_eq!(
             Renderer::get(Language::English, Flavor::Plain).text(&alerts[5].detail),
-            "The registry (Example Registrar) says undated.dev expires on 2026-12-20 (19 days). The ledger has no renewal date for it."
+            "The registry says undated.dev, registered through Example Registrar, expires on 2026-12-20 (19 days). The ledger has no renewal date for it."
         );
         let renderer = Renderer::get(Language::English, Flavor::Plain);
         assert_eq!(renderer.text(&alerts[1].title), "acme-store.com expires in 5 days");
@@ -983,7 +1013,7 @@ mod tests {
         assert_eq!(renderer.text(&store.title), "acme-store.com expired 3 days ago");
         assert_eq!(
             renderer.text(&alerts[6].detail),
-            "The registry (Example Registrar) says acme.dev expires on 2027-06-01; the ledger says it renews on 2027-03-01."
+            "The registry says acme.dev, registered through Example Registrar, expires on 2027-06-01; the ledger says it renews on 2027-03-01."
         );
         // Every alert and input is worded in both languages.
         for language in [Language::English, Language::Thai] {
@@ -1020,28 +1050,47 @@ mod tests {
         check(
             "2027-06-01",
             Language::English,
-            "The registry (Example Registrar) says acme.dev expires on 2027-06-01; the ledger says it renews on 2027-03-01.",
+            "The registry says acme.dev, registered through Example Registrar, expires on 2027-06-01; the ledger says it renews on 2027-03-01.",
             "If the registry is right, set the renewal date of acme.dev to 2027-06-01.",
         );
         check(
             "2026-11-20",
             Language::English,
-            "The registry (Example Registrar) says acme.dev expired on 2026-11-20; the ledger says it renews on 2027-03-01.",
+            "The registry says acme.dev, registered through Example Registrar, expired on 2026-11-20; the ledger says it renews on 2027-03-01.",
             "Renew acme.dev at its registrar now, or find out whether it lapsed or was moved to another registrar; \
              then set its renewal date to the new expiry the registry shows.",
         );
         check(
             "2027-06-01",
             Language::Thai,
-            "นายทะเบียน (Example Registrar) ระบุว่า acme.dev หมดอายุวันที่ 2027-06-01 แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01",
+            "นายทะเบียนระบุว่า acme.dev หมดอายุวันที่ 2027-06-01 (จดทะเบียนผ่าน Example Registrar) แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01",
             "ถ้าข้อมูลนายทะเบียนถูกต้อง ให้ตั้งวันต่ออายุของ acme.dev เป็น 2027-06-01",
         );
         check(
             "2026-11-20",
             Language::Thai,
-            "นายทะเบียน (Example Registrar) ระบุว่า acme.dev หมดอายุแล้วเมื่อ 2026-11-20 แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01",
+            "นายทะเบียนระบุว่า acme.dev หมดอายุแล้วเมื่อ 2026-11-20 (จดทะเบียนผ่าน Example Registrar) แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01",
             "ต่ออายุ acme.dev กับผู้รับจดทะเบียนทันที หรือตรวจสอบว่าโดเมนหลุดไปแล้วหรือถูกย้ายไปอยู่กับผู้รับจดทะเบียนรายอื่น \
              จากนั้นจึงตั้งวันต่ออายุเป็นวันหมดอายุใหม่ที่นายทะเบียนแสดง",
         );
+        // The registry is not the registrar: an answer naming none says nothing about one.
+        let mut fixture = Fixture::new("2026-12-01");
+        fixture.add("domain", "acme.dev", "12", "yearly", Some("2027-03-01"), false);
+        let mut lookup = found_when("acme.dev", Some("2027-06-01T04:00:00Z"), &[], Some("2027-03-01"));
+        if let Lookup::Found(registration) = &mut lookup.lookup {
+            registration.registrar = None;
+        }
+        fixture.web.lookups = vec![lookup];
+        let alerts = domain_alerts(&fixture.ledger());
+        let alert = alerts.iter().find(|a| a.key.starts_with("registry_mismatch:")).expect("a mismatch");
+        for (language, detail) in [
+            (
+                Language::English,
+                "The registry says acme.dev expires on 2027-06-01; the ledger says it renews on 2027-03-01.",
+            ),
+            (Language::Thai, "นายทะเบียนระบุว่า acme.dev หมดอายุวันที่ 2027-06-01 แต่ในบัญชีระบุว่าต่ออายุวันที่ 2027-03-01"),
+        ] {
+            assert_eq!(Renderer::get(language, Flavor::Plain).text(&alert.detail), detail);
+        }
     }
 }

@@ -9,8 +9,10 @@
 //! sites' uptime, alert pings posted, queued messages and the audit log (the file says so in
 //! `not_included`).
 //!
-//! Restoring reads the whole file first, every field with the domain's own parsers and rules, and
-//! writes nothing unless all of it is right; then it writes everything in one transaction.
+//! Restoring reads the whole file first, every field with the domain's own parsers and rules
+//! (names, labels and notes under today's rules for typed text, though older versions stored
+//! some that these refuse), and writes nothing unless all of it is right; then it writes
+//! everything in one transaction.
 
 use std::collections::{HashMap, HashSet};
 
@@ -31,7 +33,7 @@ use crate::domain::money::{Currency, Money, NumberRule};
 use crate::domain::rates::ExchangeRate;
 use crate::domain::schedule::{Cadence, Schedule, parse_time};
 use crate::domain::site::{DomainLookup, Lookup, Probe, Site, SiteState, Streak, TlsCheck};
-use crate::domain::text::{ItemName, Label, Notes};
+use crate::domain::text::{ItemName, Label, Notes, escaped, notes_rules_problem, typed_rules_problem};
 use crate::domain::workspace::{LeadTimes, SettingKey, Settings, WorkspaceId};
 use crate::store::{Holdings, IdTable, Removed, StoredSchedule, Tx};
 
@@ -139,9 +141,38 @@ text_field! {
     Days(LeadTimes) => |days| days, LeadTimes::parse;
     /// Percentages of a budget that raise alerts, as typed: `80,100`.
     Percents(Thresholds) => |percents| percents, Thresholds::parse;
+    /// An item's name, held to the rules of a name typed today.
+    NameText(ItemName) => |name| name, |text: &str| typed_today("name", text, ItemName::from_stored);
+    /// Who provides an item, held to the rules of a label typed today.
+    ProviderText(Label) => |label| label, |text: &str| typed_today("provider", text, |t| Label::from_stored("provider", t));
+    /// What a usage meter counts in, held to the rules of a label typed today.
+    UnitText(Label) => |label| label, |text: &str| typed_today("unit", text, |t| Label::from_stored("unit", t));
+    /// Notes on an item or a record, held to the rules of notes typed today.
+    NotesText(Notes) => |notes| notes, |text: &str| typed_today("notes", text, Notes::from_stored);
     /// A Discord id, as text (JSON numbers lose digits past 2^53 in many readers).
     Snowflake(u64) => |id| id, |text: &str| text.parse::<u64>().ok().filter(|id| *id > 0)
         .ok_or_else(|| UserError::invalid("Discord id", text, "give the channel's id, e.g. 123456789012345678"));
+}
+
+/// What to do about a name, label or notes in a backup that today's rules refuse (older versions
+/// of Jarvis stored some such names).
+const RESTORE_FIX: &str = "Jarvis no longer accepts this; change it in the workspace the backup came from and export again, or edit it in the file";
+
+/// Text from a backup, read with `stored` (which holds what stored text has always had to be:
+/// length, no control characters) and then held to the rules of the same text typed today, so a
+/// name Jarvis would refuse at the keyboard is refused here too, naming the character.
+fn typed_today<T>(
+    field: &'static str,
+    text: &str,
+    stored: impl Fn(&str) -> Result<T, UserError>,
+) -> Result<T, UserError> {
+    let value = stored(text)?;
+    let trimmed = text.trim();
+    let problem = if field == "notes" { notes_rules_problem(trimmed) } else { typed_rules_problem(trimmed) };
+    match problem {
+        Some(why) => Err(UserError::invalid(field, escaped(trimmed), format!("{why}; {RESTORE_FIX}"))),
+        None => Ok(value),
+    }
 }
 
 /// Every setting under its `settings set` name with the value `settings set` takes, read back
@@ -205,8 +236,8 @@ impl<'de> serde::de::DeserializeSeed<'de> for Setting<'_> {
 struct ItemFile {
     id: i64,
     kind: Kind,
-    name: ItemName,
-    provider: Option<Label>,
+    name: NameText,
+    provider: Option<ProviderText>,
     cost: Price,
     currency: Currency,
     billing_period: BillingPeriod,
@@ -216,7 +247,7 @@ struct ItemFile {
     auto_renew: bool,
     /// The status an admin set (`active` lets the dates decide).
     status: ManualStatus,
-    notes: Option<Notes>,
+    notes: Option<NotesText>,
     usage: Option<UsageFile>,
     /// The kind's own fields, as stored: `{"registrar": "Namecheap"}`.
     details: serde_json::Map<String, Value>,
@@ -233,7 +264,7 @@ struct ItemFile {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UsageFile {
-    unit: Label,
+    unit: UnitText,
     unit_price: Option<Price>,
     free_tier: Option<Quantity>,
     used: Quantity,
@@ -267,7 +298,7 @@ struct RecordFile {
     period_end: NaiveDate,
     source: CostSource,
     usage: Option<UsageSnapshot>,
-    note: Option<Notes>,
+    note: Option<NotesText>,
     created_at: DateTime<Utc>,
     created_by: String,
     removed_at: Option<DateTime<Utc>>,
@@ -440,8 +471,8 @@ impl ItemFile {
         ItemFile {
             id: item.id,
             kind: item.kind(),
-            name: item.name.clone(),
-            provider: item.provider.clone(),
+            name: NameText(item.name.clone()),
+            provider: item.provider.clone().map(ProviderText),
             cost: Price(item.cost.amount),
             currency: item.cost.currency,
             billing_period: item.period,
@@ -449,9 +480,9 @@ impl ItemFile {
             renewal_anchor_day: item.renewal.map(|r| r.anchor_day),
             auto_renew: item.auto_renew,
             status: item.status,
-            notes: item.notes.clone(),
+            notes: item.notes.clone().map(NotesText),
             usage: item.usage.as_ref().map(|u| UsageFile {
-                unit: u.unit.clone(),
+                unit: UnitText(u.unit.clone()),
                 unit_price: u.unit_price.map(Price),
                 free_tier: u.included.map(Quantity),
                 used: Quantity(u.used),
@@ -506,20 +537,25 @@ impl ItemFile {
                 self.kind.with_article()
             )));
         }
+        for (field, label) in details.labels() {
+            if let Some(why) = typed_rules_problem(label.as_str()) {
+                return Err(UserError::invalid(field, escaped(label.as_str()), format!("{why}; {RESTORE_FIX}")));
+            }
+        }
         let item = Item {
             id: self.id,
-            name: self.name,
-            provider: self.provider,
+            name: self.name.0,
+            provider: self.provider.map(|p| p.0),
             cost: Money::new(self.cost.0, self.currency),
             period: self.billing_period,
             renewal,
             auto_renew: self.auto_renew,
             status: self.status,
-            notes: self.notes,
+            notes: self.notes.map(|n| n.0),
             usage: match self.usage {
                 None => None,
                 Some(u) => Some(Usage {
-                    unit: u.unit,
+                    unit: u.unit.0,
                     unit_price: u.unit_price.map(|p| p.0),
                     included: u.free_tier.map(|q| q.0),
                     used: u.used.0,
@@ -561,7 +597,7 @@ impl RecordFile {
             period_end: record.period.end,
             source: record.source,
             usage: record.usage.clone(),
-            note: record.note.clone(),
+            note: record.note.clone().map(NotesText),
             created_at: record.created_at,
             created_by: record.created_by.clone(),
             removed_at,
@@ -585,7 +621,7 @@ impl RecordFile {
             period,
             source: self.source,
             usage: self.usage,
-            note: self.note,
+            note: self.note.map(|n| n.0),
             created_at: self.created_at,
             created_by: self.created_by,
         };
@@ -706,7 +742,7 @@ fn check(backup: Backup) -> std::result::Result<Contents, String> {
     let mut ids = HashSet::new();
     let mut names: HashMap<(Kind, String), i64> = HashMap::new();
     for (index, file) in backup.items.into_iter().enumerate() {
-        let here = at("items", index, format_args!("#{} `{}`", file.id, file.name));
+        let here = at("items", index, format_args!("#{} `{}`", file.id, escaped(file.name.0.as_str())));
         if file.id <= 0 || !ids.insert(file.id) {
             return Err(format!("{here}: its id is {}; every item needs its own positive id", file.id));
         }

@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::items::{ItemRef, audit_json, resolve_any};
-use super::views::{CostHistory, CostView, LeftOut};
+use super::views::{CostHistory, CostView, LeftOut, TypedMoney};
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::{DateRange, Month};
-use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot};
+use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot, recorded_period};
 use crate::domain::item::{Item, Renewal};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{RateBook, dedup_missing};
@@ -78,13 +78,9 @@ impl App {
     /// Records a cost against an item. Days it pays for are not charged again by renewals or
     /// month close.
     pub async fn record_cost(&self, workspace: &WorkspaceId, actor: &Actor, input: &CostInput) -> Result<CostView> {
-        if matches!(input.source, CostSource::Renewal | CostSource::Snapshot) {
-            return Err(UserError::invalid(
-                "source",
-                input.source.as_str(),
-                "renewal and snapshot records are written by Jarvis's jobs; use manual, usage or import",
-            )
-            .into());
+        input.source.for_hand_records()?;
+        if let CostPeriod::Range(range) = input.period {
+            recorded_period(range.start, range.end)?;
         }
         let now = self.now();
         let mut tx = self.write(workspace).await?;
@@ -118,7 +114,7 @@ impl App {
             return Err(UserError::Conflict(format!(
                 "Cost record #{} already holds {} for `{}` from {} to {} (recorded {} by {}), so nothing was written; if this is another charge for the same days, add --again",
                 same.id,
-                same.amount,
+                TypedMoney(same.amount),
                 item.name,
                 period.start,
                 period.end,
@@ -204,11 +200,25 @@ impl App {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
-        let record = tx.cost_record(workspace, id).await?.ok_or_else(|| UserError::NotFound {
-            what: "cost record",
-            query: format!("#{id}"),
-            suggestions: Vec::new(),
-        })?;
+        let Some(record) = tx.cost_record(workspace, id).await? else {
+            // Removed already (a retried remove, most likely): say so, rather than "no such record".
+            if let Some((at, actor)) = tx.cost_record_removal(workspace, id).await? {
+                let at = at.with_timezone(&settings.timezone.0).format("%Y-%m-%d %H:%M %Z");
+                let by = match actor.as_deref() {
+                    Some("cli") => " from the command line".to_string(),
+                    Some("jarvis") => " by Jarvis".to_string(),
+                    Some(user) => format!(" by Discord user {user}"),
+                    None => String::new(),
+                };
+                return Err(UserError::Conflict(format!(
+                    "Cost record #{id} was already removed on {at}{by}, so nothing changed"
+                ))
+                .into());
+            }
+            return Err(
+                UserError::NotFound { what: "cost record", query: format!("#{id}"), suggestions: Vec::new() }.into()
+            );
+        };
         tx.remove_cost(workspace, id, now).await?;
         let items = tx.items(workspace, Removed::Included).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);

@@ -317,6 +317,7 @@ async fn demo_sites(
             registrar: Some(registrar.to_string()),
             statuses: vec!["client transfer prohibited".into()],
             source: format!("https://rdap.example/domain/{domain}"),
+            plain_http: false,
         }),
     };
     for lookup in [

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::views::{CostView, ItemView};
@@ -198,9 +198,9 @@ pub fn items_csv(items: &[ItemView]) -> anyhow::Result<String> {
             opt(item.integration_type),
             cell(&item.features.as_ref().map(|f| f.join("; ")).unwrap_or_default()),
             cell(&opt(item.notes.as_ref())),
-            item.created_at.to_rfc3339(),
-            item.updated_at.to_rfc3339(),
-            opt(item.removed_at.map(|t| t.to_rfc3339())),
+            instant(item.created_at),
+            instant(item.updated_at),
+            opt(item.removed_at.map(instant)),
             opt(item.yearly_price.map(|p| exact_amount(p.0.amount, currency))),
             opt(item.plan_price.map(|p| exact_amount(p.0.amount, currency))),
         ])?;
@@ -246,11 +246,17 @@ pub fn history_csv(history: &[CostView]) -> anyhow::Result<String> {
             cell(&opt(record.usage.as_ref().map(|u| &u.unit))),
             opt(record.usage.as_ref().map(|u| u.used)),
             cell(&opt(record.note.as_ref())),
-            record.created_at.to_rfc3339(),
+            instant(record.created_at),
             record.created_by.clone(),
         ])?;
     }
     finish(writer)
+}
+
+/// An instant as every export writes it, CSV and JSON alike: RFC 3339 in UTC with `Z`
+/// (`2026-11-30T12:00:00Z`, fractions of a second only when there are any), as chrono's serde does.
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<String> {
@@ -260,7 +266,23 @@ fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, instant};
+
+    /// CSV writes instants as JSON does (chrono's serde), to the fraction of a second.
+    #[test]
+    fn instants_read_the_same_in_csv_and_json() {
+        for text in [
+            "2026-11-30T12:00:00Z",
+            "2026-11-30T12:00:00.5Z",
+            "2026-11-30T12:00:00.123456Z",
+            "2026-11-30T12:00:00.000000001Z",
+        ] {
+            let at: chrono::DateTime<chrono::Utc> = text.parse().unwrap();
+            let json = serde_json::to_value(at).unwrap();
+            assert_eq!(instant(at), json.as_str().unwrap(), "{text}");
+            assert!(instant(at).ends_with('Z'), "{text}");
+        }
+    }
 
     #[test]
     fn cells_never_start_a_formula() {

@@ -38,7 +38,7 @@ pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
-pub use sites::{Net, SiteChanged, SiteList};
+pub use sites::{Net, SiteChanged, SiteList, site_fields};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {

@@ -100,8 +100,9 @@ fn find_site<'a>(sites: &'a [Site], query: &str) -> Result<&'a Site, UserError> 
 }
 
 /// A site as typed, checked: its normalised URL, keyword and check interval (default 5 minutes).
-/// Sites added by hand and sites restored from a backup go through the same rules.
-pub(super) fn site_fields<'a>(
+/// Sites added by hand and sites restored from a backup go through the same rules, and the
+/// command line checks them before it asks for anything (a bad URL is a bad argument).
+pub fn site_fields<'a>(
     url: &str,
     keyword: Option<&'a str>,
     interval_minutes: Option<u32>,
@@ -128,6 +129,18 @@ pub(super) fn site_fields<'a>(
     Ok((url, keyword, interval))
 }
 
+/// The refusal of a site added twice, worded for any front end (no command syntax of one).
+fn already_monitored(url: &url::Url, site: &Site) -> UserError {
+    let every = match site.interval_minutes {
+        1 => "every minute".to_string(),
+        minutes => format!("every {minutes} minutes"),
+    };
+    UserError::Conflict(format!(
+        "{url} is already monitored (site #{}, checked {every}), so nothing changed; to change its keyword or interval, remove it and add it again",
+        site.id
+    ))
+}
+
 impl App {
     /// Website checks and RDAP lookups go through `net` (the default refuses private addresses
     /// and uses the bundled bootstrap).
@@ -146,8 +159,8 @@ impl App {
         interval_minutes: Option<u32>,
     ) -> Result<SiteChanged> {
         let (url, keyword, interval) = site_fields(url, keyword, interval_minutes)?;
-        if self.store.read().await?.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
-            return Err(UserError::Conflict(format!("{url} is already monitored; see `/site list`")).into());
+        if let Some(site) = self.store.read().await?.sites(workspace).await?.iter().find(|s| s.url == url.as_str()) {
+            return Err(already_monitored(&url, site).into());
         }
         // The first check before anything is written: an address Jarvis will not probe is refused
         // now, with the reason, rather than monitored into failures.
@@ -157,8 +170,8 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.write(workspace).await?;
-        if tx.sites(workspace).await?.iter().any(|s| s.url == url.as_str()) {
-            return Err(UserError::Conflict(format!("{url} is already monitored; see `/site list`")).into());
+        if let Some(site) = tx.sites(workspace).await?.iter().find(|s| s.url == url.as_str()) {
+            return Err(already_monitored(&url, site).into());
         }
         let id = tx.insert_site(workspace, url.as_str(), keyword, interval, now).await?;
         let change = Change {
@@ -247,7 +260,7 @@ impl App {
             None => sites.iter().collect(),
         };
         if chosen.is_empty() {
-            return Err(UserError::Missing("no site is monitored yet; add one with `/site add`".into()).into());
+            return Err(UserError::Missing("No site is monitored yet; add one first".into()).into());
         }
         let checks = chosen.iter().map(|site| self.check_site(workspace, site.id));
         for outcome in futures_util::future::join_all(checks).await {
@@ -465,6 +478,13 @@ impl App {
         match self.lookup_domain(workspace, &domain, ledger_date).await?.map(|(lookup, _)| lookup) {
             Some(Lookup::Found(registration)) => {
                 let today = self.today(&self.store.read().await?.settings(workspace).await?);
+                // Where a filled-in value came from, and whether anyone on the path could have
+                // written it.
+                let cited = format!(
+                    "{}{}",
+                    registration.source,
+                    if registration.unencrypted() { "; plain http, not encrypted: check it at the registrar" } else { "" }
+                );
                 if let Some(expires) = registration.expires.map(|e| e.date_naive()).filter(|_| wants_date) {
                     if expires >= today {
                         filled.renewal_date = Some(Some(expires));
@@ -473,15 +493,7 @@ impl App {
                         if ledger_date.is_none() || name.eq_ignore_ascii_case(&domain) {
                             self.note_ledger_date(workspace, &domain, expires).await?;
                         }
-                        notices.push(format!(
-                            "Renewal date {expires} filled in from the registry ({}{})",
-                            registration.source,
-                            if registration.unencrypted() {
-                                "; plain http, not encrypted: check the date at the registrar"
-                            } else {
-                                ""
-                            }
-                        ));
+                        notices.push(format!("Renewal date {expires} filled in from the registry ({cited})"));
                     } else {
                         notices.push(format!(
                             "The registry says {domain} expired on {expires}, so the renewal date is left empty for you to check"
@@ -492,7 +504,7 @@ impl App {
                     && let Ok(label) = Label::parse("registrar", registrar)
                 {
                     filled.registrar = Some(Some(label));
-                    notices.push(format!("Registrar {registrar} filled in from the registry"));
+                    notices.push(format!("Registrar {registrar} filled in from the registry ({cited})"));
                 }
                 if wants_date && registration.expires.is_none() {
                     notices.push(format!("The registry gives no expiry date for {domain}; set the renewal date by hand"));

@@ -20,15 +20,55 @@ use crate::app::{
 use crate::domain::UserError;
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
+use crate::domain::cost::recorded_period;
 use crate::domain::item::ItemChanges;
-use crate::domain::workspace::Language;
+use crate::domain::workspace::{Language, Settings};
 use crate::render::{Flavor, Page, Renderer};
 use crate::store::Store;
 
-/// Exit code when Jarvis refused the input (bad value, unknown item...).
+/// Exit code when Jarvis refused the request as it stands (a duplicate name, an unknown item, a
+/// conflict with the ledger's data).
 pub const EXIT_REFUSED: u8 = 1;
+/// Exit code when the command line was not understood: clap's own code for its errors, and ours
+/// for a value not valid for its flag or argument, or flags that contradict each other.
+pub const EXIT_USAGE: u8 = 2;
 /// Exit code when something failed inside (database, file system).
 pub const EXIT_INTERNAL: u8 = 3;
+
+/// Why a command did not run.
+#[derive(Debug)]
+enum Failure {
+    /// The command line was not understood, found by the adapter where clap's value parsers
+    /// cannot see it: a value judged by another argument (a setting's value for its key), flags
+    /// that contradict each other (`--from` after `--to`), a flag a command does not take
+    /// (`--today` with a write). Exits 2 with the message, like clap's own errors.
+    CommandLine(UserError),
+    /// What the app layer said: a refusal (exit 1) or an internal failure (exit 3).
+    App(AppError),
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        Failure::App(error)
+    }
+}
+
+impl From<UserError> for Failure {
+    fn from(error: UserError) -> Self {
+        Failure::App(AppError::User(error))
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::App(AppError::Internal(error))
+    }
+}
+
+/// Marks a value's refusal as a command line not understood ([`Failure::CommandLine`]).
+fn command_line<T>(result: Result<T, UserError>) -> Result<T, Failure> {
+    result.map_err(Failure::CommandLine)
+}
 
 /// Runs one command and returns the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
@@ -37,16 +77,20 @@ pub async fn run(cli: Cli) -> ExitCode {
             print!("{output}");
             ExitCode::SUCCESS
         }
-        Err(AppError::User(error)) => {
+        Err(Failure::CommandLine(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::App(AppError::User(error))) => {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_REFUSED)
         }
         // The command line gives no request keys; a repeat is reported like a refusal.
-        Err(error @ AppError::Repeated(_)) => {
+        Err(Failure::App(error @ AppError::Repeated(_))) => {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_REFUSED)
         }
-        Err(AppError::Internal(error)) => {
+        Err(Failure::App(AppError::Internal(error))) => {
             // The whole chain goes to the log (stderr, shown at the default level); the message
             // says what failed at the top and carries the id to find it.
             let id = crate::error_id();
@@ -79,7 +123,7 @@ fn read_model_progress() -> impl FnMut(crate::store::ReadModelProgress) {
 }
 
 /// What a command prints: JSON when `--json` is given, the human rendering otherwise.
-fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<String, AppError> {
+fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<String, Failure> {
     if json {
         // Sentences in views (such as how a run-rate was estimated) are worded in English, like
         // the tables.
@@ -92,7 +136,7 @@ fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String)
     }
 }
 
-async fn execute(cli: &Cli) -> Result<String, AppError> {
+async fn execute(cli: &Cli) -> Result<String, Failure> {
     // JARVIS_FAKE_NOW (RFC 3339) fixes the clock for tests, writes included; it is not a flag, so
     // nobody backdates changes by accident.
     let fake_now = match std::env::var("JARVIS_FAKE_NOW") {
@@ -102,14 +146,13 @@ async fn execute(cli: &Cli) -> Result<String, AppError> {
         ),
         Err(_) => None,
     };
+    if cli.today.is_some() && cli.command.writes() {
+        return Err(Failure::CommandLine(UserError::Conflict(
+            "--today (or JARVIS_TODAY) only works with commands that read; changes always happen today".into(),
+        )));
+    }
     let clock: Arc<dyn Clock> = match (fake_now, cli.today) {
         (Some(now), _) => Arc::new(FixedClock(now)),
-        (None, Some(_)) if cli.command.writes() => {
-            return Err(UserError::Conflict(
-                "--today (or JARVIS_TODAY) only works with commands that read; changes always happen today".into(),
-            )
-            .into());
-        }
         (None, Some(date)) => Arc::new(FixedDate(date)),
         (None, None) => Arc::new(SystemClock),
     };
@@ -151,7 +194,7 @@ fn env_switch(name: &str, default: bool) -> Result<bool, AppError> {
     }
 }
 
-async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
+async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
     let ws = &cli.workspace;
     let me = &Actor::Cli;
     let json = cli.json;
@@ -166,6 +209,12 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             ItemCommand::Edit { item, kind, name, fields, clear } => {
                 let mut changes = item_changes(fields, clear);
                 changes.name = name.clone();
+                if changes.is_empty() {
+                    return Err(Failure::CommandLine(UserError::Missing(
+                        "Nothing to change: give at least one field to set, e.g. --cost 14.99 (see `jarvis item edit --help`)"
+                            .into(),
+                    )));
+                }
                 let edited = app.edit_item(ws, me, &item_ref(item, *kind)?, &changes).await?;
                 output(json, &edited, |e| render::item_changed("Updated", e))
             }
@@ -204,7 +253,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                 let period = match (month, date, from, to) {
                     (Some(month), _, _, _) => CostPeriod::Month(*month),
                     (_, Some(day), _, _) => CostPeriod::PaidOn(*day),
-                    (_, _, Some(from), Some(to)) => CostPeriod::Range(DateRange::between(*from, *to)?),
+                    (_, _, Some(from), Some(to)) => CostPeriod::Range(command_line(recorded_period(*from, *to))?),
                     _ => CostPeriod::CurrentMonth,
                 };
                 let input = CostInput {
@@ -212,7 +261,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
                     amount: *amount,
                     currency: *currency,
                     period,
-                    source: *source,
+                    source: command_line(source.for_hand_records())?,
                     usage: *usage,
                     note: note.clone(),
                     replace: *replace,
@@ -222,12 +271,20 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             }
             CostCommand::Remove { id } => output(json, &app.remove_cost(ws, me, *id).await?, render::cost_removed),
             CostCommand::History { item, from, to, kind } => {
+                if let (Some(from), Some(to)) = (from, to) {
+                    command_line(DateRange::between(*from, *to))?;
+                }
                 let reference = item.as_deref().map(|i| item_ref(i, *kind)).transpose()?;
                 output(json, &app.cost_history(ws, reference.as_ref(), *from, *to).await?, render::cost_history)
             }
         },
         Command::Rate(command) => match command {
             RateCommand::Set { base, quote, rate, date } => {
+                if base == quote {
+                    return Err(Failure::CommandLine(UserError::Conflict(format!(
+                        "A rate from {base} to itself is always 1; give two different currencies"
+                    ))));
+                }
                 output(json, &app.set_rate(ws, me, *base, *quote, *rate, *date).await?, render::rate_set)
             }
             RateCommand::List => output(json, &app.list_rates(ws).await?, |r| render::rates(r)),
@@ -235,6 +292,9 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
         Command::Settings(command) => match command {
             SettingsCommand::Show => output(json, &app.settings(ws).await?, render::settings),
             SettingsCommand::Set { key, value } => {
+                // The value alone decides whether it is valid for its key (`with` reads no other
+                // setting), so a bad one is a command line not understood, checked before the app.
+                command_line(Settings::default().with(*key, value))?;
                 output(json, &app.set_setting(ws, me, *key, value).await?, render::settings)
             }
         },
@@ -277,6 +337,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
             let lang = language(app, cli).await?;
             match command {
                 SiteCommand::Add { url, keyword, interval } => {
+                    command_line(crate::app::site_fields(url, keyword.as_deref(), *interval))?;
                     let added = app.add_site(ws, me, url, keyword.as_deref(), *interval).await?;
                     site_output(json, lang, app.today_in(ws).await?, &added)
                 }
@@ -367,7 +428,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, AppError> {
 }
 
 /// A file named on the command line (`-`: standard input), with its name for messages.
-fn read_input(path: &std::path::Path) -> Result<(String, String), AppError> {
+fn read_input(path: &std::path::Path) -> Result<(String, String), Failure> {
     let (name, read) = if path.as_os_str() == "-" {
         ("standard input".to_string(), std::io::read_to_string(std::io::stdin()))
     } else {
@@ -406,15 +467,15 @@ async fn shutdown_signal() {
 }
 
 /// The language to write in: `--lang`, else the workspace's.
-async fn language(app: &App, cli: &Cli) -> Result<Language, AppError> {
+async fn language(app: &App, cli: &Cli) -> Result<Language, Failure> {
     match cli.lang {
         Some(lang) => Ok(lang),
-        None => app.language(&cli.workspace).await,
+        None => Ok(app.language(&cli.workspace).await?),
     }
 }
 
 /// An analysis view as JSON (texts worded in `lang`) or as its page from `prompts/`.
-fn analysis_output<T: Serialize>(json: bool, lang: Language, page: Page, view: &T) -> Result<String, AppError> {
+fn analysis_output<T: Serialize>(json: bool, lang: Language, page: Page, view: &T) -> Result<String, Failure> {
     let renderer = Renderer::get(lang, Flavor::Plain);
     let mut text = if json {
         serde_json::to_string_pretty(&renderer.resolve(view)).map_err(anyhow::Error::new)?
@@ -431,7 +492,7 @@ fn site_output(
     lang: Language,
     today: chrono::NaiveDate,
     changed: &crate::app::SiteChanged,
-) -> Result<String, AppError> {
+) -> Result<String, Failure> {
     let renderer = Renderer::get(lang, Flavor::Plain);
     if json {
         return Ok(serde_json::to_string_pretty(&renderer.resolve(changed)).map_err(anyhow::Error::new)? + "\n");
@@ -447,15 +508,15 @@ fn site_output(
     Ok(text)
 }
 
-fn write_chart(path: &std::path::Path, chart: &crate::chart::CostChart) -> Result<(), AppError> {
+fn write_chart(path: &std::path::Path, chart: &crate::chart::CostChart) -> Result<(), Failure> {
     let png = crate::chart::render_png(chart)?;
     std::fs::write(path, png).map_err(|e| anyhow::anyhow!("could not write the chart to {}: {e}", path.display()))?;
     eprintln!("Chart written to {}", path.display());
     Ok(())
 }
 
-fn item_ref(query: &str, kind: Option<crate::domain::item::Kind>) -> Result<ItemRef, UserError> {
-    Ok(query.parse::<ItemRef>()?.with_kind(kind))
+fn item_ref(query: &str, kind: Option<crate::domain::item::Kind>) -> Result<ItemRef, Failure> {
+    Ok(command_line(query.parse::<ItemRef>())?.with_kind(kind))
 }
 
 /// Turns the shared item flags (already checked as the command line was read) into a change.

@@ -7,7 +7,9 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use crate::analysis::Text;
 use crate::analysis::alerts::missing_rate_text;
-use crate::app::views::{CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView};
+use crate::app::views::{
+    CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView, TypedMoney,
+};
 use crate::app::{BudgetList, BudgetView, Exported, ItemFilter, JobReport, Restored};
 use crate::domain::item::BillingPeriod;
 use crate::domain::money::format_quantity;
@@ -272,14 +274,24 @@ fn cost_table(records: &[CostView]) -> Table {
 pub fn cost_removed(record: &CostView) -> String {
     format!(
         "Removed cost record #{} ({} for `{}`, {} → {}). Its days will not be charged again.\n",
-        record.id, record.amount, record.item, record.period_start, record.period_end
+        record.id,
+        TypedMoney(record.amount),
+        record.item,
+        record.period_start,
+        record.period_end
     )
 }
 
 pub fn cost_recorded(record: &CostView) -> String {
     format!(
         "Recorded {} for `{}` ({} → {}, {}) as cost record #{}.\n",
-        record.amount, record.item, record.period_start, record.period_end, record.source, record.id
+        // Exactly as stored: a confirmation of `0.0000008` must not say `0.00`.
+        TypedMoney(record.amount),
+        record.item,
+        record.period_start,
+        record.period_end,
+        record.source,
+        record.id
     )
 }
 

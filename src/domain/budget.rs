@@ -70,7 +70,8 @@ impl Thresholds {
     /// Highest percentage accepted (ten times the budget).
     pub const MAX_PERCENT: u32 = 1000;
 
-    /// Reads `80,100` (a trailing `%` allowed; order and duplicates do not matter).
+    /// Reads `80,100` (a trailing `%` allowed; order does not matter; a percentage given twice is
+    /// refused).
     pub fn parse(input: &str) -> Result<Thresholds, UserError> {
         let rule = ListRule {
             field: "thresholds",
@@ -118,7 +119,12 @@ mod tests {
         assert_eq!("AI-services".parse::<BudgetScope>().unwrap(), BudgetScope::Category(Category::Ai));
         let error = "food".parse::<BudgetScope>().unwrap_err().to_string();
         assert!(error.contains("total, infrastructure, ai_services"), "{error}");
-        assert_eq!(Thresholds::parse("100, 80%,80").unwrap().percents(), [80, 100]);
+        assert_eq!(Thresholds::parse("100, 80%").unwrap().percents(), [80, 100]);
+        assert_eq!(
+            Thresholds::parse("80,80").unwrap_err().to_string(),
+            "The thresholds `80,80` is not valid: it gives 80 twice; give each of the percentages once, e.g. 80,100"
+        );
+        assert!(Thresholds::parse("100, 80%,80").unwrap_err().to_string().contains("it gives 80 twice"));
         assert!(Thresholds::parse("0").unwrap_err().to_string().contains("between 1 and 1000"));
         assert!(Thresholds::parse("lots").unwrap_err().to_string().contains("whole percentages"));
         assert!(Thresholds::parse("1,2,3,4,5,6").unwrap_err().to_string().contains("give 1 to 5 percentages"));

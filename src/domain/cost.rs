@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{DateRange, Month};
 use super::choice::choice_enum;
+use super::error::UserError;
 use super::item::{CycleReading, Item, ManualStatus, Renewal, Usage};
 use super::money::Money;
 use super::text::Notes;
@@ -26,6 +27,21 @@ choice_enum! {
         Snapshot = "snapshot",
         /// Brought in from elsewhere (e.g. the demo's history or a spreadsheet).
         Import = "import",
+    }
+}
+
+impl CostSource {
+    /// The source, if a person may record a cost with it: renewal and snapshot records are
+    /// written by Jarvis's jobs only.
+    pub fn for_hand_records(self) -> Result<CostSource, UserError> {
+        match self {
+            CostSource::Renewal | CostSource::Snapshot => Err(UserError::invalid(
+                "source",
+                self.as_str(),
+                "renewal and snapshot records are written by Jarvis's jobs; use manual, usage or import",
+            )),
+            CostSource::Manual | CostSource::Usage | CostSource::Import => Ok(self),
+        }
     }
 }
 
@@ -49,6 +65,29 @@ impl From<&Usage> for UsageSnapshot {
             unit_price: usage.unit_price,
         }
     }
+}
+
+/// The longest period a cost recorded by hand may pay for, in years: the longest term anything
+/// Jarvis tracks is sold for (a domain registers for at most 10 years). A longer one is almost
+/// surely a typo (`2100` for `2010`), and would spread one figure over decades of trends.
+pub const MAX_RECORDED_YEARS: u32 = 10;
+
+/// The days `from` to `to` typed for a cost recorded by hand: in order, and at most
+/// [`MAX_RECORDED_YEARS`] long.
+pub fn recorded_period(from: NaiveDate, to: NaiveDate) -> Result<DateRange, UserError> {
+    let range = DateRange::between(from, to)?;
+    let limit = from.checked_add_months(chrono::Months::new(12 * MAX_RECORDED_YEARS));
+    if limit.is_some_and(|limit| to >= limit) {
+        return Err(UserError::invalid(
+            "period",
+            format!("{from} to {to}"),
+            format!(
+                "it is more than {MAX_RECORDED_YEARS} years long, and nothing is paid for that far ahead (a domain \
+                 registers for {MAX_RECORDED_YEARS} years at most); check the dates, or record each term on its own"
+            ),
+        ));
+    }
+    Ok(range)
 }
 
 /// A cost record about to be written.
@@ -331,6 +370,29 @@ mod tests {
 
     fn range(a: &str, b: &str) -> DateRange {
         DateRange::new(d(a), d(b)).unwrap()
+    }
+
+    #[test]
+    fn periods_recorded_by_hand_run_forwards_for_at_most_ten_years() {
+        #[track_caller]
+        fn check(from: &str, to: &str, expected: Result<(), &str>) {
+            let found = recorded_period(d(from), d(to)).map(|_| ()).map_err(|e| e.to_string());
+            match (found, expected) {
+                (Ok(()), Ok(())) => {}
+                (Err(error), Err(fragment)) => assert!(error.contains(fragment), "{from} to {to}: {error}"),
+                (found, expected) => panic!("{from} to {to}: got {found:?}, want {expected:?}"),
+            }
+        }
+        check("2026-11-01", "2026-11-01", Ok(()));
+        check("2026-01-01", "2035-12-31", Ok(()));
+        check("2024-02-29", "2034-02-27", Ok(()));
+        check(
+            "2026-01-01",
+            "2036-01-01",
+            Err("The period `2026-01-01 to 2036-01-01` is not valid: it is more than 10 years long"),
+        );
+        check("2000-01-01", "2100-12-31", Err("record each term on its own"));
+        check("2026-12-01", "2026-11-01", Err("The dates run backwards: 2026-12-01 is after 2026-11-01; swap them"));
     }
 
     /// An item billed from 2026-01-01 (unless changed), with the given terms.

@@ -359,6 +359,23 @@ impl Details {
         }
     }
 
+    /// The labels the details hold, each with its field: a domain's registrar, a server's type
+    /// and specs, a package's features.
+    pub fn labels(&self) -> Vec<(&'static str, &Label)> {
+        match self {
+            Details::Domain { registrar } => registrar.iter().map(|l| ("registrar", l)).collect(),
+            Details::Hosting { server_type, specs } => {
+                server_type.iter().map(|l| ("server type", l)).chain(specs.iter().map(|l| ("specs", l))).collect()
+            }
+            Details::Package { features } => features.iter().map(|l| ("feature", l)).collect(),
+            Details::Cdn
+            | Details::Storage
+            | Details::AiProvider { .. }
+            | Details::Integration { .. }
+            | Details::Other => Vec::new(),
+        }
+    }
+
     /// The JSON stored in the `details` column.
     pub fn to_json(&self) -> String {
         let mut r = DetailsRecord::default();

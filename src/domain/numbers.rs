@@ -18,8 +18,9 @@ pub(crate) struct ListRule {
 }
 
 impl ListRule {
-    /// The distinct numbers in `input`, ascending. Order and duplicates do not matter; spaces and
-    /// the unit suffix are allowed.
+    /// The numbers in `input`, ascending. Order does not matter, a number given twice is refused
+    /// (it would be dropped without a word: `80,80` reads as one threshold); spaces and the unit
+    /// suffix are allowed.
     pub fn parse(&self, input: &str) -> Result<Vec<u32>, UserError> {
         let mut values = Vec::new();
         for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -37,10 +38,16 @@ impl ListRule {
                     format!("each must be between {} and {}", self.range.start(), self.range.end()),
                 ));
             }
+            if values.contains(&value) {
+                return Err(UserError::invalid(
+                    self.field,
+                    input,
+                    format!("it gives {value} twice; give each of the {} once, e.g. {}", self.what, self.example),
+                ));
+            }
             values.push(value);
         }
         values.sort_unstable();
-        values.dedup();
         if values.is_empty() || values.len() > self.max_count {
             return Err(UserError::invalid(
                 self.field,

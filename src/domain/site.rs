@@ -302,6 +302,11 @@ pub struct Registration {
     pub statuses: Vec<String>,
     /// The URL that answered.
     pub source: String,
+    /// Some hop of the lookup (the registry's own address, or the answer's) was plain http, so
+    /// anyone on the path could have changed or redirected the answer. Left out of stored
+    /// answers when false; answers stored before it existed count by their `source`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plain_http: bool,
 }
 
 impl Registration {
@@ -314,10 +319,11 @@ impl Registration {
         self.statuses.iter().any(|s| s == "pending delete")
     }
 
-    /// The answer came over plain http (a registry with no https, such as .kg, .mg and .ng in
-    /// IANA's bootstrap): anyone on the path could have changed it, so it is cited as such.
+    /// The answer came over plain http, on any hop (a registry with no https, such as .kg, .mg
+    /// and .ng in IANA's bootstrap, even when it redirects to https): anyone on the path could
+    /// have changed it, so it is cited as such.
     pub fn unencrypted(&self) -> bool {
-        self.source.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        self.plain_http || self.source.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
     }
 }
 
@@ -538,6 +544,7 @@ mod tests {
             registrar: None,
             statuses: vec!["client transfer prohibited".into()],
             source: String::new(),
+            plain_http: false,
         };
         assert!(!registration.in_redemption() && !registration.pending_delete());
         registration.statuses.push("redemption period".into());
@@ -549,7 +556,7 @@ mod tests {
     #[test]
     fn answers_over_plain_http_are_unencrypted() {
         #[track_caller]
-        fn check(source: &str, expected: bool) {
+        fn check(source: &str, plain_http: bool, expected: bool) {
             let registration = Registration {
                 domain: "example.mg".into(),
                 expires: None,
@@ -557,12 +564,15 @@ mod tests {
                 registrar: None,
                 statuses: Vec::new(),
                 source: source.into(),
+                plain_http,
             };
-            assert_eq!(registration.unencrypted(), expected, "{source}");
+            assert_eq!(registration.unencrypted(), expected, "{source} {plain_http}");
         }
-        check("http://rdap.nic.mg/domain/example.mg", true);
-        check("HTTP://rdap.nic.mg/domain/example.mg", true);
-        check("https://rdap.verisign.com/com/v1/domain/example.com", false);
-        check("", false);
+        check("http://rdap.nic.mg/domain/example.mg", false, true);
+        check("HTTP://rdap.nic.mg/domain/example.mg", false, true);
+        check("https://rdap.verisign.com/com/v1/domain/example.com", false, false);
+        check("", false, false);
+        // Asked over http, answered over https: an on-path attacker chose where it went.
+        check("https://rdap.nic.mg/domain/example.mg", true, true);
     }
 }

@@ -67,10 +67,6 @@ fn looks_blank(c: char) -> bool {
     (c != ' ' && WHITE_SPACE.contains(c)) || matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}')
 }
 
-fn is_mark(c: char) -> bool {
-    GeneralCategoryGroup::Mark.contains(GENERAL_CATEGORY.get(c))
-}
-
 const DEFAULT_IGNORABLE: icu_properties::CodePointSetDataBorrowed<'static> =
     CodePointSetData::new::<DefaultIgnorableCodePoint>();
 const WHITE_SPACE: icu_properties::CodePointSetDataBorrowed<'static> = CodePointSetData::new::<WhiteSpace>();
@@ -104,57 +100,141 @@ fn check_basic(field: &'static str, input: &str, max: usize, rules: Rules) -> Re
     if let Some(bad) = text.chars().find(|c| c.is_control() && !allowed(*c)) {
         return Err(UserError::invalid(
             field,
-            text.escape_debug().to_string(),
+            escaped(text),
             format!("it contains the control character {:?}; remove it", bad),
         ));
     }
     Ok(text.to_string())
 }
 
-/// [`check_basic`], then the characters `rules` refuse. Positions in messages count characters
-/// from 1 in the trimmed text.
-fn check_text(field: &'static str, input: &str, max: usize, rules: Rules) -> Result<String, UserError> {
-    let text = check_basic(field, input, max, rules)?;
-    let shown = || text.escape_debug().to_string();
+/// What breaks `rules` in `text` (already through [`check_basic`]): the problem, naming the
+/// character and its position (counting characters from 1), and what to do when typing it.
+fn problem(text: &str, rules: Rules) -> Option<(String, &'static str)> {
+    // Whether a combining mark here would sit on a letter, digit or symbol (through any marks
+    // already on it), rather than on nothing, a space or punctuation.
+    let mut carries_marks = false;
     for (index, c) in text.chars().enumerate() {
         let position = index + 1;
         match refusal(c, rules) {
             Some(Refusal::Invisible) => {
-                return Err(UserError::invalid(
-                    field,
-                    shown(),
+                return Some((
                     format!(
-                        "it contains an invisible character ({}) at position {position}, which makes it look like other text; retype it without it",
+                        "it contains an invisible character ({}) at position {position}, which makes it look like other text",
                         describe(c)
                     ),
+                    "retype it without it",
                 ));
             }
             Some(Refusal::Blank) => {
-                return Err(UserError::invalid(
-                    field,
-                    shown(),
+                return Some((
                     format!(
-                        "it contains a character that looks like a space but is not one ({}) at position {position}; type an ordinary space or nothing there",
+                        "it contains a character that looks like a space but is not one ({}) at position {position}",
                         describe(c)
                     ),
+                    "type an ordinary space or nothing there",
                 ));
             }
             None => {}
         }
+        if rules == Rules::Notes {
+            continue;
+        }
+        let category = GENERAL_CATEGORY.get(c);
+        match category {
+            GeneralCategory::Unassigned => {
+                return Some((
+                    format!(
+                        "it contains {}, which Unicode has not assigned to any character (it shows as a box or \
+                         not at all, and may mean something else later), at position {position}",
+                        describe(c)
+                    ),
+                    "remove it",
+                ));
+            }
+            GeneralCategory::PrivateUse => {
+                return Some((
+                    format!(
+                        "it contains a private-use character ({}) at position {position}, which each font draws its own way or not at all",
+                        describe(c)
+                    ),
+                    "remove it",
+                ));
+            }
+            _ => {}
+        }
+        if GeneralCategoryGroup::Mark.contains(category) {
+            if !carries_marks {
+                let what = if index == 0 {
+                    format!("it starts with a combining mark ({}) that has no letter to sit on", describe(c))
+                } else {
+                    format!(
+                        "it has a combining mark ({}) at position {position} that sits on no letter, digit or symbol (it follows {})",
+                        describe(c),
+                        describe(text.chars().nth(index - 1).unwrap_or(' '))
+                    )
+                };
+                return Some((what, "put it right after the letter, digit or symbol it belongs to, or remove it"));
+            }
+        } else {
+            carries_marks = GeneralCategoryGroup::Letter.contains(category)
+                || GeneralCategoryGroup::Number.contains(category)
+                || GeneralCategoryGroup::Symbol.contains(category);
+        }
     }
-    if rules == Rules::Line
-        && let Some(first) = text.chars().next().filter(|c| is_mark(*c))
-    {
-        return Err(UserError::invalid(
-            field,
-            shown(),
-            format!(
-                "it starts with a combining mark ({}) that has no letter to sit on; start it with a letter, digit or symbol",
-                describe(first)
-            ),
-        ));
+    None
+}
+
+/// [`check_basic`], then the characters `rules` refuse.
+fn check_text(field: &'static str, input: &str, max: usize, rules: Rules) -> Result<String, UserError> {
+    let text = check_basic(field, input, max, rules)?;
+    match problem(&text, rules) {
+        Some((what, fix)) => Err(UserError::invalid(field, escaped(&text), format!("{what}; {fix}"))),
+        None => Ok(text),
     }
-    Ok(text)
+}
+
+/// `text` as messages quote it, so what cannot be seen can be: every character a name may not
+/// hold (invisible, blank look-alike, unassigned, private-use, control, a combining mark on
+/// nothing) written as a Rust escape (`Tar\u{200D}get`), line breaks and tabs as `\n` and `\t`,
+/// and backslashes doubled; everything else as it is.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut carries_marks = false;
+    for c in text.chars() {
+        let category = GENERAL_CATEGORY.get(c);
+        let mark = GeneralCategoryGroup::Mark.contains(category);
+        let hidden = c.is_control()
+            || refusal(c, Rules::Line).is_some()
+            || matches!(category, GeneralCategory::Unassigned | GeneralCategory::PrivateUse)
+            || (mark && !carries_marks);
+        if !mark || hidden {
+            carries_marks = !hidden
+                && (GeneralCategoryGroup::Letter.contains(category)
+                    || GeneralCategoryGroup::Number.contains(category)
+                    || GeneralCategoryGroup::Symbol.contains(category));
+        }
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if hidden => out.push_str(&format!("\\u{{{:04X}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Why `text`, a name or label as stored (see [`ItemName::from_stored`]), would be refused if it
+/// were typed today: the problem with its character and position, without advice on retyping, for
+/// callers that give their own (a backup says where to fix it). `None` when it passes.
+pub fn typed_rules_problem(text: &str) -> Option<String> {
+    problem(text, Rules::Line).map(|(what, _)| what)
+}
+
+/// [`typed_rules_problem`] for notes, under the notes' own rules.
+pub fn notes_rules_problem(text: &str) -> Option<String> {
+    problem(text, Rules::Notes).map(|(what, _)| what)
 }
 
 /// The form names are compared in, for uniqueness and lookups: compatibility-normalised (NFKC, so
@@ -359,14 +439,80 @@ mod tests {
     fn the_refusal_says_which_character_and_where() {
         assert_eq!(
             ItemName::parse("Tar\u{200D}get").unwrap_err().to_string(),
-            "The name `Tar\\u{200d}get` is not valid: it contains an invisible character (U+200D ZERO WIDTH JOINER) \
+            "The name `Tar\\u{200D}get` is not valid: it contains an invisible character (U+200D ZERO WIDTH JOINER) \
              at position 4, which makes it look like other text; retype it without it"
         );
         assert_eq!(
             Label::parse("provider", "\u{0301}").unwrap_err().to_string(),
-            "The provider `\\u{301}` is not valid: it starts with a combining mark (U+0301 COMBINING ACUTE ACCENT) \
-             that has no letter to sit on; start it with a letter, digit or symbol"
+            "The provider `\\u{0301}` is not valid: it starts with a combining mark (U+0301 COMBINING ACUTE ACCENT) \
+             that has no letter to sit on; put it right after the letter, digit or symbol it belongs to, or remove it"
         );
+    }
+
+    /// The name in a refusal shows what cannot be seen as an escape, so the reader sees where it
+    /// is; what can be seen stays as typed.
+    #[test]
+    fn refusals_show_hidden_characters_escaped() {
+        #[track_caller]
+        fn check(input: &str, shown: &str) {
+            let error = ItemName::parse(input).unwrap_err().to_string();
+            assert!(error.starts_with(&format!("The name `{shown}` is not valid: ")), "{input:?}: {error}");
+        }
+        check("Tar\u{3164}get", "Tar\\u{3164}get");
+        check("Tar\u{034F}get", "Tar\\u{034F}get");
+        check("❤\u{FE0F} team", "❤\\u{FE0F} team");
+        check("Cloud\u{00A0}Run", "Cloud\\u{00A0}Run");
+        check("a \u{0301}b", "a \\u{0301}b");
+        check("x\u{E000}", "x\\u{E000}");
+        check("tab\there", "tab\\there");
+        check("bell\u{7}", "bell\\u{0007}");
+        // Marks on letters, other scripts and backslashes are shown as they are.
+        check("ค่าไฟ\u{200B}", "ค่าไฟ\\u{200B}");
+        check("C:\\dir\u{200B}", "C:\\\\dir\\u{200B}");
+        assert_eq!(escaped("café ค่าไฟ 👩💻"), "café ค่าไฟ 👩💻");
+    }
+
+    /// A combining mark must sit on a letter, digit or symbol (through other marks on it): not on
+    /// nothing, a space or punctuation, where it shows on a blank or on the quotes around the name.
+    #[test]
+    fn marks_must_sit_on_a_letter_digit_or_symbol() {
+        check_name(
+            "a \u{0301}b",
+            Err(
+                "a combining mark (U+0301 COMBINING ACUTE ACCENT) at position 3 that sits on no letter, digit or symbol (it follows U+0020 SPACE)",
+            ),
+        );
+        check_name("a.\u{0301}", Err("at position 3 that sits on no letter"));
+        check_name("x-\u{0E48}", Err("(U+0E48 THAI CHARACTER MAI EK) at position 3"));
+        check_name("e\u{0301}\u{0302}", Ok("e\u{0301}\u{0302}"));
+        check_name("1\u{20E3}", Ok("1\u{20E3}"));
+        check_name("\u{2192}\u{0338}", Ok("\u{2192}\u{0338}"));
+        check_name("ค่าไฟ ค่าน้ำ", Ok("ค่าไฟ ค่าน้ำ"));
+        assert!(Label::parse("unit", "G \u{0301}B").is_err());
+        // Notes keep their own rules.
+        assert!(Notes::parse("a \u{0301}b").is_ok());
+    }
+
+    /// Code points with no character (unassigned, noncharacters) and private-use ones, which each
+    /// font draws its own way, cannot be told apart by eye: refused in names and labels.
+    #[test]
+    fn unassigned_and_private_use_characters_are_refused() {
+        for c in ['\u{0378}', '\u{1CBB}', '\u{FFFE}', '\u{10FFFF}'] {
+            let code = format!("U+{:04X}", u32::from(c));
+            check_name(&format!("ab{c}"), Err(&format!("it contains {code}, which Unicode has not assigned")));
+            assert!(Label::parse("unit", &format!("ab{c}")).is_err(), "{code}");
+        }
+        for c in ['\u{E000}', '\u{F8FF}', '\u{F0000}', '\u{10FFFD}'] {
+            let code = format!("U+{:04X}", u32::from(c));
+            check_name(&format!("ab{c}"), Err(&format!("a private-use character ({code}) at position 3")));
+        }
+        check_name(
+            "x\u{1CBB}",
+            Err("The name `x\\u{1CBB}` is not valid: it contains U+1CBB, which Unicode has not assigned to any \
+                 character (it shows as a box or not at all, and may mean something else later), at position 2; \
+                 remove it"),
+        );
+        assert!(Notes::parse("ab\u{E000}").is_ok());
     }
 
     /// Every character the issue lists, every Default_Ignorable_Code_Point (DerivedCoreProperties

@@ -130,7 +130,8 @@ impl LeadTimes {
     /// Most lead times one list can hold.
     pub const MAX_COUNT: usize = 6;
 
-    /// Reads `30,7,1` (spaces and a trailing `d` allowed; order and duplicates do not matter).
+    /// Reads `30,7,1` (spaces and a trailing `d` allowed; order does not matter; a day given twice
+    /// is refused).
     pub fn parse(input: &str) -> Result<LeadTimes, UserError> {
         let rule = ListRule {
             field: "lead times",
@@ -397,7 +398,8 @@ mod tests {
         check(ExpiringWindow, "14", Ok("14"));
         check(ExpiringWindow, "0", Err("between 1 and 366"));
         check(ExpiringWindow, "soon", Err("whole number of days"));
-        check(LeadTimes, "7, 30,1,7", Ok("30,7,1"));
+        check(LeadTimes, "7, 30,1", Ok("30,7,1"));
+        check(LeadTimes, "7, 30,1,7", Err("it gives 7 twice; give each of the"));
         check(LeadTimes, "14d,0", Ok("14,0"));
         check(LeadTimes, "", Err("give 1 to 6 numbers"));
         check(LeadTimes, "1,2,3,4,5,6,7", Err("give 1 to 6 numbers"));

@@ -3,18 +3,20 @@
 //! Parsing is pure ([`Bootstrap::from_json`], [`registrable_domain`], [`parse_domain`]); only
 //! [`RdapClient::lookup`] touches the network, under the same address policy as site checks: the
 //! site checker's guarded resolver (every name's addresses checked after DNS, on every hop), IP
-//! literals checked before connecting, no proxy, and at most 3 redirects followed by hand: to
-//! https, or back to the registry's own address (`check_redirect`). An answer must be about the
-//! domain asked for.
+//! literals checked before connecting, no proxy, and at most 3 redirects followed by hand
+//! (`check_redirect`). An answer must be about the domain asked for.
 //!
 //! Plain http: three registries in the bundled bootstrap offer nothing else (.kg
 //! `http://rdap.cctld.kg/`, .mg `http://rdap.nic.mg/`, .ng `http://rdap.nic.net.ng/`). Refusing
 //! them would leave those domains' expiry unknown, which hides a lapse; an on-path attacker could
 //! at worst fake what the registry says (a date, a status), which the admin sees as an alert or a
 //! filled-in date and can check at the registrar. So plain http is used only at the very base URL
-//! the bootstrap (IANA's, or the operator's own copy) names, never to follow a redirect to any
-//! other host or port, nor down from https; the answer's source stays the `http://` URL, and a
-//! renewal date filled in from it says it came unencrypted ([`Registration::unencrypted`]).
+//! the bootstrap (IANA's, or the operator's own copy) names. Since an on-path attacker also writes
+//! such a registry's redirects, they are followed only back to that origin or up to https on the
+//! same host, never to another host (not even over https: the attacker's own certificate would
+//! pass), and never down from https once a hop was https. An answer that came through any plain
+//! http hop is marked ([`Registration::unencrypted`]), and what is filled in from it (a renewal
+//! date, a registrar) says it came unencrypted.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -157,6 +159,8 @@ fn parse(json: &Value, source: &str, queried: &str) -> Result<Registration, Rdap
         registrar: registrar(json),
         statuses,
         source: source.to_owned(),
+        // Set by the lookup, which knows every hop; `unencrypted` also reads `source`.
+        plain_http: false,
     })
 }
 
@@ -255,8 +259,9 @@ pub enum RdapError {
     #[error("Jarvis did not contact the RDAP service for {domain} at {url}: {reason}")]
     Refused { domain: String, url: String, reason: String },
 
-    /// A redirect Jarvis does not follow (plain http away from the registry's own address, a
-    /// refused address, another scheme, a 4th redirect): nothing was sent there.
+    /// A redirect Jarvis does not follow (plain http away from the registry's own address, from a
+    /// plain-http registry to another host, down from https, a refused address, another scheme, a
+    /// 4th redirect): nothing was sent there.
     #[error(
         "The RDAP service for {domain} redirected to {to}, which Jarvis does not follow ({reason}); try again later, or set the dates by hand"
     )]
@@ -300,7 +305,7 @@ pub struct RdapClient {
 
 impl RdapClient {
     /// A client routing by `bootstrap`: connects within 5 s, answers within 10 s, follows up to
-    /// 3 redirects (to https, or back to the registry's own address), asks for `application/rdap+json` as
+    /// 3 redirects (as [`check_redirect`] allows), asks for `application/rdap+json` as
     /// `jarvis/<version> (+rdap)`. Unless `allow_private`, it refuses the addresses site checks
     /// refuse ([`crate::probe::site::is_public`]), after DNS as well as in the URL.
     pub fn new(bootstrap: Arc<Bootstrap>, allow_private: bool) -> RdapClient {
@@ -346,8 +351,9 @@ impl RdapClient {
         if let Some(reason) = refused_address(&current, self.allow_private) {
             return Err(RdapError::Refused { domain: domain.to_owned(), url: current.into(), reason });
         }
-        let mut redirects = 0;
+        let mut route = Route::new(base, &current);
         let mut response = loop {
+            let redirects = route.redirects();
             tracing::debug!(url = %current, "RDAP lookup");
             let response =
                 self.http.get(current.clone()).send().await.map_err(|err| failed(domain, &current, redirects, &err))?;
@@ -360,10 +366,10 @@ impl RdapClient {
             if redirects == MAX_REDIRECTS {
                 return Err(redirect(next.into(), format!("Jarvis follows at most {MAX_REDIRECTS} redirects")));
             }
-            check_redirect(base, &next, self.allow_private).map_err(|reason| redirect(next.to_string(), reason))?;
-            redirects += 1;
+            route.follow(&next, self.allow_private).map_err(|reason| redirect(next.to_string(), reason))?;
             current = next;
         };
+        let redirects = route.redirects();
         match response.status() {
             StatusCode::NOT_FOUND => return Err(RdapError::NotFound { domain: domain.to_owned() }),
             status if !status.is_success() => {
@@ -380,7 +386,9 @@ impl RdapClient {
             body.extend_from_slice(&chunk);
         }
         let json: Value = serde_json::from_slice(&body).map_err(|err| bad(format!("it is not JSON: {err}")))?;
-        parse(&json, current.as_str(), domain)
+        let mut registration = parse(&json, current.as_str(), domain)?;
+        registration.plain_http |= route.plain_http();
+        Ok(registration)
     }
 }
 
@@ -417,20 +425,71 @@ fn redirect_location(response: &reqwest::Response) -> Option<Option<&str>> {
     Some(location.to_str().ok())
 }
 
-/// Whether a lookup of the registry at `base` (the bootstrap's base URL) may follow a redirect to
-/// `to`, or why not. https may go anywhere (registries move services and refer to other RDAP
-/// servers; the certificate proves the host). Plain http only ever goes back to the very origin
-/// the bootstrap named (scheme, host and port: for the few registries that have no https), never
-/// to another host or port, and never down from https. Either way the address policy holds: an IP
-/// literal it refuses is refused here, and a name is judged by the guarded resolver when connecting.
-fn check_redirect(base: &Url, to: &Url, allow_private: bool) -> Result<(), String> {
-    if to.scheme() != "https" && to.origin() != base.origin() {
-        let registry = base.origin().ascii_serialization();
-        return Err(match to.scheme() {
-            "http" if base.scheme() == "https" => format!("it leaves https for plain http; the registry is {registry}"),
-            "http" => format!("it is plain http to another address than the registry's own, {registry}"),
-            other => format!("`{other}:` addresses are not followed, only https ones"),
-        });
+/// The addresses one lookup asked, in order: whether the next redirect may be followed, and
+/// whether any of them was plain http.
+#[derive(Clone, Debug)]
+struct Route {
+    /// The bootstrap's base URL for the TLD: the registry's own address, which plain http may
+    /// come back to and which decides whether plain http is in play at all.
+    base: Url,
+    /// Every address asked so far, the first one (under `base`) included.
+    hops: Vec<Url>,
+}
+
+impl Route {
+    /// A lookup of the registry at `base` that starts by asking `first`.
+    fn new(base: &Url, first: &Url) -> Route {
+        Route { base: base.clone(), hops: vec![first.clone()] }
+    }
+
+    /// Redirects followed so far.
+    fn redirects(&self) -> usize {
+        self.hops.len() - 1
+    }
+
+    /// Some hop was plain http: whatever came back, anyone on the path could have written it.
+    fn plain_http(&self) -> bool {
+        self.hops.iter().any(|hop| hop.scheme() != "https")
+    }
+
+    /// Follows a redirect to `to` if [`check_redirect`] allows it, or says why not.
+    fn follow(&mut self, to: &Url, allow_private: bool) -> Result<(), String> {
+        check_redirect(&self.base, &self.hops, to, allow_private)?;
+        self.hops.push(to.clone());
+        Ok(())
+    }
+}
+
+/// Whether a lookup of the registry at `base` (the bootstrap's base URL), having asked `hops`,
+/// may follow a redirect to `to`, or why not.
+///
+/// - From an https registry, https may go anywhere (registries move services and refer to other
+///   RDAP servers; the certificate proves the host).
+/// - From a plain-http registry (the few with no https), an on-path attacker writes the redirects,
+///   so they may only go to the very origin the bootstrap named (scheme, host and port), or up to
+///   https on that same host; never to another host, whatever the scheme.
+/// - Once a hop was https, never down to plain http again, not even back to a plain-http base.
+///
+/// Either way the address policy holds: an IP literal it refuses is refused here, and a name is
+/// judged by the guarded resolver when connecting.
+fn check_redirect(base: &Url, hops: &[Url], to: &Url, allow_private: bool) -> Result<(), String> {
+    let registry = base.origin().ascii_serialization();
+    match to.scheme() {
+        "https" if base.scheme() == "https" => {}
+        "https" if to.host() == base.host() => {}
+        "https" => {
+            return Err(format!(
+                "the registry, {registry}, has no https, so its redirects could be forged; Jarvis only follows them to its own host"
+            ));
+        }
+        "http" if hops.iter().any(|hop| hop.scheme() == "https") => {
+            return Err(format!("it leaves https for plain http; the registry is {registry}"));
+        }
+        "http" if to.origin() != base.origin() => {
+            return Err(format!("it is plain http to another address than the registry's own, {registry}"));
+        }
+        "http" => {}
+        other => return Err(format!("`{other}:` addresses are not followed, only https ones")),
     }
     refused_address(to, allow_private).map_or(Ok(()), Err)
 }
@@ -603,6 +662,7 @@ mod tests {
                 .map(str::to_owned)
                 .to_vec(),
                 source: "https://rdap.verisign.com/com/v1/domain/google.com".to_owned(),
+                plain_http: false,
             }
         );
         assert!(!registration.in_redemption());
@@ -744,10 +804,13 @@ mod tests {
 
     #[test]
     fn redirects_go_to_https_or_back_to_the_registry() {
+        /// A redirect to `to` as the first hop of a lookup of the registry at `base`.
         #[track_caller]
         fn check(base: &str, to: &str, allow_private: bool, expected: Result<(), &str>) {
             let (base, to) = (Url::parse(base).expect("URL"), Url::parse(to).expect("URL"));
-            assert_eq!(check_redirect(&base, &to, allow_private), expected.map_err(str::to_owned), "{base} -> {to}");
+            let first = domain_url(&base, "example.mg");
+            let mut route = Route::new(&base, &first);
+            assert_eq!(route.follow(&to, allow_private), expected.map_err(str::to_owned), "{base} -> {to}");
         }
         let verisign = "https://rdap.verisign.com/com/v1/";
         check(verisign, "https://rdap.verisign.com/com/v2/domain/example.com", false, Ok(()));
@@ -762,14 +825,21 @@ mod tests {
         check(verisign, "ftp://rdap.verisign.com/x", false, Err("`ftp:` addresses are not followed, only https ones"));
         check(verisign, "file:///etc/passwd", false, Err("`file:` addresses are not followed, only https ones"));
 
-        // A plain-http registry (.mg): its own origin, or up to https; nowhere else.
+        // A plain-http registry (.mg): its own origin, or up to https on its own host; nowhere else,
+        // not even over https (an on-path attacker has a certificate for their own host).
         let mg = "http://rdap.nic.mg/";
         check(mg, "http://rdap.nic.mg/v2/domain/example.mg", false, Ok(()));
         check(mg, "https://rdap.nic.mg/domain/example.mg", false, Ok(()));
+        check(mg, "https://rdap.nic.mg:8443/domain/example.mg", false, Ok(()));
         let elsewhere = "it is plain http to another address than the registry's own, http://rdap.nic.mg";
         check(mg, "http://rdap.example.net/domain/example.mg", false, Err(elsewhere));
         check(mg, "http://rdap.nic.mg:8080/domain/example.mg", false, Err(elsewhere));
         check(mg, "http://www.rdap.nic.mg/domain/example.mg", false, Err(elsewhere));
+        let forged = "the registry, http://rdap.nic.mg, has no https, so its redirects could be forged; Jarvis \
+                      only follows them to its own host";
+        check(mg, "https://attacker.example/domain/example.mg", false, Err(forged));
+        check(mg, "https://www.rdap.nic.mg/domain/example.mg", false, Err(forged));
+        check(mg, "https://rdap.verisign.com/com/v1/domain/example.mg", false, Err(forged));
 
         // The address policy holds on every hop; the switch lifts it, the scheme rule stays.
         let loopback = "http://127.0.0.1:4000/";
@@ -778,7 +848,10 @@ mod tests {
         check(loopback, "http://127.0.0.2:4000/domain/x.com", true, Err(other));
         check(loopback, "http://localhost:4000/domain/x.com", true, Err(other));
         check(loopback, "http://127.0.0.1:4001/domain/x.com", true, Err(other));
-        check(loopback, "https://127.0.0.2:4000/domain/x.com", true, Ok(()));
+        check(loopback, "https://127.0.0.1:4443/domain/x.com", true, Ok(()));
+        let forged = "the registry, http://127.0.0.1:4000, has no https, so its redirects could be forged; Jarvis \
+                      only follows them to its own host";
+        check(loopback, "https://127.0.0.2:4000/domain/x.com", true, Err(forged));
         let policy = "; Jarvis does not probe those unless JARVIS_PROBE_ALLOW_PRIVATE is on";
         for (to, kind) in [
             ("https://127.0.0.2/domain/x.com", "127.0.0.2 is a loopback address"),
@@ -801,6 +874,28 @@ mod tests {
              follow (it is plain http to another address than the registry's own, http://127.0.0.1:4000); try again \
              later, or set the dates by hand"
         );
+    }
+
+    /// Once a hop was https, plain http is refused, even the plain-http registry's own address;
+    /// an answer reached through any plain-http hop is unencrypted, wherever it ends.
+    #[test]
+    fn a_route_never_goes_back_down_from_https_and_remembers_plain_http() {
+        let url = |text: &str| Url::parse(text).expect("URL");
+        let mg = url("http://rdap.nic.mg/");
+        let mut route = Route::new(&mg, &domain_url(&mg, "example.mg"));
+        assert!(route.plain_http());
+        route.follow(&url("https://rdap.nic.mg/domain/example.mg"), false).expect("up to https on its host");
+        assert_eq!(
+            route.follow(&url("http://rdap.nic.mg/domain/example.mg"), false),
+            Err("it leaves https for plain http; the registry is http://rdap.nic.mg".to_owned())
+        );
+        assert_eq!(route.redirects(), 1);
+        assert!(route.plain_http(), "the first hop was plain http, though the last is https");
+
+        let verisign = url("https://rdap.verisign.com/com/v1/");
+        let mut route = Route::new(&verisign, &domain_url(&verisign, "example.com"));
+        route.follow(&url("https://rdap.registrar.example/domain/example.com"), false).expect("https anywhere");
+        assert!(!route.plain_http());
     }
 
     #[test]

@@ -98,6 +98,28 @@ impl Tx {
         Ok(())
     }
 
+    /// When record `id` was removed and who removed it (the actor of the newest audit entry that
+    /// removed or replaced it, when there is one); `None` when no removed record has that id.
+    pub async fn cost_record_removal(
+        &mut self,
+        workspace: &WorkspaceId,
+        id: i64,
+    ) -> Result<Option<(DateTime<Utc>, Option<String>)>> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT c.deleted_at,
+                    (SELECT a.actor FROM audit_log a
+                      WHERE a.workspace_id = c.workspace_id AND a.entity = 'cost_record'
+                        AND a.entity_id = CAST(c.id AS TEXT) AND a.action IN ('cost.remove', 'cost.replace')
+                      ORDER BY a.id DESC LIMIT 1)
+             FROM cost_records c WHERE c.workspace_id = ?1 AND c.id = ?2 AND c.deleted_at IS NOT NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.map(|(at, actor)| parse_timestamp(&at).map(|at| (at, actor))).transpose()?)
+    }
+
     /// One record by id.
     pub async fn cost_record(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<CostRecord>> {
         let row = sqlx::query(

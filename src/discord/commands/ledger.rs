@@ -95,7 +95,8 @@ async fn cost_record(
     let text = renderer.text(&text!(
         "reply.cost.recorded",
         id = recorded.id,
-        amount = recorded.amount,
+        // Exactly as stored: a confirmation of `0.0000008` must not say `0.00`.
+        amount = crate::app::views::TypedMoney(recorded.amount),
         item = recorded.item,
         from = recorded.period_start,
         to = recorded.period_end

@@ -4,11 +4,11 @@
 use poise::serenity_prelude as serenity;
 
 use crate::analysis::text;
+use crate::analysis::website::ShownState;
 use crate::app::SiteList;
 use crate::discord::reply::{self, colour};
 use crate::discord::{Context, Error, guard};
 use crate::domain::audit::Actor;
-use crate::domain::site::SiteState;
 use crate::render::Page;
 
 fn actor(ctx: Context<'_>) -> Actor {
@@ -31,7 +31,7 @@ async fn site_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutoco
 
 /// Red when a site is down, amber while one is unsettled or scores under 90, else green.
 fn list_colour(list: &SiteList) -> u32 {
-    if list.sites.iter().any(|s| s.state == SiteState::Down) {
+    if list.sites.iter().any(|s| s.state == ShownState::Down) {
         colour::CRITICAL
     } else if list.sites.iter().any(|s| s.score.is_some_and(|score| score < 90) || !s.caps.is_empty()) {
         colour::WARNING
