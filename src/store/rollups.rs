@@ -400,7 +400,7 @@ impl Tx {
                 &[Param::Text(workspace.as_str())],
                 |row| {
                     read += 1;
-                    if read % 50_000 == 0 {
+                    if read.is_multiple_of(50_000) {
                         progress(read, total);
                     }
                     let item = row.required_int(0)?;
