@@ -165,6 +165,8 @@ async fn stored_names_get_the_new_keys_and_look_alikes_are_kept_apart() {
             .await
             .unwrap();
     }
+    // An older Jarvis never noted which rules made its keys.
+    sqlx::query("DELETE FROM store_state WHERE key = 'name_key_rules'").execute(&pool).await.unwrap();
     let keys = || async {
         let rows: Vec<(i64, String, String)> =
             sqlx::query_as("SELECT id, name, name_key FROM items ORDER BY id").fetch_all(&pool).await.unwrap();

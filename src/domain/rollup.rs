@@ -147,22 +147,18 @@ pub fn ranges(rollups: &BTreeMap<Month, MonthRollup>, range: DateRange, paid_onl
             }
             continue;
         }
-        let mut day = days.start;
-        while day <= days.end {
-            if bits & day_bit(day) != 0 {
-                let start = day;
-                while day < days.end && bits & day_bit(day.succ_opt().expect("within the month")) != 0 {
-                    day = day.succ_opt().expect("within the month");
-                }
-                match out.last_mut() {
-                    Some(last) if last.end.succ_opt() == Some(start) => last.end = day,
-                    _ => out.push(DateRange { start, end: day }),
-                }
+        // Runs of set bits, each a range of days.
+        let mut rest = bits;
+        while rest != 0 {
+            let first = rest.trailing_zeros();
+            let run = (rest >> first).trailing_ones();
+            let start = month.first_day() + chrono::Duration::days(i64::from(first));
+            let end = start + chrono::Duration::days(i64::from(run) - 1);
+            match out.last_mut() {
+                Some(last) if last.end.succ_opt() == Some(start) => last.end = end,
+                _ => out.push(DateRange { start, end }),
             }
-            match day.succ_opt() {
-                Some(next) => day = next,
-                None => break,
-            }
+            rest &= !(if first + run >= 32 { u32::MAX << first } else { ((1u32 << run) - 1) << first });
         }
     }
     out

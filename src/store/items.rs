@@ -389,10 +389,20 @@ impl Store {
     /// now collide are renamed as [`plan_name_keys`] says, with a warning in the log and an
     /// `item.rename` entry by `jarvis` in the workspace's audit trail.
     pub(super) async fn refresh_name_keys(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
-        if plan_name_keys(&self.read().await?.name_key_rows().await?).is_empty() {
+        // Once every key was made by today's rules, items are only ever written with them: the
+        // check runs again when the rules change (`NAME_KEY_RULES`).
+        let mut tx = self.read().await?;
+        if tx.state(NAME_KEY_STATE).await?.as_deref() == Some(NAME_KEY_RULES) {
             return Ok(());
         }
+        let nothing_to_fix = plan_name_keys(&tx.name_key_rows().await?).is_empty();
+        drop(tx);
         let mut tx = self.write().await?;
+        if nothing_to_fix {
+            tx.set_state(NAME_KEY_STATE, NAME_KEY_RULES).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         let fixes = plan_name_keys(&tx.name_key_rows().await?);
         // Out of the way first, so no key is briefly held by two rows while others move: no key
         // contains U+200B, as keys drop default-ignorable characters.
@@ -441,10 +451,16 @@ impl Store {
                 tx.audit(&workspace, &Actor::Jarvis, now, &change).await?;
             }
         }
+        tx.set_state(NAME_KEY_STATE, NAME_KEY_RULES).await?;
         tx.commit().await?;
         Ok(())
     }
 }
+
+/// The `store_state` key recording which rules made the stored name keys.
+const NAME_KEY_STATE: &str = "name_key_rules";
+/// The rules of [`ItemName::key`]: bump when they change, so stored keys are made again.
+const NAME_KEY_RULES: &str = "2";
 
 impl Tx {
     /// Every item of every workspace with its stored name key: for [`Store::refresh_name_keys`]

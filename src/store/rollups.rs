@@ -82,6 +82,8 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
     let [format] = reader.take::<1>()?;
     anyhow::ensure!(format == FORMAT, "roll-up format {format} is not {FORMAT}; run `jarvis doctor --rebuild`");
     let mut months = Vec::new();
+    // Segments of one item mostly share a currency: parse each code once.
+    let mut last: Option<([u8; 3], Currency)> = None;
     while !reader.0.is_empty() {
         let [month] = reader.take::<1>()?;
         let month = Month::new(year, u32::from(month)).context("a roll-up month is not 1-12")?;
@@ -91,7 +93,14 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
         let mut segments = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
             let code = reader.take::<3>()?;
-            let currency = Currency::parse(std::str::from_utf8(&code)?)?;
+            let currency = match last {
+                Some((seen, currency)) if seen == code => currency,
+                _ => {
+                    let currency = Currency::parse(std::str::from_utf8(&code)?)?;
+                    last = Some((code, currency));
+                    currency
+                }
+            };
             let converts_on = NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(reader.take()?))
                 .context("a roll-up conversion day is out of range")?;
             let [first, last] = reader.take::<2>()?;
@@ -128,6 +137,22 @@ pub struct RollupMismatch {
 /// The `store_state` key holding the roll-ups' format.
 const STATE_KEY: &str = "rollups_format";
 
+impl Tx {
+    /// A value the store keeps about itself (`store_state`).
+    pub(super) async fn state(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?1").bind(key).fetch_optional(&mut *self.tx).await?)
+    }
+
+    pub(super) async fn set_state(&mut self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO store_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
 impl super::Store {
     /// Builds the read model of every workspace when the database has none in this Jarvis's
     /// format (a database from before it, or from an older format), telling `progress` as it
@@ -135,11 +160,7 @@ impl super::Store {
     /// interrupted build starts over at the next start.
     pub async fn ensure_read_model(&self, progress: &mut dyn FnMut(ReadModelProgress)) -> anyhow::Result<()> {
         let mut tx = self.read().await?;
-        let current: Option<String> = sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?1")
-            .bind(STATE_KEY)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        if current.as_deref() == Some(&FORMAT.to_string()) {
+        if tx.state(STATE_KEY).await?.as_deref() == Some(&FORMAT.to_string()) {
             return Ok(());
         }
         let workspaces = tx.workspace_ids().await?;
@@ -153,11 +174,7 @@ impl super::Store {
             tx.commit().await?;
         }
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO store_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(STATE_KEY)
-            .bind(FORMAT.to_string())
-            .execute(&mut *tx.tx)
-            .await?;
+        tx.set_state(STATE_KEY, &FORMAT.to_string()).await?;
         tx.commit().await?;
         Ok(())
     }
