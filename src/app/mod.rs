@@ -14,6 +14,7 @@ mod items;
 mod jobs;
 mod rates;
 mod schedules;
+mod seed;
 mod settings;
 mod sites;
 pub mod views;
@@ -35,6 +36,7 @@ pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
+pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
