@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, Member};
-use jarvis::app::{App, FixedClock};
+use jarvis::app::{App, DEFAULT_SEED, FixedClock, SeedOptions, SeedSize};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::workspace::WorkspaceId;
 use jarvis::store::Store;
@@ -45,8 +45,14 @@ async fn main() -> anyhow::Result<()> {
     let large = WorkspaceId::parse(&LARGE.to_string())?;
     app.load_demo(&demo, &Actor::Cli).await?;
     let started = Instant::now();
-    let written = app.load_large_sample(&large, &Actor::Cli, items, records).await?;
-    eprintln!("large workspace: {items} items, {written} records, loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let options = SeedOptions { size: SeedSize::Custom { items, records }, seed: DEFAULT_SEED, allow_existing: false };
+    let seeded = app.seed_workspace(&large, &Actor::Cli, options, |_| {}).await?;
+    eprintln!(
+        "large workspace: {} items, {} records, seeded in {:.1} s",
+        seeded.items,
+        seeded.records,
+        started.elapsed().as_secs_f64()
+    );
 
     let fake = FakeDiscord::start().await;
     let config = jarvis::discord::Config {

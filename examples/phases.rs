@@ -1,10 +1,10 @@
-use std::time::Instant;
 use chrono::Datelike;
 use jarvis::analysis::*;
 use jarvis::domain::calendar::{DateRange, Month};
 use jarvis::domain::rates::RateBook;
 use jarvis::domain::workspace::WorkspaceId;
 use jarvis::store::{Removed, Store};
+use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -32,7 +32,17 @@ async fn main() -> anyhow::Result<()> {
         let run_rates = run_rates(&settled.items, &rollups, &settled.pending, &rates, today);
         let e = t.elapsed();
         let web = website::Web::default();
-        let ledger = Ledger { today, settings: &settings, items: &settled.items, rollups: &rollups, pending: &settled.pending, rates: &rates, budgets: &budgets, web: &web, run_rates: &run_rates };
+        let ledger = Ledger {
+            today,
+            settings: &settings,
+            items: &settled.items,
+            rollups: &rollups,
+            pending: &settled.pending,
+            rates: &rates,
+            budgets: &budgets,
+            web: &web,
+            run_rates: &run_rates,
+        };
         let spend = spend::spend(&ledger, 13);
         let f = t.elapsed();
         let found = alerts::alerts(&ledger, &spend);
@@ -41,7 +51,21 @@ async fn main() -> anyhow::Result<()> {
         let h = t.elapsed();
         let json = serde_json::to_string(&dash)?;
         let i = t.elapsed();
-        eprintln!("items {:?} rollups {:?} covered {:?} settle {:?} runrates {:?} spend {:?} alerts {:?} dash {:?} json {:?} ({} bytes, {} item rollups, {} pending)", a, b-a, c-b, d-c, e-d, f-e, g-f, h-g, i-h, json.len(), rollups.len(), settled.pending.len());
+        eprintln!(
+            "items {:?} rollups {:?} covered {:?} settle {:?} runrates {:?} spend {:?} alerts {:?} dash {:?} json {:?} ({} bytes, {} item rollups, {} pending)",
+            a,
+            b - a,
+            c - b,
+            d - c,
+            e - d,
+            f - e,
+            g - f,
+            h - g,
+            i - h,
+            json.len(),
+            rollups.len(),
+            settled.pending.len()
+        );
         let _ = today.year();
     }
     Ok(())

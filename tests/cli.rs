@@ -189,6 +189,45 @@ fn jobs_run_is_idempotent_from_the_command_line() {
 }
 
 #[test]
+fn demo_with_a_size_seeds_a_generated_workspace_and_shows_no_progress_off_a_terminal() {
+    let sandbox = Sandbox::new();
+    let seeded = sandbox
+        .jarvis()
+        .args(["--workspace", "bench", "demo", "--size", "small", "--seed", "7", "--json"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    assert_eq!(String::from_utf8_lossy(&seeded.stderr), "", "progress is for terminals only");
+    let summary: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    assert_eq!((&summary["size"], &summary["seed"]), (&"small".into(), &7.into()));
+    assert_eq!((&summary["items"], &summary["records"], &summary["sites"]), (&100.into(), &10_000.into(), &20.into()));
+    assert_eq!(summary["by_kind"].as_array().unwrap().len(), 8);
+
+    // Without --json: the summary as a table, still without progress when piped.
+    let table = sandbox
+        .jarvis()
+        .args(["--workspace", "bench", "demo", "--size", "small", "--allow-existing"])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        printed.contains("Seeded workspace `bench` (small size, seed 42)") && printed.contains("10,000"),
+        "{printed}"
+    );
+    assert_eq!(String::from_utf8_lossy(&table.stderr), "");
+
+    // A used workspace is refused; --seed and --allow-existing need --size.
+    sandbox
+        .jarvis()
+        .args(["--workspace", "bench", "demo", "--size", "small"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already has").and(predicate::str::contains("--allow-existing")));
+    sandbox.jarvis().args(["demo", "--seed", "7"]).assert().code(2).stderr(predicate::str::contains("--size"));
+    sandbox.jarvis().args(["demo", "--allow-existing"]).assert().code(2);
+}
+
+#[test]
 fn export_writes_json_and_csv() {
     let sandbox = Sandbox::new();
     sandbox.ok(&["demo"]);

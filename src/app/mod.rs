@@ -16,6 +16,7 @@ mod jobs;
 mod rates;
 mod read_model;
 mod schedules;
+mod seed;
 mod settings;
 mod sites;
 pub mod views;
@@ -38,6 +39,7 @@ pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
+pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.

@@ -159,7 +159,7 @@ impl Command {
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
-            Command::Jobs(_) | Command::Demo | Command::Run { .. } | Command::Import(_) => true,
+            Command::Jobs(_) | Command::Demo(_) | Command::Run { .. } | Command::Import(_) => true,
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Audit { .. }
             | Command::Export { .. }
@@ -264,8 +264,17 @@ pub enum Command {
         #[arg(long, env = "DISCORD_API_PROXY")]
         api_proxy: Option<String>,
     },
-    /// Fill an empty workspace with a sample company and a year of history, then list it.
-    Demo,
+    /// Fill an empty workspace with a sample company and a year of history, then list it; or,
+    /// with --size, with a large generated workload.
+    #[command(after_help = "Examples:
+  jarvis --workspace demo demo                     (the sample company)
+  jarvis --workspace bench demo --size large       (10,000 items, 1,000,000 cost records)
+  jarvis --workspace bench2 demo --size small --seed 7
+
+Sizes: small = 100 items and 10,000 cost records, medium = 1,000 and 100,000, large = 10,000 and
+1,000,000, over the three years before today, with exchange rates, budgets and sites (on
+.example addresses, which are never checked). The same seed gives the same workspace.")]
+    Demo(DemoArgs),
     /// Bring data into an empty workspace: `import jarvis FILE` restores a backup.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -286,6 +295,42 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Instead of the sample company, generate items of every kind, period and currency with
+    /// three years of cost history, written in batches with progress shown.
+    #[arg(long, value_enum)]
+    pub size: Option<DemoSize>,
+    /// The generator's seed (with --size): the same seed gives the same workspace.
+    #[arg(long, default_value_t = crate::app::DEFAULT_SEED, requires = "size")]
+    pub seed: u64,
+    /// Add the generated workload to a workspace that already has items (with --size); nothing
+    /// in it is changed or deleted.
+    #[arg(long, requires = "size")]
+    pub allow_existing: bool,
+}
+
+/// How large a generated workload `demo --size` writes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum DemoSize {
+    /// 100 items, 10,000 cost records.
+    Small,
+    /// 1,000 items, 100,000 cost records.
+    Medium,
+    /// 10,000 items, 1,000,000 cost records.
+    Large,
+}
+
+impl From<DemoSize> for crate::app::SeedSize {
+    fn from(size: DemoSize) -> Self {
+        match size {
+            DemoSize::Small => crate::app::SeedSize::Small,
+            DemoSize::Medium => crate::app::SeedSize::Medium,
+            DemoSize::Large => crate::app::SeedSize::Large,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

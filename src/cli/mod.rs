@@ -3,6 +3,7 @@
 mod args;
 mod render;
 
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -10,12 +11,13 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CostCommand, ImportCommand, ItemCommand, ItemFields, JobsCommand, RateCommand,
-    SettingsCommand, SiteCommand,
+    BudgetCommand, ClearField, Command, CostCommand, DemoArgs, ImportCommand, ItemCommand, ItemFields, JobsCommand,
+    RateCommand, SettingsCommand, SiteCommand,
 };
 
 use crate::app::{
-    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ItemFilter, ItemRef, SystemClock,
+    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ItemFilter, ItemRef, SeedOptions,
+    SeedProgress, SystemClock,
 };
 use crate::domain::UserError;
 use crate::domain::audit::Actor;
@@ -405,8 +407,16 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
                 .into())
             }
         }
-        Command::Demo => {
+        Command::Demo(DemoArgs { size: None, .. }) => {
             output(json, &app.load_demo(ws, me).await?, |list| render::item_list(list, &ItemFilter::default()))
+        }
+        Command::Demo(DemoArgs { size: Some(size), seed, allow_existing }) => {
+            let options = SeedOptions { size: (*size).into(), seed: *seed, allow_existing: *allow_existing };
+            // Progress goes to a terminal only: --json and redirected output get the summary alone.
+            let mut meter = ProgressLine::new(!json && std::io::stderr().is_terminal());
+            let seeded = app.seed_workspace(ws, me, options, |progress| meter.show(&progress)).await;
+            meter.finish();
+            output(json, &seeded?, render::seeded)
         }
         Command::Import(ImportCommand::Jarvis { file }) => {
             let (source, text) = read_input(file)?;
@@ -423,6 +433,46 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
                 }
                 None => Ok(exported.content),
             }
+        }
+    }
+}
+
+/// Seeding's progress on one terminal line, redrawn at most four times a second; nothing when
+/// off (not a terminal, or --json).
+struct ProgressLine {
+    on: bool,
+    /// When the line was last drawn.
+    drawn: Option<std::time::Instant>,
+    last: Option<SeedProgress>,
+}
+
+impl ProgressLine {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+    fn new(on: bool) -> ProgressLine {
+        ProgressLine { on, drawn: None, last: None }
+    }
+
+    fn show(&mut self, progress: &SeedProgress) {
+        self.last = Some(*progress);
+        if self.on && self.drawn.is_none_or(|at| at.elapsed() >= Self::EVERY) {
+            self.draw(progress);
+        }
+    }
+
+    fn draw(&mut self, progress: &SeedProgress) {
+        let mut err = std::io::stderr().lock();
+        // Back to the line's start and clear it, then the new figures.
+        let _ = write!(err, "\r\x1b[K{}", render::seed_progress(progress));
+        let _ = err.flush();
+        self.drawn = Some(std::time::Instant::now());
+    }
+
+    /// Draws the last figures and ends the line.
+    fn finish(&mut self) {
+        if let (true, Some(last)) = (self.on && self.drawn.is_some(), self.last) {
+            self.draw(&last);
+            eprintln!();
         }
     }
 }

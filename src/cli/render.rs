@@ -10,7 +10,7 @@ use crate::analysis::alerts::missing_rate_text;
 use crate::app::views::{
     CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView, TypedMoney,
 };
-use crate::app::{BudgetList, BudgetView, Exported, ItemFilter, JobReport, Restored};
+use crate::app::{BudgetList, BudgetView, Exported, ItemFilter, JobReport, Restored, SeedProgress, SeedSummary};
 use crate::domain::item::BillingPeriod;
 use crate::domain::money::format_quantity;
 use crate::domain::workspace::{Language, LeadTimes};
@@ -336,6 +336,63 @@ pub fn restored(restored: &Restored) -> String {
     out
 }
 
+/// A count grouped like every quantity shown: `1,000,000`.
+fn count(n: usize) -> String {
+    format_quantity(n.into())
+}
+
+/// Seconds to one decimal place: `83.4 s`.
+fn seconds(millis: u128) -> String {
+    format!("{}.{} s", millis / 1000, millis % 1000 / 100)
+}
+
+/// One line of seeding's progress: rows written, percent, time so far.
+pub fn seed_progress(progress: &SeedProgress) -> String {
+    format!(
+        "Seeding: {} of {} items, {} of {} cost records ({}%), {}",
+        count(progress.items),
+        count(progress.items_total),
+        count(progress.records),
+        count(progress.records_total),
+        progress.percent(),
+        seconds(progress.elapsed.as_millis()),
+    )
+}
+
+/// What `demo --size` added: items and records by kind, then the rest.
+pub fn seeded(summary: &SeedSummary) -> String {
+    let mut t = table(&["Kind", "Items", "Removed", "Cost records"]);
+    for kind in &summary.by_kind {
+        t.add_row(vec![
+            Cell::new(kind.kind),
+            right(count(kind.items)),
+            right(count(kind.removed)),
+            right(count(kind.records)),
+        ]);
+    }
+    t.add_row(vec![
+        Cell::new("total"),
+        right(count(summary.items)),
+        right(count(summary.removed_items)),
+        right(count(summary.records)),
+    ]);
+    format!(
+        "Seeded workspace `{}` ({} size, seed {}) with history from {} to {}:\n{t}\n{} (of them {} removed and entered again), {}, {}, {}; {} in {}.\n",
+        summary.workspace,
+        summary.size,
+        summary.seed,
+        summary.history_from,
+        summary.today,
+        plural(summary.records, "cost record", "cost records"),
+        count(summary.removed_records),
+        plural(summary.rates, "exchange rate", "exchange rates"),
+        plural(summary.budgets, "budget", "budgets"),
+        plural(summary.sites, "site", "sites"),
+        plural(summary.transactions, "transaction", "transactions"),
+        seconds(u128::from(summary.elapsed_ms)),
+    )
+}
+
 fn plural(count: impl Into<Decimal>, one: &str, many: &str) -> String {
     crate::render::plural(count.into(), one, many)
 }
@@ -547,4 +604,38 @@ pub fn doctor(reports: &[crate::app::DoctorReport]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_progress(items: usize, records: usize, millis: u64, expected: &str) {
+        let progress = SeedProgress {
+            items,
+            items_total: 10_000,
+            records,
+            records_total: 1_000_000,
+            elapsed: std::time::Duration::from_millis(millis),
+        };
+        assert_eq!(seed_progress(&progress), expected);
+    }
+
+    #[test]
+    fn seeding_progress_is_one_line_of_counts_percent_and_time() {
+        check_progress(0, 0, 0, "Seeding: 0 of 10,000 items, 0 of 1,000,000 cost records (0%), 0.0 s");
+        check_progress(
+            4_000,
+            412_331,
+            23_456,
+            "Seeding: 4,000 of 10,000 items, 412,331 of 1,000,000 cost records (41%), 23.4 s",
+        );
+        check_progress(
+            10_000,
+            1_000_000,
+            65_049,
+            "Seeding: 10,000 of 10,000 items, 1,000,000 of 1,000,000 cost records (100%), 65.0 s",
+        );
+    }
 }

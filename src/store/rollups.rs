@@ -140,7 +140,10 @@ const STATE_KEY: &str = "rollups_format";
 impl Tx {
     /// A value the store keeps about itself (`store_state`).
     pub(super) async fn state(&mut self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?1").bind(key).fetch_optional(&mut *self.tx).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?1")
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     pub(super) async fn set_state(&mut self, key: &str, value: &str) -> Result<()> {
