@@ -28,6 +28,8 @@ ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- ({"used", "read_on", "cycle_start", "cycle_end"}): early in a cycle the run-rate goes by its pace.
 ALTER TABLE items ADD COLUMN usage_last_cycle TEXT;
 CREATE INDEX items_by_version ON items (workspace_id, version);
+-- An item named in a command is looked up by its name's key, not by reading every item.
+CREATE INDEX items_by_name_key ON items (workspace_id, name_key);
 
 -- Records of one item by their days, for rebuilding an item's roll-ups and for the overlap check
 -- of a hand-recorded cost.

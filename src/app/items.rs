@@ -123,13 +123,24 @@ pub struct ItemFilter {
 
 /// Finds the live item `reference` points at, in `workspace` only.
 pub(super) async fn resolve(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Item> {
-    let items = tx.items(workspace, Removed::Excluded).await?;
-    Ok(reference.find_in(&items, "item")?.clone())
+    // The items the reference could name (its id, its name's key), so a workspace of thousands is
+    // not read for one; all of them only for suggestions when nothing matches.
+    let id = reference.id().map(|(id, _)| id);
+    let candidates = tx.items_named(workspace, &name_key(&reference.query), id, Removed::Excluded).await?;
+    match reference.find_in(&candidates, "item") {
+        Err(UserError::NotFound { .. }) => {
+            let items = tx.items(workspace, Removed::Excluded).await?;
+            Ok(reference.find_in(&items, "item")?.clone())
+        }
+        found => Ok(found?.clone()),
+    }
 }
 
 /// Like [`resolve`], but when no live item matches, a removed one may (history outlives items).
 pub(super) async fn resolve_any(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Item> {
-    let all = tx.items(workspace, Removed::Included).await?;
+    let id = reference.id().map(|(id, _)| id);
+    let candidates = tx.items_named(workspace, &name_key(&reference.query), id, Removed::Included).await?;
+    let all = if candidates.is_empty() { tx.items(workspace, Removed::Included).await? } else { candidates };
     let (live, removed): (Vec<Item>, Vec<Item>) = all.into_iter().partition(|i| i.removed_at.is_none());
     match reference.find_in(&live, "item") {
         Ok(item) => Ok(item.clone()),

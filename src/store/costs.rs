@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
+use super::raw::{Columns, Param};
 use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_timestamp, timestamp};
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
@@ -12,6 +13,10 @@ use crate::domain::cost::{CostRecord, NewCostRecord, UsageSnapshot};
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::Notes;
 use crate::domain::workspace::WorkspaceId;
+
+/// The columns `record_from_row` reads, in its order.
+const RECORD_COLUMNS: &str =
+    "id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by";
 
 /// Which records to read.
 #[derive(Clone, Copy, Default, Debug)]
@@ -62,22 +67,29 @@ impl Tx {
 
     /// Records matching `filter`, by period start.
     pub async fn cost_records(&mut self, workspace: &WorkspaceId, filter: CostFilter) -> Result<Vec<CostRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by
-             FROM cost_records
-             WHERE workspace_id = ?1 AND deleted_at IS NULL
-               AND (?2 IS NULL OR item_id = ?2)
-               AND (?3 IS NULL OR period_end >= ?3)
-               AND (?4 IS NULL OR period_start <= ?4)
-             ORDER BY period_start, id",
-        )
-        .bind(workspace.as_str())
-        .bind(filter.item_id)
-        .bind(filter.from.map(date))
-        .bind(filter.to.map(date))
-        .fetch_all(&mut *self.tx)
-        .await?;
-        Ok(rows.iter().map(record_from_row).collect::<anyhow::Result<_>>()?)
+        // One statement per shape, so SQLite uses the item's index when an item is given (an
+        // `?2 IS NULL OR item_id = ?2` makes it scan the workspace's records).
+        let from = filter.from.map_or_else(|| "0000-01-01".to_string(), date);
+        let to = filter.to.map_or_else(|| "9999-12-31".to_string(), date);
+        let (sql, params) = match filter.item_id {
+            Some(item) => (
+                format!(
+                    "SELECT {RECORD_COLUMNS} FROM cost_records
+                     WHERE workspace_id = ?1 AND item_id = ?2 AND deleted_at IS NULL AND period_end >= ?3 AND period_start <= ?4
+                     ORDER BY period_start, id"
+                ),
+                vec![Param::Text(workspace.as_str()), Param::Int(item), Param::Text(&from), Param::Text(&to)],
+            ),
+            None => (
+                format!(
+                    "SELECT {RECORD_COLUMNS} FROM cost_records
+                     WHERE workspace_id = ?1 AND deleted_at IS NULL AND period_end >= ?2 AND period_start <= ?3
+                     ORDER BY period_start, id"
+                ),
+                vec![Param::Text(workspace.as_str()), Param::Text(&from), Param::Text(&to)],
+            ),
+        };
+        self.raw_rows(&sql, &params, |row| record_from_row(row)).await
     }
 
     /// Removes a record from history (a soft delete).
@@ -122,15 +134,14 @@ impl Tx {
 
     /// One record by id.
     pub async fn cost_record(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<CostRecord>> {
-        let row = sqlx::query(
-            "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by
-             FROM cost_records WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(row.as_ref().map(record_from_row).transpose()?)
+        let rows = self
+            .raw_rows(
+                &format!("SELECT {RECORD_COLUMNS} FROM cost_records WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL"),
+                &[Param::Text(workspace.as_str()), Param::Int(id)],
+                |row| record_from_row(row),
+            )
+            .await?;
+        Ok(rows.into_iter().next())
     }
 }
 
@@ -194,22 +205,22 @@ impl Tx {
     }
 }
 
-fn record_from_row(row: &SqliteRow) -> anyhow::Result<CostRecord> {
-    let id: i64 = row.try_get("id")?;
+/// A record from `RECORD_COLUMNS`, in their order.
+fn record_from_row(row: &impl Columns) -> anyhow::Result<CostRecord> {
+    let id = row.required_int(0)?;
     let read = || -> anyhow::Result<CostRecord> {
-        let start = parse_date(row.try_get("period_start")?)?;
-        let end = parse_date(row.try_get("period_end")?)?;
-        let usage: Option<&str> = row.try_get("usage")?;
+        let start = parse_date(row.required_text(4)?)?;
+        let end = parse_date(row.required_text(5)?)?;
         Ok(CostRecord {
             id,
-            item_id: row.try_get("item_id")?,
-            amount: Money::new(parse_decimal(row.try_get("amount")?)?, Currency::parse(row.try_get("currency")?)?),
+            item_id: row.required_int(1)?,
+            amount: Money::new(parse_decimal(row.required_text(2)?)?, Currency::parse(row.required_text(3)?)?),
             period: DateRange::new(start, end).context("period ends before it starts")?,
-            source: row.try_get::<&str, _>("source")?.parse()?,
-            usage: usage.map(serde_json::from_str::<UsageSnapshot>).transpose()?,
-            note: row.try_get::<Option<&str>, _>("note")?.map(Notes::from_stored).transpose()?,
-            created_at: parse_timestamp(row.try_get("created_at")?)?,
-            created_by: row.try_get("created_by")?,
+            source: row.required_text(6)?.parse()?,
+            usage: row.text(7)?.map(serde_json::from_str::<UsageSnapshot>).transpose()?,
+            note: row.text(8)?.map(Notes::from_stored).transpose()?,
+            created_at: parse_timestamp(row.required_text(9)?)?,
+            created_by: row.required_text(10)?.to_string(),
         })
     };
     read().with_context(|| format!("cost record #{id} in the database is damaged"))

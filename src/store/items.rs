@@ -35,6 +35,37 @@ impl Tx {
         self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Int(included)], |row| item_from_row(row)).await
     }
 
+    /// The items whose name has `key` (see [`ItemName::key`]) or whose id is `id`, by id.
+    pub async fn items_named(
+        &mut self,
+        workspace: &WorkspaceId,
+        key: &str,
+        id: Option<i64>,
+        removed: Removed,
+    ) -> Result<Vec<Item>> {
+        let included = i64::from(removed == Removed::Included);
+        let mut items = self
+            .raw_rows(
+                &format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND name_key = ?2 AND (?3 OR deleted_at IS NULL)"),
+                &[Param::Text(workspace.as_str()), Param::Text(key), Param::Int(included)],
+                |row| item_from_row(row),
+            )
+            .await?;
+        if let Some(id) = id {
+            items.extend(
+                self.raw_rows(
+                    &format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND (?3 OR deleted_at IS NULL)"),
+                    &[Param::Text(workspace.as_str()), Param::Int(id), Param::Int(included)],
+                    |row| item_from_row(row),
+                )
+                .await?,
+            );
+        }
+        items.sort_by_key(|i| i.id);
+        items.dedup_by_key(|i| i.id);
+        Ok(items)
+    }
+
     /// The items (removed ones included) written after `version` (see `read_model_version`).
     pub async fn items_since(&mut self, workspace: &WorkspaceId, version: i64) -> Result<Vec<Item>> {
         let sql = format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND version > ?2 ORDER BY id");
