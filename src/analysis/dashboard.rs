@@ -23,6 +23,9 @@ pub const TREND_MONTHS: u32 = 12;
 pub const RENEWAL_DAYS: u32 = 30;
 /// Months forecast ahead of the current one.
 pub const FORECAST_MONTHS: usize = 3;
+/// Renewals and alerts the dashboard lists at most (the soonest, the most severe); `renewals` and
+/// `alerts` list them all. A dashboard stays a glance, and its JSON small, at 10,000 items.
+pub const DASHBOARD_LIST: usize = 25;
 
 /// An amount in the base currency that JSON shows as a bare decimal string (`"842.64"`, rounded
 /// for display), the currency being the view's `base_currency`: the dashboard's core fields.
@@ -137,11 +140,16 @@ pub struct Dashboard {
     pub month_over_month: Option<MonthChange>,
     /// Completed months, oldest first (up to 12, from the first month with records).
     pub trends: Vec<MonthTotal>,
-    /// Renewals in the next `renewal_days` days, soonest first.
+    /// Renewals in the next `renewal_days` days, soonest first: the first [`DASHBOARD_LIST`].
     pub upcoming_renewals: Vec<UpcomingRenewal>,
+    /// How many renewals fall in those days, listed or not.
+    pub upcoming_renewals_total: usize,
     pub renewal_days: u32,
     pub alert_counts: AlertCounts,
+    /// The most severe [`DASHBOARD_LIST`] alerts, as `alerts` orders them.
     pub alerts: Vec<Alert>,
+    /// How many alerts there are, listed or not.
+    pub alerts_total: usize,
     pub providers: Vec<ProviderRow>,
     /// Exchange rates that are missing, with the days of the amounts they leave out (the
     /// run-rate's, today; the history's, the days its records pay for).
@@ -278,6 +286,14 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
         .skip(history.len().saturating_sub(TREND_MONTHS as usize))
         .map(|m| MonthTotal { month: m.month, cost: BaseAmount(Money::new(m.total, base)), incomplete: m.incomplete })
         .collect();
+    let mut upcoming = upcoming_renewals(ledger, renewal_days);
+    let upcoming_total = upcoming.len();
+    upcoming.truncate(DASHBOARD_LIST);
+    let providers = providers(ledger, &alerts);
+    let alert_counts = AlertCounts::of(&alerts);
+    let alerts_total = alerts.len();
+    let mut alerts = alerts;
+    alerts.truncate(DASHBOARD_LIST);
     Dashboard {
         today,
         base_currency: base,
@@ -286,11 +302,13 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
         this_month,
         month_over_month,
         trends,
-        upcoming_renewals: upcoming_renewals(ledger, renewal_days),
+        upcoming_renewals: upcoming,
+        upcoming_renewals_total: upcoming_total,
         renewal_days,
-        alert_counts: AlertCounts::of(&alerts),
-        providers: providers(ledger, &alerts),
+        alert_counts,
+        providers,
         alerts,
+        alerts_total,
         missing_rates: dedup_missing(totals.missing_rates.into_iter().chain(spend.missing.iter().copied())),
         items_left_out: totals.items_left_out,
     }
@@ -408,5 +426,43 @@ pub fn trends(ledger: &Ledger, spend: &Spend, months: usize, category: Option<Ca
                 .collect()
         }),
         missing_rates: dedup_missing(totals.missing_rates.into_iter().chain(spend.missing.iter().copied())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::alerts::alerts;
+    use crate::analysis::spend::spend;
+    use crate::analysis::testing::Fixture;
+
+    #[test]
+    fn the_dashboard_lists_the_soonest_renewals_and_most_severe_alerts_and_counts_the_rest() {
+        let mut f = Fixture::new("2026-06-10");
+        // 40 domains renewing over the next 40 days, none auto-renewing: each one an alert too.
+        for day in 0..40 {
+            let renews = (f.today + chrono::Duration::days(day)).to_string();
+            f.add("domain", &format!("site{day:02}.com"), "12", "yearly", Some(&renews), false);
+        }
+        let ledger = f.ledger();
+        let spent = spend(&ledger, TREND_MONTHS);
+        let found = alerts(&ledger, &spent);
+        let severities: Vec<Severity> = found.iter().map(|a| a.severity).collect();
+        let all = found.len();
+        let view = dashboard(&ledger, &spent, found, 30);
+
+        assert_eq!(view.upcoming_renewals_total, 31, "today and the next 30 days");
+        assert_eq!(view.upcoming_renewals.len(), DASHBOARD_LIST);
+        let listed: Vec<&str> = view.upcoming_renewals.iter().map(|r| r.item.as_str()).collect();
+        let soonest: Vec<String> = (0..DASHBOARD_LIST).map(|day| format!("site{day:02}.com")).collect();
+        assert_eq!(listed, soonest);
+
+        assert!(all > DASHBOARD_LIST, "{all} alerts");
+        assert_eq!(view.alerts_total, all);
+        assert_eq!(view.alerts.len(), DASHBOARD_LIST);
+        let counts = view.alert_counts;
+        assert_eq!(counts.critical + counts.warning + counts.info, all, "counts cover every alert");
+        let listed: Vec<Severity> = view.alerts.iter().map(|a| a.severity).collect();
+        assert_eq!(listed, severities[..DASHBOARD_LIST], "the most severe first, as alerts orders them");
     }
 }

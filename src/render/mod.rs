@@ -362,7 +362,8 @@ const CAPPED: &[&str] = &[
 ];
 
 /// Keeps the first `cap` entries of every list in [`CAPPED`] and says how many were left out in a
-/// sibling `<name>_more` field (present for every list, so strict templates can test it).
+/// sibling `<name>_more` field (present for every list, so strict templates can test it), counting
+/// from a sibling `<name>_total` when the view cut the list itself.
 fn cap_lists(value: &Value, cap: usize) -> Value {
     match value {
         Value::Object(map) => {
@@ -371,7 +372,9 @@ fn cap_lists(value: &Value, cap: usize) -> Value {
                 if let Value::Array(items) = v {
                     let keep = if CAPPED.contains(&key.as_str()) { cap } else { usize::MAX };
                     out.insert(key.clone(), Value::Array(items.iter().take(keep).map(|x| cap_lists(x, cap)).collect()));
-                    out.insert(format!("{key}_more"), Value::from(items.len().saturating_sub(keep)));
+                    // A list the view already cut says how long it was in `<name>_total`.
+                    let total = map.get(&format!("{key}_total")).and_then(Value::as_u64).map_or(items.len(), |n| n as usize);
+                    out.insert(format!("{key}_more"), Value::from(total.saturating_sub(keep.min(items.len()))));
                 } else {
                     out.insert(key.clone(), cap_lists(v, cap));
                 }

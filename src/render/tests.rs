@@ -85,6 +85,12 @@ fn lists_are_capped_with_a_count_of_the_rest() {
             "months": [1, 2, 3], "months_more": 0
         })
     );
+    // A list the view cut itself counts the rest from its total, capped or not.
+    let cut_by_view = json!({"alerts": [1, 2, 3], "alerts_total": 40, "months": [1, 2], "months_total": 9});
+    assert_eq!(
+        cap_lists(&cut_by_view, 2),
+        json!({"alerts": [1, 2], "alerts_more": 38, "alerts_total": 40, "months": [1, 2], "months_more": 7, "months_total": 9})
+    );
 }
 
 #[test]
