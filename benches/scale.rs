@@ -316,7 +316,11 @@ fn discord_commands(item: &str) -> Vec<(&'static str, &'static str, Value)> {
         ("/budget list", "budget", json!([{"name": "list", "type": 1, "options": []}])),
         ("/infra show", "infra", json!([{"name": "show", "type": 1, "options": [{"name": "item", "value": item}]}])),
         ("/infra list", "infra", json!([{"name": "list", "type": 1, "options": []}])),
-        ("/cost history", "cost", json!([{"name": "history", "type": 1, "options": [{"name": "from", "value": "2026-09-01"}]}])),
+        (
+            "/cost history",
+            "cost",
+            json!([{"name": "history", "type": 1, "options": [{"name": "from", "value": "2026-09-01"}]}]),
+        ),
     ]
 }
 

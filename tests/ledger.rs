@@ -1069,3 +1069,50 @@ async fn a_request_key_makes_a_write_happen_once() {
 fn english(text: &jarvis::analysis::Text) -> String {
     Renderer::get(Language::English, Flavor::Plain).text(text)
 }
+
+/// The bot's long-lived App keeps what it worked out for a workspace until something it depends
+/// on changes: every kind of change shows at the next read, through the same App.
+#[tokio::test]
+async fn one_app_sees_every_change_at_its_next_read() {
+    let db = TestDb::new().await;
+    let clock = common::ManualClock::at(NOW);
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let local = ws("local");
+    let euro = ItemChanges {
+        currency: Some(Currency::parse("EUR").unwrap()),
+        period: Some(BillingPeriod::Monthly),
+        ..named("hetzner", "100")
+    };
+    app.add_item(&local, &Actor::Cli, Kind::Hosting, &euro).await.unwrap();
+    let total = |d: &jarvis::analysis::dashboard::Dashboard| d.total_monthly_cost.to_string();
+
+    let before = app.dashboard(&local, None).await.unwrap();
+    assert_eq!(before.items_left_out, 1, "no EUR rate yet");
+    assert_eq!(app.dashboard(&local, None).await.unwrap(), before, "an unchanged workspace reads the same");
+
+    // A rate.
+    let (eur, usd) = (Currency::parse("EUR").unwrap(), Currency::parse("USD").unwrap());
+    app.set_rate(&local, &Actor::Cli, eur, usd, dec("1.1"), Some(d("2026-01-01"))).await.unwrap();
+    let rated = app.dashboard(&local, None).await.unwrap();
+    assert_eq!((rated.items_left_out, total(&rated)), (0, "110.00 USD".to_string()));
+
+    // A setting: the base currency.
+    app.set_setting(&local, &Actor::Cli, SettingKey::Currency, "EUR").await.unwrap();
+    assert_eq!(total(&app.dashboard(&local, None).await.unwrap()), "100.00 EUR");
+
+    // A budget.
+    assert!(app.budgets(&local).await.unwrap().checks.is_empty());
+    app.set_budget(&local, &Actor::Cli, jarvis::domain::budget::BudgetScope::Total, dec("1"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(app.budgets(&local).await.unwrap().checks.len(), 1);
+    assert!(app.alerts(&local).await.unwrap().alerts.iter().any(|a| a.key.starts_with("budget")), "over budget");
+
+    // An item's edit, and a new day.
+    let cheaper = ItemChanges { cost: Some(dec("40")), ..Default::default() };
+    app.edit_item(&local, &Actor::Cli, &ItemRef::new("hetzner"), &cheaper).await.unwrap();
+    assert_eq!(total(&app.dashboard(&local, None).await.unwrap()), "40.00 EUR");
+    let today = app.dashboard(&local, None).await.unwrap().today;
+    clock.advance(chrono::Duration::days(1));
+    assert_eq!(app.dashboard(&local, None).await.unwrap().today, today.succ_opt().unwrap());
+}

@@ -3,6 +3,8 @@
 //! Each loads the workspace's ledger in one read transaction and hands it to the pure
 //! `analysis` core.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -33,22 +35,73 @@ pub(super) const RUN_RATE_MONTHS: u32 = 2;
 /// Months of history alerts (unusual spend) look at.
 const ALERT_MONTHS: u32 = 13;
 
-/// A workspace's ledger, loaded.
-struct Loaded {
+/// What analysis derives from a workspace at one version on one day: items as the jobs would
+/// leave them, what they would record, run-rates, and spend by window. Every write that changes
+/// what analysis reads (items, records, rates, settings, budgets) moves the version, so a later
+/// read of the same version and day reuses it (see [`PreparedCache`]).
+pub(super) struct Prepared {
+    key: PreparedKey,
     settings: Settings,
     today: NaiveDate,
     /// Items as the jobs would leave them today, and what they would record.
     settled: Settled,
     /// The read model's items and roll-ups.
-    snapshot: std::sync::Arc<super::read_model::Snapshot>,
+    snapshot: Arc<super::read_model::Snapshot>,
     rates: RateBook,
     budgets: Vec<Budget>,
-    web: crate::analysis::website::Web,
     run_rates: RunRates,
+    /// Spend by months back, computed on first use.
+    spends: Mutex<Vec<(u32, Arc<Spend>)>>,
 }
 
-impl Loaded {
-    fn ledger(&self) -> Ledger<'_> {
+/// A workspace's read-model epoch and version, its date, and the first day of the window.
+type PreparedKey = (i64, i64, NaiveDate, NaiveDate);
+
+/// Prepared analyses, least recently used first; at most [`PREPARED_HELD`] entries, each a
+/// workspace and window.
+#[derive(Default)]
+pub(super) struct PreparedCache {
+    held: Mutex<Vec<(WorkspaceId, Arc<Prepared>)>>,
+}
+
+/// Prepared analyses held at once (a workspace has up to three windows in use).
+const PREPARED_HELD: usize = 24;
+
+impl PreparedCache {
+    fn get(&self, workspace: &WorkspaceId, key: PreparedKey) -> Option<Arc<Prepared>> {
+        let mut held = self.held.lock().expect("the analysis lock is never poisoned");
+        let at = held.iter().position(|(w, p)| w == workspace && p.key == key)?;
+        let entry = held.remove(at);
+        let prepared = Arc::clone(&entry.1);
+        held.push(entry);
+        Some(prepared)
+    }
+
+    fn put(&self, workspace: &WorkspaceId, prepared: Arc<Prepared>) {
+        let mut held = self.held.lock().expect("the analysis lock is never poisoned");
+        // Another version of the same window is of no more use.
+        held.retain(|(w, p)| !(w == workspace && p.key.3 == prepared.key.3));
+        held.push((workspace.clone(), prepared));
+        if held.len() > PREPARED_HELD {
+            held.remove(0);
+        }
+    }
+}
+
+impl Prepared {
+    /// Spend over `months_back` completed months, computed once.
+    fn spend(&self, web: &crate::analysis::website::Web, months_back: u32) -> Arc<Spend> {
+        if let Some((_, spend)) =
+            self.spends.lock().expect("the spend lock is never poisoned").iter().find(|(m, _)| *m == months_back)
+        {
+            return Arc::clone(spend);
+        }
+        let spend = Arc::new(spend(&self.ledger(web), months_back));
+        self.spends.lock().expect("the spend lock is never poisoned").push((months_back, Arc::clone(&spend)));
+        spend
+    }
+
+    fn ledger<'a>(&'a self, web: &'a crate::analysis::website::Web) -> Ledger<'a> {
         Ledger {
             today: self.today,
             settings: &self.settings,
@@ -57,9 +110,32 @@ impl Loaded {
             pending: &self.settled.pending,
             rates: &self.rates,
             budgets: &self.budgets,
-            web: &self.web,
+            web,
             run_rates: &self.run_rates,
         }
+    }
+}
+
+/// A workspace's ledger, loaded: what is prepared, and its sites and domains as they are now.
+struct Loaded {
+    prepared: Arc<Prepared>,
+    web: crate::analysis::website::Web,
+}
+
+impl std::ops::Deref for Loaded {
+    type Target = Prepared;
+    fn deref(&self) -> &Prepared {
+        &self.prepared
+    }
+}
+
+impl Loaded {
+    fn ledger(&self) -> Ledger<'_> {
+        self.prepared.ledger(&self.web)
+    }
+
+    fn spend(&self, months_back: u32) -> Arc<Spend> {
+        self.prepared.spend(&self.web, months_back)
     }
 }
 
@@ -115,25 +191,38 @@ impl App {
     }
 
     /// Loads everything the analysis needs, with cost history from `months_back` months before
-    /// the current one.
+    /// the current one: prepared once per workspace version and day (see [`Prepared`]), the
+    /// sites and domains afresh.
     async fn load(&self, workspace: &WorkspaceId, months_back: u32) -> Result<Loaded> {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         // Run-rates look at usage-billed items' previous cycle, which may start two months back.
         let from = window_start(today, months_back.max(RUN_RATE_MONTHS));
+        let (epoch, version) = tx.read_model_version(workspace).await?;
+        let key = (epoch, version, today, from);
+        let web = Self::load_web(&mut tx, workspace, self.now()).await?;
+        if let Some(prepared) = self.prepared.get(workspace, key) {
+            return Ok(Loaded { prepared, web });
+        }
         let (snapshot, settled) = self.settled(&mut tx, workspace, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        Ok(Loaded {
+        let prepared = Arc::new(Prepared {
+            key,
             run_rates: run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today),
             settled,
             snapshot,
             rates,
             budgets: tx.budgets(workspace).await?,
-            web: Self::load_web(&mut tx, workspace, self.now()).await?,
             settings,
             today,
-        })
+            spends: Mutex::default(),
+        });
+        // What one transaction read is one version: kept only if nothing moved it meanwhile.
+        if tx.read_model_version(workspace).await? == (epoch, version) {
+            self.prepared.put(workspace, Arc::clone(&prepared));
+        }
+        Ok(Loaded { prepared, web })
     }
 
     /// The read model from `from` on (and a year ahead), with every item as the jobs would leave
@@ -185,10 +274,9 @@ impl App {
         Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await? })
     }
 
-    fn analyse(loaded: &Loaded, months_back: u32) -> (Spend, Vec<Alert>) {
-        let ledger = loaded.ledger();
-        let spend = spend(&ledger, months_back);
-        let found = alerts(&ledger, &spend);
+    fn analyse(loaded: &Loaded, months_back: u32) -> (Arc<Spend>, Vec<Alert>) {
+        let spend = loaded.spend(months_back);
+        let found = alerts(&loaded.ledger(), &spend);
         (spend, found)
     }
 
@@ -231,7 +319,7 @@ impl App {
         // The forecast is fitted on a year at least, whatever is shown.
         let window = months.max(TREND_MONTHS);
         let loaded = self.load(workspace, window).await?;
-        let spend = spend(&loaded.ledger(), window);
+        let spend = loaded.spend(window);
         Ok(trends(&loaded.ledger(), &spend, months as usize, category))
     }
 
@@ -270,7 +358,7 @@ impl App {
         // Last month too: an unread meter is projected from it.
         let loaded = self.load(workspace, 1).await?;
         let ledger = loaded.ledger();
-        let spend = spend(&ledger, 1);
+        let spend = loaded.spend(1);
         let checks =
             crate::analysis::alerts::check_budgets(&ledger, &spend).into_iter().filter_map(|c| c.ok()).collect();
         Ok(BudgetList {

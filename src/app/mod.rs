@@ -123,6 +123,8 @@ pub struct App {
     outbox_ready: Arc<tokio::sync::Notify>,
     /// Workspaces' items and roll-ups as last read (see `read_model.rs`).
     read_model: Arc<read_model::ReadModelCache>,
+    /// Analyses prepared from them (see `analysis.rs`).
+    prepared: Arc<analysis::PreparedCache>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -137,6 +139,7 @@ impl App {
             request_key: None,
             outbox_ready: Arc::default(),
             read_model: Arc::default(),
+            prepared: Arc::default(),
         }
     }
 

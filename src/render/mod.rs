@@ -373,7 +373,8 @@ fn cap_lists(value: &Value, cap: usize) -> Value {
                     let keep = if CAPPED.contains(&key.as_str()) { cap } else { usize::MAX };
                     out.insert(key.clone(), Value::Array(items.iter().take(keep).map(|x| cap_lists(x, cap)).collect()));
                     // A list the view already cut says how long it was in `<name>_total`.
-                    let total = map.get(&format!("{key}_total")).and_then(Value::as_u64).map_or(items.len(), |n| n as usize);
+                    let total =
+                        map.get(&format!("{key}_total")).and_then(Value::as_u64).map_or(items.len(), |n| n as usize);
                     out.insert(format!("{key}_more"), Value::from(total.saturating_sub(keep.min(items.len()))));
                 } else {
                     out.insert(key.clone(), cap_lists(v, cap));

@@ -39,6 +39,7 @@ impl Tx {
 
     /// Sets the budget for its scope, replacing any there was.
     pub async fn set_budget(&mut self, workspace: &WorkspaceId, budget: &Budget, now: DateTime<Utc>) -> Result<()> {
+        self.workspace_changed(workspace);
         sqlx::query(
             "INSERT INTO budgets (workspace_id, scope, amount, currency, thresholds, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
@@ -59,6 +60,7 @@ impl Tx {
 
     /// Removes the budget for `scope`; whether there was one.
     pub async fn remove_budget(&mut self, workspace: &WorkspaceId, scope: BudgetScope) -> Result<bool> {
+        self.workspace_changed(workspace);
         let done = sqlx::query("DELETE FROM budgets WHERE workspace_id = ?1 AND scope = ?2")
             .bind(workspace.as_str())
             .bind(scope.as_str())

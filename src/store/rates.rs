@@ -18,6 +18,7 @@ impl Tx {
         rate: &ExchangeRate,
         now: DateTime<Utc>,
     ) -> Result<Option<ExchangeRate>> {
+        self.workspace_changed(workspace);
         let previous = sqlx::query(
             "SELECT base_currency, quote_currency, rate, effective_date FROM exchange_rates
              WHERE workspace_id = ?1 AND base_currency = ?2 AND quote_currency = ?3 AND effective_date = ?4",

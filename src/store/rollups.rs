@@ -39,11 +39,14 @@ pub(super) struct Changes {
     records: BTreeMap<(String, i64), (i32, i32)>,
     /// Items whose fields changed.
     items: BTreeSet<(String, i64)>,
+    /// Workspaces whose rates, settings or budgets changed (what analysis reads besides items and
+    /// records): their version moves too, so nothing computed from the old ones is reused.
+    workspaces: BTreeSet<String>,
 }
 
 impl Changes {
     pub(super) fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.items.is_empty()
+        self.records.is_empty() && self.items.is_empty() && self.workspaces.is_empty()
     }
 }
 
@@ -203,8 +206,14 @@ impl Tx {
         self.changes.items.insert((workspace.as_str().to_string(), item));
     }
 
+    /// Notes that the workspace's rates, settings or budgets changed.
+    pub(super) fn workspace_changed(&mut self, workspace: &WorkspaceId) {
+        self.changes.workspaces.insert(workspace.as_str().to_string());
+    }
+
     /// Brings the read model up to date with this transaction's changes (run by `commit`): bumps
-    /// each changed workspace's version, stamps the changed items with it, and rebuilds the
+    /// each changed workspace's version (for any change analysis reads: items, records, rates,
+    /// settings, budgets), stamps the changed items with it, and rebuilds the
     /// roll-ups of the item-years whose records changed from those records. A failure here fails
     /// the commit: the change and its read model are written together or not at all.
     pub async fn flush_read_model(&mut self) -> Result<()> {
@@ -212,8 +221,13 @@ impl Tx {
         if changes.is_empty() {
             return Ok(());
         }
-        let workspaces: BTreeSet<&String> =
-            changes.records.keys().map(|(w, _)| w).chain(changes.items.iter().map(|(w, _)| w)).collect();
+        let workspaces: BTreeSet<&String> = changes
+            .records
+            .keys()
+            .map(|(w, _)| w)
+            .chain(changes.items.iter().map(|(w, _)| w))
+            .chain(changes.workspaces.iter())
+            .collect();
         let mut versions: HashMap<&str, i64> = HashMap::new();
         for workspace in workspaces {
             let version: i64 =

@@ -60,6 +60,7 @@ impl Tx {
         settings: &Settings,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.workspace_changed(workspace);
         self.ensure_workspace(workspace, now).await?;
         sqlx::query(
             "UPDATE workspaces
