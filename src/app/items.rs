@@ -215,7 +215,7 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let (mut item, adjustments) = Item::create(kind, changes, settings.base_currency, today, now)?;
-        check_name_free(&tx.items(workspace, Removed::Excluded).await?, &item)?;
+        check_name_free(&tx.items_named(workspace, &item.name.key(), None, Removed::Excluded).await?, &item)?;
         item.id = tx.insert_item(workspace, &item).await?;
         let mut notices: Vec<String> = filled;
         notices.extend(adjustments.into_iter().map(|a| a.0));
@@ -253,8 +253,7 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
-        let items = tx.items(workspace, Removed::Excluded).await?;
-        let before = reference.find_in(&items, "item")?.clone();
+        let before = resolve(&mut tx, workspace, reference).await?;
         // Bill the past at the old terms first. (On a refusal below, the transaction is dropped
         // and nothing of this is written.)
         let current = if changes.touches_terms() {
@@ -265,7 +264,9 @@ impl App {
             before.clone()
         };
         let (after, adjustments) = current.apply(changes, today, now)?;
-        check_name_free(&items, &after)?;
+        if after.name.key() != before.name.key() {
+            check_name_free(&tx.items_named(workspace, &after.name.key(), None, Removed::Excluded).await?, &after)?;
+        }
         tx.update_item(workspace, &after).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let view = item_view(&mut tx, workspace, &after, &settings, &rates, today).await?;
