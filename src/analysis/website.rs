@@ -20,7 +20,7 @@ use crate::domain::site::{
 };
 
 /// What the analysis knows about the workspace's websites and domains.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Web {
     pub sites: Vec<SiteFacts>,
     /// The last registry lookup of each domain (sites' and domain items').
@@ -28,7 +28,7 @@ pub struct Web {
 }
 
 /// A site with its figures from the recorded checks.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteFacts {
     pub site: Site,
     /// Its registrable domain (`www.acme.dev` -> `acme.dev`), when it has one.

@@ -52,6 +52,9 @@ pub(super) struct Prepared {
     run_rates: RunRates,
     /// Spend by months back, computed on first use.
     spends: Mutex<Vec<(u32, Arc<Spend>)>>,
+    /// The alerts last found, with the months back and the sites and domains they were found
+    /// with (these change between versions, as checks and lookups come in).
+    alerts: Mutex<Option<(u32, crate::analysis::website::Web, Arc<Vec<Alert>>)>>,
 }
 
 /// A workspace's read-model epoch and version, its date, and the first day of the window.
@@ -217,6 +220,7 @@ impl App {
             settings,
             today,
             spends: Mutex::default(),
+            alerts: Mutex::default(),
         });
         // What one transaction read is one version: kept only if nothing moved it meanwhile.
         if tx.read_model_version(workspace).await? == (epoch, version) {
@@ -274,9 +278,19 @@ impl App {
         Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await? })
     }
 
+    /// Spend over `months_back` months and the alerts, each worked out once for the same
+    /// prepared ledger (and, for alerts, the same sites and domains).
     fn analyse(loaded: &Loaded, months_back: u32) -> (Arc<Spend>, Vec<Alert>) {
         let spend = loaded.spend(months_back);
+        let mut memo = loaded.prepared.alerts.lock().expect("the alerts lock is never poisoned");
+        if let Some((months, web, found)) = memo.as_ref()
+            && *months == months_back
+            && *web == loaded.web
+        {
+            return (spend, found.as_ref().clone());
+        }
         let found = alerts(&loaded.ledger(), &spend);
+        *memo = Some((months_back, loaded.web.clone(), Arc::new(found.clone())));
         (spend, found)
     }
 
