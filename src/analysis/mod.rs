@@ -104,6 +104,10 @@ pub fn settle_all(
     settled
 }
 
+/// Months of history run-rates need besides the current one: a usage-billed item's previous
+/// cycle may start in the month before last.
+pub const RUN_RATE_MONTHS: u32 = 2;
+
 /// The run-rates of settled items, from their roll-ups and what the jobs would record now (a
 /// usage bill the jobs have not written yet still counts as the last cycle's).
 pub fn run_rates(
@@ -113,11 +117,12 @@ pub fn run_rates(
     rates: &RateBook,
     today: NaiveDate,
 ) -> RunRates {
-    // Only usage-billed items' run-rates look at what was billed.
+    // Only usage-billed items' run-rates look at what was billed, and only their last cycles.
     let usage_billed = items.iter().filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears());
+    let first = crate::domain::calendar::Month::of(today).plus(-(RUN_RATE_MONTHS as i32));
     let recorded = usage_billed.filter_map(|item| rollups.get(&item.id).map(|months| (item.id, months))).flat_map(
         |(item, months)| {
-            months.values().flat_map(move |month| {
+            months.range(first..).flat_map(move |(_, month)| {
                 month.segments.iter().map(move |s| (item, Money::new(s.amount, s.currency), s.days, s.converts_on))
             })
         },

@@ -29,9 +29,7 @@ use crate::domain::workspace::{Language, Settings, WorkspaceId};
 
 /// Most months `trends` looks back.
 pub const MAX_TREND_MONTHS: u32 = 60;
-/// Months of history run-rates need: a usage-billed item's previous cycle may start in the
-/// month before last.
-pub(super) const RUN_RATE_MONTHS: u32 = 2;
+pub(super) use crate::analysis::RUN_RATE_MONTHS;
 /// Months of history alerts (unusual spend) look at.
 const ALERT_MONTHS: u32 = 13;
 
