@@ -54,7 +54,9 @@ impl Tx {
         if let Some(id) = id {
             items.extend(
                 self.raw_rows(
-                    &format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND (?3 OR deleted_at IS NULL)"),
+                    &format!(
+                        "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND (?3 OR deleted_at IS NULL)"
+                    ),
                     &[Param::Text(workspace.as_str()), Param::Int(id), Param::Int(included)],
                     |row| item_from_row(row),
                 )
@@ -64,6 +66,22 @@ impl Tx {
         items.sort_by_key(|i| i.id);
         items.dedup_by_key(|i| i.id);
         Ok(items)
+    }
+
+    /// The items of `workspace` (removed ones included) among `ids`, by id; ids of no item there
+    /// are passed over.
+    pub async fn items_by_id(&mut self, workspace: &WorkspaceId, ids: &[i64]) -> Result<Vec<Item>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = serde_json::to_string(&ids).context("item ids to JSON")?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id"
+        );
+        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Text(&list)], |row| item_from_row(row)).await
     }
 
     /// The items (removed ones included) written after `version` (see `read_model_version`).
