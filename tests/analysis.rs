@@ -11,6 +11,7 @@ use jarvis::domain::audit::Actor;
 use jarvis::domain::budget::BudgetScope;
 use jarvis::domain::item::{BillingPeriod, Category, ItemChanges, Kind};
 use jarvis::domain::money::Currency;
+use jarvis::domain::page::PageRequest;
 use jarvis::domain::text::Label;
 use jarvis::domain::workspace::{Language, WorkspaceId};
 use jarvis::render::{Flavor, Page, Renderer, limits};
@@ -307,10 +308,11 @@ async fn every_page_renders_the_demo_in_every_language() {
     let trends = app.trends(&ws, None, None).await.unwrap();
     let alerts = app.alerts(&ws).await.unwrap();
     let report = app.report(&ws).await.unwrap();
-    let renewals = app.renewals(&ws, None).await.unwrap();
-    let items = app.list_items(&ws, jarvis::app::ItemFilter::default()).await.unwrap();
+    let renewals = app.renewals(&ws, None, PageRequest::default()).await.unwrap();
+    let items = app.list_items(&ws, jarvis::app::ItemFilter::default(), PageRequest::default()).await.unwrap();
     let item = app.show_item(&ws, &"OpenAI".parse().unwrap()).await.unwrap();
-    let history = app.cost_history(&ws, Some(&"acme.com".parse().unwrap()), None, None).await.unwrap();
+    let history =
+        app.cost_history(&ws, Some(&"acme.com".parse().unwrap()), None, None, PageRequest::default()).await.unwrap();
     let budgets = app.budgets(&ws).await.unwrap();
     let settings = app.settings_page(&ws).await.unwrap();
     let sites = app.sites(&ws).await.unwrap();
@@ -362,7 +364,7 @@ async fn every_monthly_figure_is_one_run_rate_on_every_day_of_the_month() {
             app.edit_item(&ws, &Actor::Cli, &openai, &usage(&reading)).await.unwrap();
         }
 
-        let list = app.list_items(&ws, Default::default()).await.unwrap();
+        let list = app.list_items(&ws, Default::default(), PageRequest::default()).await.unwrap();
         let (dashboard, trends) = app.dashboard_and_trends(&ws, None).await.unwrap();
         let alone = app.trends(&ws, None, None).await.unwrap();
         let report = app.report(&ws).await.unwrap();
@@ -478,7 +480,7 @@ async fn amounts_older_than_every_rate_are_history_short_of_a_rate_with_the_fix_
     }
 
     // Cost history totals what converts and says what it leaves out, and why.
-    let history = app.cost_history(&ws, None, None, None).await.unwrap();
+    let history = app.cost_history(&ws, None, None, None, PageRequest::default()).await.unwrap();
     assert_eq!(history.total.to_string(), "0.00 THB");
     assert_eq!(history.left_out.len(), 1);
     assert_eq!((history.left_out[0].amount.to_string(), history.left_out[0].records), ("100.00 USD".into(), 1));

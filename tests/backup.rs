@@ -13,6 +13,7 @@ use jarvis::domain::calendar::Month;
 use jarvis::domain::cost::CostSource;
 use jarvis::domain::item::{BillingPeriod, Category, ItemChanges, Kind, PricingModel};
 use jarvis::domain::money::Currency;
+use jarvis::domain::page::PageRequest;
 use jarvis::domain::text::{Label, Notes};
 use jarvis::domain::workspace::{LeadTimes, SettingKey, WorkspaceId};
 use serde_json::Value;
@@ -118,7 +119,7 @@ async fn assert_untouched(app: &App, workspace: &WorkspaceId) {
     }
     assert!(all["report_schedule"].is_null());
     assert_eq!(all["settings"]["timezone"], "UTC");
-    assert!(app.audit_log(workspace, 10).await.unwrap().is_empty());
+    assert!(app.audit_log(workspace, PageRequest::first(10).unwrap()).await.unwrap().entries.is_empty());
 }
 
 #[tokio::test]
@@ -162,16 +163,20 @@ async fn a_backup_restored_into_a_new_database_exports_identically() {
     };
     assert_eq!(dashboard(app.clone(), local.clone()).await, dashboard(restored_app.clone(), restored_ws.clone()).await);
     let history = |app: App, workspace: WorkspaceId| async move {
-        serde_json::to_value(app.cost_history(&workspace, None, None, None).await.unwrap()).unwrap()
+        serde_json::to_value(app.cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap())
+            .unwrap()
     };
     assert_eq!(history(app.clone(), local.clone()).await, history(restored_app.clone(), restored_ws.clone()).await);
     let items = |app: App, workspace: WorkspaceId| async move {
-        serde_json::to_value(app.list_items(&workspace, ItemFilter::default()).await.unwrap().items).unwrap()
+        serde_json::to_value(
+            app.list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items,
+        )
+        .unwrap()
     };
     assert_eq!(items(app, local).await, items(restored_app.clone(), restored_ws.clone()).await);
 
     // One audit entry says where it came from.
-    let audit = restored_app.audit_log(&restored_ws, 10).await.unwrap();
+    let audit = restored_app.audit_log(&restored_ws, PageRequest::first(10).unwrap()).await.unwrap().entries;
     assert_eq!(audit.len(), 1);
     assert_eq!((audit[0].action.as_str(), audit[0].entity_id.as_deref()), ("workspace.restore", Some("restored")));
     let after = audit[0].after.as_ref().unwrap();
@@ -220,10 +225,11 @@ async fn ids_taken_in_the_database_are_renumbered_and_records_follow_their_items
     assert!(first_id(&twin_backup) > first_id(&exported));
 
     // Both workspaces live on side by side.
-    let history = app.cost_history(&twin, Some(&ItemRef::new("OpenAI")), None, None).await.unwrap();
+    let history =
+        app.cost_history(&twin, Some(&ItemRef::new("OpenAI")), None, None, PageRequest::default()).await.unwrap();
     assert!(history.records.iter().all(|r| r.item == "OpenAI"));
     assert!(history.records.iter().any(|r| r.note.as_deref() == Some("one tiny call")));
-    assert_eq!(app.list_items(&local, ItemFilter::default()).await.unwrap().items.len(), 16);
+    assert_eq!(app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(), 16);
 }
 
 #[tokio::test]
@@ -233,7 +239,7 @@ async fn a_workspace_that_holds_anything_is_refused_and_kept_as_it_was() {
     full_workspace(&db, &local).await;
     let app = db.app_at(LATER);
     let exported = backup(&app, &local).await;
-    let audited = app.audit_log(&local, 1000).await.unwrap().len();
+    let audited = app.audit_log(&local, PageRequest::first(1000).unwrap()).await.unwrap().entries.len();
 
     let error = user_error(app.restore(&local, ME, "backup.json", &exported).await).to_string();
     assert!(
@@ -243,7 +249,7 @@ async fn a_workspace_that_holds_anything_is_refused_and_kept_as_it_was() {
         "{error}"
     );
     assert_eq!(backup(&app, &local).await, exported);
-    assert_eq!(app.audit_log(&local, 1000).await.unwrap().len(), audited);
+    assert_eq!(app.audit_log(&local, PageRequest::first(1000).unwrap()).await.unwrap().entries.len(), audited);
 
     // Changed settings alone are something to lose.
     let tuned = ws("tuned");

@@ -382,7 +382,7 @@ fn import_restores_a_backup_into_an_empty_workspace() {
         .code(2)
         .stderr(predicate::str::contains("--today (or JARVIS_TODAY) only works with commands that read"));
     assert_eq!(sandbox.json(&["--workspace", "fresh", "item", "list"])["items"], serde_json::json!([]));
-    assert!(sandbox.json(&["--workspace", "fresh", "audit"]).as_array().unwrap().is_empty());
+    assert!(sandbox.json(&["--workspace", "fresh", "audit"])["entries"].as_array().unwrap().is_empty());
     sandbox
         .jarvis()
         .args(["import", "--help"])
@@ -476,7 +476,7 @@ fn bad_input_is_refused_and_writes_nothing() {
     assert!(sandbox.json(&["cost", "history"])["records"].as_array().unwrap().is_empty());
     assert!(sandbox.json(&["rate", "list"]).as_array().unwrap().is_empty());
     let audit = sandbox.json(&["audit"]);
-    assert_eq!(audit.as_array().unwrap().len(), 1, "only the one successful add: {audit}");
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 1, "only the one successful add: {audit}");
     let other = sandbox.json(&["--workspace", "other", "item", "list"]);
     assert_eq!(other["items"][0]["cost"]["amount"], "12.00");
 }
@@ -880,4 +880,83 @@ fn every_bad_value_on_the_command_line_exits_2_with_its_reason() {
     assert_eq!(sandbox.json(&["item", "list"])["items"].as_array().unwrap().len(), 1);
     let settings = sandbox.json(&["settings", "show"]);
     assert_eq!((&settings["base_currency"], &settings["remind_hours"]), (&"USD".into(), &24.into()));
+}
+
+/// Long lists come a page at a time: `--limit` and `--page`, a footer with the command for the
+/// next page, page info in JSON, and bad values refused like any command-line mistake (exit 2).
+#[test]
+fn long_lists_come_a_page_at_a_time() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["demo"]);
+
+    let first = sandbox.ok(&["item", "list", "--limit", "4"]);
+    assert!(first.contains("Page 1 of 4 (15 items) — next: jarvis item list --limit 4 --page 2\n"), "{first}");
+    assert!(first.contains("Monthly run-rate of all 15 items (every page): 842.64 USD"), "{first}");
+    assert!(first.contains("acme.com") && !first.contains("Office internet"), "{first}");
+    let last = sandbox.ok(&["item", "list", "--limit", "4", "--page", "last"]);
+    assert!(last.contains("Page 4 of 4 (15 items) — previous: jarvis item list --limit 4 --page 3\n"), "{last}");
+    assert!(last.contains("Office internet") && !last.contains("acme.com"), "{last}");
+    // Filters, the workspace and words with spaces come back in the command, ready to paste.
+    let filtered = sandbox.ok(&["item", "list", "--category", "infrastructure", "--limit", "2"]);
+    assert!(filtered.contains("— next: jarvis item list --category infrastructure --limit 2 --page 2"), "{filtered}");
+    let history = sandbox.ok(&["cost", "history", "Office internet", "--from", "2026-01-01", "--limit", "3"]);
+    assert!(
+        history.contains("— next: jarvis cost history 'Office internet' --from 2026-01-01 --limit 3 --page 2"),
+        "{history}"
+    );
+    assert!(history.contains(": 372.83 USD (10 records on all 4 pages; those reaching outside"), "{history}");
+    sandbox.ok(&["--workspace", "second", "demo"]);
+    let second = sandbox.ok(&["--workspace", "second", "item", "list", "--limit", "10"]);
+    assert!(second.contains("— next: jarvis --workspace second item list --limit 10 --page 2"), "{second}");
+    let audit = sandbox.ok(&["audit", "--limit", "5", "--page", "2"]);
+    assert!(audit.contains("Page 2 of ") && audit.contains("— next: jarvis audit --limit 5 --page 3"), "{audit}");
+    // One page: no footer, as before.
+    let whole = sandbox.ok(&["item", "list"]);
+    assert!(!whole.contains("Page 1") && whole.contains("Monthly run-rate: 842.64 USD"), "{whole}");
+
+    let json = sandbox.json(&["item", "list", "--limit", "4", "--page", "2"]);
+    assert_eq!(json["paging"], serde_json::json!({"page": 2, "pages": 4, "per_page": 4, "total": 15}));
+    assert_eq!(json["items"].as_array().unwrap().len(), 4);
+    assert_eq!(json["totals"]["total_monthly_cost"]["amount"], "842.64", "totals of every item");
+    let all = sandbox.json(&["cost", "history", "--limit", "1000"]);
+    let history = sandbox.json(&["cost", "history", "--limit", "10", "--page", "last"]);
+    let total = all["paging"]["total"].as_u64().unwrap();
+    assert!(total > 10, "{}", all["paging"]);
+    assert_eq!(history["paging"]["page"], history["paging"]["pages"]);
+    assert_eq!(history["total"], all["total"], "the total covers every page");
+    let newest = &all["records"].as_array().unwrap()[(total - 1) as usize];
+    assert_eq!(history["records"].as_array().unwrap().last().unwrap()["id"], newest["id"]);
+    let audit = sandbox.json(&["audit", "--limit", "3"]);
+    assert_eq!(audit["paging"]["per_page"], 3);
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 3);
+    let renewals = sandbox.json(&["renewals", "--days", "60", "--limit", "2"]);
+    assert_eq!(renewals["paging"]["per_page"], 2);
+    assert!(renewals["paging"]["total"].as_u64().unwrap() > 2, "{renewals}");
+    let text = sandbox.ok(&["renewals", "--days", "60", "--limit", "2"]);
+    assert!(text.contains("— next: jarvis renewals --days 60 --limit 2 --page 2"), "{text}");
+
+    let cases = [
+        (vec!["item", "list", "--page", "0"], "The page `0` is not valid: give a whole number from 1, or `last`"),
+        (vec!["item", "list", "--page", "two"], "The page `two` is not valid"),
+        (vec!["cost", "history", "--page", "-1"], "The page `-1` is not valid"),
+        (
+            vec!["item", "list", "--limit", "0"],
+            "The limit `0` is not valid: give how many to show on a page, a whole number from 1 to 1000",
+        ),
+        (vec!["renewals", "--limit", "1001"], "The limit `1001` is not valid"),
+        (vec!["audit", "--limit", "2.5"], "The limit `2.5` is not valid"),
+        (
+            vec!["item", "list", "--page", "7", "--limit", "5"],
+            "Page 7 is past the end: the 15 items fill 3 pages of 5; ask for a page from 1 to 3",
+        ),
+        (vec!["cost", "history", "acme.com", "--page", "9"], "Page 9 is past the end: the"),
+        (vec!["renewals", "--page", "3"], "Page 3 is past the end: the"),
+        (vec!["audit", "--page", "99"], "Page 99 is past the end: the"),
+    ];
+    for (args, fragment) in &cases {
+        let output = sandbox.jarvis().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: expected {fragment:?} in {stderr}");
+    }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use common::{ManualClock, TestDb, ws};
 use fake_discord::{FakeDiscord, MANAGE_GUILD, Member, Outcome};
 use jarvis::app::ItemFilter;
+use jarvis::domain::page::PageRequest;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -184,7 +185,7 @@ async fn the_bot_works_end_to_end() {
         embed_text(&package)
     );
     let workspace = ws(&GUILD.to_string());
-    let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap();
+    let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(items.items.len(), 3);
 
     // A member without rights is refused, privately, and nothing is written.
@@ -193,7 +194,10 @@ async fn the_bot_works_end_to_end() {
         .await;
     assert!(refused.ephemeral(), "{:?}", refused.callback);
     assert!(refused.text().contains("Manage Server"), "{}", refused.text());
-    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 3);
+    assert_eq!(
+        db.app_at(NOW).list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(),
+        3
+    );
 
     // The server's admin role (set by someone with Manage Server) is enough to change things.
     let set = fake
@@ -256,17 +260,26 @@ async fn the_bot_works_end_to_end() {
     let yes = ask.custom_ids().into_iter().find(|id| id.ends_with(":yes")).expect("a remove button");
     let other = fake.component(&member(), Some(GUILD), &ask.message(), &yes).await;
     assert!(other.ephemeral() && other.text().contains("Only alice"), "{}", other.text());
-    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 3);
+    assert_eq!(
+        db.app_at(NOW).list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(),
+        3
+    );
     let done = fake.component(&admin(), Some(GUILD), &ask.message(), &yes).await;
     assert!(done.text().contains("Removed"), "{}", done.text());
     assert!(done.custom_ids().is_empty(), "the buttons are gone");
-    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 2);
+    assert_eq!(
+        db.app_at(NOW).list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(),
+        2
+    );
     // "Keep" keeps.
     let ask = fake.command(&admin(), Some(GUILD), "ai", sub("remove", json!({"item": "OpenAI"})), "en-US").await;
     let keep = ask.custom_ids().into_iter().find(|id| id.ends_with(":no")).expect("a keep button");
     let kept = fake.component(&admin(), Some(GUILD), &ask.message(), &keep).await;
     assert!(kept.text().contains("Kept"), "{}", kept.text());
-    assert_eq!(db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap().items.len(), 2);
+    assert_eq!(
+        db.app_at(NOW).list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(),
+        2
+    );
     // /infra only reaches infrastructure.
     let wrong = fake.command(&admin(), Some(GUILD), "infra", sub("show", json!({"item": "OpenAI"})), "en-US").await;
     assert!(wrong.ephemeral() && wrong.text().contains("No item `OpenAI`"), "{}", wrong.text());
@@ -317,8 +330,8 @@ async fn the_bot_works_end_to_end() {
     }
     let list = fake.command(&member(), Some(GUILD), "package", sub("list", json!({})), "en-US").await;
     assert!(list.text().contains("Page 1 of 2"), "{}", list.text());
-    let next = list.custom_ids().into_iter().find(|id| id.ends_with(":next")).expect("a next button");
-    let second = fake.component(&member(), Some(GUILD), &list.message(), &next).await;
+    assert_eq!(list.custom_ids(), ["page:items:packages:0", "page:items:packages:2"], "◀ (disabled) and ▶");
+    let second = fake.component(&member(), Some(GUILD), &list.message(), "page:items:packages:2").await;
     assert!(second.text().contains("Page 2 of 2") && second.text().contains("Tool 09"), "{}", second.text());
 
     assert_clean(&fake);
@@ -441,7 +454,7 @@ async fn bad_input_through_discord_gets_the_clis_messages() {
         assert!(outcome.ephemeral(), "/{command} {options}: not private: {text}");
         assert!(text.contains(words), "/{command} {options}: expected {words:?} in {text}");
     }
-    let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default()).await.unwrap();
+    let items = db.app_at(NOW).list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(items.items.len(), 1, "nothing but GitHub was written");
     assert!(db.app_at(NOW).budgets(&workspace).await.unwrap().budgets.is_empty());
     assert_clean(&fake);
@@ -465,7 +478,7 @@ async fn members_cannot_change_anything() {
         "en-US",
     )
     .await;
-    let before = db.app_at(NOW).audit_log(&workspace, 1000).await.unwrap().len();
+    let before = db.app_at(NOW).audit_log(&workspace, PageRequest::first(1000).unwrap()).await.unwrap().entries.len();
     let cases: &[(&str, Value)] = &[
         ("ai", sub("add", json!({"name": "Claude", "service": 0, "pricing": 1, "cost": "20"}))),
         ("ai", sub("edit", json!({"item": "OpenAI", "cost": "25"}))),
@@ -486,7 +499,11 @@ async fn members_cannot_change_anything() {
             outcome.text()
         );
     }
-    assert_eq!(db.app_at(NOW).audit_log(&workspace, 1000).await.unwrap().len(), before, "nothing was written");
+    assert_eq!(
+        db.app_at(NOW).audit_log(&workspace, PageRequest::first(1000).unwrap()).await.unwrap().entries.len(),
+        before,
+        "nothing was written"
+    );
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;
@@ -838,7 +855,7 @@ async fn alert_buttons_acknowledge_and_renew() {
     );
     let item = app.show_item(&workspace, &"acme.dev".parse().unwrap()).await.unwrap();
     assert_eq!(item.item.renewal_date, Some("2027-12-06".parse().unwrap()));
-    let history = app.cost_history(&workspace, None, None, None).await.unwrap();
+    let history = app.cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap();
     assert!(
         history
             .records
@@ -853,7 +870,7 @@ async fn alert_buttons_acknowledge_and_renew() {
     assert!(again.to_string().contains("no longer renews on 2026-12-06"), "{again}");
     let item = app.show_item(&workspace, &"acme.dev".parse().unwrap()).await.unwrap();
     assert_eq!(item.item.renewal_date, Some("2027-12-06".parse().unwrap()));
-    let history = app.cost_history(&workspace, None, None, None).await.unwrap();
+    let history = app.cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap();
     assert_eq!(history.records.iter().filter(|r| r.note.as_deref() == Some("renewed by hand")).count(), 1);
     let id: u64 = message["id"].as_str().unwrap().parse().unwrap();
     let mut resolved = false;
@@ -971,7 +988,7 @@ async fn housekeeping_runs_and_alerts_follow_changes() {
     let mut charged = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let history = app.cost_history(&workspace, None, None, None).await.unwrap();
+        let history = app.cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap();
         if history.records.iter().any(|r| r.period_start.to_string() == "2026-12-01") {
             charged = true;
             break;
@@ -1068,7 +1085,9 @@ async fn a_repeated_interaction_writes_once() {
     let record = sub("record", json!({"item": "GitHub", "amount": "5", "month": "2026-10"}));
     let first = fake.command(&admin(), Some(GUILD), "cost", record.clone(), "en-US").await;
     assert!(first.text().contains("5.00 USD"), "{}", first.text());
-    let records = || async { db.app_at(NOW).cost_history(&workspace, None, None, None).await.unwrap().records.len() };
+    let records = || async {
+        db.app_at(NOW).cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap().records.len()
+    };
     assert_eq!(records().await, 1);
 
     let again = fake.redeliver(&first).await;
@@ -1128,6 +1147,113 @@ async fn a_retry_goes_out_at_its_backoff_not_at_the_next_tick() {
         assert!(tokio::time::Instant::now() < deadline, "the delivery was never recorded");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert_clean(&fake);
+    bot.stop().await;
+    fake.shutdown().await;
+}
+
+/// Long lists page with ◀ ▶ buttons whose ids carry the list and the page (never the
+/// workspace): a press shows that page of the list of the server it was pressed in, in place of
+/// the page shown; `/cost history` opens on its newest records; a page after the last is refused
+/// privately, saying how many there are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn long_lists_turn_pages_with_buttons() {
+    let db = TestDb::new().await;
+    let fake = FakeDiscord::start().await;
+    let workspace = ws(&GUILD.to_string());
+    let app = db.app_at(NOW);
+    let cli = jarvis::domain::audit::Actor::Cli;
+    for i in 0..20 {
+        let changes = common::named(&format!("Service {i:02}"), "1");
+        app.add_item(&workspace, &cli, jarvis::domain::item::Kind::AiProvider, &changes).await.unwrap();
+    }
+    for month in 1..=11u32 {
+        let mut input = jarvis::app::CostInput {
+            item: "Service 00".parse().unwrap(),
+            amount: common::dec("10"),
+            currency: None,
+            period: jarvis::app::CostPeriod::Month(jarvis::domain::calendar::Month::new(2026, month).unwrap()),
+            source: jarvis::domain::cost::CostSource::Import,
+            usage: None,
+            note: None,
+            replace: false,
+            again: true,
+        };
+        app.record_cost(&workspace, &cli, &input).await.unwrap();
+        input.item = "Service 01".parse().unwrap();
+        app.record_cost(&workspace, &cli, &input).await.unwrap();
+    }
+    let bot = Bot::start(&fake, &db, Some(GUILD)).await;
+
+    let first = fake.command(&member(), Some(GUILD), "ai", sub("list", json!({})), "en-US").await;
+    assert!(first.text().contains("Page 1 of 3") && first.text().contains("Service 00"), "{}", first.text());
+    assert!(first.text().contains("Monthly run-rate of all 20 items (every page): 20.00 USD"), "{}", first.text());
+    assert_eq!(first.custom_ids(), ["page:items:ai_services:0", "page:items:ai_services:2"]);
+    let second = fake.component(&member(), Some(GUILD), &first.message(), "page:items:ai_services:2").await;
+    assert!(!second.ephemeral(), "the list's own message turns its page");
+    assert_eq!(second.message()["id"], first.message()["id"], "the same message");
+    let text = second.text();
+    assert!(text.contains("Page 2 of 3") && text.contains("Service 08") && !text.contains("Service 07"), "{text}");
+    assert_eq!(second.custom_ids(), ["page:items:ai_services:1", "page:items:ai_services:3"]);
+    let back = fake.component(&member(), Some(GUILD), &second.message(), "page:items:ai_services:1").await;
+    assert!(back.text().contains("Page 1 of 3") && back.text().contains("Service 00"), "{}", back.text());
+    // The option opens any page; the last has ▶ disabled.
+    let third = fake.command(&member(), Some(GUILD), "ai", sub("list", json!({"page": 3})), "en-US").await;
+    assert!(third.text().contains("Page 3 of 3") && third.text().contains("Service 19"), "{}", third.text());
+    let shown = third.message();
+    let next = &shown["components"][0]["components"][1];
+    assert_eq!(
+        (next["custom_id"].as_str(), next["disabled"].as_bool()),
+        (Some("page:items:ai_services:4"), Some(true))
+    );
+    // Thai members read Thai buttons.
+    let thai = fake.command(&member(), Some(GUILD), "ai", sub("list", json!({})), "th").await;
+    assert!(thai.text().contains("หน้า 1 จาก 3"), "{}", thai.text());
+    assert_eq!(thai.message()["components"][0]["components"][1]["label"], "ถัดไป ▶");
+
+    // History opens on its newest records; ◀ goes back.
+    let history = fake.command(&member(), Some(GUILD), "cost", sub("history", json!({})), "en-US").await;
+    let text = history.text();
+    assert!(text.contains("Page 2 of 2") && text.contains("2026-11-01") && !text.contains("`2026-01-01`"), "{text}");
+    assert!(text.contains("Total of all 22 records (every page): 220.00 USD"), "{text}");
+    assert_eq!(history.custom_ids(), ["page:history:-:-:-:1", "page:history:-:-:-:3"]);
+    let older = fake.component(&member(), Some(GUILD), &history.message(), "page:history:-:-:-:1").await;
+    assert!(older.text().contains("Page 1 of 2") && older.text().contains("2026-01-01"), "{}", older.text());
+    // One item's history, named by the member, pages by the item's id.
+    let one = fake
+        .command(&member(), Some(GUILD), "cost", sub("history", json!({"item": "Service 01", "page": 1})), "en-US")
+        .await;
+    assert!(one.custom_ids().is_empty(), "11 records fit on one page: {:?}", one.custom_ids());
+    let windowed = fake
+        .command(
+            &member(),
+            Some(GUILD),
+            "cost",
+            sub("history", json!({"from": "2026-01-15", "to": "2026-11-30", "page": 1})),
+            "en-US",
+        )
+        .await;
+    assert_eq!(
+        windowed.custom_ids(),
+        ["page:history:-:2026-01-15:2026-11-30:0", "page:history:-:2026-01-15:2026-11-30:2"]
+    );
+
+    // A press is answered from the server it is pressed in: another server's list of AI
+    // providers is empty, so there is no page 2 there.
+    let elsewhere = fake.component(&member(), Some(OTHER_GUILD), &first.message(), "page:items:ai_services:2").await;
+    assert!(elsewhere.ephemeral(), "{:?}", elsewhere.callback);
+    assert!(elsewhere.text().contains("Page 2 is past the end: there are no items"), "{}", elsewhere.text());
+    // A page after the last, asked for by option, is refused privately with the count.
+    let past = fake.command(&member(), Some(GUILD), "renewals", json!([{"name": "page", "value": 2}]), "en-US").await;
+    assert!(past.ephemeral(), "{:?}", past.callback);
+    assert!(past.text().contains("Page 2 is past the end"), "{}", past.text());
+    let past = fake.command(&member(), Some(GUILD), "ai", sub("list", json!({"page": 9})), "en-US").await;
+    assert!(
+        past.text().contains("Page 9 is past the end: the 20 items fill 3 pages of 8; ask for a page from 1 to 3"),
+        "{}",
+        past.text()
+    );
+
     assert_clean(&fake);
     bot.stop().await;
     fake.shutdown().await;

@@ -11,6 +11,7 @@ use jarvis::domain::calendar::Month;
 use jarvis::domain::cost::CostSource;
 use jarvis::domain::item::{BillingPeriod, ItemChanges, Kind, Status};
 use jarvis::domain::money::Currency;
+use jarvis::domain::page::PageRequest;
 use jarvis::domain::text::ItemName;
 use jarvis::domain::workspace::Language;
 use jarvis::domain::workspace::SettingKey;
@@ -73,7 +74,7 @@ async fn items_round_trip_through_the_database() {
     // A new connection (a restart) sees the same thing.
     let reopened = jarvis::store::Store::open(&db.url).await.unwrap();
     let app2 = jarvis::app::App::new(reopened, std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())));
-    let list = app2.list_items(&local, ItemFilter::default()).await.unwrap();
+    let list = app2.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(list.items.len(), 1);
     assert_eq!(list.items[0].cost.0.amount, dec("14.98"));
 }
@@ -185,7 +186,7 @@ async fn stored_names_get_the_new_keys_and_look_alikes_are_kept_apart() {
         (cloud, "Ｃｌｏｕｄ".to_string(), "cloud".to_string()),
     ];
     assert_eq!(keys().await, expected);
-    let log = app.audit_log(&local, 100).await.unwrap();
+    let log = app.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries;
     let renames: Vec<_> = log.iter().filter(|e| e.action == "item.rename").collect();
     assert_eq!(renames.len(), 1, "{log:?}");
     assert_eq!(renames[0].actor, "jarvis");
@@ -208,7 +209,11 @@ async fn stored_names_get_the_new_keys_and_look_alikes_are_kept_apart() {
     let again = jarvis::store::Store::open(&db.url).await.unwrap();
     again.close().await;
     assert_eq!(keys().await, expected);
-    assert_eq!(app.audit_log(&local, 100).await.unwrap().len(), entries + 1, "only the edit was added");
+    assert_eq!(
+        app.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries.len(),
+        entries + 1,
+        "only the edit was added"
+    );
 }
 
 #[tokio::test]
@@ -220,8 +225,8 @@ async fn removing_keeps_history_and_frees_the_name() {
     app.record_cost(&local, &Actor::Cli, &cost_input("api", "50")).await.unwrap();
     app.remove_item(&local, &Actor::Cli, &ItemRef::new("api")).await.unwrap();
 
-    assert!(app.list_items(&local, ItemFilter::default()).await.unwrap().items.is_empty());
-    let history = app.cost_history(&local, None, None, None).await.unwrap();
+    assert!(app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap().items.is_empty());
+    let history = app.cost_history(&local, None, None, None, PageRequest::default()).await.unwrap();
     assert_eq!(history.records.len(), 1);
     assert_eq!(history.records[0].item, "api");
     let export = app.export_data(&local).await.unwrap();
@@ -244,7 +249,7 @@ async fn one_workspace_can_neither_see_nor_change_another_workspaces_items() {
     let by_id = ItemRef::new(format!("#{}", secret.item.id));
     let by_name = ItemRef::new("OpenAI");
 
-    assert!(app.list_items(&beta, ItemFilter::default()).await.unwrap().items.is_empty());
+    assert!(app.list_items(&beta, ItemFilter::default(), PageRequest::default()).await.unwrap().items.is_empty());
     for reference in [&by_id, &by_name] {
         assert!(matches!(user_error(app.show_item(&beta, reference).await), UserError::NotFound { .. }));
         let edit = ItemChanges { cost: Some(dec("0")), ..Default::default() };
@@ -260,9 +265,9 @@ async fn one_workspace_can_neither_see_nor_change_another_workspaces_items() {
     // Suggestions never leak the other workspace's names.
     let error = user_error(app.show_item(&beta, &ItemRef::new("OpenAl")).await);
     assert_eq!(error.to_string(), "No item `OpenAl` in this workspace; list them with `item list`");
-    assert!(app.cost_history(&beta, None, None, None).await.unwrap().records.is_empty());
+    assert!(app.cost_history(&beta, None, None, None, PageRequest::default()).await.unwrap().records.is_empty());
     assert!(app.list_rates(&beta).await.unwrap().is_empty());
-    assert!(app.audit_log(&beta, 100).await.unwrap().is_empty());
+    assert!(app.audit_log(&beta, PageRequest::first(100).unwrap()).await.unwrap().entries.is_empty());
 
     // And alpha's item is untouched.
     let shown = app.show_item(&alpha, &by_id).await.unwrap();
@@ -283,7 +288,7 @@ async fn every_change_is_audited_with_before_and_after() {
     app.set_setting(&local, &Actor::Cli, SettingKey::Timezone, "Asia/Bangkok").await.unwrap();
     app.remove_item(&local, &Actor::Cli, &ItemRef::new("GitHub Team")).await.unwrap();
 
-    let log = app.audit_log(&local, 100).await.unwrap();
+    let log = app.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries;
     let actions: Vec<(&str, &str)> = log.iter().rev().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
     assert_eq!(
         actions,
@@ -311,7 +316,7 @@ async fn refused_changes_write_nothing() {
     let local = ws("local");
     app.add_item(&local, &Actor::Cli, Kind::Other, &named("thing", "10")).await.unwrap();
     let before = app.export_data(&local).await.unwrap();
-    let audit_before = app.audit_log(&local, 100).await.unwrap().len();
+    let audit_before = app.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries.len();
 
     let bad_edits = [
         ItemChanges { period: Some(BillingPeriod::OneTime), auto_renew: Some(true), ..Default::default() },
@@ -332,7 +337,7 @@ async fn refused_changes_write_nothing() {
     let after = app.export_data(&local).await.unwrap();
     assert_eq!(serde_json::to_value(&after.items).unwrap(), serde_json::to_value(&before.items).unwrap());
     assert!(after.history.is_empty());
-    assert_eq!(app.audit_log(&local, 100).await.unwrap().len(), audit_before);
+    assert_eq!(app.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries.len(), audit_before);
     assert_eq!(app.settings(&local).await.unwrap().settings.base_currency, Currency::USD);
 }
 
@@ -346,7 +351,7 @@ async fn totals_convert_with_dated_rates_and_name_missing_pairs() {
     app.add_item(&local, &Actor::Cli, Kind::Other, &internet).await.unwrap();
     app.add_item(&local, &Actor::Cli, Kind::Hosting, &named("api", "100")).await.unwrap();
 
-    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(list.totals.total_monthly_cost.to_string(), "100.00 USD");
     assert_eq!(list.totals.items_left_out, 1);
     assert_eq!(list.warnings.len(), 1);
@@ -357,7 +362,7 @@ async fn totals_convert_with_dated_rates_and_name_missing_pairs() {
 
     app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("34.4"), Some(d("2026-01-01"))).await.unwrap();
     app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("35.2"), Some(d("2026-11-01"))).await.unwrap();
-    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert!(list.warnings.is_empty());
     assert_eq!(list.totals.total_monthly_cost.to_string(), "136.65 USD"); // 100 + 1290 / 35.2
     assert_eq!(list.totals.by_category["other"]["amount"], "36.65");
@@ -370,7 +375,7 @@ async fn totals_convert_with_dated_rates_and_name_missing_pairs() {
 
     // Changing the base currency converts the other way.
     app.set_setting(&local, &Actor::Cli, SettingKey::Currency, "THB").await.unwrap();
-    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(list.totals.total_monthly_cost.to_string(), "4,810.00 THB"); // 100 * 35.2 + 1290
 }
 
@@ -412,7 +417,7 @@ async fn renewal_job_charges_each_passed_renewal_exactly_once() {
     assert!(later.run_jobs(&local).await.unwrap().renewals.is_empty());
     assert!(db.app_at("2026-03-12T09:00:00Z").run_jobs(&local).await.unwrap().renewals.is_empty());
     let renewals: Vec<_> = later
-        .cost_history(&local, None, None, None)
+        .cost_history(&local, None, None, None, PageRequest::default())
         .await
         .unwrap()
         .records
@@ -420,7 +425,7 @@ async fn renewal_job_charges_each_passed_renewal_exactly_once() {
         .filter(|r| r.source == CostSource::Renewal)
         .collect();
     assert_eq!(renewals.len(), 3);
-    let log = later.audit_log(&local, 100).await.unwrap();
+    let log = later.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries;
     assert_eq!(log.iter().filter(|e| e.action == "renewal.charge" && e.actor == "jarvis").count(), 2);
 }
 
@@ -534,7 +539,9 @@ async fn the_demo_fills_a_realistic_year_and_refuses_a_used_workspace() {
     assert_eq!(registrars.len(), 2);
     assert!(list.warnings.is_empty(), "the demo sets the rates it needs");
 
-    let history = app.cost_history(&demo, None, None, None).await.unwrap();
+    let everything = PageRequest::first(PageRequest::MAX_SIZE).unwrap();
+    let history = app.cost_history(&demo, None, None, None, everything).await.unwrap();
+    assert_eq!(history.records.len() as u64, history.paging.total, "all on one page");
     let months: std::collections::BTreeSet<Month> = history.records.iter().map(|r| Month::of(r.period_start)).collect();
     assert_eq!(months.len(), 12);
     let monthly_totals: Vec<rust_decimal::Decimal> = months
@@ -574,7 +581,10 @@ async fn the_database_file_is_created_on_first_use_in_wal_mode() {
     // Opening it again applies no migration twice and keeps the data.
     let store = jarvis::store::Store::open(path.to_str().unwrap()).await.unwrap();
     let app = jarvis::app::App::new(store, std::sync::Arc::new(jarvis::app::FixedClock(NOW.parse().unwrap())));
-    assert_eq!(app.list_items(&ws("local"), ItemFilter::default()).await.unwrap().items.len(), 1);
+    assert_eq!(
+        app.list_items(&ws("local"), ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(),
+        1
+    );
 }
 
 /// (start, end, amount) of every record of the workspace, by period.
@@ -582,7 +592,7 @@ async fn history_rows(
     app: &jarvis::app::App,
     workspace: &jarvis::domain::workspace::WorkspaceId,
 ) -> Vec<(String, String, String)> {
-    let history = app.cost_history(workspace, None, None, None).await.unwrap();
+    let history = app.cost_history(workspace, None, None, None, PageRequest::default()).await.unwrap();
     history
         .records
         .iter()
@@ -700,7 +710,7 @@ async fn a_removed_item_can_be_restored() {
     let restored = app.restore_item(&local, &Actor::Cli, &ItemRef::new("Cloudflare")).await.unwrap();
     assert_eq!(restored.id, added.item.id);
     assert!(restored.removed_at.is_none());
-    assert_eq!(app.list_items(&local, ItemFilter::default()).await.unwrap().items.len(), 1);
+    assert_eq!(app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(), 1);
     // Restoring again finds nothing removed; a live item of the same name blocks a restore.
     assert!(matches!(
         user_error(app.restore_item(&local, &Actor::Cli, &ItemRef::new("Cloudflare")).await),
@@ -722,7 +732,7 @@ async fn a_rate_set_for_a_later_day_is_not_used_earlier() {
         .await
         .unwrap();
     app.set_rate(&local, &Actor::Cli, Currency::USD, thb, dec("35"), Some(d("2027-06-01"))).await.unwrap();
-    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(list.totals.items_left_out, 1);
     let warning = english(&list.warnings[0]);
     assert!(warning.contains("the earliest rate between THB and USD is dated 2027-06-01"), "{warning}");
@@ -756,10 +766,15 @@ async fn history_totals_count_only_the_days_asked_about() {
     let mut yearly = cost_input("acme.com", "365");
     yearly.period = CostPeriod::PaidOn(d("2026-01-01"));
     app.record_cost(&local, &Actor::Cli, &yearly).await.unwrap();
-    let november = app.cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30"))).await.unwrap();
+    let november = app
+        .cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30")), PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(november.records.len(), 1);
     assert_eq!(november.total.to_string(), "30.00 USD");
-    let error = user_error(app.cost_history(&local, None, Some(d("2026-12-01")), Some(d("2026-11-01"))).await);
+    let error = user_error(
+        app.cost_history(&local, None, Some(d("2026-12-01")), Some(d("2026-11-01")), PageRequest::default()).await,
+    );
     assert!(error.to_string().contains("swap them"), "{error}");
 }
 
@@ -811,10 +826,16 @@ async fn recording_over_jarvis_charges_needs_replace_and_never_double_counts() {
     app.record_cost(&local, &Actor::Cli, &november).await.unwrap();
     let later = db.app_at("2026-12-02T09:00:00Z");
     later.run_jobs(&local).await.unwrap();
-    let nov = later.cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30"))).await.unwrap();
+    let nov = later
+        .cost_history(&local, None, Some(d("2026-11-01")), Some(d("2026-11-30")), PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(total(&nov), "20.00 USD");
     // October keeps its share of the replaced charge (Oct 12-31: 20 x 20/31), plus Oct 1-11.
-    let oct = later.cost_history(&local, None, Some(d("2026-10-01")), Some(d("2026-10-31"))).await.unwrap();
+    let oct = later
+        .cost_history(&local, None, Some(d("2026-10-01")), Some(d("2026-10-31")), PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(total(&oct), "20.00 USD");
     assert_eq!(
         history_rows(&later, &local).await,
@@ -826,7 +847,7 @@ async fn recording_over_jarvis_charges_needs_replace_and_never_double_counts() {
         ])
     );
     // The replaced charge is gone from history, and its days are not charged again.
-    let log = later.audit_log(&local, 100).await.unwrap();
+    let log = later.audit_log(&local, PageRequest::first(100).unwrap()).await.unwrap().entries;
     assert_eq!(log.iter().filter(|e| e.action == "cost.replace").count(), 1);
 }
 
@@ -867,7 +888,7 @@ async fn changing_a_usage_items_terms_bills_its_usage_so_far_once() {
     let app = at("2026-12-16");
     app.run_jobs(&local).await.unwrap();
     // 60 units in all over the provider's cycle, 60 USD: never the 30 twice.
-    let all = app.cost_history(&local, None, None, None).await.unwrap();
+    let all = app.cost_history(&local, None, None, None, PageRequest::default()).await.unwrap();
     assert_eq!(total(&all), "60.00 USD");
     assert_eq!(
         history_rows(&app, &local).await,
@@ -948,11 +969,11 @@ async fn a_removed_cost_record_leaves_history_and_is_not_charged_again() {
     db.app_at("2026-10-01T09:00:00Z").add_item(&local, &Actor::Cli, Kind::Other, &named("T", "31")).await.unwrap();
     let app = db.app_at("2026-11-02T09:00:00Z");
     let report = app.run_jobs(&local).await.unwrap();
-    let id = app.cost_history(&local, None, None, None).await.unwrap().records[0].id;
+    let id = app.cost_history(&local, None, None, None, PageRequest::default()).await.unwrap().records[0].id;
     assert_eq!(report.month_close.len(), 1);
     let someone = Actor::User("123456789012345678".into());
     app.remove_cost(&local, &someone, id).await.unwrap();
-    assert!(app.cost_history(&local, None, None, None).await.unwrap().records.is_empty());
+    assert!(app.cost_history(&local, None, None, None, PageRequest::default()).await.unwrap().records.is_empty());
     assert!(app.run_jobs(&local).await.unwrap().month_close.is_empty(), "October stays dealt with");
     // A retried remove says the record is gone already, when and by whom, and that nothing changed.
     assert_eq!(
@@ -966,7 +987,7 @@ async fn a_removed_cost_record_leaves_history_and_is_not_charged_again() {
     // History outlives items: a removed item's history is still reachable by name.
     app.record_cost(&local, &Actor::Cli, &cost_input("T", "31")).await.unwrap();
     app.remove_item(&local, &Actor::Cli, &ItemRef::new("T")).await.unwrap();
-    let history = app.cost_history(&local, Some(&ItemRef::new("T")), None, None).await.unwrap();
+    let history = app.cost_history(&local, Some(&ItemRef::new("T")), None, None, PageRequest::default()).await.unwrap();
     assert!(history.records.iter().any(|r| r.source == CostSource::Manual), "{:?}", history.records);
 }
 
@@ -979,7 +1000,7 @@ async fn a_one_time_purchase_is_spent_the_day_it_is_added() {
     let added = app.add_item(&local, &Actor::Cli, Kind::Package, &license).await.unwrap();
     assert!(added.notices[0].contains("Recorded the one-time cost of 499.00 USD on 2026-11-30"), "{:?}", added.notices);
     assert_eq!(history_rows(&app, &local).await, rows(&[("2026-11-30", "2026-11-30", "499.00 USD")]));
-    let list = app.list_items(&local, ItemFilter::default()).await.unwrap();
+    let list = app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap();
     assert_eq!(list.totals.total_monthly_cost.to_string(), "0.00 USD", "not a monthly cost");
 }
 
@@ -1004,7 +1025,8 @@ async fn the_same_figure_for_the_same_days_is_refused_unless_meant_again() {
     let september = CostInput { period: CostPeriod::Month(Month::new(2026, 9).unwrap()), ..cost_input("Target", "5") };
     app.record_cost(&ws, &Actor::Cli, &september).await.unwrap();
     app.record_cost(&ws, &Actor::Cli, &CostInput { again: true, ..cost_input("Target", "5") }).await.unwrap();
-    let history = app.cost_history(&ws, Some(&ItemRef::new("Target")), None, None).await.unwrap();
+    let history =
+        app.cost_history(&ws, Some(&ItemRef::new("Target")), None, None, PageRequest::default()).await.unwrap();
     let amounts: Vec<String> = history.records.iter().map(|r| r.amount.to_string()).collect();
     assert_eq!(amounts, ["5.00 USD", "5.00 USD", "6.00 USD", "5.00 USD"]);
 }
@@ -1033,7 +1055,7 @@ async fn a_request_key_makes_a_write_happen_once() {
     let count = |app: &jarvis::app::App| {
         let app = app.clone();
         let ws = ws.clone();
-        async move { app.cost_history(&ws, None, None, None).await.unwrap().records.len() }
+        async move { app.cost_history(&ws, None, None, None, PageRequest::default()).await.unwrap().records.len() }
     };
     assert_eq!(count(&app).await, 1);
     // Another key writes; in another workspace the key means nothing.

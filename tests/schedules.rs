@@ -9,6 +9,7 @@ use std::sync::Arc;
 use common::{ManualClock, TestDb, ws};
 use jarvis::app::App;
 use jarvis::domain::audit::Actor;
+use jarvis::domain::page::PageRequest;
 use jarvis::domain::workspace::SettingKey;
 
 fn slots(due: &[jarvis::app::DueReport]) -> Vec<(String, bool)> {
@@ -187,7 +188,7 @@ async fn a_report_asked_for_is_queued_once_per_request() {
     let other = app.keyed(RequestKey::discord(111)).queue_report(&common::ws("5151"), &admin, 901).await.unwrap();
     assert_eq!(other, QueuedReport { channel_id: 901 });
 
-    let log = app.audit_log(&ws, 100).await.unwrap();
+    let log = app.audit_log(&ws, PageRequest::first(100).unwrap()).await.unwrap().entries;
     let posts: Vec<(&str, &str)> =
         log.iter().filter(|e| e.action == "report.post").map(|e| (e.actor.as_str(), e.entity.as_str())).collect();
     assert_eq!(posts.len(), 2, "{posts:?}");

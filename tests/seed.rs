@@ -10,6 +10,7 @@ use jarvis::domain::UserError;
 use jarvis::domain::audit::Actor;
 use jarvis::domain::calendar::DateRange;
 use jarvis::domain::item::{BillingPeriod, Kind};
+use jarvis::domain::page::PageRequest;
 use jarvis::store::Removed;
 
 const NOW: &str = "2026-11-30T09:00:00Z";
@@ -53,7 +54,7 @@ async fn seeding_refuses_a_workspace_with_items_unless_told_to_add() {
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert!(app.list_rates(&local).await.unwrap().is_empty(), "nothing is written when refused");
-    assert_eq!(app.list_items(&local, ItemFilter::default()).await.unwrap().items.len(), 1);
+    assert_eq!(app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(), 1);
 
     // Told to add: twice, with the same seed, beside the item that was there.
     let adding = SeedOptions { allow_existing: true, ..options(TINY, 42) };
@@ -126,10 +127,10 @@ async fn the_small_workload_is_varied_consistent_and_leaves_the_jobs_nothing_to_
     drop(tx);
 
     // One audit entry per transaction.
-    let audit = app.audit_log(&bench, 100).await.unwrap();
+    let audit = app.audit_log(&bench, PageRequest::first(100).unwrap()).await.unwrap().entries;
     assert_eq!(audit.iter().filter(|a| a.action == "demo.seed").count(), summary.transactions);
     // Every amount converts: the rates reach back to the first record.
-    let warnings = app.list_items(&bench, ItemFilter::default()).await.unwrap().warnings;
+    let warnings = app.list_items(&bench, ItemFilter::default(), PageRequest::default()).await.unwrap().warnings;
     assert!(warnings.is_empty(), "{warnings:?}");
 
     // The history is what the jobs would have written: running them now charges nothing.

@@ -169,8 +169,8 @@ pub fn month_to_date(spend: &Spend, month: Month, pick: impl Fn(&MonthSpend) -> 
     }
 }
 
-/// Renewals of live, billable items within `days` of today, soonest first. Usage bills, which
-/// follow the usage, are not renewals.
+/// Renewals of live, billable items within `days` of today, soonest first (then by name and id).
+/// Usage bills, which follow the usage, are not renewals.
 pub fn upcoming_renewals(ledger: &Ledger, days: u32) -> Vec<UpcomingRenewal> {
     let today = ledger.today;
     let mut upcoming: Vec<UpcomingRenewal> = ledger
@@ -195,7 +195,7 @@ pub fn upcoming_renewals(ledger: &Ledger, days: u32) -> Vec<UpcomingRenewal> {
             })
         })
         .collect();
-    upcoming.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.cmp(&b.item)));
+    upcoming.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.cmp(&b.item)).then(a.item_id.cmp(&b.item_id)));
     upcoming
 }
 

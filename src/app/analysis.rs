@@ -23,6 +23,7 @@ use crate::domain::budget::{Budget, BudgetScope, Thresholds};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::item::Category;
 use crate::domain::money::{Currency, Money};
+use crate::domain::page::{Noun, PageInfo, PageRequest};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::RunRates;
 use crate::domain::workspace::{Language, Settings, WorkspaceId};
@@ -148,13 +149,16 @@ pub struct AlertList {
     pub counts: crate::analysis::dashboard::AlertCounts,
 }
 
-/// Renewals coming up.
+/// A page of the renewals coming up.
 #[derive(Clone, Debug, Serialize)]
 pub struct RenewalList {
     pub today: NaiveDate,
     pub days: u32,
     pub base_currency: Currency,
+    /// This page's renewals, soonest first.
     pub renewals: Vec<crate::analysis::dashboard::UpcomingRenewal>,
+    /// Which page this is, of how many, and how many renewals there are in all.
+    pub paging: PageInfo,
 }
 
 /// A budget as listed.
@@ -335,16 +339,14 @@ impl App {
         Ok(trends(&loaded.ledger(), &spend, months as usize, category))
     }
 
-    /// Renewals in the next `days` days (default 30), soonest first.
-    pub async fn renewals(&self, workspace: &WorkspaceId, days: Option<u32>) -> Result<RenewalList> {
+    /// A page of the renewals in the next `days` days (default 30), soonest first (then by
+    /// item name and id).
+    pub async fn renewals(&self, workspace: &WorkspaceId, days: Option<u32>, page: PageRequest) -> Result<RenewalList> {
         let loaded = self.load(workspace, 0).await?;
         let days = days.unwrap_or(RENEWAL_DAYS);
-        Ok(RenewalList {
-            today: loaded.today,
-            days,
-            base_currency: loaded.settings.base_currency,
-            renewals: crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(), days),
-        })
+        let all = crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(), days);
+        let (renewals, paging) = page.take(all, Noun::RENEWALS)?;
+        Ok(RenewalList { today: loaded.today, days, base_currency: loaded.settings.base_currency, renewals, paging })
     }
 
     /// Every alert, most severe first.

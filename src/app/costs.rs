@@ -14,6 +14,7 @@ use crate::domain::calendar::{DateRange, Month};
 use crate::domain::cost::{CostRecord, CostSource, NewCostRecord, UsageSnapshot, recorded_period};
 use crate::domain::item::{Item, Renewal};
 use crate::domain::money::{Currency, Money};
+use crate::domain::page::{Noun, PageRequest};
 use crate::domain::rates::{RateBook, dedup_missing};
 use crate::domain::text::Notes;
 use crate::domain::workspace::WorkspaceId;
@@ -236,27 +237,21 @@ impl App {
         Ok(view)
     }
 
-    /// Cost records, optionally for one item and the days `from`..=`to`, with their total in the
+    /// A page of cost records (oldest first: by period start, then id), optionally for one item
+    /// and the days `from`..=`to`, with the total of every matching record, on every page, in the
     /// base currency. Records reaching outside the days count only for their share inside them.
+    ///
+    /// The total adds up the amount and days of every matching record, one by one in history
+    /// order, as it always has, so it stays exact to the last digit; only the page's records are
+    /// read whole. (Month roll-ups would sum the same shares grouped by month and converted per
+    /// group, which is not always the same to the last decimal digit.)
     pub async fn cost_history(
         &self,
         workspace: &WorkspaceId,
         item: Option<&ItemRef>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
-    ) -> Result<CostHistory> {
-        self.cost_history_newest(workspace, item, from, to, None).await
-    }
-
-    /// [`App::cost_history`] listing only the `newest` records (the total still covers them
-    /// all): for a chat reply, which cannot show a million lines.
-    pub async fn cost_history_newest(
-        &self,
-        workspace: &WorkspaceId,
-        item: Option<&ItemRef>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-        newest: Option<usize>,
+        page: PageRequest,
     ) -> Result<CostHistory> {
         let window = DateRange::between(from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX))?;
         let mut tx = self.store.read().await?;
@@ -265,39 +260,61 @@ impl App {
             Some(reference) => Some(resolve_any(&mut tx, workspace, reference).await?.id),
             None => None,
         };
-        let records = tx.cost_records(workspace, CostFilter { item_id, from, to }).await?;
-        let items: HashMap<i64, _> =
-            tx.items(workspace, Removed::Included).await?.into_iter().map(|i| (i.id, i)).collect();
+        let lines = tx.cost_lines(workspace, CostFilter { item_id, from, to }).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let base = settings.base_currency;
-        let mut left_out: Vec<LeftOut> = Vec::new();
-        let mut total = Money::zero(base);
-        for record in &records {
-            let share = Money::new(record.amount_within(window), record.amount.currency);
-            match rates.convert(share, base, record.period.start) {
-                Ok(converted) => total = total.plus(converted),
-                Err(gap) => {
-                    let gap = gap.for_days(record.period);
-                    match left_out.iter_mut().find(|l| l.amount.currency == share.currency) {
-                        Some(l) => {
-                            l.amount = l.amount.plus(share);
-                            l.records += 1;
-                            l.missing = dedup_missing([l.missing, gap])[0];
-                        }
-                        None => left_out.push(LeftOut { amount: share, records: 1, missing: gap }),
+        let mut total = HistoryTotal::new(base);
+        for line in &lines {
+            total.add(line.amount, line.period, window, &rates);
+        }
+        let (shown, paging) = page.take(lines, Noun::COST_RECORDS)?;
+        let shown: Vec<i64> = shown.iter().map(|line| line.id).collect();
+        let records = tx.cost_records_by_id(workspace, &shown).await?;
+        let ids: Vec<i64> = records.iter().map(|r| r.item_id).collect();
+        let items: HashMap<i64, _> = tx.items_by_id(workspace, &ids).await?.into_iter().map(|i| (i.id, i)).collect();
+        Ok(CostHistory {
+            base_currency: base,
+            item_id,
+            from,
+            to,
+            records: records.iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),
+            paging,
+            total: total.total,
+            left_out: total.left_out,
+        })
+    }
+}
+
+/// The total of cost records within a window, in the base currency, added up record by record
+/// in history order; what no rate converts is set aside per currency.
+struct HistoryTotal {
+    base: Currency,
+    total: Money,
+    left_out: Vec<LeftOut>,
+}
+
+impl HistoryTotal {
+    fn new(base: Currency) -> HistoryTotal {
+        HistoryTotal { base, total: Money::zero(base), left_out: Vec::new() }
+    }
+
+    /// Adds the share within `window` of a record of `amount` paying for `period`, converted at
+    /// the rate of the period's first day.
+    fn add(&mut self, amount: Money, period: DateRange, window: DateRange, rates: &RateBook) {
+        let share = Money::new(period.share(amount.amount, window), amount.currency);
+        match rates.convert(share, self.base, period.start) {
+            Ok(converted) => self.total = self.total.plus(converted),
+            Err(gap) => {
+                let gap = gap.for_days(period);
+                match self.left_out.iter_mut().find(|l| l.amount.currency == share.currency) {
+                    Some(l) => {
+                        l.amount = l.amount.plus(share);
+                        l.records += 1;
+                        l.missing = dedup_missing([l.missing, gap])[0];
                     }
+                    None => self.left_out.push(LeftOut { amount: share, records: 1, missing: gap }),
                 }
             }
         }
-        let earlier = newest.map_or(0, |n| records.len().saturating_sub(n));
-        Ok(CostHistory {
-            base_currency: base,
-            from,
-            to,
-            records: records[earlier..].iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),
-            earlier,
-            total,
-            left_out,
-        })
     }
 }

@@ -246,7 +246,7 @@ impl App {
         }
         demo_sites(&mut tx, workspace, actor, now, today).await?;
         tx.commit().await?;
-        self.list_items(workspace, ItemFilter::default()).await
+        self.list_items(workspace, ItemFilter::default(), crate::domain::page::PageRequest::default()).await
     }
 }
 

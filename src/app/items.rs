@@ -17,6 +17,7 @@ use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostSource, NewCostRecord, settle};
 use crate::domain::error::{close_matches, rank_matches};
 use crate::domain::item::{BillingPeriod, Category, Item, ItemChanges, Kind, Status};
+use crate::domain::page::{Noun, PageRequest};
 use crate::domain::rates::RateBook;
 use crate::domain::summary::{RunRates, monthly_totals};
 use crate::domain::text::{Notes, name_key};
@@ -353,9 +354,9 @@ impl App {
         Ok(current)
     }
 
-    /// The workspace's live items matching `filter`, by category then name, with the monthly
-    /// totals of the items listed.
-    pub async fn list_items(&self, workspace: &WorkspaceId, filter: ItemFilter) -> Result<ItemList> {
+    /// A page of the workspace's live items matching `filter` (by category, kind and name, ties
+    /// by id), with the monthly totals of every item matching it, on every page.
+    pub async fn list_items(&self, workspace: &WorkspaceId, filter: ItemFilter, page: PageRequest) -> Result<ItemList> {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
@@ -365,19 +366,18 @@ impl App {
         let rates = RateBook::new(tx.rates(workspace).await?);
         let run_rates = crate::analysis::run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today);
         let window = settings.expiring_window_days;
-        let shown: Vec<&Item> = items
+        let mut shown: Vec<&Item> = items
             .iter()
             .filter(|i| filter.kind.is_none_or(|k| i.kind() == k))
             .filter(|i| filter.category.is_none_or(|c| i.category() == c))
             .filter(|i| filter.status.is_none_or(|s| i.status(today, window) == s))
             .collect();
-        // The totals of what is listed, worked out as the workspace's are.
+        // The totals of every item matching, worked out as the workspace's are.
         let totals = monthly_totals(shown.iter().copied(), &run_rates, settings.base_currency, &rates, today, window);
-        let mut views: Vec<ItemView> =
+        shown.sort_by_cached_key(|i| (i.category(), i.kind(), i.name.as_str().to_lowercase(), i.id));
+        let (shown, paging) = page.take(shown, Noun::ITEMS)?;
+        let views: Vec<ItemView> =
             shown.iter().map(|item| ItemView::new(item, &settings, &rates, today, &run_rates)).collect();
-        views.sort_by(|a, b| {
-            (a.category, a.kind, a.name.to_lowercase()).cmp(&(b.category, b.kind, b.name.to_lowercase()))
-        });
         let mut warnings: Vec<Text> = totals.missing_rates.iter().map(missing_rate_text).collect();
         if items.is_empty() {
             let known = tx.workspace_ids().await?;
@@ -391,6 +391,7 @@ impl App {
             today,
             base_currency: settings.base_currency,
             items: views,
+            paging,
             totals: TotalsView::from(&totals),
             warnings,
         })

@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use super::views::{RateView, SettingsPage, SettingsView};
+use super::views::{AuditLog, RateView, SettingsPage, SettingsView};
 use super::{App, Result};
 use crate::domain::audit::{Actor, Change};
+use crate::domain::page::{Noun, PageRequest};
 use crate::domain::workspace::{SettingKey, WorkspaceId};
-use crate::store::AuditRecord;
 
 impl App {
     pub async fn settings(&self, workspace: &WorkspaceId) -> Result<SettingsView> {
@@ -51,9 +51,11 @@ impl App {
         Ok(SettingsView { workspace: workspace.clone(), today: self.today(&after), settings: after })
     }
 
-    /// The newest `limit` audit entries, newest first.
-    pub async fn audit_log(&self, workspace: &WorkspaceId, limit: u32) -> Result<Vec<AuditRecord>> {
+    /// A page of the audit log, newest first (page 1 holds the newest entries).
+    pub async fn audit_log(&self, workspace: &WorkspaceId, page: PageRequest) -> Result<AuditLog> {
         let mut tx = self.store.read().await?;
-        Ok(tx.audit_log(workspace, limit).await?)
+        let paging = page.locate(tx.audit_count(workspace).await?, Noun::AUDIT_ENTRIES)?;
+        let entries = tx.audit_log(workspace, paging.offset(), paging.per_page.into()).await?;
+        Ok(AuditLog { entries, paging })
     }
 }

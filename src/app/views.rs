@@ -13,6 +13,7 @@ use crate::domain::item::{
     ServiceType, Status,
 };
 use crate::domain::money::{Currency, Money, exact_amount, format_exact};
+use crate::domain::page::PageInfo;
 use crate::domain::rates::{ExchangeRate, MissingRate, RateBook};
 use crate::domain::summary::{RunRateBasis, RunRates, Totals, item_monthly};
 use crate::domain::workspace::{LeadTimes, Settings, WorkspaceId};
@@ -219,14 +220,18 @@ impl From<&Totals> for TotalsView {
     }
 }
 
-/// A workspace's items with their totals.
+/// A page of a workspace's items with the totals of every item matching the filter.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemList {
     pub workspace: WorkspaceId,
     pub today: NaiveDate,
     pub base_currency: Currency,
+    /// This page's items.
     pub items: Vec<ItemView>,
-    /// The run-rate of the items listed (billable ones), in the base currency.
+    /// Which page this is, of how many, and how many items match in all.
+    pub paging: PageInfo,
+    /// The run-rate of every item matching the filter (billable ones), on every page, in the base
+    /// currency.
     pub totals: TotalsView,
     /// Things the reader should know, such as a missing exchange rate.
     pub warnings: Vec<Text>,
@@ -290,18 +295,22 @@ impl CostView {
     }
 }
 
-/// Cost history with its total in the base currency.
+/// A page of cost history, with the total of every record matching, in the base currency.
 #[derive(Clone, Debug, Serialize)]
 pub struct CostHistory {
     pub base_currency: Currency,
+    /// The item asked about (its id), when only one item's records were.
+    pub item_id: Option<i64>,
     /// The days asked about, when limited.
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// This page's records, oldest first.
     pub records: Vec<CostView>,
-    /// Older records not listed (when only the newest were asked for); the total includes them.
-    pub earlier: usize,
-    /// What the records cost within `from`..`to` (a record reaching outside counts for its share
-    /// of days inside), in the base currency; records without an exchange rate are left out.
+    /// Which page this is, of how many, and how many records match in all.
+    pub paging: PageInfo,
+    /// What every matching record (on every page) costs within `from`..`to` (a record reaching
+    /// outside counts for its share of days inside), in the base currency; records without an
+    /// exchange rate are left out.
     pub total: Money,
     /// What is not in `total` for want of an exchange rate, one entry per currency pair.
     pub left_out: Vec<LeftOut>,
@@ -316,6 +325,13 @@ pub struct LeftOut {
     pub records: usize,
     /// Which rate is missing, for which days.
     pub missing: MissingRate,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditLog {
+    pub entries: Vec<crate::store::AuditRecord>,
+    pub paging: PageInfo,
 }
 
 /// The settings and the exchange rates.

@@ -16,6 +16,7 @@ use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,
 };
 use crate::domain::money::{Currency, NumberRule};
+use crate::domain::page::PageNumber;
 use crate::domain::site::parse_interval;
 use crate::domain::text::{ItemName, Label, Notes};
 use crate::domain::workspace::{Language, LeadTimes, SettingKey, WorkspaceId};
@@ -114,6 +115,31 @@ fn date(input: &str) -> Result<NaiveDate, UserError> {
     parse_date("date", input)
 }
 
+fn page_number(input: &str) -> Result<PageNumber, UserError> {
+    crate::domain::page::parse_page(input)
+}
+
+fn page_size(input: &str) -> Result<u32, UserError> {
+    crate::domain::page::parse_size(input)
+}
+
+/// `--limit` and `--page` of a long list.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct PageArgs {
+    /// How many to show on a page, 1 to 1000 [default: 50].
+    #[arg(long, value_name = "N", value_parser = page_size, allow_negative_numbers = true)]
+    pub limit: Option<u32>,
+    /// Which page to show: 1, 2, ... or `last` [default: 1]. Text output ends with the command
+    /// for the next page when there are more.
+    #[arg(long, value_name = "K", value_parser = page_number, allow_negative_numbers = true)]
+    pub page: Option<PageNumber>,
+}
+
+impl PageArgs {
+    /// Rows a page holds unless `--limit` says otherwise.
+    pub const DEFAULT_LIMIT: u32 = crate::domain::page::PageRequest::DEFAULT_SIZE;
+}
+
 /// Jarvis keeps your company's infrastructure and AI/SaaS spending in view.
 ///
 /// Everything lives in a SQLite ledger (DATABASE_URL, default ./jarvis.db), one workspace per
@@ -162,6 +188,7 @@ impl Command {
             Command::Jobs(_) | Command::Demo(_) | Command::Run { .. } | Command::Import(_) => true,
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Audit { .. }
+            | Command::Renewals { .. }
             | Command::Export { .. }
             | Command::Dashboard { .. }
             | Command::Trends { .. }
@@ -200,10 +227,16 @@ pub enum Command {
         all_workspaces: bool,
     },
     /// Who changed what, newest first.
+    #[command(after_help = "Examples:
+  jarvis audit                   (the newest 20 changes)
+  jarvis audit --limit 100 --page 2")]
     Audit {
-        /// How many entries to show.
-        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        /// How many entries to show on a page, 1 to 1000.
+        #[arg(long, value_name = "N", default_value = "20", value_parser = page_size, allow_negative_numbers = true)]
         limit: u32,
+        /// Which page to show: 1 (the newest), 2, ... or `last` (the oldest) [default: 1].
+        #[arg(long, value_name = "K", value_parser = page_number, allow_negative_numbers = true)]
+        page: Option<PageNumber>,
     },
     /// The dashboard: monthly cost, categories, this month so far, the last 12 months, upcoming
     /// renewals, alerts and providers.
@@ -238,6 +271,17 @@ pub enum Command {
     },
     /// What needs attention: renewals, expiries, budgets, free tiers, API keys, unusual spend.
     Alerts,
+    /// What renews soon, soonest first, with its price and whether it renews by itself.
+    #[command(after_help = "Examples:
+  jarvis renewals
+  jarvis renewals --days 90 --limit 20 --page 2")]
+    Renewals {
+        /// Renewals in the next this many days.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        #[command(flatten)]
+        page: PageArgs,
+    },
     /// The Jarvis report: health score with its components, recommendations with what they save,
     /// and risks.
     Report,
@@ -406,7 +450,12 @@ pub enum ItemCommand {
         #[arg(long, value_enum)]
         kind: Option<Kind>,
     },
-    /// List items with their monthly cost and totals.
+    /// List items with their monthly cost, a page at a time, and the totals of every item
+    /// matching (on every page).
+    #[command(after_help = "Examples:
+  jarvis item list
+  jarvis item list --kind domain --status expiring
+  jarvis item list --limit 100 --page 3")]
     List {
         #[arg(long, value_enum)]
         kind: Option<Kind>,
@@ -414,6 +463,8 @@ pub enum ItemCommand {
         category: Option<Category>,
         #[arg(long, value_enum)]
         status: Option<Status>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Show one item in full, with its recent cost history.
     Show {
@@ -586,7 +637,11 @@ pub enum CostCommand {
         #[arg(value_parser = record_id)]
         id: i64,
     },
-    /// Cost records, oldest first, with their total in the base currency.
+    /// Cost records, oldest first, a page at a time, with the total of every record matching (on
+    /// every page) in the base currency.
+    #[command(after_help = "Examples:
+  jarvis cost history --from 2026-09-01
+  jarvis cost history OpenAI --page last      (its newest records)")]
     History {
         /// Only this item (name or #id).
         item: Option<String>,
@@ -599,6 +654,8 @@ pub enum CostCommand {
         /// Only look among items of this kind.
         #[arg(long, value_enum)]
         kind: Option<Kind>,
+        #[command(flatten)]
+        page: PageArgs,
     },
 }
 

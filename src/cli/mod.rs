@@ -12,7 +12,7 @@ use serde::Serialize;
 pub use args::Cli;
 use args::{
     BudgetCommand, ClearField, Command, CostCommand, DemoArgs, ImportCommand, ItemCommand, ItemFields, JobsCommand,
-    RateCommand, SettingsCommand, SiteCommand,
+    PageArgs, RateCommand, SettingsCommand, SiteCommand,
 };
 
 use crate::app::{
@@ -24,6 +24,7 @@ use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::cost::recorded_period;
 use crate::domain::item::ItemChanges;
+use crate::domain::page::{Noun, PageNumber, PageRequest};
 use crate::domain::workspace::{Language, Settings};
 use crate::render::{Flavor, Page, Renderer};
 use crate::store::Store;
@@ -228,9 +229,13 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
                 let restored = app.restore_item(ws, me, &item_ref(item, *kind)?).await?;
                 output(json, &restored, render::item_restored)
             }
-            ItemCommand::List { kind, category, status } => {
+            ItemCommand::List { kind, category, status, page } => {
                 let filter = ItemFilter { kind: *kind, category: *category, status: *status };
-                output(json, &app.list_items(ws, filter).await?, |list| render::item_list(list, &filter))
+                let list = paged(app.list_items(ws, filter, page_request(page.page, page.limit)?).await)?;
+                let mut command = Words::jarvis(cli, "item list");
+                command.flag("--kind", kind.map(|k| k.as_str())).flag("--category", category.map(|c| c.as_str()));
+                command.flag("--status", status.map(|s| s.as_str())).limit(page, PageArgs::DEFAULT_LIMIT);
+                output(json, &list, |list| render::item_list(list, &filter, &command.0))
             }
             ItemCommand::Show { item, kind } => {
                 output(json, &app.show_item(ws, &item_ref(item, *kind)?).await?, render::item_detail)
@@ -272,12 +277,18 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
                 output(json, &app.record_cost(ws, me, &input).await?, render::cost_recorded)
             }
             CostCommand::Remove { id } => output(json, &app.remove_cost(ws, me, *id).await?, render::cost_removed),
-            CostCommand::History { item, from, to, kind } => {
+            CostCommand::History { item, from, to, kind, page } => {
                 if let (Some(from), Some(to)) = (from, to) {
                     command_line(DateRange::between(*from, *to))?;
                 }
                 let reference = item.as_deref().map(|i| item_ref(i, *kind)).transpose()?;
-                output(json, &app.cost_history(ws, reference.as_ref(), *from, *to).await?, render::cost_history)
+                let request = page_request(page.page, page.limit)?;
+                let history = paged(app.cost_history(ws, reference.as_ref(), *from, *to, request).await)?;
+                let mut command = Words::jarvis(cli, "cost history");
+                command.word(item.as_deref()).flag("--from", from.map(|d| d.to_string()));
+                command.flag("--to", to.map(|d| d.to_string())).flag("--kind", kind.map(|k| k.as_str()));
+                command.limit(page, PageArgs::DEFAULT_LIMIT);
+                output(json, &history, |h| render::cost_history(h, &command.0))
             }
         },
         Command::Rate(command) => match command {
@@ -330,6 +341,17 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
         Command::Alerts => {
             let lang = language(app, cli).await?;
             analysis_output(json, lang, Page::Alerts, &app.alerts(ws).await?)
+        }
+        Command::Renewals { days, page } => {
+            let lang = language(app, cli).await?;
+            let renewals = paged(app.renewals(ws, Some(*days), page_request(page.page, page.limit)?).await)?;
+            let mut command = Words::jarvis(cli, "renewals");
+            command.flag("--days", (*days != 30).then(|| days.to_string())).limit(page, PageArgs::DEFAULT_LIMIT);
+            let mut text = analysis_output(json, lang, Page::Renewals, &renewals)?;
+            if !json {
+                text.push_str(&render::page_footer(&renewals.paging, Noun::RENEWALS, &command.0));
+            }
+            Ok(text)
         }
         Command::Report => {
             let lang = language(app, cli).await?;
@@ -386,7 +408,12 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             crate::discord::run(app.clone(), config, shutdown_signal()).await?;
             Ok(String::new())
         }
-        Command::Audit { limit } => output(json, &app.audit_log(ws, *limit).await?, |a| render::audit(a)),
+        Command::Audit { limit, page } => {
+            let log = paged(app.audit_log(ws, page_request(*page, Some(*limit))?).await)?;
+            let mut command = Words::jarvis(cli, "audit");
+            command.flag("--limit", (*limit != 20).then(|| limit.to_string()));
+            output(json, &log, |log| render::audit(log, &command.0))
+        }
         Command::Doctor { rebuild, all_workspaces } => {
             let only = [ws.clone()];
             let reports = app.doctor(if *all_workspaces { None } else { Some(&only) }, *rebuild).await?;
@@ -408,7 +435,10 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             }
         }
         Command::Demo(DemoArgs { size: None, .. }) => {
-            output(json, &app.load_demo(ws, me).await?, |list| render::item_list(list, &ItemFilter::default()))
+            let command = Words::jarvis(cli, "item list");
+            output(json, &app.load_demo(ws, me).await?, |list| {
+                render::item_list(list, &ItemFilter::default(), &command.0)
+            })
         }
         Command::Demo(DemoArgs { size: Some(size), seed, allow_existing }) => {
             let options = SeedOptions { size: (*size).into(), seed: *seed, allow_existing: *allow_existing };
@@ -563,6 +593,73 @@ fn write_chart(path: &std::path::Path, chart: &crate::chart::CostChart) -> Resul
     std::fs::write(path, png).map_err(|e| anyhow::anyhow!("could not write the chart to {}: {e}", path.display()))?;
     eprintln!("Chart written to {}", path.display());
     Ok(())
+}
+
+/// The page `--page` and `--limit` ask for (both already checked as the command line was read).
+fn page_request(page: Option<PageNumber>, limit: Option<u32>) -> Result<PageRequest, Failure> {
+    let page = page.unwrap_or(PageNumber::Nth(1));
+    command_line(PageRequest::with_number(page, limit.unwrap_or(PageArgs::DEFAULT_LIMIT)))
+}
+
+/// A list's answer, where a `--page` after the last page is a command line not understood (exit
+/// 2, like any other bad value), not a refusal: the message says how many pages there are.
+fn paged<T>(result: Result<T, AppError>) -> Result<T, Failure> {
+    match result {
+        Err(AppError::User(error @ UserError::PastTheEnd { .. })) => Err(Failure::CommandLine(error)),
+        other => Ok(other?),
+    }
+}
+
+/// A command as someone would type it again (for the page footer's "next:"), with the global
+/// flags that change what it lists and words quoted for a POSIX shell where they need it.
+struct Words(String);
+
+impl Words {
+    fn jarvis(cli: &Cli, command: &str) -> Words {
+        let mut words = Words("jarvis".to_string());
+        if cli.workspace.as_str() != "local" {
+            words.flag("--workspace", Some(cli.workspace.as_str()));
+        }
+        words.flag("--today", cli.today.map(|d| d.to_string()));
+        words.0.push(' ');
+        words.0.push_str(command);
+        words
+    }
+
+    /// Adds `word` when there is one.
+    fn word(&mut self, word: Option<&str>) -> &mut Words {
+        if let Some(word) = word {
+            self.0.push(' ');
+            self.0.push_str(&shell_word(word));
+        }
+        self
+    }
+
+    /// Adds `flag value` when there is a value.
+    fn flag(&mut self, flag: &str, value: Option<impl AsRef<str>>) -> &mut Words {
+        if let Some(value) = value {
+            self.0.push(' ');
+            self.0.push_str(flag);
+            self.word(Some(value.as_ref()));
+        }
+        self
+    }
+
+    /// Adds `--limit` when it is not the default.
+    fn limit(&mut self, page: &PageArgs, default: u32) -> &mut Words {
+        self.flag("--limit", page.limit.filter(|l| *l != default).map(|l| l.to_string()))
+    }
+}
+
+/// `word` as one word for a POSIX shell: as it is when it holds nothing a shell reads
+/// specially, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn item_ref(query: &str, kind: Option<crate::domain::item::Kind>) -> Result<ItemRef, Failure> {

@@ -8,14 +8,14 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use crate::analysis::Text;
 use crate::analysis::alerts::missing_rate_text;
 use crate::app::views::{
-    CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView, TypedMoney,
+    AuditLog, CostHistory, CostView, ItemChanged, ItemDetail, ItemList, ItemView, RateView, SettingsView, TypedMoney,
 };
 use crate::app::{BudgetList, BudgetView, Exported, ItemFilter, JobReport, Restored, SeedProgress, SeedSummary};
 use crate::domain::item::BillingPeriod;
 use crate::domain::money::format_quantity;
+use crate::domain::page::{Noun, PageInfo};
 use crate::domain::workspace::{Language, LeadTimes};
 use crate::render::{Flavor, Renderer};
-use crate::store::AuditRecord;
 use rust_decimal::Decimal;
 
 fn table(header: &[&str]) -> Table {
@@ -74,8 +74,24 @@ fn filter_flags(filter: &ItemFilter) -> String {
     flags.into_iter().flatten().collect::<Vec<_>>().join(" ")
 }
 
-/// The items table with totals (of the items listed): what `item list` and `demo` print.
-pub fn item_list(list: &ItemList, filter: &ItemFilter) -> String {
+/// Where a page falls among its list, with the command for the next page (the previous one on
+/// the last page): `Page 2 of 40 (1,987 items) — next: jarvis item list --page 3`. `command` is
+/// the list's command without `--page`. Nothing when the list fits on one page.
+pub fn page_footer(paging: &PageInfo, what: Noun, command: &str) -> String {
+    if paging.pages <= 1 {
+        return String::new();
+    }
+    let step = match (paging.next(), paging.previous()) {
+        (Some(next), _) => format!("next: {command} --page {next}"),
+        (None, Some(previous)) => format!("previous: {command} --page {previous}"),
+        (None, None) => unreachable!("a list of several pages has a page before or after this one"),
+    };
+    format!("Page {} of {} ({}) — {step}\n", paging.page, paging.pages, what.count(paging.total))
+}
+
+/// The items table (one page) with the totals of every item matching: what `item list` and
+/// `demo` print. `command` is the list's command, for the page footer.
+pub fn item_list(list: &ItemList, filter: &ItemFilter, command: &str) -> String {
     let mut out = format!("Workspace {} · {} · amounts in {}\n", list.workspace, list.today, list.base_currency);
     let flags = filter_flags(filter);
     if list.items.is_empty() {
@@ -124,11 +140,20 @@ pub fn item_list(list: &ItemList, filter: &ItemFilter) -> String {
     if estimated {
         writeln!(out, "~ usage-billed: estimated for a full billing cycle (`item show` says from what)").ok();
     }
-    if flags.is_empty() {
-        writeln!(out, "Monthly run-rate: {}", list.totals.total_monthly_cost).ok();
-    } else {
-        writeln!(out, "Monthly run-rate of the items listed ({flags}): {}", list.totals.total_monthly_cost).ok();
+    let total = &list.totals.total_monthly_cost;
+    match (flags.is_empty(), list.paging.pages) {
+        (true, 1) => writeln!(out, "Monthly run-rate: {total}"),
+        (false, 1) => writeln!(out, "Monthly run-rate of the items listed ({flags}): {total}"),
+        (true, _) => {
+            writeln!(out, "Monthly run-rate of all {} (every page): {total}", Noun::ITEMS.count(list.paging.total))
+        }
+        (false, _) => writeln!(
+            out,
+            "Monthly run-rate of all {} matching {flags} (every page): {total}",
+            Noun::ITEMS.count(list.paging.total)
+        ),
     }
+    .ok();
     let parts: Vec<String> = list
         .totals
         .categories
@@ -139,6 +164,7 @@ pub fn item_list(list: &ItemList, filter: &ItemFilter) -> String {
     for warning in &list.warnings {
         writeln!(out, "warning: {}", words(warning)).ok();
     }
+    out.push_str(&page_footer(&list.paging, Noun::ITEMS, command));
     out
 }
 
@@ -402,11 +428,16 @@ fn lead_days(lead: &LeadTimes) -> String {
     format!("{lead} {}", if lead.days() == [1] { "day" } else { "days" })
 }
 
-pub fn cost_history(history: &CostHistory) -> String {
+/// A page of cost history with the total of every record matching; `command` is the history's
+/// command, for the page footer.
+pub fn cost_history(history: &CostHistory, command: &str) -> String {
     if history.records.is_empty() {
         return "No cost records match.\n".into();
     }
-    let records = plural(history.records.len(), "record", "records");
+    let mut records = plural(Decimal::from(history.paging.total), "record", "records");
+    if history.paging.pages > 1 {
+        write!(records, " on all {} pages", format_quantity(history.paging.pages.into())).ok();
+    }
     let mut out = match (history.from, history.to) {
         (None, None) => format!("{}\nTotal: {} ({records})\n", cost_table(&history.records), history.total),
         (from, to) => format!(
@@ -427,6 +458,7 @@ pub fn cost_history(history: &CostHistory) -> String {
         )
         .ok();
     }
+    out.push_str(&page_footer(&history.paging, Noun::COST_RECORDS, command));
     out
 }
 
@@ -553,12 +585,13 @@ pub fn jobs(reports: &[JobReport]) -> String {
     out
 }
 
-pub fn audit(entries: &[AuditRecord]) -> String {
-    if entries.is_empty() {
+/// A page of the audit log; `command` is its command, for the page footer.
+pub fn audit(log: &AuditLog, command: &str) -> String {
+    if log.entries.is_empty() {
         return "No changes recorded yet.\n".into();
     }
     let mut t = table(&["When (UTC)", "Who", "What", "On"]);
-    for entry in entries {
+    for entry in &log.entries {
         t.add_row(vec![
             Cell::new(entry.at.format("%Y-%m-%d %H:%M:%S")),
             Cell::new(&entry.actor),
@@ -566,7 +599,7 @@ pub fn audit(entries: &[AuditRecord]) -> String {
             Cell::new(format!("{} {}", entry.entity, entry.entity_id.as_deref().unwrap_or(""))),
         ]);
     }
-    format!("{t}\n")
+    format!("{t}\n{}", page_footer(&log.paging, Noun::AUDIT_ENTRIES, command))
 }
 
 /// What `doctor` found.

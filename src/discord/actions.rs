@@ -1,6 +1,6 @@
 //! Acting on an alert from its message: buttons (acknowledge, snooze, renewed). Only members who
 //! may change the ledger can act; others get a private explanation. Who did what, and when, is
-//! added to the message.
+//! added to the message. Page buttons of long lists are handed to `paging`.
 
 use poise::serenity_prelude as serenity;
 
@@ -10,8 +10,8 @@ use crate::domain::audit::Actor;
 use crate::domain::workspace::WorkspaceId;
 use crate::render::{Flavor, Renderer, limits};
 
-/// Handles the events poise leaves alone: presses on alert buttons and reactions on alert
-/// messages.
+/// Handles the events poise leaves alone: presses on alert buttons and page buttons, and
+/// reactions on alert messages.
 pub async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, data: &Data) -> Result<(), Error> {
     if let serenity::FullEvent::ReactionAdd { add_reaction } = event
         && let Err(error) = react(ctx, add_reaction, data).await
@@ -24,24 +24,41 @@ pub async fn on_event(ctx: &serenity::Context, event: &serenity::FullEvent, data
         && let Some(action) = AlertAction::parse(action)
         && let Err(error) = act(ctx, press, data, action, family).await
     {
-        let text = match &error {
-            crate::app::AppError::User(error) => format!("❌ {error}"),
-            crate::app::AppError::Repeated(_) => format!("✅ {error}"),
-            crate::app::AppError::Internal(error) => {
-                let id = crate::error_id();
-                tracing::error!(error_id = %id, "an alert action failed: {error:#}");
-                format!("⚠️ Something went wrong on Jarvis's side. Error id `{id}`.")
-            }
-        };
-        let answer = serenity::CreateInteractionResponseMessage::new()
-            .content(crate::render::cut(&text, limits::CONTENT))
-            .ephemeral(true)
-            .allowed_mentions(serenity::CreateAllowedMentions::new());
-        if let Err(error) = press.create_response(ctx, serenity::CreateInteractionResponse::Message(answer)).await {
-            tracing::warn!("could not answer an alert button: {error:#}");
-        }
+        answer_failure(ctx, press, "an alert action", &error).await;
+    }
+    if let serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(press) } = event
+        && let Some((listing, page)) = super::paging::Listing::parse(&press.data.custom_id)
+        && let Err(error) = super::paging::turn(ctx, press, data, listing, page).await
+    {
+        answer_failure(ctx, press, "turning a page", &error).await;
     }
     Ok(())
+}
+
+/// Tells the member who pressed a button why nothing happened, privately: their mistake as it
+/// is, ours as an apology with an error id (the whole chain goes to the log, under `what`).
+async fn answer_failure(
+    ctx: &serenity::Context,
+    press: &serenity::ComponentInteraction,
+    what: &str,
+    error: &crate::app::AppError,
+) {
+    let text = match error {
+        crate::app::AppError::User(error) => format!("❌ {error}"),
+        crate::app::AppError::Repeated(_) => format!("✅ {error}"),
+        crate::app::AppError::Internal(error) => {
+            let id = crate::error_id();
+            tracing::error!(error_id = %id, "{what} failed: {error:#}");
+            format!("⚠️ Something went wrong on Jarvis's side. Error id `{id}`.")
+        }
+    };
+    let answer = serenity::CreateInteractionResponseMessage::new()
+        .content(crate::render::cut(&text, limits::CONTENT))
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    if let Err(error) = press.create_response(ctx, serenity::CreateInteractionResponse::Message(answer)).await {
+        tracing::warn!("could not answer a button: {error:#}");
+    }
 }
 
 async fn act(

@@ -123,6 +123,7 @@ pub const THAI: Catalog = Catalog {
         ("check", "ตรวจ"),
         // Options.
         ("days", "จำนวนวัน"),
+        ("page", "หน้า"),
         ("months", "จำนวนเดือน"),
         ("category", "หมวด"),
         ("post", "โพสต์"),
@@ -197,6 +198,7 @@ pub const THAI: Catalog = Catalog {
             "รายการที่ใกล้ต่ออายุ พร้อมค่าใช้จ่าย และบอกว่าต่ออายุอัตโนมัติหรือไม่",
         ),
         ("Renewals in the next this many days (default 30)", "การต่ออายุภายในกี่วันข้างหน้า (ค่าเริ่มต้น 30)"),
+        ("Which page to show (default 1)", "หน้าที่จะแสดง (ค่าเริ่มต้น 1)"),
         // /jarvis
         (
             "Jarvis's analysis of your spending, and when it is posted",
@@ -408,6 +410,10 @@ pub const THAI: Catalog = Catalog {
         ("Only this item", "เฉพาะรายการนี้"),
         ("Records that reach this day or later, YYYY-MM-DD", "รายการที่ครอบคลุมถึงวันนี้หรือหลังจากนั้น YYYY-MM-DD"),
         ("Records that start on this day or earlier, YYYY-MM-DD", "รายการที่เริ่มในวันนี้หรือก่อนหน้านั้น YYYY-MM-DD"),
+        (
+            "Which page to show (default: the last, with the newest records)",
+            "หน้าที่จะแสดง (ค่าเริ่มต้น: หน้าสุดท้าย ซึ่งมีรายการล่าสุด)",
+        ),
         // /budget
         ("Monthly budgets for the total and per category", "งบประมาณรายเดือน ทั้งยอดรวมและแยกตามหมวด"),
         ("Set a monthly budget (replacing the current one for that scope)", "ตั้งงบประมาณรายเดือน (แทนที่งบเดิมของขอบเขตนั้น)"),

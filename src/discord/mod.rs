@@ -11,6 +11,7 @@ mod choices;
 mod commands;
 mod guard;
 mod localize;
+mod paging;
 mod reply;
 mod scheduler;
 

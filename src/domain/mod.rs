@@ -12,6 +12,7 @@ pub mod error;
 pub mod item;
 pub mod money;
 mod numbers;
+pub mod page;
 pub mod rates;
 pub mod rollup;
 pub mod schedule;

@@ -221,11 +221,9 @@ fn counts_in_sentences_agree_with_their_nouns_and_are_grouped() {
     );
     check_words(En, text!("label.no_renewals", days = 1), "Nothing renews in the next 1 day.");
     check_words(En, text!("label.renewals_title", days = 60), "Renewals in the next 60 days");
-    check_words(
-        En,
-        text!("label.earlier_records", count = 1),
-        "1 earlier record is counted in the total but not listed; narrow with from and to.",
-    );
+    check_words(En, text!("label.total_all", count = 1987), "Total of all 1,987 records (every page)");
+    check_words(En, text!("label.monthly_total_all", count = 1), "Monthly run-rate of all 1 item (every page)");
+    check_words(Th, text!("label.monthly_total_all", count = 1987), "อัตราค่าใช้จ่ายต่อเดือนของทั้งหมด 1,987 รายการ (ทุกหน้า)");
     check_words(En, text!("label.and_more", count = 12000), "...and 12,000 more");
     check_words(
         En,

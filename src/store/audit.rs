@@ -49,17 +49,28 @@ impl Tx {
         self.record_key(workspace, now, change).await
     }
 
-    /// The newest `limit` entries, newest first.
-    pub async fn audit_log(&mut self, workspace: &WorkspaceId, limit: u32) -> Result<Vec<AuditRecord>> {
+    /// `limit` entries after the newest `offset`, newest first (by id, so the order is total).
+    pub async fn audit_log(&mut self, workspace: &WorkspaceId, offset: u64, limit: u64) -> Result<Vec<AuditRecord>> {
+        let as_int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let rows = sqlx::query(
             "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log
-             WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
         )
         .bind(workspace.as_str())
-        .bind(i64::from(limit))
+        .bind(as_int(limit))
+        .bind(as_int(offset))
         .fetch_all(&mut *self.tx)
         .await?;
         Ok(rows.iter().map(audit_from_row).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// How many entries the workspace's audit log holds.
+    pub async fn audit_count(&mut self, workspace: &WorkspaceId) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE workspace_id = ?1")
+            .bind(workspace.as_str())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }
 

@@ -68,6 +68,22 @@ impl Tx {
         Ok(items)
     }
 
+    /// The items of `workspace` (removed ones included) among `ids`, by id; ids of no item there
+    /// are passed over.
+    pub async fn items_by_id(&mut self, workspace: &WorkspaceId, ids: &[i64]) -> Result<Vec<Item>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = serde_json::to_string(&ids).context("item ids to JSON")?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id"
+        );
+        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Text(&list)], |row| item_from_row(row)).await
+    }
+
     /// The items (removed ones included) written after `version` (see `read_model_version`).
     pub async fn items_since(&mut self, workspace: &WorkspaceId, version: i64) -> Result<Vec<Item>> {
         let sql = format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND version > ?2 ORDER BY id");

@@ -32,7 +32,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub use alert_states::AlertState;
 pub use audit::AuditRecord;
 pub use backup::{Holdings, IdTable};
-pub use costs::CostFilter;
+pub use costs::{CostFilter, CostLine};
 pub use items::Removed;
 pub use outbox::OutboxEntry;
 pub use request_keys::{KeySlot, KeyedWrite};

@@ -6,9 +6,9 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 
 use crate::analysis::text;
-use crate::app::views::ItemList;
-use crate::app::{ItemFilter, ItemForm, ItemRef};
+use crate::app::{ItemForm, ItemRef};
 use crate::discord::choices::{INFRA_KINDS, InfraKind};
+use crate::discord::paging::{self, Listing};
 use crate::discord::reply::{self, colour};
 use crate::discord::{Context, Error, guard};
 use crate::domain::UserError;
@@ -16,6 +16,7 @@ use crate::domain::audit::Actor;
 use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType,
 };
+use crate::domain::page::PageNumber;
 use crate::render::Page;
 
 /// Who did it, for the audit log.
@@ -94,8 +95,8 @@ pub(super) async fn edit(ctx: Context<'_>, kinds: &[Kind], item: &str, form: Ite
     reply::done(ctx, text).await
 }
 
-/// How long a confirmation or a paged list waits for presses: under the 15 minutes an
-/// interaction's token lives, so the message can still be tidied up afterwards.
+/// How long a confirmation waits for presses: under the 15 minutes an interaction's token lives,
+/// so the message can still be tidied up afterwards.
 const PRESS_WINDOW: Duration = Duration::from_secs(14 * 60);
 
 /// Asks for confirmation with buttons, then removes. Only the member who asked can confirm;
@@ -176,65 +177,14 @@ async fn futures_next<S: futures_util::Stream + Unpin>(stream: &mut S) -> Option
     stream.next().await
 }
 
-/// Items listed per page; more pages get ◀ ▶ buttons.
-const PER_PAGE: usize = 8;
-
-async fn list(ctx: Context<'_>, category: Category) -> Result<(), Error> {
+/// A page of the items of `category` (the first unless `page` says), with ◀ ▶ buttons when
+/// there are more (see `paging`).
+async fn list(ctx: Context<'_>, category: Category, page: Option<u32>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let list = guard::app(ctx).list_items(&ws, ItemFilter { category: Some(category), ..Default::default() }).await?;
-    let pages = list.items.len().div_ceil(PER_PAGE).max(1);
-    if pages == 1 {
-        return reply::send(ctx, reply::page_embed(renderer, Page::Items, &list, colour::INFO)?, Vec::new()).await;
-    }
-    let id = ctx.id();
-    let (prev, next) = (format!("page:{id}:prev"), format!("page:{id}:next"));
-    // Each page is built when it is shown.
-    let page = |index: usize| -> Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), Error> {
-        let shown = ItemList {
-            items: list.items[index * PER_PAGE..((index + 1) * PER_PAGE).min(list.items.len())].to_vec(),
-            workspace: list.workspace.clone(),
-            today: list.today,
-            base_currency: list.base_currency,
-            totals: list.totals.clone(),
-            warnings: list.warnings.clone(),
-        };
-        let footer = renderer.text(&text!("label.page", page = index + 1, pages = pages));
-        let embed = reply::page_embed(renderer, Page::Items, &shown, colour::INFO)?
-            .footer(serenity::CreateEmbedFooter::new(footer));
-        let buttons = serenity::CreateActionRow::Buttons(vec![
-            serenity::CreateButton::new(&prev).label("◀").style(serenity::ButtonStyle::Secondary).disabled(index == 0),
-            serenity::CreateButton::new(&next)
-                .label("▶")
-                .style(serenity::ButtonStyle::Secondary)
-                .disabled(index + 1 == pages),
-        ]);
-        Ok((embed, vec![buttons]))
-    };
-    let (embed, buttons) = page(0)?;
-    let message = ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
-    let ids = (prev.clone(), next.clone());
-    let mut presses = serenity::ComponentInteractionCollector::new(ctx.serenity_context())
-        .filter(move |press| press.data.custom_id == ids.0 || press.data.custom_id == ids.1)
-        .timeout(PRESS_WINDOW)
-        .stream();
-    let mut index = 0;
-    while let Some(press) = futures_next(&mut presses).await {
-        index = if press.data.custom_id == next { (index + 1).min(pages - 1) } else { index.saturating_sub(1) };
-        let (embed, buttons) = page(index)?;
-        let update = serenity::CreateInteractionResponseMessage::new()
-            .embed(embed)
-            .components(buttons)
-            .allowed_mentions(serenity::CreateAllowedMentions::new());
-        press.create_response(ctx, serenity::CreateInteractionResponse::UpdateMessage(update)).await?;
-    }
-    // Time is up: the page stays, the buttons go.
-    let (embed, _) = page(index)?;
-    let edit = poise::CreateReply::default()
-        .embed(embed)
-        .components(Vec::new())
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
-    message.edit(ctx, edit).await?;
+    let page = PageNumber::Nth(page.unwrap_or(1));
+    let (embed, buttons) = paging::render(&guard::app(ctx), &ws, renderer, Listing::Items(category), page).await?;
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
     Ok(())
 }
 
@@ -440,8 +390,14 @@ async fn infra_remove(
 
 /// List domains, hosting, CDN and storage with their costs
 #[poise::command(slash_command, guild_only, rename = "list")]
-async fn infra_list(ctx: Context<'_>) -> Result<(), Error> {
-    list(ctx, Category::Infrastructure).await
+async fn infra_list(
+    ctx: Context<'_>,
+    #[description = "Which page to show (default 1)"]
+    #[min = 1]
+    #[max = 2147483647]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    list(ctx, Category::Infrastructure, page).await
 }
 
 /// One infrastructure item in full, with its recent costs
@@ -589,8 +545,14 @@ async fn ai_remove(
 
 /// AI providers as cards: usage against the free tier, cost, API key status
 #[poise::command(slash_command, guild_only, rename = "list")]
-async fn ai_list(ctx: Context<'_>) -> Result<(), Error> {
-    list(ctx, Category::Ai).await
+async fn ai_list(
+    ctx: Context<'_>,
+    #[description = "Which page to show (default 1)"]
+    #[min = 1]
+    #[max = 2147483647]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    list(ctx, Category::Ai, page).await
 }
 
 /// One AI provider in full, with its recent costs
@@ -756,8 +718,14 @@ async fn integration_remove(
 
 /// List integrations with their costs, usage and status
 #[poise::command(slash_command, guild_only, rename = "list")]
-async fn integration_list(ctx: Context<'_>) -> Result<(), Error> {
-    list(ctx, Category::ThirdParty).await
+async fn integration_list(
+    ctx: Context<'_>,
+    #[description = "Which page to show (default 1)"]
+    #[min = 1]
+    #[max = 2147483647]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    list(ctx, Category::ThirdParty, page).await
 }
 
 /// One integration in full, with its recent costs
@@ -895,8 +863,14 @@ async fn package_remove(
 
 /// List packages and subscriptions with their costs and renewals
 #[poise::command(slash_command, guild_only, rename = "list")]
-async fn package_list(ctx: Context<'_>) -> Result<(), Error> {
-    list(ctx, Category::Packages).await
+async fn package_list(
+    ctx: Context<'_>,
+    #[description = "Which page to show (default 1)"]
+    #[min = 1]
+    #[max = 2147483647]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    list(ctx, Category::Packages, page).await
 }
 
 /// One package in full, with its recent costs

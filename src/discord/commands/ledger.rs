@@ -6,6 +6,7 @@ use poise::serenity_prelude as serenity;
 use crate::analysis::text;
 use crate::app::{CostInput, CostPeriod, ItemRef};
 use crate::discord::choices::EnteredSource;
+use crate::discord::paging::{self, Listing};
 use crate::discord::reply::{self, colour};
 use crate::discord::{Context, Error, guard};
 use crate::domain::UserError;
@@ -14,6 +15,7 @@ use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
 use crate::domain::cost::CostSource;
 use crate::domain::money::{Currency, NumberRule};
+use crate::domain::page::{PageNumber, PageRequest};
 use crate::domain::text::Notes;
 use crate::domain::workspace::SettingKey;
 use crate::render::Page;
@@ -113,14 +115,24 @@ async fn cost_history(
     item: Option<String>,
     #[description = "Records that reach this day or later, YYYY-MM-DD"] from: Option<String>,
     #[description = "Records that start on this day or earlier, YYYY-MM-DD"] to: Option<String>,
+    #[description = "Which page to show (default: the last, with the newest records)"]
+    #[min = 1]
+    #[max = 2147483647]
+    page: Option<u32>,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let reference = item.as_deref().map(str::parse::<ItemRef>).transpose()?;
     let (from, to) = (date("from", &from)?, date("to", &to)?);
     ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let history = guard::app(ctx).cost_history_newest(&ws, reference.as_ref(), from, to, Some(25)).await?;
-    reply::send(ctx, reply::page_embed(renderer, Page::History, &history, colour::INFO)?, Vec::new()).await
+    let per_page = Listing::History { item: None, from, to }.per_page();
+    let request = PageRequest::with_number(page.map_or(PageNumber::Last, PageNumber::Nth), per_page)?;
+    let history = guard::app(ctx).cost_history(&ws, reference.as_ref(), from, to, request).await?;
+    // The buttons carry the item's id, whatever the member typed.
+    let listing = Listing::History { item: history.item_id, from, to };
+    let (embed, buttons) = paging::present(renderer, listing, Page::History, &history, &history.paging, colour::INFO)?;
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
+    Ok(())
 }
 
 /// Monthly budgets for the total and per category

@@ -2,9 +2,11 @@
 
 use poise::serenity_prelude as serenity;
 
+use crate::discord::paging::{self, Listing};
 use crate::discord::reply::{self, band_colour, severity_colour};
 use crate::discord::{Context, Error, guard};
 use crate::domain::item::Category;
+use crate::domain::page::PageNumber;
 use crate::render::{Page, chart};
 
 /// Draws the chart as an attachment the embed shows.
@@ -76,13 +78,18 @@ pub async fn renewals(
     #[min = 1]
     #[max = 366]
     days: Option<u32>,
+    #[description = "Which page to show (default 1)"]
+    #[min = 1]
+    #[max = 2147483647]
+    page: Option<u32>,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let renewals = guard::app(ctx).renewals(&ws, days).await?;
-    let manual = renewals.renewals.iter().any(|r| !r.auto_renew);
-    let colour = if manual { reply::colour::WARNING } else { reply::colour::INFO };
-    reply::send(ctx, reply::page_embed(renderer, Page::Renewals, &renewals, colour)?, Vec::new()).await
+    let listing = Listing::Renewals { days: days.unwrap_or(crate::analysis::dashboard::RENEWAL_DAYS) };
+    let page = PageNumber::Nth(page.unwrap_or(1));
+    let (embed, buttons) = paging::render(&guard::app(ctx), &ws, renderer, listing, page).await?;
+    ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
+    Ok(())
 }
 
 /// Jarvis's analysis of your spending, and when it is posted
