@@ -25,6 +25,7 @@ use jarvis::app::{App, CostInput, CostPeriod, DEFAULT_SEED, FixedClock, ItemFilt
 use jarvis::domain::audit::Actor;
 use jarvis::domain::cost::CostSource;
 use jarvis::domain::item::{ItemChanges, Kind};
+use jarvis::domain::page::PageRequest;
 use jarvis::domain::text::ItemName;
 use jarvis::domain::workspace::{SettingKey, WorkspaceId};
 use jarvis::store::Store;
@@ -134,11 +135,11 @@ async fn read(app: &App, ws: &WorkspaceId, command: &str, item: &ItemRef) -> any
         "trends" => drop(app.trends(ws, None, None).await?),
         "alerts" => drop(app.alerts(ws).await?),
         "report" => drop(app.report(ws).await?),
-        "renewals" => drop(app.renewals(ws, None).await?),
+        "renewals" => drop(app.renewals(ws, None, PageRequest::default()).await?),
         "budget list" => drop(app.budgets(ws).await?),
         "item show" => drop(app.show_item(ws, item).await?),
-        "item list" => drop(app.list_items(ws, ItemFilter::default()).await?),
-        "cost history" => drop(app.cost_history(ws, None, from, None).await?),
+        "item list" => drop(app.list_items(ws, ItemFilter::default(), PageRequest::default()).await?),
+        "cost history" => drop(app.cost_history(ws, None, from, None, PageRequest::default()).await?),
         other => unreachable!("{other}"),
     }
     Ok(())
@@ -180,7 +181,13 @@ async fn measure_size(dir: &Path, name: &str, runs: usize) -> anyhow::Result<(Me
         seeded_in.as_secs_f64(),
         bytes as f64 / 1048576.0
     )];
-    let first = app.list_items(&ws, ItemFilter::default()).await?.items.into_iter().next().expect("items");
+    let first = app
+        .list_items(&ws, ItemFilter::default(), PageRequest::default())
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .expect("items");
     let item: ItemRef = format!("#{}", first.id).parse()?;
     let item_arg = format!("#{}", first.id);
 
@@ -328,7 +335,7 @@ async fn measure_bot(db: &Path, name: &str, runs: usize) -> anyhow::Result<Vec<S
     let (_store, app) = open(db).await?;
     let ws = WorkspaceId::parse("1")?;
     let infra = app
-        .list_items(&ws, ItemFilter { kind: Some(Kind::Hosting), ..Default::default() })
+        .list_items(&ws, ItemFilter { kind: Some(Kind::Hosting), ..Default::default() }, PageRequest::default())
         .await?
         .items
         .into_iter()

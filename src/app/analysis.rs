@@ -40,15 +40,15 @@ const ALERT_MONTHS: u32 = 13;
 /// read of the same version and day reuses it (see [`PreparedCache`]).
 pub(super) struct Prepared {
     key: PreparedKey,
-    settings: Settings,
-    today: NaiveDate,
+    pub(super) settings: Settings,
+    pub(super) today: NaiveDate,
     /// Items as the jobs would leave them today, and what they would record.
-    settled: Settled,
+    pub(super) settled: Settled,
     /// The read model's items and roll-ups.
-    snapshot: Arc<super::read_model::Snapshot>,
-    rates: RateBook,
-    budgets: Vec<Budget>,
-    run_rates: RunRates,
+    pub(super) snapshot: Arc<super::read_model::Snapshot>,
+    pub(super) rates: RateBook,
+    pub(super) budgets: Vec<Budget>,
+    pub(super) run_rates: RunRates,
     /// Spend by months back, computed on first use.
     spends: Mutex<Vec<(u32, Arc<Spend>)>>,
     /// The alerts last found, with the months back and the sites and domains they were found
@@ -200,17 +200,32 @@ impl App {
     /// sites and domains afresh.
     async fn load(&self, workspace: &WorkspaceId, months_back: u32) -> Result<Loaded> {
         let mut tx = self.store.read().await?;
+        let prepared = self.prepare(&mut tx, workspace, months_back).await?;
+        let web = Self::load_web(&mut tx, workspace, self.now()).await?;
+        Ok(Loaded { prepared, web })
+    }
+
+    /// The workspace prepared for analysis with cost history from `months_back` months before
+    /// the current one (see [`Prepared`]), from the copy kept for its version and day if there
+    /// is one.
+    pub(super) async fn prepare(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &WorkspaceId,
+        months_back: u32,
+    ) -> Result<Arc<Prepared>> {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         // Run-rates look at usage-billed items' previous cycle, which may start two months back.
         let from = window_start(today, months_back.max(RUN_RATE_MONTHS));
         let (epoch, version) = tx.read_model_version(workspace).await?;
         let key = (epoch, version, today, from);
-        let web = Self::load_web(&mut tx, workspace, self.now()).await?;
-        if let Some(prepared) = self.prepared.get(workspace, key) {
-            return Ok(Loaded { prepared, web });
+        // Inside a write, what is read may not be committed: worked out afresh and not kept.
+        let keep = !tx.writes();
+        if keep && let Some(prepared) = self.prepared.get(workspace, key) {
+            return Ok(prepared);
         }
-        let (snapshot, settled) = self.settled(&mut tx, workspace, today, from).await?;
+        let (snapshot, settled) = self.settled(tx, workspace, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let prepared = Arc::new(Prepared {
             key,
@@ -224,11 +239,10 @@ impl App {
             spends: Mutex::default(),
             alerts: Mutex::default(),
         });
-        // What one transaction read is one version: kept only if nothing moved it meanwhile.
-        if tx.read_model_version(workspace).await? == (epoch, version) {
+        if keep {
             self.prepared.put(workspace, Arc::clone(&prepared));
         }
-        Ok(Loaded { prepared, web })
+        Ok(prepared)
     }
 
     /// The read model from `from` on (and a year ahead), with every item as the jobs would leave
@@ -342,9 +356,9 @@ impl App {
     /// A page of the renewals in the next `days` days (default 30), soonest first (then by
     /// item name and id).
     pub async fn renewals(&self, workspace: &WorkspaceId, days: Option<u32>, page: PageRequest) -> Result<RenewalList> {
-        let loaded = self.load(workspace, 0).await?;
+        let loaded = self.prepare(&mut self.store.read().await?, workspace, 0).await?;
         let days = days.unwrap_or(RENEWAL_DAYS);
-        let all = crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(), days);
+        let all = crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(&Default::default()), days);
         let (renewals, paging) = page.take(all, Noun::RENEWALS)?;
         Ok(RenewalList { today: loaded.today, days, base_currency: loaded.settings.base_currency, renewals, paging })
     }

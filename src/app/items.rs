@@ -358,26 +358,24 @@ impl App {
     /// by id), with the monthly totals of every item matching it, on every page.
     pub async fn list_items(&self, workspace: &WorkspaceId, filter: ItemFilter, page: PageRequest) -> Result<ItemList> {
         let mut tx = self.store.read().await?;
-        let settings = tx.settings(workspace).await?;
-        let today = self.today(&settings);
-        let from = super::analysis::window_start(today, super::analysis::RUN_RATE_MONTHS);
-        let (snapshot, settled) = self.settled(&mut tx, workspace, today, from).await?;
-        let items: Vec<Item> = snapshot.items.iter().filter(|i| i.removed_at.is_none()).cloned().collect();
-        let rates = RateBook::new(tx.rates(workspace).await?);
-        let run_rates = crate::analysis::run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today);
+        let prepared = self.prepare(&mut tx, workspace, 0).await?;
+        let (settings, today, rates, run_rates) =
+            (&prepared.settings, prepared.today, &prepared.rates, &prepared.run_rates);
+        let items: Vec<&Item> = prepared.snapshot.items.iter().filter(|i| i.removed_at.is_none()).collect();
         let window = settings.expiring_window_days;
         let mut shown: Vec<&Item> = items
             .iter()
+            .copied()
             .filter(|i| filter.kind.is_none_or(|k| i.kind() == k))
             .filter(|i| filter.category.is_none_or(|c| i.category() == c))
             .filter(|i| filter.status.is_none_or(|s| i.status(today, window) == s))
             .collect();
         // The totals of every item matching, worked out as the workspace's are.
-        let totals = monthly_totals(shown.iter().copied(), &run_rates, settings.base_currency, &rates, today, window);
+        let totals = monthly_totals(shown.iter().copied(), run_rates, settings.base_currency, rates, today, window);
         shown.sort_by_cached_key(|i| (i.category(), i.kind(), i.name.as_str().to_lowercase(), i.id));
         let (shown, paging) = page.take(shown, Noun::ITEMS)?;
         let views: Vec<ItemView> =
-            shown.iter().map(|item| ItemView::new(item, &settings, &rates, today, &run_rates)).collect();
+            shown.iter().map(|item| ItemView::new(item, settings, rates, today, run_rates)).collect();
         let mut warnings: Vec<Text> = totals.missing_rates.iter().map(missing_rate_text).collect();
         if items.is_empty() {
             let known = tx.workspace_ids().await?;
