@@ -168,7 +168,7 @@ pub fn run_rate(item: &Item, today: NaiveDate, last: Option<LastCycle>) -> RunRa
 
 /// A meter's reading carried to the end of its cycle.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Pace {
+pub struct Pace {
     /// Units the cycle ends at, at the reading's pace.
     pub units: Decimal,
     pub read_on: NaiveDate,
@@ -181,7 +181,7 @@ pub(crate) struct Pace {
 
 /// The reading's pace over the cycle `today` falls in: units used by the day the meter was read,
 /// carried to the cycle's end. `None` when the meter was not read this cycle.
-pub(crate) fn paced(item: &Item, usage: &Usage, today: NaiveDate) -> Option<Pace> {
+pub fn paced(item: &Item, usage: &Usage, today: NaiveDate) -> Option<Pace> {
     if !item.read_this_cycle(today) {
         return None;
     }
