@@ -54,7 +54,9 @@ impl Tx {
         if let Some(id) = id {
             items.extend(
                 self.raw_rows(
-                    &format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND (?3 OR deleted_at IS NULL)"),
+                    &format!(
+                        "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND (?3 OR deleted_at IS NULL)"
+                    ),
                     &[Param::Text(workspace.as_str()), Param::Int(id), Param::Int(included)],
                     |row| item_from_row(row),
                 )
