@@ -119,12 +119,14 @@ pub fn run_rates(
 ) -> RunRates {
     // Only usage-billed items' run-rates look at what was billed, and only their last cycles.
     let usage_billed = items.iter().filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears());
+    // Each group of records once, whole (what the records themselves say), from the months of
+    // the last cycles.
     let first = crate::domain::calendar::Month::of(today).plus(-(RUN_RATE_MONTHS as i32));
     let recorded = usage_billed.filter_map(|item| rollups.get(&item.id).map(|months| (item.id, months))).flat_map(
         |(item, months)| {
-            months.range(first..).flat_map(move |(_, month)| {
-                month.segments.iter().map(move |s| (item, Money::new(s.amount, s.currency), s.days, s.converts_on))
-            })
+            crate::domain::rollup::whole_segments(months.range(first..).map(|(_, month)| month))
+                .into_iter()
+                .map(move |s| (item, Money::new(s.amount, s.currency), s.period, s.converts_on()))
         },
     );
     let pending = pending.iter().map(|l| (l.item_id, l.amount, l.period, l.period.start));

@@ -5,6 +5,10 @@
 //! 1/365 a day), so a month's spend is what its days cost. Costs that no record holds yet (this
 //! month's share of a subscription before month close, usage so far) arrive as the ledger's
 //! pending lines, from the same rules the jobs use, so the figures match what will be recorded.
+//!
+//! Sums are exact ([`ExactSum`]) and rounded once, when the month is read: the figures do not
+//! depend on the order records (or roll-ups) are read in, so the read model and the records give
+//! the same decimals.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,6 +18,7 @@ use rust_decimal::Decimal;
 use super::Ledger;
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::cost::{CostSource, accrued};
+use crate::domain::exact::ExactSum;
 use crate::domain::item::{BillingPeriod, Category, Item, Usage};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{MissingRate, dedup_missing};
@@ -38,24 +43,6 @@ pub struct MonthSpend {
 }
 
 impl MonthSpend {
-    fn empty(month: Month) -> MonthSpend {
-        MonthSpend {
-            month,
-            total: Decimal::ZERO,
-            by_category: Category::ALL.iter().map(|c| (*c, Decimal::ZERO)).collect(),
-            by_item: HashMap::new(),
-            first_day: None,
-            has_data: false,
-            incomplete: false,
-        }
-    }
-
-    fn add(&mut self, item_id: i64, category: Category, amount: Decimal) {
-        self.total += amount;
-        *self.by_category.entry(category).or_default() += amount;
-        *self.by_item.entry(item_id).or_default() += amount;
-    }
-
     pub fn category(&self, category: Category) -> Decimal {
         self.by_category.get(&category).copied().unwrap_or_default()
     }
@@ -109,13 +96,67 @@ fn share(amount: Decimal, period: DateRange, range: DateRange) -> Decimal {
     period.share(amount, range)
 }
 
-/// What an item pays for some days of one month: a roll-up segment, or the part of a pending
-/// line (what the jobs would record now) within a month. Both are summed the same way.
+/// A month's spend while it is summed: every sum exact (see [`ExactSum`]), rounded once when the
+/// month is read ([`Tally::spend`]).
+#[derive(Clone)]
+struct Tally {
+    month: Month,
+    total: ExactSum,
+    by_category: BTreeMap<Category, ExactSum>,
+    by_item: HashMap<i64, ExactSum>,
+    first_day: Option<NaiveDate>,
+    has_data: bool,
+    incomplete: bool,
+}
+
+impl Tally {
+    fn new(month: Month) -> Tally {
+        Tally {
+            month,
+            total: ExactSum::default(),
+            by_category: Category::ALL.iter().map(|c| (*c, ExactSum::default())).collect(),
+            by_item: HashMap::new(),
+            first_day: None,
+            has_data: false,
+            incomplete: false,
+        }
+    }
+
+    fn add(&mut self, item_id: i64, category: Category, amount: &ExactSum) {
+        self.total.add_sum(amount);
+        self.by_category.entry(category).or_default().add_sum(amount);
+        self.by_item.entry(item_id).or_default().add_sum(amount);
+    }
+
+    /// Notes that records pay for `days` of this month.
+    fn touched(&mut self, days: DateRange) {
+        self.has_data = true;
+        self.first_day = Some(self.first_day.map_or(days.start, |d| d.min(days.start)));
+    }
+
+    fn spend(&self) -> MonthSpend {
+        MonthSpend {
+            month: self.month,
+            total: self.total.value(),
+            by_category: self.by_category.iter().map(|(c, sum)| (*c, sum.value())).collect(),
+            by_item: self.by_item.iter().map(|(id, sum)| (*id, sum.value())).collect(),
+            first_day: self.first_day,
+            has_data: self.has_data,
+            incomplete: self.incomplete,
+        }
+    }
+}
+
+/// What an item pays for some days of one month: a roll-up segment (records with the same
+/// currency and days), or a pending line (what the jobs would record now) within a month. Both
+/// are counted the same way, as the records themselves would be: the whole amount converted at
+/// its first day's rate, then its share of the days wanted.
 struct Piece {
     item_id: i64,
+    /// The whole amount, for the whole `period`.
     amount: Money,
-    converts_on: NaiveDate,
-    /// Days within one month.
+    period: DateRange,
+    /// The days of `period` within one month.
     days: DateRange,
     /// From a pending line: `Some(source)`.
     pending: Option<CostSource>,
@@ -130,7 +171,7 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let window = DateRange { start: first.first_day(), end: today };
     // The rest of this month, if any.
     let rest = today.succ_opt().and_then(|tomorrow| DateRange::new(tomorrow, current.last_day()));
-    let mut months: Vec<MonthSpend> = (0..=months_back as i32).map(|i| MonthSpend::empty(first.plus(i))).collect();
+    let mut months: Vec<Tally> = (0..=months_back as i32).map(|i| Tally::new(first.plus(i))).collect();
     let categories: HashMap<i64, Category> = ledger.items.iter().map(|i| (i.id, i.category())).collect();
     let mut missing = Vec::new();
     let mut flow = Flow::default();
@@ -138,15 +179,13 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
         flow.pending.entry(line.item_id).or_default().push(line.period);
     }
 
-    // The items' months in the window, in item order, then what the jobs would record now.
-    let mut items: Vec<&i64> = ledger.rollups.keys().collect();
-    items.sort();
-    let recorded = items.into_iter().flat_map(|item| {
-        ledger.rollups[item].range(first..=current).flat_map(move |(_, month)| {
+    // The items' months in the window, then what the jobs would record now.
+    let recorded = ledger.rollups.iter().flat_map(|(item, months)| {
+        months.range(first..=current).flat_map(move |(_, month)| {
             month.segments.iter().map(move |s| Piece {
                 item_id: *item,
                 amount: Money::new(s.amount, s.currency),
-                converts_on: s.converts_on,
+                period: s.period,
                 days: s.days,
                 pending: None,
             })
@@ -156,8 +195,8 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
         crate::domain::rollup::months_of(line.period).filter(|(month, _)| *month >= first && *month <= current).map(
             move |(_, days)| Piece {
                 item_id: line.item_id,
-                amount: Money::new(share(line.amount.amount, line.period, days), line.amount.currency),
-                converts_on: line.period.start,
+                amount: line.amount,
+                period: line.period,
                 days,
                 pending: Some(line.source),
             },
@@ -165,28 +204,30 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     });
     for piece in recorded.chain(pending) {
         let slot = &mut months[month_index(first, Month::of(piece.days.start))];
-        let amount = match ledger.rates.convert(piece.amount, base, piece.converts_on) {
+        let in_window = piece.days.intersect(window);
+        let amount = match ledger.rates.convert(piece.amount, base, piece.period.start) {
             Ok(converted) => converted.amount,
             Err(gap) => {
-                missing.push(gap.for_days(piece.days));
-                // The month has history, short of this amount.
-                slot.has_data = true;
-                slot.incomplete = true;
-                slot.first_day = Some(slot.first_day.map_or(piece.days.start, |d| d.min(piece.days.start)));
+                // Its days (all of them, as for a record) lack a rate; the month has history,
+                // short of this amount.
+                missing.push(gap.for_days(piece.period));
+                if let Some(days) = in_window {
+                    slot.touched(days);
+                    slot.incomplete = true;
+                }
                 continue;
             }
         };
         if let Some(ahead) = rest.and_then(|r| piece.days.intersect(r)) {
-            *flow.paid_ahead.entry(piece.item_id).or_default() += share(amount, piece.days, ahead);
+            flow.paid_ahead.entry(piece.item_id).or_default().add(share(amount, piece.period, ahead));
         }
-        let Some(days) = piece.days.intersect(window) else { continue };
-        slot.has_data = true;
-        slot.first_day = Some(slot.first_day.map_or(days.start, |d| d.min(days.start)));
-        let part = share(amount, piece.days, days);
+        let Some(days) = in_window else { continue };
+        slot.touched(days);
+        let part = share(amount, piece.period, days);
         let category = categories.get(&piece.item_id).copied().unwrap_or(Category::Other);
-        slot.add(piece.item_id, category, part);
+        slot.add(piece.item_id, category, &part.into());
         if piece.pending == Some(CostSource::Usage) && slot.month == current {
-            *flow.usage_so_far.entry(piece.item_id).or_default() += part;
+            flow.usage_so_far.entry(piece.item_id).or_default().add(part);
         }
     }
 
@@ -194,8 +235,13 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let projected = project(ledger, &to_date, &flow, rest, &mut missing);
     Spend {
         base,
-        completed: months,
-        current: CurrentMonth { elapsed_days: today.day(), days_in_month: current.days(), to_date, projected },
+        completed: months.iter().map(Tally::spend).collect(),
+        current: CurrentMonth {
+            elapsed_days: today.day(),
+            days_in_month: current.days(),
+            to_date: to_date.spend(),
+            projected: projected.spend(),
+        },
         missing: dedup_missing(missing),
     }
 }
@@ -210,9 +256,9 @@ struct Flow {
     pending: HashMap<i64, Vec<DateRange>>,
     /// Shares of records that pay for days after today this month (renewals paid in advance,
     /// base fees of open usage cycles).
-    paid_ahead: HashMap<i64, Decimal>,
+    paid_ahead: HashMap<i64, ExactSum>,
     /// This month's usage so far, from the meters.
-    usage_so_far: HashMap<i64, Decimal>,
+    usage_so_far: HashMap<i64, ExactSum>,
 }
 
 fn month_index(first: Month, month: Month) -> usize {
@@ -222,11 +268,11 @@ fn month_index(first: Month, month: Month) -> usize {
 /// The month-end forecast from the month to date; see [`CurrentMonth::projected`].
 fn project(
     ledger: &Ledger,
-    to_date: &MonthSpend,
+    to_date: &Tally,
     flow: &Flow,
     rest: Option<DateRange>,
     missing: &mut Vec<MissingRate>,
-) -> MonthSpend {
+) -> Tally {
     let mut projected = to_date.clone();
     let today = ledger.today;
     // On the month's last day no day is left, but a meter read earlier is still carried to the
@@ -244,14 +290,14 @@ fn project(
     };
     for (id, amount) in &flow.paid_ahead {
         let category = ledger.item(*id).map_or(Category::Other, Item::category);
-        projected.add(*id, category, *amount);
+        projected.add(*id, category, amount);
     }
     for item in ledger.live_items().filter(|i| i.status(today, 0).is_billable()) {
         let more = if item.period == BillingPeriod::UsageBased {
             let rate = ledger.run_rates.of(item);
             match usage_in_month(item, &rate, today) {
                 Some(month) => {
-                    let so_far = flow.usage_so_far.get(&item.id).copied().unwrap_or_default();
+                    let so_far = flow.usage_so_far.get(&item.id).map(ExactSum::value).unwrap_or_default();
                     (to_base(month) - so_far).max(Decimal::ZERO)
                 }
                 // Read too early or not at all this cycle: the rest of the month at the run-rate's
@@ -271,12 +317,13 @@ fn project(
                 .unwrap_or_default();
             covered.extend(flow.pending.get(&item.id).into_iter().flatten());
             let from_tomorrow = Item { billed_from: item.billed_from.max(rest.start), ..item.clone() };
-            accrued(&from_tomorrow, rest.end, &covered).1.iter().map(|r| share(to_base(r.amount), r.period, rest)).sum()
+            let records = accrued(&from_tomorrow, rest.end, &covered).1;
+            records.iter().map(|r| share(to_base(r.amount), r.period, rest)).sum::<ExactSum>().value()
         } else {
             Decimal::ZERO
         };
         if !more.is_zero() {
-            projected.add(item.id, item.category(), more);
+            projected.add(item.id, item.category(), &more.into());
         }
     }
     projected.incomplete |= incomplete;

@@ -9,6 +9,7 @@ pub(crate) mod choice;
 pub mod cost;
 pub mod delivery;
 pub mod error;
+pub mod exact;
 pub mod item;
 pub mod money;
 mod numbers;

@@ -3,12 +3,14 @@
 //! that reading a year of spending costs a row per item and month, not a row per record.
 //!
 //! A record spreads its amount evenly over the days it pays for (a yearly charge counts 1/365 a
-//! day). Its share of a month is a [`Segment`]: the days of that month it pays for, in its
-//! currency, converted (later, at read time, with the rates then known) on its first day, as the
-//! history always was. Records of one month with the same currency, conversion day and days are
-//! summed into one segment, in the order the records were written, so building the roll-ups of
-//! the same records always gives the same exact decimals: roll-ups kept up write by write equal
-//! roll-ups rebuilt from all the records, to the last digit.
+//! day), converted (at read time, with the rates then known) at the rate of its first day. Each
+//! month a record touches holds a [`Segment`] for it: its whole days, the days of them in that
+//! month, and its whole amount. Records of one item with the same currency and the same days are
+//! one segment, their amounts summed exactly in the order the records were written. So a month's
+//! spend is worked out from a segment exactly as from the records: the whole amount converted,
+//! then its share of the days wanted; and building the roll-ups of the same records always gives
+//! the same decimals: roll-ups kept up write by write equal roll-ups rebuilt from all the records,
+//! to the last digit.
 
 use std::collections::BTreeMap;
 
@@ -18,23 +20,28 @@ use rust_decimal::Decimal;
 use super::calendar::{DateRange, Month};
 use super::money::{Currency, Money};
 
-/// The days of one month that records in one currency, converting on one day, pay for, and what
-/// they pay for them.
+/// Records in one currency paying for the same days, as one month sees them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Segment {
     pub currency: Currency,
-    /// The first day of the records: amounts are converted at the rate in force on it.
-    pub converts_on: NaiveDate,
-    /// Days within one calendar month.
+    /// The days the records pay for, whole (this month's and others'): their amount is spread
+    /// over these, and converted at the rate in force on the first.
+    pub period: DateRange,
+    /// The days of `period` within this month.
     pub days: DateRange,
-    /// The records' exact share of these days.
+    /// The records' whole amounts, summed (not this month's share).
     pub amount: Decimal,
 }
 
 impl Segment {
+    /// The day the amount converts on: the records' first.
+    pub fn converts_on(&self) -> NaiveDate {
+        self.period.start
+    }
+
     /// The part of `amount` (this segment's, or its converted value) that falls on `range`.
     pub fn share_of(&self, amount: Decimal, range: DateRange) -> Decimal {
-        self.days.share(amount, range)
+        self.period.share(amount, range)
     }
 }
 
@@ -47,7 +54,7 @@ pub struct MonthRollup {
     pub covered: u32,
     /// Days live records pay for.
     pub paid: u32,
-    /// Sorted by currency, conversion day and days.
+    /// Sorted by currency and period.
     pub segments: Vec<Segment>,
 }
 
@@ -106,7 +113,7 @@ pub fn months_of(period: DateRange) -> impl Iterator<Item = (Month, DateRange)> 
 /// were written (by id). Months no record touches are left out.
 pub fn build(records: impl IntoIterator<Item = RollupRecord>, months: (Month, Month)) -> BTreeMap<Month, MonthRollup> {
     let mut built: BTreeMap<Month, MonthRollup> = BTreeMap::new();
-    let mut sums: BTreeMap<(Month, Currency, NaiveDate, DateRange), Decimal> = BTreeMap::new();
+    let mut sums: BTreeMap<(Month, Currency, DateRange), (DateRange, Decimal)> = BTreeMap::new();
     for record in records {
         for (month, days) in months_of(record.period) {
             if month < months.0 || month > months.1 {
@@ -117,14 +124,14 @@ pub fn build(records: impl IntoIterator<Item = RollupRecord>, months: (Month, Mo
             rollup.covered |= bits;
             if record.live {
                 rollup.paid |= bits;
-                let share = record.period.share(record.amount.amount, days);
-                *sums.entry((month, record.amount.currency, record.period.start, days)).or_default() += share;
+                let sum = sums.entry((month, record.amount.currency, record.period)).or_insert((days, Decimal::ZERO));
+                sum.1 += record.amount.amount;
             }
         }
     }
-    for ((month, currency, converts_on, days), amount) in sums {
+    for ((month, currency, period), (days, amount)) in sums {
         let rollup = built.get_mut(&month).expect("a segment's month is built");
-        rollup.segments.push(Segment { currency, converts_on, days, amount });
+        rollup.segments.push(Segment { currency, period, days, amount });
     }
     built
 }
@@ -164,6 +171,16 @@ pub fn ranges(rollups: &BTreeMap<Month, MonthRollup>, range: DateRange, paid_onl
     out
 }
 
+/// Each segment of the roll-ups once (a segment appears in every month its period touches), by
+/// currency and period: the records' whole amounts and days.
+pub fn whole_segments<'a>(months: impl IntoIterator<Item = &'a MonthRollup>) -> Vec<Segment> {
+    let mut seen: BTreeMap<(Currency, DateRange), Segment> = BTreeMap::new();
+    for segment in months.into_iter().flat_map(|month| &month.segments) {
+        seen.entry((segment.currency, segment.period)).or_insert(*segment);
+    }
+    seen.into_values().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,11 +206,22 @@ mod tests {
         assert_eq!(built.len(), 13);
         let march = &built[&month("2026-03")];
         assert_eq!(march.segments.len(), 1);
-        assert_eq!(march.segments[0].amount, dec("27"));
-        assert_eq!(march.segments[0].converts_on, d("2026-03-05"));
+        let segment = march.segments[0];
+        // The whole record, and the days of it in March.
+        assert_eq!(segment.amount, dec("365"));
+        assert_eq!(segment.period, DateRange::new(d("2026-03-05"), d("2027-03-04")).unwrap());
+        assert_eq!(segment.converts_on(), d("2026-03-05"));
+        assert_eq!(segment.days, DateRange::new(d("2026-03-05"), d("2026-03-31")).unwrap());
+        assert_eq!(segment.share_of(segment.amount, segment.days), dec("27"));
         assert_eq!(march.covered, day_bits(DateRange::new(d("2026-03-05"), d("2026-03-31")).unwrap()));
-        assert_eq!(built[&month("2026-04")].segments[0].amount, dec("30"));
-        assert_eq!(built[&month("2027-03")].segments[0].amount, dec("4"));
+        let share = |m: &str| {
+            let s = built[&month(m)].segments[0];
+            s.share_of(s.amount, s.days)
+        };
+        assert_eq!(share("2026-04"), dec("30"));
+        assert_eq!(share("2027-03"), dec("4"));
+        // Each record once, whatever the months.
+        assert_eq!(whole_segments(built.values()), [segment]);
         // Only the months asked for.
         let some = build([record("365", "2026-03-05", "2027-03-04", true)], (month("2026-06"), month("2026-07")));
         assert_eq!(some.keys().copied().collect::<Vec<_>>(), [month("2026-06"), month("2026-07")]);

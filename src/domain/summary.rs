@@ -76,7 +76,8 @@ pub fn previous_cycle(item: &Item, today: NaiveDate) -> Option<DateRange> {
 
 /// What the records charged for the item's previous cycle, in its currency, and for how many of
 /// its days. `records` are `(amount, days it pays for, day it converts on)`: records, or their
-/// month roll-ups' segments. `None` when none pays for any of it, or a rate is missing.
+/// roll-ups' segments (records with the same currency and days, summed). The bill is summed
+/// exactly, in any order. `None` when none pays for any of it, or a rate is missing.
 pub fn last_cycle(
     item: &Item,
     today: NaiveDate,
@@ -85,12 +86,12 @@ pub fn last_cycle(
 ) -> Option<LastCycle> {
     let period = previous_cycle(item, today)?;
     let currency = item.cost.currency;
-    let mut bill = Decimal::ZERO;
+    let mut bill = super::exact::ExactSum::default();
     let mut days = Vec::new();
     for (amount, paid_for, converts_on) in records {
         let Some(overlap) = paid_for.intersect(period) else { continue };
         let share = Money::new(paid_for.share(amount.amount, period), amount.currency);
-        bill += rates.convert(share, currency, converts_on).ok()?.amount;
+        bill.add(rates.convert(share, currency, converts_on).ok()?.amount);
         days.push(overlap);
     }
     days.sort();
@@ -104,7 +105,7 @@ pub fn last_cycle(
         }
     }
     let billed_days = u32::try_from(billed_days).ok().filter(|d| *d > 0)?;
-    Some(LastCycle { period, bill: Money::new(bill, currency), billed_days })
+    Some(LastCycle { period, bill: Money::new(bill.value(), currency), billed_days })
 }
 
 /// The monthly run-rate of `item` as of `today`; `last` is its previous cycle's bill (see
@@ -167,7 +168,7 @@ pub fn run_rate(item: &Item, today: NaiveDate, last: Option<LastCycle>) -> RunRa
 
 /// A meter's reading carried to the end of its cycle.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Pace {
+pub struct Pace {
     /// Units the cycle ends at, at the reading's pace.
     pub units: Decimal,
     pub read_on: NaiveDate,
@@ -180,7 +181,7 @@ pub(crate) struct Pace {
 
 /// The reading's pace over the cycle `today` falls in: units used by the day the meter was read,
 /// carried to the cycle's end. `None` when the meter was not read this cycle.
-pub(crate) fn paced(item: &Item, usage: &Usage, today: NaiveDate) -> Option<Pace> {
+pub fn paced(item: &Item, usage: &Usage, today: NaiveDate) -> Option<Pace> {
     if !item.read_this_cycle(today) {
         return None;
     }

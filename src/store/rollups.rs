@@ -2,15 +2,19 @@
 //! per item and calendar year, kept up to date in the transaction of every write that touches
 //! cost records, and the versions that let a reader fetch only what changed.
 //!
-//! The `months` column holds the year's months in a small binary format (format 1), so that a
+//! The `months` column holds the year's months in a small binary format (format 2), so that a
 //! year of a 10,000-item workspace reads as 10,000 rows without parsing text:
 //!
 //! ```text
-//! format: u8 = 1
+//! format: u8 = 2
 //! per month, in order: month u8 (1-12), covered u32, paid u32, segment count u16,
-//!   per segment: currency [u8; 3] (ISO code), converts_on i32 (days from 0001-01-01),
-//!   first day u8, last day u8, amount [u8; 16] (rust_decimal's exact serialization)
+//!   per segment: currency [u8; 3] (ISO code), period start i32, period end i32 (days from
+//!   0001-01-01; the segment's days in the month are the period's within it),
+//!   amount [u8; 16] (rust_decimal's exact serialization)
 //! ```
+//!
+//! Format 1 held each month's share of the records rather than their whole period and amount;
+//! a database holding it is rebuilt at start-up (see [`super::Store::ensure_read_model`]).
 //!
 //! All integers are little-endian. Decimals keep every digit: the roll-ups are exact.
 
@@ -28,7 +32,7 @@ use crate::domain::rollup::{self, MonthRollup, RollupRecord, Segment};
 use crate::domain::workspace::WorkspaceId;
 
 /// The encoding of `spend_rollups.months` this Jarvis writes.
-pub const FORMAT: u8 = 1;
+pub const FORMAT: u8 = 2;
 
 pub use crate::domain::rollup::ItemRollups;
 
@@ -61,9 +65,8 @@ pub fn encode(months: &ItemRollups) -> Vec<u8> {
         out.extend_from_slice(&count.to_le_bytes());
         for segment in &rollup.segments {
             out.extend_from_slice(segment.currency.code().as_bytes());
-            out.extend_from_slice(&segment.converts_on.num_days_from_ce().to_le_bytes());
-            out.push(u8::try_from(segment.days.start.day()).expect("a day of the month"));
-            out.push(u8::try_from(segment.days.end.day()).expect("a day of the month"));
+            out.extend_from_slice(&segment.period.start.num_days_from_ce().to_le_bytes());
+            out.extend_from_slice(&segment.period.end.num_days_from_ce().to_le_bytes());
             out.extend_from_slice(&segment.amount.serialize());
         }
     }
@@ -104,14 +107,15 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
                     currency
                 }
             };
-            let converts_on = NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(reader.take()?))
-                .context("a roll-up conversion day is out of range")?;
-            let [first, last] = reader.take::<2>()?;
-            let day = |d: u8| NaiveDate::from_ymd_opt(month.year(), month.month(), u32::from(d));
-            let days = DateRange::new(day(first).context("bad day")?, day(last).context("bad day")?)
-                .context("a roll-up segment ends before it starts")?;
+            let mut day = || {
+                NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(reader.take()?))
+                    .context("a roll-up period's day is out of range")
+            };
+            let (start, end) = (day()?, day()?);
+            let period = DateRange::new(start, end).context("a roll-up segment ends before it starts")?;
+            let days = period.intersect(month.range()).context("a roll-up segment misses its month")?;
             let amount = Decimal::deserialize(reader.take::<16>()?);
-            segments.push(Segment { currency, converts_on, days, amount });
+            segments.push(Segment { currency, period, days, amount });
         }
         months.push(MonthRollup { month, covered, paid, segments });
     }
@@ -519,7 +523,7 @@ mod tests {
         let built = rollup::build(records, (Month::new(2026, 1).unwrap(), Month::new(2026, 12).unwrap()));
         let decoded = decode(2026, &encode(&built)).unwrap();
         assert_eq!(decoded, built.into_values().collect::<Vec<_>>());
-        assert!(decode(2026, &[2]).unwrap_err().to_string().contains("doctor --rebuild"));
-        assert!(decode(2026, &[1, 3, 0]).is_err());
+        assert!(decode(2026, &[1]).unwrap_err().to_string().contains("doctor --rebuild"));
+        assert!(decode(2026, &[2, 3, 0]).is_err());
     }
 }
