@@ -265,6 +265,8 @@ impl App {
             .map(|i| i.billed_from)
             .fold(from, NaiveDate::min);
         if covered_from.year() < from.year() {
+            // Our copy let go first, so the wider one grows in place.
+            drop(snapshot);
             snapshot = self.snapshot(tx, workspace, (covered_from.year(), until.year())).await?;
         }
         let covered = covered_days(&snapshot.rollups, DateRange { start: covered_from, end: until });

@@ -51,6 +51,13 @@ impl ReadModelCache {
         held.iter().find(|(w, _)| w == workspace).map(|(_, s)| Arc::clone(s))
     }
 
+    /// Lets go of the workspace's copy if it is `snapshot`, so that whoever brings it up to date
+    /// holds the only reference and changes it in place (unless a reader still holds it).
+    fn forget(&self, workspace: &WorkspaceId, snapshot: &Arc<Snapshot>) {
+        let mut held = self.held.lock().expect("the read model lock is never poisoned");
+        held.retain(|(w, s)| !(w == workspace && Arc::ptr_eq(s, snapshot)));
+    }
+
     fn put(&self, workspace: &WorkspaceId, snapshot: Arc<Snapshot>) {
         let mut held = self.held.lock().expect("the read model lock is never poisoned");
         held.retain(|(w, _)| w != workspace);
@@ -89,6 +96,7 @@ impl super::App {
         let snapshot = match cached {
             Some(held) if held.version == version && held.holds(years) => return Ok(held),
             Some(held) => {
+                self.read_model.forget(workspace, &held);
                 let mut snapshot = Arc::unwrap_or_clone(held);
                 if snapshot.version < version {
                     let changed = tx.items_since(workspace, snapshot.version).await?;

@@ -300,7 +300,7 @@ impl Tx {
             // emptied.
             sqlx::query(
                 "INSERT INTO spend_rollups (workspace_id, item_id, year, months, version) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (workspace_id, item_id, year) DO UPDATE SET months = excluded.months, version = excluded.version",
+                 ON CONFLICT (workspace_id, year, item_id) DO UPDATE SET months = excluded.months, version = excluded.version",
             )
             .bind(workspace.as_str())
             .bind(item)
@@ -331,10 +331,17 @@ impl Tx {
         (first, last): (i32, i32),
         since: Option<i64>,
     ) -> Result<Vec<(i64, i32, Vec<MonthRollup>)>> {
+        // Whole years are one range of the table's key; changed rows come by the version index.
+        let sql = if since.is_some() {
+            "SELECT item_id, year, months FROM spend_rollups
+             WHERE workspace_id = ?1 AND version > ?4 AND year BETWEEN ?2 AND ?3"
+        } else {
+            "SELECT item_id, year, months FROM spend_rollups
+             WHERE workspace_id = ?1 AND year BETWEEN ?2 AND ?3 AND ?4 = -1"
+        };
         let rows = self
             .raw_rows(
-                "SELECT item_id, year, months FROM spend_rollups
-                 WHERE workspace_id = ?1 AND year BETWEEN ?2 AND ?3 AND version > ?4",
+                sql,
                 &[
                     Param::Text(workspace.as_str()),
                     Param::Int(i64::from(first)),
