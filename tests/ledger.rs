@@ -1138,3 +1138,35 @@ async fn one_app_sees_every_change_at_its_next_read() {
     clock.advance(chrono::Duration::days(1));
     assert_eq!(app.dashboard(&local, None).await.unwrap().today, today.succ_opt().unwrap());
 }
+
+/// The bot's housekeeping over many servers looks again at a workspace only when it changed or
+/// the day turned; what falls due is charged all the same.
+#[tokio::test]
+async fn housekeeping_skips_a_workspace_until_it_changes_or_the_day_turns() {
+    let db = TestDb::new().await;
+    let clock = common::ManualClock::at("2026-11-29T09:00:00Z");
+    let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()));
+    let local = ws("local");
+    let renewing = ItemChanges {
+        period: Some(BillingPeriod::Monthly),
+        renewal_date: Some(Some(d("2026-11-29"))),
+        auto_renew: Some(true),
+        ..named("vercel", "20")
+    };
+    app.add_item(&local, &Actor::Cli, Kind::Hosting, &renewing).await.unwrap();
+    let looked_at = |reports: Vec<jarvis::app::JobReport>| -> Vec<(usize, usize)> {
+        reports.iter().map(|r| (r.renewals.len(), r.month_close.len())).collect()
+    };
+
+    assert_eq!(looked_at(app.run_jobs_everywhere().await.unwrap()), [(0, 0)], "looked at, nothing due");
+    assert_eq!(looked_at(app.run_jobs_everywhere().await.unwrap()), [], "unchanged: not looked at again");
+    app.record_cost(&local, &Actor::Cli, &cost_input("vercel", "3")).await.unwrap();
+    assert_eq!(looked_at(app.run_jobs_everywhere().await.unwrap()), [(0, 0)], "changed: looked at");
+
+    clock.advance(chrono::Duration::days(1));
+    let charged = app.run_jobs_everywhere().await.unwrap();
+    assert_eq!(charged[0].today, d("2026-11-30"));
+    assert_eq!(looked_at(charged), [(1, 0)], "a new day: the renewal is charged");
+    assert_eq!(looked_at(app.run_jobs_everywhere().await.unwrap()), [(0, 0)], "after a charge: looked at once more");
+    assert_eq!(looked_at(app.run_jobs_everywhere().await.unwrap()), []);
+}

@@ -48,13 +48,21 @@ impl App {
             .map(|a| Raised { family: family(&a.key), key: a.key.clone(), severity: rank(a.severity) })
             .collect();
         let now = self.now();
+        let remind_every = Duration::hours(i64::from(settings.remind_hours));
+        // Most evaluations change nothing: planned on a read first, written only when there is
+        // something to post, remind or resolve (then planned again inside the write).
+        let states = self.store.read().await?.alert_states(workspace).await?;
+        let remembered: Vec<_> = states.iter().map(|s| s.remembered.clone()).collect();
+        if plan(&raised, &remembered, now, remind_every).is_empty() {
+            return Ok(0);
+        }
         let mut tx = self.store.write().await?;
         let states = tx.alert_states(workspace).await?;
         let remembered: Vec<_> = states.iter().map(|s| s.remembered.clone()).collect();
         let renderer = Renderer::get(settings.language, Flavor::Plain);
         let mut queued = 0;
         let mut to_edit = std::collections::BTreeSet::new();
-        for action in plan(&raised, &remembered, now, Duration::hours(i64::from(settings.remind_hours))) {
+        for action in plan(&raised, &remembered, now, remind_every) {
             match action {
                 Action::Post(families) => {
                     for family in &families {

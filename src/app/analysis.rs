@@ -56,6 +56,10 @@ pub(super) struct Prepared {
     alerts: Mutex<Option<(u32, crate::analysis::website::Web, Arc<Vec<Alert>>)>>,
 }
 
+/// Alerts found for a workspace at a read-model epoch and version on a day, with the sites and
+/// domains they were found with.
+pub(super) type AlertsFound = (((i64, i64), NaiveDate), crate::analysis::website::Web, Arc<Vec<Alert>>);
+
 /// A workspace's read-model epoch and version, its date, and the first day of the window.
 type PreparedKey = (i64, i64, NaiveDate, NaiveDate);
 
@@ -365,15 +369,32 @@ impl App {
         Ok(RenewalList { today: loaded.today, days, base_currency: loaded.settings.base_currency, renewals, paging })
     }
 
-    /// Every alert, most severe first.
+    /// Every alert, most severe first. The alerts last found for each workspace are kept with
+    /// what they were found from (version, day, sites and domains), so evaluating many
+    /// workspaces' alerts again and again costs a few queries each until one of those moves.
     pub async fn alerts(&self, workspace: &WorkspaceId) -> Result<AlertList> {
-        let loaded = self.load(workspace, ALERT_MONTHS).await?;
-        let (_, found) = Self::analyse(&loaded, ALERT_MONTHS);
-        Ok(AlertList {
-            today: loaded.today,
-            counts: crate::analysis::dashboard::AlertCounts::of(&found),
-            alerts: found,
-        })
+        let mut tx = self.store.read().await?;
+        let today = self.today(&tx.settings(workspace).await?);
+        let key = (tx.read_model_version(workspace).await?, today);
+        let web = Self::load_web(&mut tx, workspace, self.now()).await?;
+        let kept = self
+            .alerts_found
+            .lock()
+            .expect("the alerts lock is never poisoned")
+            .get(workspace)
+            .and_then(|(at, seen, found)| (*at == key && *seen == web).then(|| found.as_ref().clone()));
+        let found = match kept {
+            Some(found) => found,
+            None => {
+                let prepared = self.prepare(&mut tx, workspace, ALERT_MONTHS).await?;
+                let loaded = Loaded { prepared, web };
+                let (_, found) = Self::analyse(&loaded, ALERT_MONTHS);
+                let entry = (key, loaded.web, Arc::new(found.clone()));
+                self.alerts_found.lock().expect("the alerts lock is never poisoned").insert(workspace.clone(), entry);
+                found
+            }
+        };
+        Ok(AlertList { today, counts: crate::analysis::dashboard::AlertCounts::of(&found), alerts: found })
     }
 
     /// The Jarvis report.

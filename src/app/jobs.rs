@@ -91,6 +91,8 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
+        // What the jobs saw: a workspace at the same version on the same day has nothing due.
+        let seen = (tx.read_model_version(workspace).await?, today);
         let items = tx.items(workspace, Removed::Excluded).await?;
         let mut covered = super::items::covered_by_records(&mut tx, workspace, &items, today).await?;
         let mut report = JobReport {
@@ -139,15 +141,40 @@ impl App {
         }
 
         tx.commit().await?;
+        let wrote = !(report.renewals.is_empty() && report.month_close.is_empty());
+        let mut done = self.jobs_done.lock().expect("the jobs lock is never poisoned");
+        if wrote {
+            done.remove(workspace);
+        } else {
+            done.insert(workspace.clone(), seen);
+        }
         Ok(report)
     }
 
     /// Runs the jobs for every workspace. A workspace that fails is reported (and logged) and the
-    /// others still run.
+    /// others still run. A workspace whose jobs found nothing due at its present version on its
+    /// present day is not looked at again until one of them moves (the bot's tick over many
+    /// servers).
     pub async fn run_jobs_everywhere(&self) -> Result<Vec<JobReport>> {
         let workspaces = self.store.read().await?.workspace_ids().await?;
         let mut reports = Vec::with_capacity(workspaces.len());
-        for workspace in &workspaces {
+        let mut tx = self.store.read().await?;
+        let mut due = Vec::with_capacity(workspaces.len());
+        for workspace in workspaces {
+            // A workspace that cannot even be read is looked at, to report why.
+            let seen = match tx.settings(&workspace).await {
+                Ok(settings) => Some((tx.read_model_version(&workspace).await?, self.today(&settings))),
+                Err(_) => None,
+            };
+            let done = seen.is_some_and(|seen| {
+                self.jobs_done.lock().expect("the jobs lock is never poisoned").get(&workspace) == Some(&seen)
+            });
+            if !done {
+                due.push(workspace);
+            }
+        }
+        drop(tx);
+        for workspace in &due {
             match self.run_jobs(workspace).await {
                 Ok(report) => reports.push(report),
                 Err(error) => {

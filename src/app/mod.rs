@@ -125,6 +125,10 @@ pub struct App {
     read_model: Arc<read_model::ReadModelCache>,
     /// Analyses prepared from them (see `analysis.rs`).
     prepared: Arc<analysis::PreparedCache>,
+    /// Per workspace, the read-model version and day at which the jobs last found nothing due.
+    jobs_done: Arc<std::sync::Mutex<std::collections::HashMap<WorkspaceId, ((i64, i64), chrono::NaiveDate)>>>,
+    /// Per workspace, the alerts last found and what from (see `App::alerts`).
+    alerts_found: Arc<std::sync::Mutex<std::collections::HashMap<WorkspaceId, analysis::AlertsFound>>>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -140,6 +144,8 @@ impl App {
             outbox_ready: Arc::default(),
             read_model: Arc::default(),
             prepared: Arc::default(),
+            jobs_done: Arc::default(),
+            alerts_found: Arc::default(),
         }
     }
 
