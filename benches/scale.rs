@@ -68,23 +68,39 @@ where
 }
 
 /// Runs the `jarvis` binary; returns its wall time and peak RSS in KiB, or `None` when it fails
-/// (its error shows on stderr).
+/// (its error shows on stderr). The peak is measured by GNU time (`/usr/bin/time`), which starts
+/// `jarvis` from its own small process: a child started straight from this one would count this
+/// process's memory (it shares it until `exec`). Without GNU time the peak is 0.
 fn process(db: &Path, args: &[&str]) -> Option<(Duration, u64)> {
+    let time = Path::new("/usr/bin/time");
+    let mut command = if time.exists() {
+        let mut command = Command::new(time);
+        command.args(["-f", "jarvis-peak-rss-kib %M", env!("CARGO_BIN_EXE_jarvis")]);
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_jarvis"))
+    };
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_jarvis"))
+    let out = command
         .args(args)
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::null())
-        .spawn()
+        .stderr(std::process::Stdio::piped())
+        .output()
         .expect("jarvis starts");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, with valid pointers to locals.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     let elapsed = started.elapsed();
-    (pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0).then_some((elapsed, usage.ru_maxrss as u64))
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        eprintln!("jarvis {args:?} failed: {stderr}");
+        return None;
+    }
+    let peak = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("jarvis-peak-rss-kib "))
+        .and_then(|kib| kib.trim().parse().ok())
+        .unwrap_or(0);
+    Some((elapsed, peak))
 }
 
 /// The bare aggregate the dashboard's window would need from the records, by the sqlite3 command

@@ -53,12 +53,18 @@ pub(super) struct Prepared {
     spends: Mutex<Vec<(u32, Arc<Spend>)>>,
     /// The alerts last found, with the months back and the sites and domains they were found
     /// with (these change between versions, as checks and lookups come in).
-    alerts: Mutex<Option<(u32, crate::analysis::website::Web, Arc<Vec<Alert>>)>>,
+    alerts: Mutex<Option<AlertsMemo>>,
 }
 
-/// Alerts found for a workspace at a read-model epoch and version on a day, with the sites and
-/// domains they were found with.
-pub(super) type AlertsFound = (((i64, i64), NaiveDate), crate::analysis::website::Web, Arc<Vec<Alert>>);
+/// A workspace's read-model epoch and version, and its day: what it was seen at.
+pub(super) type Seen = ((i64, i64), NaiveDate);
+
+/// Alerts found for a workspace when it was seen at a version and day, with the sites and domains
+/// they were found with.
+pub(super) type AlertsFound = (Seen, crate::analysis::website::Web, Arc<Vec<Alert>>);
+
+/// Alerts found over some months back, with the sites and domains they were found with.
+type AlertsMemo = (u32, crate::analysis::website::Web, Arc<Vec<Alert>>);
 
 /// A workspace's read-model epoch and version, its date, and the first day of the window.
 type PreparedKey = (i64, i64, NaiveDate, NaiveDate);

@@ -126,7 +126,7 @@ pub struct App {
     /// Analyses prepared from them (see `analysis.rs`).
     prepared: Arc<analysis::PreparedCache>,
     /// Per workspace, the read-model version and day at which the jobs last found nothing due.
-    jobs_done: Arc<std::sync::Mutex<std::collections::HashMap<WorkspaceId, ((i64, i64), chrono::NaiveDate)>>>,
+    jobs_done: Arc<std::sync::Mutex<std::collections::HashMap<WorkspaceId, analysis::Seen>>>,
     /// Per workspace, the alerts last found and what from (see `App::alerts`).
     alerts_found: Arc<std::sync::Mutex<std::collections::HashMap<WorkspaceId, analysis::AlertsFound>>>,
 }
