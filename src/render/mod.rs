@@ -277,7 +277,11 @@ impl Renderer {
     /// N more") until it fits; as a last resort the text is cut. An error means a template does
     /// not fit the view (a bug the prompt tests are there to catch).
     pub fn page<T: Serialize>(&self, page: Page, view: &T, limit: usize) -> anyhow::Result<String> {
-        let resolved = self.resolve(view);
+        let json = serde_json::to_value(view).expect("views serialize to JSON");
+        // A line of a list takes more than `MIN_LINE` characters, so no more lines than that
+        // fit the limit: the rest is only counted, not worded (4,000 alerts, a page of 25).
+        let json = if limit < usize::MAX { precap_lists(json, limit / MIN_LINE + 1) } else { json };
+        let resolved = self.resolve_value(json);
         let mut last = String::new();
         for cap in [usize::MAX, 25, 15, 10, 6, 4, 2, 1, 0] {
             let data = cap_lists(&resolved, cap);
@@ -360,6 +364,38 @@ const CAPPED: &[&str] = &[
     "checks",
     "warnings",
 ];
+
+/// Fewer characters than any line of a capped list takes on a page.
+const MIN_LINE: usize = 16;
+
+/// `value` with every list in [`CAPPED`] cut to `keep` entries, its length kept in a sibling
+/// `<name>_total` (unless the view gave one) for [`cap_lists`] to count the rest from.
+fn precap_lists(value: Value, keep: usize) -> Value {
+    match value {
+        Value::Object(map) => {
+            let given: Vec<String> = map.keys().filter(|k| k.ends_with("_total")).cloned().collect();
+            let mut out = Map::new();
+            for (key, v) in map {
+                match v {
+                    Value::Array(items) if CAPPED.contains(&key.as_str()) && items.len() > keep => {
+                        let total = format!("{key}_total");
+                        if !given.contains(&total) {
+                            out.insert(total, Value::from(items.len()));
+                        }
+                        let kept = items.into_iter().take(keep).map(|x| precap_lists(x, keep)).collect();
+                        out.insert(key, Value::Array(kept));
+                    }
+                    other => {
+                        out.insert(key, precap_lists(other, keep));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|x| precap_lists(x, keep)).collect()),
+        other => other,
+    }
+}
 
 /// Keeps the first `cap` entries of every list in [`CAPPED`] and says how many were left out in a
 /// sibling `<name>_more` field (present for every list, so strict templates can test it), counting

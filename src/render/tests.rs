@@ -318,3 +318,17 @@ fn counts_in_sentences_agree_with_their_nouns_and_are_grouped() {
         "https://a.dev/ has been down since x: 1 failed check in a row. Last check: no answer in time.",
     );
 }
+
+#[test]
+fn long_lists_are_cut_before_wording_and_still_counted_whole() {
+    let view = json!({"alerts": [1, 2, 3, 4, 5], "nested": {"items": [1, 2, 3]}, "months": [1, 2, 3, 4]});
+    assert_eq!(
+        precap_lists(view, 2),
+        json!({"alerts": [1, 2], "alerts_total": 5, "nested": {"items": [1, 2], "items_total": 3}, "months": [1, 2, 3, 4]})
+    );
+    // A total the view gave stands; the page counts the rest from it.
+    let given = json!({"alerts": [1, 2, 3], "alerts_total": 40});
+    let cut = precap_lists(given, 2);
+    assert_eq!(cut, json!({"alerts": [1, 2], "alerts_total": 40}));
+    assert_eq!(cap_lists(&cut, 1), json!({"alerts": [1], "alerts_more": 39, "alerts_total": 40}));
+}
