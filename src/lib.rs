@@ -13,6 +13,18 @@ pub mod probe;
 pub mod render;
 pub mod store;
 
+/// Runs CPU-bound or blocking work (analysis of a large workspace, a bulk read through SQLite's C
+/// API) without holding up the runtime's other tasks, such as the bot's interaction callbacks: on
+/// a multi-threaded runtime the worker hands its other tasks to another thread first.
+pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 /// A short id that ties an internal error shown to a user to its full log line.
 pub fn error_id() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -3,6 +3,7 @@
 //! Each loads the workspace's ledger in one read transaction and hands it to the pure
 //! `analysis` core.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
@@ -74,6 +75,9 @@ type PreparedKey = (i64, i64, NaiveDate, NaiveDate);
 #[derive(Default)]
 pub(super) struct PreparedCache {
     held: Mutex<Vec<(WorkspaceId, Arc<Prepared>)>>,
+    /// One preparation per workspace at a time: a read arriving meanwhile waits and takes its
+    /// result instead of working out the same again.
+    turns: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Prepared analyses held at once (a workspace has up to three windows in use).
@@ -87,6 +91,11 @@ impl PreparedCache {
         let prepared = Arc::clone(&entry.1);
         held.push(entry);
         Some(prepared)
+    }
+
+    fn turn(&self, workspace: &WorkspaceId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().expect("the analysis lock is never poisoned");
+        Arc::clone(turns.entry(workspace.clone()).or_default())
     }
 
     fn put(&self, workspace: &WorkspaceId, prepared: Arc<Prepared>) {
@@ -108,7 +117,7 @@ impl Prepared {
         {
             return Arc::clone(spend);
         }
-        let spend = Arc::new(spend(&self.ledger(web), months_back));
+        let spend = Arc::new(crate::blocking(|| spend(&self.ledger(web), months_back)));
         self.spends.lock().expect("the spend lock is never poisoned").push((months_back, Arc::clone(&spend)));
         spend
     }
@@ -235,11 +244,18 @@ impl App {
         if keep && let Some(prepared) = self.prepared.get(workspace, key) {
             return Ok(prepared);
         }
+        let turn = self.prepared.turn(workspace);
+        let _turn = if keep { Some(turn.lock().await) } else { None };
+        if keep && let Some(prepared) = self.prepared.get(workspace, key) {
+            return Ok(prepared);
+        }
         let (snapshot, settled) = self.settled(tx, workspace, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let prepared = Arc::new(Prepared {
             key,
-            run_rates: run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today),
+            run_rates: crate::blocking(|| {
+                run_rates(&settled.items, &snapshot.rollups, &settled.pending, &rates, today)
+            }),
             settled,
             snapshot,
             rates,
@@ -279,8 +295,10 @@ impl App {
             drop(snapshot);
             snapshot = self.snapshot(tx, workspace, (covered_from.year(), until.year())).await?;
         }
-        let covered = covered_days(&snapshot.rollups, DateRange { start: covered_from, end: until });
-        let settled = settle_all(snapshot.items.clone(), today, &covered, from);
+        let settled = crate::blocking(|| {
+            let covered = covered_days(&snapshot.rollups, DateRange { start: covered_from, end: until });
+            settle_all(snapshot.items.clone(), today, &covered, from)
+        });
         Ok((snapshot, settled))
     }
 
@@ -291,18 +309,31 @@ impl App {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::analysis::website::Web> {
         use chrono::Duration;
-        let mut sites = Vec::new();
-        for site in tx.sites(workspace).await? {
-            let mut times = tx.response_times(workspace, site.id, now - Duration::hours(24)).await?;
-            sites.push(crate::analysis::website::SiteFacts {
+        let sites = tx.sites(workspace).await?;
+        // One query per window for all the sites (none when there are no sites).
+        let (mut times, day, week, month) = if sites.is_empty() {
+            Default::default()
+        } else {
+            (
+                tx.response_times(workspace, now - Duration::hours(24)).await?,
+                tx.uptimes(workspace, now - Duration::hours(24)).await?,
+                tx.uptimes(workspace, now - Duration::days(7)).await?,
+                tx.uptimes(workspace, now - Duration::days(30)).await?,
+            )
+        };
+        let sites = sites
+            .into_iter()
+            .map(|site| crate::analysis::website::SiteFacts {
                 domain: crate::probe::rdap::registrable_domain(&site.url),
-                uptime_24h: tx.uptime(workspace, site.id, now - Duration::hours(24)).await?,
-                uptime_7d: tx.uptime(workspace, site.id, now - Duration::days(7)).await?,
-                uptime_30d: tx.uptime(workspace, site.id, now - Duration::days(30)).await?,
-                median_ttfb_ms: crate::domain::site::median(&mut times),
+                uptime_24h: day.get(&site.id).copied().unwrap_or_default(),
+                uptime_7d: week.get(&site.id).copied().unwrap_or_default(),
+                uptime_30d: month.get(&site.id).copied().unwrap_or_default(),
+                median_ttfb_ms: crate::domain::site::median(
+                    times.get_mut(&site.id).map_or(&mut [][..], |t| &mut t[..]),
+                ),
                 site,
-            });
-        }
+            })
+            .collect();
         Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await? })
     }
 
@@ -317,7 +348,7 @@ impl App {
         {
             return (spend, found.as_ref().clone());
         }
-        let found = alerts(&loaded.ledger(), &spend);
+        let found = crate::blocking(|| alerts(&loaded.ledger(), &spend));
         *memo = Some((months_back, loaded.web.clone(), Arc::new(found.clone())));
         (spend, found)
     }

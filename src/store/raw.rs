@@ -106,7 +106,7 @@ impl Tx {
         // `Connection::from_handle`). Nothing else uses it meanwhile.
         let connection = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }
             .context("could not use the database connection directly")?;
-        let rows = (|| -> anyhow::Result<Vec<T>> {
+        let rows = crate::blocking(|| -> anyhow::Result<Vec<T>> {
             let mut statement = connection.prepare(sql)?;
             let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
             let mut out = Vec::new();
@@ -114,7 +114,7 @@ impl Tx {
                 out.push(read(row)?);
             }
             Ok(out)
-        })();
+        });
         drop(connection);
         drop(handle);
         Ok(rows?)

@@ -1,5 +1,7 @@
 //! Monitored sites, their checks, and domain lookups (RDAP), per workspace.
 
+use std::collections::HashMap;
+
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use sqlx::Row as _;
@@ -186,38 +188,50 @@ impl Tx {
         exactly_one(done, || format!("site #{id}"))
     }
 
-    /// Checks of site `id` since `since`, and how many succeeded.
-    pub async fn uptime(&mut self, workspace: &WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Uptime> {
-        let row = sqlx::query(
-            "SELECT count(*) AS checks, coalesce(sum(ok), 0) AS ok FROM site_checks
-             WHERE workspace_id = ?3 AND site_id = ?1 AND checked_at >= ?2",
-        )
-        .bind(id)
-        .bind(timestamp(since))
-        .bind(workspace.as_str())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let read = || -> anyhow::Result<Uptime> {
-            Ok(Uptime {
-                checks: row.try_get::<i64, _>("checks")?.try_into()?,
-                ok: row.try_get::<i64, _>("ok")?.try_into()?,
-            })
-        };
-        Ok(read()?)
-    }
-
-    /// Response times (ms) of site `id`'s successful checks since `since`.
-    pub async fn response_times(&mut self, workspace: &WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<u32>> {
+    /// Each site's checks since `since` and how many succeeded, by site id (sites without checks
+    /// then are left out): one query for all the workspace's sites.
+    pub async fn uptimes(&mut self, workspace: &WorkspaceId, since: DateTime<Utc>) -> Result<HashMap<i64, Uptime>> {
         let rows = sqlx::query(
-            "SELECT ttfb_ms FROM site_checks
-             WHERE workspace_id = ?3 AND site_id = ?1 AND checked_at >= ?2 AND ok = 1 AND ttfb_ms IS NOT NULL",
+            "SELECT site_id, count(*) AS checks, coalesce(sum(ok), 0) AS ok FROM site_checks
+             WHERE workspace_id = ?1 AND checked_at >= ?2 GROUP BY site_id",
         )
-        .bind(id)
-        .bind(timestamp(since))
         .bind(workspace.as_str())
+        .bind(timestamp(since))
         .fetch_all(&mut *self.tx)
         .await?;
-        Ok(rows.iter().map(|row| Ok(row.try_get::<i64, _>("ttfb_ms")?.try_into()?)).collect::<anyhow::Result<_>>()?)
+        let read = |row: &sqlx::sqlite::SqliteRow| -> anyhow::Result<(i64, Uptime)> {
+            Ok((
+                row.try_get("site_id")?,
+                Uptime {
+                    checks: row.try_get::<i64, _>("checks")?.try_into()?,
+                    ok: row.try_get::<i64, _>("ok")?.try_into()?,
+                },
+            ))
+        };
+        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Response times (ms) of each site's successful checks since `since`, by site id.
+    pub async fn response_times(
+        &mut self,
+        workspace: &WorkspaceId,
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<i64, Vec<u32>>> {
+        let rows = sqlx::query(
+            "SELECT site_id, ttfb_ms FROM site_checks
+             WHERE workspace_id = ?1 AND checked_at >= ?2 AND ok = 1 AND ttfb_ms IS NOT NULL",
+        )
+        .bind(workspace.as_str())
+        .bind(timestamp(since))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut times: HashMap<i64, Vec<u32>> = HashMap::new();
+        for row in &rows {
+            let site: i64 = row.try_get("site_id").map_err(anyhow::Error::new)?;
+            let ttfb: i64 = row.try_get("ttfb_ms").map_err(anyhow::Error::new)?;
+            times.entry(site).or_default().push(u32::try_from(ttfb).map_err(anyhow::Error::new)?);
+        }
+        Ok(times)
     }
 
     /// Forgets checks older than `before`; how many went.
