@@ -75,8 +75,8 @@ type PreparedKey = (i64, i64, NaiveDate, NaiveDate);
 #[derive(Default)]
 pub(super) struct PreparedCache {
     held: Mutex<Vec<(WorkspaceId, Arc<Prepared>)>>,
-    /// One preparation per workspace at a time: a read arriving meanwhile waits and takes its
-    /// result instead of working out the same again.
+    /// One analysis read per workspace at a time (see [`PreparedCache::turn`]): a read arriving
+    /// while the workspace is prepared waits and takes the result instead of working it out again.
     turns: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -93,9 +93,14 @@ impl PreparedCache {
         Some(prepared)
     }
 
-    fn turn(&self, workspace: &WorkspaceId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut turns = self.turns.lock().expect("the analysis lock is never poisoned");
-        Arc::clone(turns.entry(workspace.clone()).or_default())
+    /// Waits for the workspace's turn: taken before a read transaction opens, so a read waiting
+    /// for another's preparation holds no database connection meanwhile.
+    pub(super) async fn turn(&self, workspace: &WorkspaceId) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self.turns.lock().expect("the analysis lock is never poisoned");
+            Arc::clone(turns.entry(workspace.clone()).or_default())
+        };
+        turn.lock_owned().await
     }
 
     fn put(&self, workspace: &WorkspaceId, prepared: Arc<Prepared>) {
@@ -218,6 +223,7 @@ impl App {
     /// the current one: prepared once per workspace version and day (see [`Prepared`]), the
     /// sites and domains afresh.
     async fn load(&self, workspace: &WorkspaceId, months_back: u32) -> Result<Loaded> {
+        let _turn = self.prepared.turn(workspace).await;
         let mut tx = self.store.read().await?;
         let prepared = self.prepare(&mut tx, workspace, months_back).await?;
         let web = Self::load_web(&mut tx, workspace, self.now()).await?;
@@ -244,11 +250,7 @@ impl App {
         if keep && let Some(prepared) = self.prepared.get(workspace, key) {
             return Ok(prepared);
         }
-        let turn = self.prepared.turn(workspace);
-        let _turn = if keep { Some(turn.lock().await) } else { None };
-        if keep && let Some(prepared) = self.prepared.get(workspace, key) {
-            return Ok(prepared);
-        }
+
         let (snapshot, settled) = self.settled(tx, workspace, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let prepared = Arc::new(Prepared {
@@ -399,7 +401,9 @@ impl App {
     /// A page of the renewals in the next `days` days (default 30), soonest first (then by
     /// item name and id).
     pub async fn renewals(&self, workspace: &WorkspaceId, days: Option<u32>, page: PageRequest) -> Result<RenewalList> {
+        let turn = self.prepared.turn(workspace).await;
         let loaded = self.prepare(&mut self.store.read().await?, workspace, 0).await?;
+        drop(turn);
         let days = days.unwrap_or(RENEWAL_DAYS);
         let all = crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(&Default::default()), days);
         let (renewals, paging) = page.take(all, Noun::RENEWALS)?;
@@ -410,6 +414,7 @@ impl App {
     /// what they were found from (version, day, sites and domains), so evaluating many
     /// workspaces' alerts again and again costs a few queries each until one of those moves.
     pub async fn alerts(&self, workspace: &WorkspaceId) -> Result<AlertList> {
+        let _turn = self.prepared.turn(workspace).await;
         let mut tx = self.store.read().await?;
         let today = self.today(&tx.settings(workspace).await?);
         let key = (tx.read_model_version(workspace).await?, today);

@@ -357,6 +357,7 @@ impl App {
     /// A page of the workspace's live items matching `filter` (by category, kind and name, ties
     /// by id), with the monthly totals of every item matching it, on every page.
     pub async fn list_items(&self, workspace: &WorkspaceId, filter: ItemFilter, page: PageRequest) -> Result<ItemList> {
+        let _turn = self.prepared.turn(workspace).await;
         let mut tx = self.store.read().await?;
         let prepared = self.prepare(&mut tx, workspace, 0).await?;
         let (settings, today, rates, run_rates) =

@@ -91,7 +91,9 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            // Readers of a WAL database do not block each other: enough connections that a
+            // quick read (a request key, a language) never waits behind long ones.
+            .max_connections(16)
             .connect_with(options)
             .await
             .with_context(|| format!("could not open the database {url}"))?;
