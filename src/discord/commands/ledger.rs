@@ -185,6 +185,9 @@ async fn budget_remove(
 #[poise::command(slash_command, guild_only, rename = "list")]
 async fn budget_list(ctx: Context<'_>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
+    // Budgets are checked against this month's spend: on a large workspace not yet read, that
+    // takes longer than Discord waits for an answer.
+    ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let budgets = guard::app(ctx).budgets(&ws).await?;
     reply::send(ctx, reply::page_embed(renderer, Page::Budgets, &budgets, colour::INFO)?, Vec::new()).await
