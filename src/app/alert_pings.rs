@@ -39,10 +39,15 @@ impl App {
     }
 
     async fn evaluate_alerts_in(&self, workspace: &WorkspaceId) -> Result<usize> {
-        let settings = self.store.read().await?.settings(workspace).await?;
+        // One read for the settings, the alerts and what was posted of them before.
+        let turn = self.prepared.turn(workspace).await;
+        let mut tx = self.store.read().await?;
+        let settings = tx.settings(workspace).await?;
         let Some(channel) = settings.alert_channel else { return Ok(0) };
-        let alerts: Vec<Alert> =
-            self.alerts(workspace).await?.alerts.into_iter().filter(|a| a.severity >= Severity::Warning).collect();
+        let found = self.alerts_in(&mut tx, workspace).await?.alerts;
+        let states = tx.alert_states(workspace).await?;
+        drop((tx, turn));
+        let alerts: Vec<Alert> = found.into_iter().filter(|a| a.severity >= Severity::Warning).collect();
         let raised: Vec<Raised> = alerts
             .iter()
             .map(|a| Raised { family: family(&a.key), key: a.key.clone(), severity: rank(a.severity) })
@@ -51,7 +56,6 @@ impl App {
         let remind_every = Duration::hours(i64::from(settings.remind_hours));
         // Most evaluations change nothing: planned on a read first, written only when there is
         // something to post, remind or resolve (then planned again inside the write).
-        let states = self.store.read().await?.alert_states(workspace).await?;
         let remembered: Vec<_> = states.iter().map(|s| s.remembered.clone()).collect();
         if plan(&raised, &remembered, now, remind_every).is_empty() {
             return Ok(0);

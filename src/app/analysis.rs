@@ -416,9 +416,14 @@ impl App {
     pub async fn alerts(&self, workspace: &WorkspaceId) -> Result<AlertList> {
         let _turn = self.prepared.turn(workspace).await;
         let mut tx = self.store.read().await?;
+        self.alerts_in(&mut tx, workspace).await
+    }
+
+    /// [`App::alerts`] in a read transaction the caller holds, with the workspace's turn taken.
+    pub(super) async fn alerts_in(&self, tx: &mut crate::store::Tx, workspace: &WorkspaceId) -> Result<AlertList> {
         let today = self.today(&tx.settings(workspace).await?);
         let key = (tx.read_model_version(workspace).await?, today);
-        let web = Self::load_web(&mut tx, workspace, self.now()).await?;
+        let web = Self::load_web(tx, workspace, self.now()).await?;
         let kept = self
             .alerts_found
             .lock()
@@ -428,7 +433,7 @@ impl App {
         let found = match kept {
             Some(found) => found,
             None => {
-                let prepared = self.prepare(&mut tx, workspace, ALERT_MONTHS).await?;
+                let prepared = self.prepare(tx, workspace, ALERT_MONTHS).await?;
                 let loaded = Loaded { prepared, web };
                 let (_, found) = Self::analyse(&loaded, ALERT_MONTHS);
                 let entry = (key, loaded.web, Arc::new(found.clone()));
