@@ -588,6 +588,35 @@ async fn a_record_over_many_months_in_another_currency_gives_the_records_digits(
 }
 
 #[tokio::test]
+async fn completed_months_convert_again_when_a_rate_or_the_base_currency_changes() {
+    // 31 EUR for January, read in April: a completed month before those run-rates read, read as
+    // its converted total alone.
+    let january = |dashboard: &jarvis::analysis::dashboard::Dashboard| {
+        let month = dashboard.trends.iter().find(|m| m.month.to_string() == "2026-01").expect("January's trend");
+        (month.cost.0.to_string(), month.incomplete)
+    };
+    let mut ops =
+        vec![item(Kind::Hosting, BillingPeriod::Monthly, "31", "EUR", None), record("31", Days::MonthsBack(3))];
+    let (db, clock) = replay(100, ops.clone()).await;
+    assert_eq!(january(&dashboard_of(&db, &clock).await), ("0.00 USD".into(), true), "no rate yet");
+    // A rate dated before January's record; then a newer one, still before it: the newest wins.
+    ops.push(Op::Rate { base: "EUR", quote: "USD", rate: "1.1", days_ago: 120 });
+    let (db, clock) = replay(100, ops.clone()).await;
+    assert_eq!(january(&dashboard_of(&db, &clock).await), ("34.10 USD".into(), false));
+    ops.push(Op::Rate { base: "EUR", quote: "USD", rate: "1.2", days_ago: 105 });
+    let (db, clock) = replay(100, ops.clone()).await;
+    assert_eq!(january(&dashboard_of(&db, &clock).await), ("37.20 USD".into(), false));
+    // A rate dated after the record's first day changes nothing of it.
+    ops.push(Op::Rate { base: "EUR", quote: "USD", rate: "2", days_ago: 30 });
+    let (db, clock) = replay(100, ops.clone()).await;
+    assert_eq!(january(&dashboard_of(&db, &clock).await), ("37.20 USD".into(), false));
+    // Another base currency: every month's total is in it.
+    ops.push(Op::Setting { key: SettingKey::Currency, value: "EUR" });
+    let (db, clock) = replay(100, ops.clone()).await;
+    assert_eq!(january(&dashboard_of(&db, &clock).await), ("31.00 EUR".into(), false));
+}
+
+#[tokio::test]
 async fn a_missing_rate_names_all_the_days_of_the_amount_it_leaves_out() {
     // A usage plan in EUR without a rate: what it accrues pays for its open cycle, to 2026-02-01.
     let (db, clock) = replay(0, vec![item(Kind::Domain, BillingPeriod::UsageBased, "9.99", "EUR", Some(32))]).await;

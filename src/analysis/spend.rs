@@ -22,6 +22,7 @@ use crate::domain::exact::ExactSum;
 use crate::domain::item::{BillingPeriod, Category, Item, Usage};
 use crate::domain::money::{Currency, Money};
 use crate::domain::rates::{MissingRate, dedup_missing};
+use crate::domain::rollup::MonthRollup;
 use crate::domain::summary::{RunRate, RunRateBasis, paced};
 
 /// What one month cost, in the base currency.
@@ -179,17 +180,31 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
         flow.pending.entry(line.item_id).or_default().push(line.period);
     }
 
-    // The items' months in the window, then what the jobs would record now.
+    // Completed months converted when stored count as their totals (the same exact sums of the
+    // same shares, see `MonthRollup::convert`).
+    let converted = |month: &MonthRollup| month.converted.filter(|c| month.month < current && c.base == base);
+    for (item, rollups) in ledger.rollups {
+        for month in rollups.range(first..current).map(|(_, month)| month) {
+            let (Some(total), Some(day)) = (converted(month), month.first_paid_day()) else { continue };
+            let slot = &mut months[month_index(first, month.month)];
+            slot.touched(DateRange { start: day, end: day });
+            let category = categories.get(item).copied().unwrap_or(Category::Other);
+            slot.add(*item, category, &total.total);
+        }
+    }
+    // The other months' segments in the window, then what the jobs would record now.
     let recorded = ledger.rollups.iter().flat_map(|(item, months)| {
-        months.range(first..=current).flat_map(move |(_, month)| {
-            month.segments.iter().map(move |s| Piece {
-                item_id: *item,
-                amount: Money::new(s.amount, s.currency),
-                period: s.period,
-                days: s.days,
-                pending: None,
-            })
-        })
+        months.range(first..=current).filter(move |(_, month)| converted(month).is_none()).flat_map(
+            move |(_, month)| {
+                month.segments().iter().map(move |s| Piece {
+                    item_id: *item,
+                    amount: Money::new(s.amount, s.currency),
+                    period: s.period,
+                    days: s.days,
+                    pending: None,
+                })
+            },
+        )
     });
     let pending = ledger.pending.iter().flat_map(|line| {
         crate::domain::rollup::months_of(line.period).filter(|(month, _)| *month >= first && *month <= current).map(

@@ -251,7 +251,7 @@ impl App {
             return Ok(prepared);
         }
 
-        let (snapshot, settled) = self.settled(tx, workspace, today, from).await?;
+        let (snapshot, settled) = self.settled(tx, workspace, &settings, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
         let prepared = Arc::new(Prepared {
             key,
@@ -274,17 +274,23 @@ impl App {
     }
 
     /// The read model from `from` on (and a year ahead), with every item as the jobs would leave
-    /// it today and what they would record (see [`settle_all`]).
+    /// it today and what they would record (see [`settle_all`]). Completed months before the
+    /// last [`RUN_RATE_MONTHS`] are read as their converted totals (see
+    /// [`crate::domain::rollup::Converted`]): only the months run-rates and the current month
+    /// need are read segment by segment.
     pub(super) async fn settled(
         &self,
         tx: &mut crate::store::Tx,
         workspace: &WorkspaceId,
+        settings: &Settings,
         today: NaiveDate,
         from: NaiveDate,
     ) -> Result<(std::sync::Arc<super::read_model::Snapshot>, Settled)> {
         use chrono::Datelike as _;
         let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
-        let mut snapshot = self.snapshot(tx, workspace, (from.year(), until.year())).await?;
+        let segments_from = Month::of(today).plus(-(RUN_RATE_MONTHS as i32));
+        let detail = crate::store::Detail::SegmentsFrom(segments_from, settings.base_currency);
+        let mut snapshot = self.snapshot(tx, workspace, (from.year(), until.year()), detail).await?;
         // Usage still to bill is spread from its cycle's start, which may be older than `from`.
         let covered_from = snapshot
             .items
@@ -295,7 +301,7 @@ impl App {
         if covered_from.year() < from.year() {
             // Our copy let go first, so the wider one grows in place.
             drop(snapshot);
-            snapshot = self.snapshot(tx, workspace, (covered_from.year(), until.year())).await?;
+            snapshot = self.snapshot(tx, workspace, (covered_from.year(), until.year()), detail).await?;
         }
         let settled = crate::blocking(|| {
             let covered = covered_days(&snapshot.rollups, DateRange { start: covered_from, end: until });

@@ -53,7 +53,12 @@ impl App {
                     },
                 })
                 .collect();
-            let mut checked = tx.rollups(&workspace, (1, 9999)).await?.values().map(|m| m.len()).sum();
+            let mut checked = tx
+                .rollups(&workspace, (1, 9999), crate::store::Detail::DaysOnly)
+                .await?
+                .values()
+                .map(|m| m.len())
+                .sum();
             if rebuild {
                 checked = tx.rebuild_rollups(&workspace, &mut |_, _| {}).await?;
                 let change = Change {

@@ -470,9 +470,11 @@ pub(super) async fn run_rates(
     let covered_from = usage.iter().map(|i| i.billed_from).fold(from, NaiveDate::min);
     let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
     let years = (covered_from.year(), until.year());
+    // Run-rates read the segments of their months; the days, of every month.
+    let detail = crate::store::Detail::Recent(crate::domain::calendar::Month::of(from));
     let rollups: HashMap<i64, crate::domain::rollup::ItemRollups> = match usage.as_slice() {
-        [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years).await?)]),
-        _ => tx.rollups(workspace, years).await?,
+        [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years, detail).await?)]),
+        _ => tx.rollups(workspace, years, detail).await?,
     };
     let covered = crate::analysis::covered_days(&rollups, DateRange { start: covered_from, end: until });
     let settled = settle_all(usage, today, &covered, from);
@@ -495,9 +497,10 @@ pub(super) async fn covered_by_records(
     let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
     tx.flush_read_model().await?;
     let years = (from.year(), until.year());
+    let detail = crate::store::Detail::DaysOnly;
     let rollups = match items {
-        [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years).await?)]),
-        _ => tx.rollups(workspace, years).await?,
+        [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years, detail).await?)]),
+        _ => tx.rollups(workspace, years, detail).await?,
     };
     Ok(crate::analysis::covered_days(&rollups, DateRange { start: from.min(today), end: until }))
 }

@@ -10,7 +10,7 @@ use super::Result;
 use crate::domain::item::Item;
 use crate::domain::rollup::ItemRollups;
 use crate::domain::workspace::WorkspaceId;
-use crate::store::Tx;
+use crate::store::{Detail, Tx};
 
 /// A workspace's items and roll-ups at one version.
 #[derive(Clone, Debug)]
@@ -20,9 +20,10 @@ pub(super) struct Snapshot {
     version: i64,
     /// Every item, removed ones included, by id.
     pub items: Vec<Item>,
-    /// The roll-ups of the years `years`, by item.
+    /// The roll-ups of the years `years`, by item, read with `detail`.
     pub rollups: HashMap<i64, ItemRollups>,
     years: (i32, i32),
+    detail: Detail,
 }
 
 impl Snapshot {
@@ -72,14 +73,15 @@ impl ReadModelCache {
 }
 
 impl super::App {
-    /// The workspace's items and its roll-ups over `years` (at least), as `tx` sees them.
-    /// Inside a write, the workspace is read afresh and the copy is not kept (it may hold what
-    /// the write has not committed).
+    /// The workspace's items and its roll-ups over `years` (at least), read with `detail` (at
+    /// least), as `tx` sees them. Inside a write, the workspace is read afresh and the copy is not
+    /// kept (it may hold what the write has not committed).
     pub(super) async fn snapshot(
         &self,
         tx: &mut Tx,
         workspace: &WorkspaceId,
         years: (i32, i32),
+        detail: Detail,
     ) -> Result<Arc<Snapshot>> {
         let (epoch, version) = tx.read_model_version(workspace).await?;
         if tx.writes() {
@@ -88,11 +90,16 @@ impl super::App {
                 epoch,
                 version,
                 items: tx.items(workspace, crate::store::Removed::Included).await?,
-                rollups: tx.rollups(workspace, years).await?,
+                rollups: tx.rollups(workspace, years, detail).await?,
                 years,
+                detail,
             }));
         }
-        let cached = self.read_model.get(workspace).filter(|s| s.epoch == epoch && s.version <= version);
+        // A copy read with less detail than wanted (the month moved on) is read again whole.
+        let cached = self
+            .read_model
+            .get(workspace)
+            .filter(|s| s.epoch == epoch && s.version <= version && s.detail.holds(detail));
         let snapshot = match cached {
             Some(held) if held.version == version && held.holds(years) => return Ok(held),
             Some(held) => {
@@ -101,7 +108,8 @@ impl super::App {
                 if snapshot.version < version {
                     let changed = tx.items_since(workspace, snapshot.version).await?;
                     merge_items(&mut snapshot.items, changed);
-                    let rows = tx.rollup_rows(workspace, snapshot.years, Some(snapshot.version)).await?;
+                    let rows =
+                        tx.rollup_rows(workspace, snapshot.years, Some(snapshot.version), snapshot.detail).await?;
                     merge_rollups(&mut snapshot.rollups, rows);
                     snapshot.version = version;
                 }
@@ -109,7 +117,7 @@ impl super::App {
                     let wider = (snapshot.years.0.min(years.0), snapshot.years.1.max(years.1));
                     for span in [(wider.0, snapshot.years.0 - 1), (snapshot.years.1 + 1, wider.1)] {
                         if span.0 <= span.1 {
-                            let rows = tx.rollup_rows(workspace, span, None).await?;
+                            let rows = tx.rollup_rows(workspace, span, None, snapshot.detail).await?;
                             merge_rollups(&mut snapshot.rollups, rows);
                         }
                     }
@@ -121,8 +129,9 @@ impl super::App {
                 epoch,
                 version,
                 items: tx.items(workspace, crate::store::Removed::Included).await?,
-                rollups: tx.rollups(workspace, years).await?,
+                rollups: tx.rollups(workspace, years, detail).await?,
                 years,
+                detail,
             },
         };
         let snapshot = Arc::new(snapshot);

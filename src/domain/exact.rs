@@ -63,6 +63,17 @@ impl ExactSum {
         }
     }
 
+    /// The sum's parts, for storing it exactly: whole units (rounded toward minus infinity), the
+    /// rest in 10^-28ths, and the largest scale of its terms.
+    pub fn to_parts(&self) -> (i128, i128, u32) {
+        (self.units, self.fraction, self.scale)
+    }
+
+    /// A sum from [`ExactSum::to_parts`]; `None` when the parts are not such parts.
+    pub fn from_parts(units: i128, fraction: i128, scale: u32) -> Option<ExactSum> {
+        ((0..ONE).contains(&fraction) && scale <= 28).then_some(ExactSum { units, fraction, scale })
+    }
+
     /// The sum as a decimal: exact when it fits, else rounded once (half to even).
     ///
     /// # Panics

@@ -11,6 +11,13 @@
 //! then its share of the days wanted; and building the roll-ups of the same records always gives
 //! the same decimals: roll-ups kept up write by write equal roll-ups rebuilt from all the records,
 //! to the last digit.
+//!
+//! Each month also keeps its spend already converted to the workspace's base currency
+//! ([`Converted`], made by [`MonthRollup::convert`] with the rates in force when it was stored,
+//! and made again in the transaction of every change to the rates or the base currency): an exact
+//! sum ([`ExactSum`]) of the very shares a reader would add up from the segments. A completed
+//! month then costs a reader one sum per item instead of a segment per record group, and its
+//! segments need not be read at all.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +25,9 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::calendar::{DateRange, Month};
+use super::exact::ExactSum;
 use super::money::{Currency, Money};
+use super::rates::RateBook;
 
 /// Records in one currency paying for the same days, as one month sees them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -54,13 +63,52 @@ pub struct MonthRollup {
     pub covered: u32,
     /// Days live records pay for.
     pub paid: u32,
-    /// Sorted by currency and period.
-    pub segments: Vec<Segment>,
+    /// The month's spend in the base currency, when every segment had a rate (see
+    /// [`MonthRollup::convert`]).
+    pub converted: Option<Converted>,
+    /// Sorted by currency and period. `None` when the month was read without them (its
+    /// `converted` total or its days were all the reader wanted).
+    pub segments: Option<Vec<Segment>>,
+}
+
+/// A month's spend converted to the base currency.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Converted {
+    pub base: Currency,
+    /// The exact sum of each segment's share of the month, converted (see
+    /// [`MonthRollup::convert`]).
+    pub total: ExactSum,
 }
 
 impl MonthRollup {
     fn empty(month: Month) -> MonthRollup {
-        MonthRollup { month, covered: 0, paid: 0, segments: Vec::new() }
+        MonthRollup { month, covered: 0, paid: 0, converted: None, segments: Some(Vec::new()) }
+    }
+
+    /// The month's segments.
+    ///
+    /// # Panics
+    /// When the month was read without them: a reader that needs segments must ask for them.
+    pub fn segments(&self) -> &[Segment] {
+        self.segments.as_deref().expect("the segments of this month were read")
+    }
+
+    /// The month's spend in `base`, each segment counted as a reader counts records: its whole
+    /// amount converted at its first day's rate, then its share of this month's days; summed
+    /// exactly. `None` when a segment has no rate.
+    pub fn convert(&self, rates: &RateBook, base: Currency) -> Option<Converted> {
+        let mut total = ExactSum::default();
+        for segment in self.segments() {
+            let money = Money::new(segment.amount, segment.currency);
+            let converted = rates.convert(money, base, segment.converts_on()).ok()?;
+            total.add(segment.share_of(converted.amount, segment.days));
+        }
+        Some(Converted { base, total })
+    }
+
+    /// The first day live records pay for, if any.
+    pub fn first_paid_day(&self) -> Option<NaiveDate> {
+        (self.paid != 0).then(|| self.month.first_day() + chrono::Duration::days(i64::from(self.paid.trailing_zeros())))
     }
 
     /// Whether live records pay for `day` (of this month).
@@ -131,9 +179,16 @@ pub fn build(records: impl IntoIterator<Item = RollupRecord>, months: (Month, Mo
     }
     for ((month, currency, period), (days, amount)) in sums {
         let rollup = built.get_mut(&month).expect("a segment's month is built");
-        rollup.segments.push(Segment { currency, period, days, amount });
+        rollup.segments.get_or_insert_default().push(Segment { currency, period, days, amount });
     }
     built
+}
+
+/// Makes each month's `converted` total with `rates` into `base` (see [`MonthRollup::convert`]).
+pub fn convert_all(rollups: &mut BTreeMap<Month, MonthRollup>, rates: &RateBook, base: Currency) {
+    for month in rollups.values_mut() {
+        month.converted = month.convert(rates, base);
+    }
 }
 
 /// The days of `range` that the roll-ups' `covered` (or, with `paid_only`, `paid`) bits hold, as
@@ -175,7 +230,7 @@ pub fn ranges(rollups: &BTreeMap<Month, MonthRollup>, range: DateRange, paid_onl
 /// currency and period: the records' whole amounts and days.
 pub fn whole_segments<'a>(months: impl IntoIterator<Item = &'a MonthRollup>) -> Vec<Segment> {
     let mut seen: BTreeMap<(Currency, DateRange), Segment> = BTreeMap::new();
-    for segment in months.into_iter().flat_map(|month| &month.segments) {
+    for segment in months.into_iter().flat_map(MonthRollup::segments) {
         seen.entry((segment.currency, segment.period)).or_insert(*segment);
     }
     seen.into_values().collect()
@@ -205,8 +260,8 @@ mod tests {
         let built = build([record("365", "2026-03-05", "2027-03-04", true)], (month("2026-01"), month("2027-12")));
         assert_eq!(built.len(), 13);
         let march = &built[&month("2026-03")];
-        assert_eq!(march.segments.len(), 1);
-        let segment = march.segments[0];
+        assert_eq!(march.segments().len(), 1);
+        let segment = march.segments()[0];
         // The whole record, and the days of it in March.
         assert_eq!(segment.amount, dec("365"));
         assert_eq!(segment.period, DateRange::new(d("2026-03-05"), d("2027-03-04")).unwrap());
@@ -215,7 +270,7 @@ mod tests {
         assert_eq!(segment.share_of(segment.amount, segment.days), dec("27"));
         assert_eq!(march.covered, day_bits(DateRange::new(d("2026-03-05"), d("2026-03-31")).unwrap()));
         let share = |m: &str| {
-            let s = built[&month(m)].segments[0];
+            let s = built[&month(m)].segments()[0];
             s.share_of(s.amount, s.days)
         };
         assert_eq!(share("2026-04"), dec("30"));
@@ -241,7 +296,7 @@ mod tests {
         );
         let november = &built[&month("2026-11")];
         let shown: Vec<(String, String, Decimal)> = november
-            .segments
+            .segments()
             .iter()
             .map(|s| (s.currency.to_string(), format!("{}..{}", s.days.start, s.days.end), s.amount))
             .collect();
@@ -259,7 +314,7 @@ mod tests {
         let removed_only =
             build([record("99", "2026-10-01", "2026-10-15", false)], (month("2026-10"), month("2026-10")));
         let october = &removed_only[&month("2026-10")];
-        assert!(october.segments.is_empty() && october.paid == 0 && october.covered != 0);
+        assert!(october.segments().is_empty() && october.paid == 0 && october.covered != 0);
     }
 
     #[test]
@@ -301,5 +356,38 @@ mod tests {
         assert_eq!(day_bits(month("2026-01").range()), u32::MAX >> 1);
         assert_eq!(day_bits(month("2026-02").range()), (1 << 28) - 1);
         assert_eq!(day_bits(DateRange::new(d("2026-01-31"), d("2026-01-31")).unwrap()), 1 << 30);
+    }
+
+    #[test]
+    fn a_month_converts_as_its_segments_would_one_by_one() {
+        use crate::domain::rates::ExchangeRate;
+        let built = build(
+            [
+                // 31 USD over March: 1 a day; 620 THB over 2026-03-17..2026-04-05 (20 days, 31 a
+                // day), converted on the 17th at 31 THB per USD: 20 USD, 15 of its days in March.
+                record("31", "2026-03-01", "2026-03-31", true),
+                record("620 THB", "2026-03-17", "2026-04-05", true),
+                record("1000", "2026-03-01", "2026-03-02", false),
+            ],
+            (month("2026-03"), month("2026-04")),
+        );
+        let rate =
+            |on: &str, rate: &str| ExchangeRate { base: c("USD"), quote: c("THB"), rate: dec(rate), date: d(on) };
+        let rates = RateBook::new(vec![rate("2026-03-01", "31"), rate("2026-03-20", "40")]);
+        let march = built[&month("2026-03")].convert(&rates, c("USD")).unwrap();
+        assert_eq!(march.base, c("USD"));
+        assert_eq!(march.total.value(), dec("46"));
+        // April: the THB record's other 5 days, still at the rate of its first day.
+        assert_eq!(built[&month("2026-04")].convert(&rates, c("USD")).unwrap().total.value(), dec("5"));
+        // Into baht: no conversion for the baht, the dollars at 31 (March 1) a dollar.
+        assert_eq!(built[&month("2026-03")].convert(&rates, c("THB")).unwrap().total.value(), dec("1426"));
+        // A segment without a rate leaves the month unconverted.
+        assert_eq!(built[&month("2026-03")].convert(&RateBook::new(vec![]), c("USD")), None);
+        assert_eq!(built[&month("2026-03")].first_paid_day(), Some(d("2026-03-01")));
+        assert_eq!(built[&month("2026-04")].first_paid_day(), Some(d("2026-04-01")));
+        let late = build([record("1", "2026-05-09", "2026-05-09", true)], (month("2026-05"), month("2026-05")));
+        assert_eq!(late[&month("2026-05")].first_paid_day(), Some(d("2026-05-09")));
+        let removed = build([record("1", "2026-05-09", "2026-05-09", false)], (month("2026-05"), month("2026-05")));
+        assert_eq!(removed[&month("2026-05")].first_paid_day(), None);
     }
 }

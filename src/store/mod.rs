@@ -36,7 +36,7 @@ pub use costs::{CostFilter, CostLine};
 pub use items::Removed;
 pub use outbox::OutboxEntry;
 pub use request_keys::{KeySlot, KeyedWrite};
-pub use rollups::{FORMAT as ROLLUP_FORMAT, ItemRollups, ReadModelProgress, RollupMismatch};
+pub use rollups::{Detail, FORMAT as ROLLUP_FORMAT, ItemRollups, ReadModelProgress, RollupMismatch};
 pub use schedules::StoredSchedule;
 
 /// A failure in the store.

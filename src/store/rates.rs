@@ -1,7 +1,7 @@
 //! Exchange rates, one per workspace, pair and effective date.
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike as _, Utc};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 
@@ -18,7 +18,8 @@ impl Tx {
         rate: &ExchangeRate,
         now: DateTime<Utc>,
     ) -> Result<Option<ExchangeRate>> {
-        self.workspace_changed(workspace);
+        // Conversions on the rate's day and later may change.
+        self.conversion_changed(workspace, rate.date.year());
         let previous = sqlx::query(
             "SELECT base_currency, quote_currency, rate, effective_date FROM exchange_rates
              WHERE workspace_id = ?1 AND base_currency = ?2 AND quote_currency = ?3 AND effective_date = ?4",

@@ -2,19 +2,26 @@
 //! per item and calendar year, kept up to date in the transaction of every write that touches
 //! cost records, and the versions that let a reader fetch only what changed.
 //!
-//! The `months` column holds the year's months in a small binary format (format 2), so that a
+//! The `months` column holds the year's months in a small binary format (format 3), so that a
 //! year of a 10,000-item workspace reads as 10,000 rows without parsing text:
 //!
 //! ```text
-//! format: u8 = 2
-//! per month, in order: month u8 (1-12), covered u32, paid u32, segment count u16,
+//! format: u8 = 3
+//! per month, in order: month u8 (1-12), covered u32, paid u32,
+//!   converted u8 (0: none, 1: the following), base currency [u8; 3], units i128,
+//!     fraction i128, scale u8 (an exact sum, see ExactSum::to_parts),
+//!   segments' length in bytes u32, segment count u16,
 //!   per segment: currency [u8; 3] (ISO code), period start i32, period end i32 (days from
 //!   0001-01-01; the segment's days in the month are the period's within it),
 //!   amount [u8; 16] (rust_decimal's exact serialization)
 //! ```
 //!
-//! Format 1 held each month's share of the records rather than their whole period and amount;
-//! a database holding it is rebuilt at start-up (see [`super::Store::ensure_read_model`]).
+//! The segments' length lets a reader that wants only the converted totals or the days of a
+//! month step over its segments without parsing them ([`Detail`]).
+//!
+//! Format 1 held each month's share of the records rather than their whole period and amount,
+//! format 2 had no converted totals; a database holding either is rebuilt at start-up (see
+//! [`super::Store::ensure_read_model`]).
 //!
 //! All integers are little-endian. Decimals keep every digit: the roll-ups are exact.
 
@@ -27,12 +34,51 @@ use rust_decimal::Decimal;
 use super::raw::{Columns, Param};
 use super::{Result, Tx, date, parse_date, parse_decimal};
 use crate::domain::calendar::{DateRange, Month};
+use crate::domain::exact::ExactSum;
 use crate::domain::money::{Currency, Money};
-use crate::domain::rollup::{self, MonthRollup, RollupRecord, Segment};
+use crate::domain::rates::RateBook;
+use crate::domain::rollup::{self, Converted, MonthRollup, RollupRecord, Segment};
 use crate::domain::workspace::WorkspaceId;
 
 /// The encoding of `spend_rollups.months` this Jarvis writes.
-pub const FORMAT: u8 = 2;
+pub const FORMAT: u8 = 3;
+
+/// How much of each month a reader wants.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Detail {
+    /// Everything.
+    Full,
+    /// The segments of the months from this one on, and of earlier months that have no
+    /// converted total in `base`; for the other earlier months, their converted total.
+    SegmentsFrom(Month, Currency),
+    /// The segments of the months from this one on only.
+    Recent(Month),
+    /// The days and converted totals only, no segments.
+    DaysOnly,
+}
+
+impl Detail {
+    fn wants_segments(self, month: Month, converted: Option<Converted>) -> bool {
+        match self {
+            Detail::Full => true,
+            Detail::SegmentsFrom(from, base) => month >= from || converted.is_none_or(|c| c.base != base),
+            Detail::Recent(from) => month >= from,
+            Detail::DaysOnly => false,
+        }
+    }
+
+    /// Whether what this detail reads holds what `other` reads.
+    pub fn holds(self, other: Detail) -> bool {
+        match (self, other) {
+            (Detail::Full, _) | (_, Detail::DaysOnly) => true,
+            (Detail::SegmentsFrom(mine, base), Detail::SegmentsFrom(wanted, wanted_base)) => {
+                mine <= wanted && base == wanted_base
+            }
+            (Detail::SegmentsFrom(mine, _) | Detail::Recent(mine), Detail::Recent(wanted)) => mine <= wanted,
+            _ => false,
+        }
+    }
+}
 
 pub use crate::domain::rollup::ItemRollups;
 
@@ -46,6 +92,9 @@ pub(super) struct Changes {
     /// Workspaces whose rates, settings or budgets changed (what analysis reads besides items and
     /// records): their version moves too, so nothing computed from the old ones is reused.
     workspaces: BTreeSet<String>,
+    /// Workspaces whose rates or base currency changed, with the first year whose converted
+    /// totals that can change.
+    conversions: BTreeMap<String, i32>,
 }
 
 impl Changes {
@@ -54,16 +103,30 @@ impl Changes {
     }
 }
 
-/// Encodes one year's months (all in that year) as `spend_rollups.months`.
+/// Encodes one year's months (all in that year, read in full) as `spend_rollups.months`.
 pub fn encode(months: &ItemRollups) -> Vec<u8> {
     let mut out = vec![FORMAT];
     for rollup in months.values() {
         out.push(u8::try_from(rollup.month.month()).expect("months are 1-12"));
         out.extend_from_slice(&rollup.covered.to_le_bytes());
         out.extend_from_slice(&rollup.paid.to_le_bytes());
-        let count = u16::try_from(rollup.segments.len()).expect("at most one segment per day and record kind");
+        match rollup.converted {
+            None => out.push(0),
+            Some(Converted { base, total }) => {
+                out.push(1);
+                out.extend_from_slice(base.code().as_bytes());
+                let (units, fraction, scale) = total.to_parts();
+                out.extend_from_slice(&units.to_le_bytes());
+                out.extend_from_slice(&fraction.to_le_bytes());
+                out.push(u8::try_from(scale).expect("scales are 0-28"));
+            }
+        }
+        let segments = rollup.segments();
+        let count = u16::try_from(segments.len()).expect("at most one segment per day and record kind");
+        let length = u32::try_from(2 + segments.len() * SEGMENT_BYTES).expect("a month's segments fit");
+        out.extend_from_slice(&length.to_le_bytes());
         out.extend_from_slice(&count.to_le_bytes());
-        for segment in &rollup.segments {
+        for segment in segments {
             out.extend_from_slice(segment.currency.code().as_bytes());
             out.extend_from_slice(&segment.period.start.num_days_from_ce().to_le_bytes());
             out.extend_from_slice(&segment.period.end.num_days_from_ce().to_le_bytes());
@@ -73,8 +136,11 @@ pub fn encode(months: &ItemRollups) -> Vec<u8> {
     out
 }
 
-/// Reads `spend_rollups.months` of `year` back.
-pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
+/// Bytes of one encoded segment.
+const SEGMENT_BYTES: usize = 3 + 4 + 4 + 16;
+
+/// Reads `spend_rollups.months` of `year` back, with the segments `detail` wants.
+pub fn decode(year: i32, bytes: &[u8], detail: Detail) -> anyhow::Result<Vec<MonthRollup>> {
     struct Reader<'a>(&'a [u8]);
     impl Reader<'_> {
         fn take<const N: usize>(&mut self) -> anyhow::Result<[u8; N]> {
@@ -83,6 +149,12 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
             self.0 = rest;
             Ok(head.try_into().expect("N bytes"))
         }
+
+        fn skip(&mut self, n: usize) -> anyhow::Result<()> {
+            anyhow::ensure!(self.0.len() >= n, "the roll-up ends early");
+            self.0 = &self.0[n..];
+            Ok(())
+        }
     }
     let mut reader = Reader(bytes);
     let [format] = reader.take::<1>()?;
@@ -90,23 +162,45 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
     let mut months = Vec::new();
     // Segments of one item mostly share a currency: parse each code once.
     let mut last: Option<([u8; 3], Currency)> = None;
+    let mut currency = |code: [u8; 3]| -> anyhow::Result<Currency> {
+        Ok(match last {
+            Some((seen, currency)) if seen == code => currency,
+            _ => {
+                let currency = Currency::parse(std::str::from_utf8(&code)?)?;
+                last = Some((code, currency));
+                currency
+            }
+        })
+    };
     while !reader.0.is_empty() {
         let [month] = reader.take::<1>()?;
         let month = Month::new(year, u32::from(month)).context("a roll-up month is not 1-12")?;
         let covered = u32::from_le_bytes(reader.take()?);
         let paid = u32::from_le_bytes(reader.take()?);
+        let converted = match reader.take::<1>()? {
+            [0] => None,
+            [1] => {
+                let base = currency(reader.take()?)?;
+                let units = i128::from_le_bytes(reader.take()?);
+                let fraction = i128::from_le_bytes(reader.take()?);
+                let [scale] = reader.take::<1>()?;
+                let total = ExactSum::from_parts(units, fraction, u32::from(scale))
+                    .context("a roll-up's converted total is damaged")?;
+                Some(Converted { base, total })
+            }
+            [other] => anyhow::bail!("a roll-up's converted mark is {other}, not 0 or 1"),
+        };
+        let length = u32::from_le_bytes(reader.take()?) as usize;
+        if !detail.wants_segments(month, converted) {
+            reader.skip(length)?;
+            months.push(MonthRollup { month, covered, paid, converted, segments: None });
+            continue;
+        }
         let count = u16::from_le_bytes(reader.take()?);
+        anyhow::ensure!(length == 2 + usize::from(count) * SEGMENT_BYTES, "a roll-up month's length is wrong");
         let mut segments = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
-            let code = reader.take::<3>()?;
-            let currency = match last {
-                Some((seen, currency)) if seen == code => currency,
-                _ => {
-                    let currency = Currency::parse(std::str::from_utf8(&code)?)?;
-                    last = Some((code, currency));
-                    currency
-                }
-            };
+            let currency = currency(reader.take::<3>()?)?;
             let mut day = || {
                 NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(reader.take()?))
                     .context("a roll-up period's day is out of range")
@@ -117,7 +211,7 @@ pub fn decode(year: i32, bytes: &[u8]) -> anyhow::Result<Vec<MonthRollup>> {
             let amount = Decimal::deserialize(reader.take::<16>()?);
             segments.push(Segment { currency, period, days, amount });
         }
-        months.push(MonthRollup { month, covered, paid, segments });
+        months.push(MonthRollup { month, covered, paid, converted, segments: Some(segments) });
     }
     Ok(months)
 }
@@ -215,6 +309,21 @@ impl Tx {
         self.changes.workspaces.insert(workspace.as_str().to_string());
     }
 
+    /// Notes that the workspace's conversions to its base currency changed from `year` on (a
+    /// rate dated then, or the base currency itself: every year): the roll-ups' converted totals
+    /// of those years are made again before the transaction commits.
+    pub(super) fn conversion_changed(&mut self, workspace: &WorkspaceId, year: i32) {
+        self.workspace_changed(workspace);
+        let from = self.changes.conversions.entry(workspace.as_str().to_string()).or_insert(year);
+        *from = (*from).min(year);
+    }
+
+    /// The workspace's rates and base currency: what the roll-ups' converted totals are made with.
+    async fn conversion(&mut self, workspace: &WorkspaceId) -> Result<(RateBook, Currency)> {
+        let base = self.settings(workspace).await?.base_currency;
+        Ok((RateBook::new(self.rates(workspace).await?), base))
+    }
+
     /// Brings the read model up to date with this transaction's changes (run by `commit`): bumps
     /// each changed workspace's version (for any change analysis reads: items, records, rates,
     /// settings, budgets), stamps the changed items with it, and rebuilds the
@@ -251,10 +360,42 @@ impl Tx {
                 .execute(&mut *self.tx)
                 .await?;
         }
+        let mut conversions: HashMap<&str, (RateBook, Currency)> = HashMap::new();
         for ((workspace, item), (first, last)) in &changes.records {
             let workspace_id = WorkspaceId::parse(workspace).map_err(anyhow::Error::new)?;
-            let built = self.build_rollups(&workspace_id, *item, *first, *last).await?;
+            if !conversions.contains_key(workspace.as_str()) {
+                conversions.insert(workspace.as_str(), self.conversion(&workspace_id).await?);
+            }
+            let (rates, base) = &conversions[workspace.as_str()];
+            let mut built = self.build_rollups(&workspace_id, *item, *first, *last).await?;
+            rollup::convert_all(&mut built, rates, *base);
             self.write_rollups(&workspace_id, *item, (*first, *last), &built, versions[workspace.as_str()]).await?;
+        }
+        for (workspace, from) in &changes.conversions {
+            let workspace_id = WorkspaceId::parse(workspace).map_err(anyhow::Error::new)?;
+            self.convert_again(&workspace_id, *from, versions[workspace.as_str()]).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes the converted totals of the workspace's roll-ups of `from` and later years again with
+    /// its rates and base currency now, writing the rows whose totals changed.
+    async fn convert_again(&mut self, workspace: &WorkspaceId, from: i32, version: i64) -> Result<()> {
+        let (rates, base) = self.conversion(workspace).await?;
+        let rows = self.rollup_rows(workspace, (from, 9999), None, Detail::Full).await?;
+        let changed: Vec<(i64, i32, ItemRollups)> = crate::blocking(|| {
+            rows.into_iter()
+                .filter_map(|(item, year, months)| {
+                    let mut again: ItemRollups = months.into_iter().map(|m| (m.month, m)).collect();
+                    let before: Vec<Option<Converted>> = again.values().map(|m| m.converted).collect();
+                    rollup::convert_all(&mut again, &rates, base);
+                    let moved = again.values().map(|m| m.converted).ne(before);
+                    moved.then_some((item, year, again))
+                })
+                .collect()
+        });
+        for (item, year, months) in changed {
+            self.write_rollups(workspace, item, (year, year), &months, version).await?;
         }
         Ok(())
     }
@@ -330,6 +471,7 @@ impl Tx {
         workspace: &WorkspaceId,
         (first, last): (i32, i32),
         since: Option<i64>,
+        detail: Detail,
     ) -> Result<Vec<(i64, i32, Vec<MonthRollup>)>> {
         // Whole years are one range of the table's key; changed rows come by the version index.
         let sql = if since.is_some() {
@@ -351,7 +493,7 @@ impl Tx {
                 |row| {
                     let item = row.required_int(0)?;
                     let year = i32::try_from(row.required_int(1)?)?;
-                    let months = decode(year, row.blob(2)?.context("no months")?)
+                    let months = decode(year, row.blob(2)?.context("no months")?, detail)
                         .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
                     Ok((item, year, months))
                 },
@@ -360,12 +502,13 @@ impl Tx {
         Ok(rows)
     }
 
-    /// One item's roll-ups of the years `first..=last`.
+    /// One item's roll-ups of the years `first..=last`, with what `detail` wants.
     pub async fn item_rollups(
         &mut self,
         workspace: &WorkspaceId,
         item: i64,
         (first, last): (i32, i32),
+        detail: Detail,
     ) -> Result<ItemRollups> {
         let rows = self
             .raw_rows(
@@ -373,7 +516,7 @@ impl Tx {
                 &[Param::Text(workspace.as_str()), Param::Int(item), Param::Int(i64::from(first)), Param::Int(i64::from(last))],
                 |row| {
                     let year = i32::try_from(row.required_int(0)?)?;
-                    decode(year, row.blob(1)?.context("no months")?)
+                    decode(year, row.blob(1)?.context("no months")?, detail)
                         .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))
                 },
             )
@@ -381,10 +524,15 @@ impl Tx {
         Ok(rows.into_iter().flatten().map(|m| (m.month, m)).collect())
     }
 
-    /// The roll-ups of the years `first..=last`, by item.
-    pub async fn rollups(&mut self, workspace: &WorkspaceId, years: (i32, i32)) -> Result<HashMap<i64, ItemRollups>> {
+    /// The roll-ups of the years `first..=last`, by item, with what `detail` wants.
+    pub async fn rollups(
+        &mut self,
+        workspace: &WorkspaceId,
+        years: (i32, i32),
+        detail: Detail,
+    ) -> Result<HashMap<i64, ItemRollups>> {
         let mut out: HashMap<i64, ItemRollups> = HashMap::new();
-        for (item, _, months) in self.rollup_rows(workspace, years, None).await? {
+        for (item, _, months) in self.rollup_rows(workspace, years, None, detail).await? {
             out.entry(item).or_default().extend(months.into_iter().map(|m| (m.month, m)));
         }
         Ok(out)
@@ -458,12 +606,22 @@ impl Tx {
             )
             .await?;
         progress(total, total);
+        let (rates, base) = self.conversion(workspace).await?;
         let mut by_item: BTreeMap<i64, Vec<RollupRecord>> = BTreeMap::new();
         for (item, record) in records {
             by_item.entry(item).or_default().push(record);
         }
         let all = (Month::new(1, 1).expect("January 1"), Month::new(9999, 12).expect("December 9999"));
-        Ok(by_item.into_iter().map(|(item, records)| (item, rollup::build(records, all))).collect())
+        Ok(crate::blocking(|| {
+            by_item
+                .into_iter()
+                .map(|(item, records)| {
+                    let mut built = rollup::build(records, all);
+                    rollup::convert_all(&mut built, &rates, base);
+                    (item, built)
+                })
+                .collect()
+        }))
     }
 }
 
@@ -472,7 +630,7 @@ impl Tx {
     /// model is right).
     pub async fn check_rollups(&mut self, workspace: &WorkspaceId) -> Result<Vec<RollupMismatch>> {
         let expected = self.rollups_from_records(workspace, &mut |_, _| {}).await?;
-        let stored = self.rollups(workspace, (1, 9999)).await?;
+        let stored = self.rollups(workspace, (1, 9999), Detail::Full).await?;
         let mut mismatches = Vec::new();
         let items: BTreeSet<i64> = expected.keys().chain(stored.keys()).copied().collect();
         let nothing = ItemRollups::new();
@@ -527,10 +685,39 @@ mod tests {
                 live: false,
             },
         ];
-        let built = rollup::build(records, (Month::new(2026, 1).unwrap(), Month::new(2026, 12).unwrap()));
-        let decoded = decode(2026, &encode(&built)).unwrap();
-        assert_eq!(decoded, built.into_values().collect::<Vec<_>>());
-        assert!(decode(2026, &[1]).unwrap_err().to_string().contains("doctor --rebuild"));
-        assert!(decode(2026, &[2, 3, 0]).is_err());
+        let mut built = rollup::build(records, (Month::new(2026, 1).unwrap(), Month::new(2026, 12).unwrap()));
+        let rates = RateBook::new(vec![crate::domain::rates::ExchangeRate {
+            base: c("USD"),
+            quote: c("THB"),
+            rate: dec("31"),
+            date: d("2026-01-01"),
+        }]);
+        rollup::convert_all(&mut built, &rates, c("USD"));
+        let march = &built[&Month::new(2026, 3).unwrap()];
+        assert!(march.converted.is_some(), "THB converts");
+        // JPY has no rate, but its only record is removed: nothing of it to convert.
+        assert!(built.values().all(|m| m.converted.is_some()));
+        built.get_mut(&Month::new(2026, 4).unwrap()).unwrap().converted = None;
+        let decoded = decode(2026, &encode(&built), Detail::Full).unwrap();
+        assert_eq!(decoded, built.values().cloned().collect::<Vec<_>>());
+        assert!(decode(2026, &[2], Detail::Full).unwrap_err().to_string().contains("doctor --rebuild"));
+        assert!(decode(2026, &[3, 3, 0], Detail::Full).is_err());
+
+        // From May on, or where a month has no converted total in the base currency wanted, the
+        // segments; elsewhere only the days and the converted total.
+        let from_may = decode(2026, &encode(&built), Detail::SegmentsFrom(Month::new(2026, 5).unwrap(), c("USD")));
+        let read: Vec<(u32, bool)> =
+            from_may.unwrap().iter().map(|m| (m.month.month(), m.segments.is_some())).collect();
+        let expected: Vec<(u32, bool)> = (1..=12).map(|m| (m, m >= 4)).collect();
+        assert_eq!(read, expected);
+        let other_base = decode(2026, &encode(&built), Detail::SegmentsFrom(Month::new(2026, 5).unwrap(), c("EUR")));
+        assert!(other_base.unwrap().iter().all(|m| m.segments.is_some()));
+        let days_only = decode(2026, &encode(&built), Detail::DaysOnly).unwrap();
+        assert!(days_only.iter().all(|m| m.segments.is_none()));
+        let stepped_over: Vec<(u32, u32, Option<Converted>)> =
+            days_only.iter().map(|m| (m.covered, m.paid, m.converted)).collect();
+        let full: Vec<(u32, u32, Option<Converted>)> =
+            built.values().map(|m| (m.covered, m.paid, m.converted)).collect();
+        assert_eq!(stepped_over, full);
     }
 }

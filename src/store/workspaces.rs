@@ -62,6 +62,14 @@ impl Tx {
     ) -> Result<()> {
         self.workspace_changed(workspace);
         self.ensure_workspace(workspace, now).await?;
+        let base: Option<String> = sqlx::query_scalar("SELECT base_currency FROM workspaces WHERE id = ?1")
+            .bind(workspace.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if base.as_deref() != Some(settings.base_currency.code()) {
+            // Every converted total is in the old base currency.
+            self.conversion_changed(workspace, i32::MIN);
+        }
         sqlx::query(
             "UPDATE workspaces
              SET base_currency = ?2, timezone = ?3, language = ?4, expiring_window_days = ?5, renewal_lead_days = ?6,
