@@ -1243,11 +1243,16 @@ async fn long_lists_turn_pages_with_buttons() {
     let elsewhere = fake.component(&member(), Some(OTHER_GUILD), &first.message(), "page:items:ai_services:2").await;
     assert!(elsewhere.ephemeral(), "{:?}", elsewhere.callback);
     assert!(elsewhere.text().contains("Page 2 is past the end: there are no items"), "{}", elsewhere.text());
-    // A page after the last, asked for by option, is refused privately with the count.
+    // A page after the last, asked for by option, is refused privately with the count: the
+    // list deferred at once, in public, and the "is thinking..." placeholder gives way to a
+    // message only the member sees.
+    let privately = |outcome: &fake_discord::Outcome| outcome.message()["flags"].as_u64().unwrap_or(0) & 64 != 0;
     let past = fake.command(&member(), Some(GUILD), "renewals", json!([{"name": "page", "value": 2}]), "en-US").await;
-    assert!(past.ephemeral(), "{:?}", past.callback);
+    assert_eq!(past.callback["type"], 5, "deferred at once: {:?}", past.callback);
+    assert!(privately(&past), "{:?}", past.message());
     assert!(past.text().contains("Page 2 is past the end"), "{}", past.text());
     let past = fake.command(&member(), Some(GUILD), "ai", sub("list", json!({"page": 9})), "en-US").await;
+    assert!(privately(&past), "{:?}", past.message());
     assert!(
         past.text().contains("Page 9 is past the end: the 20 items fill 3 pages of 8; ask for a page from 1 to 3"),
         "{}",

@@ -96,8 +96,19 @@ pub async fn done_privately(ctx: Context<'_>, text: String) -> Result<(), Error>
     Ok(())
 }
 
-/// An ephemeral message only the member sees.
+/// An ephemeral message only the member sees. After a public deferral, Discord's first follow-up
+/// would take the place of its "is thinking..." message, for everyone to see: that placeholder
+/// is deleted first, so the message reaches the member alone.
 async fn whisper(ctx: Context<'_>, text: String) {
+    if let poise::Context::Application(app) = ctx
+        && app.has_sent_initial_response.load(std::sync::atomic::Ordering::SeqCst)
+        && let Ok(original) = app.interaction.get_response(ctx.http()).await
+        && original.flags.is_some_and(|f| f.contains(serenity::MessageFlags::LOADING))
+        && !original.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL))
+        && let Err(error) = app.interaction.delete_response(ctx.http()).await
+    {
+        tracing::warn!("could not take back a deferred reply: {error:#}");
+    }
     let reply = poise::CreateReply::default().content(crate::render::cut(&text, limits::CONTENT)).ephemeral(true);
     if let Err(error) = ctx.send(reply).await {
         tracing::warn!("could not send an error reply: {error:#}");

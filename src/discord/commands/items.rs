@@ -181,6 +181,9 @@ async fn futures_next<S: futures_util::Stream + Unpin>(stream: &mut S) -> Option
 /// there are more (see `paging`).
 async fn list(ctx: Context<'_>, category: Category, page: Option<u32>) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
+    // A large workspace may take a moment to read the first time; a page past the end is still
+    // answered privately (see `reply::on_error`).
+    ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let page = PageNumber::Nth(page.unwrap_or(1));
     let (embed, buttons) = paging::render(&guard::app(ctx), &ws, renderer, Listing::Items(category), page).await?;

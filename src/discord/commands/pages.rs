@@ -84,6 +84,9 @@ pub async fn renewals(
     page: Option<u32>,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
+    // A large workspace may take a moment to read the first time; a page past the end is still
+    // answered privately (see `reply::on_error`).
+    ctx.defer().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
     let listing = Listing::Renewals { days: days.unwrap_or(crate::analysis::dashboard::RENEWAL_DAYS) };
     let page = PageNumber::Nth(page.unwrap_or(1));
