@@ -111,12 +111,13 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(month: Month) -> Tally {
+    /// A month's tally, with room for `items` items.
+    fn new(month: Month, items: usize) -> Tally {
         Tally {
             month,
             total: ExactSum::default(),
             by_category: Category::ALL.iter().map(|c| (*c, ExactSum::default())).collect(),
-            by_item: HashMap::new(),
+            by_item: HashMap::with_capacity(items),
             first_day: None,
             has_data: false,
             incomplete: false,
@@ -172,7 +173,8 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     let window = DateRange { start: first.first_day(), end: today };
     // The rest of this month, if any.
     let rest = today.succ_opt().and_then(|tomorrow| DateRange::new(tomorrow, current.last_day()));
-    let mut months: Vec<Tally> = (0..=months_back as i32).map(|i| Tally::new(first.plus(i))).collect();
+    let items = ledger.items.len();
+    let mut months: Vec<Tally> = (0..=months_back as i32).map(|i| Tally::new(first.plus(i), items)).collect();
     let categories: HashMap<i64, Category> = ledger.items.iter().map(|i| (i.id, i.category())).collect();
     let mut missing = Vec::new();
     let mut flow = Flow::default();

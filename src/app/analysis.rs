@@ -290,19 +290,17 @@ impl App {
         let until = today + chrono::Duration::days(crate::analysis::spend::CYCLE_AHEAD_DAYS);
         let segments_from = Month::of(today).plus(-(RUN_RATE_MONTHS as i32));
         let detail = crate::store::Detail::SegmentsFrom(segments_from, settings.base_currency);
-        let mut snapshot = self.snapshot(tx, workspace, (from.year(), until.year()), detail).await?;
         // Usage still to bill is spread from its cycle's start, which may be older than `from`.
-        let covered_from = snapshot
-            .items
-            .iter()
-            .filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears())
-            .map(|i| i.billed_from)
-            .fold(from, NaiveDate::min);
-        if covered_from.year() < from.year() {
-            // Our copy let go first, so the wider one grows in place.
-            drop(snapshot);
-            snapshot = self.snapshot(tx, workspace, (covered_from.year(), until.year()), detail).await?;
-        }
+        let covered_from = |items: &[crate::domain::item::Item]| {
+            items
+                .iter()
+                .filter(|i| i.removed_at.is_none() && i.period.bills_in_arrears())
+                .map(|i| i.billed_from)
+                .fold(from, NaiveDate::min)
+        };
+        let years = |items: &[crate::domain::item::Item]| (covered_from(items).year(), until.year());
+        let snapshot = self.snapshot(tx, workspace, &years, detail).await?;
+        let covered_from = covered_from(&snapshot.items);
         let settled = crate::blocking(|| {
             let covered = covered_days(&snapshot.rollups, DateRange { start: covered_from, end: until });
             settle_all(snapshot.items.clone(), today, &covered, from)

@@ -73,23 +73,25 @@ impl ReadModelCache {
 }
 
 impl super::App {
-    /// The workspace's items and its roll-ups over `years` (at least), read with `detail` (at
-    /// least), as `tx` sees them. Inside a write, the workspace is read afresh and the copy is not
-    /// kept (it may hold what the write has not committed).
+    /// The workspace's items and its roll-ups over the years `years` names for those items (at
+    /// least), read with `detail` (at least), as `tx` sees them. Inside a write, the workspace is
+    /// read afresh and the copy is not kept (it may hold what the write has not committed).
     pub(super) async fn snapshot(
         &self,
         tx: &mut Tx,
         workspace: &WorkspaceId,
-        years: (i32, i32),
+        years: &(dyn Fn(&[Item]) -> (i32, i32) + Sync),
         detail: Detail,
     ) -> Result<Arc<Snapshot>> {
         let (epoch, version) = tx.read_model_version(workspace).await?;
         if tx.writes() {
             tx.flush_read_model().await?;
+            let items = tx.items(workspace, crate::store::Removed::Included).await?;
+            let years = years(&items);
             return Ok(Arc::new(Snapshot {
                 epoch,
                 version,
-                items: tx.items(workspace, crate::store::Removed::Included).await?,
+                items,
                 rollups: tx.rollups(workspace, years, detail).await?,
                 years,
                 detail,
@@ -101,7 +103,7 @@ impl super::App {
             .get(workspace)
             .filter(|s| s.epoch == epoch && s.version <= version && s.detail.holds(detail));
         let snapshot = match cached {
-            Some(held) if held.version == version && held.holds(years) => return Ok(held),
+            Some(held) if held.version == version && held.holds(years(&held.items)) => return Ok(held),
             Some(held) => {
                 self.read_model.forget(workspace, &held);
                 let mut snapshot = Arc::unwrap_or_clone(held);
@@ -113,6 +115,7 @@ impl super::App {
                     merge_rollups(&mut snapshot.rollups, rows);
                     snapshot.version = version;
                 }
+                let years = years(&snapshot.items);
                 if !snapshot.holds(years) {
                     let wider = (snapshot.years.0.min(years.0), snapshot.years.1.max(years.1));
                     for span in [(wider.0, snapshot.years.0 - 1), (snapshot.years.1 + 1, wider.1)] {
@@ -125,14 +128,11 @@ impl super::App {
                 }
                 snapshot
             }
-            None => Snapshot {
-                epoch,
-                version,
-                items: tx.items(workspace, crate::store::Removed::Included).await?,
-                rollups: tx.rollups(workspace, years, detail).await?,
-                years,
-                detail,
-            },
+            None => {
+                let items = tx.items(workspace, crate::store::Removed::Included).await?;
+                let years = years(&items);
+                Snapshot { epoch, version, items, rollups: tx.rollups(workspace, years, detail).await?, years, detail }
+            }
         };
         let snapshot = Arc::new(snapshot);
         self.read_model.put(workspace, Arc::clone(&snapshot));

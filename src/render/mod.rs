@@ -246,7 +246,11 @@ impl Renderer {
         if !self.messages.has_template(id) {
             return format!("[{id}]");
         }
-        self.messages.render(id, args).unwrap_or_else(|e| format!("[{id}: {e}]"))
+        let mut text = self.messages.render(id, args).unwrap_or_else(|e| format!("[{id}: {e}]"));
+        // Handlebars writes into an 8 KiB buffer; thousands of short messages (a long list of
+        // alerts) would each keep theirs.
+        text.shrink_to_fit();
+        text
     }
 
     /// The display name of a choice, `name.<group>.<value>` (a category, a billing period...),
