@@ -617,6 +617,24 @@ async fn completed_months_convert_again_when_a_rate_or_the_base_currency_changes
 }
 
 #[tokio::test]
+async fn a_month_of_an_earlier_year_without_a_rate_is_read_with_its_records() {
+    // Read on 2027-05-16: the years before 2027 are read without their segments, but May 2026's
+    // EUR has no rate, so it has no converted total: that year is read again with its segments,
+    // and the month shows as short of a rate, as the records say (the replay compares with the
+    // oracle).
+    let ops = vec![
+        item(Kind::Hosting, BillingPeriod::Monthly, "31", "EUR", None),
+        record("20", Days::Range { from_days_ago: 380, days: 20 }),
+    ];
+    let (db, clock) = replay(500, ops).await;
+    let dashboard = dashboard_of(&db, &clock).await;
+    let may = dashboard.trends.iter().find(|m| m.month.to_string() == "2026-05").expect("May 2026's trend");
+    assert!(may.incomplete, "{may:?}");
+    let missing: Vec<(NaiveDate, NaiveDate)> = dashboard.missing_rates.iter().map(|m| (m.first, m.last)).collect();
+    assert!(missing.iter().any(|(first, last)| *first <= d("2026-05-01") && *last >= d("2026-05-20")), "{missing:?}");
+}
+
+#[tokio::test]
 async fn a_missing_rate_names_all_the_days_of_the_amount_it_leaves_out() {
     // A usage plan in EUR without a rate: what it accrues pays for its open cycle, to 2026-02-01.
     let (db, clock) = replay(0, vec![item(Kind::Domain, BillingPeriod::UsageBased, "9.99", "EUR", Some(32))]).await;
@@ -843,7 +861,7 @@ async fn doctor_finds_roll_ups_edited_outside_jarvis_and_rebuild_mends_them() {
     // Item 1's year is copied over item 2's, and item 3's deleted.
     behind_jarviss_back(
         &path,
-        "UPDATE spend_rollups SET months = (SELECT months FROM spend_rollups WHERE item_id = 1 AND year = 2025)
+        "UPDATE spend_rollups SET (days, segments) = (SELECT days, segments FROM spend_rollups WHERE item_id = 1 AND year = 2025)
          WHERE item_id = 2 AND year = 2025;
          DELETE FROM spend_rollups WHERE item_id = 3;",
     )

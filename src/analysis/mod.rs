@@ -124,7 +124,7 @@ pub fn run_rates(
     let first = crate::domain::calendar::Month::of(today).plus(-(RUN_RATE_MONTHS as i32));
     let recorded = usage_billed.filter_map(|item| rollups.get(&item.id).map(|months| (item.id, months))).flat_map(
         |(item, months)| {
-            crate::domain::rollup::whole_segments(months.range(first..).map(|(_, month)| month))
+            crate::domain::rollup::whole_segments(months.range(first..))
                 .into_iter()
                 .map(move |s| (item, Money::new(s.amount, s.currency), s.period, s.converts_on()))
         },

@@ -186,7 +186,7 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     // same shares, see `MonthRollup::convert`).
     let converted = |month: &MonthRollup| month.converted.filter(|c| month.month < current && c.base == base);
     for (item, rollups) in ledger.rollups {
-        for month in rollups.range(first..current).map(|(_, month)| month) {
+        for month in rollups.range(first..current) {
             let (Some(total), Some(day)) = (converted(month), month.first_paid_day()) else { continue };
             let slot = &mut months[month_index(first, month.month)];
             slot.touched(DateRange { start: day, end: day });
@@ -196,17 +196,15 @@ pub fn spend(ledger: &Ledger, months_back: u32) -> Spend {
     }
     // The other months' segments in the window, then what the jobs would record now.
     let recorded = ledger.rollups.iter().flat_map(|(item, months)| {
-        months.range(first..=current).filter(move |(_, month)| converted(month).is_none()).flat_map(
-            move |(_, month)| {
-                month.segments().iter().map(move |s| Piece {
-                    item_id: *item,
-                    amount: Money::new(s.amount, s.currency),
-                    period: s.period,
-                    days: s.days,
-                    pending: None,
-                })
-            },
-        )
+        months.range(first..=current).filter(move |month| converted(month).is_none()).flat_map(move |month| {
+            month.segments().iter().map(move |s| Piece {
+                item_id: *item,
+                amount: Money::new(s.amount, s.currency),
+                period: s.period,
+                days: s.days,
+                pending: None,
+            })
+        })
     });
     let pending = ledger.pending.iter().flat_map(|line| {
         crate::domain::rollup::months_of(line.period).filter(|(month, _)| *month >= first && *month <= current).map(

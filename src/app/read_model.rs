@@ -155,7 +155,6 @@ fn merge_items(items: &mut Vec<Item>, changed: Vec<Item>) {
 fn merge_rollups(held: &mut HashMap<i64, ItemRollups>, rows: Vec<(i64, i32, Vec<crate::domain::rollup::MonthRollup>)>) {
     for (item, year, months) in rows {
         let entry = held.entry(item).or_default();
-        entry.retain(|month, _| month.year() != year);
-        entry.extend(months.into_iter().map(|m| (m.month, m)));
+        entry.replace_year(year, months);
     }
 }

@@ -117,8 +117,106 @@ impl MonthRollup {
     }
 }
 
-/// One item's roll-ups by month.
-pub type ItemRollups = BTreeMap<Month, MonthRollup>;
+/// One item's roll-ups, one per month, in month order: a sorted vector (a large workspace holds
+/// hundreds of thousands of them; a map's nodes would double what they take).
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct ItemRollups(Vec<MonthRollup>);
+
+impl ItemRollups {
+    pub fn new() -> ItemRollups {
+        ItemRollups(Vec::new())
+    }
+
+    /// The roll-up of `month`, if any record touches it.
+    pub fn get(&self, month: &Month) -> Option<&MonthRollup> {
+        self.0.binary_search_by_key(month, |m| m.month).ok().map(|at| &self.0[at])
+    }
+
+    /// The roll-ups of the months in `months`, in order.
+    pub fn range(&self, months: impl std::ops::RangeBounds<Month>) -> std::slice::Iter<'_, MonthRollup> {
+        use std::ops::Bound;
+        let start = match months.start_bound() {
+            Bound::Included(m) => self.0.partition_point(|r| r.month < *m),
+            Bound::Excluded(m) => self.0.partition_point(|r| r.month <= *m),
+            Bound::Unbounded => 0,
+        };
+        let end = match months.end_bound() {
+            Bound::Included(m) => self.0.partition_point(|r| r.month <= *m),
+            Bound::Excluded(m) => self.0.partition_point(|r| r.month < *m),
+            Bound::Unbounded => self.0.len(),
+        };
+        self.0[start..end.max(start)].iter()
+    }
+
+    /// The roll-ups, in month order.
+    pub fn into_values(self) -> Vec<MonthRollup> {
+        self.0
+    }
+
+    pub fn values(&self) -> std::slice::Iter<'_, MonthRollup> {
+        self.0.iter()
+    }
+
+    pub fn values_mut(&mut self) -> std::slice::IterMut<'_, MonthRollup> {
+        self.0.iter_mut()
+    }
+
+    /// The months held, in order.
+    pub fn months(&self) -> impl DoubleEndedIterator<Item = Month> + '_ {
+        self.0.iter().map(|m| m.month)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Puts `months` (all of `year`, in order) in place of the year's months held.
+    pub fn replace_year(&mut self, year: i32, months: Vec<MonthRollup>) {
+        let start = self.0.partition_point(|m| m.month.year() < year);
+        let end = self.0.partition_point(|m| m.month.year() <= year);
+        self.0.splice(start..end, months);
+    }
+
+    /// Adds `months` (in order) after the months held, all earlier.
+    pub fn extend_later(&mut self, months: Vec<MonthRollup>) {
+        debug_assert!(
+            self.0.last().zip(months.first()).is_none_or(|(last, first)| last.month < first.month),
+            "months come in order"
+        );
+        if self.0.is_empty() {
+            self.0 = months;
+        } else {
+            self.0.reserve_exact(months.len());
+            self.0.extend(months);
+        }
+    }
+
+    /// The roll-ups of the months `year` holds.
+    pub fn year(&self, year: i32) -> ItemRollups {
+        let (start, end) = (Month::new(year, 1).expect("January"), Month::new(year, 12).expect("December"));
+        ItemRollups(self.range(start..=end).cloned().collect())
+    }
+}
+
+impl FromIterator<MonthRollup> for ItemRollups {
+    /// From roll-ups in any order; of two for one month, the last.
+    fn from_iter<I: IntoIterator<Item = MonthRollup>>(months: I) -> ItemRollups {
+        let by_month: BTreeMap<Month, MonthRollup> = months.into_iter().map(|m| (m.month, m)).collect();
+        ItemRollups(by_month.into_values().collect())
+    }
+}
+
+impl std::ops::Index<&Month> for ItemRollups {
+    type Output = MonthRollup;
+
+    fn index(&self, month: &Month) -> &MonthRollup {
+        self.get(month).expect("a roll-up for the month")
+    }
+}
 
 /// A record as roll-ups see it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -159,7 +257,7 @@ pub fn months_of(period: DateRange) -> impl Iterator<Item = (Month, DateRange)> 
 
 /// The roll-ups of the months in `months` (inclusive) from an item's records, in the order they
 /// were written (by id). Months no record touches are left out.
-pub fn build(records: impl IntoIterator<Item = RollupRecord>, months: (Month, Month)) -> BTreeMap<Month, MonthRollup> {
+pub fn build(records: impl IntoIterator<Item = RollupRecord>, months: (Month, Month)) -> ItemRollups {
     let mut built: BTreeMap<Month, MonthRollup> = BTreeMap::new();
     let mut sums: BTreeMap<(Month, Currency, DateRange), (DateRange, Decimal)> = BTreeMap::new();
     for record in records {
@@ -181,11 +279,11 @@ pub fn build(records: impl IntoIterator<Item = RollupRecord>, months: (Month, Mo
         let rollup = built.get_mut(&month).expect("a segment's month is built");
         rollup.segments.get_or_insert_default().push(Segment { currency, period, days, amount });
     }
-    built
+    ItemRollups(built.into_values().collect())
 }
 
 /// Makes each month's `converted` total with `rates` into `base` (see [`MonthRollup::convert`]).
-pub fn convert_all(rollups: &mut BTreeMap<Month, MonthRollup>, rates: &RateBook, base: Currency) {
+pub fn convert_all(rollups: &mut ItemRollups, rates: &RateBook, base: Currency) {
     for month in rollups.values_mut() {
         month.converted = month.convert(rates, base);
     }
@@ -193,10 +291,11 @@ pub fn convert_all(rollups: &mut BTreeMap<Month, MonthRollup>, rates: &RateBook,
 
 /// The days of `range` that the roll-ups' `covered` (or, with `paid_only`, `paid`) bits hold, as
 /// ranges.
-pub fn ranges(rollups: &BTreeMap<Month, MonthRollup>, range: DateRange, paid_only: bool) -> Vec<DateRange> {
+pub fn ranges(rollups: &ItemRollups, range: DateRange, paid_only: bool) -> Vec<DateRange> {
     let mut out: Vec<DateRange> = Vec::new();
-    for (month, days) in months_of(range) {
-        let Some(rollup) = rollups.get(&month) else { continue };
+    for rollup in rollups.range(Month::of(range.start)..=Month::of(range.end)) {
+        let month = rollup.month;
+        let days = month.range().intersect(range).expect("a month of the range");
         let wanted = day_bits(days);
         let bits = (if paid_only { rollup.paid } else { rollup.covered }) & wanted;
         if bits == 0 {
@@ -279,7 +378,7 @@ mod tests {
         assert_eq!(whole_segments(built.values()), [segment]);
         // Only the months asked for.
         let some = build([record("365", "2026-03-05", "2027-03-04", true)], (month("2026-06"), month("2026-07")));
-        assert_eq!(some.keys().copied().collect::<Vec<_>>(), [month("2026-06"), month("2026-07")]);
+        assert_eq!(some.months().collect::<Vec<_>>(), [month("2026-06"), month("2026-07")]);
     }
 
     #[test]
@@ -389,5 +488,29 @@ mod tests {
         assert_eq!(late[&month("2026-05")].first_paid_day(), Some(d("2026-05-09")));
         let removed = build([record("1", "2026-05-09", "2026-05-09", false)], (month("2026-05"), month("2026-05")));
         assert_eq!(removed[&month("2026-05")].first_paid_day(), None);
+    }
+
+    #[test]
+    fn item_rollups_keep_their_months_in_order() {
+        let at = |m: &str| MonthRollup::empty(month(m));
+        let held: ItemRollups = ["2026-03", "2025-12", "2026-01", "2026-03"].into_iter().map(at).collect();
+        let months = |r: &ItemRollups| r.months().map(|m| m.to_string()).collect::<Vec<_>>();
+        assert_eq!(months(&held), ["2025-12", "2026-01", "2026-03"]);
+        let range =
+            |from: &str, to: &str| held.range(month(from)..=month(to)).map(|m| m.month.to_string()).collect::<Vec<_>>();
+        assert_eq!(range("2026-01", "2026-03"), ["2026-01", "2026-03"]);
+        assert_eq!(range("2026-02", "2026-02"), Vec::<String>::new());
+        assert_eq!(held.range(month("2026-01")..month("2026-03")).count(), 1);
+        assert_eq!(held.range(..).count(), 3);
+        assert!(held.get(&month("2026-02")).is_none());
+        assert_eq!(held[&month("2026-01")].month, month("2026-01"));
+        // A year's months replaced, the others kept.
+        let mut changed = held.clone();
+        changed.replace_year(2026, vec![at("2026-02"), at("2026-11")]);
+        assert_eq!(months(&changed), ["2025-12", "2026-02", "2026-11"]);
+        changed.replace_year(2027, vec![at("2027-01")]);
+        changed.replace_year(2025, vec![]);
+        assert_eq!(months(&changed), ["2026-02", "2026-11", "2027-01"]);
+        assert_eq!(months(&changed.year(2026)), ["2026-02", "2026-11"]);
     }
 }

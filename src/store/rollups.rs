@@ -2,26 +2,28 @@
 //! per item and calendar year, kept up to date in the transaction of every write that touches
 //! cost records, and the versions that let a reader fetch only what changed.
 //!
-//! The `months` column holds the year's months in a small binary format (format 3), so that a
-//! year of a 10,000-item workspace reads as 10,000 rows without parsing text:
+//! Each row holds one item's months of one year in two small binary columns (format 4), so that
+//! a year of a 10,000-item workspace reads as 10,000 rows without parsing text. `days` holds what
+//! every read wants; `segments` what only reads of recent months want, apart, so that a read of
+//! older years never loads the segments' pages:
 //!
 //! ```text
-//! format: u8 = 3
-//! per month, in order: month u8 (1-12), covered u32, paid u32,
+//! days: format u8 = 4
+//!   per month, in order: month u8 (1-12), covered u32, paid u32,
 //!   converted u8 (0: none, 1: the following), base currency [u8; 3], units i128,
-//!     fraction i128, scale u8 (an exact sum, see ExactSum::to_parts),
-//!   segments' length in bytes u32, segment count u16,
+//!     fraction i128, scale u8 (an exact sum, see ExactSum::to_parts)
+//! segments: per month, in the same order: length in bytes of the rest u32, count u16,
 //!   per segment: currency [u8; 3] (ISO code), period start i32, period end i32 (days from
 //!   0001-01-01; the segment's days in the month are the period's within it),
 //!   amount [u8; 16] (rust_decimal's exact serialization)
 //! ```
 //!
-//! The segments' length lets a reader that wants only the converted totals or the days of a
-//! month step over its segments without parsing them ([`Detail`]).
+//! The months' lengths let a reader that wants the segments of some months only step over the
+//! others without parsing them ([`Detail`]).
 //!
 //! Format 1 held each month's share of the records rather than their whole period and amount,
-//! format 2 had no converted totals; a database holding either is rebuilt at start-up (see
-//! [`super::Store::ensure_read_model`]).
+//! format 2 had no converted totals, format 3 held days and segments in one column; a database
+//! holding any of them is rebuilt at start-up (see [`super::Store::ensure_read_model`]).
 //!
 //! All integers are little-endian. Decimals keep every digit: the roll-ups are exact.
 
@@ -40,8 +42,8 @@ use crate::domain::rates::RateBook;
 use crate::domain::rollup::{self, Converted, MonthRollup, RollupRecord, Segment};
 use crate::domain::workspace::WorkspaceId;
 
-/// The encoding of `spend_rollups.months` this Jarvis writes.
-pub const FORMAT: u8 = 3;
+/// The encoding of `spend_rollups.days` and `segments` this Jarvis writes.
+pub const FORMAT: u8 = 4;
 
 /// How much of each month a reader wants.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -58,6 +60,16 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// The first year whose rows' segments are read with the row (any other row's are read only
+    /// when one of its months turns out to need them: a total missing a rate).
+    fn segments_from_year(self) -> i32 {
+        match self {
+            Detail::Full => i32::MIN,
+            Detail::SegmentsFrom(month, _) | Detail::Recent(month) => month.year(),
+            Detail::DaysOnly => i32::MAX,
+        }
+    }
+
     fn wants_segments(self, month: Month, converted: Option<Converted>) -> bool {
         match self {
             Detail::Full => true,
@@ -103,62 +115,76 @@ impl Changes {
     }
 }
 
-/// Encodes one year's months (all in that year, read in full) as `spend_rollups.months`.
-pub fn encode(months: &ItemRollups) -> Vec<u8> {
-    let mut out = vec![FORMAT];
+/// Encodes one year's months (all in that year, read in full) as `spend_rollups.days` and
+/// `segments`.
+pub fn encode(months: &ItemRollups) -> (Vec<u8>, Vec<u8>) {
+    let mut days = vec![FORMAT];
+    let mut segments_out = Vec::new();
     for rollup in months.values() {
-        out.push(u8::try_from(rollup.month.month()).expect("months are 1-12"));
-        out.extend_from_slice(&rollup.covered.to_le_bytes());
-        out.extend_from_slice(&rollup.paid.to_le_bytes());
+        days.push(u8::try_from(rollup.month.month()).expect("months are 1-12"));
+        days.extend_from_slice(&rollup.covered.to_le_bytes());
+        days.extend_from_slice(&rollup.paid.to_le_bytes());
         match rollup.converted {
-            None => out.push(0),
+            None => days.push(0),
             Some(Converted { base, total }) => {
-                out.push(1);
-                out.extend_from_slice(base.code().as_bytes());
+                days.push(1);
+                days.extend_from_slice(base.code().as_bytes());
                 let (units, fraction, scale) = total.to_parts();
-                out.extend_from_slice(&units.to_le_bytes());
-                out.extend_from_slice(&fraction.to_le_bytes());
-                out.push(u8::try_from(scale).expect("scales are 0-28"));
+                days.extend_from_slice(&units.to_le_bytes());
+                days.extend_from_slice(&fraction.to_le_bytes());
+                days.push(u8::try_from(scale).expect("scales are 0-28"));
             }
         }
         let segments = rollup.segments();
         let count = u16::try_from(segments.len()).expect("at most one segment per day and record kind");
         let length = u32::try_from(2 + segments.len() * SEGMENT_BYTES).expect("a month's segments fit");
-        out.extend_from_slice(&length.to_le_bytes());
-        out.extend_from_slice(&count.to_le_bytes());
+        segments_out.extend_from_slice(&length.to_le_bytes());
+        segments_out.extend_from_slice(&count.to_le_bytes());
         for segment in segments {
-            out.extend_from_slice(segment.currency.code().as_bytes());
-            out.extend_from_slice(&segment.period.start.num_days_from_ce().to_le_bytes());
-            out.extend_from_slice(&segment.period.end.num_days_from_ce().to_le_bytes());
-            out.extend_from_slice(&segment.amount.serialize());
+            segments_out.extend_from_slice(segment.currency.code().as_bytes());
+            segments_out.extend_from_slice(&segment.period.start.num_days_from_ce().to_le_bytes());
+            segments_out.extend_from_slice(&segment.period.end.num_days_from_ce().to_le_bytes());
+            segments_out.extend_from_slice(&segment.amount.serialize());
         }
     }
-    out
+    (days, segments_out)
 }
 
 /// Bytes of one encoded segment.
 const SEGMENT_BYTES: usize = 3 + 4 + 4 + 16;
 
-/// Reads `spend_rollups.months` of `year` back, with the segments `detail` wants.
-pub fn decode(year: i32, bytes: &[u8], detail: Detail) -> anyhow::Result<Vec<MonthRollup>> {
-    struct Reader<'a>(&'a [u8]);
-    impl Reader<'_> {
-        fn take<const N: usize>(&mut self) -> anyhow::Result<[u8; N]> {
-            anyhow::ensure!(self.0.len() >= N, "the roll-up ends early");
-            let (head, rest) = self.0.split_at(N);
-            self.0 = rest;
-            Ok(head.try_into().expect("N bytes"))
-        }
+/// Reads the bytes of an encoded roll-up.
+struct Reader<'a>(&'a [u8]);
 
-        fn skip(&mut self, n: usize) -> anyhow::Result<()> {
-            anyhow::ensure!(self.0.len() >= n, "the roll-up ends early");
-            self.0 = &self.0[n..];
-            Ok(())
-        }
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> anyhow::Result<[u8; N]> {
+        anyhow::ensure!(self.0.len() >= N, "the roll-up ends early");
+        let (head, rest) = self.0.split_at(N);
+        self.0 = rest;
+        Ok(head.try_into().expect("N bytes"))
     }
-    let mut reader = Reader(bytes);
+
+    fn skip(&mut self, n: usize) -> anyhow::Result<()> {
+        anyhow::ensure!(self.0.len() >= n, "the roll-up ends early");
+        self.0 = &self.0[n..];
+        Ok(())
+    }
+}
+
+/// Reads `spend_rollups.days` and `segments` of `year` back, with the segments `detail` wants.
+/// `segments` may be left out (`None`) when the reader expects not to need them; `Ok(None)` then
+/// says that some month does need them after all (it has no converted total in the base currency
+/// wanted).
+pub fn decode(
+    year: i32,
+    days: &[u8],
+    segments: Option<&[u8]>,
+    detail: Detail,
+) -> anyhow::Result<Option<Vec<MonthRollup>>> {
+    let mut reader = Reader(days);
     let [format] = reader.take::<1>()?;
     anyhow::ensure!(format == FORMAT, "roll-up format {format} is not {FORMAT}; run `jarvis doctor --rebuild`");
+    let mut segment_reader = segments.map(Reader);
     let mut months = Vec::new();
     // Segments of one item mostly share a currency: parse each code once.
     let mut last: Option<([u8; 3], Currency)> = None;
@@ -190,30 +216,41 @@ pub fn decode(year: i32, bytes: &[u8], detail: Detail) -> anyhow::Result<Vec<Mon
             }
             [other] => anyhow::bail!("a roll-up's converted mark is {other}, not 0 or 1"),
         };
-        let length = u32::from_le_bytes(reader.take()?) as usize;
-        if !detail.wants_segments(month, converted) {
-            reader.skip(length)?;
+        let wanted = detail.wants_segments(month, converted);
+        let Some(segment_reader) = segment_reader.as_mut() else {
+            if wanted {
+                return Ok(None);
+            }
+            months.push(MonthRollup { month, covered, paid, converted, segments: None });
+            continue;
+        };
+        let length = u32::from_le_bytes(segment_reader.take()?) as usize;
+        if !wanted {
+            segment_reader.skip(length)?;
             months.push(MonthRollup { month, covered, paid, converted, segments: None });
             continue;
         }
-        let count = u16::from_le_bytes(reader.take()?);
+        let count = u16::from_le_bytes(segment_reader.take()?);
         anyhow::ensure!(length == 2 + usize::from(count) * SEGMENT_BYTES, "a roll-up month's length is wrong");
         let mut segments = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
-            let currency = currency(reader.take::<3>()?)?;
+            let currency = currency(segment_reader.take::<3>()?)?;
             let mut day = || {
-                NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(reader.take()?))
+                NaiveDate::from_num_days_from_ce_opt(i32::from_le_bytes(segment_reader.take()?))
                     .context("a roll-up period's day is out of range")
             };
             let (start, end) = (day()?, day()?);
             let period = DateRange::new(start, end).context("a roll-up segment ends before it starts")?;
             let days = period.intersect(month.range()).context("a roll-up segment misses its month")?;
-            let amount = Decimal::deserialize(reader.take::<16>()?);
+            let amount = Decimal::deserialize(segment_reader.take::<16>()?);
             segments.push(Segment { currency, period, days, amount });
         }
         months.push(MonthRollup { month, covered, paid, converted, segments: Some(segments) });
     }
-    Ok(months)
+    if let Some(rest) = segment_reader {
+        anyhow::ensure!(rest.0.is_empty(), "a roll-up has segments for more months than days");
+    }
+    Ok(Some(months))
 }
 
 /// How building the read model of a database that has none goes: the workspace, and records read
@@ -386,7 +423,7 @@ impl Tx {
         let changed: Vec<(i64, i32, ItemRollups)> = crate::blocking(|| {
             rows.into_iter()
                 .filter_map(|(item, year, months)| {
-                    let mut again: ItemRollups = months.into_iter().map(|m| (m.month, m)).collect();
+                    let mut again: ItemRollups = months.into_iter().collect();
                     let before: Vec<Option<Converted>> = again.values().map(|m| m.converted).collect();
                     rollup::convert_all(&mut again, &rates, base);
                     let moved = again.values().map(|m| m.converted).ne(before);
@@ -433,21 +470,22 @@ impl Tx {
         version: i64,
     ) -> Result<()> {
         for year in first..=last {
-            let months: ItemRollups = built
-                .range(Month::new(year, 1).expect("January")..=Month::new(year, 12).expect("December"))
-                .map(|(m, r)| (*m, r.clone()))
-                .collect();
+            let months = built.year(year);
             // A year left without months is still written (empty), so readers holding it see it
             // emptied.
+            let (days, segments) = encode(&months);
             sqlx::query(
-                "INSERT INTO spend_rollups (workspace_id, item_id, year, months, version) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (workspace_id, year, item_id) DO UPDATE SET months = excluded.months, version = excluded.version",
+                "INSERT INTO spend_rollups (workspace_id, item_id, year, version, days, segments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workspace_id, year, item_id)
+                 DO UPDATE SET version = excluded.version, days = excluded.days, segments = excluded.segments",
             )
             .bind(workspace.as_str())
             .bind(item)
             .bind(year)
-            .bind(encode(&months))
             .bind(version)
+            .bind(days)
+            .bind(segments)
             .execute(&mut *self.tx)
             .await?;
         }
@@ -464,8 +502,8 @@ impl Tx {
         Ok(row.unwrap_or((0, 0)))
     }
 
-    /// The roll-up rows of the years `first..=last`: `(item, year, months)`; with `since`, only
-    /// rows written after that version.
+    /// The roll-up rows of the years `first..=last`: `(item, year, months)`, read with `detail`;
+    /// with `since`, only rows written after that version.
     pub async fn rollup_rows(
         &mut self,
         workspace: &WorkspaceId,
@@ -474,11 +512,12 @@ impl Tx {
         detail: Detail,
     ) -> Result<Vec<(i64, i32, Vec<MonthRollup>)>> {
         // Whole years are one range of the table's key; changed rows come by the version index.
+        // Older years' segments are not even loaded (SQLite reads a column only when asked).
         let sql = if since.is_some() {
-            "SELECT item_id, year, months FROM spend_rollups
+            "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END FROM spend_rollups
              WHERE workspace_id = ?1 AND version > ?4 AND year BETWEEN ?2 AND ?3"
         } else {
-            "SELECT item_id, year, months FROM spend_rollups
+            "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END FROM spend_rollups
              WHERE workspace_id = ?1 AND year BETWEEN ?2 AND ?3 AND ?4 = -1"
         };
         let rows = self
@@ -489,17 +528,27 @@ impl Tx {
                     Param::Int(i64::from(first)),
                     Param::Int(i64::from(last)),
                     Param::Int(since.unwrap_or(-1)),
+                    Param::Int(i64::from(detail.segments_from_year())),
                 ],
                 |row| {
                     let item = row.required_int(0)?;
                     let year = i32::try_from(row.required_int(1)?)?;
-                    let months = decode(year, row.blob(2)?.context("no months")?, detail)
+                    let months = decode(year, row.blob(2)?.context("no days")?, row.blob(3)?, detail)
                         .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
                     Ok((item, year, months))
                 },
             )
             .await?;
-        Ok(rows)
+        let mut out = Vec::with_capacity(rows.len());
+        for (item, year, months) in rows {
+            let months = match months {
+                Some(months) => months,
+                // A month without a converted total (a rate was missing): read with its segments.
+                None => self.item_rollups(workspace, item, (year, year), detail).await?.into_values(),
+            };
+            out.push((item, year, months));
+        }
+        Ok(out)
     }
 
     /// One item's roll-ups of the years `first..=last`, with what `detail` wants.
@@ -512,16 +561,23 @@ impl Tx {
     ) -> Result<ItemRollups> {
         let rows = self
             .raw_rows(
-                "SELECT year, months FROM spend_rollups WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4",
-                &[Param::Text(workspace.as_str()), Param::Int(item), Param::Int(i64::from(first)), Param::Int(i64::from(last))],
+                "SELECT year, days, segments FROM spend_rollups
+                 WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4",
+                &[
+                    Param::Text(workspace.as_str()),
+                    Param::Int(item),
+                    Param::Int(i64::from(first)),
+                    Param::Int(i64::from(last)),
+                ],
                 |row| {
                     let year = i32::try_from(row.required_int(0)?)?;
-                    decode(year, row.blob(1)?.context("no months")?, detail)
-                        .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))
+                    let months = decode(year, row.blob(1)?.context("no days")?, row.blob(2)?, detail)
+                        .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
+                    months.with_context(|| format!("the roll-up of item #{item} for {year} has no segments"))
                 },
             )
             .await?;
-        Ok(rows.into_iter().flatten().map(|m| (m.month, m)).collect())
+        Ok(rows.into_iter().flatten().collect())
     }
 
     /// The roll-ups of the years `first..=last`, by item, with what `detail` wants.
@@ -533,7 +589,8 @@ impl Tx {
     ) -> Result<HashMap<i64, ItemRollups>> {
         let mut out: HashMap<i64, ItemRollups> = HashMap::new();
         for (item, _, months) in self.rollup_rows(workspace, years, None, detail).await? {
-            out.entry(item).or_default().extend(months.into_iter().map(|m| (m.month, m)));
+            // Rows come by year, so each item's months come in order.
+            out.entry(item).or_default().extend_later(months);
         }
         Ok(out)
     }
@@ -565,10 +622,10 @@ impl Tx {
             .await?;
         let mut written = 0;
         for (item, months) in built {
-            let (Some(first), Some(last)) = (months.keys().next(), months.keys().next_back()) else { continue };
+            let (Some(first), Some(last)) = (months.months().next(), months.months().next_back()) else { continue };
             let span = (first.year(), last.year());
             self.write_rollups(workspace, item, span, &months, version).await?;
-            written += (span.0..=span.1).filter(|y| months.keys().any(|m| m.year() == *y)).count();
+            written += (span.0..=span.1).filter(|y| months.months().any(|m| m.year() == *y)).count();
         }
         Ok(written)
     }
@@ -636,7 +693,7 @@ impl Tx {
         let nothing = ItemRollups::new();
         for item in items {
             let (want, have) = (expected.get(&item).unwrap_or(&nothing), stored.get(&item).unwrap_or(&nothing));
-            let months: BTreeSet<Month> = want.keys().chain(have.keys()).copied().collect();
+            let months: BTreeSet<Month> = want.months().chain(have.months()).collect();
             for month in months {
                 let (expected, stored) = (want.get(&month), have.get(&month));
                 if expected != stored {
@@ -697,22 +754,27 @@ mod tests {
         assert!(march.converted.is_some(), "THB converts");
         // JPY has no rate, but its only record is removed: nothing of it to convert.
         assert!(built.values().all(|m| m.converted.is_some()));
-        built.get_mut(&Month::new(2026, 4).unwrap()).unwrap().converted = None;
-        let decoded = decode(2026, &encode(&built), Detail::Full).unwrap();
-        assert_eq!(decoded, built.values().cloned().collect::<Vec<_>>());
-        assert!(decode(2026, &[2], Detail::Full).unwrap_err().to_string().contains("doctor --rebuild"));
-        assert!(decode(2026, &[3, 3, 0], Detail::Full).is_err());
+        built.values_mut().find(|m| m.month == Month::new(2026, 4).unwrap()).unwrap().converted = None;
+        let (days, segments) = encode(&built);
+        let read = |segments: Option<&[u8]>, detail| decode(2026, &days, segments, detail).unwrap();
+        assert_eq!(read(Some(&segments), Detail::Full), Some(built.values().cloned().collect::<Vec<_>>()));
+        assert!(decode(2026, &[3], None, Detail::Full).unwrap_err().to_string().contains("doctor --rebuild"));
+        assert!(decode(2026, &[4, 3, 0], None, Detail::Full).is_err());
+        assert!(decode(2026, &days, Some(&segments[..segments.len() - 1]), Detail::Full).is_err());
 
         // From May on, or where a month has no converted total in the base currency wanted, the
         // segments; elsewhere only the days and the converted total.
-        let from_may = decode(2026, &encode(&built), Detail::SegmentsFrom(Month::new(2026, 5).unwrap(), c("USD")));
-        let read: Vec<(u32, bool)> =
-            from_may.unwrap().iter().map(|m| (m.month.month(), m.segments.is_some())).collect();
+        let from_may = Detail::SegmentsFrom(Month::new(2026, 5).unwrap(), c("USD"));
+        let shown: Vec<(u32, bool)> =
+            read(Some(&segments), from_may).unwrap().iter().map(|m| (m.month.month(), m.segments.is_some())).collect();
         let expected: Vec<(u32, bool)> = (1..=12).map(|m| (m, m >= 4)).collect();
-        assert_eq!(read, expected);
-        let other_base = decode(2026, &encode(&built), Detail::SegmentsFrom(Month::new(2026, 5).unwrap(), c("EUR")));
+        assert_eq!(shown, expected);
+        // Read without its segments, the year says that April needs them.
+        assert_eq!(read(None, from_may), None);
+        let other_base = read(Some(&segments), Detail::SegmentsFrom(Month::new(2026, 5).unwrap(), c("EUR")));
         assert!(other_base.unwrap().iter().all(|m| m.segments.is_some()));
-        let days_only = decode(2026, &encode(&built), Detail::DaysOnly).unwrap();
+        let days_only = read(None, Detail::DaysOnly).unwrap();
+        assert_eq!(read(Some(&segments), Detail::DaysOnly).unwrap(), days_only);
         assert!(days_only.iter().all(|m| m.segments.is_none()));
         let stepped_over: Vec<(u32, u32, Option<Converted>)> =
             days_only.iter().map(|m| (m.covered, m.paid, m.converted)).collect();
