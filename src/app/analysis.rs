@@ -72,12 +72,21 @@ type PreparedKey = (i64, i64, NaiveDate, NaiveDate);
 
 /// Prepared analyses, least recently used first; at most [`PREPARED_HELD`] entries, each a
 /// workspace and window.
-#[derive(Default)]
 pub(super) struct PreparedCache {
     held: Mutex<Vec<(WorkspaceId, Arc<Prepared>)>>,
     /// One analysis read per workspace at a time (see [`PreparedCache::turn`]): a read arriving
     /// while the workspace is prepared waits and takes the result instead of working it out again.
     turns: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<()>>>>,
+    /// At most as many workspaces worked out at once as there are cores (see
+    /// [`PreparedCache::working`]).
+    working: tokio::sync::Semaphore,
+}
+
+impl Default for PreparedCache {
+    fn default() -> PreparedCache {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        PreparedCache { held: Mutex::default(), turns: Mutex::default(), working: tokio::sync::Semaphore::new(cores) }
+    }
 }
 
 /// Prepared analyses held at once (a workspace has up to three windows in use).
@@ -101,6 +110,13 @@ impl PreparedCache {
             Arc::clone(turns.entry(workspace.clone()).or_default())
         };
         turn.lock_owned().await
+    }
+
+    /// Waits until fewer workspaces than there are cores are being worked out. Working out more
+    /// at once would not finish any sooner, only share the cores, and starve the bot's interaction
+    /// callbacks of them (many servers opening their dashboards after a start, say).
+    async fn working(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.working.acquire().await.expect("the semaphore is never closed")
     }
 
     fn put(&self, workspace: &WorkspaceId, prepared: Arc<Prepared>) {
@@ -250,6 +266,7 @@ impl App {
         if keep && let Some(prepared) = self.prepared.get(workspace, key) {
             return Ok(prepared);
         }
+        let _working = self.prepared.working().await;
 
         let (snapshot, settled) = self.settled(tx, workspace, &settings, today, from).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);

@@ -514,7 +514,8 @@ impl Tx {
         // Whole years are one range of the table's key; changed rows come by the version index.
         // Older years' segments are not even loaded (SQLite reads a column only when asked).
         let sql = if since.is_some() {
-            "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END FROM spend_rollups
+            "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END
+             FROM spend_rollups INDEXED BY spend_rollups_by_version
              WHERE workspace_id = ?1 AND version > ?4 AND year BETWEEN ?2 AND ?3"
         } else {
             "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END FROM spend_rollups
@@ -561,7 +562,9 @@ impl Tx {
     ) -> Result<ItemRollups> {
         let rows = self
             .raw_rows(
-                "SELECT year, days, segments FROM spend_rollups
+                // One item's few rows by its index (without statistics, SQLite would rather scan
+                // the years' rows of every item by the primary key).
+                "SELECT year, days, segments FROM spend_rollups INDEXED BY spend_rollups_by_item
                  WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4",
                 &[
                     Param::Text(workspace.as_str()),
