@@ -44,7 +44,7 @@ impl App {
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
         let Some(channel) = settings.alert_channel else { return Ok(0) };
-        let found = self.alerts_in(&mut tx, workspace).await?.alerts;
+        let found = self.alerts_in(&mut tx, workspace, settings.clone()).await?.alerts;
         let states = tx.alert_states(workspace).await?;
         drop((tx, turn));
         let alerts: Vec<Alert> = found.into_iter().filter(|a| a.severity >= Severity::Warning).collect();

@@ -256,6 +256,17 @@ impl App {
         months_back: u32,
     ) -> Result<Arc<Prepared>> {
         let settings = tx.settings(workspace).await?;
+        self.prepare_with(tx, workspace, settings, months_back).await
+    }
+
+    /// [`App::prepare`] with the workspace's settings already read in `tx`.
+    pub(super) async fn prepare_with(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &WorkspaceId,
+        settings: Settings,
+        months_back: u32,
+    ) -> Result<Arc<Prepared>> {
         let today = self.today(&settings);
         // Run-rates look at usage-billed items' previous cycle, which may start two months back.
         let from = window_start(today, months_back.max(RUN_RATE_MONTHS));
@@ -333,28 +344,30 @@ impl App {
     ) -> Result<crate::analysis::website::Web> {
         use chrono::Duration;
         let sites = tx.sites(workspace).await?;
-        // One query per window for all the sites (none when there are no sites).
-        let (mut times, day, week, month) = if sites.is_empty() {
+        // Two queries for all the sites and windows (none when there are no sites).
+        let day = now - Duration::hours(24);
+        let (mut times, uptimes) = if sites.is_empty() {
             Default::default()
         } else {
             (
-                tx.response_times(workspace, now - Duration::hours(24)).await?,
-                tx.uptimes(workspace, now - Duration::hours(24)).await?,
-                tx.uptimes(workspace, now - Duration::days(7)).await?,
-                tx.uptimes(workspace, now - Duration::days(30)).await?,
+                tx.response_times(workspace, day).await?,
+                tx.uptimes(workspace, [day, now - Duration::days(7), now - Duration::days(30)]).await?,
             )
         };
         let sites = sites
             .into_iter()
-            .map(|site| crate::analysis::website::SiteFacts {
-                domain: crate::probe::rdap::registrable_domain(&site.url),
-                uptime_24h: day.get(&site.id).copied().unwrap_or_default(),
-                uptime_7d: week.get(&site.id).copied().unwrap_or_default(),
-                uptime_30d: month.get(&site.id).copied().unwrap_or_default(),
-                median_ttfb_ms: crate::domain::site::median(
-                    times.get_mut(&site.id).map_or(&mut [][..], |t| &mut t[..]),
-                ),
-                site,
+            .map(|site| {
+                let [uptime_24h, uptime_7d, uptime_30d] = uptimes.get(&site.id).copied().unwrap_or_default();
+                crate::analysis::website::SiteFacts {
+                    domain: crate::probe::rdap::registrable_domain(&site.url),
+                    uptime_24h,
+                    uptime_7d,
+                    uptime_30d,
+                    median_ttfb_ms: crate::domain::site::median(
+                        times.get_mut(&site.id).map_or(&mut [][..], |t| &mut t[..]),
+                    ),
+                    site,
+                }
             })
             .collect();
         Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await? })
@@ -437,12 +450,19 @@ impl App {
     pub async fn alerts(&self, workspace: &WorkspaceId) -> Result<AlertList> {
         let _turn = self.prepared.turn(workspace).await;
         let mut tx = self.store.read().await?;
-        self.alerts_in(&mut tx, workspace).await
+        let settings = tx.settings(workspace).await?;
+        self.alerts_in(&mut tx, workspace, settings).await
     }
 
-    /// [`App::alerts`] in a read transaction the caller holds, with the workspace's turn taken.
-    pub(super) async fn alerts_in(&self, tx: &mut crate::store::Tx, workspace: &WorkspaceId) -> Result<AlertList> {
-        let today = self.today(&tx.settings(workspace).await?);
+    /// [`App::alerts`] in a read transaction the caller holds, with the workspace's turn taken
+    /// and its settings read.
+    pub(super) async fn alerts_in(
+        &self,
+        tx: &mut crate::store::Tx,
+        workspace: &WorkspaceId,
+        settings: Settings,
+    ) -> Result<AlertList> {
+        let today = self.today(&settings);
         let key = (tx.read_model_version(workspace).await?, today);
         let web = Self::load_web(tx, workspace, self.now()).await?;
         let kept = self
@@ -454,7 +474,7 @@ impl App {
         let found = match kept {
             Some(found) => found,
             None => {
-                let prepared = self.prepare(tx, workspace, ALERT_MONTHS).await?;
+                let prepared = self.prepare_with(tx, workspace, settings, ALERT_MONTHS).await?;
                 let loaded = Loaded { prepared, web };
                 let (_, found) = Self::analyse(&loaded, ALERT_MONTHS);
                 let entry = (key, loaded.web, Arc::new(found.clone()));

@@ -156,9 +156,9 @@ impl App {
     /// present day is not looked at again until one of them moves (the bot's tick over many
     /// servers).
     pub async fn run_jobs_everywhere(&self) -> Result<Vec<JobReport>> {
-        let workspaces = self.store.read().await?.workspace_ids().await?;
-        let mut reports = Vec::with_capacity(workspaces.len());
         let mut tx = self.store.read().await?;
+        let workspaces = tx.workspace_ids().await?;
+        let mut reports = Vec::with_capacity(workspaces.len());
         let mut due = Vec::with_capacity(workspaces.len());
         for workspace in workspaces {
             // A workspace that cannot even be read is looked at, to report why.

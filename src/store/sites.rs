@@ -188,25 +188,34 @@ impl Tx {
         exactly_one(done, || format!("site #{id}"))
     }
 
-    /// Each site's checks since `since` and how many succeeded, by site id (sites without checks
-    /// then are left out): one query for all the workspace's sites.
-    pub async fn uptimes(&mut self, workspace: &WorkspaceId, since: DateTime<Utc>) -> Result<HashMap<i64, Uptime>> {
+    /// Each site's checks and how many succeeded within each of three windows (checks since
+    /// `since[i]`, the oldest last), by site id (sites without checks in any of them are left
+    /// out): one query for all the workspace's sites and windows.
+    pub async fn uptimes(
+        &mut self,
+        workspace: &WorkspaceId,
+        since: [DateTime<Utc>; 3],
+    ) -> Result<HashMap<i64, [Uptime; 3]>> {
         let rows = sqlx::query(
-            "SELECT site_id, count(*) AS checks, coalesce(sum(ok), 0) AS ok FROM site_checks
-             WHERE workspace_id = ?1 AND checked_at >= ?2 GROUP BY site_id",
+            "SELECT site_id,
+                    sum(checked_at >= ?2), sum(ok AND checked_at >= ?2),
+                    sum(checked_at >= ?3), sum(ok AND checked_at >= ?3),
+                    count(*), coalesce(sum(ok), 0)
+             FROM site_checks WHERE workspace_id = ?1 AND checked_at >= ?4 GROUP BY site_id",
         )
         .bind(workspace.as_str())
-        .bind(timestamp(since))
+        .bind(timestamp(since[0]))
+        .bind(timestamp(since[1]))
+        .bind(timestamp(since[2]))
         .fetch_all(&mut *self.tx)
         .await?;
-        let read = |row: &sqlx::sqlite::SqliteRow| -> anyhow::Result<(i64, Uptime)> {
-            Ok((
-                row.try_get("site_id")?,
-                Uptime {
-                    checks: row.try_get::<i64, _>("checks")?.try_into()?,
-                    ok: row.try_get::<i64, _>("ok")?.try_into()?,
-                },
-            ))
+        let read = |row: &sqlx::sqlite::SqliteRow| -> anyhow::Result<(i64, [Uptime; 3])> {
+            let mut uptimes = [Uptime::default(); 3];
+            for (i, uptime) in uptimes.iter_mut().enumerate() {
+                uptime.checks = row.try_get::<i64, _>(1 + 2 * i)?.try_into()?;
+                uptime.ok = row.try_get::<i64, _>(2 + 2 * i)?.try_into()?;
+            }
+            Ok((row.try_get("site_id")?, uptimes))
         };
         Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
     }
@@ -302,5 +311,43 @@ impl Tx {
             }
         }
         Ok(forgotten)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn uptimes_count_each_window_in_one_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path().join("j.db").to_str().unwrap()).await.unwrap();
+        let ws = WorkspaceId::parse("w").unwrap();
+        let now: DateTime<Utc> = "2026-12-06T12:00:00Z".parse().unwrap();
+        let mut tx = store.write().await.unwrap();
+        tx.ensure_workspace(&ws, now).await.unwrap();
+        let (a, b) = (
+            tx.insert_site(&ws, "https://a.dev/", None, 5, now).await.unwrap(),
+            tx.insert_site(&ws, "https://b.dev/", None, 5, now).await.unwrap(),
+        );
+        // Site a: one success an hour ago, one failure 3 days ago, one success 20 days ago and
+        // one 40 days ago (outside every window). Site b: one failure 10 days ago.
+        for (site, hours_ago, ok) in [(a, 1, true), (a, 72, false), (a, 480, true), (a, 960, true), (b, 240, false)] {
+            sqlx::query("INSERT INTO site_checks (workspace_id, site_id, checked_at, ok) VALUES (?1, ?2, ?3, ?4)")
+                .bind(ws.as_str())
+                .bind(site)
+                .bind(timestamp(now - chrono::Duration::hours(hours_ago)))
+                .bind(ok)
+                .execute(&mut *tx.tx)
+                .await
+                .unwrap();
+        }
+        let windows =
+            [now - chrono::Duration::hours(24), now - chrono::Duration::days(7), now - chrono::Duration::days(30)];
+        let found = tx.uptimes(&ws, windows).await.unwrap();
+        let up = |checks, ok| Uptime { checks, ok };
+        assert_eq!(found[&a], [up(1, 1), up(2, 1), up(3, 2)]);
+        assert_eq!(found[&b], [up(0, 0), up(0, 0), up(1, 0)]);
+        assert_eq!(found.len(), 2);
     }
 }
