@@ -8,6 +8,8 @@ use std::{env, fs};
 fn main() {
     let root = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("prompts");
     println!("cargo:rerun-if-changed={}", root.display());
+    // `sqlx::migrate!` embeds these; with a build script, cargo only looks again when told to.
+    println!("cargo:rerun-if-changed=migrations");
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();

@@ -191,78 +191,78 @@ fn first_difference(a: &str, b: &str) -> String {
     format!("at line {}:\n--- first\n{}\n--- second\n{}", line + 1, context(a), context(b))
 }
 
-#[tokio::test]
-async fn ids_taken_in_the_database_are_renumbered_and_records_follow_their_items() {
-    let db = TestDb::new().await;
-    let local = ws("local");
-    full_workspace(&db, &local).await;
-    let app = db.app_at(LATER);
-    let exported = backup(&app, &local).await;
+on_both_backends! {
+    async fn ids_taken_in_the_database_are_renumbered_and_records_follow_their_items(db) {
+        let local = ws("local");
+        full_workspace(&db, &local).await;
+        let app = db.app_at(LATER);
+        let exported = backup(&app, &local).await;
 
-    let twin = ws("twin");
-    let restored = app.restore(&twin, ME, "backup.json", &exported).await.unwrap();
-    assert_eq!(restored.renumbered, ["items", "cost records", "sites"]);
+        let twin = ws("twin");
+        let restored = app.restore(&twin, ME, "backup.json", &exported).await.unwrap();
+        assert_eq!(restored.renumbered, ["items", "cost records", "sites"]);
 
-    // Same backup once ids are read as the names they stand for.
-    let by_name = |text: &str| {
-        let mut all: Value = serde_json::from_str(text).unwrap();
-        let names: std::collections::HashMap<i64, Value> =
-            all["items"].as_array().unwrap().iter().map(|i| (i["id"].as_i64().unwrap(), i["name"].clone())).collect();
-        for list in ["items", "cost_records", "sites"] {
-            for entry in all[list].as_array_mut().unwrap() {
-                entry.as_object_mut().unwrap().remove("id");
-                if let Some(item) = entry.get("item_id").and_then(Value::as_i64) {
-                    entry["item_id"] = names[&item].clone();
+        // Same backup once ids are read as the names they stand for.
+        let by_name = |text: &str| {
+            let mut all: Value = serde_json::from_str(text).unwrap();
+            let names: std::collections::HashMap<i64, Value> =
+                all["items"].as_array().unwrap().iter().map(|i| (i["id"].as_i64().unwrap(), i["name"].clone())).collect();
+            for list in ["items", "cost_records", "sites"] {
+                for entry in all[list].as_array_mut().unwrap() {
+                    entry.as_object_mut().unwrap().remove("id");
+                    if let Some(item) = entry.get("item_id").and_then(Value::as_i64) {
+                        entry["item_id"] = names[&item].clone();
+                    }
                 }
             }
-        }
-        all["workspace"] = Value::Null;
-        all
-    };
-    let twin_backup = backup(&app, &twin).await;
-    assert_eq!(by_name(&twin_backup), by_name(&exported));
-    let first_id = |text: &str| serde_json::from_str::<Value>(text).unwrap()["items"][0]["id"].as_i64().unwrap();
-    assert!(first_id(&twin_backup) > first_id(&exported));
+            all["workspace"] = Value::Null;
+            all
+        };
+        let twin_backup = backup(&app, &twin).await;
+        assert_eq!(by_name(&twin_backup), by_name(&exported));
+        let first_id = |text: &str| serde_json::from_str::<Value>(text).unwrap()["items"][0]["id"].as_i64().unwrap();
+        assert!(first_id(&twin_backup) > first_id(&exported));
 
-    // Both workspaces live on side by side.
-    let history =
-        app.cost_history(&twin, Some(&ItemRef::new("OpenAI")), None, None, PageRequest::default()).await.unwrap();
-    assert!(history.records.iter().all(|r| r.item == "OpenAI"));
-    assert!(history.records.iter().any(|r| r.note.as_deref() == Some("one tiny call")));
-    assert_eq!(app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(), 16);
+        // Both workspaces live on side by side.
+        let history =
+            app.cost_history(&twin, Some(&ItemRef::new("OpenAI")), None, None, PageRequest::default()).await.unwrap();
+        assert!(history.records.iter().all(|r| r.item == "OpenAI"));
+        assert!(history.records.iter().any(|r| r.note.as_deref() == Some("one tiny call")));
+        assert_eq!(app.list_items(&local, ItemFilter::default(), PageRequest::default()).await.unwrap().items.len(), 16);
+    }
 }
 
-#[tokio::test]
-async fn a_workspace_that_holds_anything_is_refused_and_kept_as_it_was() {
-    let db = TestDb::new().await;
-    let local = ws("local");
-    full_workspace(&db, &local).await;
-    let app = db.app_at(LATER);
-    let exported = backup(&app, &local).await;
-    let audited = app.audit_log(&local, PageRequest::first(1000).unwrap()).await.unwrap().entries.len();
+on_both_backends! {
+    async fn a_workspace_that_holds_anything_is_refused_and_kept_as_it_was(db) {
+        let local = ws("local");
+        full_workspace(&db, &local).await;
+        let app = db.app_at(LATER);
+        let exported = backup(&app, &local).await;
+        let audited = app.audit_log(&local, PageRequest::first(1000).unwrap()).await.unwrap().entries.len();
 
-    let error = user_error(app.restore(&local, ME, "backup.json", &exported).await).to_string();
-    assert!(
-        error.starts_with("Workspace `local` already holds 17 items, 2")
-            && error.contains("3 exchange rates, 2 budgets, 3 sites, a report schedule and changed settings")
-            && error.ends_with("choose a new one with --workspace NAME (or use another database)"),
-        "{error}"
-    );
-    assert_eq!(backup(&app, &local).await, exported);
-    assert_eq!(app.audit_log(&local, PageRequest::first(1000).unwrap()).await.unwrap().entries.len(), audited);
+        let error = user_error(app.restore(&local, ME, "backup.json", &exported).await).to_string();
+        assert!(
+            error.starts_with("Workspace `local` already holds 17 items, 2")
+                && error.contains("3 exchange rates, 2 budgets, 3 sites, a report schedule and changed settings")
+                && error.ends_with("choose a new one with --workspace NAME (or use another database)"),
+            "{error}"
+        );
+        assert_eq!(backup(&app, &local).await, exported);
+        assert_eq!(app.audit_log(&local, PageRequest::first(1000).unwrap()).await.unwrap().entries.len(), audited);
 
-    // Changed settings alone are something to lose.
-    let tuned = ws("tuned");
-    app.set_setting(&tuned, ME, SettingKey::Language, "th").await.unwrap();
-    let error = user_error(app.restore(&tuned, ME, "backup.json", &exported).await).to_string();
-    assert!(error.starts_with("Workspace `tuned` already holds changed settings"), "{error}");
+        // Changed settings alone are something to lose.
+        let tuned = ws("tuned");
+        app.set_setting(&tuned, ME, SettingKey::Language, "th").await.unwrap();
+        let error = user_error(app.restore(&tuned, ME, "backup.json", &exported).await).to_string();
+        assert!(error.starts_with("Workspace `tuned` already holds changed settings"), "{error}");
 
-    // Removed items still count: their history is there.
-    let removed = ws("removed");
-    app.add_item(&removed, ME, Kind::Other, &named("thing", "1")).await.unwrap();
-    app.remove_item(&removed, ME, &ItemRef::new("thing")).await.unwrap();
-    let error = user_error(app.restore(&removed, ME, "backup.json", &exported).await).to_string();
-    assert!(error.starts_with("Workspace `removed` already holds 1 item, and"), "{error}");
+        // Removed items still count: their history is there.
+        let removed = ws("removed");
+        app.add_item(&removed, ME, Kind::Other, &named("thing", "1")).await.unwrap();
+        app.remove_item(&removed, ME, &ItemRef::new("thing")).await.unwrap();
+        let error = user_error(app.restore(&removed, ME, "backup.json", &exported).await).to_string();
+        assert!(error.starts_with("Workspace `removed` already holds 1 item, and"), "{error}");
+    }
 }
 
 /// The backup's text with one change, made on its JSON.
@@ -277,161 +277,161 @@ fn line_of(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} not in the text")) + 1
 }
 
-#[tokio::test]
-async fn broken_backups_are_refused_naming_the_place_and_write_nothing() {
-    let db = TestDb::new().await;
-    let local = ws("local");
-    full_workspace(&db, &local).await;
-    let app = db.app_at(LATER);
-    let good = backup(&app, &local).await;
-    let target = ws("target");
+on_both_backends! {
+    async fn broken_backups_are_refused_naming_the_place_and_write_nothing(db) {
+        let local = ws("local");
+        full_workspace(&db, &local).await;
+        let app = db.app_at(LATER);
+        let good = backup(&app, &local).await;
+        let target = ws("target");
 
-    let check = async |text: String, expected: &[&str]| {
-        let error = user_error(app.restore(&target, ME, "backup.json", &text).await).to_string();
-        assert!(error.starts_with("The backup `backup.json` is not valid: "), "{error}");
-        for fragment in expected {
-            assert!(error.contains(fragment), "{fragment:?} is not in: {error}");
-        }
-        assert_untouched(&app, &target).await;
-    };
+        let check = async |text: String, expected: &[&str]| {
+            let error = user_error(app.restore(&target, ME, "backup.json", &text).await).to_string();
+            assert!(error.starts_with("The backup `backup.json` is not valid: "), "{error}");
+            for fragment in expected {
+                assert!(error.contains(fragment), "{fragment:?} is not in: {error}");
+            }
+            assert_untouched(&app, &target).await;
+        };
 
-    let cut = good[..good.len() / 2].to_string();
-    let cut_line = cut.lines().count();
-    check(cut, &["it is not valid JSON (line ", &format!("line {cut_line}, column"), "cut short"]).await;
-    check(edited(&good, |v| v["version"] = 2.into()), &["version 2, written by a newer Jarvis", "update Jarvis"]).await;
-    check(edited(&good, |v| v["version"] = 0.into()), &["its `version` is `0`"]).await;
-    check(edited(&good, |v| v["format"] = "csv".into()), &["it is not a Jarvis backup"]).await;
+        let cut = good[..good.len() / 2].to_string();
+        let cut_line = cut.lines().count();
+        check(cut, &["it is not valid JSON (line ", &format!("line {cut_line}, column"), "cut short"]).await;
+        check(edited(&good, |v| v["version"] = 2.into()), &["version 2, written by a newer Jarvis", "update Jarvis"]).await;
+        check(edited(&good, |v| v["version"] = 0.into()), &["its `version` is `0`"]).await;
+        check(edited(&good, |v| v["format"] = "csv".into()), &["it is not a Jarvis backup"]).await;
 
-    let comma = edited(&good, |v| v["items"][0]["cost"] = "12,98".into());
-    let line = line_of(&comma, "\"12,98\"");
-    check(comma, &[&format!("items[0].cost (line {line}, column "), "The price `12,98` is not valid", "separators"])
+        let comma = edited(&good, |v| v["items"][0]["cost"] = "12,98".into());
+        let line = line_of(&comma, "\"12,98\"");
+        check(comma, &[&format!("items[0].cost (line {line}, column "), "The price `12,98` is not valid", "separators"])
+            .await;
+        check(
+            edited(&good, |v| v["items"][2]["kind"] = "spaceship".into()),
+            &["items[2].kind (line ", "`spaceship` is not a known kind"],
+        )
         .await;
-    check(
-        edited(&good, |v| v["items"][2]["kind"] = "spaceship".into()),
-        &["items[2].kind (line ", "`spaceship` is not a known kind"],
-    )
-    .await;
-    check(edited(&good, |v| v["items"][0]["colour"] = "red".into()), &["items[0].colour", "unknown field `colour`"])
+        check(edited(&good, |v| v["items"][0]["colour"] = "red".into()), &["items[0].colour", "unknown field `colour`"])
+            .await;
+        check(
+            edited(&good, |v| v["settings"]["timezone"] = "Mars/Olympus".into()),
+            &["settings.timezone (line ", "The timezone `Mars/Olympus` is not valid"],
+        )
         .await;
-    check(
-        edited(&good, |v| v["settings"]["timezone"] = "Mars/Olympus".into()),
-        &["settings.timezone (line ", "The timezone `Mars/Olympus` is not valid"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["exchange_rates"][0]["rate"] = "0".into()),
-        &["exchange_rates[0].rate", "greater than zero"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["cost_records"][0]["amount"] = "-5".into()),
-        &["cost_records[0].amount (line ", "cannot be negative"],
-    )
-    .await;
-    let nameless = edited(&good, |v| {
-        v["items"][0].as_object_mut().unwrap().remove("name");
-    });
-    check(nameless, &["items[0] (line ", "missing field `name`"]).await;
+        check(
+            edited(&good, |v| v["exchange_rates"][0]["rate"] = "0".into()),
+            &["exchange_rates[0].rate", "greater than zero"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["cost_records"][0]["amount"] = "-5".into()),
+            &["cost_records[0].amount (line ", "cannot be negative"],
+        )
+        .await;
+        let nameless = edited(&good, |v| {
+            v["items"][0].as_object_mut().unwrap().remove("name");
+        });
+        check(nameless, &["items[0] (line ", "missing field `name`"]).await;
 
-    // Names, labels and notes are held to the rules of text typed today (older versions of Jarvis
-    // stored some names these refuse), naming the place, the character and what to do.
-    let fix = "Jarvis no longer accepts this; change it in the workspace the backup came from and export again, or \
-               edit it in the file";
-    let joined = edited(&good, |v| v["items"][0]["name"] = "Tar\u{200D}get".into());
-    let line = line_of(&joined, "Tar\u{200D}get");
-    check(
-        joined,
-        &[
-            &format!("items[0].name (line {line}, column "),
-            "The name `Tar\\u{200D}get` is not valid: it contains an invisible character (U+200D ZERO WIDTH JOINER) \
-             at position 4, which makes it look like other text; ",
-            fix,
-        ],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][1]["provider"] = "Name\u{3164}cheap".into()),
-        &["items[1].provider (line ", "The provider `Name\\u{3164}cheap` is not valid", "(U+3164 HANGUL FILLER)", fix],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][0]["details"]["registrar"] = "a \u{0301}b".into()),
-        &["items[0] (#1 `acme.com`): The registrar `a \\u{0301}b` is not valid: it has a combining mark", fix],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][0]["name"] = "x\u{1CBB}".into()),
-        &["items[0].name (line ", "U+1CBB, which Unicode has not assigned", fix],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["cost_records"][0]["note"] = "paid\u{202E}txt".into()),
-        &[
-            "cost_records[0].note (line ",
-            "The notes `paid\\u{202E}txt` is not valid",
-            "(U+202E RIGHT-TO-LEFT OVERRIDE)",
-        ],
-    )
-    .await;
+        // Names, labels and notes are held to the rules of text typed today (older versions of Jarvis
+        // stored some names these refuse), naming the place, the character and what to do.
+        let fix = "Jarvis no longer accepts this; change it in the workspace the backup came from and export again, or \
+                   edit it in the file";
+        let joined = edited(&good, |v| v["items"][0]["name"] = "Tar\u{200D}get".into());
+        let line = line_of(&joined, "Tar\u{200D}get");
+        check(
+            joined,
+            &[
+                &format!("items[0].name (line {line}, column "),
+                "The name `Tar\\u{200D}get` is not valid: it contains an invisible character (U+200D ZERO WIDTH JOINER) \
+                 at position 4, which makes it look like other text; ",
+                fix,
+            ],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][1]["provider"] = "Name\u{3164}cheap".into()),
+            &["items[1].provider (line ", "The provider `Name\\u{3164}cheap` is not valid", "(U+3164 HANGUL FILLER)", fix],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][0]["details"]["registrar"] = "a \u{0301}b".into()),
+            &["items[0] (#1 `acme.com`): The registrar `a \\u{0301}b` is not valid: it has a combining mark", fix],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][0]["name"] = "x\u{1CBB}".into()),
+            &["items[0].name (line ", "U+1CBB, which Unicode has not assigned", fix],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["cost_records"][0]["note"] = "paid\u{202E}txt".into()),
+            &[
+                "cost_records[0].note (line ",
+                "The notes `paid\\u{202E}txt` is not valid",
+                "(U+202E RIGHT-TO-LEFT OVERRIDE)",
+            ],
+        )
+        .await;
 
-    // Rules between fields and between records.
-    check(
-        edited(&good, |v| v["cost_records"][0]["item_id"] = 999.into()),
-        &["cost_records[0] (#1): it is for item #999, which is not in the file"],
-    )
-    .await;
-    check(
-        edited(&good, |v| {
-            v["cost_records"][0]["period_end"] = "2020-01-01".into();
-        }),
-        &["cost_records[0] (#1): The dates run backwards"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][1]["id"] = v["items"][0]["id"].clone()),
-        &["items[1] (#1 `acme.io`): its id is 1"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][1]["name"] = "ACME.COM".into()),
-        &["items[1] (#2 `ACME.COM`): item #1 has the same name and kind"],
-    )
-    .await;
-    check(
-        edited(&good, |v| {
-            v["items"][0]["billing_period"] = "one_time".into();
-        }),
-        &["items[0] (#1 `acme.com`): A one-time purchase does not renew"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][0]["details"]["server_type"] = "vps".into()),
-        &["items[0] (#1 `acme.com`): Its details hold `server_type`, which a domain does not have"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["items"][0]["details"]["colour"] = "red".into()),
-        &["items[0] (#1 `acme.com`): Its details are not valid (unknown field `colour`"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["sites"][0]["url"] = "ftp://acme.example".into()),
-        &["sites[0] (#1 ftp://acme.example)", "cannot be checked"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["sites"][1]["url"] = v["sites"][0]["url"].clone()),
-        &["sites[1] (#2 https://acme.example/): the site is in the file twice"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["budgets"][1]["scope"] = "total".into()),
-        &["budgets[1] (total): there is another total budget"],
-    )
-    .await;
-    check(
-        edited(&good, |v| v["report_schedule"]["cadence"] = "hourly".into()),
-        &["report_schedule.cadence (line ", "use daily, weekly <weekday> or monthly <day>"],
-    )
-    .await;
+        // Rules between fields and between records.
+        check(
+            edited(&good, |v| v["cost_records"][0]["item_id"] = 999.into()),
+            &["cost_records[0] (#1): it is for item #999, which is not in the file"],
+        )
+        .await;
+        check(
+            edited(&good, |v| {
+                v["cost_records"][0]["period_end"] = "2020-01-01".into();
+            }),
+            &["cost_records[0] (#1): The dates run backwards"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][1]["id"] = v["items"][0]["id"].clone()),
+            &["items[1] (#1 `acme.io`): its id is 1"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][1]["name"] = "ACME.COM".into()),
+            &["items[1] (#2 `ACME.COM`): item #1 has the same name and kind"],
+        )
+        .await;
+        check(
+            edited(&good, |v| {
+                v["items"][0]["billing_period"] = "one_time".into();
+            }),
+            &["items[0] (#1 `acme.com`): A one-time purchase does not renew"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][0]["details"]["server_type"] = "vps".into()),
+            &["items[0] (#1 `acme.com`): Its details hold `server_type`, which a domain does not have"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["items"][0]["details"]["colour"] = "red".into()),
+            &["items[0] (#1 `acme.com`): Its details are not valid (unknown field `colour`"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["sites"][0]["url"] = "ftp://acme.example".into()),
+            &["sites[0] (#1 ftp://acme.example)", "cannot be checked"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["sites"][1]["url"] = v["sites"][0]["url"].clone()),
+            &["sites[1] (#2 https://acme.example/): the site is in the file twice"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["budgets"][1]["scope"] = "total".into()),
+            &["budgets[1] (total): there is another total budget"],
+        )
+        .await;
+        check(
+            edited(&good, |v| v["report_schedule"]["cadence"] = "hourly".into()),
+            &["report_schedule.cadence (line ", "use daily, weekly <weekday> or monthly <day>"],
+        )
+        .await;
+    }
 }

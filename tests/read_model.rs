@@ -24,6 +24,7 @@ use jarvis::domain::item::{BillingPeriod, Category, ItemChanges, Kind, ManualSta
 use jarvis::domain::money::Currency;
 use jarvis::domain::text::ItemName;
 use jarvis::domain::workspace::{SettingKey, WorkspaceId};
+use jarvis::store::Backend;
 
 // ---------------------------------------------------------------------------------------------
 // What a case does
@@ -502,7 +503,12 @@ fn same<T: Debug + serde::Serialize>(which: &str, what: &str, got: &T, want: &T)
 /// Runs `case` on a new database through one app, comparing with the oracle at its checks and at
 /// the end.
 async fn run(case: &Case) -> Result<Run, TestCaseError> {
-    let db = TestDb::new().await;
+    Ok(run_on(case, Backend::Sqlite).await?.expect("SQLite is always there"))
+}
+
+/// [`run`] on `backend` (`None`: PostgreSQL is not configured, see `common`).
+async fn run_on(case: &Case, backend: Backend) -> Result<Option<Run>, TestCaseError> {
+    let Some(db) = TestDb::on(backend).await else { return Ok(None) };
     let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(case.start);
     let clock = ManualClock::at(&format!("{start}T{:02}:30:00Z", case.hour));
     let app = App::new(db.store.clone(), Arc::new(clock.clone()));
@@ -511,7 +517,7 @@ async fn run(case: &Case) -> Result<Run, TestCaseError> {
         run.apply(op).await?;
     }
     run.check().await?;
-    Ok(run)
+    Ok(Some(run))
 }
 
 fn cases() -> u32 {
@@ -532,6 +538,23 @@ proptest! {
     fn the_read_model_gives_the_whole_ledgers_numbers(case in case()) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(run(&case))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(Config {
+        // A database is made for each case: a third as many.
+        cases: cases().div_ceil(3),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel("proptest-regressions"))),
+        ..Config::default()
+    })]
+
+    /// The same on PostgreSQL: its NUMERIC, DATE and TIMESTAMPTZ columns give the oracle's
+    /// figures to the last digit.
+    #[test]
+    fn the_read_model_gives_the_whole_ledgers_numbers_on_postgresql(case in case()) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(run_on(&case, Backend::Postgres))?;
     }
 }
 
@@ -724,7 +747,7 @@ fn d(s: &str) -> NaiveDate {
 async fn database_before_the_read_model(path: &std::path::Path) -> sqlx::SqlitePool {
     let older = tempfile::tempdir().unwrap();
     let mut copied = 0;
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().into_string().unwrap();
         if name.as_str() < "20261207000001" {
@@ -853,8 +876,7 @@ async fn doctor_finds_roll_ups_edited_outside_jarvis_and_rebuild_mends_them() {
 
     // Its figures are the records'.
     let clock = ManualClock::at("2026-05-20T12:00:00Z");
-    let store = jarvis::store::Store::open(path.to_str().unwrap()).await.unwrap();
-    let db = TestDb { dir, url: format!("sqlite://{}", path.display()), store };
+    let db = TestDb::sqlite_at(dir, &path).await;
     let app = App::new(db.store.clone(), Arc::new(clock.clone()));
     same_as_oracle(&db, &app, &clock, &ws("local"), Category::Infrastructure).await.unwrap();
 
@@ -929,6 +951,7 @@ async fn footprint(store: &jarvis::store::Store, path: &std::path::Path) -> Foot
     printed
 }
 
+/// SQLite only: the failure is made with a SQLite trigger on the database file.
 #[tokio::test]
 async fn a_failure_keeping_the_read_model_rolls_back_the_write_that_caused_it() {
     let db = TestDb::new().await;

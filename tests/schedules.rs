@@ -16,139 +16,139 @@ fn slots(due: &[jarvis::app::DueReport]) -> Vec<(String, bool)> {
     due.iter().map(|d| (d.slot.to_rfc3339(), d.late)).collect()
 }
 
-#[tokio::test]
-async fn weekly_reports_post_once_at_local_time_across_dst_restarts_and_downtime() {
-    let db = TestDb::new().await;
-    let clock = ManualClock::at("2026-10-20T12:00:00Z");
-    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
-    let ws = ws("4242");
-    app.set_setting(&ws, &Actor::Cli, SettingKey::Timezone, "America/New_York").await.unwrap();
-    let view = app.set_schedule(&ws, &Actor::Cli, 777, "weekly monday", "09:00").await.unwrap();
-    assert_eq!(view.next.as_deref(), Some("2026-10-26 09:00 EDT"));
+on_both_backends! {
+    async fn weekly_reports_post_once_at_local_time_across_dst_restarts_and_downtime(db) {
+        let clock = ManualClock::at("2026-10-20T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let ws = ws("4242");
+        app.set_setting(&ws, &Actor::Cli, SettingKey::Timezone, "America/New_York").await.unwrap();
+        let view = app.set_schedule(&ws, &Actor::Cli, 777, "weekly monday", "09:00").await.unwrap();
+        assert_eq!(view.next.as_deref(), Some("2026-10-26 09:00 EDT"));
 
-    // Monday 2026-10-26, 09:00 EDT = 13:00 UTC: nothing a minute before, one report at it.
-    clock.set("2026-10-26T12:59:00Z");
-    assert!(app.claim_due_reports().await.unwrap().is_empty());
-    clock.set("2026-10-26T13:00:20Z");
-    assert_eq!(slots(&app.claim_due_reports().await.unwrap()), [("2026-10-26T13:00:00+00:00".into(), false)]);
-    // A restart (a new app on the same database) a minute later posts nothing.
-    clock.set("2026-10-26T13:01:00Z");
-    let restarted = App::new(db.store.clone(), Arc::new(clock.clone()));
-    assert!(restarted.claim_due_reports().await.unwrap().is_empty());
+        // Monday 2026-10-26, 09:00 EDT = 13:00 UTC: nothing a minute before, one report at it.
+        clock.set("2026-10-26T12:59:00Z");
+        assert!(app.claim_due_reports().await.unwrap().is_empty());
+        clock.set("2026-10-26T13:00:20Z");
+        assert_eq!(slots(&app.claim_due_reports().await.unwrap()), [("2026-10-26T13:00:00+00:00".into(), false)]);
+        // A restart (a new app on the same database) a minute later posts nothing.
+        clock.set("2026-10-26T13:01:00Z");
+        let restarted = App::new(db.store.clone(), Arc::new(clock.clone()));
+        assert!(restarted.claim_due_reports().await.unwrap().is_empty());
 
-    // After the clocks go back (2026-11-01), Monday 09:00 EST is 14:00 UTC.
-    clock.set("2026-11-02T13:30:00Z");
-    assert!(restarted.claim_due_reports().await.unwrap().is_empty());
-    clock.set("2026-11-02T14:00:05Z");
-    assert_eq!(slots(&restarted.claim_due_reports().await.unwrap()), [("2026-11-02T14:00:00+00:00".into(), false)]);
+        // After the clocks go back (2026-11-01), Monday 09:00 EST is 14:00 UTC.
+        clock.set("2026-11-02T13:30:00Z");
+        assert!(restarted.claim_due_reports().await.unwrap().is_empty());
+        clock.set("2026-11-02T14:00:05Z");
+        assert_eq!(slots(&restarted.claim_due_reports().await.unwrap()), [("2026-11-02T14:00:00+00:00".into(), false)]);
 
-    // Down from 2026-11-05 to 2026-11-18: the 9th and the 16th missed, one late report.
-    clock.set("2026-11-18T10:00:00Z");
-    assert_eq!(slots(&restarted.claim_due_reports().await.unwrap()), [("2026-11-16T14:00:00+00:00".into(), true)]);
-    assert!(restarted.claim_due_reports().await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn a_new_schedule_does_not_post_for_a_past_slot_and_off_stops_it() {
-    let db = TestDb::new().await;
-    let clock = ManualClock::at("2026-11-30T12:00:00Z");
-    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
-    let ws = ws("4242");
-    app.set_setting(&ws, &Actor::Cli, SettingKey::Timezone, "Asia/Bangkok").await.unwrap();
-    // Daily 08:00 Bangkok (01:00 UTC): today's slot already passed when it was set.
-    let view = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "08:00").await.unwrap();
-    assert_eq!(view.next.as_deref(), Some("2026-12-01 08:00 +07"));
-    assert!(app.claim_due_reports().await.unwrap().is_empty());
-    clock.set("2026-12-01T01:00:00Z");
-    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
-    // Moved to 09:00 at 10:00 local on the 2nd, after today's 08:00 report: no second report
-    // for today's 09:00, which passed before the change; the next one is tomorrow's.
-    clock.set("2026-12-02T03:00:00Z");
-    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
-    let view = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "09:00").await.unwrap();
-    assert_eq!(view.next.as_deref(), Some("2026-12-03 09:00 +07"));
-    assert!(app.claim_due_reports().await.unwrap().is_empty());
-    clock.set("2026-12-03T02:00:00Z");
-    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
-    app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
-    clock.set("2026-12-04T01:00:00Z");
-    assert!(app.claim_due_reports().await.unwrap().is_empty());
-    assert!(app.schedule(&ws).await.unwrap().is_none());
-    // Bad schedules are refused with the usual messages.
-    let error = app.set_schedule(&ws, &Actor::Cli, 777, "monthly 31", "08:00").await.unwrap_err();
-    assert!(error.to_string().contains("from 1 to 28"), "{error}");
-    let error = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "8am").await.unwrap_err();
-    assert!(error.to_string().contains("HH:MM"), "{error}");
-}
-
-/// What is over is forgotten: sent messages after 30 days (pending ones stay however old), and
-/// resolved alerts after 90 days.
-#[tokio::test]
-async fn delivery_history_is_pruned_but_nothing_owed_is() {
-    let db = TestDb::new().await;
-    let clock = ManualClock::at("2026-11-30T12:00:00Z");
-    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
-    let ws = ws("4242");
-    app.set_schedule(&ws, &Actor::Cli, 777, "daily", "13:00").await.unwrap();
-    app.set_setting(&ws, &Actor::Cli, SettingKey::AlertChannel, "700").await.unwrap();
-    let mut domain = common::named("acme.dev", "12");
-    domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
-    domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
-    app.add_item(&ws, &Actor::Cli, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
-    // An alert message and a report, both delivered; a second report Discord never took.
-    assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
-    clock.set("2026-11-30T13:00:00Z");
-    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
-    for (n, entry) in app.deliverable(10).await.unwrap().iter().enumerate() {
-        app.delivered(entry, 5000 + n as u64).await.unwrap();
+        // Down from 2026-11-05 to 2026-11-18: the 9th and the 16th missed, one late report.
+        clock.set("2026-11-18T10:00:00Z");
+        assert_eq!(slots(&restarted.claim_due_reports().await.unwrap()), [("2026-11-16T14:00:00+00:00".into(), true)]);
+        assert!(restarted.claim_due_reports().await.unwrap().is_empty());
     }
-    clock.set("2026-12-01T13:00:00Z");
-    assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
-    app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
-    // The domain goes: its alert resolves (an edit, delivered).
-    app.remove_item(&ws, &Actor::Cli, &"acme.dev".parse().unwrap()).await.unwrap();
-    clock.set("2026-12-01T14:00:00Z");
-    assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
-    let edit = app.deliverable(10).await.unwrap().into_iter().find(|e| e.kind == "alert_resolved").unwrap();
-    app.delivered(&edit, 5000).await.unwrap();
-
-    assert_eq!(app.prune_delivery_history().await.unwrap(), (0, 0));
-    // 31 days on: the two delivered posts of Nov 30 go; the edit of Dec 1 and the pending report stay.
-    clock.set("2026-12-31T13:30:00Z");
-    assert_eq!(app.prune_delivery_history().await.unwrap(), (2, 0));
-    let owed = app.deliverable(10).await.unwrap();
-    assert_eq!(owed.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["report"]);
-    // 91 days after it resolved, the alert is forgotten.
-    clock.set("2027-03-02T14:00:01Z");
-    assert_eq!(app.prune_delivery_history().await.unwrap(), (1, 1));
-    assert_eq!(app.deliverable(10).await.unwrap().len(), 1);
 }
 
-/// A channel that turns messages away is reported to the admins once a day, not once a message;
-/// with nowhere else to say it, the caller is told to log it.
-#[tokio::test]
-async fn undeliverable_channels_get_one_notice_a_day() {
-    let db = TestDb::new().await;
-    let clock = ManualClock::at("2026-11-30T12:00:00Z");
-    let app = App::new(db.store.clone(), Arc::new(clock.clone()));
-    let ws = ws("4242");
-    app.set_setting(&ws, &Actor::Cli, SettingKey::AlertChannel, "700").await.unwrap();
-    // The alert channel itself is gone: nowhere to say it.
-    assert!(!app.notify_undeliverable(&ws, 700, "alerts", "Unknown Channel").await.unwrap());
-    assert!(app.deliverable(10).await.unwrap().is_empty());
-    // The report channel: one notice, in the alert channel, for two failed reports.
-    assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
-    clock.set("2026-11-30T20:00:00Z");
-    assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
-    let owed = app.deliverable(10).await.unwrap();
-    assert_eq!(owed.len(), 1);
-    assert_eq!((owed[0].kind.as_str(), owed[0].channel_id), ("notice", 700));
-    assert_eq!(owed[0].payload["channel"], "777");
-    // Another channel is its own notice; the next day, a fresh one.
-    assert!(app.notify_undeliverable(&ws, 778, "report", "Missing Access").await.unwrap());
-    clock.set("2026-12-01T12:00:01Z");
-    assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
-    assert_eq!(app.deliverable(10).await.unwrap().len(), 3);
+on_both_backends! {
+    async fn a_new_schedule_does_not_post_for_a_past_slot_and_off_stops_it(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let ws = ws("4242");
+        app.set_setting(&ws, &Actor::Cli, SettingKey::Timezone, "Asia/Bangkok").await.unwrap();
+        // Daily 08:00 Bangkok (01:00 UTC): today's slot already passed when it was set.
+        let view = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "08:00").await.unwrap();
+        assert_eq!(view.next.as_deref(), Some("2026-12-01 08:00 +07"));
+        assert!(app.claim_due_reports().await.unwrap().is_empty());
+        clock.set("2026-12-01T01:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+        // Moved to 09:00 at 10:00 local on the 2nd, after today's 08:00 report: no second report
+        // for today's 09:00, which passed before the change; the next one is tomorrow's.
+        clock.set("2026-12-02T03:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+        let view = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "09:00").await.unwrap();
+        assert_eq!(view.next.as_deref(), Some("2026-12-03 09:00 +07"));
+        assert!(app.claim_due_reports().await.unwrap().is_empty());
+        clock.set("2026-12-03T02:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+        app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
+        clock.set("2026-12-04T01:00:00Z");
+        assert!(app.claim_due_reports().await.unwrap().is_empty());
+        assert!(app.schedule(&ws).await.unwrap().is_none());
+        // Bad schedules are refused with the usual messages.
+        let error = app.set_schedule(&ws, &Actor::Cli, 777, "monthly 31", "08:00").await.unwrap_err();
+        assert!(error.to_string().contains("from 1 to 28"), "{error}");
+        let error = app.set_schedule(&ws, &Actor::Cli, 777, "daily", "8am").await.unwrap_err();
+        assert!(error.to_string().contains("HH:MM"), "{error}");
+    }
+}
+
+on_both_backends! {
+    /// What is over is forgotten: sent messages after 30 days (pending ones stay however old), and
+    /// resolved alerts after 90 days.
+    async fn delivery_history_is_pruned_but_nothing_owed_is(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let ws = ws("4242");
+        app.set_schedule(&ws, &Actor::Cli, 777, "daily", "13:00").await.unwrap();
+        app.set_setting(&ws, &Actor::Cli, SettingKey::AlertChannel, "700").await.unwrap();
+        let mut domain = common::named("acme.dev", "12");
+        domain.period = Some(jarvis::domain::item::BillingPeriod::Yearly);
+        domain.renewal_date = Some(Some("2026-12-06".parse().unwrap()));
+        app.add_item(&ws, &Actor::Cli, jarvis::domain::item::Kind::Domain, &domain).await.unwrap();
+        // An alert message and a report, both delivered; a second report Discord never took.
+        assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
+        clock.set("2026-11-30T13:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+        for (n, entry) in app.deliverable(10).await.unwrap().iter().enumerate() {
+            app.delivered(entry, 5000 + n as u64).await.unwrap();
+        }
+        clock.set("2026-12-01T13:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+        app.remove_schedule(&ws, &Actor::Cli).await.unwrap();
+        // The domain goes: its alert resolves (an edit, delivered).
+        app.remove_item(&ws, &Actor::Cli, &"acme.dev".parse().unwrap()).await.unwrap();
+        clock.set("2026-12-01T14:00:00Z");
+        assert_eq!(app.evaluate_alerts().await.unwrap(), 1);
+        let edit = app.deliverable(10).await.unwrap().into_iter().find(|e| e.kind == "alert_resolved").unwrap();
+        app.delivered(&edit, 5000).await.unwrap();
+
+        assert_eq!(app.prune_delivery_history().await.unwrap(), (0, 0));
+        // 31 days on: the two delivered posts of Nov 30 go; the edit of Dec 1 and the pending report stay.
+        clock.set("2026-12-31T13:30:00Z");
+        assert_eq!(app.prune_delivery_history().await.unwrap(), (2, 0));
+        let owed = app.deliverable(10).await.unwrap();
+        assert_eq!(owed.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["report"]);
+        // 91 days after it resolved, the alert is forgotten.
+        clock.set("2027-03-02T14:00:01Z");
+        assert_eq!(app.prune_delivery_history().await.unwrap(), (1, 1));
+        assert_eq!(app.deliverable(10).await.unwrap().len(), 1);
+    }
+}
+
+on_both_backends! {
+    /// A channel that turns messages away is reported to the admins once a day, not once a message;
+    /// with nowhere else to say it, the caller is told to log it.
+    async fn undeliverable_channels_get_one_notice_a_day(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let ws = ws("4242");
+        app.set_setting(&ws, &Actor::Cli, SettingKey::AlertChannel, "700").await.unwrap();
+        // The alert channel itself is gone: nowhere to say it.
+        assert!(!app.notify_undeliverable(&ws, 700, "alerts", "Unknown Channel").await.unwrap());
+        assert!(app.deliverable(10).await.unwrap().is_empty());
+        // The report channel: one notice, in the alert channel, for two failed reports.
+        assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
+        clock.set("2026-11-30T20:00:00Z");
+        assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
+        let owed = app.deliverable(10).await.unwrap();
+        assert_eq!(owed.len(), 1);
+        assert_eq!((owed[0].kind.as_str(), owed[0].channel_id), ("notice", 700));
+        assert_eq!(owed[0].payload["channel"], "777");
+        // Another channel is its own notice; the next day, a fresh one.
+        assert!(app.notify_undeliverable(&ws, 778, "report", "Missing Access").await.unwrap());
+        clock.set("2026-12-01T12:00:01Z");
+        assert!(app.notify_undeliverable(&ws, 777, "report", "Missing Access").await.unwrap());
+        assert_eq!(app.deliverable(10).await.unwrap().len(), 3);
+    }
 }
 
 /// A report an admin asks for is queued once per request (Discord may deliver an interaction

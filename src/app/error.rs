@@ -13,8 +13,19 @@ pub enum AppError {
     /// now.
     #[error("this request was already carried out ({}) at {}; nothing was written again", .0.action, .0.at.format("%Y-%m-%d %H:%M UTC"))]
     Repeated(crate::store::KeyedWrite),
+    /// The database did not answer (PostgreSQL down or unreachable, its connections all gone):
+    /// nothing was done, and trying again later will work. Front ends say so instead of an
+    /// apology.
+    #[error("the ledger is unavailable, try again in a minute")]
+    Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        if crate::store::is_unavailable(&error) { AppError::Unavailable(error) } else { AppError::Internal(error) }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -24,7 +35,7 @@ impl From<StoreError> for AppError {
             StoreError::NameTaken => AppError::User(UserError::Conflict(
                 "That name is already taken by another item of the same kind; choose another name".into(),
             )),
-            StoreError::Internal(error) => AppError::Internal(error),
+            StoreError::Internal(error) => error.into(),
         }
     }
 }

@@ -142,8 +142,9 @@ impl PageArgs {
 
 /// Jarvis keeps your company's infrastructure and AI/SaaS spending in view.
 ///
-/// Everything lives in a SQLite ledger (DATABASE_URL, default ./jarvis.db), one workspace per
-/// Discord server; the CLI uses the workspace `local` unless told otherwise.
+/// Everything lives in a ledger database (DATABASE_URL: a SQLite file, default ./jarvis.db, or
+/// PostgreSQL), one workspace per Discord server; the CLI uses the workspace `local` unless told
+/// otherwise.
 ///
 /// Start with `jarvis demo` to see a sample company, or `jarvis item add domain example.com
 /// --cost 12.98 --renews 2027-03-01 --auto-renew`.
@@ -154,7 +155,8 @@ pub struct Cli {
     #[arg(short, long, global = true, env = "JARVIS_WORKSPACE", default_value = "local", value_parser = WorkspaceId::parse)]
     pub workspace: WorkspaceId,
 
-    /// SQLite database: sqlite://path/to/jarvis.db or a file path. Created on first use.
+    /// The ledger: sqlite://path/to/jarvis.db or a file path (created on first use), or
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (PostgreSQL 15 or newer).
     #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://jarvis.db", hide_env_values = true)]
     pub database_url: String,
 
@@ -187,6 +189,8 @@ impl Command {
             Command::Site(site) => !matches!(site, SiteCommand::List),
             Command::Jobs(_) | Command::Demo(_) | Command::Run { .. } | Command::Import(_) => true,
             Command::Doctor { rebuild, .. } => *rebuild,
+            Command::Db(DbCommand::Copy { .. }) => true,
+            Command::Db(DbCommand::Status) => false,
             Command::Audit { .. }
             | Command::Renewals { .. }
             | Command::Export { .. }
@@ -196,6 +200,29 @@ impl Command {
             | Command::Report => false,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// The backend, server version, migration level and rows per table (no password shown). The
+    /// database is not migrated: pending migrations are listed.
+    Status,
+    /// Copy the whole ledger (every workspace, the history, audit log, schedules, outbox and alert
+    /// states, with the same ids) into an empty database, then compare every workspace's
+    /// dashboard on both sides.
+    #[command(after_help = "Examples:
+  jarvis db copy --to postgres://jarvis:PASSWORD@db.internal/jarvis
+  DATABASE_URL=postgres://... jarvis db copy --to sqlite://back.db
+A copy that was stopped leaves the target marked unfinished: Jarvis will not run on it, and
+copying again needs --restart.")]
+    Copy {
+        /// The database to copy into (a SQLite path or URL, or a PostgreSQL URL); it must be empty.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Empty a target holding a copy that did not finish, and copy again.
+        #[arg(long)]
+        restart: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +253,9 @@ pub enum Command {
         #[arg(long)]
         all_workspaces: bool,
     },
+    /// The ledger's database: what it is and holds, and moving it to another one.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Who changed what, newest first.
     #[command(after_help = "Examples:
   jarvis audit                   (the newest 20 changes)

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CostCommand, DemoArgs, ImportCommand, ItemCommand, ItemFields, JobsCommand,
-    PageArgs, RateCommand, SettingsCommand, SiteCommand,
+    BudgetCommand, ClearField, Command, CostCommand, DbCommand, DemoArgs, ImportCommand, ItemCommand, ItemFields,
+    JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
 };
 
 use crate::app::{
@@ -64,7 +64,7 @@ impl From<UserError> for Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
-        Failure::App(AppError::Internal(error))
+        Failure::App(error.into())
     }
 }
 
@@ -93,6 +93,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_REFUSED)
         }
+        Err(Failure::App(AppError::Unavailable(error))) => {
+            tracing::warn!("{error:#}");
+            eprintln!("error: the ledger is unavailable ({}); try again in a minute", root_cause(&error));
+            ExitCode::from(EXIT_INTERNAL)
+        }
         Err(Failure::App(AppError::Internal(error))) => {
             // The whole chain goes to the log (stderr, shown at the default level); the message
             // says what failed at the top and carries the id to find it.
@@ -102,6 +107,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_INTERNAL)
         }
     }
+}
+
+/// The innermost cause of `error`, the one that says what happened (a refused connection).
+fn root_cause(error: &anyhow::Error) -> String {
+    error.chain().last().map(ToString::to_string).unwrap_or_default()
 }
 
 /// Tells a person at a terminal how building the read model of an older database goes, once it
@@ -159,6 +169,11 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
         (None, Some(date)) => Arc::new(FixedDate(date)),
         (None, None) => Arc::new(SystemClock),
     };
+    if let Command::Db(DbCommand::Status) = &cli.command {
+        // Looked at as it is: not migrated, nothing built.
+        let status = crate::app::database_status(&cli.database_url).await?;
+        return output(cli.json, &status, render::db_status);
+    }
     let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
     let app = App::new(store.clone(), clock).with_net(net_from_env()?);
     let result = dispatch(&app, cli).await;
@@ -417,6 +432,23 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             command.flag("--limit", (*limit != 20).then(|| limit.to_string()));
             output(json, &log, |log| render::audit(log, &command.0))
         }
+        Command::Db(DbCommand::Status) => unreachable!("answered before the ledger is opened"),
+        Command::Db(DbCommand::Copy { to, restart }) => {
+            let mut meter = CopyMeter::new(!json && std::io::stderr().is_terminal());
+            let copied = app.copy_ledger(&cli.database_url, to, *restart, &mut |p| meter.show(p)).await;
+            meter.finish();
+            let report = copied?;
+            let text = output(json, &report, render::db_copied)?;
+            if report.differences.is_empty() {
+                Ok(text)
+            } else {
+                print!("{text}");
+                Err(Failure::App(AppError::Internal(anyhow::anyhow!(
+                    "the copy's dashboards differ from the ledger's in {}: do not use the copy",
+                    report.differences.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
+                ))))
+            }
+        }
         Command::Doctor { rebuild, all_workspaces } => {
             let only = [ws.clone()];
             let reports = app.doctor(if *all_workspaces { None } else { Some(&only) }, *rebuild).await?;
@@ -505,6 +537,40 @@ impl ProgressLine {
     fn finish(&mut self) {
         if let (true, Some(last)) = (self.on && self.drawn.is_some(), self.last) {
             self.draw(&last);
+            eprintln!();
+        }
+    }
+}
+
+/// A copy's progress on a terminal: one line, the table and its rows so far.
+struct CopyMeter {
+    on: bool,
+    drawn: Option<std::time::Instant>,
+}
+
+impl CopyMeter {
+    fn new(on: bool) -> CopyMeter {
+        CopyMeter { on, drawn: None }
+    }
+
+    fn show(&mut self, progress: crate::store::CopyProgress) {
+        let done = progress.copied == progress.total;
+        if self.on && (done || self.drawn.is_none_or(|at| at.elapsed() >= ProgressLine::EVERY)) {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(
+                err,
+                "\r\x1b[KCopying {}: {} of {} rows",
+                progress.table,
+                crate::domain::money::format_quantity(progress.copied.into()),
+                crate::domain::money::format_quantity(progress.total.into())
+            );
+            let _ = err.flush();
+            self.drawn = Some(std::time::Instant::now());
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.on && self.drawn.is_some() {
             eprintln!();
         }
     }

@@ -639,6 +639,59 @@ pub fn doctor(reports: &[crate::app::DoctorReport]) -> String {
     out
 }
 
+/// `jarvis db status`.
+pub fn db_status(status: &crate::app::DatabaseStatus) -> String {
+    let mut out = String::new();
+    writeln!(out, "Backend:    {}", status.backend).ok();
+    writeln!(out, "Database:   {}", status.location).ok();
+    writeln!(out, "Server:     {}", status.server).ok();
+    match &status.migration {
+        Some(m) => writeln!(out, "Migrations: up to {} ({})", m.version, m.description).ok(),
+        None => writeln!(out, "Migrations: none yet (Jarvis has not used this database)").ok(),
+    };
+    if !status.pending.is_empty() {
+        writeln!(out, "Pending:    {} migration(s), applied when Jarvis next opens it:", status.pending.len()).ok();
+        for m in &status.pending {
+            writeln!(out, "  {} {}", m.version, m.description).ok();
+        }
+    }
+    if let Some(copy) = &status.unfinished_copy {
+        writeln!(out, "UNFINISHED: a copy into this database did not finish ({copy}); Jarvis will not run on it. Copy again with `jarvis db copy --to ... --restart`.").ok();
+    }
+    if !status.tables.is_empty() {
+        let mut table = table(&["Table", "Rows"]);
+        for t in &status.tables {
+            table.add_row(vec![t.table.to_string(), crate::domain::money::format_quantity(t.rows.into())]);
+        }
+        writeln!(out, "{table}").ok();
+    }
+    out
+}
+
+/// `jarvis db copy`.
+pub fn db_copied(report: &crate::app::CopyReport) -> String {
+    let mut out = String::new();
+    writeln!(out, "Copied {} into {}:", report.from, report.to).ok();
+    let mut table = table(&["Table", "Rows copied"]);
+    for t in &report.tables {
+        table.add_row(vec![t.table.to_string(), crate::domain::money::format_quantity(t.rows.into())]);
+    }
+    writeln!(out, "{table}").ok();
+    if report.differences.is_empty() {
+        writeln!(out, "Every workspace's dashboard ({}) is the same on both sides.", report.workspaces_compared).ok();
+    } else {
+        writeln!(
+            out,
+            "DIFFERENT dashboards in {} of {} workspaces: {}",
+            report.differences.len(),
+            report.workspaces_compared,
+            report.differences.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
+        )
+        .ok();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,10 @@ async fn answer_failure(
     let text = match error {
         crate::app::AppError::User(error) => format!("❌ {error}"),
         crate::app::AppError::Repeated(_) => format!("✅ {error}"),
+        crate::app::AppError::Unavailable(error) => {
+            tracing::warn!("{what} failed, the ledger being unavailable: {error:#}");
+            "⏳ The ledger is unavailable, try again in a minute.".to_string()
+        }
         crate::app::AppError::Internal(error) => {
             let id = crate::error_id();
             tracing::error!(error_id = %id, "{what} failed: {error:#}");

@@ -155,6 +155,10 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             tracing::info!(command = %ctx.command().qualified_name, "a repeated interaction: {error}");
             whisper(ctx, format!("✅ {error}")).await;
         }
+        poise::FrameworkError::Command { error: AppError::Unavailable(error), ctx, .. } => {
+            tracing::warn!(command = %ctx.command().qualified_name, "the ledger is unavailable: {error:#}");
+            whisper(ctx, "⏳ The ledger is unavailable, try again in a minute.".into()).await;
+        }
         poise::FrameworkError::Command { error: AppError::Internal(error), ctx, .. } => {
             let id = crate::error_id();
             tracing::error!(error_id = %id, command = %ctx.command().qualified_name, "{error:#}");

@@ -1,9 +1,9 @@
 //! What was posted about each alert family: for reminders, escalations and resolution edits.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
 
-use super::{Result, Tx, parse_timestamp, timestamp};
+use super::sql::args;
+use super::{Result, Tx};
 use crate::domain::alerting::Remembered;
 use crate::domain::workspace::WorkspaceId;
 
@@ -19,31 +19,29 @@ pub struct AlertState {
 
 impl Tx {
     pub async fn alert_states(&mut self, workspace: &WorkspaceId) -> Result<Vec<AlertState>> {
-        let rows = sqlx::query(
+        self.fetch(
             "SELECT family, alert_key, severity, title, last_posted, acknowledged_at, snoozed_until, resolved_at,
                     channel_id, message_id
              FROM alert_states WHERE workspace_id = ?1 ORDER BY family",
+            args![workspace.as_str()],
+            |row| {
+                Ok(AlertState {
+                    remembered: Remembered {
+                        family: row.required_text(0)?.to_string(),
+                        key: row.required_text(1)?.to_string(),
+                        severity: row.required_int(2)?.try_into()?,
+                        last_posted: row.required_time(4)?,
+                        acknowledged: row.time(5)?.is_some(),
+                        snoozed_until: row.time(6)?,
+                        resolved: row.time(7)?.is_some(),
+                    },
+                    title: row.required_text(3)?.to_string(),
+                    channel_id: row.text(8)?.map(str::parse).transpose()?,
+                    message_id: row.text(9)?.map(str::parse).transpose()?,
+                })
+            },
         )
-        .bind(workspace.as_str())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let read = |row: &sqlx::sqlite::SqliteRow| -> anyhow::Result<AlertState> {
-            Ok(AlertState {
-                remembered: Remembered {
-                    family: row.try_get("family")?,
-                    key: row.try_get("alert_key")?,
-                    severity: row.try_get::<i64, _>("severity")?.try_into()?,
-                    last_posted: parse_timestamp(row.try_get("last_posted")?)?,
-                    acknowledged: row.try_get::<Option<&str>, _>("acknowledged_at")?.is_some(),
-                    snoozed_until: row.try_get::<Option<&str>, _>("snoozed_until")?.map(parse_timestamp).transpose()?,
-                    resolved: row.try_get::<Option<&str>, _>("resolved_at")?.is_some(),
-                },
-                title: row.try_get("title")?,
-                channel_id: row.try_get::<Option<&str>, _>("channel_id")?.map(str::parse).transpose()?,
-                message_id: row.try_get::<Option<&str>, _>("message_id")?.map(str::parse).transpose()?,
-            })
-        };
-        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+        .await
     }
 
     /// A family posted (new or escalated): a fresh state, waiting for its message.
@@ -56,7 +54,7 @@ impl Tx {
         title: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO alert_states (workspace_id, family, alert_key, severity, title, last_posted)
              VALUES (?1, ?2, ?3, ?4, ?6, ?5)
              ON CONFLICT (workspace_id, family) DO UPDATE
@@ -64,35 +62,27 @@ impl Tx {
                  last_posted = excluded.last_posted,
                  acknowledged_by = NULL, acknowledged_at = NULL, snoozed_until = NULL, resolved_at = NULL,
                  channel_id = NULL, message_id = NULL",
+            args![workspace.as_str(), family, key, i64::from(severity), now, title],
         )
-        .bind(workspace.as_str())
-        .bind(family)
-        .bind(key)
-        .bind(i64::from(severity))
-        .bind(timestamp(now))
-        .bind(title)
-        .execute(&mut *self.tx)
         .await?;
         Ok(())
     }
 
     pub async fn alert_reminded(&mut self, workspace: &WorkspaceId, family: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE alert_states SET last_posted = ?3 WHERE workspace_id = ?1 AND family = ?2")
-            .bind(workspace.as_str())
-            .bind(family)
-            .bind(timestamp(now))
-            .execute(&mut *self.tx)
-            .await?;
+        self.execute(
+            "UPDATE alert_states SET last_posted = ?3 WHERE workspace_id = ?1 AND family = ?2",
+            args![workspace.as_str(), family, now],
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn alert_resolved(&mut self, workspace: &WorkspaceId, family: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE alert_states SET resolved_at = ?3 WHERE workspace_id = ?1 AND family = ?2")
-            .bind(workspace.as_str())
-            .bind(family)
-            .bind(timestamp(now))
-            .execute(&mut *self.tx)
-            .await?;
+        self.execute(
+            "UPDATE alert_states SET resolved_at = ?3 WHERE workspace_id = ?1 AND family = ?2",
+            args![workspace.as_str(), family, now],
+        )
+        .await?;
         Ok(())
     }
 
@@ -105,14 +95,10 @@ impl Tx {
         message_id: u64,
     ) -> Result<()> {
         for family in families {
-            sqlx::query(
+            self.execute(
                 "UPDATE alert_states SET channel_id = ?3, message_id = ?4 WHERE workspace_id = ?1 AND family = ?2",
+                args![workspace.as_str(), family.as_str(), channel_id.to_string(), message_id.to_string()],
             )
-            .bind(workspace.as_str())
-            .bind(family)
-            .bind(channel_id.to_string())
-            .bind(message_id.to_string())
-            .execute(&mut *self.tx)
             .await?;
         }
         Ok(())
@@ -126,29 +112,24 @@ impl Tx {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE alert_states SET acknowledged_by = ?3, acknowledged_at = ?4
-             WHERE workspace_id = ?1 AND family = ?2 AND resolved_at IS NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(family)
-        .bind(by)
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = self
+            .execute(
+                "UPDATE alert_states SET acknowledged_by = ?3, acknowledged_at = ?4
+                 WHERE workspace_id = ?1 AND family = ?2 AND resolved_at IS NULL",
+                args![workspace.as_str(), family, by, now],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// Snoozes a family until `until`; whether there was one.
     pub async fn alert_snoozed(&mut self, workspace: &WorkspaceId, family: &str, until: DateTime<Utc>) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE alert_states SET snoozed_until = ?3 WHERE workspace_id = ?1 AND family = ?2 AND resolved_at IS NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(family)
-        .bind(timestamp(until))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = self
+            .execute(
+                "UPDATE alert_states SET snoozed_until = ?3 WHERE workspace_id = ?1 AND family = ?2 AND resolved_at IS NULL",
+                args![workspace.as_str(), family, until],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 }

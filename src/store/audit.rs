@@ -3,10 +3,9 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Tx, parse_timestamp, timestamp};
+use super::sql::{Backend, Columns, args};
+use super::{Result, Tx};
 use crate::domain::audit::{Actor, Change};
 use crate::domain::workspace::WorkspaceId;
 
@@ -32,19 +31,32 @@ impl Tx {
         now: DateTime<Utc>,
         change: &Change,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (workspace_id, at, actor, action, entity, entity_id, before, after)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        // `before` and `after` are kept as written, keys in the order the change gave them: on
+        // PostgreSQL they are JSON (not JSONB, which would reorder them), made from the text here (a
+        // JSONB argument would be reordered on its way in).
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "INSERT INTO audit_log (workspace_id, at, actor, action, entity, entity_id, before, after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            }
+            Backend::Postgres => {
+                "INSERT INTO audit_log (workspace_id, at, actor, action, entity, entity_id, before, after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CAST(?7 AS JSON), CAST(?8 AS JSON))"
+            }
+        };
+        self.execute(
+            sql,
+            args![
+                workspace.as_str(),
+                now,
+                actor.as_str(),
+                change.action,
+                change.entity,
+                change.entity_id.as_deref(),
+                change.before.as_ref().map(|v| v.to_string()),
+                change.after.as_ref().map(|v| v.to_string()),
+            ],
         )
-        .bind(workspace.as_str())
-        .bind(timestamp(now))
-        .bind(actor.as_str())
-        .bind(change.action)
-        .bind(change.entity)
-        .bind(change.entity_id.as_deref())
-        .bind(change.before.as_ref().map(|v| v.to_string()))
-        .bind(change.after.as_ref().map(|v| v.to_string()))
-        .execute(&mut *self.tx)
         .await?;
         self.record_key(workspace, now, change).await
     }
@@ -52,42 +64,41 @@ impl Tx {
     /// `limit` entries after the newest `offset`, newest first (by id, so the order is total).
     pub async fn audit_log(&mut self, workspace: &WorkspaceId, offset: u64, limit: u64) -> Result<Vec<AuditRecord>> {
         let as_int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let rows = sqlx::query(
+        self.fetch(
             "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log
              WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+            args![workspace.as_str(), as_int(limit), as_int(offset)],
+            audit_from_row,
         )
-        .bind(workspace.as_str())
-        .bind(as_int(limit))
-        .bind(as_int(offset))
-        .fetch_all(&mut *self.tx)
-        .await?;
-        Ok(rows.iter().map(audit_from_row).collect::<anyhow::Result<_>>()?)
+        .await
     }
 
     /// How many entries the workspace's audit log holds.
     pub async fn audit_count(&mut self, workspace: &WorkspaceId) -> Result<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE workspace_id = ?1")
-            .bind(workspace.as_str())
-            .fetch_one(&mut *self.tx)
+        let count = self
+            .fetch_one("SELECT count(*) FROM audit_log WHERE workspace_id = ?1", args![workspace.as_str()], |row| {
+                row.required_int(0)
+            })
             .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }
 
-fn audit_from_row(row: &SqliteRow) -> anyhow::Result<AuditRecord> {
-    let json = |column: &str| -> anyhow::Result<Option<serde_json::Value>> {
-        Ok(row.try_get::<Option<&str>, _>(column)?.map(serde_json::from_str).transpose()?)
+/// The columns of [`Tx::audit_log`], in its order.
+fn audit_from_row(row: &dyn Columns) -> anyhow::Result<AuditRecord> {
+    let json = |index: usize| -> anyhow::Result<Option<serde_json::Value>> {
+        Ok(row.json(index)?.as_deref().map(serde_json::from_str).transpose()?)
     };
     let read = || -> anyhow::Result<AuditRecord> {
         Ok(AuditRecord {
-            id: row.try_get("id")?,
-            at: parse_timestamp(row.try_get("at")?)?,
-            actor: row.try_get("actor")?,
-            action: row.try_get("action")?,
-            entity: row.try_get("entity")?,
-            entity_id: row.try_get("entity_id")?,
-            before: json("before")?,
-            after: json("after")?,
+            id: row.required_int(0)?,
+            at: row.required_time(1)?,
+            actor: row.required_text(2)?.to_string(),
+            action: row.required_text(3)?.to_string(),
+            entity: row.required_text(4)?.to_string(),
+            entity_id: row.text(5)?.map(str::to_string),
+            before: json(6)?,
+            after: json(7)?,
         })
     };
     read().context("an audit entry in the database is damaged")

@@ -2,11 +2,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
-use super::raw::{Columns, Param};
-use super::{Result, Tx, date, decimal, parse_date, parse_decimal, parse_timestamp, timestamp};
+use super::sql::{Arg, Backend, Columns, args};
+use super::{Result, Tx};
 use crate::domain::audit::Actor;
 use crate::domain::calendar::DateRange;
 use crate::domain::cost::{CostRecord, NewCostRecord, UsageSnapshot};
@@ -37,26 +35,27 @@ pub struct CostLine {
 }
 
 impl CostFilter {
-    /// `from` and `to` as stored text (the earliest and latest days when not given).
-    fn days(&self) -> (String, String) {
+    /// `from` and `to` (the earliest and latest days both backends store when not given).
+    fn days(&self) -> (NaiveDate, NaiveDate) {
         (
-            self.from.map_or_else(|| "0000-01-01".to_string(), date),
-            self.to.map_or_else(|| "9999-12-31".to_string(), date),
+            self.from.unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid day")),
+            self.to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid day")),
         )
     }
 
     /// The `WHERE` condition selecting live records of `workspace` matching this filter, with its
-    /// parameters (`?1`...). One statement per shape, so SQLite uses the item's index when an item
+    /// arguments (`?1`...). One statement per shape, so SQLite uses the item's index when an item
     /// is given (an `?2 IS NULL OR item_id = ?2` makes it scan the workspace's records).
-    fn condition<'a>(&self, workspace: &'a WorkspaceId, from: &'a str, to: &'a str) -> (&'static str, Vec<Param<'a>>) {
+    fn condition<'a>(&self, workspace: &'a WorkspaceId) -> (&'static str, Vec<Arg<'a>>) {
+        let (from, to) = self.days();
         match self.item_id {
             Some(item) => (
                 "workspace_id = ?1 AND item_id = ?2 AND deleted_at IS NULL AND period_end >= ?3 AND period_start <= ?4",
-                vec![Param::Text(workspace.as_str()), Param::Int(item), Param::Text(from), Param::Text(to)],
+                args![workspace.as_str(), item, from, to].to_vec(),
             ),
             None => (
                 "workspace_id = ?1 AND deleted_at IS NULL AND period_end >= ?2 AND period_start <= ?3",
-                vec![Param::Text(workspace.as_str()), Param::Text(from), Param::Text(to)],
+                args![workspace.as_str(), from, to].to_vec(),
             ),
         }
     }
@@ -73,26 +72,29 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let usage = record.usage.as_ref().map(serde_json::to_string).transpose().context("usage to JSON")?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO cost_records
-                 (workspace_id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT DO NOTHING
-             RETURNING id",
-        )
-        .bind(workspace.as_str())
-        .bind(record.item_id)
-        .bind(decimal(record.amount.amount))
-        .bind(record.amount.currency.code())
-        .bind(date(record.period.start))
-        .bind(date(record.period.end))
-        .bind(record.source.as_str())
-        .bind(usage)
-        .bind(record.note.as_ref().map(|n| n.as_str().to_string()))
-        .bind(timestamp(now))
-        .bind(actor.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let id = self
+            .fetch_optional(
+                "INSERT INTO cost_records
+                     (workspace_id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT DO NOTHING
+                 RETURNING id",
+                args![
+                    workspace.as_str(),
+                    record.item_id,
+                    record.amount.amount,
+                    record.amount.currency.code(),
+                    record.period.start,
+                    record.period.end,
+                    record.source.as_str(),
+                    Arg::json(usage),
+                    record.note.as_ref().map(|n| n.as_str()),
+                    now,
+                    actor.as_str(),
+                ],
+                |row| row.required_int(0),
+            )
+            .await?;
         if id.is_some() {
             self.records_changed(workspace, record.item_id, record.period);
         }
@@ -101,10 +103,9 @@ impl Tx {
 
     /// Records matching `filter`, in history order: by period start, then id.
     pub async fn cost_records(&mut self, workspace: &WorkspaceId, filter: CostFilter) -> Result<Vec<CostRecord>> {
-        let (from, to) = filter.days();
-        let (condition, params) = filter.condition(workspace, &from, &to);
+        let (condition, args) = filter.condition(workspace);
         let sql = format!("SELECT {RECORD_COLUMNS} FROM cost_records WHERE {condition} ORDER BY period_start, id");
-        self.raw_rows(&sql, &params, |row| record_from_row(row)).await
+        self.fetch(&sql, &args, record_from_row).await
     }
 
     /// The id, amount and days of every live record matching `filter`, in history order: what a
@@ -112,13 +113,12 @@ impl Tx {
     /// records by their last day (the table is not touched) and sorted here, which is quicker than
     /// SQLite's sorter.
     pub async fn cost_lines(&mut self, workspace: &WorkspaceId, filter: CostFilter) -> Result<Vec<CostLine>> {
-        let (from, to) = filter.days();
-        let (condition, params) = filter.condition(workspace, &from, &to);
+        let (condition, args) = filter.condition(workspace);
         let sql = format!("SELECT id, amount, currency, period_start, period_end FROM cost_records WHERE {condition}");
         // Most records share a few currencies: each code is looked up once.
         let mut currencies: Vec<(String, Currency)> = Vec::new();
         let mut lines = self
-            .raw_rows(&sql, &params, |row| {
+            .fetch(&sql, &args, |row| {
                 let code = row.required_text(2)?;
                 let currency = match currencies.iter().find(|(c, _)| c == code) {
                     Some((_, currency)) => *currency,
@@ -128,11 +128,11 @@ impl Tx {
                         currency
                     }
                 };
-                let period = DateRange::new(parse_date(row.required_text(3)?)?, parse_date(row.required_text(4)?)?)
+                let period = DateRange::new(row.required_date(3)?, row.required_date(4)?)
                     .context("a stored cost period ends before it starts")?;
                 Ok(CostLine {
                     id: row.required_int(0)?,
-                    amount: Money::new(parse_decimal(row.required_text(1)?)?, currency),
+                    amount: Money::new(row.required_decimal(1)?, currency),
                     period,
                 })
             })
@@ -147,15 +147,18 @@ impl Tx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = serde_json::to_string(ids).context("record ids to JSON")?;
-        // `+workspace_id`: found by id (the rowid), then checked, never by scanning the workspace.
+        // `+workspace_id`: SQLite finds them by id (the rowid), then checks, never by scanning the
+        // workspace. PostgreSQL has no such hint (nor needs it: the ids are the selective part).
+        let same_workspace = match self.backend() {
+            Backend::Sqlite => "+workspace_id = ?1",
+            Backend::Postgres => "workspace_id = ?1",
+        };
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM cost_records
-             WHERE id IN (SELECT value FROM json_each(?2)) AND +workspace_id = ?1 AND deleted_at IS NULL"
+             WHERE {} AND {same_workspace} AND deleted_at IS NULL",
+            self.in_ids("id", 2)
         );
-        let mut records = self
-            .raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Text(&list)], |row| record_from_row(row))
-            .await?;
+        let mut records = self.fetch(&sql, args![workspace.as_str(), Arg::Ids(ids)], record_from_row).await?;
         let position: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         records.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
         Ok(records)
@@ -163,18 +166,19 @@ impl Tx {
 
     /// Removes a record from history (a soft delete).
     pub async fn remove_cost(&mut self, workspace: &WorkspaceId, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let removed: Option<(i64, String, String)> = sqlx::query_as(
-            "UPDATE cost_records SET deleted_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL
-             RETURNING item_id, period_start, period_end",
-        )
-        .bind(workspace.as_str())
-        .bind(id)
-        .bind(timestamp(now))
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        let (item, start, end) = removed.with_context(|| format!("cost record #{id} vanished while being written"))?;
-        let period = DateRange::new(parse_date(&start)?, parse_date(&end)?)
-            .context("a stored cost period ends before it starts")?;
+        let removed = self
+            .fetch_optional(
+                "UPDATE cost_records SET deleted_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL
+                 RETURNING item_id, period_start, period_end",
+                args![workspace.as_str(), id, now],
+                |row| {
+                    let period = DateRange::new(row.required_date(1)?, row.required_date(2)?)
+                        .context("a stored cost period ends before it starts")?;
+                    Ok((row.required_int(0)?, period))
+                },
+            )
+            .await?;
+        let (item, period) = removed.with_context(|| format!("cost record #{id} vanished while being written"))?;
         self.records_changed(workspace, item, period);
         Ok(())
     }
@@ -186,31 +190,29 @@ impl Tx {
         workspace: &WorkspaceId,
         id: i64,
     ) -> Result<Option<(DateTime<Utc>, Option<String>)>> {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
+        self.fetch_optional(
             "SELECT c.deleted_at,
                     (SELECT a.actor FROM audit_log a
                       WHERE a.workspace_id = c.workspace_id AND a.entity = 'cost_record'
                         AND a.entity_id = CAST(c.id AS TEXT) AND a.action IN ('cost.remove', 'cost.replace')
                       ORDER BY a.id DESC LIMIT 1)
              FROM cost_records c WHERE c.workspace_id = ?1 AND c.id = ?2 AND c.deleted_at IS NOT NULL",
+            args![workspace.as_str(), id],
+            |row| Ok((row.required_time(0)?, row.text(1)?.map(str::to_string))),
         )
-        .bind(workspace.as_str())
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(row.map(|(at, actor)| parse_timestamp(&at).map(|at| (at, actor))).transpose()?)
+        .await
     }
 
     /// One record by id.
     pub async fn cost_record(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<CostRecord>> {
-        let rows = self
-            .raw_rows(
-                &format!("SELECT {RECORD_COLUMNS} FROM cost_records WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL"),
-                &[Param::Text(workspace.as_str()), Param::Int(id)],
-                |row| record_from_row(row),
-            )
-            .await?;
-        Ok(rows.into_iter().next())
+        self.fetch_optional(
+            &format!(
+                "SELECT {RECORD_COLUMNS} FROM cost_records WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL"
+            ),
+            args![workspace.as_str(), id],
+            record_from_row,
+        )
+        .await
     }
 }
 
@@ -221,21 +223,17 @@ impl Tx {
         &mut self,
         workspace: &WorkspaceId,
     ) -> Result<Vec<(CostRecord, Option<DateTime<Utc>>)>> {
-        let rows = sqlx::query(
-            "SELECT id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by,
-                    deleted_at
-             FROM cost_records WHERE workspace_id = ?1 ORDER BY id",
+        self.fetch(
+            &format!("SELECT {RECORD_COLUMNS}, deleted_at FROM cost_records WHERE workspace_id = ?1 ORDER BY id"),
+            args![workspace.as_str()],
+            |row| {
+                let record = record_from_row(row)?;
+                let removed =
+                    row.time(11).with_context(|| format!("cost record #{} in the database is damaged", record.id))?;
+                Ok((record, removed))
+            },
         )
-        .bind(workspace.as_str())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let read = |row: &SqliteRow| -> anyhow::Result<(CostRecord, Option<DateTime<Utc>>)> {
-            let record = record_from_row(row)?;
-            let removed = row.try_get::<Option<&str>, _>("deleted_at")?.map(parse_timestamp).transpose();
-            let removed = removed.with_context(|| format!("cost record #{} in the database is damaged", record.id))?;
-            Ok((record, removed))
-        };
-        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+        .await
     }
 
     /// Stores a record read from a backup as it was: who wrote it and when, its removal, and its
@@ -248,47 +246,64 @@ impl Tx {
         keep_id: bool,
     ) -> Result<i64> {
         let usage = record.usage.as_ref().map(serde_json::to_string).transpose().context("usage to JSON")?;
-        let done = sqlx::query(
-            "INSERT INTO cost_records (workspace_id, item_id, amount, currency, period_start, period_end, source, usage,
-                 note, created_at, created_by, deleted_at, id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .bind(workspace.as_str())
-        .bind(record.item_id)
-        .bind(decimal(record.amount.amount))
-        .bind(record.amount.currency.code())
-        .bind(date(record.period.start))
-        .bind(date(record.period.end))
-        .bind(record.source.as_str())
-        .bind(usage)
-        .bind(record.note.as_ref().map(|n| n.as_str().to_string()))
-        .bind(timestamp(record.created_at))
-        .bind(&record.created_by)
-        .bind(removed_at.map(timestamp))
-        // NULL lets SQLite give the next id.
-        .bind(keep_id.then_some(record.id))
-        .execute(&mut *self.tx)
-        .await?;
+        const COLUMNS: &str = "workspace_id, item_id, amount, currency, period_start, period_end, source, usage,
+                 note, created_at, created_by, deleted_at";
+        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12";
+        let mut args = args![
+            workspace.as_str(),
+            record.item_id,
+            record.amount.amount,
+            record.amount.currency.code(),
+            record.period.start,
+            record.period.end,
+            record.source.as_str(),
+            Arg::json(usage),
+            record.note.as_ref().map(|n| n.as_str()),
+            record.created_at,
+            record.created_by.as_str(),
+            removed_at,
+        ]
+        .to_vec();
+        let sql = if keep_id {
+            args.push(Arg::from(record.id));
+            match self.backend() {
+                Backend::Sqlite => {
+                    format!("INSERT INTO cost_records ({COLUMNS}, id) VALUES ({VALUES}, ?13) RETURNING id")
+                }
+                // A given id does not move PostgreSQL's sequence (SQLite's AUTOINCREMENT keeps
+                // above the largest id by itself): moved here past it, never back, so later
+                // records neither collide with it nor take an id a removed record had.
+                Backend::Postgres => format!(
+                    "INSERT INTO cost_records ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?13)
+                     RETURNING id, setval(pg_get_serial_sequence('cost_records', 'id'),
+                                          GREATEST(nextval(pg_get_serial_sequence('cost_records', 'id')), id))"
+                ),
+            }
+        } else {
+            // The database gives the next id.
+            format!("INSERT INTO cost_records ({COLUMNS}) VALUES ({VALUES}) RETURNING id")
+        };
+        let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
         self.records_changed(workspace, record.item_id, record.period);
-        Ok(done.last_insert_rowid())
+        Ok(id)
     }
 }
 
 /// A record from `RECORD_COLUMNS`, in their order.
-fn record_from_row(row: &impl Columns) -> anyhow::Result<CostRecord> {
+fn record_from_row(row: &dyn Columns) -> anyhow::Result<CostRecord> {
     let id = row.required_int(0)?;
     let read = || -> anyhow::Result<CostRecord> {
-        let start = parse_date(row.required_text(4)?)?;
-        let end = parse_date(row.required_text(5)?)?;
+        let start = row.required_date(4)?;
+        let end = row.required_date(5)?;
         Ok(CostRecord {
             id,
             item_id: row.required_int(1)?,
-            amount: Money::new(parse_decimal(row.required_text(2)?)?, Currency::parse(row.required_text(3)?)?),
+            amount: Money::new(row.required_decimal(2)?, Currency::parse(row.required_text(3)?)?),
             period: DateRange::new(start, end).context("period ends before it starts")?,
             source: row.required_text(6)?.parse()?,
-            usage: row.text(7)?.map(serde_json::from_str::<UsageSnapshot>).transpose()?,
+            usage: row.json(7)?.as_deref().map(serde_json::from_str::<UsageSnapshot>).transpose()?,
             note: row.text(8)?.map(Notes::from_stored).transpose()?,
-            created_at: parse_timestamp(row.required_text(9)?)?,
+            created_at: row.required_time(9)?,
             created_by: row.required_text(10)?.to_string(),
         })
     };

@@ -1,12 +1,11 @@
 //! Items: insert, update, soft delete and reads, always within one workspace.
 
 use anyhow::Context as _;
-use chrono::{DateTime, Datelike as _, Utc};
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
+use rust_decimal::Decimal;
 
-use super::raw::{Columns, Param};
-use super::{Result, Store, Tx, date, decimal, exactly_one, parse_date, parse_decimal, parse_timestamp, timestamp};
+use super::sql::{Arg, Backend, Columns, args};
+use super::{Result, Store, Tx, exactly_one};
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::DateRange;
 use crate::domain::item::{CycleReading, Details, Item, Kind, Renewal, Usage};
@@ -31,8 +30,7 @@ impl Tx {
     pub async fn items(&mut self, workspace: &WorkspaceId, removed: Removed) -> Result<Vec<Item>> {
         let sql =
             format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND (?2 OR deleted_at IS NULL) ORDER BY id");
-        let included = i64::from(removed == Removed::Included);
-        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Int(included)], |row| item_from_row(row)).await
+        self.fetch(&sql, args![workspace.as_str(), removed == Removed::Included], item_from_row).await
     }
 
     /// The items whose name has `key` (see [`ItemName::key`]) or whose id is `id`, by id.
@@ -43,22 +41,22 @@ impl Tx {
         id: Option<i64>,
         removed: Removed,
     ) -> Result<Vec<Item>> {
-        let included = i64::from(removed == Removed::Included);
+        let included = removed == Removed::Included;
         let mut items = self
-            .raw_rows(
+            .fetch(
                 &format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND name_key = ?2 AND (?3 OR deleted_at IS NULL)"),
-                &[Param::Text(workspace.as_str()), Param::Text(key), Param::Int(included)],
-                |row| item_from_row(row),
+                args![workspace.as_str(), key, included],
+                item_from_row,
             )
             .await?;
         if let Some(id) = id {
             items.extend(
-                self.raw_rows(
+                self.fetch(
                     &format!(
                         "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id = ?2 AND (?3 OR deleted_at IS NULL)"
                     ),
-                    &[Param::Text(workspace.as_str()), Param::Int(id), Param::Int(included)],
-                    |row| item_from_row(row),
+                    args![workspace.as_str(), id, included],
+                    item_from_row,
                 )
                 .await?,
             );
@@ -77,34 +75,36 @@ impl Tx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = serde_json::to_string(&ids).context("item ids to JSON")?;
-        let sql = format!(
-            "SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id"
-        );
-        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Text(&list)], |row| item_from_row(row)).await
+        let sql =
+            format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND {} ORDER BY id", self.in_ids("id", 2));
+        self.fetch(&sql, &[Arg::from(workspace.as_str()), Arg::Ids(&ids)], item_from_row).await
     }
 
     /// The items (removed ones included) written after `version` (see `read_model_version`).
     pub async fn items_since(&mut self, workspace: &WorkspaceId, version: i64) -> Result<Vec<Item>> {
         let sql = format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND version > ?2 ORDER BY id");
-        self.raw_rows(&sql, &[Param::Text(workspace.as_str()), Param::Int(version)], |row| item_from_row(row)).await
+        self.fetch(&sql, args![workspace.as_str(), version], item_from_row).await
     }
 
     /// Stores a new item and returns its id.
     pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<i64> {
         let fields = ItemFields::of(item);
-        let query = sqlx::query(
-            "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
-                 renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
-                 used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
-                 billed_from, updated_at, usage_last_cycle, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27, ?28)",
-        )
-        .bind(workspace.as_str())
-        .bind(item.kind().as_str());
-        let done = fields.bind_to(query).bind(timestamp(item.created_at)).execute(&mut *self.tx).await?;
-        let id = done.last_insert_rowid();
+        let mut args = vec![Arg::from(workspace.as_str()), Arg::from(item.kind().as_str())];
+        args.extend(fields.args());
+        args.push(Arg::from(item.created_at));
+        let id = self
+            .fetch_one(
+                "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
+                     renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
+                     used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
+                     billed_from, updated_at, usage_last_cycle, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
+                     ?23, ?24, ?25, ?26, ?27, ?28)
+                 RETURNING id",
+                &args,
+                |row| row.required_int(0),
+            )
+            .await?;
         self.item_changed(workspace, id);
         Ok(id)
     }
@@ -112,31 +112,31 @@ impl Tx {
     /// Overwrites a live item's fields (its id, kind and creation time stay).
     pub async fn update_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<()> {
         let fields = ItemFields::of(item);
-        let query = sqlx::query(
-            "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
-                 billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
-                 notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
-                 usage_limit = ?18, billed_units = ?19, usage_read_on = ?20, details = ?21, lead_days = ?22,
-                 yearly_price = ?23, plan_price = ?24, billed_from = ?25, updated_at = ?26, usage_last_cycle = ?27
-             WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(item.id);
-        let updated = fields.bind_to(query).execute(&mut *self.tx).await?;
+        let mut args = vec![Arg::from(workspace.as_str()), Arg::from(item.id)];
+        args.extend(fields.args());
+        let updated = self
+            .execute(
+                "UPDATE items SET name = ?3, name_key = ?4, provider = ?5, cost_amount = ?6, currency = ?7,
+                     billing_period = ?8, renewal_date = ?9, renewal_anchor_day = ?10, auto_renew = ?11, status = ?12,
+                     notes = ?13, usage_unit = ?14, unit_price = ?15, included_units = ?16, used_units = ?17,
+                     usage_limit = ?18, billed_units = ?19, usage_read_on = ?20, details = ?21, lead_days = ?22,
+                     yearly_price = ?23, plan_price = ?24, billed_from = ?25, updated_at = ?26, usage_last_cycle = ?27
+                 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+                &args,
+            )
+            .await?;
         self.item_changed(workspace, item.id);
         exactly_one(updated, || format!("item #{}", item.id))
     }
 
     /// Marks an item removed; its cost history stays.
     pub async fn remove_item(&mut self, workspace: &WorkspaceId, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let removed = sqlx::query(
-            "UPDATE items SET deleted_at = ?3, updated_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(id)
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
-        .await?;
+        let removed = self
+            .execute(
+                "UPDATE items SET deleted_at = ?3, updated_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+                args![workspace.as_str(), id, now],
+            )
+            .await?;
         self.item_changed(workspace, id);
         exactly_one(removed, || format!("item #{id}"))
     }
@@ -145,13 +145,12 @@ impl Tx {
 impl Tx {
     /// Brings a removed item back (its fields are then written with `update_item`).
     pub async fn restore_item(&mut self, workspace: &WorkspaceId, id: i64) -> Result<()> {
-        let restored = sqlx::query(
-            "UPDATE items SET deleted_at = NULL WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NOT NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
+        let restored = self
+            .execute(
+                "UPDATE items SET deleted_at = NULL WHERE workspace_id = ?1 AND id = ?2 AND deleted_at IS NOT NULL",
+                args![workspace.as_str(), id],
+            )
+            .await?;
         self.item_changed(workspace, id);
         exactly_one(restored, || format!("removed item #{id}"))
     }
@@ -167,56 +166,76 @@ impl Tx {
         keep_id: bool,
     ) -> Result<i64> {
         let fields = ItemFields::of(item);
-        let query = sqlx::query(
+        let mut args = vec![Arg::from(workspace.as_str()), Arg::from(item.kind().as_str())];
+        args.extend(fields.args());
+        args.push(Arg::from(item.created_at));
+        args.push(Arg::from(item.removed_at));
+        // Without the id the database gives the next one. PostgreSQL takes a given id for an
+        // identity column only when told to (`OVERRIDING SYSTEM VALUE`).
+        let (id_column, overriding, id_value) = match (keep_id, self.backend()) {
+            (false, _) => ("", "", ""),
+            (true, Backend::Sqlite) => (", id", "", ", ?30"),
+            (true, Backend::Postgres) => (", id", "OVERRIDING SYSTEM VALUE", ", ?30"),
+        };
+        if keep_id {
+            args.push(Arg::from(item.id));
+        }
+        let sql = format!(
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
                  used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
-                 billed_from, updated_at, usage_last_cycle, created_at, deleted_at, id)
+                 billed_from, updated_at, usage_last_cycle, created_at, deleted_at{id_column})
+             {overriding}
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
-        )
-        .bind(workspace.as_str())
-        .bind(item.kind().as_str());
-        let done = fields
-            .bind_to(query)
-            .bind(timestamp(item.created_at))
-            .bind(item.removed_at.map(timestamp))
-            // NULL lets SQLite give the next id.
-            .bind(keep_id.then_some(item.id))
-            .execute(&mut *self.tx)
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29{id_value})
+             RETURNING id"
+        );
+        let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
+        if keep_id && self.backend() == Backend::Postgres {
+            // SQLite's AUTOINCREMENT moves past a given id by itself; PostgreSQL's sequence must be
+            // moved, or a later item would be given this id again. Never backwards: ids once given
+            // out stay unused, as on SQLite. (setval is not undone by a rollback: at worst ids are
+            // skipped.)
+            self.execute(
+                "SELECT setval(seq, GREATEST(?1, COALESCE(pg_sequence_last_value(seq), 0)))
+                 FROM (SELECT pg_get_serial_sequence('items', 'id')::regclass AS seq) AS items_id",
+                args![id],
+            )
             .await?;
-        self.item_changed(workspace, done.last_insert_rowid());
-        Ok(done.last_insert_rowid())
+        }
+        self.item_changed(workspace, id);
+        Ok(id)
     }
 }
 
-/// An item's column values from `name` to `updated_at`, bound in that order by [`ItemFields::bind_to`].
+/// An item's column values from `name` to `usage_last_cycle`, bound in that order by
+/// [`ItemFields::args`].
 struct ItemFields {
     name: String,
     name_key: String,
     provider: Option<String>,
-    cost_amount: String,
+    cost_amount: Decimal,
     currency: &'static str,
     period: &'static str,
-    renewal_date: Option<String>,
+    renewal_date: Option<NaiveDate>,
     anchor_day: Option<i64>,
     auto_renew: bool,
     status: &'static str,
     notes: Option<String>,
     usage_unit: Option<String>,
-    unit_price: Option<String>,
-    included: Option<String>,
-    used: Option<String>,
-    limit: Option<String>,
-    billed_units: Option<String>,
-    read_on: Option<String>,
+    unit_price: Option<Decimal>,
+    included: Option<Decimal>,
+    used: Option<Decimal>,
+    limit: Option<Decimal>,
+    billed_units: Option<Decimal>,
+    read_on: Option<NaiveDate>,
     last_cycle: Option<String>,
     details: String,
     lead_days: Option<String>,
-    yearly_price: Option<String>,
-    plan_price: Option<String>,
-    billed_from: String,
-    updated_at: String,
+    yearly_price: Option<Decimal>,
+    plan_price: Option<Decimal>,
+    billed_from: NaiveDate,
+    updated_at: DateTime<Utc>,
 }
 
 impl ItemFields {
@@ -226,97 +245,89 @@ impl ItemFields {
             name: item.name.as_str().to_string(),
             name_key: item.name.key(),
             provider: item.provider.as_ref().map(|p| p.as_str().to_string()),
-            cost_amount: decimal(item.cost.amount),
+            cost_amount: item.cost.amount,
             currency: item.cost.currency.code(),
             period: item.period.as_str(),
-            renewal_date: item.renewal.map(|r| date(r.date)),
+            renewal_date: item.renewal.map(|r| r.date),
             anchor_day: item.renewal.map(|r| i64::from(r.anchor_day)),
             auto_renew: item.auto_renew,
             status: item.status.as_str(),
             notes: item.notes.as_ref().map(|n| n.as_str().to_string()),
             usage_unit: usage.map(|u| u.unit.as_str().to_string()),
-            unit_price: usage.and_then(|u| u.unit_price).map(decimal),
-            included: usage.and_then(|u| u.included).map(decimal),
-            used: usage.map(|u| decimal(u.used)),
-            limit: usage.and_then(|u| u.limit).map(decimal),
-            billed_units: usage.map(|u| decimal(u.billed)),
-            read_on: usage.and_then(|u| u.read_on).map(date),
-            last_cycle: usage.and_then(|u| u.last_cycle).map(|r| {
-                serde_json::json!({
-                    "used": decimal(r.used), "read_on": date(r.read_on),
-                    "cycle_start": date(r.cycle.start), "cycle_end": date(r.cycle.end),
-                })
-                .to_string()
-            }),
+            unit_price: usage.and_then(|u| u.unit_price),
+            included: usage.and_then(|u| u.included),
+            used: usage.map(|u| u.used),
+            limit: usage.and_then(|u| u.limit),
+            billed_units: usage.map(|u| u.billed),
+            read_on: usage.and_then(|u| u.read_on),
+            last_cycle: usage.and_then(|u| u.last_cycle).map(|r| cycle_reading_json(&r)),
             details: item.details.to_json(),
             lead_days: item.lead_times.as_ref().map(ToString::to_string),
-            yearly_price: item.yearly_price.map(decimal),
-            plan_price: item.plan_price.map(decimal),
-            billed_from: date(item.billed_from),
-            updated_at: timestamp(item.updated_at),
+            yearly_price: item.yearly_price,
+            plan_price: item.plan_price,
+            billed_from: item.billed_from,
+            updated_at: item.updated_at,
         }
     }
 
-    /// Binds name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
-    /// renewal_anchor_day, auto_renew, status, notes, the seven usage columns, details, lead_days,
-    /// yearly_price, plan_price, billed_from and updated_at, in that order.
-    fn bind_to(self, query: SqliteQuery<'_>) -> SqliteQuery<'_> {
-        query
-            .bind(self.name)
-            .bind(self.name_key)
-            .bind(self.provider)
-            .bind(self.cost_amount)
-            .bind(self.currency)
-            .bind(self.period)
-            .bind(self.renewal_date)
-            .bind(self.anchor_day)
-            .bind(self.auto_renew)
-            .bind(self.status)
-            .bind(self.notes)
-            .bind(self.usage_unit)
-            .bind(self.unit_price)
-            .bind(self.included)
-            .bind(self.used)
-            .bind(self.limit)
-            .bind(self.billed_units)
-            .bind(self.read_on)
-            .bind(self.details)
-            .bind(self.lead_days)
-            .bind(self.yearly_price)
-            .bind(self.plan_price)
-            .bind(self.billed_from)
-            .bind(self.updated_at)
-            .bind(self.last_cycle)
+    /// name, name_key, provider, cost_amount, currency, billing_period, renewal_date,
+    /// renewal_anchor_day, auto_renew, status, notes, the six usage columns and usage_read_on,
+    /// details, lead_days, yearly_price, plan_price, billed_from, updated_at and usage_last_cycle,
+    /// in that order.
+    fn args(&self) -> [Arg<'_>; 25] {
+        [
+            Arg::from(self.name.as_str()),
+            Arg::from(self.name_key.as_str()),
+            Arg::from(self.provider.as_deref()),
+            Arg::from(self.cost_amount),
+            Arg::from(self.currency),
+            Arg::from(self.period),
+            Arg::from(self.renewal_date),
+            Arg::from(self.anchor_day),
+            Arg::from(self.auto_renew),
+            Arg::from(self.status),
+            Arg::from(self.notes.as_deref()),
+            Arg::from(self.usage_unit.as_deref()),
+            Arg::from(self.unit_price),
+            Arg::from(self.included),
+            Arg::from(self.used),
+            Arg::from(self.limit),
+            Arg::from(self.billed_units),
+            Arg::from(self.read_on),
+            Arg::json(Some(self.details.as_str())),
+            Arg::from(self.lead_days.as_deref()),
+            Arg::from(self.yearly_price),
+            Arg::from(self.plan_price),
+            Arg::from(self.billed_from),
+            Arg::from(self.updated_at),
+            Arg::json(self.last_cycle.as_deref()),
+        ]
     }
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
-
-fn item_from_row(row: &impl Columns) -> anyhow::Result<Item> {
+fn item_from_row(row: &dyn Columns) -> anyhow::Result<Item> {
     // The columns in the order of `COLUMNS`.
     let id = row.required_int(0)?;
     let read = || -> anyhow::Result<Item> {
         let kind: Kind = row.required_text(1)?.parse()?;
         let currency = Currency::parse(row.required_text(5)?)?;
-        let renewal = match row.text(7)? {
-            Some(text) => {
-                let date = parse_date(text)?;
+        let renewal = match row.date(7)? {
+            Some(date) => {
                 let anchor_day = row.int(8)?;
                 Some(Renewal { date, anchor_day: anchor_day.map(u32::try_from).transpose()?.unwrap_or(date.day()) })
             }
             None => None,
         };
-        let decimal = |index: usize| row.text(index)?.map(parse_decimal).transpose();
         let usage = match row.text(12)? {
             Some(unit) => Some(Usage {
                 unit: Label::from_stored("unit", unit)?,
-                unit_price: decimal(13)?,
-                included: decimal(14)?,
-                used: decimal(15)?.unwrap_or_default(),
-                limit: decimal(16)?,
-                billed: decimal(17)?.unwrap_or_default(),
-                read_on: row.text(18)?.map(parse_date).transpose()?,
-                last_cycle: row.text(27)?.map(parse_cycle_reading).transpose()?,
+                unit_price: row.decimal(13)?,
+                included: row.decimal(14)?,
+                used: row.decimal(15)?.unwrap_or_default(),
+                limit: row.decimal(16)?,
+                billed: row.decimal(17)?.unwrap_or_default(),
+                read_on: row.date(18)?,
+                last_cycle: row.json(27)?.as_deref().map(parse_cycle_reading).transpose()?,
             }),
             None => None,
         };
@@ -327,34 +338,56 @@ fn item_from_row(row: &impl Columns) -> anyhow::Result<Item> {
             id,
             name: ItemName::from_stored(row.required_text(2)?)?,
             provider: label(3)?,
-            cost: Money::new(parse_decimal(row.required_text(4)?)?, currency),
+            cost: Money::new(row.required_decimal(4)?, currency),
             period: row.required_text(6)?.parse()?,
             renewal,
-            auto_renew: row.required_int(9)? != 0,
+            auto_renew: row.required_bool(9)?,
             status: row.required_text(10)?.parse()?,
             notes: row.text(11)?.map(Notes::from_stored).transpose()?,
             usage,
-            details: Details::from_json(kind, row.required_text(19)?)?,
+            details: Details::from_json(kind, &row.required_json(19)?)?,
             lead_times: row.text(20)?.map(LeadTimes::parse).transpose()?,
-            yearly_price: decimal(21)?,
-            plan_price: decimal(22)?,
-            billed_from: parse_date(row.required_text(23)?)?,
-            created_at: parse_timestamp(row.required_text(24)?)?,
-            updated_at: parse_timestamp(row.required_text(25)?)?,
-            removed_at: row.text(26)?.map(parse_timestamp).transpose()?,
+            yearly_price: row.decimal(21)?,
+            plan_price: row.decimal(22)?,
+            billed_from: row.required_date(23)?,
+            created_at: row.required_time(24)?,
+            updated_at: row.required_time(25)?,
+            removed_at: row.time(26)?,
         })
     };
     read().with_context(|| format!("item #{id} in the database is damaged"))
 }
 
-/// A usage meter's `usage_last_cycle` column.
+/// A usage meter's `usage_last_cycle` column: a JSON object of text fields, the amount an exact
+/// decimal and the days `YYYY-MM-DD` (the same on both backends).
+fn cycle_reading_json(reading: &CycleReading) -> String {
+    serde_json::json!({
+        "used": reading.used.normalize().to_string(),
+        "read_on": json_date(reading.read_on),
+        "cycle_start": json_date(reading.cycle.start),
+        "cycle_end": json_date(reading.cycle.end),
+    })
+    .to_string()
+}
+
+fn json_date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Reads what [`cycle_reading_json`] wrote.
 fn parse_cycle_reading(text: &str) -> anyhow::Result<CycleReading> {
     let value: serde_json::Value = serde_json::from_str(text).context("usage_last_cycle is not JSON")?;
     let field = |name: &str| value[name].as_str().with_context(|| format!("usage_last_cycle has no {name}"));
+    let day = |name: &str| -> anyhow::Result<NaiveDate> {
+        let text = field(name)?;
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .with_context(|| format!("usage_last_cycle's {name} {text:?} is not a day"))
+    };
+    let used = field("used")?;
     Ok(CycleReading {
-        used: parse_decimal(field("used")?)?,
-        read_on: parse_date(field("read_on")?)?,
-        cycle: DateRange::new(parse_date(field("cycle_start")?)?, parse_date(field("cycle_end")?)?)
+        used: used.parse::<Decimal>().with_context(|| format!("usage_last_cycle's used {used:?} is not a number"))?,
+        read_on: day("read_on")?,
+        cycle: DateRange::new(day("cycle_start")?, day("cycle_end")?)
             .context("usage_last_cycle's cycle ends before it starts")?,
     })
 }
@@ -456,29 +489,23 @@ impl Store {
         // Out of the way first, so no key is briefly held by two rows while others move: no key
         // contains U+200B, as keys drop default-ignorable characters.
         for fix in &fixes {
-            sqlx::query("UPDATE items SET name_key = ?3 WHERE workspace_id = ?1 AND id = ?2")
-                .bind(&fix.workspace)
-                .bind(fix.id)
-                .bind(format!("\u{200B}{}", fix.id))
-                .execute(&mut *tx.tx)
-                .await?;
+            tx.execute(
+                "UPDATE items SET name_key = ?3 WHERE workspace_id = ?1 AND id = ?2",
+                args![fix.workspace.as_str(), fix.id, format!("\u{200B}{}", fix.id)],
+            )
+            .await?;
         }
         for fix in &fixes {
             let (old, new) = match &fix.rename {
                 Some((old, new)) => (Some(old.as_str()), Some(new.as_str())),
                 None => (None, None),
             };
-            sqlx::query(
+            tx.execute(
                 "UPDATE items SET name_key = ?3, name = coalesce(?4, name),
                      updated_at = CASE WHEN ?4 IS NULL THEN updated_at ELSE ?5 END
                  WHERE workspace_id = ?1 AND id = ?2",
+                args![fix.workspace.as_str(), fix.id, fix.key.as_str(), new, now],
             )
-            .bind(&fix.workspace)
-            .bind(fix.id)
-            .bind(&fix.key)
-            .bind(new)
-            .bind(timestamp(now))
-            .execute(&mut *tx.tx)
             .await?;
             if let (Some(old), Some(new)) = (old, new) {
                 tracing::warn!(
@@ -515,22 +542,21 @@ impl Tx {
     /// Every item of every workspace with its stored name key: for [`Store::refresh_name_keys`]
     /// only, the one read that is not about a single workspace.
     async fn name_key_rows(&mut self) -> Result<Vec<KeyRow>> {
-        let rows = sqlx::query(
+        self.fetch(
             "SELECT id, workspace_id, kind, name, name_key, deleted_at IS NULL AS live FROM items ORDER BY id",
+            args![],
+            |row| {
+                Ok(KeyRow {
+                    id: row.required_int(0)?,
+                    workspace: row.required_text(1)?.to_string(),
+                    kind: row.required_text(2)?.to_string(),
+                    name: row.required_text(3)?.to_string(),
+                    key: row.required_text(4)?.to_string(),
+                    live: row.required_bool(5)?,
+                })
+            },
         )
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let row = |row: &SqliteRow| -> anyhow::Result<KeyRow> {
-            Ok(KeyRow {
-                id: row.try_get("id")?,
-                workspace: row.try_get("workspace_id")?,
-                kind: row.try_get("kind")?,
-                name: row.try_get("name")?,
-                key: row.try_get("name_key")?,
-                live: row.try_get("live")?,
-            })
-        };
-        Ok(rows.iter().map(row).collect::<anyhow::Result<_>>()?)
+        .await
     }
 }
 

@@ -1,23 +1,26 @@
-//! The only place with SQL: SQLite through sqlx, migrations at start-up, and typed reads and
-//! writes inside transactions.
+//! The only place with SQL: SQLite or PostgreSQL through sqlx, migrations at start-up, and typed
+//! reads and writes inside transactions.
 //!
 //! Every operation runs on a [`Tx`]: [`Store::read`] for a consistent snapshot, [`Store::write`]
-//! for a change (`BEGIN IMMEDIATE`, so concurrent writers queue instead of failing half-way).
-//! Every query is parameterised and filtered by workspace.
+//! for a change. Writers queue instead of failing half-way: SQLite's `BEGIN IMMEDIATE`, and on
+//! PostgreSQL a transaction-scoped advisory lock taken first, so both backends see writes one
+//! after another, each on everything committed before it. Every query is parameterised and
+//! filtered by workspace; `sql.rs` runs one SQL text on either backend.
 
 mod alert_states;
 mod audit;
 mod backup;
 mod budgets;
+mod copy;
 mod costs;
 mod items;
 mod outbox;
 mod rates;
-mod raw;
 mod request_keys;
 mod rollups;
 mod schedules;
 mod sites;
+pub(crate) mod sql;
 mod workspaces;
 
 use std::str::FromStr;
@@ -26,18 +29,21 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use alert_states::AlertState;
 pub use audit::AuditRecord;
 pub use backup::{Holdings, IdTable};
+pub use copy::{CopyProgress, CopyState, Migration, TABLES as COPIED_TABLES, Table as CopiedTable, Type as ColumnType};
 pub use costs::{CostFilter, CostLine};
 pub use items::Removed;
 pub use outbox::OutboxEntry;
 pub use request_keys::{KeySlot, KeyedWrite};
 pub use rollups::{Detail, FORMAT as ROLLUP_FORMAT, ItemRollups, ReadModelProgress, RollupMismatch};
 pub use schedules::StoredSchedule;
+pub use sql::Backend;
 
 /// A failure in the store.
 #[derive(Debug, thiserror::Error)]
@@ -49,32 +55,39 @@ pub enum StoreError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        if let Some(db) = error.as_database_error()
-            && db.is_unique_violation()
-            && db.message().contains("items.")
-        {
-            return StoreError::NameTaken;
-        }
-        StoreError::Internal(anyhow::Error::new(error))
-    }
-}
-
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The database: a pool of SQLite connections.
+/// The database: a pool of SQLite or PostgreSQL connections.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
 }
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The open transaction's connection.
+enum Conn {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// The key of the advisory lock every PostgreSQL write takes first ("jarvis" in ASCII).
+const WRITE_LOCK: i64 = 0x6a61_7276_6973;
+
+/// The oldest PostgreSQL Jarvis runs on (`server_version_num`).
+const OLDEST_POSTGRES: i64 = 150_000;
 
 impl Store {
     /// Opens (creating if needed) the database at `url`, applies pending migrations and brings
     /// item name keys up to date (see `refresh_name_keys`).
     ///
-    /// `url` may be `sqlite://path/to/file.db`, `sqlite:file.db` or a plain file path. The file
-    /// runs in WAL mode with foreign keys on.
+    /// `url` may be `postgres://...` or `postgresql://...` (PostgreSQL 15 or newer), or
+    /// `sqlite://path/to/file.db`, `sqlite:file.db` or a plain file path. A SQLite file runs in
+    /// WAL mode with foreign keys on.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
         Store::open_with(url, &mut |_| {}).await
     }
@@ -82,53 +95,210 @@ impl Store {
     /// [`Store::open`], telling `progress` how building the read model goes when an older
     /// database has none yet (see [`Store::ensure_read_model`]).
     pub async fn open_with(url: &str, progress: &mut dyn FnMut(ReadModelProgress)) -> anyhow::Result<Store> {
-        let url = if url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
-        let options = SqliteConnectOptions::from_str(&url)
-            .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL (try sqlite://jarvis.db)"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            // Readers of a WAL database do not block each other: enough connections that a
-            // quick read (a request key, a language) never waits behind long ones.
-            .max_connections(16)
-            .connect_with(options)
-            .await
-            .with_context(|| format!("could not open the database {url}"))?;
-        sqlx::migrate!("./migrations").run(&pool).await.context("could not apply the database migrations")?;
-        let store = Store { pool };
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
         store.refresh_name_keys(Utc::now()).await.context("could not bring the items' name keys up to date")?;
         store.ensure_read_model(progress).await.context("could not build the read model")?;
         Ok(store)
     }
 
+    /// Connects to the database at `url` without touching its schema.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        if is_postgres_url(url) { connect_postgres(url).await } else { connect_sqlite(url).await }
+    }
+
+    /// Applies the migrations this release has and the database lacks (several instances starting
+    /// together apply them once: sqlx takes a lock first).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        }
+        .context("could not apply the database migrations")
+    }
+
+    /// The backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// A read-only snapshot.
     pub async fn read(&self) -> anyhow::Result<Tx> {
-        let tx = self.pool.begin().await.context("could not start a read transaction")?;
-        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default(), writes: false })
+        let conn = match &self.pool {
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await.map_err(unavailable)?),
+            Pool::Postgres(pool) => Conn::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.map_err(unavailable)?,
+            ),
+        };
+        Ok(Tx::new(conn, false))
     }
 
     /// A write transaction; nothing is visible to others until [`Tx::commit`].
     pub async fn write(&self) -> anyhow::Result<Tx> {
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .context("could not start a write transaction (is another Jarvis holding the database?)")?;
-        Ok(Tx { tx, commits: None, request_key: None, key_recorded: false, changes: Default::default(), writes: true })
+        let conn = match &self.pool {
+            Pool::Sqlite(pool) => Conn::Sqlite(
+                pool.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .context("could not start a write transaction (is another Jarvis holding the database?)")?,
+            ),
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(unavailable)?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .context("could not start a write transaction")?;
+                Conn::Postgres(tx)
+            }
+        };
+        Ok(Tx::new(conn, true))
     }
 
-    /// Closes every connection, checkpointing the WAL.
+    /// Closes every connection (on SQLite, checkpointing the WAL).
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Whether `error` says the database could not be reached or went away (see [`Unavailable`]),
+/// rather than that something was wrong with what was asked.
+pub fn is_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.is::<Unavailable>()
+            || cause.downcast_ref::<sqlx::Error>().is_some_and(|error| match error {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+                // SQLSTATE classes 08 (connection exception) and 57 (operator intervention:
+                // the server shutting down or restarting).
+                sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
+                }
+                _ => false,
+            })
+    })
+}
+
+/// The ledger could not be reached: said so, for commands to pass on.
+fn unavailable(error: sqlx::Error) -> anyhow::Error {
+    anyhow::Error::new(error).context(Unavailable)
+}
+
+/// The database did not answer (PostgreSQL down or unreachable): the marker front ends look for
+/// to say "try again in a minute" instead of reporting an internal error.
+#[derive(Debug, thiserror::Error)]
+#[error("the ledger is unavailable")]
+pub struct Unavailable;
+
+async fn connect_sqlite(url: &str) -> anyhow::Result<Store> {
+    let url = if url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
+    let options = SqliteConnectOptions::from_str(&url)
+        .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL (try sqlite://jarvis.db)"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        // Readers of a WAL database do not block each other: enough connections that a
+        // quick read (a request key, a language) never waits behind long ones.
+        .max_connections(16)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("could not open the database {url}"))?;
+    Ok(Store { pool: Pool::Sqlite(pool) })
+}
+
+/// PostgreSQL's settings, from the environment (see README.md, "Configuration").
+struct PostgresSettings {
+    pool_size: u32,
+    connect_timeout: Duration,
+    statement_timeout: Duration,
+}
+
+impl PostgresSettings {
+    fn from_env() -> anyhow::Result<PostgresSettings> {
+        fn number(name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> anyhow::Result<u64> {
+            let Ok(text) = std::env::var(name) else { return Ok(default) };
+            let value: u64 =
+                text.trim().parse().with_context(|| format!("{name} must be a whole number, not {text:?}"))?;
+            anyhow::ensure!(
+                range.contains(&value),
+                "{name} must be between {} and {}, not {value}",
+                range.start(),
+                range.end()
+            );
+            Ok(value)
+        }
+        Ok(PostgresSettings {
+            pool_size: u32::try_from(number("JARVIS_DB_POOL_SIZE", 10, 1..=1000)?).expect("at most 1000"),
+            connect_timeout: Duration::from_secs(number("JARVIS_DB_CONNECT_TIMEOUT", 10, 1..=600)?),
+            statement_timeout: Duration::from_secs(number("JARVIS_DB_STATEMENT_TIMEOUT", 60, 1..=86_400)?),
+        })
+    }
+}
+
+/// Where a PostgreSQL URL points, for messages: host, port and database, never the password.
+pub fn postgres_place(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => format!(
+            "{}:{} database {}",
+            parsed.host_str().filter(|h| !h.is_empty()).unwrap_or("localhost"),
+            parsed.port().unwrap_or(5432),
+            parsed.path().trim_start_matches('/').split('/').next().filter(|d| !d.is_empty()).unwrap_or("(default)")
+        ),
+        Err(_) => "(an unreadable URL)".to_string(),
+    }
+}
+
+async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
+    let place = postgres_place(url);
+    let settings = PostgresSettings::from_env()?;
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|_| anyhow::anyhow!("DATABASE_URL for PostgreSQL ({place}) could not be read; the form is postgres://USER:PASSWORD@HOST:PORT/DATABASE"))?
+        .application_name("jarvis")
+        .options([("statement_timeout", format!("{}ms", settings.statement_timeout.as_millis()))]);
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.pool_size)
+        .acquire_timeout(settings.connect_timeout)
+        .connect_with(options)
+        .await
+        .map_err(|error| anyhow::anyhow!("could not connect to PostgreSQL at {place}: {}", connect_failure(&error)))?;
+    let version: String = sqlx::query_scalar("SHOW server_version_num")
+        .fetch_one(&pool)
+        .await
+        .with_context(|| format!("could not ask PostgreSQL at {place} its version"))?;
+    let number: i64 = version.trim().parse().with_context(|| format!("PostgreSQL says its version is {version:?}"))?;
+    if number < OLDEST_POSTGRES {
+        let shown: String = sqlx::query_scalar("SHOW server_version").fetch_one(&pool).await.unwrap_or(version);
+        anyhow::bail!("PostgreSQL at {place} is version {shown}; Jarvis needs PostgreSQL 15 or newer");
+    }
+    Ok(Store { pool: Pool::Postgres(pool) })
+}
+
+/// Why a connection failed, in a few words and without the URL (which may hold a password).
+fn connect_failure(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::PoolTimedOut => "no answer in time (is the host and port right, and the server up?)".to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        other => other.to_string(),
     }
 }
 
 /// An open transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct Tx {
-    tx: Transaction<'static, Sqlite>,
+    conn: Conn,
     /// Counted once this transaction has committed.
     commits: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// A request key to record with the first audited change (see `request_keys.rs`).
@@ -143,6 +313,10 @@ pub struct Tx {
 }
 
 impl Tx {
+    fn new(conn: Conn, writes: bool) -> Tx {
+        Tx { conn, commits: None, request_key: None, key_recorded: false, changes: Default::default(), writes }
+    }
+
     /// Counts this transaction in `counter` once it has committed (not before: whoever watches
     /// the counter then reads what was written).
     pub fn count_commit_in(&mut self, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
@@ -157,7 +331,11 @@ impl Tx {
     pub async fn commit(mut self) -> anyhow::Result<()> {
         self.flush_read_model().await.context("could not update the read model")?;
         let recorded_key = self.recorded_key();
-        self.tx.commit().await.context("could not commit the transaction")?;
+        match self.conn {
+            Conn::Sqlite(tx) => tx.commit().await,
+            Conn::Postgres(tx) => tx.commit().await,
+        }
+        .context("could not commit the transaction")?;
         if let Some(slot) = recorded_key {
             slot.lock().expect("the key lock is never poisoned").take();
         }
@@ -169,8 +347,8 @@ impl Tx {
 }
 
 /// Checks that a write touched exactly one row; anything else means the row changed under us.
-fn exactly_one(done: sqlx::sqlite::SqliteQueryResult, what: impl FnOnce() -> String) -> Result<()> {
-    match done.rows_affected() {
+fn exactly_one(changed: u64, what: impl FnOnce() -> String) -> Result<()> {
+    match changed {
         1 => Ok(()),
         _ => Err(anyhow::anyhow!("{} vanished while being written", what()).into()),
     }
@@ -221,10 +399,6 @@ fn fast_date(text: &str) -> Option<NaiveDate> {
 
 fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
-}
-
-fn parse_date(text: &str) -> anyhow::Result<NaiveDate> {
-    fast_date(text).with_context(|| format!("bad stored date {text:?}"))
 }
 
 /// Decimals are stored as text, exactly.

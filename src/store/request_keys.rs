@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Result, Tx, parse_timestamp, timestamp};
+use super::sql::args;
+use super::{Result, Tx};
 use crate::domain::audit::Change;
 use crate::domain::workspace::WorkspaceId;
 
@@ -43,20 +44,20 @@ impl Tx {
         key: &str,
         since: DateTime<Utc>,
     ) -> Result<Option<KeyedWrite>> {
-        let row: Option<(String, String, Option<String>, String)> = sqlx::query_as(
+        self.fetch_optional(
             "SELECT action, entity, entity_id, created_at FROM request_keys
              WHERE workspace_id = ?1 AND key = ?2 AND created_at >= ?3",
+            args![workspace.as_str(), key, since],
+            |row| {
+                Ok(KeyedWrite {
+                    action: row.required_text(0)?.to_string(),
+                    entity: row.required_text(1)?.to_string(),
+                    entity_id: row.text(2)?.map(str::to_string),
+                    at: row.required_time(3)?,
+                })
+            },
         )
-        .bind(workspace.as_str())
-        .bind(key)
-        .bind(timestamp(since))
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(row
-            .map(|(action, entity, entity_id, at)| -> anyhow::Result<KeyedWrite> {
-                Ok(KeyedWrite { action, entity, entity_id, at: parse_timestamp(&at)? })
-            })
-            .transpose()?)
+        .await
     }
 
     /// Records the pending key against `change` (once per transaction), replacing an expired use
@@ -72,30 +73,20 @@ impl Tx {
         }
         let Some(key) = self.request_key.as_ref().and_then(peek) else { return Ok(()) };
         self.key_recorded = true;
-        sqlx::query(
+        self.execute(
             "INSERT INTO request_keys (workspace_id, key, action, entity, entity_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (workspace_id, key) DO UPDATE SET
                  action = excluded.action, entity = excluded.entity,
                  entity_id = excluded.entity_id, created_at = excluded.created_at",
+            args![workspace.as_str(), key, change.action, change.entity, change.entity_id.as_deref(), now],
         )
-        .bind(workspace.as_str())
-        .bind(key)
-        .bind(change.action)
-        .bind(change.entity)
-        .bind(change.entity_id.as_deref())
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
         .await?;
         Ok(())
     }
 
     /// Forgets keys recorded before `before`; returns how many.
     pub async fn prune_request_keys(&mut self, before: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM request_keys WHERE created_at < ?1")
-            .bind(timestamp(before))
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(done.rows_affected())
+        self.execute("DELETE FROM request_keys WHERE created_at < ?1", args![before]).await
     }
 }

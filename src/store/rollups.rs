@@ -33,8 +33,8 @@ use anyhow::Context as _;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::raw::{Columns, Param};
-use super::{Result, Tx, date, parse_date, parse_decimal};
+use super::sql::{Backend, Columns, args};
+use super::{Result, Tx};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::exact::ExactSum;
 use crate::domain::money::{Currency, Money};
@@ -278,18 +278,18 @@ const STATE_KEY: &str = "rollups_format";
 impl Tx {
     /// A value the store keeps about itself (`store_state`).
     pub(super) async fn state(&mut self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?1")
-            .bind(key)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        self.fetch_optional("SELECT value FROM store_state WHERE key = ?1", args![key], |row| {
+            Ok(row.required_text(0)?.to_string())
+        })
+        .await
     }
 
     pub(super) async fn set_state(&mut self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO store_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&mut *self.tx)
-            .await?;
+        self.execute(
+            "INSERT INTO store_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            args![key, value],
+        )
+        .await?;
         Ok(())
     }
 }
@@ -380,22 +380,23 @@ impl Tx {
             .collect();
         let mut versions: HashMap<&str, i64> = HashMap::new();
         for workspace in workspaces {
-            let version: i64 =
-                sqlx::query_scalar("UPDATE workspaces SET version = version + 1 WHERE id = ?1 RETURNING version")
-                    .bind(workspace.as_str())
-                    .fetch_one(&mut *self.tx)
-                    .await
-                    .with_context(|| format!("could not bump the version of workspace {workspace}"))?;
+            let version: i64 = self
+                .fetch_one(
+                    "UPDATE workspaces SET version = version + 1 WHERE id = ?1 RETURNING version",
+                    args![workspace.as_str()],
+                    |row| row.required_int(0),
+                )
+                .await
+                .with_context(|| format!("could not bump the version of workspace {workspace}"))?;
             versions.insert(workspace.as_str(), version);
         }
         let item_ids = changes.items.iter().chain(changes.records.keys()).collect::<BTreeSet<_>>();
         for (workspace, item) in item_ids {
-            sqlx::query("UPDATE items SET version = ?3 WHERE workspace_id = ?1 AND id = ?2")
-                .bind(workspace.as_str())
-                .bind(*item)
-                .bind(versions[workspace.as_str()])
-                .execute(&mut *self.tx)
-                .await?;
+            self.execute(
+                "UPDATE items SET version = ?3 WHERE workspace_id = ?1 AND id = ?2",
+                args![workspace.as_str(), *item, versions[workspace.as_str()]],
+            )
+            .await?;
         }
         let mut conversions: HashMap<&str, (RateBook, Currency)> = HashMap::new();
         for ((workspace, item), (first, last)) in &changes.records {
@@ -448,12 +449,12 @@ impl Tx {
         let from = NaiveDate::from_ymd_opt(first, 1, 1).context("year out of range")?;
         let to = NaiveDate::from_ymd_opt(last, 12, 31).context("year out of range")?;
         let records = self
-            .raw_rows(
+            .fetch(
                 "SELECT amount, currency, period_start, period_end, deleted_at IS NULL FROM cost_records
                  WHERE workspace_id = ?1 AND item_id = ?2 AND period_end >= ?3 AND period_start <= ?4
                  ORDER BY id",
-                &[Param::Text(workspace.as_str()), Param::Int(item), Param::Text(&date(from)), Param::Text(&date(to))],
-                |row| record_from_columns(row),
+                args![workspace.as_str(), item, from, to],
+                |row| record_from_columns(row, 0),
             )
             .await?;
         let months = (Month::of(from), Month::of(to));
@@ -474,19 +475,13 @@ impl Tx {
             // A year left without months is still written (empty), so readers holding it see it
             // emptied.
             let (days, segments) = encode(&months);
-            sqlx::query(
+            self.execute(
                 "INSERT INTO spend_rollups (workspace_id, item_id, year, version, days, segments)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (workspace_id, year, item_id)
                  DO UPDATE SET version = excluded.version, days = excluded.days, segments = excluded.segments",
+                args![workspace.as_str(), item, i64::from(year), version, days.as_slice(), segments.as_slice()],
             )
-            .bind(workspace.as_str())
-            .bind(item)
-            .bind(year)
-            .bind(version)
-            .bind(days)
-            .bind(segments)
-            .execute(&mut *self.tx)
             .await?;
         }
         Ok(())
@@ -495,9 +490,12 @@ impl Tx {
     /// The workspace's read-model epoch and version: the version moves whenever its items or
     /// records change, the epoch when its roll-ups are rebuilt.
     pub async fn read_model_version(&mut self, workspace: &WorkspaceId) -> Result<(i64, i64)> {
-        let row: Option<(i64, i64)> = sqlx::query_as("SELECT read_model_epoch, version FROM workspaces WHERE id = ?1")
-            .bind(workspace.as_str())
-            .fetch_optional(&mut *self.tx)
+        let row = self
+            .fetch_optional(
+                "SELECT read_model_epoch, version FROM workspaces WHERE id = ?1",
+                args![workspace.as_str()],
+                |row| Ok((row.required_int(0)?, row.required_int(1)?)),
+            )
             .await?;
         Ok(row.unwrap_or((0, 0)))
     }
@@ -511,25 +509,35 @@ impl Tx {
         since: Option<i64>,
         detail: Detail,
     ) -> Result<Vec<(i64, i32, Vec<MonthRollup>)>> {
-        // Whole years are one range of the table's key; changed rows come by the version index.
-        // Older years' segments are not even loaded (SQLite reads a column only when asked).
-        let sql = if since.is_some() {
-            "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END
-             FROM spend_rollups INDEXED BY spend_rollups_by_version
-             WHERE workspace_id = ?1 AND version > ?4 AND year BETWEEN ?2 AND ?3"
-        } else {
-            "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END FROM spend_rollups
-             WHERE workspace_id = ?1 AND year BETWEEN ?2 AND ?3 AND ?4 = -1"
+        // Whole years are one range of the table's key, in year order (which `rollups` relies on);
+        // changed rows come by the version index, in any order. Older years' segments are not even
+        // loaded (SQLite reads a column only when asked).
+        let sql = match (since.is_some(), self.backend()) {
+            (true, Backend::Sqlite) => {
+                "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END
+                 FROM spend_rollups INDEXED BY spend_rollups_by_version
+                 WHERE workspace_id = ?1 AND version > ?4 AND year BETWEEN ?2 AND ?3"
+            }
+            (true, Backend::Postgres) => {
+                "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END
+                 FROM spend_rollups
+                 WHERE workspace_id = ?1 AND version > ?4 AND year BETWEEN ?2 AND ?3"
+            }
+            (false, _) => {
+                "SELECT item_id, year, days, CASE WHEN year >= ?5 THEN segments END FROM spend_rollups
+                 WHERE workspace_id = ?1 AND year BETWEEN ?2 AND ?3 AND ?4 = -1
+                 ORDER BY year"
+            }
         };
         let rows = self
-            .raw_rows(
+            .fetch(
                 sql,
-                &[
-                    Param::Text(workspace.as_str()),
-                    Param::Int(i64::from(first)),
-                    Param::Int(i64::from(last)),
-                    Param::Int(since.unwrap_or(-1)),
-                    Param::Int(i64::from(detail.segments_from_year())),
+                args![
+                    workspace.as_str(),
+                    i64::from(first),
+                    i64::from(last),
+                    since.unwrap_or(-1),
+                    i64::from(detail.segments_from_year()),
                 ],
                 |row| {
                     let item = row.required_int(0)?;
@@ -560,25 +568,25 @@ impl Tx {
         (first, last): (i32, i32),
         detail: Detail,
     ) -> Result<ItemRollups> {
-        let rows = self
-            .raw_rows(
-                // One item's few rows by its index (without statistics, SQLite would rather scan
-                // the years' rows of every item by the primary key).
+        // One item's few rows by its index (without statistics, SQLite would rather scan the years'
+        // rows of every item by the primary key).
+        let sql = match self.backend() {
+            Backend::Sqlite => {
                 "SELECT year, days, segments FROM spend_rollups INDEXED BY spend_rollups_by_item
-                 WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4",
-                &[
-                    Param::Text(workspace.as_str()),
-                    Param::Int(item),
-                    Param::Int(i64::from(first)),
-                    Param::Int(i64::from(last)),
-                ],
-                |row| {
-                    let year = i32::try_from(row.required_int(0)?)?;
-                    let months = decode(year, row.blob(1)?.context("no days")?, row.blob(2)?, detail)
-                        .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
-                    months.with_context(|| format!("the roll-up of item #{item} for {year} has no segments"))
-                },
-            )
+                 WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4"
+            }
+            Backend::Postgres => {
+                "SELECT year, days, segments FROM spend_rollups
+                 WHERE workspace_id = ?1 AND item_id = ?2 AND year BETWEEN ?3 AND ?4"
+            }
+        };
+        let rows = self
+            .fetch(sql, args![workspace.as_str(), item, i64::from(first), i64::from(last)], |row| {
+                let year = i32::try_from(row.required_int(0)?)?;
+                let months = decode(year, row.blob(1)?.context("no days")?, row.blob(2)?, detail)
+                    .with_context(|| format!("the roll-up of item #{item} for {year} is damaged"))?;
+                months.with_context(|| format!("the roll-up of item #{item} for {year} has no segments"))
+            })
             .await?;
         Ok(rows.into_iter().flatten().collect())
     }
@@ -606,22 +614,17 @@ impl Tx {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<usize> {
         let built = self.rollups_from_records(workspace, progress).await?;
-        sqlx::query("DELETE FROM spend_rollups WHERE workspace_id = ?1")
-            .bind(workspace.as_str())
-            .execute(&mut *self.tx)
-            .await?;
-        let version: i64 = sqlx::query_scalar(
-            "UPDATE workspaces SET version = version + 1, read_model_epoch = read_model_epoch + 1 WHERE id = ?1
-             RETURNING version",
-        )
-        .bind(workspace.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await?
-        .unwrap_or(0);
-        sqlx::query("UPDATE items SET version = ?2 WHERE workspace_id = ?1")
-            .bind(workspace.as_str())
-            .bind(version)
-            .execute(&mut *self.tx)
+        self.execute("DELETE FROM spend_rollups WHERE workspace_id = ?1", args![workspace.as_str()]).await?;
+        let version = self
+            .fetch_optional(
+                "UPDATE workspaces SET version = version + 1, read_model_epoch = read_model_epoch + 1 WHERE id = ?1
+                 RETURNING version",
+                args![workspace.as_str()],
+                |row| row.required_int(0),
+            )
+            .await?
+            .unwrap_or(0);
+        self.execute("UPDATE items SET version = ?2 WHERE workspace_id = ?1", args![workspace.as_str(), version])
             .await?;
         let mut written = 0;
         for (item, months) in built {
@@ -640,28 +643,24 @@ impl Tx {
         workspace: &WorkspaceId,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<HashMap<i64, ItemRollups>> {
-        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM cost_records WHERE workspace_id = ?1")
-            .bind(workspace.as_str())
-            .fetch_one(&mut *self.tx)
+        let total = self
+            .fetch_one("SELECT count(*) FROM cost_records WHERE workspace_id = ?1", args![workspace.as_str()], |row| {
+                row.required_int(0)
+            })
             .await?;
         let total = u64::try_from(total).unwrap_or(0);
         let mut read = 0u64;
         let records = self
-            .raw_rows(
+            .fetch(
                 "SELECT item_id, amount, currency, period_start, period_end, deleted_at IS NULL FROM cost_records
                  WHERE workspace_id = ?1 ORDER BY item_id, id",
-                &[Param::Text(workspace.as_str())],
+                args![workspace.as_str()],
                 |row| {
                     read += 1;
                     if read.is_multiple_of(50_000) {
                         progress(read, total);
                     }
-                    let item = row.required_int(0)?;
-                    let amount =
-                        Money::new(parse_decimal(row.required_text(1)?)?, Currency::parse(row.required_text(2)?)?);
-                    let period = DateRange::new(parse_date(row.required_text(3)?)?, parse_date(row.required_text(4)?)?)
-                        .context("a stored cost period ends before it starts")?;
-                    Ok((item, RollupRecord { amount, period, live: row.required_int(5)? != 0 }))
+                    Ok((row.required_int(0)?, record_from_columns(row, 1)?))
                 },
             )
             .await?;
@@ -713,12 +712,13 @@ impl Tx {
     }
 }
 
-/// A record as roll-ups read it: `amount, currency, period_start, period_end, live`.
-fn record_from_columns(row: &impl Columns) -> anyhow::Result<RollupRecord> {
-    let amount = Money::new(parse_decimal(row.required_text(0)?)?, Currency::parse(row.required_text(1)?)?);
-    let period = DateRange::new(parse_date(row.required_text(2)?)?, parse_date(row.required_text(3)?)?)
+/// A record as roll-ups read it: `amount, currency, period_start, period_end, live`, from column
+/// `first` on.
+fn record_from_columns(row: &dyn Columns, first: usize) -> anyhow::Result<RollupRecord> {
+    let amount = Money::new(row.required_decimal(first)?, Currency::parse(row.required_text(first + 1)?)?);
+    let period = DateRange::new(row.required_date(first + 2)?, row.required_date(first + 3)?)
         .context("a stored cost period ends before it starts")?;
-    Ok(RollupRecord { amount, period, live: row.required_int(4)? != 0 })
+    Ok(RollupRecord { amount, period, live: row.required_bool(first + 4)? })
 }
 
 #[cfg(test)]

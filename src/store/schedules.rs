@@ -2,9 +2,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
 
-use super::{Result, Tx, parse_timestamp, timestamp};
+use super::sql::{Columns, args};
+use super::{Result, Tx};
 use crate::domain::schedule::{Cadence, Schedule, parse_time};
 use crate::domain::workspace::WorkspaceId;
 
@@ -18,17 +18,21 @@ pub struct StoredSchedule {
     pub last_posted: Option<DateTime<Utc>>,
 }
 
-fn from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredSchedule> {
-    let workspace: String = row.try_get("workspace_id")?;
+/// The columns [`from_row`] reads.
+const SELECT_SCHEDULES: &str =
+    "SELECT workspace_id, cadence, at_time, channel_id, last_posted_slot FROM report_schedules";
+
+fn from_row(row: &dyn Columns) -> anyhow::Result<StoredSchedule> {
+    let workspace = row.required_text(0)?;
     let read = || -> anyhow::Result<StoredSchedule> {
         Ok(StoredSchedule {
-            workspace: WorkspaceId::parse(&workspace)?,
+            workspace: WorkspaceId::parse(workspace)?,
             schedule: Schedule {
-                cadence: Cadence::parse(row.try_get("cadence")?)?,
-                at: parse_time(row.try_get("at_time")?)?,
+                cadence: Cadence::parse(row.required_text(1)?)?,
+                at: parse_time(row.required_text(2)?)?,
             },
-            channel_id: row.try_get::<&str, _>("channel_id")?.parse()?,
-            last_posted: row.try_get::<Option<&str>, _>("last_posted_slot")?.map(parse_timestamp).transpose()?,
+            channel_id: row.required_text(3)?.parse()?,
+            last_posted: row.time(4)?,
         })
     };
     read().with_context(|| format!("the report schedule of workspace {workspace} is damaged"))
@@ -36,17 +40,13 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredSchedule> {
 
 impl Tx {
     pub async fn schedule(&mut self, workspace: &WorkspaceId) -> Result<Option<StoredSchedule>> {
-        let row = sqlx::query("SELECT * FROM report_schedules WHERE workspace_id = ?1")
-            .bind(workspace.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        Ok(row.as_ref().map(from_row).transpose()?)
+        self.fetch_optional(&format!("{SELECT_SCHEDULES} WHERE workspace_id = ?1"), args![workspace.as_str()], from_row)
+            .await
     }
 
     /// Every workspace's schedule, for the scheduler.
     pub async fn schedules(&mut self) -> Result<Vec<StoredSchedule>> {
-        let rows = sqlx::query("SELECT * FROM report_schedules ORDER BY workspace_id").fetch_all(&mut *self.tx).await?;
-        Ok(rows.iter().map(from_row).collect::<anyhow::Result<_>>()?)
+        self.fetch(&format!("{SELECT_SCHEDULES} ORDER BY workspace_id"), args![], from_row).await
     }
 
     /// Sets the schedule (the caller claims the current slot, so it does not post for a slot
@@ -58,60 +58,59 @@ impl Tx {
         channel_id: u64,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
              ON CONFLICT (workspace_id) DO UPDATE
              SET channel_id = excluded.channel_id, cadence = excluded.cadence, at_time = excluded.at_time,
                  updated_at = excluded.updated_at",
+            args![
+                workspace.as_str(),
+                channel_id.to_string(),
+                schedule.cadence.to_string(),
+                schedule.at.format("%H:%M").to_string(),
+                now
+            ],
         )
-        .bind(workspace.as_str())
-        .bind(channel_id.to_string())
-        .bind(schedule.cadence.to_string())
-        .bind(schedule.at.format("%H:%M").to_string())
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
         .await?;
         Ok(())
     }
 
     /// Stores a schedule read from a backup as it was, with the slot it last posted.
     pub async fn set_schedule_from_backup(&mut self, stored: &StoredSchedule, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![
+                stored.workspace.as_str(),
+                stored.channel_id.to_string(),
+                stored.schedule.cadence.to_string(),
+                stored.schedule.at.format("%H:%M").to_string(),
+                stored.last_posted,
+                now
+            ],
         )
-        .bind(stored.workspace.as_str())
-        .bind(stored.channel_id.to_string())
-        .bind(stored.schedule.cadence.to_string())
-        .bind(stored.schedule.at.format("%H:%M").to_string())
-        .bind(stored.last_posted.map(timestamp))
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
         .await?;
         Ok(())
     }
 
     /// Removes the schedule; whether there was one.
     pub async fn remove_schedule(&mut self, workspace: &WorkspaceId) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM report_schedules WHERE workspace_id = ?1")
-            .bind(workspace.as_str())
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let removed =
+            self.execute("DELETE FROM report_schedules WHERE workspace_id = ?1", args![workspace.as_str()]).await?;
+        Ok(removed == 1)
     }
 
     /// Records `slot` as posted, unless a later one already is: true when this call claimed it
     /// (so two schedulers never both post the same slot).
     pub async fn claim_slot(&mut self, workspace: &WorkspaceId, slot: DateTime<Utc>) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE report_schedules SET last_posted_slot = ?2
-             WHERE workspace_id = ?1 AND (last_posted_slot IS NULL OR last_posted_slot < ?2)",
-        )
-        .bind(workspace.as_str())
-        .bind(timestamp(slot))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let claimed = self
+            .execute(
+                "UPDATE report_schedules SET last_posted_slot = ?2
+                 WHERE workspace_id = ?1 AND (last_posted_slot IS NULL OR last_posted_slot < ?2)",
+                args![workspace.as_str(), slot],
+            )
+            .await?;
+        Ok(claimed == 1)
     }
 }

@@ -4,10 +4,9 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Tx, exactly_one, parse_timestamp, timestamp};
+use super::sql::{Arg, Backend, Columns, args};
+use super::{Result, Tx, exactly_one};
 use crate::domain::site::{DomainLookup, Probe, Site, SiteState, Streak, Uptime};
 use crate::domain::workspace::WorkspaceId;
 
@@ -21,29 +20,27 @@ macro_rules! select_sites {
     };
 }
 
-fn read_site(row: &SqliteRow) -> anyhow::Result<(WorkspaceId, Site)> {
-    let id: i64 = row.try_get("id")?;
+/// A row selected by `select_sites!`.
+fn read_site(row: &dyn Columns) -> anyhow::Result<(WorkspaceId, Site)> {
+    let id = row.required_int(0)?;
     let read = || -> anyhow::Result<(WorkspaceId, Site)> {
-        let optional_time = |column: &str| -> anyhow::Result<Option<DateTime<Utc>>> {
-            row.try_get::<Option<&str>, _>(column)?.map(parse_timestamp).transpose()
-        };
         Ok((
-            WorkspaceId::parse(row.try_get("workspace_id")?)?,
+            WorkspaceId::parse(row.required_text(1)?)?,
             Site {
                 id,
-                url: row.try_get("url")?,
-                keyword: row.try_get("keyword")?,
-                interval_minutes: row.try_get::<i64, _>("interval_minutes")?.try_into()?,
+                url: row.required_text(2)?.to_string(),
+                keyword: row.text(3)?.map(str::to_string),
+                interval_minutes: row.required_int(4)?.try_into()?,
                 streak: Streak {
-                    state: row.try_get::<&str, _>("state")?.parse::<SiteState>()?,
-                    failures: row.try_get::<i64, _>("failures")?.try_into()?,
-                    successes: row.try_get::<i64, _>("successes")?.try_into()?,
+                    state: row.required_text(5)?.parse::<SiteState>()?,
+                    failures: row.required_int(7)?.try_into()?,
+                    successes: row.required_int(8)?.try_into()?,
                 },
-                state_since: optional_time("state_since")?,
-                last_checked_at: optional_time("last_checked_at")?,
-                last_probe: row.try_get::<Option<&str>, _>("last_probe")?.map(serde_json::from_str).transpose()?,
-                last_tls: row.try_get::<Option<&str>, _>("last_tls")?.map(serde_json::from_str).transpose()?,
-                created_at: parse_timestamp(row.try_get("created_at")?)?,
+                state_since: row.time(6)?,
+                last_checked_at: row.time(9)?,
+                last_probe: row.json(10)?.map(|json| serde_json::from_str(&json)).transpose()?,
+                last_tls: row.json(11)?.map(|json| serde_json::from_str(&json)).transpose()?,
+                created_at: row.required_time(12)?,
             },
         ))
     };
@@ -53,17 +50,15 @@ fn read_site(row: &SqliteRow) -> anyhow::Result<(WorkspaceId, Site)> {
 impl Tx {
     /// The workspace's sites, oldest first.
     pub async fn sites(&mut self, workspace: &WorkspaceId) -> Result<Vec<Site>> {
-        let rows = sqlx::query(select_sites!("WHERE workspace_id = ?1 ORDER BY id"))
-            .bind(workspace.as_str())
-            .fetch_all(&mut *self.tx)
-            .await?;
-        Ok(rows.iter().map(|row| read_site(row).map(|(_, site)| site)).collect::<anyhow::Result<_>>()?)
+        self.fetch(select_sites!("WHERE workspace_id = ?1 ORDER BY id"), args![workspace.as_str()], |row| {
+            read_site(row).map(|(_, site)| site)
+        })
+        .await
     }
 
     /// Every workspace's sites.
     pub async fn all_sites(&mut self) -> Result<Vec<(WorkspaceId, Site)>> {
-        let rows = sqlx::query(select_sites!("ORDER BY id")).fetch_all(&mut *self.tx).await?;
-        Ok(rows.iter().map(read_site).collect::<anyhow::Result<_>>()?)
+        self.fetch(select_sites!("ORDER BY id"), args![], read_site).await
     }
 
     /// Starts monitoring `url`; its id.
@@ -75,17 +70,13 @@ impl Tx {
         interval_minutes: u32,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let done = sqlx::query(
-            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        self.fetch_one(
+            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id",
+            args![workspace.as_str(), url, keyword, i64::from(interval_minutes), now],
+            |row| row.required_int(0),
         )
-        .bind(workspace.as_str())
-        .bind(url)
-        .bind(keyword)
-        .bind(i64::from(interval_minutes))
-        .bind(timestamp(now))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.last_insert_rowid())
+        .await
     }
 
     /// Stores a site read from a backup with its state as it was (the up/down streak, the last
@@ -101,45 +92,65 @@ impl Tx {
             site.last_probe.as_ref().map(serde_json::to_string).transpose().context("could not store a check")?;
         let tls =
             site.last_tls.as_ref().map(serde_json::to_string).transpose().context("could not store a certificate")?;
-        let done = sqlx::query(
-            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
-                 last_checked_at, last_probe, last_tls, created_at, id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .bind(workspace.as_str())
-        .bind(&site.url)
-        .bind(site.keyword.as_deref())
-        .bind(i64::from(site.interval_minutes))
-        .bind(site.streak.state.as_str())
-        .bind(site.state_since.map(timestamp))
-        .bind(i64::from(site.streak.failures))
-        .bind(i64::from(site.streak.successes))
-        .bind(site.last_checked_at.map(timestamp))
-        .bind(probe)
-        .bind(tls)
-        .bind(timestamp(site.created_at))
-        // NULL lets SQLite give the next id.
-        .bind(keep_id.then_some(site.id))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.last_insert_rowid())
+        const COLUMNS: &str = "workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
+                 last_checked_at, last_probe, last_tls, created_at";
+        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12";
+        let args = args![
+            workspace.as_str(),
+            site.url.as_str(),
+            site.keyword.as_deref(),
+            i64::from(site.interval_minutes),
+            site.streak.state.as_str(),
+            site.state_since,
+            i64::from(site.streak.failures),
+            i64::from(site.streak.successes),
+            site.last_checked_at,
+            Arg::json(probe),
+            Arg::json(tls),
+            site.created_at,
+            site.id,
+        ];
+        // Without `keep_id` the id is left out (not NULL: PostgreSQL does not give the next id for
+        // a NULL) and the database gives the next one.
+        let (sql, args) = match (keep_id, self.backend()) {
+            (false, _) => (format!("INSERT INTO sites ({COLUMNS}) VALUES ({VALUES}) RETURNING id"), &args[..12]),
+            (true, Backend::Sqlite) => {
+                (format!("INSERT INTO sites ({COLUMNS}, id) VALUES ({VALUES}, ?13) RETURNING id"), args)
+            }
+            (true, Backend::Postgres) => (
+                format!(
+                    "INSERT INTO sites ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?13) RETURNING id"
+                ),
+                args,
+            ),
+        };
+        let id = self.fetch_one(&sql, args, |row| row.required_int(0)).await?;
+        if keep_id && self.backend() == Backend::Postgres {
+            // SQLite's AUTOINCREMENT moves past a given id by itself; PostgreSQL's sequence must be
+            // moved, or a later site would be given this id again. Never backwards: ids once given
+            // out stay unused, as on SQLite. (setval is not undone by a rollback: at worst ids are
+            // skipped.)
+            self.execute(
+                "SELECT setval(seq, GREATEST(?1, COALESCE(pg_sequence_last_value(seq), 0)))
+                 FROM (SELECT pg_get_serial_sequence('sites', 'id')::regclass AS seq) AS sites_id",
+                args![id],
+            )
+            .await?;
+        }
+        Ok(id)
     }
 
     /// Stops monitoring site `id` and forgets its checks; whether it was there.
     pub async fn remove_site(&mut self, workspace: &WorkspaceId, id: i64) -> Result<bool> {
-        sqlx::query(
+        self.execute(
             "DELETE FROM site_checks WHERE site_id = (SELECT id FROM sites WHERE id = ?1 AND workspace_id = ?2)",
+            args![id, workspace.as_str()],
         )
-        .bind(id)
-        .bind(workspace.as_str())
-        .execute(&mut *self.tx)
         .await?;
-        let done = sqlx::query("DELETE FROM sites WHERE id = ?1 AND workspace_id = ?2")
-            .bind(id)
-            .bind(workspace.as_str())
-            .execute(&mut *self.tx)
+        let removed = self
+            .execute("DELETE FROM sites WHERE id = ?1 AND workspace_id = ?2", args![id, workspace.as_str()])
             .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(removed == 1)
     }
 
     /// Records one check of site `id`: the check itself (for uptime), and the site's new streak.
@@ -152,40 +163,54 @@ impl Tx {
         state_since: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO site_checks (workspace_id, site_id, checked_at, ok, status, ttfb_ms) VALUES (?6, ?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (site_id, checked_at) DO NOTHING",
+            args![
+                id,
+                now,
+                probe.succeeded(),
+                probe.status.map(i64::from),
+                probe.ttfb_ms.map(i64::from),
+                workspace.as_str()
+            ],
         )
-        .bind(id)
-        .bind(timestamp(now))
-        .bind(probe.succeeded())
-        .bind(probe.status.map(i64::from))
-        .bind(probe.ttfb_ms.map(i64::from))
-        .bind(workspace.as_str())
-        .execute(&mut *self.tx)
         .await?;
         let tls = probe.tls.as_ref().map(serde_json::to_string).transpose().context("could not store a certificate")?;
-        let done = sqlx::query(
-            "UPDATE sites SET state = ?3, failures = ?4, successes = ?5, state_since = ?6, last_checked_at = ?7,
-                 last_probe = ?8,
-                 -- a check without a handshake keeps the certificate seen before, unless the site
-                 -- answered without one (it is plain http now)
-                 last_tls = CASE WHEN ?9 IS NOT NULL THEN ?9 WHEN ?10 THEN NULL ELSE last_tls END
-             WHERE id = ?1 AND workspace_id = ?2",
-        )
-        .bind(id)
-        .bind(workspace.as_str())
-        .bind(streak.state.as_str())
-        .bind(i64::from(streak.failures))
-        .bind(i64::from(streak.successes))
-        .bind(state_since.map(timestamp))
-        .bind(timestamp(now))
-        .bind(serde_json::to_string(probe).context("could not store a check")?)
-        .bind(tls)
-        .bind(probe.status.is_some())
-        .execute(&mut *self.tx)
-        .await?;
-        exactly_one(done, || format!("site #{id}"))
+        let probe_json = serde_json::to_string(probe).context("could not store a check")?;
+        // A check without a handshake keeps the certificate seen before, unless the site answered
+        // without one (it is plain http now). Chosen here rather than in a CASE: PostgreSQL
+        // receives JSON arguments as `json`, which a CASE does not mix with the `jsonb` column.
+        let set_tls = match (&tls, probe.status) {
+            (Some(_), _) => ", last_tls = ?9",
+            (None, Some(_)) => ", last_tls = NULL",
+            (None, None) => "",
+        };
+        let mut args = args![
+            id,
+            workspace.as_str(),
+            streak.state.as_str(),
+            i64::from(streak.failures),
+            i64::from(streak.successes),
+            state_since,
+            now,
+            Arg::json(Some(probe_json)),
+        ]
+        .to_vec();
+        if let Some(tls) = tls {
+            args.push(Arg::json(Some(tls)));
+        }
+        let changed = self
+            .execute(
+                &format!(
+                    "UPDATE sites SET state = ?3, failures = ?4, successes = ?5, state_since = ?6, last_checked_at = ?7,
+                         last_probe = ?8{set_tls}
+                     WHERE id = ?1 AND workspace_id = ?2"
+                ),
+                &args,
+            )
+            .await?;
+        exactly_one(changed, || format!("site #{id}"))
     }
 
     /// Each site's checks and how many succeeded within each of three windows (checks since
@@ -196,28 +221,25 @@ impl Tx {
         workspace: &WorkspaceId,
         since: [DateTime<Utc>; 3],
     ) -> Result<HashMap<i64, [Uptime; 3]>> {
-        let rows = sqlx::query(
-            "SELECT site_id,
-                    sum(checked_at >= ?2), sum(ok AND checked_at >= ?2),
-                    sum(checked_at >= ?3), sum(ok AND checked_at >= ?3),
-                    count(*), coalesce(sum(ok), 0)
-             FROM site_checks WHERE workspace_id = ?1 AND checked_at >= ?4 GROUP BY site_id",
-        )
-        .bind(workspace.as_str())
-        .bind(timestamp(since[0]))
-        .bind(timestamp(since[1]))
-        .bind(timestamp(since[2]))
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let read = |row: &sqlx::sqlite::SqliteRow| -> anyhow::Result<(i64, [Uptime; 3])> {
-            let mut uptimes = [Uptime::default(); 3];
-            for (i, uptime) in uptimes.iter_mut().enumerate() {
-                uptime.checks = row.try_get::<i64, _>(1 + 2 * i)?.try_into()?;
-                uptime.ok = row.try_get::<i64, _>(2 + 2 * i)?.try_into()?;
-            }
-            Ok((row.try_get("site_id")?, uptimes))
-        };
-        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+        let rows = self
+            .fetch(
+                "SELECT site_id,
+                        count(*) FILTER (WHERE checked_at >= ?2), count(*) FILTER (WHERE ok AND checked_at >= ?2),
+                        count(*) FILTER (WHERE checked_at >= ?3), count(*) FILTER (WHERE ok AND checked_at >= ?3),
+                        count(*), count(*) FILTER (WHERE ok)
+                 FROM site_checks WHERE workspace_id = ?1 AND checked_at >= ?4 GROUP BY site_id",
+                args![workspace.as_str(), since[0], since[1], since[2]],
+                |row| {
+                    let mut uptimes = [Uptime::default(); 3];
+                    for (i, uptime) in uptimes.iter_mut().enumerate() {
+                        uptime.checks = row.required_int(1 + 2 * i)?.try_into()?;
+                        uptime.ok = row.required_int(2 + 2 * i)?.try_into()?;
+                    }
+                    Ok((row.required_int(0)?, uptimes))
+                },
+            )
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Response times (ms) of each site's successful checks since `since`, by site id.
@@ -226,67 +248,50 @@ impl Tx {
         workspace: &WorkspaceId,
         since: DateTime<Utc>,
     ) -> Result<HashMap<i64, Vec<u32>>> {
-        let rows = sqlx::query(
-            "SELECT site_id, ttfb_ms FROM site_checks
-             WHERE workspace_id = ?1 AND checked_at >= ?2 AND ok = 1 AND ttfb_ms IS NOT NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(timestamp(since))
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows = self
+            .fetch(
+                "SELECT site_id, ttfb_ms FROM site_checks
+                 WHERE workspace_id = ?1 AND checked_at >= ?2 AND ok AND ttfb_ms IS NOT NULL",
+                args![workspace.as_str(), since],
+                |row| Ok((row.required_int(0)?, u32::try_from(row.required_int(1)?)?)),
+            )
+            .await?;
         let mut times: HashMap<i64, Vec<u32>> = HashMap::new();
-        for row in &rows {
-            let site: i64 = row.try_get("site_id").map_err(anyhow::Error::new)?;
-            let ttfb: i64 = row.try_get("ttfb_ms").map_err(anyhow::Error::new)?;
-            times.entry(site).or_default().push(u32::try_from(ttfb).map_err(anyhow::Error::new)?);
+        for (site, ttfb) in rows {
+            times.entry(site).or_default().push(ttfb);
         }
         Ok(times)
     }
 
     /// Forgets checks older than `before`; how many went.
     pub async fn prune_site_checks(&mut self, before: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM site_checks WHERE checked_at < ?1")
-            .bind(timestamp(before))
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(done.rows_affected())
+        self.execute("DELETE FROM site_checks WHERE checked_at < ?1", args![before]).await
     }
 
     /// The workspace's remembered domain lookups.
     pub async fn domain_lookups(&mut self, workspace: &WorkspaceId) -> Result<Vec<DomainLookup>> {
-        let rows = sqlx::query(
+        self.fetch(
             "SELECT domain, looked_up_at, lookup, ledger_date FROM domain_lookups WHERE workspace_id = ?1 ORDER BY domain",
+            args![workspace.as_str()],
+            |row| {
+                let domain = row.required_text(0)?.to_string();
+                let lookup = serde_json::from_str(&row.required_json(2)?)
+                    .with_context(|| format!("the lookup of {domain} in the database is damaged"))?;
+                Ok(DomainLookup { looked_up_at: row.required_time(1)?, ledger_date: row.date(3)?, domain, lookup })
+            },
         )
-        .bind(workspace.as_str())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let read = |row: &SqliteRow| -> anyhow::Result<DomainLookup> {
-            let domain: String = row.try_get("domain")?;
-            let lookup = serde_json::from_str(row.try_get("lookup")?)
-                .with_context(|| format!("the lookup of {domain} in the database is damaged"))?;
-            Ok(DomainLookup {
-                looked_up_at: parse_timestamp(row.try_get("looked_up_at")?)?,
-                ledger_date: row.try_get::<Option<&str>, _>("ledger_date")?.map(str::parse).transpose()?,
-                domain,
-                lookup,
-            })
-        };
-        Ok(rows.iter().map(read).collect::<anyhow::Result<_>>()?)
+        .await
     }
 
     /// Remembers a lookup of `lookup.domain`, replacing the last one.
     pub async fn save_domain_lookup(&mut self, workspace: &WorkspaceId, lookup: &DomainLookup) -> Result<()> {
-        sqlx::query(
+        let json = serde_json::to_string(&lookup.lookup).context("could not store a domain lookup")?;
+        self.execute(
             "INSERT INTO domain_lookups (workspace_id, domain, looked_up_at, lookup, ledger_date) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (workspace_id, domain) DO UPDATE
              SET looked_up_at = excluded.looked_up_at, lookup = excluded.lookup, ledger_date = excluded.ledger_date",
+            args![workspace.as_str(), lookup.domain.as_str(), lookup.looked_up_at, Arg::json(Some(json)), lookup.ledger_date],
         )
-        .bind(workspace.as_str())
-        .bind(&lookup.domain)
-        .bind(timestamp(lookup.looked_up_at))
-        .bind(serde_json::to_string(&lookup.lookup).context("could not store a domain lookup")?)
-        .bind(lookup.ledger_date.map(|d| d.to_string()))
-        .execute(&mut *self.tx)
         .await?;
         Ok(())
     }
@@ -302,12 +307,12 @@ impl Tx {
         let mut forgotten = 0;
         for lookup in self.domain_lookups(workspace).await? {
             if !watched.contains(&lookup.domain) && lookup.looked_up_at < before {
-                let done = sqlx::query("DELETE FROM domain_lookups WHERE workspace_id = ?1 AND domain = ?2")
-                    .bind(workspace.as_str())
-                    .bind(&lookup.domain)
-                    .execute(&mut *self.tx)
+                forgotten += self
+                    .execute(
+                        "DELETE FROM domain_lookups WHERE workspace_id = ?1 AND domain = ?2",
+                        args![workspace.as_str(), lookup.domain.as_str()],
+                    )
                     .await?;
-                forgotten += done.rows_affected();
             }
         }
         Ok(forgotten)
@@ -333,14 +338,12 @@ mod tests {
         // Site a: one success an hour ago, one failure 3 days ago, one success 20 days ago and
         // one 40 days ago (outside every window). Site b: one failure 10 days ago.
         for (site, hours_ago, ok) in [(a, 1, true), (a, 72, false), (a, 480, true), (a, 960, true), (b, 240, false)] {
-            sqlx::query("INSERT INTO site_checks (workspace_id, site_id, checked_at, ok) VALUES (?1, ?2, ?3, ?4)")
-                .bind(ws.as_str())
-                .bind(site)
-                .bind(timestamp(now - chrono::Duration::hours(hours_ago)))
-                .bind(ok)
-                .execute(&mut *tx.tx)
-                .await
-                .unwrap();
+            tx.execute(
+                "INSERT INTO site_checks (workspace_id, site_id, checked_at, ok) VALUES (?1, ?2, ?3, ?4)",
+                args![ws.as_str(), site, now - chrono::Duration::hours(hours_ago), ok],
+            )
+            .await
+            .unwrap();
         }
         let windows =
             [now - chrono::Duration::hours(24), now - chrono::Duration::days(7), now - chrono::Duration::days(30)];

@@ -1,0 +1,576 @@
+//! Moving a whole ledger between databases (`jarvis db copy`) and what a database holds
+//! (`jarvis db status`).
+//!
+//! The copy reads every table of the source in its key order, a page at a time, and writes the
+//! rows as they are into the target: the same ids, amounts, instants, JSON, audit log, outbox and
+//! read model. [`TABLES`] names every column with its type, so each backend reads and writes it
+//! in its own type (the schema test checks that it names every column there is). The target is
+//! marked as a copy in progress before the first row and unmarked after the last, so a copy that
+//! was stopped can be told from a finished one (see [`CopyState`]).
+
+use anyhow::Context as _;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use super::sql::{Arg, Backend, Columns};
+use super::{Result, Store, Tx};
+
+/// How a column is stored, for reading it from one backend and writing it to the other.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Type {
+    Text,
+    Int,
+    Bool,
+    Decimal,
+    Date,
+    Time,
+    Json,
+    Blob,
+}
+
+/// A table as the copy moves it.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    /// The columns that order its rows (its primary key).
+    pub key: &'static str,
+    /// Whether `id` is drawn from a sequence (PostgreSQL's identity is moved past the copied ids).
+    pub identity: bool,
+    pub columns: &'static [(&'static str, Type)],
+}
+
+use Type::{Blob, Bool, Date, Int, Json, Text, Time};
+
+/// Every table of the ledger, parents before children.
+pub const TABLES: &[Table] = &[
+    Table {
+        name: "workspaces",
+        key: "id",
+        identity: false,
+        columns: &[
+            ("id", Text),
+            ("base_currency", Text),
+            ("timezone", Text),
+            ("language", Text),
+            ("expiring_window_days", Int),
+            ("created_at", Time),
+            ("updated_at", Time),
+            ("renewal_lead_days", Text),
+            ("admin_role_id", Text),
+            ("alert_channel_id", Text),
+            ("alert_role_id", Text),
+            ("remind_hours", Int),
+            ("site_down_after", Int),
+            ("site_up_after", Int),
+            ("version", Int),
+            ("read_model_epoch", Int),
+        ],
+    },
+    Table {
+        name: "items",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("workspace_id", Text),
+            ("kind", Text),
+            ("name", Text),
+            ("name_key", Text),
+            ("provider", Text),
+            ("cost_amount", Type::Decimal),
+            ("currency", Text),
+            ("billing_period", Text),
+            ("renewal_date", Date),
+            ("renewal_anchor_day", Int),
+            ("auto_renew", Bool),
+            ("status", Text),
+            ("notes", Text),
+            ("usage_unit", Text),
+            ("unit_price", Type::Decimal),
+            ("included_units", Type::Decimal),
+            ("used_units", Type::Decimal),
+            ("usage_limit", Type::Decimal),
+            ("billed_units", Type::Decimal),
+            ("details", Json),
+            ("billed_from", Date),
+            ("created_at", Time),
+            ("updated_at", Time),
+            ("deleted_at", Time),
+            ("lead_days", Text),
+            ("yearly_price", Type::Decimal),
+            ("plan_price", Type::Decimal),
+            ("usage_read_on", Date),
+            ("version", Int),
+            ("usage_last_cycle", Json),
+        ],
+    },
+    Table {
+        name: "cost_records",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("workspace_id", Text),
+            ("item_id", Int),
+            ("amount", Type::Decimal),
+            ("currency", Text),
+            ("period_start", Date),
+            ("period_end", Date),
+            ("source", Text),
+            ("usage", Json),
+            ("note", Text),
+            ("created_at", Time),
+            ("created_by", Text),
+            ("deleted_at", Time),
+        ],
+    },
+    Table {
+        name: "exchange_rates",
+        key: "workspace_id, base_currency, quote_currency, effective_date",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("base_currency", Text),
+            ("quote_currency", Text),
+            ("rate", Type::Decimal),
+            ("effective_date", Date),
+            ("updated_at", Time),
+        ],
+    },
+    Table {
+        name: "audit_log",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("workspace_id", Text),
+            ("at", Time),
+            ("actor", Text),
+            ("action", Text),
+            ("entity", Text),
+            ("entity_id", Text),
+            ("before", Json),
+            ("after", Json),
+        ],
+    },
+    Table {
+        name: "budgets",
+        key: "workspace_id, scope",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("scope", Text),
+            ("amount", Type::Decimal),
+            ("currency", Text),
+            ("thresholds", Text),
+            ("created_at", Time),
+            ("updated_at", Time),
+        ],
+    },
+    Table {
+        name: "report_schedules",
+        key: "workspace_id",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("channel_id", Text),
+            ("cadence", Text),
+            ("at_time", Text),
+            ("last_posted_slot", Time),
+            ("updated_at", Time),
+        ],
+    },
+    Table {
+        name: "outbox",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("workspace_id", Text),
+            ("kind", Text),
+            ("channel_id", Text),
+            ("payload", Json),
+            ("status", Text),
+            ("attempts", Int),
+            ("next_attempt_at", Time),
+            ("last_error", Text),
+            ("message_id", Text),
+            ("created_at", Time),
+            ("sent_at", Time),
+        ],
+    },
+    Table {
+        name: "alert_states",
+        key: "workspace_id, family",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("family", Text),
+            ("alert_key", Text),
+            ("severity", Int),
+            ("title", Text),
+            ("last_posted", Time),
+            ("acknowledged_by", Text),
+            ("acknowledged_at", Time),
+            ("snoozed_until", Time),
+            ("resolved_at", Time),
+            ("channel_id", Text),
+            ("message_id", Text),
+        ],
+    },
+    Table {
+        name: "sites",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("workspace_id", Text),
+            ("url", Text),
+            ("keyword", Text),
+            ("interval_minutes", Int),
+            ("state", Text),
+            ("state_since", Time),
+            ("failures", Int),
+            ("successes", Int),
+            ("last_checked_at", Time),
+            ("last_probe", Json),
+            ("last_tls", Json),
+            ("created_at", Time),
+        ],
+    },
+    Table {
+        name: "site_checks",
+        key: "site_id, checked_at",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("site_id", Int),
+            ("checked_at", Time),
+            ("ok", Bool),
+            ("status", Int),
+            ("ttfb_ms", Int),
+        ],
+    },
+    Table {
+        name: "domain_lookups",
+        key: "workspace_id, domain",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("domain", Text),
+            ("looked_up_at", Time),
+            ("lookup", Json),
+            ("ledger_date", Date),
+        ],
+    },
+    Table {
+        name: "request_keys",
+        key: "workspace_id, key",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("key", Text),
+            ("action", Text),
+            ("entity", Text),
+            ("entity_id", Text),
+            ("created_at", Time),
+        ],
+    },
+    Table { name: "store_state", key: "key", identity: false, columns: &[("key", Text), ("value", Text)] },
+    Table {
+        name: "spend_rollups",
+        key: "workspace_id, year, item_id",
+        identity: false,
+        columns: &[
+            ("workspace_id", Text),
+            ("year", Int),
+            ("item_id", Int),
+            ("version", Int),
+            ("days", Blob),
+            ("segments", Blob),
+        ],
+    },
+];
+
+/// A value read from one database, to be written to the other.
+#[derive(Clone, PartialEq, Debug)]
+enum Value {
+    Null,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    Decimal(Decimal),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+    Json(String),
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    fn read(row: &dyn Columns, index: usize, kind: Type) -> anyhow::Result<Value> {
+        let value = match kind {
+            Text => row.text(index)?.map(|v| Value::Text(v.to_string())),
+            Int => row.int(index)?.map(Value::Int),
+            Bool => row.bool(index)?.map(Value::Bool),
+            Type::Decimal => row.decimal(index)?.map(Value::Decimal),
+            Date => row.date(index)?.map(Value::Date),
+            Time => row.time(index)?.map(Value::Time),
+            Json => row.json(index)?.map(|v| Value::Json(v.into_owned())),
+            Blob => row.blob(index)?.map(|v| Value::Blob(v.to_vec())),
+        };
+        Ok(value.unwrap_or(Value::Null))
+    }
+
+    fn arg(&self, kind: Type) -> Arg<'_> {
+        match self {
+            Value::Null => match kind {
+                Text => Arg::Text(None),
+                Int => Arg::Int(None),
+                Bool => Arg::Bool(None),
+                Type::Decimal => Arg::Decimal(None),
+                Date => Arg::Date(None),
+                Time => Arg::Time(None),
+                Json => Arg::Json(None),
+                Blob => Arg::Blob(None),
+            },
+            Value::Text(text) => Arg::from(text.as_str()),
+            Value::Int(value) => Arg::from(*value),
+            Value::Bool(value) => Arg::from(*value),
+            Value::Decimal(value) => Arg::from(*value),
+            Value::Date(value) => Arg::from(*value),
+            Value::Time(value) => Arg::from(*value),
+            Value::Json(text) => Arg::json(Some(text.as_str())),
+            Value::Blob(bytes) => Arg::Blob(Some(bytes)),
+        }
+    }
+}
+
+/// The `store_state` key that marks a copy in progress in its target.
+const COPY_MARK: &str = "copy_in_progress";
+
+/// What a target database holds before a copy into it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum CopyState {
+    /// No rows at all: ready.
+    Empty,
+    /// A copy into it started (from `source` at `started`) and did not finish.
+    Unfinished { source: String, started: String },
+    /// It holds a ledger (rows in `table`, the first one found).
+    HoldsData { table: &'static str, rows: i64 },
+}
+
+/// How far a copy is, for a progress line.
+#[derive(Clone, Copy, Debug)]
+pub struct CopyProgress {
+    pub table: &'static str,
+    pub copied: u64,
+    pub total: u64,
+}
+
+/// Rows read from the source (and written to the target) at a time.
+const PAGE: i64 = 20_000;
+
+impl Store {
+    /// The rows of each table, in [`TABLES`]'s order.
+    pub async fn row_counts(&self) -> anyhow::Result<Vec<(&'static str, i64)>> {
+        let mut tx = self.read().await?;
+        let mut counts = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            let count =
+                tx.fetch_one(&format!("SELECT COUNT(*) FROM {}", table.name), &[], |row| row.required_int(0)).await?;
+            counts.push((table.name, count));
+        }
+        Ok(counts)
+    }
+
+    /// Whether this database may receive a copy (see [`CopyState`]).
+    pub async fn copy_state(&self) -> anyhow::Result<CopyState> {
+        let mut tx = self.read().await?;
+        if let Some(mark) = tx.state(COPY_MARK).await? {
+            let (source, started) = mark.split_once('\n').unwrap_or((mark.as_str(), ""));
+            return Ok(CopyState::Unfinished { source: source.to_string(), started: started.to_string() });
+        }
+        drop(tx);
+        for (table, rows) in self.row_counts().await? {
+            // The read model's format is recorded at start-up: it is not data.
+            if rows > 0 && table != "store_state" {
+                return Ok(CopyState::HoldsData { table, rows });
+            }
+        }
+        Ok(CopyState::Empty)
+    }
+
+    /// Empties every table, for `db copy --restart` over an unfinished copy.
+    pub async fn empty_all_tables(&self) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        for table in TABLES.iter().rev() {
+            tx.execute(&format!("DELETE FROM {}", table.name), &[]).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Copies every row of this store into `target`, which must be empty (see
+    /// [`Store::copy_state`]), telling `progress` how it goes. The target is marked unfinished
+    /// (naming `source`, where the rows came from) until the last row is in.
+    pub async fn copy_into(
+        &self,
+        target: &Store,
+        source: &str,
+        started: DateTime<Utc>,
+        progress: &mut dyn FnMut(CopyProgress),
+    ) -> anyhow::Result<Vec<(&'static str, u64)>> {
+        {
+            let mut tx = target.write().await?;
+            tx.execute("DELETE FROM store_state", &[]).await?;
+            tx.set_state(COPY_MARK, &format!("{source}\n{}", super::timestamp(started))).await?;
+            tx.commit().await?;
+        }
+        // One snapshot of the source for the whole copy: what is copied is one moment's ledger.
+        let mut from = self.read().await?;
+        let mut copied = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            let total = u64::try_from(
+                from.fetch_one(&format!("SELECT COUNT(*) FROM {}", table.name), &[], |row| row.required_int(0)).await?,
+            )
+            .unwrap_or_default();
+            progress(CopyProgress { table: table.name, copied: 0, total });
+            let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+            // Pages by id where there is one (each page a range of the key), else by position.
+            let select = if table.identity {
+                format!("SELECT {} FROM {} WHERE id > ?2 ORDER BY id LIMIT ?1", names.join(", "), table.name)
+            } else {
+                format!("SELECT {} FROM {} ORDER BY {} LIMIT ?1 OFFSET ?2", names.join(", "), table.name, table.key)
+            };
+            let mut done = 0u64;
+            let mut after = 0i64;
+            loop {
+                let from_row = if table.identity { after } else { i64::try_from(done).context("row count")? };
+                let rows = from
+                    .fetch(&select, &[Arg::from(PAGE), Arg::from(from_row)], |row| {
+                        table
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(index, (_, kind))| Value::read(row, index, *kind))
+                            .collect::<anyhow::Result<Vec<Value>>>()
+                    })
+                    .await
+                    .with_context(|| format!("could not read {} from the source", table.name))?;
+                if rows.is_empty() {
+                    break;
+                }
+                if let Some(Value::Int(last)) = rows.last().and_then(|row| row.first()) {
+                    after = *last;
+                }
+                let mut to = target.write().await?;
+                to.insert_rows(table, &names, &rows)
+                    .await
+                    .with_context(|| format!("could not write {} into the target", table.name))?;
+                to.commit().await?;
+                done += rows.len() as u64;
+                progress(CopyProgress { table: table.name, copied: done, total });
+                if (rows.len() as i64) < PAGE {
+                    break;
+                }
+            }
+            copied.push((table.name, done));
+        }
+        drop(from);
+        let mut tx = target.write().await?;
+        tx.reset_identities().await?;
+        tx.execute("DELETE FROM store_state WHERE key = ?1", &[Arg::from(COPY_MARK)]).await?;
+        tx.commit().await?;
+        Ok(copied)
+    }
+}
+
+impl Tx {
+    /// Inserts `rows` (values of `columns`, in order) into `table`, several rows per statement.
+    async fn insert_rows(&mut self, table: &Table, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
+        // PostgreSQL takes at most 65,535 parameters a statement; SQLite 32,766.
+        let per_statement = (30_000 / columns.len()).max(1);
+        for chunk in rows.chunks(per_statement) {
+            let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, columns.join(", "));
+            let mut args = Vec::with_capacity(chunk.len() * columns.len());
+            for (r, row) in chunk.iter().enumerate() {
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                for (c, (value, (_, kind))) in row.iter().zip(table.columns).enumerate() {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    args.push(value.arg(*kind));
+                    sql.push_str(&format!("?{}", args.len()));
+                }
+                sql.push(')');
+            }
+            self.execute(&sql, &args).await?;
+        }
+        Ok(())
+    }
+
+    /// Moves PostgreSQL's id sequences past the ids written with their rows (a copy, a restored
+    /// backup), so the next row gets a new one. SQLite needs nothing: its next id is past the
+    /// largest there is.
+    pub(super) async fn reset_identities(&mut self) -> Result<()> {
+        if self.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        for table in TABLES.iter().filter(|t| t.identity) {
+            self.execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{0}', 'id'), COALESCE((SELECT MAX(id) FROM {0}), 0) + 1, false)",
+                    table.name
+                ),
+                &[],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A migration, as recorded in a database or known to this release.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct Migration {
+    pub version: i64,
+    pub description: String,
+}
+
+impl Store {
+    /// The migrations applied to this database, oldest first (none when it has never been
+    /// opened by Jarvis).
+    pub async fn applied_migrations(&self) -> anyhow::Result<Vec<Migration>> {
+        let mut tx = self.read().await?;
+        let exists = match self.backend() {
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            Backend::Postgres => "SELECT COUNT(*) FROM pg_tables WHERE tablename = '_sqlx_migrations'",
+        };
+        if tx.fetch_one(exists, &[], |row| row.required_int(0)).await? == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(tx
+            .fetch("SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version", &[], |row| {
+                Ok(Migration { version: row.required_int(0)?, description: row.required_text(1)?.to_string() })
+            })
+            .await?)
+    }
+
+    /// The migrations this release brings for this backend.
+    pub fn known_migrations(&self) -> Vec<Migration> {
+        let migrator = match self.backend() {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.iter().map(|m| Migration { version: m.version, description: m.description.to_string() }).collect()
+    }
+
+    /// The server's name and version: `SQLite 3.x` or PostgreSQL's `server_version`.
+    pub async fn server_version(&self) -> anyhow::Result<String> {
+        let mut tx = self.read().await?;
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
+            Backend::Postgres => "SELECT 'PostgreSQL ' || current_setting('server_version')",
+        };
+        Ok(tx.fetch_one(sql, &[], |row| Ok(row.required_text(0)?.to_string())).await?)
+    }
+}
