@@ -98,6 +98,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             eprintln!("error: the ledger is unavailable ({}); try again in a minute", root_cause(&error));
             ExitCode::from(EXIT_INTERNAL)
         }
+        Err(Failure::App(AppError::Internal(error))) if error.is::<crate::store::ConnectFailed>() => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_INTERNAL)
+        }
         Err(Failure::App(AppError::Internal(error))) => {
             // The whole chain goes to the log (stderr, shown at the default level); the message
             // says what failed at the top and carries the id to find it.

@@ -383,14 +383,20 @@ impl Store {
         Ok(counts)
     }
 
+    /// [`CopyState::Unfinished`] when a copy into this database started and did not finish.
+    pub async fn unfinished_copy(&self) -> anyhow::Result<Option<CopyState>> {
+        let mut tx = self.read().await?;
+        Ok(tx.state(COPY_MARK).await?.map(|mark| {
+            let (source, started) = mark.split_once('\n').unwrap_or((mark.as_str(), ""));
+            CopyState::Unfinished { source: source.to_string(), started: started.to_string() }
+        }))
+    }
+
     /// Whether this database may receive a copy (see [`CopyState`]).
     pub async fn copy_state(&self) -> anyhow::Result<CopyState> {
-        let mut tx = self.read().await?;
-        if let Some(mark) = tx.state(COPY_MARK).await? {
-            let (source, started) = mark.split_once('\n').unwrap_or((mark.as_str(), ""));
-            return Ok(CopyState::Unfinished { source: source.to_string(), started: started.to_string() });
+        if let Some(unfinished) = self.unfinished_copy().await? {
+            return Ok(unfinished);
         }
-        drop(tx);
         for (table, rows) in self.row_counts().await? {
             // The read model's format is recorded at start-up: it is not data.
             if rows > 0 && table != "store_state" {

@@ -97,6 +97,12 @@ impl Store {
     pub async fn open_with(url: &str, progress: &mut dyn FnMut(ReadModelProgress)) -> anyhow::Result<Store> {
         let store = Store::connect(url).await?;
         store.migrate().await?;
+        if let Some(CopyState::Unfinished { source, started }) = store.unfinished_copy().await? {
+            anyhow::bail!(
+                "this database holds a copy of a ledger that did not finish (from {source}, started {started}); \
+                 Jarvis will not run on it. Copy again from the source with `jarvis db copy --to URL --restart`"
+            );
+        }
         store.refresh_name_keys(Utc::now()).await.context("could not bring the items' name keys up to date")?;
         store.ensure_read_model(progress).await.context("could not build the read model")?;
         Ok(store)
@@ -272,7 +278,9 @@ async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
         .acquire_timeout(settings.connect_timeout)
         .connect_with(options)
         .await
-        .map_err(|error| anyhow::anyhow!("could not connect to PostgreSQL at {place}: {}", connect_failure(&error)))?;
+        .map_err(|error| {
+            ConnectFailed(format!("could not connect to PostgreSQL at {place}: {}", connect_failure(&error)))
+        })?;
     let version: String = sqlx::query_scalar("SHOW server_version_num")
         .fetch_one(&pool)
         .await
@@ -280,10 +288,19 @@ async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
     let number: i64 = version.trim().parse().with_context(|| format!("PostgreSQL says its version is {version:?}"))?;
     if number < OLDEST_POSTGRES {
         let shown: String = sqlx::query_scalar("SHOW server_version").fetch_one(&pool).await.unwrap_or(version);
-        anyhow::bail!("PostgreSQL at {place} is version {shown}; Jarvis needs PostgreSQL 15 or newer");
+        return Err(ConnectFailed(format!(
+            "PostgreSQL at {place} is version {shown}; Jarvis needs PostgreSQL 15 or newer"
+        ))
+        .into());
     }
     Ok(Store { pool: Pool::Postgres(pool) })
 }
+
+/// The database named in the configuration could not be reached or refused Jarvis (a wrong
+/// host, port, password or database name): one line that says where, never the password.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectFailed(String);
 
 /// Why a connection failed, in a few words and without the URL (which may hold a password).
 fn connect_failure(error: &sqlx::Error) -> String {
