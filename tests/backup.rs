@@ -210,6 +210,7 @@ on_both_backends! {
             for list in ["items", "cost_records", "sites"] {
                 for entry in all[list].as_array_mut().unwrap() {
                     entry.as_object_mut().unwrap().remove("id");
+                    entry.as_object_mut().unwrap().remove("uuid");
                     if let Some(item) = entry.get("item_id").and_then(Value::as_i64) {
                         entry["item_id"] = names[&item].clone();
                     }
@@ -222,6 +223,17 @@ on_both_backends! {
         assert_eq!(by_name(&twin_backup), by_name(&exported));
         let first_id = |text: &str| serde_json::from_str::<Value>(text).unwrap()["items"][0]["id"].as_i64().unwrap();
         assert!(first_id(&twin_backup) > first_id(&exported));
+        // Renumbered rows get new public ids too: the two workspaces share none.
+        let public_ids = |text: &str| -> std::collections::BTreeSet<String> {
+            let all: Value = serde_json::from_str(text).unwrap();
+            ["items", "cost_records", "sites"]
+                .iter()
+                .flat_map(|list| all[*list].as_array().unwrap().iter().map(|e| e["uuid"].as_str().unwrap().to_string()))
+                .collect()
+        };
+        let (theirs, ours) = (public_ids(&exported), public_ids(&twin_backup));
+        assert_eq!(theirs.len(), ours.len());
+        assert!(theirs.is_disjoint(&ours));
 
         // Both workspaces live on side by side.
         let history =

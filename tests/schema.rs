@@ -272,3 +272,22 @@ fn checks_are_found_with_the_columns_they_name() {
     assert!(mentions("d >= c", "c") && !mentions("length(a) = 3", "len"));
     assert!(!mentions("source IN ('manual', 'usage')", "usage") && mentions("source IN ('manual')", "source"));
 }
+
+/// `db copy` moves every column of every table: its list of them is the schema's.
+#[tokio::test]
+async fn the_copy_names_every_table_and_column_there_is() {
+    let db = common::TestDb::sqlite().await;
+    let facts = sqlite_facts(&db.url).await;
+    let in_schema: BTreeSet<String> = facts
+        .iter()
+        .filter_map(|fact| fact.strip_prefix("column "))
+        .map(|column| column.trim_end_matches(" NOT NULL").to_string())
+        .collect();
+    let copied: BTreeSet<String> = jarvis::store::COPIED_TABLES
+        .iter()
+        .flat_map(|table| table.columns.iter().map(move |(column, _)| format!("{}.{column}", table.name)))
+        .collect();
+    let missing: Vec<_> = in_schema.difference(&copied).collect();
+    let unknown: Vec<_> = copied.difference(&in_schema).collect();
+    assert!(missing.is_empty() && unknown.is_empty(), "not copied: {missing:?}; not in the schema: {unknown:?}");
+}

@@ -667,6 +667,7 @@ mod tests {
         SiteFacts {
             site: Site {
                 id,
+                uuid: uuid::Uuid::nil(),
                 url: url.into(),
                 keyword: None,
                 interval_minutes: 5,

@@ -235,6 +235,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for Setting<'_> {
 #[serde(deny_unknown_fields)]
 struct ItemFile {
     id: i64,
+    /// Public id (a UUID v7), kept from a backup written after public ids; otherwise given when
+    /// restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uuid: Option<uuid::Uuid>,
     kind: Kind,
     name: NameText,
     provider: Option<ProviderText>,
@@ -291,6 +295,10 @@ struct CycleReadingFile {
 #[serde(deny_unknown_fields)]
 struct RecordFile {
     id: i64,
+    /// Public id (a UUID v7), kept from a backup written after public ids; otherwise given when
+    /// restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uuid: Option<uuid::Uuid>,
     item_id: i64,
     amount: Amount,
     currency: Currency,
@@ -327,6 +335,10 @@ struct BudgetFile {
 #[serde(deny_unknown_fields)]
 struct SiteFile {
     id: i64,
+    /// Public id (a UUID v7), kept from a backup written after public ids; otherwise given when
+    /// restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uuid: Option<uuid::Uuid>,
     url: String,
     keyword: Option<String>,
     interval_minutes: u32,
@@ -470,6 +482,7 @@ impl ItemFile {
         };
         ItemFile {
             id: item.id,
+            uuid: Some(item.uuid),
             kind: item.kind(),
             name: NameText(item.name.clone()),
             provider: item.provider.clone().map(ProviderText),
@@ -544,6 +557,7 @@ impl ItemFile {
         }
         let item = Item {
             id: self.id,
+            uuid: self.uuid.unwrap_or_default(),
             name: self.name.0,
             provider: self.provider.map(|p| p.0),
             cost: Money::new(self.cost.0, self.currency),
@@ -590,6 +604,7 @@ impl RecordFile {
     fn of(record: &CostRecord, removed_at: Option<DateTime<Utc>>) -> RecordFile {
         RecordFile {
             id: record.id,
+            uuid: Some(record.uuid),
             item_id: record.item_id,
             amount: Amount(record.amount.amount),
             currency: record.amount.currency,
@@ -616,6 +631,7 @@ impl RecordFile {
         }
         let record = CostRecord {
             id: self.id,
+            uuid: self.uuid.unwrap_or_default(),
             item_id: self.item_id,
             amount: Money::new(self.amount.0, self.currency),
             period,
@@ -633,6 +649,7 @@ impl SiteFile {
     fn of(site: &Site) -> SiteFile {
         SiteFile {
             id: site.id,
+            uuid: Some(site.uuid),
             url: site.url.clone(),
             keyword: site.keyword.clone(),
             interval_minutes: site.interval_minutes,
@@ -656,6 +673,7 @@ impl SiteFile {
         }
         Ok(Site {
             id: self.id,
+            uuid: self.uuid.unwrap_or_default(),
             url: self.url.clone(),
             keyword: keyword.map(str::to_string),
             interval_minutes: interval,

@@ -211,7 +211,7 @@ impl App {
                 let month = Month::of(today);
                 usage.used = (usage.used * Decimal::from(today.day()) / Decimal::from(month.days())).round_dp(2);
             }
-            item.id = tx.insert_item(workspace, &item).await?;
+            tx.insert_item(workspace, &mut item).await?;
             let run_rates = RunRates::new([&item], today, [], &rates);
             let view = ItemView::new(&item, &settings, &rates, today, &run_rates);
             let added = item_change("item.add", item.id, None, Some(&view));

@@ -50,6 +50,11 @@ impl ItemRef {
         ItemRef { kinds: kinds.to_vec(), ..self }
     }
 
+    /// The public id this reference names, when it is one (a UUID).
+    fn public_id(&self) -> Option<uuid::Uuid> {
+        uuid::Uuid::try_parse(&self.query).ok()
+    }
+
     /// The id this reference names, and whether it was explicit (`#12`).
     fn id(&self) -> Option<(i64, bool)> {
         let (digits, explicit) = match self.query.strip_prefix('#') {
@@ -67,6 +72,13 @@ impl ItemRef {
             .filter(|i| self.kind.is_none_or(|k| i.kind() == k))
             .filter(|i| self.kinds.is_empty() || self.kinds.contains(&i.kind()))
             .collect();
+        if let Some(uuid) = self.public_id() {
+            return candidates.into_iter().find(|i| i.uuid == uuid).ok_or_else(|| UserError::NotFound {
+                what: self.kind.map_or(what, Kind::label),
+                query: self.query.clone(),
+                suggestions: Vec::new(),
+            });
+        }
         let by_id = self.id().and_then(|(id, explicit)| candidates.iter().find(|i| i.id == id).map(|i| (*i, explicit)));
         let key = name_key(&self.query);
         let by_name: Vec<&Item> = candidates.iter().copied().filter(|i| i.name.key() == key).collect();
@@ -126,7 +138,7 @@ pub struct ItemFilter {
 pub(super) async fn resolve(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Item> {
     // The items the reference could name (its id, its name's key), so a workspace of thousands is
     // not read for one; all of them only for suggestions when nothing matches.
-    let id = reference.id().map(|(id, _)| id);
+    let id = reference_id(tx, workspace, reference).await?;
     let candidates = tx.items_named(workspace, &name_key(&reference.query), id, Removed::Excluded).await?;
     match reference.find_in(&candidates, "item") {
         Err(UserError::NotFound { .. }) => {
@@ -137,9 +149,17 @@ pub(super) async fn resolve(tx: &mut Tx, workspace: &WorkspaceId, reference: &It
     }
 }
 
+/// The id of the item `reference` names by id or public id, if it names one that way.
+async fn reference_id(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Option<i64>> {
+    Ok(match reference.public_id() {
+        Some(uuid) => tx.item_id_by_uuid(workspace, uuid).await?,
+        None => reference.id().map(|(id, _)| id),
+    })
+}
+
 /// Like [`resolve`], but when no live item matches, a removed one may (history outlives items).
 pub(super) async fn resolve_any(tx: &mut Tx, workspace: &WorkspaceId, reference: &ItemRef) -> Result<Item> {
-    let id = reference.id().map(|(id, _)| id);
+    let id = reference_id(tx, workspace, reference).await?;
     let candidates = tx.items_named(workspace, &name_key(&reference.query), id, Removed::Included).await?;
     let all = if candidates.is_empty() { tx.items(workspace, Removed::Included).await? } else { candidates };
     let (live, removed): (Vec<Item>, Vec<Item>) = all.into_iter().partition(|i| i.removed_at.is_none());
@@ -217,7 +237,7 @@ impl App {
         let today = self.today(&settings);
         let (mut item, adjustments) = Item::create(kind, changes, settings.base_currency, today, now)?;
         check_name_free(&tx.items_named(workspace, &item.name.key(), None, Removed::Excluded).await?, &item)?;
-        item.id = tx.insert_item(workspace, &item).await?;
+        tx.insert_item(workspace, &mut item).await?;
         let mut notices: Vec<String> = filled;
         notices.extend(adjustments.into_iter().map(|a| a.0));
         if let Some(purchase) = one_time_purchase(&item, today) {

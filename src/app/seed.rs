@@ -323,7 +323,9 @@ async fn refuse_used(tx: &mut Tx, workspace: &WorkspaceId, options: &SeedOptions
 /// the one replacing it), and removes the item if its life ended so. Returns its id, the record
 /// rows written, and how many of them were removed.
 async fn write_item(tx: &mut Tx, workspace: &WorkspaceId, actor: &Actor, lived: &Lived) -> Result<(i64, usize, usize)> {
-    let id = tx.insert_item(workspace, &lived.item).await?;
+    let mut item = lived.item.clone();
+    tx.insert_item(workspace, &mut item).await?;
+    let id = item.id;
     let mut removed = 0;
     for entry in &lived.entries {
         let record = NewCostRecord { item_id: id, ..entry.record.clone() };

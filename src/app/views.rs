@@ -48,6 +48,8 @@ impl std::fmt::Display for TypedMoney {
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemView {
     pub id: i64,
+    /// The public id, for exports, links and the API.
+    pub uuid: uuid::Uuid,
     pub kind: Kind,
     pub category: Category,
     pub name: String,
@@ -126,6 +128,7 @@ impl ItemView {
         let label = |l: &Option<crate::domain::text::Label>| l.as_ref().map(|l| l.as_str().to_string());
         let mut view = ItemView {
             id: item.id,
+            uuid: item.uuid,
             kind: item.kind(),
             category: item.category(),
             name: item.name.as_str().to_string(),
@@ -257,7 +260,11 @@ pub struct ItemChanged {
 #[derive(Clone, Debug, Serialize)]
 pub struct CostView {
     pub id: i64,
+    /// The public id, for exports, links and the API.
+    pub uuid: uuid::Uuid,
     pub item_id: i64,
+    /// The item's public id (none when the item is not known here).
+    pub item_uuid: Option<uuid::Uuid>,
     pub item: String,
     pub kind: Kind,
     /// Exactly as stored, in JSON too (`0.0000008`, not `0.00`); tables show it rounded.
@@ -279,7 +286,9 @@ impl CostView {
     pub fn new(record: &CostRecord, item: Option<&Item>, base: Currency, rates: &RateBook) -> CostView {
         CostView {
             id: record.id,
+            uuid: record.uuid,
             item_id: record.item_id,
+            item_uuid: item.map(|i| i.uuid),
             item: item.map(|i| i.name.as_str().to_string()).unwrap_or_else(|| format!("#{}", record.item_id)),
             kind: item.map(Item::kind).unwrap_or(Kind::Other),
             amount: record.amount,

@@ -106,6 +106,8 @@ pub struct NewCostRecord {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CostRecord {
     pub id: i64,
+    /// Public id (a UUID v7): what exports, links and the API name it by.
+    pub uuid: uuid::Uuid,
     pub item_id: i64,
     pub amount: Money,
     pub period: DateRange,
@@ -668,6 +670,7 @@ mod tests {
     fn records_spread_over_their_days() {
         let record = CostRecord {
             id: 1,
+            uuid: uuid::Uuid::nil(),
             item_id: 7,
             amount: Money::new(dec("365"), Currency::USD),
             period: range("2026-01-01", "2026-12-31"),

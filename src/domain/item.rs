@@ -431,6 +431,8 @@ impl Details {
 pub struct Item {
     /// Database id; 0 until stored.
     pub id: i64,
+    /// Public id (a UUID v7): what exports, links and the API name it by; nil until stored.
+    pub uuid: uuid::Uuid,
     pub name: ItemName,
     pub provider: Option<Label>,
     /// The price of one billing cycle (for usage-based items: the base fee, often zero).
@@ -569,6 +571,7 @@ impl Item {
         }
         let blank = Item {
             id: 0,
+            uuid: uuid::Uuid::nil(),
             name,
             provider: None,
             cost: Money::zero(changes.currency.unwrap_or(currency)),

@@ -389,6 +389,8 @@ pub fn lookup_due(last: Option<&DomainLookup>, ledger_date: Option<NaiveDate>, n
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Site {
     pub id: i64,
+    /// Public id (a UUID v7): what exports, links and the API name it by.
+    pub uuid: uuid::Uuid,
     pub url: String,
     /// Text the page must contain (case-insensitive, in its first MiB).
     pub keyword: Option<String>,

@@ -55,14 +55,14 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.execute(
-            "INSERT INTO alert_states (workspace_id, family, alert_key, severity, title, last_posted)
-             VALUES (?1, ?2, ?3, ?4, ?6, ?5)
+            "INSERT INTO alert_states (workspace_id, family, alert_key, severity, title, last_posted, uuid)
+             VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?7)
              ON CONFLICT (workspace_id, family) DO UPDATE
              SET alert_key = excluded.alert_key, severity = excluded.severity, title = excluded.title,
                  last_posted = excluded.last_posted,
                  acknowledged_by = NULL, acknowledged_at = NULL, snoozed_until = NULL, resolved_at = NULL,
                  channel_id = NULL, message_id = NULL",
-            args![workspace.as_str(), family, key, i64::from(severity), now, title],
+            args![workspace.as_str(), family, key, i64::from(severity), now, title, super::public_id(now)],
         )
         .await?;
         Ok(())

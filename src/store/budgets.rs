@@ -37,8 +37,8 @@ impl Tx {
     pub async fn set_budget(&mut self, workspace: &WorkspaceId, budget: &Budget, now: DateTime<Utc>) -> Result<()> {
         self.workspace_changed(workspace);
         self.execute(
-            "INSERT INTO budgets (workspace_id, scope, amount, currency, thresholds, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+            "INSERT INTO budgets (workspace_id, scope, amount, currency, thresholds, created_at, updated_at, uuid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
              ON CONFLICT (workspace_id, scope) DO UPDATE
              SET amount = excluded.amount, currency = excluded.currency, thresholds = excluded.thresholds,
                  updated_at = excluded.updated_at",
@@ -49,6 +49,7 @@ impl Tx {
                 budget.amount.currency.code(),
                 budget.thresholds.to_string(),
                 now,
+                super::public_id(now),
             ],
         )
         .await?;

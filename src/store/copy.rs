@@ -26,6 +26,7 @@ pub enum Type {
     Time,
     Json,
     Blob,
+    Uuid,
 }
 
 /// A table as the copy moves it.
@@ -40,6 +41,8 @@ pub struct Table {
 }
 
 use Type::{Blob, Bool, Date, Int, Json, Text, Time};
+
+const UUID: (&str, Type) = ("uuid", Type::Uuid);
 
 /// Every table of the ledger, parents before children.
 pub const TABLES: &[Table] = &[
@@ -64,6 +67,7 @@ pub const TABLES: &[Table] = &[
             ("site_up_after", Int),
             ("version", Int),
             ("read_model_epoch", Int),
+            UUID,
         ],
     },
     Table {
@@ -102,6 +106,7 @@ pub const TABLES: &[Table] = &[
             ("usage_read_on", Date),
             ("version", Int),
             ("usage_last_cycle", Json),
+            UUID,
         ],
     },
     Table {
@@ -122,6 +127,7 @@ pub const TABLES: &[Table] = &[
             ("created_at", Time),
             ("created_by", Text),
             ("deleted_at", Time),
+            UUID,
         ],
     },
     Table {
@@ -135,6 +141,7 @@ pub const TABLES: &[Table] = &[
             ("rate", Type::Decimal),
             ("effective_date", Date),
             ("updated_at", Time),
+            UUID,
         ],
     },
     Table {
@@ -165,6 +172,7 @@ pub const TABLES: &[Table] = &[
             ("thresholds", Text),
             ("created_at", Time),
             ("updated_at", Time),
+            UUID,
         ],
     },
     Table {
@@ -178,6 +186,7 @@ pub const TABLES: &[Table] = &[
             ("at_time", Text),
             ("last_posted_slot", Time),
             ("updated_at", Time),
+            UUID,
         ],
     },
     Table {
@@ -216,6 +225,7 @@ pub const TABLES: &[Table] = &[
             ("resolved_at", Time),
             ("channel_id", Text),
             ("message_id", Text),
+            UUID,
         ],
     },
     Table {
@@ -236,6 +246,7 @@ pub const TABLES: &[Table] = &[
             ("last_probe", Json),
             ("last_tls", Json),
             ("created_at", Time),
+            UUID,
         ],
     },
     Table {
@@ -304,6 +315,7 @@ enum Value {
     Time(DateTime<Utc>),
     Json(String),
     Blob(Vec<u8>),
+    Uuid(uuid::Uuid),
 }
 
 impl Value {
@@ -317,6 +329,7 @@ impl Value {
             Time => row.time(index)?.map(Value::Time),
             Json => row.json(index)?.map(|v| Value::Json(v.into_owned())),
             Blob => row.blob(index)?.map(|v| Value::Blob(v.to_vec())),
+            Type::Uuid => row.uuid(index)?.map(Value::Uuid),
         };
         Ok(value.unwrap_or(Value::Null))
     }
@@ -332,6 +345,7 @@ impl Value {
                 Time => Arg::Time(None),
                 Json => Arg::Json(None),
                 Blob => Arg::Blob(None),
+                Type::Uuid => Arg::Uuid(None),
             },
             Value::Text(text) => Arg::from(text.as_str()),
             Value::Int(value) => Arg::from(*value),
@@ -341,6 +355,7 @@ impl Value {
             Value::Time(value) => Arg::from(*value),
             Value::Json(text) => Arg::json(Some(text.as_str())),
             Value::Blob(bytes) => Arg::Blob(Some(bytes)),
+            Value::Uuid(id) => Arg::from(*id),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::workspace::WorkspaceId;
 
 /// The columns `record_from_row` reads, in its order.
 const RECORD_COLUMNS: &str =
-    "id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by";
+    "id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by, uuid";
 
 /// Which records to read.
 #[derive(Clone, Copy, Default, Debug)]
@@ -75,8 +75,9 @@ impl Tx {
         let id = self
             .fetch_optional(
                 "INSERT INTO cost_records
-                     (workspace_id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     (workspace_id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at,
+                      created_by, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT DO NOTHING
                  RETURNING id",
                 args![
@@ -91,6 +92,7 @@ impl Tx {
                     record.note.as_ref().map(|n| n.as_str()),
                     now,
                     actor.as_str(),
+                    super::public_id(now),
                 ],
                 |row| row.required_int(0),
             )
@@ -229,7 +231,7 @@ impl Tx {
             |row| {
                 let record = record_from_row(row)?;
                 let removed =
-                    row.time(11).with_context(|| format!("cost record #{} in the database is damaged", record.id))?;
+                    row.time(12).with_context(|| format!("cost record #{} in the database is damaged", record.id))?;
                 Ok((record, removed))
             },
         )
@@ -247,8 +249,10 @@ impl Tx {
     ) -> Result<i64> {
         let usage = record.usage.as_ref().map(serde_json::to_string).transpose().context("usage to JSON")?;
         const COLUMNS: &str = "workspace_id, item_id, amount, currency, period_start, period_end, source, usage,
-                 note, created_at, created_by, deleted_at";
-        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12";
+                 note, created_at, created_by, deleted_at, uuid";
+        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13";
+        // The backup's public id with its id; a new one otherwise (or from a backup without).
+        let uuid = if keep_id && !record.uuid.is_nil() { record.uuid } else { super::public_id(record.created_at) };
         let mut args = args![
             workspace.as_str(),
             record.item_id,
@@ -262,19 +266,20 @@ impl Tx {
             record.created_at,
             record.created_by.as_str(),
             removed_at,
+            uuid,
         ]
         .to_vec();
         let sql = if keep_id {
             args.push(Arg::from(record.id));
             match self.backend() {
                 Backend::Sqlite => {
-                    format!("INSERT INTO cost_records ({COLUMNS}, id) VALUES ({VALUES}, ?13) RETURNING id")
+                    format!("INSERT INTO cost_records ({COLUMNS}, id) VALUES ({VALUES}, ?14) RETURNING id")
                 }
                 // A given id does not move PostgreSQL's sequence (SQLite's AUTOINCREMENT keeps
                 // above the largest id by itself): moved here past it, never back, so later
                 // records neither collide with it nor take an id a removed record had.
                 Backend::Postgres => format!(
-                    "INSERT INTO cost_records ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?13)
+                    "INSERT INTO cost_records ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?14)
                      RETURNING id, setval(pg_get_serial_sequence('cost_records', 'id'),
                                           GREATEST(nextval(pg_get_serial_sequence('cost_records', 'id')), id))"
                 ),
@@ -305,6 +310,7 @@ fn record_from_row(row: &dyn Columns) -> anyhow::Result<CostRecord> {
             note: row.text(8)?.map(Notes::from_stored).transpose()?,
             created_at: row.required_time(9)?,
             created_by: row.required_text(10)?.to_string(),
+            uuid: row.required_uuid(11)?,
         })
     };
     read().with_context(|| format!("cost record #{id} in the database is damaged"))

@@ -16,7 +16,7 @@ use crate::domain::workspace::{LeadTimes, WorkspaceId};
 const COLUMNS: &str = "id, kind, name, provider, cost_amount, currency, billing_period, renewal_date,
     renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units, used_units,
     usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price, billed_from, created_at,
-    updated_at, deleted_at, usage_last_cycle";
+    updated_at, deleted_at, usage_last_cycle, uuid";
 
 /// Which items a read returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -80,33 +80,48 @@ impl Tx {
         self.fetch(&sql, &[Arg::from(workspace.as_str()), Arg::Ids(&ids)], item_from_row).await
     }
 
+    /// The id of the item of `workspace` whose public id is `uuid`, if there is one.
+    pub async fn item_id_by_uuid(&mut self, workspace: &WorkspaceId, uuid: uuid::Uuid) -> Result<Option<i64>> {
+        self.fetch_optional(
+            "SELECT id FROM items WHERE workspace_id = ?1 AND uuid = ?2",
+            args![workspace.as_str(), uuid],
+            |row| row.required_int(0),
+        )
+        .await
+    }
+
     /// The items (removed ones included) written after `version` (see `read_model_version`).
     pub async fn items_since(&mut self, workspace: &WorkspaceId, version: i64) -> Result<Vec<Item>> {
         let sql = format!("SELECT {COLUMNS} FROM items WHERE workspace_id = ?1 AND version > ?2 ORDER BY id");
         self.fetch(&sql, args![workspace.as_str(), version], item_from_row).await
     }
 
-    /// Stores a new item and returns its id.
-    pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &Item) -> Result<i64> {
+    /// Stores a new item, giving it its id and (unless it has one) its public id.
+    pub async fn insert_item(&mut self, workspace: &WorkspaceId, item: &mut Item) -> Result<()> {
+        if item.uuid.is_nil() {
+            item.uuid = super::public_id(item.created_at);
+        }
         let fields = ItemFields::of(item);
         let mut args = vec![Arg::from(workspace.as_str()), Arg::from(item.kind().as_str())];
         args.extend(fields.args());
         args.push(Arg::from(item.created_at));
+        args.push(Arg::from(item.uuid));
         let id = self
             .fetch_one(
                 "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                      renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
                      used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
-                     billed_from, updated_at, usage_last_cycle, created_at)
+                     billed_from, updated_at, usage_last_cycle, created_at, uuid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                     ?23, ?24, ?25, ?26, ?27, ?28)
+                     ?23, ?24, ?25, ?26, ?27, ?28, ?29)
                  RETURNING id",
                 &args,
                 |row| row.required_int(0),
             )
             .await?;
+        item.id = id;
         self.item_changed(workspace, id);
-        Ok(id)
+        Ok(())
     }
 
     /// Overwrites a live item's fields (its id, kind and creation time stay).
@@ -170,12 +185,18 @@ impl Tx {
         args.extend(fields.args());
         args.push(Arg::from(item.created_at));
         args.push(Arg::from(item.removed_at));
+        // A backup from before public ids gives none: the item gets one now.
+        args.push(Arg::from(if keep_id && !item.uuid.is_nil() {
+            item.uuid
+        } else {
+            super::public_id(item.created_at)
+        }));
         // Without the id the database gives the next one. PostgreSQL takes a given id for an
         // identity column only when told to (`OVERRIDING SYSTEM VALUE`).
         let (id_column, overriding, id_value) = match (keep_id, self.backend()) {
             (false, _) => ("", "", ""),
-            (true, Backend::Sqlite) => (", id", "", ", ?30"),
-            (true, Backend::Postgres) => (", id", "OVERRIDING SYSTEM VALUE", ", ?30"),
+            (true, Backend::Sqlite) => (", id", "", ", ?31"),
+            (true, Backend::Postgres) => (", id", "OVERRIDING SYSTEM VALUE", ", ?31"),
         };
         if keep_id {
             args.push(Arg::from(item.id));
@@ -184,10 +205,10 @@ impl Tx {
             "INSERT INTO items (workspace_id, kind, name, name_key, provider, cost_amount, currency, billing_period,
                  renewal_date, renewal_anchor_day, auto_renew, status, notes, usage_unit, unit_price, included_units,
                  used_units, usage_limit, billed_units, usage_read_on, details, lead_days, yearly_price, plan_price,
-                 billed_from, updated_at, usage_last_cycle, created_at, deleted_at{id_column})
+                 billed_from, updated_at, usage_last_cycle, created_at, deleted_at, uuid{id_column})
              {overriding}
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27, ?28, ?29{id_value})
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30{id_value})
              RETURNING id"
         );
         let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
@@ -336,6 +357,7 @@ fn item_from_row(row: &dyn Columns) -> anyhow::Result<Item> {
         };
         Ok(Item {
             id,
+            uuid: row.required_uuid(28)?,
             name: ItemName::from_stored(row.required_text(2)?)?,
             provider: label(3)?,
             cost: Money::new(row.required_decimal(4)?, currency),

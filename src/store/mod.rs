@@ -363,6 +363,12 @@ impl Tx {
     }
 }
 
+/// A new public id for a row made at `at`: a UUID v7 (time-ordered by `at`, random otherwise).
+fn public_id(at: DateTime<Utc>) -> uuid::Uuid {
+    let seconds = u64::try_from(at.timestamp()).unwrap_or_default();
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, seconds, at.timestamp_subsec_nanos()))
+}
+
 /// Checks that a write touched exactly one row; anything else means the row changed under us.
 fn exactly_one(changed: u64, what: impl FnOnce() -> String) -> Result<()> {
     match changed {

@@ -28,11 +28,20 @@ impl Tx {
             )
             .await?;
         self.execute(
-            "INSERT INTO exchange_rates (workspace_id, base_currency, quote_currency, rate, effective_date, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO exchange_rates
+                 (workspace_id, base_currency, quote_currency, rate, effective_date, updated_at, uuid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (workspace_id, base_currency, quote_currency, effective_date)
              DO UPDATE SET rate = excluded.rate, updated_at = excluded.updated_at",
-            args![workspace.as_str(), rate.base.code(), rate.quote.code(), rate.rate, rate.date, now],
+            args![
+                workspace.as_str(),
+                rate.base.code(),
+                rate.quote.code(),
+                rate.rate,
+                rate.date,
+                now,
+                super::public_id(now)
+            ],
         )
         .await?;
         Ok(previous)

@@ -59,8 +59,8 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.execute(
-            "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+            "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at, uuid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
              ON CONFLICT (workspace_id) DO UPDATE
              SET channel_id = excluded.channel_id, cadence = excluded.cadence, at_time = excluded.at_time,
                  updated_at = excluded.updated_at",
@@ -69,7 +69,8 @@ impl Tx {
                 channel_id.to_string(),
                 schedule.cadence.to_string(),
                 schedule.at.format("%H:%M").to_string(),
-                now
+                now,
+                super::public_id(now)
             ],
         )
         .await?;
@@ -79,15 +80,16 @@ impl Tx {
     /// Stores a schedule read from a backup as it was, with the slot it last posted.
     pub async fn set_schedule_from_backup(&mut self, stored: &StoredSchedule, now: DateTime<Utc>) -> Result<()> {
         self.execute(
-            "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO report_schedules (workspace_id, channel_id, cadence, at_time, last_posted_slot, updated_at, uuid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             args![
                 stored.workspace.as_str(),
                 stored.channel_id.to_string(),
                 stored.schedule.cadence.to_string(),
                 stored.schedule.at.format("%H:%M").to_string(),
                 stored.last_posted,
-                now
+                now,
+                super::public_id(now)
             ],
         )
         .await?;

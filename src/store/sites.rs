@@ -14,7 +14,7 @@ macro_rules! select_sites {
     ($rest:literal) => {
         concat!(
             "SELECT id, workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
-                    last_checked_at, last_probe, last_tls, created_at FROM sites ",
+                    last_checked_at, last_probe, last_tls, created_at, uuid FROM sites ",
             $rest
         )
     };
@@ -28,6 +28,7 @@ fn read_site(row: &dyn Columns) -> anyhow::Result<(WorkspaceId, Site)> {
             WorkspaceId::parse(row.required_text(1)?)?,
             Site {
                 id,
+                uuid: row.required_uuid(13)?,
                 url: row.required_text(2)?.to_string(),
                 keyword: row.text(3)?.map(str::to_string),
                 interval_minutes: row.required_int(4)?.try_into()?,
@@ -71,9 +72,10 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         self.fetch_one(
-            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO sites (workspace_id, url, keyword, interval_minutes, created_at, uuid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              RETURNING id",
-            args![workspace.as_str(), url, keyword, i64::from(interval_minutes), now],
+            args![workspace.as_str(), url, keyword, i64::from(interval_minutes), now, super::public_id(now)],
             |row| row.required_int(0),
         )
         .await
@@ -93,8 +95,10 @@ impl Tx {
         let tls =
             site.last_tls.as_ref().map(serde_json::to_string).transpose().context("could not store a certificate")?;
         const COLUMNS: &str = "workspace_id, url, keyword, interval_minutes, state, state_since, failures, successes,
-                 last_checked_at, last_probe, last_tls, created_at";
-        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12";
+                 last_checked_at, last_probe, last_tls, created_at, uuid";
+        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13";
+        // The backup's public id with its id; a new one otherwise (or from a backup without).
+        let uuid = if keep_id && !site.uuid.is_nil() { site.uuid } else { super::public_id(site.created_at) };
         let args = args![
             workspace.as_str(),
             site.url.as_str(),
@@ -108,18 +112,19 @@ impl Tx {
             Arg::json(probe),
             Arg::json(tls),
             site.created_at,
+            uuid,
             site.id,
         ];
         // Without `keep_id` the id is left out (not NULL: PostgreSQL does not give the next id for
         // a NULL) and the database gives the next one.
         let (sql, args) = match (keep_id, self.backend()) {
-            (false, _) => (format!("INSERT INTO sites ({COLUMNS}) VALUES ({VALUES}) RETURNING id"), &args[..12]),
+            (false, _) => (format!("INSERT INTO sites ({COLUMNS}) VALUES ({VALUES}) RETURNING id"), &args[..13]),
             (true, Backend::Sqlite) => {
-                (format!("INSERT INTO sites ({COLUMNS}, id) VALUES ({VALUES}, ?13) RETURNING id"), args)
+                (format!("INSERT INTO sites ({COLUMNS}, id) VALUES ({VALUES}, ?14) RETURNING id"), args)
             }
             (true, Backend::Postgres) => (
                 format!(
-                    "INSERT INTO sites ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?13) RETURNING id"
+                    "INSERT INTO sites ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?14) RETURNING id"
                 ),
                 args,
             ),

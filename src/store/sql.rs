@@ -54,6 +54,8 @@ pub(super) enum Arg<'a> {
     /// JSON text (JSONB on PostgreSQL).
     Json(Option<Cow<'a, str>>),
     Blob(Option<&'a [u8]>),
+    /// A public id (UUID on PostgreSQL, its hyphenated text on SQLite).
+    Uuid(Option<uuid::Uuid>),
     /// A list of ids, used only through [`Tx::in_ids`].
     Ids(&'a [i64]),
 }
@@ -142,6 +144,18 @@ impl From<Option<DateTime<Utc>>> for Arg<'_> {
     }
 }
 
+impl From<uuid::Uuid> for Arg<'_> {
+    fn from(value: uuid::Uuid) -> Self {
+        Arg::Uuid(Some(value))
+    }
+}
+
+impl From<Option<uuid::Uuid>> for Arg<'_> {
+    fn from(value: Option<uuid::Uuid>) -> Self {
+        Arg::Uuid(value)
+    }
+}
+
 impl<'a> From<&'a [u8]> for Arg<'a> {
     fn from(value: &'a [u8]) -> Self {
         Arg::Blob(Some(value))
@@ -181,6 +195,9 @@ impl rusqlite::ToSql for Arg<'_> {
                 bytes.map_or(ToSqlOutput::Owned(Value::Null), |b| ToSqlOutput::Borrowed(ValueRef::Blob(b)))
             }
             Arg::Ids(ids) => ToSqlOutput::Owned(Value::Text(ids_json(ids))),
+            Arg::Uuid(value) => {
+                value.map_or(ToSqlOutput::Owned(Value::Null), |v| ToSqlOutput::Owned(Value::Text(v.to_string())))
+            }
         })
     }
 }
@@ -213,6 +230,7 @@ fn bind_pg<'q>(query: PgQuery<'q>, arg: &'q Arg<'q>) -> PgQuery<'q> {
         Arg::Json(text) => query.bind(text.as_deref().map(JsonText)),
         Arg::Blob(bytes) => query.bind(*bytes),
         Arg::Ids(ids) => query.bind(*ids),
+        Arg::Uuid(value) => query.bind(*value),
     }
 }
 
@@ -228,6 +246,7 @@ fn bind_sqlite<'q>(query: SqliteQuery<'q>, arg: &'q Arg<'q>) -> SqliteQuery<'q> 
         Arg::Time(value) => query.bind(value.map(super::timestamp)),
         Arg::Blob(bytes) => query.bind(*bytes),
         Arg::Ids(ids) => query.bind(ids_json(ids)),
+        Arg::Uuid(value) => query.bind(value.map(|v| v.to_string())),
     }
 }
 
@@ -264,6 +283,11 @@ pub(super) trait Columns {
     /// JSON as text (PostgreSQL gives JSONB back normalised: key order and spacing may differ
     /// from what was written, the value does not).
     fn json(&self, index: usize) -> anyhow::Result<Option<Cow<'_, str>>>;
+    fn uuid(&self, index: usize) -> anyhow::Result<Option<uuid::Uuid>> {
+        self.text(index)?
+            .map(|text| uuid::Uuid::parse_str(text).with_context(|| format!("bad stored public id {text:?}")))
+            .transpose()
+    }
 
     fn required_text(&self, index: usize) -> anyhow::Result<&str> {
         self.text(index)?.with_context(|| format!("column {index} is empty"))
@@ -287,6 +311,10 @@ pub(super) trait Columns {
 
     fn required_time(&self, index: usize) -> anyhow::Result<DateTime<Utc>> {
         self.time(index)?.with_context(|| format!("column {index} is empty"))
+    }
+
+    fn required_uuid(&self, index: usize) -> anyhow::Result<uuid::Uuid> {
+        self.uuid(index)?.with_context(|| format!("column {index} is empty"))
     }
 
     fn required_json(&self, index: usize) -> anyhow::Result<Cow<'_, str>> {
@@ -409,6 +437,10 @@ impl Columns for sqlx::postgres::PgRow {
     fn json(&self, index: usize) -> anyhow::Result<Option<Cow<'_, str>>> {
         let value: Option<sqlx::types::Json<Box<serde_json::value::RawValue>>> = self.try_get(index)?;
         Ok(value.map(|json| Cow::Owned(json.0.get().to_string())))
+    }
+
+    fn uuid(&self, index: usize) -> anyhow::Result<Option<uuid::Uuid>> {
+        Ok(self.try_get(index)?)
     }
 }
 

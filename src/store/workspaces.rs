@@ -13,9 +13,9 @@ impl Tx {
     /// Creates the workspace with default settings unless it exists.
     pub async fn ensure_workspace(&mut self, workspace: &WorkspaceId, now: DateTime<Utc>) -> Result<()> {
         self.execute(
-            "INSERT INTO workspaces (id, created_at, updated_at) VALUES (?1, ?2, ?2)
+            "INSERT INTO workspaces (id, created_at, updated_at, uuid) VALUES (?1, ?2, ?2, ?3)
              ON CONFLICT (id) DO NOTHING",
-            args![workspace.as_str(), now],
+            args![workspace.as_str(), now, super::public_id(now)],
         )
         .await?;
         Ok(())
