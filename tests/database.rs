@@ -213,6 +213,7 @@ async fn a_wrong_password_host_or_database_is_one_line_naming_where_never_the_pa
     let refused = "postgres://jarvis:s3cret-pw@127.0.0.1:1/ledger";
     let (_, stderr) = run(jarvis(refused).env("JARVIS_DB_CONNECT_TIMEOUT", "2").arg("dashboard"), 3);
     assert!(stderr.contains("at 127.0.0.1:1 database ledger") && !stderr.contains("s3cret-pw"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("refused"), "says why: {stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "answered within the connect timeouts");
 }

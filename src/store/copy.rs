@@ -506,11 +506,19 @@ impl Store {
 }
 
 impl Tx {
-    /// Inserts `rows` (values of `columns`, in order) into `table`, several rows per statement.
+    /// Inserts `rows` (values of `columns`, in order) into `table`: on SQLite one prepared
+    /// statement stepped per row, on PostgreSQL a thousand rows a statement (one round trip).
     async fn insert_rows(&mut self, table: &Table, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
-        // PostgreSQL takes at most 65,535 parameters a statement; SQLite 32,766.
-        let per_statement = (30_000 / columns.len()).max(1);
-        for chunk in rows.chunks(per_statement) {
+        if self.backend() == Backend::Sqlite {
+            let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
+            let sql = format!("INSERT INTO {} ({}) VALUES ({})", table.name, columns.join(", "), placeholders.join(", "));
+            let args: Vec<Vec<Arg<'_>>> = rows
+                .iter()
+                .map(|row| row.iter().zip(table.columns).map(|(value, (_, kind))| value.arg(*kind)).collect())
+                .collect();
+            return self.execute_each(&sql, &args).await;
+        }
+        for chunk in rows.chunks(1000) {
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, columns.join(", "));
             let mut args = Vec::with_capacity(chunk.len() * columns.len());
             for (r, row) in chunk.iter().enumerate() {

@@ -273,14 +273,29 @@ async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
         .map_err(|_| anyhow::anyhow!("DATABASE_URL for PostgreSQL ({place}) could not be read; the form is postgres://USER:PASSWORD@HOST:PORT/DATABASE"))?
         .application_name("jarvis")
         .options([("statement_timeout", format!("{}ms", settings.statement_timeout.as_millis()))]);
-    let pool = PgPoolOptions::new()
+    let pool = match PgPoolOptions::new()
         .max_connections(settings.pool_size)
         .acquire_timeout(settings.connect_timeout)
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
-        .map_err(|error| {
-            ConnectFailed(format!("could not connect to PostgreSQL at {place}: {}", connect_failure(&error)))
-        })?;
+    {
+        Ok(pool) => pool,
+        Err(error) => {
+            // The pool retries a refused or unreachable server until its timeout and then says
+            // only that; one more direct attempt tells why.
+            let cause = match error {
+                sqlx::Error::PoolTimedOut => {
+                    use sqlx::ConnectOptions as _;
+                    match tokio::time::timeout(Duration::from_secs(3), options.connect()).await {
+                        Ok(Err(direct)) => connect_failure(&direct),
+                        _ => connect_failure(&error),
+                    }
+                }
+                other => connect_failure(&other),
+            };
+            return Err(ConnectFailed(format!("could not connect to PostgreSQL at {place}: {cause}")).into());
+        }
+    };
     let version: String = sqlx::query_scalar("SHOW server_version_num")
         .fetch_one(&pool)
         .await

@@ -461,11 +461,12 @@ fn postgres_sql(sql: &str) -> String {
     out
 }
 
-/// What a write that broke a constraint broke, for the errors users can be told about.
-fn constraint_error(table_constraint: Option<&str>, sqlite_message: Option<&str>) -> Option<StoreError> {
-    let names_an_item = table_constraint.is_some_and(|name| name.starts_with("items_"))
-        || sqlite_message.is_some_and(|message| message.contains("items."));
-    names_an_item.then_some(StoreError::NameTaken)
+/// What a write that broke a uniqueness constraint broke, for the errors users can be told about:
+/// an item name already taken (`items_unique_name`; SQLite names its columns instead).
+fn constraint_error(constraint: Option<&str>, message: Option<&str>) -> Option<StoreError> {
+    let name_taken = constraint == Some("items_unique_name")
+        || message.is_some_and(|message| message.contains("items.name_key"));
+    name_taken.then_some(StoreError::NameTaken)
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -581,6 +582,30 @@ impl Tx {
             .map_err(StoreError::from)
     }
 
+    /// Runs `sql` once per list of arguments in `rows` (SQLite only: one statement prepared once,
+    /// stepped per row on the transaction's connection, the quickest way to load many rows).
+    pub(super) async fn execute_each(&mut self, sql: &str, rows: &[Vec<Arg<'_>>]) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(tx) => {
+                let connection: &mut sqlx::SqliteConnection = tx;
+                sqlite_call(connection, |connection| {
+                    let mut statement = connection.prepare(sql)?;
+                    for args in rows {
+                        statement.execute(rusqlite::params_from_iter(args.iter()))?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Conn::Postgres(_) => {
+                for args in rows {
+                    self.execute(sql, args).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Runs a statement that returns no rows; returns how many rows it changed.
     pub(super) async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
         match &mut self.conn {
@@ -624,6 +649,16 @@ fn first_line(sql: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_taken_item_name_is_told_as_such() {
+        let taken = |constraint, message| matches!(constraint_error(constraint, message), Some(StoreError::NameTaken));
+        assert!(taken(Some("items_unique_name"), Some("duplicate key value violates unique constraint")));
+        assert!(taken(None, Some("UNIQUE constraint failed: items.workspace_id, items.kind, items.name_key")));
+        assert!(!taken(Some("items_pkey"), Some("duplicate key value violates unique constraint \"items_pkey\"")));
+        assert!(!taken(Some("items_by_uuid"), None));
+        assert!(!taken(None, Some("UNIQUE constraint failed: items.uuid")));
+    }
 
     #[test]
     fn placeholders_become_postgres_ones_outside_quoted_text() {

@@ -163,10 +163,13 @@ impl Clock for ManualClock {
 }
 
 /// Runs one test body once per backend: `on_both_backends! { async fn name(db) { ... } }` makes
-/// `name::sqlite` and `name::postgres` (tokio tests; `multi_thread` before `async` picks that
-/// runtime), each calling the body with a fresh [`TestDb`].
+/// `name::sqlite` and `name::postgres` (tokio tests; `multi_thread` or `four_threads` before
+/// `async` picks that runtime), each calling the body with a fresh [`TestDb`].
 #[macro_export]
 macro_rules! on_both_backends {
+    ($(#[doc = $doc:literal])* four_threads async fn $name:ident($db:ident) $body:block) => {
+        $crate::on_both_backends!(@tests (flavor = "multi_thread", worker_threads = 4), $name, $db, $body, $($doc)*);
+    };
     ($(#[doc = $doc:literal])* multi_thread async fn $name:ident($db:ident) $body:block) => {
         $crate::on_both_backends!(@tests (flavor = "multi_thread"), $name, $db, $body, $($doc)*);
     };
