@@ -381,7 +381,10 @@ async fn onto_postgres(admin: &str, db: &Path, name: &str) -> anyhow::Result<(St
     let back_in = started.elapsed();
     store.close().await;
     anyhow::ensure!(report.differences.is_empty(), "db copy back: dashboards differ in {:?}", report.differences);
-    rows.push(format!("| {name} | db copy PostgreSQL -> SQLite | {records} records in {:.1} s | | | |", back_in.as_secs_f64()));
+    rows.push(format!(
+        "| {name} | db copy PostgreSQL -> SQLite | {records} records in {:.1} s | | | |",
+        back_in.as_secs_f64()
+    ));
     std::fs::remove_file(&back).ok();
     Ok((url, rows))
 }
@@ -549,7 +552,9 @@ async fn main() -> anyhow::Result<()> {
     let bot = env("JARVIS_BENCH_BOT", 1);
     let postgres = std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok();
     if postgres.is_none() {
-        eprintln!("*** PostgreSQL part SKIPPED: set JARVIS_BENCH_DATABASE_URL (or TEST_DATABASE_URL) to measure it ***");
+        eprintln!(
+            "*** PostgreSQL part SKIPPED: set JARVIS_BENCH_DATABASE_URL (or TEST_DATABASE_URL) to measure it ***"
+        );
     }
     let dir = tempfile::tempdir()?;
 

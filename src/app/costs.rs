@@ -256,9 +256,12 @@ impl App {
         let window = DateRange::between(from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX))?;
         let mut tx = self.store.read().await?;
         let settings = tx.settings(workspace).await?;
-        let item_id = match item {
-            Some(reference) => Some(resolve_any(&mut tx, workspace, reference).await?.id),
-            None => None,
+        let (item_id, item_uuid) = match item {
+            Some(reference) => {
+                let item = resolve_any(&mut tx, workspace, reference).await?;
+                (Some(item.id), Some(item.uuid))
+            }
+            None => (None, None),
         };
         let lines = tx.cost_lines(workspace, CostFilter { item_id, from, to }).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
@@ -275,6 +278,7 @@ impl App {
         Ok(CostHistory {
             base_currency: base,
             item_id,
+            item_uuid,
             from,
             to,
             records: records.iter().map(|r| CostView::new(r, items.get(&r.item_id), base, &rates)).collect(),

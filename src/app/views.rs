@@ -310,6 +310,8 @@ pub struct CostHistory {
     pub base_currency: Currency,
     /// The item asked about (its id), when only one item's records were.
     pub item_id: Option<i64>,
+    /// Its public id.
+    pub item_uuid: Option<uuid::Uuid>,
     /// The days asked about, when limited.
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

@@ -29,7 +29,7 @@ pub enum Listing {
     /// The items of one category (`/infra list`...).
     Items(Category),
     /// `/cost history`: one item's records or all, within the days asked about.
-    History { item: Option<i64>, from: Option<NaiveDate>, to: Option<NaiveDate> },
+    History { item: Option<uuid::Uuid>, from: Option<NaiveDate>, to: Option<NaiveDate> },
     /// `/renewals` in the next `days` days.
     Renewals { days: u32 },
 }
@@ -45,7 +45,7 @@ impl Listing {
     }
 
     /// The custom id of a button leading to `page` of this list (at most 100 characters, as
-    /// Discord requires: at most 66 here).
+    /// Discord requires: at most 81 here).
     pub fn custom_id(self, page: u32) -> String {
         let day = |d: Option<NaiveDate>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
         match self {
@@ -74,7 +74,7 @@ impl Listing {
             ["history", item, from, to, _] => Listing::History {
                 item: match *item {
                     "-" => None,
-                    id => Some(id.parse().ok()?),
+                    id => Some(uuid::Uuid::try_parse(id).ok()?),
                 },
                 from: optional_day(from)?,
                 to: optional_day(to)?,
@@ -105,7 +105,7 @@ pub async fn render(
             present(renderer, listing, Page::Items, &list, &list.paging, colour::INFO)
         }
         Listing::History { item, from, to } => {
-            let reference = item.map(|id| ItemRef::new(format!("#{id}")));
+            let reference = item.map(|id| ItemRef::new(id.to_string()));
             let history = app.cost_history(workspace, reference.as_ref(), from, to, request).await?;
             present(renderer, listing, Page::History, &history, &history.paging, colour::INFO)
         }
@@ -198,20 +198,21 @@ mod tests {
     #[test]
     fn custom_ids_carry_the_list_and_the_page_and_read_back() {
         let day = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let id = uuid::Uuid::parse_str("01a22bae-b680-7953-a35c-76f45a672e2d").unwrap();
         check(Listing::Items(Category::Ai), 2, "page:items:ai_services:2");
         check(Listing::Items(Category::ThirdParty), 1, "page:items:third_party:1");
         check(Listing::History { item: None, from: None, to: None }, 3, "page:history:-:-:-:3");
         check(
-            Listing::History { item: Some(42), from: day("2026-09-01"), to: day("2026-11-30") },
+            Listing::History { item: Some(id), from: day("2026-09-01"), to: day("2026-11-30") },
             7,
-            "page:history:42:2026-09-01:2026-11-30:7",
+            "page:history:01a22bae-b680-7953-a35c-76f45a672e2d:2026-09-01:2026-11-30:7",
         );
         check(Listing::Renewals { days: 30 }, 4, "page:renewals:30:4");
         // The longest there can be still fits.
         check(
-            Listing::History { item: Some(i64::MAX), from: day("2026-01-01"), to: day("2026-12-31") },
+            Listing::History { item: Some(id), from: day("2026-01-01"), to: day("2026-12-31") },
             u32::MAX,
-            "page:history:9223372036854775807:2026-01-01:2026-12-31:4294967295",
+            "page:history:01a22bae-b680-7953-a35c-76f45a672e2d:2026-01-01:2026-12-31:4294967295",
         );
     }
 
@@ -223,6 +224,7 @@ mod tests {
             "page:items:ai_services:0",
             "page:items:nonsense:2",
             "page:history:x:-:-:2",
+            "page:history:42:-:-:2",
             "page:history:-:2026-13-01:-:2",
             "page:renewals:30",
             "page:renewals:30:2:9",

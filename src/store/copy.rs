@@ -511,7 +511,8 @@ impl Tx {
     async fn insert_rows(&mut self, table: &Table, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
         if self.backend() == Backend::Sqlite {
             let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
-            let sql = format!("INSERT INTO {} ({}) VALUES ({})", table.name, columns.join(", "), placeholders.join(", "));
+            let sql =
+                format!("INSERT INTO {} ({}) VALUES ({})", table.name, columns.join(", "), placeholders.join(", "));
             let args: Vec<Vec<Arg<'_>>> = rows
                 .iter()
                 .map(|row| row.iter().zip(table.columns).map(|(value, (_, kind))| value.arg(*kind)).collect())

@@ -464,8 +464,8 @@ fn postgres_sql(sql: &str) -> String {
 /// What a write that broke a uniqueness constraint broke, for the errors users can be told about:
 /// an item name already taken (`items_unique_name`; SQLite names its columns instead).
 fn constraint_error(constraint: Option<&str>, message: Option<&str>) -> Option<StoreError> {
-    let name_taken = constraint == Some("items_unique_name")
-        || message.is_some_and(|message| message.contains("items.name_key"));
+    let name_taken =
+        constraint == Some("items_unique_name") || message.is_some_and(|message| message.contains("items.name_key"));
     name_taken.then_some(StoreError::NameTaken)
 }
 

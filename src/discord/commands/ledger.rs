@@ -129,7 +129,7 @@ async fn cost_history(
     let request = PageRequest::with_number(page.map_or(PageNumber::Last, PageNumber::Nth), per_page)?;
     let history = guard::app(ctx).cost_history(&ws, reference.as_ref(), from, to, request).await?;
     // The buttons carry the item's id, whatever the member typed.
-    let listing = Listing::History { item: history.item_id, from, to };
+    let listing = Listing::History { item: history.item_uuid, from, to };
     let (embed, buttons) = paging::present(renderer, listing, Page::History, &history, &history.paging, colour::INFO)?;
     ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
     Ok(())
