@@ -13,15 +13,7 @@ use jarvis::app::{App, FixedClock};
 const NOW: &str = "2026-11-30T12:00:00Z";
 
 fn jarvis(url: &str) -> Command {
-    let mut cmd = Command::cargo_bin("jarvis").unwrap();
-    cmd.env("DATABASE_URL", url)
-        .env("JARVIS_FAKE_NOW", NOW)
-        .env("JARVIS_RDAP", "off")
-        .env_remove("JARVIS_TODAY")
-        .env_remove("JARVIS_WORKSPACE")
-        .env_remove("JARVIS_LANG")
-        .env_remove("RUST_LOG");
-    cmd
+    common::jarvis_on(url, NOW)
 }
 
 /// Runs `cmd`, expecting `code`; returns (stdout, stderr).

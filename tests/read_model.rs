@@ -832,15 +832,7 @@ async fn a_database_from_before_the_read_model_gets_its_roll_ups_at_start_up() {
 
 /// The `jarvis` binary on the database at `path`, with today fixed.
 fn jarvis(path: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("jarvis").unwrap();
-    cmd.env("DATABASE_URL", format!("sqlite://{}", path.display()))
-        .env("JARVIS_FAKE_NOW", "2026-05-20T12:00:00Z")
-        .env("JARVIS_RDAP", "off")
-        .env_remove("JARVIS_TODAY")
-        .env_remove("JARVIS_WORKSPACE")
-        .env_remove("JARVIS_LANG")
-        .env_remove("RUST_LOG");
-    cmd
+    common::jarvis_on(&format!("sqlite://{}", path.display()), "2026-05-20T12:00:00Z")
 }
 
 /// Runs a statement on the database file behind Jarvis's back.

@@ -13,15 +13,7 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ledg
 const RELEASE: &str = "release-2026-12-06";
 
 fn jarvis(url: &str) -> Command {
-    let mut cmd = Command::cargo_bin("jarvis").unwrap();
-    cmd.env("DATABASE_URL", url)
-        .env("JARVIS_FAKE_NOW", "2026-11-30T12:00:00Z")
-        .env("JARVIS_RDAP", "off")
-        .env_remove("JARVIS_TODAY")
-        .env_remove("JARVIS_WORKSPACE")
-        .env_remove("JARVIS_LANG")
-        .env_remove("RUST_LOG");
-    cmd
+    common::jarvis_on(url, "2026-11-30T12:00:00Z")
 }
 
 fn stdout(cmd: &mut Command) -> String {

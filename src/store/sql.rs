@@ -276,13 +276,32 @@ pub(super) trait Columns {
     fn text(&self, index: usize) -> anyhow::Result<Option<&str>>;
     fn int(&self, index: usize) -> anyhow::Result<Option<i64>>;
     fn blob(&self, index: usize) -> anyhow::Result<Option<&[u8]>>;
-    fn bool(&self, index: usize) -> anyhow::Result<Option<bool>>;
-    fn decimal(&self, index: usize) -> anyhow::Result<Option<Decimal>>;
-    fn date(&self, index: usize) -> anyhow::Result<Option<NaiveDate>>;
-    fn time(&self, index: usize) -> anyhow::Result<Option<DateTime<Utc>>>;
+
+    // The rest read SQLite's encodings (integers for flags, exact text for the others); the
+    // PostgreSQL row reads its own types instead.
+
+    fn bool(&self, index: usize) -> anyhow::Result<Option<bool>> {
+        Ok(self.int(index)?.map(|value| value != 0))
+    }
+
+    fn decimal(&self, index: usize) -> anyhow::Result<Option<Decimal>> {
+        self.text(index)?.map(super::parse_decimal).transpose()
+    }
+
+    fn date(&self, index: usize) -> anyhow::Result<Option<NaiveDate>> {
+        self.text(index)?.map(|text| fast_date(text).with_context(|| format!("bad stored date {text:?}"))).transpose()
+    }
+
+    fn time(&self, index: usize) -> anyhow::Result<Option<DateTime<Utc>>> {
+        self.text(index)?.map(parse_timestamp).transpose()
+    }
+
     /// JSON as text (PostgreSQL gives JSONB back normalised: key order and spacing may differ
     /// from what was written, the value does not).
-    fn json(&self, index: usize) -> anyhow::Result<Option<Cow<'_, str>>>;
+    fn json(&self, index: usize) -> anyhow::Result<Option<Cow<'_, str>>> {
+        Ok(self.text(index)?.map(Cow::Borrowed))
+    }
+
     fn uuid(&self, index: usize) -> anyhow::Result<Option<uuid::Uuid>> {
         self.text(index)?
             .map(|text| uuid::Uuid::parse_str(text).with_context(|| format!("bad stored public id {text:?}")))
@@ -349,26 +368,6 @@ impl Columns for rusqlite::Row<'_> {
             other => anyhow::bail!("column {index} holds {:?}, not a blob", other.data_type()),
         }
     }
-
-    fn bool(&self, index: usize) -> anyhow::Result<Option<bool>> {
-        Ok(self.int(index)?.map(|value| value != 0))
-    }
-
-    fn decimal(&self, index: usize) -> anyhow::Result<Option<Decimal>> {
-        self.text(index)?.map(super::parse_decimal).transpose()
-    }
-
-    fn date(&self, index: usize) -> anyhow::Result<Option<NaiveDate>> {
-        self.text(index)?.map(|text| fast_date(text).with_context(|| format!("bad stored date {text:?}"))).transpose()
-    }
-
-    fn time(&self, index: usize) -> anyhow::Result<Option<DateTime<Utc>>> {
-        self.text(index)?.map(parse_timestamp).transpose()
-    }
-
-    fn json(&self, index: usize) -> anyhow::Result<Option<Cow<'_, str>>> {
-        Ok(self.text(index)?.map(Cow::Borrowed))
-    }
 }
 
 impl Columns for sqlx::sqlite::SqliteRow {
@@ -382,26 +381,6 @@ impl Columns for sqlx::sqlite::SqliteRow {
 
     fn blob(&self, index: usize) -> anyhow::Result<Option<&[u8]>> {
         Ok(self.try_get(index)?)
-    }
-
-    fn bool(&self, index: usize) -> anyhow::Result<Option<bool>> {
-        Ok(self.int(index)?.map(|value| value != 0))
-    }
-
-    fn decimal(&self, index: usize) -> anyhow::Result<Option<Decimal>> {
-        self.text(index)?.map(super::parse_decimal).transpose()
-    }
-
-    fn date(&self, index: usize) -> anyhow::Result<Option<NaiveDate>> {
-        self.text(index)?.map(|text| fast_date(text).with_context(|| format!("bad stored date {text:?}"))).transpose()
-    }
-
-    fn time(&self, index: usize) -> anyhow::Result<Option<DateTime<Utc>>> {
-        self.text(index)?.map(parse_timestamp).transpose()
-    }
-
-    fn json(&self, index: usize) -> anyhow::Result<Option<Cow<'_, str>>> {
-        Ok(self.text(index)?.map(Cow::Borrowed))
     }
 }
 

@@ -270,3 +270,17 @@ impl Drop for PostgresDb {
         .join();
     }
 }
+
+/// The `jarvis` binary on the ledger at `url`, its clock fixed at `now` (RFC 3339), no registry
+/// lookups, and none of the caller's `JARVIS_*` settings.
+pub fn jarvis_on(url: &str, now: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("jarvis").unwrap();
+    cmd.env("DATABASE_URL", url)
+        .env("JARVIS_FAKE_NOW", now)
+        .env("JARVIS_RDAP", "off")
+        .env_remove("JARVIS_TODAY")
+        .env_remove("JARVIS_WORKSPACE")
+        .env_remove("JARVIS_LANG")
+        .env_remove("RUST_LOG");
+    cmd
+}
