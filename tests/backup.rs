@@ -122,66 +122,72 @@ async fn assert_untouched(app: &App, workspace: &WorkspaceId) {
     assert!(app.audit_log(workspace, PageRequest::first(10).unwrap()).await.unwrap().entries.is_empty());
 }
 
-#[tokio::test]
-async fn a_backup_restored_into_a_new_database_exports_identically() {
-    let original = TestDb::new().await;
-    let local = ws("local");
-    full_workspace(&original, &local).await;
-    let app = original.app_at(LATER);
-    let exported = backup(&app, &local).await;
+on_both_backends! {
+    async fn a_backup_restored_into_a_new_database_exports_identically(copy) {
+        let original = TestDb::new().await;
+        let local = ws("local");
+        full_workspace(&original, &local).await;
+        let app = original.app_at(LATER);
+        let exported = backup(&app, &local).await;
 
-    let copy = TestDb::new().await;
-    let restored_ws = ws("restored");
-    let restored_app = copy.app_at(LATER);
-    let restored = restored_app.restore(&restored_ws, ME, "backup.json", &exported).await.unwrap();
-    assert_eq!(
-        (restored.items, restored.removed_items, restored.exchange_rates, restored.budgets, restored.sites),
-        (17, 1, 3, 2, 3)
-    );
-    assert_eq!(restored.removed_cost_records, 1, "the mistake");
-    assert!(restored.report_schedule);
-    assert!(restored.renumbered.is_empty(), "a new database keeps every id");
+        let restored_ws = ws("restored");
+        let restored_app = copy.app_at(LATER);
+        let restored = restored_app.restore(&restored_ws, ME, "backup.json", &exported).await.unwrap();
+        assert_eq!(
+            (restored.items, restored.removed_items, restored.exchange_rates, restored.budgets, restored.sites),
+            (17, 1, 3, 2, 3)
+        );
+        assert_eq!(restored.removed_cost_records, 1, "the mistake");
+        assert!(restored.report_schedule);
+        assert!(restored.renumbered.is_empty(), "a new database keeps every id");
 
-    let again = backup(&restored_app, &restored_ws).await;
-    let as_if_local = again.replacen("\"workspace\": \"restored\"", "\"workspace\": \"local\"", 1);
-    assert!(as_if_local == exported, "the second export differs:\n{}", first_difference(&exported, &as_if_local));
+        let again = backup(&restored_app, &restored_ws).await;
+        let as_if_local = again.replacen("\"workspace\": \"restored\"", "\"workspace\": \"local\"", 1);
+        assert!(as_if_local == exported, "the second export differs:\n{}", first_difference(&exported, &as_if_local));
 
-    // Stored amounts travel exactly, never rounded.
-    for amount in ["\"amount\": \"0.0000008\"", "\"amount\": \"0.000000000012\"", "\"unit_price\": \"0.00000015\""] {
-        assert!(exported.contains(amount), "{amount} is not in the backup");
-    }
-    assert!(exported.contains("\"rate\": \"1.0831234567\""));
-    let all: Value = serde_json::from_str(&exported).unwrap();
-    let long = all["cost_records"].as_array().unwrap().iter().filter_map(|r| r["amount"].as_str());
-    assert!(long.clone().any(|a| a.len() > 20), "month close writes long decimals: {:?}", long.collect::<Vec<_>>());
-    let replica = all["items"].as_array().unwrap().iter().find(|i| i["name"] == "db-replica").unwrap();
-    assert_eq!((&replica["renewal_date"], &replica["renewal_anchor_day"]), (&"2027-02-28".into(), &31.into()));
+        // Stored amounts travel exactly, never rounded.
+        for amount in ["\"amount\": \"0.0000008\"", "\"amount\": \"0.000000000012\"", "\"unit_price\": \"0.00000015\""] {
+            assert!(exported.contains(amount), "{amount} is not in the backup");
+        }
+        assert!(exported.contains("\"rate\": \"1.0831234567\""));
+        let all: Value = serde_json::from_str(&exported).unwrap();
+        let long = all["cost_records"].as_array().unwrap().iter().filter_map(|r| r["amount"].as_str());
+        assert!(long.clone().any(|a| a.len() > 20), "month close writes long decimals: {:?}", long.collect::<Vec<_>>());
+        let replica = all["items"].as_array().unwrap().iter().find(|i| i["name"] == "db-replica").unwrap();
+        assert_eq!((&replica["renewal_date"], &replica["renewal_anchor_day"]), (&"2027-02-28".into(), &31.into()));
 
-    // What people see is the same.
-    let dashboard = |app: App, workspace: WorkspaceId| async move {
-        serde_json::to_value(app.dashboard(&workspace, None).await.unwrap()).unwrap()
-    };
-    assert_eq!(dashboard(app.clone(), local.clone()).await, dashboard(restored_app.clone(), restored_ws.clone()).await);
-    let history = |app: App, workspace: WorkspaceId| async move {
-        serde_json::to_value(app.cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap())
+        // What people see is the same.
+        let dashboard = |app: App, workspace: WorkspaceId| async move {
+            serde_json::to_value(app.dashboard(&workspace, None).await.unwrap()).unwrap()
+        };
+        assert_eq!(dashboard(app.clone(), local.clone()).await, dashboard(restored_app.clone(), restored_ws.clone()).await);
+        let history = |app: App, workspace: WorkspaceId| async move {
+            serde_json::to_value(app.cost_history(&workspace, None, None, None, PageRequest::default()).await.unwrap())
+                .unwrap()
+        };
+        assert_eq!(history(app.clone(), local.clone()).await, history(restored_app.clone(), restored_ws.clone()).await);
+        let items = |app: App, workspace: WorkspaceId| async move {
+            serde_json::to_value(
+                app.list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items,
+            )
             .unwrap()
-    };
-    assert_eq!(history(app.clone(), local.clone()).await, history(restored_app.clone(), restored_ws.clone()).await);
-    let items = |app: App, workspace: WorkspaceId| async move {
-        serde_json::to_value(
-            app.list_items(&workspace, ItemFilter::default(), PageRequest::default()).await.unwrap().items,
-        )
-        .unwrap()
-    };
-    assert_eq!(items(app, local).await, items(restored_app.clone(), restored_ws.clone()).await);
+        };
+        assert_eq!(items(app, local).await, items(restored_app.clone(), restored_ws.clone()).await);
 
-    // One audit entry says where it came from.
-    let audit = restored_app.audit_log(&restored_ws, PageRequest::first(10).unwrap()).await.unwrap().entries;
-    assert_eq!(audit.len(), 1);
-    assert_eq!((audit[0].action.as_str(), audit[0].entity_id.as_deref()), ("workspace.restore", Some("restored")));
-    let after = audit[0].after.as_ref().unwrap();
-    assert_eq!(after["summary"], "restored from export of local at 2027-02-10T09:00:00Z");
-    assert_eq!(after["items"], 17);
+        // One audit entry says where it came from.
+        let audit = restored_app.audit_log(&restored_ws, PageRequest::first(10).unwrap()).await.unwrap().entries;
+        assert_eq!(audit.len(), 1);
+        assert_eq!((audit[0].action.as_str(), audit[0].entity_id.as_deref()), ("workspace.restore", Some("restored")));
+        let after = audit[0].after.as_ref().unwrap();
+        assert_eq!(after["summary"], "restored from export of local at 2027-02-10T09:00:00Z");
+        assert_eq!(after["items"], 17);
+
+        // The ids the backup kept stay taken: new rows get new ones (PostgreSQL's sequences moved on).
+        let added = restored_app.add_item(&restored_ws, ME, Kind::Cdn, &named("after-restore", "5")).await.unwrap();
+        let restored_ids: Vec<i64> =
+            all["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+        assert!(restored_ids.iter().all(|id| *id < added.item.id), "{} after {restored_ids:?}", added.item.id);
+    }
 }
 
 /// Where two texts first differ, with a little context.

@@ -120,6 +120,22 @@ async fn a_copy_refuses_a_target_that_holds_data_or_itself() {
     assert!(stderr.contains("The target is the ledger itself"), "{stderr}");
     // Nothing was written into the other ledger.
     assert_eq!(rows(&other).iter().find(|(t, _)| t == "items").unwrap().1, 1);
+
+    // A ledger of the last release is refused as it is: not migrated first (its release could not
+    // open it any more).
+    let older = dir.path().join("older.db");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ledger/release-2026-12-06.db"), &older).unwrap();
+    let older = format!("sqlite://{}", older.display());
+    let level = || {
+        let status: serde_json::Value =
+            serde_json::from_str(&run(jarvis(&older).args(["--json", "db", "status"]), 0).0).unwrap();
+        (status["migration"]["version"].clone(), status["pending"].as_array().unwrap().len())
+    };
+    let before = level();
+    assert_eq!(before.0, 20261210000001_i64, "the fixture is at the last release's level");
+    let (_, stderr) = run(jarvis(&source).args(["db", "copy", "--to", &older]), 1);
+    assert!(stderr.contains("already holds a ledger"), "{stderr}");
+    assert_eq!(level(), before, "the refused target was not migrated");
 }
 
 /// A copy stopped midway (its future dropped after the first page of records, as a killed process
@@ -172,15 +188,52 @@ on_both_backends! {
 }
 
 #[test]
-fn status_names_the_database_without_its_password_and_lists_pending_migrations() {
+fn status_looks_without_changing_and_lists_pending_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("new.db").display());
+    // A file that is not there is said so, not made.
+    let (_, stderr) = run(jarvis(&url).args(["db", "status"]), 3);
+    assert!(stderr.contains("there is no database at") && !dir.path().join("new.db").exists(), "{stderr}");
+    // An empty database: no migrations yet, all of them pending.
+    std::fs::File::create(dir.path().join("new.db")).unwrap();
     let (stdout, _) = run(jarvis(&url).args(["db", "status"]), 0);
     assert!(stdout.contains("Backend:    SQLite") && stdout.contains("new.db"), "{stdout}");
     assert!(stdout.contains("none yet") && stdout.contains("Pending:"), "{stdout}");
+    // A ledger of the last release: its level, the one migration pending, and it stays so.
+    let older = dir.path().join("older.db");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ledger/release-2026-12-06.db"), &older).unwrap();
+    let before = std::fs::read(&older).unwrap();
+    let (stdout, _) = run(jarvis(&format!("sqlite://{}", older.display())).args(["db", "status"]), 0);
+    assert!(
+        stdout.contains("Migrations: up to 20261210000001") && stdout.contains("20261211000001 public ids"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("spend_rollups") && stdout.contains("cost_records"), "{stdout}");
+    assert!(std::fs::read(&older).unwrap() == before, "db status changed the file");
     run(jarvis(&url).args(["item", "list"]), 0);
     let (stdout, _) = run(jarvis(&url).args(["db", "status"]), 0);
     assert!(stdout.contains("Migrations: up to ") && !stdout.contains("Pending:"), "{stdout}");
+}
+
+#[tokio::test]
+async fn no_url_shows_its_password_however_it_is_written() {
+    let Some(postgres) = PostgresDb::create().await else { return };
+    let mut parsed = url::Url::parse(&postgres.url).unwrap();
+    parsed.set_password(Some("s3cret-pw")).unwrap();
+    let with_password = parsed.to_string();
+    // db status on PostgreSQL (the test cluster trusts the role: the password is not checked).
+    let (stdout, stderr) = run(jarvis(&with_password).args(["db", "status"]), 0);
+    assert!(stdout.contains("Backend:    PostgreSQL") && stdout.contains("database jarvis_test_"), "{stdout}");
+    assert!(!stdout.contains("s3cret-pw") && !stderr.contains("s3cret-pw"), "{stdout}{stderr}");
+    // A scheme in capitals is PostgreSQL's too; a misspelt one is refused by its scheme alone.
+    let shouted = with_password.replacen("postgres://", "POSTGRES://", 1);
+    let (stdout, _) = run(jarvis(&shouted).args(["db", "status"]), 0);
+    assert!(stdout.contains("Backend:    PostgreSQL") && !stdout.contains("s3cret-pw"), "{stdout}");
+    for wrong in ["postgress://jarvis:s3cret-pw@db.internal/jarvis", "pg://jarvis:s3cret-pw@db.internal/jarvis"] {
+        let (stdout, stderr) = run(jarvis(wrong).arg("dashboard"), 3);
+        assert!(stderr.contains("Jarvis opens sqlite://, postgres:// or postgresql://"), "{stderr}");
+        assert!(!stdout.contains("s3cret-pw") && !stderr.contains("s3cret-pw"), "{stderr}");
+    }
 }
 
 #[tokio::test]

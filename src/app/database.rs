@@ -64,7 +64,7 @@ pub fn location(url: &str) -> String {
 
 /// The status of the database at `url`, opened without migrating it.
 pub async fn database_status(url: &str) -> Result<DatabaseStatus> {
-    let store = Store::connect(url).await?;
+    let store = Store::connect_to_look(url).await?;
     let applied = store.applied_migrations().await?;
     let pending: Vec<Migration> = store
         .known_migrations()
@@ -114,8 +114,8 @@ impl App {
                 UserError::Conflict(format!("The target is the ledger itself ({to}); name another database")).into()
             );
         }
+        // Looked at before anything is written to it: a refused target is left as it was.
         let target = Store::connect(target_url).await?;
-        target.migrate().await?;
         match target.copy_state().await? {
             CopyState::Empty => {}
             CopyState::Unfinished { source, started } if restart => {
@@ -129,6 +129,12 @@ impl App {
                 ))
                 .into());
             }
+            CopyState::HoldsData { table, rows: 0 } => {
+                return Err(UserError::Conflict(format!(
+                    "{to} holds tables that are not Jarvis's (`{table}`); copy into an empty database"
+                ))
+                .into());
+            }
             CopyState::HoldsData { table, rows } => {
                 return Err(UserError::Conflict(format!(
                     "{to} already holds a ledger ({rows} rows in {table}); copy into an empty database"
@@ -136,6 +142,7 @@ impl App {
                 .into());
             }
         }
+        target.migrate().await?;
         let now = self.clock.now();
         let copied = self.store.copy_into(&target, &from, now, progress).await?;
         // Both sides read at one instant: any difference is the copy's.
@@ -150,6 +157,11 @@ impl App {
             {
                 differences.push(workspace.clone());
             }
+        }
+        // Only a copy that shows what the ledger shows is marked finished; one that does not stays
+        // marked unfinished, so Jarvis will not run on it.
+        if differences.is_empty() {
+            target.finish_copy().await?;
         }
         target.close().await;
         Ok(CopyReport {

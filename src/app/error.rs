@@ -14,8 +14,9 @@ pub enum AppError {
     #[error("this request was already carried out ({}) at {}; nothing was written again", .0.action, .0.at.format("%Y-%m-%d %H:%M UTC"))]
     Repeated(crate::store::KeyedWrite),
     /// The database did not answer (PostgreSQL down or unreachable, its connections all gone):
-    /// nothing was done, and trying again later will work. Front ends say so instead of an
-    /// apology.
+    /// trying again later will work. What was cut off before its commit was not written (a
+    /// connection lost during the commit itself leaves that unknown). Front ends say so instead
+    /// of an apology.
     #[error("the ledger is unavailable, try again in a minute")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]

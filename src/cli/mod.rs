@@ -448,7 +448,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             } else {
                 print!("{text}");
                 Err(Failure::App(AppError::Internal(anyhow::anyhow!(
-                    "the copy's dashboards differ from the ledger's in {}: do not use the copy",
+                    "the copy's dashboards differ from the ledger's in {}: the copy stays marked unfinished, and Jarvis will not run on it",
                     report.differences.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
                 ))))
             }

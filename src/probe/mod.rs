@@ -5,3 +5,9 @@
 
 pub mod rdap;
 pub mod site;
+
+/// `text` from the network without its control characters (a NUL among them, which PostgreSQL
+/// refuses in text and JSON): names from certificates and registries are stored and shown.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}

@@ -150,13 +150,16 @@ fn parse(json: &Value, source: &str, queried: &str) -> Result<Registration, Rdap
         }
     }
     let domain = ldh_name.map_or_else(|| queried.to_owned(), |name| name.trim_end_matches('.').to_lowercase());
-    let statuses =
-        items(json, "status").filter_map(Value::as_str).filter_map(non_empty).map(str::to_lowercase).collect();
+    let statuses = items(json, "status")
+        .filter_map(Value::as_str)
+        .filter_map(non_empty)
+        .map(|s| super::printable(&s.to_lowercase()))
+        .collect();
     Ok(Registration {
         domain,
         expires: event(json, "expiration"),
         registered: event(json, "registration"),
-        registrar: registrar(json),
+        registrar: registrar(json).map(|name| super::printable(&name)).filter(|name| !name.trim().is_empty()),
         statuses,
         source: source.to_owned(),
         // Set by the lookup, which knows every hop; `unencrypted` also reads `source`.
@@ -523,6 +526,15 @@ mod tests {
     fn statuses(json: &str) -> Registration {
         let json = format!(r#"{{"objectClassName": "domain", "ldhName": "example.com", "status": {json}}}"#);
         parsed(&json, "https://rdap.example/domain/example.com")
+    }
+
+    #[test]
+    fn control_characters_from_a_registry_are_dropped() {
+        let json = r#"{"objectClassName": "domain", "ldhName": "example.com", "status": ["active\u0000"],
+            "entities": [{"roles": ["registrar"], "handle": "Evil\u0000 Registrar\u0007"}]}"#;
+        let registration = parsed(json, "https://rdap.example/domain/example.com");
+        assert_eq!(registration.registrar.as_deref(), Some("Evil Registrar"));
+        assert_eq!(registration.statuses, ["active"]);
     }
 
     #[test]

@@ -18,30 +18,35 @@ pub struct AlertState {
 }
 
 impl Tx {
+    /// The workspace's alert states, by family (in byte order on both backends: PostgreSQL's own
+    /// order of text follows the database's collation).
     pub async fn alert_states(&mut self, workspace: &WorkspaceId) -> Result<Vec<AlertState>> {
-        self.fetch(
-            "SELECT family, alert_key, severity, title, last_posted, acknowledged_at, snoozed_until, resolved_at,
+        let mut states = self
+            .fetch(
+                "SELECT family, alert_key, severity, title, last_posted, acknowledged_at, snoozed_until, resolved_at,
                     channel_id, message_id
              FROM alert_states WHERE workspace_id = ?1 ORDER BY family",
-            args![workspace.as_str()],
-            |row| {
-                Ok(AlertState {
-                    remembered: Remembered {
-                        family: row.required_text(0)?.to_string(),
-                        key: row.required_text(1)?.to_string(),
-                        severity: row.required_int(2)?.try_into()?,
-                        last_posted: row.required_time(4)?,
-                        acknowledged: row.time(5)?.is_some(),
-                        snoozed_until: row.time(6)?,
-                        resolved: row.time(7)?.is_some(),
-                    },
-                    title: row.required_text(3)?.to_string(),
-                    channel_id: row.text(8)?.map(str::parse).transpose()?,
-                    message_id: row.text(9)?.map(str::parse).transpose()?,
-                })
-            },
-        )
-        .await
+                args![workspace.as_str()],
+                |row| {
+                    Ok(AlertState {
+                        remembered: Remembered {
+                            family: row.required_text(0)?.to_string(),
+                            key: row.required_text(1)?.to_string(),
+                            severity: row.required_int(2)?.try_into()?,
+                            last_posted: row.required_time(4)?,
+                            acknowledged: row.time(5)?.is_some(),
+                            snoozed_until: row.time(6)?,
+                            resolved: row.time(7)?.is_some(),
+                        },
+                        title: row.required_text(3)?.to_string(),
+                        channel_id: row.text(8)?.map(str::parse).transpose()?,
+                        message_id: row.text(9)?.map(str::parse).transpose()?,
+                    })
+                },
+            )
+            .await?;
+        states.sort_by(|a, b| a.remembered.family.cmp(&b.remembered.family));
+        Ok(states)
     }
 
     /// A family posted (new or escalated): a fresh state, waiting for its message.

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use super::sql::{Arg, Backend, Columns};
+use super::sql::{Arg, Backend, Columns, args};
 use super::{Result, Store, Tx};
 
 /// How a column is stored, for reading it from one backend and writing it to the other.
@@ -370,8 +370,9 @@ pub enum CopyState {
     Empty,
     /// A copy into it started (from `source` at `started`) and did not finish.
     Unfinished { source: String, started: String },
-    /// It holds a ledger (rows in `table`, the first one found).
-    HoldsData { table: &'static str, rows: i64 },
+    /// It holds a ledger (rows in `table`, the first one found), or tables that are not
+    /// Jarvis's (`rows` 0).
+    HoldsData { table: String, rows: i64 },
 }
 
 /// How far a copy is, for a progress line.
@@ -386,11 +387,13 @@ pub struct CopyProgress {
 const PAGE: i64 = 20_000;
 
 impl Store {
-    /// The rows of each table, in [`TABLES`]'s order.
+    /// The rows of each table, in [`TABLES`]'s order (the tables this database has: an older
+    /// ledger may lack some).
     pub async fn row_counts(&self) -> anyhow::Result<Vec<(&'static str, i64)>> {
         let mut tx = self.read().await?;
+        let existing = tx.table_names().await?;
         let mut counts = Vec::with_capacity(TABLES.len());
-        for table in TABLES {
+        for table in TABLES.iter().filter(|t| existing.iter().any(|name| name == t.name)) {
             let count =
                 tx.fetch_one(&format!("SELECT COUNT(*) FROM {}", table.name), &[], |row| row.required_int(0)).await?;
             counts.push((table.name, count));
@@ -401,6 +404,9 @@ impl Store {
     /// [`CopyState::Unfinished`] when a copy into this database started and did not finish.
     pub async fn unfinished_copy(&self) -> anyhow::Result<Option<CopyState>> {
         let mut tx = self.read().await?;
+        if !tx.table_names().await?.iter().any(|name| name == "store_state") {
+            return Ok(None);
+        }
         Ok(tx.state(COPY_MARK).await?.map(|mark| {
             let (source, started) = mark.split_once('\n').unwrap_or((mark.as_str(), ""));
             CopyState::Unfinished { source: source.to_string(), started: started.to_string() }
@@ -415,8 +421,18 @@ impl Store {
         for (table, rows) in self.row_counts().await? {
             // The read model's format is recorded at start-up: it is not data.
             if rows > 0 && table != "store_state" {
-                return Ok(CopyState::HoldsData { table, rows });
+                return Ok(CopyState::HoldsData { table: table.to_string(), rows });
             }
+        }
+        // Tables of something else than Jarvis: not an empty database either.
+        let mut tx = self.read().await?;
+        if let Some(other) = tx
+            .table_names()
+            .await?
+            .into_iter()
+            .find(|name| name != "_sqlx_migrations" && !TABLES.iter().any(|t| t.name == name))
+        {
+            return Ok(CopyState::HoldsData { table: other, rows: 0 });
         }
         Ok(CopyState::Empty)
     }
@@ -432,7 +448,8 @@ impl Store {
 
     /// Copies every row of this store into `target`, which must be empty (see
     /// [`Store::copy_state`]), telling `progress` how it goes. The target is marked unfinished
-    /// (naming `source`, where the rows came from) until the last row is in.
+    /// (naming `source`, where the rows came from) until [`Store::finish_copy`], once the caller
+    /// has checked the copy.
     pub async fn copy_into(
         &self,
         target: &Store,
@@ -496,16 +513,38 @@ impl Store {
             }
             copied.push((table.name, done));
         }
+        // Ids the source gave out stay given in the target (removed rows' ids are not reused).
+        let mut given = Vec::new();
+        for table in TABLES.iter().filter(|t| t.identity) {
+            given.push((table.name, from.ids_given(table.name).await?));
+        }
         drop(from);
         let mut tx = target.write().await?;
-        tx.reset_identities().await?;
-        tx.execute("DELETE FROM store_state WHERE key = ?1", &[Arg::from(COPY_MARK)]).await?;
+        for (table, ids) in given {
+            tx.ids_given_at_least(table, ids).await?;
+        }
         tx.commit().await?;
         Ok(copied)
+    }
+
+    /// Marks a copy into this database finished (after it was checked): Jarvis runs on it.
+    pub async fn finish_copy(&self) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        tx.execute("DELETE FROM store_state WHERE key = ?1", &[Arg::from(COPY_MARK)]).await?;
+        tx.commit().await
     }
 }
 
 impl Tx {
+    /// The tables of this database (its `public` schema on PostgreSQL).
+    async fn table_names(&mut self) -> Result<Vec<String>> {
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        };
+        self.fetch(sql, &[], |row| Ok(row.required_text(0)?.to_string())).await
+    }
+
     /// Inserts `rows` (values of `columns`, in order) into `table`: on SQLite one prepared
     /// statement stepped per row, on PostgreSQL a thousand rows a statement (one round trip).
     async fn insert_rows(&mut self, table: &Table, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
@@ -538,22 +577,47 @@ impl Tx {
         Ok(())
     }
 
-    /// Moves PostgreSQL's id sequences past the ids written with their rows (a copy, a restored
-    /// backup), so the next row gets a new one. SQLite needs nothing: its next id is past the
-    /// largest there is.
-    pub(super) async fn reset_identities(&mut self) -> Result<()> {
-        if self.backend() != Backend::Postgres {
+    /// The largest id `table` (one of [`TABLES`] with `identity`) has given out: its sequence on
+    /// PostgreSQL, `sqlite_sequence` on SQLite (0 when it never gave one).
+    pub(super) async fn ids_given(&mut self, table: &str) -> Result<i64> {
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?1), 0)".to_string(),
+            Backend::Postgres => {
+                format!("SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {table}_id_seq")
+            }
+        };
+        let args = match self.backend() {
+            Backend::Sqlite => vec![Arg::from(table)],
+            Backend::Postgres => Vec::new(),
+        };
+        self.fetch_one(&sql, &args, |row| row.required_int(0)).await
+    }
+
+    /// Makes `table` give ids above `at_least`, above every id it holds and above every id it gave
+    /// before: never lower (ids once given out stay unused, a copy's and a restored backup's too).
+    pub(super) async fn ids_given_at_least(&mut self, table: &str, at_least: i64) -> Result<()> {
+        let largest = self
+            .fetch_one(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), &[], |row| row.required_int(0))
+            .await?;
+        let given = at_least.max(largest).max(self.ids_given(table).await?);
+        if given < 1 {
             return Ok(());
         }
-        for table in TABLES.iter().filter(|t| t.identity) {
-            self.execute(
-                &format!(
-                    "SELECT setval(pg_get_serial_sequence('{0}', 'id'), COALESCE((SELECT MAX(id) FROM {0}), 0) + 1, false)",
-                    table.name
-                ),
-                &[],
-            )
-            .await?;
+        match self.backend() {
+            Backend::Sqlite => {
+                let updated =
+                    self.execute("UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1", args![table, given]).await?;
+                if updated == 0 {
+                    self.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)", args![table, given])
+                        .await?;
+                }
+            }
+            Backend::Postgres => {
+                self.fetch_one(&format!("SELECT setval('{table}_id_seq', ?1, true)"), args![given], |row| {
+                    row.required_int(0)
+                })
+                .await?;
+            }
         }
         Ok(())
     }

@@ -275,13 +275,8 @@ impl Tx {
                 Backend::Sqlite => {
                     format!("INSERT INTO cost_records ({COLUMNS}, id) VALUES ({VALUES}, ?14) RETURNING id")
                 }
-                // A given id does not move PostgreSQL's sequence (SQLite's AUTOINCREMENT keeps
-                // above the largest id by itself): moved here past it, never back, so later
-                // records neither collide with it nor take an id a removed record had.
                 Backend::Postgres => format!(
-                    "INSERT INTO cost_records ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?14)
-                     RETURNING id, setval(pg_get_serial_sequence('cost_records', 'id'),
-                                          GREATEST(nextval(pg_get_serial_sequence('cost_records', 'id')), id))"
+                    "INSERT INTO cost_records ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?14) RETURNING id"
                 ),
             }
         } else {
@@ -289,6 +284,10 @@ impl Tx {
             format!("INSERT INTO cost_records ({COLUMNS}) VALUES ({VALUES}) RETURNING id")
         };
         let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
+        if keep_id {
+            // Later records get ids above this one (PostgreSQL's sequence does not move by itself).
+            self.ids_given_at_least("cost_records", id).await?;
+        }
         self.records_changed(workspace, record.item_id, record.period);
         Ok(id)
     }

@@ -191,8 +191,8 @@ impl Tx {
         } else {
             super::public_id(item.created_at)
         }));
-        // Without the id the database gives the next one. PostgreSQL takes a given id for an
-        // identity column only when told to (`OVERRIDING SYSTEM VALUE`).
+        // Without the id the database gives the next one. (`OVERRIDING SYSTEM VALUE` says on
+        // PostgreSQL that the given id is meant; its identity columns take one anyway.)
         let (id_column, overriding, id_value) = match (keep_id, self.backend()) {
             (false, _) => ("", "", ""),
             (true, Backend::Sqlite) => (", id", "", ", ?31"),
@@ -212,17 +212,9 @@ impl Tx {
              RETURNING id"
         );
         let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
-        if keep_id && self.backend() == Backend::Postgres {
-            // SQLite's AUTOINCREMENT moves past a given id by itself; PostgreSQL's sequence must be
-            // moved, or a later item would be given this id again. Never backwards: ids once given
-            // out stay unused, as on SQLite. (setval is not undone by a rollback: at worst ids are
-            // skipped.)
-            self.execute(
-                "SELECT setval(seq, GREATEST(?1, COALESCE(pg_sequence_last_value(seq), 0)))
-                 FROM (SELECT pg_get_serial_sequence('items', 'id')::regclass AS seq) AS items_id",
-                args![id],
-            )
-            .await?;
+        if keep_id {
+            // Later items get ids above this one (PostgreSQL's sequence does not move by itself).
+            self.ids_given_at_least("items", id).await?;
         }
         self.item_changed(workspace, id);
         Ok(id)

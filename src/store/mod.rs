@@ -110,7 +110,15 @@ impl Store {
 
     /// Connects to the database at `url` without touching its schema.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
-        if is_postgres_url(url) { connect_postgres(url).await } else { connect_sqlite(url).await }
+        check_scheme(url)?;
+        if is_postgres_url(url) { connect_postgres(url).await } else { connect_sqlite(url, false).await }
+    }
+
+    /// Connects to look only: a SQLite file is opened read-only as it is (not created, its
+    /// journal mode left alone), for `db status` on a live ledger or a backup.
+    pub async fn connect_to_look(url: &str) -> anyhow::Result<Store> {
+        check_scheme(url)?;
+        if is_postgres_url(url) { connect_postgres(url).await } else { connect_sqlite(url, true).await }
     }
 
     /// Applies the migrations this release has and the database lacks (several instances starting
@@ -134,9 +142,11 @@ impl Store {
     /// A read-only snapshot.
     pub async fn read(&self) -> anyhow::Result<Tx> {
         let conn = match &self.pool {
-            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await.map_err(unavailable)?),
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await.context("could not start a read transaction")?),
             Pool::Postgres(pool) => Conn::Postgres(
-                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.map_err(unavailable)?,
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await
+                    .context("could not start a read transaction")?,
             ),
         };
         Ok(Tx::new(conn, false))
@@ -151,7 +161,7 @@ impl Store {
                     .context("could not start a write transaction (is another Jarvis holding the database?)")?,
             ),
             Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(unavailable)?;
+                let mut tx = pool.begin().await.context("could not start a write transaction")?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)
@@ -174,46 +184,59 @@ impl Store {
 
 /// Whether `url` names a PostgreSQL database.
 pub fn is_postgres_url(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
+    matches!(scheme(url).as_deref(), Some("postgres" | "postgresql"))
 }
 
-/// Whether `error` says the database could not be reached or went away (see [`Unavailable`]),
-/// rather than that something was wrong with what was asked.
+/// The scheme of `url` (lower-cased), when it has one (`scheme://`).
+fn scheme(url: &str) -> Option<String> {
+    let (scheme, _) = url.split_once("://")?;
+    let valid = !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    valid.then(|| scheme.to_ascii_lowercase())
+}
+
+/// Refuses a URL of another kind than SQLite or PostgreSQL, naming only its scheme: the rest may
+/// hold a password.
+fn check_scheme(url: &str) -> anyhow::Result<()> {
+    match scheme(url).as_deref() {
+        None | Some("sqlite" | "postgres" | "postgresql") => Ok(()),
+        Some(other) => Err(ConnectFailed(format!(
+            "DATABASE_URL starts with `{other}://`; Jarvis opens sqlite://, postgres:// or postgresql:// URLs (or a file path)"
+        ))
+        .into()),
+    }
+}
+
+/// Whether `error` says the database could not be reached or went away (no connection within
+/// the connect timeout, a connection dropped, the server shutting down), rather than that
+/// something was wrong with what was asked: front ends then say "try again in a minute".
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause.is::<Unavailable>()
-            || cause.downcast_ref::<sqlx::Error>().is_some_and(|error| match error {
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-                // SQLSTATE classes 08 (connection exception) and 57 (operator intervention:
-                // the server shutting down or restarting).
-                sqlx::Error::Database(db) => {
-                    db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
-                }
-                _ => false,
-            })
+        cause.downcast_ref::<sqlx::Error>().is_some_and(|error| match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+            // SQLSTATE classes 08 (connection exception) and 57P (operator intervention: the
+            // server shutting down or restarting).
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
+            }
+            _ => false,
+        })
     })
 }
 
-/// The ledger could not be reached: said so, for commands to pass on.
-fn unavailable(error: sqlx::Error) -> anyhow::Error {
-    anyhow::Error::new(error).context(Unavailable)
-}
-
-/// The database did not answer (PostgreSQL down or unreachable): the marker front ends look for
-/// to say "try again in a minute" instead of reporting an internal error.
-#[derive(Debug, thiserror::Error)]
-#[error("the ledger is unavailable")]
-pub struct Unavailable;
-
-async fn connect_sqlite(url: &str) -> anyhow::Result<Store> {
-    let url = if url.starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
+async fn connect_sqlite(url: &str, read_only: bool) -> anyhow::Result<Store> {
+    let url = if url.to_ascii_lowercase().starts_with("sqlite:") { url.to_string() } else { format!("sqlite://{url}") };
     let options = SqliteConnectOptions::from_str(&url)
         .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL (try sqlite://jarvis.db)"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    let options = if read_only {
+        if !options.get_filename().exists() {
+            return Err(ConnectFailed(format!("there is no database at {}", options.get_filename().display())).into());
+        }
+        options.read_only(true)
+    } else {
+        options.create_if_missing(true).journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
+    };
     let pool = SqlitePoolOptions::new()
         // Readers of a WAL database do not block each other: enough connections that a
         // quick read (a request key, a language) never waits behind long ones.

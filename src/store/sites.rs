@@ -130,17 +130,9 @@ impl Tx {
             ),
         };
         let id = self.fetch_one(&sql, args, |row| row.required_int(0)).await?;
-        if keep_id && self.backend() == Backend::Postgres {
-            // SQLite's AUTOINCREMENT moves past a given id by itself; PostgreSQL's sequence must be
-            // moved, or a later site would be given this id again. Never backwards: ids once given
-            // out stay unused, as on SQLite. (setval is not undone by a rollback: at worst ids are
-            // skipped.)
-            self.execute(
-                "SELECT setval(seq, GREATEST(?1, COALESCE(pg_sequence_last_value(seq), 0)))
-                 FROM (SELECT pg_get_serial_sequence('sites', 'id')::regclass AS seq) AS sites_id",
-                args![id],
-            )
-            .await?;
+        if keep_id {
+            // Later sites get ids above this one (PostgreSQL's sequence does not move by itself).
+            self.ids_given_at_least("sites", id).await?;
         }
         Ok(id)
     }
@@ -275,7 +267,7 @@ impl Tx {
 
     /// The workspace's remembered domain lookups.
     pub async fn domain_lookups(&mut self, workspace: &WorkspaceId) -> Result<Vec<DomainLookup>> {
-        self.fetch(
+        let mut lookups = self.fetch(
             "SELECT domain, looked_up_at, lookup, ledger_date FROM domain_lookups WHERE workspace_id = ?1 ORDER BY domain",
             args![workspace.as_str()],
             |row| {
@@ -285,7 +277,10 @@ impl Tx {
                 Ok(DomainLookup { looked_up_at: row.required_time(1)?, ledger_date: row.date(3)?, domain, lookup })
             },
         )
-        .await
+        .await?;
+        // Byte order on both backends (PostgreSQL's order of text follows its collation).
+        lookups.sort_by(|a, b| a.domain.cmp(&b.domain));
+        Ok(lookups)
     }
 
     /// Remembers a lookup of `lookup.domain`, replacing the last one.

@@ -80,10 +80,12 @@ impl Tx {
 
     /// Every workspace that has been written to, for jobs that run across all of them.
     pub async fn workspace_ids(&mut self) -> Result<Vec<WorkspaceId>> {
-        self.fetch("SELECT id FROM workspaces ORDER BY id", args![], |row| {
-            Ok(WorkspaceId::parse(row.required_text(0)?)?)
-        })
-        .await
+        let mut ids = self
+            .fetch("SELECT id FROM workspaces", args![], |row| Ok(WorkspaceId::parse(row.required_text(0)?)?))
+            .await?;
+        // Byte order on both backends (PostgreSQL's order of text follows its collation).
+        ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        Ok(ids)
     }
 }
 

@@ -75,7 +75,7 @@ fn inspect(leaf: &CertificateDer<'_>, error: Option<rustls::Error>) -> TlsCheck 
         return TlsCheck { problem: Some(problem), expires_at: None, issuer: None, subject: None };
     };
     let self_issued = cert.issuer().as_raw() == cert.subject().as_raw();
-    let name = |name: String| Some(name).filter(|name| !name.is_empty());
+    let name = |name: String| Some(crate::probe::printable(&name)).filter(|name| !name.is_empty());
     TlsCheck {
         problem: error.map(|error| match problem(error) {
             TlsProblem::UntrustedIssuer if self_issued => TlsProblem::SelfSigned,
