@@ -194,3 +194,76 @@ async fn a_report_asked_for_is_queued_once_per_request() {
     assert_eq!(posts.len(), 2, "{posts:?}");
     assert!(posts.iter().all(|(actor, _)| actor.contains("1001")), "{posts:?}");
 }
+
+on_both_backends! {
+    /// Two instances on one ledger: each message owed is delivered by one of them only. A claimed
+    /// message is the claimer's until it is marked sent or retried, or its lease runs out (its
+    /// instance died): then the other takes it over.
+    async fn an_outbox_message_is_claimed_by_one_instance_and_taken_over_when_its_lease_runs_out(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let (a, b) = (app.with_instance("host-a/1/aaaaaa"), app.with_instance("host-b/2/bbbbbb"));
+        assert_ne!(app.instance(), a.instance());
+        for (n, channel) in [701_u64, 702, 703].into_iter().enumerate() {
+            let ws = ws(&format!("{}", 4300 + n));
+            app.set_schedule(&ws, &Actor::Cli, channel, "daily", "13:00").await.unwrap();
+        }
+        clock.set("2026-11-30T13:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 3);
+
+        // A takes two, B the one left, and neither takes the other's again.
+        let by_a = a.deliverable(2).await.unwrap();
+        let by_b = b.deliverable(10).await.unwrap();
+        assert_eq!((by_a.len(), by_b.len()), (2, 1));
+        assert!(by_a.iter().all(|x| by_b.iter().all(|y| x.id != y.id)));
+        assert!(b.deliverable(10).await.unwrap().iter().all(|y| y.id == by_b[0].id), "B holds only its own");
+        assert_eq!(a.deliverable(10).await.unwrap().len(), 2, "A still holds its two");
+        // Claimed messages are being delivered: the delivery loops sleep until their leases end.
+        let lease = jarvis::app::DELIVERY_LEASE.to_std().unwrap();
+        assert_eq!(b.next_delivery_in().await.unwrap(), Some(lease));
+        b.delivered(&by_b[0], 9001).await.unwrap();
+        assert_eq!(b.next_delivery_in().await.unwrap(), Some(lease), "A's claims end in a lease");
+        // A delivers one, then dies with the other in hand: after the lease B takes it over.
+        a.delivered(&by_a[0], 9002).await.unwrap();
+        clock.advance(chrono::Duration::seconds(30));
+        assert!(b.deliverable(10).await.unwrap().is_empty(), "A's lease still runs");
+        clock.advance(jarvis::app::DELIVERY_LEASE);
+        let taken = b.deliverable(10).await.unwrap();
+        assert_eq!(taken.iter().map(|e| e.id).collect::<Vec<_>>(), [by_a[1].id]);
+        assert!(a.deliverable(10).await.unwrap().is_empty(), "A, back, finds it taken");
+        assert!(!a.renew_delivery(&by_a[1]).await.unwrap(), "and does not post it");
+        assert!(b.renew_delivery(&taken[0]).await.unwrap());
+        b.delivered(&taken[0], 9003).await.unwrap();
+        assert!(app.next_delivery_in().await.unwrap().is_none(), "nothing owed");
+    }
+}
+
+on_both_backends! {
+    /// A job claimed by one instance is refused to another until its owner releases it or its
+    /// lease runs out; the owner renews it.
+    async fn a_job_is_held_by_one_instance_at_a_time(db) {
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-30T12:00:00Z".parse().unwrap();
+        let lease = chrono::Duration::seconds(60);
+        let claim = |owner: &'static str, at: chrono::DateTime<chrono::Utc>| {
+            let store = db.store.clone();
+            async move {
+                let mut tx = store.write().await.unwrap();
+                let held = tx.claim_job("housekeeping", owner, at, at + lease).await.unwrap();
+                tx.commit().await.unwrap();
+                held
+            }
+        };
+        assert!(claim("a", now).await);
+        assert!(!claim("b", now + chrono::Duration::seconds(10)).await, "A's lease runs");
+        assert!(claim("a", now + chrono::Duration::seconds(50)).await, "A renews");
+        assert!(!claim("b", now + chrono::Duration::seconds(100)).await, "renewed to 110 s");
+        assert!(claim("b", now + chrono::Duration::seconds(111)).await, "run out: B takes it");
+        let mut tx = db.store.write().await.unwrap();
+        assert!(!tx.release_job("housekeeping", "a").await.unwrap(), "A no longer holds it");
+        let holder = tx.job_holder("housekeeping", now + chrono::Duration::seconds(120)).await.unwrap();
+        assert_eq!(holder.map(|(owner, _)| owner).as_deref(), Some("b"));
+        assert!(tx.release_job("housekeeping", "b").await.unwrap());
+        tx.commit().await.unwrap();
+        assert!(claim("a", now + chrono::Duration::seconds(121)).await, "released: A at once");
+    }
+}

@@ -40,7 +40,7 @@ pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, it
 pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
-pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
+pub use schedules::{AfterFailure, DELIVERY_LEASE, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
 
@@ -112,6 +112,8 @@ impl RequestKey {
 /// The application: the store and the clock.
 #[derive(Clone)]
 pub struct App {
+    /// This instance's id in claims on shared work (see [`App::instance`]).
+    instance: Arc<str>,
     store: Store,
     clock: Arc<dyn Clock>,
     /// Counts ledger changes committed, so the bot can re-evaluate alerts right after a change.
@@ -148,7 +150,19 @@ impl App {
             prepared: Arc::default(),
             jobs_done: Arc::default(),
             alerts_found: Arc::default(),
+            instance: Arc::from(instance_id().as_str()),
         }
+    }
+
+    /// This app with another instance id (tests: several instances in one process).
+    pub fn with_instance(&self, id: &str) -> App {
+        App { instance: Arc::from(id), ..self.clone() }
+    }
+
+    /// The id of this Jarvis instance: host, process and a random part
+    /// (`web-1/4127/9f3a1c`), in its claims on shared work and its logs.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// This app with its writes keyed by `key`: when the key was used already, a write does
@@ -203,4 +217,17 @@ impl App {
         tx.ensure_workspace(workspace, self.now()).await?;
         Ok(tx)
     }
+}
+
+/// A new instance id: host name, process id and 24 random bits.
+fn instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".to_string());
+    // The random bits of a v7 id (its first 48 bits are the time).
+    let random = (uuid::Uuid::now_v7().as_u128() & 0xff_ffff) as u32;
+    format!("{host}/{}/{random:06x}", std::process::id())
 }

@@ -44,6 +44,10 @@ pub struct QueuedReport {
 /// How long after its slot a report still counts as on time.
 pub const ON_TIME: Duration = Duration::minutes(15);
 
+/// How long a claimed outbox message stays this instance's to deliver: longer than a post with
+/// its timeouts takes, short enough that another instance takes over soon after one dies.
+pub const DELIVERY_LEASE: Duration = Duration::seconds(60);
+
 impl App {
     async fn schedule_view(&self, workspace: &WorkspaceId, stored: &StoredSchedule) -> Result<ScheduleView> {
         let settings = self.store.read().await?.settings(workspace).await?;
@@ -195,9 +199,25 @@ impl App {
         Ok(next.map(|at| (at - self.now()).to_std().unwrap_or_default()))
     }
 
-    /// Messages owed to Discord whose time has come.
+    /// Messages owed to Discord whose time has come, claimed for this instance (see
+    /// [`App::instance`]) for [`DELIVERY_LEASE`]: no other instance delivers them meanwhile,
+    /// and they go back to everyone when the lease runs out (this instance died mid-way).
     pub async fn deliverable(&self, limit: u32) -> Result<Vec<crate::store::OutboxEntry>> {
-        Ok(self.store.read().await?.deliverable(self.now(), limit).await?)
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let claimed = tx.claim_deliverable(self.instance(), now, now + DELIVERY_LEASE, limit).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Renews this instance's claim on `entry` for another [`DELIVERY_LEASE`]; `false` when it
+    /// is no longer this instance's to deliver (taken over, or done).
+    pub async fn renew_delivery(&self, entry: &crate::store::OutboxEntry) -> Result<bool> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let renewed = tx.renew_outbox_claim(entry.id, self.instance(), now + DELIVERY_LEASE).await?;
+        tx.commit().await?;
+        Ok(renewed)
     }
 
     /// Discord accepted `entry` as `message_id`; an alert message is remembered as the one

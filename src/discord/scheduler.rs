@@ -160,7 +160,13 @@ async fn deliver_due(app: &App, poster: &Poster) {
     match app.deliverable(20).await {
         Ok(entries) => {
             for entry in entries {
-                deliver(app, poster, &entry).await;
+                // Its claim is renewed just before it goes: one taken over meanwhile (this instance
+                // was too slow, its lease ran out) is left to the instance that took it.
+                match app.renew_delivery(&entry).await {
+                    Ok(true) => deliver(app, poster, &entry).await,
+                    Ok(false) => tracing::info!(outbox = entry.id, "another instance took this message over"),
+                    Err(error) => tracing::error!("could not renew an outbox claim: {error:#}"),
+                }
             }
         }
         Err(error) => tracing::error!("could not read the outbox: {error:#}"),

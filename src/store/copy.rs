@@ -206,6 +206,8 @@ pub const TABLES: &[Table] = &[
             ("message_id", Text),
             ("created_at", Time),
             ("sent_at", Time),
+            ("claimed_by", Text),
+            ("lease_until", Time),
         ],
     },
     Table {
@@ -286,6 +288,12 @@ pub const TABLES: &[Table] = &[
             ("entity_id", Text),
             ("created_at", Time),
         ],
+    },
+    Table {
+        name: "job_claims",
+        key: "job",
+        identity: false,
+        columns: &[("job", Text), ("owner", Text), ("lease_until", Time), ("claimed_at", Time)],
     },
     Table { name: "store_state", key: "key", identity: false, columns: &[("key", Text), ("value", Text)] },
     Table {

@@ -11,6 +11,7 @@ mod alert_states;
 mod audit;
 mod backup;
 mod budgets;
+mod claims;
 mod copy;
 mod costs;
 mod items;

@@ -72,19 +72,47 @@ impl Tx {
         Ok((outbox, alerts))
     }
 
-    /// When the next pending message is due (now or in the past when one is waiting already).
+    /// When the next pending message is due (now or in the past when one is waiting already); a
+    /// message another instance is delivering is due when its claim's lease runs out.
     pub async fn next_attempt(&mut self) -> Result<Option<DateTime<Utc>>> {
-        self.fetch_one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'", args![], |row| row.time(0))
-            .await
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, next_attempt_at))) FROM outbox
+                 WHERE status = 'pending'"
+            }
+            Backend::Postgres => {
+                "SELECT MIN(GREATEST(next_attempt_at, lease_until)) FROM outbox WHERE status = 'pending'"
+            }
+        };
+        self.fetch_one(sql, args![], |row| row.time(0)).await
     }
 
-    /// Pending messages whose time has come, oldest first.
-    pub async fn deliverable(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxEntry>> {
-        self.fetch(
-            "SELECT id, workspace_id, kind, channel_id, payload, attempts FROM outbox
-             WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
-            args![now, i64::from(limit)],
-            |row| {
+    /// Claims for `owner`, until `lease_until`, up to `limit` pending messages whose time has come
+    /// and that nobody else is delivering (no claim, or its lease ran out: its instance died), the
+    /// oldest first. A message stays claimed until it is marked sent, retried or failed, or its
+    /// lease runs out.
+    pub async fn claim_deliverable(
+        &mut self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        // PostgreSQL skips rows another transaction is claiming; SQLite's writers queue anyway.
+        let lock = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE outbox SET claimed_by = ?1, lease_until = ?2
+             WHERE id IN (SELECT id FROM outbox
+                          WHERE status = 'pending' AND next_attempt_at <= ?3
+                            AND (lease_until IS NULL OR lease_until < ?3 OR claimed_by = ?1)
+                          ORDER BY id LIMIT ?4 {lock})
+             RETURNING id, workspace_id, kind, channel_id, payload, attempts"
+        );
+        let mut entries = self
+            .fetch(&sql, args![owner, lease_until, now, i64::from(limit)], |row| {
                 Ok(OutboxEntry {
                     id: row.required_int(0)?,
                     workspace: WorkspaceId::parse(row.required_text(1)?)?,
@@ -93,15 +121,29 @@ impl Tx {
                     payload: serde_json::from_str(&row.required_json(4)?)?,
                     attempts: row.required_int(5)?.try_into()?,
                 })
-            },
-        )
-        .await
+            })
+            .await?;
+        entries.sort_by_key(|entry| entry.id);
+        Ok(entries)
+    }
+
+    /// Extends `owner`'s claim on message `id` to `lease_until`; whether `owner` still held it.
+    pub async fn renew_outbox_claim(&mut self, id: i64, owner: &str, lease_until: DateTime<Utc>) -> Result<bool> {
+        let renewed = self
+            .execute(
+                "UPDATE outbox SET lease_until = ?3 WHERE id = ?1 AND claimed_by = ?2 AND status = 'pending'",
+                args![id, owner, lease_until],
+            )
+            .await?;
+        Ok(renewed == 1)
     }
 
     pub async fn mark_sent(&mut self, id: i64, message_id: u64, now: DateTime<Utc>) -> Result<()> {
         let changed = self
             .execute(
-                "UPDATE outbox SET status = 'sent', message_id = ?2, sent_at = ?3, attempts = attempts + 1 WHERE id = ?1",
+                "UPDATE outbox SET status = 'sent', message_id = ?2, sent_at = ?3, attempts = attempts + 1,
+                     claimed_by = NULL, lease_until = NULL
+                 WHERE id = ?1",
                 args![id, message_id.to_string(), now],
             )
             .await?;
@@ -112,7 +154,9 @@ impl Tx {
     pub async fn retry_later(&mut self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
         let changed = self
             .execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
+                     claimed_by = NULL, lease_until = NULL
+                 WHERE id = ?1",
                 args![id, next, error],
             )
             .await?;
@@ -123,7 +167,9 @@ impl Tx {
     pub async fn mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
         let changed = self
             .execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2,
+                     claimed_by = NULL, lease_until = NULL
+                 WHERE id = ?1",
                 args![id, error],
             )
             .await?;
