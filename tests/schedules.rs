@@ -267,3 +267,34 @@ on_both_backends! {
         assert!(claim("a", now + chrono::Duration::seconds(121)).await, "released: A at once");
     }
 }
+
+on_both_backends! {
+    /// Background work goes through `App::claimed`: while one instance does it the others skip
+    /// it, and once done it is free again; a dead instance's claim runs out with its lease.
+    async fn background_work_is_done_by_one_instance_at_a_time(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let (a, b) = (app.with_instance("host-a/1/aaaaaa"), app.with_instance("host-b/2/bbbbbb"));
+        let lease = chrono::Duration::minutes(10);
+        // A is in the middle of it (its claim taken, its work not done): B skips it.
+        let inside = a
+            .claimed("housekeeping", lease, async {
+                let skipped = b.claimed("housekeeping", lease, async { Ok("b ran") }).await.unwrap();
+                assert_eq!(skipped, None, "B skipped it while A held it");
+                Ok("a ran")
+            })
+            .await
+            .unwrap();
+        assert_eq!(inside, Some("a ran"));
+        // Done and released: B may do it now.
+        assert_eq!(b.claimed("housekeeping", lease, async { Ok(1) }).await.unwrap(), Some(1));
+        // A dies holding it: nobody may for the lease, anybody after.
+        let mut tx = db.store.write().await.unwrap();
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-30T12:00:00Z".parse().unwrap();
+        assert!(tx.claim_job("alert evaluation", a.instance(), now, now + lease).await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(b.claimed("alert evaluation", lease, async { Ok(()) }).await.unwrap(), None);
+        clock.advance(lease + chrono::Duration::seconds(1));
+        assert_eq!(b.claimed("alert evaluation", lease, async { Ok(()) }).await.unwrap(), Some(()));
+    }
+}

@@ -210,6 +210,30 @@ impl App {
         Ok(claimed)
     }
 
+    /// Runs `work` when this instance can claim `job` (for `lease`, released at the end): one
+    /// instance at a time does it; `None` when another holds it. A claim whose instance died
+    /// runs out with its lease.
+    pub async fn claimed<T>(
+        &self,
+        job: &str,
+        lease: Duration,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<Option<T>> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let held = tx.claim_job(job, self.instance(), now, now + lease).await?;
+        tx.commit().await?;
+        if !held {
+            tracing::debug!(job, "another instance holds this job");
+            return Ok(None);
+        }
+        let done = work.await;
+        let mut tx = self.store.write().await?;
+        tx.release_job(job, self.instance()).await?;
+        tx.commit().await?;
+        done.map(Some)
+    }
+
     /// Renews this instance's claim on `entry` for another [`DELIVERY_LEASE`]; `false` when it
     /// is no longer this instance's to deliver (taken over, or done).
     pub async fn renew_delivery(&self, entry: &crate::store::OutboxEntry) -> Result<bool> {

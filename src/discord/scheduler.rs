@@ -49,7 +49,7 @@ pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch:
         if *stop.borrow() {
             return;
         }
-        if let Err(error) = app.run_due_checks().await {
+        if let Err(error) = app.claimed("site checks", JOB_LEASE, app.run_due_checks()).await {
             tracing::error!("could not check the websites: {error:#}");
         }
     }
@@ -70,17 +70,21 @@ pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch
         if *stop.borrow() {
             return;
         }
-        if let Err(error) = app.run_due_lookups().await {
+        if let Err(error) = app.claimed("registry lookups", JOB_LEASE, app.run_due_lookups()).await {
             tracing::error!("could not look domains up: {error:#}");
         }
         if last_prune.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_prune = Some(tokio::time::Instant::now());
-            if let Err(error) = app.prune_site_checks().await {
+            if let Err(error) = app.claimed("site check pruning", JOB_LEASE, app.prune_site_checks()).await {
                 tracing::error!("could not prune old site checks: {error:#}");
             }
         }
     }
 }
+
+/// How long an instance holds a background job it claimed (released as soon as it is done): far
+/// longer than any run of it takes, so only a dead instance's claim ever runs out.
+const JOB_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// The shortest sleep before the outbox is looked at again, so a message that stays due (its
 /// delivery could not be recorded) cannot spin the loop.
@@ -123,23 +127,24 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
             deliver_due(&app, &poster).await;
             continue;
         }
-        if let Err(error) = app.claim_due_reports().await {
+        if let Err(error) = app.claimed("report slots", JOB_LEASE, app.claim_due_reports()).await {
             tracing::error!("could not look for scheduled reports: {error:#}");
         }
         if last_jobs.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_jobs = Some(tokio::time::Instant::now());
-            match app.run_jobs_everywhere().await {
-                Ok(reports) => {
+            match app.claimed("housekeeping", JOB_LEASE, app.run_jobs_everywhere()).await {
+                Ok(None) => {}
+                Ok(Some(reports)) => {
                     for report in reports.iter().filter(|r| r.error.is_some()) {
                         tracing::error!(workspace = %report.workspace, "housekeeping failed: {}", report.error.as_deref().unwrap_or(""));
                     }
                 }
                 Err(error) => tracing::error!("could not run the housekeeping jobs: {error:#}"),
             }
-            if let Err(error) = app.prune_delivery_history().await {
+            if let Err(error) = app.claimed("delivery pruning", JOB_LEASE, app.prune_delivery_history()).await {
                 tracing::error!("could not prune the delivery history: {error:#}");
             }
-            if let Err(error) = app.prune_request_keys().await {
+            if let Err(error) = app.claimed("request key pruning", JOB_LEASE, app.prune_request_keys()).await {
                 tracing::error!("could not prune the request keys: {error:#}");
             }
         }
@@ -147,7 +152,7 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
         if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {
             last_alerts = Some(tokio::time::Instant::now());
             seen_changes = app.change_count();
-            if let Err(error) = app.evaluate_alerts().await {
+            if let Err(error) = app.claimed("alert evaluation", JOB_LEASE, app.evaluate_alerts()).await {
                 tracing::error!("could not evaluate alerts: {error:#}");
             }
         }
