@@ -262,3 +262,45 @@ async fn a_wrong_password_host_or_database_is_one_line_naming_where_never_the_pa
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "answered within the connect timeouts");
 }
+
+/// Several processes opening a new ledger at once apply its migrations once, in turn: none fails.
+async fn instances_starting_together_migrate_once(url: &str) {
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jarvis"));
+            cmd.env("DATABASE_URL", url)
+                .env("JARVIS_RDAP", "off")
+                .env_remove("JARVIS_WORKSPACE")
+                .env_remove("RUST_LOG")
+                .args(["item", "list"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let status: serde_json::Value =
+        serde_json::from_str(&run(jarvis(url).args(["--json", "db", "status"]), 0).0).unwrap();
+    assert!(status["pending"].as_array().unwrap().is_empty(), "{status}");
+}
+
+on_both_backends! {
+    multi_thread async fn instances_starting_together_on_a_new_ledger_migrate_it_once(db) {
+        // A database nobody opened yet: a new file, or a new PostgreSQL database.
+        let url = match db.backend() {
+            jarvis::store::Backend::Sqlite => format!("sqlite://{}", db.dir.path().join("fresh.db").display()),
+            jarvis::store::Backend::Postgres => {
+                let fresh = PostgresDb::create().await.unwrap();
+                let url = fresh.url.clone();
+                instances_starting_together_migrate_once(&url).await;
+                drop(fresh);
+                return;
+            }
+        };
+        instances_starting_together_migrate_once(&url).await;
+    }
+}

@@ -122,11 +122,29 @@ impl Store {
         if is_postgres_url(url) { connect_postgres(url).await } else { connect_sqlite(url, true).await }
     }
 
-    /// Applies the migrations this release has and the database lacks (several instances starting
-    /// together apply them once: sqlx takes a lock first).
+    /// Applies the migrations this release has and the database lacks. Several instances starting
+    /// together apply them once: they take turns (PostgreSQL: sqlx's advisory lock; SQLite: an
+    /// exclusive lock on the database file).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Pool::Sqlite(pool) => {
+                // sqlx takes no lock on SQLite: processes opening one file together would apply
+                // the same migration twice. An exclusive lock on the file (flock, apart from
+                // SQLite's own locks) makes them take turns; the later ones find nothing to do.
+                let path = pool.connect_options().get_filename().to_path_buf();
+                let _turn = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<std::fs::File>> {
+                    if !path.is_file() {
+                        return Ok(None);
+                    }
+                    let file = std::fs::File::open(&path)?;
+                    file.lock()?;
+                    Ok(Some(file))
+                })
+                .await
+                .context("could not wait for the migration lock")?
+                .context("could not take the migration lock on the database file")?;
+                sqlx::migrate!("./migrations/sqlite").run(pool).await
+            }
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
         }
         .context("could not apply the database migrations")
