@@ -298,3 +298,42 @@ on_both_backends! {
         assert_eq!(b.claimed("alert evaluation", lease, async { Ok(()) }).await.unwrap(), Some(()));
     }
 }
+
+on_both_backends! {
+    /// `jarvis status`: the instances by their heartbeats (one silent for two leases is gone), the
+    /// jobs they hold, what is owed; an instance that stops cleanly frees what it held at once.
+    async fn the_status_shows_live_and_gone_instances_their_jobs_and_what_is_owed(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()));
+        let (a, b) = (app.with_instance("host-a/1/aaaaaa"), app.with_instance("host-b/2/bbbbbb"));
+        let empty = app.status().await.unwrap();
+        assert!(empty.instances.is_empty() && empty.jobs.is_empty() && empty.owed == 0);
+        let started = app.now();
+        a.heartbeat(started).await.unwrap();
+        b.heartbeat(started).await.unwrap();
+        let ws = ws("4400");
+        app.set_schedule(&ws, &Actor::Cli, 701, "daily", "13:00").await.unwrap();
+        clock.set("2026-11-30T13:00:00Z");
+        assert_eq!(app.claim_due_reports().await.unwrap().len(), 1);
+        let claimed = a.deliverable(10).await.unwrap();
+        // A goes on beating; B falls silent.
+        clock.advance(chrono::Duration::seconds(150));
+        a.heartbeat(started).await.unwrap();
+        let now = app.now();
+        let mut tx = db.store.write().await.unwrap();
+        assert!(tx.claim_job("housekeeping", b.instance(), now, now + chrono::Duration::minutes(10)).await.unwrap());
+        tx.commit().await.unwrap();
+        let status = app.status().await.unwrap();
+        let states: Vec<(&str, bool)> = status.instances.iter().map(|i| (i.id.as_str(), i.live)).collect();
+        assert_eq!(states, [("host-a/1/aaaaaa", true), ("host-b/2/bbbbbb", false)]);
+        assert_eq!(status.jobs.iter().map(|j| (j.job.as_str(), j.owner.as_str())).collect::<Vec<_>>(), [("housekeeping", "host-b/2/bbbbbb")]);
+        let oldest = status.oldest_owed.as_ref().unwrap();
+        assert_eq!((status.owed, oldest.id, oldest.claimed_by.as_deref()), (1, claimed[0].id, Some("host-a/1/aaaaaa")));
+        assert_eq!(status.last_report_slot.as_ref().map(|s| s.workspace.as_str()), Some("4400"));
+        // A stops cleanly: gone from the list, its message free for B at once.
+        a.instance_stopped().await.unwrap();
+        let status = app.status().await.unwrap();
+        assert_eq!(status.instances.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["host-b/2/bbbbbb"]);
+        assert_eq!(b.deliverable(10).await.unwrap().len(), 1);
+    }
+}

@@ -40,7 +40,10 @@ pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, it
 pub use forms::{CLEARABLE, ItemForm};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
-pub use schedules::{AfterFailure, DELIVERY_LEASE, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
+pub use schedules::{
+    AfterFailure, DELIVERY_LEASE, DeliveryFailure, DueReport, HEARTBEAT_LEASE, InstanceView, ON_TIME, QueuedReport,
+    ReportSlot, ScheduleView, StatusView,
+};
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
 
@@ -191,7 +194,8 @@ impl App {
         self.changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    /// The instant now, by this app's clock.
+    pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 

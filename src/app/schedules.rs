@@ -315,3 +315,78 @@ impl App {
         Ok(outcome)
     }
 }
+
+/// How often a running bot says it is alive, at most (it does on every tick); one silent for
+/// two of these is shown as gone.
+pub const HEARTBEAT_LEASE: Duration = Duration::seconds(60);
+
+/// What `jarvis status` shows: the instances, what they hold, what is owed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StatusView {
+    pub now: DateTime<Utc>,
+    /// Instances seen in the last day, the latest seen first.
+    pub instances: Vec<InstanceView>,
+    /// Background jobs claimed now.
+    pub jobs: Vec<crate::store::HeldJob>,
+    /// Messages still owed to Discord, and the oldest of them.
+    pub owed: i64,
+    pub oldest_owed: Option<crate::store::Owed>,
+    /// The latest report slot claimed in any workspace.
+    pub last_report_slot: Option<ReportSlot>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct InstanceView {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub seen_at: DateTime<Utc>,
+    pub shards: Option<String>,
+    /// Seen within two heartbeat leases; otherwise gone (stopped without saying so, or dead).
+    pub live: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ReportSlot {
+    pub workspace: String,
+    pub slot: DateTime<Utc>,
+}
+
+impl App {
+    /// Says that this instance (running since `started_at`) is alive now.
+    pub async fn heartbeat(&self, started_at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.heartbeat(self.instance(), started_at, self.now(), None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// This instance stops: it is forgotten, and what it claimed is free for the others at once.
+    pub async fn instance_stopped(&self) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.instance_stopped(self.instance()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The instances sharing this ledger, the jobs they hold and what is owed to Discord.
+    pub async fn status(&self) -> Result<StatusView> {
+        let now = self.now();
+        let mut tx = self.store.read().await?;
+        let instances = tx
+            .instances(now - Duration::days(1))
+            .await?
+            .into_iter()
+            .map(|row| InstanceView {
+                live: row.seen_at >= now - HEARTBEAT_LEASE * 2,
+                id: row.id,
+                started_at: row.started_at,
+                seen_at: row.seen_at,
+                shards: row.shards,
+            })
+            .collect();
+        let jobs = tx.held_jobs(now).await?;
+        let (oldest_owed, owed) = tx.oldest_owed().await?;
+        let last_report_slot = tx.last_report_slot().await?.map(|(workspace, slot)| ReportSlot { workspace, slot });
+        Ok(StatusView { now, instances, jobs, owed, oldest_owed, last_report_slot })
+    }
+}

@@ -191,6 +191,7 @@ impl Command {
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Db(DbCommand::Copy { .. }) => true,
             Command::Db(DbCommand::Status) => false,
+            Command::Status => false,
             Command::Audit { .. }
             | Command::Renewals { .. }
             | Command::Export { .. }
@@ -256,6 +257,9 @@ pub enum Command {
     /// The ledger's database: what it is and holds, and moving it to another one.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The bot instances sharing this ledger (live or gone), the background jobs they hold, the
+    /// oldest message still owed to Discord and the last report slot claimed.
+    Status,
     /// Who changed what, newest first.
     #[command(after_help = "Examples:
   jarvis audit                   (the newest 20 changes)

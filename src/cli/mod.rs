@@ -437,6 +437,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             output(json, &log, |log| render::audit(log, &command.0))
         }
         Command::Db(DbCommand::Status) => unreachable!("answered before the ledger is opened"),
+        Command::Status => output(json, &app.status().await?, render::instances_status),
         Command::Db(DbCommand::Copy { to, restart }) => {
             let mut meter = CopyMeter::new(!json && std::io::stderr().is_terminal());
             let copied = app.copy_ledger(&cli.database_url, to, *restart, &mut |p| meter.show(p)).await;

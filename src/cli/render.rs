@@ -692,6 +692,54 @@ pub fn db_copied(report: &crate::app::CopyReport) -> String {
     out
 }
 
+/// `jarvis status`.
+pub fn instances_status(status: &crate::app::StatusView) -> String {
+    let mut out = String::new();
+    let at = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    if status.instances.is_empty() {
+        writeln!(out, "No bot instance has run on this ledger in the last day (`jarvis run` starts one).").ok();
+    } else {
+        let mut table = table(&["Instance", "State", "Shards", "Started", "Last seen"]);
+        for instance in &status.instances {
+            table.add_row(vec![
+                instance.id.clone(),
+                if instance.live { "live".to_string() } else { "GONE".to_string() },
+                instance.shards.clone().unwrap_or_else(|| "all".to_string()),
+                at(&instance.started_at),
+                at(&instance.seen_at),
+            ]);
+        }
+        writeln!(out, "{table}").ok();
+    }
+    if status.jobs.is_empty() {
+        writeln!(out, "No background job is held now.").ok();
+    } else {
+        for job in &status.jobs {
+            writeln!(out, "Job `{}` held by {} until {}", job.job, job.owner, at(&job.lease_until)).ok();
+        }
+    }
+    match &status.oldest_owed {
+        Some(owed) => writeln!(
+            out,
+            "Owed to Discord: {} message(s); the oldest #{} ({} for workspace {}) since {}, {} attempt(s){}",
+            status.owed,
+            owed.id,
+            owed.kind,
+            owed.workspace,
+            at(&owed.created_at),
+            owed.attempts,
+            owed.claimed_by.as_deref().map(|by| format!(", being delivered by {by}")).unwrap_or_default()
+        )
+        .ok(),
+        None => writeln!(out, "Nothing is owed to Discord.").ok(),
+    };
+    match &status.last_report_slot {
+        Some(slot) => writeln!(out, "Last report slot claimed: {} (workspace {})", at(&slot.slot), slot.workspace).ok(),
+        None => writeln!(out, "No scheduled report has been claimed yet.").ok(),
+    };
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

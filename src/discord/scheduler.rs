@@ -113,19 +113,28 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
     let mut last_alerts: Option<tokio::time::Instant> = None;
     let mut last_jobs: Option<tokio::time::Instant> = None;
     let mut seen_changes = app.change_count();
+    let started_at = app.now();
+    tracing::info!(instance = app.instance(), "the scheduler runs");
     loop {
         let woken = tokio::select! {
             _ = interval.tick() => false,
             _ = app.outbox_queued() => true,
             _ = next_delivery(&app) => true,
-            _ = stop.changed() => return,
+            _ = stop.changed() => true,
         };
         if *stop.borrow() {
+            // A clean stop: what this instance claimed is free for the others at once.
+            if let Err(error) = app.instance_stopped().await {
+                tracing::error!("could not say this instance stopped: {error:#}");
+            }
             return;
         }
         if woken {
             deliver_due(&app, &poster).await;
             continue;
+        }
+        if let Err(error) = app.heartbeat(started_at).await {
+            tracing::error!("could not say this instance is alive: {error:#}");
         }
         if let Err(error) = app.claimed("report slots", JOB_LEASE, app.claim_due_reports()).await {
             tracing::error!("could not look for scheduled reports: {error:#}");

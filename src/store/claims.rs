@@ -48,3 +48,127 @@ impl Tx {
         .await
     }
 }
+
+/// A running (or gone) Jarvis instance, as its heartbeats left it.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct InstanceRow {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub seen_at: DateTime<Utc>,
+    pub shards: Option<String>,
+}
+
+/// A claim on a job, while its lease runs.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct HeldJob {
+    pub job: String,
+    pub owner: String,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// The oldest message still owed to Discord.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct Owed {
+    pub id: i64,
+    pub workspace: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i64,
+    /// The instance delivering it now, if one claimed it.
+    pub claimed_by: Option<String>,
+}
+
+impl Tx {
+    /// Records that instance `id` (started at `started_at`) is alive at `now`.
+    pub async fn heartbeat(
+        &mut self,
+        id: &str,
+        started_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        shards: Option<&str>,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO instances (id, started_at, seen_at, shards) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, shards = excluded.shards",
+            args![id, started_at, now, shards],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets instance `id` (it stopped cleanly).
+    pub async fn instance_stopped(&mut self, id: &str) -> Result<()> {
+        self.execute("DELETE FROM instances WHERE id = ?1", args![id]).await?;
+        self.execute("DELETE FROM job_claims WHERE owner = ?1", args![id]).await?;
+        self.execute("UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?1", args![id])
+            .await?;
+        Ok(())
+    }
+
+    /// Every instance that sent a heartbeat since `since`, the latest seen first.
+    pub async fn instances(&mut self, since: DateTime<Utc>) -> Result<Vec<InstanceRow>> {
+        let mut rows = self
+            .fetch("SELECT id, started_at, seen_at, shards FROM instances WHERE seen_at >= ?1", args![since], |row| {
+                Ok(InstanceRow {
+                    id: row.required_text(0)?.to_string(),
+                    started_at: row.required_time(1)?,
+                    seen_at: row.required_time(2)?,
+                    shards: row.text(3)?.map(str::to_string),
+                })
+            })
+            .await?;
+        rows.sort_by(|a, b| b.seen_at.cmp(&a.seen_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(rows)
+    }
+
+    /// The jobs claimed at `now` (their leases running), by job.
+    pub async fn held_jobs(&mut self, now: DateTime<Utc>) -> Result<Vec<HeldJob>> {
+        let mut jobs = self
+            .fetch("SELECT job, owner, lease_until FROM job_claims WHERE lease_until >= ?1", args![now], |row| {
+                Ok(HeldJob {
+                    job: row.required_text(0)?.to_string(),
+                    owner: row.required_text(1)?.to_string(),
+                    lease_until: row.required_time(2)?,
+                })
+            })
+            .await?;
+        jobs.sort_by(|a, b| a.job.cmp(&b.job));
+        Ok(jobs)
+    }
+
+    /// The oldest message still owed to Discord, and how many are owed.
+    pub async fn oldest_owed(&mut self) -> Result<(Option<Owed>, i64)> {
+        let oldest = self
+            .fetch_optional(
+                "SELECT id, workspace_id, kind, created_at, attempts, claimed_by FROM outbox
+                 WHERE status = 'pending' ORDER BY id LIMIT 1",
+                args![],
+                |row| {
+                    Ok(Owed {
+                        id: row.required_int(0)?,
+                        workspace: row.required_text(1)?.to_string(),
+                        kind: row.required_text(2)?.to_string(),
+                        created_at: row.required_time(3)?,
+                        attempts: row.required_int(4)?,
+                        claimed_by: row.text(5)?.map(str::to_string),
+                    })
+                },
+            )
+            .await?;
+        let count = self
+            .fetch_one("SELECT COUNT(*) FROM outbox WHERE status = 'pending'", args![], |row| row.required_int(0))
+            .await?;
+        Ok((oldest, count))
+    }
+
+    /// The latest report slot posted in any workspace, with its workspace.
+    pub async fn last_report_slot(&mut self) -> Result<Option<(String, DateTime<Utc>)>> {
+        self.fetch_optional(
+            "SELECT workspace_id, last_posted_slot FROM report_schedules
+             WHERE last_posted_slot IS NOT NULL ORDER BY last_posted_slot DESC LIMIT 1",
+            args![],
+            |row| Ok((row.required_text(0)?.to_string(), row.required_time(1)?)),
+        )
+        .await
+    }
+}

@@ -290,6 +290,12 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "instances",
+        key: "id",
+        identity: false,
+        columns: &[("id", Text), ("started_at", Time), ("seen_at", Time), ("shards", Text)],
+    },
+    Table {
         name: "job_claims",
         key: "job",
         identity: false,
