@@ -1263,3 +1263,24 @@ on_both_backends! {
         fake.shutdown().await;
     }
 }
+
+on_both_backends! {
+    /// Commands are registered once per deployment: a second instance (or a restart) of the same
+    /// release finds them registered and leaves them be, and answers them.
+    four_threads async fn commands_are_registered_once_per_deployment(db) {
+        let fake = FakeDiscord::start().await;
+        let registrations = |fake: &FakeDiscord| {
+            fake.requests().iter().filter(|(method, path)| method == "PUT" && path.ends_with("/commands")).count()
+        };
+        let first = Bot::start(&fake, &db, Some(GUILD)).await;
+        fake.wait_commands(Some(GUILD)).await;
+        assert_eq!(registrations(&fake), 1);
+        first.stop().await;
+        let second = Bot::start(&fake, &db, Some(GUILD)).await;
+        // It answers (so it is up), without registering again.
+        let answered = fake.command(&admin(), Some(GUILD), "dashboard", json!([]), "en-US").await;
+        assert!(answered.text().contains("Monthly run-rate"), "{}", answered.text());
+        assert_eq!(registrations(&fake), 1, "{:?}", fake.requests());
+        second.stop().await;
+    }
+}

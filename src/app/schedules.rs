@@ -390,3 +390,19 @@ impl App {
         Ok(StatusView { now, instances, jobs, owed, oldest_owed, last_report_slot })
     }
 }
+
+impl App {
+    /// Whether the slash commands with `fingerprint` are registered already (this deployment's:
+    /// by this instance before, or another).
+    pub async fn commands_registered(&self, fingerprint: &str) -> Result<bool> {
+        Ok(self.store.read().await?.registered_commands().await?.as_deref() == Some(fingerprint))
+    }
+
+    /// Notes that the commands with `fingerprint` were registered.
+    pub async fn record_commands_registered(&self, fingerprint: &str) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.set_registered_commands(fingerprint).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

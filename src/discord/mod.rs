@@ -91,6 +91,9 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     }
     let http = http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build();
     let guild = config.guild_id.map(serenity::GuildId::new);
+    // Where commands are registered: another API (a proxy, a test's fake) or server is another
+    // registration.
+    let place = format!("{} {:?}", poster.base, config.guild_id);
     // Set when the commands cannot be registered: the bot then stops instead of idling.
     let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let setup_failed = Arc::clone(&failed);
@@ -114,9 +117,26 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 let commands = &framework.options().commands;
-                let registered = match guild {
-                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await,
-                    None => poise::builtins::register_globally(ctx, commands).await,
+                // Registered once per deployment: an instance that finds these very commands
+                // registered there (by itself before, or by another instance) leaves them be.
+                let fingerprint = commands_fingerprint(commands, &place);
+                let registered = match app.commands_registered(&fingerprint).await {
+                    Ok(true) => {
+                        tracing::info!("the commands are registered already (this deployment's)");
+                        Ok(())
+                    }
+                    Ok(false) | Err(_) => {
+                        let done = match guild {
+                            Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await,
+                            None => poise::builtins::register_globally(ctx, commands).await,
+                        };
+                        if done.is_ok()
+                            && let Err(error) = app.record_commands_registered(&fingerprint).await
+                        {
+                            tracing::warn!("could not note the commands' registration: {error:#}");
+                        }
+                        done
+                    }
                 };
                 if let Err(error) = registered {
                     let place = guild.map_or("globally".to_string(), |g| format!("in server {g} (DISCORD_GUILD_ID)"));
@@ -194,4 +214,14 @@ mod tests {
         assert_eq!(in_discord_terms("set one with `rate set USD THB 35`"), "set one with `/settings rate USD THB 35`");
         assert_eq!(in_discord_terms("a -- b"), "a -- b");
     }
+}
+
+/// What identifies a registration: the commands as Discord receives them, and where they go.
+fn commands_fingerprint(commands: &[poise::Command<Data, Error>], place: &str) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let built = poise::builtins::create_application_commands(commands);
+    let json = serde_json::to_string(&built).unwrap_or_default();
+    let mut hasher = std::hash::DefaultHasher::new();
+    (json, place).hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }

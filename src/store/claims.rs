@@ -79,6 +79,17 @@ pub struct Owed {
 }
 
 impl Tx {
+    /// The fingerprint of the slash commands last registered with Discord (see
+    /// `discord::commands_fingerprint`).
+    pub async fn registered_commands(&mut self) -> Result<Option<String>> {
+        self.state("commands_registered").await
+    }
+
+    /// Notes the fingerprint of the commands just registered.
+    pub async fn set_registered_commands(&mut self, fingerprint: &str) -> Result<()> {
+        self.set_state("commands_registered", fingerprint).await
+    }
+
     /// Records that instance `id` (started at `started_at`) is alive at `now`.
     pub async fn heartbeat(
         &mut self,
