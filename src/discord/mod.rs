@@ -196,6 +196,16 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     })
 }
 
+/// What identifies a registration: the commands as Discord receives them, and where they go.
+fn commands_fingerprint(commands: &[poise::Command<Data, Error>], place: &str) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let built = poise::builtins::create_application_commands(commands);
+    let json = serde_json::to_string(&built).unwrap_or_default();
+    let mut hasher = std::hash::DefaultHasher::new();
+    (json, place).hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::reply::in_discord_terms;
@@ -214,14 +224,4 @@ mod tests {
         assert_eq!(in_discord_terms("set one with `rate set USD THB 35`"), "set one with `/settings rate USD THB 35`");
         assert_eq!(in_discord_terms("a -- b"), "a -- b");
     }
-}
-
-/// What identifies a registration: the commands as Discord receives them, and where they go.
-fn commands_fingerprint(commands: &[poise::Command<Data, Error>], place: &str) -> String {
-    use std::hash::{Hash as _, Hasher as _};
-    let built = poise::builtins::create_application_commands(commands);
-    let json = serde_json::to_string(&built).unwrap_or_default();
-    let mut hasher = std::hash::DefaultHasher::new();
-    (json, place).hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
 }
