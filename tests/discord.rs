@@ -1137,6 +1137,12 @@ on_both_backends! {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(fake.channel_messages().len(), 0, "a 500 first");
+        // Once the failure is recorded (its retry set 2 s after the failure, by this clock), the
+        // clock moves on: moved earlier, the retry would be set 2 s after the new time.
+        while app.status().await.unwrap().oldest_owed.is_none_or(|owed| owed.attempts < 1) {
+            assert!(tokio::time::Instant::now() < deadline, "the failure was never recorded");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         // Its retry is due 2 s later; the next tick is an hour away.
         clock.set("2026-11-30T09:00:03Z");
         let messages = fake.wait_channel_messages(1).await;
