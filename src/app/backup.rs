@@ -1023,6 +1023,8 @@ impl App {
                 "renumbered": restored.renumbered,
             })),
         };
+        // Ids kept from the backup stay taken: later rows get new ones.
+        tx.ids_kept().await?;
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
         Ok(restored)

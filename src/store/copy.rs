@@ -591,6 +591,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Moves every id sequence past the ids written with their rows (a restore that kept a
+    /// backup's ids): later rows get new ones. PostgreSQL's sequences do not move by themselves.
+    pub async fn ids_kept(&mut self) -> Result<()> {
+        for table in TABLES.iter().filter(|t| t.identity) {
+            self.ids_given_at_least(table.name, 0).await?;
+        }
+        Ok(())
+    }
+
     /// The largest id `table` (one of [`TABLES`] with `identity`) has given out: its sequence on
     /// PostgreSQL, `sqlite_sequence` on SQLite (0 when it never gave one).
     pub(super) async fn ids_given(&mut self, table: &str) -> Result<i64> {

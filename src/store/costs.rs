@@ -239,7 +239,8 @@ impl Tx {
     }
 
     /// Stores a record read from a backup as it was: who wrote it and when, its removal, and its
-    /// id when `keep_id` (the caller checked the id is free); returns its id.
+    /// id when `keep_id` (the caller checked the id is free, and calls [`Tx::ids_kept`] once all are in);
+    /// returns its id.
     pub async fn insert_cost_from_backup(
         &mut self,
         workspace: &WorkspaceId,
@@ -284,10 +285,6 @@ impl Tx {
             format!("INSERT INTO cost_records ({COLUMNS}) VALUES ({VALUES}) RETURNING id")
         };
         let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
-        if keep_id {
-            // Later records get ids above this one (PostgreSQL's sequence does not move by itself).
-            self.ids_given_at_least("cost_records", id).await?;
-        }
         self.records_changed(workspace, record.item_id, record.period);
         Ok(id)
     }

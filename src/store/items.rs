@@ -173,7 +173,8 @@ impl Tx {
 
 impl Tx {
     /// Stores an item read from a backup as it was: its creation, last change and removal
-    /// times, and its id when `keep_id` (the caller checked the id is free); returns its id.
+    /// times, and its id when `keep_id` (the caller checked the id is free, and calls [`Tx::ids_kept`] once all are in);
+    /// returns its id.
     pub async fn insert_item_from_backup(
         &mut self,
         workspace: &WorkspaceId,
@@ -212,10 +213,6 @@ impl Tx {
              RETURNING id"
         );
         let id = self.fetch_one(&sql, &args, |row| row.required_int(0)).await?;
-        if keep_id {
-            // Later items get ids above this one (PostgreSQL's sequence does not move by itself).
-            self.ids_given_at_least("items", id).await?;
-        }
         self.item_changed(workspace, id);
         Ok(id)
     }

@@ -130,10 +130,6 @@ impl Tx {
             ),
         };
         let id = self.fetch_one(&sql, args, |row| row.required_int(0)).await?;
-        if keep_id {
-            // Later sites get ids above this one (PostgreSQL's sequence does not move by itself).
-            self.ids_given_at_least("sites", id).await?;
-        }
         Ok(id)
     }
 

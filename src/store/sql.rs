@@ -90,69 +90,28 @@ impl From<Option<String>> for Arg<'_> {
     }
 }
 
-impl From<i64> for Arg<'_> {
-    fn from(value: i64) -> Self {
-        Arg::Int(Some(value))
-    }
+/// `From<T>` and `From<Option<T>>` for the variant holding `T`.
+macro_rules! arg_from {
+    ($($type:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$type> for Arg<'_> {
+            fn from(value: $type) -> Self {
+                Arg::$variant(Some(value))
+            }
+        }
+
+        impl From<Option<$type>> for Arg<'_> {
+            fn from(value: Option<$type>) -> Self {
+                Arg::$variant(value)
+            }
+        }
+    )*};
 }
 
-impl From<Option<i64>> for Arg<'_> {
-    fn from(value: Option<i64>) -> Self {
-        Arg::Int(value)
-    }
-}
+arg_from!(i64 => Int, Decimal => Decimal, NaiveDate => Date, DateTime<Utc> => Time, uuid::Uuid => Uuid);
 
 impl From<bool> for Arg<'_> {
     fn from(value: bool) -> Self {
         Arg::Bool(Some(value))
-    }
-}
-
-impl From<Decimal> for Arg<'_> {
-    fn from(value: Decimal) -> Self {
-        Arg::Decimal(Some(value))
-    }
-}
-
-impl From<Option<Decimal>> for Arg<'_> {
-    fn from(value: Option<Decimal>) -> Self {
-        Arg::Decimal(value)
-    }
-}
-
-impl From<NaiveDate> for Arg<'_> {
-    fn from(value: NaiveDate) -> Self {
-        Arg::Date(Some(value))
-    }
-}
-
-impl From<Option<NaiveDate>> for Arg<'_> {
-    fn from(value: Option<NaiveDate>) -> Self {
-        Arg::Date(value)
-    }
-}
-
-impl From<DateTime<Utc>> for Arg<'_> {
-    fn from(value: DateTime<Utc>) -> Self {
-        Arg::Time(Some(value))
-    }
-}
-
-impl From<Option<DateTime<Utc>>> for Arg<'_> {
-    fn from(value: Option<DateTime<Utc>>) -> Self {
-        Arg::Time(value)
-    }
-}
-
-impl From<uuid::Uuid> for Arg<'_> {
-    fn from(value: uuid::Uuid) -> Self {
-        Arg::Uuid(Some(value))
-    }
-}
-
-impl From<Option<uuid::Uuid>> for Arg<'_> {
-    fn from(value: Option<uuid::Uuid>) -> Self {
-        Arg::Uuid(value)
     }
 }
 
