@@ -392,14 +392,8 @@ async fn onto_postgres(admin: &str, db: &Path, name: &str) -> anyhow::Result<(St
 /// Runs the bot over `app` against a fake Discord while `work` runs.
 async fn with_bot<T>(app: &App, work: impl AsyncFnOnce(&FakeDiscord) -> T) -> anyhow::Result<T> {
     let fake = FakeDiscord::start().await;
-    let config = jarvis::discord::Config {
-        token: "bench-token".into(),
-        guild_id: None,
-        api_proxy: Some(fake.url()),
-        tick: jarvis::discord::Config::TICK,
-        alert_every: jarvis::discord::Config::ALERT_EVERY,
-        jobs_every: jarvis::discord::Config::JOBS_EVERY,
-    };
+    let config =
+        jarvis::discord::Config { api_proxy: Some(fake.url()), ..jarvis::discord::Config::new("bench-token".into()) };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let bot = tokio::spawn(jarvis::discord::run(app.clone(), config, async move {
         let _ = stopped.await;

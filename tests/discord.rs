@@ -77,12 +77,12 @@ impl Bot {
         jobs_every: Duration,
     ) -> Bot {
         let config = jarvis::discord::Config {
-            token: "fake-bot-token".into(),
             guild_id: guild,
             api_proxy: Some(fake.url()),
             tick,
             alert_every,
             jobs_every,
+            ..jarvis::discord::Config::new("fake-bot-token".into())
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(jarvis::discord::run(app, config, async move {
@@ -1139,7 +1139,7 @@ on_both_backends! {
         assert_eq!(fake.channel_messages().len(), 0, "a 500 first");
         // Once the failure is recorded (its retry set 2 s after the failure, by this clock), the
         // clock moves on: moved earlier, the retry would be set 2 s after the new time.
-        while app.status().await.unwrap().oldest_owed.is_none_or(|owed| owed.attempts < 1) {
+        while app.status(None).await.unwrap().oldest_owed.is_none_or(|owed| owed.attempts < 1) {
             assert!(tokio::time::Instant::now() < deadline, "the failure was never recorded");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -1,13 +1,16 @@
 //! Proves the fake Discord harness against a tiny real serenity + poise bot: every interaction
-//! kind reaches a handler, answers and files are recorded, and broken Discord rules are caught.
+//! kind reaches a handler, answers and files are recorded, and broken Discord rules are caught;
+//! and drives its gateway and REST by hand: shards, slow and held posts, channel history.
 
 mod fake_discord;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fake_discord::limits::{self, Breach};
-use fake_discord::{APP_ID, FakeDiscord, MANAGE_GUILD, Member, Outcome};
+use fake_discord::raw_gateway::{RawGateway, Received};
+use fake_discord::{APP_ID, BOT_USER_ID, FakeDiscord, MANAGE_GUILD, Member, Outcome, guild_on_shard, shard_of};
 use poise::serenity_prelude as serenity;
 use serde_json::{Value, json};
 
@@ -583,6 +586,323 @@ async fn double_and_invalid_registrations_are_violations() {
     let violations = fake.take_violations();
     assert!(violations.iter().any(|v| v.contains("must be lower case")), "{violations:?}");
     assert!(violations.iter().any(|v| v.contains("0.description")), "{violations:?}");
+    fake.shutdown().await;
+}
+
+// ---- shards, slow and held posts, history ----
+
+/// A reaction in `guild` (a dispatch routed by its `guild_id`).
+fn reaction(guild: u64) -> Value {
+    json!({
+        "user_id": "1001",
+        "channel_id": "700",
+        "message_id": "800",
+        "guild_id": guild.to_string(),
+        "emoji": {"id": null, "name": "✅"},
+        "burst": false,
+        "type": 0,
+    })
+}
+
+/// Waits (up to 5 s) until `done` holds.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "not within 5 s: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_shard_gets_the_events_of_its_guilds() {
+    let fake = FakeDiscord::start().await;
+    let mut zero = RawGateway::connect(&fake.gateway_url()).await;
+    let mut one = RawGateway::connect(&fake.gateway_url()).await;
+    let ready = zero.identify(TOKEN, Some([0, 2])).await;
+    assert_eq!(ready["shard"], json!([0, 2]), "READY echoes the shard");
+    one.identify(TOKEN, Some([1, 2])).await;
+    assert!(fake.wait_shards(&[0, 1], 2, Duration::from_secs(1)).await);
+    assert_eq!(fake.identified_shards(), [(0, 2), (1, 2)]);
+    assert_eq!((fake.identify_count(0), fake.identify_count(1), fake.identify_count(2)), (1, 1, 0));
+
+    let (on_zero, on_one) = (guild_on_shard(0, 2), guild_on_shard(1, 2));
+    assert_eq!((shard_of(on_zero, 2), shard_of(on_one, 2), shard_of(GUILD, 2)), (0, 1, 0));
+    fake.dispatch_event("MESSAGE_REACTION_ADD", reaction(on_one)).await;
+    let got = one.next_dispatch(Duration::from_secs(2)).await.expect("shard 1 gets its guild's event");
+    assert_eq!(
+        (&got["t"], &got["d"]["guild_id"], &got["s"]),
+        (&json!("MESSAGE_REACTION_ADD"), &json!(on_one.to_string()), &json!(2))
+    );
+    fake.dispatch_event("GUILD_CREATE", json!({"id": on_zero.to_string()})).await;
+    let got = zero.next_dispatch(Duration::from_secs(2)).await.expect("GUILD_CREATE goes by the guild's `id`");
+    assert_eq!(got["t"], "GUILD_CREATE");
+    fake.dispatch_event("USER_UPDATE", json!({"id": "1001"})).await;
+    let got = zero.next_dispatch(Duration::from_secs(2)).await.expect("events without a guild go to shard 0");
+    assert_eq!(got["t"], "USER_UPDATE");
+    assert_eq!(one.next_dispatch(Duration::from_millis(200)).await, None, "shard 1 got nothing else");
+
+    // Nobody serves shard 1: a dispatch waits for a session, then fails loudly.
+    one.close().await;
+    until("shard 1 is gone", || fake.identified_shards() == [(0, 2)]).await;
+    fake.set_shard_wait(Duration::from_millis(300));
+    let why = fake.try_dispatch_event("MESSAGE_REACTION_ADD", &reaction(on_one)).await.expect_err("no shard 1");
+    assert_eq!(why, "no gateway session serves shard 1 of 2");
+    fake.set_shard_wait(Duration::from_secs(5));
+    let url = fake.gateway_url();
+    let back = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut one = RawGateway::connect(&url).await;
+        one.identify(TOKEN, Some([1, 2])).await;
+        one
+    });
+    fake.try_dispatch_event("MESSAGE_REACTION_ADD", &reaction(on_one)).await.expect("sent once shard 1 is back");
+    let mut one = back.await.expect("shard 1 reconnects");
+    assert!(one.next_dispatch(Duration::from_secs(2)).await.is_some(), "the waiting dispatch reached it");
+    assert_eq!(fake.identify_count(1), 2);
+    assert!(fake.shard_overlaps().is_empty(), "{:?}", fake.shard_overlaps());
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_resumed_and_invalid_sessions() {
+    let fake = FakeDiscord::start().await;
+    let guild = guild_on_shard(1, 2);
+    let mut first = RawGateway::connect(&fake.gateway_url()).await;
+    let first_session = first.identify(TOKEN, Some([1, 2])).await["session_id"].as_str().unwrap().to_string();
+    let mut second = RawGateway::connect(&fake.gateway_url()).await;
+    let second_session = second.identify(TOKEN, Some([1, 2])).await["session_id"].as_str().unwrap().to_string();
+    assert_eq!(fake.identified_shards(), [(1, 2), (1, 2)], "both connections serve shard 1");
+    let overlaps = fake.shard_overlaps();
+    assert!(overlaps.len() == 1 && overlaps[0].contains(&first_session), "{overlaps:?}");
+
+    // The newest session gets the events; the older one closing does not take the shard away.
+    fake.dispatch_event("MESSAGE_REACTION_ADD", reaction(guild)).await;
+    assert!(second.next_dispatch(Duration::from_secs(2)).await.is_some(), "the newest session gets it");
+    assert_eq!(first.next_dispatch(Duration::from_millis(200)).await, None);
+    first.close().await;
+    until("the first session is gone", || fake.identified_shards() == [(1, 2)]).await;
+    fake.dispatch_event("MESSAGE_REACTION_ADD", reaction(guild)).await;
+    let seen = second.next_dispatch(Duration::from_secs(2)).await.expect("still served");
+    let seq = seen["s"].as_u64().unwrap();
+
+    // A RESUME on a new connection continues the session and its shard.
+    second.close().await;
+    until("no session", || fake.identified_shards().is_empty()).await;
+    let mut third = RawGateway::connect(&fake.gateway_url()).await;
+    let resumed = third.resume(TOKEN, &second_session, seq).await;
+    assert_eq!(resumed["t"], "RESUMED");
+    assert_eq!(fake.identified_shards(), [(1, 2)], "the resumed session keeps shard 1 of 2");
+    assert_eq!(fake.identify_count(1), 2, "a RESUME is no IDENTIFY");
+    fake.dispatch_event("MESSAGE_REACTION_ADD", reaction(guild)).await;
+    let next = third.next_dispatch(Duration::from_secs(2)).await.expect("the resumed session gets it");
+    assert_eq!(next["s"].as_u64(), resumed["s"].as_u64().map(|s| s + 1), "the sequence goes on");
+
+    let mut stranger = RawGateway::connect(&fake.gateway_url()).await;
+    let refused = stranger.resume(TOKEN, "no-such-session", 3).await;
+    assert_eq!((&refused["op"], &refused["d"]), (&json!(9), &json!(false)), "INVALID_SESSION, not resumable");
+
+    let mut impossible = RawGateway::connect(&fake.gateway_url()).await;
+    impossible.send(&json!({"op": 2, "d": {"token": TOKEN, "shard": [2, 2]}})).await;
+    assert_eq!(impossible.recv(Duration::from_secs(2)).await, Some(Received::Closed(Some(4010))));
+    let violations = fake.take_violations();
+    assert!(violations.len() == 1 && violations[0].contains("invalid shard [2,2]"), "{violations:?}");
+
+    // One shard for everything while shard 1 of 2 is served: both would get shard 1's guilds.
+    let mut whole = RawGateway::connect(&fake.gateway_url()).await;
+    let whole_ready = whole.identify(TOKEN, None).await;
+    assert_eq!(whole_ready["shard"], json!([0, 1]), "no `shard` means [0, 1]");
+    assert_eq!(fake.shard_overlaps().len(), 2, "{:?}", fake.shard_overlaps());
+    fake.dispatch_event("MESSAGE_REACTION_ADD", reaction(guild)).await;
+    assert!(whole.next_dispatch(Duration::from_secs(2)).await.is_some(), "the newest session gets it");
+    fake.shutdown().await;
+}
+
+/// Records which shard of which client saw each reaction.
+struct SeenReactions(u32, tokio::sync::mpsc::UnboundedSender<(u32, u32, u64)>);
+
+#[::serenity::async_trait]
+impl serenity::EventHandler for SeenReactions {
+    async fn reaction_add(&self, ctx: serenity::Context, reaction: serenity::Reaction) {
+        let guild = reaction.guild_id.map_or(0, |g| g.get());
+        let _ = self.1.send((self.0, ctx.shard_id.0, guild));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serenity_shards_identify_and_get_their_guilds() {
+    let fake = FakeDiscord::start().await;
+    fake.set_recommended_shards(2);
+    let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let mut clients = Vec::new();
+    // One client per shard, as one process each: serenity waits 5 s between the shards of one
+    // client.
+    for shard in 0..2 {
+        let http = serenity::HttpBuilder::new(TOKEN).proxy(fake.url()).ratelimiter_disabled(true).build();
+        if shard == 0 {
+            let gateway = http.get_bot_gateway().await.expect("GET /gateway/bot");
+            assert_eq!((gateway.shards, gateway.session_start_limit.max_concurrency), (2, 1));
+        }
+        let mut client =
+            serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS)
+                .event_handler(SeenReactions(shard, tx.clone()))
+                .await
+                .expect("serenity client");
+        let manager = client.shard_manager.clone();
+        let task = tokio::spawn(async move { client.start_shard(shard, 2).await.expect("shard runs") });
+        clients.push((manager, task));
+    }
+    assert!(fake.wait_shards(&[0, 1], 2, Duration::from_secs(10)).await, "{:?}", fake.identified_shards());
+
+    for shard in [1, 0] {
+        let guild = guild_on_shard(shard, 2);
+        fake.dispatch_event("MESSAGE_REACTION_ADD", reaction(guild)).await;
+        let got = tokio::time::timeout(Duration::from_secs(5), seen.recv()).await.expect("a reaction arrives");
+        assert_eq!(got, Some((shard, shard, guild)), "the client running shard {shard} gets it");
+    }
+    assert_eq!((fake.identify_count(0), fake.identify_count(1)), (1, 1));
+    assert!(fake.shard_overlaps().is_empty(), "{:?}", fake.shard_overlaps());
+
+    for (manager, task) in clients {
+        manager.shutdown_all().await;
+        tokio::time::timeout(Duration::from_secs(5), task).await.expect("client stops").expect("client task");
+    }
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    fake.shutdown().await;
+}
+
+/// A REST client of the fake with the bot's token, and the channel the tests post in.
+fn rest(fake: &FakeDiscord) -> (Arc<serenity::Http>, serenity::ChannelId) {
+    let http = serenity::HttpBuilder::new(TOKEN).proxy(fake.url()).ratelimiter_disabled(true).build();
+    (Arc::new(http), serenity::ChannelId::new(700))
+}
+
+fn post_body(content: &str, nonce: &str) -> Value {
+    json!({"content": content, "nonce": nonce, "enforce_nonce": true, "allowed_mentions": {"parse": []}})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_posts_are_stored_before_they_are_answered() {
+    let fake = FakeDiscord::start().await;
+    let (http, channel) = rest(&fake);
+    fake.set_post_delay(Duration::from_millis(600), Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    let post = {
+        let http = http.clone();
+        tokio::spawn(async move { http.send_message(channel, vec![], &post_body("slow", "n-slow")).await })
+    };
+    let stored = fake.wait_channel_messages(1).await;
+    assert!(!post.is_finished(), "the message is in the channel before the answer comes");
+    let message = post.await.expect("post task").expect("answered");
+    assert!(started.elapsed() >= Duration::from_millis(600), "answered after {:?}", started.elapsed());
+    assert_eq!(json!(message.id.to_string()), stored[0]["id"]);
+
+    let started = std::time::Instant::now();
+    let edit = json!({"content": "edited", "allowed_mentions": {"parse": []}});
+    http.edit_message(channel, message.id, &edit, vec![]).await.expect("edited");
+    assert!(started.elapsed() >= Duration::from_millis(600), "edits are slow too: {:?}", started.elapsed());
+    assert_eq!(fake.channel_messages()[0]["content"], "edited");
+
+    fake.set_post_delay(Duration::ZERO, Duration::ZERO);
+    let started = std::time::Instant::now();
+    http.send_message(channel, vec![], &post_body("fast", "n-fast")).await.expect("answered");
+    assert!(started.elapsed() < Duration::from_millis(600), "fast again: {:?}", started.elapsed());
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nonce_dedup_can_be_switched_off_and_posts_are_counted_by_nonce() {
+    let fake = FakeDiscord::start().await;
+    let (http, channel) = rest(&fake);
+    let first = http.send_message(channel, vec![], &post_body("once", "n-1")).await.expect("posted");
+    let again = http.send_message(channel, vec![], &post_body("once", "n-1")).await.expect("posted");
+    assert_eq!(first.id, again.id, "Discord returns the message the nonce made");
+    assert_eq!(serde_json::to_value(&first.nonce).unwrap(), json!("n-1"), "the answer echoes the nonce");
+    assert_eq!(fake.posts_by_nonce(), HashMap::from([((700, "n-1".to_string()), 1)]));
+
+    fake.set_nonce_dedup(false);
+    let third = http.send_message(channel, vec![], &post_body("once", "n-1")).await.expect("posted");
+    assert_ne!(third.id, first.id, "without dedup a repeat is a second message");
+    assert_eq!(fake.channel_messages().len(), 2);
+    assert_eq!(fake.posts_by_nonce(), HashMap::from([((700, "n-1".to_string()), 2)]));
+
+    let fetched = http.get_message(channel, first.id).await.expect("fetched");
+    assert!(fetched.nonce.is_none(), "fetched messages carry no nonce");
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_post_is_stored_but_never_answered() {
+    let fake = FakeDiscord::start().await;
+    let (http, channel) = rest(&fake);
+    let held = fake.hold_next_post();
+    let post = {
+        let http = http.clone();
+        tokio::spawn(async move { http.send_message(channel, vec![], &post_body("held", "n-held")).await })
+    };
+    let held = tokio::time::timeout(Duration::from_secs(5), held).await.expect("the post arrives").expect("told");
+    assert_eq!((held.channel_id, held.nonce.as_deref()), (700, Some("n-held")));
+    assert_eq!(held.body["content"], "held");
+    assert_eq!(fake.channel_messages()[0]["id"], held.message_id.to_string(), "the message is in the channel");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!post.is_finished(), "no answer comes");
+
+    let next = http.send_message(channel, vec![], &post_body("next", "n-next")).await.expect("answered");
+    assert_ne!(next.id.get(), held.message_id, "only one post is held");
+    assert_eq!(fake.posts_by_nonce().len(), 2);
+
+    let started = std::time::Instant::now();
+    fake.shutdown().await;
+    assert!(started.elapsed() < Duration::from_secs(3), "the held request ends with the fake");
+    let answer = tokio::time::timeout(Duration::from_secs(5), post).await.expect("ends").expect("post task");
+    assert!(answer.is_err(), "the held post never succeeds: {answer:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_history_pages_newest_first_like_discord() {
+    let fake = FakeDiscord::start().await;
+    let (http, channel) = rest(&fake);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let message = http.send_message(channel, vec![], &post_body(&format!("m{i}"), &format!("n{i}"))).await;
+        ids.push(message.expect("posted").id);
+    }
+    let elsewhere = serenity::ChannelId::new(701);
+    http.send_message(elsewhere, vec![], &post_body("other", "n-other")).await.expect("posted");
+
+    let page = |target: Option<serenity::MessagePagination>, limit: Option<u8>| {
+        let http = http.clone();
+        async move {
+            let messages = http.get_messages(channel, target, limit).await.expect("history parses as Vec<Message>");
+            messages.into_iter().map(|m| m.id).collect::<Vec<_>>()
+        }
+    };
+    use serenity::MessagePagination::{After, Around, Before};
+    assert_eq!(page(None, None).await, [ids[4], ids[3], ids[2], ids[1], ids[0]], "50 newest, newest first");
+    assert_eq!(page(None, Some(2)).await, [ids[4], ids[3]]);
+    assert_eq!(page(Some(Before(ids[2])), Some(10)).await, [ids[1], ids[0]]);
+    assert_eq!(page(Some(After(ids[0])), Some(2)).await, [ids[2], ids[1]], "the ones right after, newest first");
+    assert_eq!(page(Some(Around(ids[2])), Some(3)).await, [ids[3], ids[2], ids[1]]);
+
+    // The raw body: the bot as author, no nonce; a limit over 100 is refused.
+    let client = reqwest::Client::builder().no_proxy().build().expect("reqwest client");
+    let get = |query: &str| {
+        client
+            .get(format!("{}/api/v10/channels/700/messages?{query}", fake.url()))
+            .header("Authorization", format!("Bot {TOKEN}"))
+            .send()
+    };
+    let raw: Value = get("limit=1").await.expect("GET").json().await.expect("JSON");
+    let newest = &raw[0];
+    assert_eq!(raw.as_array().map(Vec::len), Some(1));
+    assert_eq!((&newest["content"], &newest["type"], &newest["channel_id"]), (&json!("m4"), &json!(0), &json!("700")));
+    assert_eq!((&newest["author"]["id"], &newest["author"]["bot"]), (&json!(BOT_USER_ID.to_string()), &json!(true)));
+    assert!(newest.get("nonce").is_none(), "Discord sends no nonce in history: {newest}");
+    assert_eq!(get("limit=101").await.expect("GET").status(), 400);
+    let violations = fake.take_violations();
+    assert!(violations.len() == 1 && violations[0].contains("limit"), "{violations:?}");
     fake.shutdown().await;
 }
 

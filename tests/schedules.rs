@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{ManualClock, TestDb, ws};
-use jarvis::app::App;
+use jarvis::app::{App, ShardPlan, ShardRange};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::page::PageRequest;
 use jarvis::domain::workspace::SettingKey;
@@ -219,7 +219,8 @@ on_both_backends! {
         assert!(b.deliverable(10).await.unwrap().iter().all(|y| y.id == by_b[0].id), "B holds only its own");
         assert_eq!(a.deliverable(10).await.unwrap().len(), 2, "A still holds its two");
         // Claimed messages are being delivered: the delivery loops sleep until their leases end.
-        let lease = jarvis::app::DELIVERY_LEASE.to_std().unwrap();
+        let lease = app.lease();
+        assert!(by_a.iter().chain(&by_b).all(|entry| !entry.taken_over), "nobody had them before");
         assert_eq!(b.next_delivery_in().await.unwrap(), Some(lease));
         b.delivered(&by_b[0], 9001).await.unwrap();
         assert_eq!(b.next_delivery_in().await.unwrap(), Some(lease), "A's claims end in a lease");
@@ -227,9 +228,11 @@ on_both_backends! {
         a.delivered(&by_a[0], 9002).await.unwrap();
         clock.advance(chrono::Duration::seconds(30));
         assert!(b.deliverable(10).await.unwrap().is_empty(), "A's lease still runs");
-        clock.advance(jarvis::app::DELIVERY_LEASE);
+        clock.advance(chrono::Duration::from_std(lease).unwrap());
         let taken = b.deliverable(10).await.unwrap();
         assert_eq!(taken.iter().map(|e| e.id).collect::<Vec<_>>(), [by_a[1].id]);
+        assert!(taken[0].taken_over, "taken over from A: B looks in the channel before posting");
+        assert!(!b.deliverable(10).await.unwrap()[0].taken_over, "B's own now");
         assert!(a.deliverable(10).await.unwrap().is_empty(), "A, back, finds it taken");
         assert!(!a.renew_delivery(&by_a[1]).await.unwrap(), "and does not post it");
         assert!(b.renew_delivery(&taken[0]).await.unwrap());
@@ -275,11 +278,11 @@ on_both_backends! {
         let clock = ManualClock::at("2026-11-30T12:00:00Z");
         let app = App::new(db.store.clone(), Arc::new(clock.clone()));
         let (a, b) = (app.with_instance("host-a/1/aaaaaa"), app.with_instance("host-b/2/bbbbbb"));
-        let lease = chrono::Duration::minutes(10);
+        let lease = chrono::Duration::from_std(app.lease()).unwrap();
         // A is in the middle of it (its claim taken, its work not done): B skips it.
         let inside = a
-            .claimed("housekeeping", lease, async {
-                let skipped = b.claimed("housekeeping", lease, async { Ok("b ran") }).await.unwrap();
+            .claimed("housekeeping", async {
+                let skipped = b.claimed("housekeeping", async { Ok("b ran") }).await.unwrap();
                 assert_eq!(skipped, None, "B skipped it while A held it");
                 Ok("a ran")
             })
@@ -287,15 +290,15 @@ on_both_backends! {
             .unwrap();
         assert_eq!(inside, Some("a ran"));
         // Done and released: B may do it now.
-        assert_eq!(b.claimed("housekeeping", lease, async { Ok(1) }).await.unwrap(), Some(1));
+        assert_eq!(b.claimed("housekeeping", async { Ok(1) }).await.unwrap(), Some(1));
         // A dies holding it: nobody may for the lease, anybody after.
         let mut tx = db.store.write().await.unwrap();
         let now: chrono::DateTime<chrono::Utc> = "2026-11-30T12:00:00Z".parse().unwrap();
         assert!(tx.claim_job("alert evaluation", a.instance(), now, now + lease).await.unwrap());
         tx.commit().await.unwrap();
-        assert_eq!(b.claimed("alert evaluation", lease, async { Ok(()) }).await.unwrap(), None);
+        assert_eq!(b.claimed("alert evaluation", async { Ok(()) }).await.unwrap(), None);
         clock.advance(lease + chrono::Duration::seconds(1));
-        assert_eq!(b.claimed("alert evaluation", lease, async { Ok(()) }).await.unwrap(), Some(()));
+        assert_eq!(b.claimed("alert evaluation", async { Ok(()) }).await.unwrap(), Some(()));
     }
 }
 
@@ -306,11 +309,18 @@ on_both_backends! {
         let clock = ManualClock::at("2026-11-30T12:00:00Z");
         let app = App::new(db.store.clone(), Arc::new(clock.clone()));
         let (a, b) = (app.with_instance("host-a/1/aaaaaa"), app.with_instance("host-b/2/bbbbbb"));
-        let empty = app.status().await.unwrap();
+        let empty = app.status(None).await.unwrap();
         assert!(empty.instances.is_empty() && empty.jobs.is_empty() && empty.owed == 0);
+        assert_eq!((empty.shard_count, empty.unserved_shards.len()), (None, 0));
         let started = app.now();
-        a.heartbeat(started).await.unwrap();
-        b.heartbeat(started).await.unwrap();
+        let (shard_a, shard_b) = (ShardPlan::new(Some(ShardRange::parse("0").unwrap()), 2).unwrap(), ShardPlan::new(Some(ShardRange::parse("1").unwrap()), 2).unwrap());
+        a.claim_shards(&shard_a).await.unwrap();
+        b.claim_shards(&shard_b).await.unwrap();
+        a.heartbeat(started, Some(&shard_a)).await.unwrap();
+        b.heartbeat(started, Some(&shard_b)).await.unwrap();
+        let both = app.status(None).await.unwrap();
+        assert_eq!((both.shard_count, both.unserved_shards.clone()), (Some(2), vec![]));
+        assert!(both.jobs.is_empty(), "shards are not jobs: {:?}", both.jobs);
         let ws = ws("4400");
         app.set_schedule(&ws, &Actor::Cli, 701, "daily", "13:00").await.unwrap();
         clock.set("2026-11-30T13:00:00Z");
@@ -318,22 +328,64 @@ on_both_backends! {
         let claimed = a.deliverable(10).await.unwrap();
         // A goes on beating; B falls silent.
         clock.advance(chrono::Duration::seconds(150));
-        a.heartbeat(started).await.unwrap();
+        a.heartbeat(started, Some(&shard_a)).await.unwrap();
         let now = app.now();
         let mut tx = db.store.write().await.unwrap();
         assert!(tx.claim_job("housekeeping", b.instance(), now, now + chrono::Duration::minutes(10)).await.unwrap());
         tx.commit().await.unwrap();
-        let status = app.status().await.unwrap();
+        let status = app.status(None).await.unwrap();
+        assert_eq!(status.unserved_shards, [1], "B's shard is unserved once B is gone");
         let states: Vec<(&str, bool)> = status.instances.iter().map(|i| (i.id.as_str(), i.live)).collect();
         assert_eq!(states, [("host-a/1/aaaaaa", true), ("host-b/2/bbbbbb", false)]);
         assert_eq!(status.jobs.iter().map(|j| (j.job.as_str(), j.owner.as_str())).collect::<Vec<_>>(), [("housekeeping", "host-b/2/bbbbbb")]);
         let oldest = status.oldest_owed.as_ref().unwrap();
         assert_eq!((status.owed, oldest.id, oldest.claimed_by.as_deref()), (1, claimed[0].id, Some("host-a/1/aaaaaa")));
         assert_eq!(status.last_report_slot.as_ref().map(|s| s.workspace.as_str()), Some("4400"));
+        // A Discord server's admins see what is owed to their server only.
+        let elsewhere = app.status(Some(&common::ws("4401"))).await.unwrap();
+        assert_eq!((elsewhere.owed, elsewhere.oldest_owed.is_none(), elsewhere.last_report_slot.is_none()), (0, true, true));
+        assert_eq!(app.status(Some(&ws)).await.unwrap().owed, 1);
         // A stops cleanly: gone from the list, its message free for B at once.
         a.instance_stopped().await.unwrap();
-        let status = app.status().await.unwrap();
+        let status = app.status(None).await.unwrap();
         assert_eq!(status.instances.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["host-b/2/bbbbbb"]);
         assert_eq!(b.deliverable(10).await.unwrap().len(), 1);
+    }
+}
+
+on_both_backends! {
+    /// Shards are claimed at start: a live instance's shard is refused to another (it renews its
+    /// claim), a dead instance's is taken once its lease runs out, and a deployment runs one
+    /// shard count.
+    async fn shards_are_served_by_one_instance_and_taken_back_after_a_death(db) {
+        let clock = ManualClock::at("2026-11-30T12:00:00Z");
+        let app = App::new(db.store.clone(), Arc::new(clock.clone())).with_lease(std::time::Duration::from_secs(3));
+        let (a, b, c) = (app.with_instance("a/1/aaaaaa"), app.with_instance("b/2/bbbbbb"), app.with_instance("c/3/cccccc"));
+        let plan = |range: &str, count| ShardPlan::new(Some(ShardRange::parse(range).unwrap()), count).unwrap();
+        a.claim_shards(&plan("0-1", 4)).await.unwrap();
+        c.claim_shards(&plan("2-3", 4)).await.unwrap();
+        // Another count is refused at once.
+        let other_count = b.claim_shards(&plan("0", 2)).await.unwrap_err().to_string();
+        assert!(other_count.contains("same --shard-count"), "{other_count}");
+        // B asks for A's shard 1 while A lives (and renews): refused, naming A.
+        let asking = tokio::spawn({
+            let b = b.clone();
+            async move { b.claim_shards(&ShardPlan::new(Some(ShardRange::parse("1").unwrap()), 4).unwrap()).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!asking.is_finished(), "B waits while the lease runs");
+        clock.advance(chrono::Duration::seconds(2));
+        a.heartbeat(app.now(), Some(&plan("0-1", 4))).await.unwrap();
+        let refused = asking.await.unwrap().unwrap_err().to_string();
+        assert!(refused.contains("served by instance a/1/aaaaaa, which is alive"), "{refused}");
+        // A dies: B gets shard 1 once A's lease has run out, not before.
+        let asking = tokio::spawn({
+            let b = b.clone();
+            async move { b.claim_shards(&ShardPlan::new(Some(ShardRange::parse("1").unwrap()), 4).unwrap()).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!asking.is_finished(), "A's lease still runs");
+        clock.advance(chrono::Duration::seconds(4));
+        tokio::time::timeout(std::time::Duration::from_secs(10), asking).await.unwrap().unwrap().unwrap();
     }
 }

@@ -12,6 +12,7 @@ mod doctor;
 mod error;
 mod export;
 mod forms;
+mod instances;
 mod items;
 mod jobs;
 mod rates;
@@ -38,18 +39,27 @@ pub use doctor::{DoctorMismatch, DoctorReport};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};
 pub use forms::{CLEARABLE, ItemForm};
+pub use instances::{DEFAULT_LEASE, InstanceView, ReportSlot, ShardCount, ShardPlan, ShardRange, StatusView};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;
-pub use schedules::{
-    AfterFailure, DELIVERY_LEASE, DeliveryFailure, DueReport, HEARTBEAT_LEASE, InstanceView, ON_TIME, QueuedReport,
-    ReportSlot, ScheduleView, StatusView,
-};
+pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
+
+    /// How far this clock moves while `real` time passes (leases are real time): the same span,
+    /// except on a test clock that runs fast.
+    fn span(&self, real: std::time::Duration) -> chrono::Duration {
+        chrono::Duration::from_std(real).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// How much real time passes while this clock moves `span` (nothing for a span in the past).
+    fn real(&self, span: chrono::Duration) -> std::time::Duration {
+        span.to_std().unwrap_or_default()
+    }
 
     /// The workspace's date: `now` in its timezone.
     fn today(&self, timezone: Timezone) -> NaiveDate {
@@ -91,6 +101,32 @@ impl Clock for FixedDate {
     }
 }
 
+/// A clock that runs from a given instant, `speed` times as fast as real time: several processes
+/// given the same start, anchor and speed agree on the time. For tests that need report slots
+/// every few seconds (`JARVIS_FAKE_NOW="2026-11-30T09:00:00Z x60 @1796000000000"`).
+#[derive(Clone, Copy, Debug)]
+pub struct RunningClock {
+    /// What the clock read at `anchor`.
+    pub start: DateTime<Utc>,
+    /// The real instant it read `start`.
+    pub anchor: DateTime<Utc>,
+    pub speed: u32,
+}
+
+impl Clock for RunningClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.start + (Utc::now() - self.anchor) * self.speed as i32
+    }
+
+    fn span(&self, real: std::time::Duration) -> chrono::Duration {
+        chrono::Duration::from_std(real).unwrap_or(chrono::Duration::MAX) * self.speed as i32
+    }
+
+    fn real(&self, span: chrono::Duration) -> std::time::Duration {
+        (span / self.speed as i32).to_std().unwrap_or_default()
+    }
+}
+
 /// A key the caller gives a write so that repeating it is safe: the first write with the key
 /// records it in its own transaction, and the same key again (within [`RequestKey::KEPT`])
 /// writes nothing and is answered with [`AppError::Repeated`]. Discord uses the interaction id, so
@@ -117,6 +153,8 @@ impl RequestKey {
 pub struct App {
     /// This instance's id in claims on shared work (see [`App::instance`]).
     instance: Arc<str>,
+    /// How long its claims last without renewal (see [`App::with_lease`]).
+    lease: std::time::Duration,
     store: Store,
     clock: Arc<dyn Clock>,
     /// Counts ledger changes committed, so the bot can re-evaluate alerts right after a change.
@@ -154,6 +192,7 @@ impl App {
             jobs_done: Arc::default(),
             alerts_found: Arc::default(),
             instance: Arc::from(instance_id().as_str()),
+            lease: DEFAULT_LEASE,
         }
     }
 

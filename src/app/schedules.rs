@@ -44,10 +44,6 @@ pub struct QueuedReport {
 /// How long after its slot a report still counts as on time.
 pub const ON_TIME: Duration = Duration::minutes(15);
 
-/// How long a claimed outbox message stays this instance's to deliver: longer than a post with
-/// its timeouts takes, short enough that another instance takes over soon after one dies.
-pub const DELIVERY_LEASE: Duration = Duration::seconds(60);
-
 impl App {
     async fn schedule_view(&self, workspace: &WorkspaceId, stored: &StoredSchedule) -> Result<ScheduleView> {
         let settings = self.store.read().await?.settings(workspace).await?;
@@ -196,52 +192,7 @@ impl App {
     /// its backoff (2 s, 4 s...) rather than at the loop's next tick.
     pub async fn next_delivery_in(&self) -> Result<Option<std::time::Duration>> {
         let next = self.store.read().await?.next_attempt().await?;
-        Ok(next.map(|at| (at - self.now()).to_std().unwrap_or_default()))
-    }
-
-    /// Messages owed to Discord whose time has come, claimed for this instance (see
-    /// [`App::instance`]) for [`DELIVERY_LEASE`]: no other instance delivers them meanwhile,
-    /// and they go back to everyone when the lease runs out (this instance died mid-way).
-    pub async fn deliverable(&self, limit: u32) -> Result<Vec<crate::store::OutboxEntry>> {
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let claimed = tx.claim_deliverable(self.instance(), now, now + DELIVERY_LEASE, limit).await?;
-        tx.commit().await?;
-        Ok(claimed)
-    }
-
-    /// Runs `work` when this instance can claim `job` (for `lease`, released at the end): one
-    /// instance at a time does it; `None` when another holds it. A claim whose instance died
-    /// runs out with its lease.
-    pub async fn claimed<T>(
-        &self,
-        job: &str,
-        lease: Duration,
-        work: impl std::future::Future<Output = Result<T>>,
-    ) -> Result<Option<T>> {
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let held = tx.claim_job(job, self.instance(), now, now + lease).await?;
-        tx.commit().await?;
-        if !held {
-            tracing::debug!(job, "another instance holds this job");
-            return Ok(None);
-        }
-        let done = work.await;
-        let mut tx = self.store.write().await?;
-        tx.release_job(job, self.instance()).await?;
-        tx.commit().await?;
-        done.map(Some)
-    }
-
-    /// Renews this instance's claim on `entry` for another [`DELIVERY_LEASE`]; `false` when it
-    /// is no longer this instance's to deliver (taken over, or done).
-    pub async fn renew_delivery(&self, entry: &crate::store::OutboxEntry) -> Result<bool> {
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let renewed = tx.renew_outbox_claim(entry.id, self.instance(), now + DELIVERY_LEASE).await?;
-        tx.commit().await?;
-        Ok(renewed)
+        Ok(next.map(|at| self.clock.real(at - self.now())))
     }
 
     /// Discord accepted `entry` as `message_id`; an alert message is remembered as the one
@@ -313,96 +264,5 @@ impl App {
         };
         tx.commit().await?;
         Ok(outcome)
-    }
-}
-
-/// How often a running bot says it is alive, at most (it does on every tick); one silent for
-/// two of these is shown as gone.
-pub const HEARTBEAT_LEASE: Duration = Duration::seconds(60);
-
-/// What `jarvis status` shows: the instances, what they hold, what is owed.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct StatusView {
-    pub now: DateTime<Utc>,
-    /// Instances seen in the last day, the latest seen first.
-    pub instances: Vec<InstanceView>,
-    /// Background jobs claimed now.
-    pub jobs: Vec<crate::store::HeldJob>,
-    /// Messages still owed to Discord, and the oldest of them.
-    pub owed: i64,
-    pub oldest_owed: Option<crate::store::Owed>,
-    /// The latest report slot claimed in any workspace.
-    pub last_report_slot: Option<ReportSlot>,
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct InstanceView {
-    pub id: String,
-    pub started_at: DateTime<Utc>,
-    pub seen_at: DateTime<Utc>,
-    pub shards: Option<String>,
-    /// Seen within two heartbeat leases; otherwise gone (stopped without saying so, or dead).
-    pub live: bool,
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ReportSlot {
-    pub workspace: String,
-    pub slot: DateTime<Utc>,
-}
-
-impl App {
-    /// Says that this instance (running since `started_at`) is alive now.
-    pub async fn heartbeat(&self, started_at: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        tx.heartbeat(self.instance(), started_at, self.now(), None).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// This instance stops: it is forgotten, and what it claimed is free for the others at once.
-    pub async fn instance_stopped(&self) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        tx.instance_stopped(self.instance()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The instances sharing this ledger, the jobs they hold and what is owed to Discord.
-    pub async fn status(&self) -> Result<StatusView> {
-        let now = self.now();
-        let mut tx = self.store.read().await?;
-        let instances = tx
-            .instances(now - Duration::days(1))
-            .await?
-            .into_iter()
-            .map(|row| InstanceView {
-                live: row.seen_at >= now - HEARTBEAT_LEASE * 2,
-                id: row.id,
-                started_at: row.started_at,
-                seen_at: row.seen_at,
-                shards: row.shards,
-            })
-            .collect();
-        let jobs = tx.held_jobs(now).await?;
-        let (oldest_owed, owed) = tx.oldest_owed().await?;
-        let last_report_slot = tx.last_report_slot().await?.map(|(workspace, slot)| ReportSlot { workspace, slot });
-        Ok(StatusView { now, instances, jobs, owed, oldest_owed, last_report_slot })
-    }
-}
-
-impl App {
-    /// Whether the slash commands with `fingerprint` are registered already (this deployment's:
-    /// by this instance before, or another).
-    pub async fn commands_registered(&self, fingerprint: &str) -> Result<bool> {
-        Ok(self.store.read().await?.registered_commands().await?.as_deref() == Some(fingerprint))
-    }
-
-    /// Notes that the commands with `fingerprint` were registered.
-    pub async fn record_commands_registered(&self, fingerprint: &str) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        tx.set_registered_commands(fingerprint).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }

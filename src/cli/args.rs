@@ -7,7 +7,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::app::{ExportFormat, ExportWhat};
+use crate::app::{ExportFormat, ExportWhat, ShardCount, ShardRange};
 use crate::domain::UserError;
 use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
@@ -115,6 +115,14 @@ fn date(input: &str) -> Result<NaiveDate, UserError> {
     parse_date("date", input)
 }
 
+fn shard_range(input: &str) -> Result<ShardRange, UserError> {
+    ShardRange::parse(input)
+}
+
+fn shard_count(input: &str) -> Result<ShardCount, UserError> {
+    ShardCount::parse(input)
+}
+
 fn page_number(input: &str) -> Result<PageNumber, UserError> {
     crate::domain::page::parse_page(input)
 }
@@ -187,7 +195,7 @@ impl Command {
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
-            Command::Jobs(_) | Command::Demo(_) | Command::Run { .. } | Command::Import(_) => true,
+            Command::Jobs(_) | Command::Demo(_) | Command::Run(_) | Command::Import(_) | Command::Commands(_) => true,
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Db(DbCommand::Copy { .. }) => true,
             Command::Db(DbCommand::Status) => false,
@@ -201,6 +209,55 @@ impl Command {
             | Command::Report => false,
         }
     }
+}
+
+/// How to reach Discord (`run`, `commands register`).
+#[derive(Debug, Args)]
+pub struct DiscordArgs {
+    /// The bot's token, from https://discord.com/developers/applications (your app, Bot).
+    #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Register the commands in this server only (instant; for development) instead of
+    /// globally.
+    #[arg(long, env = "DISCORD_GUILD_ID")]
+    pub guild_id: Option<u64>,
+    /// Base URL replacing https://discord.com for REST calls (an HTTP proxy that owns rate
+    /// limits, such as twilight-http-proxy).
+    #[arg(long, env = "DISCORD_API_PROXY")]
+    pub api_proxy: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub discord: DiscordArgs,
+    /// The gateway shards this instance serves: FIRST-LAST (e.g. 0-1) or one number; every shard
+    /// of --shard-count when left out.
+    #[arg(long, env = "JARVIS_SHARDS", value_parser = shard_range, requires = "shard_count")]
+    pub shards: Option<ShardRange>,
+    /// How many shards the whole deployment runs (the same on every instance), or `auto` for
+    /// Discord's recommendation [default: 1].
+    #[arg(long, env = "JARVIS_SHARD_COUNT", value_parser = shard_count)]
+    pub shard_count: Option<ShardCount>,
+    /// How often scheduled work is looked at, in milliseconds (tests).
+    #[arg(long, env = "JARVIS_TICK_MS", hide = true)]
+    pub tick_ms: Option<u64>,
+    /// How often alerts are evaluated, in milliseconds (tests).
+    #[arg(long, env = "JARVIS_ALERT_EVERY_MS", hide = true)]
+    pub alert_every_ms: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandsCommand {
+    /// Register the slash commands with Discord now, without connecting to the gateway (unless
+    /// this deployment registered these very commands already; --force registers anyway).
+    Register {
+        #[command(flatten)]
+        discord: DiscordArgs,
+        /// Register even if this deployment registered these commands already.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,21 +384,20 @@ pub enum Command {
     Site(SiteCommand),
     /// Run the Discord bot: slash commands for everyone in your server, on this database.
     #[command(
-        after_help = "Needs DISCORD_TOKEN (see README, \"Create the Discord application\"). Stop it with Ctrl-C or SIGTERM."
+        after_help = "Needs DISCORD_TOKEN (see README, \"Create the Discord application\"). Stop it with Ctrl-C or SIGTERM.
+
+Several instances on one PostgreSQL ledger (or one SQLite file) share the work: each job is done
+once, and each serves its own shards, e.g. for three instances:
+  JARVIS_SHARDS=0-1 JARVIS_SHARD_COUNT=6 jarvis run
+  JARVIS_SHARDS=2-3 JARVIS_SHARD_COUNT=6 jarvis run
+  JARVIS_SHARDS=4-5 JARVIS_SHARD_COUNT=6 jarvis run
+See docs/DEPLOY.md, \"Several instances\"; `jarvis status` shows who serves what."
     )]
-    Run {
-        /// The bot's token, from https://discord.com/developers/applications (your app, Bot).
-        #[arg(long, env = "DISCORD_TOKEN", hide_env_values = true)]
-        token: Option<String>,
-        /// Register the commands in this server only (instant; for development) instead of
-        /// globally.
-        #[arg(long, env = "DISCORD_GUILD_ID")]
-        guild_id: Option<u64>,
-        /// Base URL replacing https://discord.com for REST calls (an HTTP proxy that owns rate
-        /// limits, such as twilight-http-proxy).
-        #[arg(long, env = "DISCORD_API_PROXY")]
-        api_proxy: Option<String>,
-    },
+    Run(RunArgs),
+    /// The slash commands Discord shows: register them (the instance serving shard 0 does this
+    /// by itself when they changed).
+    #[command(subcommand)]
+    Commands(CommandsCommand),
     /// Fill an empty workspace with a sample company and a year of history, then list it; or,
     /// with --size, with a large generated workload.
     #[command(after_help = "Examples:

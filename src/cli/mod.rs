@@ -11,8 +11,8 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CostCommand, DbCommand, DemoArgs, ImportCommand, ItemCommand, ItemFields,
-    JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
+    BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, ImportCommand,
+    ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
 };
 
 use crate::app::{
@@ -157,10 +157,7 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
     // JARVIS_FAKE_NOW (RFC 3339) fixes the clock for tests, writes included; it is not a flag, so
     // nobody backdates changes by accident.
     let fake_now = match std::env::var("JARVIS_FAKE_NOW") {
-        Ok(text) => Some(
-            text.parse::<chrono::DateTime<chrono::Utc>>()
-                .map_err(|e| anyhow::anyhow!("JARVIS_FAKE_NOW `{text}` is not an RFC 3339 instant: {e}"))?,
-        ),
+        Ok(text) => Some(fake_clock(&text)?),
         Err(_) => None,
     };
     if cli.today.is_some() && cli.command.writes() {
@@ -169,7 +166,7 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
         )));
     }
     let clock: Arc<dyn Clock> = match (fake_now, cli.today) {
-        (Some(now), _) => Arc::new(FixedClock(now)),
+        (Some(clock), _) => clock,
         (None, Some(date)) => Arc::new(FixedDate(date)),
         (None, None) => Arc::new(SystemClock),
     };
@@ -179,13 +176,62 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
         return output(cli.json, &status, render::db_status);
     }
     let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
-    let app = App::new(store.clone(), clock).with_net(net_from_env()?);
+    let app = App::new(store.clone(), clock).with_net(net_from_env()?).with_lease(lease_from_env()?);
     let result = dispatch(&app, cli).await;
     store.close().await;
     // The process ends with this command: what the app holds (a large workspace's read model)
     // goes back to the system at exit, at once, instead of being freed piece by piece.
     std::mem::forget(app);
     result
+}
+
+/// How to reach Discord, from `--token`/`DISCORD_TOKEN` and the rest, with the default cadences.
+fn discord_config(args: &DiscordArgs) -> Result<crate::discord::Config, Failure> {
+    let token = args.token.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        UserError::Missing(
+            "DISCORD_TOKEN is not set: create the bot at https://discord.com/developers/applications (your app, Bot, Reset Token) and put the token in .env; see README, \"Create the Discord application\"".into(),
+        )
+    })?;
+    Ok(crate::discord::Config {
+        guild_id: args.guild_id,
+        api_proxy: args.api_proxy.clone(),
+        ..crate::discord::Config::new(token)
+    })
+}
+
+/// `JARVIS_LEASE`: how long an instance's claims last without renewal, in seconds.
+fn lease_from_env() -> Result<std::time::Duration, Failure> {
+    match std::env::var("JARVIS_LEASE") {
+        Err(_) => Ok(crate::app::DEFAULT_LEASE),
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(seconds @ 3..=3600) => Ok(std::time::Duration::from_secs(seconds)),
+            _ => Err(Failure::CommandLine(UserError::invalid(
+                "JARVIS_LEASE",
+                text,
+                "give whole seconds from 3 to 3600 (the default is 60)",
+            ))),
+        },
+    }
+}
+
+/// `JARVIS_FAKE_NOW` for tests: `INSTANT` (a stopped clock) or `INSTANT xSPEED @UNIX_MS` (a
+/// clock that read INSTANT at the real instant UNIX_MS and runs SPEED times as fast).
+fn fake_clock(text: &str) -> anyhow::Result<Arc<dyn Clock>> {
+    let bad = || {
+        anyhow::anyhow!("JARVIS_FAKE_NOW `{text}` is not an RFC 3339 instant (optionally followed by xSPEED @UNIX_MS)")
+    };
+    let mut words = text.split_whitespace();
+    let start: chrono::DateTime<chrono::Utc> = words.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    match (words.next(), words.next(), words.next()) {
+        (None, None, None) => Ok(Arc::new(FixedClock(start))),
+        (Some(speed), Some(anchor), None) => {
+            let speed: u32 = speed.strip_prefix('x').and_then(|s| s.parse().ok()).filter(|s| *s > 0).ok_or_else(bad)?;
+            let anchor: i64 = anchor.strip_prefix('@').and_then(|a| a.parse().ok()).ok_or_else(bad)?;
+            let anchor = chrono::DateTime::from_timestamp_millis(anchor).ok_or_else(bad)?;
+            Ok(Arc::new(crate::app::RunningClock { start, anchor, speed }))
+        }
+        _ => Err(bad()),
+    }
 }
 
 /// Website checks and registry lookups as the environment configures them:
@@ -413,22 +459,30 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
                 output(json, &app.remove_budget(ws, me, *scope).await?, render::budget_removed)
             }
         },
-        Command::Run { token, guild_id, api_proxy } => {
-            let token = token.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-                UserError::Missing(
-                    "DISCORD_TOKEN is not set: create the bot at https://discord.com/developers/applications (your app, Bot, Reset Token) and put the token in .env; see README, \"Create the Discord application\"".into(),
-                )
-            })?;
-            let config = crate::discord::Config {
-                token,
-                guild_id: *guild_id,
-                api_proxy: api_proxy.clone(),
-                tick: crate::discord::Config::TICK,
-                alert_every: crate::discord::Config::ALERT_EVERY,
-                jobs_every: crate::discord::Config::JOBS_EVERY,
-            };
+        Command::Run(run) => {
+            let mut config = discord_config(&run.discord)?;
+            config.shards = run.shards;
+            config.shard_count = run.shard_count;
+            if let Some(ms) = run.tick_ms {
+                config.tick = std::time::Duration::from_millis(ms.max(10));
+            }
+            if let Some(ms) = run.alert_every_ms {
+                config.alert_every = std::time::Duration::from_millis(ms.max(10));
+            }
             crate::discord::run(app.clone(), config, shutdown_signal()).await?;
             Ok(String::new())
+        }
+        Command::Commands(CommandsCommand::Register { discord, force }) => {
+            let config = discord_config(discord)?;
+            let registered = crate::discord::register(app, &config, *force).await?;
+            let place = config.guild_id.map_or("globally".to_string(), |guild| format!("in server {guild}"));
+            Ok(if registered {
+                format!("Registered Jarvis's slash commands {place}.\n")
+            } else {
+                format!(
+                    "The slash commands are registered {place} already (this deployment's); --force registers them again.\n"
+                )
+            })
         }
         Command::Audit { limit, page } => {
             let log = paged(app.audit_log(ws, page_request(*page, Some(*limit))?).await)?;
@@ -437,7 +491,7 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             output(json, &log, |log| render::audit(log, &command.0))
         }
         Command::Db(DbCommand::Status) => unreachable!("answered before the ledger is opened"),
-        Command::Status => output(json, &app.status().await?, render::instances_status),
+        Command::Status => output(json, &app.status(None).await?, render::instances_status),
         Command::Db(DbCommand::Copy { to, restart }) => {
             let mut meter = CopyMeter::new(!json && std::io::stderr().is_terminal());
             let copied = app.copy_ledger(&cli.database_url, to, *restart, &mut |p| meter.show(p)).await;

@@ -703,13 +703,30 @@ pub fn instances_status(status: &crate::app::StatusView) -> String {
         for instance in &status.instances {
             table.add_row(vec![
                 instance.id.clone(),
-                if instance.live { "live".to_string() } else { "GONE".to_string() },
+                if instance.live {
+                    "live".to_string()
+                } else {
+                    format!("GONE (silent {} s)", instance.seen_seconds_ago)
+                },
                 instance.shards.clone().unwrap_or_else(|| "all".to_string()),
                 at(&instance.started_at),
                 at(&instance.seen_at),
             ]);
         }
         writeln!(out, "{table}").ok();
+    }
+    if let Some(count) = status.shard_count {
+        if status.unserved_shards.is_empty() {
+            writeln!(out, "All {count} shard(s) are served.").ok();
+        } else {
+            let unserved: Vec<String> = status.unserved_shards.iter().map(u32::to_string).collect();
+            writeln!(
+                out,
+                "UNSERVED shard(s) {} of {count}: servers on them get no answers until an instance serving them starts (or the one that died restarts).",
+                unserved.join(", ")
+            )
+            .ok();
+        }
     }
     if status.jobs.is_empty() {
         writeln!(out, "No background job is held now.").ok();

@@ -214,6 +214,10 @@ pub const THAI: Catalog = Catalog {
         ),
         ("When Jarvis posts its report on its own", "กำหนดเวลาที่ Jarvis โพสต์รายงานเอง"),
         (
+            "Which Jarvis instances run, the shards they serve, and what is owed to this server (admins)",
+            "อินสแตนซ์ของ Jarvis ที่ทำงานอยู่ ชาร์ดที่ดูแล และข้อความที่ค้างส่งถึงเซิร์ฟเวอร์นี้ (ผู้ดูแล)",
+        ),
+        (
             "Post the report to a channel daily, weekly on a weekday, or monthly on a day, at a local time",
             "โพสต์รายงานในช่องทุกวัน ทุกสัปดาห์ในวันที่เลือก หรือทุกเดือนในวันที่กำหนด ตามเวลาท้องถิ่น",
         ),

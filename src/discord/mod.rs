@@ -23,9 +23,12 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::{App, AppError};
 
-/// Errors of a command: the user's (shown to them, ephemeral) or ours (an apology and an id).
 /// How long the shards get to close their connections once the bot is asked to stop.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long deliveries in flight get to finish once the bot is asked to stop (a post's own
+/// timeout is longer; one cut short is taken over, and found in its channel, by another
+/// instance). With the shards closing meanwhile, a stop takes under 10 s.
+pub const FINISH_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
 
 pub type Error = AppError;
 type Context<'a> = poise::Context<'a, Data, Error>;
@@ -52,6 +55,10 @@ pub struct Config {
     pub alert_every: std::time::Duration,
     /// How often the housekeeping jobs run (renewal advancement, month close).
     pub jobs_every: std::time::Duration,
+    /// The gateway shards this instance serves (`--shards`), all of them when `None`.
+    pub shards: Option<crate::app::ShardRange>,
+    /// How many shards the deployment runs (`--shard-count`), one when `None`.
+    pub shard_count: Option<crate::app::ShardCount>,
 }
 
 impl Config {
@@ -61,6 +68,21 @@ impl Config {
     pub const ALERT_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
     /// How often the housekeeping jobs run by default.
     pub const JOBS_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+    /// Discord at `https://discord.com` with `token`, commands registered globally, the default
+    /// cadences, and one shard.
+    pub fn new(token: String) -> Config {
+        Config {
+            token,
+            guild_id: None,
+            api_proxy: None,
+            tick: Config::TICK,
+            alert_every: Config::ALERT_EVERY,
+            jobs_every: Config::JOBS_EVERY,
+            shards: None,
+            shard_count: None,
+        }
+    }
 }
 
 impl From<serenity::Error> for AppError {
@@ -75,13 +97,15 @@ fn intents() -> serenity::GatewayIntents {
     serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS
 }
 
-/// Runs the bot until `shutdown` resolves (then disconnects cleanly), or until Discord refuses it.
-pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+/// Talks to Discord's REST API: serenity's client (through the proxy when one is set) and the
+/// outbox's poster.
+fn rest(config: &Config) -> anyhow::Result<(serenity::Http, scheduler::Poster)> {
     let mut http = serenity::HttpBuilder::new(&config.token);
     let mut poster = scheduler::Poster {
         client: reqwest::Client::new(),
         base: "https://discord.com".to_string(),
         token: config.token.clone(),
+        bot_user: None,
     };
     if let Some(proxy) = &config.api_proxy {
         // DISCORD_API_PROXY is the proxy: HTTP_PROXY-style variables must not add another hop.
@@ -89,16 +113,146 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         http = http.proxy(proxy.trim_end_matches('/')).ratelimiter_disabled(true).client(client.clone());
         poster = scheduler::Poster { client, base: proxy.trim_end_matches('/').to_string(), ..poster };
     }
-    let http = http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build();
+    Ok((http.default_allowed_mentions(serenity::CreateAllowedMentions::new()).build(), poster))
+}
+
+/// The shards this instance serves: the configured range of the configured count (asked from
+/// Discord for `auto`).
+async fn shard_plan(config: &Config, http: &serenity::Http) -> anyhow::Result<crate::app::ShardPlan> {
+    use crate::app::{ShardCount, ShardPlan};
+    let count = match config.shard_count {
+        None => 1,
+        Some(ShardCount::Fixed(count)) => count,
+        Some(ShardCount::Auto) => {
+            let gateway = http
+                .get_bot_gateway()
+                .await
+                .map_err(|error| discord_failure(error, "asking Discord how many shards to run"))?;
+            tracing::info!(shards = gateway.shards, "Discord recommends this many shards");
+            gateway.shards
+        }
+    };
+    Ok(ShardPlan::new(config.shards, count).map_err(AppError::from)?)
+}
+
+/// Registers the slash commands (globally, or in `guild`) unless this deployment registered
+/// these very commands there already; whether it registered them now.
+async fn register_commands(
+    app: &App,
+    http: &serenity::Http,
+    commands: &[poise::Command<Data, Error>],
+    place: &str,
+    guild: Option<serenity::GuildId>,
+) -> anyhow::Result<bool> {
+    let fingerprint = commands_fingerprint(commands, place);
+    if app.commands_registered(&fingerprint).await.unwrap_or(false) {
+        tracing::info!("the commands are registered already (this deployment's)");
+        return Ok(false);
+    }
+    let done = match guild {
+        Some(guild) => poise::builtins::register_in_guild(http, commands, guild).await,
+        None => poise::builtins::register_globally(http, commands).await,
+    };
+    if let Err(error) = done {
+        let place = guild.map_or("globally".to_string(), |g| format!("in server {g} (DISCORD_GUILD_ID)"));
+        return Err(match discord_failure(error, "registering the commands") {
+            failure if failure.to_string().contains("DISCORD_TOKEN") => failure,
+            failure => anyhow::anyhow!(
+                "Discord refused Jarvis's commands {place}: {failure:#}; check that the bot was invited to that server with the applications.commands scope"
+            ),
+        });
+    }
+    if let Err(error) = app.record_commands_registered(&fingerprint).await {
+        tracing::warn!("could not note the commands' registration: {error:#}");
+    }
+    Ok(true)
+}
+
+/// `jarvis commands register`: registers the commands without connecting to the gateway (for a
+/// deployment whose shard-0 instance should not, or to register before the first start).
+/// Whether they were registered now (`false`: this deployment had them registered already).
+pub async fn register(app: &App, config: &Config, force: bool) -> anyhow::Result<bool> {
+    let (http, poster) = rest(config)?;
+    let user = http.get_current_user().await.map_err(|error| discord_failure(error, "reading the bot's user"))?;
+    let application = http
+        .get_current_application_info()
+        .await
+        .map_err(|error| discord_failure(error, "reading the bot's application"))?;
+    http.set_application_id(application.id);
+    tracing::info!(user = %user.name, "registering the commands");
+    let commands = commands::all();
+    let place = format!("{} {:?}", poster.base, config.guild_id);
+    if force {
+        app.record_commands_registered("").await?;
+    }
+    register_commands(app, &http, &commands, &place, config.guild_id.map(serenity::GuildId::new)).await
+}
+
+/// What a failure from Discord means for the operator: a refused token says how to get a new one.
+fn discord_failure(error: serenity::Error, doing: &str) -> anyhow::Error {
+    match error {
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)
+        | serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(serenity::ErrorResponse {
+            status_code: serenity::StatusCode::UNAUTHORIZED,
+            ..
+        })) => anyhow::anyhow!(
+            "Discord rejected DISCORD_TOKEN; copy the bot's token again from https://discord.com/developers/applications (your app, Bot, Reset Token)"
+        ),
+        other => anyhow::Error::new(other).context(format!("Discord failed while {doing}")),
+    }
+}
+
+/// Runs the bot until `shutdown` resolves, or until Discord refuses it. Before connecting, the
+/// instance claims its shards (refused when a live instance serves one, waiting out the lease of
+/// one that died); the instance with shard 0 registers the commands when this deployment has
+/// not yet. On `shutdown`, deliveries in flight finish (within [`FINISH_GRACE`]), the shards close
+/// (within [`SHUTDOWN_GRACE`]), and everything the instance claimed is released.
+pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let (http, poster) = rest(&config)?;
+    let plan = shard_plan(&config, &http).await?;
+    app.claim_shards(&plan).await?;
+    tracing::info!(instance = app.instance(), shards = %plan, "this instance serves these shards");
+    // Stops the background tasks when the bot stops.
+    let (stopped, stop_watch) = tokio::sync::watch::channel(false);
+    let tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    tasks.lock().expect("tasks").push(tokio::spawn(scheduler::run_heartbeats(app.clone(), plan, stop_watch.clone())));
+    let ran = connect(app.clone(), config, http, poster, plan, stop_watch, Arc::clone(&tasks), shutdown).await;
+    // Deliveries in flight finish; then what this instance claimed is free for the others.
+    let _ = stopped.send(true);
+    let running: Vec<_> = std::mem::take(&mut *tasks.lock().expect("tasks"));
+    let finished = async {
+        for task in running {
+            let _ = task.await;
+        }
+    };
+    if tokio::time::timeout(FINISH_GRACE, finished).await.is_err() {
+        tracing::warn!("background work did not finish within {FINISH_GRACE:?}; another instance takes it over");
+    }
+    if let Err(error) = app.instance_stopped().await {
+        tracing::error!("could not say this instance stopped: {error:#}");
+    }
+    ran
+}
+
+/// Connects this instance's shards and serves them until `shutdown`.
+#[allow(clippy::too_many_arguments)]
+async fn connect(
+    app: App,
+    config: Config,
+    http: serenity::Http,
+    mut poster: scheduler::Poster,
+    plan: crate::app::ShardPlan,
+    stop_watch: tokio::sync::watch::Receiver<bool>,
+    tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let guild = config.guild_id.map(serenity::GuildId::new);
     // Where commands are registered: another API (a proxy, a test's fake) or server is another
     // registration.
     let place = format!("{} {:?}", poster.base, config.guild_id);
     // Set when the commands cannot be registered: the bot then stops instead of idling.
-    let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let failed: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Arc::default();
     let setup_failed = Arc::clone(&failed);
-    // Stops the scheduler when the bot stops.
-    let (stopped, stop_watch) = tokio::sync::watch::channel(false);
     let every = scheduler::Cadences { tick: config.tick, alerts: config.alert_every, jobs: config.jobs_every };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -116,41 +270,24 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
         .initialize_owners(false)
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                let commands = &framework.options().commands;
-                // Registered once per deployment: an instance that finds these very commands
-                // registered there (by itself before, or by another instance) leaves them be.
-                let fingerprint = commands_fingerprint(commands, &place);
-                let registered = match app.commands_registered(&fingerprint).await {
-                    Ok(true) => {
-                        tracing::info!("the commands are registered already (this deployment's)");
-                        Ok(())
-                    }
-                    Ok(false) | Err(_) => {
-                        let done = match guild {
-                            Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await,
-                            None => poise::builtins::register_globally(ctx, commands).await,
-                        };
-                        if done.is_ok()
-                            && let Err(error) = app.record_commands_registered(&fingerprint).await
-                        {
-                            tracing::warn!("could not note the commands' registration: {error:#}");
-                        }
-                        done
-                    }
-                };
-                if let Err(error) = registered {
-                    let place = guild.map_or("globally".to_string(), |g| format!("in server {g} (DISCORD_GUILD_ID)"));
-                    let message = format!(
-                        "Discord refused Jarvis's commands {place}: {error}; check that the bot was invited to that server with the applications.commands scope"
-                    );
-                    *setup_failed.lock().expect("setup flag") = Some(message);
+                // Registered once per deployment, by the instance serving shard 0 (or by
+                // `jarvis commands register`): an instance finding these very commands
+                // registered there leaves them be.
+                if plan.has_shard_zero()
+                    && let Err(error) =
+                        register_commands(&app, &ctx.http, &framework.options().commands, &place, guild).await
+                {
+                    let internal = AppError::Internal(anyhow::anyhow!("{error:#}"));
+                    *setup_failed.lock().expect("setup flag") = Some(error);
                     framework.shard_manager().shutdown_all().await;
-                    return Err(AppError::Internal(anyhow::Error::new(error)));
+                    return Err(internal);
                 }
-                tracing::info!(user = %ready.user.name, ?guild, "connected to Discord, commands registered");
-                tokio::spawn(scheduler::run_probes(app.clone(), every, stop_watch.clone()));
-                tokio::spawn(scheduler::run_lookups(app.clone(), every, stop_watch.clone()));
-                tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch));
+                tracing::info!(user = %ready.user.name, ?guild, shards = %plan, "connected to Discord");
+                poster.bot_user = Some(ready.user.id.get());
+                let mut tasks = tasks.lock().expect("tasks");
+                tasks.push(tokio::spawn(scheduler::run_probes(app.clone(), every, stop_watch.clone())));
+                tasks.push(tokio::spawn(scheduler::run_lookups(app.clone(), every, stop_watch.clone())));
+                tasks.push(tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch)));
                 Ok(Data { app })
             })
         })
@@ -170,8 +307,9 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     // Once asked to stop, the shards get `SHUTDOWN_GRACE` to close their connections. (Serenity
     // waits for Discord's close frame in a loop that spins when the connection is already gone;
     // past the grace the bot returns anyway and `main` leaves the rest to the process exit.)
+    // Serenity's range is inclusive at both ends (`start..end` starts `end` too).
     let started = tokio::select! {
-        started = client.start() => started,
+        started = client.start_shard_range(plan.first..plan.last, plan.count) => started,
         _ = async {
             let _ = asked_rx.wait_for(|asked| *asked).await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -180,20 +318,10 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
             Ok(())
         }
     };
-    let _ = stopped.send(true);
-    if let Some(message) = failed.lock().expect("setup flag").take() {
-        anyhow::bail!(message);
+    if let Some(error) = failed.lock().expect("setup flag").take() {
+        return Err(error);
     }
-    started.map_err(|error| match error {
-        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)
-        | serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(serenity::ErrorResponse {
-            status_code: serenity::StatusCode::UNAUTHORIZED,
-            ..
-        })) => anyhow::anyhow!(
-            "Discord rejected DISCORD_TOKEN; copy the bot's token again from https://discord.com/developers/applications (your app, Bot, Reset Token)"
-        ),
-        other => anyhow::Error::new(other).context("the Discord connection failed"),
-    })
+    started.map_err(|error| discord_failure(error, "connecting"))
 }
 
 /// What identifies a registration: the commands as Discord receives them, and where they go.

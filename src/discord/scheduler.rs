@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 
 use super::reply::{self, band_colour};
 use crate::analysis::text;
-use crate::app::{AfterFailure, AlertAction, App, DeliveryFailure};
+use crate::app::{AfterFailure, AlertAction, App, DeliveryFailure, ShardPlan};
 use crate::render::{Flavor, Page, Renderer};
 use crate::store::OutboxEntry;
 
@@ -23,6 +23,9 @@ pub struct Poster {
     /// `https://discord.com`, or the proxy's base URL.
     pub base: String,
     pub token: String,
+    /// The bot's own user id (known once connected): only its own messages are recognised when a
+    /// delivery taken over is looked for in its channel.
+    pub bot_user: Option<u64>,
 }
 
 /// How often the scheduler does what.
@@ -49,7 +52,7 @@ pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch:
         if *stop.borrow() {
             return;
         }
-        if let Err(error) = app.claimed("site checks", JOB_LEASE, app.run_due_checks()).await {
+        if let Err(error) = app.claimed("site checks", app.run_due_checks()).await {
             tracing::error!("could not check the websites: {error:#}");
         }
     }
@@ -70,21 +73,37 @@ pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch
         if *stop.borrow() {
             return;
         }
-        if let Err(error) = app.claimed("registry lookups", JOB_LEASE, app.run_due_lookups()).await {
+        if let Err(error) = app.claimed("registry lookups", app.run_due_lookups()).await {
             tracing::error!("could not look domains up: {error:#}");
         }
         if last_prune.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_prune = Some(tokio::time::Instant::now());
-            if let Err(error) = app.claimed("site check pruning", JOB_LEASE, app.prune_site_checks()).await {
+            if let Err(error) = app.claimed("site check pruning", app.prune_site_checks()).await {
                 tracing::error!("could not prune old site checks: {error:#}");
             }
         }
     }
 }
 
-/// How long an instance holds a background job it claimed (released as soon as it is done): far
-/// longer than any run of it takes, so only a dead instance's claim ever runs out.
-const JOB_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// Says this instance is alive (and renews its shards' claims) three times a lease, from
+/// before it connects until it stops.
+pub async fn run_heartbeats(app: App, plan: ShardPlan, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let started_at = app.now();
+    let mut interval = tokio::time::interval(app.renew_every());
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(error) = app.heartbeat(started_at, Some(&plan)).await {
+            tracing::error!("could not say this instance is alive: {error:#}");
+        }
+    }
+}
 
 /// The shortest sleep before the outbox is looked at again, so a message that stays due (its
 /// delivery could not be recorded) cannot spin the loop.
@@ -113,7 +132,6 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
     let mut last_alerts: Option<tokio::time::Instant> = None;
     let mut last_jobs: Option<tokio::time::Instant> = None;
     let mut seen_changes = app.change_count();
-    let started_at = app.now();
     tracing::info!(instance = app.instance(), "the scheduler runs");
     loop {
         let woken = tokio::select! {
@@ -123,25 +141,18 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
             _ = stop.changed() => true,
         };
         if *stop.borrow() {
-            // A clean stop: what this instance claimed is free for the others at once.
-            if let Err(error) = app.instance_stopped().await {
-                tracing::error!("could not say this instance stopped: {error:#}");
-            }
             return;
         }
         if woken {
-            deliver_due(&app, &poster).await;
+            deliver_due(&app, &poster, &stop).await;
             continue;
         }
-        if let Err(error) = app.heartbeat(started_at).await {
-            tracing::error!("could not say this instance is alive: {error:#}");
-        }
-        if let Err(error) = app.claimed("report slots", JOB_LEASE, app.claim_due_reports()).await {
+        if let Err(error) = app.claimed("report slots", app.claim_due_reports()).await {
             tracing::error!("could not look for scheduled reports: {error:#}");
         }
         if last_jobs.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_jobs = Some(tokio::time::Instant::now());
-            match app.claimed("housekeeping", JOB_LEASE, app.run_jobs_everywhere()).await {
+            match app.claimed("housekeeping", app.run_jobs_everywhere()).await {
                 Ok(None) => {}
                 Ok(Some(reports)) => {
                     for report in reports.iter().filter(|r| r.error.is_some()) {
@@ -150,10 +161,10 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
                 }
                 Err(error) => tracing::error!("could not run the housekeeping jobs: {error:#}"),
             }
-            if let Err(error) = app.claimed("delivery pruning", JOB_LEASE, app.prune_delivery_history()).await {
+            if let Err(error) = app.claimed("delivery pruning", app.prune_delivery_history()).await {
                 tracing::error!("could not prune the delivery history: {error:#}");
             }
-            if let Err(error) = app.claimed("request key pruning", JOB_LEASE, app.prune_request_keys()).await {
+            if let Err(error) = app.claimed("request key pruning", app.prune_request_keys()).await {
                 tracing::error!("could not prune the request keys: {error:#}");
             }
         }
@@ -161,19 +172,23 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
         if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {
             last_alerts = Some(tokio::time::Instant::now());
             seen_changes = app.change_count();
-            if let Err(error) = app.claimed("alert evaluation", JOB_LEASE, app.evaluate_alerts()).await {
+            if let Err(error) = app.claimed("alert evaluation", app.evaluate_alerts()).await {
                 tracing::error!("could not evaluate alerts: {error:#}");
             }
         }
-        deliver_due(&app, &poster).await;
+        deliver_due(&app, &poster, &stop).await;
     }
 }
 
-/// Delivers what the outbox owes now.
-async fn deliver_due(app: &App, poster: &Poster) {
+/// Delivers what the outbox owes now; once the bot is stopping, the message on its way is
+/// finished and the rest left (released at the stop, for another instance).
+async fn deliver_due(app: &App, poster: &Poster, stop: &tokio::sync::watch::Receiver<bool>) {
     match app.deliverable(20).await {
         Ok(entries) => {
             for entry in entries {
+                if *stop.borrow() {
+                    return;
+                }
                 // Its claim is renewed just before it goes: one taken over meanwhile (this instance
                 // was too slow, its lease ran out) is left to the instance that took it.
                 match app.renew_delivery(&entry).await {
@@ -198,9 +213,35 @@ async fn deliver(app: &App, poster: &Poster, entry: &OutboxEntry) {
         }
         Ok(Some(Outgoing::New(message))) => {
             // The nonce makes a retry of a post Discord already took return that post, not a
-            // second one.
-            let message = message.nonce(serenity::Nonce::String(format!("jarvis-{}", entry.id))).enforce_nonce(true);
-            send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await
+            // second one (for a few minutes).
+            let message = message.nonce(serenity::Nonce::String(nonce(entry.id))).enforce_nonce(true);
+            // Taken over from an instance that died: it may have posted this without living to
+            // record it. Its marker in the channel's recent messages says so.
+            let posted = if entry.taken_over {
+                match find_posted(poster, entry).await {
+                    Ok(found) => found,
+                    Err(error) => {
+                        tracing::warn!(
+                            outbox = entry.id,
+                            "could not read the channel's recent messages ({error}); posting (the nonce still guards a recent double)"
+                        );
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            match posted {
+                Some(message_id) => {
+                    tracing::info!(
+                        outbox = entry.id,
+                        message_id,
+                        "found in its channel, posted by an instance that died before recording it"
+                    );
+                    Ok(message_id)
+                }
+                None => send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await,
+            }
         }
         Ok(Some(Outgoing::Edit(message_id, edit))) => {
             let url = format!("{}/{message_id}", channel_url(poster, entry.channel_id));
@@ -294,6 +335,9 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Option<Outgoin
                 used += size;
                 embeds.push(alert_embed(renderer, alert));
             }
+            if let Some(last) = embeds.pop() {
+                embeds.push(last.footer(serenity::CreateEmbedFooter::new(marker(entry.id))));
+            }
             // Buttons for the first five alerts (five rows at most): acknowledge, snooze, renewed.
             // A family too long for a button's 100-character id (a very long domain name) is
             // acted on with reactions instead.
@@ -363,15 +407,17 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Option<Outgoin
             let language = app.language(&entry.workspace).await?;
             let renderer = Renderer::get(language, Flavor::Discord);
             let report = app.report(&entry.workspace).await?;
-            let mut embed = reply::page_embed(renderer, Page::Report, &report, band_colour(report.health.band))?;
-            if entry.payload["late"] == true {
+            let embed = reply::page_embed(renderer, Page::Report, &report, band_colour(report.health.band))?;
+            let footer = if entry.payload["late"] == true {
                 let slot = entry.payload["slot"].as_str().unwrap_or_default();
                 let shown = slot
                     .parse::<chrono::DateTime<chrono::Utc>>()
                     .map_or(slot.to_string(), |s| s.format("%Y-%m-%d %H:%M UTC").to_string());
-                embed =
-                    embed.footer(serenity::CreateEmbedFooter::new(renderer.text(&text!("report.late", slot = shown))));
-            }
+                format!("{}{MARKER_SEPARATOR}{}", renderer.text(&text!("report.late", slot = shown)), marker(entry.id))
+            } else {
+                marker(entry.id)
+            };
+            let embed = embed.footer(serenity::CreateEmbedFooter::new(footer));
             Ok(Some(Outgoing::New(
                 serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
             )))
@@ -391,12 +437,67 @@ async fn render(app: &App, entry: &OutboxEntry) -> anyhow::Result<Option<Outgoin
                 ));
                 serenity::CreateEmbed::new().description(text).colour(reply::colour::WARNING)
             };
+            let embed = embed.footer(serenity::CreateEmbedFooter::new(marker(entry.id)));
             Ok(Some(Outgoing::New(
                 serenity::CreateMessage::new().embed(embed).allowed_mentions(serenity::CreateAllowedMentions::new()),
             )))
         }
         other => anyhow::bail!("unknown outbox message kind {other}"),
     }
+}
+
+/// The nonce of outbox message `id`'s post.
+fn nonce(id: i64) -> String {
+    format!("jarvis-{id}")
+}
+
+/// What separates the marker from the rest of a footer.
+const MARKER_SEPARATOR: &str = " · ";
+
+/// The mark a posted outbox message carries at the end of its (last) embed's footer, so that an
+/// instance taking a delivery over recognises it in the channel.
+fn marker(id: i64) -> String {
+    format!("ref {id}")
+}
+
+/// Whether `message` is outbox message `id` as this bot posted it: the bot's own, with the
+/// marker ending an embed's footer (or, where Discord echoes it, the nonce).
+fn is_posted(message: &serde_json::Value, id: i64, bot_user: Option<u64>) -> bool {
+    let author = message.pointer("/author/id").and_then(|a| a.as_str()).and_then(|a| a.parse::<u64>().ok());
+    if bot_user.is_some_and(|me| author != Some(me)) {
+        return false;
+    }
+    if message["nonce"].as_str() == Some(nonce(id).as_str()) {
+        return true;
+    }
+    let marker = marker(id);
+    message["embeds"].as_array().into_iter().flatten().any(|embed| {
+        embed.pointer("/footer/text").and_then(|t| t.as_str()).is_some_and(|footer| {
+            footer == marker || footer.rsplit_once(MARKER_SEPARATOR).is_some_and(|(_, end)| end == marker)
+        })
+    })
+}
+
+/// Looks for `entry` among its channel's latest 100 messages: the id of the message carrying
+/// its marker.
+async fn find_posted(poster: &Poster, entry: &OutboxEntry) -> Result<Option<u64>, String> {
+    let response = poster
+        .client
+        .get(format!("{}?limit=100", channel_url(poster, entry.channel_id)))
+        .header(reqwest::header::AUTHORIZATION, format!("Bot {}", poster.token))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .map_err(|error| format!("network: {error}"))?;
+    if !response.status().is_success() {
+        return Err(format!("Discord answered {}", response.status()));
+    }
+    let messages: Vec<serde_json::Value> =
+        response.json().await.map_err(|error| format!("unreadable answer: {error}"))?;
+    Ok(messages
+        .iter()
+        .find(|message| is_posted(message, entry.id, poster.bot_user))
+        .and_then(|message| message["id"].as_str()?.parse().ok()))
 }
 
 fn channel_url(poster: &Poster, channel: u64) -> String {
@@ -439,5 +540,29 @@ async fn send(
         s => Err(DeliveryFailure::Refused {
             error: format!("Discord answered {s}: {}", body["message"].as_str().unwrap_or("refused")),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_posted_message_is_recognised_by_its_marker_from_its_author() {
+        let report =
+            json!({"id": "9", "author": {"id": "7"}, "embeds": [{"title": "Report", "footer": {"text": "ref 12"}}]});
+        assert!(is_posted(&report, 12, Some(7)));
+        assert!(is_posted(&report, 12, None));
+        assert!(!is_posted(&report, 1, Some(7)), "ref 12 is not ref 1");
+        assert!(!is_posted(&report, 12, Some(8)), "someone else's message");
+        let late = json!({"author": {"id": "7"}, "embeds": [{"footer": {"text": "Posted late · ref 12"}}]});
+        assert!(is_posted(&late, 12, Some(7)));
+        assert!(!is_posted(&late, 2, Some(7)));
+        let typed = json!({"author": {"id": "7"}, "content": "ref 12", "embeds": []});
+        assert!(!is_posted(&typed, 12, Some(7)), "only a footer marks a message");
+        let echoed = json!({"author": {"id": "7"}, "nonce": "jarvis-12", "embeds": []});
+        assert!(is_posted(&echoed, 12, Some(7)));
     }
 }

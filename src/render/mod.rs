@@ -70,10 +70,12 @@ pub enum Page {
     Settings,
     /// Monitored websites (`SiteList`).
     Sites,
+    /// The instances sharing the ledger (`StatusView`).
+    Status,
 }
 
 impl Page {
-    pub const ALL: [Page; 11] = [
+    pub const ALL: [Page; 12] = [
         Page::Report,
         Page::Dashboard,
         Page::Trends,
@@ -85,6 +87,7 @@ impl Page {
         Page::Budgets,
         Page::Settings,
         Page::Sites,
+        Page::Status,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +103,7 @@ impl Page {
             Page::Budgets => "budgets",
             Page::Settings => "settings",
             Page::Sites => "sites",
+            Page::Status => "status",
         }
     }
 }

@@ -147,13 +147,14 @@ impl Tx {
         Ok(jobs)
     }
 
-    /// The oldest message still owed to Discord, and how many are owed.
-    pub async fn oldest_owed(&mut self) -> Result<(Option<Owed>, i64)> {
+    /// The oldest message still owed to Discord, and how many are owed (in `workspace`, or in
+    /// every workspace).
+    pub async fn oldest_owed(&mut self, workspace: Option<&str>) -> Result<(Option<Owed>, i64)> {
         let oldest = self
             .fetch_optional(
                 "SELECT id, workspace_id, kind, created_at, attempts, claimed_by FROM outbox
-                 WHERE status = 'pending' ORDER BY id LIMIT 1",
-                args![],
+                 WHERE status = 'pending' AND (?1 IS NULL OR workspace_id = ?1) ORDER BY id LIMIT 1",
+                args![workspace],
                 |row| {
                     Ok(Owed {
                         id: row.required_int(0)?,
@@ -167,17 +168,22 @@ impl Tx {
             )
             .await?;
         let count = self
-            .fetch_one("SELECT COUNT(*) FROM outbox WHERE status = 'pending'", args![], |row| row.required_int(0))
+            .fetch_one(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND (?1 IS NULL OR workspace_id = ?1)",
+                args![workspace],
+                |row| row.required_int(0),
+            )
             .await?;
         Ok((oldest, count))
     }
 
-    /// The latest report slot posted in any workspace, with its workspace.
-    pub async fn last_report_slot(&mut self) -> Result<Option<(String, DateTime<Utc>)>> {
+    /// The latest report slot posted (in `workspace`, or in any), with its workspace.
+    pub async fn last_report_slot(&mut self, workspace: Option<&str>) -> Result<Option<(String, DateTime<Utc>)>> {
         self.fetch_optional(
             "SELECT workspace_id, last_posted_slot FROM report_schedules
-             WHERE last_posted_slot IS NOT NULL ORDER BY last_posted_slot DESC LIMIT 1",
-            args![],
+             WHERE last_posted_slot IS NOT NULL AND (?1 IS NULL OR workspace_id = ?1)
+             ORDER BY last_posted_slot DESC LIMIT 1",
+            args![workspace],
             |row| Ok((row.required_text(0)?.to_string(), row.required_time(1)?)),
         )
         .await

@@ -15,6 +15,9 @@ pub struct OutboxEntry {
     pub channel_id: u64,
     pub payload: serde_json::Value,
     pub attempts: u32,
+    /// Claimed from another instance whose lease ran out: that instance may have posted it
+    /// without living to record it, so the channel is looked at before posting again.
+    pub taken_over: bool,
 }
 
 impl Tx {
@@ -104,15 +107,15 @@ impl Tx {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "UPDATE outbox SET claimed_by = ?1, lease_until = ?2
-             WHERE id IN (SELECT id FROM outbox
-                          WHERE status = 'pending' AND next_attempt_at <= ?3
-                            AND (lease_until IS NULL OR lease_until < ?3 OR claimed_by = ?1)
-                          ORDER BY id LIMIT ?4 {lock})
-             RETURNING id, workspace_id, kind, channel_id, payload, attempts"
+            "SELECT id, workspace_id, kind, channel_id, payload, attempts,
+                    claimed_by IS NOT NULL AND claimed_by <> ?1
+             FROM outbox
+             WHERE status = 'pending' AND next_attempt_at <= ?2
+               AND (lease_until IS NULL OR lease_until < ?2 OR claimed_by = ?1)
+             ORDER BY id LIMIT ?3 {lock}"
         );
         let mut entries = self
-            .fetch(&sql, args![owner, lease_until, now, i64::from(limit)], |row| {
+            .fetch(&sql, args![owner, now, i64::from(limit)], |row| {
                 Ok(OutboxEntry {
                     id: row.required_int(0)?,
                     workspace: WorkspaceId::parse(row.required_text(1)?)?,
@@ -120,9 +123,16 @@ impl Tx {
                     channel_id: row.required_text(3)?.parse()?,
                     payload: serde_json::from_str(&row.required_json(4)?)?,
                     attempts: row.required_int(5)?.try_into()?,
+                    taken_over: row.required_bool(6)?,
                 })
             })
             .await?;
+        if entries.is_empty() {
+            return Ok(entries);
+        }
+        let ids: Vec<i64> = entries.iter().map(|entry| entry.id).collect();
+        let sql = format!("UPDATE outbox SET claimed_by = ?1, lease_until = ?2 WHERE {}", self.in_ids("id", 3));
+        self.execute(&sql, &[Arg::from(owner), Arg::from(lease_until), Arg::Ids(&ids)]).await?;
         entries.sort_by_key(|entry| entry.id);
         Ok(entries)
     }

@@ -12,6 +12,12 @@
 //! Every interaction payload is checked against serenity's own deserializer before it is sent,
 //! so a payload serenity would silently drop fails the test instead.
 //!
+//! The gateway keeps one session per shard (IDENTIFY's `shard`, `[0, 1]` when absent) and sends
+//! a guild's events to the session serving `(guild_id >> 22) % count`, as Discord does; see
+//! [`FakeDiscord::identified_shards`] and [`FakeDiscord::shard_overlaps`]. Channel posts can be
+//! made slow ([`FakeDiscord::set_post_delay`]) or never answered
+//! ([`FakeDiscord::hold_next_post`]), and `GET /channels/{id}/messages` pages the history.
+//!
 //! State lives behind a `std::sync::Mutex` held only for short, non-async sections; waiting is
 //! done on a `tokio::sync::watch` channel that is bumped on every change.
 
@@ -21,6 +27,7 @@ mod gateway;
 pub mod limits;
 pub mod multipart;
 pub mod payload;
+pub mod raw_gateway;
 mod rest;
 
 use std::collections::HashMap;
@@ -28,7 +35,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -226,12 +233,80 @@ struct StoredMessage {
     token: Option<String>,
 }
 
-/// The live gateway connection events go to.
+/// A shard as IDENTIFY names it: `(shard id, shard count)`.
+pub type Shard = (u32, u32);
+
+/// How long a dispatch waits for a gateway session serving its shard before the test fails
+/// (unless [`FakeDiscord::set_shard_wait`] changes it).
+const SHARD_WAIT: Duration = Duration::from_secs(10);
+
+/// The shard that receives `guild`'s events when the bot runs `count` shards (Discord's rule).
+pub fn shard_of(guild_id: u64, count: u32) -> u32 {
+    ((guild_id >> 22) % u64::from(count.max(1))) as u32
+}
+
+/// A guild id (a snowflake of 2024) whose events go to shard `shard` of `count`.
+pub fn guild_on_shard(shard: u32, count: u32) -> u64 {
+    assert!(shard < count, "fake discord: shard {shard} does not exist among {count}");
+    // 2024-01-01 in Discord's epoch, in ms; rounded down to a multiple of `count`.
+    let ms = 283_996_800_000 / u64::from(count) * u64::from(count);
+    ((ms + u64::from(shard)) << 22) | 1
+}
+
+/// Whether two shards serve a guild in common: `g % n == a` and `g % m == b` both hold for some
+/// `g` exactly when `a` and `b` agree modulo gcd(n, m).
+fn shards_meet((a, n): Shard, (b, m): Shard) -> bool {
+    fn gcd(x: u32, y: u32) -> u32 {
+        if y == 0 { x } else { gcd(y, x % y) }
+    }
+    let g = gcd(n, m).max(1);
+    a % g == b % g
+}
+
+/// The guild a dispatch is about: `guild_id`, or `id` for the GUILD_* events about the guild
+/// itself.
+fn guild_of(event: &str, data: &Value) -> Option<u64> {
+    let field = if matches!(event, "GUILD_CREATE" | "GUILD_UPDATE" | "GUILD_DELETE") { "id" } else { "guild_id" };
+    match &data[field] {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// A gateway connection that IDENTIFYed or RESUMEd and is still open: a place events can go.
 #[derive(Debug)]
 struct Gateway {
     conn: u64,
     tx: mpsc::UnboundedSender<String>,
+    /// The shard it serves (from IDENTIFY, or from the session it resumed).
+    shard: Shard,
+    /// The session it carries, in [`State::sessions`].
+    session_id: String,
+    /// When it identified or resumed (an id from [`State::next_id`]); the newest one serving a
+    /// shard gets that shard's events.
+    since: u64,
+}
+
+/// A gateway session as Discord remembers it, after its connection closed too, for RESUME.
+#[derive(Debug)]
+struct Session {
+    shard: Shard,
+    /// Sequence number of the last dispatch sent in it.
     seq: u64,
+}
+
+/// A channel post the fake stored but will never answer (see [`FakeDiscord::hold_next_post`]).
+#[derive(Clone, Debug)]
+pub struct HeldPost {
+    /// The channel it was posted in.
+    pub channel_id: u64,
+    /// The message it created (in the channel, never confirmed to the bot).
+    pub message_id: u64,
+    /// The body's `nonce`, as a string (whether or not `enforce_nonce` was set).
+    pub nonce: Option<String>,
+    /// The JSON body (or `payload_json`) of the request.
+    pub body: Value,
 }
 
 /// Everything the fake knows; see the field docs for why each exists.
@@ -243,9 +318,22 @@ struct State {
     identify_token: Option<String>,
     /// Token from the first REST request's Authorization header (before IDENTIFY).
     rest_token: Option<String>,
-    /// READY was sent on the current connection.
-    ready: bool,
-    gateway: Option<Gateway>,
+    /// Open gateway connections that IDENTIFYed or RESUMEd, by connection id: where
+    /// dispatches go (see [`State::route`]).
+    gateways: HashMap<u64, Gateway>,
+    /// Sessions by id, kept after their connection closes so a RESUME can continue them.
+    sessions: HashMap<String, Session>,
+    /// IDENTIFYs ever received, by shard id, so a test can see a shard was started once.
+    identifies: HashMap<u32, usize>,
+    /// The shard count of the last IDENTIFY, to name the missing shard when none is connected.
+    last_shard_count: Option<u32>,
+    /// Each time a session started serving guilds a connected session already served: the bot
+    /// ran one shard twice at once, and Discord would deliver those guilds' events to both.
+    shard_overlaps: Vec<String>,
+    /// `shards` in `GET /gateway/bot` (Discord's recommendation).
+    recommended_shards: u32,
+    /// How long a dispatch waits for a session serving its shard.
+    shard_wait: Duration,
     /// Registered commands by scope (None = global), as last bulk-overwritten (with ids).
     commands: HashMap<Option<u64>, Vec<Value>>,
     /// Command ids by (scope, type, name), so re-registering keeps ids like Discord does.
@@ -277,8 +365,20 @@ struct State {
     /// answer is lost on the way back.
     lost_answers: usize,
     /// Messages created with `enforce_nonce`, by channel and nonce: a post repeating one gets
-    /// the message back instead of a second one, as Discord does.
+    /// the message back instead of a second one, as Discord does (for a few minutes).
     nonces: HashMap<(u64, String), u64>,
+    /// Whether [`State::nonces`] is used; off, every post makes a message, as after Discord's
+    /// few minutes, so tests prove the bot itself never posts twice.
+    nonce_dedup: bool,
+    /// Channel messages created, by channel and the body's `nonce` (with or without
+    /// `enforce_nonce`).
+    nonce_posts: HashMap<(u64, String), usize>,
+    /// The range the answer to a channel post or edit is delayed by (a slow Discord).
+    post_delay: (Duration, Duration),
+    /// State of the generator that picks each delay (splitmix64, fixed seed: reproducible).
+    rng: u64,
+    /// Who to tell about the next channel post, which is stored and never answered.
+    hold: Option<oneshot::Sender<HeldPost>>,
     requests: Vec<(String, String)>,
     unhandled: Vec<(String, String)>,
     log: Vec<LogEntry>,
@@ -312,11 +412,50 @@ impl State {
         id
     }
 
+    /// The connection that gets the events of `guild` (None: events without a guild, which go
+    /// to shard 0): the newest one serving shard `(guild_id >> 22) % count`. With connections
+    /// of different shard counts (a resharding), each count is asked and the newest wins.
+    fn route(&self, guild: Option<u64>) -> Result<u64, String> {
+        let serves = |g: &&Gateway| g.shard.0 == guild.map_or(0, |id| shard_of(id, g.shard.1));
+        match self.gateways.values().filter(serves).max_by_key(|g| g.since) {
+            Some(g) => Ok(g.conn),
+            None => {
+                let count = self
+                    .gateways
+                    .values()
+                    .map(|g| g.shard.1)
+                    .max()
+                    .or(self.last_shard_count)
+                    .unwrap_or(self.recommended_shards.max(1));
+                let shard = guild.map_or(0, |id| shard_of(id, count));
+                Err(format!("no gateway session serves shard {shard} of {count}"))
+            }
+        }
+    }
+
+    /// Sends a dispatch to the connection [`State::route`] picks for it.
     fn send_dispatch(&mut self, event: &str, data: Value) -> Result<(), String> {
-        let gateway = self.gateway.as_mut().ok_or("no gateway connection")?;
-        gateway.seq += 1;
-        let frame = json!({"op": 0, "t": event, "s": gateway.seq, "d": data});
+        let conn = self.route(guild_of(event, &data))?;
+        let gateway = &self.gateways[&conn];
+        let session = self.sessions.get_mut(&gateway.session_id).ok_or("the gateway session is gone")?;
+        session.seq += 1;
+        let frame = json!({"op": 0, "t": event, "s": session.seq, "d": data});
         gateway.tx.send(frame.to_string()).map_err(|_| "gateway connection closed".to_string())
+    }
+
+    /// How long to keep the answer to a channel post or edit back, within [`State::post_delay`].
+    fn post_delay(&mut self) -> Duration {
+        let (min, max) = self.post_delay;
+        if max <= min {
+            return min;
+        }
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        let span = (max - min).as_nanos() as u64;
+        min + Duration::from_nanos(z % (span + 1))
     }
 
     /// The registered command `name` usable in `guild` (guild commands first, then global).
@@ -356,6 +495,16 @@ impl Shared {
         format!("ws://127.0.0.1:{}/ws", self.port)
     }
 
+    /// Waits (up to [`SHARD_WAIT`]) until a gateway session serves the shard of `guild`, or
+    /// returns why not ("no gateway session serves shard N of M").
+    async fn wait_route(&self, guild: Option<u64>) -> Result<(), String> {
+        let deadline = Instant::now() + self.lock().shard_wait;
+        match self.wait_until(deadline, |s| s.route(guild).ok()).await {
+            Some(_) => Ok(()),
+            None => self.lock().route(guild).map(|_| ()),
+        }
+    }
+
     /// Waits until `f` returns `Some`, or `deadline` passes.
     async fn wait_until<R>(&self, deadline: Instant, mut f: impl FnMut(&State) -> Option<R>) -> Option<R> {
         let mut rx = self.changes.subscribe();
@@ -385,7 +534,14 @@ impl FakeDiscord {
     pub async fn start() -> FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local addr").port();
-        let state = State { app_permissions: DEFAULT_APP_PERMISSIONS, ..State::default() };
+        let state = State {
+            app_permissions: DEFAULT_APP_PERMISSIONS,
+            recommended_shards: 1,
+            shard_wait: SHARD_WAIT,
+            nonce_dedup: true,
+            rng: 0x5eed,
+            ..State::default()
+        };
         let shared = Arc::new(Shared { state: Mutex::new(state), changes: watch::channel(0).0, port });
         let (stop, stopped) = watch::channel(false);
         let app = axum::Router::new()
@@ -408,10 +564,16 @@ impl FakeDiscord {
         format!("http://127.0.0.1:{}", self.shared.port)
     }
 
-    /// Waits until a client IDENTIFYed and was sent READY; panics after 30 s.
+    /// `ws://127.0.0.1:PORT/ws`: the gateway URL that `GET /gateway` and `GET /gateway/bot` give.
+    pub fn gateway_url(&self) -> String {
+        self.shared.ws_url()
+    }
+
+    /// Waits until at least one gateway session is connected and ready (IDENTIFY answered with
+    /// READY, or RESUME with RESUMED); panics after 30 s.
     pub async fn wait_ready(&self) {
         let deadline = Instant::now() + WAIT_MAX;
-        if self.shared.wait_until(deadline, |s| s.ready.then_some(())).await.is_none() {
+        if self.shared.wait_until(deadline, |s| (!s.gateways.is_empty()).then_some(())).await.is_none() {
             panic!("fake discord: no client identified within 30 s; requests so far: {:?}", self.requests());
         }
     }
@@ -671,6 +833,9 @@ impl FakeDiscord {
         message: Option<u64>,
         data: impl FnOnce(&mut State) -> Result<Value, String>,
     ) -> Outcome {
+        if let Err(why) = self.shared.wait_route(guild).await {
+            panic!("fake discord: cannot dispatch {label}: {why}");
+        }
         let built = self.shared.update(|s| -> Result<(Value, String, usize), String> {
             let data = data(s)?;
             let id = s.next_id();
@@ -852,6 +1017,9 @@ impl FakeDiscord {
     /// until the bot has been quiet for a second and returns the bodies it sent with that
     /// token meanwhile, accepted or refused.
     pub async fn redeliver(&self, outcome: &Outcome) -> Vec<Value> {
+        if let Err(why) = self.shared.wait_route(guild_of("INTERACTION_CREATE", &outcome.interaction)).await {
+            panic!("fake discord: cannot deliver the interaction again: {why}");
+        }
         let (log_start, dispatched) = self.shared.update(|s| {
             if let Err(why) = s.send_dispatch("INTERACTION_CREATE", outcome.interaction.clone()) {
                 panic!("fake discord: cannot deliver the interaction again: {why}");
@@ -982,13 +1150,91 @@ impl FakeDiscord {
         self.shared.update(|s| s.app_permissions = bits);
     }
 
-    /// Sends any gateway dispatch (`t` = `event`) to the bot, e.g. `MESSAGE_REACTION_ADD`.
-    /// Panics if no client is connected.
+    /// Sends any gateway dispatch (`t` = `event`) to the bot, e.g. `MESSAGE_REACTION_ADD`, on
+    /// the session serving the shard of its guild (`guild_id`, or `id` for GUILD_CREATE/UPDATE/
+    /// DELETE; shard 0 without one). Panics if no client is connected within 30 s, or no
+    /// session serves that shard within 10 s more.
     pub async fn dispatch_event(&self, event: &str, data: Value) {
         self.wait_ready().await;
-        if let Err(why) = self.shared.update(|s| s.send_dispatch(event, data)) {
+        if let Err(why) = self.try_dispatch_event(event, &data).await {
             panic!("fake discord: cannot dispatch {event}: {why}");
         }
+    }
+
+    /// Like [`FakeDiscord::dispatch_event`] without waiting for READY first: waits (10 s, or
+    /// what [`FakeDiscord::set_shard_wait`] set) for a session serving the event's shard and
+    /// sends it, or says why not ("no gateway session serves shard N of M").
+    pub async fn try_dispatch_event(&self, event: &str, data: &Value) -> Result<(), String> {
+        self.shared.wait_route(guild_of(event, data)).await?;
+        self.shared.update(|s| s.send_dispatch(event, data.clone()))
+    }
+
+    /// How long a dispatch waits for a session serving its shard before failing (default 10 s).
+    pub fn set_shard_wait(&self, wait: Duration) {
+        self.shared.update(|s| s.shard_wait = wait);
+    }
+
+    /// The shards of the gateway sessions connected and ready now, sorted; a shard served by
+    /// two connections at once appears twice.
+    pub fn identified_shards(&self) -> Vec<Shard> {
+        let mut shards: Vec<Shard> = self.shared.lock().gateways.values().map(|g| g.shard).collect();
+        shards.sort_unstable();
+        shards
+    }
+
+    /// How many IDENTIFYs the fake received for shard id `shard` (any shard count).
+    pub fn identify_count(&self, shard: u32) -> usize {
+        self.shared.lock().identifies.get(&shard).copied().unwrap_or(0)
+    }
+
+    /// Waits up to `within` until sessions for each of `ids` with shard count `count` are
+    /// connected and ready; returns whether they all were.
+    pub async fn wait_shards(&self, ids: &[u32], count: u32, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        let all = |s: &State| ids.iter().all(|id| s.gateways.values().any(|g| g.shard == (*id, count)));
+        self.shared.wait_until(deadline, |s| all(s).then_some(())).await.is_some()
+    }
+
+    /// Each time a session identified or resumed for guilds that another connected session
+    /// already served (the same shard twice, or overlapping shard counts), described; empty
+    /// when no shard was ever served twice at once. The newest session gets the events.
+    pub fn shard_overlaps(&self) -> Vec<String> {
+        self.shared.lock().shard_overlaps.clone()
+    }
+
+    /// Sets `shards` of `GET /gateway/bot` (default 1), what `start_autosharded` starts.
+    pub fn set_recommended_shards(&self, shards: u32) {
+        self.shared.update(|s| s.recommended_shards = shards);
+    }
+
+    /// Makes Discord slow: a channel post (`POST /channels/{id}/messages`) is stored at once
+    /// (visible in [`FakeDiscord::channel_messages`] and in the channel's history) but answered
+    /// after a delay picked from `min..=max`; edits of channel messages likewise. Default zero.
+    pub fn set_post_delay(&self, min: Duration, max: Duration) {
+        assert!(min <= max, "fake discord: post delay {min:?} is more than {max:?}");
+        self.shared.update(|s| s.post_delay = (min, max));
+    }
+
+    /// Whether a channel post with `enforce_nonce` and a nonce already used in the channel gets
+    /// the earlier message back (default true, as Discord does for a few minutes); false makes
+    /// every post a new message.
+    pub fn set_nonce_dedup(&self, on: bool) {
+        self.shared.update(|s| s.nonce_dedup = on);
+    }
+
+    /// Holds the next channel post that creates a message: the message is stored (it is in
+    /// the channel), the receiver gets its [`HeldPost`], and the HTTP answer never comes (until
+    /// the fake stops). For killing the bot after its post left and before it saw the answer.
+    pub fn hold_next_post(&self) -> oneshot::Receiver<HeldPost> {
+        let (tx, rx) = oneshot::channel();
+        self.shared.update(|s| s.hold = Some(tx));
+        rx
+    }
+
+    /// How many channel messages were created with each `nonce`, by (channel, nonce); posts
+    /// the nonce deduplication answered with an earlier message do not count.
+    pub fn posts_by_nonce(&self) -> HashMap<(u64, String), usize> {
+        self.shared.lock().nonce_posts.clone()
     }
 
     /// Stops the server and closes gateway connections. Shut the bot down first

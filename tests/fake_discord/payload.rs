@@ -137,15 +137,15 @@ pub fn application() -> Value {
     })
 }
 
-/// The READY dispatch data.
-pub fn ready(session_id: &str, ws_url: &str) -> Value {
+/// The READY dispatch data for a session of `shard` (`[id, count]`, echoed as Discord does).
+pub fn ready(session_id: &str, ws_url: &str, shard: (u32, u32)) -> Value {
     json!({
         "v": 10,
         "user": bot_user(),
         "guilds": [],
         "session_id": session_id,
         "resume_gateway_url": ws_url,
-        "shard": [0, 1],
+        "shard": [shard.0, shard.1],
         "application": {"id": APP_ID.to_string(), "flags": 0},
         "private_channels": [],
         "relationships": [],

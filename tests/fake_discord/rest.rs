@@ -1,5 +1,5 @@
 //! The REST API under `/api/v10`: gateway discovery, the bot user, command registration,
-//! interaction callbacks, webhook follow-ups and edits, channel messages, roles.
+//! interaction callbacks, webhook follow-ups and edits, channel messages and history, roles.
 //!
 //! Every message body the bot sends is checked with [`super::limits`]; a body over a limit is
 //! refused like Discord does (400, 50035) and recorded as a violation.
@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::limits::{self, Breach};
-use super::{APP_ID, CALLBACK_DEADLINE, LogEntry, Sent, Shared, State, StoredMessage, multipart, payload};
+use super::{APP_ID, CALLBACK_DEADLINE, HeldPost, LogEntry, Sent, Shared, State, StoredMessage, multipart, payload};
 
 type AppState = (Arc<Shared>, watch::Receiver<bool>);
 
@@ -44,7 +44,7 @@ struct Upload {
 
 /// The one handler behind every path except `/ws`.
 pub(super) async fn handle(
-    AxumState((shared, _)): AxumState<AppState>,
+    AxumState((shared, stop)): AxumState<AppState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -80,7 +80,7 @@ pub(super) async fn handle(
         ("GET", ["gateway"]) => ok(json!({"url": shared.ws_url()})),
         ("GET", ["gateway", "bot"]) => ok(json!({
             "url": shared.ws_url(),
-            "shards": 1,
+            "shards": shared.lock().recommended_shards,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
         })),
         ("GET", ["users", "@me"]) => ok(payload::bot_user()),
@@ -119,32 +119,58 @@ pub(super) async fn handle(
             }),
             None => discord_error(404, 10003, "Unknown Channel"),
         },
+        ("GET", ["channels", channel, "messages"]) => match snowflake(channel) {
+            Some(c) => shared.update(|s| history(s, c, uri.query().unwrap_or(""))),
+            None => discord_error(404, 10003, "Unknown Channel"),
+        },
         ("POST", ["channels", channel, "messages"]) => match snowflake(channel) {
-            Some(c) => shared.update(|s| {
-                s.channel_post_attempts += 1;
-                if let Some(status) = s.closed_channels.get(&c).copied() {
-                    return match status {
-                        403 => discord_error(403, 50001, "Missing Access"),
-                        _ => discord_error(404, 10003, "Unknown Channel"),
-                    };
-                }
-                match s.channel_failures.pop_front() {
-                    Some((429, retry_after)) => rate_limited(retry_after.unwrap_or(1.0)),
-                    Some((status, _)) => discord_error(status, 0, "Internal Server Error"),
-                    None => {
-                        let response = channel_message(s, c, body);
-                        if s.lost_answers > 0 && response.status().is_success() {
-                            s.lost_answers -= 1;
-                            return discord_error(502, 0, "Bad Gateway");
-                        }
-                        response
+            Some(c) => {
+                let (response, held, delay) = shared.update(|s| {
+                    s.channel_post_attempts += 1;
+                    let delay = s.post_delay();
+                    if let Some(status) = s.closed_channels.get(&c).copied() {
+                        let response = match status {
+                            403 => discord_error(403, 50001, "Missing Access"),
+                            _ => discord_error(404, 10003, "Unknown Channel"),
+                        };
+                        return (response, None, delay);
                     }
+                    let (response, created) = match s.channel_failures.pop_front() {
+                        Some((429, retry_after)) => return (rate_limited(retry_after.unwrap_or(1.0)), None, delay),
+                        Some((status, _)) => return (discord_error(status, 0, "Internal Server Error"), None, delay),
+                        None => channel_message(s, c, body),
+                    };
+                    // A held post is stored and never answered (not even with a lost answer).
+                    if let Some(post) = created
+                        && let Some(tell) = s.hold.take()
+                    {
+                        return (response, Some((tell, post)), delay);
+                    }
+                    if s.lost_answers > 0 && response.status().is_success() {
+                        s.lost_answers -= 1;
+                        return (discord_error(502, 0, "Bad Gateway"), None, delay);
+                    }
+                    (response, None, delay)
+                });
+                if let Some((tell, post)) = held {
+                    let _ = tell.send(post);
+                    return never_answer(stop).await;
                 }
-            }),
+                tokio::time::sleep(delay).await;
+                response
+            }
             None => discord_error(404, 10003, "Unknown Channel"),
         },
         (_, ["channels", channel, "messages", message]) => match (snowflake(channel), snowflake(message)) {
-            (Some(c), Some(id)) => shared.update(|s| stored_message(s, &method, c, id, body)),
+            (Some(c), Some(id)) => {
+                let edit = method == Method::PATCH;
+                let (response, delay) = shared.update(|s| {
+                    let delay = if edit { s.post_delay() } else { std::time::Duration::ZERO };
+                    (stored_message(s, &method, c, id, body), delay)
+                });
+                tokio::time::sleep(delay).await;
+                response
+            }
             _ => discord_error(404, 10008, "Unknown Message"),
         },
         ("POST", ["channels", _, "typing"]) => StatusCode::NO_CONTENT.into_response(),
@@ -741,31 +767,118 @@ fn webhook_message(s: &mut State, method: &Method, app: &str, token: &str, which
     }
 }
 
-/// `POST /channels/{id}/messages`.
-fn channel_message(s: &mut State, channel: u64, body: Body) -> Response {
+/// Waits until the fake stops, for a request it never answers.
+async fn never_answer(mut stop: watch::Receiver<bool>) -> Response {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+    discord_error(503, 0, "fake discord stopped")
+}
+
+/// `POST /channels/{id}/messages`: the answer, and the post when it created a message.
+fn channel_message(s: &mut State, channel: u64, body: Body) -> (Response, Option<HeldPost>) {
     let what = format!("message in channel {channel}");
     if let Some(response) = check_outgoing(s, &what, &body.json, "", &body.files, true) {
-        return response;
+        return (response, None);
     }
-    // `enforce_nonce`: a nonce already used in this channel returns that message.
     let nonce = match &body.json["nonce"] {
         Value::String(nonce) => Some(nonce.clone()),
         Value::Number(nonce) => Some(nonce.to_string()),
         _ => None,
-    }
-    .filter(|_| body.json["enforce_nonce"] == true);
-    if let Some(id) = nonce.as_ref().and_then(|n| s.nonces.get(&(channel, n.clone())))
+    };
+    // `enforce_nonce`: a nonce already used in this channel returns that message.
+    let enforced = nonce.clone().filter(|_| s.nonce_dedup && body.json["enforce_nonce"] == true);
+    if let Some(id) = enforced.as_ref().and_then(|n| s.nonces.get(&(channel, n.clone())))
         && let Some(message) = s.messages.get(id)
     {
-        return ok(message.value.clone());
+        return (ok(message.value.clone()), None);
     }
     let kind = if body.json.get("message_reference").is_some_and(|r| !r.is_null()) { 19 } else { 0 };
-    let (id, message) = create_message(s, channel, kind, &body.json, &body.files, None);
+    let (id, mut message) = create_message(s, channel, kind, &body.json, &body.files, None);
     s.channel_messages.push(id);
-    if let Some(nonce) = nonce {
-        s.nonces.insert((channel, nonce), id);
+    if let Some(nonce) = &enforced {
+        s.nonces.insert((channel, nonce.clone()), id);
     }
-    ok(message)
+    if let Some(nonce) = &nonce {
+        *s.nonce_posts.entry((channel, nonce.clone())).or_default() += 1;
+        // The answer echoes the nonce; the stored message (fetched later) has none, as on Discord.
+        message["nonce"] = body.json["nonce"].clone();
+    }
+    let post = HeldPost { channel_id: channel, message_id: id, nonce, body: body.json };
+    (ok(message), Some(post))
+}
+
+/// `GET /channels/{id}/messages?limit=&before=|after=|around=`: the channel's history, newest
+/// first, as Discord answers it (no `nonce`; ephemeral messages are not in it).
+fn history(s: &mut State, channel: u64, query: &str) -> Response {
+    if let Some(status) = s.closed_channels.get(&channel).copied() {
+        return match status {
+            403 => discord_error(403, 50001, "Missing Access"),
+            _ => discord_error(404, 10003, "Unknown Channel"),
+        };
+    }
+    let mut limit = 50;
+    let mut anchor: Option<(&str, u64)> = None;
+    let mut breaches = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "limit" => match value.parse::<usize>() {
+                Ok(n) if (1..=100).contains(&n) => limit = n,
+                _ => breaches.push(breach("limit", "NUMBER_TYPE_MAX", "Must be between 1 and 100.")),
+            },
+            "before" | "after" | "around" => match (snowflake(value), anchor) {
+                (Some(id), None) => anchor = Some((key, id)),
+                (Some(_), Some((first, _))) => {
+                    breaches.push(breach(key, "BASE_TYPE_BAD", &format!("cannot be combined with {first}")))
+                }
+                (None, _) => breaches.push(breach(key, "NUMBER_TYPE_COERCE", &format!("{value:?} is not snowflake."))),
+            },
+            _ => {}
+        }
+    }
+    if !breaches.is_empty() {
+        for b in &breaches {
+            s.violation(format!("GET messages of channel {channel}: {b}"));
+        }
+        return invalid_form(&breaches);
+    }
+    let mut ids: Vec<u64> = s
+        .messages
+        .iter()
+        .filter(|(_, m)| m.value["channel_id"].as_str().and_then(snowflake) == Some(channel))
+        .filter(|(_, m)| m.value["flags"].as_u64().unwrap_or(0) & 64 == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    let newest_first = |ids: &mut dyn Iterator<Item = u64>, n: usize| -> Vec<u64> {
+        let mut picked: Vec<u64> = ids.take(n).collect();
+        picked.sort_unstable_by(|a, b| b.cmp(a));
+        picked
+    };
+    let picked = match anchor {
+        None => newest_first(&mut ids.iter().rev().copied(), limit),
+        Some(("before", x)) => newest_first(&mut ids.iter().rev().copied().filter(|id| *id < x), limit),
+        // The messages right after `x` (the oldest ones), still newest first.
+        Some(("after", x)) => newest_first(&mut ids.iter().copied().filter(|id| *id > x), limit),
+        Some((_, x)) => {
+            let newer = limit / 2;
+            let mut around = newest_first(&mut ids.iter().copied().filter(|id| *id > x), newer);
+            around.extend(newest_first(&mut ids.iter().rev().copied().filter(|id| *id <= x), limit - newer));
+            around
+        }
+    };
+    let messages: Vec<Value> = picked
+        .iter()
+        .map(|id| {
+            let mut m = s.messages[id].value.clone();
+            if let Some(m) = m.as_object_mut() {
+                m.remove("nonce");
+            }
+            m
+        })
+        .collect();
+    let messages = Value::Array(messages);
+    check_serenity::<Vec<serenity::all::Message>>(s, "message history", &messages);
+    ok(messages)
 }
 
 /// `GET`/`PATCH`/`DELETE /channels/{c}/messages/{m}`.

@@ -96,7 +96,7 @@ pub async fn renewals(
 }
 
 /// Jarvis's analysis of your spending, and when it is posted
-#[poise::command(slash_command, guild_only, subcommands("report", "schedule"), subcommand_required)]
+#[poise::command(slash_command, guild_only, subcommands("report", "schedule", "status"), subcommand_required)]
 pub async fn jarvis(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -180,6 +180,20 @@ async fn schedule_off(ctx: Context<'_>) -> Result<(), Error> {
     let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
     guard::app(ctx).remove_schedule(&ws, &actor).await?;
     reply::done(ctx, renderer.text(&crate::analysis::text!("reply.schedule.off"))).await
+}
+
+/// Which Jarvis instances run, the shards they serve, and what is owed to this server (admins)
+#[poise::command(slash_command, guild_only)]
+pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let status = guard::app(ctx).status(Some(&ws)).await?;
+    let healthy = status.unserved_shards.is_empty() && status.instances.iter().all(|i| i.live);
+    let colour = if healthy { reply::colour::HEALTHY } else { reply::colour::WARNING };
+    let embed = reply::page_embed(renderer, Page::Status, &status, colour)?;
+    ctx.send(poise::CreateReply::default().embed(embed).ephemeral(true)).await?;
+    Ok(())
 }
 
 fn schedule_text(renderer: &crate::render::Renderer, view: &crate::app::ScheduleView) -> String {

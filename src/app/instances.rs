@@ -1,0 +1,463 @@
+//! Several Jarvis instances on one ledger, working as one: every piece of shared work is claimed
+//! for a lease (renewed while it lasts, released at the end, taken over when its instance died),
+//! each instance serves its own range of Discord's gateway shards, says it is alive with a
+//! heartbeat, and `jarvis status` shows who does what.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{App, Result};
+use crate::domain::UserError;
+use crate::domain::workspace::WorkspaceId;
+
+/// How long a claim lasts without renewal by default (`JARVIS_LEASE`): far longer than one
+/// renewal interval (a third of it), short enough that another instance takes over soon after one
+/// dies. An instance silent for two leases is shown as gone.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The most shards a deployment may ask for (Discord wants one per 1,000 servers at most; this
+/// is far past any self-hosted bot).
+const MAX_SHARDS: u32 = 1024;
+
+/// The gateway shards an instance serves: one range, `FIRST-LAST` or a single `N`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl ShardRange {
+    /// Reads `0-1` or `3`.
+    pub fn parse(input: &str) -> Result<ShardRange, UserError> {
+        let bad = |reason: String| UserError::invalid("shard range", input, reason);
+        let number = |part: &str| {
+            part.trim()
+                .parse::<u32>()
+                .map_err(|_| bad("write FIRST-LAST (e.g. 0-1) or one shard number (e.g. 2)".into()))
+        };
+        let (first, last) = match input.split_once('-') {
+            Some((first, last)) => (number(first)?, number(last)?),
+            None => {
+                let shard = number(input)?;
+                (shard, shard)
+            }
+        };
+        if first > last {
+            return Err(bad(format!("it runs backwards; write {last}-{first}")));
+        }
+        Ok(ShardRange { first, last })
+    }
+}
+
+impl std::fmt::Display for ShardRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.first == self.last { write!(f, "{}", self.first) } else { write!(f, "{}-{}", self.first, self.last) }
+    }
+}
+
+/// How many shards the whole deployment runs: a number, or what Discord recommends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ShardCount {
+    Fixed(u32),
+    /// Asked from Discord at start (`GET /gateway/bot`).
+    Auto,
+}
+
+impl ShardCount {
+    /// Reads `4` or `auto`.
+    pub fn parse(input: &str) -> Result<ShardCount, UserError> {
+        if input.trim().eq_ignore_ascii_case("auto") {
+            return Ok(ShardCount::Auto);
+        }
+        match input.trim().parse::<u32>() {
+            Ok(count @ 1..=MAX_SHARDS) => Ok(ShardCount::Fixed(count)),
+            _ => Err(UserError::invalid(
+                "shard count",
+                input,
+                format!("give a number from 1 to {MAX_SHARDS}, or auto (Discord's recommendation)"),
+            )),
+        }
+    }
+}
+
+/// The shards this instance serves, out of the deployment's count.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+pub struct ShardPlan {
+    pub first: u32,
+    pub last: u32,
+    pub count: u32,
+}
+
+impl ShardPlan {
+    /// Every shard of `count` (one instance alone).
+    pub fn all(count: u32) -> ShardPlan {
+        ShardPlan { first: 0, last: count.saturating_sub(1), count }
+    }
+
+    /// `range` (all shards when `None`) out of `count`, refused when it does not fit.
+    pub fn new(range: Option<ShardRange>, count: u32) -> Result<ShardPlan, UserError> {
+        if count == 0 || count > MAX_SHARDS {
+            return Err(UserError::invalid("shard count", count.to_string(), format!("give 1 to {MAX_SHARDS}")));
+        }
+        let Some(range) = range else { return Ok(ShardPlan::all(count)) };
+        if range.last >= count {
+            return Err(UserError::invalid(
+                "shard range",
+                range.to_string(),
+                format!("with a shard count of {count} the shards are 0 to {}", count - 1),
+            ));
+        }
+        Ok(ShardPlan { first: range.first, last: range.last, count })
+    }
+
+    /// The shards served, in order.
+    pub fn shards(&self) -> impl Iterator<Item = u32> {
+        self.first..=self.last
+    }
+
+    /// Whether this instance serves shard 0 (it registers the commands).
+    pub fn has_shard_zero(&self) -> bool {
+        self.first == 0
+    }
+
+    /// The claim that makes `shard` this instance's.
+    fn job(shard: u32, count: u32) -> String {
+        format!("shard {shard}/{count}")
+    }
+
+    /// Reads a shard claim's job name back: (shard, count).
+    fn parse_job(job: &str) -> Option<(u32, u32)> {
+        let (shard, count) = job.strip_prefix("shard ")?.split_once('/')?;
+        Some((shard.parse().ok()?, count.parse().ok()?))
+    }
+}
+
+impl std::fmt::Display for ShardPlan {
+    /// `0-1/4`: shards 0 and 1 of 4.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", ShardRange { first: self.first, last: self.last }, self.count)
+    }
+}
+
+impl App {
+    /// This app with its claims lasting `lease` without renewal (`JARVIS_LEASE`).
+    pub fn with_lease(&self, lease: std::time::Duration) -> App {
+        App { lease, ..self.clone() }
+    }
+
+    /// How long this instance's claims last without renewal.
+    pub fn lease(&self) -> std::time::Duration {
+        self.lease
+    }
+
+    /// How often claims are renewed: three times a lease, so one slow renewal loses nothing.
+    pub fn renew_every(&self) -> std::time::Duration {
+        self.lease / 3
+    }
+
+    /// When a claim taken or renewed now runs out.
+    fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.clock.span(self.lease)
+    }
+
+    /// Messages owed to Discord whose time has come, claimed for this instance (see
+    /// [`App::instance`]) for a lease: no other instance delivers them meanwhile, and they go
+    /// back to everyone when the lease runs out (this instance died mid-way).
+    pub async fn deliverable(&self, limit: u32) -> Result<Vec<crate::store::OutboxEntry>> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let claimed = tx.claim_deliverable(self.instance(), now, self.lease_until(now), limit).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Renews this instance's claim on `entry` for another lease; `false` when it is no longer
+    /// this instance's to deliver (taken over, or done).
+    pub async fn renew_delivery(&self, entry: &crate::store::OutboxEntry) -> Result<bool> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let renewed = tx.renew_outbox_claim(entry.id, self.instance(), self.lease_until(now)).await?;
+        tx.commit().await?;
+        Ok(renewed)
+    }
+
+    /// Runs `work` when this instance can claim `job`: one instance at a time does it, `None`
+    /// when another holds it. The claim is renewed while the work lasts and released at the end;
+    /// a claim whose instance died runs out with its lease.
+    pub async fn claimed<T>(&self, job: &str, work: impl std::future::Future<Output = Result<T>>) -> Result<Option<T>> {
+        if !self.claim(job).await? {
+            tracing::debug!(job, "another instance holds this job");
+            return Ok(None);
+        }
+        let mut work = std::pin::pin!(work);
+        let mut renew = tokio::time::interval(self.renew_every());
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        renew.tick().await;
+        let done = loop {
+            tokio::select! {
+                done = &mut work => break done,
+                _ = renew.tick() => match self.claim(job).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!(job, "this instance lost its claim while working (it was paused past its lease); another may do the same work"),
+                    Err(error) => tracing::warn!(job, "could not renew a claim: {error:#}"),
+                },
+            }
+        };
+        let mut tx = self.store.write().await?;
+        tx.release_job(job, self.instance()).await?;
+        tx.commit().await?;
+        done.map(Some)
+    }
+
+    /// Takes or renews the claim on `job` for a lease; whether this instance holds it.
+    async fn claim(&self, job: &str) -> Result<bool> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let held = tx.claim_job(job, self.instance(), now, self.lease_until(now)).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// Makes `plan`'s shards this instance's before it connects. A shard still claimed by an
+    /// instance that died is waited for (its lease runs out, at most one lease); one served by a
+    /// live instance (it keeps renewing), or a deployment running another shard count, is
+    /// refused with what to change.
+    pub async fn claim_shards(&self, plan: &ShardPlan) -> Result<()> {
+        // The lease end first seen on each shard held by another instance.
+        let mut waited: std::collections::HashMap<u32, DateTime<Utc>> = Default::default();
+        loop {
+            let now = self.now();
+            let mut tx = self.store.write().await?;
+            let held = tx.held_jobs(now).await?;
+            let mut blocked = None;
+            for job in held.iter().filter(|job| job.owner != self.instance()) {
+                let Some((shard, count)) = ShardPlan::parse_job(&job.job) else { continue };
+                if count != plan.count {
+                    return Err(UserError::Conflict(format!(
+                        "instance {} serves shard {shard} of {count}, and this one was asked for {plan}: every instance must run with the same --shard-count (JARVIS_SHARD_COUNT); to change it, stop them all first",
+                        job.owner
+                    ))
+                    .into());
+                }
+                if plan.shards().any(|mine| mine == shard) {
+                    let first_end = *waited.entry(shard).or_insert(job.lease_until);
+                    if job.lease_until > first_end {
+                        return Err(UserError::Conflict(format!(
+                            "shard {shard} of {count} is served by instance {}, which is alive: two instances must not serve one shard; give this one another range with --shards (JARVIS_SHARDS), e.g. see `jarvis status`",
+                            job.owner
+                        ))
+                        .into());
+                    }
+                    blocked = Some((shard, job.owner.clone(), job.lease_until));
+                }
+            }
+            if let Some((shard, owner, until)) = blocked {
+                drop(tx);
+                tracing::info!(shard, %owner, %until, "waiting for a shard still claimed by an instance that stopped answering");
+                tokio::time::sleep(self.renew_every().min(std::time::Duration::from_millis(500))).await;
+                continue;
+            }
+            let lease_until = self.lease_until(now);
+            for shard in plan.shards() {
+                if !tx.claim_job(&ShardPlan::job(shard, plan.count), self.instance(), now, lease_until).await? {
+                    // Cannot happen (the look and the claims are one write transaction); said
+                    // plainly if it ever does.
+                    return Err(super::AppError::Internal(anyhow::anyhow!(
+                        "shard {shard} was claimed by another instance while this one started; start it again"
+                    )));
+                }
+            }
+            tx.commit().await?;
+            return Ok(());
+        }
+    }
+
+    /// Says that this instance (running since `started_at`, serving `shards`) is alive now, and
+    /// renews its shards' claims.
+    pub async fn heartbeat(&self, started_at: DateTime<Utc>, shards: Option<&ShardPlan>) -> Result<()> {
+        let now = self.now();
+        let lease_until = self.lease_until(now);
+        let mut tx = self.store.write().await?;
+        tx.heartbeat(self.instance(), started_at, now, shards.map(ToString::to_string).as_deref()).await?;
+        for shard in shards.into_iter().flat_map(ShardPlan::shards) {
+            let count = shards.map_or(1, |plan| plan.count);
+            if !tx.claim_job(&ShardPlan::job(shard, count), self.instance(), now, lease_until).await? {
+                tracing::error!(
+                    shard,
+                    "another instance took this instance's shard over (this one was paused past its lease)"
+                );
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// This instance stops: it is forgotten, and what it claimed (jobs, messages, shards) is free
+    /// for the others at once.
+    pub async fn instance_stopped(&self) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.instance_stopped(self.instance()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The instances sharing this ledger, the shards and jobs they hold, and what is owed to
+    /// Discord and the last report slot: in `workspace` only (what a Discord server's admins
+    /// see), or in every workspace (`jarvis status`).
+    pub async fn status(&self, workspace: Option<&WorkspaceId>) -> Result<StatusView> {
+        let now = self.now();
+        let gone_before = now - self.clock.span(self.lease * 2);
+        let mut tx = self.store.read().await?;
+        let instances: Vec<InstanceView> = tx
+            .instances(now - chrono::Duration::days(1))
+            .await?
+            .into_iter()
+            .map(|row| InstanceView {
+                live: row.seen_at >= gone_before,
+                seen_seconds_ago: (now - row.seen_at).num_seconds().max(0),
+                id: row.id,
+                started_at: row.started_at,
+                seen_at: row.seen_at,
+                shards: row.shards,
+            })
+            .collect();
+        let held = tx.held_jobs(now).await?;
+        let (shard_claims, jobs): (Vec<_>, Vec<_>) =
+            held.into_iter().partition(|job| ShardPlan::parse_job(&job.job).is_some());
+        // Shards are counted from the deployment's count as the instances' claims and heartbeats
+        // name it; a shard nobody live serves is unserved.
+        let live_plans: Vec<ShardPlan> =
+            instances.iter().filter(|i| i.live).filter_map(|i| i.shards.as_deref().and_then(parse_plan)).collect();
+        let count = live_plans
+            .iter()
+            .map(|plan| plan.count)
+            .chain(instances.iter().filter_map(|i| i.shards.as_deref().and_then(parse_plan)).map(|plan| plan.count))
+            .next();
+        let unserved_shards = match count {
+            Some(count) => (0..count)
+                .filter(|shard| {
+                    !shard_claims.iter().any(|job| {
+                        ShardPlan::parse_job(&job.job) == Some((*shard, count))
+                            && instances.iter().any(|i| i.live && i.id == job.owner)
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let scope = workspace.map(WorkspaceId::as_str);
+        let (oldest_owed, owed) = tx.oldest_owed(scope).await?;
+        let last_report_slot =
+            tx.last_report_slot(scope).await?.map(|(workspace, slot)| ReportSlot { workspace, slot });
+        Ok(StatusView {
+            now,
+            instances,
+            shard_count: count,
+            unserved_shards,
+            jobs,
+            owed,
+            oldest_owed,
+            last_report_slot,
+        })
+    }
+
+    /// Whether the slash commands with `fingerprint` are registered already (this deployment's:
+    /// by this instance before, or another).
+    pub async fn commands_registered(&self, fingerprint: &str) -> Result<bool> {
+        Ok(self.store.read().await?.registered_commands().await?.as_deref() == Some(fingerprint))
+    }
+
+    /// Notes that the commands with `fingerprint` were registered.
+    pub async fn record_commands_registered(&self, fingerprint: &str) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.set_registered_commands(fingerprint).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Reads a heartbeat's `0-1/4` back.
+fn parse_plan(text: &str) -> Option<ShardPlan> {
+    let (range, count) = text.split_once('/')?;
+    let range = ShardRange::parse(range).ok()?;
+    Some(ShardPlan { first: range.first, last: range.last, count: count.parse().ok()? })
+}
+
+/// What `jarvis status` and `/jarvis status` show: the instances, the shards, what they hold,
+/// what is owed.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusView {
+    pub now: DateTime<Utc>,
+    /// Instances seen in the last day, the latest seen first.
+    pub instances: Vec<InstanceView>,
+    /// The deployment's shard count, as its instances name it.
+    pub shard_count: Option<u32>,
+    /// Shards no live instance serves (servers on them get no answers).
+    pub unserved_shards: Vec<u32>,
+    /// Background jobs claimed now (shards aside).
+    pub jobs: Vec<crate::store::HeldJob>,
+    /// Messages still owed to Discord, and the oldest of them.
+    pub owed: i64,
+    pub oldest_owed: Option<crate::store::Owed>,
+    /// The latest report slot claimed in any workspace.
+    pub last_report_slot: Option<ReportSlot>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InstanceView {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub seen_at: DateTime<Utc>,
+    /// The shards it serves, `0-1/4`.
+    pub shards: Option<String>,
+    /// Seen within two leases; otherwise gone (stopped without saying so, or dead).
+    pub live: bool,
+    pub seen_seconds_ago: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportSlot {
+    pub workspace: String,
+    pub slot: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_ranges_read_and_refuse_clearly() {
+        assert_eq!(ShardRange::parse("0-1").unwrap(), ShardRange { first: 0, last: 1 });
+        assert_eq!(ShardRange::parse("3").unwrap(), ShardRange { first: 3, last: 3 });
+        assert_eq!(ShardRange::parse(" 2 - 5 ").unwrap(), ShardRange { first: 2, last: 5 });
+        let backwards = ShardRange::parse("2-1").unwrap_err().to_string();
+        assert!(backwards.contains("runs backwards; write 1-2"), "{backwards}");
+        let words = ShardRange::parse("first").unwrap_err().to_string();
+        assert!(words.contains("FIRST-LAST"), "{words}");
+        assert!(ShardRange::parse("0-1,3").is_err());
+        assert!(ShardRange::parse("-1").is_err());
+    }
+
+    #[test]
+    fn shard_counts_are_numbers_or_auto() {
+        assert_eq!(ShardCount::parse("4").unwrap(), ShardCount::Fixed(4));
+        assert_eq!(ShardCount::parse("AUTO").unwrap(), ShardCount::Auto);
+        let zero = ShardCount::parse("0").unwrap_err().to_string();
+        assert!(zero.contains("from 1 to 1024"), "{zero}");
+        assert!(ShardCount::parse("many").is_err());
+    }
+
+    #[test]
+    fn a_plan_fits_its_count() {
+        let plan = ShardPlan::new(Some(ShardRange::parse("2-3").unwrap()), 4).unwrap();
+        assert_eq!(plan.shards().collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(plan.to_string(), "2-3/4");
+        assert!(!plan.has_shard_zero());
+        assert_eq!(parse_plan("2-3/4"), Some(plan));
+        let outside = ShardPlan::new(Some(ShardRange::parse("3-4").unwrap()), 4).unwrap_err().to_string();
+        assert!(outside.contains("the shards are 0 to 3"), "{outside}");
+        let all = ShardPlan::new(None, 1).unwrap();
+        assert_eq!((all.to_string(), all.has_shard_zero()), ("0/1".to_string(), true));
+        assert_eq!(ShardPlan::parse_job(&ShardPlan::job(5, 8)), Some((5, 8)));
+        assert_eq!(ShardPlan::parse_job("housekeeping"), None);
+    }
+}
