@@ -1,5 +1,6 @@
 //! The `jarvis` binary: load `.env`, set up logging, run the command line.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -8,11 +9,15 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     // A missing .env is fine; the environment and defaults still apply.
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = jarvis::cli::Cli::parse();
+    // The bot says what it does (its instance id, shards, deliveries taken over); other commands
+    // only warn. RUST_LOG overrides both. Colours only on a terminal, never in a log file.
+    let default = if cli.runs_the_bot() { "warn,jarvis=info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -185,6 +185,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether this is `jarvis run`.
+    pub fn runs_the_bot(&self) -> bool {
+        matches!(self.command, Command::Run(_))
+    }
+}
+
 impl Command {
     /// Whether the command changes the ledger (and so must happen at the real time).
     pub fn writes(&self) -> bool {

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
+use tracing::Instrument as _;
 
 use crate::app::{App, AppError};
 
@@ -208,6 +209,12 @@ fn discord_failure(error: serenity::Error, doing: &str) -> anyhow::Error {
 /// not yet. On `shutdown`, deliveries in flight finish (within [`FINISH_GRACE`]), the shards close
 /// (within [`SHUTDOWN_GRACE`]), and everything the instance claimed is released.
 pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    // Every line this instance logs names it.
+    let span = tracing::info_span!("instance", id = %app.instance());
+    serve(app, config, shutdown).instrument(span).await
+}
+
+async fn serve(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let (http, poster) = rest(&config)?;
     let plan = shard_plan(&config, &http).await?;
     app.claim_shards(&plan).await?;
@@ -215,7 +222,9 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
     // Stops the background tasks when the bot stops.
     let (stopped, stop_watch) = tokio::sync::watch::channel(false);
     let tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
-    tasks.lock().expect("tasks").push(tokio::spawn(scheduler::run_heartbeats(app.clone(), plan, stop_watch.clone())));
+    tasks.lock().expect("tasks").push(tokio::spawn(
+        scheduler::run_heartbeats(app.clone(), plan, stop_watch.clone()).instrument(tracing::Span::current()),
+    ));
     let ran = connect(app.clone(), config, http, poster, plan, stop_watch, Arc::clone(&tasks), shutdown).await;
     // Deliveries in flight finish; then what this instance claimed is free for the others.
     let _ = stopped.send(true);
@@ -285,9 +294,14 @@ async fn connect(
                 tracing::info!(user = %ready.user.name, ?guild, shards = %plan, "connected to Discord");
                 poster.bot_user = Some(ready.user.id.get());
                 let mut tasks = tasks.lock().expect("tasks");
-                tasks.push(tokio::spawn(scheduler::run_probes(app.clone(), every, stop_watch.clone())));
-                tasks.push(tokio::spawn(scheduler::run_lookups(app.clone(), every, stop_watch.clone())));
-                tasks.push(tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch)));
+                let span = tracing::info_span!("instance", id = %app.instance());
+                tasks.push(tokio::spawn(
+                    scheduler::run_probes(app.clone(), every, stop_watch.clone()).instrument(span.clone()),
+                ));
+                tasks.push(tokio::spawn(
+                    scheduler::run_lookups(app.clone(), every, stop_watch.clone()).instrument(span.clone()),
+                ));
+                tasks.push(tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch).instrument(span)));
                 Ok(Data { app })
             })
         })

@@ -180,25 +180,36 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
     }
 }
 
-/// Delivers what the outbox owes now; once the bot is stopping, the message on its way is
-/// finished and the rest left (released at the stop, for another instance).
+/// The most messages delivered in one go before the loop looks at its tick again.
+const DELIVERIES_PER_TURN: usize = 100;
+
+/// Delivers what the outbox owes now, claiming one message at a time (so that the other
+/// instances share a burst, and a claim never waits behind slow posts for its turn); once the
+/// bot is stopping, the message on its way is finished and no other started.
 async fn deliver_due(app: &App, poster: &Poster, stop: &tokio::sync::watch::Receiver<bool>) {
-    match app.deliverable(20).await {
-        Ok(entries) => {
-            for entry in entries {
-                if *stop.borrow() {
-                    return;
-                }
-                // Its claim is renewed just before it goes: one taken over meanwhile (this instance
-                // was too slow, its lease ran out) is left to the instance that took it.
-                match app.renew_delivery(&entry).await {
-                    Ok(true) => deliver(app, poster, &entry).await,
-                    Ok(false) => tracing::info!(outbox = entry.id, "another instance took this message over"),
-                    Err(error) => tracing::error!("could not renew an outbox claim: {error:#}"),
-                }
-            }
+    // A message whose delivery could not be recorded stays due: it waits for the next turn.
+    let mut tried = std::collections::HashSet::new();
+    for _ in 0..DELIVERIES_PER_TURN {
+        if *stop.borrow() {
+            return;
         }
-        Err(error) => tracing::error!("could not read the outbox: {error:#}"),
+        let entry = match app.deliverable(1).await {
+            Ok(mut entries) => match entries.pop() {
+                Some(entry) if tried.insert(entry.id) => entry,
+                _ => return,
+            },
+            Err(error) => {
+                tracing::error!("could not read the outbox: {error:#}");
+                return;
+            }
+        };
+        // Its claim is renewed just before it goes: one taken over meanwhile (this instance was
+        // too slow, its lease ran out) is left to the instance that took it.
+        match app.renew_delivery(&entry).await {
+            Ok(true) => deliver(app, poster, &entry).await,
+            Ok(false) => tracing::info!(outbox = entry.id, "another instance took this message over"),
+            Err(error) => tracing::error!("could not renew an outbox claim: {error:#}"),
+        }
     }
 }
 
