@@ -960,3 +960,36 @@ fn long_lists_come_a_page_at_a_time() {
         assert!(stderr.contains(fragment), "{args:?}: expected {fragment:?} in {stderr}");
     }
 }
+
+/// A bad shard plan is refused before anything connects, saying what to write instead.
+#[test]
+fn bad_shard_ranges_are_refused_at_start() {
+    let sandbox = Sandbox::new();
+    let run = |args: &[&str]| {
+        let output = sandbox
+            .jarvis()
+            .env("DISCORD_TOKEN", "t")
+            // Nothing listens there: a plan refused never gets that far.
+            .env("DISCORD_API_PROXY", "http://127.0.0.1:9")
+            .env_remove("JARVIS_SHARDS")
+            .env_remove("JARVIS_SHARD_COUNT")
+            .arg("run")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?} was accepted");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let backwards = run(&["--shards", "2-1", "--shard-count", "4"]);
+    assert!(backwards.contains("runs backwards; write 1-2"), "{backwards}");
+    let outside = run(&["--shards", "3-4", "--shard-count", "4"]);
+    assert!(outside.contains("with a shard count of 4 the shards are 0 to 3"), "{outside}");
+    let lists = run(&["--shards", "0-1,3", "--shard-count", "4"]);
+    assert!(lists.contains("FIRST-LAST"), "{lists}");
+    let no_count = run(&["--shards", "1"]);
+    assert!(no_count.contains("--shard-count"), "{no_count}");
+    let zero = run(&["--shard-count", "0"]);
+    assert!(zero.contains("from 1 to 1024"), "{zero}");
+    let lease = sandbox.jarvis().env("JARVIS_LEASE", "1").arg("status").output().unwrap();
+    assert!(String::from_utf8_lossy(&lease.stderr).contains("from 3 to 3600"), "{lease:?}");
+}

@@ -1290,3 +1290,78 @@ on_both_backends! {
         second.stop().await;
     }
 }
+
+on_both_backends! {
+    /// `/jarvis status` shows admins the instances, their shards and what is owed to their own
+    /// server, privately, in their language; members are refused.
+    four_threads async fn admins_see_the_instances_and_shards_in_discord(db) {
+        let fake = FakeDiscord::start().await;
+        let app = db.app_at(NOW);
+        let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+        let status = json!([{ "name": "status", "options": [] }]);
+        // The heartbeat says the instance is alive, and which shards it serves.
+        let mut shown = String::new();
+        for _ in 0..50 {
+            let outcome = fake.command(&admin(), Some(GUILD), "jarvis", status.clone(), "en-US").await;
+            assert!(outcome.ephemeral(), "{:?}", outcome.callback);
+            shown = outcome.text();
+            if shown.contains(app.instance()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(shown.contains(&format!("`{}` · shards 0/1 · seen", app.instance())), "{shown}");
+        assert!(shown.contains("All 1 shard(s) are served"), "{shown}");
+        assert!(shown.contains("Nothing is owed to this server"), "{shown}");
+        let thai = fake.command(&admin(), Some(GUILD), "jarvis", status.clone(), "th").await.text();
+        assert!(thai.contains("อินสแตนซ์ของ Jarvis") && thai.contains("ชาร์ด 0/1"), "{thai}");
+        let refused = fake.command(&member(), Some(GUILD), "jarvis", status, "en-US").await;
+        assert!(refused.ephemeral() && !refused.text().contains(app.instance()), "{}", refused.text());
+        assert_clean(&fake);
+        bot.stop().await;
+    }
+}
+
+on_both_backends! {
+    /// `jarvis commands register` registers once per deployment (again with --force), and an
+    /// instance that does not serve shard 0 never registers: with `--shard-count auto` it asks
+    /// Discord how many shards there are and connects only its own.
+    four_threads async fn commands_are_registered_apart_and_shards_follow_discords_count(db) {
+        let fake = FakeDiscord::start().await;
+        let registrations = |fake: &FakeDiscord| {
+            fake.requests().iter().filter(|(method, path)| method == "PUT" && path.ends_with("/commands")).count()
+        };
+        let app = db.app_at(NOW);
+        let config = jarvis::discord::Config {
+            api_proxy: Some(fake.url()),
+            tick: Duration::from_millis(100),
+            ..jarvis::discord::Config::new("fake-bot-token".into())
+        };
+        assert!(jarvis::discord::register(&app, &config, false).await.unwrap(), "registered");
+        assert!(fake.wait_commands(None).await.iter().any(|c| c["name"] == "jarvis"));
+        assert!(!jarvis::discord::register(&app, &config, false).await.unwrap(), "registered already");
+        assert!(jarvis::discord::register(&app, &config, true).await.unwrap(), "forced");
+        assert_eq!(registrations(&fake), 2);
+
+        fake.set_recommended_shards(2);
+        let config = jarvis::discord::Config {
+            shards: Some(jarvis::app::ShardRange::parse("1").unwrap()),
+            shard_count: Some(jarvis::app::ShardCount::Auto),
+            ..config
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(jarvis::discord::run(app.clone(), config, async move {
+            let _ = stopped.await;
+        }));
+        assert!(fake.wait_shards(&[1], 2, Duration::from_secs(20)).await, "{:?}", fake.identified_shards());
+        assert_eq!(fake.identified_shards(), [(1, 2)], "only its own shard");
+        let status = app.status(None).await.unwrap();
+        assert_eq!(status.shard_count, Some(2));
+        assert_eq!(status.unserved_shards, [0], "nobody serves shard 0 yet");
+        assert_eq!(registrations(&fake), 2, "an instance without shard 0 registers nothing");
+        let _ = stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap().unwrap();
+        let after = app.status(None).await.unwrap();
+        assert!(after.instances.is_empty(), "a clean stop says so: {:?}", after.instances);
+    }
+}

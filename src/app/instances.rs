@@ -461,3 +461,56 @@ mod tests {
         assert_eq!(ShardPlan::parse_job("housekeeping"), None);
     }
 }
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+    use crate::domain::workspace::Language;
+    use crate::render::{Flavor, Page, Renderer};
+
+    fn status(live: bool) -> StatusView {
+        let now: DateTime<Utc> = "2026-12-06T12:00:00Z".parse().unwrap();
+        StatusView {
+            now,
+            instances: vec![InstanceView {
+                id: "web-1/4127/9f3a1c".into(),
+                started_at: now,
+                seen_at: now,
+                shards: Some("0-1/4".into()),
+                live,
+                seen_seconds_ago: if live { 3 } else { 150 },
+            }],
+            shard_count: Some(4),
+            unserved_shards: if live { vec![2, 3] } else { vec![0, 1, 2, 3] },
+            jobs: vec![crate::store::HeldJob {
+                job: "alert evaluation".into(),
+                owner: "web-1/4127/9f3a1c".into(),
+                lease_until: now,
+            }],
+            owed: 2,
+            oldest_owed: Some(crate::store::Owed {
+                id: 7,
+                workspace: "4242".into(),
+                kind: "report".into(),
+                created_at: now,
+                attempts: 1,
+                claimed_by: None,
+                lease_until: None,
+            }),
+            last_report_slot: None,
+        }
+    }
+
+    #[test]
+    fn the_status_page_reads_in_both_languages() {
+        let en = Renderer::get(Language::English, Flavor::Discord).page(Page::Status, &status(true), 4096).unwrap();
+        assert!(en.contains("🟢 `web-1/4127/9f3a1c` · shards 0-1/4 · seen 3 s ago"), "{en}");
+        assert!(en.contains("Shards nobody serves (servers on them get no answers) out of 4: 2, 3"), "{en}");
+        assert!(en.contains("`alert evaluation` is being done by `web-1/4127/9f3a1c`"), "{en}");
+        assert!(en.contains("2 message(s) owed to this server; the oldest (report)"), "{en}");
+        let gone = Renderer::get(Language::English, Flavor::Discord).page(Page::Status, &status(false), 4096).unwrap();
+        assert!(gone.contains("🔴 `web-1/4127/9f3a1c` · shards 0-1/4 · GONE: silent for 150 s"), "{gone}");
+        let th = Renderer::get(Language::Thai, Flavor::Discord).page(Page::Status, &status(true), 4096).unwrap();
+        assert!(th.contains("ชาร์ด 0-1/4") && th.contains("ยังไม่เคยโพสต์รายงานตามกำหนดที่นี่"), "{th}");
+    }
+}

@@ -745,7 +745,14 @@ pub fn instances_status(status: &crate::app::StatusView) -> String {
             owed.workspace,
             at(&owed.created_at),
             owed.attempts,
-            owed.claimed_by.as_deref().map(|by| format!(", being delivered by {by}")).unwrap_or_default()
+            match (&owed.claimed_by, owed.lease_until) {
+                (Some(by), Some(until)) if until < status.now => format!(
+                    ", claimed by {by}, whose lease ran out at {}: the next instance to look takes it over",
+                    at(&until)
+                ),
+                (Some(by), _) => format!(", being delivered by {by}"),
+                (None, _) => String::new(),
+            }
         )
         .ok(),
         None => writeln!(out, "Nothing is owed to Discord.").ok(),

@@ -74,8 +74,9 @@ pub struct Owed {
     pub kind: String,
     pub created_at: DateTime<Utc>,
     pub attempts: i64,
-    /// The instance delivering it now, if one claimed it.
+    /// The instance delivering it now, if one claimed it, and until when.
     pub claimed_by: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 impl Tx {
@@ -152,7 +153,7 @@ impl Tx {
     pub async fn oldest_owed(&mut self, workspace: Option<&str>) -> Result<(Option<Owed>, i64)> {
         let oldest = self
             .fetch_optional(
-                "SELECT id, workspace_id, kind, created_at, attempts, claimed_by FROM outbox
+                "SELECT id, workspace_id, kind, created_at, attempts, claimed_by, lease_until FROM outbox
                  WHERE status = 'pending' AND (?1 IS NULL OR workspace_id = ?1) ORDER BY id LIMIT 1",
                 args![workspace],
                 |row| {
@@ -163,6 +164,7 @@ impl Tx {
                         created_at: row.required_time(3)?,
                         attempts: row.required_int(4)?,
                         claimed_by: row.text(5)?.map(str::to_string),
+                        lease_until: row.time(6)?,
                     })
                 },
             )
