@@ -262,10 +262,10 @@ on_both_backends! {
         assert!(!claim("b", now + chrono::Duration::seconds(100)).await, "renewed to 110 s");
         assert!(claim("b", now + chrono::Duration::seconds(111)).await, "run out: B takes it");
         let mut tx = db.store.write().await.unwrap();
-        assert!(!tx.release_job("housekeeping", "a").await.unwrap(), "A no longer holds it");
+        assert!(!tx.release_job("housekeeping", "a", now + chrono::Duration::seconds(120)).await.unwrap(), "A no longer holds it");
         let holder = tx.job_holder("housekeeping", now + chrono::Duration::seconds(120)).await.unwrap();
         assert_eq!(holder.map(|(owner, _)| owner).as_deref(), Some("b"));
-        assert!(tx.release_job("housekeeping", "b").await.unwrap());
+        assert!(tx.release_job("housekeeping", "b", now + chrono::Duration::seconds(120)).await.unwrap());
         tx.commit().await.unwrap();
         assert!(claim("a", now + chrono::Duration::seconds(121)).await, "released: A at once");
     }
@@ -279,10 +279,11 @@ on_both_backends! {
         let app = App::new(db.store.clone(), Arc::new(clock.clone()));
         let (a, b) = (app.with_instance("host-a/1/aaaaaa"), app.with_instance("host-b/2/bbbbbb"));
         let lease = chrono::Duration::from_std(app.lease()).unwrap();
+        let hour = std::time::Duration::from_secs(3600);
         // A is in the middle of it (its claim taken, its work not done): B skips it.
         let inside = a
-            .claimed("housekeeping", async {
-                let skipped = b.claimed("housekeeping", async { Ok("b ran") }).await.unwrap();
+            .claimed("housekeeping", hour, async {
+                let skipped = b.claimed("housekeeping", hour, async { Ok("b ran") }).await.unwrap();
                 assert_eq!(skipped, None, "B skipped it while A held it");
                 Ok("a ran")
             })
@@ -290,15 +291,39 @@ on_both_backends! {
             .unwrap();
         assert_eq!(inside, Some("a ran"));
         // Done and released: B may do it now.
-        assert_eq!(b.claimed("housekeeping", async { Ok(1) }).await.unwrap(), Some(1));
+        assert_eq!(b.claimed("housekeeping", hour, async { Ok(1) }).await.unwrap(), Some(1));
         // A dies holding it: nobody may for the lease, anybody after.
         let mut tx = db.store.write().await.unwrap();
         let now: chrono::DateTime<chrono::Utc> = "2026-11-30T12:00:00Z".parse().unwrap();
         assert!(tx.claim_job("alert evaluation", a.instance(), now, now + lease).await.unwrap());
         tx.commit().await.unwrap();
-        assert_eq!(b.claimed("alert evaluation", async { Ok(()) }).await.unwrap(), None);
+        assert_eq!(b.claimed("alert evaluation", hour, async { Ok(()) }).await.unwrap(), None);
         clock.advance(lease + chrono::Duration::seconds(1));
-        assert_eq!(b.claimed("alert evaluation", async { Ok(()) }).await.unwrap(), Some(()));
+        assert_eq!(b.claimed("alert evaluation", hour, async { Ok(()) }).await.unwrap(), Some(()));
+
+        // A live instance keeps the job it did last (its caches are warm): B may take it only
+        // once A is gone (silent for two leases) or has not done it for two cadences.
+        let started = app.now();
+        a.heartbeat(started, None).await.unwrap();
+        b.heartbeat(started, None).await.unwrap();
+        assert_eq!(a.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), Some(()));
+        clock.advance(chrono::Duration::minutes(1));
+        assert_eq!(b.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), None, "A's still");
+        assert_eq!(a.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), Some(()), "A again");
+        clock.advance(chrono::Duration::minutes(119));
+        a.heartbeat(started, None).await.unwrap();
+        assert_eq!(b.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), None, "119 minutes: not yet neglected");
+        clock.advance(chrono::Duration::minutes(2));
+        a.heartbeat(started, None).await.unwrap();
+        assert_eq!(b.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), Some(()), "neglected for two hours");
+        b.heartbeat(started, None).await.unwrap();
+        assert_eq!(a.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), None, "B's now");
+        clock.advance(lease * 2 + chrono::Duration::seconds(1));
+        a.heartbeat(started, None).await.unwrap();
+        assert_eq!(a.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), Some(()), "B went silent");
+        b.heartbeat(started, None).await.unwrap();
+        a.instance_stopped(true).await.unwrap();
+        assert_eq!(b.claimed("report slots", hour, async { Ok(()) }).await.unwrap(), Some(()), "A stopped: at once");
     }
 }
 
@@ -346,7 +371,7 @@ on_both_backends! {
         assert_eq!((elsewhere.owed, elsewhere.oldest_owed.is_none(), elsewhere.last_report_slot.is_none()), (0, true, true));
         assert_eq!(app.status(Some(&ws)).await.unwrap().owed, 1);
         // A stops cleanly: gone from the list, its message free for B at once.
-        a.instance_stopped().await.unwrap();
+        a.instance_stopped(true).await.unwrap();
         let status = app.status(None).await.unwrap();
         assert_eq!(status.instances.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["host-b/2/bbbbbb"]);
         assert_eq!(b.deliverable(10).await.unwrap().len(), 1);
@@ -368,10 +393,11 @@ on_both_backends! {
         let other_count = b.claim_shards(&plan("0", 2)).await.unwrap_err().to_string();
         assert!(other_count.contains("same --shard-count"), "{other_count}");
         // B asks for A's shard 1 while A lives (and renews): refused, naming A.
-        let asking = tokio::spawn({
+        let ask_for_shard_one = || {
             let b = b.clone();
-            async move { b.claim_shards(&ShardPlan::new(Some(ShardRange::parse("1").unwrap()), 4).unwrap()).await }
-        });
+            tokio::spawn(async move { b.claim_shards(&plan("1", 4)).await })
+        };
+        let asking = ask_for_shard_one();
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert!(!asking.is_finished(), "B waits while the lease runs");
         clock.advance(chrono::Duration::seconds(2));
@@ -379,10 +405,7 @@ on_both_backends! {
         let refused = asking.await.unwrap().unwrap_err().to_string();
         assert!(refused.contains("served by instance a/1/aaaaaa, which is alive"), "{refused}");
         // A dies: B gets shard 1 once A's lease has run out, not before.
-        let asking = tokio::spawn({
-            let b = b.clone();
-            async move { b.claim_shards(&ShardPlan::new(Some(ShardRange::parse("1").unwrap()), 4).unwrap()).await }
-        });
+        let asking = ask_for_shard_one();
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert!(!asking.is_finished(), "A's lease still runs");
         clock.advance(chrono::Duration::seconds(4));

@@ -181,11 +181,19 @@ impl App {
         Ok(renewed)
     }
 
-    /// Runs `work` when this instance can claim `job`: one instance at a time does it, `None`
-    /// when another holds it. The claim is renewed while the work lasts and released at the end;
-    /// a claim whose instance died runs out with its lease.
-    pub async fn claimed<T>(&self, job: &str, work: impl std::future::Future<Output = Result<T>>) -> Result<Option<T>> {
-        if !self.claim(job).await? {
+    /// Runs `work`, a job this instance does about every `cadence`, when it can claim `job`:
+    /// one instance at a time does it, `None` when another holds it. The claim is renewed while
+    /// the work lasts and released at the end. The job then stays with this instance (its caches
+    /// warm for the next run) while it lives and keeps doing it: another instance takes it only
+    /// when this one is gone (silent for two leases, or stopped) or the job was not done for two
+    /// cadences. A claim whose instance died runs out with its lease.
+    pub async fn claimed<T>(
+        &self,
+        job: &str,
+        cadence: std::time::Duration,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<Option<T>> {
+        if !self.claim(job, Some(cadence)).await? {
             tracing::debug!(job, "another instance holds this job");
             return Ok(None);
         }
@@ -196,7 +204,7 @@ impl App {
         let done = loop {
             tokio::select! {
                 done = &mut work => break done,
-                _ = renew.tick() => match self.claim(job).await {
+                _ = renew.tick() => match self.claim(job, None).await {
                     Ok(true) => {}
                     Ok(false) => tracing::error!(job, "this instance lost its claim while working (it was paused past its lease); another may do the same work"),
                     Err(error) => tracing::warn!(job, "could not renew a claim: {error:#}"),
@@ -204,16 +212,21 @@ impl App {
             }
         };
         let mut tx = self.store.write().await?;
-        tx.release_job(job, self.instance()).await?;
+        tx.release_job(job, self.instance(), self.now()).await?;
         tx.commit().await?;
         done.map(Some)
     }
 
-    /// Takes or renews the claim on `job` for a lease; whether this instance holds it.
-    async fn claim(&self, job: &str) -> Result<bool> {
+    /// Takes or renews the claim on `job` for a lease (kept with its last owner for a job done
+    /// every `cadence`); whether this instance holds it.
+    async fn claim(&self, job: &str, cadence: Option<std::time::Duration>) -> Result<bool> {
         let now = self.now();
+        let handover = cadence.map(|cadence| crate::store::Handover {
+            owner_seen_since: now - self.clock.span(self.lease * 2),
+            done_before: now - self.clock.span(cadence * 2),
+        });
         let mut tx = self.store.write().await?;
-        let held = tx.claim_job(job, self.instance(), now, self.lease_until(now)).await?;
+        let held = tx.claim_job_kept(job, self.instance(), now, self.lease_until(now), handover).await?;
         tx.commit().await?;
         Ok(held)
     }
@@ -292,11 +305,13 @@ impl App {
         Ok(())
     }
 
-    /// This instance stops: it is forgotten, and what it claimed (jobs, messages, shards) is free
-    /// for the others at once.
-    pub async fn instance_stopped(&self) -> Result<()> {
+    /// This instance stops: it is forgotten, and what it claimed (jobs, shards, and messages when
+    /// `messages_done`: none can still be on its way) is free for the others at once. Messages it
+    /// may still be posting stay claimed until their leases run out, and are then looked for in
+    /// their channels before being posted again.
+    pub async fn instance_stopped(&self, messages_done: bool) -> Result<()> {
         let mut tx = self.store.write().await?;
-        tx.instance_stopped(self.instance()).await?;
+        tx.instance_stopped(self.instance(), messages_done).await?;
         tx.commit().await?;
         Ok(())
     }

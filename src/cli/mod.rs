@@ -175,9 +175,11 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
         let status = crate::app::database_status(&cli.database_url).await?;
         return output(cli.json, &status, render::db_status);
     }
+    // The bot listens for its stop signal before the ledger is opened (migrations, the read model).
+    let mut shutdown = cli.runs_the_bot().then(shutdown_signal);
     let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
     let app = App::new(store.clone(), clock).with_net(net_from_env()?).with_lease(lease_from_env()?);
-    let result = dispatch(&app, cli).await;
+    let result = dispatch(&app, cli, &mut shutdown).await;
     store.close().await;
     // The process ends with this command: what the app holds (a large workspace's read model)
     // goes back to the system at exit, at once, instead of being freed piece by piece.
@@ -265,7 +267,11 @@ fn env_switch(name: &str, default: bool) -> Result<bool, AppError> {
     }
 }
 
-async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
+async fn dispatch(
+    app: &App,
+    cli: &Cli,
+    shutdown: &mut Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+) -> Result<String, Failure> {
     let ws = &cli.workspace;
     let me = &Actor::Cli;
     let json = cli.json;
@@ -469,7 +475,8 @@ async fn dispatch(app: &App, cli: &Cli) -> Result<String, Failure> {
             if let Some(ms) = run.alert_every_ms {
                 config.alert_every = std::time::Duration::from_millis(ms.max(10));
             }
-            crate::discord::run(app.clone(), config, shutdown_signal()).await?;
+            let shutdown = shutdown.take().unwrap_or_else(shutdown_signal);
+            crate::discord::run(app.clone(), config, shutdown).await?;
             Ok(String::new())
         }
         Command::Commands(CommandsCommand::Register { discord, force }) => {
@@ -653,25 +660,32 @@ fn read_input(path: &std::path::Path) -> Result<(String, String), Failure> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// What stops the bot: Ctrl-C or SIGTERM. The handlers are installed at once (not when the
+/// future is first awaited), so a signal during start-up (migrations, waiting for a shard) is
+/// kept and stops the bot cleanly instead of killing it.
+fn shutdown_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!("cannot listen for SIGTERM: {error}");
-                let _ = interrupt.await;
-                return;
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut terminate), Ok(mut interrupt)) => Box::pin(async move {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            }),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!("cannot listen for SIGTERM or Ctrl-C: {error}");
+                Box::pin(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// The language to write in: `--lang`, else the workspace's.

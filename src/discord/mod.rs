@@ -28,7 +28,7 @@ use crate::app::{App, AppError};
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long deliveries in flight get to finish once the bot is asked to stop (a post's own
 /// timeout is longer; one cut short is taken over, and found in its channel, by another
-/// instance). With the shards closing meanwhile, a stop takes under 10 s.
+/// instance). The shards close meanwhile, so a stop takes under 10 s.
 pub const FINISH_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
 
 pub type Error = AppError;
@@ -136,17 +136,24 @@ async fn shard_plan(config: &Config, http: &serenity::Http) -> anyhow::Result<cr
     Ok(ShardPlan::new(config.shards, count).map_err(AppError::from)?)
 }
 
+/// Where commands are registered, in their fingerprint: another API (a proxy, a test's fake) or
+/// server is another registration.
+fn registration_place(poster: &scheduler::Poster, config: &Config) -> String {
+    format!("{} {:?}", poster.base, config.guild_id)
+}
+
 /// Registers the slash commands (globally, or in `guild`) unless this deployment registered
-/// these very commands there already; whether it registered them now.
+/// these very commands there already (or `force`); whether it registered them now.
 async fn register_commands(
     app: &App,
     http: &serenity::Http,
     commands: &[poise::Command<Data, Error>],
     place: &str,
     guild: Option<serenity::GuildId>,
+    force: bool,
 ) -> anyhow::Result<bool> {
     let fingerprint = commands_fingerprint(commands, place);
-    if app.commands_registered(&fingerprint).await.unwrap_or(false) {
+    if !force && app.commands_registered(&fingerprint).await.unwrap_or(false) {
         tracing::info!("the commands are registered already (this deployment's)");
         return Ok(false);
     }
@@ -155,13 +162,13 @@ async fn register_commands(
         None => poise::builtins::register_globally(http, commands).await,
     };
     if let Err(error) = done {
+        if rejected_token(&error) {
+            return Err(discord_failure(error, "registering the commands"));
+        }
         let place = guild.map_or("globally".to_string(), |g| format!("in server {g} (DISCORD_GUILD_ID)"));
-        return Err(match discord_failure(error, "registering the commands") {
-            failure if failure.to_string().contains("DISCORD_TOKEN") => failure,
-            failure => anyhow::anyhow!(
-                "Discord refused Jarvis's commands {place}: {failure:#}; check that the bot was invited to that server with the applications.commands scope"
-            ),
-        });
+        return Err(anyhow::anyhow!(
+            "Discord refused Jarvis's commands {place}: {error}; check that the bot was invited to that server with the applications.commands scope"
+        ));
     }
     if let Err(error) = app.record_commands_registered(&fingerprint).await {
         tracing::warn!("could not note the commands' registration: {error:#}");
@@ -182,24 +189,30 @@ pub async fn register(app: &App, config: &Config, force: bool) -> anyhow::Result
     http.set_application_id(application.id);
     tracing::info!(user = %user.name, "registering the commands");
     let commands = commands::all();
-    let place = format!("{} {:?}", poster.base, config.guild_id);
-    if force {
-        app.record_commands_registered("").await?;
-    }
-    register_commands(app, &http, &commands, &place, config.guild_id.map(serenity::GuildId::new)).await
+    let place = registration_place(&poster, config);
+    register_commands(app, &http, &commands, &place, config.guild_id.map(serenity::GuildId::new), force).await
+}
+
+/// Whether Discord refused the bot's token.
+fn rejected_token(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)
+            | serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(serenity::ErrorResponse {
+                status_code: serenity::StatusCode::UNAUTHORIZED,
+                ..
+            }))
+    )
 }
 
 /// What a failure from Discord means for the operator: a refused token says how to get a new one.
 fn discord_failure(error: serenity::Error, doing: &str) -> anyhow::Error {
-    match error {
-        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)
-        | serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(serenity::ErrorResponse {
-            status_code: serenity::StatusCode::UNAUTHORIZED,
-            ..
-        })) => anyhow::anyhow!(
+    if rejected_token(&error) {
+        anyhow::anyhow!(
             "Discord rejected DISCORD_TOKEN; copy the bot's token again from https://discord.com/developers/applications (your app, Bot, Reset Token)"
-        ),
-        other => anyhow::Error::new(other).context(format!("Discord failed while {doing}")),
+        )
+    } else {
+        anyhow::Error::new(error).context(format!("Discord failed while {doing}"))
     }
 }
 
@@ -215,18 +228,44 @@ pub async fn run(app: App, config: Config, shutdown: impl Future<Output = ()> + 
 }
 
 async fn serve(app: App, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    // Asked to stop: noted at once, whatever the bot is doing (starting, or running).
+    let (asked, asked_watch) = tokio::sync::watch::channel(None::<tokio::time::Instant>);
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = asked.send(Some(tokio::time::Instant::now()));
+    });
+    let when_asked = |mut watch: tokio::sync::watch::Receiver<Option<tokio::time::Instant>>| async move {
+        let _ = watch.wait_for(Option::is_some).await;
+    };
     let (http, poster) = rest(&config)?;
     let plan = shard_plan(&config, &http).await?;
-    app.claim_shards(&plan).await?;
+    tokio::select! {
+        claimed = app.claim_shards(&plan) => claimed?,
+        () = when_asked(asked_watch.clone()) => {
+            tracing::info!("asked to stop while waiting for its shards");
+            return Ok(());
+        }
+    }
     tracing::info!(instance = app.instance(), shards = %plan, "this instance serves these shards");
-    // Stops the background tasks when the bot stops.
+    // Stops the background tasks as soon as the bot is asked to stop (while the shards close).
     let (stopped, stop_watch) = tokio::sync::watch::channel(false);
+    let stopped = Arc::new(stopped);
+    let on_shutdown = {
+        let stopped = Arc::clone(&stopped);
+        let asked_watch = asked_watch.clone();
+        async move {
+            when_asked(asked_watch).await;
+            let _ = stopped.send(true);
+        }
+    };
     let tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
     tasks.lock().expect("tasks").push(tokio::spawn(
         scheduler::run_heartbeats(app.clone(), plan, stop_watch.clone()).instrument(tracing::Span::current()),
     ));
-    let ran = connect(app.clone(), config, http, poster, plan, stop_watch, Arc::clone(&tasks), shutdown).await;
-    // Deliveries in flight finish; then what this instance claimed is free for the others.
+    let ran = connect(app.clone(), config, http, poster, plan, stop_watch, Arc::clone(&tasks), on_shutdown).await;
+    // Deliveries in flight finish (within `FINISH_GRACE` of the request to stop); then what this
+    // instance claimed is free for the others.
     let _ = stopped.send(true);
     let running: Vec<_> = std::mem::take(&mut *tasks.lock().expect("tasks"));
     let finished = async {
@@ -234,10 +273,14 @@ async fn serve(app: App, config: Config, shutdown: impl Future<Output = ()> + Se
             let _ = task.await;
         }
     };
-    if tokio::time::timeout(FINISH_GRACE, finished).await.is_err() {
-        tracing::warn!("background work did not finish within {FINISH_GRACE:?}; another instance takes it over");
+    let deadline = asked_watch.borrow().unwrap_or_else(tokio::time::Instant::now) + FINISH_GRACE;
+    let messages_done = tokio::time::timeout_at(deadline, finished).await.is_ok();
+    if !messages_done {
+        tracing::warn!(
+            "deliveries did not finish within {FINISH_GRACE:?}; another instance takes them over after the lease, looking in their channels first"
+        );
     }
-    if let Err(error) = app.instance_stopped().await {
+    if let Err(error) = app.instance_stopped(messages_done).await {
         tracing::error!("could not say this instance stopped: {error:#}");
     }
     ran
@@ -256,9 +299,7 @@ async fn connect(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let guild = config.guild_id.map(serenity::GuildId::new);
-    // Where commands are registered: another API (a proxy, a test's fake) or server is another
-    // registration.
-    let place = format!("{} {:?}", poster.base, config.guild_id);
+    let place = registration_place(&poster, &config);
     // Set when the commands cannot be registered: the bot then stops instead of idling.
     let failed: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Arc::default();
     let setup_failed = Arc::clone(&failed);
@@ -284,7 +325,7 @@ async fn connect(
                 // registered there leaves them be.
                 if plan.has_shard_zero()
                     && let Err(error) =
-                        register_commands(&app, &ctx.http, &framework.options().commands, &place, guild).await
+                        register_commands(&app, &ctx.http, &framework.options().commands, &place, guild, false).await
                 {
                     let internal = AppError::Internal(anyhow::anyhow!("{error:#}"));
                     *setup_failed.lock().expect("setup flag") = Some(error);
@@ -314,7 +355,6 @@ async fn connect(
     let (asked, mut asked_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
-        tracing::info!("shutting down");
         let _ = asked.send(true);
         shards.shutdown_all().await;
     });

@@ -39,20 +39,35 @@ pub struct Cadences {
     pub jobs: Duration,
 }
 
+/// A background task's rhythm: a beat every so often (the first at once) until the bot stops.
+struct Beat {
+    interval: tokio::time::Interval,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Beat {
+    fn new(every: Duration, stop: tokio::sync::watch::Receiver<bool>) -> Beat {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Beat { interval, stop }
+    }
+
+    /// Waits for the next beat; `false` once the bot is stopping.
+    async fn next(&mut self) -> bool {
+        tokio::select! {
+            _ = self.interval.tick() => {}
+            changed = self.stop.changed() => if changed.is_err() { return false },
+        }
+        !*self.stop.borrow()
+    }
+}
+
 /// Checks the websites that are due, every tick, on its own task: a slow site never delays a
 /// report or an alert.
-pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(every.tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-        if let Err(error) = app.claimed("site checks", app.run_due_checks()).await {
+pub async fn run_probes(app: App, every: Cadences, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut beat = Beat::new(every.tick, stop);
+    while beat.next().await {
+        if let Err(error) = app.claimed("site checks", every.tick, app.run_due_checks()).await {
             tracing::error!("could not check the websites: {error:#}");
         }
     }
@@ -61,24 +76,16 @@ pub async fn run_probes(app: App, every: Cadences, mut stop: tokio::sync::watch:
 /// Looks domains up in their registries when due (a day since, an hour since a failure, or the
 /// ledger's date moved), every tick, and prunes old site checks hourly; on its own task, so a
 /// slow registry never delays a site check.
-pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(every.tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+pub async fn run_lookups(app: App, every: Cadences, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut beat = Beat::new(every.tick, stop);
     let mut last_prune: Option<tokio::time::Instant> = None;
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-        if let Err(error) = app.claimed("registry lookups", app.run_due_lookups()).await {
+    while beat.next().await {
+        if let Err(error) = app.claimed("registry lookups", every.tick, app.run_due_lookups()).await {
             tracing::error!("could not look domains up: {error:#}");
         }
         if last_prune.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_prune = Some(tokio::time::Instant::now());
-            if let Err(error) = app.claimed("site check pruning", app.prune_site_checks()).await {
+            if let Err(error) = app.claimed("site check pruning", every.jobs, app.prune_site_checks()).await {
                 tracing::error!("could not prune old site checks: {error:#}");
             }
         }
@@ -87,18 +94,10 @@ pub async fn run_lookups(app: App, every: Cadences, mut stop: tokio::sync::watch
 
 /// Says this instance is alive (and renews its shards' claims) three times a lease, from
 /// before it connects until it stops.
-pub async fn run_heartbeats(app: App, plan: ShardPlan, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_heartbeats(app: App, plan: ShardPlan, stop: tokio::sync::watch::Receiver<bool>) {
     let started_at = app.now();
-    let mut interval = tokio::time::interval(app.renew_every());
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+    let mut beat = Beat::new(app.renew_every(), stop);
+    while beat.next().await {
         if let Err(error) = app.heartbeat(started_at, Some(&plan)).await {
             tracing::error!("could not say this instance is alive: {error:#}");
         }
@@ -147,12 +146,12 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
             deliver_due(&app, &poster, &stop).await;
             continue;
         }
-        if let Err(error) = app.claimed("report slots", app.claim_due_reports()).await {
+        if let Err(error) = app.claimed("report slots", every.tick, app.claim_due_reports()).await {
             tracing::error!("could not look for scheduled reports: {error:#}");
         }
         if last_jobs.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_jobs = Some(tokio::time::Instant::now());
-            match app.claimed("housekeeping", app.run_jobs_everywhere()).await {
+            match app.claimed("housekeeping", every.jobs, app.run_jobs_everywhere()).await {
                 Ok(None) => {}
                 Ok(Some(reports)) => {
                     for report in reports.iter().filter(|r| r.error.is_some()) {
@@ -161,10 +160,10 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
                 }
                 Err(error) => tracing::error!("could not run the housekeeping jobs: {error:#}"),
             }
-            if let Err(error) = app.claimed("delivery pruning", app.prune_delivery_history()).await {
+            if let Err(error) = app.claimed("delivery pruning", every.jobs, app.prune_delivery_history()).await {
                 tracing::error!("could not prune the delivery history: {error:#}");
             }
-            if let Err(error) = app.claimed("request key pruning", app.prune_request_keys()).await {
+            if let Err(error) = app.claimed("request key pruning", every.jobs, app.prune_request_keys()).await {
                 tracing::error!("could not prune the request keys: {error:#}");
             }
         }
@@ -172,7 +171,7 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
         if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {
             last_alerts = Some(tokio::time::Instant::now());
             seen_changes = app.change_count();
-            if let Err(error) = app.claimed("alert evaluation", app.evaluate_alerts()).await {
+            if let Err(error) = app.claimed("alert evaluation", every.alerts, app.evaluate_alerts()).await {
                 tracing::error!("could not evaluate alerts: {error:#}");
             }
         }

@@ -8,6 +8,16 @@ use chrono::{DateTime, Utc};
 use super::sql::args;
 use super::{Result, Tx};
 
+/// When another instance may take a job that its owner released: the job stays with the
+/// instance that did it last (its caches warm) while that instance lives and keeps doing it.
+#[derive(Clone, Copy, Debug)]
+pub struct Handover {
+    /// The owner counts as gone when its last heartbeat is older than this.
+    pub owner_seen_since: DateTime<Utc>,
+    /// The job counts as neglected when it was last done (released) before this.
+    pub done_before: DateTime<Utc>,
+}
+
 impl Tx {
     /// Takes (or renews) the claim on `job` for `owner` until `lease_until`; whether `owner` holds
     /// it now. Refused while another owner's lease runs.
@@ -18,30 +28,62 @@ impl Tx {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
+        self.claim_job_kept(job, owner, now, lease_until, None).await
+    }
+
+    /// [`Tx::claim_job`], and with a `handover`, a job another instance released is taken only
+    /// when that instance is gone or the job was neglected.
+    pub async fn claim_job_kept(
+        &mut self,
+        job: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        handover: Option<Handover>,
+    ) -> Result<bool> {
         let held = self
             .fetch_optional(
                 "INSERT INTO job_claims (job, owner, lease_until, claimed_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
                      claimed_at = CASE WHEN job_claims.owner = excluded.owner THEN job_claims.claimed_at
                                        ELSE excluded.claimed_at END
-                 WHERE job_claims.owner = excluded.owner OR job_claims.lease_until < excluded.claimed_at
+                 WHERE job_claims.owner = excluded.owner
+                    OR (job_claims.lease_until <= excluded.claimed_at
+                        AND (?5 IS NULL
+                             OR job_claims.lease_until < ?6
+                             OR NOT EXISTS (SELECT 1 FROM instances
+                                            WHERE instances.id = job_claims.owner AND instances.seen_at >= ?5)))
                  RETURNING owner",
-                args![job, owner, lease_until, now],
+                args![
+                    job,
+                    owner,
+                    lease_until,
+                    now,
+                    handover.map(|h| h.owner_seen_since),
+                    handover.map(|h| h.done_before)
+                ],
                 |row| Ok(row.required_text(0)?.to_string()),
             )
             .await?;
         Ok(held.as_deref() == Some(owner))
     }
 
-    /// Gives up `owner`'s claim on `job` (another instance may take it at once); whether it held it.
-    pub async fn release_job(&mut self, job: &str, owner: &str) -> Result<bool> {
-        Ok(self.execute("DELETE FROM job_claims WHERE job = ?1 AND owner = ?2", args![job, owner]).await? == 1)
+    /// Gives up `owner`'s claim on `job` at `now`; whether it held it. The row keeps its owner,
+    /// for [`Handover`]; without one, another instance may take the job at once.
+    pub async fn release_job(&mut self, job: &str, owner: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self
+            .execute(
+                "UPDATE job_claims SET lease_until = ?3 WHERE job = ?1 AND owner = ?2 AND lease_until > ?3",
+                args![job, owner, now],
+            )
+            .await?
+            == 1)
     }
 
     /// Who holds `job` and until when, while the lease runs at `now`.
     pub async fn job_holder(&mut self, job: &str, now: DateTime<Utc>) -> Result<Option<(String, DateTime<Utc>)>> {
         self.fetch_optional(
-            "SELECT owner, lease_until FROM job_claims WHERE job = ?1 AND lease_until >= ?2",
+            "SELECT owner, lease_until FROM job_claims WHERE job = ?1 AND lease_until > ?2",
             args![job, now],
             |row| Ok((row.required_text(0)?.to_string(), row.required_time(1)?)),
         )
@@ -108,12 +150,16 @@ impl Tx {
         Ok(())
     }
 
-    /// Forgets instance `id` (it stopped cleanly).
-    pub async fn instance_stopped(&mut self, id: &str) -> Result<()> {
+    /// Forgets instance `id` (it stopped) and frees its job and shard claims; its outbox claims
+    /// too when `messages_done` (no post of it can still be on its way). Otherwise they run out
+    /// with their leases, and whoever takes them over looks in the channel first.
+    pub async fn instance_stopped(&mut self, id: &str, messages_done: bool) -> Result<()> {
         self.execute("DELETE FROM instances WHERE id = ?1", args![id]).await?;
         self.execute("DELETE FROM job_claims WHERE owner = ?1", args![id]).await?;
-        self.execute("UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?1", args![id])
-            .await?;
+        if messages_done {
+            self.execute("UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?1", args![id])
+                .await?;
+        }
         Ok(())
     }
 
@@ -136,7 +182,7 @@ impl Tx {
     /// The jobs claimed at `now` (their leases running), by job.
     pub async fn held_jobs(&mut self, now: DateTime<Utc>) -> Result<Vec<HeldJob>> {
         let mut jobs = self
-            .fetch("SELECT job, owner, lease_until FROM job_claims WHERE lease_until >= ?1", args![now], |row| {
+            .fetch("SELECT job, owner, lease_until FROM job_claims WHERE lease_until > ?1", args![now], |row| {
                 Ok(HeldJob {
                     job: row.required_text(0)?.to_string(),
                     owner: row.required_text(1)?.to_string(),

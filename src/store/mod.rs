@@ -37,7 +37,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub use alert_states::AlertState;
 pub use audit::AuditRecord;
 pub use backup::{Holdings, IdTable};
-pub use claims::{HeldJob, InstanceRow, Owed};
+pub use claims::{Handover, HeldJob, InstanceRow, Owed};
 pub use copy::{CopyProgress, CopyState, Migration, TABLES as COPIED_TABLES, Table as CopiedTable, Type as ColumnType};
 pub use costs::{CostFilter, CostLine};
 pub use items::Removed;
