@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{ManualClock, TestDb, ws};
-use jarvis::app::{App, ShardPlan, ShardRange};
+use jarvis::app::{App, DeliveryFailure, ShardPlan, ShardRange};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::page::PageRequest;
 use jarvis::domain::workspace::SettingKey;
@@ -220,7 +220,7 @@ on_both_backends! {
         assert_eq!(a.deliverable(10).await.unwrap().len(), 2, "A still holds its two");
         // Claimed messages are being delivered: the delivery loops sleep until their leases end.
         let lease = app.lease();
-        assert!(by_a.iter().chain(&by_b).all(|entry| !entry.taken_over), "nobody had them before");
+        assert!(by_a.iter().chain(&by_b).all(|entry| !entry.maybe_posted), "nobody had them before");
         assert_eq!(b.next_delivery_in().await.unwrap(), Some(lease));
         b.delivered(&by_b[0], 9001).await.unwrap();
         assert_eq!(b.next_delivery_in().await.unwrap(), Some(lease), "A's claims end in a lease");
@@ -231,13 +231,33 @@ on_both_backends! {
         clock.advance(chrono::Duration::from_std(lease).unwrap());
         let taken = b.deliverable(10).await.unwrap();
         assert_eq!(taken.iter().map(|e| e.id).collect::<Vec<_>>(), [by_a[1].id]);
-        assert!(taken[0].taken_over, "taken over from A: B looks in the channel before posting");
-        assert!(!b.deliverable(10).await.unwrap()[0].taken_over, "B's own now");
+        assert!(taken[0].maybe_posted, "taken over from A: B looks in the channel before posting");
         assert!(a.deliverable(10).await.unwrap().is_empty(), "A, back, finds it taken");
         assert!(!a.renew_delivery(&by_a[1]).await.unwrap(), "and does not post it");
         assert!(b.renew_delivery(&taken[0]).await.unwrap());
         b.delivered(&taken[0], 9003).await.unwrap();
         assert!(app.next_delivery_in().await.unwrap().is_none(), "nothing owed");
+
+        // A post whose outcome is unknown (no answer) stays "maybe posted" for whoever tries next,
+        // and so does one left by an instance that stopped; a rate limit does not make one.
+        let ws = ws("4300");
+        app.queue_report(&ws, &Actor::Cli, 701).await.unwrap();
+        let first = a.deliverable(1).await.unwrap().remove(0);
+        assert!(!first.maybe_posted);
+        let failure = |maybe_posted| DeliveryFailure::Retry { after: None, error: "network: reset".into(), maybe_posted };
+        a.delivery_failed(first.id, first.attempts, &failure(true)).await.unwrap();
+        clock.advance(chrono::Duration::seconds(10));
+        let again = b.deliverable(1).await.unwrap().remove(0);
+        assert_eq!((again.id, again.maybe_posted), (first.id, true), "B looks in the channel first");
+        b.instance_stopped(true).await.unwrap();
+        let after_stop = a.deliverable(1).await.unwrap().remove(0);
+        assert_eq!((after_stop.id, after_stop.maybe_posted), (first.id, true), "free at once, still looked for");
+        a.delivered(&after_stop, 9004).await.unwrap();
+        app.queue_report(&ws, &Actor::Cli, 701).await.unwrap();
+        let limited = a.deliverable(1).await.unwrap().remove(0);
+        a.delivery_failed(limited.id, limited.attempts, &failure(false)).await.unwrap();
+        clock.advance(chrono::Duration::seconds(10));
+        assert!(!b.deliverable(1).await.unwrap().remove(0).maybe_posted, "Discord refused it: nothing to look for");
     }
 }
 

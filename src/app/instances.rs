@@ -193,7 +193,26 @@ impl App {
         cadence: std::time::Duration,
         work: impl std::future::Future<Output = Result<T>>,
     ) -> Result<Option<T>> {
-        if !self.claim(job, Some(cadence)).await? {
+        self.run_claimed(job, Some(cadence), work).await
+    }
+
+    /// [`App::claimed`] out of turn (after a change this instance made): taken from the job's
+    /// last owner too, unless it is doing the job right now.
+    pub async fn claimed_now<T>(
+        &self,
+        job: &str,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<Option<T>> {
+        self.run_claimed(job, None, work).await
+    }
+
+    async fn run_claimed<T>(
+        &self,
+        job: &str,
+        cadence: Option<std::time::Duration>,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<Option<T>> {
+        if !self.claim(job, cadence).await? {
             tracing::debug!(job, "another instance holds this job");
             return Ok(None);
         }
@@ -238,6 +257,9 @@ impl App {
     pub async fn claim_shards(&self, plan: &ShardPlan) -> Result<()> {
         // The lease end first seen on each shard held by another instance.
         let mut waited: std::collections::HashMap<u32, DateTime<Utc>> = Default::default();
+        // A claim that neither runs out nor is renewed within two leases of real time (a stopped
+        // clock) counts as a live instance's.
+        let give_up = tokio::time::Instant::now() + self.lease * 2;
         loop {
             let now = self.now();
             let mut tx = self.store.write().await?;
@@ -254,7 +276,7 @@ impl App {
                 }
                 if plan.shards().any(|mine| mine == shard) {
                     let first_end = *waited.entry(shard).or_insert(job.lease_until);
-                    if job.lease_until > first_end {
+                    if job.lease_until > first_end || tokio::time::Instant::now() > give_up {
                         return Err(UserError::Conflict(format!(
                             "shard {shard} of {count} is served by instance {}, which is alive: two instances must not serve one shard; give this one another range with --shards (JARVIS_SHARDS), e.g. see `jarvis status`",
                             job.owner
@@ -286,23 +308,22 @@ impl App {
     }
 
     /// Says that this instance (running since `started_at`, serving `shards`) is alive now, and
-    /// renews its shards' claims.
-    pub async fn heartbeat(&self, started_at: DateTime<Utc>, shards: Option<&ShardPlan>) -> Result<()> {
+    /// renews its shards' claims: the shards another instance took over meanwhile (this one was
+    /// paused or cut off past its lease), which it must stop serving.
+    pub async fn heartbeat(&self, started_at: DateTime<Utc>, shards: Option<&ShardPlan>) -> Result<Vec<u32>> {
         let now = self.now();
         let lease_until = self.lease_until(now);
         let mut tx = self.store.write().await?;
         tx.heartbeat(self.instance(), started_at, now, shards.map(ToString::to_string).as_deref()).await?;
+        let mut lost = Vec::new();
         for shard in shards.into_iter().flat_map(ShardPlan::shards) {
             let count = shards.map_or(1, |plan| plan.count);
             if !tx.claim_job(&ShardPlan::job(shard, count), self.instance(), now, lease_until).await? {
-                tracing::error!(
-                    shard,
-                    "another instance took this instance's shard over (this one was paused past its lease)"
-                );
+                lost.push(shard);
             }
         }
         tx.commit().await?;
-        Ok(())
+        Ok(lost)
     }
 
     /// This instance stops: it is forgotten, and what it claimed (jobs, shards, and messages when
@@ -311,7 +332,7 @@ impl App {
     /// their channels before being posted again.
     pub async fn instance_stopped(&self, messages_done: bool) -> Result<()> {
         let mut tx = self.store.write().await?;
-        tx.instance_stopped(self.instance(), messages_done).await?;
+        tx.instance_stopped(self.instance(), messages_done.then(|| self.now())).await?;
         tx.commit().await?;
         Ok(())
     }

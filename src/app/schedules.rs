@@ -174,7 +174,8 @@ impl App {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeliveryFailure {
     /// Worth trying again (server error, network, rate limit): after `after` if Discord said.
-    Retry { after: Option<Duration>, error: String },
+    /// `maybe_posted` when Discord may have taken it all the same (no answer, a server error).
+    Retry { after: Option<Duration>, error: String, maybe_posted: bool },
     /// Discord will not take it (the channel is gone, no access): stop.
     Refused { error: String },
 }
@@ -252,9 +253,9 @@ impl App {
         use crate::domain::delivery::{MAX_ATTEMPTS, retry_delay};
         let mut tx = self.store.write().await?;
         let outcome = match failure {
-            DeliveryFailure::Retry { after, error } if attempts + 1 < MAX_ATTEMPTS => {
+            DeliveryFailure::Retry { after, error, maybe_posted } if attempts + 1 < MAX_ATTEMPTS => {
                 let next = self.now() + retry_delay(attempts + 1, *after);
-                tx.retry_later(id, next, error).await?;
+                tx.retry_later(id, next, error, *maybe_posted).await?;
                 AfterFailure::RetryAt(next)
             }
             DeliveryFailure::Retry { error, .. } | DeliveryFailure::Refused { error } => {

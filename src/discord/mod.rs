@@ -248,40 +248,66 @@ async fn serve(app: App, config: Config, shutdown: impl Future<Output = ()> + Se
         }
     }
     tracing::info!(instance = app.instance(), shards = %plan, "this instance serves these shards");
-    // Stops the background tasks as soon as the bot is asked to stop (while the shards close).
+    // Stops the background tasks as soon as the bot is asked to stop (while the shards close),
+    // or when another instance took one of its shards over (it must not be served twice).
     let (stopped, stop_watch) = tokio::sync::watch::channel(false);
     let stopped = Arc::new(stopped);
+    let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<Vec<u32>>();
+    let lost: Arc<std::sync::Mutex<Vec<u32>>> = Arc::default();
     let on_shutdown = {
-        let stopped = Arc::clone(&stopped);
+        let (stopped, lost) = (Arc::clone(&stopped), Arc::clone(&lost));
         let asked_watch = asked_watch.clone();
         async move {
-            when_asked(asked_watch).await;
+            tokio::select! {
+                () = when_asked(asked_watch) => {}
+                Ok(shards) = lost_rx => *lost.lock().expect("lost shards") = shards,
+            }
             let _ = stopped.send(true);
         }
     };
     let tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let heartbeats = scheduler::run_heartbeats(app.clone(), plan, stop_watch.clone());
     tasks.lock().expect("tasks").push(tokio::spawn(
-        scheduler::run_heartbeats(app.clone(), plan, stop_watch.clone()).instrument(tracing::Span::current()),
+        async move {
+            let lost = heartbeats.await;
+            if !lost.is_empty() {
+                let _ = lost_tx.send(lost);
+            }
+        }
+        .instrument(tracing::Span::current()),
     ));
     let ran = connect(app.clone(), config, http, poster, plan, stop_watch, Arc::clone(&tasks), on_shutdown).await;
     // Deliveries in flight finish (within `FINISH_GRACE` of the request to stop); then what this
     // instance claimed is free for the others.
     let _ = stopped.send(true);
-    let running: Vec<_> = std::mem::take(&mut *tasks.lock().expect("tasks"));
+    let mut running: Vec<_> = std::mem::take(&mut *tasks.lock().expect("tasks"));
+    let deadline = asked_watch.borrow().unwrap_or_else(tokio::time::Instant::now) + FINISH_GRACE;
     let finished = async {
-        for task in running {
+        for task in &mut running {
             let _ = task.await;
         }
     };
-    let deadline = asked_watch.borrow().unwrap_or_else(tokio::time::Instant::now) + FINISH_GRACE;
     let messages_done = tokio::time::timeout_at(deadline, finished).await.is_ok();
     if !messages_done {
+        // Cut short, so that nothing of it runs on once its claims are given up.
+        for task in &running {
+            task.abort();
+        }
         tracing::warn!(
-            "deliveries did not finish within {FINISH_GRACE:?}; another instance takes them over after the lease, looking in their channels first"
+            "deliveries did not finish within {FINISH_GRACE:?}; whoever delivers them next looks in their channels first"
         );
     }
     if let Err(error) = app.instance_stopped(messages_done).await {
         tracing::error!("could not say this instance stopped: {error:#}");
+    }
+    let lost = std::mem::take(&mut *lost.lock().expect("lost shards"));
+    if !lost.is_empty() {
+        let shards: Vec<String> = lost.iter().map(u32::to_string).collect();
+        anyhow::bail!(
+            "another instance took over shard(s) {} of {} while this one did not renew its claim (it was paused or cut off from the database past its lease); it stopped so that no shard is served twice: see `jarvis status`, then start it again",
+            shards.join(", "),
+            plan.count
+        );
     }
     ran
 }

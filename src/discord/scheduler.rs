@@ -94,14 +94,19 @@ pub async fn run_lookups(app: App, every: Cadences, stop: tokio::sync::watch::Re
 
 /// Says this instance is alive (and renews its shards' claims) three times a lease, from
 /// before it connects until it stops.
-pub async fn run_heartbeats(app: App, plan: ShardPlan, stop: tokio::sync::watch::Receiver<bool>) {
+/// Returns early with the shards another instance took over (this one was paused or cut off past
+/// its lease): the bot then stops, so that no shard is served twice.
+pub async fn run_heartbeats(app: App, plan: ShardPlan, stop: tokio::sync::watch::Receiver<bool>) -> Vec<u32> {
     let started_at = app.now();
     let mut beat = Beat::new(app.renew_every(), stop);
     while beat.next().await {
-        if let Err(error) = app.heartbeat(started_at, Some(&plan)).await {
-            tracing::error!("could not say this instance is alive: {error:#}");
+        match app.heartbeat(started_at, Some(&plan)).await {
+            Ok(lost) if lost.is_empty() => {}
+            Ok(lost) => return lost,
+            Err(error) => tracing::error!("could not say this instance is alive: {error:#}"),
         }
     }
+    Vec::new()
 }
 
 /// The shortest sleep before the outbox is looked at again, so a message that stays due (its
@@ -167,10 +172,23 @@ pub async fn run(app: App, poster: Poster, every: Cadences, mut stop: tokio::syn
                 tracing::error!("could not prune the request keys: {error:#}");
             }
         }
-        let changed = app.change_count() != seen_changes;
-        if changed || last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {
+        let changes = app.change_count();
+        if changes != seen_changes {
+            // A change made through this instance: its alerts now, whoever usually evaluates
+            // them (unless that instance is doing it right now: then again at the next tick).
+            match app.claimed_now("alert evaluation", app.evaluate_alerts()).await {
+                Ok(Some(_)) => {
+                    seen_changes = changes;
+                    last_alerts = Some(tokio::time::Instant::now());
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    seen_changes = changes;
+                    tracing::error!("could not evaluate alerts: {error:#}");
+                }
+            }
+        } else if last_alerts.is_none_or(|at| at.elapsed() >= every.alerts) {
             last_alerts = Some(tokio::time::Instant::now());
-            seen_changes = app.change_count();
             if let Err(error) = app.claimed("alert evaluation", every.alerts, app.evaluate_alerts()).await {
                 tracing::error!("could not evaluate alerts: {error:#}");
             }
@@ -202,12 +220,31 @@ async fn deliver_due(app: &App, poster: &Poster, stop: &tokio::sync::watch::Rece
                 return;
             }
         };
-        // Its claim is renewed just before it goes: one taken over meanwhile (this instance was
-        // too slow, its lease ran out) is left to the instance that took it.
+        // Its claim is renewed just before it goes, and while it is on its way: one taken over
+        // meanwhile (this instance was too slow, its lease ran out) is left to the instance that
+        // took it.
         match app.renew_delivery(&entry).await {
-            Ok(true) => deliver(app, poster, &entry).await,
+            Ok(true) => renewing(app, &entry, deliver(app, poster, &entry)).await,
             Ok(false) => tracing::info!(outbox = entry.id, "another instance took this message over"),
             Err(error) => tracing::error!("could not renew an outbox claim: {error:#}"),
+        }
+    }
+}
+
+/// Runs `delivery`, renewing this instance's claim on `entry` every third of a lease meanwhile.
+async fn renewing(app: &App, entry: &OutboxEntry, delivery: impl std::future::Future<Output = ()>) {
+    let mut delivery = std::pin::pin!(delivery);
+    let mut renew = tokio::time::interval(app.renew_every());
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    renew.tick().await;
+    loop {
+        tokio::select! {
+            () = &mut delivery => return,
+            _ = renew.tick() => match app.renew_delivery(entry).await {
+                Ok(true) => {}
+                Ok(false) => tracing::error!(outbox = entry.id, "this instance lost its claim on a message on its way (it was paused past its lease)"),
+                Err(error) => tracing::warn!(outbox = entry.id, "could not renew an outbox claim: {error:#}"),
+            },
         }
     }
 }
@@ -225,40 +262,50 @@ async fn deliver(app: &App, poster: &Poster, entry: &OutboxEntry) {
             // The nonce makes a retry of a post Discord already took return that post, not a
             // second one (for a few minutes).
             let message = message.nonce(serenity::Nonce::String(nonce(entry.id))).enforce_nonce(true);
-            // Taken over from an instance that died: it may have posted this without living to
-            // record it. Its marker in the channel's recent messages says so.
-            let posted = if entry.taken_over {
-                match find_posted(poster, entry).await {
-                    Ok(found) => found,
-                    Err(error) => {
-                        tracing::warn!(
-                            outbox = entry.id,
-                            "could not read the channel's recent messages ({error}); posting (the nonce still guards a recent double)"
-                        );
-                        None
-                    }
-                }
-            } else {
-                None
-            };
+            // A claim was left on it (an instance died or stopped mid-way, or the last post's
+            // outcome is unknown): it may be in the channel already, carrying its marker.
+            let posted = if entry.maybe_posted { find_posted(poster, entry).await } else { Ok(None) };
             match posted {
-                Some(message_id) => {
+                Ok(Some(message_id)) => {
                     tracing::info!(
                         outbox = entry.id,
                         message_id,
-                        "found in its channel, posted by an instance that died before recording it"
+                        "found in its channel, posted before without being recorded"
                     );
                     Ok(message_id)
                 }
-                None => send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await,
+                Ok(None) => send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await,
+                Err(Unreadable::Forbidden(error)) => {
+                    tracing::warn!(
+                        outbox = entry.id,
+                        "could not read the channel's messages ({error}); posting without looking (give Jarvis Read Message History there; the nonce still guards a recent double)"
+                    );
+                    send(poster, reqwest::Method::POST, &channel_url(poster, entry.channel_id), &message).await
+                }
+                Err(Unreadable::Failed(error)) => Err(DeliveryFailure::Retry {
+                    after: None,
+                    error: format!("could not look for it in its channel: {error}"),
+                    maybe_posted: true,
+                }),
             }
         }
         Ok(Some(Outgoing::Edit(message_id, edit))) => {
             let url = format!("{}/{message_id}", channel_url(poster, entry.channel_id));
             send(poster, reqwest::Method::PATCH, &url, &edit).await
         }
-        Err(error) => Err(DeliveryFailure::Retry { after: None, error: format!("could not prepare it: {error:#}") }),
+        Err(error) => Err(DeliveryFailure::Retry {
+            after: None,
+            error: format!("could not prepare it: {error:#}"),
+            maybe_posted: false,
+        }),
     };
+    // What may already be in the channel stays so until a post is recorded.
+    let outcome = outcome.map_err(|failure| match failure {
+        DeliveryFailure::Retry { after, error, maybe_posted } => {
+            DeliveryFailure::Retry { after, error, maybe_posted: maybe_posted || entry.maybe_posted }
+        }
+        refused => refused,
+    });
     let recorded = match outcome {
         Ok(message_id) => app.delivered(entry, message_id).await.map(|()| None),
         Err(failure) => {
@@ -488,26 +535,55 @@ fn is_posted(message: &serde_json::Value, id: i64, bot_user: Option<u64>) -> boo
     })
 }
 
-/// Looks for `entry` among its channel's latest 100 messages: the id of the message carrying
-/// its marker.
-async fn find_posted(poster: &Poster, entry: &OutboxEntry) -> Result<Option<u64>, String> {
-    let response = poster
-        .client
-        .get(format!("{}?limit=100", channel_url(poster, entry.channel_id)))
-        .header(reqwest::header::AUTHORIZATION, format!("Bot {}", poster.token))
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .map_err(|error| format!("network: {error}"))?;
-    if !response.status().is_success() {
-        return Err(format!("Discord answered {}", response.status()));
+/// Why a channel's messages could not be read.
+enum Unreadable {
+    /// Jarvis may not read them (no Read Message History, the channel is gone): looking will not
+    /// work later either.
+    Forbidden(String),
+    /// Discord or the network failed: try again later.
+    Failed(String),
+}
+
+/// Discord's epoch (2015-01-01) in Unix milliseconds: a message id is its time since then,
+/// shifted left by 22 bits.
+const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+
+/// How many pages of 100 messages are read at most when looking for a post.
+const LOOKUP_PAGES: usize = 5;
+
+/// Looks for `entry` in its channel, among the messages since it was queued (up to
+/// [`LOOKUP_PAGES`] pages of 100, oldest first): the id of the message carrying its marker.
+async fn find_posted(poster: &Poster, entry: &OutboxEntry) -> Result<Option<u64>, Unreadable> {
+    let since = (entry.created_at.timestamp_millis() - DISCORD_EPOCH_MS - 60_000).max(0);
+    let mut after = (since as u64) << 22;
+    for _ in 0..LOOKUP_PAGES {
+        let response = poster
+            .client
+            .get(format!("{}?limit=100&after={after}", channel_url(poster, entry.channel_id)))
+            .header(reqwest::header::AUTHORIZATION, format!("Bot {}", poster.token))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|error| Unreadable::Failed(format!("network: {error}")))?;
+        let status = response.status();
+        if status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND {
+            return Err(Unreadable::Forbidden(format!("Discord answered {status}")));
+        }
+        if !status.is_success() {
+            return Err(Unreadable::Failed(format!("Discord answered {status}")));
+        }
+        let messages: Vec<serde_json::Value> =
+            response.json().await.map_err(|error| Unreadable::Failed(format!("unreadable answer: {error}")))?;
+        if let Some(found) = messages.iter().find(|message| is_posted(message, entry.id, poster.bot_user)) {
+            return Ok(found["id"].as_str().and_then(|id| id.parse().ok()));
+        }
+        let newest = messages.iter().filter_map(|m| m["id"].as_str()?.parse::<u64>().ok()).max();
+        match newest {
+            Some(newest) if messages.len() == 100 => after = newest,
+            _ => return Ok(None),
+        }
     }
-    let messages: Vec<serde_json::Value> =
-        response.json().await.map_err(|error| format!("unreadable answer: {error}"))?;
-    Ok(messages
-        .iter()
-        .find(|message| is_posted(message, entry.id, poster.bot_user))
-        .and_then(|message| message["id"].as_str()?.parse().ok()))
+    Ok(None)
 }
 
 fn channel_url(poster: &Poster, channel: u64) -> String {
@@ -529,7 +605,11 @@ async fn send(
         .timeout(Duration::from_secs(30))
         .send()
         .await
-        .map_err(|error| DeliveryFailure::Retry { after: None, error: format!("network: {error}") })?;
+        .map_err(|error| DeliveryFailure::Retry {
+            after: None,
+            error: format!("network: {error}"),
+            maybe_posted: true,
+        })?;
     let status = response.status();
     let retry_after = response
         .headers()
@@ -539,14 +619,20 @@ async fn send(
         .and_then(|seconds| chrono::Duration::try_milliseconds((seconds * 1000.0).ceil() as i64));
     let body: serde_json::Value = response.json().await.unwrap_or_default();
     match status {
-        s if s.is_success() => body["id"]
-            .as_str()
-            .and_then(|id| id.parse().ok())
-            .ok_or_else(|| DeliveryFailure::Retry { after: None, error: "Discord's answer had no message id".into() }),
-        StatusCode::TOO_MANY_REQUESTS => {
-            Err(DeliveryFailure::Retry { after: retry_after, error: "rate limited".into() })
+        s if s.is_success() => {
+            body["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| DeliveryFailure::Retry {
+                after: None,
+                error: "Discord's answer had no message id".into(),
+                maybe_posted: true,
+            })
         }
-        s if s.is_server_error() => Err(DeliveryFailure::Retry { after: None, error: format!("Discord answered {s}") }),
+        StatusCode::TOO_MANY_REQUESTS => {
+            Err(DeliveryFailure::Retry { after: retry_after, error: "rate limited".into(), maybe_posted: false })
+        }
+        // A server error may come after the message was made.
+        s if s.is_server_error() => {
+            Err(DeliveryFailure::Retry { after: None, error: format!("Discord answered {s}"), maybe_posted: true })
+        }
         s => Err(DeliveryFailure::Refused {
             error: format!("Discord answered {s}: {}", body["message"].as_str().unwrap_or("refused")),
         }),

@@ -151,14 +151,19 @@ impl Tx {
     }
 
     /// Forgets instance `id` (it stopped) and frees its job and shard claims; its outbox claims
-    /// too when `messages_done` (no post of it can still be on its way). Otherwise they run out
-    /// with their leases, and whoever takes them over looks in the channel first.
-    pub async fn instance_stopped(&mut self, id: &str, messages_done: bool) -> Result<()> {
+    /// too, at `messages_done`, when no post of it can still be on its way. Otherwise they run out
+    /// with their leases. Either way whoever delivers them next looks in the channel first.
+    pub async fn instance_stopped(&mut self, id: &str, messages_done: Option<DateTime<Utc>>) -> Result<()> {
         self.execute("DELETE FROM instances WHERE id = ?1", args![id]).await?;
         self.execute("DELETE FROM job_claims WHERE owner = ?1", args![id]).await?;
-        if messages_done {
-            self.execute("UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?1", args![id])
-                .await?;
+        if let Some(now) = messages_done {
+            // Free at once, but still named: one whose outcome this instance could not record is
+            // looked for in its channel by whoever delivers it.
+            self.execute(
+                "UPDATE outbox SET lease_until = ?2 WHERE claimed_by = ?1 AND status = 'pending'",
+                args![id, now],
+            )
+            .await?;
         }
         Ok(())
     }

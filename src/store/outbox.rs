@@ -15,9 +15,11 @@ pub struct OutboxEntry {
     pub channel_id: u64,
     pub payload: serde_json::Value,
     pub attempts: u32,
-    /// Claimed from another instance whose lease ran out: that instance may have posted it
-    /// without living to record it, so the channel is looked at before posting again.
-    pub taken_over: bool,
+    /// A claim was left on it: an instance died or stopped mid-delivery, could not record the
+    /// outcome, or its last post's outcome is unknown (a network failure, a server error). It may
+    /// be in the channel already, so the channel is looked at before posting again.
+    pub maybe_posted: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 impl Tx {
@@ -107,8 +109,7 @@ impl Tx {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "SELECT id, workspace_id, kind, channel_id, payload, attempts,
-                    claimed_by IS NOT NULL AND claimed_by <> ?1
+            "SELECT id, workspace_id, kind, channel_id, payload, attempts, claimed_by IS NOT NULL, created_at
              FROM outbox
              WHERE status = 'pending' AND next_attempt_at <= ?2
                AND (lease_until IS NULL OR lease_until < ?2 OR claimed_by = ?1)
@@ -123,7 +124,8 @@ impl Tx {
                     channel_id: row.required_text(3)?.parse()?,
                     payload: serde_json::from_str(&row.required_json(4)?)?,
                     attempts: row.required_int(5)?.try_into()?,
-                    taken_over: row.required_bool(6)?,
+                    maybe_posted: row.required_bool(6)?,
+                    created_at: row.required_time(7)?,
                 })
             })
             .await?;
@@ -160,14 +162,16 @@ impl Tx {
         exactly_one(changed, || format!("outbox message #{id}"))
     }
 
-    /// Tries again at `next`, noting why it failed.
-    pub async fn retry_later(&mut self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
+    /// Tries again at `next`, noting why it failed. When the post may have reached the channel
+    /// (`maybe_posted`: its outcome is unknown), the claim's owner is kept (its lease ended) so
+    /// that whoever tries next looks in the channel first.
+    pub async fn retry_later(&mut self, id: i64, next: DateTime<Utc>, error: &str, maybe_posted: bool) -> Result<()> {
         let changed = self
             .execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
-                     claimed_by = NULL, lease_until = NULL
-                 WHERE id = ?1",
-                args![id, next, error],
+                     claimed_by = CASE WHEN ?4 THEN claimed_by END, lease_until = NULL
+                 WHERE id = ?1 AND status = 'pending'",
+                args![id, next, error, maybe_posted],
             )
             .await?;
         exactly_one(changed, || format!("outbox message #{id}"))
@@ -179,7 +183,7 @@ impl Tx {
             .execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2,
                      claimed_by = NULL, lease_until = NULL
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND status = 'pending'",
                 args![id, error],
             )
             .await?;
