@@ -409,8 +409,16 @@ on_both_backends! {
         let plan = |range: &str, count| ShardPlan::new(Some(ShardRange::parse(range).unwrap()), count).unwrap();
         a.claim_shards(&plan("0-1", 4)).await.unwrap();
         c.claim_shards(&plan("2-3", 4)).await.unwrap();
-        // Another count is refused at once.
-        let other_count = b.claim_shards(&plan("0", 2)).await.unwrap_err().to_string();
+        // Another count is refused once the instances running with theirs renew their claims.
+        let asking = tokio::spawn({
+            let b = b.clone();
+            async move { b.claim_shards(&plan("0", 2)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!asking.is_finished(), "they may have died: B waits for a lease");
+        clock.advance(chrono::Duration::seconds(1));
+        a.heartbeat(app.now(), Some(&plan("0-1", 4))).await.unwrap();
+        let other_count = asking.await.unwrap().unwrap_err().to_string();
         assert!(other_count.contains("same --shard-count"), "{other_count}");
         // B asks for A's shard 1 while A lives (and renews): refused, naming A.
         let ask_for_shard_one = || {

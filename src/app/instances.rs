@@ -255,8 +255,8 @@ impl App {
     /// live instance (it keeps renewing), or a deployment running another shard count, is
     /// refused with what to change.
     pub async fn claim_shards(&self, plan: &ShardPlan) -> Result<()> {
-        // The lease end first seen on each shard held by another instance.
-        let mut waited: std::collections::HashMap<u32, DateTime<Utc>> = Default::default();
+        // The lease end first seen on each shard claim in the way.
+        let mut waited: std::collections::HashMap<String, DateTime<Utc>> = Default::default();
         // A claim that neither runs out nor is renewed within two leases of real time (a stopped
         // clock) counts as a live instance's.
         let give_up = tokio::time::Instant::now() + self.lease * 2;
@@ -267,24 +267,29 @@ impl App {
             let mut blocked = None;
             for job in held.iter().filter(|job| job.owner != self.instance()) {
                 let Some((shard, count)) = ShardPlan::parse_job(&job.job) else { continue };
-                if count != plan.count {
-                    return Err(UserError::Conflict(format!(
-                        "instance {} serves shard {shard} of {count}, and this one was asked for {plan}: every instance must run with the same --shard-count (JARVIS_SHARD_COUNT); to change it, stop them all first",
-                        job.owner
-                    ))
-                    .into());
+                // In the way: a shard of another count (any), or one of ours.
+                let other_count = count != plan.count;
+                if !other_count && !plan.shards().any(|mine| mine == shard) {
+                    continue;
                 }
-                if plan.shards().any(|mine| mine == shard) {
-                    let first_end = *waited.entry(shard).or_insert(job.lease_until);
-                    if job.lease_until > first_end || tokio::time::Instant::now() > give_up {
-                        return Err(UserError::Conflict(format!(
-                            "shard {shard} of {count} is served by instance {}, which is alive: two instances must not serve one shard; give this one another range with --shards (JARVIS_SHARDS), e.g. see `jarvis status`",
+                // Renewed since first seen: its instance is alive.
+                let first_end = *waited.entry(job.job.clone()).or_insert(job.lease_until);
+                if job.lease_until > first_end || tokio::time::Instant::now() > give_up {
+                    let message = if other_count {
+                        format!(
+                            "instance {} serves shard {shard} of {count}, and this one was asked for {plan}: every instance must run with the same --shard-count (JARVIS_SHARD_COUNT); to change it, stop them all first",
                             job.owner
-                        ))
-                        .into());
-                    }
-                    blocked = Some((shard, job.owner.clone(), job.lease_until));
+                        )
+                    } else {
+                        format!(
+                            "shard {shard} of {count} is served by instance {}, which is alive: two instances must not serve one shard; give this one another range with --shards (JARVIS_SHARDS) (`jarvis status` shows who serves what)",
+                            job.owner
+                        )
+                    };
+                    return Err(UserError::Conflict(message).into());
                 }
+                // Not renewed yet: its instance may have died; its claim runs out within a lease.
+                blocked = Some((shard, job.owner.clone(), job.lease_until));
             }
             if let Some((shard, owner, until)) = blocked {
                 drop(tx);

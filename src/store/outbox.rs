@@ -112,7 +112,7 @@ impl Tx {
             "SELECT id, workspace_id, kind, channel_id, payload, attempts, claimed_by IS NOT NULL, created_at
              FROM outbox
              WHERE status = 'pending' AND next_attempt_at <= ?2
-               AND (lease_until IS NULL OR lease_until < ?2 OR claimed_by = ?1)
+               AND (lease_until IS NULL OR lease_until <= ?2 OR claimed_by = ?1)
              ORDER BY id LIMIT ?3 {lock}"
         );
         let mut entries = self
