@@ -294,7 +294,9 @@ impl App {
             if let Some((shard, owner, until)) = blocked {
                 drop(tx);
                 tracing::info!(shard, %owner, %until, "waiting for a shard still claimed by an instance that stopped answering");
-                tokio::time::sleep(self.renew_every().min(std::time::Duration::from_millis(500))).await;
+                // Until that claim runs out (and a little), looking again at least twice a second.
+                let wait = self.clock.real(until - now).min(std::time::Duration::from_millis(500));
+                tokio::time::sleep(wait + std::time::Duration::from_millis(20)).await;
                 continue;
             }
             let lease_until = self.lease_until(now);
