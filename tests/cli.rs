@@ -993,3 +993,22 @@ fn bad_shard_ranges_are_refused_at_start() {
     let lease = sandbox.jarvis().env("JARVIS_LEASE", "1").arg("status").output().unwrap();
     assert!(String::from_utf8_lossy(&lease.stderr).contains("from 3 to 3600"), "{lease:?}");
 }
+
+/// A token is printed once when made, and never again: the list shows its prefix only.
+#[test]
+fn api_tokens_are_shown_once_and_listed_by_prefix() {
+    let sandbox = Sandbox::new();
+    let made = sandbox.json(&["token", "create", "grafana", "--scope", "read"]);
+    let token = made["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("jarvis_") && token.starts_with(made["prefix"].as_str().unwrap()), "{made}");
+    let shown = sandbox.ok(&["token", "create", "sync", "--scope", "write"]);
+    assert!(shown.contains("shown this once") && shown.contains("jarvis_"), "{shown}");
+    let listed = sandbox.ok(&["token", "list"]);
+    assert!(listed.contains("grafana") && listed.contains("sync") && !listed.contains(&token), "{listed}");
+    assert!(!sandbox.ok(&["token", "list", "--json"]).contains(&token));
+    let revoked = sandbox.ok(&["token", "revoke", "grafana"]);
+    assert!(revoked.contains("refused from now on"), "{revoked}");
+    let again = sandbox.jarvis().args(["token", "revoke", "grafana"]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("No token `grafana`"), "{again:?}");
+}

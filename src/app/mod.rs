@@ -21,6 +21,7 @@ mod schedules;
 mod seed;
 mod settings;
 mod sites;
+mod tokens;
 pub mod views;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
+pub use tokens::{CreatedToken, TokenAuth, TokenScope, TokenView};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {

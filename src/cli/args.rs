@@ -7,7 +7,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::app::{ExportFormat, ExportWhat, ShardCount, ShardRange};
+use crate::app::{ExportFormat, ExportWhat, ShardCount, ShardRange, TokenScope};
 use crate::domain::UserError;
 use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
@@ -201,6 +201,7 @@ impl Command {
             Command::Rate(rate) => matches!(rate, RateCommand::Set { .. }),
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
+            Command::Token(token) => !matches!(token, TokenCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
             Command::Jobs(_) | Command::Demo(_) | Command::Run(_) | Command::Import(_) | Command::Commands(_) => true,
             Command::Doctor { rebuild, .. } => *rebuild,
@@ -386,6 +387,9 @@ pub enum Command {
     /// Monthly budgets for the total and per category, with alert thresholds.
     #[command(subcommand)]
     Budget(BudgetCommand),
+    /// API tokens of this workspace: each reaches only it, to read or also to change it.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Monitored websites: uptime, response time, certificates, and their domains' expiry.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -787,6 +791,29 @@ JARVIS_PROBE_ALLOW_PRIVATE=1. The bot checks sites on schedule; without it, run
     Check {
         /// The site: its URL, host name, or #number [default: all].
         site: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it, once: only a hash of it is kept.
+    #[command(after_help = "Examples:
+  jarvis token create grafana --scope read
+  jarvis token create billing-sync --scope write")]
+    Create {
+        /// A name to know it by (unique among this workspace's live tokens).
+        name: String,
+        /// read: it may only read; write: it may also change the ledger.
+        #[arg(long, value_parser = TokenScope::parse)]
+        scope: TokenScope,
+    },
+    /// The workspace's tokens: name, scope, visible prefix, when made and last used (never the
+    /// tokens themselves).
+    List,
+    /// Revoke a token by name: requests with it are refused from now on.
+    Revoke {
+        /// The token's name.
+        name: String,
     },
 }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 pub use args::Cli;
 use args::{
     BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, ImportCommand,
-    ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
+    ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand, TokenCommand,
 };
 
 use crate::app::{
@@ -463,6 +463,15 @@ async fn dispatch(
             BudgetCommand::List => output(json, &app.budgets(ws).await?, render::budgets),
             BudgetCommand::Remove { scope } => {
                 output(json, &app.remove_budget(ws, me, *scope).await?, render::budget_removed)
+            }
+        },
+        Command::Token(command) => match command {
+            TokenCommand::Create { name, scope } => {
+                output(json, &app.create_token(ws, me, name, *scope).await?, render::token_created)
+            }
+            TokenCommand::List => output(json, &app.tokens(ws).await?, |tokens| render::tokens(tokens)),
+            TokenCommand::Revoke { name } => {
+                output(json, &app.revoke_token(ws, me, name).await?, render::token_revoked)
             }
         },
         Command::Run(run) => {

@@ -692,6 +692,49 @@ pub fn db_copied(report: &crate::app::CopyReport) -> String {
     out
 }
 
+/// `jarvis token create`: the token, once.
+pub fn token_created(created: &crate::app::CreatedToken) -> String {
+    format!(
+        "Made the {} token `{}` for this workspace. Here it is, shown this once (only a hash of it is kept):\n\n    {}\n\nKeep it as a secret; `jarvis token revoke {}` stops it.\n",
+        created.view.scope.as_str(),
+        created.view.name,
+        created.token,
+        created.view.name
+    )
+}
+
+/// `jarvis token revoke`.
+pub fn token_revoked(token: &crate::app::TokenView) -> String {
+    format!("Revoked the token `{}` ({}…): requests with it are refused from now on.\n", token.name, token.prefix)
+}
+
+/// `jarvis token list`.
+pub fn tokens(tokens: &[crate::app::TokenView]) -> String {
+    if tokens.is_empty() {
+        return "No API tokens yet. Make one with `jarvis token create NAME --scope read` (or write).\n".into();
+    }
+    let at = |t: &Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    };
+    let mut t = table(&["Name", "Scope", "Token starts", "Made", "By", "Last used", "State"]);
+    for token in tokens {
+        t.add_row(vec![
+            Cell::new(&token.name),
+            Cell::new(token.scope.as_str()),
+            Cell::new(format!("{}…", token.prefix)),
+            Cell::new(token.created_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            Cell::new(&token.created_by),
+            Cell::new(at(&token.last_used_at)),
+            Cell::new(if token.revoked_at.is_some() {
+                format!("revoked {}", at(&token.revoked_at))
+            } else {
+                "live".into()
+            }),
+        ]);
+    }
+    format!("{t}\n")
+}
+
 /// `jarvis status`.
 pub fn instances_status(status: &crate::app::StatusView) -> String {
     let mut out = String::new();

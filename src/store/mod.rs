@@ -22,6 +22,7 @@ mod rollups;
 mod schedules;
 mod sites;
 pub(crate) mod sql;
+mod tokens;
 mod workspaces;
 
 use std::str::FromStr;
@@ -46,6 +47,7 @@ pub use request_keys::{KeySlot, KeyedWrite};
 pub use rollups::{Detail, FORMAT as ROLLUP_FORMAT, ItemRollups, ReadModelProgress, RollupMismatch};
 pub use schedules::StoredSchedule;
 pub use sql::Backend;
+pub use tokens::StoredToken;
 
 /// A failure in the store.
 #[derive(Debug, thiserror::Error)]
