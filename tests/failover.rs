@@ -83,17 +83,8 @@ impl Instances {
         let at = self.children.iter().position(|(s, _)| *s == shard).expect("an instance for the shard");
         let (_, mut child) = self.children.remove(at);
         let asked = Instant::now();
-        let sent = Command::new("sh").args(["-c", &format!("kill -TERM {}", child.id())]).status().unwrap();
-        assert!(sent.success());
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(asked.elapsed() < Duration::from_secs(20), "the instance of shard {shard} did not stop");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let took = asked.elapsed();
-        assert!(status.success(), "the instance of shard {shard} stopped with {status}");
+        terminate(&child);
+        let took = stopped(&mut child, asked);
         self.start(shard, count);
         took
     }
@@ -101,23 +92,8 @@ impl Instances {
     /// Asks every instance to stop (SIGTERM); how long the slowest took.
     fn stop_all(&mut self) -> Duration {
         let asked = Instant::now();
-        for (_, child) in &self.children {
-            let sent = Command::new("sh").args(["-c", &format!("kill -TERM {}", child.id())]).status().unwrap();
-            assert!(sent.success());
-        }
-        let mut slowest = Duration::ZERO;
-        for (_, mut child) in self.children.drain(..) {
-            loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    assert!(status.success(), "an instance stopped with {status}");
-                    slowest = slowest.max(asked.elapsed());
-                    break;
-                }
-                assert!(asked.elapsed() < Duration::from_secs(20), "an instance did not stop");
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        slowest
+        self.children.iter().for_each(|(_, child)| terminate(child));
+        self.children.drain(..).map(|(_, mut child)| stopped(&mut child, asked)).max().unwrap_or_default()
     }
 
     fn logs(&self) -> String {
@@ -127,6 +103,24 @@ impl Instances {
             all.push_str(&format!("--- {}\n{}\n", entry.path().display(), text));
         }
         all
+    }
+}
+
+/// Sends SIGTERM to `child`.
+fn terminate(child: &Child) {
+    let sent = Command::new("sh").args(["-c", &format!("kill -TERM {}", child.id())]).status().unwrap();
+    assert!(sent.success());
+}
+
+/// Waits for `child`, asked to stop at `asked`, to exit cleanly: how long after `asked` it did.
+fn stopped(child: &mut Child, asked: Instant) -> Duration {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "an instance stopped with {status}");
+            return asked.elapsed();
+        }
+        assert!(asked.elapsed() < Duration::from_secs(20), "an instance did not stop");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -216,24 +216,39 @@ impl App {
             tracing::debug!(job, "another instance holds this job");
             return Ok(None);
         }
-        let mut work = std::pin::pin!(work);
-        let mut renew = tokio::time::interval(self.renew_every());
-        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        renew.tick().await;
-        let done = loop {
-            tokio::select! {
-                done = &mut work => break done,
-                _ = renew.tick() => match self.claim(job, None).await {
-                    Ok(true) => {}
-                    Ok(false) => tracing::error!(job, "this instance lost its claim while working (it was paused past its lease); another may do the same work"),
-                    Err(error) => tracing::warn!(job, "could not renew a claim: {error:#}"),
-                },
-            }
-        };
+        let done = self.while_renewing(work, || self.claim(job, None), job).await;
         let mut tx = self.store.write().await?;
         tx.release_job(job, self.instance(), self.now()).await?;
         tx.commit().await?;
         done.map(Some)
+    }
+
+    /// Runs `work`, calling `renew` (which says whether this instance still holds its claim)
+    /// every third of a lease meanwhile, so that the claim lasts while the work does. `what`
+    /// names the claim in the log when it was lost (this instance was paused past its lease).
+    pub async fn while_renewing<T, R>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+        mut renew: impl FnMut() -> R,
+        what: &str,
+    ) -> T
+    where
+        R: std::future::Future<Output = Result<bool>>,
+    {
+        let mut work = std::pin::pin!(work);
+        let mut every = tokio::time::interval(self.renew_every());
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        every.tick().await;
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = every.tick() => match renew().await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!(what, "this instance lost its claim while working (it was paused past its lease); another may do the same work"),
+                    Err(error) => tracing::warn!(what, "could not renew a claim: {error:#}"),
+                },
+            }
+        }
     }
 
     /// Takes or renews the claim on `job` for a lease (kept with its last owner for a job done
@@ -369,13 +384,9 @@ impl App {
             held.into_iter().partition(|job| ShardPlan::parse_job(&job.job).is_some());
         // Shards are counted from the deployment's count as the instances' claims and heartbeats
         // name it; a shard nobody live serves is unserved.
-        let live_plans: Vec<ShardPlan> =
-            instances.iter().filter(|i| i.live).filter_map(|i| i.shards.as_deref().and_then(parse_plan)).collect();
-        let count = live_plans
-            .iter()
-            .map(|plan| plan.count)
-            .chain(instances.iter().filter_map(|i| i.shards.as_deref().and_then(parse_plan)).map(|plan| plan.count))
-            .next();
+        let plans: Vec<(bool, ShardPlan)> =
+            instances.iter().filter_map(|i| Some((i.live, parse_plan(i.shards.as_deref()?)?))).collect();
+        let count = plans.iter().find(|(live, _)| *live).or(plans.first()).map(|(_, plan)| plan.count);
         let unserved_shards = match count {
             Some(count) => (0..count)
                 .filter(|shard| {

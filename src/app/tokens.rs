@@ -96,10 +96,13 @@ pub struct TokenAuth {
     pub prefix: String,
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// SHA-256 of `token`, hex: what is stored.
 fn token_hash(token: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-    digest.as_ref().iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
 }
 
 /// A new random token.
@@ -109,7 +112,7 @@ fn new_token() -> Result<String> {
     ring::rand::SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| super::AppError::Internal(anyhow::anyhow!("the system's random number generator failed")))?;
-    Ok(format!("{TOKEN_START}{}", bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>()))
+    Ok(format!("{TOKEN_START}{}", hex(&bytes)))
 }
 
 impl App {
@@ -135,10 +138,9 @@ impl App {
             ))
             .into());
         }
-        let id = tx
+        let stored = tx
             .insert_token(workspace, name.as_str(), scope.as_str(), &prefix, &token_hash(&token), actor.as_str(), now)
             .await?;
-        let stored = tx.tokens(workspace).await?.into_iter().find(|t| t.id == id).expect("the token just made");
         let view = TokenView::from(&stored);
         let change = Change {
             action: "token.create",

@@ -224,27 +224,12 @@ async fn deliver_due(app: &App, poster: &Poster, stop: &tokio::sync::watch::Rece
         // meanwhile (this instance was too slow, its lease ran out) is left to the instance that
         // took it.
         match app.renew_delivery(&entry).await {
-            Ok(true) => renewing(app, &entry, deliver(app, poster, &entry)).await,
+            Ok(true) => {
+                let what = format!("outbox message {}", entry.id);
+                app.while_renewing(deliver(app, poster, &entry), || app.renew_delivery(&entry), &what).await;
+            }
             Ok(false) => tracing::info!(outbox = entry.id, "another instance took this message over"),
             Err(error) => tracing::error!("could not renew an outbox claim: {error:#}"),
-        }
-    }
-}
-
-/// Runs `delivery`, renewing this instance's claim on `entry` every third of a lease meanwhile.
-async fn renewing(app: &App, entry: &OutboxEntry, delivery: impl std::future::Future<Output = ()>) {
-    let mut delivery = std::pin::pin!(delivery);
-    let mut renew = tokio::time::interval(app.renew_every());
-    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    renew.tick().await;
-    loop {
-        tokio::select! {
-            () = &mut delivery => return,
-            _ = renew.tick() => match app.renew_delivery(entry).await {
-                Ok(true) => {}
-                Ok(false) => tracing::error!(outbox = entry.id, "this instance lost its claim on a message on its way (it was paused past its lease)"),
-                Err(error) => tracing::warn!(outbox = entry.id, "could not renew an outbox claim: {error:#}"),
-            },
         }
     }
 }

@@ -41,8 +41,7 @@ fn read(row: &dyn super::sql::Columns) -> anyhow::Result<StoredToken> {
 }
 
 impl Tx {
-    /// Stores a new token of `workspace` by its `hash`; its id. [`super::StoreError::NameTaken`]
-    /// when a live token has that name.
+    /// Stores a new token of `workspace` by its `hash`; the token as stored.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_token(
         &mut self,
@@ -53,12 +52,14 @@ impl Tx {
         hash: &str,
         created_by: &str,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
+    ) -> Result<StoredToken> {
         self.fetch_one(
-            "INSERT INTO api_tokens (uuid, workspace_id, name, scope, prefix, hash, created_at, created_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+            &format!(
+                "INSERT INTO api_tokens (uuid, workspace_id, name, scope, prefix, hash, created_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {COLUMNS}"
+            ),
             args![super::public_id(now), workspace.as_str(), name, scope, prefix, hash, now, created_by],
-            |row| row.required_int(0),
+            read,
         )
         .await
     }
