@@ -9,6 +9,7 @@ pub mod chart;
 pub mod cli;
 pub mod discord;
 pub mod domain;
+pub mod http;
 pub mod probe;
 pub mod render;
 pub mod store;

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let cli = jarvis::cli::Cli::parse();
     // The bot says what it does (its instance id, shards, deliveries taken over); other commands
     // only warn. RUST_LOG overrides both. Colours only on a terminal, never in a log file.
-    let default = if cli.runs_the_bot() { "warn,jarvis=info" } else { "warn" };
+    let default = if cli.serves() { "warn,jarvis=info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)))
         .with_writer(std::io::stderr)

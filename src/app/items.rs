@@ -248,7 +248,8 @@ impl App {
             ));
         }
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = item_view(&mut tx, workspace, &item, &settings, &rates, today).await?;
+        let mut view = item_view(&mut tx, workspace, &item, &settings, &rates, today).await?;
+        view.etag = stored_etag(&mut tx, workspace, item.id).await?;
         let change = item_change("item.add", item.id, None, Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
         tx.commit().await?;
@@ -264,6 +265,20 @@ impl App {
         reference: &ItemRef,
         changes: &ItemChanges,
     ) -> Result<ItemChanged> {
+        self.edit_item_if(workspace, actor, reference, changes, None).await
+    }
+
+    /// [`App::edit_item`], only when the item's version tag is still `if_match` (when given):
+    /// a change someone else made since the caller read the item is refused with
+    /// [`UserError::Outdated`], not overwritten.
+    pub async fn edit_item_if(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        reference: &ItemRef,
+        changes: &ItemChanges,
+        if_match: Option<&str>,
+    ) -> Result<ItemChanged> {
         if changes.is_empty() {
             return Err(UserError::Missing(
                 "Nothing to change: give at least one field to set, e.g. --cost 14.99".into(),
@@ -275,6 +290,17 @@ impl App {
         let settings = tx.settings(workspace).await?;
         let today = self.today(&settings);
         let before = resolve(&mut tx, workspace, reference).await?;
+        if let Some(expected) = if_match
+            && expected != etag(&before)
+        {
+            return Err(UserError::Outdated(format!(
+                "`{}` (#{}) changed since it was read (its version is now \"{}\"); read it again and make the change on what it is now",
+                before.name,
+                before.id,
+                etag(&before)
+            ))
+            .into());
+        }
         // Bill the past at the old terms first. (On a refusal below, the transaction is dropped
         // and nothing of this is written.)
         let current = if changes.touches_terms() {
@@ -290,7 +316,8 @@ impl App {
         }
         tx.update_item(workspace, &after).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);
-        let view = item_view(&mut tx, workspace, &after, &settings, &rates, today).await?;
+        let mut view = item_view(&mut tx, workspace, &after, &settings, &rates, today).await?;
+        view.etag = stored_etag(&mut tx, workspace, after.id).await?;
         let before_view = item_view(&mut tx, workspace, &before, &settings, &rates, today).await?;
         let change = item_change("item.edit", after.id, Some(&before_view), Some(&view));
         tx.audit(workspace, actor, now, &change).await?;
@@ -535,7 +562,21 @@ pub(super) async fn item_view(
     today: NaiveDate,
 ) -> Result<ItemView> {
     let run_rates = run_rates(tx, workspace, std::slice::from_ref(item), rates, today).await?;
-    Ok(ItemView::new(item, settings, rates, today, &run_rates))
+    Ok(ItemView { etag: etag(item), ..ItemView::new(item, settings, rates, today, &run_rates) })
+}
+
+/// The version tag of item `id` as it is now stored (read back, since storing may round what
+/// was written, such as timestamps).
+async fn stored_etag(tx: &mut Tx, workspace: &WorkspaceId, id: i64) -> Result<String> {
+    Ok(etag(&resolve(tx, workspace, &ItemRef::new(format!("#{id}"))).await?))
+}
+
+/// The version tag of an item as stored: a digest of every stored field, so any change to it,
+/// by anyone, gives another tag (two edits within the same instant included). Tags are
+/// compared, never parsed; they may change when Jarvis is upgraded.
+pub fn etag(item: &Item) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, format!("{item:?}").as_bytes());
+    digest.as_ref()[..12].iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl App {

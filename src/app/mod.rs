@@ -145,6 +145,12 @@ impl RequestKey {
         RequestKey(format!("discord:{interaction_id}"))
     }
 
+    /// The key of an HTTP write (its `Idempotency-Key`), kept apart per token: two clients
+    /// choosing the same key do not collide.
+    pub fn http(token: &uuid::Uuid, key: &str) -> RequestKey {
+        RequestKey(format!("http:{}:{key}", token.simple()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -221,6 +227,37 @@ impl App {
     pub async fn key_used(&self, workspace: &WorkspaceId, key: &RequestKey) -> Result<bool> {
         let since = self.now() - RequestKey::KEPT;
         Ok(self.store.read().await?.keyed_write(workspace, key.as_str(), since).await?.is_some())
+    }
+
+    /// The write done under `key` in `workspace` (within [`RequestKey::KEPT`]), with what it
+    /// answered once that is recorded.
+    pub async fn keyed_write(
+        &self,
+        workspace: &WorkspaceId,
+        key: &RequestKey,
+    ) -> Result<Option<crate::store::KeyedWrite>> {
+        let since = self.now() - RequestKey::KEPT;
+        Ok(self.store.read().await?.keyed_write(workspace, key.as_str(), since).await?)
+    }
+
+    /// Records what the write done under `key` was (`fingerprint`) and answered, for its retries.
+    pub async fn save_answer(
+        &self,
+        workspace: &WorkspaceId,
+        key: &RequestKey,
+        fingerprint: &str,
+        answer: &str,
+    ) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.save_answer(workspace, key.as_str(), fingerprint, answer).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many messages are owed to Discord in all workspaces (for `/metrics`); reading it also
+    /// proves the ledger answers (for `/readyz`).
+    pub async fn outbox_depth(&self) -> Result<i64> {
+        Ok(self.store.read().await?.oldest_owed(None).await?.1)
     }
 
     /// Returns once a message was queued that should go out now (at once if one was queued

@@ -34,21 +34,38 @@ impl App {
         key: SettingKey,
         value: &str,
     ) -> Result<SettingsView> {
+        self.set_settings(workspace, actor, &[(key, value.to_string())]).await
+    }
+
+    /// Sets several settings from the user's text, all or none: one refused value writes
+    /// nothing. One audit entry per setting.
+    pub async fn set_settings(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        values: &[(SettingKey, String)],
+    ) -> Result<SettingsView> {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
-        let before = tx.settings(workspace).await?;
-        let after = before.with(key, value)?;
-        tx.save_settings(workspace, &after, now).await?;
-        let change = Change {
-            action: "settings.set",
-            entity: "settings",
-            entity_id: Some(key.as_str().to_string()),
-            before: Some(json!(before)),
-            after: Some(json!(after)),
-        };
-        tx.audit(workspace, actor, now, &change).await?;
+        let mut current = tx.settings(workspace).await?;
+        let mut changes = Vec::new();
+        for (key, value) in values {
+            let next = current.with(*key, value)?;
+            changes.push(Change {
+                action: "settings.set",
+                entity: "settings",
+                entity_id: Some(key.as_str().to_string()),
+                before: Some(json!(current)),
+                after: Some(json!(next)),
+            });
+            current = next;
+        }
+        tx.save_settings(workspace, &current, now).await?;
+        for change in &changes {
+            tx.audit(workspace, actor, now, change).await?;
+        }
         tx.commit().await?;
-        Ok(SettingsView { workspace: workspace.clone(), today: self.today(&after), settings: after })
+        Ok(SettingsView { workspace: workspace.clone(), today: self.today(&current), settings: current })
     }
 
     /// A page of the audit log, newest first (page 1 holds the newest entries).

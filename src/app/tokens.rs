@@ -90,6 +90,8 @@ pub struct CreatedToken {
 /// Who a request with a valid token is: its workspace and scope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenAuth {
+    /// The token's public id (what rate limits and request keys are kept by).
+    pub uuid: uuid::Uuid,
     pub workspace: WorkspaceId,
     pub scope: TokenScope,
     pub name: String,
@@ -198,7 +200,13 @@ impl App {
             tx.commit().await?;
         }
         let view = TokenView::from(&stored);
-        Ok(Some(TokenAuth { workspace: stored.workspace, scope: view.scope, name: view.name, prefix: view.prefix }))
+        Ok(Some(TokenAuth {
+            uuid: view.uuid,
+            workspace: stored.workspace,
+            scope: view.scope,
+            name: view.name,
+            prefix: view.prefix,
+        }))
     }
 }
 

@@ -97,6 +97,10 @@ pub struct ItemView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub removed_at: Option<DateTime<Utc>>,
+    /// The stored item's version tag (its HTTP `ETag`), set where one item is read or written;
+    /// empty in lists.
+    #[serde(skip)]
+    pub etag: String,
 }
 
 /// A usage meter and where it stands.
@@ -171,6 +175,7 @@ impl ItemView {
             created_at: item.created_at,
             updated_at: item.updated_at,
             removed_at: item.removed_at,
+            etag: String::new(),
         };
         match &item.details {
             Details::Domain { registrar } => view.registrar = label(registrar),

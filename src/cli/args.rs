@@ -187,8 +187,9 @@ pub struct Cli {
 
 impl Cli {
     /// Whether this is `jarvis run`.
-    pub fn runs_the_bot(&self) -> bool {
-        matches!(self.command, Command::Run(_))
+    /// Whether the command serves until stopped (the bot, the API).
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Command::Run(_) | Command::Serve(_))
     }
 }
 
@@ -203,7 +204,12 @@ impl Command {
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Token(token) => !matches!(token, TokenCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
-            Command::Jobs(_) | Command::Demo(_) | Command::Run(_) | Command::Import(_) | Command::Commands(_) => true,
+            Command::Jobs(_)
+            | Command::Demo(_)
+            | Command::Run(_)
+            | Command::Serve(_)
+            | Command::Import(_)
+            | Command::Commands(_) => true,
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Db(DbCommand::Copy { .. }) => true,
             Command::Db(DbCommand::Status) => false,
@@ -235,10 +241,23 @@ pub struct DiscordArgs {
     pub api_proxy: Option<String>,
 }
 
+/// Where and how the HTTP API is served.
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// Where the HTTP API listens, e.g. 127.0.0.1:8080 (`jarvis run` serves it only when set).
+    #[arg(long = "http-addr", env = "JARVIS_HTTP_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Requests per second each API token may make, with bursts of twice that; 0: no limit.
+    #[arg(long = "api-rate", env = "JARVIS_API_RATE", default_value_t = crate::http::Options::DEFAULT_RATE)]
+    pub rate: u32,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub discord: DiscordArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
     /// The gateway shards this instance serves: FIRST-LAST (e.g. 0-1) or one number; every shard
     /// of --shard-count when left out.
     #[arg(long, env = "JARVIS_SHARDS", value_parser = shard_range, requires = "shard_count")]
@@ -405,6 +424,13 @@ once, and each serves its own shards, e.g. for three instances:
 See docs/DEPLOY.md, \"Several instances\"; `jarvis status` shows who serves what."
     )]
     Run(RunArgs),
+    /// Serve the HTTP API alone (/api/cost/..., /healthz, /readyz, /metrics), on
+    /// JARVIS_HTTP_ADDR (127.0.0.1:8080 by default), until Ctrl-C or SIGTERM.
+    #[command(
+        after_help = "Requests carry `Authorization: Bearer <token>`; make one with `jarvis token create NAME --scope read|write`.
+The routes and their bodies: http://HOST:PORT/api/openapi.json; examples in README, \"HTTP API\"."
+    )]
+    Serve(HttpArgs),
     /// The slash commands Discord shows: register them (the instance serving shard 0 does this
     /// by itself when they changed).
     #[command(subcommand)]

@@ -176,7 +176,7 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
         return output(cli.json, &status, render::db_status);
     }
     // The bot listens for its stop signal before the ledger is opened (migrations, the read model).
-    let mut shutdown = cli.runs_the_bot().then(shutdown_signal);
+    let mut shutdown = cli.serves().then(shutdown_signal);
     let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
     let app = App::new(store.clone(), clock).with_net(net_from_env()?).with_lease(lease_from_env()?);
     let result = dispatch(&app, cli, &mut shutdown).await;
@@ -199,6 +199,11 @@ fn discord_config(args: &DiscordArgs) -> Result<crate::discord::Config, Failure>
         api_proxy: args.api_proxy.clone(),
         ..crate::discord::Config::new(token)
     })
+}
+
+/// The API server's options: its address and the rate per token (0: no limit).
+fn http_options(addr: std::net::SocketAddr, rate: u32) -> crate::http::Options {
+    crate::http::Options { rate: std::num::NonZeroU32::new(rate), ..crate::http::Options::new(addr) }
 }
 
 /// `JARVIS_LEASE`: how long an instance's claims last without renewal, in seconds.
@@ -485,7 +490,46 @@ async fn dispatch(
                 config.alert_every = std::time::Duration::from_millis(ms.max(10));
             }
             let shutdown = shutdown.take().unwrap_or_else(shutdown_signal);
-            crate::discord::run(app.clone(), config, shutdown).await?;
+            let Some(addr) = run.http.addr else {
+                crate::discord::run(app.clone(), config, shutdown).await?;
+                return Ok(String::new());
+            };
+            // The bot and the API stop together: on the signal, or when either stops first.
+            let server = crate::http::Server::bind(app.clone(), http_options(addr, run.http.rate)).await?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let stop = Arc::new(stop);
+            let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            let signal = {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stop.send_replace(true);
+                })
+            };
+            let api = {
+                let stop = stop.clone();
+                let stopped = when_stopped(stopped.clone());
+                tokio::spawn(async move {
+                    let served = server.run(stopped).await;
+                    stop.send_replace(true);
+                    served
+                })
+            };
+            let bot = crate::discord::run(app.clone(), config, Box::pin(when_stopped(stopped))).await;
+            stop.send_replace(true);
+            signal.abort();
+            let api = api.await.map_err(anyhow::Error::new)?;
+            bot?;
+            api?;
+            Ok(String::new())
+        }
+        Command::Serve(http) => {
+            let addr =
+                http.addr.unwrap_or_else(|| crate::http::Options::DEFAULT_ADDR.parse().expect("a valid address"));
+            let server = crate::http::Server::bind(app.clone(), http_options(addr, http.rate)).await?;
+            server.run(shutdown.take().unwrap_or_else(shutdown_signal)).await?;
             Ok(String::new())
         }
         Command::Commands(CommandsCommand::Register { discord, force }) => {

@@ -14,14 +14,22 @@ pub enum Actor {
     User(String),
     /// Jarvis itself: scheduled jobs such as renewal advancement and month close.
     Jarvis,
+    /// A request to the HTTP API, by the token it carried: `token:NAME (PREFIX)`.
+    Token(String),
 }
 
 impl Actor {
+    /// The API token named `name`, told apart from earlier tokens of that name by its prefix.
+    pub fn token(name: &str, prefix: &str) -> Actor {
+        Actor::Token(format!("token:{name} ({prefix})"))
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Actor::Cli => "cli",
             Actor::User(id) => id,
             Actor::Jarvis => "jarvis",
+            Actor::Token(who) => who,
         }
     }
 }

@@ -37,6 +37,11 @@ pub enum UserError {
     #[error("`{query}` matches several items: {}; use the item's id (e.g. #{}) or add --kind", .matches.join(", "), .first_id)]
     Ambiguous { query: String, matches: Vec<String>, first_id: i64 },
 
+    /// The thing changed since the user read it, and the change was asked for against that
+    /// reading (an HTTP `If-Match`).
+    #[error("{0}")]
+    Outdated(String),
+
     /// A page after the last one of a list; says how many pages there are.
     #[error("{}", super::page::past_the_end(*.page, *.pages, *.per_page, *.total, *.what))]
     PastTheEnd { page: u32, pages: u32, per_page: u32, total: u64, what: super::page::Noun },

@@ -287,6 +287,8 @@ pub const TABLES: &[Table] = &[
             ("entity", Text),
             ("entity_id", Text),
             ("created_at", Time),
+            ("fingerprint", Text),
+            ("answer", Text),
         ],
     },
     Table {

@@ -14,6 +14,10 @@ pub struct KeyedWrite {
     pub entity: String,
     pub entity_id: Option<String>,
     pub at: DateTime<Utc>,
+    /// What the request was (an HTTP write's method, path and body, hashed), once recorded.
+    pub fingerprint: Option<String>,
+    /// What it answered (an HTTP write's status and body), once recorded.
+    pub answer: Option<String>,
 }
 
 /// A request's key, shared by the transactions of that request: the first audited change records
@@ -45,7 +49,7 @@ impl Tx {
         since: DateTime<Utc>,
     ) -> Result<Option<KeyedWrite>> {
         self.fetch_optional(
-            "SELECT action, entity, entity_id, created_at FROM request_keys
+            "SELECT action, entity, entity_id, created_at, fingerprint, answer FROM request_keys
              WHERE workspace_id = ?1 AND key = ?2 AND created_at >= ?3",
             args![workspace.as_str(), key, since],
             |row| {
@@ -54,6 +58,8 @@ impl Tx {
                     entity: row.required_text(1)?.to_string(),
                     entity_id: row.text(2)?.map(str::to_string),
                     at: row.required_time(3)?,
+                    fingerprint: row.text(4)?.map(str::to_string),
+                    answer: row.text(5)?.map(str::to_string),
                 })
             },
         )
@@ -78,8 +84,25 @@ impl Tx {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (workspace_id, key) DO UPDATE SET
                  action = excluded.action, entity = excluded.entity,
-                 entity_id = excluded.entity_id, created_at = excluded.created_at",
+                 entity_id = excluded.entity_id, created_at = excluded.created_at,
+                 fingerprint = NULL, answer = NULL",
             args![workspace.as_str(), key, change.action, change.entity, change.entity_id.as_deref(), now],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records what the request done under `key` was and answered (see [`KeyedWrite`]).
+    pub async fn save_answer(
+        &mut self,
+        workspace: &WorkspaceId,
+        key: &str,
+        fingerprint: &str,
+        answer: &str,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE request_keys SET fingerprint = ?3, answer = ?4 WHERE workspace_id = ?1 AND key = ?2",
+            args![workspace.as_str(), key, fingerprint, answer],
         )
         .await?;
         Ok(())
