@@ -12,7 +12,7 @@ pub enum AppError {
     /// The request's key was used already: this write was done before and nothing was written
     /// now.
     #[error("this request was already carried out ({}) at {}; nothing was written again", .0.action, .0.at.format("%Y-%m-%d %H:%M UTC"))]
-    Repeated(crate::store::KeyedWrite),
+    Repeated(Box<crate::store::KeyedWrite>),
     /// The database did not answer (PostgreSQL down or unreachable, its connections all gone):
     /// trying again later will work. What was cut off before its commit was not written (a
     /// connection lost during the commit itself leaves that unknown). Front ends say so instead

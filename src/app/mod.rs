@@ -291,7 +291,7 @@ impl App {
             if let Some(key) = key {
                 let since = self.now() - RequestKey::KEPT;
                 if let Some(done) = tx.keyed_write(workspace, &key, since).await? {
-                    return Err(AppError::Repeated(done));
+                    return Err(AppError::Repeated(Box::new(done)));
                 }
                 tx.use_key(slot.clone());
             }

@@ -204,6 +204,11 @@ impl<T: DeserializeOwned> FromRequest<Api> for Json<T> {
                 Problem::new(StatusCode::BAD_REQUEST, "unreadable", "The body could not be read", error.to_string())
             }
         })?;
+        // Every body is an object; anything else is named as the body's fault.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| matches!(b, b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')) {
+            return Err(Problem::invalid("body", "The body must be a JSON object, e.g. {\"name\": \"OpenAI\"}"));
+        }
         let value = parse_json(&bytes)?;
         Ok(Json { value, bytes })
     }
@@ -259,6 +264,14 @@ impl<'de> Deserialize<'de> for Number {
             let string: String = serde_json::from_str(text).map_err(D::Error::custom)?;
             Ok(Number(string))
         } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            // JSON writers put small and large numbers in exponent form (JavaScript writes
+            // 0.0000008 as 8e-7): read exactly as the decimal it is. One beyond what a decimal
+            // holds (1e309) stays as written, for the field's rule to refuse.
+            if text.contains(['e', 'E'])
+                && let Ok(exact) = rust_decimal::Decimal::from_scientific(text)
+            {
+                return Ok(Number(exact.normalize().to_string()));
+            }
             Ok(Number(text.to_string()))
         } else {
             Err(D::Error::custom(format!(
@@ -350,6 +363,8 @@ mod tests {
         assert_eq!(read(r#"{"cost": 12345678901234567890.12}"#).unwrap(), "12345678901234567890.12");
         assert_eq!(read(r#"{"cost": "12.50"}"#).unwrap(), "12.50");
         assert_eq!(read(r#"{"cost": 1e309}"#).unwrap(), "1e309");
+        assert_eq!(read(r#"{"cost": 8e-7}"#).unwrap(), "0.0000008");
+        assert_eq!(read(r#"{"cost": 1.25E3}"#).unwrap(), "1250");
         let wrong = read(r#"{"cost": true}"#).unwrap_err();
         assert_eq!((wrong.status, wrong.field.as_deref()), (422, Some("cost")));
         let malformed = read(r#"{"cost": 1"#).unwrap_err();

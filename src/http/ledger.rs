@@ -118,14 +118,16 @@ async fn alerts(State(api): State<Api>, caller: Caller, lang: Lang) -> Result<An
     Ok(Answer::ok(view(lang, &api.app.alerts(caller.workspace()).await?)))
 }
 
-/// `POST /api/cost/alerts/{family}/acknowledge|snooze|renewed`: what the buttons on an alert
-/// ping do.
+/// `POST /api/cost/alerts/{key}/acknowledge|snooze|renewed`: what the buttons on an alert ping
+/// do, to the alert with that key (as `GET /api/cost/alerts` lists it) and the alerts it
+/// escalates into.
 async fn act_on_alert(
     State(api): State<Api>,
     Writer(caller): Writer,
     lang: Lang,
-    Path((family, action)): Path<(String, String)>,
+    Path((key, action)): Path<(String, String)>,
 ) -> Result<Answer, Problem> {
+    let family = crate::domain::alerting::family(&key);
     let action = match action.as_str() {
         "acknowledge" | "ack" => AlertAction::Acknowledge,
         "snooze" => AlertAction::Snooze,
@@ -142,7 +144,7 @@ async fn act_on_alert(
     let lang = api.language(&caller, lang).await?;
     let done = api.app.act_on_alert(caller.workspace(), &caller.actor(), &family, action).await?;
     let text = crate::render::Renderer::get(lang, crate::render::Flavor::Plain).text(&done);
-    Ok(Answer::ok(serde_json::json!({ "alert": family, "action": action.as_str(), "result": text })))
+    Ok(Answer::ok(serde_json::json!({ "alert": key, "action": action.as_str(), "result": text })))
 }
 
 /// An item named in a body: its id (a number), UUID or name.
@@ -489,6 +491,7 @@ async fn post_report(State(api): State<Api>, Writer(caller): Writer) -> Result<A
     })
 }
 
-async fn audit(State(api): State<Api>, caller: Caller, Paging(page): Paging) -> Result<Answer, Problem> {
-    Ok(Answer::ok(serde_json::to_value(api.app.audit_log(caller.workspace(), page).await?).unwrap_or_default()))
+async fn audit(State(api): State<Api>, caller: Caller, lang: Lang, Paging(page): Paging) -> Result<Answer, Problem> {
+    let lang = api.language(&caller, lang).await?;
+    Ok(Answer::ok(view(lang, &api.app.audit_log(caller.workspace(), page).await?)))
 }

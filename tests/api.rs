@@ -1,0 +1,517 @@
+//! The HTTP API on a real server (127.0.0.1, a port the system picks) driven with reqwest: every
+//! route, both scopes, another workspace's token, revoked tokens, hostile input, idempotency
+//! keys, version tags, rate limits, and the same figures as the CLI's `--json`.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestDb, ws};
+use jarvis::app::{App, TokenScope};
+use jarvis::domain::audit::Actor;
+use jarvis::domain::workspace::WorkspaceId;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-12-06T12:00:00Z";
+
+/// A server on 127.0.0.1 for the test's life.
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    async fn start(app: App, rate: Option<u32>) -> Server {
+        let options = jarvis::http::Options {
+            rate: rate.and_then(std::num::NonZeroU32::new),
+            ..jarvis::http::Options::new("127.0.0.1:0".parse().unwrap())
+        };
+        let server = jarvis::http::Server::bind(app, options).await.unwrap();
+        let base = format!("http://{}", server.local_addr());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        Server { base, client: reqwest::Client::new(), _stop: stop }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        answer(self.request(reqwest::Method::GET, path, Some(token)).send().await.unwrap()).await
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        answer(self.request(method, path, Some(token)).json(&body).send().await.unwrap()).await
+    }
+}
+
+/// The status and JSON body; a problem must come as `application/problem+json` with its status.
+async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_client_error() || status.is_server_error() {
+        assert_eq!(kind, "application/problem+json", "{status} {body}");
+        assert_eq!(body["status"], status.as_u16(), "{body}");
+        assert!(body["type"].as_str().unwrap().starts_with("urn:jarvis:problem:"), "{body}");
+        assert!(!body["detail"].as_str().unwrap().is_empty(), "{body}");
+    }
+    (status, body)
+}
+
+struct Tokens {
+    read: String,
+    write: String,
+}
+
+async fn tokens(app: &App, workspace: &WorkspaceId) -> Tokens {
+    let admin = Actor::User("1001".into());
+    let read = app.create_token(workspace, &admin, "grafana", TokenScope::Read).await.unwrap().token;
+    let write = app.create_token(workspace, &admin, "billing-sync", TokenScope::Write).await.unwrap().token;
+    Tokens { read, write }
+}
+
+/// The CLI's `--json` answer for `args` in `workspace`, on the same ledger at the same instant.
+fn cli_json(db: &TestDb, workspace: &str, args: &[&str]) -> Value {
+    let output =
+        common::jarvis_on(&db.url, NOW).args(["--workspace", workspace, "--json"]).args(args).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+on_both_backends! {
+    multi_thread async fn reads_give_the_cli_figures_in_the_designs_shape(db) {
+        let app = db.app_at(NOW);
+        let acme = ws("4242");
+        app.load_demo(&acme, &Actor::Cli).await.unwrap();
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+
+        // The dashboard keeps the design's Cost Summary shape at its top level.
+        let (status, dashboard) = api.get("/api/cost/dashboard?lang=en", &t.read).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(dashboard["base_currency"], "USD");
+        assert!(dashboard["total_monthly_cost"].as_str().unwrap().parse::<rust_decimal::Decimal>().is_ok());
+        for category in ["infrastructure", "ai_services", "third_party", "packages"] {
+            assert!(dashboard["by_category"][category].is_string(), "{category}: {dashboard}");
+        }
+        let trend = &dashboard["trends"][0];
+        assert!(trend["month"].is_string() && trend["cost"].is_string(), "{trend}");
+        let renewal = &dashboard["upcoming_renewals"][0];
+        assert!(renewal["item"].is_string() && renewal["date"].is_string() && renewal["cost"].is_string(), "{renewal}");
+
+        // The same numbers, and the same everything, as the CLI's --json.
+        assert_eq!(dashboard, cli_json(&db, "4242", &["dashboard"]));
+        assert_eq!(api.get("/api/cost/trends?lang=en", &t.read).await.1, cli_json(&db, "4242", &["trends"]));
+        assert_eq!(
+            api.get("/api/cost/trends?months=3&category=ai_services&lang=en", &t.read).await.1,
+            cli_json(&db, "4242", &["trends", "--months", "3", "--category", "ai_services"])
+        );
+        assert_eq!(api.get("/api/cost/alerts?lang=en", &t.read).await.1, cli_json(&db, "4242", &["alerts"]));
+        assert_eq!(api.get("/api/cost/analysis?lang=en", &t.read).await.1, cli_json(&db, "4242", &["report"]));
+        assert_eq!(
+            api.get("/api/cost/renewals?days=60&per_page=3&lang=en", &t.read).await.1,
+            cli_json(&db, "4242", &["renewals", "--days", "60", "--limit", "3"])
+        );
+        assert_eq!(
+            api.get("/api/cost/infrastructure?per_page=100&lang=en", &t.read).await.1,
+            cli_json(&db, "4242", &["item", "list", "--category", "infrastructure", "--limit", "100"])
+        );
+        assert_eq!(
+            api.get("/api/cost/ai-providers?lang=en", &t.read).await.1,
+            cli_json(&db, "4242", &["item", "list", "--category", "ai_services", "--limit", "50"])
+        );
+        assert_eq!(
+            api.get("/api/cost/infrastructure?kind=domain&lang=en", &t.read).await.1,
+            cli_json(&db, "4242", &["item", "list", "--category", "infrastructure", "--kind", "domain", "--limit", "50"])
+        );
+        assert_eq!(
+            api.get("/api/cost/records?item=OpenAI&per_page=5&page=2", &t.read).await.1,
+            cli_json(&db, "4242", &["cost", "history", "OpenAI", "--limit", "5", "--page", "2"])
+        );
+        assert_eq!(api.get("/api/cost/budgets?lang=en", &t.read).await.1, cli_json(&db, "4242", &["budget", "list"]));
+        assert_eq!(api.get("/api/cost/settings", &t.read).await.1, cli_json(&db, "4242", &["settings", "show"]));
+        assert_eq!(api.get("/api/cost/audit?per_page=20&lang=en", &t.read).await.1, cli_json(&db, "4242", &["audit"]));
+        let (_, openai) = api.get("/api/cost/ai-providers/OpenAI?lang=en", &t.read).await;
+        assert_eq!(openai, cli_json(&db, "4242", &["item", "show", "OpenAI"]));
+        let id = openai["item"]["id"].as_i64().unwrap();
+        let uuid = openai["item"]["uuid"].as_str().unwrap();
+        assert_eq!(api.get(&format!("/api/cost/ai-providers/{id}?lang=en"), &t.read).await.1, openai);
+        assert_eq!(api.get(&format!("/api/cost/ai-providers/{uuid}?lang=en"), &t.read).await.1, openai);
+        // An item is only found in its own collection.
+        assert_eq!(api.get(&format!("/api/cost/infrastructure/{id}"), &t.read).await.0, StatusCode::NOT_FOUND);
+
+        // Worded fields follow ?lang, then Accept-Language; figures do not change.
+        let (_, thai) = api.get("/api/cost/alerts?lang=th", &t.read).await;
+        assert_eq!(thai, cli_json(&db, "4242", &["--lang", "th", "alerts"]));
+        assert_ne!(thai, api.get("/api/cost/alerts?lang=en", &t.read).await.1);
+        let accepted = api
+            .request(reqwest::Method::GET, "/api/cost/alerts", Some(&t.read))
+            .header("accept-language", "th-TH,th;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.json::<Value>().await.unwrap(), thai);
+        let (status, problem) = api.get("/api/cost/alerts?lang=fr", &t.read).await;
+        assert_eq!((status, problem["field"].as_str()), (StatusCode::BAD_REQUEST, Some("lang")));
+
+        // Pages: numbered, the last, and a clear refusal past the end.
+        let (_, page) = api.get("/api/cost/infrastructure?per_page=2&page=last", &t.read).await;
+        let pages = page["paging"]["pages"].as_u64().unwrap();
+        assert_eq!(page["paging"]["page"].as_u64(), Some(pages));
+        let (status, past) = api.get("/api/cost/infrastructure?per_page=2&page=99", &t.read).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(past["detail"].as_str().unwrap().contains(&format!("{pages} pages")), "{past}");
+        assert_eq!(api.get("/api/cost/infrastructure?per_page=0", &t.read).await.0, StatusCode::BAD_REQUEST);
+    }
+}
+
+on_both_backends! {
+    multi_thread async fn writes_go_through_the_app_and_name_the_token(db) {
+        let app = db.app_at(NOW);
+        let acme = ws("4242");
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+        use reqwest::Method;
+
+        // One item in each collection.
+        let bodies = [
+            ("infrastructure", json!({"kind": "hosting", "name": "api-prod", "cost": 74.88, "billing_period": "monthly", "renewal_date": "2027-01-01", "server_type": "VPS"})),
+            ("ai-providers", json!({"name": "OpenAI", "cost": "0", "billing_period": "usage_based", "unit": "request", "unit_price": 0.0000008, "service_type": "text", "pricing_model": "pay_per_use"})),
+            ("third-party", json!({"name": "Sentry", "cost": "26", "billing_period": "monthly", "integration_type": "monitoring"})),
+            ("packages", json!({"name": "JetBrains", "cost": "779", "billing_period": "yearly", "features": ["IDE", "AI"]})),
+            ("other", json!({"name": "Coffee", "cost": "40.10", "currency": "EUR", "billing_period": "monthly"})),
+        ];
+        let mut ids = Vec::new();
+        for (collection, body) in &bodies {
+            let response = api.request(Method::POST, &format!("/api/cost/{collection}"), Some(&t.write)).json(body).send().await.unwrap();
+            if response.status() != StatusCode::CREATED {
+                panic!("{collection}: {:?}", answer(response).await);
+            }
+            let location = response.headers().get("location").unwrap().to_str().unwrap().to_string();
+            assert!(response.headers().get("etag").is_some());
+            let (status, added) = answer(response).await;
+            assert_eq!(status, StatusCode::CREATED, "{collection}: {added}");
+            let id = added["item"]["id"].as_i64().unwrap();
+            assert_eq!(location, format!("/api/cost/{collection}/{id}"));
+            ids.push(id);
+        }
+        // Exact: a JSON number's digits are kept, not passed through a float.
+        let (_, openai) = api.get(&format!("/api/cost/ai-providers/{}", ids[1]), &t.read).await;
+        assert_eq!(openai["item"]["usage"]["unit_price"]["amount"], "0.0000008", "{openai}");
+        // What the CLI sees.
+        let listed = cli_json(&db, "4242", &["item", "list"]);
+        assert_eq!(listed["paging"]["total"], 5);
+
+        // Change one; clear a field with null; remove it and bring it back.
+        let path = format!("/api/cost/infrastructure/{}", ids[0]);
+        let (status, edited) = api.send(Method::PUT, &path, &t.write, json!({"cost": "80", "server_type": null, "notes": "moved to Hetzner"})).await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(edited["item"]["cost"]["amount"], "80.00");
+        assert_eq!(edited["item"]["server_type"], Value::Null);
+        assert_eq!(edited["item"]["notes"], "moved to Hetzner");
+        let (status, removed) = api.send(Method::DELETE, &path, &t.write, json!({})).await;
+        assert_eq!((status, removed["name"].as_str()), (StatusCode::OK, Some("api-prod")));
+        assert_eq!(api.get(&path, &t.read).await.0, StatusCode::NOT_FOUND);
+        let (status, _) = api.send(Method::POST, &format!("{path}/restore"), &t.write, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(api.get(&path, &t.read).await.0, StatusCode::OK);
+
+        // Cost records: recorded, listed, removed.
+        let (status, recorded) = api
+            .send(Method::POST, "/api/cost/records", &t.write, json!({"item": "OpenAI", "amount": "12.3456", "month": "2026-11", "source": "usage", "usage": 1500}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{recorded}");
+        assert_eq!(recorded["amount"]["amount"], "12.3456");
+        let record = recorded["id"].as_i64().unwrap();
+        let (_, history) = api.get("/api/cost/records?item=OpenAI", &t.read).await;
+        assert_eq!(history["records"].as_array().unwrap().len(), 1);
+        assert_eq!(api.send(Method::DELETE, &format!("/api/cost/records/{record}"), &t.write, json!({})).await.0, StatusCode::OK);
+        let (status, again) = api.send(Method::DELETE, &format!("/api/cost/records/{record}"), &t.write, json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{again}");
+        assert_eq!(api.send(Method::DELETE, "/api/cost/records/999999", &t.write, json!({})).await.0, StatusCode::NOT_FOUND);
+
+        // Budgets, rates, settings.
+        let (status, budget) = api.send(Method::PUT, "/api/cost/budgets/ai_services", &t.write, json!({"amount": 500, "thresholds": [50, 90]})).await;
+        assert_eq!(status, StatusCode::OK, "{budget}");
+        assert_eq!(cli_json(&db, "4242", &["budget", "list"])["budgets"][0]["scope"], "ai_services");
+        assert_eq!(api.send(Method::DELETE, "/api/cost/budgets/ai_services", &t.write, json!({})).await.0, StatusCode::OK);
+        assert_eq!(api.send(Method::DELETE, "/api/cost/budgets/ai_services", &t.write, json!({})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(api.send(Method::PUT, "/api/cost/budgets/coffee", &t.write, json!({"amount": 5})).await.0, StatusCode::NOT_FOUND);
+        let (status, rate) = api.send(Method::POST, "/api/cost/rates", &t.write, json!({"base": "EUR", "quote": "USD", "rate": "1.0825", "date": "2026-12-01"})).await;
+        assert_eq!((status, rate["rate"].as_str()), (StatusCode::CREATED, Some("1.0825")));
+        assert_eq!(api.get("/api/cost/rates", &t.read).await.1["rates"].as_array().unwrap().len(), 1);
+        let (status, settings) = api.send(Method::PUT, "/api/cost/settings", &t.write, json!({"timezone": "Asia/Bangkok", "lead_times": [30, 7], "alert_channel": "112233445566778899"})).await;
+        assert_eq!(status, StatusCode::OK, "{settings}");
+        assert_eq!(settings["timezone"], "Asia/Bangkok");
+        // All or none: one bad value writes nothing.
+        let (status, refused) = api.send(Method::PUT, "/api/cost/settings", &t.write, json!({"timezone": "UTC", "currency": "ZZZ"})).await;
+        assert_eq!((status, refused["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("currency")));
+        assert_eq!(cli_json(&db, "4242", &["settings", "show"])["timezone"], "Asia/Bangkok");
+
+        // Sites: a bad URL is refused before anything is written; the list answers.
+        let (status, bad) = api.send(Method::POST, "/api/cost/sites", &t.write, json!({"url": "ftp://example.com"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(api.get("/api/cost/sites", &t.read).await.0, StatusCode::OK);
+
+        // Alerts: once Jarvis raised them (the bot's evaluation), acknowledged and snoozed through
+        // the API as with the buttons on their ping.
+        app.evaluate_alerts().await.unwrap();
+        let (_, alerts) = api.get("/api/cost/alerts?lang=en", &t.read).await;
+        let keys: Vec<String> = alerts["alerts"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap().to_string()).collect();
+        assert!(!keys.is_empty(), "{alerts}");
+        let (status, done) = api.send(Method::POST, &format!("/api/cost/alerts/{}/acknowledge?lang=en", keys[0]), &t.write, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert!(done["result"].as_str().unwrap().contains("billing-sync"), "{done}");
+        let (status, done) = api.send(Method::POST, &format!("/api/cost/alerts/{}/snooze", keys[0]), &t.write, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(api.send(Method::POST, "/api/cost/alerts/x/dance", &t.write, json!({})).await.0, StatusCode::NOT_FOUND);
+
+        // The report needs a report channel.
+        let (status, report) = api.send(Method::POST, "/api/cost/report", &t.write, json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{report}");
+
+        // The audit log names the token, not a person.
+        let log = cli_json(&db, "4242", &["audit", "--limit", "100"]);
+        let entries = log["entries"].as_array().unwrap();
+        let prefix = &t.write[..13];
+        assert!(entries.iter().filter(|e| e["action"] != "token.create").all(|e| e["actor"] == format!("token:billing-sync ({prefix})")), "{log}");
+        assert!(entries.iter().any(|e| e["action"] == "item.edit"));
+    }
+}
+
+on_both_backends! {
+    multi_thread async fn a_token_reaches_one_workspace_with_its_scope(db) {
+        let app = db.app_at(NOW);
+        let (acme, other) = (ws("4242"), ws("5151"));
+        app.load_demo(&acme, &Actor::Cli).await.unwrap();
+        app.load_demo(&other, &Actor::Cli).await.unwrap();
+        let t = tokens(&app, &acme).await;
+        let theirs = tokens(&app, &other).await;
+        let api = Server::start(app.clone(), None).await;
+        use reqwest::Method;
+
+        // No token, a malformed header, a made-up token: 401 saying what to send.
+        let response = api.request(Method::GET, "/api/cost/dashboard", None).send().await.unwrap();
+        assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer realm=\"jarvis\"");
+        let (status, problem) = answer(response).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(problem["detail"].as_str().unwrap().contains("Authorization: Bearer"), "{problem}");
+        let basic = api.request(Method::GET, "/api/cost/dashboard", None).header("authorization", "Basic Zm9vOmJhcg==").send().await.unwrap();
+        assert_eq!(answer(basic).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(api.get("/api/cost/dashboard", "jarvis_0000").await.0, StatusCode::UNAUTHORIZED);
+
+        // A read token reads and may not write.
+        let (status, problem) = api.send(Method::POST, "/api/cost/other", &t.read, json!({"name": "Tea", "cost": "3"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("read scope"), "{problem}");
+
+        // Another workspace's items and records are not found, by id, UUID or name.
+        let (_, mine) = api.get("/api/cost/ai-providers/OpenAI", &t.read).await;
+        let (_, theirs_openai) = api.get("/api/cost/ai-providers/OpenAI", &theirs.read).await;
+        let (their_id, their_uuid) = (theirs_openai["item"]["id"].as_i64().unwrap(), theirs_openai["item"]["uuid"].as_str().unwrap().to_string());
+        assert_ne!(mine["item"]["id"].as_i64().unwrap(), their_id);
+        assert_eq!(api.get(&format!("/api/cost/ai-providers/{their_id}"), &t.read).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(api.get(&format!("/api/cost/ai-providers/{their_uuid}"), &t.read).await.0, StatusCode::NOT_FOUND);
+        let edit = api.send(Method::PUT, &format!("/api/cost/ai-providers/{their_id}"), &t.write, json!({"cost": "1"})).await;
+        assert_eq!(edit.0, StatusCode::NOT_FOUND);
+        assert_eq!(api.send(Method::DELETE, &format!("/api/cost/ai-providers/{their_uuid}"), &t.write, json!({})).await.0, StatusCode::NOT_FOUND);
+        let (_, their_history) = api.get("/api/cost/records?per_page=1", &theirs.read).await;
+        let their_record = their_history["records"][0]["id"].as_i64().unwrap();
+        assert_eq!(api.send(Method::DELETE, &format!("/api/cost/records/{their_record}"), &t.write, json!({})).await.0, StatusCode::NOT_FOUND);
+        // ...and untouched.
+        assert_eq!(api.get(&format!("/api/cost/ai-providers/{their_id}"), &theirs.read).await.1, theirs_openai);
+        assert_eq!(api.get("/api/cost/records?per_page=1", &theirs.read).await.1, their_history);
+
+        // A revoked token is refused from the next request on.
+        app.revoke_token(&acme, &Actor::Cli, "grafana").await.unwrap();
+        assert_eq!(api.get("/api/cost/dashboard", &t.read).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(api.get("/api/cost/dashboard", &t.write).await.0, StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    multi_thread async fn hostile_input_gets_a_problem_and_writes_nothing(db) {
+        let app = db.app_at(NOW);
+        let acme = ws("4242");
+        app.load_demo(&acme, &Actor::Cli).await.unwrap();
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+        use reqwest::Method;
+        let before = (cli_json(&db, "4242", &["item", "list", "--limit", "1000"]), cli_json(&db, "4242", &["audit"])["paging"].clone());
+
+        let long = "x".repeat(5000);
+        let cases: Vec<(&str, Value, StatusCode, Option<&str>)> = vec![
+            ("/api/cost/other", json!({"name": "Tea", "cost": true}), StatusCode::UNPROCESSABLE_ENTITY, Some("cost")),
+            ("/api/cost/other", json!({"name": 5, "cost": "1"}), StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "-5"}), StatusCode::UNPROCESSABLE_ENTITY, Some("cost")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "NaN"}), StatusCode::UNPROCESSABLE_ENTITY, Some("cost")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "Infinity"}), StatusCode::UNPROCESSABLE_ENTITY, Some("cost")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "1", "currency": "ZZZ"}), StatusCode::UNPROCESSABLE_ENTITY, Some("currency")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "1", "renewal_date": "2026-02-30"}), StatusCode::UNPROCESSABLE_ENTITY, Some("renewal_date")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "1", "renewal_date": "tomorrow"}), StatusCode::UNPROCESSABLE_ENTITY, Some("renewal_date")),
+            ("/api/cost/other", json!({"name": "Tea\u{0}", "cost": "1"}), StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+            ("/api/cost/other", json!({"name": long, "cost": "1"}), StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "1", "notes": long}), StatusCode::UNPROCESSABLE_ENTITY, Some("notes")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "1", "colour": "red"}), StatusCode::UNPROCESSABLE_ENTITY, Some("colour")),
+            ("/api/cost/other", json!({"name": "Tea", "cost": "1", "billing_period": "fortnightly"}), StatusCode::UNPROCESSABLE_ENTITY, Some("billing_period")),
+            ("/api/cost/other", json!([1, 2]), StatusCode::UNPROCESSABLE_ENTITY, Some("body")),
+            ("/api/cost/infrastructure", json!({"name": "x.com", "cost": "1"}), StatusCode::UNPROCESSABLE_ENTITY, Some("kind")),
+            ("/api/cost/records", json!({"item": "OpenAI", "amount": "1", "month": "2026-13"}), StatusCode::UNPROCESSABLE_ENTITY, Some("month")),
+            ("/api/cost/records", json!({"item": "OpenAI", "amount": "1", "month": "2026-11", "date": "2026-11-02"}), StatusCode::UNPROCESSABLE_ENTITY, Some("month")),
+            ("/api/cost/records", json!({"item": "Nobody", "amount": "1"}), StatusCode::NOT_FOUND, None),
+            ("/api/cost/records", json!({"item": "OpenAI", "amount": "1", "source": "renewal"}), StatusCode::UNPROCESSABLE_ENTITY, Some("source")),
+            ("/api/cost/rates", json!({"base": "EUR", "quote": "EUR", "rate": "1"}), StatusCode::CONFLICT, None),
+            ("/api/cost/rates", json!({"base": "EUR", "quote": "USD", "rate": "-1"}), StatusCode::UNPROCESSABLE_ENTITY, Some("rate")),
+        ];
+        for (path, body, expected, field) in &cases {
+            let (status, problem) = api.send(Method::POST, path, &t.write, body.clone()).await;
+            assert_eq!(status, *expected, "{path} {body}: {problem}");
+            assert_eq!(problem["field"].as_str(), *field, "{path} {body}: {problem}");
+            assert!(problem["detail"].as_str().unwrap().chars().count() <= 610, "{problem}");
+        }
+        // Bodies that are not JSON objects at all.
+        let raw = |body: Vec<u8>, kind: &str| {
+            api.request(Method::POST, "/api/cost/other", Some(&t.write)).header("content-type", kind.to_string()).body(body)
+        };
+        let send = |request: reqwest::RequestBuilder| async move { answer(request.send().await.unwrap()).await.0 };
+        assert_eq!(send(raw(b"{\"name\": \"Tea\", ".to_vec(), "application/json")).await, StatusCode::BAD_REQUEST);
+        assert_eq!(send(raw(b"{\"name\": \"Tea\"} {}".to_vec(), "application/json")).await, StatusCode::BAD_REQUEST);
+        assert_eq!(send(raw(b"\xff\xfe".to_vec(), "application/json")).await, StatusCode::BAD_REQUEST);
+        assert_eq!(send(raw(b"{\"cost\": 1e309, \"name\": \"Tea\"}".to_vec(), "application/json")).await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(send(raw(b"name=Tea".to_vec(), "application/x-www-form-urlencoded")).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let mut huge = b"{\"name\": \"Tea\", \"notes\": \"".to_vec();
+        huge.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+        huge.extend(b"\"}");
+        assert_eq!(send(raw(huge, "application/json")).await, StatusCode::PAYLOAD_TOO_LARGE);
+        // Query strings and paths too.
+        for path in ["/api/cost/dashboard?days=0", "/api/cost/dashboard?days=x", "/api/cost/trends?months=61", "/api/cost/trends?category=food", "/api/cost/records?from=2026-02-30", "/api/cost/infrastructure?kind=ai_provider", "/api/cost/infrastructure?status=sleeping"] {
+            assert_eq!(api.get(path, &t.read).await.0, StatusCode::BAD_REQUEST, "{path}");
+        }
+        assert_eq!(api.get("/api/cost/nothing", &t.read).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(api.send(Method::PATCH, "/api/cost/dashboard", &t.write, json!({})).await.0, StatusCode::METHOD_NOT_ALLOWED);
+
+        // Nothing was written by any of it.
+        assert_eq!(cli_json(&db, "4242", &["item", "list", "--limit", "1000"]), before.0);
+        assert_eq!(cli_json(&db, "4242", &["audit"])["paging"], before.1);
+
+        // Text that would ping in Discord is only text here: kept as typed (Discord replies
+        // escape it and allow no mentions), never a 500.
+        let (status, everyone) = api.send(Method::POST, "/api/cost/other", &t.write, json!({"name": "@everyone", "cost": "1"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{everyone}");
+        assert_eq!(everyone["item"]["name"], "@everyone");
+    }
+}
+
+on_both_backends! {
+    multi_thread async fn a_retried_post_writes_once_and_a_lost_update_is_refused(db) {
+        let app = db.app_at(NOW);
+        let acme = ws("4242");
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+        use reqwest::Method;
+        let post = |key: &str, body: Value| {
+            api.request(Method::POST, "/api/cost/other", Some(&t.write)).header("idempotency-key", key.to_string()).json(&body)
+        };
+
+        let first = post("7d7c", json!({"name": "Tea", "cost": "3"})).send().await.unwrap();
+        assert!(first.headers().get("idempotent-replayed").is_none());
+        let (status, first) = answer(first).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let again = post("7d7c", json!({"name": "Tea", "cost": "3"})).send().await.unwrap();
+        assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(again.headers().get("location").unwrap().to_str().unwrap(), format!("/api/cost/other/{}", first["item"]["id"]));
+        assert_eq!(answer(again).await, (StatusCode::CREATED, first.clone()));
+        assert_eq!(cli_json(&db, "4242", &["item", "list"])["paging"]["total"], 1, "written once");
+        let (status, reused) = answer(post("7d7c", json!({"name": "Coffee", "cost": "3"})).send().await.unwrap()).await;
+        assert_eq!((status, reused["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")));
+        // A refused request does not use up its key.
+        assert_eq!(answer(post("k2", json!({"name": "Tea", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::CONFLICT);
+        assert_eq!(answer(post("k2", json!({"name": "Coffee", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::CREATED);
+        assert_eq!(answer(post("", json!({"name": "Milk", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::BAD_REQUEST);
+
+        // ETag and If-Match: the second writer working from the same reading is refused.
+        let path = format!("/api/cost/other/{}", first["item"]["id"]);
+        let read = api.request(Method::GET, &path, Some(&t.read)).send().await.unwrap();
+        let etag = read.headers().get("etag").unwrap().to_str().unwrap().to_string();
+        let put = |etag: &str, cost: &str| {
+            api.request(Method::PUT, &path, Some(&t.write)).header("if-match", etag.to_string()).json(&json!({"cost": cost}))
+        };
+        let won = put(&etag, "4").send().await.unwrap();
+        let new_etag = won.headers().get("etag").unwrap().to_str().unwrap().to_string();
+        assert_ne!(new_etag, etag);
+        assert_eq!(answer(won).await.0, StatusCode::OK);
+        let (status, lost) = answer(put(&etag, "5").send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{lost}");
+        assert_eq!(api.get(&path, &t.read).await.1["item"]["cost"]["amount"], "4.00");
+        assert_eq!(answer(put(&new_etag, "5").send().await.unwrap()).await.0, StatusCode::OK);
+        assert_eq!(answer(put("*", "6").send().await.unwrap()).await.0, StatusCode::OK);
+        // The same figures, same time: still a new version each time it changes.
+        let read = api.request(Method::GET, &path, Some(&t.read)).send().await.unwrap();
+        let current = read.headers().get("etag").unwrap().to_str().unwrap().to_string();
+        assert_eq!(answer(put(&current, "7").send().await.unwrap()).await.0, StatusCode::OK);
+        assert_eq!(answer(put(&current, "8").send().await.unwrap()).await.0, StatusCode::PRECONDITION_FAILED);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_token_has_its_own_rate_and_is_told_when_to_come_back() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let (a, b) = (tokens(&app, &ws("4242")).await, tokens(&app, &ws("5151")).await);
+    let api = Server::start(app, Some(1)).await;
+    // A burst of twice the rate, then 429 with Retry-After.
+    for _ in 0..2 {
+        assert_eq!(api.get("/api/cost/settings", &a.read).await.0, StatusCode::OK);
+    }
+    let response = api.request(reqwest::Method::GET, "/api/cost/settings", Some(&a.read)).send().await.unwrap();
+    let retry: u64 = response.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    let (status, problem) = answer(response).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
+    // Other tokens are not slowed down by it.
+    assert_eq!(api.get("/api/cost/settings", &a.write).await.0, StatusCode::OK);
+    assert_eq!(api.get("/api/cost/settings", &b.read).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_readiness_and_metrics_answer_without_a_token() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let t = tokens(&app, &ws("4242")).await;
+    let api = Server::start(app, None).await;
+    let text = |path: &'static str| {
+        let request = api.request(reqwest::Method::GET, path, None);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(text("/healthz").await, (StatusCode::OK, "ok\n".to_string()));
+    assert_eq!(text("/readyz").await, (StatusCode::OK, "ready\n".to_string()));
+    api.get("/api/cost/dashboard", &t.read).await;
+    api.get("/api/cost/other/404", &t.read).await;
+    let (status, metrics) = text("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        metrics.contains(r#"jarvis_http_requests_total{method="GET",route="/api/cost/dashboard",status="200"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"jarvis_http_requests_total{method="GET",route="/api/cost/other/{id}",status="404"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("jarvis_http_request_duration_seconds_bucket{"), "{metrics}");
+    assert!(metrics.contains("jarvis_outbox_depth 0"), "{metrics}");
+    assert!(!metrics.contains(&t.read), "no token in the metrics");
+    let _ = Arc::new(());
+}
