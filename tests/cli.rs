@@ -1012,3 +1012,55 @@ fn api_tokens_are_shown_once_and_listed_by_prefix() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("No token `grafana`"), "{again:?}");
 }
+
+/// `jarvis serve` listens where JARVIS_HTTP_ADDR says (port 0: one the system picks, logged),
+/// answers with the ledger's figures for a token, and stops cleanly on SIGTERM; an address in
+/// use is refused with what to change.
+#[test]
+fn serve_answers_over_http_and_stops_on_sigterm() {
+    use std::io::BufRead as _;
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["demo"]);
+    let token = sandbox.json(&["token", "create", "script", "--scope", "read"])["token"].as_str().unwrap().to_string();
+    let expected = sandbox.json(&["dashboard"]);
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("jarvis"));
+    command.envs(sandbox.jarvis().get_envs().filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))));
+    command.current_dir(sandbox.jarvis().get_current_dir().unwrap_or(std::path::Path::new(".")));
+    let mut child = command
+        .args(["serve"])
+        .env("JARVIS_HTTP_ADDR", "127.0.0.1:0")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.split("listens on http://").nth(1).map(|a| a.trim().to_string()))
+        .expect("the address is logged");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (status, dashboard) = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(format!("http://{addr}/api/cost/dashboard?lang=en"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json::<Value>().await.unwrap())
+    });
+    assert_eq!((status.as_u16(), &dashboard), (200, &expected));
+
+    // The address is taken now: a second server says so.
+    let taken = sandbox.jarvis().args(["serve"]).env("JARVIS_HTTP_ADDR", &addr).output().unwrap();
+    assert_eq!(taken.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&taken.stderr);
+    assert!(said.contains(&format!("could not listen on {addr}")) && said.contains("JARVIS_HTTP_ADDR"), "{said}");
+
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+}

@@ -1383,3 +1383,43 @@ on_both_backends! {
         assert!(after.instances.is_empty(), "a clean stop says so: {:?}", after.instances);
     }
 }
+
+on_both_backends! {
+    /// `/jarvis token create` shows the token once, privately, to an admin; it reaches this
+    /// server's ledger over HTTP; `/jarvis token list` shows it without the token, and
+    /// `/jarvis token revoke` ends it. Members are refused.
+    four_threads async fn admins_make_api_tokens_in_discord(db) {
+        let fake = FakeDiscord::start().await;
+        let app = db.app_at(NOW);
+        let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+        let create = json!([{ "name": "token", "options": [{ "name": "create", "options": [
+            { "name": "name", "value": "grafana" },
+            { "name": "scope", "value": 0 },
+        ]}]}]);
+        let made = fake.command(&admin(), Some(GUILD), "jarvis", create.clone(), "en-US").await;
+        assert!(made.ephemeral(), "{:?}", made.callback);
+        let shown = made.text();
+        let token = shown.split_whitespace().find(|w| w.starts_with("jarvis_")).unwrap_or_else(|| panic!("the token is shown: {shown}")).to_string();
+        assert!(shown.contains("will not show it again"), "{shown}");
+        let auth = app.authenticate(&token).await.unwrap().expect("the token works");
+        assert_eq!((auth.workspace.as_str(), auth.scope), (GUILD.to_string().as_str(), jarvis::app::TokenScope::Read));
+        let log = app.audit_log(&auth.workspace, Default::default()).await.unwrap();
+        assert!(!serde_json::to_string(&log).unwrap().contains(&token), "the audit log never holds the token");
+
+        let list = json!([{ "name": "token", "options": [{ "name": "list", "options": [] }]}]);
+        let listed = fake.command(&admin(), Some(GUILD), "jarvis", list.clone(), "th").await;
+        assert!(listed.ephemeral() && listed.text().contains("grafana") && listed.text().contains("อ่านอย่างเดียว"), "{}", listed.text());
+        assert!(!listed.text().contains(&token));
+
+        let refused = fake.command(&member(), Some(GUILD), "jarvis", create, "en-US").await;
+        assert!(refused.ephemeral() && !refused.text().contains("jarvis_"), "{}", refused.text());
+        assert_eq!(app.tokens(&auth.workspace).await.unwrap().len(), 1);
+
+        let revoke = json!([{ "name": "token", "options": [{ "name": "revoke", "options": [{ "name": "name", "value": "grafana" }] }]}]);
+        let revoked = fake.command(&admin(), Some(GUILD), "jarvis", revoke, "en-US").await;
+        assert!(revoked.text().contains("Revoked the token **grafana**"), "{}", revoked.text());
+        assert!(app.authenticate(&token).await.unwrap().is_none());
+        assert_clean(&fake);
+        bot.stop().await;
+    }
+}

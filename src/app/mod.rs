@@ -1,5 +1,5 @@
-//! The app layer: one function per use case, shared by every front end (CLI now, Discord and
-//! HTTP later). It loads what a use case needs from the store, asks the pure domain what to do,
+//! The app layer: one function per use case, shared by every front end (the CLI, Discord and
+//! HTTP). It loads what a use case needs from the store, asks the pure domain what to do,
 //! writes the result and an audit entry in one transaction, and returns view models.
 
 mod alert_pings;

@@ -21,6 +21,8 @@ pub enum TokenScope {
 }
 
 impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::Write];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TokenScope::Read => "read",
@@ -85,6 +87,13 @@ pub struct CreatedToken {
     pub token: String,
     #[serde(flatten)]
     pub view: TokenView,
+}
+
+impl std::str::FromStr for TokenScope {
+    type Err = UserError;
+    fn from_str(input: &str) -> Result<TokenScope, UserError> {
+        TokenScope::parse(input)
+    }
 }
 
 /// Who a request with a valid token is: its workspace and scope.

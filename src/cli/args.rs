@@ -428,7 +428,7 @@ See docs/DEPLOY.md, \"Several instances\"; `jarvis status` shows who serves what
     /// JARVIS_HTTP_ADDR (127.0.0.1:8080 by default), until Ctrl-C or SIGTERM.
     #[command(
         after_help = "Requests carry `Authorization: Bearer <token>`; make one with `jarvis token create NAME --scope read|write`.
-The routes and their bodies: http://HOST:PORT/api/openapi.json; examples in README, \"HTTP API\"."
+The routes, their bodies and curl examples: README, \"HTTP API\"."
     )]
     Serve(HttpArgs),
     /// The slash commands Discord shows: register them (the instance serving shard 0 does this

@@ -127,4 +127,5 @@ choices!(
     Category => Category::ALL, "category";
     Language => Language::ALL, "language";
     SettingKey => SettingKey::ALL, "setting";
+    crate::app::TokenScope => crate::app::TokenScope::ALL, "token_scope";
 );

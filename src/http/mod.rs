@@ -8,7 +8,6 @@
 //! - `items.rs`: the item collections (`infrastructure`, `ai-providers`, `third-party`,
 //!   `packages`, `other`).
 //! - `ledger.rs`: cost records, budgets, rates, settings, sites, alerts, the analysis pages.
-//! - `openapi.rs`: the OpenAPI 3.1 document at `/api/openapi.json`.
 
 // A `Problem` is made once per failed request, on its way out: its size does not matter.
 #![allow(clippy::result_large_err)]
@@ -16,7 +15,6 @@
 mod extract;
 mod items;
 mod ledger;
-mod openapi;
 mod problem;
 
 use std::net::SocketAddr;
@@ -125,7 +123,6 @@ pub fn router(app: App, options: Options) -> Router {
     Router::new()
         .merge(items::routes())
         .merge(ledger::routes())
-        .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -165,10 +162,7 @@ async fn observe(State(api): State<Api>, matched: Option<MatchedPath>, request: 
 }
 
 async fn not_found(request: Request) -> Problem {
-    Problem::not_found(format!(
-        "There is no {} here; the API's routes are listed at /api/openapi.json",
-        request.uri().path()
-    ))
+    Problem::not_found(format!("There is no {} here; README's \"HTTP API\" lists the routes", request.uri().path()))
 }
 
 async fn method_not_allowed(request: Request) -> Problem {
@@ -177,7 +171,7 @@ async fn method_not_allowed(request: Request) -> Problem {
         "method-not-allowed",
         "Method not allowed",
         format!(
-            "{} does not take {}; /api/openapi.json lists what each route takes",
+            "{} does not take {}; README's \"HTTP API\" lists what each route takes",
             request.uri().path(),
             request.method()
         ),

@@ -96,7 +96,7 @@ pub async fn renewals(
 }
 
 /// Jarvis's analysis of your spending, and when it is posted
-#[poise::command(slash_command, guild_only, subcommands("report", "schedule", "status"), subcommand_required)]
+#[poise::command(slash_command, guild_only, subcommands("report", "schedule", "status", "token"), subcommand_required)]
 pub async fn jarvis(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -194,6 +194,84 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
     let embed = reply::page_embed(renderer, Page::Status, &status, colour)?;
     ctx.send(poise::CreateReply::default().embed(embed).ephemeral(true)).await?;
     Ok(())
+}
+
+/// API tokens for scripts and tools reaching this server's ledger over HTTP (admins)
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("token_create", "token_list", "token_revoke"),
+    subcommand_required
+)]
+pub async fn token(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Make an API token; it is shown once, to you alone
+#[poise::command(slash_command, guild_only, rename = "create")]
+async fn token_create(
+    ctx: Context<'_>,
+    #[description = "A name saying what uses it, e.g. grafana or billing-sync"] name: String,
+    #[description = "read: look only; write: also change the ledger"] scope: crate::app::TokenScope,
+) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    let made = guard::app(ctx).create_token(&ws, &actor, &name, scope).await?;
+    let text = renderer.text(&crate::analysis::text!(
+        "reply.token.created",
+        token_name = made.view.name,
+        scope = renderer.name("token_scope", scope.as_str()).unwrap_or_else(|| scope.as_str().to_string()),
+        token = made.token
+    ));
+    reply::done_privately(ctx, text).await
+}
+
+/// The API tokens of this server: name, scope, visible start and last use
+#[poise::command(slash_command, guild_only, rename = "list")]
+async fn token_list(ctx: Context<'_>) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let tokens = guard::app(ctx).tokens(&ws).await?;
+    let text = if tokens.is_empty() {
+        renderer.text(&crate::analysis::text!("reply.token.none"))
+    } else {
+        tokens
+            .iter()
+            .map(|t| {
+                renderer.text(&crate::analysis::text!(
+                    "reply.token.line",
+                    token_name = t.name,
+                    scope =
+                        renderer.name("token_scope", t.scope.as_str()).unwrap_or_else(|| t.scope.as_str().to_string()),
+                    prefix = t.prefix,
+                    used = t
+                        .last_used_at
+                        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_else(|| "-".into())
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    reply::done_privately(ctx, text).await
+}
+
+/// Revoke an API token: requests carrying it are refused from now on
+#[poise::command(slash_command, guild_only, rename = "revoke")]
+async fn token_revoke(
+    ctx: Context<'_>,
+    #[description = "The token's name, as /jarvis token list shows it"] name: String,
+) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    let revoked = guard::app(ctx).revoke_token(&ws, &actor, &name).await?;
+    let text = renderer.text(&crate::analysis::text!("reply.token.revoked", token_name = revoked.name));
+    reply::done_privately(ctx, text).await
 }
 
 fn schedule_text(renderer: &crate::render::Renderer, view: &crate::app::ScheduleView) -> String {
