@@ -319,3 +319,57 @@ on_both_backends! {
         assert!(fake.shard_overlaps().is_empty(), "{:?}", fake.shard_overlaps());
     }
 }
+
+/// `jarvis run` with JARVIS_HTTP_ADDR serves the HTTP API beside the bot, and SIGTERM stops both.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_serves_the_api_beside_the_bot_and_stops_both() {
+    let fake = FakeDiscord::start().await;
+    let db = common::TestDb::new().await;
+    let app = db.app_at("2026-12-06T12:00:00Z");
+    let token = app.create_token(&ws("4242"), &Actor::Cli, "probe", jarvis::app::TokenScope::Read).await.unwrap().token;
+    let logs = tempfile::tempdir().unwrap();
+    let log_path = logs.path().join("run.log");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jarvis"))
+        .arg("run")
+        .env("DATABASE_URL", &db.url)
+        .env("DISCORD_TOKEN", "fake-bot-token")
+        .env("DISCORD_API_PROXY", fake.url())
+        .env("JARVIS_HTTP_ADDR", "127.0.0.1:0")
+        .env("JARVIS_RDAP", "off")
+        .env("RUST_LOG", "jarvis=info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let mut addr = None;
+    for _ in 0..200 {
+        addr = log()
+            .split("listens on http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_string);
+        if addr.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let addr = addr.unwrap_or_else(|| panic!("the API address is logged:\n{}", log()));
+    assert!(fake.wait_shards(&[0], 1, Duration::from_secs(30)).await, "{}", log());
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}/api/cost/settings"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<serde_json::Value>().await.unwrap()["workspace"], "4242");
+
+    let asked = Instant::now();
+    terminate(&child);
+    let took = stopped(&mut child, asked);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let said = log();
+    assert!(said.contains(&format!("the API on http://{addr} stopped")), "{said}");
+    assert!(reqwest::get(format!("http://{addr}/healthz")).await.is_err(), "nothing listens any more");
+}

@@ -104,6 +104,9 @@ pub const THAI: Catalog = Catalog {
         // Subcommands.
         ("report", "รายงาน"),
         ("schedule", "กำหนดเวลา"),
+        ("token", "โทเคน"),
+        ("create", "สร้าง"),
+        ("revoke", "ยกเลิก"),
         ("set", "ตั้ง"),
         ("settings set", "เปลี่ยน"),
         ("show", "ดู"),
@@ -213,6 +216,25 @@ pub const THAI: Catalog = Catalog {
             "โพสต์ให้ทุกคนเห็นในช่องรายงาน (หรือช่องนี้) แทนการตอบเฉพาะคุณ",
         ),
         ("When Jarvis posts its report on its own", "กำหนดเวลาที่ Jarvis โพสต์รายงานเอง"),
+        (
+            "API tokens for scripts and tools reaching this server's ledger over HTTP (admins)",
+            "โทเคน API สำหรับสคริปต์และเครื่องมือที่เข้าถึงข้อมูลของเซิร์ฟเวอร์นี้ผ่าน HTTP (ผู้ดูแล)",
+        ),
+        ("Make an API token; it is shown once, to you alone", "สร้างโทเคน API ซึ่งจะแสดงครั้งเดียวให้คุณเห็นคนเดียว"),
+        (
+            "A name saying what uses it, e.g. grafana or billing-sync",
+            "ชื่อที่บอกว่าอะไรใช้โทเคนนี้ เช่น grafana หรือ billing-sync",
+        ),
+        ("read: look only; write: also change the ledger", "read: ดูอย่างเดียว; write: แก้ไขข้อมูลได้ด้วย"),
+        (
+            "The API tokens of this server: name, scope, visible start and last use",
+            "โทเคน API ของเซิร์ฟเวอร์นี้: ชื่อ ขอบเขต ส่วนต้นที่เห็นได้ และการใช้ล่าสุด",
+        ),
+        (
+            "Revoke an API token: requests carrying it are refused from now on",
+            "ยกเลิกโทเคน API: คำขอที่ใช้โทเคนนี้จะถูกปฏิเสธตั้งแต่นี้",
+        ),
+        ("The token's name, as /jarvis token list shows it", "ชื่อโทเคนตามที่ /jarvis token list แสดง"),
         (
             "Which Jarvis instances run, the shards they serve, and what is owed to this server (admins)",
             "อินสแตนซ์ของ Jarvis ที่ทำงานอยู่ ชาร์ดที่ดูแล และข้อความที่ค้างส่งถึงเซิร์ฟเวอร์นี้ (ผู้ดูแล)",

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -213,7 +213,7 @@ async fn restore(
 ) -> Result<Answer, Problem> {
     let lang = api.language(&caller, lang).await?;
     let restored = api.app.restore_item(caller.workspace(), &caller.actor(), &collection.item(&id)).await?;
-    Ok(Answer { status: StatusCode::OK.as_u16(), ..Answer::ok(view(lang, &restored)) })
+    Ok(Answer::ok(view(lang, &restored)))
 }
 
 /// An item's fields in a request body, named as a GET shows them. Absent fields are left alone;
