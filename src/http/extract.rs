@@ -281,6 +281,24 @@ impl<'de> Deserialize<'de> for Number {
     }
 }
 
+/// Whole numbers (lead times in days, alert thresholds in percent) as a JSON array (`[30, 7]`)
+/// or as the text the CLI takes (`"30,7"`), for the field's own parser.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum WholeNumbers {
+    List(Vec<u32>),
+    Text(String),
+}
+
+impl WholeNumbers {
+    pub fn text(self) -> String {
+        match self {
+            WholeNumbers::List(list) => list.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+            WholeNumbers::Text(text) => text,
+        }
+    }
+}
+
 /// A field that may be absent (leave it), `null` (clear it) or a value (set it).
 pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::extract::{Caller, IdempotencyKey, IfMatch, Json, Lang, Number, Paging, Writer, present};
+use super::extract::{Caller, IdempotencyKey, IfMatch, Json, Lang, Number, Paging, WholeNumbers, Writer, present};
 use super::problem::Problem;
 use super::{Answer, Api, view};
 use crate::app::{ItemFilter, ItemForm, ItemRef};
@@ -260,19 +260,11 @@ pub struct ItemBody {
     pub features: Option<Option<Vec<String>>>,
     /// Days before the renewal that alerts fire: `[30, 7]` or `"30,7"`.
     #[serde(default, deserialize_with = "present")]
-    pub lead_times: Option<Option<LeadTimes>>,
+    pub lead_times: Option<Option<WholeNumbers>>,
     #[serde(default, deserialize_with = "present")]
     pub yearly_price: Option<Option<Number>>,
     #[serde(default, deserialize_with = "present")]
     pub plan_price: Option<Option<Number>>,
-}
-
-/// Lead times as a list of days or as text.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum LeadTimes {
-    Days(Vec<u32>),
-    Text(String),
 }
 
 impl ItemBody {
@@ -313,10 +305,7 @@ impl ItemBody {
             key_status: self.api_key_status.clone(),
             integration_type: self.integration_type.clone(),
             features: set(&self.features, "features", &mut clear).map(|f| f.join(",")),
-            lead_times: set(&self.lead_times, "lead_times", &mut clear).map(|l| match l {
-                LeadTimes::Days(days) => days.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
-                LeadTimes::Text(text) => text,
-            }),
+            lead_times: set(&self.lead_times, "lead_times", &mut clear).map(WholeNumbers::text),
             yearly_price: number(set(&self.yearly_price, "yearly_price", &mut clear)),
             plan_price: number(set(&self.plan_price, "plan_price", &mut clear)),
             clear: None,

@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use serde::Deserialize;
 
-use super::extract::{Caller, IdempotencyKey, Json, Lang, Number, Paging, Writer};
+use super::extract::{Caller, IdempotencyKey, Json, Lang, Number, Paging, WholeNumbers, Writer};
 use super::problem::Problem;
 use super::{Answer, Api, view};
 use crate::app::{AlertAction, CostInput, CostPeriod, ItemRef, MAX_TREND_MONTHS};
@@ -296,7 +296,7 @@ pub struct BudgetBody {
     pub currency: Option<String>,
     /// Percentages of the budget that alert: `[80, 100]` or `"80,100"` (default: the budget's
     /// current ones, else 80 and 100).
-    pub thresholds: Option<super::items::LeadTimes>,
+    pub thresholds: Option<WholeNumbers>,
 }
 
 fn scope(text: &str) -> Result<BudgetScope, Problem> {
@@ -313,17 +313,7 @@ async fn set_budget(
     let scope = scope(&scope_text)?;
     let amount = NumberRule::amount("budget").parse(&body.value.amount.0)?;
     let currency = body.value.currency.as_deref().map(Currency::parse).transpose()?;
-    let thresholds = body
-        .value
-        .thresholds
-        .clone()
-        .map(|t| match t {
-            super::items::LeadTimes::Days(list) => {
-                Thresholds::parse(&list.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
-            }
-            super::items::LeadTimes::Text(text) => Thresholds::parse(&text),
-        })
-        .transpose()?;
+    let thresholds = body.value.thresholds.clone().map(|t| Thresholds::parse(&t.text())).transpose()?;
     let lang = api.language(&caller, lang).await?;
     let set = api.app.set_budget(caller.workspace(), &caller.actor(), scope, amount, currency, thresholds).await?;
     Ok(Answer::ok(view(lang, &set)))
