@@ -575,8 +575,9 @@ async fn stored_etag(tx: &mut Tx, workspace: &WorkspaceId, id: i64) -> Result<St
 /// by anyone, gives another tag (two edits within the same instant included). Tags are
 /// compared, never parsed; they may change when Jarvis is upgraded.
 pub fn etag(item: &Item) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, format!("{item:?}").as_bytes());
-    digest.as_ref()[..12].iter().map(|byte| format!("{byte:02x}")).collect()
+    let mut tag = super::sha256_hex(&[format!("{item:?}").as_bytes()]);
+    tag.truncate(24);
+    tag
 }
 
 impl App {

@@ -225,8 +225,7 @@ impl App {
 
     /// Whether a write was done under `key` in `workspace` (within [`RequestKey::KEPT`]).
     pub async fn key_used(&self, workspace: &WorkspaceId, key: &RequestKey) -> Result<bool> {
-        let since = self.now() - RequestKey::KEPT;
-        Ok(self.store.read().await?.keyed_write(workspace, key.as_str(), since).await?.is_some())
+        Ok(self.keyed_write(workspace, key).await?.is_some())
     }
 
     /// The write done under `key` in `workspace` (within [`RequestKey::KEPT`]), with what it
@@ -238,6 +237,24 @@ impl App {
     ) -> Result<Option<crate::store::KeyedWrite>> {
         let since = self.now() - RequestKey::KEPT;
         Ok(self.store.read().await?.keyed_write(workspace, key.as_str(), since).await?)
+    }
+
+    /// What was done before under `key`, for a request whose method, path and body hash to
+    /// `fingerprint` (see [`sha256_hex`]): nothing, the same request (with its answer, once
+    /// recorded), or another request that used the key.
+    pub async fn earlier_request(
+        &self,
+        workspace: &WorkspaceId,
+        key: &RequestKey,
+        fingerprint: &str,
+    ) -> Result<Earlier> {
+        let Some(done) = self.keyed_write(workspace, key).await? else { return Ok(Earlier::Nothing) };
+        Ok(match (done.fingerprint.as_deref(), done.answer.clone()) {
+            (Some(earlier), _) if earlier != fingerprint => Earlier::OtherRequest,
+            (_, Some(answer)) => Earlier::Answered(answer),
+            // Done, its answer not recorded (the process stopped in between): said, not redone.
+            _ => Earlier::Unrecorded(Box::new(done)),
+        })
     }
 
     /// Records what the write done under `key` was (`fingerprint`) and answered, for its retries.
@@ -299,6 +316,32 @@ impl App {
         tx.ensure_workspace(workspace, self.now()).await?;
         Ok(tx)
     }
+}
+
+/// What was done before under a request's key (see [`App::earlier_request`]).
+#[derive(Clone, Debug)]
+pub enum Earlier {
+    /// The key is new (or older than [`RequestKey::KEPT`]).
+    Nothing,
+    /// The same request was done; its answer.
+    Answered(String),
+    /// The same request was done, and its answer is not recorded.
+    Unrecorded(Box<crate::store::KeyedWrite>),
+    /// Another request (another path or body) used the key.
+    OtherRequest,
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// SHA-256 of `parts` one after the other, in hex: API tokens as stored, item version tags,
+/// request fingerprints.
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    parts.iter().for_each(|part| context.update(part));
+    hex(context.finish().as_ref())
 }
 
 /// A new instance id: host name, process id and 24 random bits.

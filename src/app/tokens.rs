@@ -107,13 +107,9 @@ pub struct TokenAuth {
     pub prefix: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// SHA-256 of `token`, hex: what is stored.
 fn token_hash(token: &str) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
+    super::sha256_hex(&[token.as_bytes()])
 }
 
 /// A new random token.
@@ -123,7 +119,7 @@ fn new_token() -> Result<String> {
     ring::rand::SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| super::AppError::Internal(anyhow::anyhow!("the system's random number generator failed")))?;
-    Ok(format!("{TOKEN_START}{}", hex(&bytes)))
+    Ok(format!("{TOKEN_START}{}", super::hex(&bytes)))
 }
 
 impl App {

@@ -281,6 +281,18 @@ impl<'de> Deserialize<'de> for Number {
     }
 }
 
+/// The item a path or body names: `12` (its id; never a name, unlike the CLI's bare number),
+/// its UUID, or its name.
+pub fn item_ref(text: &str) -> crate::app::ItemRef {
+    let text = text.trim();
+    let query = if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        format!("#{text}")
+    } else {
+        text.to_string()
+    };
+    crate::app::ItemRef::new(query)
+}
+
 /// Whole numbers (lead times in days, alert thresholds in percent) as a JSON array (`[30, 7]`)
 /// or as the text the CLI takes (`"30,7"`), for the field's own parser.
 #[derive(Clone, Debug, Deserialize)]

@@ -9,7 +9,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::extract::{Caller, IdempotencyKey, IfMatch, Json, Lang, Number, Paging, WholeNumbers, Writer, present};
+use super::extract::{
+    Caller, IdempotencyKey, IfMatch, Json, Lang, Number, Paging, WholeNumbers, Writer, item_ref, present,
+};
 use super::problem::Problem;
 use super::{Answer, Api, view};
 use crate::app::{ItemFilter, ItemForm, ItemRef};
@@ -61,10 +63,7 @@ impl Collection {
 
     /// The item a path's `{id}` names in this collection: `12` (its id), its UUID, or its name.
     fn item(self, id: &str) -> ItemRef {
-        let id = id.trim();
-        let query =
-            if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) { format!("#{id}") } else { id.to_string() };
-        ItemRef::new(query).with_kinds(&self.kinds())
+        item_ref(id).with_kinds(&self.kinds())
     }
 
     fn location(self, id: i64) -> String {

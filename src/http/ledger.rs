@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use serde::Deserialize;
 
-use super::extract::{Caller, IdempotencyKey, Json, Lang, Number, Paging, WholeNumbers, Writer};
+use super::extract::{Caller, IdempotencyKey, Json, Lang, Number, Paging, WholeNumbers, Writer, item_ref};
 use super::problem::Problem;
 use super::{Answer, Api, view};
 use crate::app::{AlertAction, CostInput, CostPeriod, ItemRef, MAX_TREND_MONTHS};
@@ -159,10 +159,7 @@ impl ItemName {
     fn reference(&self) -> ItemRef {
         match self {
             ItemName::Id(id) => ItemRef::new(format!("#{id}")),
-            ItemName::Text(text) if !text.trim().is_empty() && text.trim().chars().all(|c| c.is_ascii_digit()) => {
-                ItemRef::new(format!("#{}", text.trim()))
-            }
-            ItemName::Text(text) => ItemRef::new(text.clone()),
+            ItemName::Text(text) => item_ref(text),
         }
     }
 }
@@ -245,7 +242,7 @@ async fn cost_history(
     if let (Some(from), Some(to)) = (from, to) {
         DateRange::between(from, to).map_err(|e| Problem::bad_request("to", e.to_string()))?;
     }
-    let item = query.get("item").map(|i| ItemName::Text(i.clone()).reference());
+    let item = query.get("item").map(|i| item_ref(i));
     let lang = api.language(&caller, lang).await?;
     let history = api.app.cost_history(caller.workspace(), item.as_ref(), from, to, page).await?;
     Ok(Answer::ok(view(lang, &history)))

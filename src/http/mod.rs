@@ -31,7 +31,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
-use crate::app::{App, AppError, RequestKey};
+use crate::app::{App, AppError, Earlier, RequestKey};
 use crate::domain::workspace::Language;
 use crate::render::{Flavor, Renderer};
 use extract::{Caller, IdempotencyKey};
@@ -364,22 +364,24 @@ impl Api {
     {
         let Some(key) = &key.0 else { return Ok(write(self.app.clone()).await?.into_response()) };
         let (method, path, body) = request;
-        let fingerprint = fingerprint(method, path, body);
+        let fingerprint = crate::app::sha256_hex(&[method.as_bytes(), b" ", path.as_bytes(), b"\n", body]);
         let request_key = RequestKey::http(&caller.token.uuid, key);
         let workspace = caller.workspace();
-        if let Some(done) = self.app.keyed_write(workspace, &request_key).await? {
-            if done.fingerprint.as_deref().is_some_and(|f| f != fingerprint) {
+        match self.app.earlier_request(workspace, &request_key, &fingerprint).await? {
+            Earlier::Nothing => {}
+            Earlier::OtherRequest => {
                 return Err(Problem::invalid(
                     "Idempotency-Key",
                     "This Idempotency-Key was used for another request (another path or body) in the last 24 hours; use a new key for a new request",
                 ));
             }
-            if let Some(answer) = done.answer.as_deref().and_then(|a| serde_json::from_str::<Answer>(a).ok()) {
+            Earlier::Answered(answer) => {
+                let answer: Answer = serde_json::from_str(&answer).map_err(|e| AppError::Internal(e.into()))?;
                 let mut response = answer.into_response();
                 response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
                 return Ok(response);
             }
-            return Err(AppError::Repeated(Box::new(done)).into());
+            Earlier::Unrecorded(done) => return Err(AppError::Repeated(done).into()),
         }
         let answer = write(self.app.keyed(request_key.clone())).await?;
         let stored = serde_json::to_string(&answer).map_err(|e| AppError::Internal(e.into()))?;
@@ -389,17 +391,6 @@ impl Api {
         }
         Ok(answer.into_response())
     }
-}
-
-/// SHA-256 of a request's method, path and body, hex.
-fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    context.update(method.as_bytes());
-    context.update(b" ");
-    context.update(path.as_bytes());
-    context.update(b"\n");
-    context.update(body);
-    context.finish().as_ref().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A view as JSON, its texts worded in `lang`.
