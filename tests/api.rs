@@ -19,6 +19,7 @@ const NOW: &str = "2026-12-06T12:00:00Z";
 struct Server {
     base: String,
     client: reqwest::Client,
+    described: Described,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -34,7 +35,11 @@ impl Server {
         tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
-        Server { base, client: reqwest::Client::new(), _stop: stop }
+        let client = reqwest::Client::new();
+        let document = client.get(format!("{base}/api/openapi.json")).send().await.unwrap();
+        assert_eq!(document.status(), StatusCode::OK);
+        let described = Described::new(document.json().await.unwrap());
+        Server { base, client, described, _stop: stop }
     }
 
     fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
@@ -46,26 +51,121 @@ impl Server {
     }
 
     async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        answer(self.request(reqwest::Method::GET, path, Some(token)).send().await.unwrap()).await
+        self.answer(reqwest::Method::GET, self.request(reqwest::Method::GET, path, Some(token)).send().await.unwrap())
+            .await
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        answer(self.request(method, path, Some(token)).json(&body).send().await.unwrap()).await
+        self.answer(method.clone(), self.request(method, path, Some(token)).json(&body).send().await.unwrap()).await
     }
 }
 
-/// The status and JSON body; a problem must come as `application/problem+json` with its status.
-async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    if status.is_client_error() || status.is_server_error() {
-        assert_eq!(kind, "application/problem+json", "{status} {body}");
-        assert_eq!(body["status"], status.as_u16(), "{body}");
-        assert!(body["type"].as_str().unwrap().starts_with("urn:jarvis:problem:"), "{body}");
-        assert!(!body["detail"].as_str().unwrap().is_empty(), "{body}");
+/// The OpenAPI document the server serves, and checks of answers against it.
+struct Described {
+    document: Value,
+    /// Validators of response bodies by operation, status and media type.
+    validators: std::sync::Mutex<std::collections::HashMap<String, Arc<jsonschema::Validator>>>,
+    /// The operations (`GET /api/cost/dashboard`) that answered with a success.
+    succeeded: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl Described {
+    fn new(document: Value) -> Described {
+        assert_eq!(document["openapi"].as_str().map(|v| &v[..4]), Some("3.1."), "OpenAPI 3.1");
+        Described { document, validators: Default::default(), succeeded: Default::default() }
     }
-    (status, body)
+
+    /// The documented path `path` falls under (the one with the most fixed segments, as the
+    /// router picks), and its operation for `method`.
+    fn operation(&self, method: &reqwest::Method, path: &str) -> Option<(String, &Value)> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut best: Option<(usize, &String, &Value)> = None;
+        for (template, item) in self.document["paths"].as_object().unwrap() {
+            let parts: Vec<&str> = template.split('/').collect();
+            if parts.len() != segments.len() {
+                continue;
+            }
+            let fits = parts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s);
+            let fixed = parts.iter().filter(|t| !t.starts_with('{')).count();
+            if fits && best.is_none_or(|(most, _, _)| fixed > most) {
+                best = Some((fixed, template, item));
+            }
+        }
+        let (_, template, item) = best?;
+        Some((template.clone(), item.get(method.as_str().to_lowercase())?))
+    }
+
+    /// Fails unless the document describes this answer: its route, method and status, and its
+    /// body fits the schema given for its media type.
+    fn check(&self, method: &reqwest::Method, path: &str, status: StatusCode, media: &str, body: &Value) {
+        let Some((template, operation)) = self.operation(method, path) else {
+            assert!(
+                matches!(status.as_u16(), 404 | 405),
+                "{method} {path} answered {status} but the OpenAPI document does not describe it"
+            );
+            return;
+        };
+        let response = &operation["responses"][status.as_str()];
+        assert!(response.is_object(), "{method} {template}: {status} is not among its documented answers: {body}");
+        if status.is_success() {
+            self.succeeded.lock().unwrap().insert(format!("{method} {template}"));
+        }
+        let media = media.split(';').next().unwrap_or("").trim();
+        let schema = &response["content"][media]["schema"];
+        assert!(schema.is_object(), "{method} {template} {status}: `{media}` is not a documented content type");
+        if !media.ends_with("json") {
+            return;
+        }
+        let key = format!("{method} {template} {} {media}", status.as_u16());
+        let validator = {
+            let mut validators = self.validators.lock().unwrap();
+            Arc::clone(validators.entry(key.clone()).or_insert_with(|| {
+                // The components' schemas as `$defs` of one schema, so that its references resolve.
+                let mut root = json!({ "$defs": self.document["components"]["schemas"].clone() });
+                for (name, value) in schema.as_object().unwrap() {
+                    root[name] = value.clone();
+                }
+                let text = root.to_string().replace("#/components/schemas/", "#/$defs/");
+                let root: Value = serde_json::from_str(&text).unwrap();
+                Arc::new(
+                    jsonschema::draft202012::new(&root)
+                        .unwrap_or_else(|e| panic!("{key}: the schema does not compile: {e}")),
+                )
+            }))
+        };
+        let errors = Described::errors(&validator, body);
+        assert!(errors.is_empty(), "{key}: the answer does not fit its schema: {errors:#?}\n{body:#}");
+    }
+
+    /// Where `body` does not fit the schema.
+    fn errors(validator: &jsonschema::Validator, body: &Value) -> Vec<String> {
+        validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).take(5).collect()
+    }
+
+    /// The validator of `method path`'s answer `status` in JSON (made by an earlier check).
+    fn validator(&self, method: &str, template: &str, status: u16) -> Arc<jsonschema::Validator> {
+        let validators = self.validators.lock().unwrap();
+        Arc::clone(&validators[&format!("{method} {template} {status} application/json")])
+    }
+}
+
+impl Server {
+    /// The status and JSON body, checked against the OpenAPI document; a problem must come as
+    /// `application/problem+json` with its status.
+    async fn answer(&self, method: reqwest::Method, response: reqwest::Response) -> (StatusCode, Value) {
+        let status = response.status();
+        let path = response.url().path().to_string();
+        let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(kind, "application/problem+json", "{status} {body}");
+            assert_eq!(body["status"], status.as_u16(), "{body}");
+            assert!(body["type"].as_str().unwrap().starts_with("urn:jarvis:problem:"), "{body}");
+            assert!(!body["detail"].as_str().unwrap().is_empty(), "{body}");
+        }
+        self.described.check(&method, &path, status, &kind, &body);
+        (status, body)
+    }
 }
 
 struct Tokens {
@@ -195,11 +295,11 @@ on_both_backends! {
         for (collection, body) in &bodies {
             let response = api.request(Method::POST, &format!("/api/cost/{collection}"), Some(&t.write)).json(body).send().await.unwrap();
             if response.status() != StatusCode::CREATED {
-                panic!("{collection}: {:?}", answer(response).await);
+                panic!("{collection}: {:?}", api.answer(reqwest::Method::POST, response).await);
             }
             let location = response.headers().get("location").unwrap().to_str().unwrap().to_string();
             assert!(response.headers().get("etag").is_some());
-            let (status, added) = answer(response).await;
+            let (status, added) = api.answer(reqwest::Method::POST, response).await;
             assert_eq!(status, StatusCode::CREATED, "{collection}: {added}");
             let id = added["item"]["id"].as_i64().unwrap();
             assert_eq!(location, format!("/api/cost/{collection}/{id}"));
@@ -238,6 +338,7 @@ on_both_backends! {
         assert_eq!(api.send(Method::DELETE, &format!("/api/cost/records/{record}"), &t.write, json!({})).await.0, StatusCode::OK);
         let (status, again) = api.send(Method::DELETE, &format!("/api/cost/records/{record}"), &t.write, json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{again}");
+        assert!(again["detail"].as_str().unwrap().contains("through the API (token:billing-sync"), "{again}");
         assert_eq!(api.send(Method::DELETE, "/api/cost/records/999999", &t.write, json!({})).await.0, StatusCode::NOT_FOUND);
 
         // Budgets, rates, settings.
@@ -303,11 +404,11 @@ on_both_backends! {
         // No token, a malformed header, a made-up token: 401 saying what to send.
         let response = api.request(Method::GET, "/api/cost/dashboard", None).send().await.unwrap();
         assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer realm=\"jarvis\"");
-        let (status, problem) = answer(response).await;
+        let (status, problem) = api.answer(reqwest::Method::GET, response).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(problem["detail"].as_str().unwrap().contains("Authorization: Bearer"), "{problem}");
         let basic = api.request(Method::GET, "/api/cost/dashboard", None).header("authorization", "Basic Zm9vOmJhcg==").send().await.unwrap();
-        assert_eq!(answer(basic).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(api.answer(reqwest::Method::GET, basic).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(api.get("/api/cost/dashboard", "jarvis_0000").await.0, StatusCode::UNAUTHORIZED);
 
         // A read token reads and may not write.
@@ -383,7 +484,8 @@ on_both_backends! {
         let raw = |body: Vec<u8>, kind: &str| {
             api.request(Method::POST, "/api/cost/other", Some(&t.write)).header("content-type", kind.to_string()).body(body)
         };
-        let send = |request: reqwest::RequestBuilder| async move { answer(request.send().await.unwrap()).await.0 };
+        let api = &api;
+        let send = |request: reqwest::RequestBuilder| async move { api.answer(reqwest::Method::POST, request.send().await.unwrap()).await.0 };
         assert_eq!(send(raw(b"{\"name\": \"Tea\", ".to_vec(), "application/json")).await, StatusCode::BAD_REQUEST);
         assert_eq!(send(raw(b"{\"name\": \"Tea\"} {}".to_vec(), "application/json")).await, StatusCode::BAD_REQUEST);
         assert_eq!(send(raw(b"\xff\xfe".to_vec(), "application/json")).await, StatusCode::BAD_REQUEST);
@@ -425,19 +527,19 @@ on_both_backends! {
 
         let first = post("7d7c", json!({"name": "Tea", "cost": "3"})).send().await.unwrap();
         assert!(first.headers().get("idempotent-replayed").is_none());
-        let (status, first) = answer(first).await;
+        let (status, first) = api.answer(reqwest::Method::POST, first).await;
         assert_eq!(status, StatusCode::CREATED);
         let again = post("7d7c", json!({"name": "Tea", "cost": "3"})).send().await.unwrap();
         assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
         assert_eq!(again.headers().get("location").unwrap().to_str().unwrap(), format!("/api/cost/other/{}", first["item"]["id"]));
-        assert_eq!(answer(again).await, (StatusCode::CREATED, first.clone()));
+        assert_eq!(api.answer(reqwest::Method::POST, again).await, (StatusCode::CREATED, first.clone()));
         assert_eq!(cli_json(&db, "4242", &["item", "list"])["paging"]["total"], 1, "written once");
-        let (status, reused) = answer(post("7d7c", json!({"name": "Coffee", "cost": "3"})).send().await.unwrap()).await;
+        let (status, reused) = api.answer(reqwest::Method::POST, post("7d7c", json!({"name": "Coffee", "cost": "3"})).send().await.unwrap()).await;
         assert_eq!((status, reused["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")));
         // A refused request does not use up its key.
-        assert_eq!(answer(post("k2", json!({"name": "Tea", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::CONFLICT);
-        assert_eq!(answer(post("k2", json!({"name": "Coffee", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::CREATED);
-        assert_eq!(answer(post("", json!({"name": "Milk", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(api.answer(reqwest::Method::POST, post("k2", json!({"name": "Tea", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::CONFLICT);
+        assert_eq!(api.answer(reqwest::Method::POST, post("k2", json!({"name": "Coffee", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::CREATED);
+        assert_eq!(api.answer(reqwest::Method::POST, post("", json!({"name": "Milk", "cost": "3"})).send().await.unwrap()).await.0, StatusCode::BAD_REQUEST);
 
         // ETag and If-Match: the second writer working from the same reading is refused.
         let path = format!("/api/cost/other/{}", first["item"]["id"]);
@@ -449,17 +551,17 @@ on_both_backends! {
         let won = put(&etag, "4").send().await.unwrap();
         let new_etag = won.headers().get("etag").unwrap().to_str().unwrap().to_string();
         assert_ne!(new_etag, etag);
-        assert_eq!(answer(won).await.0, StatusCode::OK);
-        let (status, lost) = answer(put(&etag, "5").send().await.unwrap()).await;
+        assert_eq!(api.answer(reqwest::Method::PUT, won).await.0, StatusCode::OK);
+        let (status, lost) = api.answer(reqwest::Method::PUT, put(&etag, "5").send().await.unwrap()).await;
         assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{lost}");
         assert_eq!(api.get(&path, &t.read).await.1["item"]["cost"]["amount"], "4.00");
-        assert_eq!(answer(put(&new_etag, "5").send().await.unwrap()).await.0, StatusCode::OK);
-        assert_eq!(answer(put("*", "6").send().await.unwrap()).await.0, StatusCode::OK);
+        assert_eq!(api.answer(reqwest::Method::PUT, put(&new_etag, "5").send().await.unwrap()).await.0, StatusCode::OK);
+        assert_eq!(api.answer(reqwest::Method::PUT, put("*", "6").send().await.unwrap()).await.0, StatusCode::OK);
         // The same figures, same time: still a new version each time it changes.
         let read = api.request(Method::GET, &path, Some(&t.read)).send().await.unwrap();
         let current = read.headers().get("etag").unwrap().to_str().unwrap().to_string();
-        assert_eq!(answer(put(&current, "7").send().await.unwrap()).await.0, StatusCode::OK);
-        assert_eq!(answer(put(&current, "8").send().await.unwrap()).await.0, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(api.answer(reqwest::Method::PUT, put(&current, "7").send().await.unwrap()).await.0, StatusCode::OK);
+        assert_eq!(api.answer(reqwest::Method::PUT, put(&current, "8").send().await.unwrap()).await.0, StatusCode::PRECONDITION_FAILED);
     }
 }
 
@@ -476,7 +578,7 @@ async fn each_token_has_its_own_rate_and_is_told_when_to_come_back() {
     let response = api.request(reqwest::Method::GET, "/api/cost/settings", Some(&a.read)).send().await.unwrap();
     let retry: u64 = response.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=2).contains(&retry), "{retry}");
-    let (status, problem) = answer(response).await;
+    let (status, problem) = api.answer(reqwest::Method::GET, response).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
     // Other tokens are not slowed down by it.
     assert_eq!(api.get("/api/cost/settings", &a.write).await.0, StatusCode::OK);
@@ -514,4 +616,110 @@ async fn health_readiness_and_metrics_answer_without_a_token() {
     assert!(metrics.contains("jarvis_outbox_depth 0"), "{metrics}");
     assert!(!metrics.contains(&t.read), "no token in the metrics");
     let _ = Arc::new(());
+}
+
+on_both_backends! {
+    /// The OpenAPI document describes every route: each operation in it is called here and
+    /// answers with one of its documented successes, its body fitting the schema (as every
+    /// answer in these tests must); anything the document leaves out answers 404 or 405.
+    multi_thread async fn every_route_in_the_openapi_document_answers_as_it_says(db) {
+        use reqwest::Method;
+        // Websites on this machine may be watched (the one added answers nothing: it is down).
+        let probes = jarvis::probe::site::ProbeConfig { allow_private: true, ..Default::default() };
+        let app = db.app_at(NOW).with_net(jarvis::app::Net::new(probes, None));
+        let acme = ws("4242");
+        app.load_demo(&acme, &Actor::Cli).await.unwrap();
+        app.set_schedule(&acme, &Actor::Cli, 987654321098765432, "weekly monday", "09:00").await.unwrap();
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+        let call = |method: Method, path: String, body: Option<Value>| {
+            let api = &api;
+            let token = t.write.clone();
+            async move {
+                let request = api.request(method.clone(), &path, Some(&token));
+                let request = match body {
+                    Some(body) => request.json(&body),
+                    None => request,
+                };
+                let (status, body) = api.answer(method.clone(), request.send().await.unwrap()).await;
+                assert!(status.is_success(), "{method} {path}: {status} {body}");
+                body
+            }
+        };
+
+        for path in ["/healthz", "/readyz", "/metrics", "/api/openapi.json"] {
+            let response = api.request(Method::GET, path, None).send().await.unwrap();
+            assert_eq!(api.answer(Method::GET, response).await.0, StatusCode::OK, "{path}");
+        }
+        for path in ["dashboard", "analysis", "trends", "renewals", "alerts", "records", "budgets", "rates", "settings", "sites", "audit"] {
+            call(Method::GET, format!("/api/cost/{path}"), None).await;
+        }
+        let items = [
+            ("infrastructure", json!({"kind": "cdn", "name": "edge", "cost": "20", "billing_period": "monthly"})),
+            ("ai-providers", json!({"name": "Mistral", "cost": 0, "billing_period": "usage_based", "unit": "request", "unit_price": "0.002"})),
+            ("third-party", json!({"name": "PagerDuty", "cost": "21", "billing_period": "monthly"})),
+            ("packages", json!({"name": "Figma", "cost": "144", "billing_period": "yearly", "features": ["design"]})),
+            ("other", json!({"name": "Snacks", "cost": "9.99", "currency": "EUR", "billing_period": "monthly"})),
+        ];
+        for (collection, body) in items {
+            let added = call(Method::POST, format!("/api/cost/{collection}"), Some(body)).await;
+            let path = format!("/api/cost/{collection}/{}", added["item"]["id"]);
+            call(Method::GET, format!("/api/cost/{collection}"), None).await;
+            call(Method::GET, path.clone(), None).await;
+            call(Method::PUT, path.clone(), Some(json!({"notes": "walked"}))).await;
+            call(Method::DELETE, path.clone(), None).await;
+            call(Method::POST, format!("{path}/restore"), None).await;
+        }
+        let recorded = call(Method::POST, "/api/cost/records".into(), Some(json!({"item": "edge", "amount": "20", "month": "2026-11"}))).await;
+        call(Method::DELETE, format!("/api/cost/records/{}", recorded["id"]), None).await;
+        call(Method::PUT, "/api/cost/budgets/total".into(), Some(json!({"amount": "5000"}))).await;
+        call(Method::DELETE, "/api/cost/budgets/total".into(), None).await;
+        call(Method::POST, "/api/cost/rates".into(), Some(json!({"base": "EUR", "quote": "USD", "rate": "1.08"}))).await;
+        call(Method::PUT, "/api/cost/settings".into(), Some(json!({"expiring_window": 45, "alert_channel": "112233445566778899"}))).await;
+        call(Method::POST, "/api/cost/sites".into(), Some(json!({"url": "http://127.0.0.1:9/health"}))).await;
+        call(Method::POST, "/api/cost/sites/check?site=127.0.0.1".into(), None).await;
+        call(Method::DELETE, "/api/cost/sites/http%3A%2F%2F127.0.0.1%3A9%2Fhealth".into(), None).await;
+        app.evaluate_alerts().await.unwrap();
+        let alerts = call(Method::GET, "/api/cost/alerts".into(), None).await;
+        let key = alerts["alerts"][0]["key"].as_str().expect("the demo has alerts").to_string();
+        call(Method::POST, format!("/api/cost/alerts/{key}/acknowledge"), None).await;
+        call(Method::POST, "/api/cost/report".into(), None).await;
+
+        // Every operation the document names answered with a success.
+        let documented: std::collections::BTreeSet<String> = api.described.document["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| format!("{} {path}", method.to_uppercase())))
+            .collect();
+        let succeeded = api.described.succeeded.lock().unwrap().clone();
+        let missed: Vec<_> = documented.difference(&succeeded).collect();
+        assert!(missed.is_empty(), "documented but not walked: {missed:?}");
+        assert_eq!(documented.len(), 56, "{documented:#?}");
+
+        // The schemas are not a formality: an amount as a JSON number, a missing figure or a
+        // date in another form does not fit.
+        let dashboard = call(Method::GET, "/api/cost/dashboard".into(), None).await;
+        let validator = api.described.validator("GET", "/api/cost/dashboard", 200);
+        assert!(Described::errors(&validator, &dashboard).is_empty());
+        let mut wrong = dashboard.clone();
+        wrong["total_monthly_cost"] = json!(842.64);
+        assert!(!Described::errors(&validator, &wrong).is_empty());
+        let mut wrong = dashboard.clone();
+        wrong.as_object_mut().unwrap().remove("by_category");
+        assert!(!Described::errors(&validator, &wrong).is_empty());
+        let mut wrong = dashboard.clone();
+        wrong["upcoming_renewals"][0]["cost"] = json!({"amount": 12});
+        assert!(!Described::errors(&validator, &wrong).is_empty(), "{:#}", dashboard["upcoming_renewals"]);
+
+        // Methods the document does not give a path are refused.
+        for (method, path) in [(Method::PATCH, "/api/cost/dashboard"), (Method::DELETE, "/api/cost/alerts"), (Method::PUT, "/api/cost/records"), (Method::GET, "/api/cost/report")] {
+            let response = api.request(method.clone(), path, Some(&t.write)).send().await.unwrap();
+            assert_eq!(api.answer(method, response).await.0, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        }
+        // Every answer carries the description of its problems too.
+        let document = &api.described.document;
+        assert!(document["paths"]["/api/cost/dashboard"]["get"]["responses"]["401"]["content"]["application/problem+json"].is_object());
+        assert_eq!(document["components"]["securitySchemes"]["token"]["scheme"], "bearer");
+    }
 }

@@ -85,10 +85,14 @@ impl Bot {
             ..jarvis::discord::Config::new("fake-bot-token".into())
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(jarvis::discord::run(app, config, async move {
+        let mut task = tokio::spawn(jarvis::discord::run(app, config, async move {
             let _ = stopped.await;
         }));
-        fake.wait_ready().await;
+        // A bot that gives up before it connects says why, rather than leaving the wait to time out.
+        tokio::select! {
+            () = fake.wait_ready() => {}
+            ended = &mut task => panic!("the bot ended before it connected: {ended:?}; requests: {:?}", fake.requests()),
+        }
         fake.wait_commands(guild).await;
         Bot { stop: Some(stop), task }
     }

@@ -45,7 +45,7 @@ choice_enum! {
 }
 
 /// Something that needs attention.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     /// Stable while the fact and the crossed threshold stay the same.
     pub key: String,
@@ -62,7 +62,7 @@ pub struct Alert {
 }
 
 /// A free tier or usage limit reading against the billing cycle.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Allowance {
     pub cycle: DateRange,
     pub used: Decimal,
@@ -363,7 +363,7 @@ pub fn scope_amount(month: &MonthSpend, scope: BudgetScope) -> Decimal {
 }
 
 /// A budget checked against this month: spend to date, and the month-end forecast.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct BudgetCheck {
     pub scope: BudgetScope,
     pub budget: Money,
@@ -500,7 +500,7 @@ fn budgets(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
 /// modified z-score 0.6745 (x - median) / MAD. With a MAD of zero (more than half the months the
 /// same), the mean absolute deviation stands in: (x - median) / (1.2533 x meanAD); with that zero
 /// too (a flat history), any rise is infinitely unusual (`z` is `None`).
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Unusual {
     pub median: Decimal,
     pub mad: Decimal,

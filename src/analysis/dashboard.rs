@@ -45,8 +45,13 @@ impl Serialize for BaseAmount {
     }
 }
 
+crate::domain::schema::by_hand!(
+    BaseAmount,
+    crate::domain::schema::decimal("An amount in the base currency (`base_currency`), rounded for display.")
+);
+
 /// One month's total.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct MonthTotal {
     pub month: Month,
     pub cost: BaseAmount,
@@ -57,7 +62,7 @@ pub struct MonthTotal {
 }
 
 /// This month so far and where it is heading.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct MonthToDate {
     pub month: Month,
     pub to_date: Money,
@@ -69,7 +74,7 @@ pub struct MonthToDate {
 }
 
 /// This month's projection against last month's actual spend.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct MonthChange {
     pub previous_month: Month,
     pub previous: Money,
@@ -81,7 +86,7 @@ pub struct MonthChange {
 }
 
 /// A renewal coming up.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct UpcomingRenewal {
     /// The item's name.
     pub item: String,
@@ -97,7 +102,7 @@ pub struct UpcomingRenewal {
 }
 
 /// One provider's line in the status grid.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderRow {
     pub provider: String,
     pub items: usize,
@@ -109,7 +114,7 @@ pub struct ProviderRow {
 }
 
 /// How many alerts of each severity.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AlertCounts {
     pub critical: usize,
     pub warning: usize,
@@ -128,7 +133,7 @@ impl AlertCounts {
 }
 
 /// The dashboard.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub today: NaiveDate,
     pub base_currency: Currency,
@@ -315,7 +320,7 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
 }
 
 /// One month of the trend, with its categories.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct TrendMonth {
     pub month: Month,
     pub cost: Money,
@@ -325,7 +330,7 @@ pub struct TrendMonth {
 }
 
 /// A forecast month.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct ForecastMonth {
     pub month: Month,
     pub expected: Money,
@@ -334,7 +339,7 @@ pub struct ForecastMonth {
 }
 
 /// Trends: actuals, the month so far, and the forecast.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Trends {
     pub base_currency: Currency,
     /// `None` for all spending.

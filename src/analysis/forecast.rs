@@ -15,7 +15,7 @@ use crate::domain::money::AMOUNT_SCALE;
 pub const MIN_MONTHS: usize = 3;
 
 /// One forecast month: the expected total and its 80% prediction interval.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Estimate {
     pub expected: Decimal,
     pub low: Decimal,

@@ -162,6 +162,12 @@ pub struct Text {
     pub args: BTreeMap<&'static str, String>,
 }
 
+// What JSON readers see: views are worded before they are shown (`Renderer::resolve`).
+crate::domain::schema::by_hand!(
+    Text,
+    crate::domain::schema::string("A sentence in the answer's language.", "Renews in 7 days")
+);
+
 /// `text!("alert.renewal.title", item = name, days = 7)`.
 macro_rules! text {
     ($id:literal $(, $key:ident = $value:expr)* $(,)?) => {
@@ -174,7 +180,7 @@ macro_rules! text {
 pub(crate) use text;
 
 /// The item an alert or suggestion is about.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemTag {
     pub id: i64,
     pub name: String,

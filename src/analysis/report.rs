@@ -61,14 +61,14 @@ impl Band {
 }
 
 /// Points taken off a component, and why.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Deduction {
     pub points: u32,
     pub because: Text,
 }
 
 /// One part of the health score.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Component {
     pub id: ComponentId,
     /// Its nominal weight.
@@ -86,7 +86,7 @@ pub struct Component {
 }
 
 /// The overall health.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `None` when every component is unknown (an empty workspace).
     pub score: Option<u32>,
@@ -113,7 +113,7 @@ choice_enum! {
 }
 
 /// A suggestion, with its estimated monthly saving and the arithmetic behind it.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Recommendation {
     pub kind: RecommendationKind,
     pub item: Option<ItemTag>,
@@ -124,13 +124,13 @@ pub struct Recommendation {
 }
 
 /// A critical alert, explained.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Risk {
     pub alert: Alert,
 }
 
 /// The Jarvis report.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub today: chrono::NaiveDate,
     pub base_currency: Currency,

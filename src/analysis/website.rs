@@ -87,7 +87,7 @@ impl SitePart {
 }
 
 /// One part of a site's score.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct PartScore {
     pub part: SitePart,
     pub weight: u32,
@@ -98,7 +98,7 @@ pub struct PartScore {
 }
 
 /// A site's health, for pages and the Jarvis score.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct SiteHealth {
     pub id: i64,
     pub url: String,

@@ -182,7 +182,7 @@ impl Loaded {
 }
 
 /// The alerts, with the workspace's date.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AlertList {
     pub today: NaiveDate,
     pub alerts: Vec<Alert>,
@@ -190,7 +190,7 @@ pub struct AlertList {
 }
 
 /// A page of the renewals coming up.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RenewalList {
     pub today: NaiveDate,
     pub days: u32,
@@ -202,7 +202,7 @@ pub struct RenewalList {
 }
 
 /// A budget as listed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BudgetView {
     pub scope: BudgetScope,
     pub amount: Money,
@@ -216,7 +216,7 @@ impl From<&Budget> for BudgetView {
 }
 
 /// Budgets and how this month is going against them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BudgetList {
     pub today: NaiveDate,
     pub base_currency: Currency,

@@ -208,6 +208,7 @@ impl App {
                 let by = match actor.as_deref() {
                     Some("cli") => " from the command line".to_string(),
                     Some("jarvis") => " by Jarvis".to_string(),
+                    Some(token) if token.starts_with("token:") => format!(" through the API ({token})"),
                     Some(user) => format!(" by Discord user {user}"),
                     None => String::new(),
                 };

@@ -119,7 +119,7 @@ impl FromStr for ItemRef {
 }
 
 /// An item offered while someone types its name.
-#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ItemChoice {
     pub id: i64,
     pub name: String,

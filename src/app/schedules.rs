@@ -13,7 +13,7 @@ use crate::domain::workspace::WorkspaceId;
 use crate::store::StoredSchedule;
 
 /// A schedule as shown.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ScheduleView {
     pub cadence: Cadence,
     /// Local time, HH:MM.
@@ -35,7 +35,7 @@ pub struct DueReport {
 }
 
 /// A report queued to post now, on someone's request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct QueuedReport {
     /// Where it will appear: the report channel if there is a schedule, else where it was asked.
     pub channel_id: u64,

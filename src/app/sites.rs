@@ -55,14 +55,14 @@ const MAX_KEYWORD: usize = 200;
 const KEEP_CHECKS: Duration = Duration::days(90);
 
 /// Sites and their health.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SiteList {
     pub today: chrono::NaiveDate,
     pub sites: Vec<SiteHealth>,
 }
 
 /// A site after a change or a check, with what Jarvis did on its own.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SiteChanged {
     pub site: SiteHealth,
     pub notices: Vec<String>,

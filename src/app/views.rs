@@ -32,6 +32,11 @@ impl Serialize for TypedMoney {
     }
 }
 
+crate::domain::schema::by_hand!(
+    TypedMoney,
+    crate::domain::schema::money("An amount exactly as typed, and its currency.")
+);
+
 /// Serializes stored money exactly, as [`TypedMoney`] does, where the field stays a [`Money`] so
 /// tables still show it rounded.
 fn exact_money<S: serde::Serializer>(money: &Money, s: S) -> Result<S::Ok, S::Error> {
@@ -45,7 +50,7 @@ impl std::fmt::Display for TypedMoney {
 }
 
 /// One item, with everything derived from it as of today.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     pub id: i64,
     /// The public id, for exports, links and the API.
@@ -104,7 +109,7 @@ pub struct ItemView {
 }
 
 /// A usage meter and where it stands.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UsageView {
     pub unit: String,
     pub unit_price: Option<TypedMoney>,
@@ -202,7 +207,7 @@ impl ItemView {
 }
 
 /// Monthly totals in the base currency.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TotalsView {
     pub total_monthly_cost: Money,
     /// Category name -> monthly total, every category present.
@@ -229,7 +234,7 @@ impl From<&Totals> for TotalsView {
 }
 
 /// A page of a workspace's items with the totals of every item matching the filter.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemList {
     pub workspace: WorkspaceId,
     pub today: NaiveDate,
@@ -246,7 +251,7 @@ pub struct ItemList {
 }
 
 /// One item in full, with its recent cost history.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemDetail {
     pub item: ItemView,
     pub history: Vec<CostView>,
@@ -254,7 +259,7 @@ pub struct ItemDetail {
 }
 
 /// The result of adding or editing an item.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemChanged {
     pub item: ItemView,
     /// What Jarvis adjusted on its own, e.g. a past renewal date moved forward.
@@ -262,7 +267,7 @@ pub struct ItemChanged {
 }
 
 /// One cost record, with its item's name.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CostView {
     pub id: i64,
     /// The public id, for exports, links and the API.
@@ -310,7 +315,7 @@ impl CostView {
 }
 
 /// A page of cost history, with the total of every record matching, in the base currency.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CostHistory {
     pub base_currency: Currency,
     /// The item asked about (its id), when only one item's records were.
@@ -333,7 +338,7 @@ pub struct CostHistory {
 }
 
 /// Amounts a total leaves out because no exchange rate converts them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LeftOut {
     /// Their sum in their own currency (their share within the days asked about).
     pub amount: Money,
@@ -344,21 +349,21 @@ pub struct LeftOut {
 }
 
 /// A page of the audit log, newest first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditLog {
     pub entries: Vec<crate::store::AuditRecord>,
     pub paging: PageInfo,
 }
 
 /// The settings and the exchange rates.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SettingsPage {
     pub settings: SettingsView,
     pub rates: Vec<RateView>,
 }
 
 /// A workspace's settings, and what they mean today.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SettingsView {
     pub workspace: WorkspaceId,
     #[serde(flatten)]
@@ -368,7 +373,7 @@ pub struct SettingsView {
 }
 
 /// An exchange rate as shown.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RateView {
     pub base: Currency,
     pub quote: Currency,

@@ -41,7 +41,7 @@ impl fmt::Display for Actor {
 }
 
 /// One change, with the entity before and after (as JSON), written in the same transaction.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// What happened, e.g. `item.add`, `rate.set`, `renewal.charge`.
     pub action: &'static str,

@@ -56,6 +56,8 @@ impl Serialize for BudgetScope {
     }
 }
 
+crate::domain::schema::by_hand!(BudgetScope, crate::domain::schema::string("`total` or a category.", "total"));
+
 /// Percentages of a budget that raise alerts, ascending, e.g. 80 and 100.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Thresholds(Vec<u32>);
@@ -101,8 +103,13 @@ impl Serialize for Thresholds {
     }
 }
 
+crate::domain::schema::by_hand!(
+    Thresholds,
+    crate::domain::schema::whole_numbers("Percentages of the budget that alert, ascending.")
+);
+
 /// A monthly budget. Zero is allowed: any spending in its scope is then over budget.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Budget {
     pub scope: BudgetScope,
     pub amount: Money,

@@ -142,6 +142,8 @@ impl Serialize for Month {
     }
 }
 
+crate::domain::schema::by_hand!(Month, crate::domain::schema::string("A month, YYYY-MM.", "2026-11"));
+
 impl<'de> Deserialize<'de> for Month {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
@@ -149,7 +151,7 @@ impl<'de> Deserialize<'de> for Month {
 }
 
 /// An inclusive range of days.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DateRange {
     pub start: NaiveDate,
     pub end: NaiveDate,

@@ -46,7 +46,7 @@ impl CostSource {
 }
 
 /// The usage behind a charge, kept with the record so history explains itself.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UsageSnapshot {
     pub unit: String,
     pub used: Decimal,

@@ -190,7 +190,7 @@ choice_enum! {
 
 /// The next renewal (or expiry, for items that do not auto-renew) and the day of month that
 /// renewals are anchored to, so Jan 31 monthly renewals come back to the 31st after February.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Renewal {
     pub date: NaiveDate,
     pub anchor_day: u32,
@@ -221,7 +221,7 @@ impl Renewal {
 /// count for the cycle, as read off its dashboard), what is free and what each further unit costs
 /// (in the item's currency). Only usage-based items have a unit price; on other items the meter
 /// tracks a quota.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Usage {
     /// What is counted: `request`, `GB`, `1M tokens`.
     pub unit: Label,
@@ -246,7 +246,7 @@ pub struct Usage {
 }
 
 /// A finished cycle's last reading.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CycleReading {
     /// Units used by `read_on`.
     pub used: Decimal,
@@ -294,7 +294,7 @@ pub enum Details {
 }
 
 /// The stored (JSON) form of [`Details`]; the kind is stored beside it.
-#[derive(Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DetailsRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -516,7 +516,7 @@ impl ItemChanges {
 }
 
 /// What a successful change did besides the obvious, worth telling the user.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Adjustment(pub String);
 
 fn not_for(field: &str, kind: Kind, applies_to: &str) -> UserError {

@@ -17,6 +17,7 @@ pub mod page;
 pub mod rates;
 pub mod rollup;
 pub mod schedule;
+pub mod schema;
 pub mod site;
 pub mod summary;
 pub mod text;

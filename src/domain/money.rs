@@ -91,6 +91,8 @@ impl Serialize for Currency {
     }
 }
 
+crate::domain::schema::by_hand!(Currency, crate::domain::schema::string("An ISO 4217 currency code.", "USD"));
+
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let code = String::deserialize(d)?;
@@ -147,6 +149,11 @@ impl Serialize for Money {
         st.end()
     }
 }
+
+crate::domain::schema::by_hand!(
+    Money,
+    crate::domain::schema::money("An amount, rounded to the currency's minor units, and its currency.")
+);
 
 /// Rounds half-to-even to the currency's minor units.
 pub fn round_for_display(amount: Decimal, currency: Currency) -> Decimal {

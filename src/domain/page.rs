@@ -152,7 +152,7 @@ fn bad_size(input: &str) -> UserError {
 }
 
 /// Where a page falls: what every paged list carries (`--json` shows it as `paging`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct PageInfo {
     /// This page's number, from 1.
     pub page: u32,

@@ -11,7 +11,7 @@ use super::calendar::DateRange;
 use super::money::{Currency, Money};
 
 /// `1 base = rate quote` from `date` on, e.g. 1 USD = 35.2 THB.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct ExchangeRate {
     pub base: Currency,
     pub quote: Currency,
@@ -23,7 +23,7 @@ pub struct ExchangeRate {
 /// out pay for (`first` to `last`), and the pair's earliest rate, when there is one (dated after
 /// the first of those days: a rate is only used from its date on). Data, not words: each front end
 /// says it in its language with its own command to fix it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, utoipa::ToSchema)]
 pub struct MissingRate {
     pub from: Currency,
     pub to: Currency,

@@ -64,6 +64,11 @@ impl Serialize for Cadence {
     }
 }
 
+crate::domain::schema::by_hand!(
+    Cadence,
+    crate::domain::schema::string("How often the report is posted.", "weekly on monday")
+);
+
 fn full_weekday(day: Weekday) -> &'static str {
     match day {
         Weekday::Mon => "monday",
@@ -83,7 +88,7 @@ pub fn parse_time(input: &str) -> Result<NaiveTime, UserError> {
 }
 
 /// A report schedule.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Schedule {
     pub cadence: Cadence,
     /// Local time in the workspace's timezone.

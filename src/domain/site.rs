@@ -11,7 +11,7 @@ use super::choice::choice_enum;
 use super::error::UserError;
 
 /// What one check of a site found. Stored as JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Probe {
     /// The URL as asked.
     pub url: String,
@@ -33,7 +33,7 @@ pub struct Probe {
 }
 
 /// Whether the keyword was found in the first first MiB of the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeywordCheck {
     Found,
@@ -43,7 +43,7 @@ pub enum KeywordCheck {
 }
 
 /// The server certificate as an ordinary client would judge it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TlsCheck {
     /// What a browser would object to; `None` when the certificate is valid for the host.
     pub problem: Option<TlsProblem>,
@@ -56,7 +56,7 @@ pub struct TlsCheck {
 }
 
 /// Why a certificate is not valid for the site.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum TlsProblem {
     Expired,
@@ -72,7 +72,7 @@ pub enum TlsProblem {
 }
 
 /// Why a check got no answer from the site.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum Failure {
     /// The policy forbids the address; `reason` names it and says how to allow it.
@@ -119,7 +119,7 @@ impl Failure {
 }
 
 /// Why a check counts as failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckFailure {
     NoAnswer(Failure),
@@ -158,7 +158,7 @@ choice_enum! {
 }
 
 /// How many checks in a row change a site's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Hysteresis {
     /// Consecutive failures before a site is down.
     pub down_after: u32,
@@ -173,7 +173,7 @@ impl Default for Hysteresis {
 }
 
 /// A site's state and the run of checks behind it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Streak {
     pub state: SiteState,
     /// Consecutive failed checks (0 after a success).
@@ -209,7 +209,7 @@ impl Streak {
 }
 
 /// Checks in a window and how many succeeded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Uptime {
     pub checks: u32,
     pub ok: u32,
@@ -290,7 +290,7 @@ pub fn domain_items<'a>(
 }
 
 /// What the registry says about a domain (RDAP).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Registration {
     /// The registrable domain, lower case.
     pub domain: String,
@@ -328,7 +328,7 @@ impl Registration {
 }
 
 /// The outcome of looking a domain up, as remembered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Lookup {
     Found(Registration),
@@ -358,7 +358,7 @@ impl Lookup {
 }
 
 /// A domain's remembered lookup.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DomainLookup {
     pub domain: String,
     pub looked_up_at: DateTime<Utc>,
@@ -386,7 +386,7 @@ pub fn lookup_due(last: Option<&DomainLookup>, ledger_date: Option<NaiveDate>, n
 }
 
 /// A monitored website.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     /// Public id (a UUID v7): what exports, links and the API name it by.

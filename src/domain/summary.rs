@@ -23,7 +23,7 @@ use super::rates::{MissingRate, RateBook, dedup_missing};
 pub const PACE_MIN_DAYS: u32 = 7;
 
 /// How an item's run-rate was worked out.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 #[serde(tag = "basis", rename_all = "snake_case")]
 pub enum RunRateBasis {
     /// The price per billing cycle, per month (one-time purchases: zero).
@@ -247,7 +247,7 @@ pub struct ItemMonthly {
 }
 
 /// The run-rate totals.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     pub base_currency: Currency,
     /// Sum of billable items' run-rates, in the base currency.

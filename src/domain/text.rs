@@ -260,7 +260,7 @@ fn truncate_for_message(text: &str) -> String {
 /// An item's name: 1-100 characters, trimmed, no control or invisible characters, no blank
 /// look-alikes, not starting with a combining mark. Unique per workspace and kind, compared through
 /// [`ItemName::key`].
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct ItemName(String);
 
@@ -315,7 +315,7 @@ impl std::str::FromStr for ItemName {
 
 /// A short single-line text such as a provider, registrar, unit or feature: 1-100 characters,
 /// with the same character rules as [`ItemName`].
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Label(String);
 
@@ -356,7 +356,7 @@ impl fmt::Debug for Label {
 
 /// Free-form notes: up to 1000 characters; line breaks, tabs and any kind of space allowed, and the
 /// zero-width joiners and variation selectors emoji need; other invisible characters are refused.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Notes(String);
 

@@ -18,7 +18,7 @@ pub const LOCAL_WORKSPACE: &str = "local";
 
 /// A workspace id: a Discord guild id, or a local name such as `local` or `demo`
 /// (1-64 letters, digits, `-` or `_`).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct WorkspaceId(String);
 
@@ -115,6 +115,8 @@ impl Serialize for Timezone {
     }
 }
 
+crate::domain::schema::by_hand!(Timezone, crate::domain::schema::string("An IANA time zone.", "Asia/Bangkok"));
+
 /// Days before a renewal at which alerts fire, largest first, e.g. 30, 7 and 1. A lead time of 0
 /// fires on the renewal day itself.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -164,11 +166,16 @@ impl Serialize for LeadTimes {
     }
 }
 
+crate::domain::schema::by_hand!(
+    LeadTimes,
+    crate::domain::schema::whole_numbers("Days before a renewal at which alerts fire, largest first.")
+);
+
 /// Longest "expiring soon" window, in days.
 pub const MAX_WINDOW_DAYS: u32 = 366;
 
 /// A workspace's settings.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 pub struct Settings {
     /// Totals and budgets are in this currency.
     pub base_currency: Currency,
@@ -192,7 +199,7 @@ pub struct Settings {
 }
 
 /// A Discord role id (a snowflake), typed as digits or as a role mention `<@&123>`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct RoleId(pub u64);
 

@@ -255,6 +255,18 @@ fn without_position(error: &serde_json::Error) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Number(pub String);
 
+impl utoipa::PartialSchema for Number {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Number, Type::String]))
+            .description(Some("An exact decimal: a JSON number (`12.50`, `8e-7`) read from its text, never through a float, or the same as a string (`\"12.50\"`)."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Number {}
+
 impl<'de> Deserialize<'de> for Number {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Number, D::Error> {
         use serde::de::Error as _;
@@ -295,7 +307,7 @@ pub fn item_ref(text: &str) -> crate::app::ItemRef {
 
 /// Whole numbers (lead times in days, alert thresholds in percent) as a JSON array (`[30, 7]`)
 /// or as the text the CLI takes (`"30,7"`), for the field's own parser.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum WholeNumbers {
     List(Vec<u32>),

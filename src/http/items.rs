@@ -2,16 +2,15 @@
 //! `/api/cost/ai-providers`, `/api/cost/third-party`, `/api/cost/packages`, `/api/cost/other`.
 //! Each lists, adds, shows, changes (`PUT`, with `If-Match`), removes and restores its items.
 
-use axum::Router;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::extract::{
     Caller, IdempotencyKey, IfMatch, Json, Lang, Number, Paging, WholeNumbers, Writer, item_ref, present,
 };
+use super::openapi::{Op, Routes, choice};
 use super::problem::Problem;
 use super::{Answer, Api, view};
 use crate::app::{ItemFilter, ItemForm, ItemRef};
@@ -71,28 +70,71 @@ impl Collection {
     }
 }
 
-pub fn routes() -> Router<Api> {
-    let mut router = Router::new();
+/// Every collection's routes.
+pub fn routes(mut routes: Routes) -> Routes {
+    use crate::app::views::{ItemChanged, ItemDetail, ItemList, ItemView};
     for collection in COLLECTIONS {
         let c = collection;
-        router = router
+        let (list_path, item_path) = (format!("/api/cost/{}", c.path), format!("/api/cost/{}/{{id}}", c.path));
+        let kinds = c.kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>();
+        let what = c.category.as_str();
+        let id = "The item's id (a number), its UUID, or its name.";
+        let mut list = Op::get(&format!("List the {what} items"))
+            .tag(c.path)
+            .query(
+                "status",
+                "Only items in this status.",
+                choice(&Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+            )
+            .paged()
+            .query(
+                "lang",
+                "`en` or `th` for the worded fields (else Accept-Language, else the workspace's language).",
+                choice(&["en", "th"]),
+            )
+            .answers::<ItemList>(200, "A page of items, as `jarvis item list --json` shows it.");
+        let mut add = Op::post(&format!("Add a {what} item"))
+            .tag(c.path)
+            .idempotent()
+            .body::<ItemBody>("The item's fields, named as a GET shows them.")
+            .answers::<ItemChanged>(201, "The item as added.")
+            .etag();
+        if kinds.len() > 1 {
+            list = list.query("kind", "Only items of this kind.", choice(&kinds));
+            add = add.describe(&format!("`kind` is required: one of {}.", kinds.join(", ")));
+        }
+        routes = routes
+            .route(&list_path, list, move |api, caller, lang, paging, uri| list_items(c, api, caller, lang, paging, uri))
+            .route(&list_path, add, move |api, writer, lang, key, uri, body| add_item(c, api, writer, lang, key, uri, body))
             .route(
-                &format!("/api/cost/{}", c.path),
-                get(move |api, caller, lang, paging, uri| list(c, api, caller, lang, paging, uri))
-                    .post(move |api, writer, lang, key, uri, body| add(c, api, writer, lang, key, uri, body)),
+                &item_path,
+                Op::get(&format!("Show a {what} item")).tag(c.path).path("id", id).answers::<ItemDetail>(200, "The item with its costs and history.").etag(),
+                move |api, caller, lang, id| show(c, api, caller, lang, id),
             )
             .route(
-                &format!("/api/cost/{}/{{id}}", c.path),
-                get(move |api, caller, lang, id| show(c, api, caller, lang, id))
-                    .put(move |api, writer, lang, if_match, id, body| edit(c, api, writer, lang, if_match, id, body))
-                    .delete(move |api, writer, lang, id| remove(c, api, writer, lang, id)),
+                &item_path,
+                Op::put(&format!("Change a {what} item"))
+                    .tag(c.path)
+                    .path("id", id)
+                    .header("If-Match", "The `ETag` of the version read: the change is refused (412) if the item changed since. `*` or none: change whatever is there.")
+                    .body::<ItemBody>("The fields to change; absent ones stay, `null` empties one that may be empty.")
+                    .answers::<ItemChanged>(200, "The item as changed.")
+                    .etag()
+                    .problems(&[409, 412]),
+                move |api, writer, lang, if_match, id, body| edit(c, api, writer, lang, if_match, id, body),
+            )
+            .route(
+                &item_path,
+                Op::delete(&format!("Remove a {what} item")).tag(c.path).path("id", id).describe("Its costs are kept; `restore` brings it back.").answers::<ItemView>(200, "The item as removed."),
+                move |api, writer, lang, id| remove(c, api, writer, lang, id),
             )
             .route(
                 &format!("/api/cost/{}/{{id}}/restore", c.path),
-                post(move |api, writer, lang, id| restore(c, api, writer, lang, id)),
+                Op::post(&format!("Restore a removed {what} item")).tag(c.path).path("id", id).answers::<ItemView>(200, "The item as restored.").problems(&[409]),
+                move |api, writer, lang, id| restore(c, api, writer, lang, id),
             );
     }
-    router
+    routes
 }
 
 /// The query of an item list.
@@ -111,7 +153,7 @@ fn list_filter(collection: Collection, uri: &axum::http::Uri) -> Result<ItemFilt
     Ok(filter)
 }
 
-async fn list(
+async fn list_items(
     collection: Collection,
     State(api): State<Api>,
     caller: Caller,
@@ -138,7 +180,7 @@ async fn show(
     Ok(Answer::ok(view(lang, &detail)).with_etag(&etag))
 }
 
-async fn add(
+async fn add_item(
     collection: Collection,
     State(api): State<Api>,
     Writer(caller): Writer,
@@ -217,7 +259,7 @@ async fn restore(
 
 /// An item's fields in a request body, named as a GET shows them. Absent fields are left alone;
 /// `null` clears a field that may be empty.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
     /// Only when adding to a collection of several kinds (`infrastructure`).

@@ -4,14 +4,13 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{Method, Uri};
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, IdempotencyKey, Json, Lang, Number, Paging, WholeNumbers, Writer, item_ref};
+use super::openapi::{Op, Routes, choice, integer, string};
 use super::problem::Problem;
 use super::{Answer, Api, view};
 use crate::app::{AlertAction, CostInput, CostPeriod, ItemRef, MAX_TREND_MONTHS};
@@ -23,25 +22,231 @@ use crate::domain::money::{Currency, NumberRule};
 use crate::domain::text::Notes;
 use crate::domain::workspace::SettingKey;
 
-pub fn routes() -> Router<Api> {
-    Router::new()
-        .route("/api/cost/dashboard", get(dashboard))
-        .route("/api/cost/analysis", get(analysis))
-        .route("/api/cost/trends", get(trends))
-        .route("/api/cost/renewals", get(renewals))
-        .route("/api/cost/alerts", get(alerts))
-        .route("/api/cost/alerts/{family}/{action}", post(act_on_alert))
-        .route("/api/cost/records", get(cost_history).post(record_cost))
-        .route("/api/cost/records/{id}", delete(remove_cost))
-        .route("/api/cost/budgets", get(budgets))
-        .route("/api/cost/budgets/{scope}", put(set_budget).delete(remove_budget))
-        .route("/api/cost/rates", get(rates).post(set_rate))
-        .route("/api/cost/settings", get(settings).put(set_settings))
-        .route("/api/cost/sites", get(sites).post(add_site))
-        .route("/api/cost/sites/check", post(check_sites))
-        .route("/api/cost/sites/{site}", delete(remove_site))
-        .route("/api/cost/report", post(post_report))
-        .route("/api/cost/audit", get(audit))
+pub fn routes(routes: Routes) -> Routes {
+    use crate::analysis::dashboard::{Dashboard, Trends};
+    use crate::analysis::report::Report;
+    use crate::analysis::website::SiteHealth;
+    use crate::app::views::{AuditLog, CostHistory, CostView, RateView, SettingsView};
+    use crate::app::{AlertList, BudgetList, BudgetView, RenewalList, SiteChanged, SiteList};
+    let lang = "`en` or `th` for the worded fields (else Accept-Language, else the workspace's language).";
+    let languages = || choice(&["en", "th"]);
+    let days = |_: &str| integer(1, 366);
+    routes
+        .route(
+            "/api/cost/dashboard",
+            Op::get("The cost dashboard")
+                .tag("analysis")
+                .describe("The design's Cost Summary at the top level (`total_monthly_cost`, `by_category`, `trends`, `upcoming_renewals`), with everything `jarvis dashboard --json` shows.")
+                .query("days", "Renewals coming up within this many days (default 30).", days("days"))
+                .query("lang", lang, languages())
+                .answers::<Dashboard>(200, "The dashboard."),
+            dashboard,
+        )
+        .route(
+            "/api/cost/analysis",
+            Op::get("Jarvis's analysis")
+                .tag("analysis")
+                .describe("The health score with its parts, cost efficiency, recommendations with what they save, risks, website and domain health: the report `jarvis report --json` shows.")
+                .query("lang", lang, languages())
+                .answers::<Report>(200, "The analysis."),
+            analysis,
+        )
+        .route(
+            "/api/cost/trends",
+            Op::get("Cost trends")
+                .tag("analysis")
+                .query("months", "Months to show (default 12).", integer(1, i64::from(MAX_TREND_MONTHS)))
+                .query("category", "Only this category.", choice(&Category::names()))
+                .query("lang", lang, languages())
+                .answers::<Trends>(200, "Spend by month, with projections."),
+            trends,
+        )
+        .route(
+            "/api/cost/renewals",
+            Op::get("Renewals coming up")
+                .tag("analysis")
+                .query("days", "Within this many days (default 30).", days("days"))
+                .paged()
+                .query("lang", lang, languages())
+                .answers::<RenewalList>(200, "A page of renewals, soonest first."),
+            renewals,
+        )
+        .route(
+            "/api/cost/alerts",
+            Op::get("Cost alerts")
+                .tag("alerts")
+                .query("lang", lang, languages())
+                .answers::<AlertList>(200, "The alerts open now."),
+            alerts,
+        )
+        .route(
+            "/api/cost/alerts/{key}/{action}",
+            Op::post("Acknowledge, snooze or mark renewed an alert")
+                .tag("alerts")
+                .describe("What the buttons on an alert ping do, to the alert with this key (`key` in `GET /api/cost/alerts`) and the alerts it escalates into. Only an alert already posted in Discord can be acted on (409 otherwise).")
+                .path("key", "The alert's `key`.")
+                .path("action", "`acknowledge`, `snooze` or `renewed`.")
+                .query("lang", lang, languages())
+                .answers::<AlertDone>(200, "What was done.")
+                .problems(&[409]),
+            act_on_alert,
+        )
+        .route(
+            "/api/cost/records",
+            Op::get("Cost history")
+                .tag("records")
+                .query("item", "Only this item's records (its id, UUID or name).", string())
+                .query("from", "Records paying for days from this date (YYYY-MM-DD).", string())
+                .query("to", "Records paying for days up to this date (YYYY-MM-DD).", string())
+                .paged()
+                .query("lang", lang, languages())
+                .answers::<CostHistory>(200, "A page of cost records, latest first."),
+            cost_history,
+        )
+        .route(
+            "/api/cost/records",
+            Op::post("Record a cost")
+                .tag("records")
+                .idempotent()
+                .query("lang", lang, languages())
+                .body::<CostBody>("What was paid, for which item and which days.")
+                .answers::<CostView>(201, "The record.")
+                .problems(&[404, 409]),
+            record_cost,
+        )
+        .route(
+            "/api/cost/records/{id}",
+            Op::delete("Remove a cost record")
+                .tag("records")
+                .path("id", "The record's id (`id` in the cost history).")
+                .query("lang", lang, languages())
+                .answers::<CostView>(200, "The record as removed."),
+            remove_cost,
+        )
+        .route(
+            "/api/cost/budgets",
+            Op::get("Budgets").tag("budgets").query("lang", lang, languages()).answers::<BudgetList>(200, "The budgets, with what is spent and forecast."),
+            budgets,
+        )
+        .route(
+            "/api/cost/budgets/{scope}",
+            Op::put("Set a monthly budget")
+                .tag("budgets")
+                .path("scope", "`total` or a category (`infrastructure`, `ai_services`, `third_party`, `packages`, `other`).")
+                .query("lang", lang, languages())
+                .body::<BudgetBody>("The amount and the thresholds that alert.")
+                .answers::<BudgetView>(200, "The budget as set."),
+            set_budget,
+        )
+        .route(
+            "/api/cost/budgets/{scope}",
+            Op::delete("Remove a budget")
+                .tag("budgets")
+                .path("scope", "`total` or a category.")
+                .query("lang", lang, languages())
+                .answers::<BudgetView>(200, "The budget as removed."),
+            remove_budget,
+        )
+        .route("/api/cost/rates", Op::get("Exchange rates").tag("rates").answers::<RateList>(200, "The rates set."), rates)
+        .route(
+            "/api/cost/rates",
+            Op::post("Set an exchange rate")
+                .tag("rates")
+                .idempotent()
+                .body::<RateBody>("`1 base = rate quote`, from `date` on.")
+                .answers::<RateView>(201, "The rate as set."),
+            set_rate,
+        )
+        .route("/api/cost/settings", Op::get("Settings").tag("settings").answers::<SettingsView>(200, "The workspace's settings."), settings)
+        .route(
+            "/api/cost/settings",
+            Op::put("Change settings")
+                .tag("settings")
+                .describe("Several at once, all or none: `{\"currency\": \"EUR\", \"timezone\": \"Europe/Paris\"}`. Values are written as `jarvis settings set` takes them; `null` resets one.")
+                .body_schema("Setting names and their new values.", settings_body())
+                .answers::<SettingsView>(200, "The settings as changed."),
+            set_settings,
+        )
+        .route("/api/cost/sites", Op::get("Websites").tag("sites").query("lang", lang, languages()).answers::<SiteList>(200, "The websites watched, with uptime and certificates."), sites)
+        .route(
+            "/api/cost/sites",
+            Op::post("Watch a website")
+                .tag("sites")
+                .idempotent()
+                .query("lang", lang, languages())
+                .body::<SiteBody>("The site to check.")
+                .answers::<SiteChanged>(201, "The site as added.")
+                .problems(&[409]),
+            add_site,
+        )
+        .route(
+            "/api/cost/sites/check",
+            Op::post("Check websites now")
+                .tag("sites")
+                .query("site", "Only this site (its URL or host).", string())
+                .query("lang", lang, languages())
+                .answers::<SiteList>(200, "The websites after the check.")
+                .problems(&[404]),
+            check_sites,
+        )
+        .route(
+            "/api/cost/sites/{site}",
+            Op::delete("Stop watching a website")
+                .tag("sites")
+                .path("site", "The site's URL or host.")
+                .query("lang", lang, languages())
+                .answers::<SiteHealth>(200, "The site as removed."),
+            remove_site,
+        )
+        .route(
+            "/api/cost/report",
+            Op::post("Post the health report now")
+                .tag("analysis")
+                .describe("Queues the report for the workspace's report channel in Discord; the bot posts it.")
+                .answers::<QueuedAnswer>(202, "Queued.")
+                .problems(&[409]),
+            post_report,
+        )
+        .route(
+            "/api/cost/audit",
+            Op::get("The audit log").tag("audit").paged().query("lang", lang, languages()).answers::<AuditLog>(200, "A page of the audit log, latest first."),
+            audit,
+        )
+}
+
+/// What was done to an alert.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertDone {
+    /// The alert's key, as asked.
+    pub alert: String,
+    /// `acknowledge`, `snooze` or `renewed`.
+    pub action: &'static str,
+    /// What was done, in a sentence.
+    pub result: String,
+}
+
+/// The exchange rates set.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RateList {
+    pub rates: Vec<crate::app::views::RateView>,
+}
+
+/// A report queued for Discord.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueuedAnswer {
+    pub queued: bool,
+    /// The report channel's id.
+    pub channel_id: String,
+}
+
+/// `PUT /api/cost/settings`'s body: setting names and values.
+fn settings_body() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder};
+    let mut body = ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Object);
+    for key in SettingKey::names() {
+        body = body.property(key, utoipa::openapi::schema::Schema::default());
+    }
+    body.additional_properties(Some(AdditionalProperties::FreeForm(false))).min_properties(Some(1)).build()
 }
 
 /// A request's query parameters (the last of a repeated one).
@@ -144,11 +349,13 @@ async fn act_on_alert(
     let lang = api.language(&caller, lang).await?;
     let done = api.app.act_on_alert(caller.workspace(), &caller.actor(), &family, action).await?;
     let text = crate::render::Renderer::get(lang, crate::render::Flavor::Plain).text(&done);
-    Ok(Answer::ok(serde_json::json!({ "alert": key, "action": action.as_str(), "result": text })))
+    Ok(Answer::ok(
+        serde_json::to_value(AlertDone { alert: key, action: action.as_str(), result: text }).unwrap_or_default(),
+    ))
 }
 
 /// An item named in a body: its id (a number), UUID or name.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ItemName {
     Id(i64),
@@ -165,7 +372,7 @@ impl ItemName {
 }
 
 /// A cost record to add.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CostBody {
     pub item: ItemName,
@@ -285,7 +492,7 @@ async fn budgets(State(api): State<Api>, caller: Caller, lang: Lang) -> Result<A
 }
 
 /// A monthly budget.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetBody {
     pub amount: Number,
@@ -328,11 +535,13 @@ async fn remove_budget(
 }
 
 async fn rates(State(api): State<Api>, caller: Caller) -> Result<Answer, Problem> {
-    Ok(Answer::ok(serde_json::json!({ "rates": api.app.list_rates(caller.workspace()).await? })))
+    Ok(Answer::ok(
+        serde_json::to_value(RateList { rates: api.app.list_rates(caller.workspace()).await? }).unwrap_or_default(),
+    ))
 }
 
 /// An exchange rate: `1 base = rate quote` from `date` (default today) on.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateBody {
     pub base: String,
@@ -411,7 +620,7 @@ async fn sites(State(api): State<Api>, caller: Caller, lang: Lang) -> Result<Ans
 }
 
 /// A website to watch.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteBody {
     pub url: String,
@@ -474,7 +683,10 @@ async fn post_report(State(api): State<Api>, Writer(caller): Writer) -> Result<A
     let queued = api.app.queue_report(caller.workspace(), &caller.actor(), schedule.channel_id).await?;
     Ok(Answer {
         status: 202,
-        ..Answer::ok(serde_json::json!({ "queued": true, "channel_id": queued.channel_id.to_string() }))
+        ..Answer::ok(
+            serde_json::to_value(QueuedAnswer { queued: true, channel_id: queued.channel_id.to_string() })
+                .unwrap_or_default(),
+        )
     })
 }
 

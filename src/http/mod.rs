@@ -15,6 +15,7 @@
 mod extract;
 mod items;
 mod ledger;
+mod openapi;
 mod problem;
 
 use std::net::SocketAddr;
@@ -27,7 +28,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
@@ -35,6 +35,7 @@ use crate::app::{App, AppError, Earlier, RequestKey};
 use crate::domain::workspace::Language;
 use crate::render::{Flavor, Renderer};
 use extract::{Caller, IdempotencyKey};
+use openapi::{Op, Routes};
 pub use problem::Problem;
 
 /// How the API server runs.
@@ -112,6 +113,55 @@ impl Server {
     }
 }
 
+/// Every route, with its description.
+fn routes() -> Routes {
+    let routes = Routes::new()
+        .route(
+            "/healthz",
+            Op::get("Alive").public().tag("service").answers_text(200, "The process answers: `ok`.", "text/plain"),
+            healthz,
+        )
+        .route(
+            "/readyz",
+            Op::get("Ready")
+                .public()
+                .tag("service")
+                .answers_text(200, "The ledger answers too: `ready`.", "text/plain")
+                .answers_text(503, "The ledger does not answer.", "text/plain"),
+            readyz,
+        )
+        .route(
+            "/metrics",
+            Op::get("Prometheus metrics")
+                .public()
+                .tag("service")
+                .describe("Requests by method, route and status; latencies by route; the outbox's depth.")
+                .answers_text(200, "OpenMetrics text.", "application/openmetrics-text"),
+            metrics,
+        )
+        .route(
+            "/api/openapi.json",
+            Op::get("This document").public().tag("service").answers_schema(
+                200,
+                "The OpenAPI 3.1 document of this API.",
+                utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Object),
+            ),
+            openapi_json,
+        );
+    ledger::routes(items::routes(routes))
+}
+
+/// The OpenAPI 3.1 document describing every route, as JSON.
+pub fn openapi() -> &'static str {
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| routes().finish().1.to_pretty_json().expect("the OpenAPI document serializes"));
+    &DOCUMENT
+}
+
+async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi()).into_response()
+}
+
 /// Every route, with its middleware.
 pub fn router(app: App, options: Options) -> Router {
     let api = Api {
@@ -120,12 +170,9 @@ pub fn router(app: App, options: Options) -> Router {
         options: Arc::new(options),
         metrics: Arc::new(Metrics::new()),
     };
-    Router::new()
-        .merge(items::routes())
-        .merge(ledger::routes())
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+    routes()
+        .finish()
+        .0
         .route_layer(middleware::from_fn_with_state(api.clone(), observe))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -162,7 +209,7 @@ async fn observe(State(api): State<Api>, matched: Option<MatchedPath>, request: 
 }
 
 async fn not_found(request: Request) -> Problem {
-    Problem::not_found(format!("There is no {} here; README's \"HTTP API\" lists the routes", request.uri().path()))
+    Problem::not_found(format!("There is no {} here; /api/openapi.json describes every route", request.uri().path()))
 }
 
 async fn method_not_allowed(request: Request) -> Problem {
@@ -171,7 +218,7 @@ async fn method_not_allowed(request: Request) -> Problem {
         "method-not-allowed",
         "Method not allowed",
         format!(
-            "{} does not take {}; README's \"HTTP API\" lists what each route takes",
+            "{} does not take {}; /api/openapi.json says what each route takes",
             request.uri().path(),
             request.method()
         ),

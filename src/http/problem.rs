@@ -9,7 +9,7 @@ use crate::app::AppError;
 use crate::domain::UserError;
 
 /// One problem, as the client sees it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// `urn:jarvis:problem:<slug>`: stable, for programs to branch on.
     #[serde(rename = "type")]
@@ -29,9 +29,11 @@ pub struct Problem {
     pub error_id: Option<String>,
     /// Seconds to wait before trying again (also the `Retry-After` header).
     #[serde(skip)]
+    #[schema(ignore)]
     pub retry_after: Option<u64>,
     /// Added to the response: `WWW-Authenticate` on a 401.
     #[serde(skip)]
+    #[schema(ignore)]
     pub authenticate: bool,
 }
 

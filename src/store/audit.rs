@@ -10,7 +10,7 @@ use crate::domain::audit::{Actor, Change};
 use crate::domain::workspace::WorkspaceId;
 
 /// A stored audit entry.
-#[derive(Clone, PartialEq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: DateTime<Utc>,

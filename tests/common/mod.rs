@@ -61,6 +61,7 @@ impl TestDb {
 
     /// A ledger on `backend` (see [`TestDb::postgres`] for `None`).
     pub async fn on(backend: Backend) -> Option<TestDb> {
+        logs();
         match backend {
             Backend::Sqlite => Some(TestDb::sqlite().await),
             Backend::Postgres => TestDb::postgres().await,
@@ -117,6 +118,17 @@ impl TestDb {
         let now: DateTime<Utc> = now.parse().expect("RFC 3339 instant");
         App::new(self.store.clone(), Arc::new(FixedClock(now)))
     }
+}
+
+/// Jarvis's log lines in the test's captured output (shown when it fails), once per test binary;
+/// `RUST_LOG` picks what is logged (default: Jarvis at info).
+pub fn logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,jarvis=info"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_test_writer().try_init();
+    });
 }
 
 pub fn ws(id: &str) -> WorkspaceId {
