@@ -160,11 +160,10 @@ async fn list_items(
     lang: Lang,
     Paging(page): Paging,
     OriginalUri(uri): OriginalUri,
-) -> Result<Answer, Problem> {
+) -> Result<Response, Problem> {
     let filter = list_filter(collection, &uri)?;
-    let lang = api.language(&caller, lang).await?;
-    let list = api.app.list_items(caller.workspace(), filter, page).await?;
-    Ok(Answer::ok(view(lang, &list)))
+    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.list_items(caller.workspace(), filter, page).await?)))
+        .await
 }
 
 async fn show(

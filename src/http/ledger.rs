@@ -279,15 +279,19 @@ async fn dashboard(
     caller: Caller,
     lang: Lang,
     OriginalUri(uri): OriginalUri,
-) -> Result<Answer, Problem> {
+) -> Result<Response, Problem> {
     let days = number_param(&query(&uri), "days", 1..=366)?;
-    let lang = api.language(&caller, lang).await?;
-    Ok(Answer::ok(view(lang, &api.app.dashboard(caller.workspace(), days.or(Some(30))).await?)))
+    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.dashboard(caller.workspace(), days.or(Some(30))).await?)))
+        .await
 }
 
-async fn analysis(State(api): State<Api>, caller: Caller, lang: Lang) -> Result<Answer, Problem> {
-    let lang = api.language(&caller, lang).await?;
-    Ok(Answer::ok(view(lang, &api.app.report(caller.workspace()).await?)))
+async fn analysis(
+    State(api): State<Api>,
+    caller: Caller,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, Problem> {
+    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.report(caller.workspace()).await?))).await
 }
 
 async fn trends(
@@ -295,15 +299,15 @@ async fn trends(
     caller: Caller,
     lang: Lang,
     OriginalUri(uri): OriginalUri,
-) -> Result<Answer, Problem> {
+) -> Result<Response, Problem> {
     let query = query(&uri);
     let months = number_param(&query, "months", 1..=MAX_TREND_MONTHS)?;
     let category = query
         .get("category")
         .map(|c| c.parse::<Category>().map_err(|e| Problem::bad_request("category", e.to_string())))
         .transpose()?;
-    let lang = api.language(&caller, lang).await?;
-    Ok(Answer::ok(view(lang, &api.app.trends(caller.workspace(), months, category).await?)))
+    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.trends(caller.workspace(), months, category).await?)))
+        .await
 }
 
 async fn renewals(
@@ -312,15 +316,21 @@ async fn renewals(
     lang: Lang,
     Paging(page): Paging,
     OriginalUri(uri): OriginalUri,
-) -> Result<Answer, Problem> {
+) -> Result<Response, Problem> {
     let days = number_param(&query(&uri), "days", 1..=366)?;
-    let lang = api.language(&caller, lang).await?;
-    Ok(Answer::ok(view(lang, &api.app.renewals(caller.workspace(), days.or(Some(30)), page).await?)))
+    api.kept(&caller, lang, &uri, async |lang| {
+        Ok(view(lang, &api.app.renewals(caller.workspace(), days.or(Some(30)), page).await?))
+    })
+    .await
 }
 
-async fn alerts(State(api): State<Api>, caller: Caller, lang: Lang) -> Result<Answer, Problem> {
-    let lang = api.language(&caller, lang).await?;
-    Ok(Answer::ok(view(lang, &api.app.alerts(caller.workspace()).await?)))
+async fn alerts(
+    State(api): State<Api>,
+    caller: Caller,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, Problem> {
+    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.alerts(caller.workspace()).await?))).await
 }
 
 /// `POST /api/cost/alerts/{key}/acknowledge|snooze|renewed`: what the buttons on an alert ping
@@ -443,16 +453,17 @@ async fn cost_history(
     lang: Lang,
     Paging(page): Paging,
     OriginalUri(uri): OriginalUri,
-) -> Result<Answer, Problem> {
+) -> Result<Response, Problem> {
     let query = query(&uri);
     let (from, to) = (date_param(&query, "from")?, date_param(&query, "to")?);
     if let (Some(from), Some(to)) = (from, to) {
         DateRange::between(from, to).map_err(|e| Problem::bad_request("to", e.to_string()))?;
     }
     let item = query.get("item").map(|i| item_ref(i));
-    let lang = api.language(&caller, lang).await?;
-    let history = api.app.cost_history(caller.workspace(), item.as_ref(), from, to, page).await?;
-    Ok(Answer::ok(view(lang, &history)))
+    api.kept(&caller, lang, &uri, async |lang| {
+        Ok(view(lang, &api.app.cost_history(caller.workspace(), item.as_ref(), from, to, page).await?))
+    })
+    .await
 }
 
 async fn record_cost(
@@ -486,9 +497,13 @@ async fn remove_cost(
     Ok(Answer::ok(view(lang, &api.app.remove_cost(caller.workspace(), &caller.actor(), id).await?)))
 }
 
-async fn budgets(State(api): State<Api>, caller: Caller, lang: Lang) -> Result<Answer, Problem> {
-    let lang = api.language(&caller, lang).await?;
-    Ok(Answer::ok(view(lang, &api.app.budgets(caller.workspace()).await?)))
+async fn budgets(
+    State(api): State<Api>,
+    caller: Caller,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, Problem> {
+    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.budgets(caller.workspace()).await?))).await
 }
 
 /// A monthly budget.

@@ -12,6 +12,7 @@
 // A `Problem` is made once per failed request, on its way out: its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod cache;
 mod extract;
 mod items;
 mod ledger;
@@ -75,6 +76,7 @@ pub struct Api {
     options: Arc<Options>,
     limits: Arc<Limits>,
     metrics: Arc<Metrics>,
+    answers: Arc<cache::Answers>,
 }
 
 /// The API server, bound and ready to serve.
@@ -169,6 +171,7 @@ pub fn router(app: App, options: Options) -> Router {
         limits: Arc::new(Limits::new(options.rate)),
         options: Arc::new(options),
         metrics: Arc::new(Metrics::new()),
+        answers: Arc::default(),
     };
     routes()
         .finish()
@@ -387,6 +390,29 @@ impl IntoResponse for Answer {
 }
 
 impl Api {
+    /// A read route's JSON answer, worked out by `work` in the language to use, or kept from a
+    /// moment ago (see `cache.rs`).
+    async fn kept<F, Fut>(&self, caller: &Caller, lang: extract::Lang, uri: &axum::http::Uri, work: F) -> Result<Response, Problem>
+    where
+        F: FnOnce(Language) -> Fut,
+        Fut: Future<Output = Result<serde_json::Value, Problem>>,
+    {
+        let key = cache::Key {
+            workspace: caller.workspace().clone(),
+            target: uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string()),
+            language: lang.0,
+        };
+        let body = self
+            .answers
+            .get(&key, || self.app.change_count(), || async {
+                let language = self.language(caller, lang).await?;
+                let value = work(language).await?;
+                Ok(axum::body::Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")))
+            })
+            .await?;
+        Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+    }
+
     /// The language to word texts in: the one asked for, else the workspace's.
     async fn language(&self, caller: &Caller, asked: extract::Lang) -> Result<Language, Problem> {
         match asked.0 {

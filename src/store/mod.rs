@@ -65,7 +65,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite: this process's writers queue here, first come first served, rather than in
+    /// SQLite's busy handler, whose growing sleeps (up to 100 ms a try) make a writer that
+    /// arrives while another writes wait far longer than the write takes.
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
+
+/// How long a writer waits for the others in this process before giving up, as SQLite's busy
+/// timeout does for other processes.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Debug)]
 enum Pool {
@@ -176,12 +184,18 @@ impl Store {
 
     /// A write transaction; nothing is visible to others until [`Tx::commit`].
     pub async fn write(&self) -> anyhow::Result<Tx> {
+        let mut turn = None;
         let conn = match &self.pool {
-            Pool::Sqlite(pool) => Conn::Sqlite(
+            Pool::Sqlite(pool) => Conn::Sqlite({
+                turn = Some(
+                    tokio::time::timeout(WRITE_WAIT, std::sync::Arc::clone(&self.writers).lock_owned())
+                        .await
+                        .map_err(|_| anyhow::anyhow!("could not start a write transaction: other writes in this process held the database for {} s", WRITE_WAIT.as_secs()))?,
+                );
                 pool.begin_with("BEGIN IMMEDIATE")
                     .await
-                    .context("could not start a write transaction (is another Jarvis holding the database?)")?,
-            ),
+                    .context("could not start a write transaction (is another Jarvis holding the database?)")?
+            }),
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await.context("could not start a write transaction")?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -192,7 +206,7 @@ impl Store {
                 Conn::Postgres(tx)
             }
         };
-        Ok(Tx::new(conn, true))
+        Ok(Tx { _turn: turn, ..Tx::new(conn, true) })
     }
 
     /// Closes every connection (on SQLite, checkpointing the WAL).
@@ -266,7 +280,7 @@ async fn connect_sqlite(url: &str, read_only: bool) -> anyhow::Result<Store> {
         .connect_with(options)
         .await
         .with_context(|| format!("could not open the database {url}"))?;
-    Ok(Store { pool: Pool::Sqlite(pool) })
+    Ok(Store { pool: Pool::Sqlite(pool), writers: Default::default() })
 }
 
 /// PostgreSQL's settings, from the environment (see README.md, "Configuration").
@@ -353,7 +367,7 @@ async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
         ))
         .into());
     }
-    Ok(Store { pool: Pool::Postgres(pool) })
+    Ok(Store { pool: Pool::Postgres(pool), writers: Default::default() })
 }
 
 /// The database named in the configuration could not be reached or refused Jarvis (a wrong
@@ -387,11 +401,22 @@ pub struct Tx {
     /// Whether this transaction may write (a reader's copies must not take what it has not
     /// committed).
     writes: bool,
+    /// SQLite: this process's write turn, given up once the transaction is over (declared after
+    /// `conn`, so dropped after it).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {
     fn new(conn: Conn, writes: bool) -> Tx {
-        Tx { conn, commits: None, request_key: None, key_recorded: false, changes: Default::default(), writes }
+        Tx {
+            conn,
+            commits: None,
+            request_key: None,
+            key_recorded: false,
+            changes: Default::default(),
+            writes,
+            _turn: None,
+        }
     }
 
     /// Counts this transaction in `counter` once it has committed (not before: whoever watches

@@ -1,0 +1,192 @@
+//! Answers to the read routes that work a whole workspace out (dashboard, analysis, trends,
+//! renewals, alerts, budgets, lists), kept as their JSON bytes so that a busy dashboard is worked
+//! out about once a second rather than once per request.
+//!
+//! An answer is served again while nothing was written through this process (the app's change
+//! count, which every committed write moves: the API's, the bot's, its scheduler's) and it is less
+//! than [`FRESH`] old. Older, it is still served while one request works the next one out (up to
+//! [`STALE`]), so a thousand requests a second do not queue behind that work. A write through
+//! this process is never missed: the next request works the answer out again, and requests
+//! arriving meanwhile wait for it rather than doing the same work. What is written elsewhere (the
+//! command line, another instance) shows within about a second.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use axum::body::Bytes;
+
+use super::problem::Problem;
+use crate::domain::workspace::{Language, WorkspaceId};
+
+/// How long an answer is served without looking again.
+pub const FRESH: Duration = Duration::from_secs(1);
+/// How long an older answer may still be served while the next one is worked out.
+pub const STALE: Duration = Duration::from_secs(10);
+/// Answers kept at most (least recently made dropped first).
+const HELD: usize = 512;
+
+/// A request's answer: its workspace, path and query, and the language asked for (none: the
+/// workspace's own, a setting whose change moves the change count).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Key {
+    pub workspace: WorkspaceId,
+    pub target: String,
+    pub language: Option<Language>,
+}
+
+#[derive(Default)]
+pub struct Answers {
+    slots: Mutex<HashMap<Key, Arc<Slot>>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// Held while the answer is worked out, so that it is worked out once.
+    turn: tokio::sync::Mutex<()>,
+    held: Mutex<Option<Held>>,
+    /// One request is working out the next answer while the others take this one.
+    refreshing: AtomicBool,
+}
+
+#[derive(Clone)]
+struct Held {
+    body: Bytes,
+    made: Instant,
+    /// The change count the answer was worked out at (read before it was).
+    changes: u64,
+}
+
+impl Slot {
+    fn held(&self) -> Option<Held> {
+        self.held.lock().expect("the answer lock is never poisoned").clone()
+    }
+}
+
+impl Answers {
+    fn slot(&self, key: &Key) -> Arc<Slot> {
+        let mut slots = self.slots.lock().expect("the answers lock is never poisoned");
+        if let Some(slot) = slots.get(key) {
+            return Arc::clone(slot);
+        }
+        if slots.len() >= HELD {
+            // The answer made longest ago (or never) goes.
+            let oldest = slots
+                .iter()
+                .min_by_key(|(_, slot)| slot.held().map(|h| h.made))
+                .map(|(key, _)| key.clone())
+                .expect("full, so not empty");
+            slots.remove(&oldest);
+        }
+        Arc::clone(slots.entry(key.clone()).or_default())
+    }
+
+    /// The answer to `key`: kept, or worked out by `make` (see the module's description);
+    /// `changes` reads the change count.
+    pub async fn get<F, Fut>(&self, key: &Key, changes: impl Fn() -> u64, make: F) -> Result<Bytes, Problem>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Bytes, Problem>>,
+    {
+        let slot = self.slot(key);
+        if let Some(held) = slot.held().filter(|held| held.changes == changes()) {
+            let age = held.made.elapsed();
+            if age < FRESH {
+                return Ok(held.body);
+            }
+            // Older: this request works the next one out, unless another does already.
+            if age < STALE && slot.refreshing.swap(true, Ordering::AcqRel) {
+                return Ok(held.body);
+            }
+        }
+        let made = async {
+            let _turn = slot.turn.lock().await;
+            // Another request may have worked it out while this one waited for its turn.
+            if let Some(held) = slot.held().filter(|h| h.changes == changes() && h.made.elapsed() < FRESH) {
+                return Ok(held.body);
+            }
+            let changes = changes();
+            let body = make().await?;
+            *slot.held.lock().expect("the answer lock is never poisoned") =
+                Some(Held { body: body.clone(), made: Instant::now(), changes });
+            Ok(body)
+        }
+        .await;
+        slot.refreshing.store(false, Ordering::Release);
+        made
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, AtomicUsize};
+
+    fn key() -> Key {
+        Key { workspace: WorkspaceId::parse("1").unwrap(), target: "/api/cost/dashboard".into(), language: None }
+    }
+
+    #[tokio::test]
+    async fn kept_until_a_change_then_worked_out_once_for_concurrent_requests() {
+        let answers = Answers::default();
+        let (changes, made) = (AtomicU64::new(0), AtomicUsize::new(0));
+        let make = || async {
+            made.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(Bytes::from(format!("answer {}", made.load(Ordering::SeqCst))))
+        };
+        let count = || changes.load(Ordering::SeqCst);
+        assert_eq!(answers.get(&key(), count, make).await.unwrap(), "answer 1");
+        assert_eq!(answers.get(&key(), count, make).await.unwrap(), "answer 1");
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        // A write: never served the old answer again; ten requests at once work it out once.
+        changes.fetch_add(1, Ordering::SeqCst);
+        let key = key();
+        let all = futures_util::future::join_all((0..10).map(|_| answers.get(&key, count, make))).await;
+        assert!(all.iter().all(|a| a.as_ref().unwrap() == "answer 2"), "{all:?}");
+        assert_eq!(made.load(Ordering::SeqCst), 2);
+        // Another language or workspace is another answer.
+        let thai = Key { language: Some(Language::Thai), ..key };
+        assert_eq!(answers.get(&thai, count, make).await.unwrap(), "answer 3");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_older_answer_is_served_while_one_request_works_out_the_next() {
+        let answers = Arc::new(Answers::default());
+        let made = Arc::new(AtomicUsize::new(0));
+        let make = |made: Arc<AtomicUsize>| async move {
+            let n = made.fetch_add(1, Ordering::SeqCst) + 1;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Ok(Bytes::from(format!("answer {n}")))
+        };
+        assert_eq!(answers.get(&key(), || 0, || make(made.clone())).await.unwrap(), "answer 1");
+        tokio::time::advance(FRESH + Duration::from_millis(1)).await;
+        // One request works the next answer out; one arriving meanwhile gets the older at once.
+        let refresher = tokio::spawn({
+            let (answers, made) = (Arc::clone(&answers), made.clone());
+            async move { answers.get(&key(), || 0, || make(made)).await.unwrap() }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let started = Instant::now();
+        assert_eq!(answers.get(&key(), || 0, || make(made.clone())).await.unwrap(), "answer 1");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(refresher.await.unwrap(), "answer 2");
+        assert_eq!(answers.get(&key(), || 0, || make(made.clone())).await.unwrap(), "answer 2");
+        // Too old to serve at all: worked out before answering.
+        tokio::time::advance(STALE).await;
+        assert_eq!(answers.get(&key(), || 0, || make(made.clone())).await.unwrap(), "answer 3");
+        assert_eq!(made.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_not_kept() {
+        let answers = Answers::default();
+        let failed = answers.get(&key(), || 0, || async { Err(Problem::not_found("gone")) }).await;
+        assert_eq!(failed.unwrap_err().status, 404);
+        let body = answers.get(&key(), || 0, || async { Ok(Bytes::from("fine")) }).await.unwrap();
+        assert_eq!(body, "fine");
+    }
+}
