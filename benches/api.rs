@@ -20,6 +20,9 @@
 //! `JARVIS_BENCH_SIZE` picks another size (`small`, `medium`). Results print as Markdown tables for
 //! docs/PERFORMANCE.md.
 
+#[path = "common/figures.rs"]
+mod figures;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,22 +33,10 @@ use jarvis::domain::workspace::WorkspaceId;
 use jarvis::store::Store;
 use serde_json::{Value, json};
 
+use figures::{env, ms, percentile};
+
 const NOW: &str = "2026-11-30T12:00:00Z";
 const CLIENTS: usize = 64;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.0} ms") }
-}
 
 /// Latencies of one run, and how long it took.
 struct Run {
@@ -78,8 +69,9 @@ struct Client {
 }
 
 impl Client {
-    /// Sends `request` and reads the whole answer: its latency, or `None` if it failed.
-    async fn timed(&self, request: reqwest::RequestBuilder, expect: u16) -> Option<(Duration, Value)> {
+    /// Sends `request` and reads the whole answer (not parsed: what a client does with it is
+    /// not the server's time): its latency and body, or `None` if it failed.
+    async fn timed(&self, request: reqwest::RequestBuilder, expect: u16) -> Option<(Duration, axum::body::Bytes)> {
         let started = Instant::now();
         let answer = request.bearer_auth(&self.token).send().await.ok()?;
         let status = answer.status().as_u16();
@@ -89,7 +81,7 @@ impl Client {
             eprintln!("unexpected {status}: {}", String::from_utf8_lossy(&body));
             return None;
         }
-        Some((took, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+        Some((took, body))
     }
 
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -224,7 +216,8 @@ async fn measure(url: &str, backend: &str, secs: u64) -> anyhow::Result<Vec<Stri
         )
         .await
         .ok_or_else(|| anyhow::anyhow!("could not add the benchmark's item"))?;
-    let id = added.1["item"]["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {}", added.1))?;
+    let added: Value = serde_json::from_slice(&added.1)?;
+    let id = added["item"]["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {added}"))?;
     let item_path = format!("/api/cost/infrastructure/{id}");
 
     // Warm: the first dashboard works the workspace out.
@@ -236,6 +229,12 @@ async fn measure(url: &str, backend: &str, secs: u64) -> anyhow::Result<Vec<Stri
 
     let mut rows = Vec::new();
     let duration = Duration::from_secs(secs);
+    let mut sizes = Vec::new();
+    for path in ["/api/cost/dashboard", "/api/cost/alerts", "/api/cost/infrastructure", item_path.as_str()] {
+        let (_, body) = client.timed(client.get(path), 200).await.ok_or_else(|| anyhow::anyhow!("{path} failed"))?;
+        sizes.push(format!("{path} {} KiB", body.len() / 1024));
+    }
+    eprintln!("{backend}: answer sizes: {}", sizes.join(", "));
     for (what, path) in [
         ("GET /api/cost/dashboard", "/api/cost/dashboard".to_string()),
         ("GET /api/cost/alerts", "/api/cost/alerts".to_string()),
@@ -303,7 +302,7 @@ async fn measure(url: &str, backend: &str, secs: u64) -> anyhow::Result<Vec<Stri
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let size = std::env::var("JARVIS_BENCH_SIZE").unwrap_or_else(|_| "large".into());
-    let secs = env_number("JARVIS_BENCH_API_SECS", 20);
+    let secs = env("JARVIS_BENCH_API_SECS", 20) as u64;
     let dir = tempfile::tempdir()?;
     let sqlite = seed(dir.path(), &size).await?;
     // Copied before anything is measured, so that both backends start from the same ledger.

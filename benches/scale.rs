@@ -19,6 +19,8 @@
 
 #[path = "../tests/fake_discord/mod.rs"]
 mod fake_discord;
+#[path = "common/figures.rs"]
+mod figures;
 
 use std::future::Future;
 use std::path::Path;
@@ -27,6 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, Member};
+use figures::{env, ms, percentile};
 use jarvis::app::{App, CostInput, CostPeriod, DEFAULT_SEED, FixedClock, ItemFilter, ItemRef, SeedOptions, SeedSize};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::cost::CostSource;
@@ -42,20 +45,6 @@ const NOW: &str = "2026-11-30T12:00:00Z";
 const TODAY: &str = "2026-11-30";
 /// The first day of the dashboard's window (12 months back, and the run-rate's 2 before).
 const WINDOW_START: &str = "2025-09-01";
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.0} ms") }
-}
 
 /// p50 and p99 of `runs` runs of `work`.
 async fn time<F, Fut>(runs: usize, mut work: F) -> (Duration, Duration)

@@ -9,6 +9,8 @@
 //! this process is never missed: the next request works the answer out again, and requests
 //! arriving meanwhile wait for it rather than doing the same work. What is written elsewhere (the
 //! command line, another instance) shows within about a second.
+//!
+//! Tokens recognised are kept the same way ([`Tokens`]), so a request reads no token row either.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +22,7 @@ use tokio::time::Instant;
 use axum::body::Bytes;
 
 use super::problem::Problem;
+use crate::app::{App, AppError, TokenAuth};
 use crate::domain::workspace::{Language, WorkspaceId};
 
 /// How long an answer is served without looking again.
@@ -92,7 +95,8 @@ impl Answers {
         Fut: Future<Output = Result<Bytes, Problem>>,
     {
         let slot = self.slot(key);
-        if let Some(held) = slot.held().filter(|held| held.changes == changes()) {
+        let (arrived, wanted) = (Instant::now(), changes());
+        if let Some(held) = slot.held().filter(|held| held.changes == wanted) {
             let age = held.made.elapsed();
             if age < FRESH {
                 return Ok(held.body);
@@ -104,8 +108,11 @@ impl Answers {
         }
         let made = async {
             let _turn = slot.turn.lock().await;
-            // Another request may have worked it out while this one waited for its turn.
-            if let Some(held) = slot.held().filter(|h| h.changes == changes() && h.made.elapsed() < FRESH) {
+            // Another request may have worked it out while this one waited for its turn: taken
+            // if it holds every write this request could know of (those before it arrived).
+            if let Some(held) =
+                slot.held().filter(|h| h.changes >= wanted && (h.made >= arrived || h.made.elapsed() < FRESH))
+            {
                 return Ok(held.body);
             }
             let changes = changes();
@@ -117,6 +124,46 @@ impl Answers {
         .await;
         slot.refreshing.store(false, Ordering::Release);
         made
+    }
+}
+
+/// Tokens recognised a moment ago, by their SHA-256 (never the token itself), so that a request
+/// does not read the token's row again: kept as the answers are, until this process writes (a
+/// revocation here is seen by the very next request) or for [`FRESH`] (a revocation made
+/// elsewhere is seen within it). Unknown tokens are not kept.
+#[derive(Default)]
+pub struct Tokens {
+    known: Mutex<HashMap<String, (TokenAuth, Instant, u64)>>,
+}
+
+/// Tokens kept at most; past it the list starts again.
+const TOKENS_HELD: usize = 1024;
+
+impl Tokens {
+    pub async fn authenticate(&self, app: &App, token: &str) -> Result<Option<TokenAuth>, AppError> {
+        let hash = crate::app::sha256_hex(&[token.as_bytes()]);
+        let changes = app.change_count();
+        let kept = self.known.lock().expect("the tokens lock is never poisoned").get(&hash).cloned();
+        if let Some((auth, made, at)) = kept
+            && at == changes
+            && made.elapsed() < FRESH
+        {
+            return Ok(Some(auth));
+        }
+        let found = app.authenticate(token).await?;
+        let mut known = self.known.lock().expect("the tokens lock is never poisoned");
+        match &found {
+            Some(auth) => {
+                if known.len() >= TOKENS_HELD {
+                    known.clear();
+                }
+                known.insert(hash, (auth.clone(), Instant::now(), changes));
+            }
+            None => {
+                known.remove(&hash);
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -49,7 +49,7 @@ impl FromRequestParts<Api> for Caller {
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .ok_or_else(|| Problem::unauthorized("The Authorization header is not `Bearer <token>`"))?;
-        let token = api.app.authenticate(token).await?.ok_or_else(|| {
+        let token = api.tokens.authenticate(&api.app, token).await?.ok_or_else(|| {
             Problem::unauthorized("This token is not known or was revoked; ask an admin for a new one (`jarvis token list` shows the live ones)")
         })?;
         tracing::Span::current().record("token", tracing::field::display(&token.prefix));

@@ -77,6 +77,7 @@ pub struct Api {
     limits: Arc<Limits>,
     metrics: Arc<Metrics>,
     answers: Arc<cache::Answers>,
+    tokens: Arc<cache::Tokens>,
 }
 
 /// The API server, bound and ready to serve.
@@ -172,6 +173,7 @@ pub fn router(app: App, options: Options) -> Router {
         options: Arc::new(options),
         metrics: Arc::new(Metrics::new()),
         answers: Arc::default(),
+        tokens: Arc::default(),
     };
     routes()
         .finish()

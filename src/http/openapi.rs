@@ -167,10 +167,11 @@ impl Op {
 
     /// `?page=` and `?per_page=`.
     pub fn paged(self) -> Op {
+        use crate::domain::page::PageRequest;
         self.query("page", "The page to show, from 1, or `last` (default 1).", string()).query(
             "per_page",
-            "Rows per page, 1 to 100 (default 50).",
-            integer(1, 100),
+            &format!("Rows per page, 1 to {} (default {}).", PageRequest::MAX_SIZE, PageRequest::DEFAULT_SIZE),
+            integer(1, i64::from(PageRequest::MAX_SIZE)),
         )
     }
 
@@ -213,15 +214,7 @@ impl Op {
     /// A JSON request body of type `T`.
     pub fn body<T: ToSchema>(mut self, description: &str) -> Op {
         let schema = self.schema::<T>();
-        self.operation = self.operation.request_body(Some(
-            RequestBodyBuilder::new()
-                .description(Some(description))
-                .required(Some(Required::True))
-                .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
-                .build(),
-        ));
-        self.body = true;
-        self
+        self.body_schema(description, schema)
     }
 
     /// A JSON request body of any shape described by `schema`.
@@ -239,7 +232,7 @@ impl Op {
 
     /// Answers `status` with a JSON `T` (as the CLI's `--json` prints it, sentences worded).
     pub fn answers<T: ToSchema>(mut self, status: u16, description: &str) -> Op {
-        let schema = self.schema_ref::<T>();
+        let schema = self.schema::<T>();
         self.answers_schema(status, description, schema)
     }
 
@@ -283,10 +276,6 @@ impl Op {
     }
 
     /// `T`'s schema, by reference, its definitions kept for the document's components.
-    fn schema_ref<T: ToSchema>(&mut self) -> RefOr<Schema> {
-        self.schema::<T>()
-    }
-
     fn schema<T: ToSchema>(&mut self) -> RefOr<Schema> {
         let name = T::name();
         self.schemas.push((name.to_string(), T::schema()));
