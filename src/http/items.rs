@@ -162,8 +162,10 @@ async fn list_items(
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, Problem> {
     let filter = list_filter(collection, &uri)?;
-    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.list_items(caller.workspace(), filter, page).await?)))
-        .await
+    api.kept(&caller, lang, &uri, async |lang| {
+        Ok(view(lang, &api.app.list_items(caller.workspace(), filter, page).await?))
+    })
+    .await
 }
 
 async fn show(

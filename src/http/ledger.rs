@@ -281,8 +281,10 @@ async fn dashboard(
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, Problem> {
     let days = number_param(&query(&uri), "days", 1..=366)?;
-    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.dashboard(caller.workspace(), days.or(Some(30))).await?)))
-        .await
+    api.kept(&caller, lang, &uri, async |lang| {
+        Ok(view(lang, &api.app.dashboard(caller.workspace(), days.or(Some(30))).await?))
+    })
+    .await
 }
 
 async fn analysis(
@@ -306,8 +308,10 @@ async fn trends(
         .get("category")
         .map(|c| c.parse::<Category>().map_err(|e| Problem::bad_request("category", e.to_string())))
         .transpose()?;
-    api.kept(&caller, lang, &uri, async |lang| Ok(view(lang, &api.app.trends(caller.workspace(), months, category).await?)))
-        .await
+    api.kept(&caller, lang, &uri, async |lang| {
+        Ok(view(lang, &api.app.trends(caller.workspace(), months, category).await?))
+    })
+    .await
 }
 
 async fn renewals(

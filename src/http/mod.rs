@@ -394,7 +394,13 @@ impl IntoResponse for Answer {
 impl Api {
     /// A read route's JSON answer, worked out by `work` in the language to use, or kept from a
     /// moment ago (see `cache.rs`).
-    async fn kept<F, Fut>(&self, caller: &Caller, lang: extract::Lang, uri: &axum::http::Uri, work: F) -> Result<Response, Problem>
+    async fn kept<F, Fut>(
+        &self,
+        caller: &Caller,
+        lang: extract::Lang,
+        uri: &axum::http::Uri,
+        work: F,
+    ) -> Result<Response, Problem>
     where
         F: FnOnce(Language) -> Fut,
         Fut: Future<Output = Result<serde_json::Value, Problem>>,
@@ -406,11 +412,15 @@ impl Api {
         };
         let body = self
             .answers
-            .get(&key, || self.app.change_count(), || async {
-                let language = self.language(caller, lang).await?;
-                let value = work(language).await?;
-                Ok(axum::body::Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")))
-            })
+            .get(
+                &key,
+                || self.app.change_count(),
+                || async {
+                    let language = self.language(caller, lang).await?;
+                    let value = work(language).await?;
+                    Ok(axum::body::Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")))
+                },
+            )
             .await?;
         Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
     }
