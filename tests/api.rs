@@ -674,6 +674,12 @@ on_both_backends! {
         for path in ["dashboard", "analysis", "trends", "renewals", "alerts", "records", "budgets", "rates", "settings", "sites", "audit"] {
             call(Method::GET, format!("/api/cost/{path}"), None).await;
         }
+        // An open alert not yet posted in Discord cannot be acknowledged, and says why.
+        let open = call(Method::GET, "/api/cost/alerts".into(), None).await;
+        let key = open["alerts"][0]["key"].as_str().expect("the demo has alerts").to_string();
+        let (status, problem) = api.send(Method::POST, &format!("/api/cost/alerts/{key}/acknowledge"), &t.write, json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("has not been posted yet"), "{problem}");
         let items = [
             ("infrastructure", json!({"kind": "cdn", "name": "edge", "cost": "20", "billing_period": "monthly"})),
             ("ai-providers", json!({"name": "Mistral", "cost": 0, "billing_period": "usage_based", "unit": "request", "unit_price": "0.002"})),

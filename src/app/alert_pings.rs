@@ -226,7 +226,17 @@ impl App {
                 Some(text!("alert.done.renewed", who = who, when = when, next = renewed))
             }
         };
-        done.ok_or_else(|| UserError::Conflict("This alert is over already; nothing to do".into()).into())
+        match done {
+            Some(done) => Ok(done),
+            // Open, but never posted: acknowledging and snoozing are about a ping.
+            None if self.alerts(workspace).await?.alerts.iter().any(|a| crate::domain::alerting::family(&a.key) == family) => {
+                Err(UserError::Conflict(
+                    "This alert has not been posted yet: acknowledging and snoozing are for alerts Jarvis has pinged in the alert channel (an admin sets one with `/settings set alert_channel #alerts` in Discord); to mark a renewal done, use `renewed`".into(),
+                )
+                .into())
+            }
+            None => Err(UserError::Conflict("This alert is over already; nothing to do".into()).into()),
+        }
     }
 
     async fn audit_alert(
