@@ -10,6 +10,7 @@ pub mod cost;
 pub mod delivery;
 pub mod error;
 pub mod exact;
+pub mod focus;
 pub mod item;
 pub mod money;
 mod numbers;
