@@ -11,6 +11,7 @@ mod demo;
 mod doctor;
 mod error;
 mod export;
+pub mod focus_file;
 mod forms;
 mod instances;
 mod items;

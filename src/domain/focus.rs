@@ -147,8 +147,12 @@ impl Header {
                 }
             }
         }
-        let missing: Vec<&'static str> =
-            Column::ALL.iter().enumerate().filter(|(slot, c)| c.required() && at[*slot].is_none()).map(|(_, c)| c.name()).collect();
+        let missing: Vec<&'static str> = Column::ALL
+            .iter()
+            .enumerate()
+            .filter(|(slot, c)| c.required() && at[*slot].is_none())
+            .map(|(_, c)| c.name())
+            .collect();
         if !missing.is_empty() {
             return Err(NotFocus { missing });
         }
@@ -199,8 +203,9 @@ impl Header {
         let billed = amount(Column::BilledCost)?
             .ok_or_else(|| bad(Column::BilledCost, "", "it is empty, and every row needs it".to_string()))?;
         let currency_text = required(Column::BillingCurrency)?;
-        let currency = Currency::parse(currency_text)
-            .map_err(|_| bad(Column::BillingCurrency, currency_text, "it is not an ISO 4217 currency code".to_string()))?;
+        let currency = Currency::parse(currency_text).map_err(|_| {
+            bad(Column::BillingCurrency, currency_text, "it is not an ISO 4217 currency code".to_string())
+        })?;
         let category_text = required(Column::ChargeCategory)?;
         let category = ChargeCategory::parse(category_text).ok_or_else(|| {
             bad(
@@ -326,7 +331,8 @@ pub fn decimal(text: &str) -> Result<Decimal, String> {
     let (whole, fraction) = mantissa.trim_start_matches(['-', '+']).split_once('.').unwrap_or((mantissa, ""));
     let whole = whole.trim_start_matches(['-', '+']).trim_start_matches('0');
     let fraction = fraction.trim_end_matches('0');
-    let significant = if whole.is_empty() { fraction.trim_start_matches('0').len() } else { whole.len() + fraction.len() };
+    let significant =
+        if whole.is_empty() { fraction.trim_start_matches('0').len() } else { whole.len() + fraction.len() };
     if significant > 28 || (!text.contains(['e', 'E']) && fraction.len() > 28) {
         return Err("it has more digits than Jarvis keeps exactly (28)".to_string());
     }
@@ -371,8 +377,18 @@ pub fn kind_of(service_category: Option<&str>) -> Kind {
         "storage" => Kind::Storage,
         "networking" => Kind::Cdn,
         "ai and machine learning" => Kind::AiProvider,
-        "analytics" | "business applications" | "databases" | "developer tools" | "identity" | "integration"
-        | "internet of things" | "management and governance" | "media" | "migration" | "mobile" | "multicloud"
+        "analytics"
+        | "business applications"
+        | "databases"
+        | "developer tools"
+        | "identity"
+        | "integration"
+        | "internet of things"
+        | "management and governance"
+        | "media"
+        | "migration"
+        | "mobile"
+        | "multicloud"
         | "security" => Kind::Integration,
         _ => Kind::Other,
     }
@@ -429,7 +445,11 @@ mod tests {
         let c = row(&h, "-12.345678901234,acct-1,EUR,2026-12-01,2026-11-01,CREDIT,2026-11-03T14:00:00+00:00,2026-11-03T13:00:00.000Z,-12.3,-20,Azure,Databases,SQL").unwrap();
         assert_eq!(c.billed, dec("-12.345678901234"));
         assert_eq!(c.days, DateRange::between(d("2026-11-03"), d("2026-11-03")).unwrap());
-        let c = row(&h, "30,acct-1,USD,2026-12-01,2026-11-01,Purchase,2026-12-01T00:00:00Z,2026-11-01T00:00:00Z,1,2,GCP,,Support").unwrap();
+        let c = row(
+            &h,
+            "30,acct-1,USD,2026-12-01,2026-11-01,Purchase,2026-12-01T00:00:00Z,2026-11-01T00:00:00Z,1,2,GCP,,Support",
+        )
+        .unwrap();
         assert_eq!(c.days, DateRange::between(d("2026-11-01"), d("2026-11-30")).unwrap());
         assert_eq!(c.service_category, None);
     }
@@ -443,7 +463,10 @@ mod tests {
         assert_eq!(bad(&ok.replacen("1,", "one,", 1)), "column BilledCost, value `one`: it is not a number");
         assert!(bad(&ok.replace("USD", "ZZZ")).contains("column BillingCurrency, value `ZZZ`"));
         assert!(bad(&ok.replace("Usage", "Refund")).contains("not one of Usage, Purchase"));
-        assert!(bad(&ok.replace("2026-11-02,2026-11-01", "2026-10-02,2026-11-01")).contains("before the charge period's start"));
+        assert!(
+            bad(&ok.replace("2026-11-02,2026-11-01", "2026-10-02,2026-11-01"))
+                .contains("before the charge period's start")
+        );
         assert!(bad(&ok.replace("2026-11-02,", "yesterday,")).contains("column ChargePeriodEnd, value `yesterday`"));
         assert_eq!(bad(&ok.replace(",AWS,", ",NULL,")), "column ProviderName: it is empty, and every row needs it");
         assert!(bad(&ok.replacen("1,", "1e400,", 1)).contains("not a number"));

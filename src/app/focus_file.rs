@@ -1,0 +1,324 @@
+//! Reading a FOCUS file (issue 14): streamed from any reader, plain CSV or gzip-compressed (told
+//! apart by its first bytes), every row read with `domain::focus` and added up per service,
+//! currency, billing account and period, and charge days, with the file's own BilledCost total
+//! per currency for reconciliation. Memory holds the sums, never the rows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read};
+
+use crate::domain::calendar::DateRange;
+use crate::domain::exact::ExactSum;
+use crate::domain::focus::{BadValue, Charge, ChargeCategory, FocusVersion, Header, NotFocus};
+use crate::domain::item::Kind;
+use crate::domain::money::Currency;
+
+/// A service a file bills: it becomes (or is mapped to) one item.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Service {
+    pub provider: String,
+    pub service: String,
+    /// Its ServiceCategory, as first seen.
+    pub category: Option<String>,
+    pub kind: Kind,
+}
+
+/// What one service cost on some days, for one billing account and period, in one currency.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Charges {
+    /// Index into [`FocusFile::services`].
+    pub service: usize,
+    /// Index into [`FocusFile::accounts`].
+    pub account: usize,
+    pub billing_period: DateRange,
+    pub days: DateRange,
+    pub currency: Currency,
+    pub billed: ExactSum,
+    /// Present when every row summed had it.
+    pub effective: Option<ExactSum>,
+    pub list: Option<ExactSum>,
+    pub rows: u64,
+    /// Rows of each charge category, in [`CATEGORIES`] order.
+    pub by_category: [u64; 5],
+}
+
+/// The charge categories, in the order [`Charges::by_category`] counts them.
+pub const CATEGORIES: [ChargeCategory; 5] = [
+    ChargeCategory::Usage,
+    ChargeCategory::Purchase,
+    ChargeCategory::Tax,
+    ChargeCategory::Credit,
+    ChargeCategory::Adjustment,
+];
+
+/// A row that could not be read, by its line in the file.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BadRow {
+    pub line: u64,
+    pub problem: String,
+}
+
+impl std::fmt::Display for BadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.problem)
+    }
+}
+
+/// A FOCUS file, read and added up.
+#[derive(Clone, Debug, Default)]
+pub struct FocusFile {
+    pub version: Option<FocusVersion>,
+    /// Data rows read (skipped ones included).
+    pub rows: u64,
+    pub services: Vec<Service>,
+    pub accounts: Vec<String>,
+    /// Sorted by service, account, billing period, days and currency.
+    pub charges: Vec<Charges>,
+    /// The BilledCost of every row read, per currency.
+    pub totals: BTreeMap<Currency, ExactSum>,
+    /// Rows skipped (with `skip_bad`), at most [`SKIPPED_KEPT`] of them listed.
+    pub skipped: Vec<BadRow>,
+    pub skipped_count: u64,
+}
+
+/// Skipped rows listed at most; the rest are counted.
+pub const SKIPPED_KEPT: usize = 100;
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    NotFocus(NotFocus),
+    #[error("The file is empty: a FOCUS export starts with a row of column names")]
+    Empty,
+    #[error("{0}; nothing was imported (fix the row, or import with --skip-bad to leave such rows out and list them)")]
+    BadRow(BadRow),
+    #[error("could not read the file: {0}")]
+    Io(String),
+}
+
+/// Gzip's first two bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Reads a FOCUS file from `input`, calling `progress` with the rows read every 100,000 rows.
+/// A row that cannot be read stops the reading, unless `skip_bad`.
+pub fn read_focus(input: impl Read, skip_bad: bool, mut progress: impl FnMut(u64)) -> Result<FocusFile, ReadError> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, input);
+    let gzipped = buffered.fill_buf().map_err(|e| ReadError::Io(e.to_string()))?.starts_with(&GZIP_MAGIC);
+    let input: Box<dyn Read> =
+        if gzipped { Box::new(flate2::bufread::MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).buffer_capacity(256 * 1024).from_reader(input);
+    let mut record = csv::StringRecord::new();
+    let read = |csv: &mut csv::Reader<Box<dyn Read>>, record: &mut csv::StringRecord| -> Result<bool, BadRow> {
+        csv.read_record(record).map_err(|error| BadRow {
+            line: error.position().map_or(0, |p| p.line()),
+            problem: match error.kind() {
+                csv::ErrorKind::Utf8 { .. } => "it is not UTF-8 text".to_string(),
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    format!("it has {len} fields where the header has {expected_len}")
+                }
+                _ => error.to_string(),
+            },
+        })
+    };
+    let header = match read(&mut csv, &mut record) {
+        Ok(true) => Header::read(record.iter()).map_err(ReadError::NotFocus)?,
+        Ok(false) => return Err(ReadError::Empty),
+        Err(bad) if bad.line <= 1 => return Err(ReadError::Io(bad.problem)),
+        Err(bad) => return Err(ReadError::BadRow(bad)),
+    };
+    let mut file = FocusFile { version: Some(header.version), ..FocusFile::default() };
+    let mut services: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    let mut accounts: HashMap<String, usize> = HashMap::new();
+    let mut charges: HashMap<(usize, usize, DateRange, DateRange, Currency), Charges> = HashMap::new();
+    let skip = |file: &mut FocusFile, bad: BadRow| -> Result<(), ReadError> {
+        if !skip_bad {
+            return Err(ReadError::BadRow(bad));
+        }
+        file.skipped_count += 1;
+        if file.skipped.len() < SKIPPED_KEPT {
+            file.skipped.push(bad);
+        }
+        Ok(())
+    };
+    loop {
+        match read(&mut csv, &mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(bad) => {
+                file.rows += 1;
+                skip(&mut file, bad)?;
+                continue;
+            }
+        }
+        file.rows += 1;
+        if file.rows.is_multiple_of(100_000) {
+            progress(file.rows);
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let charge: Charge = match header.row(|i| record.get(i)) {
+            Ok(charge) => charge,
+            Err(BadValue { column, value, reason }) => {
+                let bad = BadValue { column, value, reason };
+                skip(&mut file, BadRow { line, problem: bad.to_string() })?;
+                continue;
+            }
+        };
+        // Looked up by the row's text, without copying it: a copy is made once per service.
+        let service = match services.get(charge.provider).and_then(|by_name| by_name.get(charge.service)) {
+            Some(index) => *index,
+            None => {
+                let index = file.services.len();
+                file.services.push(Service {
+                    provider: charge.provider.to_string(),
+                    service: charge.service.to_string(),
+                    category: charge.service_category.map(str::to_string),
+                    kind: crate::domain::focus::kind_of(charge.service_category),
+                });
+                services.entry(charge.provider.to_string()).or_default().insert(charge.service.to_string(), index);
+                index
+            }
+        };
+        let account = match accounts.get(charge.billing_account) {
+            Some(index) => *index,
+            None => {
+                file.accounts.push(charge.billing_account.to_string());
+                accounts.insert(charge.billing_account.to_string(), file.accounts.len() - 1);
+                file.accounts.len() - 1
+            }
+        };
+        file.totals.entry(charge.currency).or_default().add(charge.billed);
+        let entry = charges
+            .entry((service, account, charge.billing_period, charge.days, charge.currency))
+            .or_insert_with(|| Charges {
+                service,
+                account,
+                billing_period: charge.billing_period,
+                days: charge.days,
+                currency: charge.currency,
+                billed: ExactSum::default(),
+                effective: Some(ExactSum::default()),
+                list: Some(ExactSum::default()),
+                rows: 0,
+                by_category: [0; 5],
+            });
+        entry.billed.add(charge.billed);
+        entry.effective = entry.effective.zip(charge.effective).map(|(mut sum, value)| {
+            sum.add(value);
+            sum
+        });
+        entry.list = entry.list.zip(charge.list).map(|(mut sum, value)| {
+            sum.add(value);
+            sum
+        });
+        entry.rows += 1;
+        entry.by_category[CATEGORIES.iter().position(|c| *c == charge.category).expect("every category is listed")] +=
+            1;
+    }
+    let mut charges: Vec<Charges> = charges.into_values().collect();
+    charges.sort_by(|a, b| {
+        (a.service, a.account, a.billing_period.start, a.days.start, a.days.end, a.currency.code()).cmp(&(
+            b.service,
+            b.account,
+            b.billing_period.start,
+            b.days.start,
+            b.days.end,
+            b.currency.code(),
+        ))
+    });
+    file.charges = charges;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargePeriodEnd,ChargePeriodStart,EffectiveCost,ListCost,ProviderName,ServiceCategory,ServiceName";
+
+    fn rows(lines: &[&str]) -> String {
+        std::iter::once(HEADER).chain(lines.iter().copied()).collect::<Vec<_>>().join("\n")
+    }
+
+    fn total(file: &FocusFile, code: &str) -> String {
+        file.totals[&Currency::parse(code).unwrap()].value().to_string()
+    }
+
+    #[test]
+    fn rows_add_up_per_service_and_day_exactly() {
+        let text = rows(&[
+            "0.1,a,USD,2026-12-01,2026-11-01,Usage,2026-11-01T01:00:00Z,2026-11-01T00:00:00Z,0.1,0.2,AWS,Compute,EC2",
+            "0.2,a,USD,2026-12-01,2026-11-01,Usage,2026-11-01T02:00:00Z,2026-11-01T01:00:00Z,0.1,0.2,AWS,Compute,EC2",
+            "-0.05,a,USD,2026-12-01,2026-11-01,Credit,2026-11-02T00:00:00Z,2026-11-01T00:00:00Z,-0.05,,AWS,Compute,EC2",
+            "1E-8,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02T00:00:00Z,2026-11-01T00:00:00Z,,,AWS,Storage,S3",
+            "3,a,EUR,2026-12-01,2026-11-01,Tax,2026-11-03T00:00:00Z,2026-11-02T00:00:00Z,3,3,AWS,Compute,EC2",
+        ]);
+        let file = read_focus(text.as_bytes(), false, |_| {}).unwrap();
+        assert_eq!(file.rows, 5);
+        assert_eq!(file.services.len(), 2);
+        assert_eq!((file.services[1].service.as_str(), file.services[1].kind), ("S3", Kind::Storage));
+        assert_eq!(total(&file, "USD"), "0.25000001");
+        assert_eq!(total(&file, "EUR"), "3");
+        let ec2_first_day: Vec<&Charges> = file
+            .charges
+            .iter()
+            .filter(|c| c.service == 0 && c.days.start == c.days.end && c.currency.code() == "USD")
+            .collect();
+        assert_eq!(ec2_first_day.len(), 1);
+        let day = ec2_first_day[0];
+        assert_eq!(
+            (day.billed.value().to_string(), day.rows, day.by_category),
+            ("0.25".to_string(), 3, [2, 0, 0, 1, 0])
+        );
+        // ListCost missing on one row: no list total for that day rather than a short one.
+        assert_eq!(day.effective.map(|e| e.value().to_string()), Some("0.15".to_string()));
+        assert_eq!(day.list, None);
+    }
+
+    #[test]
+    fn quirks_of_real_exports_are_read() {
+        // A byte-order mark, CRLF, quoted numbers, extra columns, NULL.
+        let text = "\u{feff}x_Team,ServiceName,BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ServiceProviderName,BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ServiceCategory\r\n\
+            ops,\"Cloud SQL, Postgres\",\"12.50\",usd,2026-11-01 00:00:00,2026-11-02 00:00:00,usage,Google Cloud,b-1,2026-11-01,2026-12-01,NULL\r\n";
+        let file = read_focus(text.as_bytes(), false, |_| {}).unwrap();
+        assert_eq!(file.version, Some(FocusVersion::From13));
+        assert_eq!(file.services[0].service, "Cloud SQL, Postgres");
+        assert_eq!((file.services[0].category.as_deref(), file.services[0].kind), (None, Kind::Other));
+        assert_eq!(total(&file, "USD"), "12.5");
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_its_bytes() {
+        use std::io::Write as _;
+        let text = rows(&["7,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2"]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        let file = read_focus(gz.finish().unwrap().as_slice(), false, |_| {}).unwrap();
+        assert_eq!(total(&file, "USD"), "7");
+    }
+
+    #[test]
+    fn a_bad_row_stops_the_reading_with_its_line_unless_skipped() {
+        let text = rows(&[
+            "1,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2",
+            "x,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2",
+            "2,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute",
+            "4,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2",
+        ]);
+        let error = read_focus(text.as_bytes(), false, |_| {}).unwrap_err().to_string();
+        assert!(
+            error.starts_with("line 3: column BilledCost, value `x`: it is not a number; nothing was imported"),
+            "{error}"
+        );
+        let file = read_focus(text.as_bytes(), true, |_| {}).unwrap();
+        assert_eq!((file.rows, file.skipped_count), (4, 2));
+        assert_eq!(file.skipped[1].to_string(), "line 4: it has 12 fields where the header has 13");
+        assert_eq!(total(&file, "USD"), "5");
+    }
+
+    #[test]
+    fn what_is_not_focus_says_so() {
+        assert!(matches!(read_focus(&b""[..], false, |_| {}), Err(ReadError::Empty)));
+        let error = read_focus(&b"date,amount\n2026-11-01,3\n"[..], false, |_| {}).unwrap_err().to_string();
+        assert!(error.contains("not a FOCUS cost and usage export") && error.contains("BilledCost"), "{error}");
+    }
+}
