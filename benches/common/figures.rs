@@ -1,6 +1,9 @@
 //! What both benchmarks share: settings from the environment, percentiles and durations as the
 //! tables print them.
 
+// Each benchmark uses what it needs of these.
+#![allow(dead_code)]
+
 use std::time::Duration;
 
 /// The number in the environment variable `name`, or `default`.

@@ -12,6 +12,7 @@ mod doctor;
 mod error;
 mod export;
 pub mod focus_file;
+pub mod focus_sample;
 mod forms;
 mod instances;
 mod items;

@@ -1,0 +1,140 @@
+//! Reading FOCUS files at size (issue 14): `cargo bench --bench import`.
+//!
+//! Writes a seeded FOCUS 1.2 file of `JARVIS_BENCH_IMPORT_ROWS` rows (default 1,000,000) with
+//! `app::focus_sample`, and its gzip-compressed copy, then times Jarvis reading each one
+//! (`app::focus_file::read_focus`: parse, check every value, add up per service and day, exactly)
+//! with the peak memory of the reading alone; and, side by side, DuckDB (the `duckdb` Python
+//! package, not a project dependency: installed with pip when missing, skipped with a message when
+//! it cannot be) summing BilledCost per service and day from the same file. The totals per
+//! currency must be equal to the last digit. Results print as Markdown for docs/PERFORMANCE.md.
+
+#[path = "common/figures.rs"]
+mod figures;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Instant;
+
+use jarvis::app::focus_file::read_focus;
+use jarvis::app::focus_sample::{SampleOptions, SampleVersion, write_sample};
+use rust_decimal::Decimal;
+
+/// The process's peak resident memory since the last reset, in MiB.
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// Starts counting the peak again from what is resident now (Linux).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Reads `path` with Jarvis: seconds, peak MiB, totals per currency.
+fn jarvis_read(path: &std::path::Path) -> anyhow::Result<(f64, f64, BTreeMap<String, Decimal>, usize)> {
+    reset_peak();
+    let started = Instant::now();
+    let file = read_focus(std::fs::File::open(path)?, false, |_| {})?;
+    let took = started.elapsed().as_secs_f64();
+    let peak = peak_mib();
+    let totals = file.totals.iter().map(|(c, s)| (c.code().to_string(), s.value())).collect();
+    Ok((took, peak, totals, file.charges.len()))
+}
+
+const DUCKDB: &str = r#"
+import sys, time, duckdb
+path = sys.argv[1]
+started = time.perf_counter()
+rows = duckdb.sql(f"""
+    SELECT ServiceName, BillingCurrency, substr(ChargePeriodStart, 1, 10) AS day, sum(BilledCost) AS cost
+    FROM read_csv('{path}', header = true, all_varchar = false,
+                  types = {{'BilledCost': 'DECIMAL(38,10)', 'ChargePeriodStart': 'VARCHAR', 'ChargePeriodEnd': 'VARCHAR',
+                           'BillingPeriodStart': 'VARCHAR', 'BillingPeriodEnd': 'VARCHAR'}})
+    GROUP BY ALL
+""").fetchall()
+took = time.perf_counter() - started
+totals = {}
+for _, currency, _, cost in rows:
+    totals[currency] = totals.get(currency, 0) + cost
+print(f"{took:.3f} {len(rows)}")
+for currency, total in sorted(totals.items()):
+    print(currency, format(total.normalize(), 'f'))
+"#;
+
+/// DuckDB summing per service and day, if it can run: seconds, groups, totals.
+fn duckdb_read(path: &std::path::Path) -> Option<(f64, usize, BTreeMap<String, Decimal>)> {
+    let has = |python: &str| Command::new(python).args(["-c", "import duckdb"]).status().is_ok_and(|s| s.success());
+    if !has("python3") {
+        eprintln!("installing the duckdb Python package for the comparison (pip)...");
+        let _ = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--user", "--break-system-packages", "duckdb"])
+            .status();
+        if !has("python3") {
+            eprintln!("no duckdb (python3 -m pip install duckdb): the comparison is skipped");
+            return None;
+        }
+    }
+    let output = Command::new("python3").args(["-c", DUCKDB]).arg(path).output().ok()?;
+    if !output.status.success() {
+        eprintln!("duckdb failed: {}", String::from_utf8_lossy(&output.stderr));
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let mut lines = text.lines();
+    let mut first = lines.next()?.split(' ');
+    let took: f64 = first.next()?.parse().ok()?;
+    let groups: usize = first.next()?.parse().ok()?;
+    let totals = lines
+        .filter_map(|l| l.split_once(' '))
+        .map(|(c, t)| (c.to_string(), t.parse::<Decimal>().unwrap_or_default()))
+        .collect();
+    Some((took, groups, totals))
+}
+
+fn main() -> anyhow::Result<()> {
+    let rows = figures::env("JARVIS_BENCH_IMPORT_ROWS", 1_000_000) as u64;
+    let dir = tempfile::tempdir()?;
+    let csv = dir.path().join("focus.csv");
+    let started = Instant::now();
+    let options = SampleOptions { rows, seed: 2026, version: SampleVersion::V1_2, month: "2026-11-01".parse()? };
+    let written = write_sample(std::fs::File::create(&csv)?, options)?;
+    let size = std::fs::metadata(&csv)?.len() as f64 / 1048576.0;
+    eprintln!("wrote {rows} rows ({size:.0} MiB) in {:.1} s", started.elapsed().as_secs_f64());
+    let gz = dir.path().join("focus.csv.gz");
+    {
+        let mut encoder = flate2::write::GzEncoder::new(std::fs::File::create(&gz)?, flate2::Compression::default());
+        std::io::copy(&mut std::fs::File::open(&csv)?, &mut encoder)?;
+        encoder.finish()?;
+    }
+    let written: BTreeMap<String, Decimal> = written.into_iter().map(|(c, t)| (c.to_string(), t)).collect();
+
+    let mut table = vec![
+        "| Reader | File | Seconds | Rows/s | Peak memory | Groups | Totals equal to the written ones |".to_string(),
+        "|---|---|---|---|---|---|---|".to_string(),
+    ];
+    for (what, path) in [("CSV", &csv), ("CSV, gzip", &gz)] {
+        let (took, peak, totals, groups) = jarvis_read(path)?;
+        anyhow::ensure!(totals == written, "Jarvis's totals {totals:?} differ from the written {written:?}");
+        table.push(format!(
+            "| Jarvis (read_focus) | {what}, {rows} rows | {took:.2} | {:.0} | {peak:.0} MiB | {groups} | yes |",
+            rows as f64 / took
+        ));
+    }
+    if let Some((took, groups, totals)) = duckdb_read(&csv) {
+        let equal = if totals == written { "yes".to_string() } else { format!("no: {totals:?}") };
+        table.push(format!(
+            "| DuckDB (Python), sum per service and day | CSV, {rows} rows | {took:.2} | {:.0} | | {groups} | {equal} |",
+            rows as f64 / took
+        ));
+    }
+    println!("\nFOCUS 1.2, {rows} rows, {size:.0} MiB:\n");
+    for line in table {
+        println!("{line}");
+    }
+    Ok(())
+}
