@@ -349,6 +349,9 @@ pub fn decimal(text: &str) -> Result<Decimal, String> {
 /// alone (`2026-11-01`).
 pub fn datetime(text: &str) -> Result<NaiveDateTime, String> {
     let text = text.trim();
+    if let Some(at) = plain_datetime(text.as_bytes()) {
+        return Ok(at);
+    }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.naive_utc());
     }
@@ -366,6 +369,23 @@ pub fn datetime(text: &str) -> Result<NaiveDateTime, String> {
         return Ok(day.and_time(NaiveTime::MIN));
     }
     Err("it is not a date and time (FOCUS writes them as 2026-11-01T00:00:00Z)".to_string())
+}
+
+/// The forms nearly every row has, read without a general parser (a file has four datetimes a
+/// row): `2026-11-01T00:00:00Z`, `2026-11-01 00:00:00`, with or without the `Z`.
+fn plain_datetime(text: &[u8]) -> Option<NaiveDateTime> {
+    let text = text.strip_suffix(b"Z").unwrap_or(text);
+    if text.len() != 19 || text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b'T' | b' ') {
+        return None;
+    }
+    if text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        text[range].iter().try_fold(0u32, |n, b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+    };
+    let day = NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?)?;
+    Some(day.and_time(NaiveTime::from_hms_opt(number(11..13)?, number(14..16)?, number(17..19)?)?))
 }
 
 /// The kind of item a service becomes, from its FOCUS ServiceCategory (README, "Importing
@@ -471,6 +491,25 @@ mod tests {
         assert_eq!(bad(&ok.replace(",AWS,", ",NULL,")), "column ProviderName: it is empty, and every row needs it");
         assert!(bad(&ok.replacen("1,", "1e400,", 1)).contains("not a number"));
         assert!(bad(&ok.replacen("1,", "0.12345678901234567890123456789,", 1)).contains("more digits"));
+    }
+
+    #[test]
+    fn datetimes_in_every_form_mean_the_same_instant() {
+        let at = d("2026-11-01").and_hms_opt(13, 5, 9).unwrap();
+        for text in [
+            "2026-11-01T13:05:09Z",
+            "2026-11-01 13:05:09",
+            "2026-11-01T13:05:09",
+            "2026-11-01T13:05:09.000Z",
+            "2026-11-01T20:05:09+07:00",
+            " 2026-11-01 13:05:09Z ",
+        ] {
+            assert_eq!(datetime(text), Ok(at), "{text}");
+        }
+        assert_eq!(datetime("2026-11-01"), Ok(d("2026-11-01").and_hms_opt(0, 0, 0).unwrap()));
+        for text in ["2026-02-30T00:00:00Z", "2026-11-01T24:00:00Z", "5/1/25", "2026-11-01X13:05:09"] {
+            assert!(datetime(text).is_err(), "{text}");
+        }
     }
 
     proptest::proptest! {
