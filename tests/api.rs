@@ -679,7 +679,7 @@ on_both_backends! {
         let key = open["alerts"][0]["key"].as_str().expect("the demo has alerts").to_string();
         let (status, problem) = api.send(Method::POST, &format!("/api/cost/alerts/{key}/acknowledge"), &t.write, json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-        assert!(problem["detail"].as_str().unwrap().contains("has not been posted yet"), "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("has not been posted in the alert channel"), "{problem}");
         let items = [
             ("infrastructure", json!({"kind": "cdn", "name": "edge", "cost": "20", "billing_period": "monthly"})),
             ("ai-providers", json!({"name": "Mistral", "cost": 0, "billing_period": "usage_based", "unit": "request", "unit_price": "0.002"})),

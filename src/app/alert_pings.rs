@@ -231,7 +231,7 @@ impl App {
             // Open, but never posted: acknowledging and snoozing are about a ping.
             None if self.alerts(workspace).await?.alerts.iter().any(|a| crate::domain::alerting::family(&a.key) == family) => {
                 Err(UserError::Conflict(
-                    "This alert has not been posted yet: acknowledging and snoozing are for alerts Jarvis has pinged in the alert channel (an admin sets one with `/settings set alert_channel #alerts` in Discord); to mark a renewal done, use `renewed`".into(),
+                    "This alert has not been posted in the alert channel, so there is nothing to acknowledge or snooze: Jarvis posts alerts of warning severity and above there at its next check once an admin sets the channel (`/settings set alert_channel #alerts` in Discord); to mark a renewal done, use `renewed`".into(),
                 )
                 .into())
             }
@@ -285,6 +285,7 @@ impl App {
             tx.enqueue(workspace, "notice", alerts, &payload, now).await?;
         }
         tx.commit().await?;
+        self.note_reading();
         Ok(true)
     }
 }

@@ -92,7 +92,7 @@ pub enum ReadError {
     Empty,
     #[error("{0}; nothing was imported (fix the row, or import with --skip-bad to leave such rows out and list them)")]
     BadRow(BadRow),
-    #[error("could not read the file: {0}")]
+    #[error("{0}; nothing was imported")]
     Io(String),
 }
 
@@ -150,6 +150,10 @@ pub fn read_focus<'a>(
             for item in &batch.items {
                 let record = match item {
                     Ok(index) => &batch.records[*index],
+                    // The file itself could not be read (cut short, say): never a partial import.
+                    Err(bad) if bad.problem.starts_with(READ_FAILED) => {
+                        return Err(ReadError::Io(format!("{bad}")));
+                    }
                     Err(bad) => {
                         file.rows += 1;
                         skip(&mut file, bad.clone())?;
@@ -228,14 +232,24 @@ pub fn read_focus<'a>(
     })?;
     let mut charges: Vec<Charges> = charges.into_values().collect();
     charges.sort_by(|a, b| {
-        (a.service, a.account, a.billing_period.start, a.days.start, a.days.end, a.currency.code()).cmp(&(
-            b.service,
-            b.account,
-            b.billing_period.start,
-            b.days.start,
-            b.days.end,
-            b.currency.code(),
-        ))
+        (
+            a.service,
+            a.account,
+            a.billing_period.start,
+            a.billing_period.end,
+            a.days.start,
+            a.days.end,
+            a.currency.code(),
+        )
+            .cmp(&(
+                b.service,
+                b.account,
+                b.billing_period.start,
+                b.billing_period.end,
+                b.days.start,
+                b.days.end,
+                b.currency.code(),
+            ))
     });
     file.charges = charges;
     Ok(file)
@@ -248,6 +262,9 @@ struct Batch {
     /// In order: a record (its index) or a line that could not be split.
     items: Vec<Result<usize, BadRow>>,
 }
+
+/// How a failure to read the file itself begins.
+const READ_FAILED: &str = "the file could not be read";
 
 /// Records a batch holds.
 const BATCH: usize = 4096;
@@ -269,7 +286,7 @@ impl Batch {
                 Ok(false) => return true,
                 Err(bad) => {
                     // A reader that fails on the text itself (not UTF-8, say) may not move on.
-                    let stuck = bad.problem.starts_with("could not read");
+                    let stuck = bad.problem.starts_with(READ_FAILED);
                     self.items.push(Err(bad));
                     if stuck {
                         return true;
@@ -290,7 +307,7 @@ fn next_record<R: Read>(csv: &mut csv::Reader<R>, record: &mut csv::StringRecord
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("it has {len} fields where the header has {expected_len}")
             }
-            csv::ErrorKind::Io(error) => format!("could not read the file: {error}"),
+            csv::ErrorKind::Io(error) => format!("{READ_FAILED}: {error}"),
             _ => error.to_string(),
         },
     })
@@ -380,6 +397,27 @@ mod tests {
         assert_eq!((file.rows, file.skipped_count), (4, 2));
         assert_eq!(file.skipped[1].to_string(), "line 4: it has 12 fields where the header has 13");
         assert_eq!(total(&file, "USD"), "5");
+    }
+
+    #[test]
+    fn a_file_cut_short_is_refused_even_when_skipping_bad_rows() {
+        use std::io::Write as _;
+        let lines: Vec<String> = (0..2000)
+            .map(|n| format!("{n},a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2"))
+            .collect();
+        let text = rows(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        let whole = gz.finish().unwrap();
+        let cut = &whole[..whole.len() / 2];
+        for skip_bad in [false, true] {
+            let error = read_focus(cut, skip_bad, |_| {}).unwrap_err();
+            assert!(matches!(error, ReadError::Io(_)), "{error}");
+            assert!(
+                error.to_string().contains("could not be read") && error.to_string().ends_with("nothing was imported"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -169,6 +169,9 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Counts ledger changes committed, so the bot can re-evaluate alerts right after a change.
     changes: Arc<std::sync::atomic::AtomicU64>,
+    /// Counts what this app recorded that changes what views show without being a ledger change
+    /// (site checks, registry lookups, alert states): see [`App::answer_version`].
+    readings: Arc<std::sync::atomic::AtomicU64>,
     /// Website checks and registry lookups.
     net: Arc<sites::Net>,
     /// Makes this app's writes safe to repeat (see [`App::keyed`]).
@@ -194,6 +197,7 @@ impl App {
             store,
             clock,
             changes: Arc::default(),
+            readings: Arc::default(),
             net: Arc::default(),
             request_key: None,
             outbox_ready: Arc::default(),
@@ -289,6 +293,18 @@ impl App {
     /// changed.
     pub fn change_count(&self) -> u64 {
         self.changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Moves when anything a view shows changed through this app (and its clones): every ledger
+    /// change, and every site check, registry lookup and alert state recorded. An answer worked
+    /// out at one version is current while it stays.
+    pub fn answer_version(&self) -> u64 {
+        self.change_count() + self.readings.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Notes a recorded reading (after its commit): see [`App::answer_version`].
+    pub(crate) fn note_reading(&self) {
+        self.readings.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// The instant now, by this app's clock.

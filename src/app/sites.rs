@@ -305,6 +305,7 @@ impl App {
             tx.count_commit_in(self.changes.clone());
         }
         tx.commit().await?;
+        self.note_reading();
         Ok(streak.state)
     }
 
@@ -344,6 +345,7 @@ impl App {
         let mut tx = self.store.write().await?;
         let pruned = tx.prune_site_checks(self.now() - KEEP_CHECKS).await?;
         tx.commit().await?;
+        self.note_reading();
         Ok(pruned)
     }
 
@@ -376,6 +378,7 @@ impl App {
             let mut tx = self.store.write().await?;
             tx.forget_domain_lookups(workspace, &names, forget_before).await?;
             tx.commit().await?;
+            self.note_reading();
             remembered.retain(|l| names.contains(&l.domain));
         }
         let mut looked_up = 0;
@@ -454,6 +457,7 @@ impl App {
             tx.save_domain_lookup(workspace, &DomainLookup { ledger_date: Some(date), ..last }).await?;
         }
         tx.commit().await?;
+        self.note_reading();
         Ok(())
     }
 

@@ -322,6 +322,9 @@ fn charge_days(start: NaiveDateTime, end: NaiveDateTime) -> Option<DateRange> {
     DateRange::between(start.date(), last.date().max(start.date())).ok()
 }
 
+/// The largest amount a row may carry (a quadrillion): a billion such rows still add up exactly.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
 /// A decimal as an export writes it: `12.5`, `-0.000001`, `1.5E-7`, `"3"` (quotes are the CSV
 /// reader's), read exactly.
 pub fn decimal(text: &str) -> Result<Decimal, String> {
@@ -341,7 +344,12 @@ pub fn decimal(text: &str) -> Result<Decimal, String> {
     } else {
         text.parse::<Decimal>().map_err(|_| "it is not a number".to_string())
     };
-    parsed.map(|value| value.normalize())
+    let value = parsed?.normalize();
+    // Far past any bill line, and so many of them still add up within a decimal's range.
+    if value.abs() > Decimal::from(MAX_AMOUNT) {
+        return Err(format!("it is larger than any bill line ({MAX_AMOUNT} at most)"));
+    }
+    Ok(value)
 }
 
 /// A datetime as exports write it, in UTC: RFC 3339 (`2026-11-01T00:00:00Z`, with an offset or
@@ -490,6 +498,7 @@ mod tests {
         assert!(bad(&ok.replace("2026-11-02,", "yesterday,")).contains("column ChargePeriodEnd, value `yesterday`"));
         assert_eq!(bad(&ok.replace(",AWS,", ",NULL,")), "column ProviderName: it is empty, and every row needs it");
         assert!(bad(&ok.replacen("1,", "1e400,", 1)).contains("not a number"));
+        assert!(bad(&ok.replacen("1,", "5E+28,", 1)).contains("larger than any bill line"));
         assert!(bad(&ok.replacen("1,", "0.12345678901234567890123456789,", 1)).contains("more digits"));
     }
 

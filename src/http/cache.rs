@@ -2,8 +2,9 @@
 //! renewals, alerts, budgets, lists), kept as their JSON bytes so that a busy dashboard is worked
 //! out about once a second rather than once per request.
 //!
-//! An answer is served again while nothing was written through this process (the app's change
-//! count, which every committed write moves: the API's, the bot's, its scheduler's) and it is less
+//! An answer is served again while nothing was written through this process (the app's
+//! `answer_version`, which every committed ledger change moves, the API's, the bot's, its
+//! scheduler's, and every site check, registry lookup and alert state recorded) and it is less
 //! than [`FRESH`] old. Older, it is still served while one request works the next one out (up to
 //! [`STALE`]), so a thousand requests a second do not queue behind that work. A write through
 //! this process is never missed: the next request works the answer out again, and requests
@@ -31,6 +32,17 @@ pub const FRESH: Duration = Duration::from_secs(1);
 pub const STALE: Duration = Duration::from_secs(10);
 /// Answers kept at most (least recently made dropped first).
 const HELD: usize = 512;
+/// Bytes of answers kept at most (least recently made dropped first).
+const HELD_BYTES: usize = 128 * 1024 * 1024;
+
+/// Marks a slot as being refreshed while it lives.
+struct Refreshing<'a>(&'a AtomicBool);
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
 
 /// A request's answer: its workspace, path and query, and the language asked for (none: the
 /// workspace's own, a setting whose change moves the change count).
@@ -76,15 +88,31 @@ impl Answers {
             return Arc::clone(slot);
         }
         if slots.len() >= HELD {
-            // The answer made longest ago (or never) goes.
+            // The answer made longest ago goes (one being worked out counts as new).
             let oldest = slots
                 .iter()
-                .min_by_key(|(_, slot)| slot.held().map(|h| h.made))
+                .min_by_key(|(_, slot)| slot.held().map_or_else(Instant::now, |h| h.made))
                 .map(|(key, _)| key.clone())
                 .expect("full, so not empty");
             slots.remove(&oldest);
         }
         Arc::clone(slots.entry(key.clone()).or_default())
+    }
+
+    /// Drops the answers made longest ago until those kept take at most [`HELD_BYTES`].
+    fn trim(&self) {
+        let mut slots = self.slots.lock().expect("the answers lock is never poisoned");
+        let mut made: Vec<(Instant, usize, Key)> =
+            slots.iter().filter_map(|(key, slot)| slot.held().map(|h| (h.made, h.body.len(), key.clone()))).collect();
+        let mut bytes: usize = made.iter().map(|(_, len, _)| len).sum();
+        made.sort_by_key(|(at, _, _)| *at);
+        for (_, len, key) in made {
+            if bytes <= HELD_BYTES {
+                break;
+            }
+            slots.remove(&key);
+            bytes -= len;
+        }
     }
 
     /// The answer to `key`: kept, or worked out by `make` (see the module's description);
@@ -96,17 +124,22 @@ impl Answers {
     {
         let slot = self.slot(key);
         let (arrived, wanted) = (Instant::now(), changes());
+        let mut _refreshing = None;
         if let Some(held) = slot.held().filter(|held| held.changes == wanted) {
             let age = held.made.elapsed();
             if age < FRESH {
                 return Ok(held.body);
             }
             // Older: this request works the next one out, unless another does already.
-            if age < STALE && slot.refreshing.swap(true, Ordering::AcqRel) {
-                return Ok(held.body);
+            if age < STALE {
+                if slot.refreshing.swap(true, Ordering::AcqRel) {
+                    return Ok(held.body);
+                }
+                // Cleared however this request ends (answered, failed, or dropped midway).
+                _refreshing = Some(Refreshing(&slot.refreshing));
             }
         }
-        let made = async {
+        async {
             let _turn = slot.turn.lock().await;
             // Another request may have worked it out while this one waited for its turn: taken
             // if it holds every write this request could know of (those before it arrived).
@@ -115,15 +148,15 @@ impl Answers {
             {
                 return Ok(held.body);
             }
-            let changes = changes();
+            // Timed from before the ledger is read, so an answer is never taken as newer than it is.
+            let (changes, made) = (changes(), Instant::now());
             let body = make().await?;
             *slot.held.lock().expect("the answer lock is never poisoned") =
-                Some(Held { body: body.clone(), made: Instant::now(), changes });
+                Some(Held { body: body.clone(), made, changes });
+            self.trim();
             Ok(body)
         }
-        .await;
-        slot.refreshing.store(false, Ordering::Release);
-        made
+        .await
     }
 }
 
@@ -142,7 +175,7 @@ const TOKENS_HELD: usize = 1024;
 impl Tokens {
     pub async fn authenticate(&self, app: &App, token: &str) -> Result<Option<TokenAuth>, AppError> {
         let hash = crate::app::sha256_hex(&[token.as_bytes()]);
-        let changes = app.change_count();
+        let changes = app.answer_version();
         let kept = self.known.lock().expect("the tokens lock is never poisoned").get(&hash).cloned();
         if let Some((auth, made, at)) = kept
             && at == changes
@@ -150,6 +183,8 @@ impl Tokens {
         {
             return Ok(Some(auth));
         }
+        // Timed from before the token's row is read.
+        let checked = Instant::now();
         let found = app.authenticate(token).await?;
         let mut known = self.known.lock().expect("the tokens lock is never poisoned");
         match &found {
@@ -157,7 +192,7 @@ impl Tokens {
                 if known.len() >= TOKENS_HELD {
                     known.clear();
                 }
-                known.insert(hash, (auth.clone(), Instant::now(), changes));
+                known.insert(hash, (auth.clone(), checked, changes));
             }
             None => {
                 known.remove(&hash);

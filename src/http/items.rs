@@ -108,7 +108,7 @@ pub fn routes(mut routes: Routes) -> Routes {
             .route(&list_path, add, move |api, writer, lang, key, uri, body| add_item(c, api, writer, lang, key, uri, body))
             .route(
                 &item_path,
-                Op::get(&format!("Show a {what} item")).tag(c.path).path("id", id).answers::<ItemDetail>(200, "The item with its costs and history.").etag(),
+                Op::get(&format!("Show a {what} item")).tag(c.path).path("id", id).answers::<ItemDetail>(200, "The item with its costs and history.").etag().problems(&[409]),
                 move |api, caller, lang, id| show(c, api, caller, lang, id),
             )
             .route(

@@ -83,7 +83,7 @@ pub fn routes(routes: Routes) -> Routes {
             "/api/cost/alerts/{key}/{action}",
             Op::post("Acknowledge, snooze or mark renewed an alert")
                 .tag("alerts")
-                .describe("What the buttons on an alert ping do, to the alert with this key (`key` in `GET /api/cost/alerts`) and the alerts it escalates into. Only an alert already posted in Discord can be acted on (409 otherwise).")
+                .describe("What the buttons on an alert ping do, to the alert with this key (`key` in `GET /api/cost/alerts`) and the alerts it escalates into. `acknowledge` and `snooze` are for an alert Jarvis has posted in the alert channel (409 otherwise); `renewed` moves a renewal or expiry alert's item to its next renewal.")
                 .path("key", "The alert's `key`.")
                 .path("action", "`acknowledge`, `snooze` or `renewed`.")
                 .query("lang", lang, languages())
@@ -95,7 +95,8 @@ pub fn routes(routes: Routes) -> Routes {
             "/api/cost/records",
             Op::get("Cost history")
                 .tag("records")
-                .query("item", "Only this item's records (its id, UUID or name).", string())
+                .query("item", "Only this item's records (its id, UUID or name; 404 when none has it, 409 when several kinds share the name).", string())
+                .problems(&[404, 409])
                 .query("from", "Records paying for days from this date (YYYY-MM-DD).", string())
                 .query("to", "Records paying for days up to this date (YYYY-MM-DD).", string())
                 .paged()
@@ -219,7 +220,7 @@ pub fn routes(routes: Routes) -> Routes {
 pub struct AlertDone {
     /// The alert's key, as asked.
     pub alert: String,
-    /// `acknowledge`, `snooze` or `renewed`.
+    /// `ack`, `snooze` or `renewed`.
     pub action: &'static str,
     /// What was done, in a sentence.
     pub result: String,

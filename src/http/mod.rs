@@ -405,16 +405,27 @@ impl Api {
         F: FnOnce(Language) -> Fut,
         Fut: Future<Output = Result<serde_json::Value, Problem>>,
     {
-        let key = cache::Key {
-            workspace: caller.workspace().clone(),
-            target: uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string()),
-            language: lang.0,
-        };
+        // The parameters the read routes take, in one order: another spelling of the same
+        // request (or a parameter no route reads) is the same answer, not another one to keep.
+        const READ: [&str; 10] =
+            ["category", "days", "from", "item", "kind", "months", "page", "per_page", "status", "to"];
+        let mut parameters: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .filter(|(name, _)| READ.contains(&name.as_str()))
+            .collect();
+        // The last of a repeated one counts, as the routes read them.
+        parameters.reverse();
+        parameters.sort_by(|a, b| a.0.cmp(&b.0));
+        parameters.dedup_by(|a, b| a.0 == b.0);
+        let start = format!("{}?", uri.path());
+        let target =
+            url::form_urlencoded::Serializer::for_suffix(start.clone(), start.len()).extend_pairs(parameters).finish();
+        let key = cache::Key { workspace: caller.workspace().clone(), target, language: lang.0 };
         let body = self
             .answers
             .get(
                 &key,
-                || self.app.change_count(),
+                || self.app.answer_version(),
                 || async {
                     let language = self.language(caller, lang).await?;
                     let value = work(language).await?;

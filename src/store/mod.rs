@@ -190,7 +190,7 @@ impl Store {
                 turn = Some(
                     tokio::time::timeout(WRITE_WAIT, std::sync::Arc::clone(&self.writers).lock_owned())
                         .await
-                        .map_err(|_| anyhow::anyhow!("could not start a write transaction: other writes in this process held the database for {} s", WRITE_WAIT.as_secs()))?,
+                        .map_err(|_| anyhow::anyhow!("could not start a write transaction within {} s: the writes before it in this process did not finish (is another Jarvis holding the database?)", WRITE_WAIT.as_secs()))?,
                 );
                 pool.begin_with("BEGIN IMMEDIATE")
                     .await
