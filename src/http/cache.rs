@@ -56,6 +56,8 @@ pub struct Key {
 #[derive(Default)]
 pub struct Answers {
     slots: Mutex<HashMap<Key, Arc<Slot>>>,
+    /// The query parameters the routes read (the others do not make another answer).
+    parameters: std::collections::BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -81,7 +83,34 @@ impl Slot {
     }
 }
 
+/// Whether something made at `made` when the version was `at` is still current at `now`.
+fn current(made: Instant, at: u64, now: u64) -> bool {
+    at == now && made.elapsed() < FRESH
+}
+
 impl Answers {
+    pub fn new(parameters: std::collections::BTreeSet<String>) -> Answers {
+        Answers { parameters, ..Answers::default() }
+    }
+
+    /// The key of a request for `uri` in `workspace`: its path and the parameters the routes
+    /// read, in one order (another spelling of the same request is the same answer; a
+    /// parameter no route reads makes no other).
+    pub fn key(&self, workspace: &WorkspaceId, uri: &axum::http::Uri, language: Option<Language>) -> Key {
+        let mut parameters: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .filter(|(name, _)| name != "lang" && self.parameters.contains(name))
+            .collect();
+        // The last of a repeated one counts, as the routes read them.
+        parameters.reverse();
+        parameters.sort_by(|a, b| a.0.cmp(&b.0));
+        parameters.dedup_by(|a, b| a.0 == b.0);
+        let start = format!("{}?", uri.path());
+        let target =
+            url::form_urlencoded::Serializer::for_suffix(start.clone(), start.len()).extend_pairs(parameters).finish();
+        Key { workspace: workspace.clone(), target, language }
+    }
+
     fn slot(&self, key: &Key) -> Arc<Slot> {
         let mut slots = self.slots.lock().expect("the answers lock is never poisoned");
         if let Some(slot) = slots.get(key) {
@@ -126,12 +155,11 @@ impl Answers {
         let (arrived, wanted) = (Instant::now(), changes());
         let mut _refreshing = None;
         if let Some(held) = slot.held().filter(|held| held.changes == wanted) {
-            let age = held.made.elapsed();
-            if age < FRESH {
+            if current(held.made, held.changes, wanted) {
                 return Ok(held.body);
             }
             // Older: this request works the next one out, unless another does already.
-            if age < STALE {
+            if held.made.elapsed() < STALE {
                 if slot.refreshing.swap(true, Ordering::AcqRel) {
                     return Ok(held.body);
                 }
@@ -139,24 +167,21 @@ impl Answers {
                 _refreshing = Some(Refreshing(&slot.refreshing));
             }
         }
-        async {
-            let _turn = slot.turn.lock().await;
-            // Another request may have worked it out while this one waited for its turn: taken
-            // if it holds every write this request could know of (those before it arrived).
-            if let Some(held) =
-                slot.held().filter(|h| h.changes >= wanted && (h.made >= arrived || h.made.elapsed() < FRESH))
-            {
-                return Ok(held.body);
-            }
-            // Timed from before the ledger is read, so an answer is never taken as newer than it is.
-            let (changes, made) = (changes(), Instant::now());
-            let body = make().await?;
-            *slot.held.lock().expect("the answer lock is never poisoned") =
-                Some(Held { body: body.clone(), made, changes });
-            self.trim();
-            Ok(body)
+        let _turn = slot.turn.lock().await;
+        // Another request may have worked it out while this one waited for its turn: taken if it
+        // holds every write this request could know of (those before it arrived).
+        if let Some(held) =
+            slot.held().filter(|h| h.changes >= wanted && (h.made >= arrived || h.made.elapsed() < FRESH))
+        {
+            return Ok(held.body);
         }
-        .await
+        // Timed from before the ledger is read, so an answer is never taken as newer than it is.
+        let (changes, made) = (changes(), Instant::now());
+        let body = make().await?;
+        *slot.held.lock().expect("the answer lock is never poisoned") =
+            Some(Held { body: body.clone(), made, changes });
+        self.trim();
+        Ok(body)
     }
 }
 
@@ -178,8 +203,7 @@ impl Tokens {
         let changes = app.answer_version();
         let kept = self.known.lock().expect("the tokens lock is never poisoned").get(&hash).cloned();
         if let Some((auth, made, at)) = kept
-            && at == changes
-            && made.elapsed() < FRESH
+            && current(made, at, changes)
         {
             return Ok(Some(auth));
         }
@@ -261,6 +285,15 @@ mod tests {
         tokio::time::advance(STALE).await;
         assert_eq!(answers.get(&key(), || 0, || make(made.clone())).await.unwrap(), "answer 3");
         assert_eq!(made.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_request_is_kept_by_the_parameters_routes_read() {
+        let answers = Answers::new(["days", "page"].map(String::from).into());
+        let key = |uri: &str| answers.key(&WorkspaceId::parse("1").unwrap(), &uri.parse().unwrap(), None).target;
+        assert_eq!(key("/api/cost/dashboard?days=3&x=1&days=5&lang=th"), key("/api/cost/dashboard?days=5"));
+        assert_eq!(key("/api/cost/dashboard?page=2&days=5"), key("/api/cost/dashboard?days=5&page=2"));
+        assert_ne!(key("/api/cost/dashboard?days=5"), key("/api/cost/dashboard?days=6"));
     }
 
     #[tokio::test]

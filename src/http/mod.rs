@@ -78,6 +78,8 @@ pub struct Api {
     metrics: Arc<Metrics>,
     answers: Arc<cache::Answers>,
     tokens: Arc<cache::Tokens>,
+    /// The OpenAPI document, as served.
+    document: Arc<str>,
 }
 
 /// The API server, bound and ready to serve.
@@ -155,29 +157,26 @@ fn routes() -> Routes {
 }
 
 /// The OpenAPI 3.1 document describing every route, as JSON.
-pub fn openapi() -> &'static str {
-    static DOCUMENT: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| routes().finish().1.to_pretty_json().expect("the OpenAPI document serializes"));
-    &DOCUMENT
-}
-
-async fn openapi_json() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], openapi()).into_response()
+async fn openapi_json(State(api): State<Api>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], api.document.to_string()).into_response()
 }
 
 /// Every route, with its middleware.
 pub fn router(app: App, options: Options) -> Router {
+    let (routes, document) = routes().finish();
+    let document = document.to_pretty_json().expect("the OpenAPI document serializes");
+    // Answers are kept by the query parameters the routes are described with.
+    let parameters = openapi::query_parameters(&serde_json::from_str(&document).expect("just serialized"));
     let api = Api {
         app,
         limits: Arc::new(Limits::new(options.rate)),
         options: Arc::new(options),
         metrics: Arc::new(Metrics::new()),
-        answers: Arc::default(),
+        answers: Arc::new(cache::Answers::new(parameters)),
         tokens: Arc::default(),
+        document: Arc::from(document),
     };
-    routes()
-        .finish()
-        .0
+    routes
         .route_layer(middleware::from_fn_with_state(api.clone(), observe))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -405,22 +404,7 @@ impl Api {
         F: FnOnce(Language) -> Fut,
         Fut: Future<Output = Result<serde_json::Value, Problem>>,
     {
-        // The parameters the read routes take, in one order: another spelling of the same
-        // request (or a parameter no route reads) is the same answer, not another one to keep.
-        const READ: [&str; 10] =
-            ["category", "days", "from", "item", "kind", "months", "page", "per_page", "status", "to"];
-        let mut parameters: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .filter(|(name, _)| READ.contains(&name.as_str()))
-            .collect();
-        // The last of a repeated one counts, as the routes read them.
-        parameters.reverse();
-        parameters.sort_by(|a, b| a.0.cmp(&b.0));
-        parameters.dedup_by(|a, b| a.0 == b.0);
-        let start = format!("{}?", uri.path());
-        let target =
-            url::form_urlencoded::Serializer::for_suffix(start.clone(), start.len()).extend_pairs(parameters).finish();
-        let key = cache::Key { workspace: caller.workspace().clone(), target, language: lang.0 };
+        let key = self.answers.key(caller.workspace(), uri, lang.0);
         let body = self
             .answers
             .get(

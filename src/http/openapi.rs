@@ -102,6 +102,8 @@ pub(super) struct Op {
     problems: Vec<u16>,
     /// The statuses described already (not as problems).
     answered: Vec<u16>,
+    /// Its successes carry the item's `ETag`.
+    etag: bool,
 }
 
 impl Op {
@@ -116,6 +118,7 @@ impl Op {
             body: false,
             problems: Vec::new(),
             answered: Vec::new(),
+            etag: false,
         }
     }
 
@@ -264,8 +267,7 @@ impl Op {
 
     /// Answers with the item's version tag in `ETag` (for `If-Match`).
     pub fn etag(mut self) -> Op {
-        // Added to every success response when the document is finished.
-        self.problems.push(ETAG_MARK);
+        self.etag = true;
         self
     }
 
@@ -286,9 +288,7 @@ impl Op {
     /// The method, the operation (its problems added), and the schemas it refers to.
     fn finish(mut self, path: &str) -> (HttpMethod, utoipa::openapi::path::Operation, Vec<(String, RefOr<Schema>)>) {
         let problem = self.schema::<Problem>();
-        let etag = self.problems.contains(&ETAG_MARK);
         let mut problems = self.problems.clone();
-        problems.retain(|s| *s != ETAG_MARK);
         problems.extend([500, 503]);
         if self.token {
             problems.extend([400, 401, 429]);
@@ -322,7 +322,7 @@ impl Op {
             operation = operation.response(status.to_string(), response.build());
         }
         let mut operation = operation.build();
-        if etag {
+        if self.etag {
             for (status, response) in operation.responses.responses.iter_mut() {
                 if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
                     response.headers.insert(
@@ -339,8 +339,18 @@ impl Op {
     }
 }
 
-/// Marks an operation whose successes carry `ETag` (not a status).
-const ETAG_MARK: u16 = 0;
+/// The names of the query parameters any operation of `document` takes.
+pub(super) fn query_parameters(document: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    let operations = document["paths"].as_object().into_iter().flat_map(|paths| paths.values());
+    operations
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|item| item.values())
+        .filter_map(|operation| operation["parameters"].as_array())
+        .flatten()
+        .filter(|parameter| parameter["in"] == "query")
+        .filter_map(|parameter| parameter["name"].as_str().map(str::to_string))
+        .collect()
+}
 
 /// `getApiCostInfrastructureId`-style ids: the method and the path's words.
 fn operation_id(method: HttpMethod, path: &str) -> String {
