@@ -174,21 +174,14 @@ async fn seed(dir: &Path, size: &str) -> anyhow::Result<String> {
 
 /// A new database `name` on the PostgreSQL server at `admin`, holding a copy of the ledger at `from`.
 async fn onto_postgres(admin: &str, from: &str, name: &str) -> anyhow::Result<String> {
-    use sqlx::Connection as _;
-    let mut conn = sqlx::PgConnection::connect(admin).await?;
-    // `name` is this benchmark's own, made of letters and underscores.
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
-    conn.close().await?;
-    let mut url = url::Url::parse(admin)?;
-    url.set_path(&format!("/{name}"));
+    let url = figures::postgres_database(admin, name).await?;
     let (store, app) = open(from).await?;
     let started = Instant::now();
-    let report = app.copy_ledger(from, url.as_str(), false, &mut |_| {}).await?;
+    let report = app.copy_ledger(from, &url, false, &mut |_| {}).await?;
     anyhow::ensure!(report.differences.is_empty(), "db copy: dashboards differ in {:?}", report.differences);
     eprintln!("copied to PostgreSQL in {:.0} s", started.elapsed().as_secs_f64());
     store.close().await;
-    Ok(url.to_string())
+    Ok(url)
 }
 
 /// Serves the ledger at `url` and measures it; the table's rows.

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, Member};
-use figures::{env, ms, percentile};
+use figures::{env, ms, percentile, postgres_database};
 use jarvis::app::{App, CostInput, CostPeriod, DEFAULT_SEED, FixedClock, ItemFilter, ItemRef, SeedOptions, SeedSize};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::cost::CostSource;
@@ -328,17 +328,6 @@ async fn figures(url: &str) -> anyhow::Result<Vec<(&'static str, Value)>> {
     ];
     store.close().await;
     Ok(out)
-}
-
-/// A new PostgreSQL database on the server at `admin` (a URL whose role may create databases).
-async fn postgres_database(admin: &str, name: &str) -> anyhow::Result<String> {
-    let pool = sqlx::PgPool::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&pool).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await?;
-    pool.close().await;
-    let mut url = url::Url::parse(admin)?;
-    url.set_path(&format!("/{name}"));
-    Ok(url.to_string())
 }
 
 /// The SQLite ledger `db` copied into a new PostgreSQL database (timed), its figures compared

@@ -1,5 +1,5 @@
-//! What both benchmarks share: settings from the environment, percentiles and durations as the
-//! tables print them.
+//! What the benchmarks share: settings from the environment, percentiles and durations as the
+//! tables print them, and fresh PostgreSQL databases.
 
 // Each benchmark uses what it needs of these.
 #![allow(dead_code)]
@@ -21,4 +21,16 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.0} ms") }
+}
+
+/// A new, empty database `name` on the PostgreSQL server at `admin` (dropped first if there);
+/// its URL. `name` is the benchmark's own, made of letters and underscores.
+pub async fn postgres_database(admin: &str, name: &str) -> anyhow::Result<String> {
+    let pool = sqlx::PgPool::connect(admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&pool).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await?;
+    pool.close().await;
+    let mut url = url::Url::parse(admin)?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
 }

@@ -285,7 +285,6 @@ impl App {
             tx.enqueue(workspace, "notice", alerts, &payload, now).await?;
         }
         tx.commit().await?;
-        self.note_reading();
         Ok(true)
     }
 }

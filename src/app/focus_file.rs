@@ -115,8 +115,9 @@ pub fn read_focus<'a>(
     let header = match next_record(&mut csv, &mut record) {
         Ok(true) => Header::read(record.iter()).map_err(ReadError::NotFocus)?,
         Ok(false) => return Err(ReadError::Empty),
-        Err(bad) if bad.line <= 1 => return Err(ReadError::Io(bad.problem)),
-        Err(bad) => return Err(ReadError::BadRow(bad)),
+        Err(Unreadable::File(problem)) => return Err(ReadError::Io(problem)),
+        Err(Unreadable::Row(bad)) if bad.line <= 1 => return Err(ReadError::Io(bad.problem)),
+        Err(Unreadable::Row(bad)) => return Err(ReadError::BadRow(bad)),
     };
     let mut file = FocusFile { version: Some(header.version), ..FocusFile::default() };
     let mut services: HashMap<String, HashMap<String, usize>> = HashMap::new();
@@ -151,10 +152,8 @@ pub fn read_focus<'a>(
                 let record = match item {
                     Ok(index) => &batch.records[*index],
                     // The file itself could not be read (cut short, say): never a partial import.
-                    Err(bad) if bad.problem.starts_with(READ_FAILED) => {
-                        return Err(ReadError::Io(format!("{bad}")));
-                    }
-                    Err(bad) => {
+                    Err(Unreadable::File(problem)) => return Err(ReadError::Io(problem.clone())),
+                    Err(Unreadable::Row(bad)) => {
                         file.rows += 1;
                         skip(&mut file, bad.clone())?;
                         continue;
@@ -259,12 +258,17 @@ pub fn read_focus<'a>(
 #[derive(Default)]
 struct Batch {
     records: Vec<csv::StringRecord>,
-    /// In order: a record (its index) or a line that could not be split.
-    items: Vec<Result<usize, BadRow>>,
+    /// In order: a record (its index) or what could not be split.
+    items: Vec<Result<usize, Unreadable>>,
 }
 
-/// How a failure to read the file itself begins.
-const READ_FAILED: &str = "the file could not be read";
+/// Why the next record could not be had.
+enum Unreadable {
+    /// A line that is not a row (not UTF-8, a field too many): the lines after it can be read.
+    Row(BadRow),
+    /// The file itself (cut short, say): nothing after it can be read.
+    File(String),
+}
 
 /// Records a batch holds.
 const BATCH: usize = 4096;
@@ -284,10 +288,9 @@ impl Batch {
                     used += 1;
                 }
                 Ok(false) => return true,
-                Err(bad) => {
-                    // A reader that fails on the text itself (not UTF-8, say) may not move on.
-                    let stuck = bad.problem.starts_with(READ_FAILED);
-                    self.items.push(Err(bad));
+                Err(unreadable) => {
+                    let stuck = matches!(unreadable, Unreadable::File(_));
+                    self.items.push(Err(unreadable));
                     if stuck {
                         return true;
                     }
@@ -298,18 +301,21 @@ impl Batch {
     }
 }
 
-/// The next record, or the line that could not be split and why.
-fn next_record<R: Read>(csv: &mut csv::Reader<R>, record: &mut csv::StringRecord) -> Result<bool, BadRow> {
-    csv.read_record(record).map_err(|error| BadRow {
-        line: error.position().map_or(0, |p| p.line()),
-        problem: match error.kind() {
+/// The next record, or why it could not be had.
+fn next_record<R: Read>(csv: &mut csv::Reader<R>, record: &mut csv::StringRecord) -> Result<bool, Unreadable> {
+    csv.read_record(record).map_err(|error| {
+        let line = error.position().map_or(0, |p| p.line());
+        let problem = match error.kind() {
+            csv::ErrorKind::Io(error) => {
+                return Unreadable::File(format!("line {line}: the file could not be read: {error}"));
+            }
             csv::ErrorKind::Utf8 { .. } => "it is not UTF-8 text".to_string(),
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("it has {len} fields where the header has {expected_len}")
             }
-            csv::ErrorKind::Io(error) => format!("{READ_FAILED}: {error}"),
             _ => error.to_string(),
-        },
+        };
+        Unreadable::Row(BadRow { line, problem })
     })
 }
 

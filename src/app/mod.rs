@@ -169,8 +169,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Counts ledger changes committed, so the bot can re-evaluate alerts right after a change.
     changes: Arc<std::sync::atomic::AtomicU64>,
-    /// Counts what this app recorded that changes what views show without being a ledger change
-    /// (site checks, registry lookups, alert states): see [`App::answer_version`].
+    /// Counts commits of what views show without being a ledger change (site checks and registry
+    /// lookups), as `changes` counts ledger changes: see [`App::answer_version`].
     readings: Arc<std::sync::atomic::AtomicU64>,
     /// Website checks and registry lookups.
     net: Arc<sites::Net>,
@@ -296,15 +296,10 @@ impl App {
     }
 
     /// Moves when anything a view shows changed through this app (and its clones): every ledger
-    /// change, and every site check, registry lookup and alert state recorded. An answer worked
+    /// change, and every site check and registry lookup recorded. An answer worked
     /// out at one version is current while it stays.
     pub fn answer_version(&self) -> u64 {
         self.change_count() + self.readings.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Notes a recorded reading (after its commit): see [`App::answer_version`].
-    pub(crate) fn note_reading(&self) {
-        self.readings.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// The instant now, by this app's clock.

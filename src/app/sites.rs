@@ -301,11 +301,10 @@ impl App {
         let since = if changed { Some(now) } else { site.state_since };
         tx.record_check(workspace, id, probe, streak, since, now).await?;
         let certificate_changed = site.last_probe.as_ref().map(|p| &p.tls) != Some(&probe.tls);
-        if changed || certificate_changed {
-            tx.count_commit_in(self.changes.clone());
-        }
+        // A new state or certificate is a ledger change (alerts follow at once); any check is a
+        // reading that views show.
+        tx.count_commit_in(if changed || certificate_changed { self.changes.clone() } else { self.readings.clone() });
         tx.commit().await?;
-        self.note_reading();
         Ok(streak.state)
     }
 
@@ -344,8 +343,8 @@ impl App {
     pub async fn prune_site_checks(&self) -> Result<u64> {
         let mut tx = self.store.write().await?;
         let pruned = tx.prune_site_checks(self.now() - KEEP_CHECKS).await?;
+        tx.count_commit_in(self.readings.clone());
         tx.commit().await?;
-        self.note_reading();
         Ok(pruned)
     }
 
@@ -377,8 +376,8 @@ impl App {
         if remembered.iter().any(|l| !names.contains(&l.domain) && l.looked_up_at < forget_before) {
             let mut tx = self.store.write().await?;
             tx.forget_domain_lookups(workspace, &names, forget_before).await?;
+            tx.count_commit_in(self.readings.clone());
             tx.commit().await?;
-            self.note_reading();
             remembered.retain(|l| names.contains(&l.domain));
         }
         let mut looked_up = 0;
@@ -456,8 +455,8 @@ impl App {
         if let Some(last) = last {
             tx.save_domain_lookup(workspace, &DomainLookup { ledger_date: Some(date), ..last }).await?;
         }
+        tx.count_commit_in(self.readings.clone());
         tx.commit().await?;
-        self.note_reading();
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 //!
 //! An answer is served again while nothing was written through this process (the app's
 //! `answer_version`, which every committed ledger change moves, the API's, the bot's, its
-//! scheduler's, and every site check, registry lookup and alert state recorded) and it is less
+//! scheduler's, and every site check and registry lookup recorded) and it is less
 //! than [`FRESH`] old. Older, it is still served while one request works the next one out (up to
 //! [`STALE`]), so a thousand requests a second do not queue behind that work. A write through
 //! this process is never missed: the next request works the answer out again, and requests
