@@ -84,7 +84,7 @@ impl Instances {
         let (_, mut child) = self.children.remove(at);
         let asked = Instant::now();
         terminate(&child);
-        let took = stopped(&mut child, asked);
+        let took = stopped(&mut child, asked).unwrap_or_else(|why| panic!("{why}; the logs:\n{}", self.logs()));
         self.start(shard, count);
         took
     }
@@ -93,7 +93,11 @@ impl Instances {
     fn stop_all(&mut self) -> Duration {
         let asked = Instant::now();
         self.children.iter().for_each(|(_, child)| terminate(child));
-        self.children.drain(..).map(|(_, mut child)| stopped(&mut child, asked)).max().unwrap_or_default()
+        // Every one waited for, before any failure is told.
+        let stops: Vec<Result<Duration, String>> =
+            self.children.drain(..).map(|(_, mut child)| stopped(&mut child, asked)).collect();
+        let stops: Result<Vec<Duration>, String> = stops.into_iter().collect();
+        stops.unwrap_or_else(|why| panic!("{why}; the logs:\n{}", self.logs())).into_iter().max().unwrap_or_default()
     }
 
     fn logs(&self) -> String {
@@ -112,14 +116,20 @@ fn terminate(child: &Child) {
     assert!(sent.success());
 }
 
-/// Waits for `child`, asked to stop at `asked`, to exit cleanly: how long after `asked` it did.
-fn stopped(child: &mut Child, asked: Instant) -> Duration {
+/// Waits for `child`, asked to stop at `asked`, to exit: how long after `asked` it did, or why
+/// it did not stop cleanly (within 20 s).
+fn stopped(child: &mut Child, asked: Instant) -> Result<Duration, String> {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "an instance stopped with {status}");
-            return asked.elapsed();
+            return if status.success() {
+                Ok(asked.elapsed())
+            } else {
+                Err(format!("instance {} stopped with {status}", child.id()))
+            };
         }
-        assert!(asked.elapsed() < Duration::from_secs(20), "an instance did not stop");
+        if asked.elapsed() > Duration::from_secs(20) {
+            return Err(format!("instance {} did not stop within 20 s", child.id()));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -367,7 +377,7 @@ async fn run_serves_the_api_beside_the_bot_and_stops_both() {
 
     let asked = Instant::now();
     terminate(&child);
-    let took = stopped(&mut child, asked);
+    let took = stopped(&mut child, asked).unwrap_or_else(|why| panic!("{why}: {}", log()));
     assert!(took < Duration::from_secs(10), "{took:?}");
     let said = log();
     assert!(said.contains(&format!("the API on http://{addr} stopped")), "{said}");
