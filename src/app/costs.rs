@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::items::{ItemRef, audit_json, resolve_any};
@@ -18,7 +18,7 @@ use crate::domain::page::{Noun, PageRequest};
 use crate::domain::rates::{RateBook, dedup_missing};
 use crate::domain::text::Notes;
 use crate::domain::workspace::WorkspaceId;
-use crate::store::{CostFilter, Removed};
+use crate::store::{CostFilter, Removed, Tx};
 
 /// The days a hand-recorded cost pays for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -137,33 +137,7 @@ impl App {
             ))
             .into());
         }
-        for record in &overlapping {
-            // Jarvis's record gives way for the new record's days; its other days stay billed.
-            tx.remove_cost(workspace, record.id, now).await?;
-            let mut kept = Vec::new();
-            for part in record.period.minus(period) {
-                let rest = NewCostRecord {
-                    item_id: item.id,
-                    amount: Money::new(record.amount_within(part), record.amount.currency),
-                    period: part,
-                    source: record.source,
-                    usage: record.usage.clone(),
-                    note: record.note.clone(),
-                };
-                if let Some(id) = tx.insert_cost(workspace, &rest, &Actor::Jarvis, now).await? {
-                    kept.push(serde_json::json!({ "id": id, "amount": rest.amount, "period": part }));
-                }
-            }
-            let removed = CostView::new(record, Some(&item), settings.base_currency, &RateBook::default());
-            let change = Change {
-                action: "cost.replace",
-                entity: "cost_record",
-                entity_id: Some(record.id.to_string()),
-                before: Some(audit_json(&removed)),
-                after: Some(serde_json::json!({ "kept": kept })),
-            };
-            tx.audit(workspace, actor, now, &change).await?;
-        }
+        give_way_records(&mut tx, workspace, actor, &item, &overlapping, period, settings.base_currency, now).await?;
         let usage = input.usage.map(|used| UsageSnapshot {
             unit: item
                 .usage
@@ -288,6 +262,68 @@ impl App {
             left_out: total.left_out,
         })
     }
+}
+
+/// Jarvis's own records of `item` over `period` (renewal charges, month-close estimates) give
+/// way: each is removed, what it billed outside `period` is recorded again, and the replacement
+/// is audited (`cost.replace`). Records written by people are left alone.
+pub(super) async fn give_way(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    actor: &Actor,
+    item: &Item,
+    period: DateRange,
+    base: Currency,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let jarvis: Vec<CostRecord> = tx
+        .cost_records(workspace, CostFilter { item_id: Some(item.id), from: Some(period.start), to: Some(period.end) })
+        .await?
+        .into_iter()
+        .filter(|r| r.created_by == Actor::Jarvis.as_str())
+        .collect();
+    give_way_records(tx, workspace, actor, item, &jarvis, period, base, now).await
+}
+
+/// [`give_way`] for these records (Jarvis's, overlapping `period`).
+#[allow(clippy::too_many_arguments)]
+async fn give_way_records(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    actor: &Actor,
+    item: &Item,
+    records: &[CostRecord],
+    period: DateRange,
+    base: Currency,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for record in records {
+        tx.remove_cost(workspace, record.id, now).await?;
+        let mut kept = Vec::new();
+        for part in record.period.minus(period) {
+            let rest = NewCostRecord {
+                item_id: item.id,
+                amount: Money::new(record.amount_within(part), record.amount.currency),
+                period: part,
+                source: record.source,
+                usage: record.usage.clone(),
+                note: record.note.clone(),
+            };
+            if let Some(id) = tx.insert_cost(workspace, &rest, &Actor::Jarvis, now).await? {
+                kept.push(serde_json::json!({ "id": id, "amount": rest.amount, "period": part }));
+            }
+        }
+        let removed = CostView::new(record, Some(item), base, &RateBook::default());
+        let change = Change {
+            action: "cost.replace",
+            entity: "cost_record",
+            entity_id: Some(record.id.to_string()),
+            before: Some(audit_json(&removed)),
+            after: Some(serde_json::json!({ "kept": kept })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+    }
+    Ok(())
 }
 
 /// The total of cost records within a window, in the base currency, added up record by record

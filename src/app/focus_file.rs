@@ -370,7 +370,7 @@ mod tests {
         let text = "\u{feff}x_Team,ServiceName,BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ServiceProviderName,BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ServiceCategory\r\n\
             ops,\"Cloud SQL, Postgres\",\"12.50\",usd,2026-11-01 00:00:00,2026-11-02 00:00:00,usage,Google Cloud,b-1,2026-11-01,2026-12-01,NULL\r\n";
         let file = read_focus(text.as_bytes(), false, |_| {}).unwrap();
-        assert_eq!(file.version, Some(FocusVersion::From13));
+        assert_eq!(file.version, Some(FocusVersion::V1_3));
         assert_eq!(file.services[0].service, "Cloud SQL, Postgres");
         assert_eq!((file.services[0].category.as_deref(), file.services[0].kind), (None, Kind::Other));
         assert_eq!(total(&file, "USD"), "12.5");

@@ -14,6 +14,7 @@ mod export;
 pub mod focus_file;
 pub mod focus_sample;
 mod forms;
+mod imports;
 mod instances;
 mod items;
 mod jobs;
@@ -42,6 +43,10 @@ pub use doctor::{DoctorMismatch, DoctorReport};
 pub use error::AppError;
 pub use export::{ExportData, ExportFormat, ExportWhat, Exported, history_csv, items_csv};
 pub use forms::{CLEARABLE, ItemForm};
+pub use imports::{
+    ImportChange, ImportList, ImportOptions, ImportProgress, ImportSummary, ImportView, Reconciled, ScopeView,
+    ServiceLine, ServiceMap, ServiceMapped,
+};
 pub use instances::{DEFAULT_LEASE, InstanceView, ReportSlot, ShardCount, ShardPlan, ShardRange, StatusView};
 pub use items::{ItemChoice, ItemFilter, ItemRef};
 pub use jobs::JobReport;

@@ -7,7 +7,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::app::{ExportFormat, ExportWhat, ShardCount, ShardRange, TokenScope};
+use crate::app::{ExportFormat, ExportWhat, ServiceMap, ShardCount, ShardRange, TokenScope};
 use crate::domain::UserError;
 use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
@@ -208,8 +208,8 @@ impl Command {
             | Command::Demo(_)
             | Command::Run(_)
             | Command::Serve(_)
-            | Command::Import(_)
             | Command::Commands(_) => true,
+            Command::Import(import) => !matches!(import, ImportCommand::List | ImportCommand::Show { .. }),
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Db(DbCommand::Copy { .. }) => true,
             Command::Db(DbCommand::Status) => false,
@@ -446,7 +446,8 @@ Sizes: small = 100 items and 10,000 cost records, medium = 1,000 and 100,000, la
 1,000,000, over the three years before today, with exchange rates, budgets and sites (on
 .example addresses, which are never checked). The same seed gives the same workspace.")]
     Demo(DemoArgs),
-    /// Bring data into an empty workspace: `import jarvis FILE` restores a backup.
+    /// Bring data in: `import focus FILE` reads a cloud bill (FOCUS); `import jarvis FILE`
+    /// restores a backup into an empty workspace.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Export the whole workspace as a backup (JSON), or its items or cost history as JSON or CSV.
@@ -518,6 +519,55 @@ Ids stay as in the file unless this database already uses them; then they are re
     Jarvis {
         /// The backup file, or `-` to read standard input.
         file: PathBuf,
+    },
+    /// Import a cloud bill exported as FOCUS 1.0 to 1.3 (`.csv` or `.csv.gz`): each billed
+    /// service becomes an item, its costs one record per day. Importing the same billing account
+    /// and period again replaces what was imported for it; it never doubles. Hand-entered records
+    /// are never touched.
+    #[command(after_help = "Examples:
+  jarvis import focus aws-2026-11.csv.gz --dry-run
+  jarvis import focus aws-2026-11.csv.gz
+  jarvis import focus azure.csv --map 'Virtual Machines=azure-vms' --map 'Microsoft / Storage=blob'
+  gunzip -c bill.csv.gz | jarvis import focus -
+
+A row that cannot be read stops the import (nothing is written) with its line, column and
+value; --skip-bad imports the other rows and lists the skipped ones.")]
+    Focus {
+        /// The FOCUS file (plain or gzip-compressed CSV), or `-` to read standard input.
+        file: PathBuf,
+        /// Show what would change (per provider, service and month, before and after) and write
+        /// nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the rows that can be read, and list the ones that cannot.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Send a billed service into an item you name instead of one of its own: SERVICE=ITEM
+        /// (the service as the file names it, or `PROVIDER / SERVICE`). Repeat for more.
+        #[arg(long, value_name = "SERVICE=ITEM", value_parser = ServiceMap::parse)]
+        map: Vec<ServiceMap>,
+    },
+    /// The bills imported, newest first, each with the file's total beside the ledger's.
+    List,
+    /// One import: its billing accounts and periods, services, and reconciliation.
+    Show {
+        /// The import's number (from `import list`) or public id.
+        id: String,
+    },
+    /// Take an import's records out of the ledger (they are kept, marked removed).
+    Remove {
+        /// The import's number (from `import list`) or public id.
+        id: String,
+    },
+    /// Send a billed service into another item, from now on and for every record already
+    /// imported for it.
+    #[command(after_help = "Examples:
+  jarvis import map 'Amazon Elastic Compute Cloud=aws-prod'
+  jarvis import map 'Google Cloud / Cloud Storage=gcs'")]
+    Map {
+        /// SERVICE=ITEM: the service as the bills name it (or `PROVIDER / SERVICE`) and the item.
+        #[arg(value_parser = ServiceMap::parse)]
+        map: ServiceMap,
     },
 }
 

@@ -16,7 +16,8 @@ use args::{
 };
 
 use crate::app::{
-    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ItemFilter, ItemRef, SeedOptions,
+    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ImportOptions, ItemFilter, ItemRef,
+    SeedOptions,
     SeedProgress, SystemClock,
 };
 use crate::domain::UserError;
@@ -606,6 +607,30 @@ async fn dispatch(
             let (source, text) = read_input(file)?;
             output(json, &app.restore(ws, me, &source, &text).await?, render::restored)
         }
+        Command::Import(ImportCommand::Focus { file, dry_run, skip_bad, map }) => {
+            let (file_name, input) = open_input(file)?;
+            let options = ImportOptions { file_name, skip_bad: *skip_bad, dry_run: *dry_run, maps: map.clone() };
+            let on = !json && std::io::stderr().is_terminal();
+            let imported = app
+                .import_focus(ws, me, input, &options, move |progress| {
+                    if on {
+                        eprint!("\r{}   ", render::import_progress(progress));
+                    }
+                })
+                .await;
+            if on {
+                eprintln!();
+            }
+            output(json, &imported?, render::imported)
+        }
+        Command::Import(ImportCommand::List) => output(json, &app.list_imports(ws).await?, render::imports),
+        Command::Import(ImportCommand::Show { id }) => output(json, &app.show_import(ws, id).await?, render::import),
+        Command::Import(ImportCommand::Remove { id }) => {
+            output(json, &app.remove_import(ws, me, id).await?, render::import_removed)
+        }
+        Command::Import(ImportCommand::Map { map }) => {
+            output(json, &app.map_import_service(ws, me, map).await?, render::service_mapped)
+        }
         Command::Export { what, format, output: path } => {
             let format = if json { ExportFormat::Json } else { *format };
             let exported = app.export(ws, *what, format).await?;
@@ -693,6 +718,17 @@ impl CopyMeter {
             eprintln!();
         }
     }
+}
+
+/// A file named on the command line (`-`: standard input) opened for streaming, with its name.
+fn open_input(path: &std::path::Path) -> Result<(String, Box<dyn std::io::Read + Send>), Failure> {
+    if path.as_os_str() == "-" {
+        return Ok(("standard input".to_string(), Box::new(std::io::stdin())));
+    }
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file = std::fs::File::open(path)
+        .map_err(|e| UserError::invalid("file", path.display().to_string(), format!("it cannot be opened ({e})")))?;
+    Ok((name, Box::new(file)))
 }
 
 /// A file named on the command line (`-`: standard input), with its name for messages.

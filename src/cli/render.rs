@@ -840,3 +840,232 @@ mod tests {
         );
     }
 }
+
+/// A progress line for `import focus`.
+pub fn import_progress(progress: crate::app::ImportProgress) -> String {
+    match progress {
+        crate::app::ImportProgress::Read { rows } => format!("Read {} rows…", format_quantity(rows.into())),
+        crate::app::ImportProgress::Writing { records } => {
+            format!("Read the whole file; writing {} cost records…", format_quantity((records as u64).into()))
+        }
+    }
+}
+
+/// The file's totals beside the ledger's, one row per currency.
+fn reconciliation(totals: &[crate::app::Reconciled]) -> Table {
+    let mut t = table(&["Currency", "File (BilledCost)", "In the ledger", "Replaced later", "Removed", "Adds up"]);
+    for total in totals {
+        t.add_row(vec![
+            Cell::new(total.currency.code()),
+            right(total.file),
+            right(total.ledger),
+            right(total.replaced),
+            right(total.removed),
+            Cell::new(if total.equal { "yes, exactly" } else { "NO" }),
+        ]);
+    }
+    t
+}
+
+/// Commitments and list prices, where the file had them.
+fn savings(out: &mut String, totals: &[crate::app::Reconciled]) {
+    for total in totals {
+        if let (Some(effective), Some(list)) = (total.effective, total.list) {
+            writeln!(
+                out,
+                "{}: billed {}, effective (commitments spread) {}, at list price {}: discounts and commitments saved {}.",
+                total.currency.code(),
+                total.file,
+                effective,
+                list,
+                TypedMoney(crate::domain::money::Money::new(list.0.amount - effective.0.amount, total.currency)),
+            )
+            .ok();
+        }
+    }
+}
+
+/// `import focus`.
+pub fn imported(summary: &crate::app::ImportSummary) -> String {
+    let mut out = String::new();
+    let rows = format_quantity(summary.rows.into());
+    match summary.id {
+        Some(id) => writeln!(
+            out,
+            "Imported `{}` (FOCUS {}) as import #{id}: {rows} rows into {} cost records.",
+            summary.file_name, summary.focus_version, summary.records
+        ),
+        None => writeln!(
+            out,
+            "Dry run of `{}` (FOCUS {}): {rows} rows would become {} cost records. Nothing was written.",
+            summary.file_name, summary.focus_version, summary.records
+        ),
+    }
+    .ok();
+    if summary.replaced > 0 {
+        let from: Vec<String> = summary.replaced_imports.iter().map(|id| format!("#{id}")).collect();
+        writeln!(
+            out,
+            "{} {} cost records of import {} for the same billing accounts and periods (replaced, not doubled).",
+            if summary.dry_run { "It would replace" } else { "Replaced" },
+            summary.replaced,
+            from.join(", ")
+        )
+        .ok();
+    }
+    let scopes: Vec<String> =
+        summary.scopes.iter().map(|s| format!("{} {} → {}", s.account, s.start, s.end)).collect();
+    writeln!(out, "Billing accounts and periods: {}", scopes.join("; ")).ok();
+    let mut services = table(&["Provider", "Service", "Category", "Item", "Billed"]);
+    for line in &summary.services {
+        let billed: Vec<String> = line.billed.iter().map(ToString::to_string).collect();
+        services.add_row(vec![
+            Cell::new(&line.provider),
+            Cell::new(&line.service),
+            Cell::new(line.category.as_deref().unwrap_or("—")),
+            Cell::new(format!(
+                "{} ({}){}",
+                line.item,
+                line.kind,
+                if line.created { if summary.dry_run { ", would be new" } else { ", new" } } else { "" }
+            )),
+            right(billed.join("\n")),
+        ]);
+    }
+    writeln!(out, "{services}").ok();
+    if summary.dry_run {
+        if summary.changes.is_empty() {
+            writeln!(out, "The ledger already holds exactly these figures: nothing would change.").ok();
+        } else {
+            let mut changes = table(&["Provider", "Service", "Month", "Before", "After"]);
+            for change in &summary.changes {
+                changes.add_row(vec![
+                    Cell::new(&change.provider),
+                    Cell::new(&change.service),
+                    Cell::new(change.month.to_string()),
+                    right(change.before),
+                    right(change.after),
+                ]);
+            }
+            writeln!(out, "What would change:\n{changes}").ok();
+        }
+    }
+    writeln!(out, "{}", reconciliation(&summary.totals)).ok();
+    savings(&mut out, &summary.totals);
+    if summary.skipped > 0 {
+        writeln!(out, "Skipped {} rows that could not be read:", summary.skipped).ok();
+        for row in &summary.skipped_rows {
+            writeln!(out, "  {row}").ok();
+        }
+        if summary.skipped > summary.skipped_rows.len() as u64 {
+            writeln!(out, "  …and {} more", summary.skipped - summary.skipped_rows.len() as u64).ok();
+        }
+    }
+    for notice in &summary.notices {
+        writeln!(out, "Note: {notice}").ok();
+    }
+    out
+}
+
+fn import_state(view: &crate::app::ImportView) -> String {
+    match view.state.as_str() {
+        "removed" => format!(
+            "removed {}",
+            view.removed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+        ),
+        "replaced" | "partly_replaced" => {
+            let by: Vec<String> = view.replaced_by.iter().map(|id| format!("#{id}")).collect();
+            let how = if view.state == "replaced" { "replaced" } else { "partly replaced" };
+            if by.is_empty() { how.to_string() } else { format!("{how} by {}", by.join(", ")) }
+        }
+        _ => "live".to_string(),
+    }
+}
+
+/// `import list`.
+pub fn imports(list: &crate::app::ImportList) -> String {
+    if list.imports.is_empty() {
+        return "No bills imported yet. Import one with `jarvis import focus FILE` (try --dry-run first).\n".into();
+    }
+    let mut t = table(&["#", "File", "FOCUS", "Imported", "Rows", "Records", "File total", "In the ledger", "State"]);
+    for view in &list.imports {
+        let file: Vec<String> = view.totals.iter().map(|t| t.file.to_string()).collect();
+        let ledger: Vec<String> = view.totals.iter().map(|t| t.ledger.to_string()).collect();
+        t.add_row(vec![
+            Cell::new(format!("#{}", view.id)),
+            Cell::new(&view.file_name),
+            Cell::new(&view.focus_version),
+            Cell::new(format!("{} by {}", view.created_at.format("%Y-%m-%d %H:%M UTC"), view.created_by)),
+            right(format_quantity(view.rows.into())),
+            right(format!("{} of {}", view.live_records, view.records)),
+            right(file.join("\n")),
+            right(ledger.join("\n")),
+            Cell::new(import_state(view)),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `import show`.
+pub fn import(view: &crate::app::ImportView) -> String {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "Import #{} ({}): `{}`, FOCUS {}, imported {} by {}; {}.",
+        view.id,
+        view.uuid,
+        view.file_name,
+        view.focus_version,
+        view.created_at.format("%Y-%m-%d %H:%M UTC"),
+        view.created_by,
+        import_state(view)
+    )
+    .ok();
+    writeln!(
+        out,
+        "{} rows ({} skipped) became {} cost records; {} are in the ledger now. SHA-256 {}.",
+        format_quantity(view.rows.into()),
+        view.skipped,
+        view.records,
+        view.live_records,
+        view.sha256
+    )
+    .ok();
+    let scopes: Vec<String> = view.scopes.iter().map(|s| format!("{} {} → {}", s.account, s.start, s.end)).collect();
+    writeln!(out, "Billing accounts and periods: {}", scopes.join("; ")).ok();
+    if !view.services.is_empty() {
+        let mut services = table(&["Provider", "Service", "Item", "In the ledger"]);
+        for line in &view.services {
+            let billed: Vec<String> = line.billed.iter().map(ToString::to_string).collect();
+            services.add_row(vec![
+                Cell::new(&line.provider),
+                Cell::new(&line.service),
+                Cell::new(format!("{} ({})", line.item, line.kind)),
+                right(billed.join("\n")),
+            ]);
+        }
+        writeln!(out, "{services}").ok();
+    }
+    writeln!(out, "{}", reconciliation(&view.totals)).ok();
+    savings(&mut out, &view.totals);
+    out
+}
+
+/// `import remove`.
+pub fn import_removed(view: &crate::app::ImportView) -> String {
+    let taken: Vec<String> = view.totals.iter().map(|t| t.removed.to_string()).collect();
+    format!(
+        "Removed import #{} (`{}`): {} taken out of the ledger. Import the file again to bring it back.\n",
+        view.id,
+        view.file_name,
+        taken.join(", ")
+    )
+}
+
+/// `import map`.
+pub fn service_mapped(mapped: &crate::app::ServiceMapped) -> String {
+    format!(
+        "`{} / {}` now goes into `{}` (it went into `{}`); {} imported cost records moved with it.\n",
+        mapped.service.provider, mapped.service.service, mapped.service.item, mapped.from_item, mapped.moved
+    )
+}

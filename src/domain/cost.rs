@@ -225,7 +225,9 @@ pub fn due_renewals(item: &Item, today: NaiveDate, covered: &[DateRange]) -> Opt
         let cycles = passed.len() as u32;
         let usage = item.usage.as_ref().map_or(Decimal::ZERO, |u| u.unbilled_cost(cycles));
         let amount = Money::new(item.cost.amount * Decimal::from(cycles) + usage, item.cost.currency);
-        if let Some(stretch) = DateRange::new(item.billed_from, last.date.pred_opt()?) {
+        // Without a meter or a fee the item is billed only by its (imported) bills.
+        let billed_by_bills = item.usage.is_none() && amount.amount.is_zero();
+        if let Some(stretch) = DateRange::new(item.billed_from, last.date.pred_opt()?).filter(|_| !billed_by_bills) {
             run.charges =
                 fill(item, stretch, amount, CostSource::Renewal, item.usage.as_ref().map(Into::into), covered);
             if run.charges.is_empty() && !amount.amount.is_zero() {

@@ -42,6 +42,11 @@ pub enum UserError {
     #[error("{0}")]
     Outdated(String),
 
+    /// A file that cannot be imported (not the format, a row that cannot be read, cut short);
+    /// the message says where and what to do.
+    #[error("{0}")]
+    BadFile(String),
+
     /// A page after the last one of a list; says how many pages there are.
     #[error("{}", super::page::past_the_end(*.page, *.pages, *.per_page, *.total, *.what))]
     PastTheEnd { page: u32, pages: u32, per_page: u32, total: u64, what: super::page::Noun },

@@ -97,19 +97,52 @@ pub struct Header {
     at: [Option<usize>; Column::ALL.len()],
     /// The name each found column goes by in this file.
     named: [&'static str; Column::ALL.len()],
-    /// `ServiceProviderName` rather than `ProviderName`: FOCUS 1.3 or later.
+    /// The FOCUS version its columns show.
     pub version: FocusVersion,
     /// How many columns the file has.
     pub width: usize,
 }
 
-/// Which FOCUS the header looks like, as far as the columns Jarvis reads tell.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// Which FOCUS version the header looks like: the newest whose added columns it has (a file may
+/// leave optional columns out, so this is the version it is at least).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum FocusVersion {
-    /// 1.0 to 1.2 (`ProviderName`).
-    Before13,
-    /// 1.3 (`ServiceProviderName`).
-    From13,
+    V1_0,
+    /// Adds `ServiceSubcategory`, `SkuMeter`, `CapacityReservationId`, `CommitmentDiscountQuantity`.
+    V1_1,
+    /// Adds `InvoiceId` and `PricingCurrency`.
+    V1_2,
+    /// Renames `ProviderName` and `PublisherName` to `ServiceProviderName` and `HostProviderName`.
+    V1_3,
+}
+
+impl FocusVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FocusVersion::V1_0 => "1.0",
+            FocusVersion::V1_1 => "1.1",
+            FocusVersion::V1_2 => "1.2",
+            FocusVersion::V1_3 => "1.3",
+        }
+    }
+
+    /// The version a header with these (lower-cased) column names is at least.
+    fn of(names: &[String]) -> FocusVersion {
+        let has = |name: &str| names.iter().any(|n| n == name);
+        if has("serviceprovidername") || has("hostprovidername") {
+            FocusVersion::V1_3
+        } else if has("invoiceid") || has("pricingcurrency") {
+            FocusVersion::V1_2
+        } else if has("servicesubcategory")
+            || has("skumeter")
+            || has("capacityreservationid")
+            || has("commitmentdiscountquantity")
+        {
+            FocusVersion::V1_1
+        } else {
+            FocusVersion::V1_0
+        }
+    }
 }
 
 /// A file that is not a FOCUS export Jarvis can read.
@@ -156,10 +189,7 @@ impl Header {
         if !missing.is_empty() {
             return Err(NotFocus { missing });
         }
-        let provider = Column::ALL.iter().position(|c| *c == Column::Provider).expect("listed");
-        let version =
-            if named[provider] == "ServiceProviderName" { FocusVersion::From13 } else { FocusVersion::Before13 };
-        Ok(Header { at, named, version, width: names.len() })
+        Ok(Header { at, named, version: FocusVersion::of(&names), width: names.len() })
     }
 
     fn slot(column: Column) -> usize {
@@ -441,11 +471,11 @@ mod tests {
     #[test]
     fn columns_are_found_by_name_in_any_order_and_case_across_versions() {
         let h = header(HEADER_10).unwrap();
-        assert_eq!(h.version, FocusVersion::Before13);
+        assert_eq!(h.version, FocusVersion::V1_0);
         assert_eq!(h.index(Column::BilledCost), Some(0));
         let shuffled = "\u{feff}servicename, BILLEDCOST,x_Team,ChargePeriodStart,ChargePeriodEnd,BillingCurrency,ChargeCategory,ServiceProviderName,BillingAccountId,BillingPeriodStart,BillingPeriodEnd";
         let h = header(shuffled).unwrap();
-        assert_eq!(h.version, FocusVersion::From13);
+        assert_eq!(h.version, FocusVersion::V1_3);
         assert_eq!((h.index(Column::ServiceName), h.index(Column::BilledCost)), (Some(0), Some(1)));
         assert_eq!(h.index(Column::ServiceCategory), None);
         assert_eq!(h.name(Column::Provider), "ServiceProviderName");

@@ -491,6 +491,9 @@ pub struct ItemChanges {
     pub lead_times: Option<Option<LeadTimes>>,
     pub yearly_price: Option<Option<Decimal>>,
     pub plan_price: Option<Option<Decimal>>,
+    /// A new usage-based item billed only by the bills recorded for it (imported), with no
+    /// meter of its own; without it, a usage-based item needs its price per unit.
+    pub billed_by_bills: bool,
 }
 
 impl ItemChanges {
@@ -591,7 +594,14 @@ impl Item {
             removed_at: None,
         };
         let changes = ItemChanges { period: Some(period), ..changes.clone() };
-        blank.apply(&changes, today, now)
+        let (item, adjustments) = blank.apply(&changes, today, now)?;
+        if item.period == BillingPeriod::UsageBased && item.usage.is_none() && !changes.billed_by_bills {
+            return Err(UserError::Missing(
+                "A usage-based item needs its price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)"
+                    .into(),
+            ));
+        }
+        Ok((item, adjustments))
     }
 
     /// This item with `changes` applied and checked; `today` is the workspace's date.
@@ -751,7 +761,9 @@ impl Item {
                 "The cost with usage x unit price comes to more than Jarvis's maximum of 1,000,000,000,000; check --usage and --unit-price".into(),
             ));
         }
-        if self.period == BillingPeriod::UsageBased && unit_price.is_none() {
+        // A usage-based item without a meter is billed by what is recorded for it (imported
+        // bills): only a meter needs its price.
+        if self.period == BillingPeriod::UsageBased && self.usage.is_some() && unit_price.is_none() {
             return Err(UserError::Missing(
                 "A usage-based item needs its price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)"
                     .into(),
@@ -763,7 +775,7 @@ impl Item {
                     "A free service costs nothing: set --cost 0 and drop --unit-price, or choose --pricing subscription or pay-per-use".into(),
                 ));
             }
-            Some(PricingModel::PayPerUse) if unit_price.is_none() => {
+            Some(PricingModel::PayPerUse) if self.usage.is_some() && unit_price.is_none() => {
                 return Err(UserError::Missing(
                     "Pay-per-use pricing needs the price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)".into(),
                 ));

@@ -122,7 +122,23 @@ pub fn run_rate(item: &Item, today: NaiveDate, last: Option<LastCycle>) -> RunRa
         return RunRate { monthly: item.monthly_cost(), basis: RunRateBasis::Price, cycle_usage: None };
     };
     let fee = item.cost.amount;
-    let meter = usage.expect("usage-based items have a meter with a price");
+    let Some(meter) = usage else {
+        // No meter: billed by its bills (imported), so its last cycle's bill is its pace.
+        return match last.filter(|l| l.billed_days >= PACE_MIN_DAYS) {
+            Some(l) => {
+                let cycle_days = u32::try_from(l.period.days()).unwrap_or(u32::MAX);
+                let whole = l.bill.amount * Decimal::from(cycle_days) / Decimal::from(l.billed_days);
+                let basis = RunRateBasis::LastCycle {
+                    from: l.period.start,
+                    to: l.period.end,
+                    billed_days: l.billed_days,
+                    cycle_days,
+                };
+                RunRate { monthly: per_month(whole.max(fee)), basis, cycle_usage: None }
+            }
+            None => RunRate { monthly: per_month(fee), basis: RunRateBasis::FeeOnly, cycle_usage: None },
+        };
+    };
     let rate = |usage: Decimal, basis: RunRateBasis| RunRate {
         monthly: per_month(fee + usage),
         basis,

@@ -152,6 +152,7 @@ impl From<UserError> for Problem {
                 (StatusCode::CONFLICT, "conflict", "Refused: it conflicts with the ledger")
             }
             UserError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            UserError::BadFile(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad-file", "The file cannot be imported"),
             UserError::PastTheEnd { .. } => (StatusCode::BAD_REQUEST, "past-the-end", "No such page"),
             UserError::Outdated(_) => (StatusCode::PRECONDITION_FAILED, "outdated", "Changed since it was read"),
         };

@@ -110,6 +110,42 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "imports",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            UUID,
+            ("workspace_id", Text),
+            ("file_name", Text),
+            ("sha256", Text),
+            ("focus_version", Text),
+            ("rows", Int),
+            ("skipped", Int),
+            ("totals", Json),
+            ("scopes", Json),
+            ("records", Int),
+            ("created_at", Time),
+            ("created_by", Text),
+            ("removed_at", Time),
+            ("removed_by", Text),
+        ],
+    },
+    Table {
+        name: "import_services",
+        key: "id",
+        identity: true,
+        columns: &[
+            ("id", Int),
+            ("workspace_id", Text),
+            ("provider", Text),
+            ("service", Text),
+            ("category", Text),
+            ("item_id", Int),
+            ("created_at", Time),
+        ],
+    },
+    Table {
         name: "cost_records",
         key: "id",
         identity: true,
@@ -128,6 +164,12 @@ pub const TABLES: &[Table] = &[
             ("created_by", Text),
             ("deleted_at", Time),
             UUID,
+            ("import_id", Int),
+            ("import_service", Int),
+            ("import_account", Text),
+            ("import_period", Date),
+            ("effective_cost", Type::Decimal),
+            ("list_cost", Type::Decimal),
         ],
     },
     Table {
@@ -579,36 +621,13 @@ impl Tx {
         self.fetch(sql, &[], |row| Ok(row.required_text(0)?.to_string())).await
     }
 
-    /// Inserts `rows` (values of `columns`, in order) into `table`: on SQLite one prepared
-    /// statement stepped per row, on PostgreSQL a thousand rows a statement (one round trip).
+    /// Inserts `rows` (values of `columns`, in order) into `table`.
     async fn insert_rows(&mut self, table: &Table, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
-        if self.backend() == Backend::Sqlite {
-            let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
-            let sql =
-                format!("INSERT INTO {} ({}) VALUES ({})", table.name, columns.join(", "), placeholders.join(", "));
-            let args: Vec<Vec<Arg<'_>>> = rows
-                .iter()
-                .map(|row| row.iter().zip(table.columns).map(|(value, (_, kind))| value.arg(*kind)).collect())
-                .collect();
-            return self.execute_each(&sql, &args).await;
-        }
-        for chunk in rows.chunks(1000) {
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, columns.join(", "));
-            let mut args = Vec::with_capacity(chunk.len() * columns.len());
-            for (r, row) in chunk.iter().enumerate() {
-                sql.push_str(if r == 0 { "(" } else { ", (" });
-                for (c, (value, (_, kind))) in row.iter().zip(table.columns).enumerate() {
-                    if c > 0 {
-                        sql.push_str(", ");
-                    }
-                    args.push(value.arg(*kind));
-                    sql.push_str(&format!("?{}", args.len()));
-                }
-                sql.push(')');
-            }
-            self.execute(&sql, &args).await?;
-        }
-        Ok(())
+        let args: Vec<Vec<Arg<'_>>> = rows
+            .iter()
+            .map(|row| row.iter().zip(table.columns).map(|(value, (_, kind))| value.arg(*kind)).collect())
+            .collect();
+        self.insert_all(table.name, columns, &args).await
     }
 
     /// Moves every id sequence past the ids written with their rows (a restore that kept a
