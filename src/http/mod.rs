@@ -14,6 +14,7 @@
 
 mod cache;
 mod extract;
+mod imports;
 mod items;
 mod ledger;
 mod openapi;
@@ -153,7 +154,7 @@ fn routes() -> Routes {
             ),
             openapi_json,
         );
-    ledger::routes(items::routes(routes))
+    imports::routes(ledger::routes(items::routes(routes)))
 }
 
 /// The OpenAPI 3.1 document describing every route, as JSON.
@@ -191,7 +192,13 @@ async fn observe(State(api): State<Api>, matched: Option<MatchedPath>, request: 
     let span =
         tracing::info_span!("request", %method, %route, token = tracing::field::Empty, status = tracing::field::Empty);
     let started = Instant::now();
-    let response = match tokio::time::timeout(api.options.timeout, next.run(request)).instrument(span.clone()).await {
+    // An import reads a whole bill as it is uploaded: it has longer.
+    let timeout = if route == "/api/cost/imports" && method == axum::http::Method::POST {
+        imports::IMPORT_TIMEOUT.max(api.options.timeout)
+    } else {
+        api.options.timeout
+    };
+    let response = match tokio::time::timeout(timeout, next.run(request)).instrument(span.clone()).await {
         Ok(response) => response,
         Err(_) => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -199,7 +206,7 @@ async fn observe(State(api): State<Api>, matched: Option<MatchedPath>, request: 
             "The request took too long",
             format!(
                 "The request took longer than {} s and was stopped; nothing it was writing was kept. Try again, or ask for less (a smaller page)",
-                api.options.timeout.as_secs()
+                timeout.as_secs()
             ),
         )
         .into_response(),

@@ -233,6 +233,20 @@ impl Op {
         self
     }
 
+    /// A request body of bytes (a file), in one of `media_types`.
+    pub fn body_file(mut self, description: &str, media_types: &[&str]) -> Op {
+        let mut body = RequestBodyBuilder::new().description(Some(description)).required(Some(Required::True));
+        for media_type in media_types {
+            let schema = utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .content_media_type(*media_type);
+            body = body.content(*media_type, ContentBuilder::new().schema(Some(schema)).build());
+        }
+        self.operation = self.operation.request_body(Some(body.build()));
+        self.body = true;
+        self
+    }
+
     /// Answers `status` with a JSON `T` (as the CLI's `--json` prints it, sentences worded).
     pub fn answers<T: ToSchema>(mut self, status: u16, description: &str) -> Op {
         let schema = self.schema::<T>();

@@ -72,10 +72,12 @@ pub enum Page {
     Sites,
     /// The instances sharing the ledger (`StatusView`).
     Status,
+    /// A FOCUS bill imported, or a dry run of one (`ImportSummary`).
+    Import,
 }
 
 impl Page {
-    pub const ALL: [Page; 12] = [
+    pub const ALL: [Page; 13] = [
         Page::Report,
         Page::Dashboard,
         Page::Trends,
@@ -88,6 +90,7 @@ impl Page {
         Page::Settings,
         Page::Sites,
         Page::Status,
+        Page::Import,
     ];
 
     pub fn name(self) -> &'static str {
@@ -104,6 +107,7 @@ impl Page {
             Page::Settings => "settings",
             Page::Sites => "sites",
             Page::Status => "status",
+            Page::Import => "import",
         }
     }
 }

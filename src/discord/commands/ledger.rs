@@ -4,7 +4,7 @@
 use poise::serenity_prelude as serenity;
 
 use crate::analysis::text;
-use crate::app::{CostInput, CostPeriod, ItemRef};
+use crate::app::{CostInput, CostPeriod, ImportOptions, ImportProgress, ItemRef, ServiceMap};
 use crate::discord::choices::EnteredSource;
 use crate::discord::paging::{self, Listing};
 use crate::discord::reply::{self, colour};
@@ -44,7 +44,12 @@ fn date(field: &'static str, value: &Option<String>) -> Result<Option<chrono::Na
 }
 
 /// Cost history: record a cost by hand, read what was spent
-#[poise::command(slash_command, guild_only, subcommands("cost_record", "cost_history"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("cost_record", "cost_history", "cost_import"),
+    subcommand_required
+)]
 pub async fn cost(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -134,6 +139,91 @@ async fn cost_history(
     ctx.send(poise::CreateReply::default().embed(embed).components(buttons)).await?;
     Ok(())
 }
+
+/// Import a cloud bill exported as FOCUS (.csv or .csv.gz); a period imported again is replaced
+#[poise::command(slash_command, guild_only, rename = "import")]
+async fn cost_import(
+    ctx: Context<'_>,
+    #[description = "The FOCUS export: .csv or .csv.gz"] file: serenity::Attachment,
+    #[description = "Show what would change, and write nothing"] dry_run: Option<bool>,
+    #[description = "Import the rows that can be read and list the others (default: refuse the file)"]
+    skip_bad: Option<bool>,
+    #[description = "SERVICE=ITEM: send a billed service into an item you name; several: separate with ;"]
+    map: Option<String>,
+) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let maps = map
+        .as_deref()
+        .unwrap_or("")
+        .split(';')
+        .filter(|m| !m.trim().is_empty())
+        .map(ServiceMap::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    ctx.defer().await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let progress = |text: crate::analysis::Text| poise::CreateReply::default().content(renderer.text(&text));
+    let handle = ctx.send(progress(text!("reply.import.downloading", file = file.filename.clone()))).await?;
+    let bytes = match file.download().await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::warn!("could not fetch an attachment from Discord: {error}");
+            handle.edit(ctx, progress(text!("reply.import.unfetched", file = file.filename.clone()))).await?;
+            return Ok(());
+        }
+    };
+    let options = ImportOptions {
+        file_name: file.filename.clone(),
+        skip_bad: skip_bad.unwrap_or(false),
+        dry_run: dry_run.unwrap_or(false),
+        maps,
+    };
+    // The import runs on its own while this message says how far it got, every few seconds.
+    let (tell, mut heard) = tokio::sync::watch::channel(None::<ImportProgress>);
+    let app = guard::app(ctx).clone();
+    let (workspace, who) = (ws.clone(), actor(ctx));
+    let mut work = tokio::spawn(async move {
+        app.import_focus(&workspace, &who, std::io::Cursor::new(bytes), &options, move |p| {
+            tell.send_replace(Some(p));
+        })
+        .await
+    });
+    let imported = loop {
+        tokio::select! {
+            done = &mut work => break done.map_err(|e| anyhow::anyhow!("the import stopped: {e}"))?,
+            () = tokio::time::sleep(PROGRESS_EVERY) => {
+                let shown = *heard.borrow_and_update();
+                let text = match shown {
+                    Some(ImportProgress::Read { rows }) => text!("reply.import.reading", file = file.filename.clone(), rows = rows),
+                    Some(ImportProgress::Writing { records }) => text!("reply.import.writing", records = records),
+                    None => continue,
+                };
+                handle.edit(ctx, progress(text)).await?;
+            }
+        }
+    };
+    match imported {
+        Ok(summary) => {
+            let colour = if summary.totals.iter().all(|t| t.equal) { colour::HEALTHY } else { colour::CRITICAL };
+            let embed = reply::page_embed(renderer, Page::Import, &summary, colour)?;
+            handle.edit(ctx, poise::CreateReply::default().content("").embed(embed)).await?;
+            Ok(())
+        }
+        Err(crate::app::AppError::User(error)) => {
+            let text = format!("❌ {}", reply::in_discord_terms(&error.to_string()));
+            let text = crate::render::cut(&crate::render::escape_discord(&text), crate::render::limits::CONTENT);
+            handle.edit(ctx, poise::CreateReply::default().content(text)).await?;
+            Ok(())
+        }
+        Err(other) => {
+            let _ = handle.delete(ctx).await;
+            Err(other.into())
+        }
+    }
+}
+
+/// How often `/cost import` tells how far it got.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Monthly budgets for the total and per category
 #[poise::command(
