@@ -1427,3 +1427,60 @@ on_both_backends! {
         bot.stop().await;
     }
 }
+
+on_both_backends! {
+    /// `/cost import` takes a FOCUS file attached to the command: admins see a dry run, then the
+    /// import with the file's totals beside the ledger's (in their language); a file that cannot
+    /// be read says which line and column, and writes nothing; members are refused.
+    four_threads async fn admins_import_a_focus_bill_attached_to_the_command(db) {
+        use jarvis::app::focus_sample::{SampleOptions, SampleVersion, write_sample};
+        let fake = FakeDiscord::start().await;
+        let app = db.app_at(NOW);
+        let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+        let mut file = Vec::new();
+        let written = write_sample(
+            &mut file,
+            SampleOptions {
+                rows: 3000,
+                seed: 7,
+                version: SampleVersion::V1_3,
+                month: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            },
+        )
+        .unwrap();
+        let id = fake.add_attachment("aws-2026-10.csv", file);
+        let import = |options: Value| sub("import", options);
+        let usd = jarvis::domain::money::format_exact(written["USD"], jarvis::domain::money::Currency::USD);
+
+        let dry = fake.command(&admin(), Some(GUILD), "cost", import(json!({"file": id, "dry_run": true})), "en-US").await;
+        let dry = fake.wait_followups(&dry, 2).await;
+        let text = dry.text();
+        assert!(text.contains("Dry run: nothing was written") && text.contains("`aws-2026-10.csv` · FOCUS 1.3"), "{text}");
+        assert!(text.contains(&format!("file {usd} USD · ledger {usd} USD ✅")), "{text}");
+        assert!(app.list_imports(&common::ws(&GUILD.to_string())).await.unwrap().imports.is_empty());
+
+        let done = fake.command(&admin(), Some(GUILD), "cost", import(json!({"file": id})), "th").await;
+        let done = fake.wait_followups(&done, 2).await;
+        let text = done.text();
+        assert!(text.contains("นำเข้าบิลแล้ว (การนำเข้า #1)") && text.contains(&format!("{usd} USD ✅")), "{text}");
+        let imports = app.list_imports(&common::ws(&GUILD.to_string())).await.unwrap().imports;
+        assert_eq!(imports.len(), 1);
+        assert!(imports[0].totals.iter().all(|t| t.equal && t.file == t.ledger), "{:?}", imports[0].totals);
+        assert_eq!(imports[0].created_by, admin().user_id.to_string());
+
+        let bad = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargePeriodEnd,ChargePeriodStart,ProviderName,ServiceCategory,ServiceName\n\
+                   12.5,a,USD,2026-11-01,2026-10-01,Usage,2026-10-02,2026-10-01,AWS,Compute,EC2\n\
+                   twelve,a,USD,2026-11-01,2026-10-01,Usage,2026-10-02,2026-10-01,AWS,Compute,EC2\n";
+        let bad_id = fake.add_attachment("bad.csv", bad.as_bytes().to_vec());
+        let refused = fake.command(&admin(), Some(GUILD), "cost", import(json!({"file": bad_id})), "en-US").await;
+        let refused = fake.wait_followups(&refused, 2).await;
+        let text = refused.text();
+        assert!(text.contains("line 3: column BilledCost, value `twelve`") && text.contains("skip_bad"), "{text}");
+        assert_eq!(app.list_imports(&common::ws(&GUILD.to_string())).await.unwrap().imports.len(), 1);
+
+        let member = fake.command(&member(), Some(GUILD), "cost", import(json!({"file": id})), "en-US").await;
+        assert!(member.ephemeral() && !member.text().contains("imported"), "{}", member.text());
+        assert_clean(&fake);
+        bot.stop().await;
+    }
+}

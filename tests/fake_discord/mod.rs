@@ -351,6 +351,8 @@ struct State {
     members: HashMap<(u64, u64), Value>,
     /// Roles added with [`FakeDiscord::add_role`], by guild.
     roles: HashMap<u64, Vec<Value>>,
+    /// Files attached to commands: id -> (file name, bytes), served at `/attachments/{id}/{name}`.
+    attachments: HashMap<u64, (String, Vec<u8>)>,
     /// Locale of each user's last command, reused for their later interactions.
     locales: HashMap<u64, String>,
     app_permissions: u64,
@@ -559,6 +561,16 @@ impl FakeDiscord {
         FakeDiscord { shared, stop, server: Some(server) }
     }
 
+    /// A file a member attaches to a command: pass the id it returns as the attachment option's
+    /// value.
+    pub fn add_attachment(&self, file_name: &str, bytes: Vec<u8>) -> u64 {
+        self.shared.update(|s| {
+            let id = 990_000_000_000_000_000 + s.attachments.len() as u64;
+            s.attachments.insert(id, (file_name.to_string(), bytes));
+            id
+        })
+    }
+
     /// `http://127.0.0.1:PORT`: what the bot gets as `DISCORD_API_PROXY`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.shared.port)
@@ -660,9 +672,11 @@ impl FakeDiscord {
             );
         };
         let label = if kind == 4 { format!("autocomplete of /{name}") } else { format!("/{name}") };
+        let port = self.shared.port;
         self.dispatch_interaction(kind, who, guild, label, None, None, |state| {
             let mut resolved = Resolved::default();
-            let options = annotate_options(state, &options, command.get("options"), guild, &mut resolved, name)?;
+            let options =
+                annotate_options(state, port, &options, command.get("options"), guild, &mut resolved, name)?;
             let mut data = json!({
                 "id": command["id"],
                 "name": name,
@@ -1265,18 +1279,27 @@ struct Resolved {
     members: serde_json::Map<String, Value>,
     roles: serde_json::Map<String, Value>,
     channels: serde_json::Map<String, Value>,
+    attachments: serde_json::Map<String, Value>,
 }
 
 impl Resolved {
     fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.members.is_empty() && self.roles.is_empty() && self.channels.is_empty()
+        self.users.is_empty()
+            && self.members.is_empty()
+            && self.roles.is_empty()
+            && self.channels.is_empty()
+            && self.attachments.is_empty()
     }
 
     fn into_json(self) -> Value {
         let mut out = serde_json::Map::new();
-        for (key, map) in
-            [("users", self.users), ("members", self.members), ("roles", self.roles), ("channels", self.channels)]
-        {
+        for (key, map) in [
+            ("users", self.users),
+            ("members", self.members),
+            ("roles", self.roles),
+            ("channels", self.channels),
+            ("attachments", self.attachments),
+        ] {
             if !map.is_empty() {
                 out.insert(key.into(), Value::Object(map));
             }
@@ -1309,6 +1332,22 @@ impl Resolved {
         self.roles.insert(id.to_string(), role);
     }
 
+    fn attachment(&mut self, state: &State, port: u16, id: u64) {
+        let (name, bytes) = state.attachments.get(&id).cloned().unwrap_or_else(|| ("missing.csv".into(), Vec::new()));
+        let url = format!("http://127.0.0.1:{port}/attachments/{id}/{name}");
+        self.attachments.insert(
+            id.to_string(),
+            json!({
+                "id": id.to_string(),
+                "filename": name,
+                "size": bytes.len(),
+                "url": url,
+                "proxy_url": url,
+                "content_type": "text/csv",
+            }),
+        );
+    }
+
     fn channel(&mut self, state: &State, guild: Option<u64>, id: u64) {
         let (known_guild, recipient) = state.channels.get(&id).copied().unwrap_or((guild, None));
         let guild = if recipient.is_some() { None } else { known_guild.or(guild) };
@@ -1320,6 +1359,7 @@ impl Resolved {
 /// values into strings, and resolves user/role/channel options. Unknown option names are errors.
 fn annotate_options(
     state: &State,
+    port: u16,
     given: &Value,
     schema: Option<&Value>,
     guild: Option<u64>,
@@ -1355,6 +1395,7 @@ fn annotate_options(
         if kind == 1 || kind == 2 {
             let nested = annotate_options(
                 state,
+                port,
                 option.get("options").unwrap_or(&json!([])),
                 declared.and_then(|d| d.get("options")),
                 guild,
@@ -1378,11 +1419,12 @@ fn annotate_options(
                     (8, Some(id)) => resolved.role(state, guild, id),
                     (9, Some(id)) if state.users.contains_key(&id) => resolved.user(state, guild, id),
                     (9, Some(id)) => resolved.role(state, guild, id),
+                    (11, Some(id)) => resolved.attachment(state, port, id),
                     _ => {}
                 }
             }
             let value = match (kind, &value) {
-                (6..=9, Value::Number(n)) => json!(n.to_string()),
+                (6..=9 | 11, Value::Number(n)) => json!(n.to_string()),
                 _ => value,
             };
             o.insert("value".into(), value);

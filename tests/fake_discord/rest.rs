@@ -53,6 +53,14 @@ pub(super) async fn handle(
     let path = uri.path().to_string();
     let what = format!("{method} {path}");
     shared.update(|s| s.requests.push((method.to_string(), path.clone())));
+    // Files attached to commands, as Discord's CDN serves them.
+    if let Some(rest) = path.strip_prefix("/attachments/") {
+        let id = rest.split('/').next().and_then(|id| id.parse::<u64>().ok());
+        return match id.and_then(|id| shared.lock().attachments.get(&id).cloned()) {
+            Some((_, bytes)) => (StatusCode::OK, bytes).into_response(),
+            None => not_found(&shared, &method, &path),
+        };
+    }
     let Some(rest) = path.strip_prefix("/api/v10/") else {
         return not_found(&shared, &method, &path);
     };

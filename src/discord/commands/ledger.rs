@@ -210,8 +210,10 @@ async fn cost_import(
             Ok(())
         }
         Err(crate::app::AppError::User(error)) => {
+            // As the error replies show it: code spans render, and nothing pings (no mentions
+            // are allowed on Jarvis's messages).
             let text = format!("❌ {}", reply::in_discord_terms(&error.to_string()));
-            let text = crate::render::cut(&crate::render::escape_discord(&text), crate::render::limits::CONTENT);
+            let text = crate::render::cut(&text, crate::render::limits::CONTENT);
             handle.edit(ctx, poise::CreateReply::default().content(text)).await?;
             Ok(())
         }

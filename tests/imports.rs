@@ -1,0 +1,305 @@
+//! FOCUS bills into the ledger through the app layer, on both backends: every version and quirk,
+//! exact reconciliation, idempotent re-imports, dry runs, bad rows, mapping and removal.
+
+mod common;
+
+use common::{dec, named, ws};
+use jarvis::app::focus_sample::{SampleOptions, SampleVersion, write_sample};
+use jarvis::app::{App, AppError, CostInput, CostPeriod, ImportOptions, ImportSummary, ItemRef, ServiceMap};
+use jarvis::domain::UserError;
+use jarvis::domain::audit::Actor;
+use jarvis::domain::calendar::Month;
+use jarvis::domain::cost::CostSource;
+use jarvis::domain::item::{BillingPeriod, ItemChanges, Kind};
+use jarvis::domain::money::Currency;
+use jarvis::domain::page::PageRequest;
+use jarvis::domain::workspace::WorkspaceId;
+
+const NOW: &str = "2026-12-06T09:00:00Z";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/focus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn options(name: &str) -> ImportOptions {
+    ImportOptions { file_name: name.to_string(), ..ImportOptions::default() }
+}
+
+async fn import(app: &App, workspace: &WorkspaceId, bytes: Vec<u8>, options: &ImportOptions) -> ImportSummary {
+    app.import_focus(workspace, &Actor::Cli, std::io::Cursor::new(bytes), options, |_| {}).await.unwrap()
+}
+
+fn sample(rows: u64, seed: u64, version: SampleVersion, month: &str) -> (Vec<u8>, std::collections::BTreeMap<&'static str, rust_decimal::Decimal>) {
+    let mut bytes = Vec::new();
+    let totals = write_sample(&mut bytes, SampleOptions { rows, seed, version, month: month.parse().unwrap() }).unwrap();
+    (bytes, totals)
+}
+
+/// The live records' sum per currency, from the cost history (every page), by item kind left
+/// aside: what the ledger holds.
+async fn history_total(app: &App, workspace: &WorkspaceId, currency: &str) -> rust_decimal::Decimal {
+    let history = app.cost_history(workspace, None, None, None, PageRequest::first(1000).unwrap()).await.unwrap();
+    let currency = Currency::parse(currency).unwrap();
+    if history.base_currency == currency {
+        history.total.amount
+    } else {
+        history.left_out.iter().filter(|l| l.amount.currency == currency).map(|l| l.amount.amount).sum()
+    }
+}
+
+fn user_error(result: Result<impl std::fmt::Debug, AppError>) -> UserError {
+    match result {
+        Err(AppError::User(error)) => error,
+        other => panic!("expected a user error, got {other:?}"),
+    }
+}
+
+on_both_backends! {
+    /// A hand-made file per FOCUS version, each with the quirks real exports have (a BOM, CRLF,
+    /// columns in any order and case, quoted numbers, exponents, NULL and empty cells, enum values
+    /// in any case, spaced datetimes without a zone, `x_` columns), imports with its version
+    /// recognised and the ledger equal to the file to the last digit.
+    async fn every_focus_version_and_quirk_imports_exactly(db) {
+        let app = db.app_at(NOW);
+        let cases = [
+            ("focus-1.0-quirks.csv", "1.0", "USD", "11.47300015", 4, 1),
+            ("focus-1.1-quirks.csv", "1.1", "EUR", "103.251", 3, 1),
+            ("focus-1.2-quirks.csv", "1.2", "USD", "10.45", 3, 2),
+            ("focus-1.3-quirks.csv", "1.3", "USD", "25.0000000001", 2, 1),
+        ];
+        for (n, (file, version, currency, total, records, scopes)) in cases.into_iter().enumerate() {
+            let workspace = ws(&format!("v{n}"));
+            let summary = import(&app, &workspace, fixture(file), &options(file)).await;
+            assert_eq!(summary.focus_version, version, "{file}");
+            assert_eq!((summary.records, summary.scopes.len()), (records, scopes), "{file}");
+            assert_eq!(summary.totals.len(), 1, "{file}");
+            let reconciled = &summary.totals[0];
+            assert_eq!(reconciled.currency.code(), currency);
+            assert_eq!(reconciled.file.0.amount, dec(total), "{file}");
+            assert_eq!(reconciled.ledger.0.amount, dec(total), "{file}");
+            assert!(reconciled.equal);
+            assert_eq!(history_total(&app, &workspace, currency).await, dec(total), "{file}");
+        }
+        // Items get their kind from ServiceCategory; a row with none becomes `other`.
+        let items = app.list_items(&ws("v0"), Default::default(), PageRequest::first(50).unwrap()).await.unwrap();
+        let kinds: Vec<(String, Kind)> = items.items.iter().map(|i| (i.name.clone(), i.kind)).collect();
+        assert!(kinds.contains(&("Amazon Elastic Compute Cloud".into(), Kind::Hosting)), "{kinds:?}");
+        assert!(kinds.contains(&("Amazon Simple Storage Service".into(), Kind::Storage)), "{kinds:?}");
+        assert!(kinds.contains(&("Tax".into(), Kind::Other)), "{kinds:?}");
+        let ai = app.list_items(&ws("v1"), Default::default(), PageRequest::first(50).unwrap()).await.unwrap();
+        assert!(ai.items.iter().any(|i| i.name == "Azure OpenAI Service" && i.kind == Kind::AiProvider));
+    }
+}
+
+on_both_backends! {
+    /// Importing the same file again, or a later export of the same billing account and period,
+    /// replaces what was imported for it: never doubled. Another account's records, and records
+    /// typed by hand, stay.
+    async fn reimports_replace_the_same_account_and_period_and_never_double(db) {
+        let app = db.app_at(NOW);
+        let workspace = ws("again");
+        let (file, written) = sample(5_000, 1, SampleVersion::V1_2, "2026-10-01");
+        let first = import(&app, &workspace, file.clone(), &options("october.csv")).await;
+        let usd = written["USD"];
+        assert_eq!(history_total(&app, &workspace, "USD").await, usd);
+        // A cost typed by hand against one of the imported items, for the same days.
+        let ec2 = first.services.iter().find(|s| s.service == "Amazon Elastic Compute Cloud").unwrap();
+        let typed = CostInput {
+            item: ItemRef::new(format!("#{}", ec2.item_id)),
+            amount: dec("7.77"),
+            currency: Some(Currency::USD),
+            period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
+            source: CostSource::Manual,
+            usage: None,
+            note: None,
+            replace: false,
+            again: false,
+        };
+        app.record_cost(&workspace, &Actor::Cli, &typed).await.unwrap();
+
+        let again = import(&app, &workspace, file.clone(), &options("october.csv")).await;
+        assert_eq!(again.replaced, first.records);
+        assert_eq!(again.replaced_imports, vec![first.id.unwrap()]);
+        assert!(again.notices.iter().any(|n| n.contains("This file was imported before, as import #")), "{:?}", again.notices);
+        assert!(again.services.iter().all(|s| !s.created));
+        assert_eq!(history_total(&app, &workspace, "USD").await, usd + dec("7.77"));
+
+        // A later export of one of the accounts, with other figures, replaces only that account.
+        let text = String::from_utf8(file).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        let account_column = header.split(',').position(|c| c == "BillingAccountId").unwrap();
+        let account = |line: &str| line.split(',').nth(account_column).unwrap().to_string();
+        let first_account = account(text.lines().nth(1).unwrap());
+        let one_account: Vec<&str> = text.lines().skip(1).filter(|l| account(l) == first_account).collect();
+        let billed_column = header.split(',').position(|c| c == "BilledCost").unwrap();
+        let mut kept_total = rust_decimal::Decimal::ZERO;
+        let mut revised = String::from(header);
+        for line in &one_account {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            if fields[header.split(',').position(|c| c == "BillingCurrency").unwrap()] != "USD" {
+                continue;
+            }
+            fields[billed_column] = "1";
+            kept_total += dec("1");
+            revised.push('\n');
+            revised.push_str(&fields.join(","));
+        }
+        let later = import(&app, &workspace, revised.into_bytes(), &options("october-revised.csv")).await;
+        assert_eq!(later.scopes.len(), 1);
+        let list = app.list_imports(&workspace).await.unwrap().imports;
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[1].state, "partly_replaced", "{:?}", list[1]);
+        assert_eq!(list[1].replaced_by, vec![later.id.unwrap()]);
+        assert_eq!(list[2].state, "replaced");
+        // The ledger: the second import's other accounts, the revised account, the typed cost.
+        let second_now = list[1].totals.iter().find(|t| t.currency == Currency::USD).unwrap();
+        assert!(second_now.equal, "what it wrote still adds up to its file: {second_now:?}");
+        assert_eq!(second_now.ledger.0.amount + second_now.replaced.0.amount, usd);
+        assert_eq!(
+            history_total(&app, &workspace, "USD").await,
+            second_now.ledger.0.amount + kept_total + dec("7.77")
+        );
+    }
+}
+
+on_both_backends! {
+    /// A dry run says what would change, per provider, service and month, and writes nothing:
+    /// no items, no records, no import.
+    async fn a_dry_run_writes_nothing(db) {
+        let app = db.app_at(NOW);
+        let workspace = ws("dry");
+        let (file, written) = sample(2_000, 2, SampleVersion::V1_0, "2026-11-01");
+        let dry = import(&app, &workspace, file.clone(), &ImportOptions { dry_run: true, ..options("nov.csv") }).await;
+        assert!(dry.dry_run && dry.id.is_none());
+        assert!(dry.services.iter().all(|s| s.created));
+        let after: rust_decimal::Decimal =
+            dry.changes.iter().filter(|c| c.after.0.currency == Currency::USD).map(|c| c.after.0.amount).sum();
+        assert_eq!(after, written["USD"]);
+        assert!(dry.changes.iter().all(|c| c.before.0.amount.is_zero() && c.month == Month::new(2026, 11).unwrap()));
+        assert!(app.list_imports(&workspace).await.unwrap().imports.is_empty());
+        let items = app.list_items(&workspace, Default::default(), PageRequest::first(50).unwrap()).await.unwrap();
+        assert_eq!(items.paging.total, 0);
+        // After a real import, a dry run of the same file changes nothing.
+        import(&app, &workspace, file.clone(), &options("nov.csv")).await;
+        let again = import(&app, &workspace, file, &ImportOptions { dry_run: true, ..options("nov.csv") }).await;
+        assert!(again.changes.is_empty(), "{:?}", again.changes);
+        assert_eq!(app.list_imports(&workspace).await.unwrap().imports.len(), 1);
+    }
+}
+
+on_both_backends! {
+    /// A row that cannot be read refuses the file with its line, column and value, and writes
+    /// nothing; with skip_bad the rest is imported and the row listed. A file that is not FOCUS
+    /// names the missing columns.
+    async fn bad_rows_refuse_the_file_unless_skipped(db) {
+        let app = db.app_at(NOW);
+        let workspace = ws("bad");
+        let file = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargePeriodEnd,ChargePeriodStart,ProviderName,ServiceCategory,ServiceName\n\
+                    12.5,a,USD,2026-11-01,2026-10-01,Usage,2026-10-02,2026-10-01,AWS,Compute,EC2\n\
+                    3,a,USD,2026-11-01,2026-10-01,Refund,2026-10-02,2026-10-01,AWS,Compute,EC2\n\
+                    1.25,a,USD,2026-11-01,2026-10-01,Usage,2026-10-02,2026-10-01,AWS,Compute,EC2\n";
+        let refused = user_error(
+            app.import_focus(&workspace, &Actor::Cli, std::io::Cursor::new(file.as_bytes().to_vec()), &options("bad.csv"), |_| {}).await,
+        );
+        let text = refused.to_string();
+        assert!(text.starts_with("line 3: column ChargeCategory, value `Refund`"), "{text}");
+        assert!(text.contains("nothing was imported"), "{text}");
+        assert!(app.list_imports(&workspace).await.unwrap().imports.is_empty());
+        let items = app.list_items(&workspace, Default::default(), PageRequest::first(5).unwrap()).await.unwrap();
+        assert_eq!(items.paging.total, 0, "not even the items are made");
+
+        let skipped =
+            import(&app, &workspace, file.as_bytes().to_vec(), &ImportOptions { skip_bad: true, ..options("bad.csv") }).await;
+        assert_eq!((skipped.rows, skipped.skipped), (3, 1));
+        assert!(skipped.skipped_rows[0].starts_with("line 3: column ChargeCategory"), "{:?}", skipped.skipped_rows);
+        assert_eq!(skipped.totals[0].ledger.0.amount, dec("13.75"));
+
+        let not_focus = user_error(
+            app.import_focus(&workspace, &Actor::Cli, std::io::Cursor::new(b"date,amount\n2026-10-01,3\n".to_vec()), &options("x.csv"), |_| {}).await,
+        );
+        assert!(not_focus.to_string().contains("it has no BilledCost"), "{not_focus}");
+        let empty = user_error(
+            app.import_focus(&workspace, &Actor::Cli, std::io::Cursor::new(file.lines().next().unwrap().as_bytes().to_vec()), &options("head.csv"), |_| {}).await,
+        );
+        assert!(empty.to_string().contains("it has no rows after its header"), "{empty}");
+    }
+}
+
+on_both_backends! {
+    /// `--map` sends a service into an item the admin names (its hand-typed records stay);
+    /// mapping it elsewhere later moves its imported history along. Removing an import takes its
+    /// records out. Another workspace sees none of it.
+    async fn services_map_to_items_and_imports_are_removed(db) {
+        let app = db.app_at(NOW);
+        let workspace = ws("map");
+        let aws = ItemChanges { period: Some(BillingPeriod::Monthly), ..named("aws-prod", "300") };
+        let added = app.add_item(&workspace, &Actor::Cli, Kind::Hosting, &aws).await.unwrap();
+        let typed = CostInput {
+            item: ItemRef::new("aws-prod"),
+            amount: dec("300"),
+            currency: None,
+            period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
+            source: CostSource::Manual,
+            usage: None,
+            note: None,
+            replace: false,
+            again: false,
+        };
+        app.record_cost(&workspace, &Actor::Cli, &typed).await.unwrap();
+        let file = fixture("focus-1.0-quirks.csv");
+        let mapped = ImportOptions {
+            maps: vec![ServiceMap::parse("Amazon Web Services / Amazon Elastic Compute Cloud=aws-prod").unwrap()],
+            ..options("aws.csv")
+        };
+        let summary = import(&app, &workspace, file.clone(), &mapped).await;
+        let ec2 = summary.services.iter().find(|s| s.service == "Amazon Elastic Compute Cloud").unwrap();
+        assert_eq!((ec2.item_id, ec2.created), (added.item.id, false));
+        let history = |item: &str| {
+            let app = app.clone();
+            let workspace = workspace.clone();
+            let item = ItemRef::new(item);
+            async move { app.cost_history(&workspace, Some(&item), None, None, PageRequest::first(100).unwrap()).await.unwrap() }
+        };
+        let on_aws = history("aws-prod").await;
+        assert_eq!(on_aws.total.amount, dec("300") + dec("12.50") + dec("0.00000015") - dec("2.25"));
+
+        // A service not in the file is named as such.
+        let wrong = ImportOptions { maps: vec![ServiceMap::parse("Lambda=aws-prod").unwrap()], ..options("aws.csv") };
+        let error = user_error(app.import_focus(&workspace, &Actor::Cli, std::io::Cursor::new(file.clone()), &wrong, |_| {}).await);
+        assert!(error.to_string().contains("the file bills no service named `Lambda`"), "{error}");
+
+        // Moving EC2 to its own item moves its imported history; the typed record stays.
+        let own = app.add_item(&workspace, &Actor::Cli, Kind::Hosting, &named("ec2", "0")).await.unwrap();
+        let moved = app
+            .map_import_service(&workspace, &Actor::Cli, &ServiceMap::parse("Amazon Elastic Compute Cloud=ec2").unwrap())
+            .await
+            .unwrap();
+        assert_eq!((moved.moved, moved.service.item_id), (2, own.item.id));
+        assert_eq!(history("aws-prod").await.total.amount, dec("300"));
+        assert_eq!(history("ec2").await.total.amount, dec("12.50") + dec("0.00000015") - dec("2.25"));
+        // The next import of the same service goes there too.
+        let again = import(&app, &workspace, file, &options("aws.csv")).await;
+        assert!(again.services.iter().any(|s| s.service == "Amazon Elastic Compute Cloud" && s.item == "ec2"));
+
+        // Another workspace sees no import, and cannot remove one.
+        let other = ws("elsewhere");
+        assert!(app.list_imports(&other).await.unwrap().imports.is_empty());
+        let id = again.id.unwrap().to_string();
+        assert!(matches!(user_error(app.remove_import(&other, &Actor::Cli, &id).await), UserError::NotFound { .. }));
+
+        let removed = app.remove_import(&workspace, &Actor::Cli, &id).await.unwrap();
+        assert_eq!((removed.state.as_str(), removed.live_records), ("removed", 0));
+        assert_eq!(removed.totals[0].removed.0.amount, dec("11.47300015"));
+        assert!(removed.totals[0].equal);
+        assert_eq!(history("ec2").await.total.amount, dec("0"));
+        assert_eq!(history("aws-prod").await.total.amount, dec("300"));
+        let twice = user_error(app.remove_import(&workspace, &Actor::Cli, &id).await);
+        assert!(twice.to_string().contains("was already removed"), "{twice}");
+        let audit = app.audit_log(&workspace, PageRequest::first(100).unwrap()).await.unwrap();
+        let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+        for action in ["import.add", "import.map", "import.remove"] {
+            assert!(actions.contains(&action), "{actions:?}");
+        }
+    }
+}
