@@ -715,6 +715,20 @@ on_both_backends! {
         let key = alerts["alerts"][0]["key"].as_str().expect("the demo has alerts").to_string();
         call(Method::POST, format!("/api/cost/alerts/{key}/acknowledge"), None).await;
         call(Method::POST, "/api/cost/report".into(), None).await;
+        // A bill in: streamed as CSV (a dry run first), listed, shown and removed.
+        let bill = std::fs::read(format!("{}/tests/fixtures/focus/focus-1.2-quirks.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for query in ["dry_run=true&file_name=gcp.csv", "file_name=gcp.csv"] {
+            let request = api
+                .request(Method::POST, &format!("/api/cost/imports?{query}"), Some(&t.write))
+                .header("content-type", "text/csv")
+                .body(bill.clone());
+            let (status, body) = api.answer(Method::POST, request.send().await.unwrap()).await;
+            assert!(status.is_success(), "{query}: {status} {body}");
+        }
+        let imports = call(Method::GET, "/api/cost/imports".into(), None).await;
+        let uuid = imports["imports"][0]["uuid"].as_str().unwrap().to_string();
+        call(Method::GET, format!("/api/cost/imports/{uuid}"), None).await;
+        call(Method::DELETE, format!("/api/cost/imports/{uuid}"), None).await;
 
         // Every operation the document names answered with a success.
         let documented: std::collections::BTreeSet<String> = api.described.document["paths"]
@@ -726,7 +740,7 @@ on_both_backends! {
         let succeeded = api.described.succeeded.lock().unwrap().clone();
         let missed: Vec<_> = documented.difference(&succeeded).collect();
         assert!(missed.is_empty(), "documented but not walked: {missed:?}");
-        assert_eq!(documented.len(), 56, "{documented:#?}");
+        assert_eq!(documented.len(), 60, "{documented:#?}");
 
         // The schemas are not a formality: an amount as a JSON number, a missing figure or a
         // date in another form does not fit.
@@ -752,5 +766,62 @@ on_both_backends! {
         let document = &api.described.document;
         assert!(document["paths"]["/api/cost/dashboard"]["get"]["responses"]["401"]["content"]["application/problem+json"].is_object());
         assert_eq!(document["components"]["securitySchemes"]["token"]["scheme"], "bearer");
+    }
+}
+
+on_both_backends! {
+    /// `POST /api/cost/imports` streams a bill, gzip-compressed or not, with a write token: a
+    /// re-import replaces, a bad row is a 422 naming it, a read token is refused, and another
+    /// workspace's token sees no import.
+    multi_thread async fn bills_are_imported_through_the_api(db) {
+        use reqwest::Method;
+        use std::io::Write as _;
+        let app = db.app_at(NOW);
+        let acme = ws("4242");
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+        let csv = std::fs::read(format!("{}/tests/fixtures/focus/focus-1.0-quirks.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&csv).unwrap();
+        let gz = gz.finish().unwrap();
+        let post = |token: String, query: &'static str, body: Vec<u8>| {
+            let api = &api;
+            async move {
+                let request = api
+                    .request(Method::POST, &format!("/api/cost/imports?{query}"), Some(&token))
+                    .header("content-type", "application/gzip")
+                    .body(body);
+                api.answer(Method::POST, request.send().await.unwrap()).await
+            }
+        };
+        let (status, first) = post(t.write.clone(), "file_name=aws.csv.gz", gz.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        assert_eq!(first["totals"][0]["file"]["amount"], "11.47300015");
+        assert_eq!(first["totals"][0]["ledger"]["amount"], "11.47300015");
+        let (status, again) = post(t.write.clone(), "file_name=aws.csv", csv.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        assert_eq!(again["replaced"], first["records"]);
+        let shown = api.get(&format!("/api/cost/imports/{}", again["id"]), &t.read).await;
+        assert_eq!(shown.0, StatusCode::OK);
+        assert_eq!(shown.1["live_records"], again["records"]);
+        assert!(shown.1["created_by"].as_str().unwrap().starts_with("token:"), "{}", shown.1);
+
+        let mut bad = String::from_utf8(csv.clone()).unwrap();
+        bad.push_str("ops,Amazon Elastic Compute Cloud,12..5,Usage,USD,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,Amazon Web Services,Amazon Web Services,111,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,Compute,1,1,Usage\r\n");
+        let (status, problem) = post(t.write.clone(), "", bad.into_bytes()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().starts_with("line 7: column BilledCost, value `12..5`"), "{problem}");
+        let (status, problem) = post(t.write.clone(), "dry_run=maybe", csv.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+
+        let (status, _) = post(t.read.clone(), "", csv.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let other = tokens(&app, &ws("5151")).await;
+        let (status, list) = api.get("/api/cost/imports", &other.read).await;
+        assert_eq!((status, list["imports"].as_array().unwrap().len()), (StatusCode::OK, 0));
+        let (status, _) = api.get(&format!("/api/cost/imports/{}", again["id"]), &other.read).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, list) = api.get("/api/cost/imports", &t.read).await;
+        assert_eq!((status, list["imports"].as_array().unwrap().len()), (StatusCode::OK, 2));
     }
 }

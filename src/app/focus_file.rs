@@ -110,6 +110,9 @@ pub fn read_focus<'a>(
     let gzipped = buffered.fill_buf().map_err(|e| ReadError::Io(e.to_string()))?.starts_with(&GZIP_MAGIC);
     let input: Box<dyn Read + Send + 'a> =
         if gzipped { Box::new(flate2::bufread::MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+    // Lines ending in CRLF are read as LF: the CSV reader counts lines on LF only when a CRLF
+    // ends a record, so an error would name the line before the right one.
+    let input = Lf { inner: input, held_cr: false };
     let mut csv = csv::ReaderBuilder::new().has_headers(false).buffer_capacity(256 * 1024).from_reader(input);
     let mut record = csv::StringRecord::new();
     let header = match next_record(&mut csv, &mut record) {
@@ -254,6 +257,54 @@ pub fn read_focus<'a>(
     Ok(file)
 }
 
+/// A reader that drops the CR of each CRLF (a CR alone is kept).
+struct Lf<R> {
+    inner: R,
+    /// The last byte read was a CR, not yet passed on: whether it is kept depends on the next.
+    held_cr: bool,
+}
+
+impl<R: Read> Read for Lf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        loop {
+            let start = usize::from(self.held_cr);
+            if self.held_cr {
+                buf[0] = b'\r';
+            }
+            let n = self.inner.read(&mut buf[start..])?;
+            if n == 0 {
+                // The file ends on a CR: pass it on.
+                let held = std::mem::take(&mut self.held_cr);
+                return Ok(usize::from(held));
+            }
+            let end = start + n;
+            let mut kept = 0;
+            let mut i = 0;
+            while i < end {
+                let byte = buf[i];
+                if byte == b'\r' && i + 1 < end && buf[i + 1] == b'\n' {
+                    i += 1;
+                    continue;
+                }
+                buf[kept] = byte;
+                kept += 1;
+                i += 1;
+            }
+            // A CR at the very end waits for the next byte.
+            self.held_cr = kept > 0 && buf[kept - 1] == b'\r';
+            if self.held_cr {
+                kept -= 1;
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
 /// Records split from the text, in the file's order, with the lines that could not be split.
 #[derive(Default)]
 struct Batch {
@@ -374,6 +425,31 @@ mod tests {
         assert_eq!(file.services[0].service, "Cloud SQL, Postgres");
         assert_eq!((file.services[0].category.as_deref(), file.services[0].kind), (None, Kind::Other));
         assert_eq!(total(&file, "USD"), "12.5");
+    }
+
+    #[test]
+    fn lines_are_counted_the_same_with_crlf() {
+        let lf = rows(&[
+            "1,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2",
+            "x,a,USD,2026-12-01,2026-11-01,Usage,2026-11-02,2026-11-01,,,AWS,Compute,EC2",
+        ]);
+        let crlf = lf.replace('\n', "\r\n") + "\r\n";
+        for text in [lf, crlf] {
+            let error = read_focus(text.as_bytes(), false, |_| {}).unwrap_err().to_string();
+            assert!(error.starts_with("line 3: column BilledCost"), "{error}");
+        }
+        // A CR alone (in a quoted field) is kept; one split across reads still pairs with its LF.
+        let mut lf = Lf { inner: std::io::Cursor::new(b"a\rb\r\nc\r".to_vec()), held_cr: false };
+        let mut out = Vec::new();
+        let mut buf = [0u8; 2];
+        loop {
+            let n = lf.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(out, b"a\rb\nc\r");
     }
 
     #[test]
