@@ -6,7 +6,10 @@
 //! with the peak memory of the reading alone; and, side by side, DuckDB (the `duckdb` Python
 //! package, not a project dependency: installed with pip when missing, skipped with a message when
 //! it cannot be) summing BilledCost per service and day from the same file. The totals per
-//! currency must be equal to the last digit. Results print as Markdown for docs/PERFORMANCE.md.
+//! currency must be equal to the last digit. Then the whole import (`App::import_focus`: read,
+//! map services to items, aggregate, replace, write, reconcile, commit) into a new SQLite ledger,
+//! and into PostgreSQL when `JARVIS_BENCH_DATABASE_URL` (or `TEST_DATABASE_URL`) names a server,
+//! with the dashboard's time after it. Results print as Markdown for docs/PERFORMANCE.md.
 
 #[path = "common/figures.rs"]
 mod figures;
@@ -96,6 +99,32 @@ fn duckdb_read(path: &std::path::Path) -> Option<(f64, usize, BTreeMap<String, D
     Some((took, groups, totals))
 }
 
+/// The whole import of `path` into the ledger at `url`: seconds, peak MiB, records written, and
+/// the dashboard's time just after (the read model brought up to date) and once more.
+async fn jarvis_import(path: &std::path::Path, url: &str) -> anyhow::Result<(f64, f64, u64, f64, f64)> {
+    use jarvis::app::{App, FixedClock, ImportOptions};
+    use jarvis::domain::audit::Actor;
+    use jarvis::domain::workspace::WorkspaceId;
+    let store = jarvis::store::Store::open(url).await?;
+    let app = App::new(store.clone(), std::sync::Arc::new(FixedClock("2026-12-06T09:00:00Z".parse()?)));
+    let workspace = WorkspaceId::parse("bench")?;
+    let options = ImportOptions { file_name: "focus.csv".into(), ..ImportOptions::default() };
+    reset_peak();
+    let started = Instant::now();
+    let summary = app.import_focus(&workspace, &Actor::Cli, std::fs::File::open(path)?, &options, |_| {}).await?;
+    let took = started.elapsed().as_secs_f64();
+    let peak = peak_mib();
+    anyhow::ensure!(summary.totals.iter().all(|t| t.equal), "the import does not reconcile: {:?}", summary.totals);
+    let timed = || async {
+        let started = Instant::now();
+        app.dashboard(&workspace, None).await.map(|_| started.elapsed().as_secs_f64() * 1000.0)
+    };
+    let first = timed().await?;
+    let again = timed().await?;
+    store.close().await;
+    Ok((took, peak, summary.records, first, again))
+}
+
 fn main() -> anyhow::Result<()> {
     let rows = figures::env("JARVIS_BENCH_IMPORT_ROWS", 1_000_000) as u64;
     let dir = tempfile::tempdir()?;
@@ -135,6 +164,24 @@ fn main() -> anyhow::Result<()> {
     println!("\nFOCUS 1.2, {rows} rows, {size:.0} MiB:\n");
     for line in table {
         println!("{line}");
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mut ledgers = vec![("SQLite", format!("sqlite://{}", dir.path().join("ledger.db").display()))];
+    if let Ok(admin) = std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
+        ledgers.push(("PostgreSQL", runtime.block_on(figures::postgres_database(&admin, "jarvis_bench_import"))?));
+    }
+    println!("\nThe whole import (read, map, aggregate, write, reconcile), into an empty ledger:\n");
+    println!("| Ledger | File | Seconds | Rows/s | Peak memory | Records written | Dashboard after, first / again |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, url) in ledgers {
+        for (what, path) in [("CSV", &csv), ("CSV, gzip", &gz)] {
+            let (took, peak, records, first, again) = runtime.block_on(jarvis_import(path, &url))?;
+            println!(
+                "| {name} | {what} | {took:.2} | {:.0} | {peak:.0} MiB | {records} | {first:.0} ms / {again:.1} ms |",
+                rows as f64 / took
+            );
+        }
     }
     Ok(())
 }
