@@ -29,9 +29,15 @@ async fn import(app: &App, workspace: &WorkspaceId, bytes: Vec<u8>, options: &Im
     app.import_focus(workspace, &Actor::Cli, std::io::Cursor::new(bytes), options, |_| {}).await.unwrap()
 }
 
-fn sample(rows: u64, seed: u64, version: SampleVersion, month: &str) -> (Vec<u8>, std::collections::BTreeMap<&'static str, rust_decimal::Decimal>) {
+fn sample(
+    rows: u64,
+    seed: u64,
+    version: SampleVersion,
+    month: &str,
+) -> (Vec<u8>, std::collections::BTreeMap<&'static str, rust_decimal::Decimal>) {
     let mut bytes = Vec::new();
-    let totals = write_sample(&mut bytes, SampleOptions { rows, seed, version, month: month.parse().unwrap() }).unwrap();
+    let totals =
+        write_sample(&mut bytes, SampleOptions { rows, seed, version, month: month.parse().unwrap() }).unwrap();
     (bytes, totals)
 }
 

@@ -926,7 +926,5 @@ async fn find_import(tx: &mut Tx, workspace: &WorkspaceId, reference: &str) -> R
     } else {
         return Err(UserError::invalid("import", text, "give its number, e.g. `3` or `#3` (see `import list`)").into());
     };
-    found.ok_or_else(|| {
-        UserError::NotFound { what: "import", query: text.to_string(), suggestions: Vec::new() }.into()
-    })
+    found.ok_or_else(|| UserError::NotFound { what: "import", query: text.to_string(), suggestions: Vec::new() }.into())
 }

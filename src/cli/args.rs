@@ -204,11 +204,7 @@ impl Command {
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Token(token) => !matches!(token, TokenCommand::List),
             Command::Site(site) => !matches!(site, SiteCommand::List),
-            Command::Jobs(_)
-            | Command::Demo(_)
-            | Command::Run(_)
-            | Command::Serve(_)
-            | Command::Commands(_) => true,
+            Command::Jobs(_) | Command::Demo(_) | Command::Run(_) | Command::Serve(_) | Command::Commands(_) => true,
             Command::Import(import) => !matches!(import, ImportCommand::List | ImportCommand::Show { .. }),
             Command::Doctor { rebuild, .. } => *rebuild,
             Command::Db(DbCommand::Copy { .. }) => true,

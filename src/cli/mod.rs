@@ -16,9 +16,8 @@ use args::{
 };
 
 use crate::app::{
-    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ImportOptions, ItemFilter, ItemRef,
-    SeedOptions,
-    SeedProgress, SystemClock,
+    App, AppError, Clock, CostInput, CostPeriod, ExportFormat, FixedClock, FixedDate, ImportOptions, ItemFilter,
+    ItemRef, SeedOptions, SeedProgress, SystemClock,
 };
 use crate::domain::UserError;
 use crate::domain::audit::Actor;

@@ -913,8 +913,7 @@ pub fn imported(summary: &crate::app::ImportSummary) -> String {
         )
         .ok();
     }
-    let scopes: Vec<String> =
-        summary.scopes.iter().map(|s| format!("{} {} → {}", s.account, s.start, s.end)).collect();
+    let scopes: Vec<String> = summary.scopes.iter().map(|s| format!("{} {} → {}", s.account, s.start, s.end)).collect();
     writeln!(out, "Billing accounts and periods: {}", scopes.join("; ")).ok();
     let mut services = table(&["Provider", "Service", "Category", "Item", "Billed"]);
     for line in &summary.services {

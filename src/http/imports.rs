@@ -119,7 +119,10 @@ async fn import(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
             "The file is too large",
-            format!("The file is larger than {} GiB; nothing was imported. Send it gzip-compressed, or one billing period at a time", IMPORT_LIMIT >> 30),
+            format!(
+                "The file is larger than {} GiB; nothing was imported. Send it gzip-compressed, or one billing period at a time",
+                IMPORT_LIMIT >> 30
+            ),
         ));
     }
     let summary = imported?;

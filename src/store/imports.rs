@@ -97,8 +97,7 @@ pub struct ImportLine {
 const IMPORT_COLUMNS: &str = "id, uuid, file_name, sha256, focus_version, rows, skipped, totals, scopes, records, \
                               created_at, created_by, removed_at, removed_by";
 
-const LINE_COLUMNS: &str =
-    "import_id, import_service, item_id, period_start, period_end, amount, currency, effective_cost, list_cost, \
+const LINE_COLUMNS: &str = "import_id, import_service, item_id, period_start, period_end, amount, currency, effective_cost, list_cost, \
      deleted_at IS NULL";
 
 impl Tx {

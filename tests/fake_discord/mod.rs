@@ -675,8 +675,7 @@ impl FakeDiscord {
         let port = self.shared.port;
         self.dispatch_interaction(kind, who, guild, label, None, None, |state| {
             let mut resolved = Resolved::default();
-            let options =
-                annotate_options(state, port, &options, command.get("options"), guild, &mut resolved, name)?;
+            let options = annotate_options(state, port, &options, command.get("options"), guild, &mut resolved, name)?;
             let mut data = json!({
                 "id": command["id"],
                 "name": name,

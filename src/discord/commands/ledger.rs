@@ -146,10 +146,12 @@ async fn cost_import(
     ctx: Context<'_>,
     #[description = "The FOCUS export: .csv or .csv.gz"] file: serenity::Attachment,
     #[description = "Show what would change, and write nothing"] dry_run: Option<bool>,
-    #[description = "Import the rows that can be read and list the others (default: refuse the file)"]
-    skip_bad: Option<bool>,
-    #[description = "SERVICE=ITEM: send a billed service into an item you name; several: separate with ;"]
-    map: Option<String>,
+    #[description = "Import the rows that can be read and list the others (default: refuse the file)"] skip_bad: Option<
+        bool,
+    >,
+    #[description = "SERVICE=ITEM: send a billed service into an item you name; several: separate with ;"] map: Option<
+        String,
+    >,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
