@@ -1064,3 +1064,53 @@ fn serve_answers_over_http_and_stops_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
+
+/// `jarvis import focus` reads a bill from a file (plain or gzip) or standard input, says what a
+/// dry run would change, imports once however often it is run, and lists, shows and removes
+/// imports; a bad row is refused with its line and nothing written.
+#[test]
+fn bills_are_imported_from_the_command_line() {
+    use std::io::Write as _;
+    let sandbox = Sandbox::new();
+    let fixture = format!("{}/tests/fixtures/focus/focus-1.0-quirks.csv", env!("CARGO_MANIFEST_DIR"));
+    let dry = sandbox.ok(&["import", "focus", &fixture, "--dry-run"]);
+    assert!(dry.contains("Dry run of `focus-1.0-quirks.csv` (FOCUS 1.0): 5 rows would become 4 cost records"), "{dry}");
+    assert!(dry.contains("11.47300015 USD") && dry.contains("yes, exactly"), "{dry}");
+    assert!(sandbox.ok(&["import", "list"]).contains("No bills imported yet"));
+
+    let done = sandbox.ok(&["import", "focus", &fixture]);
+    assert!(done.contains("as import #1: 5 rows into 4 cost records"), "{done}");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(&fixture).unwrap()).unwrap();
+    let output =
+        sandbox.jarvis().args(["--json", "import", "focus", "-"]).write_stdin(gz.finish().unwrap()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let again: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((again["id"].as_i64(), again["replaced"].as_u64()), (Some(2), Some(4)));
+    assert_eq!(again["file_name"], "standard input");
+    assert_eq!(again["totals"][0]["ledger"]["amount"], "11.47300015");
+
+    let list: Value = serde_json::from_str(&sandbox.ok(&["--json", "import", "list"])).unwrap();
+    let states: Vec<&str> = list["imports"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["live", "replaced"]);
+    let shown = sandbox.ok(&["import", "show", "#2"]);
+    assert!(shown.contains("Amazon Elastic Compute Cloud") && shown.contains("yes, exactly"), "{shown}");
+    let removed = sandbox.ok(&["import", "remove", "2"]);
+    assert!(removed.contains("Removed import #2") && removed.contains("11.47300015 USD"), "{removed}");
+
+    let bad = sandbox.dir.path().join("bad.csv");
+    let mut text = std::fs::read_to_string(&fixture).unwrap();
+    text.push_str(",Tax,one,tax,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,Amazon Web Services,Amazon Web Services,111,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,NULL,1,1,Tax\r\n");
+    std::fs::write(&bad, text).unwrap();
+    sandbox.jarvis().args(["import", "focus", bad.to_str().unwrap()]).assert().failure().stderr(
+        predicate::str::contains("line 7: column BilledCost, value `one`: it is not a number; nothing was imported"),
+    );
+    sandbox
+        .jarvis()
+        .args(["import", "focus", "missing.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("The file `missing.csv` is not valid: it cannot be opened"));
+    let list: Value = serde_json::from_str(&sandbox.ok(&["--json", "import", "list"])).unwrap();
+    assert_eq!(list["imports"].as_array().unwrap().len(), 2);
+}

@@ -807,40 +807,6 @@ pub fn instances_status(status: &crate::app::StatusView) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[track_caller]
-    fn check_progress(items: usize, records: usize, millis: u64, expected: &str) {
-        let progress = SeedProgress {
-            items,
-            items_total: 10_000,
-            records,
-            records_total: 1_000_000,
-            elapsed: std::time::Duration::from_millis(millis),
-        };
-        assert_eq!(seed_progress(&progress), expected);
-    }
-
-    #[test]
-    fn seeding_progress_is_one_line_of_counts_percent_and_time() {
-        check_progress(0, 0, 0, "Seeding: 0 of 10,000 items, 0 of 1,000,000 cost records (0%), 0.0 s");
-        check_progress(
-            4_000,
-            412_331,
-            23_456,
-            "Seeding: 4,000 of 10,000 items, 412,331 of 1,000,000 cost records (41%), 23.4 s",
-        );
-        check_progress(
-            10_000,
-            1_000_000,
-            65_049,
-            "Seeding: 10,000 of 10,000 items, 1,000,000 of 1,000,000 cost records (100%), 65.0 s",
-        );
-    }
-}
-
 /// A progress line for `import focus`.
 pub fn import_progress(progress: crate::app::ImportProgress) -> String {
     match progress {
@@ -1067,4 +1033,38 @@ pub fn service_mapped(mapped: &crate::app::ServiceMapped) -> String {
         "`{} / {}` now goes into `{}` (it went into `{}`); {} imported cost records moved with it.\n",
         mapped.service.provider, mapped.service.service, mapped.service.item, mapped.from_item, mapped.moved
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_progress(items: usize, records: usize, millis: u64, expected: &str) {
+        let progress = SeedProgress {
+            items,
+            items_total: 10_000,
+            records,
+            records_total: 1_000_000,
+            elapsed: std::time::Duration::from_millis(millis),
+        };
+        assert_eq!(seed_progress(&progress), expected);
+    }
+
+    #[test]
+    fn seeding_progress_is_one_line_of_counts_percent_and_time() {
+        check_progress(0, 0, 0, "Seeding: 0 of 10,000 items, 0 of 1,000,000 cost records (0%), 0.0 s");
+        check_progress(
+            4_000,
+            412_331,
+            23_456,
+            "Seeding: 4,000 of 10,000 items, 412,331 of 1,000,000 cost records (41%), 23.4 s",
+        );
+        check_progress(
+            10_000,
+            1_000_000,
+            65_049,
+            "Seeding: 10,000 of 10,000 items, 1,000,000 of 1,000,000 cost records (100%), 65.0 s",
+        );
+    }
 }

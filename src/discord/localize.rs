@@ -121,6 +121,11 @@ pub const THAI: Catalog = Catalog {
         ("integration usage", "บันทึกการใช้งาน"),
         ("record", "บันทึก"),
         ("history", "ประวัติ"),
+        ("import", "นำเข้าบิล"),
+        ("file", "ไฟล์"),
+        ("dry_run", "ทดลองก่อน"),
+        ("skip_bad", "ข้ามแถวเสีย"),
+        ("map", "จับคู่บริการ"),
         ("rate", "อัตรา"),
         ("settings rate", "อัตราแลกเปลี่ยน"),
         ("check", "ตรวจ"),
@@ -410,6 +415,20 @@ pub const THAI: Catalog = Catalog {
         ("One package in full, with its recent costs", "รายละเอียดแพ็กเกจหนึ่งรายการ พร้อมค่าใช้จ่ายล่าสุด"),
         // /cost
         ("Cost history: record a cost by hand, read what was spent", "ประวัติค่าใช้จ่าย: บันทึกค่าใช้จ่ายเอง และดูยอดที่จ่ายไป"),
+        (
+            "Import a cloud bill exported as FOCUS (.csv or .csv.gz); a period imported again is replaced",
+            "นำเข้าบิลคลาวด์ที่ส่งออกเป็น FOCUS (.csv หรือ .csv.gz) นำเข้ารอบบิลเดิมซ้ำจะแทนที่ ไม่นับซ้ำ",
+        ),
+        ("The FOCUS export: .csv or .csv.gz", "ไฟล์ FOCUS ที่ส่งออกมา: .csv หรือ .csv.gz"),
+        ("Show what would change, and write nothing", "แสดงสิ่งที่จะเปลี่ยน โดยยังไม่บันทึกอะไร"),
+        (
+            "Import the rows that can be read and list the others (default: refuse the file)",
+            "นำเข้าแถวที่อ่านได้ และแสดงแถวที่อ่านไม่ได้ (ค่าเริ่มต้น: ปฏิเสธทั้งไฟล์)",
+        ),
+        (
+            "SERVICE=ITEM: send a billed service into an item you name; several: separate with ;",
+            "บริการ=รายการ: ส่งค่าใช้จ่ายของบริการเข้ารายการที่ระบุ หลายคู่คั่นด้วย ;",
+        ),
         (
             "Record a cost against an item (default: for this month); its days are not charged again",
             "บันทึกค่าใช้จ่ายของรายการ (ค่าเริ่มต้น: เดือนนี้) วันที่บันทึกแล้วจะไม่ถูกคิดซ้ำ",

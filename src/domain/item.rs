@@ -775,7 +775,10 @@ impl Item {
                     "A free service costs nothing: set --cost 0 and drop --unit-price, or choose --pricing subscription or pay-per-use".into(),
                 ));
             }
-            Some(PricingModel::PayPerUse) if self.usage.is_some() && unit_price.is_none() => {
+            // (A usage-based item without a meter is billed by its bills: see above.)
+            Some(PricingModel::PayPerUse)
+                if unit_price.is_none() && !(self.period == BillingPeriod::UsageBased && self.usage.is_none()) =>
+            {
                 return Err(UserError::Missing(
                     "Pay-per-use pricing needs the price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)".into(),
                 ));

@@ -253,6 +253,7 @@ impl Tx {
 
     /// Writes the records of import `import` (of `scopes`, which `record.scope` indexes), each
     /// with `note`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_imported_records(
         &mut self,
         workspace: &WorkspaceId,

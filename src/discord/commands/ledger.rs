@@ -221,7 +221,7 @@ async fn cost_import(
         }
         Err(other) => {
             let _ = handle.delete(ctx).await;
-            Err(other.into())
+            Err(other)
         }
     }
 }
