@@ -151,7 +151,13 @@ on_both_backends! {
             revised.push('\n');
             revised.push_str(&fields.join(","));
         }
-        let later = import(&app, &workspace, revised.into_bytes(), &options("october-revised.csv")).await;
+        // It bills only the account's USD services: refused as a likely part, unless meant.
+        let refused = user_error(
+            app.import_focus(&workspace, &Actor::Cli, std::io::Cursor::new(revised.clone().into_bytes()), &options("october-revised.csv"), |_| {}).await,
+        );
+        assert!(refused.to_string().contains("looks like one part of a split export"), "{refused}");
+        let meant = ImportOptions { replace_partial: true, ..options("october-revised.csv") };
+        let later = import(&app, &workspace, revised.into_bytes(), &meant).await;
         assert_eq!(later.scopes.len(), 1);
         let list = app.list_imports(&workspace).await.unwrap().imports;
         assert_eq!(list.len(), 3);
@@ -307,5 +313,106 @@ on_both_backends! {
         for action in ["import.add", "import.map", "import.remove"] {
             assert!(actions.contains(&action), "{actions:?}");
         }
+    }
+}
+
+/// A FOCUS 1.2 file of `rows` (billed, account, sub-account, service) for October 2026.
+fn october(rows: &[(&str, &str, &str, &str)]) -> Vec<u8> {
+    let mut text = String::from(
+        "BilledCost,BillingAccountId,SubAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ProviderName,ServiceCategory,ServiceName\n",
+    );
+    for (billed, account, sub, service) in rows {
+        text.push_str(&format!(
+            "{billed},{account},{sub},USD,2026-10-01,2026-11-01,Usage,2026-10-05,2026-10-06,AWS,Compute,{service}\n"
+        ));
+    }
+    text.into_bytes()
+}
+
+on_both_backends! {
+    /// A file that bills nothing of a service the ledger holds for the same account and period
+    /// is refused (most likely one part of a split export) unless meant; the parts imported
+    /// together are one import; sub-accounts are replaced on their own.
+    async fn part_of_a_split_export_is_not_taken_for_the_whole(db) {
+        let app = db.app_at(NOW);
+        let workspace = ws("parts");
+        let part1 = october(&[("10", "payer", "", "EC2"), ("1", "payer", "", "S3")]);
+        let part2 = october(&[("5", "payer", "", "Lambda")]);
+        import(&app, &workspace, part1.clone(), &options("part-1.csv")).await;
+        let refused = user_error(
+            app.import_focus(&workspace, &Actor::Cli, std::io::Cursor::new(part2.clone()), &options("part-2.csv"), |_| {}).await,
+        );
+        let text = refused.to_string();
+        assert!(text.contains("`part-2.csv` bills nothing of EC2, S3 for billing account payer") && text.contains("--replace-partial"), "{text}");
+        assert_eq!(history_total(&app, &workspace, "USD").await, dec("11"));
+        // Both parts at once, joined as `cat` would (each with its header row): one import.
+        let parts: Vec<(String, Box<dyn std::io::Read + Send>)> = vec![
+            ("part-1.csv".into(), Box::new(std::io::Cursor::new(part1))),
+            ("part-2.csv".into(), Box::new(std::io::Cursor::new(part2.clone()))),
+        ];
+        let joined = jarvis::app::focus_file::joined(parts).unwrap();
+        let whole = app.import_focus(&workspace, &Actor::Cli, joined, &options("part-1.csv + part-2.csv"), |_| {}).await.unwrap();
+        assert_eq!((whole.rows, whole.records, whole.replaced), (3, 3, 2));
+        assert_eq!(history_total(&app, &workspace, "USD").await, dec("16"));
+        // Meant: the file is complete and the other services' costs are gone.
+        let complete = import(&app, &workspace, part2, &ImportOptions { replace_partial: true, ..options("final.csv") }).await;
+        assert_eq!(complete.replaced, 3);
+        assert_eq!(history_total(&app, &workspace, "USD").await, dec("5"));
+
+        // Sub-accounts (member accounts, subscriptions, projects) are replaced each on its own.
+        let other = ws("subs");
+        import(&app, &other, october(&[("7", "payer", "111", "EC2"), ("3", "payer", "222", "EC2")]), &options("all.csv")).await;
+        let one = import(&app, &other, october(&[("8", "payer", "111", "EC2")]), &options("111.csv")).await;
+        assert_eq!((one.replaced, one.scopes[0].account.as_str()), (1, "payer / 111"));
+        assert_eq!(history_total(&app, &other, "USD").await, dec("11"));
+    }
+}
+
+on_both_backends! {
+    /// Jarvis's own estimates for imported days (a subscription's month close) give way to the
+    /// bill; an imported record cannot be removed alone; a backup carries the imports, so a
+    /// restored workspace replaces rather than doubles when the same bill comes again.
+    async fn estimates_give_way_records_stay_whole_and_backups_keep_imports(db) {
+        let workspace = ws("estimates");
+        let early = db.app_at("2026-09-01T09:00:00Z");
+        let aws = ItemChanges { period: Some(BillingPeriod::Monthly), ..named("aws-prod", "300") };
+        early.add_item(&workspace, &Actor::Cli, Kind::Hosting, &aws).await.unwrap();
+        let app = db.app_at(NOW);
+        app.run_jobs(&workspace).await.unwrap();
+        let item = ItemRef::new("aws-prod");
+        let history = |app: App, workspace: WorkspaceId| {
+            let item = item.clone();
+            async move { app.cost_history(&workspace, Some(&item), None, None, PageRequest::first(100).unwrap()).await.unwrap() }
+        };
+        // September, October and November closed at 300 each.
+        assert_eq!(history(app.clone(), workspace.clone()).await.total.amount, dec("900"));
+        let bill = october(&[("120.5", "payer", "", "EC2")]);
+        let mapped = ImportOptions { maps: vec![ServiceMap::parse("EC2=aws-prod").unwrap()], ..options("oct.csv") };
+        let summary = import(&app, &workspace, bill.clone(), &mapped).await;
+        // October's estimate gave way to the bill (for the billed period); the other months stay.
+        assert_eq!(history(app.clone(), workspace.clone()).await.total.amount, dec("600") + dec("120.5"));
+
+        let record = app
+            .cost_history(&workspace, Some(&item), Some("2026-10-05".parse().unwrap()), Some("2026-10-05".parse().unwrap()), PageRequest::first(10).unwrap())
+            .await
+            .unwrap()
+            .records
+            .into_iter()
+            .find(|r| r.source == CostSource::Import)
+            .unwrap();
+        let refused = user_error(app.remove_cost(&workspace, &Actor::Cli, record.id).await);
+        assert!(refused.to_string().contains(&format!("came from FOCUS import #{}", summary.id.unwrap())), "{refused}");
+
+        let backup = app.export(&workspace, jarvis::app::ExportWhat::All, jarvis::app::ExportFormat::Json).await.unwrap();
+        let restored_into = ws("restored");
+        let restored = app.restore(&restored_into, &Actor::Cli, "backup.json", &backup.content).await.unwrap();
+        assert_eq!(restored.imports, 1);
+        let list = app.list_imports(&restored_into).await.unwrap().imports;
+        assert_eq!(list.len(), 1);
+        assert!(list[0].totals[0].equal && list[0].totals[0].ledger.0.amount == dec("120.5"), "{:?}", list[0].totals);
+        let again = import(&app, &restored_into, bill, &options("oct.csv")).await;
+        assert_eq!(again.replaced, 1);
+        assert!(again.services.iter().all(|s| s.item == "aws-prod" && !s.created), "{:?}", again.services);
+        assert_eq!(history(app.clone(), restored_into.clone()).await.total.amount, dec("600") + dec("120.5"));
     }
 }

@@ -35,7 +35,7 @@ use crate::domain::schedule::{Cadence, Schedule, parse_time};
 use crate::domain::site::{DomainLookup, Lookup, Probe, Site, SiteState, Streak, TlsCheck};
 use crate::domain::text::{ItemName, Label, Notes, escaped, notes_rules_problem, typed_rules_problem};
 use crate::domain::workspace::{LeadTimes, SettingKey, Settings, WorkspaceId};
-use crate::store::{Holdings, IdTable, Removed, StoredSchedule, Tx};
+use crate::store::{Holdings, IdTable, ImportService, RecordImport, Removed, StoredImport, StoredSchedule, Tx};
 
 /// What the `format` field of every backup says.
 pub const BACKUP_FORMAT: &str = "jarvis-backup";
@@ -70,6 +70,56 @@ struct Backup {
     sites: Vec<SiteFile>,
     domain_lookups: Vec<LookupFile>,
     report_schedule: Option<ScheduleFile>,
+    /// FOCUS bills imported (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    imports: Vec<ImportFile>,
+    /// Which item each billed service goes into.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    import_services: Vec<ImportServiceFile>,
+}
+
+/// An import, as stored.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportFile {
+    id: i64,
+    uuid: uuid::Uuid,
+    file_name: String,
+    sha256: String,
+    focus_version: String,
+    rows: i64,
+    skipped: i64,
+    /// The file's totals per currency: `{"USD": {"billed": "..", "effective": .., "list": ..}}`.
+    totals: Value,
+    scopes: Vec<crate::store::Scope>,
+    records: i64,
+    created_at: DateTime<Utc>,
+    created_by: String,
+    removed_at: Option<DateTime<Utc>>,
+    removed_by: Option<String>,
+}
+
+/// A billed service and its item.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportServiceFile {
+    id: i64,
+    provider: String,
+    service: String,
+    category: Option<String>,
+    item_id: i64,
+}
+
+/// What ties an imported record to its import.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordImportFile {
+    import_id: i64,
+    service_id: i64,
+    billing_account: String,
+    billing_period_start: NaiveDate,
+    effective_cost: Option<Amount>,
+    list_cost: Option<Amount>,
 }
 
 /// A decimal written as its stored text and read back with a domain number rule.
@@ -310,6 +360,9 @@ struct RecordFile {
     created_at: DateTime<Utc>,
     created_by: String,
     removed_at: Option<DateTime<Utc>>,
+    /// Its import, for a record a FOCUS import wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    import: Option<RecordImportFile>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -384,6 +437,10 @@ struct Contents {
     sites: Vec<Site>,
     lookups: Vec<DomainLookup>,
     schedule: Option<(Schedule, u64, Option<DateTime<Utc>>)>,
+    imports: Vec<StoredImport>,
+    import_services: Vec<ImportService>,
+    /// The import of each imported record, by record id.
+    record_imports: HashMap<i64, RecordImport>,
 }
 
 /// What `import jarvis` restored.
@@ -403,6 +460,8 @@ pub struct Restored {
     pub budgets: usize,
     pub sites: usize,
     pub domain_lookups: usize,
+    /// FOCUS imports, with which item each billed service goes into.
+    pub imports: usize,
     pub report_schedule: bool,
     /// What got new ids because the file's were taken in this database (`items`, `cost records`,
     /// `sites`); empty when every id is as in the file.
@@ -428,7 +487,10 @@ impl Backup {
             not_included: NOT_INCLUDED.iter().map(|s| s.to_string()).collect(),
             settings: SettingsFile(settings),
             items: items.iter().map(ItemFile::of).collect(),
-            cost_records: records.iter().map(|(r, removed)| RecordFile::of(r, *removed)).collect(),
+            cost_records: records
+                .iter()
+                .map(|(r, removed)| RecordFile::of(r, *removed, parts.record_imports.get(&r.id)))
+                .collect(),
             exchange_rates: parts
                 .rates
                 .iter()
@@ -461,6 +523,37 @@ impl Backup {
                 at: TimeText(s.schedule.at),
                 last_posted_slot: s.last_posted,
             }),
+            imports: parts
+                .imports
+                .into_iter()
+                .map(|i| ImportFile {
+                    id: i.id,
+                    uuid: i.uuid,
+                    file_name: i.file_name,
+                    sha256: i.sha256,
+                    focus_version: i.focus_version,
+                    rows: i.rows,
+                    skipped: i.skipped,
+                    totals: serde_json::from_str(&i.totals).unwrap_or(Value::Null),
+                    scopes: i.scopes,
+                    records: i.records,
+                    created_at: i.created_at,
+                    created_by: i.created_by,
+                    removed_at: i.removed_at,
+                    removed_by: i.removed_by,
+                })
+                .collect(),
+            import_services: parts
+                .import_services
+                .into_iter()
+                .map(|k| ImportServiceFile {
+                    id: k.id,
+                    provider: k.provider,
+                    service: k.service,
+                    category: k.category,
+                    item_id: k.item_id,
+                })
+                .collect(),
         }
     }
 }
@@ -472,6 +565,9 @@ struct Parts {
     sites: Vec<Site>,
     lookups: Vec<DomainLookup>,
     schedule: Option<StoredSchedule>,
+    imports: Vec<StoredImport>,
+    import_services: Vec<ImportService>,
+    record_imports: HashMap<i64, RecordImport>,
 }
 
 impl ItemFile {
@@ -601,7 +697,7 @@ impl ItemFile {
 }
 
 impl RecordFile {
-    fn of(record: &CostRecord, removed_at: Option<DateTime<Utc>>) -> RecordFile {
+    fn of(record: &CostRecord, removed_at: Option<DateTime<Utc>>, import: Option<&RecordImport>) -> RecordFile {
         RecordFile {
             id: record.id,
             uuid: Some(record.uuid),
@@ -616,6 +712,14 @@ impl RecordFile {
             created_at: record.created_at,
             created_by: record.created_by.clone(),
             removed_at,
+            import: import.map(|i| RecordImportFile {
+                import_id: i.import_id,
+                service_id: i.service,
+                billing_account: i.account.clone(),
+                billing_period_start: i.period,
+                effective_cost: i.effective.map(Amount),
+                list_cost: i.list.map(Amount),
+            }),
         }
     }
 
@@ -775,13 +879,40 @@ fn check(backup: Backup) -> std::result::Result<Contents, String> {
         items.push(item);
     }
     let item_ids: HashSet<i64> = items.iter().map(|i| i.id).collect();
+    let (imports, import_services) = check_imports(backup.imports, backup.import_services, &item_ids)?;
+    let mut record_imports = HashMap::new();
     let mut records = Vec::new();
     let mut ids = HashSet::new();
     let mut once = HashSet::new();
-    for (index, file) in backup.cost_records.into_iter().enumerate() {
+    for (index, mut file) in backup.cost_records.into_iter().enumerate() {
         let here = at("cost_records", index, format_args!("#{}", file.id));
         if file.id <= 0 || !ids.insert(file.id) {
             return Err(format!("{here}: its id is {}; every record needs its own positive id", file.id));
+        }
+        if let Some(import) = file.import.take() {
+            if !imports.iter().any(|i| i.id == import.import_id) {
+                return Err(format!(
+                    "{here}: it was written by import #{}, which is not in the file",
+                    import.import_id
+                ));
+            }
+            if !import_services.iter().any(|k| k.id == import.service_id) {
+                return Err(format!(
+                    "{here}: it bills imported service #{}, which is not in the file",
+                    import.service_id
+                ));
+            }
+            record_imports.insert(
+                file.id,
+                RecordImport {
+                    import_id: import.import_id,
+                    service: import.service_id,
+                    account: import.billing_account,
+                    period: import.billing_period_start,
+                    effective: import.effective_cost.map(|a| a.0),
+                    list: import.list_cost.map(|a| a.0),
+                },
+            );
         }
         let (record, removed) = file.record().map_err(|e| format!("{here}: {e}"))?;
         if !item_ids.contains(&record.item_id) {
@@ -861,7 +992,74 @@ fn check(backup: Backup) -> std::result::Result<Contents, String> {
         schedule: backup
             .report_schedule
             .map(|s| (Schedule { cadence: s.cadence.0, at: s.at.0 }, s.channel_id.0, s.last_posted_slot)),
+        imports,
+        import_services,
+        record_imports,
     })
+}
+
+/// The imports and billed services of a backup, checked: unique positive ids, services pointing
+/// at the file's items, one service per provider and name, totals as an import writes them.
+fn check_imports(
+    files: Vec<ImportFile>,
+    services: Vec<ImportServiceFile>,
+    item_ids: &HashSet<i64>,
+) -> std::result::Result<(Vec<StoredImport>, Vec<ImportService>), String> {
+    let mut imports: Vec<StoredImport> = Vec::new();
+    for (index, file) in files.into_iter().enumerate() {
+        let here = at("imports", index, format_args!("#{}", file.id));
+        if file.id <= 0 || imports.iter().any(|i| i.id == file.id) {
+            return Err(format!("{here}: its id is {}; every import needs its own positive id", file.id));
+        }
+        let totals_fit = file.totals.as_object().is_some_and(|by_currency| {
+            by_currency.iter().all(|(code, figures)| {
+                Currency::parse(code).is_ok()
+                    && figures["billed"].as_str().is_some_and(|b| b.parse::<rust_decimal::Decimal>().is_ok())
+            })
+        });
+        if !totals_fit {
+            return Err(format!(
+                "{here}: its totals are not {{\"CURRENCY\": {{\"billed\": \"AMOUNT\", ...}}}} as Jarvis writes them"
+            ));
+        }
+        imports.push(StoredImport {
+            id: file.id,
+            uuid: file.uuid,
+            file_name: file.file_name,
+            sha256: file.sha256,
+            focus_version: file.focus_version,
+            rows: file.rows,
+            skipped: file.skipped,
+            totals: file.totals.to_string(),
+            scopes: file.scopes,
+            records: file.records,
+            created_at: file.created_at,
+            created_by: file.created_by,
+            removed_at: file.removed_at,
+            removed_by: file.removed_by,
+        });
+    }
+    let mut known: Vec<ImportService> = Vec::new();
+    for (index, file) in services.into_iter().enumerate() {
+        let here = at("import_services", index, format_args!("#{} `{}`", file.id, escaped(&file.service)));
+        if file.id <= 0 || known.iter().any(|k| k.id == file.id) {
+            return Err(format!("{here}: its id is {}; every service needs its own positive id", file.id));
+        }
+        if !item_ids.contains(&file.item_id) {
+            return Err(format!("{here}: it goes into item #{}, which is not in the file", file.item_id));
+        }
+        if known.iter().any(|k| k.provider == file.provider && k.service == file.service) {
+            return Err(format!("{here}: the service is in the file twice; keep one"));
+        }
+        known.push(ImportService {
+            id: file.id,
+            provider: file.provider,
+            service: file.service,
+            category: file.category,
+            item_id: file.item_id,
+        });
+    }
+    Ok((imports, known))
 }
 
 /// `15 items, 180 cost records and 2 budgets`.
@@ -927,6 +1125,9 @@ impl App {
             sites: tx.sites(workspace).await?,
             lookups: tx.domain_lookups(workspace).await?,
             schedule: tx.schedule(workspace).await?,
+            imports: tx.imports(workspace).await?.into_iter().rev().collect(),
+            import_services: tx.import_services(workspace).await?,
+            record_imports: tx.record_imports(workspace).await?.into_iter().collect(),
         };
         let backup = Backup::new(workspace, self.now(), settings, &items, &records, parts);
         let mut text = serde_json::to_string_pretty(&backup).map_err(anyhow::Error::new)?;
@@ -958,15 +1159,38 @@ impl App {
             ids_free(&mut tx, IdTable::CostRecords, &record_ids, "cost records", &mut renumbered).await?;
         let site_ids: Vec<i64> = contents.sites.iter().map(|s| s.id).collect();
         let keep_sites = ids_free(&mut tx, IdTable::Sites, &site_ids, "sites", &mut renumbered).await?;
+        let import_ids: Vec<i64> = contents.imports.iter().map(|i| i.id).collect();
+        let keep_imports = ids_free(&mut tx, IdTable::Imports, &import_ids, "imports", &mut renumbered).await?;
+        let service_ids: Vec<i64> = contents.import_services.iter().map(|k| k.id).collect();
+        let keep_services =
+            ids_free(&mut tx, IdTable::ImportServices, &service_ids, "imported services", &mut renumbered).await?;
 
         tx.save_settings(workspace, &contents.settings, now).await?;
         let mut item_ids = HashMap::new();
         for item in &contents.items {
             item_ids.insert(item.id, tx.insert_item_from_backup(workspace, item, keep_items).await?);
         }
+        let mut import_ids = HashMap::new();
+        for import in &contents.imports {
+            import_ids.insert(import.id, tx.insert_import_from_backup(workspace, import, keep_imports).await?);
+        }
+        let mut service_ids = HashMap::new();
+        for service in &contents.import_services {
+            let service_now = ImportService { item_id: item_ids[&service.item_id], ..service.clone() };
+            let id = tx.insert_import_service_from_backup(workspace, &service_now, now, keep_services).await?;
+            service_ids.insert(service.id, id);
+        }
         for (record, removed) in &contents.records {
-            let record = CostRecord { item_id: item_ids[&record.item_id], ..record.clone() };
-            tx.insert_cost_from_backup(workspace, &record, *removed, keep_records).await?;
+            let stored = CostRecord { item_id: item_ids[&record.item_id], ..record.clone() };
+            let id = tx.insert_cost_from_backup(workspace, &stored, *removed, keep_records).await?;
+            if let Some(import) = contents.record_imports.get(&record.id) {
+                let import = RecordImport {
+                    import_id: import_ids[&import.import_id],
+                    service: service_ids[&import.service],
+                    ..import.clone()
+                };
+                tx.set_record_import(workspace, id, &import).await?;
+            }
         }
         for rate in &contents.rates {
             tx.set_rate(workspace, rate, now).await?;
@@ -996,6 +1220,7 @@ impl App {
             budgets: contents.budgets.len(),
             sites: contents.sites.len(),
             domain_lookups: contents.lookups.len(),
+            imports: contents.imports.len(),
             report_schedule: contents.schedule.is_some(),
             renumbered,
             not_included: NOT_INCLUDED.iter().map(|s| s.to_string()).collect(),
@@ -1019,6 +1244,7 @@ impl App {
                 "budgets": restored.budgets,
                 "sites": restored.sites,
                 "domain_lookups": restored.domain_lookups,
+                "imports": restored.imports,
                 "report_schedule": restored.report_schedule,
                 "renumbered": restored.renumbered,
             })),

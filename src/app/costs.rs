@@ -195,6 +195,14 @@ impl App {
                 UserError::NotFound { what: "cost record", query: format!("#{id}"), suggestions: Vec::new() }.into()
             );
         };
+        // An imported record stands for its bill: taken out alone, the import would no longer add
+        // up to its file.
+        if let Some(import) = tx.import_of_record(workspace, id).await? {
+            return Err(UserError::Conflict(format!(
+                "Cost record #{id} came from FOCUS import #{import}; take the whole import out with `import remove {import}`, or import a corrected file for its billing period"
+            ))
+            .into());
+        }
         tx.remove_cost(workspace, id, now).await?;
         let items = tx.items(workspace, Removed::Included).await?;
         let rates = RateBook::new(tx.rates(workspace).await?);

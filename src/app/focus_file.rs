@@ -70,6 +70,8 @@ pub struct FocusFile {
     /// Data rows read (skipped ones included).
     pub rows: u64,
     pub services: Vec<Service>,
+    /// The billing accounts, each with its sub-account when the file names one
+    /// (`BILLING / SUB`): what a later import of the same account and period replaces.
     pub accounts: Vec<String>,
     /// Sorted by service, account, billing period, days and currency.
     pub charges: Vec<Charges>,
@@ -112,7 +114,7 @@ pub fn read_focus<'a>(
         if gzipped { Box::new(flate2::bufread::MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
     // Lines ending in CRLF are read as LF: the CSV reader counts lines on LF only when a CRLF
     // ends a record, so an error would name the line before the right one.
-    let input = Lf { inner: input, held_cr: false };
+    let input = Lf::new(input);
     let mut csv = csv::ReaderBuilder::new().has_headers(false).buffer_capacity(256 * 1024).from_reader(input);
     let mut record = csv::StringRecord::new();
     let header = match next_record(&mut csv, &mut record) {
@@ -122,9 +124,13 @@ pub fn read_focus<'a>(
         Err(Unreadable::Row(bad)) if bad.line <= 1 => return Err(ReadError::Io(bad.problem)),
         Err(Unreadable::Row(bad)) => return Err(ReadError::BadRow(bad)),
     };
+    // The parts of a split export, joined (`cat part-*.csv.gz`), each start with the header row
+    // again: such a row is passed over.
+    let header_row = record.clone();
     let mut file = FocusFile { version: Some(header.version), ..FocusFile::default() };
     let mut services: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    let mut accounts: HashMap<String, usize> = HashMap::new();
+    // By billing account and sub-account; looked up by the row's text without copying it.
+    let mut accounts: HashMap<String, HashMap<String, usize>> = HashMap::new();
     let mut charges: HashMap<(usize, usize, DateRange, DateRange, Currency), Charges> = HashMap::new();
     let skip = |file: &mut FocusFile, bad: BadRow| -> Result<(), ReadError> {
         if !skip_bad {
@@ -162,6 +168,9 @@ pub fn read_focus<'a>(
                         continue;
                     }
                 };
+                if record.len() == header_row.len() && record.get(0) == header_row.get(0) && *record == header_row {
+                    continue;
+                }
                 file.rows += 1;
                 if file.rows.is_multiple_of(100_000) {
                     progress(file.rows);
@@ -192,12 +201,18 @@ pub fn read_focus<'a>(
                         index
                     }
                 };
-                let account = match accounts.get(charge.billing_account) {
+                let sub = charge.sub_account.unwrap_or("");
+                let account = match accounts.get(charge.billing_account).and_then(|subs| subs.get(sub)) {
                     Some(index) => *index,
                     None => {
-                        file.accounts.push(charge.billing_account.to_string());
-                        accounts.insert(charge.billing_account.to_string(), file.accounts.len() - 1);
-                        file.accounts.len() - 1
+                        let named = match charge.sub_account {
+                            Some(sub) => format!("{} / {sub}", charge.billing_account),
+                            None => charge.billing_account.to_string(),
+                        };
+                        file.accounts.push(named);
+                        let index = file.accounts.len() - 1;
+                        accounts.entry(charge.billing_account.to_string()).or_default().insert(sub.to_string(), index);
+                        index
                     }
                 };
                 file.totals.entry(charge.currency).or_default().add(charge.billed);
@@ -257,51 +272,111 @@ pub fn read_focus<'a>(
     Ok(file)
 }
 
+/// The parts of a split export (`part-00001.csv.gz`, `part-00002.csv.gz`...) as one file: all
+/// plain or all gzip-compressed, joined so each part's rows start on a line of their own (the
+/// header rows the later parts repeat are passed over when read). `parts` are named for messages.
+pub fn joined(parts: Vec<(String, Box<dyn Read + Send>)>) -> Result<Box<dyn Read + Send>, ReadError> {
+    let mut joined: Option<Box<dyn Read + Send>> = None;
+    let mut first_gzipped = None;
+    for (name, part) in parts {
+        let mut part = BufReader::with_capacity(256 * 1024, part);
+        let gzipped = part
+            .fill_buf()
+            .map_err(|e| ReadError::Io(format!("`{name}` could not be read: {e}")))?
+            .starts_with(&GZIP_MAGIC);
+        match first_gzipped {
+            None => first_gzipped = Some(gzipped),
+            Some(first) if first != gzipped => {
+                return Err(ReadError::Io(format!(
+                    "`{name}` is {} where the first part is {}: give the parts all compressed or all plain",
+                    if gzipped { "gzip-compressed" } else { "plain" },
+                    if first { "gzip-compressed" } else { "plain" }
+                )));
+            }
+            Some(_) => {}
+        }
+        joined = Some(match joined {
+            None => Box::new(part),
+            Some(before) => {
+                // A line break between the parts, compressed like them when they are.
+                let gap: Vec<u8> = if gzipped {
+                    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                    std::io::Write::write_all(&mut gz, b"\n").expect("writing to memory");
+                    gz.finish().expect("writing to memory")
+                } else {
+                    b"\n".to_vec()
+                };
+                Box::new(before.chain(std::io::Cursor::new(gap)).chain(part))
+            }
+        });
+    }
+    joined.ok_or(ReadError::Empty)
+}
+
 /// A reader that drops the CR of each CRLF (a CR alone is kept).
 struct Lf<R> {
     inner: R,
+    /// Filtered bytes not yet handed out: `buf[start..end]`.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
     /// The last byte read was a CR, not yet passed on: whether it is kept depends on the next.
     held_cr: bool,
 }
 
-impl<R: Read> Read for Lf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if buf.len() < 2 {
-            return self.inner.read(buf);
-        }
+impl<R: Read> Lf<R> {
+    fn new(inner: R) -> Lf<R> {
+        Lf { inner, buf: vec![0; 64 * 1024].into_boxed_slice(), start: 0, end: 0, held_cr: false }
+    }
+
+    /// Reads and filters the next stretch; `false` at the end of the input.
+    fn refill(&mut self) -> std::io::Result<bool> {
         loop {
-            let start = usize::from(self.held_cr);
-            if self.held_cr {
-                buf[0] = b'\r';
+            let mut from = 0;
+            if std::mem::take(&mut self.held_cr) {
+                self.buf[0] = b'\r';
+                from = 1;
             }
-            let n = self.inner.read(&mut buf[start..])?;
+            let n = self.inner.read(&mut self.buf[from..])?;
             if n == 0 {
-                // The file ends on a CR: pass it on.
-                let held = std::mem::take(&mut self.held_cr);
-                return Ok(usize::from(held));
+                // The input ends (perhaps on a CR, which is passed on).
+                (self.start, self.end) = (0, from);
+                return Ok(from > 0);
             }
-            let end = start + n;
+            let filled = from + n;
             let mut kept = 0;
             let mut i = 0;
-            while i < end {
-                let byte = buf[i];
-                if byte == b'\r' && i + 1 < end && buf[i + 1] == b'\n' {
-                    i += 1;
+            while i < filled {
+                let byte = self.buf[i];
+                i += 1;
+                if byte == b'\r' && i < filled && self.buf[i] == b'\n' {
                     continue;
                 }
-                buf[kept] = byte;
+                self.buf[kept] = byte;
                 kept += 1;
-                i += 1;
             }
             // A CR at the very end waits for the next byte.
-            self.held_cr = kept > 0 && buf[kept - 1] == b'\r';
-            if self.held_cr {
+            if kept > 0 && self.buf[kept - 1] == b'\r' {
+                self.held_cr = true;
                 kept -= 1;
             }
             if kept > 0 {
-                return Ok(kept);
+                (self.start, self.end) = (0, kept);
+                return Ok(true);
             }
         }
+    }
+}
+
+impl<R: Read> Read for Lf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.start == self.end && !self.refill()? {
+            return Ok(0);
+        }
+        let n = out.len().min(self.end - self.start);
+        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
     }
 }
 
@@ -439,9 +514,9 @@ mod tests {
             assert!(error.starts_with("line 3: column BilledCost"), "{error}");
         }
         // A CR alone (in a quoted field) is kept; one split across reads still pairs with its LF.
-        let mut lf = Lf { inner: std::io::Cursor::new(b"a\rb\r\nc\r".to_vec()), held_cr: false };
+        let mut lf = Lf::new(OneByte(std::io::Cursor::new(b"a\rb\r\nc\r".to_vec())));
         let mut out = Vec::new();
-        let mut buf = [0u8; 2];
+        let mut buf = [0u8; 1];
         loop {
             let n = lf.read(&mut buf).unwrap();
             if n == 0 {
@@ -450,6 +525,16 @@ mod tests {
             out.extend_from_slice(&buf[..n]);
         }
         assert_eq!(out, b"a\rb\nc\r");
+    }
+
+    /// A reader that hands out one byte at a time.
+    struct OneByte<R>(R);
+
+    impl<R: Read> Read for OneByte<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Services to send into items the admin names.
     pub maps: Vec<ServiceMap>,
+    /// Replace what was imported for the file's accounts and periods even when the file bills
+    /// none of some service imported for them (without it, such a file is refused as a likely
+    /// part of a split export).
+    pub replace_partial: bool,
 }
 
 /// `SERVICE=ITEM`: a billed service (by its ServiceName, or `PROVIDER / SERVICE`) and the item it
@@ -211,6 +215,8 @@ pub struct ImportView {
     pub replaced_by: Vec<i64>,
     /// Per service (filled by `import show`; empty in lists).
     pub services: Vec<ServiceLine>,
+    /// What to know about a removal.
+    pub notices: Vec<String>,
 }
 
 /// The workspace's imports, newest first.
@@ -226,6 +232,7 @@ pub struct ServiceMapped {
     pub from_item: String,
     /// Live records moved with it.
     pub moved: u64,
+    pub notices: Vec<String>,
 }
 
 /// The file's EffectiveCost and ListCost for one currency, exactly, when every row had them.
@@ -325,15 +332,26 @@ impl App {
             let (id, item_id) = match (existing, wanted.get(&index)) {
                 (Some(at), Some(item)) if known[at].item_id != item.id => {
                     let from = items.get(&known[at].item_id).map_or_else(String::new, |i| i.name.as_str().to_string());
-                    let moved = tx.map_import_service(workspace, known[at].id, item.id).await?;
-                    notices.push(format!(
-                        "`{}` now goes into `{}` (it went into `{from}`); its {moved} earlier records moved with it",
-                        service.service, item.name
-                    ));
+                    if options.dry_run {
+                        notices.push(format!(
+                            "`{}` would go into `{}` from now on (it goes into `{from}`), its earlier records with it",
+                            service.service, item.name
+                        ));
+                    } else {
+                        let moved = tx.map_import_service(workspace, known[at].id, item.id).await?;
+                        give_way_to_moved(&mut tx, workspace, actor, item, &moved, settings.base_currency, now).await?;
+                        notices.push(format!(
+                            "`{}` now goes into `{}` (it went into `{from}`); its {} earlier records moved with it",
+                            service.service,
+                            item.name,
+                            moved.len()
+                        ));
+                    }
                     known[at].item_id = item.id;
                     (known[at].id, item.id)
                 }
                 (Some(at), _) => (known[at].id, known[at].item_id),
+                (None, Some(item)) if options.dry_run => (placeholder(index), item.id),
                 (None, Some(item)) => {
                     let id = tx
                         .add_import_service(
@@ -350,8 +368,17 @@ impl App {
                 (None, None) => {
                     let currency = file.charges.iter().find(|c| c.service == index).map(|c| c.currency);
                     let mut item = new_item(service, &items, currency.unwrap_or(settings.base_currency), today, now)?;
-                    tx.insert_item(workspace, &mut item).await?;
                     created = true;
+                    if options.dry_run {
+                        // Not made: it stands in under an id no item has.
+                        item.id = placeholder(index);
+                        items.insert(item.id, item);
+                        service_ids.push(placeholder(index));
+                        let item = &items[&placeholder(index)];
+                        lines.push(service_line(service, item, created));
+                        continue;
+                    }
+                    tx.insert_item(workspace, &mut item).await?;
                     let id = tx
                         .add_import_service(
                             workspace,
@@ -375,17 +402,7 @@ impl App {
                 ));
             }
             service_ids.push(id);
-            lines.push(ServiceLine {
-                provider: service.provider.clone(),
-                service: service.service.clone(),
-                category: service.category.clone(),
-                item_id,
-                item_uuid: item.uuid,
-                item: item.name.as_str().to_string(),
-                kind: item.kind(),
-                created,
-                billed: Vec::new(),
-            });
+            lines.push(service_line(service, item, created));
         }
 
         // The billing accounts and periods the file covers, and its figures per currency.
@@ -431,8 +448,16 @@ impl App {
             lines[*service].billed.push(TypedMoney(Money::new(sum.value(), *currency)));
         }
 
-        // What the ledger holds for these accounts and periods goes; the file's records come.
-        let replaced = tx.replace_import_scopes(workspace, &scopes, now).await?;
+        // What the ledger holds for these accounts and periods goes; the file's records come. A
+        // file that bills fewer services for an account and period than the ledger holds for them
+        // is most likely one part of a split export: refused unless meant.
+        let replaced = tx.import_scope_lines(workspace, &scopes).await?;
+        if !options.replace_partial {
+            check_not_partial(&scopes, &replaced, &records, &known, &options.file_name)?;
+        }
+        if !options.dry_run {
+            tx.replace_import_scopes(workspace, &scopes, now).await?;
+        }
         let mut replaced_imports: Vec<i64> = replaced.iter().map(|l| l.import_id).collect();
         replaced_imports.sort_unstable();
         replaced_imports.dedup();
@@ -455,19 +480,19 @@ impl App {
                 .map_or((String::new(), format!("#{service}")), |k| (k.provider.clone(), k.service.clone())),
         });
 
-        // Jarvis's own estimates for the imported days of each item give way.
-        let mut spans: BTreeMap<i64, DateRange> = BTreeMap::new();
+        // Jarvis's own estimates give way to the bill: for each item, over each billing period
+        // the file bills it in (a day the bill does not charge cost nothing), and any charge
+        // days reaching outside it.
+        let mut spans: BTreeMap<(i64, usize), DateRange> = BTreeMap::new();
         for record in &records {
-            spans
-                .entry(record.item_id)
-                .and_modify(|span| {
-                    *span = DateRange { start: span.start.min(record.days.start), end: span.end.max(record.days.end) }
-                })
-                .or_insert(record.days);
+            let period = DateRange { start: scopes[record.scope].start, end: scopes[record.scope].end };
+            let span = spans.entry((record.item_id, record.scope)).or_insert(period);
+            *span = DateRange { start: span.start.min(record.days.start), end: span.end.max(record.days.end) };
         }
-        for (item_id, span) in &spans {
-            let item = &items[item_id];
-            give_way(&mut tx, workspace, actor, item, *span, settings.base_currency, now).await?;
+        if !options.dry_run {
+            for ((item_id, _), span) in &spans {
+                give_way(&mut tx, workspace, actor, &items[item_id], *span, settings.base_currency, now).await?;
+            }
         }
 
         let totals_json = serde_json::to_string(
@@ -498,14 +523,49 @@ impl App {
             scopes: &scopes,
             records: records.len() as i64,
         };
-        let (id, uuid) = tx.insert_import(workspace, &new, actor, now).await?;
-        let note = import_note(id, &options.file_name);
-        tx.insert_imported_records(workspace, id, &scopes, &records, &note, actor, now).await?;
-
-        // Read back: what the ledger now holds for this import, beside the file.
-        let written = tx.import_lines(workspace, id).await?;
-        let stored = tx.import(workspace, id).await?.ok_or_else(|| anyhow::anyhow!("import #{id} vanished"))?;
-        let totals = reconcile(&stored, &written)?;
+        let (id, uuid, totals) = if options.dry_run {
+            // What would be written, set beside the file the same way.
+            let would = StoredImport {
+                id: 0,
+                uuid: uuid::Uuid::nil(),
+                file_name: options.file_name.clone(),
+                sha256: sha256.clone(),
+                focus_version: version.to_string(),
+                rows: new.rows,
+                skipped: new.skipped,
+                totals: new.totals.clone(),
+                scopes: scopes.clone(),
+                records: new.records,
+                created_at: now,
+                created_by: actor.as_str().to_string(),
+                removed_at: None,
+                removed_by: None,
+            };
+            let lines: Vec<ImportLine> = records
+                .iter()
+                .map(|r| ImportLine {
+                    import_id: 0,
+                    service: r.service,
+                    item_id: r.item_id,
+                    days: r.days,
+                    amount: r.amount,
+                    effective: r.effective,
+                    list: r.list,
+                    live: true,
+                    account: scopes[r.scope].account.clone(),
+                    period: scopes[r.scope].start,
+                })
+                .collect();
+            (None, None, reconcile(&would, &lines)?)
+        } else {
+            let (id, uuid) = tx.insert_import(workspace, &new, actor, now).await?;
+            let note = import_note(id, &options.file_name);
+            tx.insert_imported_records(workspace, id, &scopes, &records, &note, actor, now).await?;
+            // Read back: what the ledger now holds for this import, beside the file.
+            let written = tx.import_lines(workspace, id).await?;
+            let stored = tx.import(workspace, id).await?.ok_or_else(|| anyhow::anyhow!("import #{id} vanished"))?;
+            (Some(id), Some(uuid), reconcile(&stored, &written)?)
+        };
         if let Some(gap) = totals.iter().find(|t| !t.equal) {
             return Err(anyhow::anyhow!(
                 "the records written for {} add up to {} where the file says {}; nothing was imported",
@@ -515,9 +575,13 @@ impl App {
             )
             .into());
         }
+        // Items a dry run would make have no id yet.
+        for line in lines.iter_mut().filter(|l| l.item_id < 0) {
+            line.item_id = 0;
+        }
         let summary = ImportSummary {
-            id: (!options.dry_run).then_some(id),
-            uuid: (!options.dry_run).then_some(uuid),
+            id,
+            uuid,
             dry_run: options.dry_run,
             file_name: options.file_name.clone(),
             focus_version: version.to_string(),
@@ -539,6 +603,7 @@ impl App {
             drop(tx);
             return Ok(summary);
         }
+        let id = id.expect("written when not a dry run");
         let change = Change {
             action: "import.add",
             entity: "import",
@@ -627,7 +692,22 @@ impl App {
         let lines = tx.import_lines(workspace, import.id).await?;
         let all = tx.imports(workspace).await?;
         let removed = all.iter().find(|i| i.id == import.id).cloned().unwrap_or(import);
-        let shown = view(&removed, &lines, &all)?;
+        let mut shown = view(&removed, &lines, &all)?;
+        // What this import replaced stays out: removing it leaves its periods without imported
+        // costs until a file is imported for them again.
+        let mine: BTreeSet<(&str, NaiveDate)> = removed.scopes.iter().map(|s| (s.account.as_str(), s.start)).collect();
+        let earlier: Vec<String> = all
+            .iter()
+            .filter(|other| other.id < removed.id && other.removed_at.is_none())
+            .filter(|other| other.scopes.iter().any(|s| mine.contains(&(s.account.as_str(), s.start))))
+            .map(|other| format!("#{}", other.id))
+            .collect();
+        if !earlier.is_empty() {
+            shown.notices.push(format!(
+                "The records it replaced (from import {}) are not brought back: import a file for those periods again to bill them",
+                earlier.join(", ")
+            ));
+        }
         let change = Change {
             action: "import.remove",
             entity: "import",
@@ -679,8 +759,19 @@ impl App {
             ))
             .into());
         }
-        let moved = tx.map_import_service(workspace, service.id, item.id).await?;
         let now = self.now();
+        let settings = tx.settings(workspace).await?;
+        let days = tx.map_import_service(workspace, service.id, item.id).await?;
+        // Jarvis's estimates for the moved days give way, as they do for an import.
+        give_way_to_moved(&mut tx, workspace, actor, &item, &days, settings.base_currency, now).await?;
+        let moved = days.len() as u64;
+        let mut notices = Vec::new();
+        if item.removed_at.is_some() {
+            notices.push(format!(
+                "`{}` is removed: the moved costs are kept but not counted until it is restored",
+                item.name
+            ));
+        }
         let change = Change {
             action: "import.map",
             entity: "import_service",
@@ -704,8 +795,88 @@ impl App {
             },
             from_item,
             moved,
+            notices,
         })
     }
+}
+
+/// The id a dry run gives the item or service it would make for the file's service `index`
+/// (negative: no row has it).
+fn placeholder(index: usize) -> i64 {
+    -1 - i64::try_from(index).unwrap_or(i64::MAX - 1)
+}
+
+/// A service and the item it goes into.
+fn service_line(service: &super::focus_file::Service, item: &Item, created: bool) -> ServiceLine {
+    ServiceLine {
+        provider: service.provider.clone(),
+        service: service.service.clone(),
+        category: service.category.clone(),
+        item_id: item.id,
+        item_uuid: item.uuid,
+        item: item.name.as_str().to_string(),
+        kind: item.kind(),
+        created,
+        billed: Vec::new(),
+    }
+}
+
+/// Refuses a file that bills, for a billing account and period, none of a service the ledger
+/// holds imported records of for them: most likely one part of a split export (or one
+/// sub-account's), which would otherwise take the other parts' records out.
+fn check_not_partial(
+    scopes: &[Scope],
+    held: &[ImportLine],
+    coming: &[ImportedRecord],
+    known: &[ImportService],
+    file_name: &str,
+) -> std::result::Result<(), UserError> {
+    let coming: BTreeSet<(String, NaiveDate, i64)> =
+        coming.iter().map(|r| (scopes[r.scope].account.clone(), scopes[r.scope].start, r.service)).collect();
+    let mut missing: BTreeMap<(String, NaiveDate), BTreeSet<i64>> = BTreeMap::new();
+    let mut from: BTreeSet<i64> = BTreeSet::new();
+    for line in held.iter().filter(|l| l.live) {
+        if !coming.contains(&(line.account.clone(), line.period, line.service)) {
+            missing.entry((line.account.clone(), line.period)).or_default().insert(line.service);
+            from.insert(line.import_id);
+        }
+    }
+    let Some(((account, start), services)) = missing.into_iter().next() else { return Ok(()) };
+    let names: Vec<String> = services
+        .iter()
+        .take(5)
+        .map(|id| known.iter().find(|k| k.id == *id).map_or_else(|| format!("#{id}"), |k| k.service.clone()))
+        .collect();
+    let imports: Vec<String> = from.iter().map(|id| format!("#{id}")).collect();
+    Err(UserError::Conflict(format!(
+        "`{file_name}` bills nothing of {} for billing account {account} in the period from {start}, which import {} recorded; it looks like one part of a split export, and importing it would take the other parts' records out. Import all parts together (`jarvis import focus part1.csv.gz part2.csv.gz ...`, or joined: `cat part*.csv.gz | jarvis import focus -`), or add --replace-partial if the file is complete and those costs are gone",
+        names.join(", "),
+        imports.join(", ")
+    )))
+}
+
+/// After a service's imported records moved into `item`, Jarvis's own estimates for their days
+/// give way, billing period by billing period.
+async fn give_way_to_moved(
+    tx: &mut Tx,
+    workspace: &WorkspaceId,
+    actor: &Actor,
+    item: &Item,
+    moved: &[DateRange],
+    base: Currency,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut months: BTreeMap<Month, DateRange> = BTreeMap::new();
+    for days in moved {
+        months
+            .entry(Month::of(days.start))
+            .and_modify(|span| *span = DateRange { start: span.start.min(days.start), end: span.end.max(days.end) })
+            .or_insert(*days);
+    }
+    for span in months.values() {
+        give_way(tx, workspace, actor, item, *span, base, now).await?;
+    }
+    Ok(())
 }
 
 /// The items `--map` names, by the index of the file's service they take.
@@ -739,6 +910,15 @@ async fn mapped_items(
                 format!("{}={}", map.service, map.item),
                 format!("the file bills no service named `{}`; it bills: {}", map.service, billed.join(", ")),
             )
+            .into());
+        }
+        let providers: BTreeSet<&str> = matching.iter().map(|i| file.services[*i].provider.as_str()).collect();
+        if providers.len() > 1 {
+            return Err(UserError::Conflict(format!(
+                "`{}` is billed by several providers ({}); write it as `PROVIDER / SERVICE=ITEM`",
+                map.service,
+                providers.into_iter().collect::<Vec<_>>().join(", ")
+            ))
             .into());
         }
         let item = resolve_any(tx, workspace, &ItemRef::new(map.item.clone())).await?;
@@ -913,6 +1093,7 @@ fn view(import: &StoredImport, lines: &[ImportLine], all: &[StoredImport]) -> Re
         totals: reconcile(import, lines)?,
         replaced_by,
         services: Vec::new(),
+        notices: Vec::new(),
     })
 }
 

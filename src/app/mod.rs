@@ -24,6 +24,7 @@ mod schedules;
 mod seed;
 mod settings;
 mod sites;
+pub mod stream;
 mod tokens;
 pub mod views;
 

@@ -525,12 +525,15 @@ Ids stay as in the file unless this database already uses them; then they are re
   jarvis import focus aws-2026-11.csv.gz
   jarvis import focus azure.csv --map 'Virtual Machines=azure-vms' --map 'Microsoft / Storage=blob'
   gunzip -c bill.csv.gz | jarvis import focus -
+  jarvis import focus export-00001.csv.gz export-00002.csv.gz     (a split export, as one import)
 
 A row that cannot be read stops the import (nothing is written) with its line, column and
 value; --skip-bad imports the other rows and lists the skipped ones.")]
     Focus {
-        /// The FOCUS file (plain or gzip-compressed CSV), or `-` to read standard input.
-        file: PathBuf,
+        /// The FOCUS file (plain or gzip-compressed CSV), or `-` to read standard input; the
+        /// parts of a split export (AWS writes large ones in parts) all at once, as one import.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
         /// Show what would change (per provider, service and month, before and after) and write
         /// nothing.
         #[arg(long)]
@@ -542,6 +545,11 @@ value; --skip-bad imports the other rows and lists the skipped ones.")]
         /// (the service as the file names it, or `PROVIDER / SERVICE`). Repeat for more.
         #[arg(long, value_name = "SERVICE=ITEM", value_parser = ServiceMap::parse)]
         map: Vec<ServiceMap>,
+        /// Replace what was imported for the file's billing accounts and periods even though the
+        /// file bills nothing of some service imported for them (without it, such a file is
+        /// refused: it looks like one part of a split export).
+        #[arg(long)]
+        replace_partial: bool,
     },
     /// The bills imported, newest first, each with the file's total beside the ledger's.
     List,

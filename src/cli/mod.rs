@@ -606,9 +606,17 @@ async fn dispatch(
             let (source, text) = read_input(file)?;
             output(json, &app.restore(ws, me, &source, &text).await?, render::restored)
         }
-        Command::Import(ImportCommand::Focus { file, dry_run, skip_bad, map }) => {
-            let (file_name, input) = open_input(file)?;
-            let options = ImportOptions { file_name, skip_bad: *skip_bad, dry_run: *dry_run, maps: map.clone() };
+        Command::Import(ImportCommand::Focus { files, dry_run, skip_bad, map, replace_partial }) => {
+            let parts = files.iter().map(|f| open_input(f)).collect::<Result<Vec<_>, _>>()?;
+            let file_name = parts.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(" + ");
+            let input = crate::app::focus_file::joined(parts).map_err(UserError::from)?;
+            let options = ImportOptions {
+                file_name,
+                skip_bad: *skip_bad,
+                dry_run: *dry_run,
+                maps: map.clone(),
+                replace_partial: *replace_partial,
+            };
             let on = !json && std::io::stderr().is_terminal();
             let imported = app
                 .import_focus(ws, me, input, &options, move |progress| {

@@ -334,6 +334,9 @@ pub fn restored(restored: &Restored) -> String {
         plural(restored.sites, "site", "sites"),
         plural(restored.domain_lookups, "domain lookup", "domain lookups"),
     ];
+    if restored.imports > 0 {
+        parts.push(plural(restored.imports, "FOCUS import", "FOCUS imports"));
+    }
     if restored.report_schedule {
         parts.push("the report schedule".into());
     }
@@ -1019,20 +1022,28 @@ pub fn import(view: &crate::app::ImportView) -> String {
 /// `import remove`.
 pub fn import_removed(view: &crate::app::ImportView) -> String {
     let taken: Vec<String> = view.totals.iter().map(|t| t.removed.to_string()).collect();
-    format!(
+    let mut out = format!(
         "Removed import #{} (`{}`): {} taken out of the ledger. Import the file again to bring it back.\n",
         view.id,
         view.file_name,
         taken.join(", ")
-    )
+    );
+    for notice in &view.notices {
+        writeln!(out, "Note: {notice}").ok();
+    }
+    out
 }
 
 /// `import map`.
 pub fn service_mapped(mapped: &crate::app::ServiceMapped) -> String {
-    format!(
+    let mut out = format!(
         "`{} / {}` now goes into `{}` (it went into `{}`); {} imported cost records moved with it.\n",
         mapped.service.provider, mapped.service.service, mapped.service.item, mapped.from_item, mapped.moved
-    )
+    );
+    for notice in &mapped.notices {
+        writeln!(out, "Note: {notice}").ok();
+    }
+    out
 }
 
 #[cfg(test)]

@@ -126,6 +126,7 @@ pub const THAI: Catalog = Catalog {
         ("dry_run", "ทดลองก่อน"),
         ("skip_bad", "ข้ามแถวเสีย"),
         ("map", "จับคู่บริการ"),
+        ("replace_partial", "แทนที่แม้ไม่ครบ"),
         ("rate", "อัตรา"),
         ("settings rate", "อัตราแลกเปลี่ยน"),
         ("check", "ตรวจ"),
@@ -420,6 +421,10 @@ pub const THAI: Catalog = Catalog {
             "นำเข้าบิลคลาวด์ที่ส่งออกเป็น FOCUS (.csv หรือ .csv.gz) นำเข้ารอบบิลเดิมซ้ำจะแทนที่ ไม่นับซ้ำ",
         ),
         ("The FOCUS export: .csv or .csv.gz", "ไฟล์ FOCUS ที่ส่งออกมา: .csv หรือ .csv.gz"),
+        (
+            "Replace the account's period even if the file lacks services imported for it before",
+            "แทนที่รอบบิลของบัญชีนี้ แม้ไฟล์จะไม่มีบริการที่เคยนำเข้าไว้",
+        ),
         ("Show what would change, and write nothing", "แสดงสิ่งที่จะเปลี่ยน โดยยังไม่บันทึกอะไร"),
         (
             "Import the rows that can be read and list the others (default: refuse the file)",

@@ -24,6 +24,8 @@ pub enum Column {
     /// `ProviderName` (1.0 to 1.2) or `ServiceProviderName` (1.3).
     Provider,
     BillingAccountId,
+    /// An AWS member account, an Azure subscription, a Google Cloud project (optional).
+    SubAccountId,
     BillingPeriodStart,
     BillingPeriodEnd,
     EffectiveCost,
@@ -34,7 +36,7 @@ pub enum Column {
 
 impl Column {
     /// Every column, the required ones first.
-    pub const ALL: [Column; 15] = [
+    pub const ALL: [Column; 16] = [
         Column::BilledCost,
         Column::BillingCurrency,
         Column::ChargePeriodStart,
@@ -46,6 +48,7 @@ impl Column {
         Column::BillingPeriodStart,
         Column::BillingPeriodEnd,
         Column::ServiceCategory,
+        Column::SubAccountId,
         Column::EffectiveCost,
         Column::ListCost,
         Column::ConsumedQuantity,
@@ -64,6 +67,7 @@ impl Column {
             Column::ServiceName => &["ServiceName"],
             Column::Provider => &["ServiceProviderName", "ProviderName"],
             Column::BillingAccountId => &["BillingAccountId"],
+            Column::SubAccountId => &["SubAccountId"],
             Column::BillingPeriodStart => &["BillingPeriodStart"],
             Column::BillingPeriodEnd => &["BillingPeriodEnd"],
             Column::EffectiveCost => &["EffectiveCost"],
@@ -78,6 +82,7 @@ impl Column {
         !matches!(
             self,
             Column::ServiceCategory
+                | Column::SubAccountId
                 | Column::EffectiveCost
                 | Column::ListCost
                 | Column::ConsumedQuantity
@@ -267,6 +272,7 @@ impl Header {
             currency,
             days,
             billing_account: required(Column::BillingAccountId)?,
+            sub_account: text(Column::SubAccountId),
             billing_period,
             quantity: amount(Column::ConsumedQuantity)?,
             unit: text(Column::ConsumedUnit),
@@ -336,6 +342,8 @@ pub struct Charge<'a> {
     /// (exclusive, so a charge ending at midnight ends the day before).
     pub days: DateRange,
     pub billing_account: &'a str,
+    /// The sub-account (AWS member account, Azure subscription, Google Cloud project), if given.
+    pub sub_account: Option<&'a str>,
     /// The billing period, as days.
     pub billing_period: DateRange,
     pub quantity: Option<Decimal>,

@@ -676,6 +676,15 @@ impl Item {
             )));
         }
 
+        // Only an item made to be billed by its (imported) bills goes without a meter: an edit
+        // cannot take one away or make an item usage-based without one.
+        let billed_by_bills = |i: &Item| i.period == BillingPeriod::UsageBased && i.usage.is_none();
+        if billed_by_bills(&item) && !billed_by_bills(self) && !changes.billed_by_bills {
+            return Err(UserError::Missing(
+                "A usage-based item needs its price per unit: add --unit-price (e.g. 0.002) and --unit (e.g. request)"
+                    .into(),
+            ));
+        }
         item.check()?;
 
         // A past date typed for an auto-renewing item (or one coming back from suspension) is the
@@ -1154,6 +1163,38 @@ mod tests {
     fn check_rejected(kind: Kind, changes: ItemChanges, fragment: &str) {
         let error = create(kind, changes).unwrap_err().to_string();
         assert!(error.contains(fragment), "got: {error}");
+    }
+
+    #[test]
+    fn only_items_billed_by_their_bills_go_without_a_meter() {
+        let now: DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+        let today = d("2026-11-30");
+        let bills = ItemChanges {
+            name: Some(ItemName::parse("EC2").unwrap()),
+            cost: Some(Decimal::ZERO),
+            period: Some(BillingPeriod::UsageBased),
+            billed_by_bills: true,
+            ..Default::default()
+        };
+        let (imported, _) = Item::create(Kind::AiProvider, &bills, Currency::USD, today, now).unwrap();
+        assert_eq!((imported.period, imported.usage.is_none()), (BillingPeriod::UsageBased, true));
+        // Edited later (renamed), it stays so.
+        let renamed = ItemChanges { name: Some(ItemName::parse("Amazon EC2").unwrap()), ..Default::default() };
+        assert!(imported.apply(&renamed, today, now).is_ok());
+        // Typed by a person, a usage-based item needs its price per unit; an edit cannot take a
+        // meter away.
+        let typed = ItemChanges { billed_by_bills: false, ..bills };
+        let error = Item::create(Kind::AiProvider, &typed, Currency::USD, today, now).unwrap_err();
+        assert!(error.to_string().contains("--unit-price"), "{error}");
+        let metered = ItemChanges {
+            unit: Some(Label::parse("unit", "request").unwrap()),
+            unit_price: Some(Some(Decimal::ONE)),
+            ..typed
+        };
+        let (metered, _) = Item::create(Kind::AiProvider, &metered, Currency::USD, today, now).unwrap();
+        let cleared = ItemChanges { clear_usage: true, ..Default::default() };
+        let error = metered.apply(&cleared, today, now).unwrap_err();
+        assert!(error.to_string().contains("--unit-price"), "{error}");
     }
 
     #[test]

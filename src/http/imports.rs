@@ -1,20 +1,18 @@
 //! Bills in: `POST /api/cost/imports` streams a FOCUS file (CSV or gzip) into the import use
 //! case; the imports are listed, shown with their reconciliation, and removed.
 
-use std::io::Read;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
-use futures_util::StreamExt as _;
 
 use super::extract::{Caller, Lang, Writer};
 use super::openapi::{Op, Routes, choice, string};
 use super::problem::Problem;
 use super::{Answer, Api, view};
+use crate::app::AppError;
+use crate::app::stream::ChunkReader;
 use crate::app::{ImportList, ImportOptions, ImportSummary, ImportView, ServiceMap};
+use crate::domain::UserError;
 
 /// The largest file `POST /api/cost/imports` takes (a month of a large company's bill, gzipped,
 /// is well under this).
@@ -43,6 +41,7 @@ pub fn routes(routes: Routes) -> Routes {
                 .query("file_name", "The file's name, to know the import by (default `upload.csv`).", string())
                 .query("dry_run", "`true`: answer what would change and write nothing.", choice(&["true", "false"]))
                 .query("skip_bad", "`true`: import the rows that can be read and list the others.", choice(&["true", "false"]))
+                .query("replace_partial", "`true`: replace what was imported for the file's accounts and periods even if the file bills nothing of some service imported for them (otherwise refused with 409: it looks like one part of a split export; send the parts joined, `cat part*.csv.gz`).", choice(&["true", "false"]))
                 .query("map", "`SERVICE=ITEM`: send a billed service into an item you name (repeat for more).", string())
                 .query("lang", lang, languages())
                 .body_file("The FOCUS file.", &["text/csv", "application/gzip", "application/octet-stream"])
@@ -106,15 +105,15 @@ async fn import(
             "file_name" if !value.trim().is_empty() => options.file_name = value.trim().to_string(),
             "dry_run" => options.dry_run = flag("dry_run", &value)?,
             "skip_bad" => options.skip_bad = flag("skip_bad", &value)?,
+            "replace_partial" => options.replace_partial = flag("replace_partial", &value)?,
             "map" => options.maps.push(ServiceMap::parse(&value)?),
             _ => {}
         }
     }
     let lang = api.language(&caller, lang).await?;
-    let too_large = Arc::new(AtomicBool::new(false));
-    let input = BodyReader::spawn(body, IMPORT_LIMIT, Arc::clone(&too_large));
+    let (input, too_large) = ChunkReader::spawn(body.into_data_stream(), IMPORT_LIMIT);
     let imported = api.app.import_focus(caller.workspace(), &caller.actor(), input, &options, |_| {}).await;
-    if too_large.load(Ordering::Relaxed) {
+    if too_large.happened() {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
@@ -125,7 +124,18 @@ async fn import(
             ),
         ));
     }
-    let summary = imported?;
+    // The messages name the command line's options; here they are query parameters.
+    let api_terms = |text: String| {
+        text.replace("--skip-bad", "`skip_bad=true`")
+            .replace("--replace-partial", "`replace_partial=true`")
+            .replace("`jarvis import focus part1.csv.gz part2.csv.gz ...`, or joined: ", "")
+            .replace("`cat part*.csv.gz | jarvis import focus -`", "the parts joined in one body, `cat part*.csv.gz`")
+    };
+    let summary = imported.map_err(|error| match error {
+        AppError::User(UserError::BadFile(text)) => AppError::User(UserError::BadFile(api_terms(text))),
+        AppError::User(UserError::Conflict(text)) => AppError::User(UserError::Conflict(api_terms(text))),
+        other => other,
+    })?;
     Ok(match summary.uuid {
         Some(uuid) => Answer::created(view(lang, &summary), format!("/api/cost/imports/{uuid}")),
         None => Answer::ok(view(lang, &summary)),
@@ -137,52 +147,5 @@ fn flag(name: &'static str, value: &str) -> Result<bool, Problem> {
         "true" | "1" => Ok(true),
         "false" | "0" | "" => Ok(false),
         other => Err(Problem::bad_request(name, format!("`{name}` is `true` or `false`, not `{other}`"))),
-    }
-}
-
-/// A request body read as a blocking [`Read`]: a task forwards its chunks as they arrive, so
-/// the file is read as it streams in, never held whole.
-struct BodyReader {
-    chunks: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
-    current: Bytes,
-}
-
-impl BodyReader {
-    fn spawn(body: Body, limit: u64, too_large: Arc<AtomicBool>) -> BodyReader {
-        let (send, chunks) = tokio::sync::mpsc::channel(16);
-        tokio::spawn(async move {
-            let mut stream = body.into_data_stream();
-            let mut read = 0u64;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| std::io::Error::other(format!("the upload broke off: {e}")));
-                if let Ok(bytes) = &chunk {
-                    read += bytes.len() as u64;
-                    if read > limit {
-                        too_large.store(true, Ordering::Relaxed);
-                        let _ = send.send(Err(std::io::Error::other("the file is larger than the API takes"))).await;
-                        return;
-                    }
-                }
-                let failed = chunk.is_err();
-                if send.send(chunk).await.is_err() || failed {
-                    return;
-                }
-            }
-        });
-        BodyReader { chunks, current: Bytes::new() }
-    }
-}
-
-impl Read for BodyReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.chunks.blocking_recv() {
-                Some(chunk) => self.current = chunk?,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
     }
 }

@@ -28,6 +28,8 @@ pub enum IdTable {
     Items,
     CostRecords,
     Sites,
+    Imports,
+    ImportServices,
 }
 
 impl Tx {
@@ -61,6 +63,8 @@ impl Tx {
             IdTable::Items => "items",
             IdTable::CostRecords => "cost_records",
             IdTable::Sites => "sites",
+            IdTable::Imports => "imports",
+            IdTable::ImportServices => "import_services",
         };
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {})", self.in_ids("id", 1));
         self.fetch_one(&sql, &[Arg::Ids(ids)], |row| row.required_bool(0)).await

@@ -92,13 +92,16 @@ pub struct ImportLine {
     pub list: Option<Decimal>,
     /// Not removed (by `import remove`, or replaced by a later import).
     pub live: bool,
+    /// The billing account (and sub-account) and the billing period's first day it belongs to.
+    pub account: String,
+    pub period: NaiveDate,
 }
 
 const IMPORT_COLUMNS: &str = "id, uuid, file_name, sha256, focus_version, rows, skipped, totals, scopes, records, \
                               created_at, created_by, removed_at, removed_by";
 
 const LINE_COLUMNS: &str = "import_id, import_service, item_id, period_start, period_end, amount, currency, effective_cost, list_cost, \
-     deleted_at IS NULL";
+     deleted_at IS NULL, import_account, import_period";
 
 impl Tx {
     /// Every billed service the workspace imported, and its item.
@@ -139,8 +142,14 @@ impl Tx {
     }
 
     /// Sends `service` into `item` from now on and moves every record imported for it there (the
-    /// removed ones too, so its history stays together); returns how many live records moved.
-    pub async fn map_import_service(&mut self, workspace: &WorkspaceId, service: i64, item: i64) -> Result<u64> {
+    /// removed ones too, so its history stays together); returns the days of the live records
+    /// that moved.
+    pub async fn map_import_service(
+        &mut self,
+        workspace: &WorkspaceId,
+        service: i64,
+        item: i64,
+    ) -> Result<Vec<DateRange>> {
         let before = self
             .fetch_one(
                 "SELECT item_id FROM import_services WHERE workspace_id = ?1 AND id = ?2",
@@ -165,7 +174,7 @@ impl Tx {
             self.records_changed(workspace, before, *period);
             self.records_changed(workspace, item, *period);
         }
-        Ok(moved.iter().filter(|(_, live)| *live).count() as u64)
+        Ok(moved.into_iter().filter(|(_, live)| *live).map(|(days, _)| days).collect())
     }
 
     /// Writes an import (its records come after); returns its id and public id.
@@ -432,6 +441,8 @@ fn line_from_row(row: &dyn Columns) -> anyhow::Result<ImportLine> {
         effective: row.decimal(7)?,
         list: row.decimal(8)?,
         live: row.required_bool(9)?,
+        account: row.required_text(10)?.to_string(),
+        period: row.required_date(11)?,
     })
 }
 
@@ -456,4 +467,157 @@ fn import_from_row(row: &dyn Columns) -> anyhow::Result<StoredImport> {
         })
     };
     read().with_context(|| format!("import #{id} in the database is damaged"))
+}
+
+/// What ties a record to its import (what a backup keeps).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RecordImport {
+    pub import_id: i64,
+    pub service: i64,
+    pub account: String,
+    /// The billing period's first day.
+    pub period: NaiveDate,
+    pub effective: Option<Decimal>,
+    pub list: Option<Decimal>,
+}
+
+impl Tx {
+    /// The import of every imported record of the workspace (removed ones too), by record id.
+    pub async fn record_imports(&mut self, workspace: &WorkspaceId) -> Result<Vec<(i64, RecordImport)>> {
+        self.fetch(
+            "SELECT id, import_id, import_service, import_account, import_period, effective_cost, list_cost
+             FROM cost_records WHERE workspace_id = ?1 AND import_id IS NOT NULL ORDER BY id",
+            args![workspace.as_str()],
+            |row| {
+                Ok((
+                    row.required_int(0)?,
+                    RecordImport {
+                        import_id: row.required_int(1)?,
+                        service: row.required_int(2)?,
+                        account: row.required_text(3)?.to_string(),
+                        period: row.required_date(4)?,
+                        effective: row.decimal(5)?,
+                        list: row.decimal(6)?,
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// The import that wrote record `id`, if one did.
+    pub async fn import_of_record(&mut self, workspace: &WorkspaceId, id: i64) -> Result<Option<i64>> {
+        let found = self
+            .fetch_optional(
+                "SELECT import_id FROM cost_records WHERE workspace_id = ?1 AND id = ?2",
+                args![workspace.as_str(), id],
+                |row| row.int(0),
+            )
+            .await?;
+        Ok(found.flatten())
+    }
+
+    /// Ties record `id` (restored from a backup) to its import.
+    pub async fn set_record_import(&mut self, workspace: &WorkspaceId, id: i64, import: &RecordImport) -> Result<()> {
+        let changed = self
+            .execute(
+                "UPDATE cost_records SET import_id = ?3, import_service = ?4, import_account = ?5, import_period = ?6,
+                        effective_cost = ?7, list_cost = ?8
+                 WHERE workspace_id = ?1 AND id = ?2",
+                args![
+                    workspace.as_str(),
+                    id,
+                    import.import_id,
+                    import.service,
+                    import.account.as_str(),
+                    import.period,
+                    import.effective,
+                    import.list,
+                ],
+            )
+            .await?;
+        super::exactly_one(changed, || format!("cost record #{id}"))
+    }
+
+    /// Stores an import read from a backup as it was (with its id when `keep_id`); returns its id.
+    pub async fn insert_import_from_backup(
+        &mut self,
+        workspace: &WorkspaceId,
+        import: &StoredImport,
+        keep_id: bool,
+    ) -> Result<i64> {
+        let scopes = serde_json::to_string(&import.scopes).context("scopes to JSON")?;
+        // The backup's public id with its id; a new one otherwise (the original may be here).
+        let uuid = if keep_id { import.uuid } else { super::public_id(import.created_at) };
+        let mut args = args![
+            uuid,
+            workspace.as_str(),
+            import.file_name.as_str(),
+            import.sha256.as_str(),
+            import.focus_version.as_str(),
+            import.rows,
+            import.skipped,
+            Arg::json(Some(import.totals.as_str())),
+            Arg::json(Some(scopes)),
+            import.records,
+            import.created_at,
+            import.created_by.as_str(),
+            import.removed_at,
+            import.removed_by.as_deref(),
+        ]
+        .to_vec();
+        const COLUMNS: &str = "uuid, workspace_id, file_name, sha256, focus_version, rows, skipped, totals, scopes, \
+                               records, created_at, created_by, removed_at, removed_by";
+        const VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14";
+        let sql = if keep_id {
+            args.push(Arg::from(import.id));
+            match self.backend() {
+                Backend::Sqlite => format!("INSERT INTO imports ({COLUMNS}, id) VALUES ({VALUES}, ?15) RETURNING id"),
+                Backend::Postgres => {
+                    format!(
+                        "INSERT INTO imports ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES ({VALUES}, ?15) RETURNING id"
+                    )
+                }
+            }
+        } else {
+            format!("INSERT INTO imports ({COLUMNS}) VALUES ({VALUES}) RETURNING id")
+        };
+        self.fetch_one(&sql, &args, |row| row.required_int(0)).await
+    }
+
+    /// Stores a billed service read from a backup (with its id when `keep_id`); returns its id.
+    pub async fn insert_import_service_from_backup(
+        &mut self,
+        workspace: &WorkspaceId,
+        service: &ImportService,
+        now: DateTime<Utc>,
+        keep_id: bool,
+    ) -> Result<i64> {
+        let mut args = args![
+            workspace.as_str(),
+            service.provider.as_str(),
+            service.service.as_str(),
+            service.category.as_deref(),
+            service.item_id,
+            now,
+        ]
+        .to_vec();
+        const COLUMNS: &str = "workspace_id, provider, service, category, item_id, created_at";
+        let sql = if keep_id {
+            args.push(Arg::from(service.id));
+            match self.backend() {
+                Backend::Sqlite => {
+                    format!(
+                        "INSERT INTO import_services ({COLUMNS}, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"
+                    )
+                }
+                Backend::Postgres => format!(
+                    "INSERT INTO import_services ({COLUMNS}, id) OVERRIDING SYSTEM VALUE VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"
+                ),
+            }
+        } else {
+            format!("INSERT INTO import_services ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id")
+        };
+        self.fetch_one(&sql, &args, |row| row.required_int(0)).await
+    }
 }

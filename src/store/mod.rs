@@ -42,7 +42,7 @@ pub use backup::{Holdings, IdTable};
 pub use claims::{Handover, HeldJob, InstanceRow, Owed};
 pub use copy::{CopyProgress, CopyState, Migration, TABLES as COPIED_TABLES, Table as CopiedTable, Type as ColumnType};
 pub use costs::{CostFilter, CostLine};
-pub use imports::{ImportLine, ImportService, ImportedRecord, NewImport, Scope, StoredImport};
+pub use imports::{ImportLine, ImportService, ImportedRecord, NewImport, RecordImport, Scope, StoredImport};
 pub use items::Removed;
 pub use outbox::OutboxEntry;
 pub use request_keys::{KeySlot, KeyedWrite};

@@ -152,6 +152,8 @@ async fn cost_import(
     #[description = "SERVICE=ITEM: send a billed service into an item you name; several: separate with ;"] map: Option<
         String,
     >,
+    #[description = "Replace the account's period even if the file lacks services imported for it before"]
+    replace_partial: Option<bool>,
 ) -> Result<(), Error> {
     let ws = guard::workspace(ctx)?;
     guard::require_admin(ctx, &ws).await?;
@@ -166,26 +168,29 @@ async fn cost_import(
     let renderer = reply::renderer(ctx, &ws).await?;
     let progress = |text: crate::analysis::Text| poise::CreateReply::default().content(renderer.text(&text));
     let handle = ctx.send(progress(text!("reply.import.downloading", file = file.filename.clone()))).await?;
-    let bytes = match file.download().await {
-        Ok(bytes) => bytes,
+    // Streamed from Discord's CDN into the import as it arrives, never held whole.
+    let download = match reqwest::Client::new().get(&file.url).send().await.and_then(|r| r.error_for_status()) {
+        Ok(response) => response.bytes_stream(),
         Err(error) => {
             tracing::warn!("could not fetch an attachment from Discord: {error}");
             handle.edit(ctx, progress(text!("reply.import.unfetched", file = file.filename.clone()))).await?;
             return Ok(());
         }
     };
+    let (input, _) = crate::app::stream::ChunkReader::spawn(download, u64::MAX);
     let options = ImportOptions {
         file_name: file.filename.clone(),
         skip_bad: skip_bad.unwrap_or(false),
         dry_run: dry_run.unwrap_or(false),
         maps,
+        replace_partial: replace_partial.unwrap_or(false),
     };
     // The import runs on its own while this message says how far it got, every few seconds.
     let (tell, mut heard) = tokio::sync::watch::channel(None::<ImportProgress>);
     let app = guard::app(ctx).clone();
     let (workspace, who) = (ws.clone(), actor(ctx));
     let mut work = tokio::spawn(async move {
-        app.import_focus(&workspace, &who, std::io::Cursor::new(bytes), &options, move |p| {
+        app.import_focus(&workspace, &who, input, &options, move |p| {
             tell.send_replace(Some(p));
         })
         .await
@@ -194,13 +199,19 @@ async fn cost_import(
         tokio::select! {
             done = &mut work => break done.map_err(|e| anyhow::anyhow!("the import stopped: {e}"))?,
             () = tokio::time::sleep(PROGRESS_EVERY) => {
+                if !heard.has_changed().unwrap_or(false) {
+                    continue;
+                }
                 let shown = *heard.borrow_and_update();
                 let text = match shown {
                     Some(ImportProgress::Read { rows }) => text!("reply.import.reading", file = file.filename.clone(), rows = rows),
                     Some(ImportProgress::Writing { records }) => text!("reply.import.writing", records = records),
                     None => continue,
                 };
-                handle.edit(ctx, progress(text)).await?;
+                // A progress line that cannot be shown (rate limits) does not stop the import.
+                if let Err(error) = handle.edit(ctx, progress(text)).await {
+                    tracing::debug!("could not show an import's progress: {error}");
+                }
             }
         }
     };
