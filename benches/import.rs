@@ -125,6 +125,42 @@ async fn jarvis_import(path: &std::path::Path, url: &str) -> anyhow::Result<(f64
     Ok((took, peak, summary.records, first, again))
 }
 
+/// What the time and peak memory of a child process are measured with (Python's `resource`).
+const CHILD: &str = r#"
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+took = time.perf_counter() - started
+if done.returncode != 0:
+    sys.exit(done.stderr)
+print(took, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"#;
+
+/// `jarvis import focus path` as a process of its own, into the ledger at `url`: seconds and
+/// peak resident memory (MiB), or `None` when Python is missing.
+fn jarvis_process(path: &std::path::Path, url: &str) -> anyhow::Result<Option<(f64, f64)>> {
+    let output = match Command::new("python3")
+        .args(["-c", CHILD, env!("CARGO_BIN_EXE_jarvis"), "--json", "import", "focus"])
+        .arg(path)
+        .env("DATABASE_URL", url)
+        .env("JARVIS_FAKE_NOW", "2026-12-06T09:00:00Z")
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("no python3 to time the process with ({error})");
+            return Ok(None);
+        }
+    };
+    anyhow::ensure!(output.status.success(), "jarvis import focus failed: {}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout)?;
+    let mut figures = text.split_whitespace().map(str::parse::<f64>);
+    match (figures.next(), figures.next()) {
+        (Some(Ok(took)), Some(Ok(peak))) => Ok(Some((took, peak))),
+        _ => anyhow::bail!("unexpected timing output: {text}"),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let rows = figures::env("JARVIS_BENCH_IMPORT_ROWS", 1_000_000) as u64;
     let dir = tempfile::tempdir()?;
@@ -168,8 +204,25 @@ fn main() -> anyhow::Result<()> {
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let mut ledgers = vec![("SQLite", format!("sqlite://{}", dir.path().join("ledger.db").display()))];
-    if let Ok(admin) = std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
-        ledgers.push(("PostgreSQL", runtime.block_on(figures::postgres_database(&admin, "jarvis_bench_import"))?));
+    let postgres = std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok();
+    if let Some(admin) = &postgres {
+        ledgers.push(("PostgreSQL", runtime.block_on(figures::postgres_database(admin, "jarvis_bench_import"))?));
+    }
+
+    // The command as an admin runs it: a process of its own, from start to exit.
+    println!("\n`jarvis import focus FILE` as a process of its own, into an empty ledger:\n");
+    println!("| Ledger | File | Seconds | Rows/s | Peak memory (max RSS) |");
+    println!("|---|---|---|---|---|");
+    let mut processes = vec![("SQLite", format!("sqlite://{}", dir.path().join("process.db").display()))];
+    if let Some(admin) = &postgres {
+        processes.push(("PostgreSQL", runtime.block_on(figures::postgres_database(admin, "jarvis_bench_process"))?));
+    }
+    for (name, url) in &processes {
+        for (what, path) in [("CSV", &csv), ("CSV, gzip (a re-import)", &gz)] {
+            if let Some((took, peak)) = jarvis_process(path, url)? {
+                println!("| {name} | {what} | {took:.2} | {:.0} | {peak:.0} MiB |", rows as f64 / took);
+            }
+        }
     }
     println!("\nThe whole import (read, map, aggregate, write, reconcile), into an empty ledger:\n");
     println!("| Ledger | File | Seconds | Rows/s | Peak memory | Records written | Dashboard after, first / again |");

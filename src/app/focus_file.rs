@@ -98,6 +98,10 @@ pub enum ReadError {
     Io(String),
 }
 
+/// A hash map for the reader's own keys (no input chooses them to collide): a few times quicker
+/// per row than the default hasher.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+
 /// Gzip's first two bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -128,10 +132,10 @@ pub fn read_focus<'a>(
     // again: such a row is passed over.
     let header_row = record.clone();
     let mut file = FocusFile { version: Some(header.version), ..FocusFile::default() };
-    let mut services: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    let mut services: FastMap<String, FastMap<String, usize>> = FastMap::default();
     // By billing account and sub-account; looked up by the row's text without copying it.
-    let mut accounts: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    let mut charges: HashMap<(usize, usize, DateRange, DateRange, Currency), Charges> = HashMap::new();
+    let mut accounts: FastMap<String, FastMap<String, usize>> = FastMap::default();
+    let mut charges: FastMap<(usize, usize, DateRange, DateRange, Currency), Charges> = FastMap::default();
     let skip = |file: &mut FocusFile, bad: BadRow| -> Result<(), ReadError> {
         if !skip_bad {
             return Err(ReadError::BadRow(bad));
@@ -344,16 +348,23 @@ impl<R: Read> Lf<R> {
                 return Ok(from > 0);
             }
             let filled = from + n;
+            // Stretches between CRs move down as they are (a file with LF endings has none: one
+            // quick scan); a CR goes when an LF follows it.
             let mut kept = 0;
-            let mut i = 0;
-            while i < filled {
-                let byte = self.buf[i];
-                i += 1;
-                if byte == b'\r' && i < filled && self.buf[i] == b'\n' {
-                    continue;
+            let mut at = 0;
+            while at < filled {
+                let next = memchr::memchr(b'\r', &self.buf[at..filled]).map_or(filled, |i| at + i);
+                self.buf.copy_within(at..next, kept);
+                kept += next - at;
+                if next == filled {
+                    break;
                 }
-                self.buf[kept] = byte;
-                kept += 1;
+                let dropped = next + 1 < filled && self.buf[next + 1] == b'\n';
+                if !dropped {
+                    self.buf[kept] = b'\r';
+                    kept += 1;
+                }
+                at = next + 1;
             }
             // A CR at the very end waits for the next byte.
             if kept > 0 && self.buf[kept - 1] == b'\r' {
