@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use crate::domain::calendar::DateRange;
 use crate::domain::exact::ExactSum;
-use crate::domain::focus::{Charge, ChargeCategory, FocusVersion, Header, NotFocus};
+use crate::domain::focus::{Charge, ChargeCategory, FocusVersion, Header, NotFocus, RowCache};
 use crate::domain::item::Kind;
 use crate::domain::money::Currency;
 
@@ -131,6 +131,7 @@ pub fn read_focus<'a>(
     // The parts of a split export, joined (`cat part-*.csv.gz`), each start with the header row
     // again: such a row is passed over.
     let header_row = record.clone();
+    let mut cache = RowCache::default();
     let mut file = FocusFile { version: Some(header.version), ..FocusFile::default() };
     let mut services: FastMap<String, FastMap<String, usize>> = FastMap::default();
     // By billing account and sub-account; looked up by the row's text without copying it.
@@ -180,7 +181,7 @@ pub fn read_focus<'a>(
                     progress(file.rows);
                 }
                 let line = record.position().map_or(0, |p| p.line());
-                let charge: Charge = match header.row(|i| record.get(i)) {
+                let charge: Charge = match header.row(&mut cache, |i| record.get(i)) {
                     Ok(charge) => charge,
                     Err(bad) => {
                         skip(&mut file, BadRow { line, problem: bad.to_string() })?;

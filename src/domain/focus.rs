@@ -30,13 +30,11 @@ pub enum Column {
     BillingPeriodEnd,
     EffectiveCost,
     ListCost,
-    ConsumedQuantity,
-    ConsumedUnit,
 }
 
 impl Column {
     /// Every column, the required ones first.
-    pub const ALL: [Column; 16] = [
+    pub const ALL: [Column; 14] = [
         Column::BilledCost,
         Column::BillingCurrency,
         Column::ChargePeriodStart,
@@ -51,8 +49,6 @@ impl Column {
         Column::SubAccountId,
         Column::EffectiveCost,
         Column::ListCost,
-        Column::ConsumedQuantity,
-        Column::ConsumedUnit,
     ];
 
     /// The names it goes by, the current one first.
@@ -72,8 +68,6 @@ impl Column {
             Column::BillingPeriodEnd => &["BillingPeriodEnd"],
             Column::EffectiveCost => &["EffectiveCost"],
             Column::ListCost => &["ListCost"],
-            Column::ConsumedQuantity => &["ConsumedQuantity"],
-            Column::ConsumedUnit => &["ConsumedUnit"],
         }
     }
 
@@ -85,8 +79,6 @@ impl Column {
                 | Column::SubAccountId
                 | Column::EffectiveCost
                 | Column::ListCost
-                | Column::ConsumedQuantity
-                | Column::ConsumedUnit
         )
     }
 
@@ -214,8 +206,12 @@ impl Header {
         }
     }
 
-    /// One row, from its fields.
-    pub fn row<'a>(&self, field: impl Fn(usize) -> Option<&'a str>) -> Result<Charge<'a>, BadValue> {
+    /// One row, from its fields; `cache` keeps what the previous rows' texts were read as.
+    pub fn row<'a>(
+        &self,
+        cache: &mut RowCache,
+        field: impl Fn(usize) -> Option<&'a str>,
+    ) -> Result<Charge<'a>, BadValue> {
         let text = |column: Column| -> Option<&'a str> {
             let value = field(self.index(column)?)?.trim();
             (!value.is_empty() && !value.eq_ignore_ascii_case("null")).then_some(value)
@@ -238,9 +234,16 @@ impl Header {
         let billed = amount(Column::BilledCost)?
             .ok_or_else(|| bad(Column::BilledCost, "", "it is empty, and every row needs it".to_string()))?;
         let currency_text = required(Column::BillingCurrency)?;
-        let currency = Currency::parse(currency_text).map_err(|_| {
-            bad(Column::BillingCurrency, currency_text, "it is not an ISO 4217 currency code".to_string())
-        })?;
+        let currency = match &cache.currency {
+            Some((text, currency)) if text == currency_text => *currency,
+            _ => {
+                let currency = Currency::parse(currency_text).map_err(|_| {
+                    bad(Column::BillingCurrency, currency_text, "it is not an ISO 4217 currency code".to_string())
+                })?;
+                cache.currency = Some((currency_text.to_string(), currency));
+                currency
+            }
+        };
         let category_text = required(Column::ChargeCategory)?;
         let category = ChargeCategory::parse(category_text).ok_or_else(|| {
             bad(
@@ -253,14 +256,24 @@ impl Header {
         let days = charge_days(start, end).ok_or_else(|| {
             bad(Column::ChargePeriodEnd, &end.to_string(), format!("it is before the charge period's start, {start}"))
         })?;
-        let (period_start, period_end) = (instant(Column::BillingPeriodStart)?, instant(Column::BillingPeriodEnd)?);
-        let billing_period = charge_days(period_start, period_end).ok_or_else(|| {
-            bad(
-                Column::BillingPeriodEnd,
-                &period_end.to_string(),
-                format!("it is before the billing period's start, {period_start}"),
-            )
-        })?;
+        // The billing period is the same on row after row: read once while its text stays.
+        let (start_text, end_text) = (required(Column::BillingPeriodStart)?, required(Column::BillingPeriodEnd)?);
+        let billing_period = match &cache.billing_period {
+            Some((start, end, period)) if start == start_text && end == end_text => *period,
+            _ => {
+                let (period_start, period_end) =
+                    (instant(Column::BillingPeriodStart)?, instant(Column::BillingPeriodEnd)?);
+                let period = charge_days(period_start, period_end).ok_or_else(|| {
+                    bad(
+                        Column::BillingPeriodEnd,
+                        &period_end.to_string(),
+                        format!("it is before the billing period's start, {period_start}"),
+                    )
+                })?;
+                cache.billing_period = Some((start_text.to_string(), end_text.to_string(), period));
+                period
+            }
+        };
         Ok(Charge {
             provider: required(Column::Provider)?,
             service: required(Column::ServiceName)?,
@@ -274,10 +287,16 @@ impl Header {
             billing_account: required(Column::BillingAccountId)?,
             sub_account: text(Column::SubAccountId),
             billing_period,
-            quantity: amount(Column::ConsumedQuantity)?,
-            unit: text(Column::ConsumedUnit),
         })
     }
+}
+
+/// What the previous rows' repeated texts (the billing period, the currency) were read as, so
+/// that row after row with the same text is not read again.
+#[derive(Clone, Debug, Default)]
+pub struct RowCache {
+    billing_period: Option<(String, String, DateRange)>,
+    currency: Option<(String, Currency)>,
 }
 
 /// A value a row cannot be read with.
@@ -346,8 +365,6 @@ pub struct Charge<'a> {
     pub sub_account: Option<&'a str>,
     /// The billing period, as days.
     pub billing_period: DateRange,
-    pub quantity: Option<Decimal>,
-    pub unit: Option<&'a str>,
 }
 
 /// The days from `start` (inclusive) to `end` (exclusive); a charge shorter than a day is for
@@ -367,6 +384,14 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 /// reader's), read exactly.
 pub fn decimal(text: &str) -> Result<Decimal, String> {
     let text = text.trim();
+    match plain_decimal(text.as_bytes()) {
+        Some(value) => Ok(value),
+        None => any_decimal(text),
+    }
+}
+
+/// [`decimal`] for any form: exponents, many digits, out of range.
+fn any_decimal(text: &str) -> Result<Decimal, String> {
     // Digits past what a decimal holds would be rounded away silently: refused instead.
     let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
     let (whole, fraction) = mantissa.trim_start_matches(['-', '+']).split_once('.').unwrap_or((mantissa, ""));
@@ -388,6 +413,39 @@ pub fn decimal(text: &str) -> Result<Decimal, String> {
         return Err(format!("it is larger than any bill line ({MAX_AMOUNT} at most)"));
     }
     Ok(value)
+}
+
+/// The form nearly every amount has (`-12.50`, `0.0004166667`: a sign, at most 18 digits, a
+/// point), read without the general parser, trailing zeros of the fraction dropped as
+/// [`Decimal::normalize`] would. `None` for anything else, which the general path reads.
+fn plain_decimal(text: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let point = digits.iter().position(|b| *b == b'.');
+    let (whole, fraction) = match point {
+        Some(at) => (&digits[..at], &digits[at + 1..]),
+        None => (digits, &digits[digits.len()..]),
+    };
+    let fraction = &fraction[..fraction.iter().rposition(|b| *b != b'0').map_or(0, |last| last + 1)];
+    // 18 digits always fit an i64; fifteen whole digits stay within MAX_AMOUNT.
+    if whole.len() + fraction.len() > 18 || whole.len() > 15 || (whole.is_empty() && point.is_none()) {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    for byte in whole.iter().chain(fraction) {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        mantissa = mantissa * 10 + i64::from(byte - b'0');
+    }
+    if whole.is_empty() && fraction.is_empty() && digits.len() <= 1 {
+        return None;
+    }
+    let value = Decimal::new(if negative { -mantissa } else { mantissa }, u32::try_from(fraction.len()).ok()?);
+    Some(value)
 }
 
 /// A datetime as exports write it, in UTC: RFC 3339 (`2026-11-01T00:00:00Z`, with an offset or
@@ -473,7 +531,7 @@ mod tests {
 
     fn row(header: &Header, line: &str) -> Result<Charge<'static>, BadValue> {
         let fields: Vec<&'static str> = Box::leak(line.to_string().into_boxed_str()).split(',').collect();
-        header.row(|i| fields.get(i).copied())
+        header.row(&mut RowCache::default(), |i| fields.get(i).copied())
     }
 
     #[test]
@@ -559,7 +617,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn plain_amounts_take_the_quick_path() {
+        for (text, read) in [("12.50", "12.5"), ("-0.0004166667", "-0.0004166667"), ("+3", "3"), ("100.", "100"), (".5", "0.5")] {
+            assert_eq!(plain_decimal(text.as_bytes()).map(|d| d.to_string()), Some(read.to_string()), "{text}");
+        }
+        for text in ["1E-8", "1,5", "-", ".", "", "1234567890123456", "0.1234567890123456789"] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
     proptest::proptest! {
+        /// The quick path reads plain amounts as the general one does, to the scale.
+        #[test]
+        fn plain_amounts_read_as_the_general_path_does(
+            mantissa in -10_i64.pow(17)..10_i64.pow(17),
+            scale in 0u32..=17,
+            zeros in 0usize..3,
+            sign in proptest::sample::select(vec!["", "+"]),
+        ) {
+            let sign = if mantissa < 0 { "" } else { sign };
+            let text = format!("{sign}{}{}", Decimal::new(mantissa, scale), if scale > 0 { "0".repeat(zeros) } else { String::new() });
+            match (plain_decimal(text.as_bytes()), any_decimal(&text)) {
+                (Some(quick), Ok(general)) => proptest::prop_assert_eq!(quick.to_string(), general.to_string(), "{}", text),
+                (Some(quick), Err(refused)) => proptest::prop_assert!(false, "{text}: read as {quick}, refused as {refused}"),
+                (None, _) => {}
+            }
+        }
+
         /// Any amount an export writes, plain or with an exponent, reads back exactly.
         #[test]
         fn amounts_read_back_exactly(mantissa in -10_i64.pow(15)..10_i64.pow(15), scale in 0u32..=16) {
