@@ -187,7 +187,9 @@ fn main() -> anyhow::Result<()> {
         times[times.len() / 2]
     };
     let mut table = vec![
-        format!("| Reader | File | Seconds (median of {RUNS}) | Rows/s | Peak memory | Groups | Totals equal to the written ones |"),
+        format!(
+            "| Reader | File | Seconds (median of {RUNS}) | Rows/s | Peak memory | Groups | Totals equal to the written ones |"
+        ),
         "|---|---|---|---|---|---|---|".to_string(),
     ];
     let mut jarvis: Vec<(Vec<f64>, f64, usize)> = vec![(Vec::new(), 0.0, 0), (Vec::new(), 0.0, 0)];

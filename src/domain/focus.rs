@@ -73,13 +73,7 @@ impl Column {
 
     /// Whether a file without it cannot be imported.
     pub fn required(self) -> bool {
-        !matches!(
-            self,
-            Column::ServiceCategory
-                | Column::SubAccountId
-                | Column::EffectiveCost
-                | Column::ListCost
-        )
+        !matches!(self, Column::ServiceCategory | Column::SubAccountId | Column::EffectiveCost | Column::ListCost)
     }
 
     /// The name to show: the one the file used, else the current one.
@@ -619,7 +613,9 @@ mod tests {
 
     #[test]
     fn plain_amounts_take_the_quick_path() {
-        for (text, read) in [("12.50", "12.5"), ("-0.0004166667", "-0.0004166667"), ("+3", "3"), ("100.", "100"), (".5", "0.5")] {
+        for (text, read) in
+            [("12.50", "12.5"), ("-0.0004166667", "-0.0004166667"), ("+3", "3"), ("100.", "100"), (".5", "0.5")]
+        {
             assert_eq!(plain_decimal(text.as_bytes()).map(|d| d.to_string()), Some(read.to_string()), "{text}");
         }
         for text in ["1E-8", "1,5", "-", ".", "", "1234567890123456", "0.1234567890123456789"] {
