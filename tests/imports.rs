@@ -53,6 +53,21 @@ async fn history_total(app: &App, workspace: &WorkspaceId, currency: &str) -> ru
     }
 }
 
+/// A cost typed by hand for October 2026, in USD.
+fn typed_in_october(item: &str, amount: &str) -> CostInput {
+    CostInput {
+        item: ItemRef::new(item),
+        amount: dec(amount),
+        currency: Some(Currency::USD),
+        period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
+        source: CostSource::Manual,
+        usage: None,
+        note: None,
+        replace: false,
+        again: false,
+    }
+}
+
 fn user_error(result: Result<impl std::fmt::Debug, AppError>) -> UserError {
     match result {
         Err(AppError::User(error)) => error,
@@ -110,18 +125,7 @@ on_both_backends! {
         assert_eq!(history_total(&app, &workspace, "USD").await, usd);
         // A cost typed by hand against one of the imported items, for the same days.
         let ec2 = first.services.iter().find(|s| s.service == "Amazon Elastic Compute Cloud").unwrap();
-        let typed = CostInput {
-            item: ItemRef::new(format!("#{}", ec2.item_id)),
-            amount: dec("7.77"),
-            currency: Some(Currency::USD),
-            period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
-            source: CostSource::Manual,
-            usage: None,
-            note: None,
-            replace: false,
-            again: false,
-        };
-        app.record_cost(&workspace, &Actor::Cli, &typed).await.unwrap();
+        app.record_cost(&workspace, &Actor::Cli, &typed_in_october(&format!("#{}", ec2.item_id), "7.77")).await.unwrap();
 
         let again = import(&app, &workspace, file.clone(), &options("october.csv")).await;
         assert_eq!(again.replaced, first.records);
@@ -247,18 +251,7 @@ on_both_backends! {
         let workspace = ws("map");
         let aws = ItemChanges { period: Some(BillingPeriod::Monthly), ..named("aws-prod", "300") };
         let added = app.add_item(&workspace, &Actor::Cli, Kind::Hosting, &aws).await.unwrap();
-        let typed = CostInput {
-            item: ItemRef::new("aws-prod"),
-            amount: dec("300"),
-            currency: None,
-            period: CostPeriod::Month(Month::new(2026, 10).unwrap()),
-            source: CostSource::Manual,
-            usage: None,
-            note: None,
-            replace: false,
-            again: false,
-        };
-        app.record_cost(&workspace, &Actor::Cli, &typed).await.unwrap();
+        app.record_cost(&workspace, &Actor::Cli, &typed_in_october("aws-prod", "300")).await.unwrap();
         let file = fixture("focus-1.0-quirks.csv");
         let mapped = ImportOptions {
             maps: vec![ServiceMap::parse("Amazon Web Services / Amazon Elastic Compute Cloud=aws-prod").unwrap()],
