@@ -358,6 +358,20 @@ on_both_backends! {
         let one = import(&app, &other, october(&[("8", "payer", "111", "EC2")]), &options("111.csv")).await;
         assert_eq!((one.replaced, one.scopes[0].account.as_str()), (1, "payer / 111"));
         assert_eq!(history_total(&app, &other, "USD").await, dec("11"));
+
+        // The same account and period first imported without sub-accounts, then with them: the
+        // same bill seen otherwise, refused unless meant, then replaced whole.
+        let mixed = ws("mixed");
+        import(&app, &mixed, october(&[("10", "payer", "", "EC2")]), &options("flat.csv")).await;
+        let split = october(&[("6", "payer", "111", "EC2"), ("4.5", "payer", "222", "EC2")]);
+        let refused = user_error(
+            app.import_focus(&mixed, &Actor::Cli, std::io::Cursor::new(split.clone()), &options("split.csv"), |_| {}).await,
+        );
+        assert!(refused.to_string().contains("without `payer`"), "{refused}");
+        assert_eq!(history_total(&app, &mixed, "USD").await, dec("10"));
+        let meant = import(&app, &mixed, split, &ImportOptions { replace_partial: true, ..options("split.csv") }).await;
+        assert_eq!(meant.replaced, 1);
+        assert_eq!(history_total(&app, &mixed, "USD").await, dec("10.5"));
     }
 }
 
@@ -396,13 +410,20 @@ on_both_backends! {
         let refused = user_error(app.remove_cost(&workspace, &Actor::Cli, record.id).await);
         assert!(refused.to_string().contains(&format!("came from FOCUS import #{}", summary.id.unwrap())), "{refused}");
 
+        // Another bill, with a credit (a negative record) and EffectiveCost/ListCost.
+        import(&app, &workspace, fixture("focus-1.0-quirks.csv"), &options("aws.csv")).await;
         let backup = app.export(&workspace, jarvis::app::ExportWhat::All, jarvis::app::ExportFormat::Json).await.unwrap();
+        assert!(backup.content.contains("\"amount\": \"-2.25\""), "the credit is in the backup");
         let restored_into = ws("restored");
         let restored = app.restore(&restored_into, &Actor::Cli, "backup.json", &backup.content).await.unwrap();
-        assert_eq!(restored.imports, 1);
+        assert_eq!(restored.imports, 2);
         let list = app.list_imports(&restored_into).await.unwrap().imports;
-        assert_eq!(list.len(), 1);
-        assert!(list[0].totals[0].equal && list[0].totals[0].ledger.0.amount == dec("120.5"), "{:?}", list[0].totals);
+        let totals: Vec<(String, rust_decimal::Decimal, bool)> =
+            list.iter().map(|i| (i.file_name.clone(), i.totals[0].ledger.0.amount, i.totals[0].equal)).collect();
+        assert_eq!(
+            totals,
+            [("aws.csv".to_string(), dec("11.47300015"), true), ("oct.csv".to_string(), dec("120.5"), true)]
+        );
         let again = import(&app, &restored_into, bill, &options("oct.csv")).await;
         assert_eq!(again.replaced, 1);
         assert!(again.services.iter().all(|s| s.item == "aws-prod" && !s.created), "{:?}", again.services);

@@ -118,8 +118,8 @@ struct RecordImportFile {
     service_id: i64,
     billing_account: String,
     billing_period_start: NaiveDate,
-    effective_cost: Option<Amount>,
-    list_cost: Option<Amount>,
+    effective_cost: Option<SignedAmount>,
+    list_cost: Option<SignedAmount>,
 }
 
 /// A decimal written as its stored text and read back with a domain number rule.
@@ -151,8 +151,21 @@ decimal_field! {
     Quantity => NumberRule::quantity("quantity");
     /// An exchange rate: positive; up to 10 decimal places, as rates were once stored.
     Rate => NumberRule::stored_rate("rate");
-    /// A cost record's amount, typed or computed: every decimal place kept.
-    Amount => NumberRule::stored_amount("amount");
+    /// A cost record's amount, typed or computed, every decimal place kept: read exactly, as
+    /// stored. An imported record's may be negative (a credit) and as large as a bill's sum; the
+    /// others' are held to `NumberRule::stored_amount` when the record is read.
+    SignedAmount => SignedExact("amount");
+}
+
+/// The rule of [`SignedAmount`]: any exact decimal.
+struct SignedExact(&'static str);
+
+impl SignedExact {
+    fn parse(&self, input: &str) -> Result<Decimal, UserError> {
+        Decimal::from_str_exact(input.trim()).map_err(|_| {
+            UserError::invalid(self.0, input, "it is not a decimal number Jarvis keeps exactly (28 digits at most)")
+        })
+    }
 }
 
 /// A value written as text and read back with the domain's parser.
@@ -350,7 +363,8 @@ struct RecordFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uuid: Option<uuid::Uuid>,
     item_id: i64,
-    amount: Amount,
+    /// Never negative, but for an imported credit.
+    amount: SignedAmount,
     currency: Currency,
     period_start: NaiveDate,
     period_end: NaiveDate,
@@ -702,7 +716,7 @@ impl RecordFile {
             id: record.id,
             uuid: Some(record.uuid),
             item_id: record.item_id,
-            amount: Amount(record.amount.amount),
+            amount: SignedAmount(record.amount.amount),
             currency: record.amount.currency,
             period_start: record.period.start,
             period_end: record.period.end,
@@ -717,8 +731,8 @@ impl RecordFile {
                 service_id: i.service,
                 billing_account: i.account.clone(),
                 billing_period_start: i.period,
-                effective_cost: i.effective.map(Amount),
-                list_cost: i.list.map(Amount),
+                effective_cost: i.effective.map(SignedAmount),
+                list_cost: i.list.map(SignedAmount),
             }),
         }
     }
@@ -732,6 +746,11 @@ impl RecordFile {
                 self.created_by.clone(),
                 "give who wrote it: `cli`, `jarvis` or a Discord user id",
             ));
+        }
+        // Only an imported bill carries credits (negative) and bill-sized sums; every other
+        // record keeps the stored-amount rule.
+        if self.source != CostSource::Import {
+            NumberRule::stored_amount("amount").parse(&self.amount.0.to_string())?;
         }
         let record = CostRecord {
             id: self.id,

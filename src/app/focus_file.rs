@@ -130,7 +130,12 @@ pub fn read_focus<'a>(
     };
     // The parts of a split export, joined (`cat part-*.csv.gz`), each start with the header row
     // again: such a row is passed over.
-    let header_row = record.clone();
+    // (Compared as `Header::read` reads names: without a byte-order mark, in any case.)
+    let header_key = |row: &csv::StringRecord| -> Vec<String> {
+        row.iter().map(|n| n.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()).collect()
+    };
+    let header_names = header_key(&record);
+    let first_name = header_names.first().cloned().unwrap_or_default();
     let mut cache = RowCache::default();
     let mut file = FocusFile { version: Some(header.version), ..FocusFile::default() };
     let mut services: FastMap<String, FastMap<String, usize>> = FastMap::default();
@@ -173,7 +178,12 @@ pub fn read_focus<'a>(
                         continue;
                     }
                 };
-                if record.len() == header_row.len() && record.get(0) == header_row.get(0) && *record == header_row {
+                let repeated = record.len() == header_names.len()
+                    && record.get(0).is_some_and(|first| {
+                        first.trim_start_matches('\u{feff}').trim().eq_ignore_ascii_case(&first_name)
+                    })
+                    && header_key(record) == header_names;
+                if repeated {
                     continue;
                 }
                 file.rows += 1;

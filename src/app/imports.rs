@@ -451,12 +451,40 @@ impl App {
         // What the ledger holds for these accounts and periods goes; the file's records come. A
         // file that bills fewer services for an account and period than the ledger holds for them
         // is most likely one part of a split export: refused unless meant.
-        let replaced = tx.import_scope_lines(workspace, &scopes).await?;
+        // The same billing account and period imported before without sub-accounts where this
+        // file has them (or the other way round) is the same bill seen otherwise: refused too,
+        // unless meant, and then replaced with the rest. Sub-accounts among themselves (member
+        // accounts' own exports) are replaced each on its own.
+        let mut covered = scopes.clone();
+        let billed: BTreeSet<(&str, NaiveDate)> =
+            scopes.iter().map(|s| (billing_account(&s.account), s.start)).collect();
+        for (account, start) in billed {
+            let here = |key: &str| scopes.iter().any(|s| s.start == start && s.account == key);
+            let whole_here = here(account);
+            let end = scopes.iter().find(|s| s.start == start && billing_account(&s.account) == account).map(|s| s.end);
+            for key in tx.import_keys_of_billing_account(workspace, account, start).await? {
+                let other_form = if key == account { !whole_here } else { whole_here };
+                if other_form && !here(&key) {
+                    covered.push(Scope { account: key, start, end: end.unwrap_or(start) });
+                }
+            }
+        }
+        let replaced = tx.import_scope_lines(workspace, &covered).await?;
         if !options.replace_partial {
+            if let Some(other) = covered.iter().find(|c| !scopes.contains(c)) {
+                return Err(UserError::Conflict(format!(
+                    "`{}` bills billing account {} for the period from {} without `{}`, which an earlier import recorded for that account and period; the file is most likely part of the bill (or the sub-accounts were named otherwise). Import all parts together, or add --replace-partial if the file is the whole bill",
+                    options.file_name,
+                    billing_account(&other.account),
+                    other.start,
+                    other.account
+                ))
+                .into());
+            }
             check_not_partial(&scopes, &replaced, &records, &known, &options.file_name)?;
         }
         if !options.dry_run {
-            tx.replace_import_scopes(workspace, &scopes, now).await?;
+            tx.replace_import_scopes(workspace, &covered, now).await?;
         }
         let mut replaced_imports: Vec<i64> = replaced.iter().map(|l| l.import_id).collect();
         replaced_imports.sort_unstable();
@@ -578,6 +606,7 @@ impl App {
         // Items a dry run would make have no id yet.
         for line in lines.iter_mut().filter(|l| l.item_id < 0) {
             line.item_id = 0;
+            line.item_uuid = uuid::Uuid::nil();
         }
         let summary = ImportSummary {
             id,
@@ -798,6 +827,11 @@ impl App {
             notices,
         })
     }
+}
+
+/// The billing account of a scope's account key (`BILLING / SUB`, or `BILLING`).
+fn billing_account(key: &str) -> &str {
+    key.split_once(" / ").map_or(key, |(billing, _)| billing)
 }
 
 /// The id a dry run gives the item or service it would make for the file's service `index`

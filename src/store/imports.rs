@@ -241,6 +241,26 @@ impl Tx {
         Ok(removed)
     }
 
+    /// The account keys live imported records of billing account `account` and the billing
+    /// period starting `start` are kept under: `account` itself, and `account / SUB` for each
+    /// sub-account.
+    pub async fn import_keys_of_billing_account(
+        &mut self,
+        workspace: &WorkspaceId,
+        account: &str,
+        start: NaiveDate,
+    ) -> Result<Vec<String>> {
+        self.fetch(
+            "SELECT DISTINCT import_account FROM cost_records
+             WHERE workspace_id = ?1 AND import_period = ?3 AND deleted_at IS NULL
+               AND (import_account = ?2 OR substr(import_account, 1, length(?2) + 3) = ?2 || ' / ')
+             ORDER BY import_account",
+            args![workspace.as_str(), account, start],
+            |row| Ok(row.required_text(0)?.to_string()),
+        )
+        .await
+    }
+
     /// The live imported records of these billing accounts and periods.
     pub async fn import_scope_lines(&mut self, workspace: &WorkspaceId, scopes: &[Scope]) -> Result<Vec<ImportLine>> {
         let mut all = Vec::new();
