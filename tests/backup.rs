@@ -342,7 +342,7 @@ on_both_backends! {
         .await;
         check(
             edited(&good, |v| v["cost_records"][0]["amount"] = "-5".into()),
-            &["cost_records[0].amount (line ", "cannot be negative"],
+            &["cost_records[0] (#", "The amount `-5` is not valid: it cannot be negative"],
         )
         .await;
         let nameless = edited(&good, |v| {

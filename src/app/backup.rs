@@ -737,7 +737,9 @@ impl RecordFile {
         }
     }
 
-    fn record(self) -> Result<(CostRecord, Option<DateTime<Utc>>), UserError> {
+    /// The record, its amount held to `NumberRule::stored_amount` unless `imported` (a bill's
+    /// credits are negative).
+    fn record(self, imported: bool) -> Result<(CostRecord, Option<DateTime<Utc>>), UserError> {
         let period = DateRange::between(self.period_start, self.period_end)?;
         let who = self.created_by.trim();
         if who.is_empty() || who != self.created_by || who.chars().count() > 100 || who.chars().any(char::is_control) {
@@ -749,7 +751,7 @@ impl RecordFile {
         }
         // Only an imported bill carries credits (negative) and bill-sized sums; every other
         // record keeps the stored-amount rule.
-        if self.source != CostSource::Import {
+        if !imported {
             NumberRule::stored_amount("amount").parse(&self.amount.0.to_string())?;
         }
         let record = CostRecord {
@@ -908,6 +910,7 @@ fn check(backup: Backup) -> std::result::Result<Contents, String> {
         if file.id <= 0 || !ids.insert(file.id) {
             return Err(format!("{here}: its id is {}; every record needs its own positive id", file.id));
         }
+        let imported = file.import.is_some();
         if let Some(import) = file.import.take() {
             if !imports.iter().any(|i| i.id == import.import_id) {
                 return Err(format!(
@@ -933,7 +936,7 @@ fn check(backup: Backup) -> std::result::Result<Contents, String> {
                 },
             );
         }
-        let (record, removed) = file.record().map_err(|e| format!("{here}: {e}"))?;
+        let (record, removed) = file.record(imported).map_err(|e| format!("{here}: {e}"))?;
         if !item_ids.contains(&record.item_id) {
             return Err(format!("{here}: it is for item #{}, which is not in the file", record.item_id));
         }

@@ -889,25 +889,24 @@ fn check_not_partial(
     )))
 }
 
-/// After a service's imported records moved into `item`, Jarvis's own estimates for their days
-/// give way, billing period by billing period.
+/// After a service's imported records moved into `item`, Jarvis's own estimates give way over
+/// their billing periods (taken as the calendar month each starts in, as bills run) and the days
+/// they charge.
 async fn give_way_to_moved(
     tx: &mut Tx,
     workspace: &WorkspaceId,
     actor: &Actor,
     item: &Item,
-    moved: &[DateRange],
+    moved: &[(DateRange, NaiveDate)],
     base: Currency,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut months: BTreeMap<Month, DateRange> = BTreeMap::new();
-    for days in moved {
-        months
-            .entry(Month::of(days.start))
-            .and_modify(|span| *span = DateRange { start: span.start.min(days.start), end: span.end.max(days.end) })
-            .or_insert(*days);
+    let mut spans: BTreeMap<NaiveDate, DateRange> = BTreeMap::new();
+    for (days, period) in moved {
+        let span = spans.entry(*period).or_insert(DateRange { start: *period, end: Month::of(*period).last_day() });
+        *span = DateRange { start: span.start.min(days.start), end: span.end.max(days.end) };
     }
-    for span in months.values() {
+    for span in spans.values() {
         give_way(tx, workspace, actor, item, *span, base, now).await?;
     }
     Ok(())

@@ -143,13 +143,13 @@ impl Tx {
 
     /// Sends `service` into `item` from now on and moves every record imported for it there (the
     /// removed ones too, so its history stays together); returns the days of the live records
-    /// that moved.
+    /// that moved, each with its billing period's first day.
     pub async fn map_import_service(
         &mut self,
         workspace: &WorkspaceId,
         service: i64,
         item: i64,
-    ) -> Result<Vec<DateRange>> {
+    ) -> Result<Vec<(DateRange, NaiveDate)>> {
         let before = self
             .fetch_one(
                 "SELECT item_id FROM import_services WHERE workspace_id = ?1 AND id = ?2",
@@ -165,16 +165,16 @@ impl Tx {
         let moved = self
             .fetch(
                 "UPDATE cost_records SET item_id = ?3 WHERE workspace_id = ?1 AND import_service = ?2
-                 RETURNING period_start, period_end, deleted_at IS NULL",
+                 RETURNING period_start, period_end, deleted_at IS NULL, import_period",
                 args![workspace.as_str(), service, item],
-                |row| Ok((days(row, 0)?, row.required_bool(2)?)),
+                |row| Ok((days(row, 0)?, row.required_bool(2)?, row.required_date(3)?)),
             )
             .await?;
-        for (period, _) in &moved {
+        for (period, _, _) in &moved {
             self.records_changed(workspace, before, *period);
             self.records_changed(workspace, item, *period);
         }
-        Ok(moved.into_iter().filter(|(_, live)| *live).map(|(days, _)| days).collect())
+        Ok(moved.into_iter().filter(|(_, live, _)| *live).map(|(days, _, period)| (days, period)).collect())
     }
 
     /// Writes an import (its records come after); returns its id and public id.
