@@ -22,6 +22,13 @@ pub struct Service {
     pub kind: Kind,
 }
 
+impl Service {
+    /// Its provider, name and ServiceCategory, as the ledger keeps them.
+    pub fn names(&self) -> (&str, &str, Option<&str>) {
+        (&self.provider, &self.service, self.category.as_deref())
+    }
+}
+
 /// What one service cost on some days, for one billing account and period, in one currency.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Charges {

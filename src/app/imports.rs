@@ -352,19 +352,7 @@ impl App {
                 }
                 (Some(at), _) => (known[at].id, known[at].item_id),
                 (None, Some(item)) if options.dry_run => (placeholder(index), item.id),
-                (None, Some(item)) => {
-                    let id = tx
-                        .add_import_service(
-                            workspace,
-                            &service.provider,
-                            &service.service,
-                            service.category.as_deref(),
-                            item.id,
-                            now,
-                        )
-                        .await?;
-                    (id, item.id)
-                }
+                (None, Some(item)) => (tx.add_import_service(workspace, service.names(), item.id, now).await?, item.id),
                 (None, None) => {
                     let currency = file.charges.iter().find(|c| c.service == index).map(|c| c.currency);
                     let mut item = new_item(service, &items, currency.unwrap_or(settings.base_currency), today, now)?;
@@ -379,16 +367,7 @@ impl App {
                         continue;
                     }
                     tx.insert_item(workspace, &mut item).await?;
-                    let id = tx
-                        .add_import_service(
-                            workspace,
-                            &service.provider,
-                            &service.service,
-                            service.category.as_deref(),
-                            item.id,
-                            now,
-                        )
-                        .await?;
+                    let id = tx.add_import_service(workspace, service.names(), item.id, now).await?;
                     let item_id = item.id;
                     items.insert(item.id, item);
                     (id, item_id)
@@ -569,21 +548,7 @@ impl App {
                 removed_at: None,
                 removed_by: None,
             };
-            let lines: Vec<ImportLine> = records
-                .iter()
-                .map(|r| ImportLine {
-                    import_id: 0,
-                    service: r.service,
-                    item_id: r.item_id,
-                    days: r.days,
-                    amount: r.amount,
-                    effective: r.effective,
-                    list: r.list,
-                    live: true,
-                    account: scopes[r.scope].account.clone(),
-                    period: scopes[r.scope].start,
-                })
-                .collect();
+            let lines: Vec<ImportLine> = records.iter().map(|r| r.line(0, &scopes)).collect();
             (None, None, reconcile(&would, &lines)?)
         } else {
             let (id, uuid) = tx.insert_import(workspace, &new, actor, now).await?;
@@ -660,11 +625,15 @@ impl App {
     pub async fn list_imports(&self, workspace: &WorkspaceId) -> Result<ImportList> {
         let mut tx = self.store.read().await?;
         let stored = tx.imports(workspace).await?;
-        let mut imports = Vec::with_capacity(stored.len());
-        for import in &stored {
-            let lines = tx.import_lines(workspace, import.id).await?;
-            imports.push(view(import, &lines, &stored)?);
+        // One read of every import's records, rather than one read an import.
+        let mut lines: HashMap<i64, Vec<ImportLine>> = HashMap::new();
+        for line in tx.every_import_line(workspace).await? {
+            lines.entry(line.import_id).or_default().push(line);
         }
+        let imports = stored
+            .iter()
+            .map(|import| view(import, lines.get(&import.id).map_or(&[][..], Vec::as_slice), &stored))
+            .collect::<Result<Vec<_>>>()?;
         Ok(ImportList { imports })
     }
 

@@ -80,6 +80,25 @@ pub struct ImportedRecord {
     pub list: Option<Decimal>,
 }
 
+impl ImportedRecord {
+    /// The record as it reads back once written by import `import` (of `scopes`, which
+    /// `self.scope` indexes).
+    pub fn line(&self, import: i64, scopes: &[Scope]) -> ImportLine {
+        ImportLine {
+            import_id: import,
+            service: self.service,
+            item_id: self.item_id,
+            days: self.days,
+            amount: self.amount,
+            effective: self.effective,
+            list: self.list,
+            live: true,
+            account: scopes[self.scope].account.clone(),
+            period: scopes[self.scope].start,
+        }
+    }
+}
+
 /// An imported record as reconciliation and a dry run read it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ImportLine {
@@ -126,9 +145,7 @@ impl Tx {
     pub async fn add_import_service(
         &mut self,
         workspace: &WorkspaceId,
-        provider: &str,
-        service: &str,
-        category: Option<&str>,
+        (provider, service, category): (&str, &str, Option<&str>),
         item: i64,
         now: DateTime<Utc>,
     ) -> Result<i64> {
@@ -380,6 +397,17 @@ impl Tx {
         self.fetch(
             &format!("SELECT {LINE_COLUMNS} FROM cost_records WHERE workspace_id = ?1 AND import_id = ?2"),
             args![workspace.as_str(), import],
+            line_from_row,
+        )
+        .await
+    }
+
+    /// Every record any import of the workspace wrote, removed ones too: what a list of the
+    /// imports reconciles, read at once.
+    pub async fn every_import_line(&mut self, workspace: &WorkspaceId) -> Result<Vec<ImportLine>> {
+        self.fetch(
+            &format!("SELECT {LINE_COLUMNS} FROM cost_records WHERE workspace_id = ?1 AND import_id IS NOT NULL"),
+            args![workspace.as_str()],
             line_from_row,
         )
         .await
