@@ -126,12 +126,38 @@ pub struct ItemChoice {
     pub kind: Kind,
 }
 
-/// Which items `list` shows.
-#[derive(Clone, Copy, Default, Debug)]
+/// Which items `list` shows, and in what order.
+#[derive(Clone, Default, Debug)]
 pub struct ItemFilter {
     pub kind: Option<Kind>,
     pub category: Option<Category>,
     pub status: Option<Status>,
+    /// Words the name or provider contains (compared as names are: case and width folded).
+    pub search: Option<String>,
+    pub sort: ItemSort,
+    /// Removed items (to restore) instead of live ones.
+    pub removed: bool,
+}
+
+crate::domain::choice::choice_enum! {
+    /// The orders an item list can take; ties are broken by name, then id, so pages never
+    /// repeat or skip an item.
+    pub enum ItemSort as "sort" {
+        /// By category, kind and name (the default).
+        Category = "category",
+        Name = "name",
+        /// By monthly cost (in the base currency), dearest first.
+        Cost = "cost",
+        /// By next renewal, soonest first (items that do not renew last).
+        Renewal = "renewal",
+        Status = "status",
+    }
+}
+
+impl Default for ItemSort {
+    fn default() -> Self {
+        ItemSort::Category
+    }
 }
 
 /// Finds the live item `reference` points at, in `workspace` only.
@@ -216,6 +242,20 @@ pub(super) fn item_change(
 /// The item as JSON for the audit trail.
 pub(super) fn audit_json(view: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(view).unwrap_or_else(|error| json!({ "unserializable": error.to_string() }))
+}
+
+/// `views` in `sort`'s order (of what is derived), ties by name (as names compare) and id.
+fn sort_items(views: &mut [ItemView], sort: ItemSort) {
+    let name = |v: &ItemView| (name_key(&v.name), v.id);
+    match sort {
+        ItemSort::Category | ItemSort::Name => views.sort_by_cached_key(|v| (v.category, v.kind, name(v))),
+        // Dearest first; an item whose cost cannot be converted last.
+        ItemSort::Cost => views.sort_by_cached_key(|v| {
+            ((v.monthly_cost_base.is_none(), v.monthly_cost_base.as_ref().map(|m| std::cmp::Reverse(m.amount))), name(v))
+        }),
+        ItemSort::Renewal => views.sort_by_cached_key(|v| (v.next_renewal.is_none(), v.next_renewal, name(v))),
+        ItemSort::Status => views.sort_by_cached_key(|v| (v.status, name(v))),
+    }
 }
 
 impl App {
@@ -409,21 +449,43 @@ impl App {
         let prepared = self.prepare(&mut tx, workspace, 0).await?;
         let (settings, today, rates, run_rates) =
             (&prepared.settings, prepared.today, &prepared.rates, &prepared.run_rates);
-        let items: Vec<&Item> = prepared.snapshot.items.iter().filter(|i| i.removed_at.is_none()).collect();
+        let items: Vec<&Item> =
+            prepared.snapshot.items.iter().filter(|i| i.removed_at.is_some() == filter.removed).collect();
         let window = settings.expiring_window_days;
+        let search = filter.search.as_deref().map(name_key).filter(|s| !s.is_empty());
         let mut shown: Vec<&Item> = items
             .iter()
             .copied()
             .filter(|i| filter.kind.is_none_or(|k| i.kind() == k))
             .filter(|i| filter.category.is_none_or(|c| i.category() == c))
             .filter(|i| filter.status.is_none_or(|s| i.status(today, window) == s))
+            .filter(|i| {
+                search.as_deref().is_none_or(|words| {
+                    i.name.key().contains(words) || i.provider.as_ref().is_some_and(|p| name_key(p.as_str()).contains(words))
+                })
+            })
             .collect();
         // The totals of every item matching, worked out as the workspace's are.
         let totals = monthly_totals(shown.iter().copied(), run_rates, settings.base_currency, rates, today, window);
-        shown.sort_by_cached_key(|i| (i.category(), i.kind(), i.name.as_str().to_lowercase(), i.id));
-        let (shown, paging) = page.take(shown, Noun::ITEMS)?;
-        let views: Vec<ItemView> =
-            shown.iter().map(|item| ItemView::new(item, settings, rates, today, run_rates)).collect();
+        let view = |item: &&Item| ItemView::new(item, settings, rates, today, run_rates);
+        let (views, paging) = match filter.sort {
+            // Orders the stored items give: only the page's items are worked out.
+            ItemSort::Category | ItemSort::Name => {
+                let by_category = filter.sort == ItemSort::Category;
+                shown.sort_by_cached_key(|i| {
+                    let category = by_category.then(|| (i.category(), i.kind()));
+                    (category, i.name.key(), i.id)
+                });
+                let (shown, paging) = page.take(shown, Noun::ITEMS)?;
+                (shown.iter().map(view).collect(), paging)
+            }
+            // Orders by what is derived: every matching item is worked out.
+            ItemSort::Cost | ItemSort::Renewal | ItemSort::Status => {
+                let mut views: Vec<ItemView> = shown.iter().map(view).collect();
+                sort_items(&mut views, filter.sort);
+                page.take(views, Noun::ITEMS)?
+            }
+        };
         let mut warnings: Vec<Text> = totals.missing_rates.iter().map(missing_rate_text).collect();
         if items.is_empty() {
             let known = tx.workspace_ids().await?;

@@ -27,6 +27,7 @@ mod sites;
 pub mod stream;
 mod tokens;
 pub mod views;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -49,7 +50,7 @@ pub use imports::{
     ServiceLine, ServiceMap, ServiceMapped,
 };
 pub use instances::{DEFAULT_LEASE, InstanceView, ReportSlot, ShardCount, ShardPlan, ShardRange, StatusView};
-pub use items::{ItemChoice, ItemFilter, ItemRef};
+pub use items::{ItemChoice, ItemFilter, ItemRef, ItemSort};
 pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
@@ -357,6 +358,16 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of `parts` one after the other, in hex: API tokens as stored, item version tags,
 /// request fingerprints.
+/// `bytes` random bytes from the system's generator, hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    use ring::rand::SecureRandom as _;
+    let mut buffer = vec![0_u8; bytes];
+    ring::rand::SystemRandom::new()
+        .fill(&mut buffer)
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("the system's random number generator failed")))?;
+    Ok(hex(&buffer))
+}
+
 pub fn sha256_hex(parts: &[&[u8]]) -> String {
     let mut context = ring::digest::Context::new(&ring::digest::SHA256);
     parts.iter().for_each(|part| context.update(part));

@@ -114,12 +114,7 @@ fn token_hash(token: &str) -> String {
 
 /// A new random token.
 fn new_token() -> Result<String> {
-    use ring::rand::SecureRandom as _;
-    let mut bytes = [0_u8; TOKEN_BYTES];
-    ring::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| super::AppError::Internal(anyhow::anyhow!("the system's random number generator failed")))?;
-    Ok(format!("{TOKEN_START}{}", super::hex(&bytes)))
+    Ok(format!("{TOKEN_START}{}", super::random_hex(TOKEN_BYTES)?))
 }
 
 impl App {

@@ -203,6 +203,7 @@ impl Command {
             Command::Settings(settings) => matches!(settings, SettingsCommand::Set { .. }),
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Token(token) => !matches!(token, TokenCommand::List),
+            Command::Web(_) => true,
             Command::Site(site) => !matches!(site, SiteCommand::List),
             Command::Jobs(_) | Command::Demo(_) | Command::Run(_) | Command::Serve(_) | Command::Commands(_) => true,
             Command::Import(import) => !matches!(import, ImportCommand::List | ImportCommand::Show { .. }),
@@ -246,6 +247,22 @@ pub struct HttpArgs {
     /// Requests per second each API token may make, with bursts of twice that; 0: no limit.
     #[arg(long = "api-rate", env = "JARVIS_API_RATE", default_value_t = crate::http::Options::DEFAULT_RATE)]
     pub rate: u32,
+    /// The address people reach Jarvis's web pages at, when it is not http://HOST:PORT (behind
+    /// a reverse proxy), e.g. https://jarvis.example.com; sign-in links start with it, and an
+    /// https address makes the session cookie Secure.
+    #[arg(long = "public-url", env = "JARVIS_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
+    pub public_url: Option<url::Url>,
+}
+
+/// An http or https address without a query, for links to the pages.
+fn public_url(input: &str) -> Result<url::Url, UserError> {
+    let url = url::Url::parse(input.trim()).map_err(|e| {
+        UserError::invalid("public URL", input, format!("{e}; give the address with its scheme, e.g. https://jarvis.example.com"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() {
+        return Err(UserError::invalid("public URL", input, "give an http or https address, e.g. https://jarvis.example.com"));
+    }
+    Ok(url)
 }
 
 #[derive(Debug, Args)]
@@ -405,6 +422,9 @@ pub enum Command {
     /// API tokens of this workspace: each reaches only it, to read or also to change it.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The web pages: a one-time sign-in link, signing everyone out.
+    #[command(subcommand)]
+    Web(WebCommand),
     /// Monitored websites: uptime, response time, certificates, and their domains' expiry.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -895,6 +915,28 @@ pub enum TokenCommand {
         /// The token's name.
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebCommand {
+    /// Print a one-time link that signs you in to this workspace's web pages (valid 10 minutes,
+    /// single use). `jarvis serve` or `jarvis run` with JARVIS_HTTP_ADDR must be serving them.
+    #[command(after_help = "Examples:
+  jarvis web link
+  jarvis web link --read-only
+  JARVIS_PUBLIC_URL=https://jarvis.example.com jarvis web link")]
+    Link {
+        /// A link that may only read, not change the ledger.
+        #[arg(long)]
+        read_only: bool,
+        /// The name the pages show for you [default: your user name].
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        http: HttpArgs,
+    },
+    /// End every web session of this workspace: everyone signs in again with a new link.
+    SignOutAll,
 }
 
 #[derive(Debug, Subcommand)]

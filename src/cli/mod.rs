@@ -12,7 +12,7 @@ use serde::Serialize;
 pub use args::Cli;
 use args::{
     BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, ImportCommand,
-    ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand, TokenCommand,
+    ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand, TokenCommand, WebCommand, HttpArgs,
 };
 
 use crate::app::{
@@ -202,8 +202,12 @@ fn discord_config(args: &DiscordArgs) -> Result<crate::discord::Config, Failure>
 }
 
 /// The API server's options: its address and the rate per token (0: no limit).
-fn http_options(addr: std::net::SocketAddr, rate: u32) -> crate::http::Options {
-    crate::http::Options { rate: std::num::NonZeroU32::new(rate), ..crate::http::Options::new(addr) }
+fn http_options(addr: std::net::SocketAddr, http: &HttpArgs) -> crate::http::Options {
+    crate::http::Options {
+        rate: std::num::NonZeroU32::new(http.rate),
+        public_url: http.public_url.clone(),
+        ..crate::http::Options::new(addr)
+    }
 }
 
 /// `JARVIS_LEASE`: how long an instance's claims last without renewal, in seconds.
@@ -309,8 +313,8 @@ async fn dispatch(
                 output(json, &restored, render::item_restored)
             }
             ItemCommand::List { kind, category, status, page } => {
-                let filter = ItemFilter { kind: *kind, category: *category, status: *status };
-                let list = paged(app.list_items(ws, filter, page_request(page.page, page.limit)?).await)?;
+                let filter = ItemFilter { kind: *kind, category: *category, status: *status, ..Default::default() };
+                let list = paged(app.list_items(ws, filter.clone(), page_request(page.page, page.limit)?).await)?;
                 let mut command = Words::jarvis(cli, "item list");
                 command.flag("--kind", kind.map(|k| k.as_str())).flag("--category", category.map(|c| c.as_str()));
                 command.flag("--status", status.map(|s| s.as_str())).limit(page, PageArgs::DEFAULT_LIMIT);
@@ -479,6 +483,19 @@ async fn dispatch(
                 output(json, &app.revoke_token(ws, me, name).await?, render::token_revoked)
             }
         },
+        Command::Web(WebCommand::Link { read_only, name, http }) => {
+            let addr =
+                http.addr.unwrap_or_else(|| crate::http::Options::DEFAULT_ADDR.parse().expect("a valid address"));
+            let base = http_options(addr, http).base_url();
+            let name = name.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_string());
+            let link = app.create_web_link(ws, me, &name, !read_only, None).await?;
+            let url = format!("{base}/signin/{}", link.secret);
+            output(json, &serde_json::json!({ "url": url, "expires_at": link.expires_at }), |_| render::web_link(&url, link.expires_at))
+        }
+        Command::Web(WebCommand::SignOutAll) => {
+            let ended = app.end_web_sessions(ws, me).await?;
+            output(json, &serde_json::json!({ "ended": ended }), |_| format!("Ended {ended} web session(s); everyone signs in again with a new link."))
+        }
         Command::Run(run) => {
             let mut config = discord_config(&run.discord)?;
             config.shards = run.shards;
@@ -489,13 +506,19 @@ async fn dispatch(
             if let Some(ms) = run.alert_every_ms {
                 config.alert_every = std::time::Duration::from_millis(ms.max(10));
             }
+            // Links to the pages: where they are reached, when some instance serves them.
+            config.web_url = match (&run.http.public_url, run.http.addr) {
+                (Some(url), _) => Some(url.as_str().trim_end_matches('/').to_string()),
+                (None, Some(addr)) => Some(crate::http::Options::new(addr).base_url()),
+                (None, None) => None,
+            };
             let shutdown = shutdown.take().unwrap_or_else(shutdown_signal);
             let Some(addr) = run.http.addr else {
                 crate::discord::run(app.clone(), config, shutdown).await?;
                 return Ok(String::new());
             };
             // The bot and the API stop together: on the signal, or when either stops first.
-            let server = crate::http::Server::bind(app.clone(), http_options(addr, run.http.rate)).await?;
+            let server = crate::http::Server::bind(app.clone(), http_options(addr, &run.http)).await?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let stop = Arc::new(stop);
             let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
@@ -528,7 +551,7 @@ async fn dispatch(
         Command::Serve(http) => {
             let addr =
                 http.addr.unwrap_or_else(|| crate::http::Options::DEFAULT_ADDR.parse().expect("a valid address"));
-            let server = crate::http::Server::bind(app.clone(), http_options(addr, http.rate)).await?;
+            let server = crate::http::Server::bind(app.clone(), http_options(addr, http)).await?;
             server.run(shutdown.take().unwrap_or_else(shutdown_signal)).await?;
             Ok(String::new())
         }

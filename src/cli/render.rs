@@ -1079,3 +1079,11 @@ mod tests {
         );
     }
 }
+
+/// `jarvis web link`.
+pub fn web_link(url: &str, expires_at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "Open this link to sign in to the web pages (it works once, until {} UTC):\n\n    {url}\n\nJarvis must be serving them there (`jarvis serve`, or `jarvis run` with JARVIS_HTTP_ADDR); set JARVIS_PUBLIC_URL when people reach it at another address.\n",
+        expires_at.format("%Y-%m-%d %H:%M")
+    )
+}

@@ -37,19 +37,10 @@ pub fn workspace(ctx: Context<'_>) -> Result<WorkspaceId, Error> {
 /// (`/settings set admin_role`). Checked by the bot itself, since server admins can let anyone
 /// see a command.
 pub async fn require_admin(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<(), Error> {
-    let member = ctx.author_member().await;
-    let manage = member.as_ref().and_then(|m| m.permissions).is_some_and(serenity::Permissions::manage_guild);
-    if manage {
+    if is_admin(ctx, workspace).await? {
         return Ok(());
     }
     let admin_role = ctx.data().app.settings(workspace).await?.settings.admin_role;
-    let has_role = match (admin_role, member.as_ref()) {
-        (Some(role), Some(member)) => member.roles.iter().any(|r| r.get() == role.0),
-        _ => false,
-    };
-    if has_role {
-        return Ok(());
-    }
     let hint = match admin_role {
         Some(role) => format!("Manage Server or the {role} role"),
         None => "Manage Server (an admin can also name a role with `/settings set admin_role`)".to_string(),
@@ -58,4 +49,17 @@ pub async fn require_admin(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<
         "Only members with {hint} can change Jarvis's ledger; reading is open to everyone"
     ))
     .into())
+}
+
+/// Whether the member may change the ledger: Manage Server, or the admin role.
+pub async fn is_admin(ctx: Context<'_>, workspace: &WorkspaceId) -> Result<bool, Error> {
+    let member = ctx.author_member().await;
+    if member.as_ref().and_then(|m| m.permissions).is_some_and(serenity::Permissions::manage_guild) {
+        return Ok(true);
+    }
+    let admin_role = ctx.data().app.settings(workspace).await?.settings.admin_role;
+    Ok(match (admin_role, member.as_ref()) {
+        (Some(role), Some(member)) => member.roles.iter().any(|r| r.get() == role.0),
+        _ => false,
+    })
 }

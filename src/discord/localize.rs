@@ -105,6 +105,7 @@ pub const THAI: Catalog = Catalog {
         ("report", "รายงาน"),
         ("schedule", "กำหนดเวลา"),
         ("token", "โทเคน"),
+        ("web", "เว็บ"),
         ("create", "สร้าง"),
         ("revoke", "ยกเลิก"),
         ("set", "ตั้ง"),
@@ -222,6 +223,10 @@ pub const THAI: Catalog = Catalog {
             "โพสต์ให้ทุกคนเห็นในช่องรายงาน (หรือช่องนี้) แทนการตอบเฉพาะคุณ",
         ),
         ("When Jarvis posts its report on its own", "กำหนดเวลาที่ Jarvis โพสต์รายงานเอง"),
+        (
+            "A one-time link to this server's web pages, for you alone (valid 10 minutes)",
+            "ลิงก์ใช้ครั้งเดียวไปยังหน้าเว็บของเซิร์ฟเวอร์นี้ สำหรับคุณเท่านั้น (ใช้ได้ 10 นาที)",
+        ),
         (
             "API tokens for scripts and tools reaching this server's ledger over HTTP (admins)",
             "โทเคน API สำหรับสคริปต์และเครื่องมือที่เข้าถึงข้อมูลของเซิร์ฟเวอร์นี้ผ่าน HTTP (ผู้ดูแล)",

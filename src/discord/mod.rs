@@ -37,6 +37,9 @@ type Context<'a> = poise::Context<'a, Data, Error>;
 /// What every command can reach.
 pub struct Data {
     app: App,
+    /// Where people reach the web pages (`JARVIS_PUBLIC_URL`, else the address the HTTP server
+    /// listens on); `None`: this deployment serves no pages.
+    web_url: Option<String>,
 }
 
 /// How to reach Discord.
@@ -60,6 +63,8 @@ pub struct Config {
     pub shards: Option<crate::app::ShardRange>,
     /// How many shards the deployment runs (`--shard-count`), one when `None`.
     pub shard_count: Option<crate::app::ShardCount>,
+    /// Where people reach the web pages, for `/jarvis web`'s links; `None`: no pages served.
+    pub web_url: Option<String>,
 }
 
 impl Config {
@@ -82,6 +87,7 @@ impl Config {
             jobs_every: Config::JOBS_EVERY,
             shards: None,
             shard_count: None,
+            web_url: None,
         }
     }
 }
@@ -330,6 +336,7 @@ async fn connect(
     let failed: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Arc::default();
     let setup_failed = Arc::clone(&failed);
     let every = scheduler::Cadences { tick: config.tick, alerts: config.alert_every, jobs: config.jobs_every };
+    let web_url = config.web_url.clone();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -369,7 +376,7 @@ async fn connect(
                     scheduler::run_lookups(app.clone(), every, stop_watch.clone()).instrument(span.clone()),
                 ));
                 tasks.push(tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch).instrument(span)));
-                Ok(Data { app })
+                Ok(Data { app, web_url })
             })
         })
         .build();

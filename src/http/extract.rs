@@ -104,7 +104,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 }
 
 /// The first language in an `Accept-Language` list that Jarvis speaks, by quality.
-fn accept_language(header: &str) -> Option<Language> {
+pub(super) fn accept_language(header: &str) -> Option<Language> {
     let mut ranges: Vec<(f32, Language)> = header
         .split(',')
         .filter_map(|range| {

@@ -19,6 +19,7 @@ mod items;
 mod ledger;
 mod openapi;
 mod problem;
+mod web;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -53,6 +54,9 @@ pub struct Options {
     pub timeout: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The address people reach the pages at (`JARVIS_PUBLIC_URL`), when it is not
+    /// `http://<addr>`; an `https` one makes the session cookie `Secure`.
+    pub public_url: Option<url::Url>,
 }
 
 impl Options {
@@ -66,7 +70,21 @@ impl Options {
             rate: NonZeroU32::new(Options::DEFAULT_RATE),
             timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
+            public_url: None,
         }
+    }
+
+    /// Where people reach the pages: the public address, else the one listened on.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// Whether cookies are sent only over https (the public address is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_ref().is_some_and(|url| url.scheme() == "https")
     }
 }
 
@@ -178,6 +196,7 @@ pub fn router(app: App, options: Options) -> Router {
         document: Arc::from(document),
     };
     routes
+        .merge(web::router())
         .route_layer(middleware::from_fn_with_state(api.clone(), observe))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -219,8 +238,12 @@ async fn observe(State(api): State<Api>, matched: Option<MatchedPath>, request: 
     response
 }
 
-async fn not_found(request: Request) -> Problem {
-    Problem::not_found(format!("There is no {} here; /api/openapi.json describes every route", request.uri().path()))
+async fn not_found(request: Request) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") && !matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        return web::not_found(request.headers());
+    }
+    Problem::not_found(format!("There is no {path} here; /api/openapi.json describes every route")).into_response()
 }
 
 async fn method_not_allowed(request: Request) -> Problem {

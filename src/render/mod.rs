@@ -27,6 +27,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::workspace::Language;
 
 pub mod chart;
+pub mod svg;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/prompts.rs"));
@@ -50,6 +51,8 @@ pub mod limits {
 pub enum Flavor {
     Discord,
     Plain,
+    /// The web pages: user text HTML-escaped; the `web/*.html.hbs` pages are registered too.
+    Html,
 }
 
 /// The pages Jarvis renders.
@@ -115,6 +118,7 @@ impl Page {
 /// Renders messages and pages in one language and flavor.
 pub struct Renderer {
     language: Language,
+    flavor: Flavor,
     /// Messages, never escaped: they are plain sentences until a page places them.
     messages: Handlebars<'static>,
     /// Pages, escaping per the flavor; the messages are registered here too, for `{{t "id"}}`.
@@ -152,10 +156,10 @@ fn message_table(language: Language) -> BTreeMap<String, String> {
 impl Renderer {
     /// The renderer for `language` and `flavor`, built once and shared.
     pub fn get(language: Language, flavor: Flavor) -> &'static Renderer {
-        static CACHE: OnceLock<std::sync::Mutex<BTreeMap<(String, bool), &'static Renderer>>> = OnceLock::new();
+        static CACHE: OnceLock<std::sync::Mutex<BTreeMap<(String, u8), &'static Renderer>>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         let mut cache = cache.lock().expect("renderer cache");
-        let key = (language.as_str().to_string(), flavor == Flavor::Discord);
+        let key = (language.as_str().to_string(), flavor as u8);
         cache.entry(key).or_insert_with(|| {
             let renderer = Renderer::new(language, flavor).unwrap_or_else(|e| panic!("prompts/ do not compile: {e}"));
             Box::leak(Box::new(renderer))
@@ -172,6 +176,7 @@ impl Renderer {
             match flavor {
                 Flavor::Discord => registry.register_escape_fn(escape_discord),
                 Flavor::Plain => registry.register_escape_fn(handlebars::no_escape),
+                Flavor::Html => registry.register_escape_fn(escape_html),
             }
         }
         for (id, template) in table.iter() {
@@ -179,7 +184,11 @@ impl Renderer {
             pages.register_template_string(&format!("msg:{id}"), template)?;
         }
         for (name, contents) in files(language) {
-            if let Some(page) = name.strip_suffix(".md.hbs") {
+            if let Some(page) = name.strip_suffix(".html.hbs") {
+                if flavor == Flavor::Html {
+                    pages.register_template_string(page, contents).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+                }
+            } else if let Some(page) = name.strip_suffix(".md.hbs") {
                 pages.register_template_string(page, contents).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             } else if let Some(partial) = name.strip_suffix(".hbs") {
                 pages.register_partial(partial, contents)?;
@@ -211,7 +220,7 @@ impl Renderer {
         // front end spells it (`command.<name>.cli` or `command.<name>.discord`).
         let front = match flavor {
             Flavor::Discord => "discord",
-            Flavor::Plain => "cli",
+            Flavor::Plain | Flavor::Html => "cli",
         };
         for (registry, prefix) in [(&mut messages, ""), (&mut pages, "msg:")] {
             registry.register_helper(
@@ -229,15 +238,19 @@ impl Renderer {
         }
         pages.register_helper(
             "t",
-            Box::new(|h: &Helper, r: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| {
+            Box::new(move |h: &Helper, r: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| {
                 let id = param_str(h, 0)?;
                 let args: Map<String, Value> =
                     h.hash().iter().map(|(k, v)| (k.to_string(), v.value().clone())).collect();
-                out.write(&r.render(&format!("msg:{id}"), &args)?)?;
+                let text = r.render(&format!("msg:{id}"), &args)?;
+                match flavor {
+                    Flavor::Html => out.write(&markdown_marks_to_html(&text))?,
+                    _ => out.write(&text)?,
+                }
                 Ok(())
             }),
         );
-        Ok(Renderer { language, messages, pages })
+        Ok(Renderer { language, flavor, messages, pages })
     }
 
     pub fn language(&self) -> Language {
@@ -250,11 +263,15 @@ impl Renderer {
         self.message(text.id, &text.args)
     }
 
-    fn message(&self, id: &str, args: &impl Serialize) -> String {
+    /// Message `id` worded with `args` (an id missing from the prompts shows as `[id]`).
+    pub fn message(&self, id: &str, args: &impl Serialize) -> String {
         if !self.messages.has_template(id) {
             return format!("[{id}]");
         }
         let mut text = self.messages.render(id, args).unwrap_or_else(|e| format!("[{id}: {e}]"));
+        if self.flavor == Flavor::Html {
+            text = markdown_marks_to_html(&text);
+        }
         // Handlebars writes into an 8 KiB buffer; thousands of short messages (a long list of
         // alerts) would each keep theirs.
         text.shrink_to_fit();
@@ -307,6 +324,53 @@ impl Renderer {
         }
         Ok(cut(&last, limit))
     }
+}
+
+impl Renderer {
+    /// The web page `web/<name>.html.hbs` from `data`, every [`Text`] in it worded (this
+    /// renderer must be [`Flavor::Html`]).
+    pub fn html<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        let resolved = self.resolve(data);
+        self.pages
+            .render(&format!("web/{name}"), &resolved)
+            .map_err(|e| anyhow::anyhow!("the web page {name} ({}) does not render: {e}", self.language.as_str()))
+    }
+}
+
+/// HTML-escaped text, with `*` as an entity too, so that [`markdown_marks_to_html`] only ever
+/// sees the marks of our own messages, never what people typed.
+pub fn escape_html(text: &str) -> String {
+    handlebars::html_escape(text).replace('*', "&#42;")
+}
+
+/// A message's own code spans and bold (`` `jarvis rate set` ``, `**name**`) as HTML. What
+/// people typed was escaped before this ([`escape_html`] turns their backticks and asterisks into
+/// entities), so only the template's marks are left to turn.
+fn markdown_marks_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let (mut code, mut bold) = (false, false);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("**") && !code {
+            out.push_str(if bold { "</strong>" } else { "<strong>" });
+            bold = !bold;
+            rest = &rest[2..];
+        } else if c == '`' {
+            out.push_str(if code { "</code>" } else { "<code>" });
+            code = !code;
+            rest = &rest[1..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    if code {
+        out.push_str("</code>");
+    }
+    if bold {
+        out.push_str("</strong>");
+    }
+    out
 }
 
 fn is_text(map: &Map<String, Value>) -> bool {

@@ -24,6 +24,7 @@ mod schedules;
 mod sites;
 pub(crate) mod sql;
 mod tokens;
+mod web;
 mod workspaces;
 
 use std::str::FromStr;
@@ -50,6 +51,7 @@ pub use rollups::{Detail, FORMAT as ROLLUP_FORMAT, ItemRollups, ReadModelProgres
 pub use schedules::StoredSchedule;
 pub use sql::Backend;
 pub use tokens::StoredToken;
+pub use web::{StoredFeed, StoredSession, WebUser};
 
 /// A failure in the store.
 #[derive(Debug, thiserror::Error)]

@@ -96,7 +96,7 @@ pub async fn renewals(
 }
 
 /// Jarvis's analysis of your spending, and when it is posted
-#[poise::command(slash_command, guild_only, subcommands("report", "schedule", "status", "token"), subcommand_required)]
+#[poise::command(slash_command, guild_only, subcommands("report", "schedule", "status", "token", "web"), subcommand_required)]
 pub async fn jarvis(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -283,4 +283,34 @@ fn schedule_text(renderer: &crate::render::Renderer, view: &crate::app::Schedule
         channel = view.channel_id,
         next = view.next.clone().unwrap_or_default()
     ))
+}
+
+/// A one-time link to this server's web pages, for you alone (valid 10 minutes)
+#[poise::command(slash_command, guild_only)]
+pub async fn web(ctx: Context<'_>) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    let Some(base) = ctx.data().web_url.clone() else {
+        return Err(crate::domain::UserError::Conflict(
+            "This Jarvis serves no web pages: whoever runs it sets JARVIS_HTTP_ADDR (and JARVIS_PUBLIC_URL when people reach it at another address); see README, \"Web pages\"".into(),
+        )
+        .into());
+    };
+    let can_edit = guard::is_admin(ctx, &ws).await?;
+    let language = reply::language(ctx, &ws).await?;
+    let renderer = crate::render::Renderer::get(language, crate::render::Flavor::Discord);
+    let author = ctx.author();
+    let name = author.global_name.clone().unwrap_or_else(|| author.name.clone());
+    // The member's own Discord language, when Jarvis speaks it; else the browser's decides.
+    let locale = ctx.locale().unwrap_or_default();
+    let chosen = crate::domain::workspace::Language::ALL.iter().copied().find(|l| locale.split('-').next() == Some(l.as_str()));
+    let actor = crate::domain::audit::Actor::User(author.id.get().to_string());
+    let link = guard::app(ctx).create_web_link(&ws, &actor, &name, can_edit, chosen).await?;
+    let url = format!("{base}/signin/{}", link.secret);
+    let text = renderer.text(&crate::analysis::text!(
+        "reply.web.link",
+        url = url,
+        minutes = crate::app::web::LINK_LIFETIME.num_minutes(),
+        can_edit = if can_edit { "yes" } else { "" }
+    ));
+    reply::done_privately(ctx, text).await
 }
