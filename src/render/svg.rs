@@ -10,9 +10,13 @@ use rust_decimal::prelude::ToPrimitive;
 use super::escape_html;
 
 /// One bar: its label, its value (for its length) and the value as shown.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Bar {
     pub label: String,
+    /// A second line under a column's label (the year under its first month and each January).
+    pub sublabel: Option<String>,
+    /// What the bar is, in full, for its tooltip (the label when empty).
+    pub title: String,
     pub value: Decimal,
     pub shown: String,
     /// A class for the bar (`now`: the running month; a category's name).
@@ -31,10 +35,10 @@ fn length(value: Decimal, max: Decimal, span: u32) -> u32 {
 
 /// Horizontal bars, one per row (categories), labelled on the left and valued on the right.
 pub fn bars(title: &str, bars: &[Bar]) -> String {
-    const WIDTH: u32 = 640;
-    const ROW: u32 = 32;
-    const LABEL: u32 = 170;
-    const VALUE: u32 = 130;
+    const WIDTH: u32 = 440;
+    const ROW: u32 = 30;
+    const LABEL: u32 = 120;
+    const VALUE: u32 = 100;
     let span = WIDTH - LABEL - VALUE;
     let max = bars.iter().map(|b| b.value).max().unwrap_or_default();
     let height = ROW * bars.len().max(1) as u32;
@@ -62,9 +66,9 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
 
 /// Vertical columns, one per month, oldest on the left; the label under each column.
 pub fn columns(title: &str, columns: &[Bar]) -> String {
-    const HEIGHT: u32 = 220;
-    const COLUMN: u32 = 48;
-    const AXIS: u32 = 24;
+    const HEIGHT: u32 = 200;
+    const COLUMN: u32 = 36;
+    const AXIS: u32 = 38;
     const TOP: u32 = 8;
     let span = HEIGHT - AXIS - TOP;
     let width = COLUMN * columns.len().max(1) as u32;
@@ -76,18 +80,29 @@ pub fn columns(title: &str, columns: &[Bar]) -> String {
     for (i, column) in columns.iter().enumerate() {
         let x = i as u32 * COLUMN;
         let h = length(column.value, max, span);
+        let title = if column.title.is_empty() { &column.label } else { &column.title };
         let _ = write!(
             svg,
-            r#"<rect class="bar {class}" x="{rx}" y="{ry}" width="{w}" height="{h}" rx="2"><title>{label}: {shown}</title></rect><text class="label" x="{tx}" y="{ty}" text-anchor="middle">{label}</text>"#,
+            r#"<rect class="bar {class}" x="{rx}" y="{ry}" width="{w}" height="{h}" rx="2"><title>{title}: {shown}</title></rect><text class="label" x="{tx}" y="{ty}" text-anchor="middle">{label}</text>"#,
             class = column.class,
-            rx = x + 6,
+            rx = x + 5,
             ry = TOP + span - h,
-            w = COLUMN - 12,
+            w = COLUMN - 10,
             tx = x + COLUMN / 2,
-            ty = HEIGHT - 6,
+            ty = TOP + span + 16,
+            title = escape_html(title),
             label = escape_html(&column.label),
             shown = escape_html(&column.shown),
         );
+        if let Some(sublabel) = &column.sublabel {
+            let _ = write!(
+                svg,
+                r#"<text class="label sub" x="{x}" y="{y}">{}</text>"#,
+                escape_html(sublabel),
+                x = x + 4,
+                y = HEIGHT - 4,
+            );
+        }
     }
     svg.push_str("</svg>");
     svg
@@ -98,7 +113,7 @@ mod tests {
     use super::*;
 
     fn bar(label: &str, value: &str) -> Bar {
-        Bar { label: label.into(), value: value.parse().unwrap(), shown: format!("{value} USD"), class: "" }
+        Bar { label: label.into(), value: value.parse().unwrap(), shown: format!("{value} USD"), ..Bar::default() }
     }
 
     #[test]
@@ -113,9 +128,9 @@ mod tests {
     fn charts_escape_their_labels_and_scale_to_the_largest() {
         let svg = bars("Spend <by> category", &[bar("A&B", "100"), bar("C", "25")]);
         assert!(svg.contains("A&amp;B") && svg.contains("Spend &lt;by&gt; category"), "{svg}");
-        assert!(svg.contains(r#"width="340""#) && svg.contains(r#"width="85""#), "{svg}");
+        assert!(svg.contains(r#"width="220""#) && svg.contains(r#"width="55""#), "{svg}");
         let svg = columns("Months", &[bar("2026-11", "10"), bar("2026-12", "20")]);
-        assert!(svg.contains(r#"height="188""#) && svg.contains(r#"height="94""#), "{svg}");
+        assert!(svg.contains(r#"height="154""#) && svg.contains(r#"height="77""#), "{svg}");
         assert!(svg.contains("<title>2026-11: 10 USD</title>"), "{svg}");
     }
 }

@@ -40,31 +40,35 @@ fn dashboard_charts(renderer: &Renderer, dashboard: &Dashboard) -> serde_json::V
             value: amount.0.amount,
             shown: amount.0.to_string(),
             class: category_class(*category),
+            ..Bar::default()
         })
         .collect();
     let mut months: Vec<Bar> = dashboard
         .trends
         .iter()
-        .map(|m| Bar {
-            label: m.month.to_string(),
-            value: m.cost.amount,
-            shown: m.cost.to_string(),
-            class: "",
-        })
+        .map(|m| month_bar(m.month, m.cost.amount, m.cost.to_string(), ""))
         .collect();
-    months.push(Bar {
-        label: dashboard.this_month.month.to_string(),
-        value: dashboard.this_month.projected.amount,
-        shown: dashboard.this_month.projected.to_string(),
-        class: "now",
-    });
+    let now = &dashboard.this_month;
+    months.push(month_bar(now.month, now.projected.amount, now.projected.to_string(), "now"));
+    // The year under the first month and under each January.
+    for (i, bar) in months.iter_mut().enumerate() {
+        if i == 0 || bar.label == "01" {
+            bar.sublabel = bar.title.get(..4).map(str::to_string);
+        }
+    }
     let by_category = renderer.message("label.by_category", &json!({}));
     let months_title = renderer.message("web.dashboard.months", &json!({ "currency": base.code() }));
     json!({
         "categories": svg::bars(&by_category, &categories),
         "months": svg::columns(&months_title, &months),
-        "month_rows": months.iter().map(|m| json!({ "month": m.label, "cost": m.shown, "now": m.class == "now" })).collect::<Vec<_>>(),
+        "month_rows": months.iter().map(|m| json!({ "month": m.title, "cost": m.shown, "now": m.class == "now" })).collect::<Vec<_>>(),
     })
+}
+
+/// A month's column: its number under it, the whole month in its tooltip.
+fn month_bar(month: crate::domain::calendar::Month, value: rust_decimal::Decimal, shown: String, class: &'static str) -> Bar {
+    let title = month.to_string();
+    Bar { label: title.get(5..).unwrap_or_default().to_string(), title, value, shown, class, sublabel: None }
 }
 
 /// A category's class in charts (its colour in the stylesheet).
