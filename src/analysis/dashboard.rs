@@ -11,7 +11,7 @@ use super::Ledger;
 use super::alerts::{Alert, Severity};
 use super::forecast::{self, Estimate};
 use super::spend::{MonthSpend, Spend};
-use crate::domain::calendar::Month;
+use crate::domain::calendar::{DateRange, Month};
 use crate::domain::item::{BillingPeriod, Category, Details, Item, Kind, Status};
 use crate::domain::money::{Currency, Money, plain_amount};
 use crate::domain::rates::{MissingRate, dedup_missing};
@@ -178,30 +178,51 @@ pub fn month_to_date(spend: &Spend, month: Month, pick: impl Fn(&MonthSpend) -> 
 /// Usage bills, which follow the usage, are not renewals.
 pub fn upcoming_renewals(ledger: &Ledger, days: u32) -> Vec<UpcomingRenewal> {
     let today = ledger.today;
-    let mut upcoming: Vec<UpcomingRenewal> = ledger
-        .live_items()
-        .filter(|i| i.status(today, 0).is_billable() && i.period != BillingPeriod::UsageBased)
+    let mut upcoming: Vec<UpcomingRenewal> = renewing_items(ledger)
         .filter_map(|item| {
             let date = item.next_renewal(today)?;
-            let ahead = (date - today).num_days();
-            (0..=i64::from(days)).contains(&ahead).then(|| UpcomingRenewal {
-                item: item.name.as_str().to_string(),
-                item_id: item.id,
-                kind: item.kind(),
-                date,
-                days: ahead,
-                cost: ledger
-                    .rates
-                    .convert(item.cycle_cost(), ledger.settings.base_currency, today)
-                    .ok()
-                    .map(BaseAmount),
-                price: item.cycle_cost(),
-                auto_renew: item.auto_renew,
-            })
+            (0..=i64::from(days)).contains(&(date - today).num_days()).then(|| renewal_of(ledger, item, date))
         })
         .collect();
-    upcoming.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.cmp(&b.item)).then(a.item_id.cmp(&b.item_id)));
+    sort_renewals(&mut upcoming);
     upcoming
+}
+
+/// Every renewal (and expiry) in `range`: each cycle of auto-renewing items, soonest first (the
+/// renewal calendar and its feed).
+pub fn renewals_in(ledger: &Ledger, range: DateRange) -> Vec<UpcomingRenewal> {
+    let mut renewals: Vec<UpcomingRenewal> = renewing_items(ledger)
+        .flat_map(|item| {
+            item.renewals_in(ledger.today, range).into_iter().map(move |date| renewal_of(ledger, item, date))
+        })
+        .collect();
+    sort_renewals(&mut renewals);
+    renewals
+}
+
+/// Items with renewals to show: billable, and not billed by usage (those are bills, not
+/// renewals).
+fn renewing_items<'a>(ledger: &'a Ledger<'_>) -> impl Iterator<Item = &'a Item> {
+    let today = ledger.today;
+    ledger.live_items().filter(move |i| i.status(today, 0).is_billable() && i.period != BillingPeriod::UsageBased)
+}
+
+fn renewal_of(ledger: &Ledger, item: &Item, date: NaiveDate) -> UpcomingRenewal {
+    let today = ledger.today;
+    UpcomingRenewal {
+        item: item.name.as_str().to_string(),
+        item_id: item.id,
+        kind: item.kind(),
+        date,
+        days: (date - today).num_days(),
+        cost: ledger.rates.convert(item.cycle_cost(), ledger.settings.base_currency, today).ok().map(BaseAmount),
+        price: item.cycle_cost(),
+        auto_renew: item.auto_renew,
+    }
+}
+
+fn sort_renewals(renewals: &mut [UpcomingRenewal]) {
+    renewals.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.item.cmp(&b.item)).then(a.item_id.cmp(&b.item_id)));
 }
 
 /// Who an item is bought from: its provider, else its registrar, else its own name.

@@ -201,6 +201,17 @@ pub struct RenewalList {
     pub paging: PageInfo,
 }
 
+/// The renewals in a range of days (a month of the calendar, a year of the feed).
+#[derive(Clone, Debug, Serialize)]
+pub struct RenewalCalendar {
+    pub today: NaiveDate,
+    pub range: DateRange,
+    pub base_currency: Currency,
+    /// The workspace's renewal reminders (days before), for the feed's alarms.
+    pub lead_times: crate::domain::workspace::LeadTimes,
+    pub renewals: Vec<crate::analysis::dashboard::UpcomingRenewal>,
+}
+
 /// A budget as listed.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BudgetView {
@@ -442,6 +453,22 @@ impl App {
         let all = crate::analysis::dashboard::upcoming_renewals(&loaded.ledger(&Default::default()), days);
         let (renewals, paging) = page.take(all, Noun::RENEWALS)?;
         Ok(RenewalList { today: loaded.today, days, base_currency: loaded.settings.base_currency, renewals, paging })
+    }
+
+    /// Every renewal (and expiry) in `range`, soonest first: each cycle of auto-renewing items
+    /// (the renewal calendar and its iCalendar feed).
+    pub async fn renewals_between(&self, workspace: &WorkspaceId, range: DateRange) -> Result<RenewalCalendar> {
+        let turn = self.prepared.turn(workspace).await;
+        let loaded = self.prepare(&mut self.store.read().await?, workspace, 0).await?;
+        drop(turn);
+        let renewals = crate::analysis::dashboard::renewals_in(&loaded.ledger(&Default::default()), range);
+        Ok(RenewalCalendar {
+            today: loaded.today,
+            range,
+            base_currency: loaded.settings.base_currency,
+            lead_times: loaded.settings.lead_times.clone(),
+            renewals,
+        })
     }
 
     /// Every alert, most severe first. The alerts last found for each workspace are kept with

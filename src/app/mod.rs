@@ -37,7 +37,7 @@ use crate::domain::workspace::{Settings, Timezone, WorkspaceId};
 use crate::store::{Store, Tx};
 
 pub use alert_pings::{AlertAction, SNOOZE};
-pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalList};
+pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalCalendar, RenewalList};
 pub use backup::{BACKUP_FORMAT, BACKUP_VERSION, Restored};
 pub use costs::{CostInput, CostPeriod};
 pub use database::{CopyReport, DatabaseStatus, TableCopied, TableRows, database_status, location};

@@ -825,6 +825,31 @@ impl Item {
         Some(renewal.date)
     }
 
+    /// The renewals (or the expiry) that fall in `range` as of `today`: every cycle of an
+    /// auto-renewing item, the next date only of one that does not renew by itself.
+    pub fn renewals_in(&self, today: NaiveDate, range: DateRange) -> Vec<NaiveDate> {
+        let Some(mut renewal) = self.renewal else { return Vec::new() };
+        let repeats = self.auto_renew && self.period.is_recurring();
+        let following = |renewal: Renewal| if repeats { renewal.following(self.period) } else { None };
+        while renewal.date < today {
+            match following(renewal) {
+                Some(next) => renewal = next,
+                None => break,
+            }
+        }
+        let mut dates = Vec::new();
+        while renewal.date <= range.end {
+            if range.contains(renewal.date) {
+                dates.push(renewal.date);
+            }
+            match following(renewal) {
+                Some(next) => renewal = next,
+                None => break,
+            }
+        }
+        dates
+    }
+
     /// The status users see: a manual status wins; otherwise `expired` once the date passed without
     /// auto-renew, `expiring` when it ends within `window_days`, else `active`.
     ///

@@ -27,6 +27,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::workspace::Language;
 
 pub mod chart;
+pub mod ics;
 pub mod svg;
 
 mod embedded {

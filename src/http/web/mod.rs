@@ -14,6 +14,7 @@
 //! - `pages.rs`: the dashboard and the other read pages.
 
 mod assets;
+mod calendar;
 mod items;
 mod pages;
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<Api> {
         .route("/w/{workspace}/language", post(language))
         .merge(pages::router())
         .merge(items::router())
+        .merge(calendar::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(|response: Response| async { secured(response) }))
 }
