@@ -24,6 +24,7 @@ struct Site {
 }
 
 async fn serve(app: App) -> Site {
+    common::logs();
     let server = jarvis::http::Server::bind(app, jarvis::http::Options::new("127.0.0.1:0".parse().unwrap()))
         .await
         .unwrap();
@@ -341,5 +342,152 @@ async fn pages_speak_the_readers_language() {
             .await
             .unwrap();
         assert!(page.text().await.unwrap().contains(&format!("<html lang=\"{lang}\">")), "{accept}");
+    }
+}
+
+/// Every page answers 200 in both languages, for an admin and for a reader, on the demo company
+/// (a template that does not fit its view fails here, naming the page).
+#[tokio::test]
+async fn every_page_renders_in_both_languages() {
+    let db = TestDb::new().await;
+    let app = db.app_at(NOW);
+    let local = ws("local");
+    app.load_demo(&local, &Actor::Cli).await.unwrap();
+    let site = serve(app.clone()).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let pages = [
+        "/", "/items", "/items?removed=1", "/items?sort=cost&category=ai_services", "/items?q=acme&sort=renewal",
+        "/items?sort=status&page=99", "/items/new", "/items/new?kind=domain", "/items/new?kind=hosting",
+        "/items/new?kind=ai_provider", "/items/new?kind=integration", "/items/new?kind=package", "/items/1",
+        "/items/4", "/calendar", "/calendar?month=2027-01", "/ai", "/analysis", "/history",
+        "/history?from=2026-01-01&to=2026-03-31&page=2", "/budgets", "/sites", "/settings",
+    ];
+    for language in [Language::English, Language::Thai] {
+        for can_edit in [true, false] {
+            let link = app.create_web_link(&local, &Actor::Cli, "Ann", can_edit, Some(language)).await.unwrap();
+            let signed = client.post(format!("{}/signin/{}", site.base, link.secret)).send().await.unwrap();
+            let cookie = session_cookie(&signed);
+            for page in pages {
+                let answer =
+                    client.get(format!("{}/w/local{page}", site.base)).header("cookie", &cookie).send().await.unwrap();
+                let status = answer.status();
+                let body = answer.text().await.unwrap();
+                let admin_only = page.starts_with("/items/new") || page == "/settings";
+                let expected = if admin_only && !can_edit { StatusCode::FORBIDDEN } else { StatusCode::OK };
+                assert_eq!(status, expected, "{page} ({language:?}, can_edit {can_edit}): {body}");
+                assert!(!body.contains("could not show this page"), "{page}: {body}");
+                assert!(!body.contains("[web."), "{page} ({language:?}) names a message it lacks: {body}");
+            }
+        }
+    }
+}
+
+/// Posts a form of a page (with its token) as the browser would.
+async fn post_form(client: &reqwest::Client, url: &str, cookie: &str, page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    body.append_pair("_csrf", &csrf_of(page));
+    for (key, value) in fields {
+        body.append_pair(key, value);
+    }
+    client
+        .post(url)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.finish())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The text of the first `<code>` in `page`.
+fn code_in(page: &str) -> String {
+    let start = page.find("<code>").expect("a <code>") + 6;
+    let end = start + page[start..].find("</code>").unwrap();
+    page[start..end].replace("&#x3D;", "=").replace("&amp;", "&")
+}
+
+on_both_backends! {
+    /// The settings page: a refused value beside its field, a token shown once, and the renewal
+    /// calendar's feed, which an independent iCalendar parser reads as one event per renewal with
+    /// a reminder at each lead time; a new address retires the old one.
+    async fn settings_tokens_and_the_calendar_feed(db) {
+        let app = db.app_at(NOW);
+        let local = ws("local");
+        app.load_demo(&local, &Actor::Cli).await.unwrap();
+        let site = serve(app.clone()).await;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let signed = client.post(link(&app, &site.base, &local, true).await).send().await.unwrap();
+        let cookie = session_cookie(&signed);
+        let settings_url = format!("{}/w/local/settings", site.base);
+        let page = client.get(&settings_url).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+
+        // A bad value is refused beside its field, and nothing is saved.
+        let refused = post_form(&client, &settings_url, &cookie, &page, &[("currency", "XYZ"), ("timezone", "UTC"), ("language", "en"), ("expiring_window", "30"), ("lead_times", "30, 7, 1"), ("remind_hours", "24"), ("site_down_after", "3"), ("site_up_after", "2")]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("id=\"e-currency\"") && refused.contains("XYZ"), "{refused}");
+        assert_eq!(app.settings(&local).await.unwrap().settings.base_currency.code(), "USD");
+        let saved = post_form(&client, &settings_url, &cookie, &page, &[("currency", "USD"), ("timezone", "Asia/Bangkok"), ("language", "en"), ("expiring_window", "30"), ("lead_times", "14, 3"), ("remind_hours", "24"), ("site_down_after", "3"), ("site_up_after", "2")]).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let settings = app.settings(&local).await.unwrap().settings;
+        assert_eq!((settings.timezone.to_string().as_str(), settings.lead_times.days()), ("Asia/Bangkok", &[14, 3][..]));
+
+        // A token, shown once; it works on the API.
+        let made = post_form(&client, &format!("{settings_url}/tokens"), &cookie, &page, &[("name", "grafana"), ("scope", "read")]).await;
+        assert_eq!(made.status(), StatusCode::OK);
+        let token = code_in(&made.text().await.unwrap());
+        assert!(token.starts_with("jarvis_"), "{token}");
+        let api = client.get(format!("{}/api/cost/dashboard", site.base)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(api.status(), StatusCode::OK);
+        let again = client.get(&settings_url).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        assert!(!again.contains(&token), "a token is shown once");
+
+        // The calendar feed.
+        let made = post_form(&client, &format!("{settings_url}/calendar"), &cookie, &page, &[]).await;
+        let feed = code_in(&made.text().await.unwrap());
+        assert!(feed.starts_with(&format!("{}/calendar/", site.base)) && feed.ends_with(".ics"), "{feed}");
+        let answer = client.get(&feed).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()["content-type"], "text/calendar; charset=utf-8");
+        let ics = answer.text().await.unwrap();
+        let calendars: Vec<_> = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes())).collect::<Result<_, _>>().unwrap();
+        assert_eq!(calendars.len(), 1);
+        let calendar = &calendars[0];
+        let property = |properties: &[ical::property::Property], name: &str| {
+            properties.iter().filter(|p| p.name == name).map(|p| p.value.clone().unwrap_or_default()).collect::<Vec<_>>()
+        };
+        assert_eq!(property(&calendar.properties, "VERSION"), ["2.0"]);
+        assert_eq!(property(&calendar.properties, "PRODID").len(), 1);
+        let today = app.today_in(&local).await.unwrap();
+        let range = jarvis::domain::calendar::DateRange { start: today - chrono::Duration::days(31), end: today + chrono::Duration::days(366) };
+        let renewals = app.renewals_between(&local, range).await.unwrap().renewals;
+        assert!(renewals.len() > 3, "a year of the demo's renewals: {}", renewals.len());
+        assert_eq!(calendar.events.len(), renewals.len(), "one event per renewal");
+        let mut uids = std::collections::BTreeSet::new();
+        for (event, renewal) in calendar.events.iter().zip(&renewals) {
+            let start = event.properties.iter().find(|p| p.name == "DTSTART").unwrap();
+            assert_eq!(start.value.as_deref(), Some(renewal.date.format("%Y%m%d").to_string().as_str()));
+            assert_eq!(start.params, Some(vec![("VALUE".to_string(), vec!["DATE".to_string()])]));
+            assert!(property(&event.properties, "SUMMARY")[0].contains(&renewal.item), "{:?}", event.properties);
+            assert_eq!(property(&event.properties, "DTSTAMP").len(), 1);
+            assert!(uids.insert(property(&event.properties, "UID")[0].clone()), "UIDs are unique");
+            let triggers: Vec<String> = event.alarms.iter().flat_map(|a| property(&a.properties, "TRIGGER")).collect();
+            assert_eq!(triggers, ["-P14D", "-P3D"], "a reminder at each lead time");
+        }
+
+        // The month page shows the same renewals.
+        let month = client.get(format!("{}/w/local/calendar?month={}", site.base, today.format("%Y-%m"))).header("cookie", &cookie).send().await.unwrap();
+        let month = month.text().await.unwrap();
+        let this_month: Vec<_> = renewals.iter().filter(|r| r.date.format("%Y-%m").to_string() == today.format("%Y-%m").to_string()).collect();
+        assert_eq!(month.matches("class=\"renewal").count(), this_month.len(), "{month}");
+
+        // A new address retires the old; turning it off retires both.
+        let renewed = post_form(&client, &format!("{settings_url}/calendar"), &cookie, &page, &[]).await;
+        let second = code_in(&renewed.text().await.unwrap());
+        assert_eq!(client.get(&feed).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(client.get(&second).send().await.unwrap().status(), StatusCode::OK);
+        let off = post_form(&client, &format!("{settings_url}/calendar/remove"), &cookie, &page, &[]).await;
+        assert_eq!(off.status(), StatusCode::SEE_OTHER);
+        assert_eq!(client.get(&second).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     }
 }

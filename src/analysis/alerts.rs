@@ -232,6 +232,17 @@ pub fn allowance(today: NaiveDate, cycle: DateRange, used: Decimal, allowed: Dec
 
 /// Free tier and usage limit alerts at 80% and 100%, and a free tier on pace to run out before
 /// the cycle ends.
+/// Where an item's usage stands against its free tier and its limit this cycle, with the days
+/// they run out at the pace so far (the reading's: units used by the day it was read).
+pub fn usage_readings(today: NaiveDate, item: &Item) -> (Option<Allowance>, Option<Allowance>) {
+    let Some(usage) = &item.usage else { return (None, None) };
+    let cycle = item.cycle(today);
+    let as_of = usage.read_on.filter(|d| cycle.contains(*d) && *d <= today).unwrap_or(today);
+    let free = usage.included.filter(|f| !f.is_zero()).map(|free| allowance(as_of, cycle, usage.used, free));
+    let limit = usage.limit.map(|limit| allowance(as_of, cycle, usage.used, limit));
+    (free, limit)
+}
+
 fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
     let mut alerts = Vec::new();
     let Some(usage) = &item.usage else { return alerts };
@@ -241,10 +252,8 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
     let cycle = item.cycle(today);
     let name = item.name.as_str();
     let unit = usage.unit.as_str();
-    // The pace is the reading's: units used by the day it was read.
-    let as_of = usage.read_on.filter(|d| cycle.contains(*d) && *d <= today).unwrap_or(today);
-    if let Some(free) = usage.included.filter(|f| !f.is_zero()) {
-        let reading = allowance(as_of, cycle, usage.used, free);
+    let (free_reading, limit_reading) = usage_readings(today, item);
+    if let (Some(free), Some(reading)) = (usage.included, free_reading) {
         let crossed = [100, 80].into_iter().find(|t| reading.percent >= Decimal::from(*t));
         let runs_out = reading.runs_out.map(|d| d.to_string()).unwrap_or_default();
         let common = |threshold: u32| {
@@ -328,8 +337,7 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
             _ => {}
         }
     }
-    if let Some(limit) = usage.limit {
-        let reading = allowance(as_of, cycle, usage.used, limit);
+    if let (Some(limit), Some(reading)) = (usage.limit, limit_reading) {
         if let Some(threshold) = [100, 80].into_iter().find(|t| reading.percent >= Decimal::from(*t)) {
             alerts.push(Alert {
                 key: format!("usage_limit:{}:{}:{threshold}", item.id, cycle.start),

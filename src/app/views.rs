@@ -124,6 +124,12 @@ pub struct UsageView {
     pub free_tier_used_percent: Option<Decimal>,
     /// Used as a percentage of the limit, one decimal.
     pub limit_used_percent: Option<Decimal>,
+    /// The day the free tier runs out at this cycle's pace, when that is before the cycle ends.
+    pub free_tier_runs_out: Option<NaiveDate>,
+    /// The day usage reaches the limit at this cycle's pace, when that is before the cycle ends.
+    pub limit_runs_out: Option<NaiveDate>,
+    /// The last day of this usage cycle.
+    pub cycle_end: NaiveDate,
 }
 
 fn percent(part: Decimal, whole: Option<Decimal>) -> Option<Decimal> {
@@ -155,7 +161,9 @@ impl ItemView {
             status: item.status(today, settings.expiring_window_days),
             manual_status: item.status,
             notes: item.notes.as_ref().map(|n| n.as_str().to_string()),
-            usage: item.usage.as_ref().map(|u| UsageView {
+            usage: item.usage.as_ref().map(|u| {
+                let (free, limit) = crate::analysis::alerts::usage_readings(today, item);
+                UsageView {
                 unit: u.unit.as_str().to_string(),
                 unit_price: u.unit_price.map(|p| TypedMoney(Money::new(p, item.cost.currency))),
                 free_tier: u.included,
@@ -165,6 +173,10 @@ impl ItemView {
                 usage_cost: Money::new(u.usage_cost(), item.cost.currency),
                 free_tier_used_percent: percent(u.used, u.included),
                 limit_used_percent: percent(u.used, u.limit),
+                free_tier_runs_out: free.and_then(|a| a.runs_out),
+                limit_runs_out: limit.and_then(|a| a.runs_out),
+                cycle_end: item.cycle(today).end,
+            }
             }),
             registrar: None,
             server_type: None,

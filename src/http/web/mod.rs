@@ -17,6 +17,7 @@ mod assets;
 mod calendar;
 mod items;
 mod pages;
+mod settings;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -48,6 +49,7 @@ pub fn router() -> Router<Api> {
         .merge(pages::router())
         .merge(items::router())
         .merge(calendar::router())
+        .merge(settings::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(|response: Response| async { secured(response) }))
 }
@@ -177,6 +179,18 @@ fn not_signed_in(language: Language) -> Response {
 /// The 404 page of an address that is no page (the server's fallback outside `/api/`).
 pub fn not_found(headers: &HeaderMap) -> Response {
     secured(message_page(browser_language(headers), StatusCode::NOT_FOUND, "web.error.no_page", json!({})))
+}
+
+/// Where people reach the pages, for addresses shown to them: the public address when set,
+/// else the host the request came to.
+fn site_url(api: &Api, headers: &HeaderMap) -> String {
+    if api.options.public_url.is_some() {
+        return api.options.base_url();
+    }
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => format!("http://{host}"),
+        None => api.options.base_url(),
+    }
 }
 
 /// The browser's language: the first of its `Accept-Language` Jarvis speaks, else English.

@@ -1,4 +1,5 @@
-//! The read pages: the cost dashboard (with the alerts panel's buttons).
+//! The read pages: the cost dashboard (with the alerts panel's buttons), AI providers, the
+//! Jarvis analysis, cost history, budgets (set and removed by admins) and websites.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -15,7 +16,15 @@ use crate::render::Renderer;
 use crate::render::svg::{self, Bar};
 
 pub fn router() -> Router<Api> {
-    Router::new().route("/w/{workspace}/", get(dashboard)).route("/w/{workspace}/alerts/{key}/{action}", post(alert))
+    Router::new()
+        .route("/w/{workspace}/", get(dashboard))
+        .route("/w/{workspace}/alerts/{key}/{action}", post(alert))
+        .route("/w/{workspace}/ai", get(ai_providers))
+        .route("/w/{workspace}/analysis", get(analysis))
+        .route("/w/{workspace}/history", get(history))
+        .route("/w/{workspace}/budgets", get(budgets).post(set_budget))
+        .route("/w/{workspace}/budgets/{scope}/remove", post(remove_budget))
+        .route("/w/{workspace}/sites", get(sites))
 }
 
 /// Runs `page` for the visitor of `workspace`, or answers with the refusal.
@@ -111,11 +120,204 @@ async fn alert(
     let action = match action.as_str() {
         "acknowledge" => AlertAction::Acknowledge,
         "snooze" => AlertAction::Snooze,
+        "renewed" => AlertAction::Renewed,
         _ => return super::not_found(&headers),
     };
     let family = crate::domain::alerting::family(&key);
     match api.app.act_on_alert(visitor.workspace(), &visitor.session.actor, &family, action).await {
         Ok(_) => see_other(&format!("{}/#alerts", visitor.base())),
+        Err(error) => visitor.failure(error),
+    }
+}
+
+/// `GET /w/<ws>/ai`: a card per AI provider: its cost, usage against the free tier and the
+/// limit with the days they run out, its API key.
+async fn ai_providers(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
+    let visitor = signed_in!(api, workspace, headers);
+    let filter = crate::app::ItemFilter {
+        kind: Some(crate::domain::item::Kind::AiProvider),
+        sort: crate::app::ItemSort::Cost,
+        ..Default::default()
+    };
+    let page = crate::domain::page::PageRequest::new(1, crate::domain::page::PageRequest::MAX_SIZE).unwrap_or_default();
+    match api.app.list_items(visitor.workspace(), filter, page).await {
+        Ok(list) => visitor.page("ai", "ai", json!({ "list": list })),
+        Err(error) => visitor.failure(error),
+    }
+}
+
+/// `GET /w/<ws>/analysis`: the health score with its components, recommendations with what
+/// they save, and risks.
+async fn analysis(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
+    let visitor = signed_in!(api, workspace, headers);
+    match api.app.report(visitor.workspace()).await {
+        Ok(report) => visitor.page("analysis", "analysis", json!({ "report": report })),
+        Err(error) => visitor.failure(error),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct HistoryQuery {
+    page: Option<u32>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /w/<ws>/history?from&to&page`: cost records, newest pages last as everywhere, with the
+/// total of all matching.
+async fn history(
+    State(api): State<Api>,
+    Path(workspace): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HistoryQuery>,
+    headers: HeaderMap,
+) -> Response {
+    use crate::domain::page::{PageNumber, PageRequest};
+    let visitor = signed_in!(api, workspace, headers);
+    let day = |d: &Option<String>| {
+        d.as_deref().filter(|d| !d.is_empty()).map(|d| crate::domain::calendar::parse_date("date", d)).transpose()
+    };
+    let (from, to) = match (day(&query.from), day(&query.to)) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(error), _) | (_, Err(error)) => return visitor.failure(error.into()),
+    };
+    // The newest records by default: the last page.
+    let number = query.page.map_or(PageNumber::Last, |p| PageNumber::Nth(p.clamp(1, i32::MAX as u32)));
+    let page = PageRequest::with_number(number, 50).unwrap_or_default();
+    let history = match api.app.cost_history(visitor.workspace(), None, from, to, page).await {
+        Ok(history) => history,
+        // A page past the end (the range holds fewer): the last page instead.
+        Err(crate::app::AppError::User(crate::domain::UserError::PastTheEnd { .. })) => {
+            let last = PageRequest::with_number(PageNumber::Last, 50).unwrap_or_default();
+            match api.app.cost_history(visitor.workspace(), None, from, to, last).await {
+                Ok(history) => history,
+                Err(error) => return visitor.failure(error),
+            }
+        }
+        Err(error) => return visitor.failure(error),
+    };
+    let base = visitor.base();
+    let range = |page: u32| {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(from) = from {
+            pairs.append_pair("from", &from.to_string());
+        }
+        if let Some(to) = to {
+            pairs.append_pair("to", &to.to_string());
+        }
+        pairs.append_pair("page", &page.to_string());
+        format!("{base}/history?{}", pairs.finish())
+    };
+    let paging = &history.paging;
+    let pages = json!({
+        "page": paging.page,
+        "pages": paging.pages,
+        "previous": (paging.page > 1).then(|| range(paging.page - 1)),
+        "next": (paging.page < paging.pages).then(|| range(paging.page + 1)),
+    });
+    let filter = json!({ "from": from.map(|d| d.to_string()), "to": to.map(|d| d.to_string()) });
+    visitor.page("history", "history", json!({ "history": history, "pages": pages, "filter": filter }))
+}
+
+/// The budgets page, with `error` and what was typed when a budget was refused.
+async fn budgets_page(api: &Api, visitor: &Visitor, status: axum::http::StatusCode, error: Option<String>, typed: serde_json::Value) -> Response {
+    match api.app.budgets(visitor.workspace()).await {
+        Ok(list) => {
+            let scopes: Vec<serde_json::Value> = crate::domain::budget::BudgetScope::all()
+                .map(|s| s.as_str())
+                .map(|s| json!({ "value": s, "label": visitor.renderer().name("scope", s).unwrap_or_else(|| s.to_string()) }))
+                .collect();
+            // Each check with its budget's thresholds.
+            let rows: Vec<serde_json::Value> = list
+                .checks
+                .iter()
+                .map(|check| {
+                    let mut row = serde_json::to_value(check).unwrap_or_default();
+                    let thresholds = list.budgets.iter().find(|b| b.scope == check.scope).map(|b| b.thresholds.clone());
+                    row["thresholds"] = serde_json::to_value(thresholds).unwrap_or_default();
+                    row
+                })
+                .collect();
+            let view = json!({ "list": list, "rows": rows, "scopes": scopes, "error": error, "typed": typed });
+            visitor.page_with(status, "budgets", "budgets", view)
+        }
+        Err(error) => visitor.failure(error),
+    }
+}
+
+/// `GET /w/<ws>/budgets`: the budgets and this month against them.
+async fn budgets(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
+    let visitor = signed_in!(api, workspace, headers);
+    let typed = json!({ "scope": null, "amount": null, "currency": null, "thresholds": null });
+    budgets_page(&api, &visitor, axum::http::StatusCode::OK, None, typed).await
+}
+
+/// `POST /w/<ws>/budgets`: sets a scope's monthly budget (admins), read with the CLI's parsers.
+async fn set_budget(
+    State(api): State<Api>,
+    Path(workspace): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use crate::domain::budget::{BudgetScope, Thresholds};
+    let visitor = signed_in!(api, workspace, headers);
+    let fields = match checked(&visitor, &body) {
+        Ok(fields) => fields,
+        Err(page) => return page,
+    };
+    if let Err(page) = visitor.require_edit() {
+        return page;
+    }
+    let text = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
+    let parsed = (|| {
+        let scope: BudgetScope = text("scope").unwrap_or("total").parse()?;
+        let amount = crate::domain::money::NumberRule::amount("budget").parse(text("amount").unwrap_or(""))?;
+        let currency = text("currency").map(crate::domain::money::Currency::parse).transpose()?;
+        let thresholds = text("thresholds").map(Thresholds::parse).transpose()?;
+        Ok::<_, crate::domain::UserError>((scope, amount, currency, thresholds))
+    })();
+    let typed = json!({
+        "scope": text("scope"), "amount": text("amount"), "currency": text("currency"), "thresholds": text("thresholds"),
+    });
+    let result = match parsed {
+        Ok((scope, amount, currency, thresholds)) => {
+            api.app.set_budget(visitor.workspace(), &visitor.session.actor, scope, amount, currency, thresholds).await
+        }
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(_) => see_other(&format!("{}/budgets", visitor.base())),
+        Err(error @ crate::app::AppError::User(_)) => {
+            let status = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            budgets_page(&api, &visitor, status, Some(error.to_string()), typed).await
+        }
+        Err(error) => visitor.failure(error),
+    }
+}
+
+/// `POST /w/<ws>/budgets/<scope>/remove` (admins).
+async fn remove_budget(
+    State(api): State<Api>,
+    Path((workspace, scope)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let visitor = signed_in!(api, workspace, headers);
+    if let Err(page) = checked(&visitor, &body).and_then(|_| visitor.require_edit()) {
+        return page;
+    }
+    let Ok(scope) = scope.parse::<crate::domain::budget::BudgetScope>() else { return super::not_found(&headers) };
+    match api.app.remove_budget(visitor.workspace(), &visitor.session.actor, scope).await {
+        Ok(_) => see_other(&format!("{}/budgets", visitor.base())),
+        Err(error) => visitor.failure(error),
+    }
+}
+
+/// `GET /w/<ws>/sites`: monitored websites with uptime, response time, certificate and domain,
+/// and each site's score with its parts.
+async fn sites(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
+    let visitor = signed_in!(api, workspace, headers);
+    match api.app.sites(visitor.workspace()).await {
+        Ok(list) => visitor.page("sites", "sites", json!({ "list": list })),
         Err(error) => visitor.failure(error),
     }
 }
