@@ -1114,3 +1114,23 @@ fn bills_are_imported_from_the_command_line() {
     let list: Value = serde_json::from_str(&sandbox.ok(&["--json", "import", "list"])).unwrap();
     assert_eq!(list["imports"].as_array().unwrap().len(), 2);
 }
+
+/// `jarvis web link` prints a one-time link to the pages at the address they are reached at;
+/// `jarvis web sign-out-all` ends the sessions; a bad public address is refused.
+#[test]
+fn web_links_from_the_command_line() {
+    let sandbox = Sandbox::new();
+    let text = sandbox.ok(&["web", "link", "--name", "Ops"]);
+    assert!(text.contains("http://127.0.0.1:8080/signin/") && text.contains("works once"), "{text}");
+    let shown = sandbox.json(&["web", "link", "--read-only", "--public-url", "https://jarvis.example.com/"]);
+    let url = shown["url"].as_str().unwrap();
+    let secret = url.strip_prefix("https://jarvis.example.com/signin/").unwrap_or_else(|| panic!("{url}"));
+    assert_eq!(secret.len(), 64);
+    assert_eq!(shown["expires_at"], "2026-11-30T12:10:00Z");
+    let refused = sandbox.jarvis().args(["web", "link", "--public-url", "ftp://x"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("http or https"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert_eq!(sandbox.json(&["web", "sign-out-all"])["ended"], 0, "links are not sessions until followed");
+    let audit = sandbox.ok(&["audit"]);
+    assert!(!audit.contains(secret), "a link's secret is never in the audit log");
+}

@@ -82,6 +82,7 @@ impl Bot {
             tick,
             alert_every,
             jobs_every,
+            web_url: Some(WEB_URL.into()),
             ..jarvis::discord::Config::new("fake-bot-token".into())
         };
         let (stop, stopped) = oneshot::channel::<()>();
@@ -1385,6 +1386,40 @@ on_both_backends! {
         tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap().unwrap();
         let after = app.status(None).await.unwrap();
         assert!(after.instances.is_empty(), "a clean stop says so: {:?}", after.instances);
+    }
+}
+
+/// Where the tests' bot says its web pages are.
+const WEB_URL: &str = "https://jarvis.example.com";
+
+on_both_backends! {
+    /// `/jarvis web` answers the member alone with a one-time sign-in link to this server's
+    /// pages: an admin's may change the ledger, a member's only read, in the member's language.
+    four_threads async fn jarvis_web_gives_a_private_one_time_link(db) {
+        let fake = FakeDiscord::start().await;
+        let app = db.app_at(NOW);
+        let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+        let web = json!([{ "name": "web", "options": [] }]);
+        for (who, locale, can_edit) in [(admin(), "en-US", true), (member(), "th", false)] {
+            let answer = fake.command(&who, Some(GUILD), "jarvis", web.clone(), locale).await;
+            assert!(answer.ephemeral(), "{:?}", answer.callback);
+            let text = answer.text();
+            let start = text.find(&format!("{WEB_URL}/signin/")).unwrap_or_else(|| panic!("a link: {text}"));
+            let secret: String = text[start + WEB_URL.len() + 8..].chars().take_while(char::is_ascii_hexdigit).collect();
+            assert_eq!(secret.len(), 64, "{text}");
+            let session = app.peek_web_link(&secret).await.unwrap().expect("the link is good");
+            assert_eq!(session.workspace.as_str(), GUILD.to_string());
+            assert_eq!(session.can_edit, can_edit);
+            let language = if locale == "th" { Some(jarvis::domain::workspace::Language::Thai) } else { Some(jarvis::domain::workspace::Language::English) };
+            assert_eq!(session.language, language);
+            if locale == "th" {
+                assert!(text.contains("ลิงก์"), "{text}");
+            }
+            assert!(app.sign_in(&secret).await.unwrap().is_some());
+            assert!(app.sign_in(&secret).await.unwrap().is_none(), "once");
+        }
+        assert_clean(&fake);
+        bot.stop().await;
     }
 }
 

@@ -185,7 +185,11 @@ async fn pages_fit_a_phone_and_thai_renders_with_the_bundled_font() {
     // To Thai with the page's own switch.
     browser.follow("button[name=lang][value=th]").await;
     assert_eq!(browser.eval("return document.documentElement.lang").await, "th");
-    for path in ["/w/local/", "/w/local/items", "/w/local/items/new?kind=ai_provider", "/w/local/items/1"] {
+    let pages = [
+        "/w/local/", "/w/local/items", "/w/local/items/new?kind=ai_provider", "/w/local/items/1", "/w/local/calendar",
+        "/w/local/ai", "/w/local/analysis", "/w/local/history", "/w/local/budgets", "/w/local/sites", "/w/local/settings",
+    ];
+    for path in pages {
         browser.goto(&format!("{}{path}", site.base)).await;
         browser.fonts_loaded().await;
         let (scroll, inner) = (

@@ -159,6 +159,9 @@ impl App {
         };
         let actor = actor_of(&user.user_id);
         tx.audit(&user.workspace, &actor, now, &change).await?;
+        // Links and sessions over for a day are forgotten as new ones start (wherever the pages
+        // are served, with or without the bot's housekeeping).
+        tx.prune_web_sessions(now - SESSION_IDLE - Duration::days(1)).await?;
         tx.commit().await?;
         let stored = StoredSession { id, user, created_at: now, last_seen_at: now };
         Ok(Some(SignedIn { session: session_of(stored), cookie }))

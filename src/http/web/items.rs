@@ -137,7 +137,15 @@ async fn list(
         "filter": {
             "q": filter.search.clone().unwrap_or_default(),
             "removed": filter.removed,
-            "categories": options(renderer, "category", &Category::names(), filter.category.map(|c| c.as_str())),
+            "categories": options(renderer, "category", &Category::names(), filter.category.map(|c| c.as_str()))
+                .into_iter()
+                .map(|mut option| {
+                    option["link"] = json!(link("category", option["value"].as_str().unwrap_or_default()));
+                    option
+                })
+                .collect::<Vec<_>>(),
+            "category": filter.category.map(|c| c.as_str()),
+            "all_link": link("category", ""),
             "kinds": options(renderer, "kind", &kinds, filter.kind.map(|k| k.as_str())),
             "statuses": options(renderer, "status", &Status::names(), filter.status.map(|s| s.as_str())),
             "sorts": sorts,

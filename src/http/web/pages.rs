@@ -140,10 +140,27 @@ async fn ai_providers(State(api): State<Api>, Path(workspace): Path<String>, hea
         ..Default::default()
     };
     let page = crate::domain::page::PageRequest::new(1, crate::domain::page::PageRequest::MAX_SIZE).unwrap_or_default();
-    match api.app.list_items(visitor.workspace(), filter, page).await {
-        Ok(list) => visitor.page("ai", "ai", json!({ "list": list })),
-        Err(error) => visitor.failure(error),
-    }
+    let list = match api.app.list_items(visitor.workspace(), filter, page).await {
+        Ok(list) => list,
+        Err(error) => return visitor.failure(error),
+    };
+    // Where each meter turns: 80% of the allowance warns, all of it is used up.
+    let meters: Vec<serde_json::Value> = list
+        .items
+        .iter()
+        .map(|item| {
+            let usage = item.usage.as_ref();
+            let warn = |allowed: Option<rust_decimal::Decimal>| allowed.map(|a| (a * rust_decimal::Decimal::new(8, 1)).normalize());
+            let used_up = |allowed: Option<rust_decimal::Decimal>| usage.zip(allowed).is_some_and(|(u, a)| u.used >= a);
+            json!({
+                "free_warn": warn(usage.and_then(|u| u.free_tier)),
+                "free_used_up": used_up(usage.and_then(|u| u.free_tier)),
+                "limit_warn": warn(usage.and_then(|u| u.limit)),
+                "limit_reached": used_up(usage.and_then(|u| u.limit)),
+            })
+        })
+        .collect();
+    visitor.page("ai", "ai", json!({ "list": list, "meters": meters }))
 }
 
 /// `GET /w/<ws>/analysis`: the health score with its components, recommendations with what
