@@ -126,6 +126,37 @@ on_both_backends! {
         let edited = cli_json(&db, &["item", "show", "example-web.dev"]);
         assert_eq!(edited["item"]["cost"]["amount"], "15.00");
         assert_eq!(edited["item"]["registrar"], "Porkbun");
+
+        // Notes over two lines (the browser sends CRLF), and a price of four digits kept as typed.
+        let item_page = format!("{}/w/local/items/{}", site.base, shown["item"]["id"]);
+        browser.goto(&item_page).await;
+        browser.fill("#f-notes", "Billing contact: ops\nRenew with the card ending 4242").await;
+        browser.fill("#f-cost", "1200.50").await;
+        browser.follow("form.form button[type=submit]").await;
+        assert_eq!(browser.text("[role=status]").await, "Saved.");
+        let edited = cli_json(&db, &["item", "show", "example-web.dev"]);
+        assert_eq!(edited["item"]["notes"], "Billing contact: ops\nRenew with the card ending 4242");
+        assert_eq!(browser.eval("return document.getElementById('f-cost').value").await, "1200.50");
+        // Saving again unchanged changes nothing (no commas in the price, notes as stored).
+        browser.follow("form.form button[type=submit]").await;
+        assert!(!browser.has(".notice.bad").await, "{}", browser.text("main").await);
+
+        // A name emptied is refused beside it.
+        browser.fill("#f-name", "").await;
+        browser.follow("form.form button[type=submit]").await;
+        assert!(browser.text("#e-name").await.contains("cannot be left empty"));
+
+        // Someone else changes the item while the page is open: the save is refused, and the
+        // page shows the item as it is now.
+        browser.goto(&item_page).await;
+        let changes = jarvis::domain::item::ItemChanges { cost: Some("99".parse().unwrap()), ..Default::default() };
+        app.edit_item(&local, &Actor::Cli, &jarvis::app::ItemRef::new("example-web.dev"), &changes).await.unwrap();
+        browser.fill("#f-provider", "Someone").await;
+        browser.follow("form.form button[type=submit]").await;
+        assert!(browser.text("#form-error").await.contains("changed since it was read"));
+        assert_eq!(browser.eval("return document.getElementById('f-cost').value").await, "99.00");
+        let now = cli_json(&db, &["item", "show", "example-web.dev"]);
+        assert_eq!((now["item"]["cost"]["amount"].as_str(), now["item"]["provider"].as_str()), (Some("99.00"), None));
         browser.close().await;
     }
 }
@@ -234,7 +265,7 @@ on_both_backends! {
         assert_eq!(page.status(), StatusCode::OK);
         let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
         assert!(csp.starts_with("default-src 'self'"), "{csp}");
-        assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(page.headers()["referrer-policy"], "same-origin");
         let signed = client.post(&url).send().await.unwrap();
         assert_eq!(signed.status(), StatusCode::SEE_OTHER);
         assert_eq!(signed.headers()["location"], "/w/1001/");
@@ -259,6 +290,29 @@ on_both_backends! {
         for path in ["/w/2002/".to_string(), "/w/2002/items".to_string(), format!("/w/1001/items/{}", theirs.item.id)] {
             assert_eq!(get(path.clone()).await.unwrap().status(), StatusCode::NOT_FOUND, "{path}");
         }
+        // Nor can it change another's: its pages' token does not open them, and their ids are
+        // nothing in its own.
+        let token = csrf_of(&page);
+        let post = |path: String, body: String| {
+            client
+                .post(format!("{}{path}", site.base))
+                .header("cookie", &cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+        };
+        let id = theirs.item.id;
+        for (path, body) in [
+            (format!("/w/2002/items/{id}/remove"), format!("_csrf={token}")),
+            (format!("/w/1001/items/{id}/remove"), format!("_csrf={token}")),
+            (format!("/w/1001/items/{id}"), format!("_csrf={token}&name=Mine&cost=1")),
+            ("/w/2002/budgets".to_string(), format!("_csrf={token}&scope=total&amount=5")),
+            ("/w/2002/settings/sign-out-all".to_string(), format!("_csrf={token}")),
+        ] {
+            assert_eq!(post(path.clone(), body).await.unwrap().status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        assert_eq!(app.show_item(&b, &jarvis::app::ItemRef::new("Theirs")).await.unwrap().item.cost.0.amount, "9".parse().unwrap());
+        assert!(app.budgets(&b).await.unwrap().budgets.is_empty());
         assert_eq!(
             client.get(format!("{}/w/1001/", site.base)).send().await.unwrap().status(),
             StatusCode::NOT_FOUND,
@@ -279,7 +333,6 @@ on_both_backends! {
         let forged = add(format!("_csrf={}&kind=other&name=Sneaky&cost=1", "0".repeat(64))).await.unwrap();
         assert_eq!(forged.status(), StatusCode::FORBIDDEN);
         assert_eq!(app.list_items(&a, Default::default(), Default::default()).await.unwrap().items.len(), 0);
-        let token = csrf_of(&page);
         let added = add(format!("_csrf={token}&kind=other&name=Fine&cost=1")).await.unwrap();
         assert_eq!(added.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.list_items(&a, Default::default(), Default::default()).await.unwrap().items.len(), 1);
@@ -357,6 +410,24 @@ async fn every_page_renders_in_both_languages() {
     let app = db.app_at(NOW);
     let local = ws("local");
     app.load_demo(&local, &Actor::Cli).await.unwrap();
+    // An item in a currency without a rate: the pages' warnings about left-out amounts.
+    let changes = jarvis::domain::item::ItemChanges {
+        currency: Some(jarvis::domain::money::Currency::parse("CHF").unwrap()),
+        ..common::named("Swiss hosting", "40")
+    };
+    app.add_item(&local, &Actor::Cli, jarvis::domain::item::Kind::Hosting, &changes).await.unwrap();
+    let cost = jarvis::app::CostInput {
+        item: jarvis::app::ItemRef::new("Swiss hosting"),
+        amount: "40".parse().unwrap(),
+        currency: None,
+        period: jarvis::app::CostPeriod::Month(jarvis::domain::calendar::Month::new(2026, 11).unwrap()),
+        source: jarvis::domain::cost::CostSource::Manual,
+        usage: None,
+        note: None,
+        replace: false,
+        again: false,
+    };
+    app.record_cost(&local, &Actor::Cli, &cost).await.unwrap();
     let site = serve(app.clone()).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let pages = [
@@ -381,6 +452,9 @@ async fn every_page_renders_in_both_languages() {
                 assert_eq!(status, expected, "{page} ({language:?}, can_edit {can_edit}): {body}");
                 assert!(!body.contains("could not show this page"), "{page}: {body}");
                 assert!(!body.contains("[web."), "{page} ({language:?}) names a message it lacks: {body}");
+                if matches!(page, "/" | "/history") {
+                    assert!(body.contains("CHF"), "{page} says what a missing rate leaves out: {body}");
+                }
             }
         }
     }

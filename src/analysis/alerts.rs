@@ -230,8 +230,6 @@ pub fn allowance(today: NaiveDate, cycle: DateRange, used: Decimal, allowed: Dec
     Allowance { cycle, used, allowed, percent, runs_out }
 }
 
-/// Free tier and usage limit alerts at 80% and 100%, and a free tier on pace to run out before
-/// the cycle ends.
 /// Where an item's usage stands against its free tier and its limit this cycle, with the days
 /// they run out at the pace so far (the reading's: units used by the day it was read).
 pub fn usage_readings(today: NaiveDate, item: &Item) -> (Option<Allowance>, Option<Allowance>) {
@@ -243,6 +241,8 @@ pub fn usage_readings(today: NaiveDate, item: &Item) -> (Option<Allowance>, Opti
     (free, limit)
 }
 
+/// Free tier and usage limit alerts at 80% and 100%, and a free tier on pace to run out before
+/// the cycle ends.
 fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
     let mut alerts = Vec::new();
     let Some(usage) = &item.usage else { return alerts };

@@ -209,7 +209,17 @@ pub struct RenewalCalendar {
     pub base_currency: Currency,
     /// The workspace's renewal reminders (days before), for the feed's alarms.
     pub lead_times: crate::domain::workspace::LeadTimes,
+    /// Items' own reminders, where they have them, by item id.
+    #[serde(skip)]
+    pub own_lead_times: HashMap<i64, crate::domain::workspace::LeadTimes>,
     pub renewals: Vec<crate::analysis::dashboard::UpcomingRenewal>,
+}
+
+impl RenewalCalendar {
+    /// The reminders of item `id`'s renewals: its own, else the workspace's.
+    pub fn lead_times_of(&self, id: i64) -> &crate::domain::workspace::LeadTimes {
+        self.own_lead_times.get(&id).unwrap_or(&self.lead_times)
+    }
 }
 
 /// A budget as listed.
@@ -461,12 +471,17 @@ impl App {
         let turn = self.prepared.turn(workspace).await;
         let loaded = self.prepare(&mut self.store.read().await?, workspace, 0).await?;
         drop(turn);
-        let renewals = crate::analysis::dashboard::renewals_in(&loaded.ledger(&Default::default()), range);
+        let web = Default::default();
+        let ledger = loaded.ledger(&web);
+        let renewals = crate::analysis::dashboard::renewals_in(&ledger, range);
+        let own_lead_times =
+            ledger.live_items().filter_map(|item| Some((item.id, item.lead_times.clone()?))).collect();
         Ok(RenewalCalendar {
             today: loaded.today,
             range,
             base_currency: loaded.settings.base_currency,
             lead_times: loaded.settings.lead_times.clone(),
+            own_lead_times,
             renewals,
         })
     }

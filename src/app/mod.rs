@@ -356,8 +356,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// SHA-256 of `parts` one after the other, in hex: API tokens as stored, item version tags,
-/// request fingerprints.
 /// `bytes` random bytes from the system's generator, hex.
 pub(crate) fn random_hex(bytes: usize) -> Result<String> {
     use ring::rand::SecureRandom as _;
@@ -368,6 +366,8 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String> {
     Ok(hex(&buffer))
 }
 
+/// SHA-256 of `parts` one after the other, in hex: API tokens as stored, item version tags,
+/// request fingerprints.
 pub fn sha256_hex(parts: &[&[u8]]) -> String {
     let mut context = ring::digest::Context::new(&ring::digest::SHA256);
     parts.iter().for_each(|part| context.update(part));

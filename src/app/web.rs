@@ -15,6 +15,9 @@ use crate::store::{StoredSession, WebUser};
 pub const LINK_LIFETIME: Duration = Duration::minutes(10);
 /// A session nobody used for this long is over.
 pub const SESSION_IDLE: Duration = Duration::hours(12);
+/// A session is over this long after it started, used or not: what someone may do was decided
+/// when their link was made (an admin's role may have changed since), so they sign in again.
+pub const SESSION_MAX: Duration = Duration::days(7);
 /// How often a session's last use is written at most.
 const SEEN_NOTED_EVERY: Duration = Duration::minutes(1);
 /// Random bytes in a link's, a cookie's or a feed's secret: 256 bits.
@@ -161,21 +164,21 @@ impl App {
         tx.audit(&user.workspace, &actor, now, &change).await?;
         // Links and sessions over for a day are forgotten as new ones start (wherever the pages
         // are served, with or without the bot's housekeeping).
-        tx.prune_web_sessions(now - SESSION_IDLE - Duration::days(1)).await?;
+        tx.prune_web_sessions(now - SESSION_MAX - Duration::days(1)).await?;
         tx.commit().await?;
         let stored = StoredSession { id, user, created_at: now, last_seen_at: now };
         Ok(Some(SignedIn { session: session_of(stored), cookie }))
     }
 
     /// The live session whose cookie's secret is `cookie`; its use is noted (at most once a
-    /// minute). `None`: unknown, ended, or idle past [`SESSION_IDLE`].
+    /// minute). `None`: unknown, ended, idle past [`SESSION_IDLE`] or older than [`SESSION_MAX`].
     pub async fn web_session(&self, cookie: &str) -> Result<Option<WebSession>> {
         if !plausible(cookie) {
             return Ok(None);
         }
         let now = self.now();
         let hash = secret_hash(cookie);
-        let Some(stored) = self.store.read().await?.web_session(&hash, now - SESSION_IDLE).await? else {
+        let Some(stored) = self.store.read().await?.web_session(&hash, now - SESSION_IDLE, now - SESSION_MAX).await? else {
             return Ok(None);
         };
         if now - stored.last_seen_at >= SEEN_NOTED_EVERY {

@@ -509,6 +509,13 @@ async fn dispatch(
             // Links to the pages: where they are reached, when some instance serves them.
             config.web_url = match (&run.http.public_url, run.http.addr) {
                 (Some(url), _) => Some(url.as_str().trim_end_matches('/').to_string()),
+                // Listening on every address: nobody can open http://0.0.0.0:8080.
+                (None, Some(addr)) if addr.ip().is_unspecified() => {
+                    tracing::warn!(
+                        "JARVIS_HTTP_ADDR is {addr}, which is no address to open: set JARVIS_PUBLIC_URL to the one people use, or /jarvis web has no link to give"
+                    );
+                    None
+                }
                 (None, Some(addr)) => Some(crate::http::Options::new(addr).base_url()),
                 (None, None) => None,
             };

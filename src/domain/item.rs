@@ -826,23 +826,33 @@ impl Item {
     }
 
     /// The renewals (or the expiry) that fall in `range` as of `today`: every cycle of an
-    /// auto-renewing item, the next date only of one that does not renew by itself.
+    /// auto-renewing item (those before `today` too, back to when the item was added), the one
+    /// date of an item that does not renew by itself.
     pub fn renewals_in(&self, today: NaiveDate, range: DateRange) -> Vec<NaiveDate> {
         let Some(mut renewal) = self.renewal else { return Vec::new() };
-        let repeats = self.auto_renew && self.period.is_recurring();
-        let following = |renewal: Renewal| if repeats { renewal.following(self.period) } else { None };
+        if !(self.auto_renew && self.period.is_recurring()) {
+            return if range.contains(renewal.date) { vec![renewal.date] } else { Vec::new() };
+        }
+        // From the next renewal as of today, back to the first cycle in the range (not before
+        // the item was added), then forward to the range's end.
         while renewal.date < today {
-            match following(renewal) {
+            match renewal.following(self.period) {
                 Some(next) => renewal = next,
                 None => break,
             }
+        }
+        // Cycles that began once the item was in the ledger (the one it was added in was bought
+        // before, or on, that day).
+        let added = self.created_at.date_naive();
+        while let Some(earlier) = renewal.preceding(self.period).filter(|r| r.date >= range.start && r.date > added) {
+            renewal = earlier;
         }
         let mut dates = Vec::new();
         while renewal.date <= range.end {
             if range.contains(renewal.date) {
                 dates.push(renewal.date);
             }
-            match following(renewal) {
+            match renewal.following(self.period) {
                 Some(next) => renewal = next,
                 None => break,
             }
@@ -1054,6 +1064,29 @@ mod tests {
     #[track_caller]
     fn check_monthly(item: &Item, expected: &str) {
         assert_eq!(item.monthly_cost().rounded(), dec(expected), "{item:?}");
+    }
+
+    #[test]
+    fn renewals_in_a_range_follow_the_cycles_back_to_when_the_item_was_added() {
+        let range = |from: &str, to: &str| DateRange::new(d(from), d(to)).unwrap();
+        // Added 2026-11-30, renewing on the 31st monthly (anchored: Feb 28, then the 31st again).
+        let monthly = ItemChanges {
+            renewal_date: Some(Some(d("2026-12-31"))),
+            auto_renew: Some(true),
+            ..priced("m", "10", BillingPeriod::Monthly)
+        };
+        let mut item = create(Kind::Other, monthly).unwrap();
+        let dates = item.renewals_in(d(TODAY), range("2026-12-01", "2027-03-31"));
+        assert_eq!(dates, [d("2026-12-31"), d("2027-01-31"), d("2027-02-28"), d("2027-03-31")]);
+        // Months later, the stored date moved on: the earlier cycles are still there, back to
+        // when the item was added, never before.
+        item.renewal = Some(Renewal { date: d("2027-03-31"), anchor_day: 31 });
+        let dates = item.renewals_in(d("2027-03-15"), range("2026-10-01", "2027-02-28"));
+        assert_eq!(dates, [d("2026-12-31"), d("2027-01-31"), d("2027-02-28")]);
+        // An item that does not renew by itself: its one date.
+        item.auto_renew = false;
+        assert_eq!(item.renewals_in(d("2027-03-15"), range("2027-03-01", "2027-12-31")), [d("2027-03-31")]);
+        assert!(item.renewals_in(d("2027-03-15"), range("2027-04-01", "2027-12-31")).is_empty());
     }
 
     #[test]

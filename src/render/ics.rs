@@ -1,6 +1,6 @@
 //! The renewal calendar as iCalendar (RFC 5545), for Google Calendar, Outlook and Apple Calendar
 //! to subscribe to: one all-day event per renewal (or expiry), with a reminder at each of the
-//! workspace's lead times.
+//! item's lead times (its own, else the workspace's).
 
 use chrono::{DateTime, Utc};
 use icalendar::{Alarm, Calendar, Component as _, Event, EventLike as _, Property, Trigger};
@@ -41,7 +41,7 @@ pub fn renewal_feed(renderer: &Renderer, workspace: &WorkspaceId, calendar: &Ren
             .ends(renewal.date.succ_opt().unwrap_or(renewal.date))
             .timestamp(now)
             .append_property(("TRANSP", "TRANSPARENT"));
-        for days in calendar.lead_times.days().iter().copied().filter(|d| *d > 0) {
+        for days in calendar.lead_times_of(renewal.item_id).days().iter().copied().filter(|d| *d > 0) {
             let text = renderer.message("ics.reminder", &json!({ "item": renewal.item, "days": days }));
             let alarm = Alarm::display(&text, Trigger::before_start(chrono::Duration::days(i64::from(days))))
                 .uid(&format!("{uid}-{days}d"))

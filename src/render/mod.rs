@@ -211,7 +211,12 @@ impl Renderer {
                         let group = param_str(h, 0)?;
                         let value = param_str(h, 1)?;
                         let key = format!("name.{group}.{value}");
-                        out.write(names.get(&key).map_or(value.as_str(), String::as_str))?;
+                        match names.get(&key) {
+                            Some(name) => out.write(name)?,
+                            // A value with no name is shown as it is, escaped as text is here.
+                            None if flavor == Flavor::Html => out.write(&escape_html(&value))?,
+                            None => out.write(&value)?,
+                        }
                         Ok(())
                     },
                 ),
@@ -277,6 +282,11 @@ impl Renderer {
         // alerts) would each keep theirs.
         text.shrink_to_fit();
         text
+    }
+
+    /// Whether the prompts have message `id` (in this language or English).
+    pub fn has(&self, id: &str) -> bool {
+        self.messages.has_template(id)
     }
 
     /// The display name of a choice, `name.<group>.<value>` (a category, a billing period...),

@@ -138,14 +138,20 @@ impl Tx {
         .await
     }
 
-    /// The session whose hash is `hash` if it was not ended and was seen after `seen_after`.
-    pub async fn web_session(&mut self, hash: &str, seen_after: DateTime<Utc>) -> Result<Option<StoredSession>> {
+    /// The session whose hash is `hash` if it was not ended, was seen after `seen_after` and
+    /// started after `started_after`.
+    pub async fn web_session(
+        &mut self,
+        hash: &str,
+        seen_after: DateTime<Utc>,
+        started_after: DateTime<Utc>,
+    ) -> Result<Option<StoredSession>> {
         self.fetch_optional(
             &format!(
                 "SELECT id, {USER}, created_at, last_seen_at FROM web_sessions
-                 WHERE hash = ?1 AND ended_at IS NULL AND last_seen_at > ?2"
+                 WHERE hash = ?1 AND ended_at IS NULL AND last_seen_at > ?2 AND created_at > ?3"
             ),
-            args![hash, seen_after],
+            args![hash, seen_after, started_after],
             read_session,
         )
         .await
@@ -179,11 +185,12 @@ impl Tx {
         .await
     }
 
-    /// Forgets links that expired and sessions that ended or went idle before `before`; how many.
+    /// Forgets links that expired, and sessions that ended, went idle or started, before `before`;
+    /// how many.
     pub async fn prune_web_sessions(&mut self, before: DateTime<Utc>) -> Result<u64> {
         let links = self.execute("DELETE FROM web_links WHERE expires_at < ?1", args![before]).await?;
         let sessions = self
-            .execute("DELETE FROM web_sessions WHERE ended_at < ?1 OR last_seen_at < ?1", args![before])
+            .execute("DELETE FROM web_sessions WHERE ended_at < ?1 OR last_seen_at < ?1 OR created_at < ?1", args![before])
             .await?;
         Ok(links + sessions)
     }

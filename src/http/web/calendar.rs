@@ -24,7 +24,12 @@ pub fn router() -> Router<Api> {
 #[derive(Debug, Default, Deserialize)]
 struct MonthQuery {
     month: Option<String>,
+    /// A day whose renewals are all shown (a busy day shows its first few otherwise).
+    day: Option<String>,
 }
+
+/// Renewals a day shows before "and N more".
+const PER_DAY: usize = 5;
 
 /// `GET /w/<ws>/calendar?month=YYYY-MM`: the month's renewals by day (this month by default).
 async fn month(
@@ -53,38 +58,34 @@ async fn month(
             "auto_renew": r.auto_renew,
         })
     };
-    // Weeks from Monday, covering the month.
+    // Weeks from Monday, covering the month; a day shows its first few renewals, and all of
+    // them when it is the day asked for.
     let first = month.first_day();
     let start = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
+    let chosen = query.day.as_deref().and_then(|d| d.parse::<chrono::NaiveDate>().ok());
     let mut weeks: Vec<Value> = Vec::new();
     let mut day = start;
     while day <= month.last_day() {
         let days: Vec<Value> = (0..7)
             .map(|offset| {
                 let date = day + Duration::days(offset);
-                let renewals: Vec<Value> = calendar.renewals.iter().filter(|r| r.date == date).map(renewal).collect();
+                let all: Vec<&crate::analysis::dashboard::UpcomingRenewal> =
+                    calendar.renewals.iter().filter(|r| r.date == date).collect();
+                let shown = if chosen == Some(date) { all.len() } else { all.len().min(PER_DAY) };
                 json!({
                     "day": date.day(),
                     "date": date.to_string(),
+                    "weekday": renderer.message(&format!("web.weekday.{}", date.weekday().number_from_monday()), &json!({})),
                     "in_month": Month::of(date) == month,
                     "today": date == today,
-                    "renewals": renewals,
+                    "renewals": all.iter().take(shown).map(|r| renewal(r)).collect::<Vec<_>>(),
+                    "more": all.len() - shown,
+                    "more_link": format!("{base}/calendar?month={month}&day={date}#d-{date}"),
                 })
             })
             .collect();
         weeks.push(json!({ "days": days }));
         day += Duration::days(7);
-    }
-    // The days with renewals, for the list shown at phone width.
-    let mut listed: Vec<Value> = Vec::new();
-    for r in &calendar.renewals {
-        let date = r.date.to_string();
-        match listed.last_mut() {
-            Some(last) if last["date"] == date.as_str() => {
-                last["renewals"].as_array_mut().expect("an array").push(renewal(r));
-            }
-            _ => listed.push(json!({ "date": date, "renewals": [renewal(r)] })),
-        }
     }
     let total: Decimal = calendar.renewals.iter().filter_map(|r| r.cost.as_ref()).map(|c| c.0.amount).sum();
     let unconverted = calendar.renewals.iter().any(|r| r.cost.is_none());
@@ -95,7 +96,6 @@ async fn month(
         "title": title,
         "weekdays": weekdays,
         "weeks": weeks,
-        "listed": listed,
         "count": calendar.renewals.len(),
         "total": Money::new(total, calendar.base_currency).to_string(),
         "unconverted": unconverted,

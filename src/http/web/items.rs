@@ -18,7 +18,6 @@ use crate::domain::UserError;
 use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,
 };
-use crate::domain::page::PageRequest;
 use crate::render::Renderer;
 
 pub fn router() -> Router<Api> {
@@ -42,7 +41,7 @@ struct ListQuery {
     status: Option<String>,
     q: Option<String>,
     sort: Option<String>,
-    page: Option<u32>,
+    page: Option<String>,
     removed: Option<String>,
 }
 
@@ -78,17 +77,9 @@ async fn list(
         sort: parse(&query.sort).unwrap_or_default(),
         removed: query.removed.as_deref() == Some("1"),
     };
-    let page = PageRequest::new(query.page.unwrap_or(1).clamp(1, i32::MAX as u32), PER_PAGE).unwrap_or_default();
-    let list = match api.app.list_items(visitor.workspace(), filter.clone(), page).await {
+    let fetch = |page| api.app.list_items(visitor.workspace(), filter.clone(), page);
+    let list = match super::page_or_last(query.page.as_deref(), PER_PAGE, fetch).await {
         Ok(list) => list,
-        // A page past the end (the list shrank): the last page instead.
-        Err(AppError::User(UserError::PastTheEnd { .. })) => {
-            let last = PageRequest::last(PER_PAGE).unwrap_or_default();
-            match api.app.list_items(visitor.workspace(), filter.clone(), last).await {
-                Ok(list) => list,
-                Err(error) => return visitor.failure(error),
-            }
-        }
         Err(error) => return visitor.failure(error),
     };
     let renderer = visitor.renderer();
@@ -116,14 +107,7 @@ async fn list(
         }
         format!("{}/items?{}", visitor.base(), pairs.finish())
     };
-    let paging = &list.paging;
-    let pages = json!({
-        "page": paging.page,
-        "pages": paging.pages,
-        "total": paging.total,
-        "previous": (paging.page > 1).then(|| link("page", &(paging.page - 1).to_string())),
-        "next": (paging.page < paging.pages).then(|| link("page", &(paging.page + 1).to_string())),
-    });
+    let pages = super::pager(&list.paging, |page| link("page", &page.to_string()));
     let sorts: Vec<Value> = ItemSort::names()
         .into_iter()
         .map(|s| {
@@ -228,7 +212,8 @@ fn current_values(item: &ItemView) -> Vec<(&'static str, String)> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let choice = |v: Option<&str>| v.unwrap_or_default().to_string();
     let usage = item.usage.as_ref();
-    let exact = |m: &crate::app::views::TypedMoney| crate::domain::money::format_exact(m.0.amount, m.0.currency);
+    // As typed, without grouping: what the form's parser reads back.
+    let exact = |m: &crate::app::views::TypedMoney| crate::domain::money::exact_amount(m.0.amount, m.0.currency);
     vec![
         ("name", item.name.clone()),
         ("provider", text(&item.provider)),
@@ -275,18 +260,11 @@ fn form_fields(
                 Input::Date => ("date", None),
                 Input::Check => ("checkbox", None),
                 Input::Area => ("textarea", None),
-                Input::Choice(group, values) => {
-                    let mut choices = options(renderer, group, &values(), Some(value.as_str()));
-                    if matches!(field.name, "service_type" | "pricing_model" | "api_key_status" | "integration_type")
-                    {
-                        choices.insert(0, json!({ "value": "", "label": "—", "selected": value.is_empty() }));
-                    }
-                    ("select", Some(choices))
-                }
+                Input::Choice(group, values) => ("select", Some(options(renderer, group, &values(), Some(value.as_str())))),
             };
             let label = renderer.message(&format!("web.field.{}", field.name), &json!({}));
             let hint_id = format!("web.hint.{}", field.name);
-            let hint = Some(renderer.message(&hint_id, &json!({}))).filter(|h| !h.starts_with('['));
+            let hint = renderer.has(&hint_id).then(|| renderer.message(&hint_id, &json!({})));
             json!({
                 "field": field.name,
                 "label": label,
@@ -303,8 +281,10 @@ fn form_fields(
 }
 
 /// The `ItemForm` for what was submitted: on an edit, only the fields that differ from what the
-/// item shows (a field emptied is cleared); on an add, every field given.
-fn item_form(kind: Kind, fields: &Fields, before: Option<&ItemView>) -> ItemForm {
+/// item shows (a field emptied is cleared); on an add, every field given. `Err` names a field
+/// that was emptied but cannot be: a name, a price, a choice; the usage count (0 starts it
+/// again; emptying the unit stops tracking usage).
+fn item_form(kind: Kind, fields: &Fields, before: Option<&ItemView>) -> Result<ItemForm, &'static str> {
     let before: Vec<(&str, String)> = before.map(current_values).unwrap_or_default();
     let was = |name: &str| before.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("");
     let mut form = ItemForm::default();
@@ -318,15 +298,15 @@ fn item_form(kind: Kind, fields: &Fields, before: Option<&ItemView>) -> ItemForm
         if given == was(name).trim() {
             continue;
         }
-        if given.is_empty() && matches!(field.input, Input::Check) {
-            form.auto_renew = Some(false);
-            continue;
-        }
         if given.is_empty() {
-            if crate::app::CLEARABLE.contains(&name) {
-                clear.push(name);
-            } else if name == "renewal_date" {
-                clear.push("renewal");
+            match name {
+                "auto_renew" => form.auto_renew = Some(false),
+                "renewal_date" => clear.push("renewal"),
+                // Without a unit there is no meter.
+                "unit" => clear.push("usage"),
+                "usage" => return Err(name),
+                _ if crate::app::CLEARABLE.contains(&name) => clear.push(name),
+                _ => return Err(name),
             }
             continue;
         }
@@ -363,7 +343,13 @@ fn item_form(kind: Kind, fields: &Fields, before: Option<&ItemView>) -> ItemForm
     if !clear.is_empty() {
         form.clear = Some(clear.join(","));
     }
-    form
+    Ok(form)
+}
+
+/// Why `field` cannot be emptied, in the reader's language.
+fn cannot_empty(renderer: &Renderer, field: &str) -> String {
+    let id = if field == "usage" { "web.error.usage_empty" } else { "web.error.cannot_empty" };
+    renderer.message(id, &json!({}))
 }
 
 /// The form field a refusal is about (as the form names it), when it names one.
@@ -405,9 +391,15 @@ async fn new_form(
         let kinds = options(renderer, "kind", &Kind::names(), None);
         return visitor.page("item_new", "items", json!({ "kinds": kinds }));
     };
+    // What a new item of the kind starts with, as `item add` makes it.
+    let blank = crate::domain::item::Details::blank(kind);
     let defaults = |name: &str| match name {
         "billing_period" => kind.default_period().as_str().to_string(),
         "status" => ManualStatus::Active.as_str().to_string(),
+        "pricing_model" => blank.pricing_model().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        "service_type" => ServiceType::Text.as_str().to_string(),
+        "api_key_status" => ApiKeyStatus::Unknown.as_str().to_string(),
+        "integration_type" => IntegrationType::Other.as_str().to_string(),
         _ => String::new(),
     };
     form_page(&visitor, StatusCode::OK, kind, None, &defaults, None)
@@ -458,7 +450,14 @@ async fn add(State(api): State<Api>, Path(workspace): Path<String>, headers: Hea
         return see_other(&format!("{}/items/new", visitor.base()));
     };
     let typed = |name: &str| fields.get(name).unwrap_or("").to_string();
-    let result = match item_form(kind, &fields, None).changes() {
+    let form = match item_form(kind, &fields, None) {
+        Ok(form) => form,
+        Err(field) => {
+            let refusal = (Some(field), cannot_empty(visitor.renderer(), field));
+            return form_page(&visitor, StatusCode::UNPROCESSABLE_ENTITY, kind, None, &typed, Some(refusal));
+        }
+    };
+    let result = match form.changes() {
         Ok(changes) => api.app.add_item(visitor.workspace(), &visitor.session.actor, kind, &changes).await,
         Err(error) => Err(error.into()),
     };
@@ -548,7 +547,19 @@ async fn edit(
         Ok(detail) => detail,
         Err(error) => return visitor.failure(error),
     };
-    let form = item_form(detail.item.kind, &fields, Some(&detail.item));
+    let typed = |name: &str| match name {
+        "auto_renew" => if fields.has(name) { "on" } else { "" }.to_string(),
+        _ => fields.get(name).unwrap_or("").to_string(),
+    };
+    let refused = |status, error: (Option<&str>, String)| {
+        item_page(&visitor, status, &detail, Some(&typed), Some(error), None)
+    };
+    let form = match item_form(detail.item.kind, &fields, Some(&detail.item)) {
+        Ok(form) => form,
+        Err(field) => {
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, (Some(field), cannot_empty(visitor.renderer(), field)));
+        }
+    };
     if form == ItemForm::default() {
         return see_other(&format!("{}/items/{}", visitor.base(), detail.item.id));
     }
@@ -557,20 +568,17 @@ async fn edit(
         Ok(changes) => api.app.edit_item_if(visitor.workspace(), &visitor.session.actor, &reference, &changes, etag).await,
         Err(error) => Err(error.into()),
     };
-    let typed = |name: &str| match name {
-        "auto_renew" => if fields.has(name) { "on" } else { "" }.to_string(),
-        _ => fields.get(name).unwrap_or("").to_string(),
-    };
     match result {
         Ok(saved) => see_other(&format!("{}/items/{}?done=saved", visitor.base(), saved.item.id)),
-        Err(error @ AppError::User(_)) => item_page(
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &detail,
-            Some(&typed),
-            Some(refusal(&error)),
-            None,
-        ),
+        // Someone changed it since this page was shown: the item as it is now, to change again
+        // (what was typed would put their change back).
+        Err(error @ AppError::User(UserError::Outdated(_))) => {
+            match api.app.show_item(visitor.workspace(), &reference).await {
+                Ok(now) => item_page(&visitor, StatusCode::CONFLICT, &now, None, Some((None, error.to_string())), None),
+                Err(error) => visitor.failure(error),
+            }
+        }
+        Err(error @ AppError::User(_)) => refused(StatusCode::UNPROCESSABLE_ENTITY, refusal(&error)),
         Err(error) => visitor.failure(error),
     }
 }

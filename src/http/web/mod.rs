@@ -54,8 +54,9 @@ pub fn router() -> Router<Api> {
         .layer(axum::middleware::map_response(|response: Response| async { secured(response) }))
 }
 
-/// Headers every page and asset carries: nothing from elsewhere, no framing, no referrer (a
-/// sign-in link's secret is in its address), no caching of private pages.
+/// Headers every page and asset carries: nothing from elsewhere, no framing, no referrer to
+/// other sites (a sign-in link's secret is in its address; Jarvis's own pages get theirs, so the
+/// language switch can go back to the page it was on), no caching of private pages.
 fn secured(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
@@ -63,7 +64,7 @@ fn secured(mut response: Response) -> Response {
         HeaderValue::from_static("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
@@ -242,12 +243,50 @@ impl Fields {
 /// A POST from `visitor`'s pages: its fields, or a 403 page when the form's token is missing or
 /// not this session's (a form from another site, or from before a sign-out).
 fn checked(visitor: &Visitor, body: &[u8]) -> Result<Fields, Response> {
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    // Browsers send a text area's line breaks as CRLF; the ledger keeps LF.
+    let fields: Vec<(String, String)> =
+        url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.replace("\r\n", "\n"))).collect();
     let token = fields.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.as_str()).unwrap_or("");
     if !csrf_matches(&visitor.cookie, token) {
         return Err(message_page(visitor.language, StatusCode::FORBIDDEN, "web.error.csrf", json!({})));
     }
     Ok(Fields(fields))
+}
+
+/// Page `number` of a list (of `size` rows) from `fetch`; a page past the end (the list shrank,
+/// an address kept from before) is the last page instead.
+async fn page_or_last<T, Fut>(
+    number: Option<&str>,
+    size: u32,
+    fetch: impl Fn(crate::domain::page::PageRequest) -> Fut,
+) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    use crate::domain::page::{PageNumber, PageRequest};
+    // A page number that is not one (an edited address) is the first page.
+    let number = match number.map(str::trim) {
+        Some("last") => PageNumber::Last,
+        Some(n) => PageNumber::Nth(n.parse::<u32>().ok().filter(|n| (1..=i32::MAX as u32).contains(n)).unwrap_or(1)),
+        None => PageNumber::Nth(1),
+    };
+    let request = |number| PageRequest::with_number(number, size).unwrap_or_default();
+    match fetch(request(number)).await {
+        Err(AppError::User(UserError::PastTheEnd { .. })) => fetch(request(PageNumber::Last)).await,
+        other => other,
+    }
+}
+
+/// A list's pager as the `web/pager` partial shows it: which page of how many, and the
+/// addresses of the pages before and after (`link` makes a page's address).
+fn pager(paging: &crate::domain::page::PageInfo, link: impl Fn(u32) -> String) -> Value {
+    json!({
+        "page": paging.page,
+        "pages": paging.pages,
+        "total": paging.total,
+        "previous": (paging.page > 1).then(|| link(paging.page - 1)),
+        "next": (paging.page < paging.pages).then(|| link(paging.page + 1)),
+    })
 }
 
 /// A 303 to `to` (after a POST, so a reload does not post again).
@@ -291,8 +330,9 @@ async fn signin(State(api): State<Api>, Path(secret): Path<String>, headers: Hea
     };
     let path = format!("/w/{}/", signed_in.session.workspace.as_str());
     let secure = if api.options.secure_cookies() { "; Secure" } else { "" };
-    let max_age = crate::app::web::SESSION_IDLE.num_seconds();
-    let cookie = format!("{COOKIE}={}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", signed_in.cookie);
+    // A browser-session cookie: how long the session lasts (idle and in all) is the server's to
+    // say, each time it is used.
+    let cookie = format!("{COOKIE}={}; Path={path}; HttpOnly; SameSite=Lax{secure}", signed_in.cookie);
     let mut response = see_other(&path);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -345,6 +385,15 @@ async fn language(
         return visitor.failure(error);
     }
     // Back to the page it was asked from, when that is one of this workspace's.
-    let back = fields.get("back").filter(|b| b.starts_with(&format!("{}/", visitor.base()))).map(str::to_string);
-    see_other(&back.unwrap_or_else(|| format!("{}/", visitor.base())))
+    let own = format!("{}/", visitor.base());
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|r| r.path().starts_with(&own))
+        .map(|r| match r.query() {
+            Some(query) => format!("{}?{query}", r.path()),
+            None => r.path().to_string(),
+        });
+    see_other(&back.unwrap_or(own))
 }

@@ -18,6 +18,7 @@ use crate::render::svg::{self, Bar};
 pub fn router() -> Router<Api> {
     Router::new()
         .route("/w/{workspace}/", get(dashboard))
+        .route("/w/{workspace}", get(|Path(workspace): Path<String>| async move { see_other(&format!("/w/{workspace}/")) }))
         .route("/w/{workspace}/alerts/{key}/{action}", post(alert))
         .route("/w/{workspace}/ai", get(ai_providers))
         .route("/w/{workspace}/analysis", get(analysis))
@@ -91,15 +92,38 @@ pub fn category_class(category: Category) -> &'static str {
     }
 }
 
-/// `GET /w/<ws>/`: the cost dashboard.
-async fn dashboard(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
+#[derive(Debug, Default, serde::Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+/// `GET /w/<ws>/` (`?done=` after an alert's button): the cost dashboard.
+async fn dashboard(
+    State(api): State<Api>,
+    Path(workspace): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<DoneQuery>,
+    headers: HeaderMap,
+) -> Response {
     let visitor = signed_in!(api, workspace, headers);
-    let dashboard = match api.app.dashboard(visitor.workspace(), None).await {
-        Ok(dashboard) => dashboard,
+    let read = async {
+        Ok::<_, crate::app::AppError>((
+            api.app.dashboard(visitor.workspace(), None).await?,
+            api.app.settings(visitor.workspace()).await?,
+        ))
+    };
+    let (dashboard, settings) = match read.await {
+        Ok(read) => read,
         Err(error) => return visitor.failure(error),
     };
     let charts = dashboard_charts(visitor.renderer(), &dashboard);
-    visitor.page("dashboard", "dashboard", json!({ "dashboard": dashboard, "charts": charts }))
+    // Acknowledging and snoozing are about pings: only alerts Jarvis posts (warnings and worse,
+    // once an alert channel is set) have them.
+    let pinged = settings.settings.alert_channel.is_some();
+    let done = ["acknowledge", "snooze", "renewed"]
+        .into_iter()
+        .find(|d| query.done.as_deref() == Some(*d))
+        .map(|d| visitor.renderer().message(&format!("web.alert.done.{d}"), &json!({})));
+    visitor.page("dashboard", "dashboard", json!({ "dashboard": dashboard, "charts": charts, "pinged": pinged, "done": done }))
 }
 
 /// `POST /w/<ws>/alerts/<key>/acknowledge|snooze`: an alert's buttons, for admins; back to
@@ -125,25 +149,40 @@ async fn alert(
     };
     let family = crate::domain::alerting::family(&key);
     match api.app.act_on_alert(visitor.workspace(), &visitor.session.actor, &family, action).await {
-        Ok(_) => see_other(&format!("{}/#alerts", visitor.base())),
+        Ok(_) => see_other(&format!("{}/?done={}#alerts", visitor.base(), action.as_str())),
         Err(error) => visitor.failure(error),
     }
 }
 
-/// `GET /w/<ws>/ai`: a card per AI provider: its cost, usage against the free tier and the
-/// limit with the days they run out, its API key.
-async fn ai_providers(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
+#[derive(Debug, Default, serde::Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+/// AI provider cards on one page.
+const AI_PER_PAGE: u32 = 24;
+
+/// `GET /w/<ws>/ai?page=`: a card per AI provider, dearest first: its cost, usage against the
+/// free tier and the limit with the days they run out, its API key.
+async fn ai_providers(
+    State(api): State<Api>,
+    Path(workspace): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
     let visitor = signed_in!(api, workspace, headers);
     let filter = crate::app::ItemFilter {
         kind: Some(crate::domain::item::Kind::AiProvider),
         sort: crate::app::ItemSort::Cost,
         ..Default::default()
     };
-    let page = crate::domain::page::PageRequest::new(1, crate::domain::page::PageRequest::MAX_SIZE).unwrap_or_default();
-    let list = match api.app.list_items(visitor.workspace(), filter, page).await {
+    let fetch = |page| api.app.list_items(visitor.workspace(), filter.clone(), page);
+    let list = match super::page_or_last(query.page.as_deref(), AI_PER_PAGE, fetch).await {
         Ok(list) => list,
         Err(error) => return visitor.failure(error),
     };
+    let base = visitor.base();
+    let pages = super::pager(&list.paging, |page| format!("{base}/ai?page={page}"));
     // Where each meter turns: 80% of the allowance warns, all of it is used up.
     let meters: Vec<serde_json::Value> = list
         .items
@@ -160,7 +199,7 @@ async fn ai_providers(State(api): State<Api>, Path(workspace): Path<String>, hea
             })
         })
         .collect();
-    visitor.page("ai", "ai", json!({ "list": list, "meters": meters }))
+    visitor.page("ai", "ai", json!({ "list": list, "meters": meters, "pages": pages }))
 }
 
 /// `GET /w/<ws>/analysis`: the health score with its components, recommendations with what
@@ -175,7 +214,7 @@ async fn analysis(State(api): State<Api>, Path(workspace): Path<String>, headers
 
 #[derive(Debug, Default, serde::Deserialize)]
 struct HistoryQuery {
-    page: Option<u32>,
+    page: Option<String>,
     from: Option<String>,
     to: Option<String>,
 }
@@ -188,7 +227,6 @@ async fn history(
     axum::extract::Query(query): axum::extract::Query<HistoryQuery>,
     headers: HeaderMap,
 ) -> Response {
-    use crate::domain::page::{PageNumber, PageRequest};
     let visitor = signed_in!(api, workspace, headers);
     let day = |d: &Option<String>| {
         d.as_deref().filter(|d| !d.is_empty()).map(|d| crate::domain::calendar::parse_date("date", d)).transpose()
@@ -198,18 +236,9 @@ async fn history(
         (Err(error), _) | (_, Err(error)) => return visitor.failure(error.into()),
     };
     // The newest records by default: the last page.
-    let number = query.page.map_or(PageNumber::Last, |p| PageNumber::Nth(p.clamp(1, i32::MAX as u32)));
-    let page = PageRequest::with_number(number, 50).unwrap_or_default();
-    let history = match api.app.cost_history(visitor.workspace(), None, from, to, page).await {
+    let fetch = |page| api.app.cost_history(visitor.workspace(), None, from, to, page);
+    let history = match super::page_or_last(Some(query.page.as_deref().unwrap_or("last")), 50, fetch).await {
         Ok(history) => history,
-        // A page past the end (the range holds fewer): the last page instead.
-        Err(crate::app::AppError::User(crate::domain::UserError::PastTheEnd { .. })) => {
-            let last = PageRequest::with_number(PageNumber::Last, 50).unwrap_or_default();
-            match api.app.cost_history(visitor.workspace(), None, from, to, last).await {
-                Ok(history) => history,
-                Err(error) => return visitor.failure(error),
-            }
-        }
         Err(error) => return visitor.failure(error),
     };
     let base = visitor.base();
@@ -224,13 +253,7 @@ async fn history(
         pairs.append_pair("page", &page.to_string());
         format!("{base}/history?{}", pairs.finish())
     };
-    let paging = &history.paging;
-    let pages = json!({
-        "page": paging.page,
-        "pages": paging.pages,
-        "previous": (paging.page > 1).then(|| range(paging.page - 1)),
-        "next": (paging.page < paging.pages).then(|| range(paging.page + 1)),
-    });
+    let pages = super::pager(&history.paging, range);
     let filter = json!({ "from": from.map(|d| d.to_string()), "to": to.map(|d| d.to_string()) });
     visitor.page("history", "history", json!({ "history": history, "pages": pages, "filter": filter }))
 }

@@ -18,7 +18,7 @@ pub fn router() -> Router<Api> {
     Router::new()
         .route("/w/{workspace}/settings", get(show).post(save))
         .route("/w/{workspace}/settings/tokens", post(create_token))
-        .route("/w/{workspace}/settings/tokens/{name}/revoke", post(revoke_token))
+        .route("/w/{workspace}/settings/tokens/revoke", post(revoke_token))
         .route("/w/{workspace}/settings/calendar", post(make_feed))
         .route("/w/{workspace}/settings/calendar/remove", post(remove_feed))
         .route("/w/{workspace}/settings/sign-out-all", post(sign_out_all))
@@ -90,6 +90,8 @@ async fn page(api: &Api, visitor: &Visitor, status: StatusCode, extra: Extra) ->
         .iter()
         .map(|key| {
             let error = extra.error.as_ref().filter(|(k, _)| *k == Some(*key)).map(|(_, m)| m.clone());
+            let hint_id = format!("web.hint.setting.{}", key.as_str());
+            let hint = renderer.has(&hint_id);
             let choices = (*key == SettingKey::Language).then(|| {
                 crate::domain::workspace::Language::ALL
                     .iter()
@@ -99,7 +101,7 @@ async fn page(api: &Api, visitor: &Visitor, status: StatusCode, extra: Extra) ->
             json!({
                 "field": key.as_str(),
                 "label": renderer.name("setting", key.as_str()).unwrap_or_else(|| key.as_str().to_string()),
-                "hint": Some(renderer.message(&format!("web.hint.setting.{}", key.as_str()), &json!({}))).filter(|h| !h.starts_with('[')),
+                "hint": hint.then(|| renderer.message(&hint_id, &json!({}))),
                 "input": if choices.is_some() { "select" } else { "text" },
                 "value": value(*key),
                 "choices": choices,
@@ -128,7 +130,10 @@ async fn page(api: &Api, visitor: &Visitor, status: StatusCode, extra: Extra) ->
         "feed": feed,
         "feed_url": extra.feed_url,
         "done": extra.done.map(|d| renderer.message(&format!("web.settings.done.{d}"), &json!({}))),
+        // The settings as stored now: what the form changes from.
+        "shown": EDITABLE.iter().map(|key| json!({ "key": key.as_str(), "value": shown(&settings.settings, *key) })).collect::<Vec<_>>(),
         "scopes": TokenScope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "public_url": api.options.public_url.is_some(),
     });
     visitor.page_with(status, "settings", "settings", view)
 }
@@ -187,8 +192,16 @@ async fn save(
     };
     let typed: Vec<(SettingKey, String)> =
         EDITABLE.iter().map(|key| (*key, fields.get(key.as_str()).unwrap_or("").trim().to_string())).collect();
-    let changed: Vec<(SettingKey, String)> =
-        typed.iter().filter(|(key, value)| *value != shown(&current, *key)).cloned().collect();
+    // What changed from the page as it was shown (`was_<key>`), so that a setting another admin
+    // changed meanwhile, and this form left alone, is not put back.
+    let changed: Vec<(SettingKey, String)> = typed
+        .iter()
+        .filter(|(key, value)| {
+            let was = fields.get(&format!("was_{}", key.as_str())).map(str::to_string);
+            *value != was.unwrap_or_else(|| shown(&current, *key))
+        })
+        .cloned()
+        .collect();
     if changed.is_empty() {
         return see_other(&format!("{}/settings", visitor.base()));
     }
@@ -246,15 +259,16 @@ async fn refused(api: &Api, visitor: &Visitor, error: crate::app::AppError) -> R
     }
 }
 
-/// `POST /w/<ws>/settings/tokens/<name>/revoke`.
+/// `POST /w/<ws>/settings/tokens/revoke` (`name` in the form: names are free text).
 async fn revoke_token(
     State(api): State<Api>,
-    Path((workspace, name)): Path<(String, String)>,
+    Path(workspace): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (visitor, _) = admin!(api, workspace, headers, body);
-    match api.app.revoke_token(visitor.workspace(), &visitor.session.actor, &name).await {
+    let (visitor, fields) = admin!(api, workspace, headers, body);
+    let name = fields.get("name").unwrap_or("");
+    match api.app.revoke_token(visitor.workspace(), &visitor.session.actor, name).await {
         Ok(_) => see_other(&format!("{}/settings?done=revoked#tokens", visitor.base())),
         Err(error) => refused(&api, &visitor, error).await,
     }
