@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, Duration};
@@ -11,8 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::pages::signed_in;
-use super::{Api, visitor};
+use super::{Api, Visitor};
 use crate::domain::calendar::{DateRange, Month};
 use crate::domain::money::Money;
 use crate::render::{Flavor, Renderer};
@@ -34,11 +33,9 @@ const PER_DAY: usize = 5;
 /// `GET /w/<ws>/calendar?month=YYYY-MM`: the month's renewals by day (this month by default).
 async fn month(
     State(api): State<Api>,
-    Path(workspace): Path<String>,
     Query(query): Query<MonthQuery>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
     let today = match api.app.today_in(visitor.workspace()).await {
         Ok(today) => today,
         Err(error) => return visitor.failure(error),

@@ -4,14 +4,13 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::pages::signed_in;
-use super::{Api, Fields, Visitor, checked, see_other, visitor};
+use super::{Api, Edit, Editor, Fields, Visitor, see_other};
 use crate::app::views::ItemView;
 use crate::app::{AppError, ItemFilter, ItemForm, ItemRef, ItemSort};
 use crate::domain::UserError;
@@ -64,11 +63,9 @@ fn options(renderer: &Renderer, group: &str, values: &[&'static str], chosen: Op
 /// `GET /w/<ws>/items`: the items table.
 async fn list(
     State(api): State<Api>,
-    Path(workspace): Path<String>,
     Query(query): Query<ListQuery>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
     let filter = ItemFilter {
         kind: parse(&query.kind),
         category: parse(&query.category),
@@ -376,16 +373,7 @@ struct NewQuery {
 }
 
 /// `GET /w/<ws>/items/new?kind=`: the kinds to choose from, then the form for one.
-async fn new_form(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    Query(query): Query<NewQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    if let Err(page) = visitor.require_edit() {
-        return page;
-    }
+async fn new_form(Query(query): Query<NewQuery>, Editor(visitor): Editor) -> Response {
     let renderer = visitor.renderer();
     let Some(kind) = parse::<Kind>(&query.kind) else {
         let kinds = options(renderer, "kind", &Kind::names(), None);
@@ -437,15 +425,7 @@ fn refusal(error: &AppError) -> (Option<&'static str>, String) {
 
 /// `POST /w/<ws>/items/new`: adds the item, or shows the form again with the message beside its
 /// field.
-async fn add(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    let fields = match checked(&visitor, &body) {
-        Ok(fields) => fields,
-        Err(page) => return page,
-    };
-    if let Err(page) = visitor.require_edit() {
-        return page;
-    }
+async fn add(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Response {
     let Some(kind) = fields.get("kind").and_then(|k| k.parse::<Kind>().ok()) else {
         return see_other(&format!("{}/items/new", visitor.base()));
     };
@@ -478,12 +458,11 @@ struct ShowQuery {
 /// `GET /w/<ws>/items/<id>`: one item, its recent costs, and (for editors) its form.
 async fn show(
     State(api): State<Api>,
-    Path((workspace, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(query): Query<ShowQuery>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    let Some(reference) = item_id(&id) else { return super::not_found(&headers) };
+    let Some(reference) = item_id(&id) else { return visitor.not_found() };
     match api.app.show_item(visitor.workspace(), &reference).await {
         Ok(detail) => item_page(&visitor, StatusCode::OK, &detail, None, None, query.done.as_deref()),
         Err(error) => visitor.failure(error),
@@ -528,21 +507,8 @@ fn item_id(id: &str) -> Option<ItemRef> {
 
 /// `POST /w/<ws>/items/<id>`: saves the form's changes (only what differs from the item as it
 /// was shown; refused when someone changed it since).
-async fn edit(
-    State(api): State<Api>,
-    Path((workspace, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    let fields = match checked(&visitor, &body) {
-        Ok(fields) => fields,
-        Err(page) => return page,
-    };
-    if let Err(page) = visitor.require_edit() {
-        return page;
-    }
-    let Some(reference) = item_id(&id) else { return super::not_found(&headers) };
+async fn edit(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edit { visitor, fields }: Edit) -> Response {
+    let Some(reference) = item_id(&id) else { return visitor.not_found() };
     let detail = match api.app.show_item(visitor.workspace(), &reference).await {
         Ok(detail) => detail,
         Err(error) => return visitor.failure(error),
@@ -584,17 +550,8 @@ async fn edit(
 }
 
 /// `POST /w/<ws>/items/<id>/remove`: removes the item (it can be restored), back to the table.
-async fn remove(
-    State(api): State<Api>,
-    Path((workspace, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    if let Err(page) = checked(&visitor, &body).and_then(|_| visitor.require_edit()) {
-        return page;
-    }
-    let Some(reference) = item_id(&id) else { return super::not_found(&headers) };
+async fn remove(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edit { visitor, .. }: Edit) -> Response {
+    let Some(reference) = item_id(&id) else { return visitor.not_found() };
     match api.app.remove_item(visitor.workspace(), &visitor.session.actor, &reference).await {
         Ok(_) => see_other(&format!("{}/items?removed=1", visitor.base())),
         Err(error) => visitor.failure(error),
@@ -602,17 +559,8 @@ async fn remove(
 }
 
 /// `POST /w/<ws>/items/<id>/restore`: brings a removed item back.
-async fn restore(
-    State(api): State<Api>,
-    Path((workspace, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    if let Err(page) = checked(&visitor, &body).and_then(|_| visitor.require_edit()) {
-        return page;
-    }
-    let Some(reference) = item_id(&id) else { return super::not_found(&headers) };
+async fn restore(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edit { visitor, .. }: Edit) -> Response {
+    let Some(reference) = item_id(&id) else { return visitor.not_found() };
     match api.app.restore_item(visitor.workspace(), &visitor.session.actor, &reference).await {
         Ok(view) => see_other(&format!("{}/items/{}?done=restored", visitor.base(), view.id)),
         Err(error) => visitor.failure(error),

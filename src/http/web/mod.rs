@@ -20,7 +20,8 @@ mod pages;
 mod settings;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -226,6 +227,80 @@ async fn visitor(api: &Api, workspace: &str, headers: &HeaderMap) -> Result<Visi
     Ok(Visitor { session, cookie, language })
 }
 
+impl Visitor {
+    /// The "not found" page, in this visitor's language.
+    fn not_found(&self) -> Response {
+        message_page(self.language, StatusCode::NOT_FOUND, "web.error.no_page", json!({}))
+    }
+}
+
+/// The `{workspace}` of the route, as the address has it.
+async fn workspace_param(parts: &mut Parts, api: &Api) -> String {
+    let params = RawPathParams::from_request_parts(parts, api).await.ok();
+    params.and_then(|p| p.iter().find(|(key, _)| *key == "workspace").map(|(_, value)| value.to_string())).unwrap_or_default()
+}
+
+/// A page of a workspace the browser has a session for; otherwise the answer is the refusal
+/// (404, whether the workspace exists or not).
+impl FromRequestParts<Api> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Visitor, Response> {
+        let workspace = workspace_param(parts, api).await;
+        visitor(api, &workspace, &parts.headers).await
+    }
+}
+
+/// A page for those who may change the ledger (Manage Server or the admin role); others get a
+/// 403 saying so.
+pub struct Editor(Visitor);
+
+impl FromRequestParts<Api> for Editor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Editor, Response> {
+        let visitor = Visitor::from_request_parts(parts, api).await?;
+        visitor.require_edit()?;
+        Ok(Editor(visitor))
+    }
+}
+
+/// A form posted from a visitor's pages, its CSRF token checked before anything else.
+pub struct Posted {
+    visitor: Visitor,
+    fields: Fields,
+}
+
+impl FromRequest<Api> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, api: &Api) -> Result<Posted, Response> {
+        let (mut parts, body) = request.into_parts();
+        let visitor = Visitor::from_request_parts(&mut parts, api).await?;
+        let body = axum::body::to_bytes(body, api.options.body_limit).await.map_err(|_| {
+            message_page(visitor.language, StatusCode::PAYLOAD_TOO_LARGE, "web.error.too_large", json!({}))
+        })?;
+        let fields = checked(&visitor, &body)?;
+        Ok(Posted { visitor, fields })
+    }
+}
+
+/// A form posted by someone who may change the ledger.
+pub struct Edit {
+    visitor: Visitor,
+    fields: Fields,
+}
+
+impl FromRequest<Api> for Edit {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, api: &Api) -> Result<Edit, Response> {
+        let Posted { visitor, fields } = Posted::from_request(request, api).await?;
+        visitor.require_edit()?;
+        Ok(Edit { visitor, fields })
+    }
+}
+
 /// A submitted form's fields, after its CSRF token was checked.
 #[derive(Debug, Default)]
 pub struct Fields(Vec<(String, String)>);
@@ -341,19 +416,7 @@ async fn signin(State(api): State<Api>, Path(secret): Path<String>, headers: Hea
 }
 
 /// `POST /w/<ws>/signout`: ends this session and forgets its cookie.
-async fn signout(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let visitor = match visitor(&api, &workspace, &headers).await {
-        Ok(visitor) => visitor,
-        Err(page) => return page,
-    };
-    if let Err(page) = checked(&visitor, &body) {
-        return page;
-    }
+async fn signout(State(api): State<Api>, Posted { visitor, .. }: Posted) -> Response {
     if let Err(error) = api.app.sign_out(&visitor.session).await {
         return visitor.failure(error);
     }
@@ -366,20 +429,7 @@ async fn signout(
 }
 
 /// `POST /w/<ws>/language`: `lang=en|th`, or `auto` for the browser's; back to the page.
-async fn language(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let visitor = match visitor(&api, &workspace, &headers).await {
-        Ok(visitor) => visitor,
-        Err(page) => return page,
-    };
-    let fields = match checked(&visitor, &body) {
-        Ok(fields) => fields,
-        Err(page) => return page,
-    };
+async fn language(State(api): State<Api>, headers: HeaderMap, Posted { visitor, fields }: Posted) -> Response {
     let language = fields.get("lang").and_then(|l| l.parse::<Language>().ok());
     if let Err(error) = api.app.set_web_language(&visitor.session, language).await {
         return visitor.failure(error);

@@ -3,12 +3,11 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::{Api, Visitor, checked, see_other, visitor};
+use super::{Api, Edit, Visitor, see_other};
 use crate::analysis::dashboard::Dashboard;
 use crate::app::AlertAction;
 use crate::domain::item::Category;
@@ -28,16 +27,6 @@ pub fn router() -> Router<Api> {
         .route("/w/{workspace}/sites", get(sites))
 }
 
-/// Runs `page` for the visitor of `workspace`, or answers with the refusal.
-macro_rules! signed_in {
-    ($api:expr, $workspace:expr, $headers:expr) => {
-        match visitor(&$api, &$workspace, &$headers).await {
-            Ok(visitor) => visitor,
-            Err(page) => return page,
-        }
-    };
-}
-pub(super) use signed_in;
 
 /// The dashboard's charts: the run-rate by category and the last months.
 fn dashboard_charts(renderer: &Renderer, dashboard: &Dashboard) -> serde_json::Value {
@@ -100,11 +89,9 @@ struct DoneQuery {
 /// `GET /w/<ws>/` (`?done=` after an alert's button): the cost dashboard.
 async fn dashboard(
     State(api): State<Api>,
-    Path(workspace): Path<String>,
     axum::extract::Query(query): axum::extract::Query<DoneQuery>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
     let read = async {
         Ok::<_, crate::app::AppError>((
             api.app.dashboard(visitor.workspace(), None).await?,
@@ -130,22 +117,14 @@ async fn dashboard(
 /// the dashboard with what was done.
 async fn alert(
     State(api): State<Api>,
-    Path((workspace, key, action)): Path<(String, String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Path((_, key, action)): Path<(String, String, String)>,
+    Edit { visitor, .. }: Edit,
 ) -> Response {
-    let visitor: Visitor = signed_in!(api, workspace, headers);
-    if let Err(page) = checked(&visitor, &body) {
-        return page;
-    }
-    if let Err(page) = visitor.require_edit() {
-        return page;
-    }
     let action = match action.as_str() {
         "acknowledge" => AlertAction::Acknowledge,
         "snooze" => AlertAction::Snooze,
         "renewed" => AlertAction::Renewed,
-        _ => return super::not_found(&headers),
+        _ => return visitor.not_found(),
     };
     let family = crate::domain::alerting::family(&key);
     match api.app.act_on_alert(visitor.workspace(), &visitor.session.actor, &family, action).await {
@@ -166,11 +145,9 @@ const AI_PER_PAGE: u32 = 24;
 /// free tier and the limit with the days they run out, its API key.
 async fn ai_providers(
     State(api): State<Api>,
-    Path(workspace): Path<String>,
     axum::extract::Query(query): axum::extract::Query<PageQuery>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
     let filter = crate::app::ItemFilter {
         kind: Some(crate::domain::item::Kind::AiProvider),
         sort: crate::app::ItemSort::Cost,
@@ -204,8 +181,7 @@ async fn ai_providers(
 
 /// `GET /w/<ws>/analysis`: the health score with its components, recommendations with what
 /// they save, and risks.
-async fn analysis(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
+async fn analysis(State(api): State<Api>, visitor: Visitor) -> Response {
     match api.app.report(visitor.workspace()).await {
         Ok(report) => visitor.page("analysis", "analysis", json!({ "report": report })),
         Err(error) => visitor.failure(error),
@@ -223,11 +199,9 @@ struct HistoryQuery {
 /// total of all matching.
 async fn history(
     State(api): State<Api>,
-    Path(workspace): Path<String>,
     axum::extract::Query(query): axum::extract::Query<HistoryQuery>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
     let day = |d: &Option<String>| {
         d.as_deref().filter(|d| !d.is_empty()).map(|d| crate::domain::calendar::parse_date("date", d)).transpose()
     };
@@ -285,28 +259,14 @@ async fn budgets_page(api: &Api, visitor: &Visitor, status: axum::http::StatusCo
 }
 
 /// `GET /w/<ws>/budgets`: the budgets and this month against them.
-async fn budgets(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
+async fn budgets(State(api): State<Api>, visitor: Visitor) -> Response {
     let typed = json!({ "scope": null, "amount": null, "currency": null, "thresholds": null });
     budgets_page(&api, &visitor, axum::http::StatusCode::OK, None, typed).await
 }
 
 /// `POST /w/<ws>/budgets`: sets a scope's monthly budget (admins), read with the CLI's parsers.
-async fn set_budget(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+async fn set_budget(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Response {
     use crate::domain::budget::{BudgetScope, Thresholds};
-    let visitor = signed_in!(api, workspace, headers);
-    let fields = match checked(&visitor, &body) {
-        Ok(fields) => fields,
-        Err(page) => return page,
-    };
-    if let Err(page) = visitor.require_edit() {
-        return page;
-    }
     let text = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
     let parsed = (|| {
         let scope: BudgetScope = text("scope").unwrap_or("total").parse()?;
@@ -337,15 +297,10 @@ async fn set_budget(
 /// `POST /w/<ws>/budgets/<scope>/remove` (admins).
 async fn remove_budget(
     State(api): State<Api>,
-    Path((workspace, scope)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Path((_, scope)): Path<(String, String)>,
+    Edit { visitor, .. }: Edit,
 ) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
-    if let Err(page) = checked(&visitor, &body).and_then(|_| visitor.require_edit()) {
-        return page;
-    }
-    let Ok(scope) = scope.parse::<crate::domain::budget::BudgetScope>() else { return super::not_found(&headers) };
+    let Ok(scope) = scope.parse::<crate::domain::budget::BudgetScope>() else { return visitor.not_found() };
     match api.app.remove_budget(visitor.workspace(), &visitor.session.actor, scope).await {
         Ok(_) => see_other(&format!("{}/budgets", visitor.base())),
         Err(error) => visitor.failure(error),
@@ -354,8 +309,7 @@ async fn remove_budget(
 
 /// `GET /w/<ws>/sites`: monitored websites with uptime, response time, certificate and domain,
 /// and each site's score with its parts.
-async fn sites(State(api): State<Api>, Path(workspace): Path<String>, headers: HeaderMap) -> Response {
-    let visitor = signed_in!(api, workspace, headers);
+async fn sites(State(api): State<Api>, visitor: Visitor) -> Response {
     match api.app.sites(visitor.workspace()).await {
         Ok(list) => visitor.page("sites", "sites", json!({ "list": list })),
         Err(error) => visitor.failure(error),

@@ -3,14 +3,13 @@
 //! address, and signing everyone out of the pages.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::pages::signed_in;
-use super::{Api, Fields, Visitor, checked, see_other, visitor};
+use super::{Api, Edit, Editor, Visitor, see_other};
 use crate::app::TokenScope;
 use crate::domain::workspace::{SettingKey, Settings};
 
@@ -138,54 +137,20 @@ async fn page(api: &Api, visitor: &Visitor, status: StatusCode, extra: Extra) ->
     visitor.page_with(status, "settings", "settings", view)
 }
 
-/// The visitor of `workspace`'s settings, who must be an admin; for a POST, its checked fields.
-macro_rules! admin {
-    ($api:expr, $workspace:expr, $headers:expr) => {{
-        let visitor = signed_in!($api, $workspace, $headers);
-        if let Err(page) = visitor.require_edit() {
-            return page;
-        }
-        visitor
-    }};
-    ($api:expr, $workspace:expr, $headers:expr, $body:expr) => {{
-        let visitor = signed_in!($api, $workspace, $headers);
-        let fields = match checked(&visitor, &$body) {
-            Ok(fields) => fields,
-            Err(page) => return page,
-        };
-        if let Err(page) = visitor.require_edit() {
-            return page;
-        }
-        (visitor, fields)
-    }};
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 struct DoneQuery {
     done: Option<String>,
 }
 
 /// `GET /w/<ws>/settings` (`?done=` after a change: what was done).
-async fn show(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    Query(query): Query<DoneQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let visitor = admin!(api, workspace, headers);
+async fn show(State(api): State<Api>, Query(query): Query<DoneQuery>, Editor(visitor): Editor) -> Response {
     let done = ["saved", "revoked", "feed_off"].into_iter().find(|d| query.done.as_deref() == Some(*d));
     page(&api, &visitor, StatusCode::OK, Extra { done, ..Extra::default() }).await
 }
 
 /// `POST /w/<ws>/settings`: the settings changed in the form, all or none; a refused value is
 /// shown beside its field.
-async fn save(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (visitor, fields) = admin!(api, workspace, headers, body);
+async fn save(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Response {
     let current = match api.app.settings(visitor.workspace()).await {
         Ok(current) => current.settings,
         Err(error) => return visitor.failure(error),
@@ -227,13 +192,7 @@ async fn save(
 }
 
 /// `POST /w/<ws>/settings/tokens`: makes a token and shows it, this once.
-async fn create_token(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (visitor, fields) = admin!(api, workspace, headers, body);
+async fn create_token(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Response {
     let name = fields.get("name").unwrap_or("");
     let scope = match TokenScope::parse(fields.get("scope").unwrap_or("")) {
         Ok(scope) => scope,
@@ -260,13 +219,7 @@ async fn refused(api: &Api, visitor: &Visitor, error: crate::app::AppError) -> R
 }
 
 /// `POST /w/<ws>/settings/tokens/revoke` (`name` in the form: names are free text).
-async fn revoke_token(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (visitor, fields) = admin!(api, workspace, headers, body);
+async fn revoke_token(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Response {
     let name = fields.get("name").unwrap_or("");
     match api.app.revoke_token(visitor.workspace(), &visitor.session.actor, name).await {
         Ok(_) => see_other(&format!("{}/settings?done=revoked#tokens", visitor.base())),
@@ -276,13 +229,7 @@ async fn revoke_token(
 
 /// `POST /w/<ws>/settings/calendar`: a new secret address for the renewal calendar, shown this
 /// once (a former one stops working).
-async fn make_feed(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (visitor, _) = admin!(api, workspace, headers, body);
+async fn make_feed(State(api): State<Api>, headers: HeaderMap, Edit { visitor, .. }: Edit) -> Response {
     match api.app.create_calendar_feed(visitor.workspace(), &visitor.session.actor).await {
         Ok(secret) => {
             let url = format!("{}/calendar/{secret}.ics", super::site_url(&api, &headers));
@@ -293,13 +240,7 @@ async fn make_feed(
 }
 
 /// `POST /w/<ws>/settings/calendar/remove`: turns the calendar's address off.
-async fn remove_feed(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (visitor, _) = admin!(api, workspace, headers, body);
+async fn remove_feed(State(api): State<Api>, Edit { visitor, .. }: Edit) -> Response {
     match api.app.remove_calendar_feed(visitor.workspace(), &visitor.session.actor).await {
         Ok(_) => see_other(&format!("{}/settings?done=feed_off#calendar", visitor.base())),
         Err(error) => refused(&api, &visitor, error).await,
@@ -307,13 +248,7 @@ async fn remove_feed(
 }
 
 /// `POST /w/<ws>/settings/sign-out-all`: ends every session of the workspace, this one too.
-async fn sign_out_all(
-    State(api): State<Api>,
-    Path(workspace): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (visitor, _): (Visitor, Fields) = admin!(api, workspace, headers, body);
+async fn sign_out_all(State(api): State<Api>, Edit { visitor, .. }: Edit) -> Response {
     match api.app.end_web_sessions(visitor.workspace(), &visitor.session.actor).await {
         Ok(ended) => super::message_page(
             visitor.language,
