@@ -4,7 +4,7 @@
 //! a fresh SQLite file (and, with a PostgreSQL server in `JARVIS_BENCH_DATABASE_URL`, else
 //! `TEST_DATABASE_URL`, copied there too). The pages are served on 127.0.0.1 and read by one
 //! signed-in client, one request at a time, so each latency is the server's time to make the page
-//! (plus loopback): every page `JARVIS_BENCH_WEB_REQUESTS` times (default 200) after 5 to warm
+//! (plus loopback): every page `JARVIS_BENCH_WEB_REQUESTS` times (default 100) after 5 to warm
 //! up, in English and in Thai. Page weight is the HTML plus what it loads (the stylesheet; the
 //! Thai font on Thai pages), without images (the pages have none). Results print as Markdown
 //! tables for docs/PERFORMANCE.md. `JARVIS_BENCH_SIZE` picks another size (`small`, `medium`).
@@ -37,7 +37,7 @@ const PAGES: &[(&str, &str)] = &[
     ("Calendar", "/calendar"),
     ("AI providers", "/ai"),
     ("Analysis", "/analysis"),
-    ("History, newest page", "/history"),
+    ("History, this month", "/history"),
     ("Budgets", "/budgets"),
     ("Websites", "/sites"),
     ("Settings", "/settings"),
@@ -48,7 +48,11 @@ async fn seed(dir: &Path, size: &str) -> anyhow::Result<String> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let store = Store::open(&url).await?;
     let app = App::new(store.clone(), Arc::new(FixedClock(NOW.parse()?)));
-    let size: SeedSize = size.parse()?;
+    let size = match size {
+        "small" => SeedSize::Small,
+        "medium" => SeedSize::Medium,
+        _ => SeedSize::Large,
+    };
     let started = Instant::now();
     let options = SeedOptions { size, seed: DEFAULT_SEED, allow_existing: false };
     let seeded = app.seed_workspace(&WorkspaceId::parse(WORKSPACE)?, &Actor::Cli, options, |_| {}).await?;
@@ -101,6 +105,7 @@ async fn measure(url: &str, backend: &str, requests: usize) -> anyhow::Result<Ve
                 times.push(started.elapsed());
             }
             times.sort();
+            eprintln!("{backend} {name} ({}): p99 {}", language.as_str(), ms(percentile(&times, 0.99)));
             let weight = size + css + if language == Language::Thai { font } else { 0 };
             rows.push(format!(
                 "| {backend} | {name} | {} | {} | {} | {} | {:.1} | {:.1} |",
@@ -122,7 +127,7 @@ async fn measure(url: &str, backend: &str, requests: usize) -> anyhow::Result<Ve
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let size = std::env::var("JARVIS_BENCH_SIZE").unwrap_or_else(|_| "large".into());
-    let requests = env("JARVIS_BENCH_WEB_REQUESTS", 200);
+    let requests = env("JARVIS_BENCH_WEB_REQUESTS", 100);
     let dir = tempfile::tempdir()?;
     let sqlite = seed(dir.path(), &size).await?;
     let mut rows = measure(&sqlite, "SQLite", requests).await?;

@@ -1129,7 +1129,11 @@ fn web_links_from_the_command_line() {
     assert_eq!(shown["expires_at"], "2026-11-30T12:10:00Z");
     let refused = sandbox.jarvis().args(["web", "link", "--public-url", "ftp://x"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("http or https"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("http or https"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     assert_eq!(sandbox.json(&["web", "sign-out-all"])["ended"], 0, "links are not sessions until followed");
     let audit = sandbox.ok(&["audit"]);
     assert!(!audit.contains(secret), "a link's secret is never in the audit log");

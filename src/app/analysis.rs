@@ -55,6 +55,9 @@ pub(super) struct Prepared {
     /// The alerts last found, with the months back and the sites and domains they were found
     /// with (these change between versions, as checks and lookups come in).
     alerts: Mutex<Option<AlertsMemo>>,
+    /// The report last made, with the sites and domains it was made with (a page asked for
+    /// again and again, by the web pages, is made once per version, day and site facts).
+    report: Mutex<Option<(crate::analysis::website::Web, Arc<Report>)>>,
 }
 
 /// A workspace's read-model epoch and version, and its day: what it was seen at.
@@ -315,6 +318,7 @@ impl App {
             today,
             spends: Mutex::default(),
             alerts: Mutex::default(),
+            report: Mutex::default(),
         });
         if keep {
             self.prepared.put(workspace, Arc::clone(&prepared));
@@ -474,8 +478,7 @@ impl App {
         let web = Default::default();
         let ledger = loaded.ledger(&web);
         let renewals = crate::analysis::dashboard::renewals_in(&ledger, range);
-        let own_lead_times =
-            ledger.live_items().filter_map(|item| Some((item.id, item.lead_times.clone()?))).collect();
+        let own_lead_times = ledger.live_items().filter_map(|item| Some((item.id, item.lead_times.clone()?))).collect();
         Ok(RenewalCalendar {
             today: loaded.today,
             range,
@@ -530,8 +533,16 @@ impl App {
     /// The Jarvis report.
     pub async fn report(&self, workspace: &WorkspaceId) -> Result<Report> {
         let loaded = self.load(workspace, ALERT_MONTHS).await?;
+        if let Some((web, made)) = loaded.prepared.report.lock().expect("the report lock is never poisoned").as_ref()
+            && *web == loaded.web
+        {
+            return Ok(made.as_ref().clone());
+        }
         let (spend, found) = Self::analyse(&loaded, ALERT_MONTHS);
-        Ok(report(&loaded.ledger(), &spend, &found))
+        let made = crate::blocking(|| report(&loaded.ledger(), &spend, &found));
+        *loaded.prepared.report.lock().expect("the report lock is never poisoned") =
+            Some((loaded.web.clone(), Arc::new(made.clone())));
+        Ok(made)
     }
 
     /// The budgets, and this month against them.

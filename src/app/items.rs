@@ -251,7 +251,10 @@ fn sort_items(views: &mut [ItemView], sort: ItemSort) {
         ItemSort::Category | ItemSort::Name => views.sort_by_cached_key(|v| (v.category, v.kind, name(v))),
         // Dearest first; an item whose cost cannot be converted last.
         ItemSort::Cost => views.sort_by_cached_key(|v| {
-            ((v.monthly_cost_base.is_none(), v.monthly_cost_base.as_ref().map(|m| std::cmp::Reverse(m.amount))), name(v))
+            (
+                (v.monthly_cost_base.is_none(), v.monthly_cost_base.as_ref().map(|m| std::cmp::Reverse(m.amount))),
+                name(v),
+            )
         }),
         ItemSort::Renewal => views.sort_by_cached_key(|v| (v.next_renewal.is_none(), v.next_renewal, name(v))),
         ItemSort::Status => views.sort_by_cached_key(|v| (v.status, name(v))),
@@ -461,7 +464,8 @@ impl App {
             .filter(|i| filter.status.is_none_or(|s| i.status(today, window) == s))
             .filter(|i| {
                 search.as_deref().is_none_or(|words| {
-                    i.name.key().contains(words) || i.provider.as_ref().is_some_and(|p| name_key(p.as_str()).contains(words))
+                    i.name.key().contains(words)
+                        || i.provider.as_ref().is_some_and(|p| name_key(p.as_str()).contains(words))
                 })
             })
             .collect();

@@ -164,19 +164,19 @@ impl ItemView {
             usage: item.usage.as_ref().map(|u| {
                 let (free, limit) = crate::analysis::alerts::usage_readings(today, item);
                 UsageView {
-                unit: u.unit.as_str().to_string(),
-                unit_price: u.unit_price.map(|p| TypedMoney(Money::new(p, item.cost.currency))),
-                free_tier: u.included,
-                used: u.used,
-                limit: u.limit,
-                billable: u.billable_units(),
-                usage_cost: Money::new(u.usage_cost(), item.cost.currency),
-                free_tier_used_percent: percent(u.used, u.included),
-                limit_used_percent: percent(u.used, u.limit),
-                free_tier_runs_out: free.and_then(|a| a.runs_out),
-                limit_runs_out: limit.and_then(|a| a.runs_out),
-                cycle_end: item.cycle(today).end,
-            }
+                    unit: u.unit.as_str().to_string(),
+                    unit_price: u.unit_price.map(|p| TypedMoney(Money::new(p, item.cost.currency))),
+                    free_tier: u.included,
+                    used: u.used,
+                    limit: u.limit,
+                    billable: u.billable_units(),
+                    usage_cost: Money::new(u.usage_cost(), item.cost.currency),
+                    free_tier_used_percent: percent(u.used, u.included),
+                    limit_used_percent: percent(u.used, u.limit),
+                    free_tier_runs_out: free.and_then(|a| a.runs_out),
+                    limit_runs_out: limit.and_then(|a| a.runs_out),
+                    cycle_end: item.cycle(today).end,
+                }
             }),
             registrar: None,
             server_type: None,

@@ -137,9 +137,7 @@ impl App {
             return Ok(None);
         }
         let user = self.store.read().await?.peek_web_link(&secret_hash(secret), self.now()).await?;
-        Ok(user.map(|user| {
-            session_of(StoredSession { id: 0, user, created_at: self.now(), last_seen_at: self.now() })
-        }))
+        Ok(user.map(|user| session_of(StoredSession { id: 0, user, created_at: self.now(), last_seen_at: self.now() })))
     }
 
     /// Follows a sign-in link: a new session for whom it was made, or `None` when the link is
@@ -178,7 +176,8 @@ impl App {
         }
         let now = self.now();
         let hash = secret_hash(cookie);
-        let Some(stored) = self.store.read().await?.web_session(&hash, now - SESSION_IDLE, now - SESSION_MAX).await? else {
+        let Some(stored) = self.store.read().await?.web_session(&hash, now - SESSION_IDLE, now - SESSION_MAX).await?
+        else {
             return Ok(None);
         };
         if now - stored.last_seen_at >= SEEN_NOTED_EVERY {
@@ -248,8 +247,13 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let removed = tx.remove_calendar_feed(workspace).await?;
         if removed {
-            let change =
-                Change { action: "calendar.remove", entity: "calendar_feed", entity_id: None, before: None, after: None };
+            let change = Change {
+                action: "calendar.remove",
+                entity: "calendar_feed",
+                entity_id: None,
+                before: None,
+                after: None,
+            };
             tx.audit(workspace, actor, now, &change).await?;
         }
         tx.commit().await?;

@@ -257,10 +257,18 @@ pub struct HttpArgs {
 /// An http or https address without a query, for links to the pages.
 fn public_url(input: &str) -> Result<url::Url, UserError> {
     let url = url::Url::parse(input.trim()).map_err(|e| {
-        UserError::invalid("public URL", input, format!("{e}; give the address with its scheme, e.g. https://jarvis.example.com"))
+        UserError::invalid(
+            "public URL",
+            input,
+            format!("{e}; give the address with its scheme, e.g. https://jarvis.example.com"),
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() {
-        return Err(UserError::invalid("public URL", input, "give an http or https address, e.g. https://jarvis.example.com"));
+        return Err(UserError::invalid(
+            "public URL",
+            input,
+            "give an http or https address, e.g. https://jarvis.example.com",
+        ));
     }
     Ok(url)
 }

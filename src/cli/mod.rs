@@ -11,8 +11,9 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, ImportCommand,
-    ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand, TokenCommand, WebCommand, HttpArgs,
+    BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, HttpArgs,
+    ImportCommand, ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
+    TokenCommand, WebCommand,
 };
 
 use crate::app::{
@@ -490,11 +491,15 @@ async fn dispatch(
             let name = name.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_string());
             let link = app.create_web_link(ws, me, &name, !read_only, None).await?;
             let url = format!("{base}/signin/{}", link.secret);
-            output(json, &serde_json::json!({ "url": url, "expires_at": link.expires_at }), |_| render::web_link(&url, link.expires_at))
+            output(json, &serde_json::json!({ "url": url, "expires_at": link.expires_at }), |_| {
+                render::web_link(&url, link.expires_at)
+            })
         }
         Command::Web(WebCommand::SignOutAll) => {
             let ended = app.end_web_sessions(ws, me).await?;
-            output(json, &serde_json::json!({ "ended": ended }), |_| format!("Ended {ended} web session(s); everyone signs in again with a new link."))
+            output(json, &serde_json::json!({ "ended": ended }), |_| {
+                format!("Ended {ended} web session(s); everyone signs in again with a new link.")
+            })
         }
         Command::Run(run) => {
             let mut config = discord_config(&run.discord)?;

@@ -12,7 +12,12 @@ use crate::domain::workspace::WorkspaceId;
 
 /// `calendar` as an iCalendar text (CRLF lines, folded at 75 octets), worded by `renderer`;
 /// `now` stamps the events (a feed is made afresh for each request).
-pub fn renewal_feed(renderer: &Renderer, workspace: &WorkspaceId, calendar: &RenewalCalendar, now: DateTime<Utc>) -> String {
+pub fn renewal_feed(
+    renderer: &Renderer,
+    workspace: &WorkspaceId,
+    calendar: &RenewalCalendar,
+    now: DateTime<Utc>,
+) -> String {
     let name = renderer.message("ics.name", &json!({}));
     let mut feed = Calendar::empty();
     feed.append_property(("VERSION", "2.0"))
@@ -47,7 +52,9 @@ pub fn renewal_feed(renderer: &Renderer, workspace: &WorkspaceId, calendar: &Ren
                 .uid(&format!("{uid}-{days}d"))
                 .timestamp(now)
                 // `-P7D` rather than seconds: what calendars themselves write.
-                .append_property(Property::new("TRIGGER", format!("-P{days}D")).add_parameter("RELATED", "START").done())
+                .append_property(
+                    Property::new("TRIGGER", format!("-P{days}D")).add_parameter("RELATED", "START").done(),
+                )
                 .done();
             event.alarm(alarm);
         }

@@ -190,7 +190,10 @@ impl Tx {
     pub async fn prune_web_sessions(&mut self, before: DateTime<Utc>) -> Result<u64> {
         let links = self.execute("DELETE FROM web_links WHERE expires_at < ?1", args![before]).await?;
         let sessions = self
-            .execute("DELETE FROM web_sessions WHERE ended_at < ?1 OR last_seen_at < ?1 OR created_at < ?1", args![before])
+            .execute(
+                "DELETE FROM web_sessions WHERE ended_at < ?1 OR last_seen_at < ?1 OR created_at < ?1",
+                args![before],
+            )
             .await?;
         Ok(links + sessions)
     }

@@ -103,9 +103,8 @@ impl Browser {
         self.eval("window.jarvisPageBefore = true; return true").await;
         act.await;
         for _ in 0..100 {
-            let loaded = self
-                .eval("return window.jarvisPageBefore === undefined && document.readyState === 'complete'")
-                .await;
+            let loaded =
+                self.eval("return window.jarvisPageBefore === undefined && document.readyState === 'complete'").await;
             if loaded == true {
                 return;
             }

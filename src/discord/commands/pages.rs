@@ -96,7 +96,12 @@ pub async fn renewals(
 }
 
 /// Jarvis's analysis of your spending, and when it is posted
-#[poise::command(slash_command, guild_only, subcommands("report", "schedule", "status", "token", "web"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("report", "schedule", "status", "token", "web"),
+    subcommand_required
+)]
 pub async fn jarvis(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -302,7 +307,8 @@ pub async fn web(ctx: Context<'_>) -> Result<(), Error> {
     let name = author.global_name.clone().unwrap_or_else(|| author.name.clone());
     // The member's own Discord language, when Jarvis speaks it; else the browser's decides.
     let locale = ctx.locale().unwrap_or_default();
-    let chosen = crate::domain::workspace::Language::ALL.iter().copied().find(|l| locale.split('-').next() == Some(l.as_str()));
+    let chosen =
+        crate::domain::workspace::Language::ALL.iter().copied().find(|l| locale.split('-').next() == Some(l.as_str()));
     let actor = crate::domain::audit::Actor::User(author.id.get().to_string());
     let link = guard::app(ctx).create_web_link(&ws, &actor, &name, can_edit, chosen).await?;
     let url = format!("{base}/signin/{}", link.secret);

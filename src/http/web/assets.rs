@@ -18,10 +18,14 @@ pub fn router() -> Router<Api> {
     Router::new()
         .route(
             "/assets/app.css",
-            get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], STYLESHEET) }),
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], STYLESHEET)
+            }),
         )
         .route(
             "/assets/noto-sans-thai.ttf",
-            get(|| async { ([(header::CONTENT_TYPE, "font/ttf"), (header::CACHE_CONTROL, CACHE)], THAI_FONT).into_response() }),
+            get(|| async {
+                ([(header::CONTENT_TYPE, "font/ttf"), (header::CACHE_CONTROL, CACHE)], THAI_FONT).into_response()
+            }),
         )
 }

@@ -31,11 +31,7 @@ struct MonthQuery {
 const PER_DAY: usize = 5;
 
 /// `GET /w/<ws>/calendar?month=YYYY-MM`: the month's renewals by day (this month by default).
-async fn month(
-    State(api): State<Api>,
-    Query(query): Query<MonthQuery>,
-    visitor: Visitor,
-) -> Response {
+async fn month(State(api): State<Api>, Query(query): Query<MonthQuery>, visitor: Visitor) -> Response {
     let today = match api.app.today_in(visitor.workspace()).await {
         Ok(today) => today,
         Err(error) => return visitor.failure(error),
@@ -110,7 +106,13 @@ const FEED_AHEAD: Duration = Duration::days(366);
 /// `GET /calendar/<secret>.ics`: the renewals from a month ago to a year ahead, for a calendar
 /// app. The secret address is the only key: a wrong one is a plain 404.
 async fn feed(State(api): State<Api>, Path(file): Path<String>) -> Response {
-    let not_found = || (StatusCode::NOT_FOUND, "There is no calendar at this address; an admin can make a new one on the Settings page\n").into_response();
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            "There is no calendar at this address; an admin can make a new one on the Settings page\n",
+        )
+            .into_response()
+    };
     let Some(secret) = file.strip_suffix(".ics") else { return not_found() };
     let workspace = match api.app.calendar_workspace(secret).await {
         Ok(Some(workspace)) => workspace,

@@ -61,11 +61,7 @@ fn options(renderer: &Renderer, group: &str, values: &[&'static str], chosen: Op
 }
 
 /// `GET /w/<ws>/items`: the items table.
-async fn list(
-    State(api): State<Api>,
-    Query(query): Query<ListQuery>,
-    visitor: Visitor,
-) -> Response {
+async fn list(State(api): State<Api>, Query(query): Query<ListQuery>, visitor: Visitor) -> Response {
     let filter = ItemFilter {
         kind: parse(&query.kind),
         category: parse(&query.category),
@@ -171,7 +167,11 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "registrar", input: Input::Text, kinds: Some(&[Kind::Domain]) },
     FieldSpec { name: "server_type", input: Input::Text, kinds: Some(&[Kind::Hosting]) },
     FieldSpec { name: "specs", input: Input::Text, kinds: Some(&[Kind::Hosting]) },
-    FieldSpec { name: "service_type", input: Input::Choice("service", ServiceType::names), kinds: Some(&[Kind::AiProvider]) },
+    FieldSpec {
+        name: "service_type",
+        input: Input::Choice("service", ServiceType::names),
+        kinds: Some(&[Kind::AiProvider]),
+    },
     FieldSpec {
         name: "pricing_model",
         input: Input::Choice("pricing", PricingModel::names),
@@ -257,7 +257,9 @@ fn form_fields(
                 Input::Date => ("date", None),
                 Input::Check => ("checkbox", None),
                 Input::Area => ("textarea", None),
-                Input::Choice(group, values) => ("select", Some(options(renderer, group, &values(), Some(value.as_str())))),
+                Input::Choice(group, values) => {
+                    ("select", Some(options(renderer, group, &values(), Some(value.as_str()))))
+                }
             };
             let label = renderer.message(&format!("web.field.{}", field.name), &json!({}));
             let hint_id = format!("web.hint.{}", field.name);
@@ -507,7 +509,11 @@ fn item_id(id: &str) -> Option<ItemRef> {
 
 /// `POST /w/<ws>/items/<id>`: saves the form's changes (only what differs from the item as it
 /// was shown; refused when someone changed it since).
-async fn edit(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edit { visitor, fields }: Edit) -> Response {
+async fn edit(
+    State(api): State<Api>,
+    Path((_, id)): Path<(String, String)>,
+    Edit { visitor, fields }: Edit,
+) -> Response {
     let Some(reference) = item_id(&id) else { return visitor.not_found() };
     let detail = match api.app.show_item(visitor.workspace(), &reference).await {
         Ok(detail) => detail,
@@ -517,9 +523,8 @@ async fn edit(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edi
         "auto_renew" => if fields.has(name) { "on" } else { "" }.to_string(),
         _ => fields.get(name).unwrap_or("").to_string(),
     };
-    let refused = |status, error: (Option<&str>, String)| {
-        item_page(&visitor, status, &detail, Some(&typed), Some(error), None)
-    };
+    let refused =
+        |status, error: (Option<&str>, String)| item_page(&visitor, status, &detail, Some(&typed), Some(error), None);
     let form = match item_form(detail.item.kind, &fields, Some(&detail.item)) {
         Ok(form) => form,
         Err(field) => {
@@ -531,7 +536,9 @@ async fn edit(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edi
     }
     let etag = fields.get("etag").filter(|e| !e.is_empty());
     let result = match form.changes() {
-        Ok(changes) => api.app.edit_item_if(visitor.workspace(), &visitor.session.actor, &reference, &changes, etag).await,
+        Ok(changes) => {
+            api.app.edit_item_if(visitor.workspace(), &visitor.session.actor, &reference, &changes, etag).await
+        }
         Err(error) => Err(error.into()),
     };
     match result {
@@ -559,7 +566,11 @@ async fn remove(State(api): State<Api>, Path((_, id)): Path<(String, String)>, E
 }
 
 /// `POST /w/<ws>/items/<id>/restore`: brings a removed item back.
-async fn restore(State(api): State<Api>, Path((_, id)): Path<(String, String)>, Edit { visitor, .. }: Edit) -> Response {
+async fn restore(
+    State(api): State<Api>,
+    Path((_, id)): Path<(String, String)>,
+    Edit { visitor, .. }: Edit,
+) -> Response {
     let Some(reference) = item_id(&id) else { return visitor.not_found() };
     match api.app.restore_item(visitor.workspace(), &visitor.session.actor, &reference).await {
         Ok(view) => see_other(&format!("{}/items/{}?done=restored", visitor.base(), view.id)),

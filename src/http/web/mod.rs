@@ -145,7 +145,12 @@ fn render(language: Language, status: StatusCode, template: &str, data: &Value) 
 /// A page with one message (`id` worded with `args`) and a way back.
 fn message_page(language: Language, status: StatusCode, id: &str, args: Value) -> Response {
     let message = Renderer::get(language, Flavor::Html).message(id, &args);
-    render(language, status, "message", &json!({ "lang": language.as_str(), "status": status.as_u16(), "message": message }))
+    render(
+        language,
+        status,
+        "message",
+        &json!({ "lang": language.as_str(), "status": status.as_u16(), "message": message }),
+    )
 }
 
 /// An app failure as a page with its status: a refusal says what to do; an internal failure
@@ -166,7 +171,12 @@ fn failure_page(language: Language, error: AppError) -> Response {
         }
     };
     let message = crate::render::escape_html(&message);
-    render(language, status, "message", &json!({ "lang": language.as_str(), "status": status.as_u16(), "message": message }))
+    render(
+        language,
+        status,
+        "message",
+        &json!({ "lang": language.as_str(), "status": status.as_u16(), "message": message }),
+    )
 }
 
 fn unavailable_text(language: Language) -> String {
@@ -237,7 +247,9 @@ impl Visitor {
 /// The `{workspace}` of the route, as the address has it.
 async fn workspace_param(parts: &mut Parts, api: &Api) -> String {
     let params = RawPathParams::from_request_parts(parts, api).await.ok();
-    params.and_then(|p| p.iter().find(|(key, _)| *key == "workspace").map(|(_, value)| value.to_string())).unwrap_or_default()
+    params
+        .and_then(|p| p.iter().find(|(key, _)| *key == "workspace").map(|(_, value)| value.to_string()))
+        .unwrap_or_default()
 }
 
 /// A page of a workspace the browser has a session for; otherwise the answer is the refusal

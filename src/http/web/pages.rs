@@ -17,7 +17,10 @@ use crate::render::svg::{self, Bar};
 pub fn router() -> Router<Api> {
     Router::new()
         .route("/w/{workspace}/", get(dashboard))
-        .route("/w/{workspace}", get(|Path(workspace): Path<String>| async move { see_other(&format!("/w/{workspace}/")) }))
+        .route(
+            "/w/{workspace}",
+            get(|Path(workspace): Path<String>| async move { see_other(&format!("/w/{workspace}/")) }),
+        )
         .route("/w/{workspace}/alerts/{key}/{action}", post(alert))
         .route("/w/{workspace}/ai", get(ai_providers))
         .route("/w/{workspace}/analysis", get(analysis))
@@ -26,7 +29,6 @@ pub fn router() -> Router<Api> {
         .route("/w/{workspace}/budgets/{scope}/remove", post(remove_budget))
         .route("/w/{workspace}/sites", get(sites))
 }
-
 
 /// The dashboard's charts: the run-rate by category and the last months.
 fn dashboard_charts(renderer: &Renderer, dashboard: &Dashboard) -> serde_json::Value {
@@ -42,11 +44,8 @@ fn dashboard_charts(renderer: &Renderer, dashboard: &Dashboard) -> serde_json::V
             ..Bar::default()
         })
         .collect();
-    let mut months: Vec<Bar> = dashboard
-        .trends
-        .iter()
-        .map(|m| month_bar(m.month, m.cost.amount, m.cost.to_string(), ""))
-        .collect();
+    let mut months: Vec<Bar> =
+        dashboard.trends.iter().map(|m| month_bar(m.month, m.cost.amount, m.cost.to_string(), "")).collect();
     let now = &dashboard.this_month;
     months.push(month_bar(now.month, now.projected.amount, now.projected.to_string(), "now"));
     // The year under the first month and under each January.
@@ -65,7 +64,12 @@ fn dashboard_charts(renderer: &Renderer, dashboard: &Dashboard) -> serde_json::V
 }
 
 /// A month's column: its number under it, the whole month in its tooltip.
-fn month_bar(month: crate::domain::calendar::Month, value: rust_decimal::Decimal, shown: String, class: &'static str) -> Bar {
+fn month_bar(
+    month: crate::domain::calendar::Month,
+    value: rust_decimal::Decimal,
+    shown: String,
+    class: &'static str,
+) -> Bar {
     let title = month.to_string();
     Bar { label: title.get(5..).unwrap_or_default().to_string(), title, value, shown, class, sublabel: None }
 }
@@ -110,7 +114,11 @@ async fn dashboard(
         .into_iter()
         .find(|d| query.done.as_deref() == Some(*d))
         .map(|d| visitor.renderer().message(&format!("web.alert.done.{d}"), &json!({})));
-    visitor.page("dashboard", "dashboard", json!({ "dashboard": dashboard, "charts": charts, "pinged": pinged, "done": done }))
+    visitor.page(
+        "dashboard",
+        "dashboard",
+        json!({ "dashboard": dashboard, "charts": charts, "pinged": pinged, "done": done }),
+    )
 }
 
 /// `POST /w/<ws>/alerts/<key>/acknowledge|snooze`: an alert's buttons, for admins; back to
@@ -166,7 +174,9 @@ async fn ai_providers(
         .iter()
         .map(|item| {
             let usage = item.usage.as_ref();
-            let warn = |allowed: Option<rust_decimal::Decimal>| allowed.map(|a| (a * rust_decimal::Decimal::new(8, 1)).normalize());
+            let warn = |allowed: Option<rust_decimal::Decimal>| {
+                allowed.map(|a| (a * rust_decimal::Decimal::new(8, 1)).normalize())
+            };
             let used_up = |allowed: Option<rust_decimal::Decimal>| usage.zip(allowed).is_some_and(|(u, a)| u.used >= a);
             json!({
                 "free_warn": warn(usage.and_then(|u| u.free_tier)),
@@ -191,17 +201,20 @@ async fn analysis(State(api): State<Api>, visitor: Visitor) -> Response {
 #[derive(Debug, Default, serde::Deserialize)]
 struct HistoryQuery {
     page: Option<String>,
+    month: Option<String>,
     from: Option<String>,
     to: Option<String>,
 }
 
-/// `GET /w/<ws>/history?from&to&page`: cost records, newest pages last as everywhere, with the
-/// total of all matching.
+/// `GET /w/<ws>/history?month=YYYY-MM|from&to&page`: the cost records of a month (this one by
+/// default) or of the days asked for, oldest first as everywhere (the newest page shown first),
+/// with the total of all of them.
 async fn history(
     State(api): State<Api>,
     axum::extract::Query(query): axum::extract::Query<HistoryQuery>,
     visitor: Visitor,
 ) -> Response {
+    use crate::domain::calendar::Month;
     let day = |d: &Option<String>| {
         d.as_deref().filter(|d| !d.is_empty()).map(|d| crate::domain::calendar::parse_date("date", d)).transpose()
     };
@@ -209,7 +222,17 @@ async fn history(
         (Ok(from), Ok(to)) => (from, to),
         (Err(error), _) | (_, Err(error)) => return visitor.failure(error.into()),
     };
-    // The newest records by default: the last page.
+    let today = match api.app.today_in(visitor.workspace()).await {
+        Ok(today) => today,
+        Err(error) => return visitor.failure(error),
+    };
+    // Days asked for, else a month: a workspace's whole history can be a million records.
+    let month = (from.is_none() && to.is_none())
+        .then(|| query.month.as_deref().and_then(|m| m.parse::<Month>().ok()).unwrap_or_else(|| Month::of(today)));
+    let (from, to) = match month {
+        Some(month) => (Some(month.first_day()), Some(month.last_day())),
+        None => (from, to),
+    };
     let fetch = |page| api.app.cost_history(visitor.workspace(), None, from, to, page);
     let history = match super::page_or_last(Some(query.page.as_deref().unwrap_or("last")), 50, fetch).await {
         Ok(history) => history,
@@ -218,22 +241,43 @@ async fn history(
     let base = visitor.base();
     let range = |page: u32| {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(from) = from {
-            pairs.append_pair("from", &from.to_string());
-        }
-        if let Some(to) = to {
-            pairs.append_pair("to", &to.to_string());
+        match month {
+            Some(month) => {
+                pairs.append_pair("month", &month.to_string());
+            }
+            None => {
+                for (key, day) in [("from", from), ("to", to)] {
+                    if let Some(day) = day {
+                        pairs.append_pair(key, &day.to_string());
+                    }
+                }
+            }
         }
         pairs.append_pair("page", &page.to_string());
         format!("{base}/history?{}", pairs.finish())
     };
     let pages = super::pager(&history.paging, range);
+    let renderer = visitor.renderer();
+    let months = month.map(|month| {
+        let name = |m: Month| format!("{} {}", renderer.message(&format!("web.month.{}", m.month()), &json!({})), m.year());
+        json!({
+            "title": name(month),
+            "previous": format!("{base}/history?month={}", month.prev()),
+            "next": (month < Month::of(today)).then(|| format!("{base}/history?month={}", month.next())),
+        })
+    });
     let filter = json!({ "from": from.map(|d| d.to_string()), "to": to.map(|d| d.to_string()) });
-    visitor.page("history", "history", json!({ "history": history, "pages": pages, "filter": filter }))
+    visitor.page("history", "history", json!({ "history": history, "pages": pages, "filter": filter, "months": months }))
 }
 
 /// The budgets page, with `error` and what was typed when a budget was refused.
-async fn budgets_page(api: &Api, visitor: &Visitor, status: axum::http::StatusCode, error: Option<String>, typed: serde_json::Value) -> Response {
+async fn budgets_page(
+    api: &Api,
+    visitor: &Visitor,
+    status: axum::http::StatusCode,
+    error: Option<String>,
+    typed: serde_json::Value,
+) -> Response {
     match api.app.budgets(visitor.workspace()).await {
         Ok(list) => {
             let scopes: Vec<serde_json::Value> = crate::domain::budget::BudgetScope::all()

@@ -176,7 +176,8 @@ async fn save(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Respons
         match trial.with(*key, value) {
             Ok(next) => trial = next,
             Err(error) => {
-                let extra = Extra { values: Some(typed), error: Some((Some(*key), error.to_string())), ..Extra::default() };
+                let extra =
+                    Extra { values: Some(typed), error: Some((Some(*key), error.to_string())), ..Extra::default() };
                 return page(&api, &visitor, StatusCode::UNPROCESSABLE_ENTITY, extra).await;
             }
         }
