@@ -244,23 +244,6 @@ pub(super) fn audit_json(view: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(view).unwrap_or_else(|error| json!({ "unserializable": error.to_string() }))
 }
 
-/// `views` in `sort`'s order (of what is derived), ties by name (as names compare) and id.
-fn sort_items(views: &mut [ItemView], sort: ItemSort) {
-    let name = |v: &ItemView| (name_key(&v.name), v.id);
-    match sort {
-        ItemSort::Category | ItemSort::Name => views.sort_by_cached_key(|v| (v.category, v.kind, name(v))),
-        // Dearest first; an item whose cost cannot be converted last.
-        ItemSort::Cost => views.sort_by_cached_key(|v| {
-            (
-                (v.monthly_cost_base.is_none(), v.monthly_cost_base.as_ref().map(|m| std::cmp::Reverse(m.amount))),
-                name(v),
-            )
-        }),
-        ItemSort::Renewal => views.sort_by_cached_key(|v| (v.next_renewal.is_none(), v.next_renewal, name(v))),
-        ItemSort::Status => views.sort_by_cached_key(|v| (v.status, name(v))),
-    }
-}
-
 impl App {
     /// Adds an item of `kind` to the workspace.
     pub async fn add_item(
@@ -471,25 +454,28 @@ impl App {
             .collect();
         // The totals of every item matching, worked out as the workspace's are.
         let totals = monthly_totals(shown.iter().copied(), run_rates, settings.base_currency, rates, today, window);
-        let view = |item: &&Item| ItemView::new(item, settings, rates, today, run_rates);
-        let (views, paging) = match filter.sort {
-            // Orders the stored items give: only the page's items are worked out.
-            ItemSort::Category | ItemSort::Name => {
-                let by_category = filter.sort == ItemSort::Category;
-                shown.sort_by_cached_key(|i| {
-                    let category = by_category.then(|| (i.category(), i.kind()));
-                    (category, i.name.key(), i.id)
-                });
-                let (shown, paging) = page.take(shown, Noun::ITEMS)?;
-                (shown.iter().map(view).collect(), paging)
-            }
-            // Orders by what is derived: every matching item is worked out.
-            ItemSort::Cost | ItemSort::Renewal | ItemSort::Status => {
-                let mut views: Vec<ItemView> = shown.iter().map(view).collect();
-                sort_items(&mut views, filter.sort);
-                page.take(views, Noun::ITEMS)?
-            }
-        };
+        // Sorted on the keys alone (the run-rate, the next renewal, the status as of today);
+        // only the page's items are worked out into views.
+        let base = settings.base_currency;
+        // Lower case is enough to order by (and cheap for ten thousand names); ties by id.
+        let name = |i: &Item| (i.name.as_str().to_lowercase(), i.id);
+        match filter.sort {
+            ItemSort::Category => shown.sort_by_cached_key(|i| (i.category(), i.kind(), name(i))),
+            ItemSort::Name => shown.sort_by_cached_key(|i| name(i)),
+            // Dearest first; an item whose cost cannot be converted last.
+            ItemSort::Cost => shown.sort_by_cached_key(|i| {
+                let monthly = crate::domain::summary::item_monthly(i, run_rates, base, rates, today).monthly_base;
+                (monthly.is_none(), monthly.map(|m| std::cmp::Reverse(m.amount)), name(i))
+            }),
+            ItemSort::Renewal => shown.sort_by_cached_key(|i| {
+                let next = i.next_renewal(today);
+                (next.is_none(), next, name(i))
+            }),
+            ItemSort::Status => shown.sort_by_cached_key(|i| (i.status(today, window), name(i))),
+        }
+        let (shown, paging) = page.take(shown, Noun::ITEMS)?;
+        let views: Vec<ItemView> =
+            shown.iter().map(|item| ItemView::new(item, settings, rates, today, run_rates)).collect();
         let mut warnings: Vec<Text> = totals.missing_rates.iter().map(missing_rate_text).collect();
         if items.is_empty() {
             let known = tx.workspace_ids().await?;

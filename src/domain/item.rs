@@ -841,10 +841,12 @@ impl Item {
                 None => break,
             }
         }
-        // Cycles that began once the item was in the ledger (the one it was added in was bought
-        // before, or on, that day).
+        // Past cycles only (a future date before the next renewal is none: the next one is the
+        // date the item gives), and only those that began once the item was in the ledger (the
+        // one it was added in was bought before, or on, that day).
         let added = self.created_at.date_naive();
-        while let Some(earlier) = renewal.preceding(self.period).filter(|r| r.date >= range.start && r.date > added) {
+        let past = |r: &Renewal| r.date < today && r.date > added && r.date >= range.start;
+        while let Some(earlier) = renewal.preceding(self.period).filter(past) {
             renewal = earlier;
         }
         let mut dates = Vec::new();
@@ -1083,6 +1085,10 @@ mod tests {
         item.renewal = Some(Renewal { date: d("2027-03-31"), anchor_day: 31 });
         let dates = item.renewals_in(d("2027-03-15"), range("2026-10-01", "2027-02-28"));
         assert_eq!(dates, [d("2026-12-31"), d("2027-01-31"), d("2027-02-28")]);
+        // The next renewal given is the next one: no cycle is made up between today and it.
+        item.renewal = Some(Renewal { date: d("2027-01-12"), anchor_day: 12 });
+        assert!(item.renewals_in(d("2026-12-06"), range("2026-12-01", "2026-12-31")).is_empty());
+        item.renewal = Some(Renewal { date: d("2027-03-31"), anchor_day: 31 });
         // An item that does not renew by itself: its one date.
         item.auto_renew = false;
         assert_eq!(item.renewals_in(d("2027-03-15"), range("2027-03-01", "2027-12-31")), [d("2027-03-31")]);

@@ -189,13 +189,41 @@ async fn ai_providers(
     visitor.page("ai", "ai", json!({ "list": list, "meters": meters, "pages": pages }))
 }
 
+/// Entries of each of the analysis page's lists.
+const ANALYSIS_LIST: usize = 10;
+
+/// `value[key]` cut to its first `keep` entries, with `<key>_more` saying how many were left out.
+fn cut_list(value: &mut serde_json::Value, key: &str, keep: usize) {
+    let more = match value.get_mut(key).and_then(serde_json::Value::as_array_mut) {
+        Some(list) if list.len() > keep => {
+            let more = list.len() - keep;
+            list.truncate(keep);
+            more
+        }
+        _ => 0,
+    };
+    value[format!("{key}_more")] = json!(more);
+}
+
 /// `GET /w/<ws>/analysis`: the health score with its components, recommendations with what
 /// they save, and risks.
 async fn analysis(State(api): State<Api>, visitor: Visitor) -> Response {
-    match api.app.report(visitor.workspace()).await {
-        Ok(report) => visitor.page("analysis", "analysis", json!({ "report": report })),
-        Err(error) => visitor.failure(error),
+    let report = match api.app.report(visitor.workspace()).await {
+        Ok(report) => report,
+        Err(error) => return visitor.failure(error),
+    };
+    // A page, not a dump: the largest savings, the first risks and reasons, each with how many
+    // more there are (a large workspace has thousands; the API and `jarvis report --json` give
+    // them all).
+    let mut view = serde_json::to_value(&report).unwrap_or_default();
+    cut_list(&mut view, "recommendations", ANALYSIS_LIST);
+    cut_list(&mut view, "risks", ANALYSIS_LIST);
+    if let Some(components) = view["health"]["components"].as_array_mut() {
+        for component in components {
+            cut_list(component, "deductions", ANALYSIS_LIST);
+        }
     }
+    visitor.page("analysis", "analysis", json!({ "report": view }))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
