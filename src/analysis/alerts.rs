@@ -337,27 +337,27 @@ fn allowances(today: NaiveDate, item: &Item) -> Vec<Alert> {
             _ => {}
         }
     }
-    if let (Some(limit), Some(reading)) = (usage.limit, limit_reading) {
-        if let Some(threshold) = [100, 80].into_iter().find(|t| reading.percent >= Decimal::from(*t)) {
-            alerts.push(Alert {
-                key: format!("usage_limit:{}:{}:{threshold}", item.id, cycle.start),
-                kind: AlertKind::UsageLimit,
-                severity: if threshold >= 100 { Severity::Critical } else { Severity::Warning },
-                title: text!("alert.usage_limit.title", item = name, percent = percent(reading.percent)),
-                detail: text!(
-                    "alert.usage_limit.detail",
-                    item = name,
-                    used = format_quantity(usage.used),
-                    limit = format_quantity(limit),
-                    unit = unit,
-                    percent = percent(reading.percent),
-                    runs_out = reading.runs_out.map(|d| d.to_string()).unwrap_or_default()
-                ),
-                action: text!("alert.usage_limit.action", item = name),
-                item: Some(ItemTag::of(item)),
-                date: None,
-            });
-        }
+    if let (Some(limit), Some(reading)) = (usage.limit, limit_reading)
+        && let Some(threshold) = [100, 80].into_iter().find(|t| reading.percent >= Decimal::from(*t))
+    {
+        alerts.push(Alert {
+            key: format!("usage_limit:{}:{}:{threshold}", item.id, cycle.start),
+            kind: AlertKind::UsageLimit,
+            severity: if threshold >= 100 { Severity::Critical } else { Severity::Warning },
+            title: text!("alert.usage_limit.title", item = name, percent = percent(reading.percent)),
+            detail: text!(
+                "alert.usage_limit.detail",
+                item = name,
+                used = format_quantity(usage.used),
+                limit = format_quantity(limit),
+                unit = unit,
+                percent = percent(reading.percent),
+                runs_out = reading.runs_out.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            action: text!("alert.usage_limit.action", item = name),
+            item: Some(ItemTag::of(item)),
+            date: None,
+        });
     }
     alerts
 }

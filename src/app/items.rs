@@ -142,8 +142,10 @@ pub struct ItemFilter {
 crate::domain::choice::choice_enum! {
     /// The orders an item list can take; ties are broken by name, then id, so pages never
     /// repeat or skip an item.
+    #[derive(Default)]
     pub enum ItemSort as "sort" {
         /// By category, kind and name (the default).
+        #[default]
         Category = "category",
         Name = "name",
         /// By monthly cost (in the base currency), dearest first.
@@ -151,12 +153,6 @@ crate::domain::choice::choice_enum! {
         /// By next renewal, soonest first (items that do not renew last).
         Renewal = "renewal",
         Status = "status",
-    }
-}
-
-impl Default for ItemSort {
-    fn default() -> Self {
-        ItemSort::Category
     }
 }
 

@@ -1046,6 +1046,14 @@ pub fn service_mapped(mapped: &crate::app::ServiceMapped) -> String {
     out
 }
 
+/// `jarvis web link`.
+pub fn web_link(url: &str, expires_at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "Open this link to sign in to the web pages (it works once, until {} UTC):\n\n    {url}\n\nJarvis must be serving them there (`jarvis serve`, or `jarvis run` with JARVIS_HTTP_ADDR); set JARVIS_PUBLIC_URL when people reach it at another address.\n",
+        expires_at.format("%Y-%m-%d %H:%M")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1078,12 +1086,4 @@ mod tests {
             "Seeding: 10,000 of 10,000 items, 1,000,000 of 1,000,000 cost records (100%), 65.0 s",
         );
     }
-}
-
-/// `jarvis web link`.
-pub fn web_link(url: &str, expires_at: chrono::DateTime<chrono::Utc>) -> String {
-    format!(
-        "Open this link to sign in to the web pages (it works once, until {} UTC):\n\n    {url}\n\nJarvis must be serving them there (`jarvis serve`, or `jarvis run` with JARVIS_HTTP_ADDR); set JARVIS_PUBLIC_URL when people reach it at another address.\n",
-        expires_at.format("%Y-%m-%d %H:%M")
-    )
 }
