@@ -484,6 +484,26 @@ async fn every_page_renders_in_both_languages() {
             }
         }
     }
+
+    // An alert's Renewed button, as an admin: the item's date moves on, and the dashboard says so.
+    let link = app.create_web_link(&local, &Actor::Cli, "Ann", true, None).await.unwrap();
+    let signed = client.post(format!("{}/signin/{}", site.base, link.secret)).send().await.unwrap();
+    let cookie = session_cookie(&signed);
+    let dashboard = client.get(format!("{}/w/local/", site.base)).header("cookie", &cookie).send().await.unwrap();
+    let dashboard = dashboard.text().await.unwrap();
+    assert!(!dashboard.contains("/acknowledge"), "no alert channel, so nothing to acknowledge: {dashboard}");
+    let end = dashboard.find("/renewed\"").expect("a Renewed button");
+    let start = dashboard[..end].rfind("action=\"").unwrap() + 8;
+    let action = format!("{}{}", &dashboard[start..end], "/renewed");
+    let before = app.show_item(&local, &jarvis::app::ItemRef::new("acme.dev")).await.unwrap().item.renewal_date;
+    let done = post_form(&client, &format!("{}{action}", site.base), &cookie, &dashboard, &[]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let location = done.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("done=renewed"), "{location}");
+    let after = client.get(format!("{}{location}", site.base)).header("cookie", &cookie).send().await.unwrap();
+    assert!(after.text().await.unwrap().contains("Marked renewed"));
+    let moved = app.show_item(&local, &jarvis::app::ItemRef::new("acme.dev")).await.unwrap().item.renewal_date;
+    assert_ne!(moved, before, "the renewal date moved on");
 }
 
 /// Posts a form of a page (with its token) as the browser would.

@@ -833,23 +833,29 @@ impl Item {
         if !(self.auto_renew && self.period.is_recurring()) {
             return if range.contains(renewal.date) { vec![renewal.date] } else { Vec::new() };
         }
-        // From the next renewal as of today, back to the first cycle in the range (not before
-        // the item was added), then forward to the range's end.
+        // The next renewal as of today; before it, the past cycles in the range that began once
+        // the item was in the ledger (the one it was added in was bought before, or on, that
+        // day). A date between today and the next renewal is none: the next one is the date the
+        // item gives.
         while renewal.date < today {
             match renewal.following(self.period) {
                 Some(next) => renewal = next,
                 None => break,
             }
         }
-        // Past cycles only (a future date before the next renewal is none: the next one is the
-        // date the item gives), and only those that began once the item was in the ledger (the
-        // one it was added in was bought before, or on, that day).
         let added = self.created_at.date_naive();
-        let past = |r: &Renewal| r.date < today && r.date > added && r.date >= range.start;
-        while let Some(earlier) = renewal.preceding(self.period).filter(past) {
-            renewal = earlier;
-        }
         let mut dates = Vec::new();
+        let mut earlier = renewal;
+        while let Some(before) = earlier.preceding(self.period) {
+            if before.date < range.start || before.date <= added {
+                break;
+            }
+            if before.date < today && range.contains(before.date) {
+                dates.push(before.date);
+            }
+            earlier = before;
+        }
+        dates.reverse();
         while renewal.date <= range.end {
             if range.contains(renewal.date) {
                 dates.push(renewal.date);
@@ -1085,9 +1091,13 @@ mod tests {
         item.renewal = Some(Renewal { date: d("2027-03-31"), anchor_day: 31 });
         let dates = item.renewals_in(d("2027-03-15"), range("2026-10-01", "2027-02-28"));
         assert_eq!(dates, [d("2026-12-31"), d("2027-01-31"), d("2027-02-28")]);
-        // The next renewal given is the next one: no cycle is made up between today and it.
+        // The next renewal given is the next one: no cycle is made up between today and it,
+        // and the past ones are still found behind it.
         item.renewal = Some(Renewal { date: d("2027-01-12"), anchor_day: 12 });
         assert!(item.renewals_in(d("2026-12-06"), range("2026-12-01", "2026-12-31")).is_empty());
+        item.renewal = Some(Renewal { date: d("2027-05-31"), anchor_day: 31 });
+        let dates = item.renewals_in(d("2027-03-15"), range("2026-12-01", "2027-05-31"));
+        assert_eq!(dates, [d("2026-12-31"), d("2027-01-31"), d("2027-02-28"), d("2027-05-31")]);
         item.renewal = Some(Renewal { date: d("2027-03-31"), anchor_day: 31 });
         // An item that does not renew by itself: its one date.
         item.auto_renew = false;

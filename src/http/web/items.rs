@@ -303,6 +303,8 @@ fn item_form(kind: Kind, fields: &Fields, before: Option<&ItemView>) -> Result<I
                 "renewal_date" => clear.push("renewal"),
                 // Without a unit there is no meter.
                 "unit" => clear.push("usage"),
+                // The meter goes with its unit; its count alone cannot be emptied.
+                "usage" if clear.contains(&"usage") => {}
                 "usage" => return Err(name),
                 _ if crate::app::CLEARABLE.contains(&name) => clear.push(name),
                 _ => return Err(name),

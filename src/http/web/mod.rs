@@ -453,9 +453,11 @@ async fn language(State(api): State<Api>, headers: HeaderMap, Posted { visitor, 
         .and_then(|r| r.to_str().ok())
         .and_then(|r| url::Url::parse(r).ok())
         .filter(|r| r.path().starts_with(&own))
-        .map(|r| match r.query() {
-            Some(query) => format!("{}?{query}", r.path()),
-            None => r.path().to_string(),
+        .map(|r| match (r.path().strip_prefix(&own), r.query()) {
+            // The settings page's forms answer at their own addresses, which take no GET.
+            (Some(rest), _) if rest.starts_with("settings/") => format!("{own}settings"),
+            (_, Some(query)) => format!("{}?{query}", r.path()),
+            (_, None) => r.path().to_string(),
         });
     see_other(&back.unwrap_or(own))
 }

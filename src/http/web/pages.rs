@@ -110,10 +110,13 @@ async fn dashboard(
     // Acknowledging and snoozing are about pings: only alerts Jarvis posts (warnings and worse,
     // once an alert channel is set) have them.
     let pinged = settings.settings.alert_channel.is_some();
-    let done = ["acknowledge", "snooze", "renewed"]
-        .into_iter()
-        .find(|d| query.done.as_deref() == Some(*d))
-        .map(|d| visitor.renderer().message(&format!("web.alert.done.{d}"), &json!({})));
+    let done = match query.done.as_deref() {
+        Some("ack" | "acknowledge") => Some("acknowledge"),
+        Some("snooze") => Some("snooze"),
+        Some("renewed") => Some("renewed"),
+        _ => None,
+    };
+    let done = done.map(|d| visitor.renderer().message(&format!("web.alert.done.{d}"), &json!({})));
     visitor.page(
         "dashboard",
         "dashboard",
@@ -287,7 +290,8 @@ async fn history(
     let pages = super::pager(&history.paging, range);
     let renderer = visitor.renderer();
     let months = month.map(|month| {
-        let name = |m: Month| format!("{} {}", renderer.message(&format!("web.month.{}", m.month()), &json!({})), m.year());
+        let name =
+            |m: Month| format!("{} {}", renderer.message(&format!("web.month.{}", m.month()), &json!({})), m.year());
         json!({
             "title": name(month),
             "previous": format!("{base}/history?month={}", month.prev()),
@@ -295,7 +299,11 @@ async fn history(
         })
     });
     let filter = json!({ "from": from.map(|d| d.to_string()), "to": to.map(|d| d.to_string()) });
-    visitor.page("history", "history", json!({ "history": history, "pages": pages, "filter": filter, "months": months }))
+    visitor.page(
+        "history",
+        "history",
+        json!({ "history": history, "pages": pages, "filter": filter, "months": months }),
+    )
 }
 
 /// The budgets page, with `error` and what was typed when a budget was refused.

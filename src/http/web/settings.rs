@@ -57,6 +57,8 @@ fn shown(settings: &Settings, key: SettingKey) -> String {
 #[derive(Default)]
 struct Extra {
     values: Option<Vec<(SettingKey, String)>>,
+    /// What the refused form changed from (`was_<key>`), kept for its next submission.
+    was: Option<Vec<(SettingKey, String)>>,
     error: Option<(Option<SettingKey>, String)>,
     token: Option<String>,
     feed_url: Option<String>,
@@ -129,8 +131,12 @@ async fn page(api: &Api, visitor: &Visitor, status: StatusCode, extra: Extra) ->
         "feed": feed,
         "feed_url": extra.feed_url,
         "done": extra.done.map(|d| renderer.message(&format!("web.settings.done.{d}"), &json!({}))),
-        // The settings as stored now: what the form changes from.
-        "shown": EDITABLE.iter().map(|key| json!({ "key": key.as_str(), "value": shown(&settings.settings, *key) })).collect::<Vec<_>>(),
+        // What the form changes from: the settings as stored now, or, on a refused form, what it
+        // changed from then (so a setting another admin changed meanwhile is not put back).
+        "shown": EDITABLE.iter().map(|key| {
+            let was = extra.was.as_ref().and_then(|was| was.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
+            json!({ "key": key.as_str(), "value": was.unwrap_or_else(|| shown(&settings.settings, *key)) })
+        }).collect::<Vec<_>>(),
         "scopes": TokenScope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "public_url": api.options.public_url.is_some(),
     });
@@ -170,14 +176,18 @@ async fn save(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Respons
     if changed.is_empty() {
         return see_other(&format!("{}/settings", visitor.base()));
     }
+    let was: Vec<(SettingKey, String)> = EDITABLE
+        .iter()
+        .filter_map(|key| Some((*key, fields.get(&format!("was_{}", key.as_str()))?.to_string())))
+        .collect();
     // Each value checked on its own first, so a refusal is shown beside its field.
     let mut trial = current.clone();
     for (key, value) in &changed {
         match trial.with(*key, value) {
             Ok(next) => trial = next,
             Err(error) => {
-                let extra =
-                    Extra { values: Some(typed), error: Some((Some(*key), error.to_string())), ..Extra::default() };
+                let error = Some((Some(*key), error.to_string()));
+                let extra = Extra { values: Some(typed), was: Some(was), error, ..Extra::default() };
                 return page(&api, &visitor, StatusCode::UNPROCESSABLE_ENTITY, extra).await;
             }
         }
@@ -185,7 +195,8 @@ async fn save(State(api): State<Api>, Edit { visitor, fields }: Edit) -> Respons
     match api.app.set_settings(visitor.workspace(), &visitor.session.actor, &changed).await {
         Ok(_) => see_other(&format!("{}/settings?done=saved", visitor.base())),
         Err(error @ crate::app::AppError::User(_)) => {
-            let extra = Extra { values: Some(typed), error: Some((None, error.to_string())), ..Extra::default() };
+            let error = Some((None, error.to_string()));
+            let extra = Extra { values: Some(typed), was: Some(was), error, ..Extra::default() };
             page(&api, &visitor, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
         Err(error) => visitor.failure(error),
