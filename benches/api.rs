@@ -23,11 +23,10 @@
 #[path = "common/figures.rs"]
 mod figures;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jarvis::app::{App, DEFAULT_SEED, FixedClock, SeedOptions, SeedSize, TokenScope};
+use jarvis::app::{App, FixedClock, TokenScope};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::workspace::WorkspaceId;
 use jarvis::store::Store;
@@ -155,23 +154,6 @@ async fn open(url: &str) -> anyhow::Result<(Store, App)> {
     Ok((store, app))
 }
 
-/// Seeds the workspace into a new SQLite file in `dir`.
-async fn seed(dir: &Path, size: &str) -> anyhow::Result<String> {
-    let url = format!("sqlite://{}", dir.join(format!("{size}.db")).display());
-    let (store, app) = open(&url).await?;
-    let size = match size {
-        "small" => SeedSize::Small,
-        "medium" => SeedSize::Medium,
-        _ => SeedSize::Large,
-    };
-    let started = Instant::now();
-    let options = SeedOptions { size, seed: DEFAULT_SEED, allow_existing: false };
-    let seeded = app.seed_workspace(&WorkspaceId::parse("1")?, &Actor::Cli, options, |_| {}).await?;
-    eprintln!("seeded {} items, {} records in {:.0} s", seeded.items, seeded.records, started.elapsed().as_secs_f64());
-    store.close().await;
-    Ok(url)
-}
-
 /// A new database `name` on the PostgreSQL server at `admin`, holding a copy of the ledger at `from`.
 async fn onto_postgres(admin: &str, from: &str, name: &str) -> anyhow::Result<String> {
     let url = figures::postgres_database(admin, name).await?;
@@ -297,7 +279,7 @@ async fn main() -> anyhow::Result<()> {
     let size = std::env::var("JARVIS_BENCH_SIZE").unwrap_or_else(|_| "large".into());
     let secs = env("JARVIS_BENCH_API_SECS", 20) as u64;
     let dir = tempfile::tempdir()?;
-    let sqlite = seed(dir.path(), &size).await?;
+    let sqlite = figures::seed(dir.path(), &format!("{size}.db"), &size, "1", NOW).await?;
     // Copied before anything is measured, so that both backends start from the same ledger.
     let postgres = match std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
         Ok(admin) => Some(onto_postgres(&admin, &sqlite, &format!("jarvis_bench_api_{size}")).await?),

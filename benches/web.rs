@@ -12,11 +12,10 @@
 #[path = "common/figures.rs"]
 mod figures;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jarvis::app::{App, DEFAULT_SEED, FixedClock, SeedOptions, SeedSize};
+use jarvis::app::{App, FixedClock};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::workspace::{Language, WorkspaceId};
 use jarvis::store::Store;
@@ -42,24 +41,6 @@ const PAGES: &[(&str, &str)] = &[
     ("Websites", "/sites"),
     ("Settings", "/settings"),
 ];
-
-/// Seeds the workspace into a new SQLite file in `dir`; its URL.
-async fn seed(dir: &Path, size: &str) -> anyhow::Result<String> {
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let store = Store::open(&url).await?;
-    let app = App::new(store.clone(), Arc::new(FixedClock(NOW.parse()?)));
-    let size = match size {
-        "small" => SeedSize::Small,
-        "medium" => SeedSize::Medium,
-        _ => SeedSize::Large,
-    };
-    let started = Instant::now();
-    let options = SeedOptions { size, seed: DEFAULT_SEED, allow_existing: false };
-    let seeded = app.seed_workspace(&WorkspaceId::parse(WORKSPACE)?, &Actor::Cli, options, |_| {}).await?;
-    eprintln!("seeded {} items, {} records in {:.0} s", seeded.items, seeded.records, started.elapsed().as_secs_f64());
-    store.close().await;
-    Ok(url)
-}
 
 /// A signed-in client of the pages at `base`, in `language`; its cookie.
 async fn sign_in(app: &App, http: &reqwest::Client, base: &str, language: Language) -> anyhow::Result<String> {
@@ -129,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     let size = std::env::var("JARVIS_BENCH_SIZE").unwrap_or_else(|_| "large".into());
     let requests = env("JARVIS_BENCH_WEB_REQUESTS", 100);
     let dir = tempfile::tempdir()?;
-    let sqlite = seed(dir.path(), &size).await?;
+    let sqlite = figures::seed(dir.path(), "bench.db", &size, WORKSPACE, NOW).await?;
     let mut rows = measure(&sqlite, "SQLite", requests).await?;
     match std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
         Ok(admin) => {

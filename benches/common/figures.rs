@@ -1,10 +1,12 @@
 //! What the benchmarks share: settings from the environment, percentiles and durations as the
-//! tables print them, and fresh PostgreSQL databases.
+//! tables print them, fresh PostgreSQL databases, and a seeded workspace.
 
 // Each benchmark uses what it needs of these.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The number in the environment variable `name`, or `default`.
 pub fn env(name: &str, default: usize) -> usize {
@@ -33,4 +35,25 @@ pub async fn postgres_database(admin: &str, name: &str) -> anyhow::Result<String
     let mut url = url::Url::parse(admin)?;
     url.set_path(&format!("/{name}"));
     Ok(url.to_string())
+}
+
+/// Seeds workspace `workspace` of the size named `size` (`small`, `medium`, else large) into a new
+/// SQLite file `file` in `dir`, on a clock fixed at `now`; its URL.
+pub async fn seed(dir: &Path, file: &str, size: &str, workspace: &str, now: &str) -> anyhow::Result<String> {
+    use jarvis::app::{App, DEFAULT_SEED, FixedClock, SeedOptions, SeedSize};
+    let url = format!("sqlite://{}", dir.join(file).display());
+    let store = jarvis::store::Store::open(&url).await?;
+    let app = App::new(store.clone(), Arc::new(FixedClock(now.parse()?)));
+    let size = match size {
+        "small" => SeedSize::Small,
+        "medium" => SeedSize::Medium,
+        _ => SeedSize::Large,
+    };
+    let started = Instant::now();
+    let options = SeedOptions { size, seed: DEFAULT_SEED, allow_existing: false };
+    let workspace = jarvis::domain::workspace::WorkspaceId::parse(workspace)?;
+    let seeded = app.seed_workspace(&workspace, &jarvis::domain::audit::Actor::Cli, options, |_| {}).await?;
+    eprintln!("seeded {} items, {} records in {:.0} s", seeded.items, seeded.records, started.elapsed().as_secs_f64());
+    store.close().await;
+    Ok(url)
 }
