@@ -11,6 +11,7 @@ pub mod discord;
 pub mod domain;
 pub mod http;
 pub mod probe;
+pub mod providers;
 pub mod render;
 pub mod store;
 

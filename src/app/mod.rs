@@ -19,6 +19,7 @@ mod instances;
 mod items;
 mod jobs;
 mod rates;
+mod secrets;
 mod read_model;
 mod schedules;
 mod seed;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod budget;
 pub mod calendar;
 pub(crate) mod choice;
+pub mod connection;
 pub mod cost;
 pub mod delivery;
 pub mod error;

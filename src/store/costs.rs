@@ -13,7 +13,7 @@ use crate::domain::text::Notes;
 use crate::domain::workspace::WorkspaceId;
 
 /// The columns `record_from_row` reads, in its order.
-const RECORD_COLUMNS: &str =
+pub(super) const RECORD_COLUMNS: &str =
     "id, item_id, amount, currency, period_start, period_end, source, usage, note, created_at, created_by, uuid";
 
 /// Which records to read.
@@ -291,7 +291,7 @@ impl Tx {
 }
 
 /// A record from `RECORD_COLUMNS`, in their order.
-fn record_from_row(row: &dyn Columns) -> anyhow::Result<CostRecord> {
+pub(super) fn record_from_row(row: &dyn Columns) -> anyhow::Result<CostRecord> {
     let id = row.required_int(0)?;
     let read = || -> anyhow::Result<CostRecord> {
         let start = row.required_date(4)?;

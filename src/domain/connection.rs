@@ -1,0 +1,148 @@
+//! AI provider cost connections as values: which provider's organisation cost API an item is
+//! connected to, the admin key (a secret that never prints), and what a pull brought back, day by
+//! day. The network is in `providers/`; storing and deciding is in `app/connections.rs`.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::calendar::DateRange;
+use super::choice::choice_enum;
+use super::error::UserError;
+use super::money::Currency;
+
+choice_enum! {
+    /// A provider whose organisation cost API Jarvis can read.
+    pub enum Vendor as "provider" {
+        /// OpenAI: `/v1/organization/costs` and `/v1/organization/usage/completions`.
+        OpenAi = "openai",
+        /// Anthropic: `/v1/organizations/cost_report` and `/v1/organizations/usage_report/messages`.
+        Anthropic = "anthropic",
+    }
+}
+
+impl Vendor {
+    /// The provider's name as people write it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Vendor::OpenAi => "OpenAI",
+            Vendor::Anthropic => "Anthropic",
+        }
+    }
+}
+
+/// An admin API key. It is never printed: `Debug` and `Display` show only its masked prefix, and
+/// the text itself is reached through [`ApiSecret::expose`], at the one place that sends it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiSecret(String);
+
+/// The longest key accepted: real admin keys are about 100 characters.
+const MAX_SECRET_LEN: usize = 1024;
+
+impl ApiSecret {
+    /// A key as pasted: surrounding whitespace (a newline from `echo`) is dropped; what remains
+    /// must be one line of visible ASCII, as every provider's keys are.
+    pub fn parse(input: &str) -> Result<ApiSecret, UserError> {
+        let key = input.trim();
+        // The refusals never repeat the input: it is a secret, typed wrong or not.
+        let refuse = |why: &str| UserError::invalid("API key", "(hidden)", why);
+        if key.is_empty() {
+            return Err(refuse("it is empty; paste the organisation's admin key"));
+        }
+        if key.len() > MAX_SECRET_LEN {
+            return Err(refuse("it is longer than any provider's key; paste the key alone"));
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(refuse("it holds spaces or characters no API key has; paste the key alone, on one line"));
+        }
+        if key.len() < 16 {
+            return Err(refuse("it is too short to be an admin API key; paste the whole key"));
+        }
+        Ok(ApiSecret(key.to_string()))
+    }
+
+    /// The key's text, for the request header that carries it and for encryption. Nothing else
+    /// should call this.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What may be shown of the key: its first characters (the provider's prefix and a few
+    /// more, at most a quarter of the key) and an ellipsis, e.g. `sk-admin-Ab…`.
+    pub fn masked(&self) -> String {
+        masked_prefix(&self.0)
+    }
+}
+
+/// The shown prefix of a key: at most 11 characters and at most a quarter of it.
+pub fn masked_prefix(key: &str) -> String {
+    let shown = (key.len() / 4).min(11);
+    format!("{}…", &key[..shown])
+}
+
+impl fmt::Debug for ApiSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiSecret({})", self.masked())
+    }
+}
+
+impl fmt::Display for ApiSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+/// One cost line of a day, as the provider billed it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PulledCost {
+    /// The provider's line item (OpenAI: `gpt-4o-2024-08-06, input`; Anthropic: the model and
+    /// token type, or the description), when it gave one.
+    pub line: Option<String>,
+    /// Exact, in `currency`'s major units (dollars, not cents).
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+/// What a provider reports for one UTC day.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct PulledDay {
+    pub costs: Vec<PulledCost>,
+    /// Model requests, when the provider counts them (OpenAI does, Anthropic's report does not).
+    pub requests: Option<u64>,
+    /// Tokens in (cached or not) and out.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// What one pull brought back: every day of `days`, in order, each once (a day the provider
+/// reported nothing for is there with no costs: it is known to have cost nothing).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Pulled {
+    pub days: DateRange,
+    pub by_day: Vec<(NaiveDate, PulledDay)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_prints_whole() {
+        let key = ApiSecret::parse("  sk-admin-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n").unwrap();
+        assert_eq!(key.expose(), "sk-admin-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789");
+        assert_eq!(key.masked(), "sk-admin-Ab…");
+        assert_eq!(format!("{key:?}"), "ApiSecret(sk-admin-Ab…)");
+        assert_eq!(key.to_string(), "sk-admin-Ab…");
+        // A short key shows a quarter of itself at most.
+        assert_eq!(ApiSecret::parse("abcdefghijklmnop").unwrap().masked(), "abcd…");
+    }
+
+    #[test]
+    fn bad_keys_are_refused_without_echoing_them() {
+        for bad in ["", "   ", "short-key", "sk-admin has spaces in it", "sk-ünïcödé-0123456789"] {
+            let err = ApiSecret::parse(bad).unwrap_err().to_string();
+            assert!(bad.trim().is_empty() || !err.contains(bad.trim()), "{err}");
+        }
+    }
+}
