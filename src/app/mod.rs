@@ -27,6 +27,7 @@ mod settings;
 mod sites;
 pub mod stream;
 mod tokens;
+mod usage;
 pub mod views;
 pub mod web;
 
@@ -57,6 +58,7 @@ pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedRep
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
 pub use tokens::{CreatedToken, TokenAuth, TokenScope, TokenView};
+pub use usage::{KEYS_KEPT, MAX_EVENTS, PushSummary, PushedDay, UsageEvent};
 
 /// What time it is. Injected so tests (and `--today`) can fix it.
 pub trait Clock: Send + Sync {

@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use super::calendar::DateRange;
 use super::choice::choice_enum;
 use super::error::UserError;
+use super::item::{Item, Usage};
 use super::money::Currency;
+use super::text::name_key;
 
 choice_enum! {
     /// A provider whose organisation cost API Jarvis can read.
@@ -121,6 +123,73 @@ pub struct PulledDay {
 pub struct Pulled {
     pub days: DateRange,
     pub by_day: Vec<(NaiveDate, PulledDay)>,
+}
+
+
+/// What pushed usage does to an item: the cost it adds and the meter after it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Pushed {
+    /// The cost the units add, in the item's currency: as given, or from the item's pricing.
+    pub cost: Decimal,
+    /// The item's meter with the units counted (when they fall in its open cycle).
+    pub usage: Option<Usage>,
+}
+
+/// Prices `quantity` units used on `day` (in the workspace's timezone) by `item` as of `today`.
+///
+/// In the item's open billing cycle the units are added to its meter; without a `cost` given,
+/// they cost what the meter's pricing says (the free tier is used up first). Since the push
+/// records that cost itself, the units count as billed: the cycle's bill does not charge them
+/// again. Units of a cycle that has closed (a late event) must come with their cost, and
+/// leave the meter alone.
+pub fn price_pushed(
+    item: &Item,
+    day: NaiveDate,
+    today: NaiveDate,
+    quantity: Decimal,
+    unit: Option<&str>,
+    cost: Option<Decimal>,
+) -> Result<Pushed, UserError> {
+    if day > today {
+        return Err(UserError::invalid("at", day.to_string(), format!("it is after today ({today}); send usage once it happened")));
+    }
+    if let (Some(unit), Some(meter)) = (unit, &item.usage)
+        && name_key(unit) != name_key(meter.unit.as_str())
+    {
+        return Err(UserError::invalid(
+            "unit",
+            unit,
+            format!("`{}` counts its usage in `{}`; send quantities in that unit, or leave unit out", item.name, meter.unit),
+        ));
+    }
+    let cycle = item.cycle(today);
+    let open = day >= cycle.start.max(item.billed_from);
+    let Some(meter) = item.usage.as_ref().filter(|_| open) else {
+        let why = if open {
+            format!("`{}` has no usage meter with a price per unit to work it out from", item.name)
+        } else {
+            format!("{day} is in a billing cycle of `{}` that has closed (the open one started {})", item.name, cycle.start)
+        };
+        return cost.map(|cost| Pushed { cost, usage: item.usage.clone() }).ok_or_else(|| {
+            UserError::Missing(format!("Give this event's cost: {why}"))
+        });
+    };
+    let after = meter.used + quantity;
+    let cost = match cost {
+        Some(cost) => cost,
+        None if meter.unit_price.is_some() => meter.cost_of(after, 1) - meter.cost_of(meter.used, 1),
+        None => {
+            return Err(UserError::Missing(format!(
+                "Give this event's cost: `{}` has no price per unit to work it out from (set one with --unit-price)",
+                item.name
+            )));
+        }
+    };
+    let mut usage = meter.clone();
+    usage.used = after;
+    usage.billed += quantity;
+    usage.read_on = Some(usage.read_on.map_or(day, |read| read.max(day)));
+    Ok(Pushed { cost, usage: Some(usage) })
 }
 
 #[cfg(test)]

@@ -378,7 +378,7 @@ pub enum ItemName {
 }
 
 impl ItemName {
-    fn reference(&self) -> ItemRef {
+    pub(super) fn reference(&self) -> ItemRef {
         match self {
             ItemName::Id(id) => ItemRef::new(format!("#{id}")),
             ItemName::Text(text) => item_ref(text),

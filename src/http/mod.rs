@@ -19,6 +19,7 @@ mod items;
 mod ledger;
 mod openapi;
 mod problem;
+mod usage;
 mod web;
 
 use std::net::SocketAddr;
@@ -172,7 +173,7 @@ fn routes() -> Routes {
             ),
             openapi_json,
         );
-    imports::routes(ledger::routes(items::routes(routes)))
+    usage::routes(imports::routes(ledger::routes(items::routes(routes))))
 }
 
 /// The OpenAPI 3.1 document describing every route, as JSON.

@@ -1,0 +1,286 @@
+//! The usage push: an application reports what it used, one event or a batch at a time, and
+//! Jarvis adds it up per item and day into the usage meter and the cost records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use super::items::{ItemRef, resolve};
+use super::{App, Result};
+use crate::domain::UserError;
+use crate::domain::audit::{Actor, Change};
+use crate::domain::calendar::DateRange;
+use crate::domain::connection::price_pushed;
+use crate::domain::cost::{CostSource, NewCostRecord, UsageSnapshot};
+use crate::domain::item::{Item, Kind};
+use crate::domain::money::{MAX_AMOUNT, Money};
+use crate::domain::text::Notes;
+use crate::domain::workspace::WorkspaceId;
+use crate::store::PUSHED_BY;
+
+/// The most events one push may carry.
+pub const MAX_EVENTS: usize = 1000;
+/// How long an idempotency key is remembered: a retry within this counts once.
+pub const KEYS_KEPT: chrono::Duration = chrono::Duration::days(30);
+/// The longest idempotency key.
+pub const MAX_KEY_LEN: usize = 200;
+
+/// One usage event: `quantity` units of `item` used at `at`.
+#[derive(Clone, Debug)]
+pub struct UsageEvent {
+    pub item: ItemRef,
+    pub quantity: Decimal,
+    /// The unit, when given: it must be the item's meter's.
+    pub unit: Option<String>,
+    /// When it happened; now when not given.
+    pub at: Option<DateTime<Utc>>,
+    /// What it cost, in the item's currency; worked out from the item's pricing when not given.
+    pub cost: Option<Decimal>,
+    /// A key the sender gives the event so that sending it again counts it once.
+    pub key: Option<String>,
+}
+
+/// What a push added.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PushSummary {
+    /// Events counted now.
+    pub accepted: usize,
+    /// Events whose idempotency key was counted before (or earlier in this batch): not counted again.
+    pub repeated: usize,
+    /// Each item and day the counted events went to, with what they added and the day's totals.
+    pub days: Vec<PushedDay>,
+}
+
+/// What a push added to one item's day.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PushedDay {
+    pub item_id: i64,
+    pub item_uuid: uuid::Uuid,
+    pub item: String,
+    pub day: NaiveDate,
+    pub events: i64,
+    pub quantity: Decimal,
+    pub cost: Money,
+    /// The day's record: everything pushed for the day so far.
+    pub cost_record_id: i64,
+    pub day_cost: Money,
+}
+
+/// An event's refusal, naming it by its place in the batch.
+fn event_error(index: usize, error: impl std::fmt::Display) -> UserError {
+    UserError::invalid("event", format!("#{index}"), error.to_string())
+}
+
+impl App {
+    /// Counts usage events: each is priced against its item and added to the item's day (one
+    /// cost record per item and day, the usage meter of the open cycle), all in one transaction.
+    /// A batch with any event that cannot be counted is refused whole, naming the event.
+    pub async fn push_usage(&self, workspace: &WorkspaceId, actor: &Actor, events: &[UsageEvent]) -> Result<PushSummary> {
+        if events.is_empty() {
+            return Err(UserError::Missing("Send at least one event: {\"item\": \"OpenAI\", \"quantity\": 1}".into()).into());
+        }
+        if events.len() > MAX_EVENTS {
+            return Err(UserError::invalid(
+                "events",
+                events.len().to_string(),
+                format!("a push holds at most {MAX_EVENTS} events; send them in batches"),
+            )
+            .into());
+        }
+        for (index, event) in events.iter().enumerate() {
+            if let Some(key) = &event.key
+                && (key.is_empty() || key.len() > MAX_KEY_LEN || key.chars().any(char::is_control))
+            {
+                return Err(event_error(
+                    index,
+                    format!("its idempotency_key must be 1 to {MAX_KEY_LEN} characters, without control characters"),
+                )
+                .into());
+            }
+        }
+        if let Some(summary) = self.push_once(workspace, actor, events).await? {
+            return Ok(summary);
+        }
+        self.run_jobs(workspace).await?;
+        self.push_once(workspace, actor, events)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("a renewal still passed after the jobs ran").into())
+    }
+
+    /// [`App::push_usage`] once; `None` (nothing written) when an item's renewal passed and the
+    /// jobs must run first.
+    async fn push_once(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        events: &[UsageEvent],
+    ) -> Result<Option<PushSummary>> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let mut items: BTreeMap<i64, Item> = BTreeMap::new();
+        let mut by_query: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        let connected: Vec<i64> = tx.connections(workspace).await?.iter().map(|c| c.item_id).collect();
+        let mut days: BTreeMap<(i64, NaiveDate), PushedDay> = BTreeMap::new();
+        let mut repeated = 0;
+        for (index, event) in events.iter().enumerate() {
+            let id = match by_query.get(&event.item.query) {
+                Some(id) => *id,
+                None => {
+                    let item = resolve(&mut tx, workspace, &event.item).await.map_err(|e| match e {
+                        super::AppError::User(user) => event_error(index, user).into(),
+                        other => other,
+                    })?;
+                    if item.kind() != Kind::AiProvider && item.usage.is_none() {
+                        return Err(event_error(
+                            index,
+                            format!(
+                                "`{}` is {} without a usage meter; push usage to AI providers or to items with a meter (set one with --unit)",
+                                item.name,
+                                item.kind().with_article()
+                            ),
+                        )
+                        .into());
+                    }
+                    if connected.contains(&item.id) {
+                        return Err(event_error(
+                            index,
+                            format!(
+                                "`{}` is connected to its provider's cost API, which records its costs; pushing usage as well would count them twice (disconnect it, or push to another item)",
+                                item.name
+                            ),
+                        )
+                        .into());
+                    }
+                    // A renewal that passed restarts the meter: the jobs do that first, so
+                    // these units go to the cycle they belong to.
+                    if item.usage.is_some() && item.auto_renew && item.renewal.is_some_and(|r| r.date < today) {
+                        return Ok(None);
+                    }
+                    by_query.insert(event.item.query.clone(), item.id);
+                    let id = item.id;
+                    items.entry(id).or_insert(item);
+                    id
+                }
+            };
+            if let Some(key) = &event.key
+                && !tx.claim_usage_key(workspace, key, now).await?
+            {
+                repeated += 1;
+                continue;
+            }
+            let item = &items[&id];
+            let day = settings.timezone.today(event.at.unwrap_or(now));
+            let pushed = price_pushed(item, day, today, event.quantity, event.unit.as_deref(), event.cost)
+                .map_err(|e| event_error(index, e))?;
+            let entry = days.entry((id, day)).or_insert_with(|| PushedDay {
+                item_id: id,
+                item_uuid: item.uuid,
+                item: item.name.as_str().to_string(),
+                day,
+                events: 0,
+                quantity: Decimal::ZERO,
+                cost: Money::zero(item.cost.currency),
+                cost_record_id: 0,
+                day_cost: Money::zero(item.cost.currency),
+            });
+            entry.events += 1;
+            entry.quantity += event.quantity;
+            entry.cost = Money::new(entry.cost.amount + pushed.cost, entry.cost.currency);
+            let item = items.get_mut(&id).expect("read above");
+            item.usage = pushed.usage;
+        }
+
+        // Each item's day: its record made or added to, its usage counted.
+        for day in days.values_mut() {
+            let item = &items[&day.item_id];
+            let meter = item.usage.as_ref();
+            let unit = meter.map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string());
+            let span = DateRange { start: day.day, end: day.day };
+            match tx.pushed_record(workspace, day.item_id, day.day).await? {
+                Some(record) => {
+                    let total = record.amount.amount + day.cost.amount;
+                    check_day_total(item, day.day, total)?;
+                    let used = record.usage.as_ref().map_or(Decimal::ZERO, |u| u.used) + day.quantity;
+                    let usage = snapshot(&unit, used, item);
+                    tx.set_pushed_record(workspace, &record, Money::new(total, record.amount.currency), &usage).await?;
+                    day.cost_record_id = record.id;
+                    day.day_cost = Money::new(total, record.amount.currency);
+                }
+                None => {
+                    check_day_total(item, day.day, day.cost.amount)?;
+                    // Jarvis's own estimates for the day give way to what was used.
+                    super::costs::give_way(&mut tx, workspace, &Actor::Jarvis, item, span, settings.base_currency, now)
+                        .await?;
+                    let record = NewCostRecord {
+                        item_id: day.item_id,
+                        amount: day.cost,
+                        period: span,
+                        source: CostSource::Usage,
+                        usage: Some(snapshot(&unit, day.quantity, item)),
+                        note: Notes::parse("pushed usage").ok(),
+                    };
+                    // The record is written by the push itself (its `created_by`), whoever sent
+                    // the events: the day's events from every sender add up in it.
+                    let id = tx
+                        .insert_cost(workspace, &record, &Actor::Token(PUSHED_BY.to_string()), now)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("a pushed usage record collided with a job's record"))?;
+                    day.cost_record_id = id;
+                    day.day_cost = day.cost;
+                }
+            }
+            tx.add_pushed_usage(workspace, day.item_id, day.day, day.events, day.quantity, now).await?;
+        }
+        for item in items.values_mut() {
+            item.updated_at = now;
+            tx.update_item(workspace, item).await?;
+        }
+        let summary = PushSummary { accepted: events.len() - repeated, repeated, days: days.into_values().collect() };
+        if summary.accepted > 0 {
+            let change = Change {
+                action: "usage.push",
+                entity: "usage",
+                entity_id: None,
+                before: None,
+                after: Some(json!({
+                    "accepted": summary.accepted,
+                    "repeated": summary.repeated,
+                    "days": summary.days.iter().map(|d| json!({
+                        "item_id": d.item_id, "day": d.day, "events": d.events,
+                        "quantity": d.quantity, "cost": d.cost, "cost_record_id": d.cost_record_id,
+                    })).collect::<Vec<_>>(),
+                })),
+            };
+            tx.audit(workspace, actor, now, &change).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(summary))
+    }
+}
+
+/// The usage behind a day's pushed record.
+fn snapshot(unit: &str, used: Decimal, item: &Item) -> UsageSnapshot {
+    UsageSnapshot {
+        unit: unit.to_string(),
+        used,
+        included: item.usage.as_ref().and_then(|u| u.included),
+        unit_price: item.usage.as_ref().and_then(|u| u.unit_price),
+    }
+}
+
+/// Refuses a day whose pushed cost would pass what Jarvis stores.
+fn check_day_total(item: &Item, day: NaiveDate, total: Decimal) -> Result<(), UserError> {
+    if total > MAX_AMOUNT || total < Decimal::ZERO {
+        return Err(UserError::invalid(
+            "cost",
+            total.to_string(),
+            format!("the usage pushed for `{}` on {day} would add up to more than Jarvis's maximum; check the costs sent", item.name),
+        ));
+    }
+    Ok(())
+}
