@@ -5,6 +5,7 @@
 mod alert_pings;
 mod analysis;
 mod backup;
+mod connections;
 mod costs;
 mod database;
 mod demo;
@@ -41,7 +42,9 @@ use crate::store::{Store, Tx};
 pub use alert_pings::{AlertAction, SNOOZE};
 pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalCalendar, RenewalList};
 pub use backup::{BACKUP_FORMAT, BACKUP_VERSION, Restored};
+pub use connections::{AiNet, ConnectionView, PullReport};
 pub use costs::{CostInput, CostPeriod};
+pub use secrets::{SECRET_KEY_VAR, SecretKey};
 pub use database::{CopyReport, DatabaseStatus, TableCopied, TableRows, database_status, location};
 pub use doctor::{DoctorMismatch, DoctorReport};
 pub use error::AppError;
@@ -184,6 +187,8 @@ pub struct App {
     readings: Arc<std::sync::atomic::AtomicU64>,
     /// Website checks and registry lookups.
     net: Arc<sites::Net>,
+    /// AI providers' cost APIs and the key provider keys are sealed with.
+    ai: Arc<connections::AiNet>,
     /// Makes this app's writes safe to repeat (see [`App::keyed`]).
     request_key: Option<crate::store::KeySlot>,
     /// Rung when a message is queued that should go out now rather than at the next tick (a
@@ -209,6 +214,7 @@ impl App {
             changes: Arc::default(),
             readings: Arc::default(),
             net: Arc::default(),
+            ai: Arc::default(),
             request_key: None,
             outbox_ready: Arc::default(),
             read_model: Arc::default(),

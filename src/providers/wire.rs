@@ -177,7 +177,7 @@ pub(super) fn bounds(days: DateRange) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// Which endpoint a bucket came from: each may give a day once.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(super) enum Report {
+pub(super) enum Kind {
     Costs,
     Usage,
 }
@@ -189,7 +189,7 @@ pub(super) struct Days {
     by_day: Vec<(NaiveDate, PulledDay)>,
     /// The days each report has given, so one given twice (a cursor that goes back) is caught
     /// instead of counted twice.
-    seen: HashSet<(Report, NaiveDate)>,
+    seen: HashSet<(Kind, NaiveDate)>,
 }
 
 impl Days {
@@ -211,7 +211,7 @@ impl Days {
     /// is refused, as is a day given twice by the same report.
     pub(super) fn bucket(
         &mut self,
-        report: Report,
+        kind: Kind,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Option<&mut PulledDay>, String> {
@@ -225,7 +225,7 @@ impl Days {
         if !self.range.contains(day) {
             return Ok(None);
         }
-        if !self.seen.insert((report, day)) {
+        if !self.seen.insert((kind, day)) {
             return Err(format!("{day} is given twice"));
         }
         let index = (day - self.range.start).num_days();
@@ -444,22 +444,22 @@ mod tests {
         let range = DateRange::new(day("2026-01-30"), day("2026-02-02")).unwrap();
         assert_eq!(bounds(range), (at("2026-01-30T00:00:00Z"), at("2026-02-03T00:00:00Z")));
         let mut days = Days::new(range, Some(0));
-        let jan31 = days.bucket(Report::Costs, at("2026-01-31T00:00:00Z"), at("2026-02-01T00:00:00Z")).unwrap().unwrap();
+        let jan31 = days.bucket(Kind::Costs, at("2026-01-31T00:00:00Z"), at("2026-02-01T00:00:00Z")).unwrap().unwrap();
         add_cost(jan31, cost(Some("gpt-4o, input"), "0.000000000001")).unwrap();
         add_cost(jan31, cost(Some("gpt-4o, output"), "2")).unwrap();
         add_cost(jan31, cost(Some("gpt-4o, input"), "0.000000000002")).unwrap();
         add_cost(jan31, cost(None, "-1.5")).unwrap();
         // Today's bucket may end before midnight.
-        let feb2 = days.bucket(Report::Usage, at("2026-02-02T00:00:00Z"), at("2026-02-02T13:05:00Z")).unwrap().unwrap();
+        let feb2 = days.bucket(Kind::Usage, at("2026-02-02T00:00:00Z"), at("2026-02-02T13:05:00Z")).unwrap().unwrap();
         add_usage(feb2, Some(3), 10, 20).unwrap();
         add_usage(feb2, Some(4), 1, 2).unwrap();
         // Outside the asked days: skipped.
-        assert!(days.bucket(Report::Costs, at("2026-02-03T00:00:00Z"), at("2026-02-04T00:00:00Z")).unwrap().is_none());
-        assert!(days.bucket(Report::Costs, at("2026-01-29T00:00:00Z"), at("2026-01-30T00:00:00Z")).unwrap().is_none());
+        assert!(days.bucket(Kind::Costs, at("2026-02-03T00:00:00Z"), at("2026-02-04T00:00:00Z")).unwrap().is_none());
+        assert!(days.bucket(Kind::Costs, at("2026-01-29T00:00:00Z"), at("2026-01-30T00:00:00Z")).unwrap().is_none());
         // The same day from the other report is fine; twice from one is not.
-        assert!(days.bucket(Report::Usage, at("2026-01-31T00:00:00Z"), at("2026-02-01T00:00:00Z")).is_ok());
+        assert!(days.bucket(Kind::Usage, at("2026-01-31T00:00:00Z"), at("2026-02-01T00:00:00Z")).is_ok());
         assert_eq!(
-            days.bucket(Report::Costs, at("2026-01-31T00:00:00Z"), at("2026-02-01T00:00:00Z")).err().as_deref(),
+            days.bucket(Kind::Costs, at("2026-01-31T00:00:00Z"), at("2026-02-01T00:00:00Z")).err().as_deref(),
             Some("2026-01-31 is given twice")
         );
         let pulled = days.finish();
@@ -489,11 +489,11 @@ mod tests {
             ("2026-01-02T00:00:00Z", "2026-01-02T00:00:00Z"),
             ("2026-01-03T00:00:00Z", "2026-01-02T00:00:00Z"),
         ] {
-            let err = days.bucket(Report::Costs, at(start), at(end)).err();
+            let err = days.bucket(Kind::Costs, at(start), at(end)).err();
             assert!(err.as_deref().is_some_and(|e| e.ends_with("is not one UTC day")), "{start} {end}: {err:?}");
         }
         assert_eq!(
-            days.bucket(Report::Costs, at("2026-01-02T01:00:00Z"), at("2026-01-03T00:00:00Z")).err().as_deref(),
+            days.bucket(Kind::Costs, at("2026-01-02T01:00:00Z"), at("2026-01-03T00:00:00Z")).err().as_deref(),
             Some("the bucket from 2026-01-02T01:00:00Z to 2026-01-03T00:00:00Z is not one UTC day")
         );
     }

@@ -1,0 +1,640 @@
+//! AI provider cost connections: an admin connects a usage-billed AI provider item to its
+//! provider's organisation cost API with an admin key (sealed at rest, see `secrets.rs`), and
+//! Jarvis pulls the provider's daily costs and usage: the current and previous month on
+//! connect, then daily (the bot's scheduler) or on demand. A pull replaces the records of the
+//! days it covers in one transaction, so it is never doubled and, cut short, leaves the last
+//! pull's records whole.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use super::items::{ItemRef, resolve};
+use super::secrets::{SECRET_KEY_VAR, SecretKey};
+use super::{App, AppError, Result};
+use crate::domain::UserError;
+use crate::domain::audit::{Actor, Change};
+use crate::domain::calendar::{DateRange, Month};
+use crate::domain::connection::{ApiSecret, Pulled, PulledDay, Vendor};
+use crate::domain::cost::{CostSource, NewCostRecord};
+use crate::domain::item::{ApiKeyStatus, BillingPeriod, Details, Item, Kind};
+use crate::domain::money::{MAX_AMOUNT, Money};
+use crate::domain::text::{Notes, name_key};
+use crate::domain::workspace::WorkspaceId;
+use crate::providers::{Client, Endpoints, PullError};
+use crate::store::{NewConnection, PullOutcome, StoredConnection, UsageDay, pulled_by};
+
+/// How often a connection is pulled.
+pub const PULL_EVERY: Duration = Duration::days(1);
+/// Days before the last day pulled that each pull covers again: providers settle a day's figures
+/// over the next day or two.
+const SETTLE_DAYS: i64 = 2;
+/// A failing pull is reported (an alert) once it has failed this long, or at once when a person
+/// must act (the key cannot be opened, the answer is not what the provider documents).
+pub const REPORT_AFTER: Duration = Duration::hours(1);
+/// The longest wait before trying a failed pull again.
+const MAX_BACKOFF: Duration = Duration::hours(1);
+
+/// The provider clients and the secret key: injected like the clock (tests point the clients
+/// at local fakes).
+#[derive(Default)]
+pub struct AiNet {
+    endpoints: Endpoints,
+    client: OnceLock<Client>,
+    secret: Option<SecretKey>,
+}
+
+impl AiNet {
+    pub fn new(endpoints: Endpoints, secret: Option<SecretKey>) -> AiNet {
+        AiNet { endpoints, client: OnceLock::new(), secret }
+    }
+
+    fn client(&self) -> Result<&Client> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = Client::new(self.endpoints.clone()).map_err(AppError::Internal)?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    fn secret(&self) -> Result<&SecretKey, UserError> {
+        self.secret.as_ref().ok_or_else(|| {
+            UserError::Conflict(format!(
+                "Jarvis keeps provider keys encrypted with {SECRET_KEY_VAR}, and it is not set, so nothing was stored; set it to 32 random bytes (`openssl rand -hex 32`) where Jarvis runs, restart it, and connect again"
+            ))
+        })
+    }
+}
+
+/// A connection as people see it (never the key: only its masked prefix).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ConnectionView {
+    pub item_id: i64,
+    pub item_uuid: uuid::Uuid,
+    pub item: String,
+    pub provider: Vendor,
+    /// The key's first characters, e.g. `sk-admin-Ab…`.
+    pub key: String,
+    pub connected_at: DateTime<Utc>,
+    pub connected_by: String,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub pulled_through: Option<NaiveDate>,
+    pub next_pull_at: DateTime<Utc>,
+    /// Why the last attempt failed (`refused`, `rate_limited`, `unavailable`, `network`,
+    /// `malformed`, `sealed`), and since when.
+    pub failure: Option<String>,
+    pub failure_message: Option<String>,
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
+impl ConnectionView {
+    fn of(connection: &StoredConnection, item: &Item) -> ConnectionView {
+        ConnectionView {
+            item_id: item.id,
+            item_uuid: item.uuid,
+            item: item.name.as_str().to_string(),
+            provider: connection.vendor,
+            key: connection.key_hint.clone(),
+            connected_at: connection.created_at,
+            connected_by: connection.created_by.clone(),
+            last_success_at: connection.last_success_at,
+            pulled_through: connection.pulled_through,
+            next_pull_at: connection.next_pull_at,
+            failure: connection.failure.clone(),
+            failure_message: connection.failure_message.clone(),
+            failing_since: connection.failing_since,
+        }
+    }
+}
+
+/// What one pull did.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PullReport {
+    pub connection: ConnectionView,
+    /// The days asked for.
+    pub days: Option<DateRange>,
+    /// Days whose records changed (replaced or new).
+    pub days_changed: usize,
+    /// Records written for them.
+    pub records: usize,
+    /// What the days asked for cost, per currency, as the provider reports.
+    pub total: Vec<Money>,
+    /// Why it failed, when it did (the connection's `failure_message`).
+    pub error: Option<String>,
+}
+
+/// A pull's failure, sorted for what comes next.
+struct Failed {
+    kind: &'static str,
+    message: String,
+    /// Try again after this long.
+    wait: Duration,
+}
+
+impl Failed {
+    fn of(error: &PullError, vendor: Vendor, failures: i64) -> Failed {
+        // 1, 2, 4 ... minutes, at most an hour.
+        let backoff = Duration::minutes(1 << failures.clamp(0, 6)).min(MAX_BACKOFF);
+        let at_least = |after: Option<std::time::Duration>| {
+            after.and_then(|a| Duration::from_std(a).ok()).map_or(backoff, |a| a.max(backoff)).min(Duration::days(1))
+        };
+        let title = vendor.title();
+        match error {
+            PullError::Refused { status, message } => Failed {
+                kind: "refused",
+                message: format!(
+                    "{title} refused the key ({status}: {message}); it was revoked, or it is not an organisation admin key. Connect again with a working admin key"
+                ),
+                wait: PULL_EVERY,
+            },
+            PullError::RateLimited { retry_after } => Failed {
+                kind: "rate_limited",
+                message: format!("{title} asked Jarvis to slow down (429); it tries again later"),
+                wait: at_least(*retry_after),
+            },
+            PullError::Unavailable { status, retry_after } => Failed {
+                kind: "unavailable",
+                message: format!("{title}'s API answered {status} (a fault on its side); Jarvis tries again later"),
+                wait: at_least(*retry_after),
+            },
+            PullError::Network(why) => Failed {
+                kind: "network",
+                message: format!("{title}'s API could not be reached ({why}); Jarvis tries again later"),
+                wait: backoff,
+            },
+            PullError::Malformed(why) => Failed {
+                kind: "malformed",
+                message: format!("{title}'s answer was not what its API documents ({why}); Jarvis tries again later"),
+                wait: backoff.max(Duration::minutes(30)),
+            },
+        }
+    }
+}
+
+impl App {
+    /// This app with these provider clients and secret key.
+    pub fn with_ai(self, ai: AiNet) -> App {
+        App { ai: std::sync::Arc::new(ai), ..self }
+    }
+
+    /// Connects `item` (a usage-billed AI provider) to `vendor`'s cost API with the admin `key`:
+    /// the key is tried on the current and previous month first (a key the provider refuses is
+    /// not stored), then stored sealed together with what that pull brought.
+    pub async fn connect_ai(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        reference: &ItemRef,
+        vendor: Vendor,
+        key: &ApiSecret,
+    ) -> Result<PullReport> {
+        let secret = self.ai.secret()?;
+        let item = {
+            let mut tx = self.store.read().await?;
+            let item = resolve(&mut tx, workspace, &reference.clone().with_kinds(&[Kind::AiProvider])).await?;
+            connectable(&item)?;
+            item
+        };
+        let today = self.now().date_naive();
+        let pull_from = Month::of(today).prev().first_day();
+        let days = DateRange { start: pull_from, end: today };
+        let pulled = self.ai.client()?.pull(vendor, key, days).await;
+        if let Err(PullError::Refused { status, message }) = &pulled {
+            return Err(UserError::Conflict(format!(
+                "{} refused the key ({status}: {message}), so it was not stored; give an organisation admin key (OpenAI: sk-admin-..., from the organisation's Admin keys page; Anthropic: sk-ant-admin..., from the Console's Admin keys)",
+                vendor.title()
+            ))
+            .into());
+        }
+        let now = self.now();
+        let sealed = secret.seal(workspace, item.id, key)?;
+        let mut tx = self.write(workspace).await?;
+        let connection = tx
+            .connect_item(
+                workspace,
+                &NewConnection {
+                    item_id: item.id,
+                    vendor,
+                    key_sealed: &sealed,
+                    key_hint: &key.masked(),
+                    sealed_by: &secret.id(),
+                    created_by: actor.as_str(),
+                    pull_from,
+                },
+                now,
+            )
+            .await?;
+        let change = Change {
+            action: "ai.connect",
+            entity: "item",
+            entity_id: Some(item.id.to_string()),
+            before: None,
+            after: Some(json!({ "provider": vendor, "key": key.masked(), "pull_from": pull_from })),
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        let report = self.finish_pull(tx, workspace, connection, days, pulled).await?;
+        Ok(report)
+    }
+
+    /// Disconnects `item`: its key is deleted; what was pulled stays in its history.
+    pub async fn disconnect_ai(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        reference: &ItemRef,
+    ) -> Result<ConnectionView> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let item = resolve(&mut tx, workspace, &reference.clone().with_kinds(&[Kind::AiProvider])).await?;
+        let Some(connection) = tx.connection(workspace, item.id).await? else {
+            return Err(UserError::Conflict(format!("`{}` is not connected to a provider's cost API", item.name)).into());
+        };
+        tx.disconnect_item(workspace, item.id).await?;
+        let view = ConnectionView::of(&connection, &item);
+        let change = Change {
+            action: "ai.disconnect",
+            entity: "item",
+            entity_id: Some(item.id.to_string()),
+            before: Some(json!({ "provider": connection.vendor, "key": connection.key_hint })),
+            after: None,
+        };
+        tx.audit(workspace, actor, now, &change).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// The workspace's connections, by item.
+    pub async fn connections(&self, workspace: &WorkspaceId) -> Result<Vec<ConnectionView>> {
+        let mut tx = self.store.read().await?;
+        let connections = tx.connections(workspace).await?;
+        let ids: Vec<i64> = connections.iter().map(|c| c.item_id).collect();
+        let items = tx.items_by_id(workspace, &ids).await?;
+        Ok(connections
+            .iter()
+            .filter_map(|c| Some(ConnectionView::of(c, items.iter().find(|i| i.id == c.item_id)?)))
+            .collect())
+    }
+
+    /// Pulls now: `item`'s connection, or every connection of the workspace.
+    pub async fn pull_ai(&self, workspace: &WorkspaceId, reference: Option<&ItemRef>) -> Result<Vec<PullReport>> {
+        let connections = {
+            let mut tx = self.store.read().await?;
+            match reference {
+                Some(reference) => {
+                    let item = resolve(&mut tx, workspace, &reference.clone().with_kinds(&[Kind::AiProvider])).await?;
+                    let connection = tx.connection(workspace, item.id).await?.ok_or_else(|| {
+                        UserError::Conflict(format!(
+                            "`{}` is not connected to a provider's cost API; connect it first (`ai connect`)",
+                            item.name
+                        ))
+                    })?;
+                    vec![connection]
+                }
+                None => tx.connections(workspace).await?,
+            }
+        };
+        if connections.is_empty() {
+            return Err(UserError::Conflict(
+                "No AI provider is connected to its cost API here; connect one first (`ai connect`)".into(),
+            )
+            .into());
+        }
+        let mut reports = Vec::new();
+        for connection in connections {
+            reports.push(self.pull_connection(connection).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Pulls every connection that is due, in every workspace (the bot's scheduler, every
+    /// tick); how many were pulled.
+    pub async fn pull_due_ai(&self) -> Result<usize> {
+        let due = self.store.read().await?.due_connections(self.now()).await?;
+        let count = due.len();
+        for connection in due {
+            let workspace = connection.workspace.clone();
+            if let Err(error) = self.pull_connection(connection).await {
+                tracing::error!(%workspace, "could not pull AI provider costs: {error:#}");
+            }
+        }
+        Ok(count)
+    }
+
+    /// One pull of `connection`: the days from a little before the last day pulled (or from the
+    /// start) through today (UTC, as the providers count days).
+    async fn pull_connection(&self, connection: StoredConnection) -> Result<PullReport> {
+        let workspace = connection.workspace.clone();
+        let today = self.now().date_naive();
+        let start = connection
+            .pulled_through
+            .map_or(connection.pull_from, |through| (through - Duration::days(SETTLE_DAYS)).max(connection.pull_from));
+        let days = DateRange { start: start.min(today), end: today };
+        let pulled = match self.open_key(&connection) {
+            Ok(key) => self.ai.client()?.pull(connection.vendor, &key, days).await,
+            Err(why) => {
+                let failed = Failed { kind: "sealed", message: why, wait: PULL_EVERY };
+                return self.pull_failed(&workspace, &connection, failed).await;
+            }
+        };
+        let tx = self.write(&workspace).await?;
+        self.finish_pull(tx, &workspace, connection, days, pulled).await
+    }
+
+    /// The connection's key, or why it cannot be opened.
+    fn open_key(&self, connection: &StoredConnection) -> Result<ApiSecret, String> {
+        let Some(secret) = self.ai.secret.as_ref() else {
+            return Err(format!(
+                "{SECRET_KEY_VAR} is not set, so the stored key cannot be opened; set it as it was when the key was connected"
+            ));
+        };
+        if secret.id() != connection.sealed_by {
+            return Err(format!(
+                "the key was stored under another {SECRET_KEY_VAR}; set the one it was stored with, or connect the item again"
+            ));
+        }
+        secret.open(&connection.workspace, connection.item_id, &connection.key_sealed).ok_or_else(|| {
+            "the stored key does not open (it was changed outside Jarvis); connect the item again".to_string()
+        })
+    }
+
+    /// Writes what a pull brought (or that it failed) in `tx`, and commits.
+    async fn finish_pull(
+        &self,
+        mut tx: crate::store::Tx,
+        workspace: &WorkspaceId,
+        connection: StoredConnection,
+        days: DateRange,
+        pulled: Result<Pulled, PullError>,
+    ) -> Result<PullReport> {
+        let pulled = match pulled {
+            Ok(pulled) => pulled,
+            Err(error) => {
+                drop(tx);
+                let failed = Failed::of(&error, connection.vendor, connection.failures);
+                return self.pull_failed(workspace, &connection, failed).await;
+            }
+        };
+        let now = self.now();
+        // Disconnected, or connected again with another key, while the pull was on its way:
+        // what it brought is not this connection's.
+        let current = tx.connection(workspace, connection.item_id).await?;
+        if current.as_ref().is_none_or(|c| c.id != connection.id || c.created_at != connection.created_at) {
+            return Err(UserError::Conflict("The item was disconnected or connected again during the pull; nothing was written".into()).into());
+        }
+        let settings = tx.settings(workspace).await?;
+        let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
+        let mut item = items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?;
+        let by = pulled_by(connection.vendor);
+        let existing = tx.pulled_records(workspace, item.id, days).await?;
+        let mut days_changed = 0;
+        let mut written = 0;
+        let mut totals: Vec<Money> = Vec::new();
+        for (day, figures) in &pulled.by_day {
+            let new = day_records(&item, *day, figures)?;
+            for record in &new {
+                match totals.iter_mut().find(|t| t.currency == record.amount.currency) {
+                    Some(total) => *total = total.plus(record.amount),
+                    None => totals.push(record.amount),
+                }
+            }
+            let old: Vec<&crate::domain::cost::CostRecord> =
+                existing.iter().filter(|r| r.period.start == *day && r.period.end == *day).collect();
+            let same = old.len() == new.len()
+                && old.iter().zip(&new).all(|(o, n)| o.amount == n.amount && o.note == n.note && o.usage == n.usage);
+            if !same {
+                let span = DateRange { start: *day, end: *day };
+                let ids: Vec<i64> = old.iter().map(|r| r.id).collect();
+                tx.delete_fed_records(workspace, item.id, &ids, span).await?;
+                super::costs::give_way(&mut tx, workspace, &Actor::Jarvis, &item, span, settings.base_currency, now)
+                    .await?;
+                for record in &new {
+                    tx.insert_cost(workspace, record, &Actor::Token(by.clone()), now)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("a pulled record collided with a job's record"))?;
+                }
+                days_changed += 1;
+                written += new.len();
+            }
+            let usage = UsageDay {
+                requests: figures.requests.map(|r| r as i64),
+                quantity: Decimal::ZERO,
+                input_tokens: figures.input_tokens as i64,
+                output_tokens: figures.output_tokens as i64,
+            };
+            tx.set_pulled_usage(workspace, item.id, *day, &usage, now).await?;
+        }
+        // The meter follows what the provider counted this cycle, when it counts requests or
+        // tokens; the pulled records bill them, so they count as billed.
+        let today = self.today(&settings);
+        let mut changed_item = false;
+        if let Some(meter) = item.usage.clone()
+            && let Some(measure) = Measure::of(meter.unit.as_str())
+        {
+            let cycle = item.cycle(today);
+            let cycle = DateRange { start: cycle.start.max(item.billed_from), end: today };
+            let used = tx
+                .usage_over(workspace, cycle)
+                .await?
+                .into_iter()
+                .find(|(id, _)| *id == item.id)
+                .map_or(Decimal::ZERO, |(_, usage)| measure.count(&usage));
+            if used != meter.used {
+                let mut meter = meter;
+                meter.used = used;
+                meter.billed = used;
+                meter.read_on = Some(pulled.days.end.min(today));
+                item.usage = Some(meter);
+                changed_item = true;
+            }
+        }
+        let key_was = key_status(&item);
+        if key_was != Some(ApiKeyStatus::Active) {
+            set_key_status(&mut item, ApiKeyStatus::Active);
+            changed_item = true;
+        }
+        if changed_item {
+            item.updated_at = now;
+            tx.update_item(workspace, &item).await?;
+        }
+        tx.record_pull(connection.id, &PullOutcome::Pulled { through: pulled.days.end }, now, now + PULL_EVERY).await?;
+        if days_changed > 0 || changed_item {
+            let change = Change {
+                action: "ai.pull",
+                entity: "item",
+                entity_id: Some(item.id.to_string()),
+                before: None,
+                after: Some(json!({
+                    "provider": connection.vendor,
+                    "days": pulled.days,
+                    "days_changed": days_changed,
+                    "records": written,
+                    "total": totals,
+                    "key_status": (key_was != Some(ApiKeyStatus::Active)).then_some("active"),
+                })),
+            };
+            tx.audit(workspace, &Actor::Jarvis, now, &change).await?;
+        }
+        tx.commit().await?;
+        let connection = StoredConnection {
+            last_attempt_at: Some(now),
+            last_success_at: Some(now),
+            pulled_through: Some(pulled.days.end),
+            next_pull_at: now + PULL_EVERY,
+            failure: None,
+            failure_message: None,
+            failing_since: None,
+            failures: 0,
+            ..connection
+        };
+        Ok(PullReport {
+            connection: ConnectionView::of(&connection, &item),
+            days: Some(days),
+            days_changed,
+            records: written,
+            total: totals,
+            error: None,
+        })
+    }
+
+    /// Records a failed pull: when to try again and, when the provider refused the key, the
+    /// item's API key status (invalid, which raises the API key alert).
+    async fn pull_failed(
+        &self,
+        workspace: &WorkspaceId,
+        connection: &StoredConnection,
+        failed: Failed,
+    ) -> Result<PullReport> {
+        let now = self.now();
+        let mut tx = self.write(workspace).await?;
+        let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
+        let mut item = items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?;
+        let outcome = PullOutcome::Failed { failure: failed.kind, message: &failed.message };
+        tx.record_pull(connection.id, &outcome, now, now + failed.wait).await?;
+        if failed.kind == "refused" && key_status(&item) != Some(ApiKeyStatus::Invalid) {
+            let was = key_status(&item);
+            set_key_status(&mut item, ApiKeyStatus::Invalid);
+            item.updated_at = now;
+            tx.update_item(workspace, &item).await?;
+            let change = Change {
+                action: "ai.key_refused",
+                entity: "item",
+                entity_id: Some(item.id.to_string()),
+                before: Some(json!({ "api_key_status": was })),
+                after: Some(json!({ "api_key_status": ApiKeyStatus::Invalid, "reason": failed.message })),
+            };
+            tx.audit(workspace, &Actor::Jarvis, now, &change).await?;
+        }
+        tx.commit().await?;
+        if connection.failures == 0 {
+            tracing::warn!(%workspace, item = connection.item_id, provider = %connection.vendor, "AI cost pull failed: {}", failed.message);
+        }
+        let connection = StoredConnection {
+            last_attempt_at: Some(now),
+            next_pull_at: now + failed.wait,
+            failure: Some(failed.kind.to_string()),
+            failure_message: Some(failed.message.clone()),
+            failing_since: connection.failing_since.or(Some(now)),
+            failures: connection.failures + 1,
+            ..connection.clone()
+        };
+        Ok(PullReport {
+            connection: ConnectionView::of(&connection, &item),
+            days: None,
+            days_changed: 0,
+            records: 0,
+            total: Vec::new(),
+            error: Some(failed.message),
+        })
+    }
+}
+
+/// Refuses items a connection cannot feed: those not billed by usage (their renewals would be
+/// counted beside the provider's bill).
+fn connectable(item: &Item) -> Result<(), UserError> {
+    if item.period != BillingPeriod::UsageBased {
+        return Err(UserError::Conflict(format!(
+            "`{}` is billed {}, and a provider's cost API reports usage: connect an item billed by usage (`item edit {} --period usage-based`), so its plan and the provider's bill are not counted twice",
+            item.name, item.period, item.id
+        )));
+    }
+    Ok(())
+}
+
+fn key_status(item: &Item) -> Option<ApiKeyStatus> {
+    match &item.details {
+        Details::AiProvider { api_key_status, .. } => Some(*api_key_status),
+        _ => None,
+    }
+}
+
+fn set_key_status(item: &mut Item, status: ApiKeyStatus) {
+    if let Details::AiProvider { api_key_status, .. } = &mut item.details {
+        *api_key_status = status;
+    }
+}
+
+/// A day's records: one per line the provider billed (a line item, a model and token type).
+fn day_records(item: &Item, day: NaiveDate, figures: &PulledDay) -> Result<Vec<NewCostRecord>, UserError> {
+    let mut records = Vec::new();
+    for cost in &figures.costs {
+        if cost.amount.abs() > MAX_AMOUNT {
+            return Err(UserError::Conflict(format!(
+                "The provider billed {} {} for one line of {day}, more than Jarvis's maximum of 1,000,000,000,000; nothing was written",
+                cost.amount, cost.currency
+            )));
+        }
+        let note = cost.line.as_deref().map(|line| {
+            let line: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
+            Notes::parse(&line).ok()
+        });
+        records.push(NewCostRecord {
+            item_id: item.id,
+            amount: Money::new(cost.amount, cost.currency),
+            period: DateRange { start: day, end: day },
+            source: CostSource::Usage,
+            usage: None,
+            note: note.flatten(),
+        });
+    }
+    // The same order every time, so an unchanged day compares equal.
+    records.sort_by(|a, b| {
+        (a.note.as_ref().map(|n| n.as_str()), a.amount.currency.code(), a.amount.amount).cmp(&(
+            b.note.as_ref().map(|n| n.as_str()),
+            b.amount.currency.code(),
+            b.amount.amount,
+        ))
+    });
+    Ok(records)
+}
+
+/// What a meter's unit counts of what providers report.
+#[derive(Clone, Copy)]
+enum Measure {
+    Requests,
+    /// Tokens in and out, per this many.
+    Tokens(u32),
+}
+
+impl Measure {
+    /// `request`, `requests`, `call`: requests; `token`, `1K tokens`, `1M tokens`: tokens.
+    fn of(unit: &str) -> Option<Measure> {
+        let unit = name_key(unit).replace(' ', "");
+        match unit.as_str() {
+            "request" | "requests" | "call" | "calls" => Some(Measure::Requests),
+            "token" | "tokens" => Some(Measure::Tokens(1)),
+            "1ktokens" | "ktokens" | "1ktoken" => Some(Measure::Tokens(1_000)),
+            "1mtokens" | "mtokens" | "1mtoken" => Some(Measure::Tokens(1_000_000)),
+            _ => None,
+        }
+    }
+
+    fn count(self, usage: &UsageDay) -> Decimal {
+        match self {
+            Measure::Requests => Decimal::from(usage.requests.unwrap_or(0)),
+            Measure::Tokens(per) => Decimal::from(usage.input_tokens + usage.output_tokens) / Decimal::from(per),
+        }
+    }
+}
