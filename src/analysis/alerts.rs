@@ -30,6 +30,7 @@ choice_enum! {
     pub enum AlertKind as "alert kind" {
         Expired = "expired",
         ApiKey = "api_key",
+        AiPull = "ai_pull",
         Integration = "integration",
         Budget = "budget",
         BudgetForecast = "budget_forecast",
@@ -93,6 +94,7 @@ pub fn alerts(ledger: &Ledger, spend: &Spend) -> Vec<Alert> {
     alerts.extend(unusual_spend(ledger, spend));
     alerts.extend(missing_rates(ledger, spend));
     alerts.extend(super::website::website_alerts(ledger));
+    alerts.extend(pull_alerts(ledger));
     // Most severe first; within a severity, by kind, then soonest, then by item and key.
     alerts.sort_by_cached_key(|a| {
         (std::cmp::Reverse(a.severity), a.kind, a.date, a.item.as_ref().map(|i| i.name.to_lowercase()), a.key.clone())
@@ -176,6 +178,31 @@ fn expired(ledger: &Ledger, item: &Item) -> Option<Alert> {
         item: Some(ItemTag::of(item)),
         date: Some(date),
     })
+}
+
+/// AI cost connections whose pulls keep failing: one alert per connection, whatever the failure
+/// of the moment, so a network outage is reported once and resolved when a pull gets through.
+fn pull_alerts(ledger: &Ledger) -> Vec<Alert> {
+    ledger
+        .web
+        .failing_pulls
+        .iter()
+        .filter_map(|failing| {
+            let item = ledger.live_items().find(|i| i.id == failing.item_id)?;
+            let name = item.name.as_str();
+            let since = failing.since.format("%Y-%m-%d %H:%M UTC").to_string();
+            Some(Alert {
+                key: format!("ai_pull:{}", item.id),
+                kind: AlertKind::AiPull,
+                severity: Severity::Warning,
+                title: text!("alert.ai_pull.title", item = name, provider = failing.provider.as_str()),
+                detail: text!("alert.ai_pull.detail", item = name, provider = failing.provider.as_str(), since = since.as_str(), reason = failing.message.as_str()),
+                action: text!("alert.ai_pull.action", item = name, provider = failing.provider.as_str()),
+                item: Some(ItemTag::of(item)),
+                date: None,
+            })
+        })
+        .collect()
 }
 
 /// API keys that stopped working and integrations that are suspended or expired.

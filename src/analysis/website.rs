@@ -25,6 +25,20 @@ pub struct Web {
     pub sites: Vec<SiteFacts>,
     /// The last registry lookup of each domain (sites' and domain items').
     pub lookups: Vec<DomainLookup>,
+    /// AI cost connections whose pulls have been failing long enough to report (see
+    /// `alerts::pull_alerts`).
+    pub failing_pulls: Vec<FailingPull>,
+}
+
+/// An AI cost connection whose pulls keep failing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailingPull {
+    pub item_id: i64,
+    /// The provider's name (`OpenAI`).
+    pub provider: String,
+    /// What the last attempt said.
+    pub message: String,
+    pub since: chrono::DateTime<chrono::Utc>,
 }
 
 /// A site with its figures from the recorded checks.

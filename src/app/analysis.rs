@@ -395,7 +395,26 @@ impl App {
                 }
             })
             .collect();
-        Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await? })
+        // Pulls that keep failing (a refused key is the API key alert's, through the item).
+        let failing_pulls = tx
+            .connections(workspace)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                let since = c.failing_since?;
+                let at_once = matches!(c.failure.as_deref(), Some("sealed" | "malformed"));
+                let long = since <= now - super::connections::REPORT_AFTER;
+                (c.failure.as_deref() != Some("refused") && (at_once || long)).then(|| {
+                    crate::analysis::website::FailingPull {
+                        item_id: c.item_id,
+                        provider: c.vendor.title().to_string(),
+                        message: c.failure_message.unwrap_or_default(),
+                        since,
+                    }
+                })
+            })
+            .collect();
+        Ok(crate::analysis::website::Web { sites, lookups: tx.domain_lookups(workspace).await?, failing_pulls })
     }
 
     /// Spend over `months_back` months and the alerts, each worked out once for the same

@@ -261,6 +261,14 @@ impl App {
         tx.commit().await?;
         Ok(Some(summary))
     }
+
+    /// Forgets the idempotency keys of events pushed more than [`KEYS_KEPT`] ago; how many.
+    pub async fn prune_usage_keys(&self) -> Result<u64> {
+        let mut tx = self.store.write().await?;
+        let pruned = tx.prune_usage_keys(self.now() - KEYS_KEPT).await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
 }
 
 /// The usage behind a day's pushed record.

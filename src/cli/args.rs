@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
 use crate::app::{ExportFormat, ExportWhat, ServiceMap, ShardCount, ShardRange, TokenScope};
+use crate::domain::connection::Vendor;
 use crate::domain::UserError;
 use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
@@ -204,6 +205,7 @@ impl Command {
             Command::Budget(budget) => !matches!(budget, BudgetCommand::List),
             Command::Token(token) => !matches!(token, TokenCommand::List),
             Command::Web(_) => true,
+            Command::Ai(ai) => !matches!(ai, AiCommand::Connections),
             Command::Site(site) => !matches!(site, SiteCommand::List),
             Command::Jobs(_) | Command::Demo(_) | Command::Run(_) | Command::Serve(_) | Command::Commands(_) => true,
             Command::Import(import) => !matches!(import, ImportCommand::List | ImportCommand::Show { .. }),
@@ -433,6 +435,10 @@ pub enum Command {
     /// The web pages: a one-time sign-in link, signing everyone out.
     #[command(subcommand)]
     Web(WebCommand),
+    /// AI providers' own cost APIs: connect an item to OpenAI's or Anthropic's organisation
+    /// costs, pull them, disconnect.
+    #[command(subcommand)]
+    Ai(AiCommand),
     /// Monitored websites: uptime, response time, certificates, and their domains' expiry.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -945,6 +951,40 @@ pub enum WebCommand {
     },
     /// End every web session of this workspace: everyone signs in again with a new link.
     SignOutAll,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AiCommand {
+    /// Connect a usage-billed AI provider item to its provider's organisation cost API with an
+    /// admin key, read from standard input (or from the variable --key-env names). The key is
+    /// tried on the current and previous month, whose costs are pulled, then stored encrypted
+    /// with JARVIS_SECRET_KEY; the bot pulls daily after that.
+    #[command(after_help = "Examples:
+  jarvis ai connect \"OpenAI API\" --provider openai < openai-admin-key.txt
+  OPENAI_ADMIN_KEY=sk-admin-... jarvis ai connect \"OpenAI API\" --provider openai --key-env OPENAI_ADMIN_KEY
+  jarvis ai connect Claude --provider anthropic        (then paste the key and press Enter)")]
+    Connect {
+        /// The item: its name or #id (an AI provider billed usage-based).
+        item: String,
+        /// Whose cost API: openai or anthropic.
+        #[arg(long, value_parser = Vendor::from_str)]
+        provider: Vendor,
+        /// Read the key from this environment variable instead of standard input.
+        #[arg(long, value_name = "VAR")]
+        key_env: Option<String>,
+    },
+    /// Pull now: one item's connection, or every connected item's.
+    Pull {
+        /// The item: its name or #id [default: every connected item].
+        item: Option<String>,
+    },
+    /// The connected items: provider, key prefix, the last successful pull, failures.
+    Connections,
+    /// Disconnect an item: its key is deleted; what was pulled stays in its history.
+    Disconnect {
+        /// The item: its name or #id.
+        item: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

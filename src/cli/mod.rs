@@ -13,7 +13,7 @@ pub use args::Cli;
 use args::{
     BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, HttpArgs,
     ImportCommand, ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
-    TokenCommand, WebCommand,
+    TokenCommand, WebCommand, AiCommand,
 };
 
 use crate::app::{
@@ -179,7 +179,7 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
     // The bot listens for its stop signal before the ledger is opened (migrations, the read model).
     let mut shutdown = cli.serves().then(shutdown_signal);
     let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
-    let app = App::new(store.clone(), clock).with_net(net_from_env()?).with_lease(lease_from_env()?);
+    let app = App::new(store.clone(), clock).with_net(net_from_env()?).with_ai(ai_from_env()?).with_lease(lease_from_env()?);
     let result = dispatch(&app, cli, &mut shutdown).await;
     store.close().await;
     // The process ends with this command: what the app holds (a large workspace's read model)
@@ -265,6 +265,40 @@ fn net_from_env() -> Result<crate::app::Net, AppError> {
     };
     let config = crate::probe::site::ProbeConfig { allow_private, ..Default::default() };
     Ok(crate::app::Net::new(config, bootstrap))
+}
+
+/// The providers' cost APIs (`JARVIS_OPENAI_URL`, `JARVIS_ANTHROPIC_URL`: a proxy, or a fake in
+/// tests) and the key provider keys are sealed with (`JARVIS_SECRET_KEY`).
+fn ai_from_env() -> Result<crate::app::AiNet, AppError> {
+    let mut endpoints = crate::providers::Endpoints::default();
+    for (var, slot) in [("JARVIS_OPENAI_URL", &mut endpoints.openai), ("JARVIS_ANTHROPIC_URL", &mut endpoints.anthropic)] {
+        if let Some(text) = std::env::var(var).ok().filter(|t| !t.trim().is_empty()) {
+            *slot = url::Url::parse(text.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| UserError::invalid("address", text.clone(), format!("{var} must be an http or https URL such as https://api.openai.com")))?;
+        }
+    }
+    Ok(crate::app::AiNet::new(endpoints, crate::app::SecretKey::from_env()?))
+}
+
+/// An admin key for `ai connect`: from the variable named, else standard input (one line; typed
+/// without echo is up to the terminal, so a prompt says where it goes).
+fn read_api_key(key_env: Option<&str>) -> Result<crate::domain::connection::ApiSecret, Failure> {
+    let text = match key_env {
+        Some(var) => std::env::var(var).map_err(|_| {
+            UserError::Missing(format!("The environment variable {var} is not set; put the admin key in it, or leave --key-env out and give the key on standard input"))
+        })?,
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("Paste the organisation admin key and press Enter (it is stored encrypted, never shown again):");
+            }
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(anyhow::Error::new)?;
+            line
+        }
+    };
+    Ok(crate::domain::connection::ApiSecret::parse(&text)?)
 }
 
 /// An on/off environment variable.
@@ -493,6 +527,22 @@ async fn dispatch(
             let url = format!("{base}/signin/{}", link.secret);
             output(json, &serde_json::json!({ "url": url, "expires_at": link.expires_at }), |_| {
                 render::web_link(&url, link.expires_at)
+            })
+        }
+        Command::Ai(AiCommand::Connect { item, provider, key_env }) => {
+            let key = read_api_key(key_env.as_deref())?;
+            let report = app.connect_ai(ws, me, &ItemRef::new(item.clone()), *provider, &key).await?;
+            output(json, &report, |r| render::ai_pulls(std::slice::from_ref(r)))
+        }
+        Command::Ai(AiCommand::Pull { item }) => {
+            let reference = item.as_ref().map(|i| ItemRef::new(i.clone()));
+            output(json, &app.pull_ai(ws, reference.as_ref()).await?, |r| render::ai_pulls(r))
+        }
+        Command::Ai(AiCommand::Connections) => output(json, &app.connections(ws).await?, |c| render::ai_connections(c)),
+        Command::Ai(AiCommand::Disconnect { item }) => {
+            let view = app.disconnect_ai(ws, me, &ItemRef::new(item.clone())).await?;
+            output(json, &view, |v| {
+                format!("Disconnected `{}` from {}: its key ({}) is deleted; what was pulled stays in its history.", v.item, v.provider.title(), v.key)
             })
         }
         Command::Web(WebCommand::SignOutAll) => {

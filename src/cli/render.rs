@@ -1087,3 +1087,64 @@ mod tests {
         );
     }
 }
+
+/// What pulls did, one paragraph per connection.
+pub fn ai_pulls(reports: &[crate::app::PullReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let c = &report.connection;
+        match (&report.error, report.days) {
+            (Some(error), _) => {
+                out.push_str(&format!(
+                    "`{}` ({}, key {}): the pull failed: {error}.\nNext try: {}.\n",
+                    c.item,
+                    c.provider.title(),
+                    c.key,
+                    c.next_pull_at.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+            (None, days) => {
+                let days = days.map_or_else(String::new, |d| format!(" {} to {}", d.start, d.end));
+                let total = if report.total.is_empty() {
+                    "nothing billed".to_string()
+                } else {
+                    report.total.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" + ")
+                };
+                out.push_str(&format!(
+                    "`{}` ({}, key {}): pulled{days}: {total}; {} day(s) changed, {} record(s) written.\nNext pull: {}.\n",
+                    c.item,
+                    c.provider.title(),
+                    c.key,
+                    report.days_changed,
+                    report.records,
+                    c.next_pull_at.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The connected items.
+pub fn ai_connections(connections: &[crate::app::ConnectionView]) -> String {
+    if connections.is_empty() {
+        return "No AI provider is connected to its cost API. Connect one with `jarvis ai connect ITEM --provider openai|anthropic`.\n".into();
+    }
+    let mut table = table(&["Item", "Provider", "Key", "Last pull", "Through", "Next pull", "Failing"]);
+    for c in connections {
+        let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+        table.add_row(vec![
+            Cell::new(format!("{} (#{})", c.item, c.item_id)),
+            Cell::new(c.provider.title()),
+            Cell::new(&c.key),
+            Cell::new(when(c.last_success_at)),
+            Cell::new(c.pulled_through.map_or("-".to_string(), |d| d.to_string())),
+            Cell::new(when(Some(c.next_pull_at))),
+            Cell::new(match (&c.failure_message, c.failing_since) {
+                (Some(message), Some(since)) => format!("since {}: {message}", since.format("%Y-%m-%d %H:%M UTC")),
+                _ => "-".to_string(),
+            }),
+        ]);
+    }
+    format!("{table}\n")
+}

@@ -375,6 +375,9 @@ async fn connect(
                 tasks.push(tokio::spawn(
                     scheduler::run_lookups(app.clone(), every, stop_watch.clone()).instrument(span.clone()),
                 ));
+                tasks.push(tokio::spawn(
+                    scheduler::run_ai_pulls(app.clone(), every, stop_watch.clone()).instrument(span.clone()),
+                ));
                 tasks.push(tokio::spawn(scheduler::run(app.clone(), poster, every, stop_watch).instrument(span)));
                 Ok(Data { app, web_url })
             })

@@ -92,6 +92,24 @@ pub async fn run_lookups(app: App, every: Cadences, stop: tokio::sync::watch::Re
     }
 }
 
+/// Pulls the AI providers' costs that are due (a day after the last pull, sooner after a failure
+/// as its backoff says), every tick, on its own task: a slow provider delays nothing else.
+pub async fn run_ai_pulls(app: App, every: Cadences, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut beat = Beat::new(every.tick, stop);
+    let mut last_prune: Option<tokio::time::Instant> = None;
+    while beat.next().await {
+        if let Err(error) = app.claimed("ai cost pulls", every.tick, app.pull_due_ai()).await {
+            tracing::error!("could not pull AI provider costs: {error:#}");
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= every.jobs) {
+            last_prune = Some(tokio::time::Instant::now());
+            if let Err(error) = app.claimed("usage key pruning", every.jobs, app.prune_usage_keys()).await {
+                tracing::error!("could not prune old usage idempotency keys: {error:#}");
+            }
+        }
+    }
+}
+
 /// Says this instance is alive (and renews its shards' claims) three times a lease, from
 /// before it connects until it stops.
 /// Returns early with the shards another instance took over (this one was paused or cut off past
