@@ -128,4 +128,5 @@ choices!(
     Language => Language::ALL, "language";
     SettingKey => SettingKey::ALL, "setting";
     crate::app::TokenScope => crate::app::TokenScope::ALL, "token_scope";
+    crate::domain::connection::Vendor => crate::domain::connection::Vendor::ALL, "vendor";
 );

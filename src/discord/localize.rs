@@ -119,6 +119,9 @@ pub const THAI: Catalog = Catalog {
         ("list", "ดูทั้งหมด"),
         ("usage", "ใช้ไป"),
         ("ai usage", "บันทึกการใช้งาน"),
+        ("connect", "เชื่อม"),
+        ("pull", "ดึงข้อมูล"),
+        ("disconnect", "เลิกเชื่อม"),
         ("integration usage", "บันทึกการใช้งาน"),
         ("record", "บันทึก"),
         ("history", "ประวัติ"),
@@ -378,6 +381,18 @@ pub const THAI: Catalog = Catalog {
             "บันทึกการใช้งานของผู้ให้บริการ AI ในรอบบิลนี้ (ตามที่แดชบอร์ดของผู้ให้บริการแสดง)",
         ),
         ("Units used so far this cycle, e.g. 96", "จำนวนหน่วยที่ใช้ไปแล้วในรอบนี้ เช่น 96"),
+        (
+            "Connect an AI provider to its own cost API (admin key in a form; pulled daily)",
+            "เชื่อมผู้ให้บริการ AI กับ API ค่าใช้จ่ายของผู้ให้บริการเอง (ใส่คีย์ผู้ดูแลในแบบฟอร์ม ดึงข้อมูลทุกวัน)",
+        ),
+        ("The AI provider (billed usage-based)", "ผู้ให้บริการ AI (คิดเงินตามการใช้งาน)"),
+        ("Whose cost API: OpenAI or Anthropic", "API ค่าใช้จ่ายของใคร: OpenAI หรือ Anthropic"),
+        ("Pull the costs of connected AI providers now", "ดึงค่าใช้จ่ายของผู้ให้บริการ AI ที่เชื่อมไว้ตอนนี้"),
+        ("The AI provider (default: every connected one)", "ผู้ให้บริการ AI (ค่าเริ่มต้น: ทุกรายที่เชื่อมไว้)"),
+        (
+            "Disconnect an AI provider from its cost API (its key is deleted; its history stays)",
+            "เลิกเชื่อมผู้ให้บริการ AI กับ API ค่าใช้จ่าย (ลบคีย์ ประวัติยังอยู่)",
+        ),
         ("A hard usage limit per cycle, if it has one", "ขีดจำกัดการใช้งานสูงสุดต่อรอบ ถ้ามี"),
         // /integration
         ("Third-party integrations such as Supabase or Stripe", "บริการเชื่อมต่อภายนอก เช่น Supabase หรือ Stripe"),

@@ -431,7 +431,9 @@ async fn ai_form(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("ai_add", "ai_form", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage"),
+    subcommands(
+        "ai_add", "ai_form", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage", "ai_connect", "ai_pull", "ai_disconnect"
+    ),
     subcommand_required
 )]
 pub async fn ai(_ctx: Context<'_>) -> Result<(), Error> {
@@ -580,6 +582,112 @@ async fn ai_usage(
     #[description = "A hard usage limit per cycle, if it has one"] limit: Option<String>,
 ) -> Result<(), Error> {
     usage(ctx, &[Kind::AiProvider], &item, used, limit).await
+}
+
+/// The admin key, typed into a modal (Discord has no hidden field; the reply shows only its start).
+#[derive(Debug, Clone, Default, poise::Modal)]
+#[name = "Connect to the provider's cost API"]
+struct KeyModal {
+    #[name = "Organisation admin API key"]
+    #[placeholder = "sk-admin-... (OpenAI) or sk-ant-admin... (Anthropic)"]
+    #[min_length = 16]
+    #[max_length = 1024]
+    key: String,
+}
+
+/// Connect an AI provider to its own cost API (admin key in a form; pulled daily)
+#[poise::command(slash_command, guild_only, rename = "connect")]
+async fn ai_connect(
+    ctx: poise::ApplicationContext<'_, crate::discord::Data, Error>,
+    #[description = "The AI provider (billed usage-based)"]
+    #[autocomplete = "ai_items"]
+    item: String,
+    #[description = "Whose cost API: OpenAI or Anthropic"] provider: crate::domain::connection::Vendor,
+) -> Result<(), Error> {
+    let context = poise::Context::Application(ctx);
+    let ws = crate::discord::guard::workspace(context)?;
+    crate::discord::guard::require_admin(context, &ws).await?;
+    let reference = item.parse::<crate::app::ItemRef>()?.with_kind(Some(Kind::AiProvider));
+    let window = Some(std::time::Duration::from_secs(14 * 60));
+    let Some(submitted) = poise::execute_modal::<_, _, KeyModal>(ctx, None, window).await? else {
+        return Ok(());
+    };
+    let key = crate::domain::connection::ApiSecret::parse(&submitted.key)?;
+    let actor = crate::domain::audit::Actor::User(context.author().id.get().to_string());
+    let renderer = crate::discord::reply::renderer(context, &ws).await?;
+    let report = crate::discord::guard::app(context).connect_ai(&ws, &actor, &reference, provider, &key).await?;
+    crate::discord::reply::done_privately(context, pull_text(&renderer, &report)).await
+}
+
+/// Pull the costs of connected AI providers now
+#[poise::command(slash_command, guild_only, rename = "pull")]
+async fn ai_pull(
+    ctx: Context<'_>,
+    #[description = "The AI provider (default: every connected one)"]
+    #[autocomplete = "ai_items"]
+    item: Option<String>,
+) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    ctx.defer_ephemeral().await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let reference = item.map(|i| i.parse::<crate::app::ItemRef>()).transpose()?.map(|r| r.with_kind(Some(Kind::AiProvider)));
+    let reports = guard::app(ctx).pull_ai(&ws, reference.as_ref()).await?;
+    let text = reports.iter().map(|r| pull_text(&renderer, r)).collect::<Vec<_>>().join("\n\n");
+    reply::done_privately(ctx, text).await
+}
+
+/// Disconnect an AI provider from its cost API (its key is deleted; its history stays)
+#[poise::command(slash_command, guild_only, rename = "disconnect")]
+async fn ai_disconnect(
+    ctx: Context<'_>,
+    #[description = "The AI provider"]
+    #[autocomplete = "ai_items"]
+    item: String,
+) -> Result<(), Error> {
+    let ws = guard::workspace(ctx)?;
+    guard::require_admin(ctx, &ws).await?;
+    let renderer = reply::renderer(ctx, &ws).await?;
+    let actor = crate::domain::audit::Actor::User(ctx.author().id.get().to_string());
+    let reference = item.parse::<crate::app::ItemRef>()?.with_kind(Some(Kind::AiProvider));
+    let view = guard::app(ctx).disconnect_ai(&ws, &actor, &reference).await?;
+    let text = renderer.text(&crate::analysis::text!(
+        "reply.ai.disconnected",
+        item = view.item,
+        provider = view.provider.title(),
+        key = view.key
+    ));
+    reply::done_privately(ctx, text).await
+}
+
+/// What a pull did, worded for Discord.
+fn pull_text(renderer: &crate::render::Renderer, report: &crate::app::PullReport) -> String {
+    let c = &report.connection;
+    let text = match (&report.error, report.days) {
+        (Some(error), _) => crate::analysis::text!(
+            "reply.ai.pull_failed",
+            item = c.item,
+            provider = c.provider.title(),
+            key = c.key,
+            reason = error,
+            next = c.next_pull_at.format("%Y-%m-%d %H:%M UTC").to_string()
+        ),
+        (None, days) => crate::analysis::text!(
+            "reply.ai.pulled",
+            item = c.item,
+            provider = c.provider.title(),
+            key = c.key,
+            from = days.map(|d| d.start.to_string()).unwrap_or_default(),
+            to = days.map(|d| d.end.to_string()).unwrap_or_default(),
+            total = if report.total.is_empty() {
+                "0".to_string()
+            } else {
+                report.total.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" + ")
+            },
+            days_changed = report.days_changed
+        ),
+    };
+    renderer.text(&text)
 }
 
 // ---- /integration ----
