@@ -113,6 +113,30 @@ pub struct ProviderRow {
     pub worst_alert: Option<Severity>,
 }
 
+/// An AI provider fed by its provider's cost API or by the usage push: this month at a glance.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
+pub struct AiLine {
+    pub item_id: i64,
+    pub item: String,
+    /// The cost API it is connected to (`openai`, `anthropic`); none when usage is pushed.
+    pub connected_to: Option<crate::domain::connection::Vendor>,
+    /// Spent this month so far, in the base currency (`None` when a rate is missing).
+    pub this_month: Option<Money>,
+    /// Model requests this month, when counted (pushed events, OpenAI's usage report).
+    pub requests: Option<i64>,
+    /// This month's cost / its requests.
+    pub cost_per_request: Option<Money>,
+    /// Tokens this month, in and out, when the provider reports them.
+    pub tokens: Option<i64>,
+    /// The free tier used this cycle, as a percentage, and the day it runs out at this pace.
+    pub free_tier_used_percent: Option<Decimal>,
+    pub free_tier_runs_out: Option<NaiveDate>,
+    pub api_key_status: crate::domain::item::ApiKeyStatus,
+    pub last_pull: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why pulls are failing, when they are.
+    pub failing: Option<String>,
+}
+
 /// How many alerts of each severity.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AlertCounts {
@@ -156,6 +180,9 @@ pub struct Dashboard {
     /// How many alerts there are, listed or not.
     pub alerts_total: usize,
     pub providers: Vec<ProviderRow>,
+    /// AI providers fed by their cost APIs or the usage push (filled by the app layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ai_providers: Vec<AiLine>,
     /// Exchange rates that are missing, with the days of the amounts they leave out (the
     /// run-rate's, today; the history's, the days its records pay for).
     pub missing_rates: Vec<MissingRate>,
@@ -333,6 +360,7 @@ pub fn dashboard(ledger: &Ledger, spend: &Spend, alerts: Vec<Alert>, renewal_day
         renewal_days,
         alert_counts,
         providers,
+        ai_providers: Vec::new(),
         alerts,
         alerts_total,
         missing_rates: dedup_missing(totals.missing_rates.into_iter().chain(spend.missing.iter().copied())),

@@ -142,6 +142,9 @@ pub struct Report {
     pub risks: Vec<Alert>,
     pub alert_counts: AlertCounts,
     pub budgets: Vec<BudgetCheck>,
+    /// AI providers fed by their cost APIs or the usage push (filled by the app layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ai_providers: Vec<super::dashboard::AiLine>,
 }
 
 fn money(amount: Decimal, currency: Currency) -> String {
@@ -165,6 +168,7 @@ pub fn report(ledger: &Ledger, spend: &Spend, alerts: &[Alert]) -> Report {
         risks: alerts.iter().filter(|a| a.severity == Severity::Critical).cloned().collect(),
         alert_counts: AlertCounts::of(alerts),
         budgets,
+        ai_providers: Vec::new(),
     }
 }
 

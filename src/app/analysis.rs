@@ -449,7 +449,9 @@ impl App {
         let (spend, found) = Self::analyse(&loaded, ALERT_MONTHS);
         let ledger = loaded.ledger();
         let trends = trends(&ledger, &spend, TREND_MONTHS as usize, None);
-        Ok((dashboard(&ledger, &spend, found, renewal_days.unwrap_or(RENEWAL_DAYS)), trends))
+        let mut dashboard = dashboard(&ledger, &spend, found, renewal_days.unwrap_or(RENEWAL_DAYS));
+        dashboard.ai_providers = self.ai_lines(workspace).await?;
+        Ok((dashboard, trends))
     }
 
     /// Monthly actuals over the last `months` completed months (default 12), this month so far
@@ -551,6 +553,13 @@ impl App {
 
     /// The Jarvis report.
     pub async fn report(&self, workspace: &WorkspaceId) -> Result<Report> {
+        let mut made = self.report_alone(workspace).await?;
+        made.ai_providers = self.ai_lines(workspace).await?;
+        Ok(made)
+    }
+
+    /// [`App::report`] without the AI providers' lines (kept with the prepared analysis).
+    async fn report_alone(&self, workspace: &WorkspaceId) -> Result<Report> {
         let loaded = self.load(workspace, ALERT_MONTHS).await?;
         if let Some((web, made)) = loaded.prepared.report.lock().expect("the report lock is never poisoned").as_ref()
             && *web == loaded.web

@@ -551,6 +551,71 @@ impl App {
     }
 }
 
+impl App {
+    /// The AI providers fed by a cost API or the usage push, with this month's cost, requests,
+    /// cost per request, free tier, key status and last pull; by this month's cost, dearest
+    /// first.
+    pub async fn ai_lines(&self, workspace: &WorkspaceId) -> Result<Vec<crate::analysis::dashboard::AiLine>> {
+        let (connections, usage, items, today) = {
+            let mut tx = self.store.read().await?;
+            let settings = tx.settings(workspace).await?;
+            let today = self.today(&settings);
+            let month = DateRange { start: Month::of(today).first_day(), end: today };
+            let connections = tx.connections(workspace).await?;
+            let usage = tx.usage_over(workspace, month).await?;
+            let mut ids: Vec<i64> = connections.iter().map(|c| c.item_id).chain(usage.iter().map(|(id, _)| *id)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let items = tx.items_by_id(workspace, &ids).await?;
+            (connections, usage, items, today)
+        };
+        let month_start = Month::of(today).first_day();
+        let mut lines = Vec::new();
+        for item in items.iter().filter(|i| i.removed_at.is_none()) {
+            let connection = connections.iter().find(|c| c.item_id == item.id);
+            let used = usage.iter().find(|(id, _)| *id == item.id).map(|(_, u)| u);
+            let history = self
+                .cost_history(
+                    workspace,
+                    Some(&ItemRef::new(format!("#{}", item.id))),
+                    Some(month_start),
+                    Some(today),
+                    crate::domain::page::PageRequest::first(1)?,
+                )
+                .await?;
+            let this_month = history.left_out.is_empty().then_some(history.total);
+            let requests = used.and_then(|u| u.requests);
+            let cost_per_request = match (this_month, requests) {
+                (Some(cost), Some(requests)) if requests > 0 => {
+                    Some(Money::new((cost.amount / Decimal::from(requests)).round_dp(6).normalize(), cost.currency))
+                }
+                _ => None,
+            };
+            let tokens = used.map(|u| u.input_tokens + u.output_tokens).filter(|t| *t > 0);
+            let (free_tier, _) = crate::analysis::alerts::usage_readings(today, item);
+            lines.push(crate::analysis::dashboard::AiLine {
+                item_id: item.id,
+                item: item.name.as_str().to_string(),
+                connected_to: connection.map(|c| c.vendor),
+                this_month,
+                requests,
+                cost_per_request,
+                tokens,
+                free_tier_used_percent: free_tier.as_ref().map(|f| f.percent),
+                free_tier_runs_out: free_tier.and_then(|f| f.runs_out),
+                api_key_status: key_status(item).unwrap_or(ApiKeyStatus::Unknown),
+                last_pull: connection.and_then(|c| c.last_success_at),
+                failing: connection.and_then(|c| c.failure_message.clone()),
+            });
+        }
+        lines.sort_by(|a, b| {
+            let cost = |l: &crate::analysis::dashboard::AiLine| l.this_month.map_or(Decimal::ZERO, |m| m.amount);
+            cost(b).cmp(&cost(a)).then_with(|| a.item.cmp(&b.item))
+        });
+        Ok(lines)
+    }
+}
+
 /// Refuses items a connection cannot feed: those not billed by usage (their renewals would be
 /// counted beside the provider's bill).
 fn connectable(item: &Item) -> Result<(), UserError> {
