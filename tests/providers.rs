@@ -191,7 +191,11 @@ async fn days_without_a_bucket_are_there_and_empty() {
         fake.omit_empty_days(vendor);
         let amount = if vendor == Vendor::OpenAi { "2.5" } else { r#""250""# };
         fake.cost(vendor, day("2026-05-02"), Some("a line"), amount, "USD");
-        fake.usage(vendor, day("2026-05-04"), Usage { input_tokens: 10, output_tokens: 20, requests: 2, ..Usage::default() });
+        fake.usage(
+            vendor,
+            day("2026-05-04"),
+            Usage { input_tokens: 10, output_tokens: 20, requests: 2, ..Usage::default() },
+        );
 
         let range = days("2026-05-01", "2026-05-05");
         let pulled = pull(&fake, vendor, range).await.expect("a pull");
@@ -278,7 +282,9 @@ async fn rate_limits_say_how_long_to_wait() {
 
 #[tokio::test]
 async fn server_errors_are_unavailable() {
-    for (vendor, status) in [(Vendor::OpenAi, 500), (Vendor::OpenAi, 503), (Vendor::Anthropic, 500), (Vendor::Anthropic, 529)] {
+    for (vendor, status) in
+        [(Vendor::OpenAi, 500), (Vendor::OpenAi, 503), (Vendor::Anthropic, 500), (Vendor::Anthropic, 529)]
+    {
         let fake = FakeProviders::start().await;
         fake.fail_next(Failure::Status { status, retry_after: (status != 500).then(|| "5".to_string()) });
         let err = without_key(pull(&fake, vendor, days("2026-01-01", "2026-01-02")).await, key(vendor));

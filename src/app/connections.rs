@@ -369,11 +369,25 @@ impl App {
         days: DateRange,
         pulled: Result<Pulled, PullError>,
     ) -> Result<PullReport> {
-        let pulled = match pulled {
-            Ok(pulled) => pulled,
-            Err(error) => {
+        // Every day's records are made before anything is written: an amount Jarvis cannot
+        // hold fails the pull as a whole, like an answer that is not the documented shape.
+        let made = pulled.map_err(|error| Failed::of(&error, connection.vendor, connection.failures)).and_then(|pulled| {
+            let records = pulled
+                .by_day
+                .iter()
+                .map(|(day, figures)| day_records(connection.item_id, *day, figures))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|why| Failed {
+                    kind: "malformed",
+                    message: format!("{}'s answer could not be stored: {why}", connection.vendor.title()),
+                    wait: PULL_EVERY,
+                })?;
+            Ok((pulled, records))
+        });
+        let (pulled, made) = match made {
+            Ok(made) => made,
+            Err(failed) => {
                 drop(tx);
-                let failed = Failed::of(&error, connection.vendor, connection.failures);
                 return self.pull_failed(workspace, &connection, failed).await;
             }
         };
@@ -392,8 +406,7 @@ impl App {
         let mut days_changed = 0;
         let mut written = 0;
         let mut totals: Vec<Money> = Vec::new();
-        for (day, figures) in &pulled.by_day {
-            let new = day_records(&item, *day, figures)?;
+        for ((day, figures), new) in pulled.by_day.iter().zip(made) {
             for record in &new {
                 match totals.iter_mut().find(|t| t.currency == record.amount.currency) {
                     Some(total) => *total = total.plus(record.amount),
@@ -642,21 +655,21 @@ fn set_key_status(item: &mut Item, status: ApiKeyStatus) {
 }
 
 /// A day's records: one per line the provider billed (a line item, a model and token type).
-fn day_records(item: &Item, day: NaiveDate, figures: &PulledDay) -> Result<Vec<NewCostRecord>, UserError> {
+fn day_records(item_id: i64, day: NaiveDate, figures: &PulledDay) -> Result<Vec<NewCostRecord>, String> {
     let mut records = Vec::new();
     for cost in &figures.costs {
         if cost.amount.abs() > MAX_AMOUNT {
-            return Err(UserError::Conflict(format!(
-                "The provider billed {} {} for one line of {day}, more than Jarvis's maximum of 1,000,000,000,000; nothing was written",
+            return Err(format!(
+                "it billed {} {} for one line of {day}, more than Jarvis's maximum of 1,000,000,000,000, so nothing was written",
                 cost.amount, cost.currency
-            )));
+            ));
         }
         let note = cost.line.as_deref().map(|line| {
             let line: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
             Notes::parse(&line).ok()
         });
         records.push(NewCostRecord {
-            item_id: item.id,
+            item_id,
             amount: Money::new(cost.amount, cost.currency),
             period: DateRange { start: day, end: day },
             source: CostSource::Usage,

@@ -238,7 +238,10 @@ mod tests {
                 .as_deref(),
             Some("claude-opus-4, output_tokens")
         );
-        assert_eq!(line(r#"{"amount": "1", "currency": "USD", "model": "claude-opus-4"}"#).as_deref(), Some("claude-opus-4"));
+        assert_eq!(
+            line(r#"{"amount": "1", "currency": "USD", "model": "claude-opus-4"}"#).as_deref(),
+            Some("claude-opus-4")
+        );
         assert_eq!(line(r#"{"amount": "1", "currency": "USD", "description": " "}"#), None);
     }
 
@@ -248,7 +251,8 @@ mod tests {
         let result = &page.data[0].results[0];
         assert_eq!(result.input_tokens(), Ok(1500 + 200 + 1000 + 500));
         assert_eq!(result.output_tokens, 500);
-        let bare: UsageResult = wire::from_json(br#"{"uncached_input_tokens": 7, "output_tokens": 1, "cache_creation": null}"#).unwrap();
+        let bare: UsageResult =
+            wire::from_json(br#"{"uncached_input_tokens": 7, "output_tokens": 1, "cache_creation": null}"#).unwrap();
         assert_eq!(bare.input_tokens(), Ok(7));
         let missing = wire::from_json::<UsageResult>(br#"{"output_tokens": 1}"#).err();
         assert_eq!(missing.as_deref(), Some("missing field `uncached_input_tokens`"));
@@ -259,8 +263,14 @@ mod tests {
         let check = |json: &str, expected: &str| {
             assert_eq!(wire::from_json::<CostResult>(json.as_bytes()).err().as_deref(), Some(expected), "{json}");
         };
-        check(r#"{"amount": "1.2.3", "currency": "USD"}"#, "amount: `1.2.3` is not a decimal amount that Jarvis can hold exactly");
-        check(r#"{"amount": null, "currency": "USD"}"#, "amount: `null` is not a decimal amount that Jarvis can hold exactly");
+        check(
+            r#"{"amount": "1.2.3", "currency": "USD"}"#,
+            "amount: `1.2.3` is not a decimal amount that Jarvis can hold exactly",
+        );
+        check(
+            r#"{"amount": null, "currency": "USD"}"#,
+            "amount: `null` is not a decimal amount that Jarvis can hold exactly",
+        );
         check(r#"{"amount": "1", "currency": "cents"}"#, "currency: `cents` is not an ISO 4217 currency code");
         check(r#"{"currency": "USD"}"#, "missing field `amount`");
     }

@@ -116,8 +116,9 @@ impl Client {
         let mut cursor: Option<String> = None;
         for number in 1..=MAX_PAGES {
             let body = self.get(report, &url, cursor.as_deref()).await?;
-            let malformed =
-                |what: String| PullError::Malformed(format!("{} {}, page {number}: {what}", report.vendor.title(), report.path));
+            let malformed = |what: String| {
+                PullError::Malformed(format!("{} {}, page {number}: {what}", report.vendor.title(), report.path))
+            };
             let page: Page<B> = wire::from_json(&body).map_err(malformed)?;
             tracing::debug!(
                 provider = report.vendor.title(),
@@ -127,14 +128,19 @@ impl Client {
                 "read a page of a provider report"
             );
             for (index, bucket) in page.data.into_iter().enumerate() {
-                on_bucket(bucket).map_err(|what| malformed(format!("data[{index}]: {what}")))?;
+                on_bucket(bucket).map_err(|what| {
+                    // `results[2]: ...` continues the path: `data[0].results[2]: ...`.
+                    let joint = if what.starts_with("results[") { "." } else { ": " };
+                    malformed(format!("data[{index}]{joint}{what}"))
+                })?;
             }
             if !page.has_more {
                 return Ok(());
             }
-            let next = page.next_page.filter(|next| !next.is_empty()).ok_or_else(|| {
-                malformed("has_more is true but there is no next_page cursor to follow".to_string())
-            })?;
+            let next = page
+                .next_page
+                .filter(|next| !next.is_empty())
+                .ok_or_else(|| malformed("has_more is true but there is no next_page cursor to follow".to_string()))?;
             if !followed.insert(next.clone()) {
                 return Err(malformed(format!(
                     "the next_page cursor `{}` was already followed, so the pages would loop",
@@ -152,8 +158,12 @@ impl Client {
 
     /// One page of `report`: its body when the answer is a success, else the error it means.
     async fn get(&self, report: &Report<'_>, url: &Url, cursor: Option<&str>) -> Result<Vec<u8>, PullError> {
-        let mut request =
-            self.http.get(url.clone()).headers(report.headers.clone()).query(&report.query).timeout(self.request_timeout);
+        let mut request = self
+            .http
+            .get(url.clone())
+            .headers(report.headers.clone())
+            .query(&report.query)
+            .timeout(self.request_timeout);
         if let Some(cursor) = cursor {
             request = request.query(&[("page", cursor)]);
         }
@@ -172,7 +182,12 @@ impl Client {
         let body = response.bytes().await.unwrap_or_default();
         let message = wire::error_message(&body);
         let code = status.as_u16();
-        tracing::debug!(provider = report.vendor.title(), endpoint = report.path, status = code, "provider refused a request");
+        tracing::debug!(
+            provider = report.vendor.title(),
+            endpoint = report.path,
+            status = code,
+            "provider refused a request"
+        );
         Err(match code {
             401 | 403 => PullError::Refused {
                 status: code,
@@ -298,7 +313,9 @@ impl PullError {
     fn scrubbed(self, key: &ApiSecret) -> PullError {
         let clean = |text: String, limit: usize| wire::shorten(&text.replace(key.expose(), &key.masked()), limit);
         match self {
-            PullError::Refused { status, message } => PullError::Refused { status, message: clean(message, MESSAGE_LIMIT) },
+            PullError::Refused { status, message } => {
+                PullError::Refused { status, message: clean(message, MESSAGE_LIMIT) }
+            }
             PullError::Network(detail) => PullError::Network(clean(detail, DETAIL_LIMIT)),
             PullError::Malformed(detail) => PullError::Malformed(clean(detail, DETAIL_LIMIT)),
             other @ (PullError::RateLimited { .. } | PullError::Unavailable { .. }) => other,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::domain::calendar::DateRange;
-use crate::domain::connection::{PulledCost, PulledDay, Pulled};
+use crate::domain::connection::{Pulled, PulledCost, PulledDay};
 use crate::domain::money::Currency;
 
 /// Reads `body` as `T`, saying where it went wrong (`data[3].results[0].amount.value: ...`),
@@ -24,7 +24,9 @@ pub(super) fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
         let inner = without_position(err.inner().to_string());
         if path == "." { inner } else { format!("{path}: {inner}") }
     })?;
-    deserializer.end().map_err(|err| format!("there is more after the JSON value: {}", without_position(err.to_string())))?;
+    deserializer
+        .end()
+        .map_err(|err| format!("there is more after the JSON value: {}", without_position(err.to_string())))?;
     Ok(value)
 }
 
@@ -243,7 +245,10 @@ pub(super) fn add_cost(day: &mut PulledDay, cost: PulledCost) -> Result<(), Stri
     match day.costs.iter_mut().find(|known| known.line == cost.line && known.currency == cost.currency) {
         Some(known) => {
             known.amount = exact_add(known.amount, cost.amount).ok_or_else(|| {
-                format!("the line {:?} adds up to more than a decimal holds exactly", cost.line.as_deref().unwrap_or(""))
+                format!(
+                    "the line {:?} adds up to more than a decimal holds exactly",
+                    cost.line.as_deref().unwrap_or("")
+                )
             })?;
         }
         None => day.costs.push(cost),
@@ -258,14 +263,18 @@ pub(super) fn add_usage(day: &mut PulledDay, requests: Option<u64>, input: u64, 
     day.output_tokens = day.output_tokens.checked_add(output).ok_or_else(overflow)?;
     if let Some(requests) = requests {
         let known = day.requests.unwrap_or(0);
-        day.requests = Some(known.checked_add(requests).ok_or_else(|| "the request counts add up to more than 2^64".to_string())?);
+        day.requests =
+            Some(known.checked_add(requests).ok_or_else(|| "the request counts add up to more than 2^64".to_string())?);
     }
     Ok(())
 }
 
 /// The sum of token counts, refusing one beyond a u64.
 pub(super) fn tokens(parts: &[u64]) -> Result<u64, String> {
-    parts.iter().try_fold(0u64, |sum, part| sum.checked_add(*part)).ok_or_else(|| "the token counts add up to more than 2^64".to_string())
+    parts
+        .iter()
+        .try_fold(0u64, |sum, part| sum.checked_add(*part))
+        .ok_or_else(|| "the token counts add up to more than 2^64".to_string())
 }
 
 #[cfg(test)]
@@ -389,7 +398,10 @@ mod tests {
         assert_eq!(minor_to_major(dec("0.000000000001"), Currency::USD), Some(dec("0.00000000000001")));
         assert_eq!(minor_to_major(dec("1500"), jpy), Some(dec("1500")));
         assert_eq!(minor_to_major(dec("1500"), kwd), Some(dec("1.5")));
-        assert_eq!(minor_to_major(dec("0.00000000000000000000000001"), Currency::USD), Some(dec("0.0000000000000000000000000001")));
+        assert_eq!(
+            minor_to_major(dec("0.00000000000000000000000001"), Currency::USD),
+            Some(dec("0.0000000000000000000000000001"))
+        );
         assert_eq!(minor_to_major(dec("0.000000000000000000000000001"), Currency::USD), None);
     }
 

@@ -163,8 +163,14 @@ impl FakeProviders {
             queries: Vec::new(),
         }));
         let app = Router::new()
-            .route(OPENAI_COSTS, get(|s: State<Shared>, h: HeaderMap, q: RawQuery| answer(s, Endpoint::OpenAiCosts, h, q)))
-            .route(OPENAI_USAGE, get(|s: State<Shared>, h: HeaderMap, q: RawQuery| answer(s, Endpoint::OpenAiUsage, h, q)))
+            .route(
+                OPENAI_COSTS,
+                get(|s: State<Shared>, h: HeaderMap, q: RawQuery| answer(s, Endpoint::OpenAiCosts, h, q)),
+            )
+            .route(
+                OPENAI_USAGE,
+                get(|s: State<Shared>, h: HeaderMap, q: RawQuery| answer(s, Endpoint::OpenAiUsage, h, q)),
+            )
             .route(
                 ANTHROPIC_COSTS,
                 get(|s: State<Shared>, h: HeaderMap, q: RawQuery| answer(s, Endpoint::AnthropicCosts, h, q)),
@@ -203,7 +209,8 @@ impl FakeProviders {
 
     /// Adds a cost line to `day`; `amount` is raw JSON text (see [`CostLine::amount`]).
     pub fn cost(&self, vendor: Vendor, day: NaiveDate, line: Option<&str>, amount: &str, currency: &str) {
-        let line = CostLine { line: line.map(String::from), amount: amount.to_string(), currency: currency.to_string() };
+        let line =
+            CostLine { line: line.map(String::from), amount: amount.to_string(), currency: currency.to_string() };
         self.script().books(vendor).costs.entry(day).or_default().push(line);
     }
 
@@ -283,7 +290,12 @@ impl Endpoint {
     }
 }
 
-async fn answer(State(script): State<Shared>, endpoint: Endpoint, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn answer(
+    State(script): State<Shared>,
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let vendor = endpoint.vendor();
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
@@ -312,11 +324,18 @@ async fn answer(State(script): State<Shared>, endpoint: Endpoint, headers: Heade
         }
         Some(Failure::Body(body)) => return ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Some(Failure::CutShort) => {
-            let parts: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(br#"{"object": "page", "data": [{"object": "bucket", "start_time": "#)),
-                Err(std::io::Error::other("the fake drops the connection")),
-            ];
-            let body = Body::from_stream(futures_util::stream::iter(parts));
+            // The head and the first bytes go out; a moment later the stream fails, and hyper
+            // drops the connection mid-body.
+            let body = Body::from_stream(futures_util::stream::unfold(0, |step| async move {
+                match step {
+                    0 => Some((Ok(Bytes::from_static(br#"{"object": "page", "data": [{"object": "bucket", "#)), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((Err(std::io::Error::other("the fake drops the connection")), 2))
+                    }
+                    _ => None,
+                }
+            }));
             return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
         }
         Some(Failure::Delay(delay)) => tokio::time::sleep(delay).await,
@@ -343,7 +362,9 @@ fn authorize(books: &Books, vendor: Vendor, headers: &HeaderMap) -> Result<(), R
             Some(key) => Err(error(
                 vendor,
                 401,
-                &format!("Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys."),
+                &format!(
+                    "Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys."
+                ),
             )),
             None => Err(error(
                 vendor,
@@ -393,7 +414,8 @@ fn error(vendor: Vendor, status: u16, message: &str) -> Response {
 /// The page `pairs` ask for, as JSON text, or why the request is invalid.
 fn page(books: &Books, endpoint: Endpoint, pairs: &[(String, String)]) -> Result<String, String> {
     let one = |name: &str| pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
-    let all = |name: &str| pairs.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect::<Vec<_>>();
+    let all =
+        |name: &str| pairs.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect::<Vec<_>>();
     let vendor = endpoint.vendor();
     let day = TimeDelta::days(1);
 
