@@ -446,8 +446,9 @@ impl App {
         if let Some(meter) = item.usage.clone()
             && let Some(measure) = Measure::of(meter.unit.as_str())
         {
-            let cycle = item.cycle(today);
-            let cycle = DateRange { start: cycle.start.max(item.billed_from), end: today };
+            // The provider's count is the cycle's, from its first day (even when the item was added
+            // to Jarvis later in it).
+            let cycle = DateRange { start: item.cycle(today).start, end: today };
             let used = tx
                 .usage_over(workspace, cycle)
                 .await?

@@ -343,7 +343,7 @@ async fn answer(
     }
     let mut script = script.lock().expect("the fake's state");
     let books = script.books(vendor);
-    if let Err(refusal) = authorize(books, vendor, &headers) {
+    if let Some(refusal) = refusal(books, vendor, &headers) {
         return refusal;
     }
     match page(books, endpoint, &pairs) {
@@ -354,19 +354,19 @@ async fn answer(
 
 /// The vendor's 401 (or 400 for Anthropic without `anthropic-version`), if the request's key is
 /// not one it accepts.
-fn authorize(books: &Books, vendor: Vendor, headers: &HeaderMap) -> Result<(), Response> {
+fn refusal(books: &Books, vendor: Vendor, headers: &HeaderMap) -> Option<Response> {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     match vendor {
         Vendor::OpenAi => match header("authorization").and_then(|value| value.strip_prefix("Bearer ")) {
-            Some(key) if books.keys.iter().any(|known| known == key) => Ok(()),
-            Some(key) => Err(error(
+            Some(key) if books.keys.iter().any(|known| known == key) => None,
+            Some(key) => Some(error(
                 vendor,
                 401,
                 &format!(
                     "Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys."
                 ),
             )),
-            None => Err(error(
+            None => Some(error(
                 vendor,
                 401,
                 "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
@@ -374,11 +374,11 @@ fn authorize(books: &Books, vendor: Vendor, headers: &HeaderMap) -> Result<(), R
         },
         Vendor::Anthropic => {
             if header("anthropic-version").is_none() {
-                return Err(error(vendor, 400, "anthropic-version: header is required"));
+                return Some(error(vendor, 400, "anthropic-version: header is required"));
             }
             match header("x-api-key") {
-                Some(key) if books.keys.iter().any(|known| known == key) => Ok(()),
-                _ => Err(error(vendor, 401, "invalid x-api-key")),
+                Some(key) if books.keys.iter().any(|known| known == key) => None,
+                _ => Some(error(vendor, 401, "invalid x-api-key")),
             }
         }
     }
@@ -460,15 +460,12 @@ fn page(books: &Books, endpoint: Endpoint, pairs: &[(String, String)]) -> Result
     }
     let size = limit.min(books.page_size.unwrap_or(u32::MAX)) as usize;
     let first = match one("page") {
-        Some(cursor) => {
-            let at = cursor
-                .strip_prefix("page_")
-                .and_then(|seconds| seconds.parse::<i64>().ok())
-                .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
-                .filter(|at| *at >= start)
-                .ok_or_else(|| format!("page: invalid cursor {cursor}"))?;
-            at
-        }
+        Some(cursor) => cursor
+            .strip_prefix("page_")
+            .and_then(|seconds| seconds.parse::<i64>().ok())
+            .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+            .filter(|at| *at >= start)
+            .ok_or_else(|| format!("page: invalid cursor {cursor}"))?,
         None => start,
     };
     let end = end.unwrap_or(first + day * size as i32);
