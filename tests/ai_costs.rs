@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use common::{ManualClock, dec, ws};
-use fake_providers::{ANTHROPIC_KEY, FakeProviders, Failure, OPENAI_KEY, Usage};
+use fake_providers::{ANTHROPIC_KEY, Failure, FakeProviders, OPENAI_KEY, Usage};
 use jarvis::app::{AiNet, App, AppError, ItemRef, PullReport, SecretKey, UsageEvent};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::connection::{ApiSecret, Vendor};
@@ -88,7 +88,9 @@ fn openai_key() -> ApiSecret {
 }
 
 async fn connect(app: &App, workspace: &WorkspaceId, item: i64) -> PullReport {
-    app.connect_ai(workspace, &Actor::Cli, &ItemRef::new(format!("#{item}")), Vendor::OpenAi, &openai_key()).await.unwrap()
+    app.connect_ai(workspace, &Actor::Cli, &ItemRef::new(format!("#{item}")), Vendor::OpenAi, &openai_key())
+        .await
+        .unwrap()
 }
 
 on_both_backends! {
@@ -115,7 +117,7 @@ on_both_backends! {
         let days = report.days.unwrap();
         assert_eq!((days.start, days.end), (day("2026-11-01"), day("2026-12-06")));
         assert_eq!(report.total.len(), 1);
-        assert_eq!(report.total[0].amount, dec("3.683456889013"));
+        assert_eq!(report.total[0].0.amount, dec("3.683456889013"));
         assert_eq!(report.days_changed, 4);
         assert!(fake.requests(fake_providers::OPENAI_COSTS) >= 12, "36 days at 3 a page");
         assert_eq!(month_total(&app, &w, item, "2026-11-01", "2026-11-30").await, dec("1.123456889013"));
@@ -219,7 +221,7 @@ on_both_backends! {
         fake.cost(Vendor::Anthropic, day("2026-12-01"), Some("Claude Sonnet, input"), "\"150\"", "USD");
         let key = ApiSecret::parse(ANTHROPIC_KEY).unwrap();
         let report = app.connect_ai(&w, &Actor::Cli, &reference, Vendor::Anthropic, &key).await.unwrap();
-        assert_eq!(report.total[0].amount, dec("1.50"), "Anthropic bills in cents");
+        assert_eq!(report.total[0].0.amount, dec("1.50"), "Anthropic bills in cents");
 
         // Rate limited: the next try waits for Retry-After.
         clock.set("2026-12-07T09:00:00Z");
@@ -316,7 +318,14 @@ on_both_backends! {
 }
 
 fn event(item: &str, quantity: &str, key: Option<&str>) -> UsageEvent {
-    UsageEvent { item: ItemRef::new(item), quantity: dec(quantity), unit: None, at: None, cost: None, key: key.map(str::to_string) }
+    UsageEvent {
+        item: ItemRef::new(item),
+        quantity: dec(quantity),
+        unit: None,
+        at: None,
+        cost: None,
+        key: key.map(str::to_string),
+    }
 }
 
 on_both_backends! {
@@ -333,7 +342,7 @@ on_both_backends! {
         assert_eq!((summary.accepted, summary.repeated), (150, 0));
         assert_eq!(summary.days.len(), 1);
         // 100 free, then 50 at 0.002.
-        assert_eq!(summary.days[0].cost.amount, dec("0.1"));
+        assert_eq!(summary.days[0].cost.0.amount, dec("0.1"));
         let again = app.push_usage(&w, &Actor::Cli, &batch).await.unwrap();
         assert_eq!((again.accepted, again.repeated), (0, 150));
         assert_eq!(records_of(&app, &w, item, "2026-12-06").await, vec![("pushed usage".into(), dec("0.1"))]);
@@ -377,5 +386,99 @@ on_both_backends! {
         connect(&app, &w, openai).await;
         let error = app.push_usage(&w, &Actor::Cli, &[event("OpenAI API", "1", None)]).await.unwrap_err();
         assert!(error.to_string().contains("count them twice"), "{error}");
+    }
+}
+
+/// The `jarvis` binary with the secret key and the fake providers, logging everything.
+fn jarvis(db: &common::TestDb, fake: &FakeProviders) -> assert_cmd::Command {
+    let mut cmd = common::jarvis_on(&db.url, NOW);
+    cmd.env("JARVIS_SECRET_KEY", SECRET)
+        .env("JARVIS_OPENAI_URL", fake.url().as_str())
+        .env("JARVIS_ANTHROPIC_URL", fake.url().as_str())
+        .env("RUST_LOG", "trace");
+    cmd
+}
+
+/// Runs `args`, returning what it printed on both streams (and whether it succeeded).
+fn run(cmd: &mut assert_cmd::Command, args: &[&str], stdin: &str) -> (bool, String) {
+    let output = cmd.args(args).write_stdin(stdin).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+/// A secret never appears in logs (at trace level), error messages, exports, backups, audit
+/// entries or the database file: every one of them is searched for the key, in part too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_never_appears_in_logs_errors_exports_audit_or_the_database() {
+    let db = common::TestDb::sqlite().await;
+    let fake = FakeProviders::start().await;
+    fake.cost(Vendor::OpenAi, day("2026-12-01"), Some("gpt-4o, input"), "0.06", "usd");
+    let leaks = |what: &str, text: &str| {
+        assert!(!text.contains(OPENAI_KEY), "{what} holds the key:\n{text}");
+        assert!(!text.contains(&OPENAI_KEY[12..32]), "{what} holds part of the key:\n{text}");
+    };
+    let add = [
+        "item",
+        "add",
+        "ai_provider",
+        "OpenAI API",
+        "--cost",
+        "0",
+        "--period",
+        "usage-based",
+        "--unit",
+        "request",
+        "--unit-price",
+        "0.002",
+    ];
+    let (ok, out) = run(&mut jarvis(&db, &fake), &add, "");
+    assert!(ok, "{out}");
+
+    // Without the secret key: refused, nothing stored, the key not echoed.
+    let (ok, out) = run(
+        jarvis(&db, &fake).env_remove("JARVIS_SECRET_KEY"),
+        &["ai", "connect", "OpenAI API", "--provider", "openai"],
+        &format!("{OPENAI_KEY}\n"),
+    );
+    assert!(!ok && out.contains("JARVIS_SECRET_KEY"), "{out}");
+    leaks("a refusal", &out);
+    // A wrong key: the provider's error quotes it whole; Jarvis's message does not.
+    let (ok, out) = run(
+        &mut jarvis(&db, &fake),
+        &["ai", "connect", "OpenAI API", "--provider", "openai"],
+        "sk-admin-Wrong0123456789abcdefghijklmnop\n",
+    );
+    assert!(!ok && out.contains("refused the key"), "{out}");
+    assert!(!out.contains("sk-admin-Wrong0123456789abcdefghijklmnop"), "{out}");
+
+    let mut logs = String::new();
+    for (args, stdin) in [
+        (vec!["ai", "connect", "OpenAI API", "--provider", "openai"], format!("{OPENAI_KEY}\n")),
+        (vec!["ai", "connections"], String::new()),
+        (vec!["--json", "ai", "connections"], String::new()),
+        (vec!["ai", "pull"], String::new()),
+        (vec!["--json", "audit", "--limit", "100"], String::new()),
+        (vec!["--json", "export", "all"], String::new()),
+        (vec!["--json", "item", "show", "OpenAI API"], String::new()),
+        (vec!["dashboard"], String::new()),
+        (vec!["report"], String::new()),
+    ] {
+        let (ok, out) = run(&mut jarvis(&db, &fake), &args, &stdin);
+        assert!(ok, "{args:?}: {out}");
+        logs.push_str(&out);
+    }
+    assert!(logs.contains("sk-admin-Fa…"), "the prefix is what is shown:\n{logs}");
+    assert!(logs.contains("TRACE") || logs.contains("DEBUG"), "logging was on:\n{logs}");
+    // The key revoked: errors and logs of the failed pull.
+    fake.set_keys(Vendor::OpenAi, &["sk-admin-SomeOtherKey0123456789abcdef"]);
+    let (_, out) = run(&mut jarvis(&db, &fake), &["ai", "pull"], "");
+    assert!(out.contains("refused the key"), "{out}");
+    logs.push_str(&out);
+    leaks("the output and logs", &logs);
+    // The database file itself (and its write-ahead log) holds it sealed only.
+    db.store.close().await;
+    for file in std::fs::read_dir(db.dir.path()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        leaks("the database", &String::from_utf8_lossy(&bytes));
     }
 }

@@ -715,6 +715,7 @@ on_both_backends! {
         let key = alerts["alerts"][0]["key"].as_str().expect("the demo has alerts").to_string();
         call(Method::POST, format!("/api/cost/alerts/{key}/acknowledge"), None).await;
         call(Method::POST, "/api/cost/report".into(), None).await;
+        call(Method::POST, "/api/cost/usage".into(), Some(json!({"item": "Mistral", "quantity": 3}))).await;
         // A bill in: streamed as CSV (a dry run first), listed, shown and removed.
         let bill = std::fs::read(format!("{}/tests/fixtures/focus/focus-1.2-quirks.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
         for query in ["dry_run=true&file_name=gcp.csv", "file_name=gcp.csv"] {
@@ -740,7 +741,7 @@ on_both_backends! {
         let succeeded = api.described.succeeded.lock().unwrap().clone();
         let missed: Vec<_> = documented.difference(&succeeded).collect();
         assert!(missed.is_empty(), "documented but not walked: {missed:?}");
-        assert_eq!(documented.len(), 60, "{documented:#?}");
+        assert_eq!(documented.len(), 61, "{documented:#?}");
 
         // The schemas are not a formality: an amount as a JSON number, a missing figure or a
         // date in another form does not fit.
@@ -823,5 +824,63 @@ on_both_backends! {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, list) = api.get("/api/cost/imports", &t.read).await;
         assert_eq!((status, list["imports"].as_array().unwrap().len()), (StatusCode::OK, 2));
+    }
+}
+
+on_both_backends! {
+    /// `POST /api/cost/usage` with a write token: a batch or one event, amounts exact from JSON
+    /// numbers, a retried event counted once, a bad event named by its place (and the batch not
+    /// written), a read token refused, another workspace's item not found.
+    multi_thread async fn usage_is_pushed_through_the_api(db) {
+        use reqwest::Method;
+        let app = db.app_at(NOW);
+        let acme = ws("4242");
+        let t = tokens(&app, &acme).await;
+        let api = Server::start(app.clone(), None).await;
+        let item = json!({"name": "Gemini", "cost": 0, "billing_period": "usage_based", "unit": "request", "unit_price": "0.002", "free_tier": "2"});
+        let (status, added) = api.send(Method::POST, "/api/cost/ai-providers", &t.write, item).await;
+        assert_eq!(status, StatusCode::CREATED, "{added}");
+        let id = added["item"]["id"].as_i64().unwrap();
+        let batch = json!({"events": [
+            {"item": "Gemini", "quantity": 3, "idempotency_key": "a"},
+            {"item": id, "quantity": 1, "cost": 0.06, "idempotency_key": "b", "at": "2026-11-30T08:00:00Z"},
+        ]});
+        let (status, pushed) = api.send(Method::POST, "/api/cost/usage", &t.write, batch.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{pushed}");
+        assert_eq!((pushed["accepted"].as_u64(), pushed["repeated"].as_u64()), (Some(2), Some(0)));
+        // Three requests, two of them free: 0.002; and 0.06 exactly as sent.
+        assert_eq!(pushed["days"][0]["day"], "2026-11-30");
+        assert_eq!(pushed["days"][0]["cost"]["amount"], "0.06", "{pushed}");
+        assert_eq!(pushed["days"][1]["cost"]["amount"], "0.002", "{pushed}");
+        let (_, again) = api.send(Method::POST, "/api/cost/usage", &t.write, batch).await;
+        assert_eq!((again["accepted"].as_u64(), again["repeated"].as_u64()), (Some(0), Some(2)), "{again}");
+        let (status, one) = api.send(Method::POST, "/api/cost/usage", &t.write, json!({"item": "Gemini", "quantity": "0.5", "cost": 1e-7})).await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        assert_eq!(one["days"][0]["cost"]["amount"], "0.0000001", "{one}");
+        let (_, history) = api.get(&format!("/api/cost/records?item={id}&from=2026-11-30&to=2026-12-06"), &t.read).await;
+        // Records keep every digit; the total is rounded for display.
+        assert_eq!(history["records"][0]["amount"]["amount"], "0.06", "{history}");
+        assert_eq!(history["records"][1]["amount"]["amount"], "0.0020001", "{history}");
+        assert_eq!(history["records"][1]["usage"]["used"], "3.5", "{history}");
+        assert_eq!(history["total"]["amount"], "0.06", "{history}");
+
+        let (status, problem) = api.send(Method::POST, "/api/cost/usage", &t.write, json!({"events": [{"item": "Gemini", "quantity": 1}, {"item": "Gemini", "quantity": "-2"}]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["field"], "events[1].quantity", "{problem}");
+        let (status, problem) = api.send(Method::POST, "/api/cost/usage", &t.write, json!({"events": [{"item": "Gemini", "quantity": 1, "colour": "red"}]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let too_many: Vec<Value> = (0..1001).map(|_| json!({"item": "Gemini", "quantity": 1})).collect();
+        let (status, problem) = api.send(Method::POST, "/api/cost/usage", &t.write, json!({"events": too_many})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("at most 1000"), "{problem}");
+        let (status, _) = api.send(Method::POST, "/api/cost/usage", &t.read, json!({"item": "Gemini", "quantity": 1})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let other = tokens(&app, &ws("5151")).await;
+        let (status, problem) = api.send(Method::POST, "/api/cost/usage", &other.write, json!({"item": id, "quantity": 1})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("#0"), "{problem}");
+        // Nothing of the refused pushes was written.
+        let (_, history) = api.get(&format!("/api/cost/records?item={id}&from=2026-11-30&to=2026-12-31"), &t.read).await;
+        assert_eq!(history["paging"]["total"], 2, "{history}");
     }
 }

@@ -5,6 +5,7 @@
 
 mod common;
 mod fake_discord;
+mod fake_providers;
 mod probe_support;
 
 use std::time::Duration;
@@ -1517,5 +1518,72 @@ on_both_backends! {
         assert!(member.ephemeral() && !member.text().contains("imported"), "{}", member.text());
         assert_clean(&fake);
         bot.stop().await;
+    }
+}
+
+on_both_backends! {
+    /// `/ai connect` takes the key in a form and answers with its prefix alone; members cannot;
+    /// a key revoked later turns the item's key status invalid and the API key alert is posted;
+    /// and no message the bot ever made holds the key.
+    four_threads async fn ai_connect_takes_the_key_in_a_form_and_never_shows_it(db) {
+        use fake_providers::{FakeProviders, OPENAI_KEY};
+        use jarvis::domain::connection::Vendor;
+        let fake = FakeDiscord::start().await;
+        let providers = FakeProviders::start().await;
+        const CHANNEL: u64 = 777;
+        fake.add_channel(GUILD, CHANNEL);
+        let clock = ManualClock::at(NOW);
+        let secret = jarvis::app::SecretKey::parse(&"5a".repeat(32)).unwrap();
+        let app = jarvis::app::App::new(db.store.clone(), std::sync::Arc::new(clock.clone()))
+            .with_ai(jarvis::app::AiNet::new(providers.endpoints(), Some(secret)));
+        let workspace = ws(&GUILD.to_string());
+        let actor = jarvis::domain::audit::Actor::Cli;
+        let changes = jarvis::domain::item::ItemChanges {
+            name: Some(jarvis::domain::text::ItemName::parse("OpenAI API").unwrap()),
+            cost: Some(rust_decimal::Decimal::ZERO),
+            period: Some(jarvis::domain::item::BillingPeriod::UsageBased),
+            billed_by_bills: true,
+            ..Default::default()
+        };
+        app.add_item(&workspace, &actor, jarvis::domain::item::Kind::AiProvider, &changes).await.unwrap();
+        app.set_setting(&workspace, &actor, jarvis::domain::workspace::SettingKey::AlertChannel, &CHANNEL.to_string())
+            .await
+            .unwrap();
+        providers.cost(Vendor::OpenAi, "2026-11-29".parse().unwrap(), Some("gpt-4o, input"), "4.20", "usd");
+        let bot = Bot::start_with(&fake, app.clone(), Some(GUILD)).await;
+
+        let refused = fake.command(&member(), Some(GUILD), "ai", sub("connect", json!({"item": "OpenAI API", "provider": 0})), "en-US").await;
+        assert!(refused.ephemeral() && refused.callback["type"] != 9, "{:?}", refused.callback);
+        let opened = fake.command(&admin(), Some(GUILD), "ai", sub("connect", json!({"item": "OpenAI API", "provider": 0})), "en-US").await;
+        assert_eq!(opened.callback["type"], 9, "a form opens: {:?}", opened.callback);
+        let custom_id = opened.callback["data"]["custom_id"].as_str().unwrap().to_string();
+        let submitted = fake.modal_submit(&admin(), Some(GUILD), &custom_id, &[("key", OPENAI_KEY)]).await;
+        // The key is tried on two months first: the answer follows the form's acknowledgement.
+        let connected = fake.wait_followups(&submitted, 1).await;
+        let text = connected.text();
+        // The form's answer is a follow-up only the admin sees.
+        let private = |o: &Outcome| o.ephemeral() || o.followups.iter().any(|f| f["flags"].as_u64().unwrap_or(0) & 64 != 0);
+        assert!(private(&connected), "{text}: {:?}", connected.followups);
+        assert!(text.contains("sk-admin-Fa…") && text.contains("4.20 USD"), "{text}");
+        assert_eq!(app.connections(&workspace).await.unwrap().len(), 1);
+
+        // Revoked at the provider: the pull says so, and the API key alert is posted.
+        providers.set_keys(Vendor::OpenAi, &["sk-admin-AnotherKey0123456789abcdef"]);
+        let pulled = fake.command(&admin(), Some(GUILD), "ai", sub("pull", json!({})), "en-US").await;
+        assert!(pulled.text().contains("refused the key"), "{}", pulled.text());
+        fake.wait_channel_messages(1).await;
+        let posted: Vec<String> = fake.channel_messages().iter().map(fake_discord::message_text).collect();
+        assert!(posted.iter().any(|m| m.contains("API key") && m.contains("invalid")), "{posted:?}");
+        let thai = fake.command(&admin(), Some(GUILD), "ai", sub("disconnect", json!({"item": "OpenAI API"})), "th").await;
+        assert!(thai.text().contains("ยกเลิกการเชื่อม"), "{}", thai.text());
+
+        let everything = serde_json::to_string(&fake.every_message()).unwrap()
+            + &serde_json::to_string(&[&opened.callback, &connected.callback, &pulled.callback]).unwrap()
+            + &serde_json::to_string(&[&connected.followups, &pulled.followups]).unwrap();
+        assert!(!everything.contains(OPENAI_KEY), "the key reached Discord");
+        assert!(!everything.contains(&OPENAI_KEY[..20]), "a long part of the key reached Discord");
+        assert_clean(&fake);
+        bot.stop().await;
+        fake.shutdown().await;
     }
 }

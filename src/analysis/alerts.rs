@@ -196,7 +196,13 @@ fn pull_alerts(ledger: &Ledger) -> Vec<Alert> {
                 kind: AlertKind::AiPull,
                 severity: Severity::Warning,
                 title: text!("alert.ai_pull.title", item = name, provider = failing.provider.as_str()),
-                detail: text!("alert.ai_pull.detail", item = name, provider = failing.provider.as_str(), since = since.as_str(), reason = failing.message.as_str()),
+                detail: text!(
+                    "alert.ai_pull.detail",
+                    item = name,
+                    provider = failing.provider.as_str(),
+                    since = since.as_str(),
+                    reason = failing.message.as_str()
+                ),
                 action: text!("alert.ai_pull.action", item = name, provider = failing.provider.as_str()),
                 item: Some(ItemTag::of(item)),
                 date: None,

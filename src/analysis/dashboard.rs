@@ -124,7 +124,8 @@ pub struct AiLine {
     pub this_month: Option<Money>,
     /// Model requests this month, when counted (pushed events, OpenAI's usage report).
     pub requests: Option<i64>,
-    /// This month's cost / its requests.
+    /// This month's cost / its requests, to 6 decimal places (not rounded to cents).
+    #[serde(serialize_with = "crate::domain::money::serialize_exact")]
     pub cost_per_request: Option<Money>,
     /// Tokens this month, in and out, when the provider reports them.
     pub tokens: Option<i64>,

@@ -737,8 +737,8 @@ impl RecordFile {
         }
     }
 
-    /// The record, its amount held to `NumberRule::stored_amount` unless `imported` (a bill's
-    /// credits are negative).
+    /// The record, its amount held to `NumberRule::stored_amount` unless it is a bill's: imported
+    /// (`imported`) or pulled from a provider's cost API (its credits are negative).
     fn record(self, imported: bool) -> Result<(CostRecord, Option<DateTime<Utc>>), UserError> {
         let period = DateRange::between(self.period_start, self.period_end)?;
         let who = self.created_by.trim();
@@ -751,7 +751,7 @@ impl RecordFile {
         }
         // Only an imported bill carries credits (negative) and bill-sized sums; every other
         // record keeps the stored-amount rule.
-        if !imported {
+        if !imported && !self.created_by.starts_with(crate::store::PULLED_BY) {
             NumberRule::stored_amount("amount").parse(&self.amount.0.to_string())?;
         }
         let record = CostRecord {

@@ -120,8 +120,8 @@ pub struct PullReport {
     pub days_changed: usize,
     /// Records written for them.
     pub records: usize,
-    /// What the days asked for cost, per currency, as the provider reports.
-    pub total: Vec<Money>,
+    /// What the days asked for cost, per currency, exactly as the provider reports.
+    pub total: Vec<super::views::TypedMoney>,
     /// Why it failed, when it did (the connection's `failure_message`).
     pub error: Option<String>,
 }
@@ -250,7 +250,9 @@ impl App {
         let mut tx = self.write(workspace).await?;
         let item = resolve(&mut tx, workspace, &reference.clone().with_kinds(&[Kind::AiProvider])).await?;
         let Some(connection) = tx.connection(workspace, item.id).await? else {
-            return Err(UserError::Conflict(format!("`{}` is not connected to a provider's cost API", item.name)).into());
+            return Err(
+                UserError::Conflict(format!("`{}` is not connected to a provider's cost API", item.name)).into()
+            );
         };
         tx.disconnect_item(workspace, item.id).await?;
         let view = ConnectionView::of(&connection, &item);
@@ -371,19 +373,20 @@ impl App {
     ) -> Result<PullReport> {
         // Every day's records are made before anything is written: an amount Jarvis cannot
         // hold fails the pull as a whole, like an answer that is not the documented shape.
-        let made = pulled.map_err(|error| Failed::of(&error, connection.vendor, connection.failures)).and_then(|pulled| {
-            let records = pulled
-                .by_day
-                .iter()
-                .map(|(day, figures)| day_records(connection.item_id, *day, figures))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|why| Failed {
-                    kind: "malformed",
-                    message: format!("{}'s answer could not be stored: {why}", connection.vendor.title()),
-                    wait: PULL_EVERY,
-                })?;
-            Ok((pulled, records))
-        });
+        let made =
+            pulled.map_err(|error| Failed::of(&error, connection.vendor, connection.failures)).and_then(|pulled| {
+                let records = pulled
+                    .by_day
+                    .iter()
+                    .map(|(day, figures)| day_records(connection.item_id, *day, figures))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|why| Failed {
+                        kind: "malformed",
+                        message: format!("{}'s answer could not be stored: {why}", connection.vendor.title()),
+                        wait: PULL_EVERY,
+                    })?;
+                Ok((pulled, records))
+            });
         let (pulled, made) = match made {
             Ok(made) => made,
             Err(failed) => {
@@ -396,7 +399,10 @@ impl App {
         // what it brought is not this connection's.
         let current = tx.connection(workspace, connection.item_id).await?;
         if current.as_ref().is_none_or(|c| c.id != connection.id || c.created_at != connection.created_at) {
-            return Err(UserError::Conflict("The item was disconnected or connected again during the pull; nothing was written".into()).into());
+            return Err(UserError::Conflict(
+                "The item was disconnected or connected again during the pull; nothing was written".into(),
+            )
+            .into());
         }
         let settings = tx.settings(workspace).await?;
         let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
@@ -508,7 +514,7 @@ impl App {
             days: Some(days),
             days_changed,
             records: written,
-            total: totals,
+            total: totals.into_iter().map(super::views::TypedMoney).collect(),
             error: None,
         })
     }
@@ -577,7 +583,8 @@ impl App {
             let month = DateRange { start: Month::of(today).first_day(), end: today };
             let connections = tx.connections(workspace).await?;
             let usage = tx.usage_over(workspace, month).await?;
-            let mut ids: Vec<i64> = connections.iter().map(|c| c.item_id).chain(usage.iter().map(|(id, _)| *id)).collect();
+            let mut ids: Vec<i64> =
+                connections.iter().map(|c| c.item_id).chain(usage.iter().map(|(id, _)| *id)).collect();
             ids.sort_unstable();
             ids.dedup();
             let items = tx.items_by_id(workspace, &ids).await?;

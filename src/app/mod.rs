@@ -20,9 +20,9 @@ mod instances;
 mod items;
 mod jobs;
 mod rates;
-mod secrets;
 mod read_model;
 mod schedules;
+mod secrets;
 mod seed;
 mod settings;
 mod sites;
@@ -44,7 +44,6 @@ pub use analysis::{AlertList, BudgetList, BudgetView, MAX_TREND_MONTHS, RenewalC
 pub use backup::{BACKUP_FORMAT, BACKUP_VERSION, Restored};
 pub use connections::{AiNet, ConnectionView, PullReport};
 pub use costs::{CostInput, CostPeriod};
-pub use secrets::{SECRET_KEY_VAR, SecretKey};
 pub use database::{CopyReport, DatabaseStatus, TableCopied, TableRows, database_status, location};
 pub use doctor::{DoctorMismatch, DoctorReport};
 pub use error::AppError;
@@ -58,6 +57,7 @@ pub use instances::{DEFAULT_LEASE, InstanceView, ReportSlot, ShardCount, ShardPl
 pub use items::{ItemChoice, ItemFilter, ItemRef, ItemSort};
 pub use jobs::JobReport;
 pub use schedules::{AfterFailure, DeliveryFailure, DueReport, ON_TIME, QueuedReport, ScheduleView};
+pub use secrets::{SECRET_KEY_VAR, SecretKey};
 pub use seed::{DEFAULT_SEED, KindCount, SeedOptions, SeedProgress, SeedSize, SeedSummary};
 pub use sites::{Net, SiteChanged, SiteList, site_fields};
 pub use tokens::{CreatedToken, TokenAuth, TokenScope, TokenView};

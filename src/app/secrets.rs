@@ -70,7 +70,11 @@ impl SecretKey {
             .map_err(|_| AppError::Internal(anyhow::anyhow!("the system's random number generator failed")))?;
         let mut sealed = secret.expose().as_bytes().to_vec();
         self.aead()
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(bound_to(workspace, item)), &mut sealed)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(bound_to(workspace, item)),
+                &mut sealed,
+            )
             .map_err(|_| AppError::Internal(anyhow::anyhow!("sealing a key failed")))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::items::{ItemRef, resolve};
+use super::views::TypedMoney;
 use super::{App, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
@@ -63,10 +64,10 @@ pub struct PushedDay {
     pub day: NaiveDate,
     pub events: i64,
     pub quantity: Decimal,
-    pub cost: Money,
+    pub cost: TypedMoney,
     /// The day's record: everything pushed for the day so far.
     pub cost_record_id: i64,
-    pub day_cost: Money,
+    pub day_cost: TypedMoney,
 }
 
 /// An event's refusal, naming it by its place in the batch.
@@ -78,9 +79,16 @@ impl App {
     /// Counts usage events: each is priced against its item and added to the item's day (one
     /// cost record per item and day, the usage meter of the open cycle), all in one transaction.
     /// A batch with any event that cannot be counted is refused whole, naming the event.
-    pub async fn push_usage(&self, workspace: &WorkspaceId, actor: &Actor, events: &[UsageEvent]) -> Result<PushSummary> {
+    pub async fn push_usage(
+        &self,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        events: &[UsageEvent],
+    ) -> Result<PushSummary> {
         if events.is_empty() {
-            return Err(UserError::Missing("Send at least one event: {\"item\": \"OpenAI\", \"quantity\": 1}".into()).into());
+            return Err(
+                UserError::Missing("Send at least one event: {\"item\": \"OpenAI\", \"quantity\": 1}".into()).into()
+            );
         }
         if events.len() > MAX_EVENTS {
             return Err(UserError::invalid(
@@ -184,13 +192,13 @@ impl App {
                 day,
                 events: 0,
                 quantity: Decimal::ZERO,
-                cost: Money::zero(item.cost.currency),
+                cost: TypedMoney(Money::zero(item.cost.currency)),
                 cost_record_id: 0,
-                day_cost: Money::zero(item.cost.currency),
+                day_cost: TypedMoney(Money::zero(item.cost.currency)),
             });
             entry.events += 1;
             entry.quantity += event.quantity;
-            entry.cost = Money::new(entry.cost.amount + pushed.cost, entry.cost.currency);
+            entry.cost = TypedMoney(Money::new(entry.cost.0.amount + pushed.cost, entry.cost.0.currency));
             let item = items.get_mut(&id).expect("read above");
             item.usage = pushed.usage;
         }
@@ -203,22 +211,22 @@ impl App {
             let span = DateRange { start: day.day, end: day.day };
             match tx.pushed_record(workspace, day.item_id, day.day).await? {
                 Some(record) => {
-                    let total = record.amount.amount + day.cost.amount;
+                    let total = record.amount.amount + day.cost.0.amount;
                     check_day_total(item, day.day, total)?;
                     let used = record.usage.as_ref().map_or(Decimal::ZERO, |u| u.used) + day.quantity;
                     let usage = snapshot(&unit, used, item);
                     tx.set_pushed_record(workspace, &record, Money::new(total, record.amount.currency), &usage).await?;
                     day.cost_record_id = record.id;
-                    day.day_cost = Money::new(total, record.amount.currency);
+                    day.day_cost = TypedMoney(Money::new(total, record.amount.currency));
                 }
                 None => {
-                    check_day_total(item, day.day, day.cost.amount)?;
+                    check_day_total(item, day.day, day.cost.0.amount)?;
                     // Jarvis's own estimates for the day give way to what was used.
                     super::costs::give_way(&mut tx, workspace, &Actor::Jarvis, item, span, settings.base_currency, now)
                         .await?;
                     let record = NewCostRecord {
                         item_id: day.item_id,
-                        amount: day.cost,
+                        amount: day.cost.0,
                         period: span,
                         source: CostSource::Usage,
                         usage: Some(snapshot(&unit, day.quantity, item)),
@@ -287,7 +295,10 @@ fn check_day_total(item: &Item, day: NaiveDate, total: Decimal) -> Result<(), Us
         return Err(UserError::invalid(
             "cost",
             total.to_string(),
-            format!("the usage pushed for `{}` on {day} would add up to more than Jarvis's maximum; check the costs sent", item.name),
+            format!(
+                "the usage pushed for `{}` on {day} would add up to more than Jarvis's maximum; check the costs sent",
+                item.name
+            ),
         ));
     }
     Ok(())

@@ -8,10 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
 use crate::app::{ExportFormat, ExportWhat, ServiceMap, ShardCount, ShardRange, TokenScope};
-use crate::domain::connection::Vendor;
 use crate::domain::UserError;
 use crate::domain::budget::{BudgetScope, Thresholds};
 use crate::domain::calendar::{Month, parse_date};
+use crate::domain::connection::Vendor;
 use crate::domain::cost::CostSource;
 use crate::domain::item::{
     ApiKeyStatus, BillingPeriod, Category, IntegrationType, Kind, ManualStatus, PricingModel, ServiceType, Status,

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 pub use args::Cli;
 use args::{
-    BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs, HttpArgs,
-    ImportCommand, ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
-    TokenCommand, WebCommand, AiCommand,
+    AiCommand, BudgetCommand, ClearField, Command, CommandsCommand, CostCommand, DbCommand, DemoArgs, DiscordArgs,
+    HttpArgs, ImportCommand, ItemCommand, ItemFields, JobsCommand, PageArgs, RateCommand, SettingsCommand, SiteCommand,
+    TokenCommand, WebCommand,
 };
 
 use crate::app::{
@@ -179,7 +179,8 @@ async fn execute(cli: &Cli) -> Result<String, Failure> {
     // The bot listens for its stop signal before the ledger is opened (migrations, the read model).
     let mut shutdown = cli.serves().then(shutdown_signal);
     let store = Store::open_with(&cli.database_url, &mut read_model_progress()).await?;
-    let app = App::new(store.clone(), clock).with_net(net_from_env()?).with_ai(ai_from_env()?).with_lease(lease_from_env()?);
+    let app =
+        App::new(store.clone(), clock).with_net(net_from_env()?).with_ai(ai_from_env()?).with_lease(lease_from_env()?);
     let result = dispatch(&app, cli, &mut shutdown).await;
     store.close().await;
     // The process ends with this command: what the app holds (a large workspace's read model)
@@ -271,12 +272,19 @@ fn net_from_env() -> Result<crate::app::Net, AppError> {
 /// tests) and the key provider keys are sealed with (`JARVIS_SECRET_KEY`).
 fn ai_from_env() -> Result<crate::app::AiNet, AppError> {
     let mut endpoints = crate::providers::Endpoints::default();
-    for (var, slot) in [("JARVIS_OPENAI_URL", &mut endpoints.openai), ("JARVIS_ANTHROPIC_URL", &mut endpoints.anthropic)] {
+    for (var, slot) in
+        [("JARVIS_OPENAI_URL", &mut endpoints.openai), ("JARVIS_ANTHROPIC_URL", &mut endpoints.anthropic)]
+    {
         if let Some(text) = std::env::var(var).ok().filter(|t| !t.trim().is_empty()) {
-            *slot = url::Url::parse(text.trim())
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| UserError::invalid("address", text.clone(), format!("{var} must be an http or https URL such as https://api.openai.com")))?;
+            *slot = url::Url::parse(text.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).ok_or_else(
+                || {
+                    UserError::invalid(
+                        "address",
+                        text.clone(),
+                        format!("{var} must be an http or https URL such as https://api.openai.com"),
+                    )
+                },
+            )?;
         }
     }
     Ok(crate::app::AiNet::new(endpoints, crate::app::SecretKey::from_env()?))
@@ -542,7 +550,12 @@ async fn dispatch(
         Command::Ai(AiCommand::Disconnect { item }) => {
             let view = app.disconnect_ai(ws, me, &ItemRef::new(item.clone())).await?;
             output(json, &view, |v| {
-                format!("Disconnected `{}` from {}: its key ({}) is deleted; what was pulled stays in its history.", v.item, v.provider.title(), v.key)
+                format!(
+                    "Disconnected `{}` from {}: its key ({}) is deleted; what was pulled stays in its history.",
+                    v.item,
+                    v.provider.title(),
+                    v.key
+                )
             })
         }
         Command::Web(WebCommand::SignOutAll) => {

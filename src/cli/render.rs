@@ -1132,7 +1132,9 @@ pub fn ai_connections(connections: &[crate::app::ConnectionView]) -> String {
     }
     let mut table = table(&["Item", "Provider", "Key", "Last pull", "Through", "Next pull", "Failing"]);
     for c in connections {
-        let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+        let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        };
         table.add_row(vec![
             Cell::new(format!("{} (#{})", c.item, c.item_id)),
             Cell::new(c.provider.title()),

@@ -383,7 +383,7 @@ pub const THAI: Catalog = Catalog {
         ("Units used so far this cycle, e.g. 96", "จำนวนหน่วยที่ใช้ไปแล้วในรอบนี้ เช่น 96"),
         (
             "Connect an AI provider to its own cost API (admin key in a form; pulled daily)",
-            "เชื่อมผู้ให้บริการ AI กับ API ค่าใช้จ่ายของผู้ให้บริการเอง (ใส่คีย์ผู้ดูแลในแบบฟอร์ม ดึงข้อมูลทุกวัน)",
+            "เชื่อมผู้ให้บริการ AI กับ API ค่าใช้จ่ายของผู้ให้บริการ (ใส่คีย์ผู้ดูแลในแบบฟอร์ม ดึงข้อมูลทุกวัน)",
         ),
         ("The AI provider (billed usage-based)", "ผู้ให้บริการ AI (คิดเงินตามการใช้งาน)"),
         ("Whose cost API: OpenAI or Anthropic", "API ค่าใช้จ่ายของใคร: OpenAI หรือ Anthropic"),

@@ -125,7 +125,6 @@ pub struct Pulled {
     pub by_day: Vec<(NaiveDate, PulledDay)>,
 }
 
-
 /// What pushed usage does to an item: the cost it adds and the meter after it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Pushed {
@@ -151,7 +150,11 @@ pub fn price_pushed(
     cost: Option<Decimal>,
 ) -> Result<Pushed, UserError> {
     if day > today {
-        return Err(UserError::invalid("at", day.to_string(), format!("it is after today ({today}); send usage once it happened")));
+        return Err(UserError::invalid(
+            "at",
+            day.to_string(),
+            format!("it is after today ({today}); send usage once it happened"),
+        ));
     }
     if let (Some(unit), Some(meter)) = (unit, &item.usage)
         && name_key(unit) != name_key(meter.unit.as_str())
@@ -159,7 +162,10 @@ pub fn price_pushed(
         return Err(UserError::invalid(
             "unit",
             unit,
-            format!("`{}` counts its usage in `{}`; send quantities in that unit, or leave unit out", item.name, meter.unit),
+            format!(
+                "`{}` counts its usage in `{}`; send quantities in that unit, or leave unit out",
+                item.name, meter.unit
+            ),
         ));
     }
     let cycle = item.cycle(today);
@@ -168,11 +174,14 @@ pub fn price_pushed(
         let why = if open {
             format!("`{}` has no usage meter with a price per unit to work it out from", item.name)
         } else {
-            format!("{day} is in a billing cycle of `{}` that has closed (the open one started {})", item.name, cycle.start)
+            format!(
+                "{day} is in a billing cycle of `{}` that has closed (the open one started {})",
+                item.name, cycle.start
+            )
         };
-        return cost.map(|cost| Pushed { cost, usage: item.usage.clone() }).ok_or_else(|| {
-            UserError::Missing(format!("Give this event's cost: {why}"))
-        });
+        return cost
+            .map(|cost| Pushed { cost, usage: item.usage.clone() })
+            .ok_or_else(|| UserError::Missing(format!("Give this event's cost: {why}")));
     };
     let after = meter.used + quantity;
     let cost = match cost {

@@ -155,6 +155,21 @@ crate::domain::schema::by_hand!(
     crate::domain::schema::money("An amount, rounded to the currency's minor units, and its currency.")
 );
 
+/// An optional amount exactly as it is (`0.000125`), not rounded for display: for
+/// `#[serde(serialize_with)]` on figures smaller than a cent.
+pub fn serialize_exact<S: serde::Serializer>(money: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    match money {
+        None => s.serialize_none(),
+        Some(money) => {
+            let mut st = s.serialize_struct("Money", 2)?;
+            st.serialize_field("amount", &exact_amount(money.amount, money.currency))?;
+            st.serialize_field("currency", &money.currency)?;
+            st.end()
+        }
+    }
+}
+
 /// Rounds half-to-even to the currency's minor units.
 pub fn round_for_display(amount: Decimal, currency: Currency) -> Decimal {
     amount.round_dp_with_strategy(currency.minor_units(), RoundingStrategy::MidpointNearestEven)

@@ -175,7 +175,10 @@ impl Tx {
     /// Disconnects `item`: the row goes, and the sealed key with it. Whether it was connected.
     pub async fn disconnect_item(&mut self, workspace: &WorkspaceId, item: i64) -> Result<bool> {
         let deleted = self
-            .execute("DELETE FROM ai_connections WHERE workspace_id = ?1 AND item_id = ?2", args![workspace.as_str(), item])
+            .execute(
+                "DELETE FROM ai_connections WHERE workspace_id = ?1 AND item_id = ?2",
+                args![workspace.as_str(), item],
+            )
             .await?;
         Ok(deleted > 0)
     }
@@ -243,7 +246,8 @@ impl Tx {
         if ids.is_empty() {
             return Ok(());
         }
-        let sql = format!("DELETE FROM cost_records WHERE workspace_id = ?1 AND item_id = ?2 AND {}", self.in_ids("id", 3));
+        let sql =
+            format!("DELETE FROM cost_records WHERE workspace_id = ?1 AND item_id = ?2 AND {}", self.in_ids("id", 3));
         self.execute(&sql, args![workspace.as_str(), item, Arg::Ids(ids)]).await?;
         self.records_changed(workspace, item, days);
         Ok(())

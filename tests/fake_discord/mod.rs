@@ -1092,6 +1092,12 @@ impl FakeDiscord {
         s.channel_messages.iter().filter_map(|id| s.messages.get(id)).map(|m| m.value.clone()).collect()
     }
 
+    /// Every message the bot made or edited (interaction answers, follow-ups, channel posts), as
+    /// full message objects: what anyone in the server could ever have seen.
+    pub fn every_message(&self) -> Vec<Value> {
+        self.shared.lock().messages.values().map(|m| m.value.clone()).collect()
+    }
+
     /// Waits (up to 30 s) until the bot has posted at least `count` channel messages; panics
     /// otherwise.
     pub async fn wait_channel_messages(&self, count: usize) -> Vec<Value> {

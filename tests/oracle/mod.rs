@@ -118,7 +118,11 @@ pub async fn load(store: &Store, workspace: &WorkspaceId, clock: &dyn Clock, mon
     let rates = RateBook::new(tx.rates(workspace).await.expect("rates"));
     let lines = history.iter().chain(&settled.pending).map(|l| (l.item_id, l.amount, l.period, l.period.start));
     let run_rates = RunRates::new(settled.items.iter().filter(|i| i.removed_at.is_none()), today, lines, &rates);
-    let web = Web { sites: Vec::new(), lookups: tx.domain_lookups(workspace).await.expect("lookups") };
+    let web = Web {
+        sites: Vec::new(),
+        lookups: tx.domain_lookups(workspace).await.expect("lookups"),
+        failing_pulls: Vec::new(),
+    };
     assert!(tx.sites(workspace).await.expect("sites").is_empty(), "the oracle knows no sites");
     Loaded {
         budgets: tx.budgets(workspace).await.expect("budgets"),

@@ -432,7 +432,16 @@ async fn ai_form(
     slash_command,
     guild_only,
     subcommands(
-        "ai_add", "ai_form", "ai_edit", "ai_remove", "ai_list", "ai_show", "ai_usage", "ai_connect", "ai_pull", "ai_disconnect"
+        "ai_add",
+        "ai_form",
+        "ai_edit",
+        "ai_remove",
+        "ai_list",
+        "ai_show",
+        "ai_usage",
+        "ai_connect",
+        "ai_pull",
+        "ai_disconnect"
     ),
     subcommand_required
 )]
@@ -631,7 +640,8 @@ async fn ai_pull(
     guard::require_admin(ctx, &ws).await?;
     ctx.defer_ephemeral().await?;
     let renderer = reply::renderer(ctx, &ws).await?;
-    let reference = item.map(|i| i.parse::<crate::app::ItemRef>()).transpose()?.map(|r| r.with_kind(Some(Kind::AiProvider)));
+    let reference =
+        item.map(|i| i.parse::<crate::app::ItemRef>()).transpose()?.map(|r| r.with_kind(Some(Kind::AiProvider)));
     let reports = guard::app(ctx).pull_ai(&ws, reference.as_ref()).await?;
     let text = reports.iter().map(|r| pull_text(&renderer, r)).collect::<Vec<_>>().join("\n\n");
     reply::done_privately(ctx, text).await

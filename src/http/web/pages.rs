@@ -171,6 +171,11 @@ async fn ai_providers(
     };
     let base = visitor.base();
     let pages = super::pager(&list.paging, |page| format!("{base}/ai?page={page}"));
+    // What the providers' cost APIs and the usage push say of the items fed by them.
+    let feeds = match api.app.ai_lines(visitor.workspace()).await {
+        Ok(feeds) => feeds,
+        Err(error) => return visitor.failure(error),
+    };
     // Where each meter turns: 80% of the allowance warns, all of it is used up.
     let meters: Vec<serde_json::Value> = list
         .items
@@ -186,6 +191,7 @@ async fn ai_providers(
                 "free_used_up": used_up(usage.and_then(|u| u.free_tier)),
                 "limit_warn": warn(usage.and_then(|u| u.limit)),
                 "limit_reached": used_up(usage.and_then(|u| u.limit)),
+                "feed": feeds.iter().find(|f| f.item_id == item.id),
             })
         })
         .collect();
