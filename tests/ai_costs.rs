@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use common::{ManualClock, dec, ws};
 use fake_providers::{ANTHROPIC_KEY, Failure, FakeProviders, OPENAI_KEY, Usage};
-use jarvis::app::{AiNet, App, AppError, ItemRef, PullReport, SecretKey, UsageEvent};
+use jarvis::app::{AiNet, App, AppError, Clock, ItemRef, PullReport, SecretKey, UsageEvent};
 use jarvis::domain::audit::Actor;
 use jarvis::domain::connection::{ApiSecret, Vendor};
 use jarvis::domain::item::{ApiKeyStatus, BillingPeriod, ItemChanges, Kind};
@@ -159,6 +159,16 @@ on_both_backends! {
         assert_eq!(again[0].days_changed, 0);
         assert_eq!(month_total(&app, &w, item, "2026-12-01", "2026-12-08").await, dec("3.96"));
         assert_eq!(app.pull_due_ai().await.unwrap(), 0);
+
+        // The cycle ends: the jobs charge nothing of their own for a connected item (its meter
+        // would otherwise bill 20 requests beyond the free tier), and its meter starts again.
+        clock.set("2027-01-02T09:00:00Z");
+        let jobs = app.run_jobs(&w).await.unwrap();
+        assert!(jobs.renewals.iter().all(|c| c.item_id != item), "{:?}", jobs.renewals);
+        assert_eq!(month_total(&app, &w, item, "2026-12-01", "2026-12-31").await, dec("3.96"));
+        let shown = app.show_item(&w, &ItemRef::new(format!("#{item}"))).await.unwrap().item;
+        assert_eq!(shown.usage.unwrap().used, Decimal::ZERO);
+        clock.set("2026-12-08T09:00:01Z");
 
         // The report carries the same line; another workspace sees none of it.
         assert_eq!(app.report(&w).await.unwrap().ai_providers.len(), 1);
@@ -480,5 +490,114 @@ async fn the_key_never_appears_in_logs_errors_exports_audit_or_the_database() {
     for file in std::fs::read_dir(db.dir.path()).unwrap() {
         let bytes = std::fs::read(file.unwrap().path()).unwrap();
         leaks("the database", &String::from_utf8_lossy(&bytes));
+    }
+}
+
+on_both_backends! {
+    /// What was there before a connection stays counted once: a first pull that fails still
+    /// connects (and is tried again, backing off through a storm of 429s); pulls start after
+    /// records that were pushed or typed; a provider that counts no requests leaves a request
+    /// meter as it was; a base fee is refused; a removed item is not pulled and loses its key.
+    multi_thread async fn connections_start_after_what_is_there_and_stop_with_their_item(db) {
+        let fake = FakeProviders::start().await;
+        let clock = ManualClock::at(NOW);
+        let app = app(&db, &clock, &fake);
+        let w = ws("950");
+
+        // An outage while connecting: connected all the same, pulled later; 429s in a row wait
+        // longer each time and write nothing twice.
+        let claude = ai_item(&app, &w, "Claude").await;
+        fake.cost(Vendor::Anthropic, day("2026-12-03"), Some("Claude Haiku, output"), "\"25\"", "USD");
+        fake.fail_next(Failure::Status { status: 503, retry_after: None });
+        let key = ApiSecret::parse(ANTHROPIC_KEY).unwrap();
+        let first = app.connect_ai(&w, &Actor::Cli, &ItemRef::new("Claude"), Vendor::Anthropic, &key).await.unwrap();
+        assert!(first.error.as_deref().unwrap().contains("503"), "{first:?}");
+        assert_eq!(app.connections(&w).await.unwrap().len(), 1);
+        let mut waits = Vec::new();
+        for _ in 0..4 {
+            let next = app.connections(&w).await.unwrap()[0].next_pull_at;
+            waits.push((next - clock.now()).num_seconds());
+            clock.set(&next.to_rfc3339());
+            fake.fail_next(Failure::Status { status: 429, retry_after: None });
+            assert_eq!(app.pull_due_ai().await.unwrap(), 1);
+        }
+        assert!(waits.windows(2).all(|w| w[1] > w[0]), "backing off: {waits:?}");
+        let next = app.connections(&w).await.unwrap()[0].next_pull_at;
+        clock.set(&next.to_rfc3339());
+        assert_eq!(app.pull_due_ai().await.unwrap(), 1);
+        assert_eq!(records_of(&app, &w, claude, "2026-12-03").await, vec![("Claude Haiku, output".into(), dec("0.25"))]);
+        // Anthropic counts no requests: the request meter keeps what was typed.
+        let typed = ItemChanges { usage: Some(dec("40")), ..Default::default() };
+        app.edit_item(&w, &Actor::Cli, &ItemRef::new("Claude"), &typed).await.unwrap();
+        clock.set(&(clock.now() + chrono::Duration::days(1)).to_rfc3339());
+        app.pull_ai(&w, None).await.unwrap();
+        let meter = app.show_item(&w, &ItemRef::new("Claude")).await.unwrap().item.usage.unwrap();
+        assert_eq!(meter.used, dec("40"));
+
+        // Usage pushed up to Dec 4: the backfill starts on Dec 5, so nothing counts twice.
+        clock.set(NOW);
+        let openai = ai_item(&app, &w, "OpenAI API").await;
+        let mut pushed = event("OpenAI API", "10", None);
+        pushed.at = Some(clock_at("2026-12-04T10:00:00Z"));
+        app.push_usage(&w, &Actor::Cli, &[pushed]).await.unwrap();
+        fake.cost(Vendor::OpenAi, day("2026-12-04"), Some("gpt-4o, input"), "9.00", "usd");
+        fake.cost(Vendor::OpenAi, day("2026-12-05"), Some("gpt-4o, input"), "1.00", "usd");
+        let report = connect(&app, &w, openai).await;
+        assert_eq!(report.connection.pull_from, day("2026-12-05"));
+        assert_eq!(report.total[0].0.amount, dec("1.00"));
+        assert_eq!(records_of(&app, &w, openai, "2026-12-04").await, vec![("pushed usage".into(), dec("0"))]);
+
+        // A base fee is the plan's, not the provider's report: refused.
+        let fee = ItemChanges {
+            name: Some(ItemName::parse("Mistral").unwrap()),
+            cost: Some(dec("10")),
+            period: Some(BillingPeriod::UsageBased),
+            unit: Some(Label::parse("unit", "request").unwrap()),
+            unit_price: Some(Some(dec("0.001"))),
+            ..Default::default()
+        };
+        app.add_item(&w, &Actor::Cli, Kind::AiProvider, &fee).await.unwrap();
+        let refused = app.connect_ai(&w, &Actor::Cli, &ItemRef::new("Mistral"), Vendor::OpenAi, &openai_key()).await.unwrap_err();
+        assert!(refused.to_string().contains("base fee"), "{refused}");
+
+        // A removed item: its connection and key go; nothing is pulled for it.
+        app.remove_item(&w, &Actor::Cli, &ItemRef::new("OpenAI API")).await.unwrap();
+        assert!(app.connections(&w).await.unwrap().iter().all(|c| c.item_id != openai));
+        let before = fake.requests(fake_providers::OPENAI_COSTS);
+        clock.set("2026-12-20T09:00:00Z");
+        app.pull_due_ai().await.unwrap();
+        assert_eq!(fake.requests(fake_providers::OPENAI_COSTS), before);
+    }
+}
+
+on_both_backends! {
+    /// A late event for a closed cycle is added beside that cycle's bill, which stays whole; a
+    /// cancelled item still takes its usage.
+    multi_thread async fn late_pushes_add_to_a_billed_cycle(db) {
+        let fake = FakeProviders::start().await;
+        let clock = ManualClock::at("2026-11-20T09:00:00Z");
+        let app = app(&db, &clock, &fake);
+        let w = ws("960");
+        let item = ai_item(&app, &w, "Gemini").await;
+        // 300 requests typed in November's cycle: 200 beyond the free tier, 0.40 at the cycle's end.
+        let typed = ItemChanges { usage: Some(dec("300")), ..Default::default() };
+        app.edit_item(&w, &Actor::Cli, &ItemRef::new("Gemini"), &typed).await.unwrap();
+        clock.set("2026-12-02T09:00:00Z");
+        app.run_jobs(&w).await.unwrap();
+        let november = month_total(&app, &w, item, "2026-11-01", "2026-11-30").await;
+        assert_eq!(november, dec("0.40"));
+        let mut late = event("Gemini", "5", Some("late-1"));
+        late.at = Some(clock_at("2026-11-25T10:00:00Z"));
+        late.cost = Some(dec("0.01"));
+        app.push_usage(&w, &Actor::Cli, &[late]).await.unwrap();
+        assert_eq!(month_total(&app, &w, item, "2026-11-01", "2026-11-30").await, dec("0.41"));
+        // Cancelled, still renewing by itself: its usage is taken (no renewal to run first).
+        let cancelled = ItemChanges { status: Some(jarvis::domain::item::ManualStatus::Cancelled), ..Default::default() };
+        app.edit_item(&w, &Actor::Cli, &ItemRef::new("Gemini"), &cancelled).await.unwrap();
+        clock.set("2027-01-05T09:00:00Z");
+        let mut after = event("Gemini", "1", None);
+        after.cost = Some(dec("0.002"));
+        let summary = app.push_usage(&w, &Actor::Cli, &[after]).await.unwrap();
+        assert_eq!(summary.accepted, 1);
     }
 }

@@ -80,6 +80,9 @@ pub struct ConnectionView {
     pub key: String,
     pub connected_at: DateTime<Utc>,
     pub connected_by: String,
+    /// The first day pulls cover: the previous month's first, or the day after the last record
+    /// of the item that was typed, imported or pushed.
+    pub pull_from: NaiveDate,
     pub last_success_at: Option<DateTime<Utc>>,
     pub pulled_through: Option<NaiveDate>,
     pub next_pull_at: DateTime<Utc>,
@@ -100,6 +103,7 @@ impl ConnectionView {
             key: connection.key_hint.clone(),
             connected_at: connection.created_at,
             connected_by: connection.created_by.clone(),
+            pull_from: connection.pull_from,
             last_success_at: connection.last_success_at,
             pulled_through: connection.pulled_through,
             next_pull_at: connection.next_pull_at,
@@ -126,6 +130,20 @@ pub struct PullReport {
     pub error: Option<String>,
 }
 
+impl PullReport {
+    /// A pull with no days to cover yet (they start after today).
+    fn nothing_yet(connection: &StoredConnection, item: &Item) -> PullReport {
+        PullReport {
+            connection: ConnectionView::of(connection, item),
+            days: None,
+            days_changed: 0,
+            records: 0,
+            total: Vec::new(),
+            error: None,
+        }
+    }
+}
+
 /// A pull's failure, sorted for what comes next.
 struct Failed {
     kind: &'static str,
@@ -146,7 +164,7 @@ impl Failed {
             PullError::Refused { status, message } => Failed {
                 kind: "refused",
                 message: format!(
-                    "{title} refused the key ({status}: {message}); it was revoked, or it is not an organisation admin key. Connect again with a working admin key"
+                    "{title} refused the key ({status}: {message}); it was revoked, or it is not an organisation admin key; connect again with a working admin key"
                 ),
                 wait: PULL_EVERY,
             },
@@ -199,9 +217,16 @@ impl App {
             item
         };
         let today = self.now().date_naive();
-        let pull_from = Month::of(today).prev().first_day();
-        let days = DateRange { start: pull_from, end: today };
-        let pulled = self.ai.client()?.pull(vendor, key, days).await;
+        // Pulls start with the previous month, or after the last record of the item that people
+        // or apps wrote (typed, imported or pushed): the provider's bill would count those days
+        // again.
+        let backfill = Month::of(today).prev().first_day();
+        let last_other = self.store.read().await?.last_record_not_pulled(workspace, item.id, backfill).await?;
+        let pull_from = last_other.and_then(|day| day.succ_opt()).map_or(backfill, |day| day.max(backfill));
+        // The key is tried first (on the days to pull, or on today alone when there are none
+        // yet): a key the provider refuses is not stored.
+        let days = DateRange::new(pull_from, today);
+        let pulled = self.ai.client()?.pull(vendor, key, days.unwrap_or(DateRange { start: today, end: today })).await;
         if let Err(PullError::Refused { status, message }) = &pulled {
             return Err(UserError::Conflict(format!(
                 "{} refused the key ({status}: {message}), so it was not stored; give an organisation admin key (OpenAI: sk-admin-..., from the organisation's Admin keys page; Anthropic: sk-ant-admin..., from the Console's Admin keys)",
@@ -235,8 +260,23 @@ impl App {
             after: Some(json!({ "provider": vendor, "key": key.masked(), "pull_from": pull_from })),
         };
         tx.audit(workspace, actor, now, &change).await?;
-        let report = self.finish_pull(tx, workspace, connection, days, pulled).await?;
-        Ok(report)
+        // The connection stands on its own: a first pull that fails (429, an outage) is tried
+        // again by the scheduler.
+        tx.commit().await?;
+        match days {
+            Some(days) => {
+                let tx = self.write(workspace).await?;
+                self.finish_pull(tx, workspace, connection, days, pulled).await
+            }
+            None => Ok(PullReport::nothing_yet(&connection, &item)),
+        }
+    }
+
+    /// Refuses, saying what to do, when this Jarvis cannot store provider keys (no
+    /// `JARVIS_SECRET_KEY`): checked before a key is asked for.
+    pub fn can_store_keys(&self) -> Result<()> {
+        self.ai.secret()?;
+        Ok(())
     }
 
     /// Disconnects `item`: its key is deleted; what was pulled stays in its history.
@@ -311,6 +351,11 @@ impl App {
         Ok(reports)
     }
 
+    /// Whether any connection is due to be pulled (a read, before claiming the work).
+    pub async fn ai_pulls_due(&self) -> Result<bool> {
+        Ok(!self.store.read().await?.due_connections(self.now()).await?.is_empty())
+    }
+
     /// Pulls every connection that is due, in every workspace (the bot's scheduler, every
     /// tick); how many were pulled.
     pub async fn pull_due_ai(&self) -> Result<usize> {
@@ -333,7 +378,16 @@ impl App {
         let start = connection
             .pulled_through
             .map_or(connection.pull_from, |through| (through - Duration::days(SETTLE_DAYS)).max(connection.pull_from));
-        let days = DateRange { start: start.min(today), end: today };
+        let Some(days) = DateRange::new(start, today) else {
+            // Nothing to pull before `start` (the day after records people wrote): come back then.
+            let mut tx = self.write(&workspace).await?;
+            let next = start.and_time(chrono::NaiveTime::MIN).and_utc();
+            let outcome = PullOutcome::Waiting;
+            tx.record_pull(&workspace, &connection, &outcome, self.now(), next).await?;
+            tx.commit().await?;
+            let item = self.connection_item(&workspace, &connection).await?;
+            return Ok(PullReport::nothing_yet(&StoredConnection { next_pull_at: next, ..connection }, &item));
+        };
         let pulled = match self.open_key(&connection) {
             Ok(key) => self.ai.client()?.pull(connection.vendor, &key, days).await,
             Err(why) => {
@@ -343,6 +397,12 @@ impl App {
         };
         let tx = self.write(&workspace).await?;
         self.finish_pull(tx, &workspace, connection, days, pulled).await
+    }
+
+    /// The item of `connection`.
+    async fn connection_item(&self, workspace: &WorkspaceId, connection: &StoredConnection) -> Result<Item> {
+        let items = self.store.read().await?.items_by_id(workspace, &[connection.item_id]).await?;
+        Ok(items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?)
     }
 
     /// The connection's key, or why it cannot be opened.
@@ -408,6 +468,10 @@ impl App {
         let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
         let mut item = items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?;
         let by = pulled_by(connection.vendor);
+        // Jarvis's own estimates for the days pulled give way, days that cost nothing included:
+        // the provider's figures are the item's bill.
+        super::costs::give_way(&mut tx, workspace, &Actor::Jarvis, &item, pulled.days, settings.base_currency, now)
+            .await?;
         let existing = tx.pulled_records(workspace, item.id, days).await?;
         let mut days_changed = 0;
         let mut written = 0;
@@ -427,8 +491,6 @@ impl App {
                 let span = DateRange { start: *day, end: *day };
                 let ids: Vec<i64> = old.iter().map(|r| r.id).collect();
                 tx.delete_fed_records(workspace, item.id, &ids, span).await?;
-                super::costs::give_way(&mut tx, workspace, &Actor::Jarvis, &item, span, settings.base_currency, now)
-                    .await?;
                 for record in &new {
                     tx.insert_cost(workspace, record, &Actor::Token(by.clone()), now)
                         .await?
@@ -438,10 +500,10 @@ impl App {
                 written += new.len();
             }
             let usage = UsageDay {
-                requests: figures.requests.map(|r| r as i64),
+                requests: figures.requests.map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
                 quantity: Decimal::ZERO,
-                input_tokens: figures.input_tokens as i64,
-                output_tokens: figures.output_tokens as i64,
+                input_tokens: i64::try_from(figures.input_tokens).unwrap_or(i64::MAX),
+                output_tokens: i64::try_from(figures.output_tokens).unwrap_or(i64::MAX),
             };
             tx.set_pulled_usage(workspace, item.id, *day, &usage, now).await?;
         }
@@ -449,6 +511,14 @@ impl App {
         // tokens; the pulled records bill them, so they count as billed.
         let today = self.today(&settings);
         let mut changed_item = false;
+        if let Some(meter) = item.usage.clone().filter(|m| m.billed != m.used)
+            && Measure::of(meter.unit.as_str()).is_none()
+        {
+            // A meter Jarvis cannot count from the provider's report (another unit) is still
+            // billed by the provider: its units count as billed.
+            item.usage = Some(crate::domain::item::Usage { billed: meter.used, ..meter });
+            changed_item = true;
+        }
         if let Some(meter) = item.usage.clone()
             && let Some(measure) = Measure::of(meter.unit.as_str())
         {
@@ -460,8 +530,12 @@ impl App {
                 .await?
                 .into_iter()
                 .find(|(id, _)| *id == item.id)
-                .map_or(Decimal::ZERO, |(_, usage)| measure.count(&usage));
-            if used != meter.used {
+                .map_or(Some(Decimal::ZERO), |(_, usage)| measure.count(&usage));
+            // A provider that does not count what the meter counts (Anthropic's report has no
+            // requests) leaves the reading as it was.
+            if let Some(used) = used
+                && used != meter.used
+            {
                 let mut meter = meter;
                 meter.used = used;
                 meter.billed = used;
@@ -479,7 +553,14 @@ impl App {
             item.updated_at = now;
             tx.update_item(workspace, &item).await?;
         }
-        tx.record_pull(connection.id, &PullOutcome::Pulled { through: pulled.days.end }, now, now + PULL_EVERY).await?;
+        tx.record_pull(
+            workspace,
+            &connection,
+            &PullOutcome::Pulled { through: pulled.days.end },
+            now,
+            now + PULL_EVERY,
+        )
+        .await?;
         if days_changed > 0 || changed_item {
             let change = Change {
                 action: "ai.pull",
@@ -532,7 +613,14 @@ impl App {
         let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
         let mut item = items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?;
         let outcome = PullOutcome::Failed { failure: failed.kind, message: &failed.message };
-        tx.record_pull(connection.id, &outcome, now, now + failed.wait).await?;
+        if !tx.record_pull(workspace, connection, &outcome, now, now + failed.wait).await? {
+            // Disconnected, or connected again with another key, while this pull was on its way:
+            // its failure says nothing about the connection there is now.
+            return Err(UserError::Conflict(
+                "The item was disconnected or connected again during the pull; nothing was recorded".into(),
+            )
+            .into());
+        }
         if failed.kind == "refused" && key_status(&item) != Some(ApiKeyStatus::Invalid) {
             let was = key_status(&item);
             set_key_status(&mut item, ApiKeyStatus::Invalid);
@@ -640,6 +728,12 @@ impl App {
 /// Refuses items a connection cannot feed: those not billed by usage (their renewals would be
 /// counted beside the provider's bill).
 fn connectable(item: &Item) -> Result<(), UserError> {
+    if item.period == BillingPeriod::UsageBased && !item.cost.amount.is_zero() {
+        return Err(UserError::Conflict(format!(
+            "`{}` has a base fee of {} a cycle, and a provider's cost API reports usage only: set its --cost to 0 and keep the fee on an item of its own, then connect it",
+            item.name, item.cost
+        )));
+    }
     if item.period != BillingPeriod::UsageBased {
         return Err(UserError::Conflict(format!(
             "`{}` is billed {}, and a provider's cost API reports usage: connect an item billed by usage (`item edit {} --period usage-based`), so its plan and the provider's bill are not counted twice",
@@ -717,10 +811,13 @@ impl Measure {
         }
     }
 
-    fn count(self, usage: &UsageDay) -> Decimal {
+    /// What `usage` holds of this measure; `None` when the provider did not count it.
+    fn count(self, usage: &UsageDay) -> Option<Decimal> {
         match self {
-            Measure::Requests => Decimal::from(usage.requests.unwrap_or(0)),
-            Measure::Tokens(per) => Decimal::from(usage.input_tokens + usage.output_tokens) / Decimal::from(per),
+            Measure::Requests => usage.requests.map(Decimal::from),
+            Measure::Tokens(per) => {
+                Some(Decimal::from(usage.input_tokens.saturating_add(usage.output_tokens)) / Decimal::from(per))
+            }
         }
     }
 }

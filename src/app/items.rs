@@ -364,6 +364,18 @@ impl App {
         tx.remove_item(workspace, item.id, now).await?;
         let change = item_change("item.remove", item.id, Some(&view), None);
         tx.audit(workspace, actor, now, &change).await?;
+        // A removed item is not pulled: its provider key goes with it (restored, it is connected
+        // again by an admin).
+        if tx.disconnect_item(workspace, item.id).await? {
+            let change = Change {
+                action: "ai.disconnect",
+                entity: "item",
+                entity_id: Some(item.id.to_string()),
+                before: None,
+                after: Some(json!({ "reason": "item removed" })),
+            };
+            tx.audit(workspace, actor, now, &change).await?;
+        }
         tx.commit().await?;
         Ok(view)
     }
@@ -597,7 +609,15 @@ pub(super) async fn covered_by_records(
         [one] => HashMap::from([(one.id, tx.item_rollups(workspace, one.id, years, detail).await?)]),
         _ => tx.rollups(workspace, years, detail).await?,
     };
-    Ok(crate::analysis::covered_days(&rollups, DateRange { start: from.min(today), end: until }))
+    let mut covered = crate::analysis::covered_days(&rollups, DateRange { start: from.min(today), end: until });
+    // An item connected to its provider's cost API is billed by what the pulls bring, day by
+    // day: neither its renewals nor settling it charge anything of their own.
+    for connection in tx.connections(workspace).await? {
+        if let Some(item) = items.iter().find(|i| i.id == connection.item_id) {
+            covered.entry(item.id).or_default().push(DateRange { start: item.billed_from.min(today), end: until });
+        }
+    }
+    Ok(covered)
 }
 
 /// The view of one item with its run-rate worked out as everywhere else.

@@ -166,7 +166,7 @@ impl App {
                     }
                     // A renewal that passed restarts the meter: the jobs do that first, so
                     // these units go to the cycle they belong to.
-                    if item.usage.is_some() && item.auto_renew && item.renewal.is_some_and(|r| r.date < today) {
+                    if item.usage.is_some() && crate::domain::cost::due_renewals(&item, today, &[]).is_some() {
                         return Ok(None);
                     }
                     by_query.insert(event.item.query.clone(), item.id);
@@ -221,9 +221,8 @@ impl App {
                 }
                 None => {
                     check_day_total(item, day.day, day.cost.0.amount)?;
-                    // Jarvis's own estimates for the day give way to what was used.
-                    super::costs::give_way(&mut tx, workspace, &Actor::Jarvis, item, span, settings.base_currency, now)
-                        .await?;
+                    // Added beside whatever else the day holds: pushed units were never on the meter
+                    // a cycle's bill was made from (they count as billed), so nothing gives way.
                     let record = NewCostRecord {
                         item_id: day.item_id,
                         amount: day.cost.0,

@@ -299,7 +299,9 @@ fn read_api_key(key_env: Option<&str>) -> Result<crate::domain::connection::ApiS
         })?,
         None => {
             if std::io::stdin().is_terminal() {
-                eprintln!("Paste the organisation admin key and press Enter (it is stored encrypted, never shown again):");
+                eprintln!(
+                    "Paste the organisation admin key and press Enter. It shows as you type: to keep it off the screen, give it with --key-env VAR or from a file (< key.txt). Jarvis stores it encrypted and never shows it again."
+                );
             }
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map_err(anyhow::Error::new)?;

@@ -1103,6 +1103,15 @@ pub fn ai_pulls(reports: &[crate::app::PullReport]) -> String {
                     c.next_pull_at.format("%Y-%m-%d %H:%M UTC")
                 ));
             }
+            (None, None) => {
+                out.push_str(&format!(
+                    "`{}` is connected to {}'s cost API (key {}). Its records up to now were typed, imported or pushed, so pulls start on {}.\n",
+                    c.item,
+                    c.provider.title(),
+                    c.key,
+                    c.pull_from
+                ));
+            }
             (None, days) => {
                 let days = days.map_or_else(String::new, |d| format!(" {} to {}", d.start, d.end));
                 let total = if report.total.is_empty() {

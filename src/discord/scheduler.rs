@@ -98,8 +98,15 @@ pub async fn run_ai_pulls(app: App, every: Cadences, stop: tokio::sync::watch::R
     let mut beat = Beat::new(every.tick, stop);
     let mut last_prune: Option<tokio::time::Instant> = None;
     while beat.next().await {
-        if let Err(error) = app.claimed("ai cost pulls", every.tick, app.pull_due_ai()).await {
-            tracing::error!("could not pull AI provider costs: {error:#}");
+        // A read first: the claim (a write) is taken only when a pull is due.
+        match app.ai_pulls_due().await {
+            Ok(false) => {}
+            Ok(true) => {
+                if let Err(error) = app.claimed("ai cost pulls", every.tick, app.pull_due_ai()).await {
+                    tracing::error!("could not pull AI provider costs: {error:#}");
+                }
+            }
+            Err(error) => tracing::error!("could not look for AI provider costs to pull: {error:#}"),
         }
         if last_prune.is_none_or(|at| at.elapsed() >= every.jobs) {
             last_prune = Some(tokio::time::Instant::now());

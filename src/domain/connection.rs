@@ -168,8 +168,10 @@ pub fn price_pushed(
             ),
         ));
     }
+    // The open cycle from its first day, even for an item added to Jarvis later in it: the
+    // units were used in this cycle all the same.
     let cycle = item.cycle(today);
-    let open = day >= cycle.start.max(item.billed_from);
+    let open = day >= cycle.start;
     let Some(meter) = item.usage.as_ref().filter(|_| open) else {
         let why = if open {
             format!("`{}` has no usage meter with a price per unit to work it out from", item.name)

@@ -1,11 +1,12 @@
 //! `POST /api/cost/usage`: an application pushes what it used, one event or a batch, and each
 //! event is added to its item's day (see `app/usage.rs`).
 
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::extract::{Json, Number, Writer};
+use super::extract::{IdempotencyKey, Json, Number, Writer};
 use super::ledger::ItemName;
 use super::openapi::{Op, Routes};
 use super::problem::Problem;
@@ -21,6 +22,7 @@ pub fn routes(routes: Routes) -> Routes {
             .describe(&format!(
                 "Counts what an application used, right after it used it: one event (an object) or a batch of up to {MAX_EVENTS} (`{{\"events\": [...]}}`). Each event is added to its item's day, in the workspace's timezone: one cost record per item and day, and the item's usage meter for the open billing cycle (free tier, limit, run-out dates, alerts). Without `cost`, an event costs what the item's price per unit says, the free tier used up first. An event with an `idempotency_key` counted before (within 30 days) is not counted again, so a retried push is safe. A batch with an event that cannot be counted is refused whole (422, naming the event by its place, from 0)."
             ))
+            .idempotent()
             .body::<PushBody>("The events (or one event, as an object on its own).")
             .answers::<PushSummary>(200, "What was counted, per item and day.")
             .problems(&[422]),
@@ -109,7 +111,13 @@ fn events(raw: &RawValue) -> Result<Vec<EventBody>, Problem> {
     }
 }
 
-async fn push(State(api): State<Api>, Writer(caller): Writer, body: Json<Box<RawValue>>) -> Result<Answer, Problem> {
+async fn push(
+    State(api): State<Api>,
+    Writer(caller): Writer,
+    key: IdempotencyKey,
+    OriginalUri(uri): OriginalUri,
+    body: Json<Box<RawValue>>,
+) -> Result<axum::response::Response, Problem> {
     let bodies = events(&body.value)?;
     if bodies.len() > MAX_EVENTS {
         return Err(Problem::invalid(
@@ -118,6 +126,12 @@ async fn push(State(api): State<Api>, Writer(caller): Writer, body: Json<Box<Raw
         ));
     }
     let events = bodies.iter().enumerate().map(|(i, e)| e.event(i)).collect::<Result<Vec<_>, _>>()?;
-    let summary = api.app.push_usage(caller.workspace(), &caller.actor(), &events).await?;
-    Ok(Answer::ok(serde_json::to_value(&summary).map_err(|e| crate::app::AppError::Internal(e.into()))?))
+    // Each event's idempotency_key makes it count once; an Idempotency-Key header on the whole
+    // request works as on every POST (a retry gets the first answer back).
+    let request = (Method::POST.as_str(), uri.path(), body.bytes.as_ref());
+    api.write_once(&caller.clone(), &key, request, |app| async move {
+        let summary = app.push_usage(caller.workspace(), &caller.actor(), &events).await?;
+        Ok(Answer::ok(serde_json::to_value(&summary).map_err(|e| crate::app::AppError::Internal(e.into()))?))
+    })
+    .await
 }

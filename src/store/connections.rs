@@ -66,6 +66,8 @@ pub enum PullOutcome<'a> {
     Pulled { through: NaiveDate },
     /// Failed: the kind (`refused`, `rate_limited`, ...) and what to tell people.
     Failed { failure: &'a str, message: &'a str },
+    /// Nothing to pull yet: the days start later.
+    Waiting,
 }
 
 /// One item's usage on one day, from pushes or a pull.
@@ -162,10 +164,17 @@ impl Tx {
         .await
     }
 
-    /// Every connection due to be pulled at `now`, in every workspace, the longest waiting first.
+    /// Every connection of a live item due to be pulled at `now`, in every workspace (the
+    /// scheduler's one query across workspaces), the longest waiting first.
     pub async fn due_connections(&mut self, now: DateTime<Utc>) -> Result<Vec<StoredConnection>> {
         self.fetch(
-            &format!("SELECT {COLUMNS} FROM ai_connections WHERE next_pull_at <= ?1 ORDER BY next_pull_at, id"),
+            &format!(
+                "SELECT {COLUMNS} FROM ai_connections c
+                 WHERE next_pull_at <= ?1
+                     AND EXISTS (SELECT 1 FROM items i
+                                 WHERE i.workspace_id = c.workspace_id AND i.id = c.item_id AND i.deleted_at IS NULL)
+                 ORDER BY next_pull_at, id"
+            ),
             args![now],
             read,
         )
@@ -183,35 +192,71 @@ impl Tx {
         Ok(deleted > 0)
     }
 
-    /// Records how an attempt to pull connection `id` went at `now`, and when to pull next.
+    /// Records how an attempt to pull `connection` went at `now`, and when to pull next; false
+    /// when the connection is no longer the one pulled (disconnected, or connected again since).
     pub async fn record_pull(
         &mut self,
-        id: i64,
+        workspace: &WorkspaceId,
+        connection: &StoredConnection,
         outcome: &PullOutcome<'_>,
         now: DateTime<Utc>,
         next: DateTime<Utc>,
-    ) -> Result<()> {
-        match outcome {
+    ) -> Result<bool> {
+        const SAME: &str = "workspace_id = ?1 AND id = ?2 AND created_at = ?3";
+        let (id, created_at) = (connection.id, connection.created_at);
+        let updated = match outcome {
             PullOutcome::Pulled { through } => {
                 self.execute(
-                    "UPDATE ai_connections SET last_attempt_at = ?2, last_success_at = ?2, pulled_through = ?3,
-                         next_pull_at = ?4, failure = NULL, failure_message = NULL, failing_since = NULL, failures = 0
-                     WHERE id = ?1",
-                    args![id, now, *through, next],
+                    &format!(
+                        "UPDATE ai_connections SET last_attempt_at = ?4, last_success_at = ?4, pulled_through = ?5,
+                             next_pull_at = ?6, failure = NULL, failure_message = NULL, failing_since = NULL,
+                             failures = 0
+                         WHERE {SAME}"
+                    ),
+                    args![workspace.as_str(), id, created_at, now, *through, next],
                 )
-                .await?;
+                .await?
             }
             PullOutcome::Failed { failure, message } => {
                 self.execute(
-                    "UPDATE ai_connections SET last_attempt_at = ?2, next_pull_at = ?3, failure = ?4,
-                         failure_message = ?5, failing_since = COALESCE(failing_since, ?2), failures = failures + 1
-                     WHERE id = ?1",
-                    args![id, now, next, *failure, *message],
+                    &format!(
+                        "UPDATE ai_connections SET last_attempt_at = ?4, next_pull_at = ?5, failure = ?6,
+                             failure_message = ?7, failing_since = COALESCE(failing_since, ?4), failures = failures + 1
+                         WHERE {SAME}"
+                    ),
+                    args![workspace.as_str(), id, created_at, now, next, *failure, *message],
                 )
-                .await?;
+                .await?
             }
-        }
-        Ok(())
+            PullOutcome::Waiting => {
+                self.execute(
+                    &format!("UPDATE ai_connections SET next_pull_at = ?4 WHERE {SAME}"),
+                    args![workspace.as_str(), id, created_at, next],
+                )
+                .await?
+            }
+        };
+        Ok(updated > 0)
+    }
+
+    /// The last day of `item`'s live records that people or apps wrote (typed, imported, pushed:
+    /// neither Jarvis's estimates nor pulls) reaching `from` or later.
+    pub async fn last_record_not_pulled(
+        &mut self,
+        workspace: &WorkspaceId,
+        item: i64,
+        from: NaiveDate,
+    ) -> Result<Option<NaiveDate>> {
+        let last = self
+            .fetch_optional(
+                "SELECT MAX(period_end) FROM cost_records
+                 WHERE workspace_id = ?1 AND item_id = ?2 AND period_end >= ?3 AND deleted_at IS NULL
+                     AND created_by <> 'jarvis' AND created_by NOT LIKE 'pull:%'",
+                args![workspace.as_str(), item, from],
+                |row| row.date(0),
+            )
+            .await?;
+        Ok(last.flatten())
     }
 
     /// The live records pulls wrote for `item` whose days lie within `days`, in history order.

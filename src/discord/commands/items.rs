@@ -594,7 +594,7 @@ async fn ai_usage(
 }
 
 /// The admin key, typed into a modal (Discord has no hidden field; the reply shows only its start).
-#[derive(Debug, Clone, Default, poise::Modal)]
+#[derive(Clone, Default, poise::Modal)]
 #[name = "Connect to the provider's cost API"]
 struct KeyModal {
     #[name = "Organisation admin API key"]
@@ -602,6 +602,12 @@ struct KeyModal {
     #[min_length = 16]
     #[max_length = 1024]
     key: String,
+}
+
+impl std::fmt::Debug for KeyModal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyModal { key: (hidden) }")
+    }
 }
 
 /// Connect an AI provider to its own cost API (admin key in a form; pulled daily)
@@ -616,6 +622,7 @@ async fn ai_connect(
     let context = poise::Context::Application(ctx);
     let ws = crate::discord::guard::workspace(context)?;
     crate::discord::guard::require_admin(context, &ws).await?;
+    crate::discord::guard::app(context).can_store_keys()?;
     let reference = item.parse::<crate::app::ItemRef>()?.with_kind(Some(Kind::AiProvider));
     let window = Some(std::time::Duration::from_secs(14 * 60));
     let Some(submitted) = poise::execute_modal::<_, _, KeyModal>(ctx, None, window).await? else {
@@ -625,7 +632,7 @@ async fn ai_connect(
     let actor = crate::domain::audit::Actor::User(context.author().id.get().to_string());
     let renderer = crate::discord::reply::renderer(context, &ws).await?;
     let report = crate::discord::guard::app(context).connect_ai(&ws, &actor, &reference, provider, &key).await?;
-    crate::discord::reply::done_privately(context, pull_text(&renderer, &report)).await
+    crate::discord::reply::done_privately(context, pull_text(&renderer, &report, true)).await
 }
 
 /// Pull the costs of connected AI providers now
@@ -643,7 +650,7 @@ async fn ai_pull(
     let reference =
         item.map(|i| i.parse::<crate::app::ItemRef>()).transpose()?.map(|r| r.with_kind(Some(Kind::AiProvider)));
     let reports = guard::app(ctx).pull_ai(&ws, reference.as_ref()).await?;
-    let text = reports.iter().map(|r| pull_text(&renderer, r)).collect::<Vec<_>>().join("\n\n");
+    let text = reports.iter().map(|r| pull_text(&renderer, r, false)).collect::<Vec<_>>().join("\n\n");
     reply::done_privately(ctx, text).await
 }
 
@@ -671,9 +678,20 @@ async fn ai_disconnect(
 }
 
 /// What a pull did, worded for Discord.
-fn pull_text(renderer: &crate::render::Renderer, report: &crate::app::PullReport) -> String {
+fn pull_text(renderer: &crate::render::Renderer, report: &crate::app::PullReport, connected: bool) -> String {
     let c = &report.connection;
+    let total = match report.total.as_slice() {
+        [] => "0".to_string(),
+        totals => totals.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" + "),
+    };
     let text = match (&report.error, report.days) {
+        (None, None) => crate::analysis::text!(
+            "reply.ai.waiting",
+            item = c.item,
+            provider = c.provider.title(),
+            key = c.key,
+            from = c.pull_from.to_string()
+        ),
         (Some(error), _) => crate::analysis::text!(
             "reply.ai.pull_failed",
             item = c.item,
@@ -682,18 +700,24 @@ fn pull_text(renderer: &crate::render::Renderer, report: &crate::app::PullReport
             reason = error,
             next = c.next_pull_at.format("%Y-%m-%d %H:%M UTC").to_string()
         ),
-        (None, days) => crate::analysis::text!(
+        (None, Some(days)) if connected => crate::analysis::text!(
+            "reply.ai.connected",
+            item = c.item,
+            provider = c.provider.title(),
+            key = c.key,
+            from = days.start.to_string(),
+            to = days.end.to_string(),
+            total = total,
+            days_changed = report.days_changed
+        ),
+        (None, Some(days)) => crate::analysis::text!(
             "reply.ai.pulled",
             item = c.item,
             provider = c.provider.title(),
             key = c.key,
-            from = days.map(|d| d.start.to_string()).unwrap_or_default(),
-            to = days.map(|d| d.end.to_string()).unwrap_or_default(),
-            total = if report.total.is_empty() {
-                "0".to_string()
-            } else {
-                report.total.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" + ")
-            },
+            from = days.start.to_string(),
+            to = days.end.to_string(),
+            total = total,
             days_changed = report.days_changed
         ),
     };
