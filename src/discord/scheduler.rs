@@ -92,10 +92,15 @@ pub async fn run_lookups(app: App, every: Cadences, stop: tokio::sync::watch::Re
     }
 }
 
+/// How often the bot looks for AI provider pulls that are due.
+const AI_PULL_CHECK: Duration = Duration::from_secs(60);
+
 /// Pulls the AI providers' costs that are due (a day after the last pull, sooner after a failure
 /// as its backoff says), every tick, on its own task: a slow provider delays nothing else.
 pub async fn run_ai_pulls(app: App, every: Cadences, stop: tokio::sync::watch::Receiver<bool>) {
-    let mut beat = Beat::new(every.tick, stop);
+    // Pulls are daily (sooner only after a failure, by minutes): looking once a minute is enough,
+    // and keeps this task from adding a query to every tick.
+    let mut beat = Beat::new(every.tick.max(AI_PULL_CHECK), stop);
     let mut last_prune: Option<tokio::time::Instant> = None;
     while beat.next().await {
         // A read first: the claim (a write) is taken only when a pull is due.

@@ -225,4 +225,61 @@ mod tests {
             assert!(bad.trim().is_empty() || !err.contains(bad.trim()), "{err}");
         }
     }
+
+    fn metered(free: &str, price: &str) -> Item {
+        use crate::domain::item::{BillingPeriod, ItemChanges, Kind};
+        use crate::domain::testing::{d, dec};
+        use crate::domain::text::{ItemName, Label};
+        let changes = ItemChanges {
+            name: Some(ItemName::parse("Gemini").unwrap()),
+            cost: Some(Decimal::ZERO),
+            period: Some(BillingPeriod::UsageBased),
+            unit: Some(Label::parse("unit", "request").unwrap()),
+            unit_price: Some(Some(dec(price))),
+            free_tier: Some(Some(dec(free))),
+            renewal_date: Some(Some(d("2026-12-01"))),
+            auto_renew: Some(true),
+            ..Default::default()
+        };
+        let now = "2026-12-06T09:00:00Z".parse().unwrap();
+        Item::create(Kind::AiProvider, &changes, Currency::USD, d("2026-12-06"), now).unwrap().0
+    }
+
+    #[test]
+    fn pushed_units_use_the_free_tier_first_and_count_as_billed() {
+        use crate::domain::testing::{d, dec};
+        let item = metered("100", "0.002");
+        let today = d("2026-12-06");
+        // 80 free units: nothing to pay.
+        let first = price_pushed(&item, today, today, dec("80"), Some("Requests"), None).unwrap();
+        assert_eq!(first.cost, Decimal::ZERO);
+        let mut item = Item { usage: first.usage, ..item };
+        let meter = item.usage.as_ref().unwrap();
+        assert_eq!((meter.used, meter.billed, meter.read_on), (dec("80"), dec("80"), Some(today)));
+        // 50 more: 20 free, 30 at 0.002. The cycle's bill has nothing left to charge.
+        let second = price_pushed(&item, d("2026-12-03"), today, dec("50"), None, None).unwrap();
+        assert_eq!(second.cost, dec("0.06"));
+        item.usage = second.usage;
+        let meter = item.usage.as_ref().unwrap();
+        assert_eq!(meter.unbilled_cost(1), Decimal::ZERO);
+        assert_eq!(meter.read_on, Some(today), "a late reading does not move the day back");
+        // A cost given is taken as is, units still counted.
+        let given = price_pushed(&item, today, today, dec("1"), None, Some(dec("0.000000000012"))).unwrap();
+        assert_eq!((given.cost, given.usage.unwrap().used), (dec("0.000000000012"), dec("131")));
+    }
+
+    #[test]
+    fn pushed_units_outside_the_open_cycle_or_in_another_unit_are_refused() {
+        use crate::domain::testing::{d, dec};
+        let item = metered("100", "0.002");
+        let today = d("2026-12-06");
+        let closed = price_pushed(&item, d("2026-11-30"), today, dec("1"), None, None).unwrap_err().to_string();
+        assert!(closed.contains("Give this event's cost") && closed.contains("2026-12-01"), "{closed}");
+        let late = price_pushed(&item, d("2026-11-30"), today, dec("1"), None, Some(dec("0.5"))).unwrap();
+        assert_eq!((late.cost, late.usage), (dec("0.5"), item.usage.clone()), "a closed cycle's meter is left alone");
+        let future = price_pushed(&item, d("2026-12-07"), today, dec("1"), None, None).unwrap_err().to_string();
+        assert!(future.contains("after today"), "{future}");
+        let unit = price_pushed(&item, today, today, dec("1"), Some("tokens"), None).unwrap_err().to_string();
+        assert!(unit.contains("`request`"), "{unit}");
+    }
 }
