@@ -125,6 +125,13 @@ pub struct Pulled {
     pub by_day: Vec<(NaiveDate, PulledDay)>,
 }
 
+/// Whether `a` and `b` name the same unit: the same letters in any case, or one the other's
+/// plural (`request`, `Requests`).
+fn same_unit(a: &str, b: &str) -> bool {
+    let (a, b) = (name_key(a), name_key(b));
+    a == b || format!("{a}s") == b || format!("{b}s") == a
+}
+
 /// What pushed usage does to an item: the cost it adds and the meter after it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Pushed {
@@ -157,7 +164,7 @@ pub fn price_pushed(
         ));
     }
     if let (Some(unit), Some(meter)) = (unit, &item.usage)
-        && name_key(unit) != name_key(meter.unit.as_str())
+        && !same_unit(unit, meter.unit.as_str())
     {
         return Err(UserError::invalid(
             "unit",
