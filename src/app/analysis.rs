@@ -396,15 +396,16 @@ impl App {
             })
             .collect();
         // Pulls that keep failing (a refused key is the API key alert's, through the item).
+        use crate::domain::connection::PullFailure;
         let failing_pulls = tx
             .connections(workspace)
             .await?
             .into_iter()
             .filter_map(|c| {
                 let since = c.failing_since?;
-                let at_once = matches!(c.failure.as_deref(), Some("sealed" | "malformed"));
+                let failure = c.failure?;
                 let long = since <= now - super::connections::REPORT_AFTER;
-                (c.failure.as_deref() != Some("refused") && (at_once || long)).then(|| {
+                (failure != PullFailure::Refused && (failure.needs_a_person() || long)).then(|| {
                     crate::analysis::website::FailingPull {
                         item_id: c.item_id,
                         provider: c.vendor.title().to_string(),

@@ -18,7 +18,7 @@ use super::{App, AppError, Result};
 use crate::domain::UserError;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::calendar::{DateRange, Month};
-use crate::domain::connection::{ApiSecret, Pulled, PulledDay, Vendor};
+use crate::domain::connection::{ApiSecret, PullFailure, Pulled, PulledDay, Vendor};
 use crate::domain::cost::{CostSource, NewCostRecord};
 use crate::domain::item::{ApiKeyStatus, BillingPeriod, Details, Item, Kind};
 use crate::domain::money::{MAX_AMOUNT, Money};
@@ -86,9 +86,8 @@ pub struct ConnectionView {
     pub last_success_at: Option<DateTime<Utc>>,
     pub pulled_through: Option<NaiveDate>,
     pub next_pull_at: DateTime<Utc>,
-    /// Why the last attempt failed (`refused`, `rate_limited`, `unavailable`, `network`,
-    /// `malformed`, `sealed`), and since when.
-    pub failure: Option<String>,
+    /// Why the last attempt failed, and since when.
+    pub failure: Option<PullFailure>,
     pub failure_message: Option<String>,
     pub failing_since: Option<DateTime<Utc>>,
 }
@@ -107,7 +106,7 @@ impl ConnectionView {
             last_success_at: connection.last_success_at,
             pulled_through: connection.pulled_through,
             next_pull_at: connection.next_pull_at,
-            failure: connection.failure.clone(),
+            failure: connection.failure,
             failure_message: connection.failure_message.clone(),
             failing_since: connection.failing_since,
         }
@@ -146,7 +145,7 @@ impl PullReport {
 
 /// A pull's failure, sorted for what comes next.
 struct Failed {
-    kind: &'static str,
+    kind: PullFailure,
     message: String,
     /// Try again after this long.
     wait: Duration,
@@ -162,29 +161,29 @@ impl Failed {
         let title = vendor.title();
         match error {
             PullError::Refused { status, message } => Failed {
-                kind: "refused",
+                kind: PullFailure::Refused,
                 message: format!(
                     "{title} refused the key ({status}: {message}); it was revoked, or it is not an organisation admin key; connect again with a working admin key"
                 ),
                 wait: PULL_EVERY,
             },
             PullError::RateLimited { retry_after } => Failed {
-                kind: "rate_limited",
+                kind: PullFailure::RateLimited,
                 message: format!("{title} asked Jarvis to slow down (429); it tries again later"),
                 wait: at_least(*retry_after),
             },
             PullError::Unavailable { status, retry_after } => Failed {
-                kind: "unavailable",
+                kind: PullFailure::Unavailable,
                 message: format!("{title}'s API answered {status} (a fault on its side); Jarvis tries again later"),
                 wait: at_least(*retry_after),
             },
             PullError::Network(why) => Failed {
-                kind: "network",
+                kind: PullFailure::Network,
                 message: format!("{title}'s API could not be reached ({why}); Jarvis tries again later"),
                 wait: backoff,
             },
             PullError::Malformed(why) => Failed {
-                kind: "malformed",
+                kind: PullFailure::Malformed,
                 message: format!("{title}'s answer was not what its API documents ({why}); Jarvis tries again later"),
                 wait: backoff.max(Duration::minutes(30)),
             },
@@ -391,7 +390,7 @@ impl App {
         let pulled = match self.open_key(&connection) {
             Ok(key) => self.ai.client()?.pull(connection.vendor, &key, days).await,
             Err(why) => {
-                let failed = Failed { kind: "sealed", message: why, wait: PULL_EVERY };
+                let failed = Failed { kind: PullFailure::Sealed, message: why, wait: PULL_EVERY };
                 return self.pull_failed(&workspace, &connection, failed).await;
             }
         };
@@ -441,7 +440,7 @@ impl App {
                     .map(|(day, figures)| day_records(connection.item_id, *day, figures))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|why| Failed {
-                        kind: "malformed",
+                        kind: PullFailure::Malformed,
                         message: format!("{}'s answer could not be stored: {why}", connection.vendor.title()),
                         wait: PULL_EVERY,
                     })?;
@@ -621,7 +620,7 @@ impl App {
             )
             .into());
         }
-        if failed.kind == "refused" && key_status(&item) != Some(ApiKeyStatus::Invalid) {
+        if failed.kind == PullFailure::Refused && key_status(&item) != Some(ApiKeyStatus::Invalid) {
             let was = key_status(&item);
             set_key_status(&mut item, ApiKeyStatus::Invalid);
             item.updated_at = now;
@@ -642,7 +641,7 @@ impl App {
         let connection = StoredConnection {
             last_attempt_at: Some(now),
             next_pull_at: now + failed.wait,
-            failure: Some(failed.kind.to_string()),
+            failure: Some(failed.kind),
             failure_message: Some(failed.message.clone()),
             failing_since: connection.failing_since.or(Some(now)),
             failures: connection.failures + 1,

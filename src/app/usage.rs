@@ -135,6 +135,11 @@ impl App {
         let connected: Vec<i64> = tx.connections(workspace).await?.iter().map(|c| c.item_id).collect();
         let mut days: BTreeMap<(i64, NaiveDate), PushedDay> = BTreeMap::new();
         let mut repeated = 0;
+        // Every key of the batch claimed in one statement; a key repeated within the batch counts
+        // once too. (A refusal below rolls the claims back with the rest.)
+        let keys: Vec<&str> = events.iter().filter_map(|e| e.key.as_deref()).collect();
+        let mut fresh =
+            if keys.is_empty() { Default::default() } else { tx.claim_usage_keys(workspace, &keys, now).await? };
         for (index, event) in events.iter().enumerate() {
             let id = match by_query.get(&event.item.query) {
                 Some(id) => *id,
@@ -176,7 +181,7 @@ impl App {
                 }
             };
             if let Some(key) = &event.key
-                && !tx.claim_usage_key(workspace, key, now).await?
+                && !fresh.remove(key)
             {
                 repeated += 1;
                 continue;
@@ -203,13 +208,27 @@ impl App {
             item.usage = pushed.usage;
         }
 
-        // Each item's day: its record made or added to, its usage counted.
+        // Each item's day: its record made or added to, its usage counted. What the days hold
+        // already is read in two queries, whatever the batch's size.
+        let ids: Vec<i64> = items.keys().copied().collect();
+        let span = match (days.keys().map(|(_, d)| *d).min(), days.keys().map(|(_, d)| *d).max()) {
+            (Some(start), Some(end)) => Some(DateRange { start, end }),
+            _ => None,
+        };
+        let (mut records, mut usage_before) = match span {
+            Some(span) => {
+                (tx.pushed_records(workspace, &ids, span).await?, tx.pushed_usage(workspace, &ids, span).await?)
+            }
+            None => Default::default(),
+        };
+        let mut usage_after = Vec::with_capacity(days.len());
         for day in days.values_mut() {
             let item = &items[&day.item_id];
             let meter = item.usage.as_ref();
             let unit = meter.map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string());
             let span = DateRange { start: day.day, end: day.day };
-            match tx.pushed_record(workspace, day.item_id, day.day).await? {
+            let same = |r: &crate::domain::cost::CostRecord| r.item_id == day.item_id && r.period.start == day.day;
+            match records.iter().position(same).map(|at| records.swap_remove(at)) {
                 Some(record) => {
                     let total = record.amount.amount + day.cost.0.amount;
                     check_day_total(item, day.day, total)?;
@@ -241,8 +260,19 @@ impl App {
                     day.day_cost = day.cost;
                 }
             }
-            tx.add_pushed_usage(workspace, day.item_id, day.day, day.events, day.quantity, now).await?;
+            let before = usage_before
+                .iter()
+                .position(|(item, on, _)| *item == day.item_id && *on == day.day)
+                .map(|at| usage_before.swap_remove(at).2)
+                .unwrap_or_default();
+            let after = crate::store::UsageDay {
+                requests: Some(before.requests.unwrap_or(0) + day.events),
+                quantity: before.quantity + day.quantity,
+                ..before
+            };
+            usage_after.push((day.item_id, day.day, after));
         }
+        tx.put_pushed_usage(workspace, &usage_after, now).await?;
         for item in items.values_mut() {
             item.updated_at = now;
             tx.update_item(workspace, item).await?;

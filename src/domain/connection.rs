@@ -34,6 +34,32 @@ impl Vendor {
     }
 }
 
+choice_enum! {
+    /// Why a pull failed.
+    pub enum PullFailure as "pull failure" {
+        /// The provider refused the key (401, 403).
+        Refused = "refused",
+        /// 429: too many requests.
+        RateLimited = "rate_limited",
+        /// 5xx: a fault on the provider's side.
+        Unavailable = "unavailable",
+        /// The provider could not be reached.
+        Network = "network",
+        /// The answer was not what the provider documents, or could not be stored.
+        Malformed = "malformed",
+        /// The stored key could not be opened (no or another `JARVIS_SECRET_KEY`).
+        Sealed = "sealed",
+    }
+}
+
+impl PullFailure {
+    /// Whether a person must act before pulls can work again, so it is reported at once rather
+    /// than after failing for a while.
+    pub fn needs_a_person(self) -> bool {
+        matches!(self, PullFailure::Malformed | PullFailure::Sealed)
+    }
+}
+
 /// An admin API key. It is never printed: `Debug` and `Display` show only its masked prefix, and
 /// the text itself is reached through [`ApiSecret::expose`], at the one place that sends it.
 #[derive(Clone, PartialEq, Eq)]

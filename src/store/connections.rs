@@ -10,7 +10,7 @@ use super::costs::{RECORD_COLUMNS, record_from_row};
 use super::sql::{Arg, args};
 use super::{Result, Tx};
 use crate::domain::calendar::DateRange;
-use crate::domain::connection::Vendor;
+use crate::domain::connection::{PullFailure, Vendor};
 use crate::domain::cost::{CostRecord, UsageSnapshot};
 use crate::domain::money::Money;
 use crate::domain::workspace::WorkspaceId;
@@ -43,7 +43,7 @@ pub struct StoredConnection {
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub pulled_through: Option<NaiveDate>,
-    pub failure: Option<String>,
+    pub failure: Option<PullFailure>,
     pub failure_message: Option<String>,
     pub failing_since: Option<DateTime<Utc>>,
     pub failures: i64,
@@ -64,8 +64,8 @@ pub struct NewConnection<'a> {
 pub enum PullOutcome<'a> {
     /// Pulled through this day.
     Pulled { through: NaiveDate },
-    /// Failed: the kind (`refused`, `rate_limited`, ...) and what to tell people.
-    Failed { failure: &'a str, message: &'a str },
+    /// Failed: why, and what to tell people.
+    Failed { failure: PullFailure, message: &'a str },
     /// Nothing to pull yet: the days start later.
     Waiting,
 }
@@ -99,7 +99,7 @@ fn read(row: &dyn super::sql::Columns) -> anyhow::Result<StoredConnection> {
         last_attempt_at: row.time(11)?,
         last_success_at: row.time(12)?,
         pulled_through: row.date(13)?,
-        failure: row.text(14)?.map(str::to_string),
+        failure: row.text(14)?.map(str::parse).transpose().context("a stored pull failure")?,
         failure_message: row.text(15)?.map(str::to_string),
         failing_since: row.time(16)?,
         failures: row.required_int(17)?,
@@ -224,7 +224,7 @@ impl Tx {
                              failure_message = ?7, failing_since = COALESCE(failing_since, ?4), failures = failures + 1
                          WHERE {SAME}"
                     ),
-                    args![workspace.as_str(), id, created_at, now, next, *failure, *message],
+                    args![workspace.as_str(), id, created_at, now, next, failure.as_str(), *message],
                 )
                 .await?
             }
@@ -298,26 +298,6 @@ impl Tx {
         Ok(())
     }
 
-    /// The record the usage push keeps for `item` on `day`, if there is one.
-    pub async fn pushed_record(
-        &mut self,
-        workspace: &WorkspaceId,
-        item: i64,
-        day: NaiveDate,
-    ) -> Result<Option<CostRecord>> {
-        self.fetch_optional(
-            &format!(
-                "SELECT {RECORD_COLUMNS} FROM cost_records
-                 WHERE workspace_id = ?1 AND item_id = ?2 AND period_start = ?3 AND period_end = ?3
-                     AND created_by = ?4 AND deleted_at IS NULL
-                 ORDER BY id LIMIT 1"
-            ),
-            args![workspace.as_str(), item, day, PUSHED_BY],
-            record_from_row,
-        )
-        .await
-    }
-
     /// Sets the amount and usage of record `id` (the usage push's record of a day, as more
     /// events arrive).
     pub async fn set_pushed_record(
@@ -337,40 +317,107 @@ impl Tx {
         Ok(())
     }
 
-    /// Records `key` as counted in `workspace`; false when it was counted already.
-    pub async fn claim_usage_key(&mut self, workspace: &WorkspaceId, key: &str, now: DateTime<Utc>) -> Result<bool> {
-        let inserted = self
-            .execute(
-                "INSERT INTO usage_keys (workspace_id, key, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                args![workspace.as_str(), key, now],
-            )
-            .await?;
-        Ok(inserted > 0)
+    /// Records `keys` as counted in `workspace`, in one statement; the ones that were new (the
+    /// others were counted before).
+    pub async fn claim_usage_keys(
+        &mut self,
+        workspace: &WorkspaceId,
+        keys: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut new = std::collections::HashSet::new();
+        for chunk in keys.chunks(500) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(?1, ?{}, ?2)", i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO usage_keys (workspace_id, key, created_at) VALUES {} ON CONFLICT DO NOTHING RETURNING key",
+                values.join(", ")
+            );
+            let mut args = vec![Arg::from(workspace.as_str()), Arg::from(now)];
+            args.extend(chunk.iter().map(|key| Arg::from(*key)));
+            new.extend(self.fetch(&sql, &args, |row| Ok(row.required_text(0)?.to_string())).await?);
+        }
+        Ok(new)
+    }
+
+    /// The records the usage push keeps for `items` on the days of `days`, live ones, one per
+    /// item and day.
+    pub async fn pushed_records(
+        &mut self,
+        workspace: &WorkspaceId,
+        items: &[i64],
+        days: DateRange,
+    ) -> Result<Vec<CostRecord>> {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM cost_records
+             WHERE workspace_id = ?1 AND {} AND period_start >= ?3 AND period_start <= ?4
+                 AND period_end = period_start AND created_by = ?5 AND deleted_at IS NULL
+             ORDER BY id",
+            self.in_ids("item_id", 2)
+        );
+        self.fetch(&sql, args![workspace.as_str(), Arg::Ids(items), days.start, days.end, PUSHED_BY], record_from_row)
+            .await
+    }
+
+    /// The pushed usage of `items` on the days of `days`: (item, day, usage).
+    pub async fn pushed_usage(
+        &mut self,
+        workspace: &WorkspaceId,
+        items: &[i64],
+        days: DateRange,
+    ) -> Result<Vec<(i64, NaiveDate, UsageDay)>> {
+        let sql = format!(
+            "SELECT item_id, day, requests, quantity, input_tokens, output_tokens FROM usage_days
+             WHERE workspace_id = ?1 AND {} AND day >= ?3 AND day <= ?4 AND origin = 'push'",
+            self.in_ids("item_id", 2)
+        );
+        self.fetch(&sql, args![workspace.as_str(), Arg::Ids(items), days.start, days.end], |row| {
+            Ok((row.required_int(0)?, row.required_date(1)?, read_usage_at(row, 2)?))
+        })
+        .await
+    }
+
+    /// Sets the pushed usage of each (item, day), in one statement per 100.
+    pub async fn put_pushed_usage(
+        &mut self,
+        workspace: &WorkspaceId,
+        rows: &[(i64, NaiveDate, UsageDay)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for chunk in rows.chunks(100) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = 3 + i * 6;
+                    format!("(?1, ?{n}, ?{}, 'push', ?{}, ?{}, ?{}, ?{}, ?2)", n + 1, n + 2, n + 3, n + 4, n + 5)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO usage_days (workspace_id, item_id, day, origin, requests, quantity, input_tokens,
+                     output_tokens, updated_at)
+                 VALUES {}
+                 ON CONFLICT (workspace_id, item_id, day, origin) DO UPDATE SET requests = excluded.requests,
+                     quantity = excluded.quantity, input_tokens = excluded.input_tokens,
+                     output_tokens = excluded.output_tokens, updated_at = excluded.updated_at",
+                values.join(", ")
+            );
+            let mut args = vec![Arg::from(workspace.as_str()), Arg::from(now)];
+            for (item, day, usage) in chunk {
+                args.extend([
+                    Arg::from(*item),
+                    Arg::from(*day),
+                    Arg::from(usage.requests),
+                    Arg::from(usage.quantity),
+                    Arg::from(usage.input_tokens),
+                    Arg::from(usage.output_tokens),
+                ]);
+            }
+            self.execute(&sql, &args).await?;
+        }
+        Ok(())
     }
 
     /// Forgets idempotency keys recorded before `before`; how many.
     pub async fn prune_usage_keys(&mut self, before: DateTime<Utc>) -> Result<u64> {
         self.execute("DELETE FROM usage_keys WHERE created_at < ?1", args![before]).await
-    }
-
-    /// Adds pushed usage to `item`'s `day`.
-    pub async fn add_pushed_usage(
-        &mut self,
-        workspace: &WorkspaceId,
-        item: i64,
-        day: NaiveDate,
-        events: i64,
-        quantity: Decimal,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        // The sum is worked out here rather than in SQL: SQLite keeps decimals as text.
-        let before = self.usage_day(workspace, item, day, "push").await?.unwrap_or_default();
-        let usage = UsageDay {
-            requests: Some(before.requests.unwrap_or(0) + events),
-            quantity: before.quantity + quantity,
-            ..before
-        };
-        self.put_usage_day(workspace, item, day, "push", &usage, now).await
     }
 
     /// Sets the pulled usage of `item`'s `day`.
@@ -383,22 +430,6 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.put_usage_day(workspace, item, day, "pull", usage, now).await
-    }
-
-    async fn usage_day(
-        &mut self,
-        workspace: &WorkspaceId,
-        item: i64,
-        day: NaiveDate,
-        origin: &str,
-    ) -> Result<Option<UsageDay>> {
-        self.fetch_optional(
-            "SELECT requests, quantity, input_tokens, output_tokens FROM usage_days
-             WHERE workspace_id = ?1 AND item_id = ?2 AND day = ?3 AND origin = ?4",
-            args![workspace.as_str(), item, day, origin],
-            read_usage,
-        )
-        .await
     }
 
     async fn put_usage_day(
@@ -464,10 +495,6 @@ impl Tx {
         totals.sort_by_key(|(id, _)| *id);
         Ok(totals)
     }
-}
-
-fn read_usage(row: &dyn super::sql::Columns) -> anyhow::Result<UsageDay> {
-    read_usage_at(row, 0)
 }
 
 fn read_usage_at(row: &dyn super::sql::Columns, at: usize) -> anyhow::Result<UsageDay> {
