@@ -1054,40 +1054,6 @@ pub fn web_link(url: &str, expires_at: chrono::DateTime<chrono::Utc>) -> String 
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[track_caller]
-    fn check_progress(items: usize, records: usize, millis: u64, expected: &str) {
-        let progress = SeedProgress {
-            items,
-            items_total: 10_000,
-            records,
-            records_total: 1_000_000,
-            elapsed: std::time::Duration::from_millis(millis),
-        };
-        assert_eq!(seed_progress(&progress), expected);
-    }
-
-    #[test]
-    fn seeding_progress_is_one_line_of_counts_percent_and_time() {
-        check_progress(0, 0, 0, "Seeding: 0 of 10,000 items, 0 of 1,000,000 cost records (0%), 0.0 s");
-        check_progress(
-            4_000,
-            412_331,
-            23_456,
-            "Seeding: 4,000 of 10,000 items, 412,331 of 1,000,000 cost records (41%), 23.4 s",
-        );
-        check_progress(
-            10_000,
-            1_000_000,
-            65_049,
-            "Seeding: 10,000 of 10,000 items, 1,000,000 of 1,000,000 cost records (100%), 65.0 s",
-        );
-    }
-}
-
 /// What pulls did, one paragraph per connection.
 pub fn ai_pulls(reports: &[crate::app::PullReport]) -> String {
     let mut out = String::new();
@@ -1158,4 +1124,38 @@ pub fn ai_connections(connections: &[crate::app::ConnectionView]) -> String {
         ]);
     }
     format!("{table}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_progress(items: usize, records: usize, millis: u64, expected: &str) {
+        let progress = SeedProgress {
+            items,
+            items_total: 10_000,
+            records,
+            records_total: 1_000_000,
+            elapsed: std::time::Duration::from_millis(millis),
+        };
+        assert_eq!(seed_progress(&progress), expected);
+    }
+
+    #[test]
+    fn seeding_progress_is_one_line_of_counts_percent_and_time() {
+        check_progress(0, 0, 0, "Seeding: 0 of 10,000 items, 0 of 1,000,000 cost records (0%), 0.0 s");
+        check_progress(
+            4_000,
+            412_331,
+            23_456,
+            "Seeding: 4,000 of 10,000 items, 412,331 of 1,000,000 cost records (41%), 23.4 s",
+        );
+        check_progress(
+            10_000,
+            1_000_000,
+            65_049,
+            "Seeding: 10,000 of 10,000 items, 1,000,000 of 1,000,000 cost records (100%), 65.0 s",
+        );
+    }
 }

@@ -632,7 +632,7 @@ async fn ai_connect(
     let actor = crate::domain::audit::Actor::User(context.author().id.get().to_string());
     let renderer = crate::discord::reply::renderer(context, &ws).await?;
     let report = crate::discord::guard::app(context).connect_ai(&ws, &actor, &reference, provider, &key).await?;
-    crate::discord::reply::done_privately(context, pull_text(&renderer, &report, true)).await
+    crate::discord::reply::done_privately(context, pull_text(renderer, &report, true)).await
 }
 
 /// Pull the costs of connected AI providers now
@@ -650,7 +650,7 @@ async fn ai_pull(
     let reference =
         item.map(|i| i.parse::<crate::app::ItemRef>()).transpose()?.map(|r| r.with_kind(Some(Kind::AiProvider)));
     let reports = guard::app(ctx).pull_ai(&ws, reference.as_ref()).await?;
-    let text = reports.iter().map(|r| pull_text(&renderer, r, false)).collect::<Vec<_>>().join("\n\n");
+    let text = reports.iter().map(|r| pull_text(renderer, r, false)).collect::<Vec<_>>().join("\n\n");
     reply::done_privately(ctx, text).await
 }
 
@@ -700,26 +700,20 @@ fn pull_text(renderer: &crate::render::Renderer, report: &crate::app::PullReport
             reason = error,
             next = c.next_pull_at.format("%Y-%m-%d %H:%M UTC").to_string()
         ),
-        (None, Some(days)) if connected => crate::analysis::text!(
-            "reply.ai.connected",
-            item = c.item,
-            provider = c.provider.title(),
-            key = c.key,
-            from = days.start.to_string(),
-            to = days.end.to_string(),
-            total = total,
-            days_changed = report.days_changed
-        ),
-        (None, Some(days)) => crate::analysis::text!(
-            "reply.ai.pulled",
-            item = c.item,
-            provider = c.provider.title(),
-            key = c.key,
-            from = days.start.to_string(),
-            to = days.end.to_string(),
-            total = total,
-            days_changed = report.days_changed
-        ),
+        (None, Some(days)) => crate::analysis::Text {
+            // The first pull, on connecting, says so.
+            id: if connected { "reply.ai.connected" } else { "reply.ai.pulled" },
+            ..crate::analysis::text!(
+                "reply.ai.pulled",
+                item = c.item,
+                provider = c.provider.title(),
+                key = c.key,
+                from = days.start.to_string(),
+                to = days.end.to_string(),
+                total = total,
+                days_changed = report.days_changed
+            )
+        },
     };
     renderer.text(&text)
 }
