@@ -395,23 +395,18 @@ impl App {
                 }
             })
             .collect();
-        // Pulls that keep failing (a refused key is the API key alert's, through the item).
-        use crate::domain::connection::PullFailure;
+        // Pulls that keep failing, once worth an alert.
         let failing_pulls = tx
             .connections(workspace)
             .await?
             .into_iter()
             .filter_map(|c| {
                 let since = c.failing_since?;
-                let failure = c.failure?;
-                let long = since <= now - super::connections::REPORT_AFTER;
-                (failure != PullFailure::Refused && (failure.needs_a_person() || long)).then(|| {
-                    crate::analysis::website::FailingPull {
-                        item_id: c.item_id,
-                        provider: c.vendor.title().to_string(),
-                        message: c.failure_message.unwrap_or_default(),
-                        since,
-                    }
+                c.failure?.worth_reporting(since, now).then(|| crate::analysis::website::FailingPull {
+                    item_id: c.item_id,
+                    provider: c.vendor.title().to_string(),
+                    message: c.failure_message.unwrap_or_default(),
+                    since,
                 })
             })
             .collect();

@@ -32,9 +32,6 @@ pub const PULL_EVERY: Duration = Duration::days(1);
 /// Days before the last day pulled that each pull covers again: providers settle a day's figures
 /// over the next day or two.
 const SETTLE_DAYS: i64 = 2;
-/// A failing pull is reported (an alert) once it has failed this long, or at once when a person
-/// must act (the key cannot be opened, the answer is not what the provider documents).
-pub const REPORT_AFTER: Duration = Duration::hours(1);
 /// The longest wait before trying a failed pull again.
 const MAX_BACKOFF: Duration = Duration::hours(1);
 
@@ -198,8 +195,8 @@ impl App {
     }
 
     /// Connects `item` (a usage-billed AI provider) to `vendor`'s cost API with the admin `key`:
-    /// the key is tried on the current and previous month first (a key the provider refuses is
-    /// not stored), then stored sealed together with what that pull brought.
+    /// the key is tried on the days to pull first (a key the provider refuses is not stored),
+    /// then stored sealed, and what that pull brought is written.
     pub async fn connect_ai(
         &self,
         workspace: &WorkspaceId,
@@ -209,18 +206,18 @@ impl App {
         key: &ApiSecret,
     ) -> Result<PullReport> {
         let secret = self.ai.secret()?;
-        let item = {
-            let mut tx = self.store.read().await?;
-            let item = resolve(&mut tx, workspace, &reference.clone().with_kinds(&[Kind::AiProvider])).await?;
-            connectable(&item)?;
-            item
-        };
         let today = self.now().date_naive();
         // Pulls start with the previous month, or after the last record of the item that people
         // or apps wrote (typed, imported or pushed): the provider's bill would count those days
         // again.
         let backfill = Month::of(today).prev().first_day();
-        let last_other = self.store.read().await?.last_record_not_pulled(workspace, item.id, backfill).await?;
+        let (item, last_other) = {
+            let mut tx = self.store.read().await?;
+            let item = resolve(&mut tx, workspace, &reference.clone().with_kinds(&[Kind::AiProvider])).await?;
+            connectable(&item)?;
+            let last_other = tx.last_record_not_pulled(workspace, item.id, backfill).await?;
+            (item, last_other)
+        };
         let pull_from = last_other.and_then(|day| day.succ_opt()).map_or(backfill, |day| day.max(backfill));
         // The key is tried first (on the days to pull, or on today alone when there are none
         // yet): a key the provider refuses is not stored.
@@ -263,10 +260,7 @@ impl App {
         // again by the scheduler.
         tx.commit().await?;
         match days {
-            Some(days) => {
-                let tx = self.write(workspace).await?;
-                self.finish_pull(tx, workspace, connection, days, pulled).await
-            }
+            Some(days) => self.finish_pull(workspace, connection, days, pulled).await,
             None => Ok(PullReport::nothing_yet(&connection, &item)),
         }
     }
@@ -383,8 +377,8 @@ impl App {
             let next = start.and_time(chrono::NaiveTime::MIN).and_utc();
             let outcome = PullOutcome::Waiting;
             tx.record_pull(&workspace, &connection, &outcome, self.now(), next).await?;
+            let item = item_of(&mut tx, &connection).await?;
             tx.commit().await?;
-            let item = self.connection_item(&workspace, &connection).await?;
             return Ok(PullReport::nothing_yet(&StoredConnection { next_pull_at: next, ..connection }, &item));
         };
         let pulled = match self.open_key(&connection) {
@@ -394,14 +388,7 @@ impl App {
                 return self.pull_failed(&workspace, &connection, failed).await;
             }
         };
-        let tx = self.write(&workspace).await?;
-        self.finish_pull(tx, &workspace, connection, days, pulled).await
-    }
-
-    /// The item of `connection`.
-    async fn connection_item(&self, workspace: &WorkspaceId, connection: &StoredConnection) -> Result<Item> {
-        let items = self.store.read().await?.items_by_id(workspace, &[connection.item_id]).await?;
-        Ok(items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?)
+        self.finish_pull(&workspace, connection, days, pulled).await
     }
 
     /// The connection's key, or why it cannot be opened.
@@ -421,10 +408,9 @@ impl App {
         })
     }
 
-    /// Writes what a pull brought (or that it failed) in `tx`, and commits.
+    /// Writes what a pull brought (or that it failed), in one transaction.
     async fn finish_pull(
         &self,
-        mut tx: crate::store::Tx,
         workspace: &WorkspaceId,
         connection: StoredConnection,
         days: DateRange,
@@ -448,24 +434,21 @@ impl App {
             });
         let (pulled, made) = match made {
             Ok(made) => made,
-            Err(failed) => {
-                drop(tx);
-                return self.pull_failed(workspace, &connection, failed).await;
-            }
+            Err(failed) => return self.pull_failed(workspace, &connection, failed).await,
         };
         let now = self.now();
-        // Disconnected, or connected again with another key, while the pull was on its way:
-        // what it brought is not this connection's.
-        let current = tx.connection(workspace, connection.item_id).await?;
-        if current.as_ref().is_none_or(|c| c.id != connection.id || c.created_at != connection.created_at) {
+        let mut tx = self.write(workspace).await?;
+        // Disconnected, or connected again with another key, while the pull was on its way: what
+        // it brought is not this connection's (the transaction is dropped, nothing written).
+        let pulled_now = PullOutcome::Pulled { through: pulled.days.end };
+        if !tx.record_pull(workspace, &connection, &pulled_now, now, now + PULL_EVERY).await? {
             return Err(UserError::Conflict(
                 "The item was disconnected or connected again during the pull; nothing was written".into(),
             )
             .into());
         }
         let settings = tx.settings(workspace).await?;
-        let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
-        let mut item = items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?;
+        let mut item = item_of(&mut tx, &connection).await?;
         let by = pulled_by(connection.vendor);
         // Jarvis's own estimates for the days pulled give way, days that cost nothing included:
         // the provider's figures are the item's bill.
@@ -510,36 +493,26 @@ impl App {
         // tokens; the pulled records bill them, so they count as billed.
         let today = self.today(&settings);
         let mut changed_item = false;
-        if let Some(meter) = item.usage.clone().filter(|m| m.billed != m.used)
-            && Measure::of(meter.unit.as_str()).is_none()
-        {
-            // A meter Jarvis cannot count from the provider's report (another unit) is still
-            // billed by the provider: its units count as billed.
-            item.usage = Some(crate::domain::item::Usage { billed: meter.used, ..meter });
-            changed_item = true;
-        }
-        if let Some(meter) = item.usage.clone()
-            && let Some(measure) = Measure::of(meter.unit.as_str())
-        {
-            // The provider's count is the cycle's, from its first day (even when the item was added
-            // to Jarvis later in it).
-            let cycle = DateRange { start: item.cycle(today).start, end: today };
-            let used = tx
-                .usage_over(workspace, cycle)
-                .await?
-                .into_iter()
-                .find(|(id, _)| *id == item.id)
-                .map_or(Some(Decimal::ZERO), |(_, usage)| measure.count(&usage));
-            // A provider that does not count what the meter counts (Anthropic's report has no
-            // requests) leaves the reading as it was.
-            if let Some(used) = used
-                && used != meter.used
-            {
-                let mut meter = meter;
-                meter.used = used;
-                meter.billed = used;
-                meter.read_on = Some(pulled.days.end.min(today));
-                item.usage = Some(meter);
+        if let Some(meter) = item.usage.clone() {
+            // What the provider counted this cycle, from its first day (even when the item was
+            // added to Jarvis later in it), when it counts what the meter counts: a meter in
+            // another unit, or requests from a provider that counts none (Anthropic), keeps its
+            // reading. Either way the provider bills every unit: they count as billed.
+            let counted = match Measure::of(meter.unit.as_str()) {
+                Some(measure) => {
+                    let cycle = DateRange { start: item.cycle(today).start, end: today };
+                    let usage = tx.usage_over(workspace, cycle).await?;
+                    usage
+                        .into_iter()
+                        .find(|(id, _)| *id == item.id)
+                        .map_or(Some(Decimal::ZERO), |(_, u)| measure.count(&u))
+                }
+                None => None,
+            };
+            let used = counted.unwrap_or(meter.used);
+            if used != meter.used || meter.billed != used {
+                let read_on = if used != meter.used { Some(pulled.days.end.min(today)) } else { meter.read_on };
+                item.usage = Some(crate::domain::item::Usage { used, billed: used, read_on, ..meter });
                 changed_item = true;
             }
         }
@@ -552,14 +525,6 @@ impl App {
             item.updated_at = now;
             tx.update_item(workspace, &item).await?;
         }
-        tx.record_pull(
-            workspace,
-            &connection,
-            &PullOutcome::Pulled { through: pulled.days.end },
-            now,
-            now + PULL_EVERY,
-        )
-        .await?;
         if days_changed > 0 || changed_item {
             let change = Change {
                 action: "ai.pull",
@@ -609,8 +574,7 @@ impl App {
     ) -> Result<PullReport> {
         let now = self.now();
         let mut tx = self.write(workspace).await?;
-        let items = tx.items_by_id(workspace, &[connection.item_id]).await?;
-        let mut item = items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?;
+        let mut item = item_of(&mut tx, connection).await?;
         let outcome = PullOutcome::Failed { failure: failed.kind, message: &failed.message };
         if !tx.record_pull(workspace, connection, &outcome, now, now + failed.wait).await? {
             // Disconnected, or connected again with another key, while this pull was on its way:
@@ -663,35 +627,30 @@ impl App {
     /// cost per request, free tier, key status and last pull; by this month's cost, dearest
     /// first.
     pub async fn ai_lines(&self, workspace: &WorkspaceId) -> Result<Vec<crate::analysis::dashboard::AiLine>> {
-        let (connections, usage, items, today) = {
-            let mut tx = self.store.read().await?;
-            let settings = tx.settings(workspace).await?;
-            let today = self.today(&settings);
-            let month = DateRange { start: Month::of(today).first_day(), end: today };
-            let connections = tx.connections(workspace).await?;
-            let usage = tx.usage_over(workspace, month).await?;
-            let mut ids: Vec<i64> =
-                connections.iter().map(|c| c.item_id).chain(usage.iter().map(|(id, _)| *id)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let items = tx.items_by_id(workspace, &ids).await?;
-            (connections, usage, items, today)
-        };
-        let month_start = Month::of(today).first_day();
+        // One read: the fed items, their usage and their records this month (each item's
+        // cost added up as the cost history adds it, in the base currency).
+        let mut tx = self.store.read().await?;
+        let settings = tx.settings(workspace).await?;
+        let today = self.today(&settings);
+        let month = DateRange { start: Month::of(today).first_day(), end: today };
+        let connections = tx.connections(workspace).await?;
+        let usage = tx.usage_over(workspace, month).await?;
+        let mut ids: Vec<i64> = connections.iter().map(|c| c.item_id).chain(usage.iter().map(|(id, _)| *id)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let items = tx.items_by_id(workspace, &ids).await?;
+        let rates = crate::domain::rates::RateBook::new(tx.rates(workspace).await?);
         let mut lines = Vec::new();
         for item in items.iter().filter(|i| i.removed_at.is_none()) {
             let connection = connections.iter().find(|c| c.item_id == item.id);
             let used = usage.iter().find(|(id, _)| *id == item.id).map(|(_, u)| u);
-            let history = self
-                .cost_history(
-                    workspace,
-                    Some(&ItemRef::new(format!("#{}", item.id))),
-                    Some(month_start),
-                    Some(today),
-                    crate::domain::page::PageRequest::first(1)?,
-                )
-                .await?;
-            let this_month = history.left_out.is_empty().then_some(history.total);
+            let filter =
+                crate::store::CostFilter { item_id: Some(item.id), from: Some(month.start), to: Some(month.end) };
+            let mut spent = super::costs::HistoryTotal::new(settings.base_currency);
+            for line in tx.cost_lines(workspace, filter).await? {
+                spent.add(line.amount, line.period, month, &rates);
+            }
+            let this_month = spent.left_out.is_empty().then_some(spent.total);
             let requests = used.and_then(|u| u.requests);
             let cost_per_request = match (this_month, requests) {
                 (Some(cost), Some(requests)) if requests > 0 => {
@@ -722,6 +681,12 @@ impl App {
         });
         Ok(lines)
     }
+}
+
+/// The item of `connection`.
+async fn item_of(tx: &mut crate::store::Tx, connection: &StoredConnection) -> Result<Item> {
+    let items = tx.items_by_id(&connection.workspace, &[connection.item_id]).await?;
+    Ok(items.into_iter().next().ok_or_else(|| anyhow::anyhow!("a connection's item vanished"))?)
 }
 
 /// Refuses items a connection cannot feed: those not billed by usage (their renewals would be

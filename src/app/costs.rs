@@ -138,15 +138,7 @@ impl App {
             .into());
         }
         give_way_records(&mut tx, workspace, actor, &item, &overlapping, period, settings.base_currency, now).await?;
-        let usage = input.usage.map(|used| UsageSnapshot {
-            unit: item
-                .usage
-                .as_ref()
-                .map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string()),
-            used,
-            included: item.usage.as_ref().and_then(|u| u.included),
-            unit_price: item.usage.as_ref().and_then(|u| u.unit_price),
-        });
+        let usage = input.usage.map(|used| UsageSnapshot::of(&item, used));
         let record =
             NewCostRecord { item_id: item.id, amount, period, source: input.source, usage, note: input.note.clone() };
         let id = tx
@@ -336,20 +328,20 @@ async fn give_way_records(
 
 /// The total of cost records within a window, in the base currency, added up record by record
 /// in history order; what no rate converts is set aside per currency.
-struct HistoryTotal {
+pub(super) struct HistoryTotal {
     base: Currency,
-    total: Money,
-    left_out: Vec<LeftOut>,
+    pub(super) total: Money,
+    pub(super) left_out: Vec<LeftOut>,
 }
 
 impl HistoryTotal {
-    fn new(base: Currency) -> HistoryTotal {
+    pub(super) fn new(base: Currency) -> HistoryTotal {
         HistoryTotal { base, total: Money::zero(base), left_out: Vec::new() }
     }
 
     /// Adds the share within `window` of a record of `amount` paying for `period`, converted at
     /// the rate of the period's first day.
-    fn add(&mut self, amount: Money, period: DateRange, window: DateRange, rates: &RateBook) {
+    pub(super) fn add(&mut self, amount: Money, period: DateRange, window: DateRange, rates: &RateBook) {
         let share = Money::new(period.share(amount.amount, window), amount.currency);
         match rates.convert(share, self.base, period.start) {
             Ok(converted) => self.total = self.total.plus(converted),

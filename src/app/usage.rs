@@ -224,8 +224,6 @@ impl App {
         let mut usage_after = Vec::with_capacity(days.len());
         for day in days.values_mut() {
             let item = &items[&day.item_id];
-            let meter = item.usage.as_ref();
-            let unit = meter.map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string());
             let span = DateRange { start: day.day, end: day.day };
             let same = |r: &crate::domain::cost::CostRecord| r.item_id == day.item_id && r.period.start == day.day;
             match records.iter().position(same).map(|at| records.swap_remove(at)) {
@@ -233,7 +231,7 @@ impl App {
                     let total = record.amount.amount + day.cost.0.amount;
                     check_day_total(item, day.day, total)?;
                     let used = record.usage.as_ref().map_or(Decimal::ZERO, |u| u.used) + day.quantity;
-                    let usage = snapshot(&unit, used, item);
+                    let usage = UsageSnapshot::of(item, used);
                     tx.set_pushed_record(workspace, &record, Money::new(total, record.amount.currency), &usage).await?;
                     day.cost_record_id = record.id;
                     day.day_cost = TypedMoney(Money::new(total, record.amount.currency));
@@ -247,7 +245,7 @@ impl App {
                         amount: day.cost.0,
                         period: span,
                         source: CostSource::Usage,
-                        usage: Some(snapshot(&unit, day.quantity, item)),
+                        usage: Some(UsageSnapshot::of(item, day.quantity)),
                         note: Notes::parse("pushed usage").ok(),
                     };
                     // The record is written by the push itself (its `created_by`), whoever sent
@@ -273,7 +271,9 @@ impl App {
             usage_after.push((day.item_id, day.day, after));
         }
         tx.put_pushed_usage(workspace, &usage_after, now).await?;
-        for item in items.values_mut() {
+        // The meters of the items that took events (an item whose events were all repeats is
+        // left as it was).
+        for item in items.values_mut().filter(|item| days.keys().any(|(id, _)| *id == item.id)) {
             item.updated_at = now;
             tx.update_item(workspace, item).await?;
         }
@@ -305,16 +305,6 @@ impl App {
         let pruned = tx.prune_usage_keys(self.now() - KEYS_KEPT).await?;
         tx.commit().await?;
         Ok(pruned)
-    }
-}
-
-/// The usage behind a day's pushed record.
-fn snapshot(unit: &str, used: Decimal, item: &Item) -> UsageSnapshot {
-    UsageSnapshot {
-        unit: unit.to_string(),
-        used,
-        included: item.usage.as_ref().and_then(|u| u.included),
-        unit_price: item.usage.as_ref().and_then(|u| u.unit_price),
     }
 }
 

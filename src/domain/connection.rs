@@ -52,11 +52,22 @@ choice_enum! {
     }
 }
 
+/// A failing pull is reported (an alert) once it has failed this long, or at once when a person
+/// must act.
+pub const REPORT_AFTER: chrono::Duration = chrono::Duration::hours(1);
+
 impl PullFailure {
-    /// Whether a person must act before pulls can work again, so it is reported at once rather
-    /// than after failing for a while.
+    /// Whether a person must act before pulls can work again (the answer is not what the provider
+    /// documents, the key cannot be opened), so it is reported at once.
     pub fn needs_a_person(self) -> bool {
         matches!(self, PullFailure::Malformed | PullFailure::Sealed)
+    }
+
+    /// Whether pulls failing like this since `since` are worth an alert at `now`: a refused key is
+    /// the API key alert's (through the item's key status); anything else after
+    /// [`REPORT_AFTER`], or at once when a person must act.
+    pub fn worth_reporting(self, since: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self != PullFailure::Refused && (self.needs_a_person() || since <= now - REPORT_AFTER)
     }
 }
 

@@ -56,6 +56,19 @@ pub struct UsageSnapshot {
     pub unit_price: Option<Decimal>,
 }
 
+impl UsageSnapshot {
+    /// `used` units of `item`, in its meter's unit (or its kind's default) at its meter's prices.
+    pub fn of(item: &Item, used: Decimal) -> UsageSnapshot {
+        let meter = item.usage.as_ref();
+        UsageSnapshot {
+            unit: meter.map_or_else(|| item.kind().default_unit().to_string(), |u| u.unit.as_str().to_string()),
+            used,
+            included: meter.and_then(|u| u.included),
+            unit_price: meter.and_then(|u| u.unit_price),
+        }
+    }
+}
+
 impl From<&Usage> for UsageSnapshot {
     fn from(usage: &Usage) -> Self {
         UsageSnapshot {

@@ -119,12 +119,6 @@ async fn push(
     body: Json<Box<RawValue>>,
 ) -> Result<axum::response::Response, Problem> {
     let bodies = events(&body.value)?;
-    if bodies.len() > MAX_EVENTS {
-        return Err(Problem::invalid(
-            "events",
-            format!("A push holds at most {MAX_EVENTS} events and this one has {}; send them in batches", bodies.len()),
-        ));
-    }
     let events = bodies.iter().enumerate().map(|(i, e)| e.event(i)).collect::<Result<Vec<_>, _>>()?;
     // Each event's idempotency_key makes it count once; an Idempotency-Key header on the whole
     // request works as on every POST (a retry gets the first answer back).
