@@ -154,18 +154,6 @@ async fn open(url: &str) -> anyhow::Result<(Store, App)> {
     Ok((store, app))
 }
 
-/// A new database `name` on the PostgreSQL server at `admin`, holding a copy of the ledger at `from`.
-async fn onto_postgres(admin: &str, from: &str, name: &str) -> anyhow::Result<String> {
-    let url = figures::postgres_database(admin, name).await?;
-    let (store, app) = open(from).await?;
-    let started = Instant::now();
-    let report = app.copy_ledger(from, &url, false, &mut |_| {}).await?;
-    anyhow::ensure!(report.differences.is_empty(), "db copy: dashboards differ in {:?}", report.differences);
-    eprintln!("copied to PostgreSQL in {:.0} s", started.elapsed().as_secs_f64());
-    store.close().await;
-    Ok(url)
-}
-
 /// Serves the ledger at `url` and measures it; the table's rows.
 async fn measure(url: &str, backend: &str, secs: u64) -> anyhow::Result<Vec<String>> {
     let (store, app) = open(url).await?;
@@ -282,7 +270,7 @@ async fn main() -> anyhow::Result<()> {
     let sqlite = figures::seed(dir.path(), &format!("{size}.db"), &size, "1", NOW).await?;
     // Copied before anything is measured, so that both backends start from the same ledger.
     let postgres = match std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
-        Ok(admin) => Some(onto_postgres(&admin, &sqlite, &format!("jarvis_bench_api_{size}")).await?),
+        Ok(admin) => Some(figures::onto_postgres(&admin, &sqlite, &format!("jarvis_bench_api_{size}"), NOW).await?),
         Err(_) => {
             eprintln!("no PostgreSQL (JARVIS_BENCH_DATABASE_URL or TEST_DATABASE_URL): its part is skipped");
             None

@@ -165,14 +165,7 @@ async fn main() -> anyhow::Result<()> {
     // The copy first: each backend then gets its benchmark items and pushes on the same ledger.
     let admin = std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")).ok();
     let postgres = match admin {
-        Some(admin) => {
-            let url = figures::postgres_database(&admin, "jarvis_bench_usage").await?;
-            let (store, app) = open(&sqlite).await?;
-            let report = app.copy_ledger(&sqlite, &url, false, &mut |_| {}).await?;
-            anyhow::ensure!(report.differences.is_empty(), "db copy: dashboards differ in {:?}", report.differences);
-            store.close().await;
-            Some(url)
-        }
+        Some(admin) => Some(figures::onto_postgres(&admin, &sqlite, "jarvis_bench_usage", NOW).await?),
         None => {
             eprintln!("PostgreSQL skipped: set JARVIS_BENCH_DATABASE_URL or TEST_DATABASE_URL");
             None

@@ -114,12 +114,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = measure(&sqlite, "SQLite", requests).await?;
     match std::env::var("JARVIS_BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
         Ok(admin) => {
-            let url = figures::postgres_database(&admin, &format!("jarvis_bench_web_{size}")).await?;
-            let store = Store::open(&sqlite).await?;
-            let copied = App::new(store.clone(), Arc::new(FixedClock(NOW.parse()?)));
-            let report = copied.copy_ledger(&sqlite, &url, false, &mut |_| {}).await?;
-            anyhow::ensure!(report.differences.is_empty(), "db copy: dashboards differ in {:?}", report.differences);
-            store.close().await;
+            let url = figures::onto_postgres(&admin, &sqlite, &format!("jarvis_bench_web_{size}"), NOW).await?;
             rows.extend(measure(&url, "PostgreSQL", requests).await?);
         }
         Err(_) => eprintln!("no PostgreSQL (JARVIS_BENCH_DATABASE_URL or TEST_DATABASE_URL): its part is skipped"),

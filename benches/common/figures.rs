@@ -57,3 +57,18 @@ pub async fn seed(dir: &Path, file: &str, size: &str, workspace: &str, now: &str
     store.close().await;
     Ok(url)
 }
+
+/// A new database `name` on the PostgreSQL server at `admin` holding a copy of the ledger at
+/// `from` (checked: every workspace's dashboard the same on both sides, at `now`); its URL.
+pub async fn onto_postgres(admin: &str, from: &str, name: &str, now: &str) -> anyhow::Result<String> {
+    use jarvis::app::{App, FixedClock};
+    let url = postgres_database(admin, name).await?;
+    let store = jarvis::store::Store::open(from).await?;
+    let app = App::new(store.clone(), Arc::new(FixedClock(now.parse()?)));
+    let started = Instant::now();
+    let report = app.copy_ledger(from, &url, false, &mut |_| {}).await?;
+    anyhow::ensure!(report.differences.is_empty(), "db copy: dashboards differ in {:?}", report.differences);
+    eprintln!("copied to PostgreSQL in {:.0} s", started.elapsed().as_secs_f64());
+    store.close().await;
+    Ok(url)
+}
