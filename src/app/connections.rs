@@ -635,6 +635,10 @@ impl App {
         let month = DateRange { start: Month::of(today).first_day(), end: today };
         let connections = tx.connections(workspace).await?;
         let usage = tx.usage_over(workspace, month).await?;
+        // Most workspaces feed no provider: every dashboard and report asks, so they stop here.
+        if connections.is_empty() && usage.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut ids: Vec<i64> = connections.iter().map(|c| c.item_id).chain(usage.iter().map(|(id, _)| *id)).collect();
         ids.sort_unstable();
         ids.dedup();
